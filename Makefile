@@ -1,0 +1,71 @@
+# drvsim's two set-up commands on a fresh Debian machine:
+#
+#   make run    installs what is missing, builds, runs the demo scenarios
+#   make test   the same, then every test, ending with "N passed, N failed"
+#
+# The build itself is meson's (meson.build); this file only installs the
+# Debian packages and names the everyday commands.
+
+BUILD ?= build
+MESON_OPTIONS ?=
+DRVSIM := ./$(BUILD)/drvsim
+
+# What the build and the tests need, as Debian package names.
+PACKAGES := gcc pkgconf meson ninja-build python3 \
+            liblua5.4-dev libxxhash-dev libjansson-dev libcriterion-dev
+
+.PHONY: all deps build run test golden bench clean
+
+all: build
+
+# Installs missing packages with apt-get when root; otherwise prints the
+# exact command to run and stops.
+deps:
+	@missing=""; \
+	for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "install ok installed" \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "drvsim: installing$$missing"; \
+	    apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
+	      >/dev/null || exit 1; \
+	  else \
+	    echo "drvsim: missing Debian packages:$$missing"; \
+	    echo "  run: sudo apt-get install$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+$(BUILD)/build.ninja: | deps
+	meson setup $(BUILD) $(MESON_OPTIONS)
+
+build: deps $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# The demo: each scenario's outcome, as a driver developer would see it.
+run: build
+	@for f in scenarios/demo/*.lua; do \
+	  echo "== drvsim run $$f"; \
+	  $(DRVSIM) run "$$f"; \
+	  echo; \
+	done
+
+test: build
+	@meson test -C $(BUILD) --print-errorlogs --no-rebuild; status=$$?; \
+	python3 tools/test_summary.py $(BUILD)/meson-logs/testlog.json || status=1; \
+	exit $$status
+
+# Rewrites tests/golden/digests.txt from the current build: only when a
+# change to the trace is intended, and say why in the commit.
+golden: build
+	@python3 tools/golden.py write $(DRVSIM)
+	@echo "tests/golden/digests.txt rewritten: review the diff"
+
+bench: build
+	@sh bench/run.sh $(DRVSIM)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,41 @@
+/*
+ * jobs.h - running many drvsim_run jobs for `test` and `sweep`, in this
+ * process or in forked worker processes, with results delivered in job order.
+ *
+ * The result handed to the callback is the same whatever the number of
+ * workers: every result, in-process ones included, goes through the codec the
+ * workers use, so a callback cannot come to depend on a field that only an
+ * in-process run would carry. What survives the trip: everything in
+ * drvsim_result except the counters (global and per driver), which `test`
+ * and `sweep` do not report.
+ */
+#ifndef DRVSIM_CLI_JOBS_H
+#define DRVSIM_CLI_JOBS_H
+
+#include <stddef.h>
+
+#include "drvsim/drvsim.h"
+
+#define JOBS_MAX_WORKERS 256u
+
+/* Fills the options of job `index` (0 <= index < count). Called in the
+ * parent and in workers, which see the parent's memory as it was when they
+ * were forked; the strings must outlive jobs_run. */
+typedef void (*jobs_options_fn)(void *ctx, size_t index, drvsim_options *options);
+
+/* Receives the result of job `index`, in increasing index order. The result
+ * is freed when the callback returns. */
+typedef void (*jobs_result_fn)(void *ctx, size_t index, const drvsim_result *result);
+
+/*
+ * Runs jobs 0..count-1 with `workers` processes (1 = in this process, one
+ * after another; at most JOBS_MAX_WORKERS). A worker that dies yields an
+ * "error" result for the job it was running ("simulator crashed: signal 6
+ * (Aborted)") and is replaced. Returns 0, or -1 after writing
+ * "drvsim: <why>" to stderr when the host fails us (no processes, no memory);
+ * results delivered until then stay delivered.
+ */
+int jobs_run(size_t count, unsigned workers, jobs_options_fn options_of, jobs_result_fn on_result,
+             void *ctx);
+
+#endif /* DRVSIM_CLI_JOBS_H */

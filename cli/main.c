@@ -1,0 +1,1183 @@
+/*
+ * main.c - the drvsim command line: run, test, sweep, rules (CONTRACT
+ * section 1). Parsing and printing live here; running many jobs is jobs.c,
+ * formats are output.c, the bug check report is sim/kd/report.c.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+
+#include "drvsim/drvsim.h"
+#include "des/des.h"
+#include "jobs.h"
+#include "kd/report.h"
+#include "output.h"
+#include "vf/vf_settings.h"
+
+/* Exit status when the host fails us (cannot write an output file, cannot
+ * start workers): the contract has no code for it; like a scenario error, it
+ * means the run's result cannot be trusted. */
+#define CLI_EXIT_HOST DRVSIM_EXIT_SCENARIO
+
+#define CLI_MAX_CPUS 64u
+/* Seeds in one sweep range: also keeps B - A + 1 from overflowing. */
+#define CLI_MAX_SWEEP_SEEDS (UINT64_C(1) << 32)
+/* Directory nesting under a `test` PATH; deeper means a symbolic link loop. */
+#define CLI_MAX_DEPTH 64
+
+/* Long options without a short form. */
+enum {
+    OPT_SEED = 256,
+    OPT_VERIFIER,
+    OPT_GFLAGS,
+    OPT_CPUS,
+    OPT_JSON,
+    OPT_TRACE,
+    OPT_QUIET,
+    OPT_LIMIT,
+    OPT_MAX_EVENTS,
+    OPT_MAX_INSTRUCTIONS,
+    OPT_JUNIT,
+    OPT_CHECK_DETERMINISM,
+    OPT_TAP,
+    OPT_SEEDS,
+    OPT_SHARD,
+    OPT_JSONL,
+    OPT_VERSION,
+};
+
+static const char usage_main[] =
+    "usage: drvsim <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO.lua     run one scenario and report how it ended\n"
+    "  test [PATH ...]      run scenario files and directories (default scenarios/), PASS/FAIL\n"
+    "  sweep SCENARIO.lua   run one scenario over a range of seeds\n"
+    "  rules                list the rules drvsim checks\n"
+    "\n"
+    "  drvsim --version     print the version\n"
+    "  drvsim --help        this text; `drvsim COMMAND --help` for a command's options\n"
+    "\n"
+    "exit status: 0 as expected, 1 not as expected, 2 usage error, 3 scenario error\n";
+
+/* The options run and sweep share, spliced into both usage texts. */
+#define USAGE_SIM_OPTIONS                                                                          \
+    "  --verifier \"ARGS\"       verifier.exe settings, replacing the scenario's\n"                \
+    "                          (\"/standard /driver a.sys\", \"/flags 0x9 /all\")\n"               \
+    "  --gflags \"ARGS\"         GFlags special pool, replacing the scenario's (\"+spp Fred\")\n"  \
+    "  --cpus N                processors, 1..64 (default: the scenario's, else 2)\n"              \
+    "  --limit DURATION        simulated-time bound: \"250ms\", \"10s\", \"7min\", \"1h\" or\n"    \
+    "                          100 ns units (default: the scenario's, else 1h); reaching\n"        \
+    "                          it is a timeout\n"                                                  \
+    "  --max-events N          bound on simulated events (default 100000000)\n"                    \
+    "  --max-instructions N    bound on Lua instructions (default 1000000000)\n"
+
+static const char usage_run[] =
+    "usage: drvsim run SCENARIO.lua [options]\n"
+    "\n"
+    "  --seed N                the run's seed, decimal or 0x hex (default: the scenario's,\n"
+    "                          else 1)\n" USAGE_SIM_OPTIONS
+    "  --json PATH|-           write the result as one JSON object to PATH; with -, to\n"
+    "                          standard output (the report then goes to standard error)\n"
+    "  --trace PATH            write the simulation trace as text to PATH\n"
+    "  --quiet                 no report; only --json - writes to standard output\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "exit status: 0 as expected, 1 not as expected, 2 usage error, 3 scenario error\n";
+
+static const char usage_test[] =
+    "usage: drvsim test [PATH ...] [options]\n"
+    "\n"
+    "Runs each PATH that is a file, and every *.lua file under each PATH that is a\n"
+    "directory (sorted; skipping names that begin with . or _ and directories named\n"
+    "drivers). Default PATH: scenarios/. Prints PASS or FAIL per scenario, then\n"
+    "\"N passed, N failed\".\n"
+    "\n"
+    "  --junit PATH            also write JUnit XML to PATH (times are simulated seconds)\n"
+    "  -j, --jobs N            run N scenarios at a time in worker processes (default 1)\n"
+    "  --check-determinism     run each scenario twice; a different outcome or digest fails\n"
+    "  --tap                   TAP output (ok / not ok per scenario) for test harnesses\n"
+    "  -h, --help              this text\n"
+    "\n"
+    "exit status: 0 all passed, 1 some failed, 2 usage error\n";
+
+static const char usage_sweep[] =
+    "usage: drvsim sweep SCENARIO.lua --seeds A..B [options]\n"
+    "\n"
+    "Runs the scenario once per seed of A..B (inclusive), writes one JSON line per seed\n"
+    "and a summary grouped by distinct bug check, with the command replaying each.\n"
+    "\n"
+    "  --seeds A..B            the seeds, A <= B, decimal or 0x hex\n"
+    "  --shard K/N             only seeds with (seed - A) % N == K - 1, 1 <= K <= N\n"
+    "  -j, --jobs N            run N seeds at a time in worker processes (default 1)\n"
+    "  --jsonl PATH|-          where the JSON lines go (default: standard output; the\n"
+    "                          summary then goes to standard error)\n" USAGE_SIM_OPTIONS
+    "  -h, --help              this text\n"
+    "\n"
+    "exit status: 0 every run as expected, 1 some not, 2 usage error, 3 scenario error\n";
+
+static const char usage_rules[] = "usage: drvsim rules [--json]\n"
+                                  "\n"
+                                  "Lists the rules drvsim checks: id, bug check code and\n"
+                                  "parameter, the /flags option that enables it (auto: always\n"
+                                  "on for a verified driver; kernel: raised by the kernel\n"
+                                  "itself), and what it means.\n"
+                                  "\n"
+                                  "  --json                  as a JSON array\n"
+                                  "  -h, --help              this text\n";
+
+/* ------------------------------------------------------------------------ */
+/* Parsing helpers                                                          */
+/* ------------------------------------------------------------------------ */
+
+__attribute__((format(printf, 2, 3))) static int cli_usage_error(const char *usage, const char *fmt,
+                                                                 ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("drvsim: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    fputs(usage, stderr);
+    return DRVSIM_EXIT_USAGE;
+}
+
+/* Explains what getopt_long refused (it prints nothing: opterr = 0). */
+static int cli_getopt_error(int c, char **argv, const char *usage)
+{
+    const char *arg = argv[optind - 1];
+    if (c == ':') {
+        return cli_usage_error(usage, "option '%s' needs a value", arg);
+    }
+    if (strncmp(arg, "--", 2) == 0) {
+        /* glibc sets optopt for a known long option given a value it does
+         * not take ("--quiet=1"), and leaves it 0 for an unknown one. */
+        if (optopt != 0) {
+            return cli_usage_error(usage, "option '%s' takes no value", arg);
+        }
+        return cli_usage_error(usage, "unknown or ambiguous option '%s'", arg);
+    }
+    return cli_usage_error(usage, "unknown option '-%c'", optopt);
+}
+
+/* An unsigned 64-bit number, decimal or 0x hex, nothing else around it. */
+static bool cli_parse_u64(const char *s, uint64_t *out)
+{
+    int base = 10;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+    }
+    const char *digits = base == 16 ? "0123456789abcdefABCDEF" : "0123456789";
+    size_t n = strspn(s, digits);
+    if (n == 0 || s[n] != '\0') {
+        return false;
+    }
+    errno = 0;
+    unsigned long long v = strtoull(s, NULL, base);
+    if (errno == ERANGE) {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* What run and sweep share: simulation options, parsed and as typed. */
+typedef struct cli_sim_args {
+    drvsim_options options;
+    out_cli_args raw;
+} cli_sim_args;
+
+/*
+ * Takes one of the shared simulation options. Returns 1 when c was one
+ * (and its value good), 0 when c is not a simulation option, and -1 after a
+ * usage error (printed with `usage`).
+ */
+static int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *usage)
+{
+    uint64_t v;
+    switch (c) {
+    case OPT_VERIFIER:
+        a->options.verifier = a->raw.verifier = arg;
+        return 1;
+    case OPT_GFLAGS:
+        a->options.gflags = a->raw.gflags = arg;
+        return 1;
+    case OPT_CPUS:
+        if (!cli_parse_u64(arg, &v) || v < 1 || v > CLI_MAX_CPUS) {
+            cli_usage_error(usage, "--cpus wants a number from 1 to %u, not '%s'", CLI_MAX_CPUS,
+                            arg);
+            return -1;
+        }
+        a->options.cpus = (uint32_t)v;
+        a->raw.cpus = arg;
+        return 1;
+    case OPT_LIMIT:
+        /* 0 would mean "the default" to drvsim_run: refuse it rather than
+         * silently run for an hour. */
+        if (!des_parse_duration(arg, &v) || v == 0) {
+            cli_usage_error(usage,
+                            "--limit wants a duration such as 250ms, 10s, 7min or 1h, "
+                            "not '%s'",
+                            arg);
+            return -1;
+        }
+        a->options.limit_time_100ns = v;
+        a->raw.limit = arg;
+        return 1;
+    case OPT_MAX_EVENTS:
+    case OPT_MAX_INSTRUCTIONS:
+        if (!cli_parse_u64(arg, &v) || v == 0) {
+            cli_usage_error(usage, "%s wants a positive number, not '%s'",
+                            c == OPT_MAX_EVENTS ? "--max-events" : "--max-instructions", arg);
+            return -1;
+        }
+        if (c == OPT_MAX_EVENTS) {
+            a->options.limit_events = v;
+            a->raw.max_events = arg;
+        } else {
+            a->options.limit_instructions = v;
+            a->raw.max_instructions = arg;
+        }
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/*
+ * The positional arguments: those getopt_long returned as 1 (the "-" at the
+ * head of the option string asks for that, so options may follow them
+ * whatever POSIXLY_CORRECT says), then whatever follows "--".
+ */
+typedef struct cli_args {
+    char **items;
+    size_t count;
+} cli_args;
+
+static bool cli_args_init(cli_args *p, int argc)
+{
+    p->count = 0;
+    p->items = malloc((size_t)argc * sizeof *p->items);
+    return p->items != NULL;
+}
+
+static void cli_args_rest(cli_args *p, int argc, char **argv)
+{
+    while (optind < argc) {
+        p->items[p->count++] = argv[optind++];
+    }
+}
+
+/* -j N */
+static bool cli_parse_jobs(const char *arg, unsigned *out, const char *usage)
+{
+    uint64_t v;
+    if (!cli_parse_u64(arg, &v) || v < 1 || v > JOBS_MAX_WORKERS) {
+        cli_usage_error(usage, "-j wants a number from 1 to %u, not '%s'", JOBS_MAX_WORKERS, arg);
+        return false;
+    }
+    *out = (unsigned)v;
+    return true;
+}
+
+static FILE *cli_open_output(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        fprintf(stderr, "drvsim: cannot write %s: %s\n", path, strerror(errno));
+    }
+    return f;
+}
+
+/* Closes an output file, saying so if what was written did not arrive. */
+static bool cli_close_output(FILE *f, const char *path)
+{
+    bool ok = !ferror(f);
+    ok = fclose(f) == 0 && ok;
+    if (!ok) {
+        fprintf(stderr, "drvsim: cannot write %s: %s\n", path, strerror(errno));
+    }
+    return ok;
+}
+
+/* Text written by fn, as a malloc'd string (NULL when out of memory). */
+static char *cli_text(void (*fn)(FILE *, const drvsim_result *), const drvsim_result *r)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f == NULL) {
+        return NULL;
+    }
+    fn(f, r);
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* ------------------------------------------------------------------------ */
+/* drvsim run                                                               */
+/* ------------------------------------------------------------------------ */
+
+static int cli_run_report(const cli_sim_args *a, const char *json_path, bool quiet)
+{
+    const char *scenario = a->options.scenario_path;
+    bool json_stdout = json_path != NULL && strcmp(json_path, "-") == 0;
+    FILE *json_file = NULL;
+    drvsim_result r;
+    int status;
+
+    /* Before the run: an unwritable path should not cost a whole run. */
+    if (json_path != NULL && !json_stdout) {
+        json_file = cli_open_output(json_path);
+        if (json_file == NULL) {
+            return CLI_EXIT_HOST;
+        }
+    }
+
+    status = drvsim_run(&a->options, &r);
+    for (size_t i = 0; i < r.note_count; i++) {
+        fprintf(stderr, "drvsim: note: %s\n", r.notes[i]);
+    }
+    char *replay = out_replay_command(scenario, r.seed, &a->raw);
+    if (r.outcome == DRVSIM_OUTCOME_ERROR) {
+        fprintf(stderr, "drvsim: %s\n", r.message[0] != '\0' ? r.message : "scenario error");
+    } else if (!quiet) {
+        kd_report_write(json_stdout ? stderr : stdout, &r, replay);
+    }
+
+    if (json_path != NULL) {
+        json_t *j = out_result_json(&r, replay, true);
+        FILE *out = json_stdout ? stdout : json_file;
+        bool ok = j != NULL && out_json_dump(j, JSON_INDENT(2), out);
+        json_decref(j);
+        if (json_file != NULL) {
+            ok = cli_close_output(json_file, json_path) && ok;
+        }
+        if (!ok) {
+            fprintf(stderr, "drvsim: could not write the JSON result to %s\n",
+                    json_stdout ? "standard output" : json_path);
+            status = CLI_EXIT_HOST;
+        }
+    }
+    free(replay);
+    drvsim_result_free(&r);
+    return status;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"verifier", required_argument, NULL, OPT_VERIFIER},
+        {"gflags", required_argument, NULL, OPT_GFLAGS},
+        {"cpus", required_argument, NULL, OPT_CPUS},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
+        {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},
+        {"json", required_argument, NULL, OPT_JSON},
+        {"trace", required_argument, NULL, OPT_TRACE},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_sim_args a;
+    cli_args pos;
+    const char *json_path = NULL;
+    bool quiet = false;
+    int c;
+    int status = -1;
+
+    memset(&a, 0, sizeof a);
+    if (!cli_args_init(&pos, argc)) {
+        fprintf(stderr, "drvsim: out of memory\n");
+        return CLI_EXIT_HOST;
+    }
+    optind = 0; /* glibc: start over, re-reading the option string's mode */
+    opterr = 0;
+    while (status < 0 && (c = getopt_long(argc, argv, "-:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 1:
+            pos.items[pos.count++] = optarg;
+            break;
+        case 'h':
+            fputs(usage_run, stdout);
+            status = 0;
+            break;
+        case OPT_SEED:
+            if (!cli_parse_u64(optarg, &a.options.seed)) {
+                status = cli_usage_error(usage_run, "--seed wants a number, not '%s'", optarg);
+            }
+            a.options.seed_given = true;
+            break;
+        case OPT_JSON:
+            json_path = optarg;
+            break;
+        case OPT_TRACE:
+            a.options.trace_path = optarg;
+            break;
+        case OPT_QUIET:
+            quiet = true;
+            break;
+        case '?':
+        case ':':
+            status = cli_getopt_error(c, argv, usage_run);
+            break;
+        default:
+            if (cli_sim_option(c, optarg, &a, usage_run) < 0) {
+                status = DRVSIM_EXIT_USAGE;
+            }
+        }
+    }
+    if (status < 0) {
+        cli_args_rest(&pos, argc, argv);
+        if (pos.count == 0) {
+            status = cli_usage_error(usage_run, "missing the scenario file");
+        } else if (pos.count > 1) {
+            status = cli_usage_error(usage_run, "unexpected argument '%s'", pos.items[1]);
+        }
+    }
+    if (status < 0) {
+        a.options.scenario_path = pos.items[0];
+        status = cli_run_report(&a, json_path, quiet);
+    }
+    free(pos.items);
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* drvsim test                                                              */
+/* ------------------------------------------------------------------------ */
+
+typedef struct cli_paths {
+    char **items;
+    size_t count;
+    size_t capacity;
+} cli_paths;
+
+static bool cli_paths_add(cli_paths *p, const char *path)
+{
+    if (p->count == p->capacity) {
+        size_t cap = p->capacity == 0 ? 32 : 2 * p->capacity;
+        char **grown = realloc(p->items, cap * sizeof *grown);
+        if (grown == NULL) {
+            return false;
+        }
+        p->items = grown;
+        p->capacity = cap;
+    }
+    char *copy = strdup(path);
+    if (copy == NULL) {
+        return false;
+    }
+    p->items[p->count++] = copy;
+    return true;
+}
+
+static void cli_paths_free(cli_paths *p)
+{
+    for (size_t i = 0; i < p->count; i++) {
+        free(p->items[i]);
+    }
+    free(p->items);
+    memset(p, 0, sizeof *p);
+}
+
+static int cli_path_order(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool cli_ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s);
+    size_t k = strlen(suffix);
+    return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+/* Adds every scenario under dir. On failure prints why and returns false. */
+static bool cli_walk(cli_paths *out, const char *dir, int depth)
+{
+    if (depth > CLI_MAX_DEPTH) {
+        fprintf(stderr, "drvsim: %s: directories nested too deep (a symbolic link loop?)\n", dir);
+        return false;
+    }
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        fprintf(stderr, "drvsim: cannot read %s: %s\n", dir, strerror(errno));
+        return false;
+    }
+    bool ok = true;
+    bool slash = cli_ends_with(dir, "/");
+    struct dirent *e;
+    while (ok && (e = readdir(d)) != NULL) {
+        /* ".", "..", hidden files, and _helpers.lua that scenarios share. */
+        if (e->d_name[0] == '.' || e->d_name[0] == '_') {
+            continue;
+        }
+        char *path = NULL;
+        size_t n = strlen(dir) + strlen(e->d_name) + 2;
+        path = malloc(n);
+        if (path == NULL) {
+            fprintf(stderr, "drvsim: out of memory\n");
+            ok = false;
+            break;
+        }
+        snprintf(path, n, "%s%s%s", dir, slash ? "" : "/", e->d_name);
+        struct stat st;
+        bool is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+        if (is_dir && strcmp(e->d_name, "drivers") != 0) {
+            ok = cli_walk(out, path, depth + 1);
+        } else if (!is_dir && cli_ends_with(e->d_name, ".lua")) {
+            ok = cli_paths_add(out, path);
+            if (!ok) {
+                fprintf(stderr, "drvsim: out of memory\n");
+            }
+        }
+        free(path);
+    }
+    closedir(d);
+    return ok;
+}
+
+/* Adds PATH: a file as it is, a directory as its scenarios in byte order. */
+static int cli_collect(cli_paths *out, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        return cli_usage_error(usage_test, "cannot read %s: %s", path, strerror(errno));
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        if (!cli_paths_add(out, path)) {
+            fprintf(stderr, "drvsim: out of memory\n");
+            return CLI_EXIT_HOST;
+        }
+        return 0;
+    }
+    size_t first = out->count;
+    if (!cli_walk(out, path, 0)) {
+        return DRVSIM_EXIT_USAGE;
+    }
+    qsort(out->items + first, out->count - first, sizeof *out->items, cli_path_order);
+    return 0;
+}
+
+typedef struct cli_test {
+    cli_paths scenarios;
+    bool check_determinism; /* jobs 2k and 2k+1 both run scenario k */
+    bool tap;               /* TAP lines instead of PASS/FAIL (meson, prove) */
+    drvsim_result first;    /* of the pair being checked (without its notes) */
+    size_t passed;
+    size_t failed;
+    bool junit;
+    out_junit_case *cases; /* one per scenario when junit */
+} cli_test;
+
+static void cli_test_options(void *ctx, size_t index, drvsim_options *options)
+{
+    const cli_test *t = ctx;
+    size_t k = t->check_determinism ? index / 2 : index;
+    options->scenario_path = t->scenarios.items[k];
+}
+
+/* The JUnit case of one scenario; on failure, `why` and the full report. */
+static void cli_test_case(cli_test *t, size_t k, const drvsim_result *r, const char *why)
+{
+    out_junit_case *c = &t->cases[k];
+    const char *path = t->scenarios.items[k];
+    const char *slash = strrchr(path, '/');
+    c->classname = slash != NULL ? strndup(path, (size_t)(slash - path)) : strdup(".");
+    c->name = strdup(slash != NULL ? slash + 1 : path);
+    c->time_100ns = r->sim_time_100ns;
+    if (why == NULL) {
+        return;
+    }
+    c->failure = strdup(why);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f != NULL) {
+        char *replay = out_replay_command(path, r->seed, &(out_cli_args){0});
+        kd_report_write(f, r, replay);
+        free(replay);
+        if (fclose(f) != 0) {
+            free(text);
+            text = NULL;
+        }
+    }
+    c->details = text;
+}
+
+/* "0x1f2e3d4c5b6a7988", or "0x1f2e3d4c5b6a7988 (clean)". */
+static void cli_digest_text(const drvsim_result *r, bool with_outcome, char *buf, size_t size)
+{
+    snprintf(buf, size, "0x%016" PRIx64 "%s%s%s", r->digest, with_outcome ? " (" : "",
+             with_outcome ? drvsim_outcome_name(r->outcome) : "", with_outcome ? ")" : "");
+}
+
+static void cli_test_result(void *ctx, size_t index, const drvsim_result *r)
+{
+    cli_test *t = ctx;
+    size_t k = t->check_determinism ? index / 2 : index;
+    const char *path = t->scenarios.items[k];
+    char *why = NULL;
+
+    if (t->check_determinism) {
+        if (index % 2 == 0) {
+            t->first = *r;
+            t->first.notes = NULL; /* they are freed when we return */
+            t->first.note_count = 0;
+            return;
+        }
+        if (t->first.digest != r->digest || t->first.outcome != r->outcome) {
+            bool with_outcome = t->first.outcome != r->outcome;
+            char first[64];
+            char second[64];
+            char text[160];
+            cli_digest_text(&t->first, with_outcome, first, sizeof first);
+            cli_digest_text(r, with_outcome, second, sizeof second);
+            snprintf(text, sizeof text, "nondeterministic: digest %s then %s", first, second);
+            why = strdup(text);
+        }
+        r = &t->first;
+    }
+    bool pass = why == NULL && r->expected;
+    if (why == NULL && !r->expected) {
+        why = cli_text(out_write_failure, r);
+    }
+
+    if (pass) {
+        if (t->tap)
+            printf("ok %zu - %s (", k + 1, path);
+        else
+            printf("PASS %s (", path);
+        out_write_outcome(stdout, r);
+        printf(", digest 0x%016" PRIx64 ")\n", r->digest);
+        t->passed++;
+    } else {
+        if (t->tap)
+            printf("not ok %zu - %s: %s\n", k + 1, path, why != NULL ? why : "out of memory");
+        else
+            printf("FAIL %s: %s\n", path, why != NULL ? why : "out of memory");
+        t->failed++;
+    }
+    fflush(stdout); /* progress, and nothing lost if a later scenario hangs */
+    if (t->junit) {
+        cli_test_case(t, k, r, pass ? NULL : why != NULL ? why : "out of memory");
+    }
+    free(why);
+}
+
+static int cli_test_all(cli_test *t, unsigned workers, const char *junit_path)
+{
+    FILE *junit = NULL;
+    size_t count = t->scenarios.count;
+
+    if (junit_path != NULL) {
+        junit = cli_open_output(junit_path);
+        t->cases = calloc(count + 1, sizeof *t->cases);
+        if (junit == NULL || t->cases == NULL) {
+            if (junit != NULL) {
+                fclose(junit);
+            }
+            return CLI_EXIT_HOST;
+        }
+        t->junit = true;
+    }
+
+    size_t jobs = t->check_determinism ? 2 * count : count;
+    if (t->tap)
+        printf("1..%zu\n", count);
+    int status = jobs_run(jobs, workers, cli_test_options, cli_test_result, t) == 0 ? DRVSIM_EXIT_OK
+                                                                                    : CLI_EXIT_HOST;
+    if (status == DRVSIM_EXIT_OK) {
+        printf("%s%zu passed, %zu failed\n", t->tap ? "# " : "", t->passed, t->failed);
+        if (t->failed > 0) {
+            status = DRVSIM_EXIT_MISMATCH;
+        }
+    }
+    if (junit != NULL) {
+        /* After a host failure the cases are incomplete: leave the file empty. */
+        bool ok = status == CLI_EXIT_HOST || out_junit_write(junit, t->cases, count);
+        if (!cli_close_output(junit, junit_path) || !ok) {
+            status = CLI_EXIT_HOST;
+        }
+        for (size_t i = 0; i < count; i++) {
+            out_junit_case_free(&t->cases[i]);
+        }
+    }
+    free(t->cases);
+    return status;
+}
+
+static int cmd_test(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"junit", required_argument, NULL, OPT_JUNIT},
+        {"jobs", required_argument, NULL, 'j'},
+        {"check-determinism", no_argument, NULL, OPT_CHECK_DETERMINISM},
+        {"tap", no_argument, NULL, OPT_TAP},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_test t;
+    cli_args pos;
+    const char *junit_path = NULL;
+    unsigned workers = 1;
+    int c;
+    int status = -1;
+
+    memset(&t, 0, sizeof t);
+    if (!cli_args_init(&pos, argc)) {
+        fprintf(stderr, "drvsim: out of memory\n");
+        return CLI_EXIT_HOST;
+    }
+    optind = 0;
+    opterr = 0;
+    while (status < 0 && (c = getopt_long(argc, argv, "-:hj:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 1:
+            pos.items[pos.count++] = optarg;
+            break;
+        case 'h':
+            fputs(usage_test, stdout);
+            status = 0;
+            break;
+        case 'j':
+            if (!cli_parse_jobs(optarg, &workers, usage_test)) {
+                status = DRVSIM_EXIT_USAGE;
+            }
+            break;
+        case OPT_JUNIT:
+            junit_path = optarg;
+            break;
+        case OPT_CHECK_DETERMINISM:
+            t.check_determinism = true;
+            break;
+        case OPT_TAP:
+            t.tap = true;
+            break;
+        default:
+            status = cli_getopt_error(c, argv, usage_test);
+        }
+    }
+    if (status < 0) {
+        cli_args_rest(&pos, argc, argv);
+        if (pos.count == 0) {
+            status = cli_collect(&t.scenarios, "scenarios/");
+        }
+        for (size_t i = 0; i < pos.count && status <= 0; i++) {
+            status = cli_collect(&t.scenarios, pos.items[i]);
+        }
+        status = status <= 0 ? cli_test_all(&t, workers, junit_path) : status;
+    }
+    cli_paths_free(&t.scenarios);
+    free(pos.items);
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* drvsim sweep                                                             */
+/* ------------------------------------------------------------------------ */
+
+typedef struct cli_sweep {
+    cli_sim_args a;
+    uint64_t first_seed; /* A + K - 1 */
+    uint64_t stride;     /* N of --shard K/N, else 1 */
+    FILE *jsonl;
+    bool write_failed;
+    out_summary summary;
+    bool out_of_memory;
+} cli_sweep;
+
+static void cli_sweep_options(void *ctx, size_t index, drvsim_options *options)
+{
+    const cli_sweep *s = ctx;
+    *options = s->a.options;
+    options->seed_given = true;
+    options->seed = s->first_seed + (uint64_t)index * s->stride;
+}
+
+static void cli_sweep_result(void *ctx, size_t index, const drvsim_result *r)
+{
+    cli_sweep *s = ctx;
+    (void)index;
+    json_t *line = out_result_json(r, NULL, false);
+    if (line == NULL || !out_json_dump(line, JSON_COMPACT, s->jsonl) || fflush(s->jsonl) != 0) {
+        s->write_failed = true;
+    }
+    json_decref(line);
+    if (!out_summary_add(&s->summary, r)) {
+        s->out_of_memory = true;
+    }
+}
+
+/* "A..B" */
+static bool cli_parse_seeds(const char *arg, uint64_t *a, uint64_t *b)
+{
+    const char *dots = strstr(arg, "..");
+    if (dots == NULL) {
+        return false;
+    }
+    char left[32];
+    size_t n = (size_t)(dots - arg);
+    if (n == 0 || n >= sizeof left) {
+        return false;
+    }
+    memcpy(left, arg, n);
+    left[n] = '\0';
+    return cli_parse_u64(left, a) && cli_parse_u64(dots + 2, b) && *a <= *b;
+}
+
+/* "K/N" */
+static bool cli_parse_shard(const char *arg, uint64_t *k, uint64_t *n)
+{
+    const char *slash = strchr(arg, '/');
+    char left[32];
+    size_t len = slash != NULL ? (size_t)(slash - arg) : 0;
+    if (len == 0 || len >= sizeof left) {
+        return false;
+    }
+    memcpy(left, arg, len);
+    left[len] = '\0';
+    return cli_parse_u64(left, k) && cli_parse_u64(slash + 1, n) && *k >= 1 && *k <= *n;
+}
+
+static int cli_sweep_all(cli_sweep *s, uint64_t a, uint64_t b, uint64_t k, unsigned workers,
+                         const char *jsonl_path)
+{
+    const char *scenario = s->a.options.scenario_path;
+
+    /* Every seed would fail the same way: say it once (CONTRACT: exit 3). */
+    FILE *probe = fopen(scenario, "r");
+    if (probe == NULL) {
+        fprintf(stderr, "drvsim: cannot open scenario %s: %s\n", scenario, strerror(errno));
+        return DRVSIM_EXIT_SCENARIO;
+    }
+    fclose(probe);
+
+    bool to_stdout = jsonl_path == NULL || strcmp(jsonl_path, "-") == 0;
+    s->jsonl = to_stdout ? stdout : cli_open_output(jsonl_path);
+    if (s->jsonl == NULL) {
+        return CLI_EXIT_HOST;
+    }
+
+    uint64_t span = b - a + 1; /* <= CLI_MAX_SWEEP_SEEDS, checked by the caller */
+    uint64_t offset = k - 1;
+    size_t count = span > offset ? (size_t)((span - offset - 1) / s->stride + 1) : 0;
+    s->first_seed = a + offset;
+
+    int status = jobs_run(count, workers, cli_sweep_options, cli_sweep_result, s) == 0
+                     ? DRVSIM_EXIT_OK
+                     : CLI_EXIT_HOST;
+    if (!to_stdout && !cli_close_output(s->jsonl, jsonl_path)) {
+        status = CLI_EXIT_HOST;
+    } else if (s->write_failed) {
+        fprintf(stderr, "drvsim: cannot write the JSON lines to %s\n",
+                to_stdout ? "standard output" : jsonl_path);
+        status = CLI_EXIT_HOST;
+    }
+    if (s->out_of_memory) {
+        fprintf(stderr, "drvsim: out of memory: the summary is incomplete\n");
+        status = CLI_EXIT_HOST;
+    }
+    FILE *out = to_stdout ? stderr : stdout;
+    out_summary_write(out, &s->summary, scenario, &s->a.raw);
+    fflush(out);
+    if (status == DRVSIM_EXIT_OK && s->summary.failed > 0) {
+        status = DRVSIM_EXIT_MISMATCH;
+    }
+    return status;
+}
+
+static int cmd_sweep(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"seeds", required_argument, NULL, OPT_SEEDS},
+        {"shard", required_argument, NULL, OPT_SHARD},
+        {"jobs", required_argument, NULL, 'j'},
+        {"jsonl", required_argument, NULL, OPT_JSONL},
+        {"verifier", required_argument, NULL, OPT_VERIFIER},
+        {"gflags", required_argument, NULL, OPT_GFLAGS},
+        {"cpus", required_argument, NULL, OPT_CPUS},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
+        {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_sweep s;
+    cli_args pos;
+    const char *jsonl_path = NULL;
+    bool seeds_given = false;
+    uint64_t a = 0, b = 0, k = 1;
+    unsigned workers = 1;
+    int c;
+    int status = -1;
+
+    memset(&s, 0, sizeof s);
+    s.stride = 1;
+    if (!cli_args_init(&pos, argc)) {
+        fprintf(stderr, "drvsim: out of memory\n");
+        return CLI_EXIT_HOST;
+    }
+    optind = 0;
+    opterr = 0;
+    while (status < 0 && (c = getopt_long(argc, argv, "-:hj:", longopts, NULL)) != -1) {
+        switch (c) {
+        case 1:
+            pos.items[pos.count++] = optarg;
+            break;
+        case 'h':
+            fputs(usage_sweep, stdout);
+            status = 0;
+            break;
+        case 'j':
+            if (!cli_parse_jobs(optarg, &workers, usage_sweep)) {
+                status = DRVSIM_EXIT_USAGE;
+            }
+            break;
+        case OPT_SEEDS:
+            seeds_given = true;
+            if (!cli_parse_seeds(optarg, &a, &b)) {
+                status = cli_usage_error(usage_sweep, "--seeds wants A..B with A <= B, not '%s'",
+                                         optarg);
+            } else if (b - a >= CLI_MAX_SWEEP_SEEDS) {
+                status = cli_usage_error(usage_sweep, "--seeds %s: at most %" PRIu64 " seeds",
+                                         optarg, CLI_MAX_SWEEP_SEEDS);
+            }
+            break;
+        case OPT_SHARD:
+            if (!cli_parse_shard(optarg, &k, &s.stride)) {
+                status = cli_usage_error(usage_sweep,
+                                         "--shard wants K/N with 1 <= K <= N, not '%s'", optarg);
+            }
+            break;
+        case OPT_JSONL:
+            jsonl_path = optarg;
+            break;
+        case '?':
+        case ':':
+            status = cli_getopt_error(c, argv, usage_sweep);
+            break;
+        default:
+            if (cli_sim_option(c, optarg, &s.a, usage_sweep) < 0) {
+                status = DRVSIM_EXIT_USAGE;
+            }
+        }
+    }
+    if (status < 0) {
+        cli_args_rest(&pos, argc, argv);
+        if (pos.count == 0) {
+            status = cli_usage_error(usage_sweep, "missing the scenario file");
+        } else if (pos.count > 1) {
+            status = cli_usage_error(usage_sweep, "unexpected argument '%s'", pos.items[1]);
+        } else if (!seeds_given) {
+            status = cli_usage_error(usage_sweep, "missing --seeds A..B");
+        }
+    }
+    if (status < 0) {
+        s.a.options.scenario_path = pos.items[0];
+        status = cli_sweep_all(&s, a, b, k, workers, jsonl_path);
+    }
+    out_summary_free(&s.summary);
+    free(pos.items);
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* drvsim rules                                                             */
+/* ------------------------------------------------------------------------ */
+
+/* "0xC4/0x30", "0xC1/P4=0x20", "0x7E", or "any" (KeBugCheckEx's own code). */
+static void cli_rule_code_text(const drvsim_rule_info *ri, char *buf, size_t size)
+{
+    int sub = ri->sub_param;
+    if (ri->code == 0) {
+        snprintf(buf, size, "any");
+    } else if (sub == 1) {
+        snprintf(buf, size, "0x%" PRIX32 "/0x%" PRIX64, ri->code, ri->sub_value);
+    } else if (sub != 0) {
+        snprintf(buf, size, "0x%" PRIX32 "/P%d=0x%" PRIX64, ri->code, sub, ri->sub_value);
+    } else {
+        snprintf(buf, size, "0x%" PRIX32, ri->code);
+    }
+}
+
+/* "auto", "kernel", or "0x8 Pool tracking". */
+static void cli_rule_option_text(const drvsim_rule_info *ri, char *buf, size_t size)
+{
+    const char *name = ri->option != 0 ? vf_flag_name(ri->option) : NULL;
+    if (ri->kernel) {
+        snprintf(buf, size, "kernel");
+    } else if (ri->option == 0) {
+        snprintf(buf, size, "auto");
+    } else {
+        snprintf(buf, size, "0x%" PRIX32 "%s%s", ri->option, name != NULL ? " " : "",
+                 name != NULL ? name : "");
+    }
+}
+
+static json_t *cli_rules_json(void)
+{
+    json_t *array = json_array();
+    bool ok = array != NULL;
+    for (size_t i = 0; ok && i < drvsim_rule_count(); i++) {
+        const drvsim_rule_info *ri = drvsim_rule_at(i);
+        const char *name = drvsim_bugcode_name(ri->code);
+        const char *option = ri->option != 0 ? vf_flag_name(ri->option) : NULL;
+        int sub = ri->sub_param;
+        json_t *o = json_object();
+        ok = json_array_append_new(array, o) == 0;
+        ok = ok && json_object_set_new(o, "id", json_string(ri->id)) == 0;
+        ok = ok && json_object_set_new(o, "code", json_integer(ri->code)) == 0;
+        ok = ok && json_object_set_new(o, "name", name ? json_string(name) : json_null()) == 0;
+        if (sub != 0) {
+            ok = ok &&
+                 json_object_set_new(o, sub == 1 ? "p1" : "p4", out_json_u64(ri->sub_value)) == 0;
+        }
+        ok = ok && json_object_set_new(o, "option", json_integer(ri->option)) == 0;
+        ok = ok &&
+             json_object_set_new(o, "option_name", option ? json_string(option) : json_null()) == 0;
+        ok = ok && json_object_set_new(o, "kernel", json_boolean(ri->kernel)) == 0;
+        ok = ok && json_object_set_new(o, "description", json_string(ri->description)) == 0;
+    }
+    if (!ok) {
+        json_decref(array);
+        return NULL;
+    }
+    return array;
+}
+
+static int cli_rules_table(void)
+{
+    int id_width = (int)strlen("RULE");
+    int code_width = (int)strlen("CODE");
+    int option_width = (int)strlen("OPTION");
+    char code[48];
+    char option[96];
+
+    for (size_t i = 0; i < drvsim_rule_count(); i++) {
+        const drvsim_rule_info *ri = drvsim_rule_at(i);
+        cli_rule_code_text(ri, code, sizeof code);
+        cli_rule_option_text(ri, option, sizeof option);
+        int n = (int)strlen(ri->id);
+        id_width = n > id_width ? n : id_width;
+        n = (int)strlen(code);
+        code_width = n > code_width ? n : code_width;
+        n = (int)strlen(option);
+        option_width = n > option_width ? n : option_width;
+    }
+    printf("%-*s  %-*s  %-*s  %s\n", id_width, "RULE", code_width, "CODE", option_width, "OPTION",
+           "DESCRIPTION");
+    for (size_t i = 0; i < drvsim_rule_count(); i++) {
+        const drvsim_rule_info *ri = drvsim_rule_at(i);
+        cli_rule_code_text(ri, code, sizeof code);
+        cli_rule_option_text(ri, option, sizeof option);
+        printf("%-*s  %-*s  %-*s  %s\n", id_width, ri->id, code_width, code, option_width, option,
+               ri->description);
+    }
+    return DRVSIM_EXIT_OK;
+}
+
+static int cmd_rules(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, OPT_JSON},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    bool json = false;
+    int c;
+
+    optind = 0;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "-:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 1:
+            return cli_usage_error(usage_rules, "unexpected argument '%s'", optarg);
+        case 'h':
+            fputs(usage_rules, stdout);
+            return DRVSIM_EXIT_OK;
+        case OPT_JSON:
+            json = true;
+            break;
+        default:
+            return cli_getopt_error(c, argv, usage_rules);
+        }
+    }
+    if (optind < argc) {
+        return cli_usage_error(usage_rules, "unexpected argument '%s'", argv[optind]);
+    }
+    if (!json) {
+        return cli_rules_table();
+    }
+    json_t *array = cli_rules_json();
+    bool ok = array != NULL && out_json_dump(array, JSON_INDENT(2), stdout);
+    json_decref(array);
+    if (!ok) {
+        fprintf(stderr, "drvsim: could not write the rules\n");
+        return CLI_EXIT_HOST;
+    }
+    return DRVSIM_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* main                                                                     */
+/* ------------------------------------------------------------------------ */
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    static const struct {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+    } commands[] = {
+        {"run", cmd_run},
+        {"test", cmd_test},
+        {"sweep", cmd_sweep},
+        {"rules", cmd_rules},
+    };
+    int c;
+
+    opterr = 0;
+    /* "+": stop at the command; its options are its own. */
+    while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'h':
+            fputs(usage_main, stdout);
+            return DRVSIM_EXIT_OK;
+        case OPT_VERSION:
+            printf("drvsim %s\n", DRVSIM_VERSION);
+            return DRVSIM_EXIT_OK;
+        default:
+            return cli_getopt_error(c, argv, usage_main);
+        }
+    }
+    if (optind >= argc) {
+        return cli_usage_error(usage_main, "missing a command");
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[optind], commands[i].name) == 0) {
+            return commands[i].fn(argc - optind, argv + optind);
+        }
+    }
+    return cli_usage_error(usage_main, "unknown command '%s'", argv[optind]);
+}

@@ -1,0 +1,643 @@
+/*
+ * output.c - JSON, JUnit XML, replay commands and sweep summaries for the
+ * command-line tool. See output.h.
+ */
+#include "output.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------------ */
+/* Text cleaning                                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), storing its code point; 0
+ * when s does not start one. Stops at the terminating NUL, which is never a
+ * continuation byte.
+ */
+static size_t out_utf8_sequence(const unsigned char *s, uint32_t *cp)
+{
+    unsigned char c = s[0];
+    size_t len;
+    uint32_t v;
+    uint32_t min;
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    if ((c & 0xE0) == 0xC0) {
+        len = 2, v = c & 0x1Fu, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        len = 3, v = c & 0x0Fu, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        len = 4, v = c & 0x07u, min = 0x10000;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+        v = (v << 6) | (s[i] & 0x3Fu);
+    }
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
+        return 0;
+    }
+    *cp = v;
+    return len;
+}
+
+/* The byte that starts out_json_u64's marker. No text reaches JSON with it
+ * (out_clean_text replaces it), so a marker can never be forged by a
+ * scenario name or a message. */
+#define OUT_U64_MARK_BYTE '\x01'
+#define OUT_U64_MARK      "\x01u64:"
+/* How jansson writes the marker: control characters become \u00XX. */
+#define OUT_U64_MARK_DUMPED "\"\\u0001u64:"
+
+/*
+ * A copy of text that jansson and XML accept: bytes that are not well-formed
+ * UTF-8 become '?', and so does the marker byte. With `xml`, so do the
+ * characters XML 1.0 cannot carry at all (controls other than tab, line feed
+ * and carriage return; U+FFFE, U+FFFF). NULL when out of memory.
+ */
+static char *out_clean_text(const char *text, bool xml)
+{
+    size_t n = strlen(text);
+    char *copy = malloc(n + 1);
+    if (copy == NULL) {
+        return NULL;
+    }
+    const unsigned char *s = (const unsigned char *)text;
+    size_t o = 0;
+    while (*s != '\0') {
+        uint32_t cp = 0;
+        size_t len = out_utf8_sequence(s, &cp);
+        bool bad = len == 0 || cp == (unsigned char)OUT_U64_MARK_BYTE;
+        if (xml && len != 0) {
+            bad = bad || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') || cp == 0xFFFE ||
+                  cp == 0xFFFF;
+        }
+        if (bad) {
+            copy[o++] = '?';
+            s += len == 0 ? 1 : len;
+        } else {
+            memcpy(copy + o, s, len);
+            o += len;
+            s += len;
+        }
+    }
+    copy[o] = '\0';
+    return copy;
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON                                                                     */
+/* ------------------------------------------------------------------------ */
+
+json_t *out_json_text(const char *text)
+{
+    char *clean = out_clean_text(text, false);
+    if (clean == NULL) {
+        return NULL;
+    }
+    json_t *j = json_string(clean);
+    free(clean);
+    return j;
+}
+
+json_t *out_json_text_or_null(const char *text)
+{
+    return text[0] != '\0' ? out_json_text(text) : json_null();
+}
+
+json_t *out_json_u64(uint64_t v)
+{
+    if (v <= (uint64_t)INT64_MAX) {
+        return json_integer((json_int_t)v);
+    }
+    char mark[32];
+    snprintf(mark, sizeof mark, OUT_U64_MARK "%" PRIu64, v);
+    return json_string(mark);
+}
+
+bool out_json_dump(const json_t *j, size_t flags, FILE *out)
+{
+    char *text = json_dumps(j, flags);
+    if (text == NULL) {
+        return false;
+    }
+    /* Put the digits of every marker string where the string was. */
+    const char *p = text;
+    const char *mark;
+    while ((mark = strstr(p, OUT_U64_MARK_DUMPED)) != NULL) {
+        fwrite(p, 1, (size_t)(mark - p), out);
+        const char *digits = mark + strlen(OUT_U64_MARK_DUMPED);
+        size_t n = strspn(digits, "0123456789");
+        fwrite(digits, 1, n, out);
+        p = digits + n + 1; /* past the closing quote */
+    }
+    fputs(p, out);
+    fputc('\n', out);
+    free(text);
+    return !ferror(out);
+}
+
+/* json_object_set_new that remembers a failure (out of memory) in *ok, so
+ * that builders check once at the end instead of after every field. */
+static void out_set(json_t *o, const char *key, json_t *value, bool *ok)
+{
+    if (json_object_set_new(o, key, value) != 0) {
+        *ok = false;
+    }
+}
+
+static json_t *out_hex64(uint64_t v)
+{
+    return json_sprintf("0x%016" PRIx64, v);
+}
+
+static uint64_t out_ns(uint64_t t_100ns)
+{
+    /* Saturate rather than wrap: 58,000 simulated years is not a real run. */
+    return t_100ns > UINT64_MAX / 100 ? UINT64_MAX : t_100ns * 100;
+}
+
+static json_t *out_bugcheck_json(const drvsim_bugcheck *b, bool full)
+{
+    bool ok = true;
+    json_t *o = json_object();
+    json_t *params = json_array();
+    const char *name = drvsim_bugcode_name(b->code);
+
+    out_set(o, "code", json_integer(b->code), &ok);
+    out_set(o, "name", name != NULL ? json_string(name) : json_null(), &ok);
+    for (int i = 0; i < 4; i++) {
+        if (json_array_append_new(params, out_json_u64(b->params[i])) != 0) {
+            ok = false;
+        }
+    }
+    out_set(o, "params", params, &ok);
+    out_set(o, "driver", out_json_text_or_null(b->driver), &ok);
+    out_set(o, "rule", out_json_text_or_null(b->rule), &ok);
+    if (full) {
+        out_set(o, "description", out_json_text_or_null(b->description), &ok);
+        out_set(o, "routine", out_json_text_or_null(b->routine), &ok);
+        out_set(o, "rule_site", out_json_text_or_null(b->site), &ok);
+        out_set(o, "detail", out_json_text_or_null(b->detail), &ok);
+        out_set(o, "time_ns", out_json_u64(out_ns(b->time_100ns)), &ok);
+        out_set(o, "cpu", json_integer(b->cpu), &ok);
+        out_set(o, "irql", json_integer(b->irql), &ok);
+        out_set(o, "irql_name", out_json_text_or_null(b->irql_name), &ok);
+        out_set(o, "process", out_json_text_or_null(b->process), &ok);
+    }
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The counters of CONTRACT section 5: globals by name, then "drivers". */
+static json_t *out_counters_json(const drvsim_result *r)
+{
+    bool ok = true;
+    json_t *o = json_object();
+    json_t *drivers = json_object();
+
+    for (size_t i = 0; i < DRVSIM_GLOBAL_COUNTER_COUNT; i++) {
+        out_set(o, drvsim_global_counter_names[i], out_json_u64(r->counters[i]), &ok);
+    }
+    for (size_t d = 0; d < r->driver_count; d++) {
+        json_t *dc = json_object();
+        for (size_t i = 0; i < DRVSIM_DRIVER_COUNTER_COUNT; i++) {
+            out_set(dc, drvsim_driver_counter_names[i], out_json_u64(r->drivers[d].counters[i]),
+                    &ok);
+        }
+        /* Keys must be UTF-8 too. */
+        char *key = out_clean_text(r->drivers[d].name, false);
+        if (key == NULL) {
+            json_decref(dc);
+            ok = false;
+            continue;
+        }
+        out_set(drivers, key, dc, &ok);
+        free(key);
+    }
+    out_set(o, "drivers", drivers, &ok);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
+{
+    bool ok = true;
+    json_t *o = json_object();
+    json_t *bugcheck =
+        r->outcome == DRVSIM_OUTCOME_BUGCHECK ? out_bugcheck_json(&r->bugcheck, full) : json_null();
+
+    if (!full) {
+        out_set(o, "seed", out_json_u64(r->seed), &ok);
+        out_set(o, "outcome", json_string(drvsim_outcome_name(r->outcome)), &ok);
+        out_set(o, "bugcheck", bugcheck, &ok);
+        out_set(o, "digest", out_hex64(r->digest), &ok);
+        out_set(o, "expected", json_boolean(r->expected), &ok);
+        out_set(o, "sim_time_ns", out_json_u64(out_ns(r->sim_time_100ns)), &ok);
+        if (r->message[0] != '\0') {
+            out_set(o, "message", out_json_text(r->message), &ok);
+        }
+        goto done;
+    }
+
+    out_set(o, "scenario", out_json_text(r->scenario), &ok);
+    out_set(o, "seed", out_json_u64(r->seed), &ok);
+    out_set(o, "outcome", json_string(drvsim_outcome_name(r->outcome)), &ok);
+    out_set(o, "bugcheck", bugcheck, &ok);
+    out_set(o, "sim_time_ns", out_json_u64(out_ns(r->sim_time_100ns)), &ok);
+    out_set(o, "digest", out_hex64(r->digest), &ok);
+    out_set(o, "expected", json_boolean(r->expected), &ok);
+    out_set(o, "counters", out_counters_json(r), &ok);
+    /* Extensions, after everything the contract names. */
+    out_set(o, "name", out_json_text(r->name), &ok);
+    out_set(o, "message", out_json_text_or_null(r->message), &ok);
+    if (replay != NULL) {
+        out_set(o, "replay", out_json_text(replay), &ok);
+    }
+    json_t *notes = json_array();
+    for (size_t i = 0; i < r->note_count; i++) {
+        if (json_array_append_new(notes, out_json_text(r->notes[i])) != 0) {
+            ok = false;
+        }
+    }
+    out_set(o, "notes", notes, &ok);
+    out_set(o, "events", out_json_u64(r->events), &ok);
+    out_set(o, "instructions", out_json_u64(r->instructions), &ok);
+
+done:
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Text                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static bool out_shell_safe(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           (c != '\0' && strchr("_./:=+-", c) != NULL);
+}
+
+void out_shell_quote(FILE *out, const char *s)
+{
+    bool plain = s[0] != '\0';
+    for (const char *p = s; *p != '\0' && plain; p++) {
+        plain = out_shell_safe(*p);
+    }
+    if (plain) {
+        fputs(s, out);
+        return;
+    }
+    fputc('\'', out);
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '\'') {
+            fputs("'\\''", out); /* close, escaped quote, reopen */
+        } else {
+            fputc(*p, out);
+        }
+    }
+    fputc('\'', out);
+}
+
+static void out_option(FILE *out, const char *name, const char *value)
+{
+    if (value != NULL) {
+        fprintf(out, " %s ", name);
+        out_shell_quote(out, value);
+    }
+}
+
+char *out_replay_command(const char *scenario, uint64_t seed, const out_cli_args *args)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    if (out == NULL) {
+        return NULL;
+    }
+    /* A path that looks like an option must follow "--", after the options. */
+    bool dashed = scenario[0] == '-';
+    fputs("drvsim run", out);
+    if (!dashed) {
+        fputc(' ', out);
+        out_shell_quote(out, scenario);
+    }
+    fprintf(out, " --seed %" PRIu64, seed);
+    out_option(out, "--verifier", args->verifier);
+    out_option(out, "--gflags", args->gflags);
+    out_option(out, "--cpus", args->cpus);
+    out_option(out, "--limit", args->limit);
+    out_option(out, "--max-events", args->max_events);
+    out_option(out, "--max-instructions", args->max_instructions);
+    if (dashed) {
+        fputs(" -- ", out);
+        out_shell_quote(out, scenario);
+    }
+    if (fclose(out) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+void out_write_expect(FILE *out, const drvsim_expect *e)
+{
+    if (e->clean) {
+        fputs("clean", out);
+        return;
+    }
+    fprintf(out, "bug check 0x%" PRIX32, e->code);
+    for (int i = 0; i < 4; i++) {
+        if (e->has_p[i]) {
+            fprintf(out, " P%d=0x%" PRIX64, i + 1, e->p[i]);
+        }
+    }
+    if (e->driver[0] != '\0') {
+        fprintf(out, " driver %s", e->driver);
+    }
+}
+
+void out_write_outcome(FILE *out, const drvsim_result *r)
+{
+    if (r->outcome != DRVSIM_OUTCOME_BUGCHECK) {
+        fputs(drvsim_outcome_name(r->outcome), out);
+        return;
+    }
+    const drvsim_bugcheck *b = &r->bugcheck;
+    fprintf(out, "bug check 0x%" PRIX32 " P1=0x%" PRIX64, b->code, b->params[0]);
+    if (b->driver[0] != '\0') {
+        fprintf(out, " driver %s", b->driver);
+    }
+    if (b->rule[0] != '\0') {
+        fprintf(out, " rule %s", b->rule);
+    }
+}
+
+/* Writes text on one line: a line break and the indentation after it become
+ * "; " (Lua tracebacks are "\n\t"-separated). */
+static void out_write_one_line(FILE *out, const char *text)
+{
+    for (const char *p = text; *p != '\0'; p++) {
+        if (*p == '\n' || *p == '\r') {
+            while (p[1] == '\n' || p[1] == '\r' || p[1] == '\t' || p[1] == ' ') {
+                p++;
+            }
+            if (p[1] != '\0') {
+                fputs("; ", out);
+            }
+        } else {
+            fputc(*p == '\t' ? ' ' : *p, out);
+        }
+    }
+}
+
+void out_write_failure(FILE *out, const drvsim_result *r)
+{
+    if (r->expected) {
+        return;
+    }
+    if (r->message[0] != '\0') {
+        out_write_one_line(out, r->message);
+        return;
+    }
+    fputs("expected ", out);
+    out_write_expect(out, &r->expect);
+    fputs(", got ", out);
+    out_write_outcome(out, r);
+}
+
+void out_write_seconds(FILE *out, uint64_t t_100ns)
+{
+    fprintf(out, "%" PRIu64 ".%03" PRIu64, t_100ns / 10000000u, t_100ns % 10000000u / 10000u);
+}
+
+/* ------------------------------------------------------------------------ */
+/* JUnit XML                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Writes text escaped for XML; in an attribute, line breaks and tabs become
+ * character references, or a parser would normalise them to spaces. */
+static void out_xml_text(FILE *out, const char *text, bool attribute)
+{
+    char *clean = out_clean_text(text, true);
+    const char *s = clean != NULL ? clean : "?"; /* out of memory: still well-formed */
+    for (const char *p = s; *p != '\0'; p++) {
+        switch (*p) {
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs(attribute ? "&quot;" : "\"", out);
+            break;
+        case '\n':
+            fputs(attribute ? "&#10;" : "\n", out);
+            break;
+        case '\r':
+            fputs("&#13;", out);
+            break;
+        case '\t':
+            fputs(attribute ? "&#9;" : "\t", out);
+            break;
+        default:
+            fputc(*p, out);
+        }
+    }
+    free(clean);
+}
+
+bool out_junit_write(FILE *out, const out_junit_case *cases, size_t count)
+{
+    size_t failures = 0;
+    uint64_t total_100ns = 0;
+    for (size_t i = 0; i < count; i++) {
+        failures += cases[i].failure != NULL;
+        total_100ns += cases[i].time_100ns;
+    }
+
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
+    fprintf(out,
+            "<testsuite name=\"drvsim\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+            "skipped=\"0\" time=\"",
+            count, failures);
+    out_write_seconds(out, total_100ns);
+    fputs("\">\n", out);
+    for (size_t i = 0; i < count; i++) {
+        const out_junit_case *c = &cases[i];
+        fputs("  <testcase classname=\"", out);
+        out_xml_text(out, c->classname, true);
+        fputs("\" name=\"", out);
+        out_xml_text(out, c->name, true);
+        fputs("\" time=\"", out);
+        out_write_seconds(out, c->time_100ns);
+        if (c->failure == NULL) {
+            fputs("\"/>\n", out);
+            continue;
+        }
+        fputs("\">\n    <failure message=\"", out);
+        out_xml_text(out, c->failure, true);
+        fputs("\">", out);
+        if (c->details != NULL) {
+            out_xml_text(out, c->details, false);
+        }
+        fputs("</failure>\n  </testcase>\n", out);
+    }
+    fputs("</testsuite>\n", out);
+    return !ferror(out);
+}
+
+void out_junit_case_free(out_junit_case *c)
+{
+    free(c->classname);
+    free(c->name);
+    free(c->failure);
+    free(c->details);
+    memset(c, 0, sizeof *c);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sweep summary                                                            */
+/* ------------------------------------------------------------------------ */
+
+static bool out_group_matches(const out_group *g, const drvsim_result *r)
+{
+    if (g->outcome != r->outcome) {
+        return false;
+    }
+    if (r->outcome != DRVSIM_OUTCOME_BUGCHECK) {
+        return strcmp(g->message, r->message) == 0;
+    }
+    return g->code == r->bugcheck.code && g->p1 == r->bugcheck.params[0] &&
+           strcmp(g->driver, r->bugcheck.driver) == 0 && strcmp(g->rule, r->bugcheck.rule) == 0;
+}
+
+bool out_summary_add(out_summary *s, const drvsim_result *r)
+{
+    s->runs++;
+    s->clean += r->outcome == DRVSIM_OUTCOME_CLEAN;
+    s->failed += !r->expected;
+    if (r->outcome == DRVSIM_OUTCOME_CLEAN) {
+        return true;
+    }
+
+    /* Distinct bug checks are few (rules x drivers): a linear scan will do. */
+    out_group *g = NULL;
+    for (size_t i = 0; i < s->group_count && g == NULL; i++) {
+        if (out_group_matches(&s->groups[i], r)) {
+            g = &s->groups[i];
+        }
+    }
+    if (g == NULL) {
+        if (s->group_count == s->group_capacity) {
+            size_t cap = s->group_capacity == 0 ? 8 : 2 * s->group_capacity;
+            out_group *grown = realloc(s->groups, cap * sizeof *grown);
+            if (grown == NULL) {
+                return false;
+            }
+            s->groups = grown;
+            s->group_capacity = cap;
+        }
+        g = &s->groups[s->group_count++];
+        memset(g, 0, sizeof *g);
+        g->outcome = r->outcome;
+        g->first_seed = r->seed;
+        if (r->outcome == DRVSIM_OUTCOME_BUGCHECK) {
+            g->code = r->bugcheck.code;
+            g->p1 = r->bugcheck.params[0];
+            snprintf(g->driver, sizeof g->driver, "%s", r->bugcheck.driver);
+            snprintf(g->rule, sizeof g->rule, "%s", r->bugcheck.rule);
+        } else {
+            snprintf(g->message, sizeof g->message, "%s", r->message);
+        }
+    }
+    g->count++;
+    g->unexpected += !r->expected;
+    return true;
+}
+
+static int out_group_order(const void *a, const void *b)
+{
+    const out_group *x = a;
+    const out_group *y = b;
+    if (x->count != y->count) {
+        return x->count > y->count ? -1 : 1;
+    }
+    /* A seed belongs to one group only, so this is a total order and the
+     * output does not depend on qsort's handling of ties. */
+    return x->first_seed < y->first_seed ? -1 : x->first_seed > y->first_seed;
+}
+
+void out_summary_write(FILE *out, out_summary *s, const char *scenario, const out_cli_args *args)
+{
+    fprintf(out, "%zu run%s, %zu clean, %zu failed\n", s->runs, s->runs == 1 ? "" : "s", s->clean,
+            s->failed);
+    if (s->group_count == 0) {
+        return;
+    }
+    qsort(s->groups, s->group_count, sizeof *s->groups, out_group_order);
+
+    int width = snprintf(NULL, 0, "%zu", s->groups[0].count); /* the largest count */
+    for (size_t i = 0; i < s->group_count; i++) {
+        const out_group *g = &s->groups[i];
+        fprintf(out, "  %*zu x ", width, g->count);
+        if (g->outcome == DRVSIM_OUTCOME_BUGCHECK) {
+            const char *name = drvsim_bugcode_name(g->code);
+            fprintf(out, "bug check 0x%" PRIX32 " P1=0x%" PRIX64, g->code, g->p1);
+            if (g->driver[0] != '\0') {
+                fprintf(out, " driver %s", g->driver);
+            }
+            if (g->rule[0] != '\0') {
+                fprintf(out, " rule %s", g->rule);
+            }
+            if (name != NULL) {
+                fprintf(out, " (%s)", name);
+            }
+        } else {
+            fputs(drvsim_outcome_name(g->outcome), out);
+            if (g->message[0] != '\0') {
+                fputs(": ", out);
+                out_write_one_line(out, g->message);
+            }
+        }
+        fprintf(out, ", first seed %" PRIu64, g->first_seed);
+        if (g->unexpected == 0) {
+            fputs(", as expected", out);
+        } else if (g->unexpected < g->count) {
+            fprintf(out, ", %zu not as expected", g->unexpected);
+        }
+        char *replay = out_replay_command(scenario, g->first_seed, args);
+        fprintf(out, "\n  %*s   replay: %s\n", width, "", replay != NULL ? replay : "?");
+        free(replay);
+    }
+}
+
+void out_summary_free(out_summary *s)
+{
+    free(s->groups);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,42 @@
+/*
+ * bugcodes.h - bug check codes and their names: one table for the C code,
+ * the reports, the JSON output and `drvsim rules`.
+ *
+ * Names and values follow the Windows bug check reference. A code is listed
+ * here once something in drvsim can raise it or a report may show it.
+ */
+#ifndef DRVSIM_BUGCODES_H
+#define DRVSIM_BUGCODES_H
+
+#include <stdint.h>
+
+#define DRVSIM_BUGCODES(X)                                                                         \
+    X(IRQL_NOT_LESS_OR_EQUAL, 0x0000000Au)                                                         \
+    X(BAD_POOL_HEADER, 0x00000019u)                                                                \
+    X(PAGE_FAULT_IN_NONPAGED_AREA, 0x00000050u)                                                    \
+    X(SYSTEM_THREAD_EXCEPTION_NOT_HANDLED, 0x0000007Eu)                                            \
+    X(SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION, 0x000000C1u)                                        \
+    X(BAD_POOL_CALLER, 0x000000C2u)                                                                \
+    X(DRIVER_VERIFIER_DETECTED_VIOLATION, 0x000000C4u)                                             \
+    X(TIMER_OR_DPC_INVALID, 0x000000C7u)                                                           \
+    X(DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x000000C9u)                                            \
+    X(DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS, 0x000000CBu)                                            \
+    X(PAGE_FAULT_IN_FREED_SPECIAL_POOL, 0x000000CCu)                                               \
+    X(PAGE_FAULT_BEYOND_END_OF_ALLOCATION, 0x000000CDu)                                            \
+    X(DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS, 0x000000CEu)                          \
+    X(DRIVER_IRQL_NOT_LESS_OR_EQUAL, 0x000000D1u)                                                  \
+    X(DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL, 0x000000D5u)                                        \
+    X(DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION, 0x000000D6u)                                     \
+    X(DPC_WATCHDOG_VIOLATION, 0x00000133u)
+
+enum drvsim_bugcode {
+#define DRVSIM_BUGCODE_ENUM(name, value) DRVSIM_BUGCODE_##name = value,
+    DRVSIM_BUGCODES(DRVSIM_BUGCODE_ENUM)
+#undef DRVSIM_BUGCODE_ENUM
+};
+
+/* The symbolic name of a bug check code ("DRIVER_VERIFIER_DETECTED_VIOLATION"),
+ * or NULL for a code drvsim does not know. */
+const char *drvsim_bugcode_name(uint32_t code);
+
+#endif /* DRVSIM_BUGCODES_H */

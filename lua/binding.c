@@ -1,0 +1,711 @@
+/*
+ * binding.c - DDI call plumbing, simulated threads as coroutines, driver
+ * routines, and the harness functions (LoadDriver, UnloadDriver, Sleep,
+ * Verifier, Query, Uptime).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "binding.h"
+#include "ex/pool.h"
+#include "kd/kd.h"
+#include "vf/vf.h"
+
+const char lb_stop_key = 0;
+const char lb_scenario_key = 0;
+
+lb_state *lb_get(lua_State *L)
+{
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Sites                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* The innermost Lua function of a coroutine's stack: where the scenario is. */
+static bool current_line(lua_State *co, lua_Debug *ar)
+{
+    for (int level = 0; lua_getstack(co, level, ar); level++) {
+        lua_getinfo(co, "Sl", ar);
+        if (ar->currentline > 0)
+            return true;
+    }
+    return false;
+}
+
+static ke_site site_of(lb_state *lb, lua_State *co)
+{
+    ke_site site = {.chunk = 0xFFFF, .line = 0};
+    lua_Debug ar;
+    if (co == NULL || !current_line(co, &ar))
+        return site;
+    site.line = (uint32_t)ar.currentline;
+    if (ar.source[0] == '@') {
+        for (uint16_t i = 0; i < lb->chunk_count; i++) {
+            if (strcmp(ar.source + 1, lb->chunks[i]) == 0) {
+                site.chunk = i;
+                break;
+            }
+        }
+    }
+    return site;
+}
+
+ke_site lb_host_site(void *ctx)
+{
+    lb_state *lb = ctx;
+    if (lb->error_site_valid)
+        return lb->error_site;
+    return site_of(lb, lb->current != NULL ? lb->current->host : lb->L);
+}
+
+const char *lb_host_site_name(void *ctx, ke_site site, char *buf, size_t len)
+{
+    lb_state *lb = ctx;
+    if (site.chunk < lb->chunk_count)
+        snprintf(buf, len, "%s:%u", lb->chunks[site.chunk], site.line);
+    else if (site.line > 0)
+        snprintf(buf, len, "(loaded chunk):%u", site.line);
+    else
+        snprintf(buf, len, "%s", "");
+    return buf;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Errors and stops                                                         */
+/* ------------------------------------------------------------------------ */
+
+_Noreturn void lb_scenario_error(lua_State *L, const char *fmt, ...)
+{
+    lb_state *lb = lb_get(L);
+    char text[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+
+    char where[400] = "";
+    lua_State *co = lb->current != NULL ? lb->current->host : L;
+    lb_host_site_name(lb, site_of(lb, co), where, sizeof where);
+    if (lb->m != NULL) {
+        if (where[0] != '\0')
+            ke_stop_machine(lb->m, KE_STOP_SCENARIO_ERROR, "%s: %s", where, text);
+        else
+            ke_stop_machine(lb->m, KE_STOP_SCENARIO_ERROR, "%s", text);
+    } else if (!lb->stopped_early) {
+        lb->stopped_early = true;
+        lb->early_outcome = DRVSIM_OUTCOME_ERROR;
+        if (where[0] != '\0')
+            snprintf(lb->early_message, sizeof lb->early_message, "%s: %s", where, text);
+        else
+            snprintf(lb->early_message, sizeof lb->early_message, "%s", text);
+    }
+    lua_pushlightuserdata(L, (void *)&lb_scenario_key);
+    lua_error(L);
+    __builtin_unreachable();
+}
+
+int lb_stopped(lua_State *L)
+{
+    /* A yield cannot be caught by pcall: the coroutine stays suspended and
+     * the dispatch loop, seeing the machine stopped, never resumes it. Where
+     * Lua cannot yield (a metamethod called from C, the top level), raise;
+     * a pcall may catch that, but every later DDI call raises again. */
+    if (lua_isyieldable(L))
+        return lua_yield(L, 0);
+    lua_pushlightuserdata(L, (void *)&lb_stop_key);
+    return lua_error(L);
+}
+
+static bool machine_stopped(const lb_state *lb)
+{
+    return lb->stopped_early || (lb->m != NULL && ke_stopped(lb->m));
+}
+
+/* ------------------------------------------------------------------------ */
+/* DDI calls                                                                */
+/* ------------------------------------------------------------------------ */
+
+const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t ddi)
+{
+    lb_state *lb = lb_get(L);
+    if (machine_stopped(lb))
+        lb_stopped(L);
+    if (lb->m == NULL || lb->current == NULL)
+        lb_scenario_error(L, "%s called outside run() and driver routines", ddi_names[ddi]);
+    memset(call, 0, sizeof *call);
+    call->m = lb->m;
+    call->thread = lb->current;
+    const ke_frame *frame = ke_top_frame(lb->current);
+    call->driver = frame != NULL ? frame->driver : NULL;
+    call->ddi = ddi;
+    return call->driver != NULL ? &call->driver->imports : &ddi_kernel_exports;
+}
+
+/* A structured exception a DDI raised: a table {code = NTSTATUS} with the
+ * "drvsim.exception" metatable, so that driver-crash handling can tell it
+ * from a plain Lua error. */
+static int raise_exception(lua_State *L, NTSTATUS code)
+{
+    lua_createtable(L, 0, 1);
+    lua_pushinteger(L, (lua_Integer)(uint32_t)code);
+    lua_setfield(L, -2, "code");
+    luaL_setmetatable(L, "drvsim.exception");
+    return lua_error(L);
+}
+
+bool lb_call_end(lua_State *L, ke_call *call)
+{
+    if (ke_stopped(call->m))
+        return true;
+    if (call->raised != 0)
+        raise_exception(L, call->raised);
+    return false;
+}
+
+static int block_continue(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    (void)ctx;
+    lb_state *lb = lb_get(L);
+    if (machine_stopped(lb))
+        return lb_stopped(L);
+    lb_push_status(L, lb->current->wait_status);
+    return 1;
+}
+
+int lb_call_block(lua_State *L, ke_call *call)
+{
+    (void)call;
+    return lua_yieldk(L, 0, 0, block_continue);
+}
+
+void lb_trace_call(ke_call *call, unsigned argc, const uint64_t *args)
+{
+    ke_machine *m = call->m;
+    des_rec rec;
+    ke_trace_begin(m, &rec, KE_TR_CALL);
+    des_rec_u16(&rec, call->ddi);
+    des_rec_u32(&rec, call->thread->id);
+    des_rec_u8(&rec, (uint8_t)call->thread->cpu);
+    des_rec_u8(&rec, ke_call_irql(call));
+    des_rec_u8(&rec, ke_trace_driver(call->driver));
+    des_rec_u8(&rec, (uint8_t)argc);
+    for (unsigned i = 0; i < argc; i++)
+        des_rec_u64(&rec, args[i]);
+    ke_trace_commit(m, &rec);
+}
+
+void lb_trace_return(ke_call *call, uint64_t value)
+{
+    if (ke_stopped(call->m))
+        return;
+    des_rec rec;
+    ke_trace_begin(call->m, &rec, KE_TR_RETURN);
+    des_rec_u16(&rec, call->ddi);
+    des_rec_u32(&rec, call->thread->id);
+    des_rec_u64(&rec, value);
+    ke_trace_commit(call->m, &rec);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Argument checks                                                          */
+/* ------------------------------------------------------------------------ */
+
+static lua_Integer check_integer(lua_State *L, int arg, const char *fn, const char *param)
+{
+    int isnum = 0;
+    lua_Integer v = lua_tointegerx(L, arg, &isnum);
+    if (!isnum)
+        lb_scenario_error(L, "%s: %s (argument %d) must be an integer, got %s", fn, param, arg,
+                          luaL_typename(L, arg));
+    return v;
+}
+
+KIRQL lb_check_irql(lua_State *L, int arg, const char *fn, const char *param)
+{
+    lua_Integer v = check_integer(L, arg, fn, param);
+    if (v < 0 || v > 255)
+        lb_scenario_error(L, "%s: %s (argument %d) is not a KIRQL: %lld", fn, param, arg,
+                          (long long)v);
+    return (KIRQL)v;
+}
+
+ULONG lb_check_ulong(lua_State *L, int arg, const char *fn, const char *param)
+{
+    lua_Integer v = check_integer(L, arg, fn, param);
+    if (v < 0 || v > 0xFFFFFFFFll)
+        lb_scenario_error(L, "%s: %s (argument %d) is not a ULONG: %lld", fn, param, arg,
+                          (long long)v);
+    return (ULONG)v;
+}
+
+uint64_t lb_check_ulongptr(lua_State *L, int arg, const char *fn, const char *param)
+{
+    bool ok = false;
+    PVOID_VA va = lb_to_ptr(L, arg, &ok);
+    if (ok)
+        return va;
+    return (uint64_t)check_integer(L, arg, fn, param);
+}
+
+uint64_t lb_check_size(lua_State *L, int arg, const char *fn, const char *param)
+{
+    lua_Integer v = check_integer(L, arg, fn, param);
+    if (v < 0)
+        lb_scenario_error(L, "%s: %s (argument %d) is a size and cannot be negative: %lld", fn,
+                          param, arg, (long long)v);
+    return (uint64_t)v;
+}
+
+ULONG lb_check_tag(lua_State *L, int arg, const char *fn, const char *param)
+{
+    if (lua_type(L, arg) == LUA_TSTRING) {
+        /* Written as in C source: 'Leak' is stored little-endian, so the
+         * first character is the lowest byte, as Windows shows it. */
+        size_t len = 0;
+        const char *s = lua_tolstring(L, arg, &len);
+        if (len < 1 || len > 4)
+            lb_scenario_error(L, "%s: %s (argument %d) must be 1 to 4 characters: \"%s\"", fn,
+                              param, arg, s);
+        ULONG tag = 0;
+        for (size_t i = 0; i < len; i++)
+            tag |= (ULONG)(uint8_t)s[i] << (8 * i);
+        return tag;
+    }
+    return lb_check_ulong(L, arg, fn, param);
+}
+
+PVOID_VA lb_check_ptr(lua_State *L, int arg, const char *fn, const char *param)
+{
+    if (lua_isnoneornil(L, arg))
+        return 0;
+    bool ok = false;
+    PVOID_VA va = lb_to_ptr(L, arg, &ok);
+    if (!ok)
+        lb_scenario_error(L, "%s: %s (argument %d) must be a pointer or nil, got %s", fn, param,
+                          arg, luaL_typename(L, arg));
+    return va;
+}
+
+NTSTATUS lb_check_status(lua_State *L, int arg, const char *fn, const char *param)
+{
+    lua_Integer v = check_integer(L, arg, fn, param);
+    if (v < INT32_MIN || v > 0xFFFFFFFFll)
+        lb_scenario_error(L, "%s: %s (argument %d) is not an NTSTATUS: %lld", fn, param, arg,
+                          (long long)v);
+    return (NTSTATUS)(uint32_t)v;
+}
+
+void lb_push_integer(lua_State *L, uint64_t v)
+{
+    lua_pushinteger(L, (lua_Integer)v);
+}
+
+void lb_push_status(lua_State *L, NTSTATUS s)
+{
+    /* NTSTATUS values are written as unsigned hex in C (0xC0000001), so
+     * scenarios compare them that way: push the unsigned value. */
+    lua_pushinteger(L, (lua_Integer)(uint32_t)s);
+}
+
+uint64_t lb_check_duration(lua_State *L, int arg, const char *fn)
+{
+    uint64_t t = 0;
+    if (lua_type(L, arg) == LUA_TSTRING) {
+        const char *text = lua_tostring(L, arg);
+        if (!des_parse_duration(text, &t))
+            lb_scenario_error(L,
+                              "%s: \"%s\" is not a duration (\"250ms\", \"10s\", \"7min\", "
+                              "\"1h\", or 100 ns units)",
+                              fn, text);
+        return t;
+    }
+    lua_Integer v = check_integer(L, arg, fn, "duration");
+    if (v < 0)
+        lb_scenario_error(L, "%s: a duration cannot be negative: %lld", fn, (long long)v);
+    return (uint64_t)v;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Threads                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* The message of an error value for a report: strings as they are, our keys
+ * and exceptions by meaning, anything else by type. */
+static const char *error_text(lua_State *L, int idx, char *buf, size_t len)
+{
+    if (lua_type(L, idx) == LUA_TSTRING)
+        return lua_tostring(L, idx);
+    if (lua_istable(L, idx) && lua_getmetatable(L, idx)) {
+        luaL_getmetatable(L, "drvsim.exception");
+        bool is_exception = lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+        if (is_exception) {
+            lua_getfield(L, idx, "code");
+            snprintf(buf, len, "exception 0x%08llX raised",
+                     (unsigned long long)lua_tointeger(L, -1));
+            lua_pop(L, 1);
+            return buf;
+        }
+    }
+    snprintf(buf, len, "an error object of type %s", luaL_typename(L, idx));
+    return buf;
+}
+
+void lb_host_resume(void *ctx, ke_thread *t)
+{
+    lb_state *lb = ctx;
+    lua_State *co = t->host;
+    lb->current = t;
+    int results = 0;
+    int status = lua_resume(co, lb->L, 0, &results);
+    lb->current = NULL;
+    ke_machine *m = lb->m;
+
+    if (status == LUA_YIELD) {
+        lua_pop(co, results);
+        /* Our yields leave the thread waiting or the machine stopped; the
+         * sandbox has no coroutine library, so there are no others. */
+        KE_CHECK(m, t->state == KE_THREAD_WAITING || ke_stopped(m));
+        return;
+    }
+    if (status == LUA_OK) {
+        lua_pop(co, results);
+        return; /* the code ended: the thread terminates */
+    }
+    if (lua_touserdata(co, -1) == &lb_stop_key || lua_touserdata(co, -1) == &lb_scenario_key) {
+        KE_CHECK(m, ke_stopped(m));
+        return;
+    }
+    /* An error in harness code: the scenario is broken. Errors in driver
+     * routines never get here: their pcall turns them into bug checks. */
+    char buf[128];
+    ke_stop_machine(m, KE_STOP_SCENARIO_ERROR, "%s", error_text(co, -1, buf, sizeof buf));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Driver routines                                                          */
+/* ------------------------------------------------------------------------ */
+
+io_routine lb_routine_ref(lua_State *L, int idx)
+{
+    lb_state *lb = lb_get(L);
+    idx = lua_absindex(L, idx);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lb->routines_ref);
+    lua_pushvalue(L, idx);
+    lb->routine_count++;
+    lua_rawseti(L, -2, (lua_Integer)lb->routine_count);
+    lua_pop(L, 1);
+    return lb->routine_count;
+}
+
+void lb_push_routine(lua_State *L, io_routine r)
+{
+    lb_state *lb = lb_get(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lb->routines_ref);
+    lua_rawgeti(L, -1, (lua_Integer)r);
+    lua_remove(L, -2);
+}
+
+/* The address a crash report gives for a scenario line of a driver: inside
+ * the driver's image (so the debugger would attribute it), 16 bytes a line. */
+static uint64_t line_address(const io_driver *d, ke_site site)
+{
+    return d->image_base + 0x1000u + (uint64_t)site.line * 16u;
+}
+
+/*
+ * A driver routine ended with an error (the value on top of the stack). Our
+ * stop and scenario errors pass through; anything else is a crash of the
+ * driver: an unhandled exception on a system thread below DISPATCH_LEVEL,
+ * a fault at or above it.
+ */
+static int routine_failed(lua_State *L, io_driver *d)
+{
+    lb_state *lb = lb_get(L);
+    void *key = lua_touserdata(L, -1);
+    if (key == &lb_stop_key || key == &lb_scenario_key || machine_stopped(lb))
+        return lb_stopped(L);
+
+    ke_call call;
+    memset(&call, 0, sizeof call);
+    call.m = lb->m;
+    call.thread = lb->current;
+    call.driver = d;
+    NTSTATUS code = STATUS_ACCESS_VIOLATION;
+    if (lua_istable(L, -1) && lua_getmetatable(L, -1)) {
+        luaL_getmetatable(L, "drvsim.exception");
+        if (lua_rawequal(L, -1, -2)) {
+            lua_getfield(L, -3, "code");
+            code = (NTSTATUS)(uint32_t)lua_tointeger(L, -1);
+            lua_pop(L, 1);
+        }
+        lua_pop(L, 2);
+    }
+    char buf[128];
+    char detail[320];
+    snprintf(detail, sizeof detail, "%s", error_text(L, -1, buf, sizeof buf));
+
+    KIRQL irql = ke_call_irql(&call);
+    lb->error_site_valid = true; /* the report names the faulting line */
+    uint64_t where = line_address(d, lb->error_site);
+    if (irql >= DISPATCH_LEVEL) {
+        /* P1 the address referenced (unknown for a Lua error: 0, which is
+         * what a NULL dereference gives), P2 IRQL, P3 0 = read, P4 the
+         * instruction. */
+        const uint64_t params[4] = {0, irql, 0, where};
+        kd_raise_full(&call, RULE_driver_fault_at_raised_irql, 0xD1, params, d, detail);
+    } else {
+        /* P1 the exception code, P2 where, P3/P4 the exception and context
+         * records (not modelled: 0). */
+        const uint64_t params[4] = {(uint32_t)code, where, 0, 0};
+        kd_raise_full(&call, RULE_driver_exception, 0x7E, params, d, detail);
+    }
+    lb->error_site_valid = false;
+    return lb_stopped(L);
+}
+
+/* The message handler of driver routines: runs where the error was raised,
+ * with the stack intact, and notes the scenario line for the report. */
+static int routine_error_handler(lua_State *L)
+{
+    lb_state *lb = lb_get(L);
+    lb->error_site = site_of(lb, L);
+    return 1; /* the error value, unchanged */
+}
+
+/* Calls the function below `nargs` arguments on the stack as a routine of
+ * driver d, on the running thread, then continues with k. The routine's frame
+ * stays pushed until k has dealt with its outcome. */
+static int call_routine(lua_State *L, io_driver *d, const char *routine, int nargs, int nresults,
+                        lua_KFunction k)
+{
+    lb_state *lb = lb_get(L);
+    int function = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, routine_error_handler);
+    lua_insert(L, function);
+    ke_push_frame(lb->current, d, routine);
+    int status = lua_pcallk(L, nargs, nresults, function, (lua_KContext)d->index, k);
+    return k(L, status, (lua_KContext)d->index);
+}
+
+/* In a continuation of call_routine: removes the message handler below the
+ * results (or the error), and pops the routine's frame on success. Returns
+ * whether the routine failed. */
+static bool routine_returned(lua_State *L, int status, int nresults)
+{
+    bool failed = status != LUA_OK && status != LUA_YIELD;
+    lua_remove(L, -(failed ? 1 : nresults) - 1);
+    if (!failed)
+        ke_pop_frame(lb_get(L)->current);
+    return failed;
+}
+
+static io_driver *driver_of(lua_State *L, lua_KContext ctx)
+{
+    return lb_get(L)->m->drivers[(size_t)ctx];
+}
+
+/* ------------------------------------------------------------------------ */
+/* Harness functions                                                        */
+/* ------------------------------------------------------------------------ */
+
+void lb_check_harness(lua_State *L, const char *fn)
+{
+    lb_state *lb = lb_get(L);
+    if (machine_stopped(lb))
+        lb_stopped(L);
+    if (lb->m == NULL || lb->current == NULL)
+        lb_scenario_error(L, "%s can only be called inside run()", fn);
+    const ke_frame *frame = ke_top_frame(lb->current);
+    if (!lb->current->harness || (frame != NULL && frame->driver != NULL))
+        lb_scenario_error(L,
+                          "%s is a harness function: call it from run(), not from a driver "
+                          "routine",
+                          fn);
+}
+
+static void harness_call(lua_State *L, ke_call *call)
+{
+    lb_state *lb = lb_get(L);
+    memset(call, 0, sizeof *call);
+    call->m = lb->m;
+    call->thread = lb->current;
+    call->ddi = 0xFFFF;
+}
+
+static io_driver *check_driver(lua_State *L, const char *fn)
+{
+    const char *name = luaL_checkstring(L, 1);
+    lb_state *lb = lb_get(L);
+    io_driver *d = io_find_driver(lb->m, name);
+    if (d == NULL)
+        lb_scenario_error(L, "%s: no driver named \"%s\" is declared with driver \"...\" { }", fn,
+                          name);
+    return d;
+}
+
+static int load_continue(lua_State *L, int status, lua_KContext ctx)
+{
+    lb_state *lb = lb_get(L);
+    io_driver *d = driver_of(L, ctx);
+    if (routine_returned(L, status, 1))
+        return routine_failed(L, d);
+    if (machine_stopped(lb))
+        return lb_stopped(L);
+    int isnum = 0;
+    lua_Integer result = lua_tointegerx(L, -1, &isnum);
+    if (!isnum)
+        lb_scenario_error(L, "DriverEntry of %s returned %s, not an NTSTATUS", d->name,
+                          luaL_typename(L, -1));
+    lua_pop(L, 1);
+    NTSTATUS entry_status = (NTSTATUS)(uint32_t)result;
+    ke_call call;
+    harness_call(L, &call);
+    io_load_end(&call, d, entry_status);
+    lb_push_status(L, entry_status);
+    return 1;
+}
+
+/* LoadDriver(name) -> NTSTATUS: loads the image and runs its DriverEntry. */
+static int l_LoadDriver(lua_State *L)
+{
+    lb_check_harness(L, "LoadDriver");
+    io_driver *d = check_driver(L, "LoadDriver");
+    lb_state *lb = lb_get(L);
+    ke_call call;
+    harness_call(L, &call);
+    NTSTATUS status = io_load_begin(&call, d);
+    if (!NT_SUCCESS(status)) {
+        lb_push_status(L, status);
+        return 1;
+    }
+    const lb_driver_decl *decl = &lb->drivers[d->index];
+    lua_rawgeti(L, LUA_REGISTRYINDEX, decl->table_ref);
+    lua_getfield(L, -1, "DriverEntry");
+    lua_remove(L, -2);
+    lb_push_driver_object(L, d);
+    lua_pushfstring(L, "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\%s", d->service);
+    return call_routine(L, d, "DriverEntry", 2, 1, load_continue);
+}
+
+static int unload_continue(lua_State *L, int status, lua_KContext ctx)
+{
+    lb_state *lb = lb_get(L);
+    io_driver *d = driver_of(L, ctx);
+    if (routine_returned(L, status, 0))
+        return routine_failed(L, d);
+    if (machine_stopped(lb))
+        return lb_stopped(L);
+    ke_call call;
+    harness_call(L, &call);
+    io_unload_end(&call, d);
+    if (machine_stopped(lb))
+        return lb_stopped(L);
+    lb_push_status(L, STATUS_SUCCESS);
+    return 1;
+}
+
+/* UnloadDriver(name) -> NTSTATUS: runs DriverUnload, then the unload checks. */
+static int l_UnloadDriver(lua_State *L)
+{
+    lb_check_harness(L, "UnloadDriver");
+    io_driver *d = check_driver(L, "UnloadDriver");
+    ke_call call;
+    harness_call(L, &call);
+    NTSTATUS status = io_unload_begin(&call, d);
+    if (!NT_SUCCESS(status)) {
+        lb_push_status(L, status);
+        return 1;
+    }
+    lb_push_routine(L, d->unload);
+    lb_push_driver_object(L, d);
+    return call_routine(L, d, "DriverUnload", 1, 0, unload_continue);
+}
+
+static int sleep_continue(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    (void)ctx;
+    if (machine_stopped(lb_get(L)))
+        return lb_stopped(L);
+    return 0;
+}
+
+/* Sleep(duration): the harness thread waits; simulated time moves on. */
+static int l_Sleep(lua_State *L)
+{
+    lb_check_harness(L, "Sleep");
+    uint64_t interval = lb_check_duration(L, 1, "Sleep");
+    ke_call call;
+    harness_call(L, &call);
+    ke_wait_interval(&call, interval);
+    return lua_yieldk(L, 0, 0, sleep_continue);
+}
+
+/* Verifier(args): a /volatile change, effective at once. */
+static int l_Verifier(lua_State *L)
+{
+    lb_check_harness(L, "Verifier");
+    const char *args = luaL_checkstring(L, 1);
+    char err[256];
+    if (!vf_apply_volatile(lb_get(L)->m, args, err, sizeof err))
+        lb_scenario_error(L, "Verifier: %s", err);
+    return 0;
+}
+
+/* Query(): Driver Verifier's counters, as verifier /query shows them. */
+static int l_Query(lua_State *L)
+{
+    lb_check_harness(L, "Query");
+    ke_machine *m = lb_get(L)->m;
+    lua_createtable(L, 0, DRVSIM_GLOBAL_COUNTER_COUNT + 1);
+    for (int i = 0; i < DRVSIM_GLOBAL_COUNTER_COUNT; i++) {
+        lua_pushinteger(L, (lua_Integer)m->vf->counters[i]);
+        lua_setfield(L, -2, drvsim_global_counter_names[i]);
+    }
+    lua_createtable(L, 0, (int)m->driver_count);
+    for (uint32_t d = 0; d < m->driver_count; d++) {
+        if (!m->drivers[d]->verified && m->drivers[d]->counters[DRVSIM_DC_Loads] == 0)
+            continue;
+        lua_createtable(L, 0, DRVSIM_DRIVER_COUNTER_COUNT);
+        for (int i = 0; i < DRVSIM_DRIVER_COUNTER_COUNT; i++) {
+            lua_pushinteger(L, (lua_Integer)m->drivers[d]->counters[i]);
+            lua_setfield(L, -2, drvsim_driver_counter_names[i]);
+        }
+        lua_setfield(L, -2, m->drivers[d]->name);
+    }
+    lua_setfield(L, -2, "drivers");
+    return 1;
+}
+
+/* Uptime(): simulated 100 ns units since boot. */
+static int l_Uptime(lua_State *L)
+{
+    lb_check_harness(L, "Uptime");
+    lua_pushinteger(L, (lua_Integer)lb_get(L)->m->des.now_100ns);
+    return 1;
+}
+
+void lb_register_harness(lua_State *L)
+{
+    static const luaL_Reg harness[] = {
+        {"LoadDriver", l_LoadDriver},
+        {"UnloadDriver", l_UnloadDriver},
+        {"Sleep", l_Sleep},
+        {"Verifier", l_Verifier},
+        {"Query", l_Query},
+        {"Uptime", l_Uptime},
+        {NULL, NULL},
+    };
+    luaL_newmetatable(L, "drvsim.exception");
+    lua_pop(L, 1);
+    lua_pushglobaltable(L);
+    luaL_setfuncs(L, harness, 0);
+    lua_pop(L, 1);
+}

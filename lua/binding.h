@@ -1,0 +1,182 @@
+/*
+ * binding.h - the Lua binding: the only code that includes lua.h.
+ *
+ * It marshals: Lua values in, typed C calls to the kernel's DDIs (through
+ * the calling image's import table), Lua values out. It also hosts the code
+ * that runs on simulated threads: each thread's code is a Lua coroutine, and
+ * when a DDI blocks, the coroutine yields back to the kernel's dispatch loop.
+ *
+ * Errors, by kind (STYLE.md):
+ *  - misuse of the API (a bad argument, a harness call from a driver routine)
+ *    is a scenario error: the run ends with outcome "error" and exit code 3,
+ *    naming the file and line;
+ *  - a Lua error raised by driver code is a driver crash: the bug check
+ *    Windows would raise (0x7E, 0xD1);
+ *  - an error in harness code (run() or the scenario's top level) is a
+ *    scenario error;
+ *  - once the machine stops (bug check, limit, scenario error), every DDI
+ *    call refuses: the coroutine is suspended for good, or, where Lua cannot
+ *    yield, a "stopped" error unwinds it, and each later call raises again.
+ */
+#ifndef DRVSIM_LUA_BINDING_H
+#define DRVSIM_LUA_BINDING_H
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <stdio.h>
+
+#include "ddi_table.h"
+#include "io/io.h"
+#include "ke/ke.h"
+
+/* What the scenario declared with scenario{ ... }. */
+typedef struct lb_scenario {
+    bool declared;
+    char name[128];
+    char *verifier; /* verifier.exe syntax (a table is converted to it) */
+    char *gflags;
+    uint32_t cpus;
+    ke_arch arch;
+    ke_build build;
+    uint64_t memory_bytes;
+    bool seed_given;
+    uint64_t seed;
+    uint64_t limit_100ns; /* 0 = default */
+    drvsim_expect expect;
+    bool expect_timeout; /* expect = "timeout" (an extension) */
+} lb_scenario;
+
+typedef struct lb_driver_decl {
+    char name[64];
+    bool graphics;
+    int table_ref; /* registry reference to the routines table */
+    uint16_t chunk;
+} lb_driver_decl;
+
+#define LB_MAX_CHUNKS  64
+#define LB_MAX_DRIVERS 64
+
+typedef struct lb_state {
+    lua_State *L;
+    ke_machine *m;      /* NULL while the scenario's top level runs */
+    ke_thread *current; /* the simulated thread whose code runs now */
+
+    const char *scenario_path;
+    char *chunks[LB_MAX_CHUNKS]; /* loaded files: [0] the scenario */
+    uint16_t chunk_count;
+
+    lb_scenario sc;
+    lb_driver_decl drivers[LB_MAX_DRIVERS];
+    uint32_t driver_count;
+    int run_ref;      /* the run() body, LUA_NOREF until given */
+    int routines_ref; /* table: io_routine number -> function */
+    uint32_t routine_count;
+
+    uint64_t seed;          /* the run's seed: --seed, else scenario{ seed }, else 1 */
+    bool seed_from_options; /* --seed given: scenario{ seed } does not change it */
+    des_rng *rng;           /* math.random's stream (the machine's "lua" stream) */
+    des_rng rng_early;      /* used before the machine exists */
+
+    uint64_t instructions; /* executed so far, in hook steps */
+    uint64_t instruction_limit;
+    size_t memory_bytes; /* host memory the Lua state holds */
+    size_t memory_limit_bytes;
+
+    /* Where the last driver routine error was raised, captured by the error
+     * handler while the stack was intact; reports use it while valid. */
+    ke_site error_site;
+    bool error_site_valid;
+
+    bool stopped_early;       /* a limit or error stopped the top level */
+    char early_message[1024]; /* what stopped it */
+    drvsim_outcome early_outcome;
+} lb_state;
+
+/* The binding state of any coroutine of the run. */
+lb_state *lb_get(lua_State *L);
+
+/* Creates the sandboxed Lua state (sandbox.c). NULL on host OOM. */
+lua_State *lb_sandbox_new(lb_state *lb);
+
+/* Registers scenario{}, driver, run, the DDIs, the harness functions, the
+ * constants and the pointer types as globals. */
+void lb_register_globals(lua_State *L);
+void lb_register_ddis(lua_State *L);                    /* generated: ddi_lua.c */
+void lb_register_pointer(lua_State *L);                 /* pointer.c */
+void lb_register_scenario(lua_State *L);                /* scenario.c */
+void lb_register_harness(lua_State *L);                 /* binding.c */
+void lb_register_constants(lua_State *L, ke_arch arch); /* constants.c */
+
+/* Loads a Lua file of the scenario as chunk number *chunk (text only). */
+int lb_load_file(lua_State *L, const char *path, uint16_t *chunk);
+
+/* ke_host callbacks. */
+void lb_host_resume(void *ctx, ke_thread *t);
+ke_site lb_host_site(void *ctx);
+const char *lb_host_site_name(void *ctx, ke_site site, char *buf, size_t len);
+
+/* ------------------------------------------------------------------------ */
+/* Errors and stops                                                         */
+/* ------------------------------------------------------------------------ */
+
+/* Ends the run as a scenario error naming the calling line. Never returns. */
+_Noreturn void lb_scenario_error(lua_State *L, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Suspends the calling code for good after the machine stopped: yields when
+ * it can, raises the stop error otherwise. Use as `return lb_stopped(L);`. */
+int lb_stopped(lua_State *L);
+
+/* The unique error values the binding raises; compared by identity. */
+extern const char lb_stop_key;     /* the machine stopped */
+extern const char lb_scenario_key; /* a scenario error was recorded */
+
+/* ------------------------------------------------------------------------ */
+/* DDI calls (used by the generated wrappers)                               */
+/* ------------------------------------------------------------------------ */
+
+/* Fills call for the running thread and returns the import table the call
+ * goes through: the calling image's, or the kernel's for harness code.
+ * Refuses (raises) when the machine has stopped or no thread runs. */
+const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t ddi);
+
+/* After the kernel returned: true if the caller must not continue (the
+ * machine stopped). A raised structured exception is raised into Lua here. */
+bool lb_call_end(lua_State *L, ke_call *call);
+
+/* The wrapper of a DDI that blocked: yields the thread; the wait status is
+ * its result when the kernel readies it again. */
+int lb_call_block(lua_State *L, ke_call *call);
+
+void lb_trace_call(ke_call *call, unsigned argc, const uint64_t *args);
+void lb_trace_return(ke_call *call, uint64_t value);
+
+/* Argument checks: a wrong type or range is a scenario error naming the
+ * DDI and the parameter. */
+KIRQL lb_check_irql(lua_State *L, int arg, const char *fn, const char *param);
+ULONG lb_check_ulong(lua_State *L, int arg, const char *fn, const char *param);
+uint64_t lb_check_ulongptr(lua_State *L, int arg, const char *fn, const char *param);
+uint64_t lb_check_size(lua_State *L, int arg, const char *fn, const char *param);
+ULONG lb_check_tag(lua_State *L, int arg, const char *fn, const char *param);
+PVOID_VA lb_check_ptr(lua_State *L, int arg, const char *fn, const char *param);
+NTSTATUS lb_check_status(lua_State *L, int arg, const char *fn, const char *param);
+
+void lb_push_integer(lua_State *L, uint64_t v);
+void lb_push_status(lua_State *L, NTSTATUS s);
+/* A pointer userdata, or nil for NULL. */
+void lb_push_ptr(lua_State *L, PVOID_VA va);
+
+/* Pointer and object userdata (pointer.c). */
+PVOID_VA lb_to_ptr(lua_State *L, int idx, bool *ok);
+void lb_push_driver_object(lua_State *L, io_driver *d);
+
+/* Routines: driver functions the kernel refers to by number. */
+io_routine lb_routine_ref(lua_State *L, int idx);
+void lb_push_routine(lua_State *L, io_routine r);
+
+/* Harness helpers. */
+uint64_t lb_check_duration(lua_State *L, int arg, const char *fn);
+/* Raises unless the code runs on the harness thread outside driver code. */
+void lb_check_harness(lua_State *L, const char *fn);
+
+#endif /* DRVSIM_LUA_BINDING_H */

@@ -1,0 +1,94 @@
+/*
+ * constants.c - WDK constants as scenario globals, with their WDK names and
+ * values (CONTRACT 4). The values come from the kernel's headers, so the
+ * simulator and the scenarios cannot disagree.
+ */
+#include "binding.h"
+#include "ex/pool.h"
+
+typedef struct lb_constant {
+    const char *name;
+    lua_Integer value;
+} lb_constant;
+
+#define C(name)                                                                                    \
+    {                                                                                              \
+#name, (lua_Integer)(name)                                                                 \
+    }
+#define S(name)                                                                                    \
+    {                                                                                              \
+#name, (lua_Integer)(uint32_t)(name)                                                       \
+    } /* NTSTATUS: unsigned, as C writes them */
+
+static const lb_constant constants[] = {
+    C(PASSIVE_LEVEL),
+    {"LOW_LEVEL", 0},
+    C(APC_LEVEL),
+    C(DISPATCH_LEVEL),
+    C(NonPagedPool),
+    {"NonPagedPoolExecute", NonPagedPool},
+    C(PagedPool),
+    C(NonPagedPoolMustSucceed),
+    {"DontUseThisType", 3},
+    C(NonPagedPoolCacheAligned),
+    C(PagedPoolCacheAligned),
+    C(NonPagedPoolCacheAlignedMustS),
+    {"MaxPoolType", 7},
+    {"NonPagedPoolSession", 32},
+    {"PagedPoolSession", 33},
+    C(NonPagedPoolNx),
+    {"NonPagedPoolNxCacheAligned", 516},
+    {"NonPagedPoolSessionNx", 544},
+    C(POOL_QUOTA_FAIL_INSTEAD_OF_RAISE),
+    C(POOL_RAISE_IF_ALLOCATION_FAILURE),
+    C(POOL_COLD_ALLOCATION),
+    C(POOL_NX_ALLOCATION),
+    C(POOL_ZERO_ALLOCATION),
+    S(STATUS_SUCCESS),
+    S(STATUS_TIMEOUT),
+    S(STATUS_PENDING),
+    S(STATUS_UNSUCCESSFUL),
+    S(STATUS_ACCESS_VIOLATION),
+    S(STATUS_INVALID_PARAMETER),
+    S(STATUS_NO_MEMORY),
+    S(STATUS_INSUFFICIENT_RESOURCES),
+    S(STATUS_OBJECT_NAME_NOT_FOUND),
+    S(STATUS_OBJECT_NAME_COLLISION),
+    S(STATUS_IMAGE_ALREADY_LOADED),
+    S(STATUS_INVALID_DEVICE_REQUEST),
+    C(PAGE_SIZE),
+};
+
+void lb_register_constants(lua_State *L, ke_arch arch)
+{
+    lua_pushglobaltable(L);
+    for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++) {
+        lua_pushinteger(L, constants[i].value);
+        lua_setfield(L, -2, constants[i].name);
+    }
+    /* The IRQLs above DISPATCH_LEVEL differ between x86 and x64
+     * (ddi_facts.md 1); scenario{ arch = } registers them again. */
+    const bool x86 = arch == KE_ARCH_X86;
+    const struct {
+        const char *name;
+        lua_Integer value;
+        bool x86_only;
+    } irqls[] = {
+        {"CMCI_LEVEL", 5, false},
+        {"PROFILE_LEVEL", x86 ? 27 : 15, false},
+        {"CLOCK_LEVEL", x86 ? 28 : 13, false},
+        {"CLOCK1_LEVEL", 28, true},
+        {"CLOCK2_LEVEL", 28, true},
+        {"IPI_LEVEL", x86 ? 29 : 14, false},
+        {"POWER_LEVEL", x86 ? 30 : 14, false},
+        {"SYNCH_LEVEL", x86 ? 27 : 12, false},
+        {"HIGH_LEVEL", ke_high_level(arch), false},
+    };
+    for (size_t i = 0; i < sizeof irqls / sizeof irqls[0]; i++) {
+        if (irqls[i].x86_only && !x86)
+            continue;
+        lua_pushinteger(L, irqls[i].value);
+        lua_setfield(L, -2, irqls[i].name);
+    }
+    lua_pop(L, 1);
+}

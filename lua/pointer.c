@@ -1,0 +1,304 @@
+/*
+ * pointer.c - pointer values and kernel object views for scenarios.
+ *
+ * A pointer is a full userdata holding a simulated address (CONTRACT 4):
+ * p[i] reads a byte, p[i] = v writes one, p + n and p - n move it, p - q
+ * gives the distance, == < <= compare, p:read(offset, length) and
+ * p:write(offset, string) copy bytes. Every access goes through the
+ * simulated page table with the calling code's context, so a bad access
+ * raises the bug check Windows would.
+ *
+ * A DRIVER_OBJECT is a view of the driver's object: fields read and written
+ * by name (DriverUnload, DriverName, DriverStart, DriverSize).
+ */
+#include <string.h>
+
+#include "binding.h"
+#include "mm/mm.h"
+
+#define POINTER_MT       "drvsim.pointer"
+#define DRIVER_OBJECT_MT "drvsim.DRIVER_OBJECT"
+
+typedef struct lb_pointer {
+    PVOID_VA va;
+} lb_pointer;
+
+typedef struct lb_driver_object {
+    uint32_t driver; /* index into the machine's drivers */
+} lb_driver_object;
+
+void lb_push_ptr(lua_State *L, PVOID_VA va)
+{
+    if (va == 0) {
+        lua_pushnil(L);
+        return;
+    }
+    lb_pointer *p = lua_newuserdatauv(L, sizeof *p, 0);
+    p->va = va;
+    luaL_setmetatable(L, POINTER_MT);
+}
+
+PVOID_VA lb_to_ptr(lua_State *L, int idx, bool *ok)
+{
+    lb_pointer *p = luaL_testudata(L, idx, POINTER_MT);
+    if (p != NULL) {
+        *ok = true;
+        return p->va;
+    }
+    lb_driver_object *o = luaL_testudata(L, idx, DRIVER_OBJECT_MT);
+    if (o != NULL) {
+        *ok = true;
+        return lb_get(L)->m->drivers[o->driver]->driver_object;
+    }
+    *ok = false;
+    return 0;
+}
+
+static PVOID_VA check_pointer(lua_State *L, int idx, const char *what)
+{
+    bool ok = false;
+    PVOID_VA va = lb_to_ptr(L, idx, &ok);
+    if (!ok)
+        lb_scenario_error(L, "%s: expected a pointer, got %s", what, luaL_typename(L, idx));
+    return va;
+}
+
+static lua_Integer check_offset(lua_State *L, int idx, const char *what)
+{
+    int isnum = 0;
+    lua_Integer v = lua_tointegerx(L, idx, &isnum);
+    if (!isnum)
+        lb_scenario_error(L, "%s: expected an integer offset, got %s", what, luaL_typename(L, idx));
+    return v;
+}
+
+/* A load or store by the running code. Returns false when it faulted (the
+ * machine has stopped). */
+static bool access(lua_State *L, PVOID_VA va, void *buf, size_t len, bool write)
+{
+    lb_state *lb = lb_get(L);
+    if (lb->m == NULL || lb->current == NULL)
+        lb_scenario_error(L, "memory is accessed through pointers only inside run() and "
+                             "driver routines");
+    if (ke_stopped(lb->m))
+        return false;
+    ke_call call;
+    memset(&call, 0, sizeof call);
+    call.m = lb->m;
+    call.thread = lb->current;
+    const ke_frame *frame = ke_top_frame(lb->current);
+    call.driver = frame != NULL ? frame->driver : NULL;
+    call.ddi = 0xFFFF;
+    return mm_access(&call, va, buf, len, write);
+}
+
+static int pointer_index(lua_State *L)
+{
+    PVOID_VA va = check_pointer(L, 1, "pointer index");
+    if (lua_type(L, 2) == LUA_TSTRING) {
+        /* p:read(...) and friends: methods live in the metatable. */
+        luaL_getmetatable(L, POINTER_MT);
+        lua_pushvalue(L, 2);
+        lua_rawget(L, -2);
+        if (lua_isnil(L, -1) || lua_tostring(L, 2)[0] == '_')
+            lb_scenario_error(L, "a pointer has no field \"%s\"", lua_tostring(L, 2));
+        return 1;
+    }
+    uint8_t byte = 0;
+    if (!access(L, va + (uint64_t)check_offset(L, 2, "pointer index"), &byte, 1, false))
+        return lb_stopped(L);
+    lua_pushinteger(L, byte);
+    return 1;
+}
+
+static int pointer_newindex(lua_State *L)
+{
+    PVOID_VA va = check_pointer(L, 1, "pointer store");
+    lua_Integer offset = check_offset(L, 2, "pointer store");
+    int isnum = 0;
+    lua_Integer v = lua_tointegerx(L, 3, &isnum);
+    if (!isnum || v < 0 || v > 255)
+        lb_scenario_error(L, "pointer store: a byte is an integer 0..255, got %s",
+                          isnum ? "an integer out of range" : luaL_typename(L, 3));
+    uint8_t byte = (uint8_t)v;
+    if (!access(L, va + (uint64_t)offset, &byte, 1, true))
+        return lb_stopped(L);
+    return 0;
+}
+
+static int pointer_read(lua_State *L)
+{
+    PVOID_VA va = check_pointer(L, 1, "read");
+    lua_Integer offset = check_offset(L, 2, "read");
+    lua_Integer length = check_offset(L, 3, "read");
+    if (length < 0 || length > 0x1000000)
+        lb_scenario_error(L, "read: length must be 0..16 MiB, got %lld", (long long)length);
+    luaL_Buffer b;
+    char *buf = luaL_buffinitsize(L, &b, (size_t)length);
+    if (!access(L, va + (uint64_t)offset, buf, (size_t)length, false))
+        return lb_stopped(L);
+    luaL_pushresultsize(&b, (size_t)length);
+    return 1;
+}
+
+static int pointer_write(lua_State *L)
+{
+    PVOID_VA va = check_pointer(L, 1, "write");
+    lua_Integer offset = check_offset(L, 2, "write");
+    size_t len = 0;
+    const char *data = lua_tolstring(L, 3, &len);
+    if (data == NULL || lua_type(L, 3) != LUA_TSTRING)
+        lb_scenario_error(L, "write: expected a string of bytes, got %s", luaL_typename(L, 3));
+    if (!access(L, va + (uint64_t)offset, (void *)(uintptr_t)data, len, true))
+        return lb_stopped(L);
+    return 0;
+}
+
+static int pointer_add(lua_State *L)
+{
+    /* p + n or n + p */
+    int pidx = luaL_testudata(L, 1, POINTER_MT) != NULL ? 1 : 2;
+    PVOID_VA va = check_pointer(L, pidx, "pointer +");
+    lua_Integer n = check_offset(L, pidx == 1 ? 2 : 1, "pointer +");
+    lb_push_ptr(L, va + (uint64_t)n);
+    return 1;
+}
+
+static int pointer_sub(lua_State *L)
+{
+    PVOID_VA va = check_pointer(L, 1, "pointer -");
+    bool ok = false;
+    PVOID_VA other = lb_to_ptr(L, 2, &ok);
+    if (ok) {
+        lua_pushinteger(L, (lua_Integer)(va - other)); /* the distance in bytes */
+        return 1;
+    }
+    lb_push_ptr(L, va - (uint64_t)check_offset(L, 2, "pointer -"));
+    return 1;
+}
+
+static int pointer_eq(lua_State *L)
+{
+    bool a_ok = false, b_ok = false;
+    PVOID_VA a = lb_to_ptr(L, 1, &a_ok), b = lb_to_ptr(L, 2, &b_ok);
+    lua_pushboolean(L, a_ok && b_ok && a == b);
+    return 1;
+}
+
+static int pointer_lt(lua_State *L)
+{
+    lua_pushboolean(L, check_pointer(L, 1, "pointer <") < check_pointer(L, 2, "pointer <"));
+    return 1;
+}
+
+static int pointer_le(lua_State *L)
+{
+    lua_pushboolean(L, check_pointer(L, 1, "pointer <=") <= check_pointer(L, 2, "pointer <="));
+    return 1;
+}
+
+static int pointer_tostring(lua_State *L)
+{
+    PVOID_VA va = check_pointer(L, 1, "tostring");
+    char text[24];
+    if (lb_get(L)->sc.arch == KE_ARCH_X86)
+        snprintf(text, sizeof text, "0x%08llX", (unsigned long long)va);
+    else
+        snprintf(text, sizeof text, "0x%016llX", (unsigned long long)va);
+    lua_pushstring(L, text);
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* DRIVER_OBJECT                                                            */
+/* ------------------------------------------------------------------------ */
+
+void lb_push_driver_object(lua_State *L, io_driver *d)
+{
+    lb_driver_object *o = lua_newuserdatauv(L, sizeof *o, 0);
+    o->driver = d->index;
+    luaL_setmetatable(L, DRIVER_OBJECT_MT);
+}
+
+static io_driver *check_driver_object(lua_State *L)
+{
+    lb_driver_object *o = luaL_checkudata(L, 1, DRIVER_OBJECT_MT);
+    return lb_get(L)->m->drivers[o->driver];
+}
+
+static int driver_object_index(lua_State *L)
+{
+    io_driver *d = check_driver_object(L);
+    const char *field = luaL_checkstring(L, 2);
+    if (strcmp(field, "DriverUnload") == 0) {
+        if (d->unload == 0)
+            lua_pushnil(L);
+        else
+            lb_push_routine(L, d->unload);
+    } else if (strcmp(field, "DriverName") == 0) {
+        lua_pushfstring(L, "\\Driver\\%s", d->service);
+    } else if (strcmp(field, "DriverStart") == 0) {
+        lb_push_ptr(L, d->image_base);
+    } else if (strcmp(field, "DriverSize") == 0) {
+        lua_pushinteger(L, d->image_size);
+    } else {
+        lb_scenario_error(L,
+                          "DRIVER_OBJECT has no field \"%s\" (drvsim models DriverUnload, "
+                          "DriverName, DriverStart, DriverSize)",
+                          field);
+    }
+    return 1;
+}
+
+static int driver_object_newindex(lua_State *L)
+{
+    io_driver *d = check_driver_object(L);
+    const char *field = luaL_checkstring(L, 2);
+    if (strcmp(field, "DriverUnload") != 0)
+        lb_scenario_error(L, "DRIVER_OBJECT.%s cannot be set (only DriverUnload can)", field);
+    if (lua_isnil(L, 3))
+        d->unload = 0;
+    else if (lua_isfunction(L, 3))
+        d->unload = lb_routine_ref(L, 3);
+    else
+        lb_scenario_error(L, "DRIVER_OBJECT.DriverUnload must be a function or nil, got %s",
+                          luaL_typename(L, 3));
+    return 0;
+}
+
+static int driver_object_tostring(lua_State *L)
+{
+    io_driver *d = check_driver_object(L);
+    lua_pushfstring(L, "DRIVER_OBJECT \\Driver\\%s", d->service);
+    return 1;
+}
+
+void lb_register_pointer(lua_State *L)
+{
+    static const luaL_Reg pointer_meta[] = {
+        {"__index", pointer_index},
+        {"__newindex", pointer_newindex},
+        {"__add", pointer_add},
+        {"__sub", pointer_sub},
+        {"__eq", pointer_eq},
+        {"__lt", pointer_lt},
+        {"__le", pointer_le},
+        {"__tostring", pointer_tostring},
+        {"read", pointer_read},
+        {"write", pointer_write},
+        {NULL, NULL},
+    };
+    luaL_newmetatable(L, POINTER_MT);
+    luaL_setfuncs(L, pointer_meta, 0);
+    lua_pop(L, 1);
+
+    static const luaL_Reg object_meta[] = {
+        {"__index", driver_object_index},
+        {"__newindex", driver_object_newindex},
+        {"__tostring", driver_object_tostring},
+        {NULL, NULL},
+    };
+    luaL_newmetatable(L, DRIVER_OBJECT_MT);
+    luaL_setfuncs(L, object_meta, 0);
+    lua_pop(L, 1);
+}

@@ -1,0 +1,436 @@
+/*
+ * runner.c - drvsim_run: one scenario, start to end.
+ *
+ * The scenario's top level runs first, with no machine: it declares the
+ * scenario, its drivers and its run() body. Then the machine boots with the
+ * declared configuration (command-line options win), the run() body becomes
+ * the harness thread, and the kernel's dispatch loop runs until the body
+ * returns or the machine stops.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "binding.h"
+#include "ex/pool.h"
+#include "kd/trace.h"
+#include "vf/vf.h"
+
+#define LB_MEMORY_LIMIT_BYTES (1024ull << 20) /* host memory a scenario's Lua may hold */
+
+int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
+{
+    lb_state *lb = lb_get(L);
+    if (lb->chunk_count == LB_MAX_CHUNKS) {
+        lua_pushfstring(L, "too many files (at most %d)", LB_MAX_CHUNKS);
+        return LUA_ERRFILE;
+    }
+    int status = luaL_loadfilex(L, path, "t");
+    if (status != LUA_OK)
+        return status;
+    char *copy = strdup(path);
+    if (copy == NULL) {
+        lua_pop(L, 1);
+        lua_pushliteral(L, "out of host memory");
+        return LUA_ERRMEM;
+    }
+    *chunk = lb->chunk_count;
+    lb->chunks[lb->chunk_count++] = copy;
+    return LUA_OK;
+}
+
+void lb_register_globals(lua_State *L)
+{
+    lb_register_constants(L, KE_ARCH_X64);
+    lb_register_pointer(L);
+    lb_register_scenario(L);
+    lb_register_harness(L);
+    lua_pushglobaltable(L);
+    lb_register_ddis(L);
+    lua_pop(L, 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Results                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static void describe_expect(const drvsim_expect *e, bool timeout, char *buf, size_t len)
+{
+    if (timeout) {
+        snprintf(buf, len, "a timeout");
+        return;
+    }
+    if (e->clean) {
+        snprintf(buf, len, "a clean run");
+        return;
+    }
+    int n = snprintf(buf, len, "bug check 0x%X", e->code);
+    for (int i = 0; i < 4 && n > 0 && (size_t)n < len; i++) {
+        if (e->has_p[i])
+            n += snprintf(buf + n, len - (size_t)n, " P%d=0x%llX", i + 1,
+                          (unsigned long long)e->p[i]);
+    }
+    if (e->driver[0] != '\0' && n > 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, " driver %s", e->driver);
+}
+
+static void describe_outcome(const drvsim_result *r, char *buf, size_t len)
+{
+    switch (r->outcome) {
+    case DRVSIM_OUTCOME_CLEAN:
+        snprintf(buf, len, "a clean run");
+        break;
+    case DRVSIM_OUTCOME_BUGCHECK:
+        snprintf(buf, len, "bug check 0x%X P1=0x%llX%s%s", r->bugcheck.code,
+                 (unsigned long long)r->bugcheck.params[0], r->bugcheck.driver[0] ? " driver " : "",
+                 r->bugcheck.driver);
+        break;
+    case DRVSIM_OUTCOME_TIMEOUT:
+        snprintf(buf, len, "a timeout (%s)", r->message);
+        break;
+    case DRVSIM_OUTCOME_ERROR:
+        snprintf(buf, len, "a scenario error");
+        break;
+    }
+}
+
+static bool outcome_matches(const drvsim_result *r, bool expect_timeout)
+{
+    const drvsim_expect *e = &r->expect;
+    if (expect_timeout)
+        return r->outcome == DRVSIM_OUTCOME_TIMEOUT;
+    if (e->clean)
+        return r->outcome == DRVSIM_OUTCOME_CLEAN;
+    if (r->outcome != DRVSIM_OUTCOME_BUGCHECK || r->bugcheck.code != e->code)
+        return false;
+    for (int i = 0; i < 4; i++) {
+        if (e->has_p[i] && r->bugcheck.params[i] != e->p[i])
+            return false;
+    }
+    return e->driver[0] == '\0' || strcasecmp(e->driver, r->bugcheck.driver) == 0;
+}
+
+static void finish_result(drvsim_result *r, bool expect_timeout)
+{
+    if (r->outcome == DRVSIM_OUTCOME_ERROR) {
+        r->expected = false;
+        if (r->exit_code == 0)
+            r->exit_code = DRVSIM_EXIT_SCENARIO;
+        return;
+    }
+    r->expected = outcome_matches(r, expect_timeout);
+    r->exit_code = r->expected ? DRVSIM_EXIT_OK : DRVSIM_EXIT_MISMATCH;
+    /* A timeout keeps its own message (which limit); the report adds what
+     * was expected. */
+    if (!r->expected && r->outcome != DRVSIM_OUTCOME_TIMEOUT) {
+        char want[160], got[640];
+        describe_expect(&r->expect, expect_timeout, want, sizeof want);
+        describe_outcome(r, got, sizeof got);
+        snprintf(r->message, sizeof r->message, "expected %s, got %s", want, got);
+    }
+}
+
+static void fail(drvsim_result *r, int exit_code, const char *message)
+{
+    r->outcome = DRVSIM_OUTCOME_ERROR;
+    r->exit_code = exit_code;
+    snprintf(r->message, sizeof r->message, "%s", message);
+}
+
+static bool add_note(drvsim_result *r, const char *text)
+{
+    char **grown = realloc(r->notes, (r->note_count + 1) * sizeof *grown);
+    if (grown == NULL)
+        return false;
+    r->notes = grown;
+    r->notes[r->note_count] = strdup(text);
+    if (r->notes[r->note_count] == NULL)
+        return false;
+    r->note_count++;
+    return true;
+}
+
+static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
+{
+    switch (m->stop) {
+    case KE_STOP_BUGCHECK:
+        r->outcome = DRVSIM_OUTCOME_BUGCHECK;
+        r->bugcheck = m->bugcheck;
+        break;
+    case KE_STOP_LIMIT:
+        r->outcome = DRVSIM_OUTCOME_TIMEOUT;
+        snprintf(r->message, sizeof r->message, "%s", m->stop_message);
+        break;
+    case KE_STOP_SCENARIO_ERROR:
+        r->outcome = DRVSIM_OUTCOME_ERROR;
+        snprintf(r->message, sizeof r->message, "%s", m->stop_message);
+        break;
+    case KE_RUNNING:
+    case KE_STOP_FINISHED:
+        r->outcome = DRVSIM_OUTCOME_CLEAN;
+        break;
+    }
+    r->sim_time_100ns = m->des.now_100ns;
+    r->events = m->des.events_fired;
+    r->instructions = lb->instructions;
+    memcpy(r->counters, m->vf->counters, sizeof r->counters);
+    r->drivers = calloc(m->driver_count ? m->driver_count : 1, sizeof *r->drivers);
+    if (r->drivers != NULL) {
+        r->driver_count = m->driver_count;
+        for (uint32_t i = 0; i < m->driver_count; i++) {
+            snprintf(r->drivers[i].name, sizeof r->drivers[i].name, "%s", m->drivers[i]->name);
+            r->drivers[i].verified = m->drivers[i]->verified;
+            memcpy(r->drivers[i].counters, m->drivers[i]->counters, sizeof r->drivers[i].counters);
+        }
+    }
+    /* After the last record, the final state of every stream goes into the
+     * digest (FoundationDB's run fingerprint): two runs that drew differently
+     * differ even if their traces happen to agree. */
+    const des_rng *streams[] = {&m->rng_sched, &m->rng_lua, &m->pool->rng_fill};
+    for (size_t s = 0; s < sizeof streams / sizeof streams[0]; s++) {
+        for (int i = 0; i < 4; i++)
+            des_digest_u64(&m->des, streams[s]->s[i]);
+    }
+    r->digest = des_digest(&m->des);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The run                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static void default_name(const char *path, char *buf, size_t len)
+{
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    snprintf(buf, len, "%s", base);
+    size_t n = strlen(buf);
+    if (n > 4 && strcmp(buf + n - 4, ".lua") == 0)
+        buf[n - 4] = '\0';
+}
+
+/* Runs the scenario's top level. Returns false (result filled) if the run
+ * cannot go on. */
+static bool run_top_level(lb_state *lb, drvsim_result *r)
+{
+    lua_State *L = lb->L;
+    uint16_t chunk = 0;
+    int status = lb_load_file(L, lb->scenario_path, &chunk);
+    if (status == LUA_OK)
+        status = lua_pcall(L, 0, 0, 0);
+    if (lb->stopped_early) {
+        r->outcome = lb->early_outcome;
+        snprintf(r->message, sizeof r->message, "%s", lb->early_message);
+        return false;
+    }
+    if (status != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        fail(r, DRVSIM_EXIT_SCENARIO, msg != NULL ? msg : "error object is not a string");
+        return false;
+    }
+    if (lb->run_ref == LUA_NOREF) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s: the scenario has no run(function() ... end) body",
+                 lb->scenario_path);
+        fail(r, DRVSIM_EXIT_SCENARIO, msg);
+        return false;
+    }
+    return true;
+}
+
+/* The verifier and GFlags settings in force: the command line's, else the
+ * scenario's. An invalid command-line value is a usage error (exit 2), an
+ * invalid scenario value a scenario error (exit 3). */
+static bool settings(const drvsim_options *opt, lb_state *lb, vf_settings *vs, vf_gflags *gf,
+                     drvsim_result *r)
+{
+    char err[300], msg[700];
+    const char *text = opt->verifier != NULL ? opt->verifier : lb->sc.verifier;
+    if (text != NULL && !vf_settings_parse(vs, text, err, sizeof err)) {
+        snprintf(msg, sizeof msg, "%s%s", opt->verifier != NULL ? "--verifier: " : "", err);
+        if (opt->verifier == NULL)
+            snprintf(msg, sizeof msg, "%s: scenario{ verifier }: %s", lb->scenario_path, err);
+        fail(r, opt->verifier != NULL ? DRVSIM_EXIT_USAGE : DRVSIM_EXIT_SCENARIO, msg);
+        return false;
+    }
+    text = opt->gflags != NULL ? opt->gflags : lb->sc.gflags;
+    if (text != NULL && !vf_gflags_parse(gf, text, err, sizeof err)) {
+        if (opt->gflags != NULL)
+            snprintf(msg, sizeof msg, "--gflags: %s", err);
+        else
+            snprintf(msg, sizeof msg, "%s: scenario{ gflags }: %s", lb->scenario_path, err);
+        fail(r, opt->gflags != NULL ? DRVSIM_EXIT_USAGE : DRVSIM_EXIT_SCENARIO, msg);
+        return false;
+    }
+    return true;
+}
+
+static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *r,
+                        const vf_settings *vs, const vf_gflags *gf)
+{
+    lb_scenario *sc = &lb->sc;
+    ke_config config = {
+        .seed = lb->seed,
+        .cpus = opt->cpus != 0 ? opt->cpus : sc->cpus,
+        .arch = sc->arch,
+        .build = sc->build,
+        .memory_bytes = sc->memory_bytes,
+    };
+    config.limits.max_time_100ns = opt->limit_time_100ns != 0 ? opt->limit_time_100ns
+                                   : sc->limit_100ns != 0     ? sc->limit_100ns
+                                                              : DRVSIM_DEFAULT_LIMIT_TIME_100NS;
+    config.limits.max_events =
+        opt->limit_events != 0 ? opt->limit_events : DRVSIM_DEFAULT_LIMIT_EVENTS;
+    ke_host host = {
+        .ctx = lb,
+        .resume = lb_host_resume,
+        .site = lb_host_site,
+        .site_name = lb_host_site_name,
+    };
+    ke_machine *m = ke_machine_create(&config, vs, gf, &host);
+    if (m == NULL) {
+        fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory creating the machine");
+        return;
+    }
+    lb->m = m;
+    lb->rng = &m->rng_lua;
+
+    FILE *trace = NULL;
+    kd_trace_ctx trace_ctx = {0};
+    if (opt->trace_path != NULL) {
+        trace = fopen(opt->trace_path, "w");
+        if (trace == NULL) {
+            char msg[700];
+            snprintf(msg, sizeof msg, "--trace: cannot open %s: %s", opt->trace_path,
+                     strerror(errno));
+            fail(r, DRVSIM_EXIT_USAGE, msg);
+            goto done;
+        }
+        trace_ctx.out = trace;
+        trace_ctx.m = m;
+        des_set_sink(&m->des, kd_trace_text, &trace_ctx);
+    }
+
+    lua_State *L = lb->L;
+    for (uint32_t i = 0; i < lb->driver_count; i++) {
+        if (io_register_driver(m, lb->drivers[i].name, lb->drivers[i].graphics, NULL) == NULL) {
+            fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory registering drivers");
+            goto done;
+        }
+    }
+    lua_State *co = lua_newthread(L);
+    int co_ref = luaL_ref(L, LUA_REGISTRYINDEX); /* keeps the coroutine alive */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lb->run_ref);
+    lua_xmove(L, co, 1);
+    if (ke_create_harness_thread(m, co) == NULL) {
+        fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory creating the harness thread");
+        goto done;
+    }
+    ke_run(m);
+    luaL_unref(L, LUA_REGISTRYINDEX, co_ref);
+    collect(r, m, lb);
+
+done:
+    if (trace != NULL)
+        fclose(trace);
+    lb->m = NULL;
+    lb->rng = NULL;
+    /* Lua first: nothing in it refers to the machine once closed. */
+    lua_close(lb->L);
+    lb->L = NULL;
+    ke_machine_destroy(m);
+}
+
+int drvsim_run(const drvsim_options *opt, drvsim_result *r)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->scenario, sizeof r->scenario, "%s", opt->scenario_path);
+    default_name(opt->scenario_path, r->name, sizeof r->name);
+    r->seed = opt->seed_given ? opt->seed : 1;
+    r->expect.clean = true;
+
+    lb_state *lb = calloc(1, sizeof *lb);
+    if (lb == NULL) {
+        fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory");
+        return r->exit_code;
+    }
+    lb->scenario_path = opt->scenario_path;
+    lb->run_ref = LUA_NOREF;
+    lb->instruction_limit =
+        opt->limit_instructions != 0 ? opt->limit_instructions : DRVSIM_DEFAULT_LIMIT_INSTRUCTIONS;
+    lb->memory_limit_bytes = LB_MEMORY_LIMIT_BYTES;
+    lb->seed_from_options = opt->seed_given;
+    lb->seed = r->seed;
+    des_rng_stream(&lb->rng_early, lb->seed, "lua");
+    lb->sc.cpus = 2;
+    lb->sc.arch = KE_ARCH_X64;
+    lb->sc.build = KE_BUILD_FREE;
+    lb->sc.memory_bytes = 4ull << 30;
+    snprintf(lb->sc.name, sizeof lb->sc.name, "%s", r->name);
+
+    vf_settings vs;
+    vf_gflags gf;
+    vf_settings_init(&vs);
+    vf_gflags_init(&gf);
+    bool expect_timeout = false;
+
+    lb->L = lb_sandbox_new(lb);
+    if (lb->L == NULL) {
+        fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory creating the Lua state");
+        goto done;
+    }
+    lua_newtable(lb->L);
+    lb->routines_ref = luaL_ref(lb->L, LUA_REGISTRYINDEX);
+    lb_register_globals(lb->L);
+
+    if (!run_top_level(lb, r))
+        goto done;
+    r->seed = lb->seed;
+    snprintf(r->name, sizeof r->name, "%s", lb->sc.name);
+    if (lb->sc.expect.code != 0 || lb->sc.expect_timeout)
+        r->expect = lb->sc.expect;
+    expect_timeout = lb->sc.expect_timeout;
+    if (!settings(opt, lb, &vs, &gf, r))
+        goto done;
+
+    char **notes = NULL;
+    size_t note_count = 0;
+    bool ok = vf_unsimulated_notes(&vs, &gf, &notes, &note_count);
+    for (size_t i = 0; i < note_count; i++) {
+        ok = ok && add_note(r, notes[i]);
+        free(notes[i]);
+    }
+    free(notes);
+    if (lb->sc.build == KE_BUILD_CHECKED)
+        ok = ok && add_note(r, "build = \"checked\" is parsed but not simulated yet: the run "
+                               "uses the free build");
+    if (!ok) {
+        fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory");
+        goto done;
+    }
+    run_machine(opt, lb, r, &vs, &gf);
+
+done:
+    if (lb->L != NULL)
+        lua_close(lb->L);
+    for (uint16_t i = 0; i < lb->chunk_count; i++)
+        free(lb->chunks[i]);
+    free(lb->sc.verifier);
+    free(lb->sc.gflags);
+    free(lb);
+    vf_settings_free(&vs);
+    finish_result(r, expect_timeout);
+    return r->exit_code;
+}
+
+void drvsim_result_free(drvsim_result *r)
+{
+    free(r->drivers);
+    for (size_t i = 0; i < r->note_count; i++)
+        free(r->notes[i]);
+    free(r->notes);
+    r->drivers = NULL;
+    r->notes = NULL;
+    r->driver_count = r->note_count = 0;
+}

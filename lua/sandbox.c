@@ -1,0 +1,404 @@
+/*
+ * sandbox.c - the Lua state scenarios run in (CONTRACT 3).
+ *
+ * Allow-listed globals only; no io, os, require, debug, coroutine (threads
+ * are the simulator's), no bytecode. Everything that could make a run depend
+ * on the host is replaced:
+ *  - math.random draws from the run's "lua" PRNG stream;
+ *  - pairs() visits keys in a fixed order (numbers, then strings, then
+ *    booleans), since Lua's own order depends on a per-process hash seed;
+ *  - tostring() and string.format("%s") of tables, functions and threads
+ *    give the type name, not a host address; "%p" is refused;
+ *  - setmetatable() refuses __gc and __mode, whose effects depend on when
+ *    the garbage collector runs; collectgarbage is absent;
+ *  - print() writes to standard error (the run's report owns stdout).
+ * A count hook bounds the instructions a run may execute, and the allocator
+ * bounds the host memory the state may hold.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lualib.h>
+
+#include "binding.h"
+
+#define HOOK_STEP 1000 /* instructions between two hook calls */
+
+static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    lb_state *lb = ud;
+    if (ptr == NULL)
+        osize = 0; /* osize then encodes the object type, not a size */
+    if (nsize == 0) {
+        free(ptr);
+        lb->memory_bytes -= osize;
+        return NULL;
+    }
+    if (nsize > osize && lb->memory_bytes - osize + nsize > lb->memory_limit_bytes)
+        return NULL; /* Lua raises "not enough memory" */
+    void *grown = realloc(ptr, nsize);
+    if (grown != NULL)
+        lb->memory_bytes = lb->memory_bytes - osize + nsize;
+    return grown;
+}
+
+static void instruction_hook(lua_State *L, lua_Debug *ar)
+{
+    (void)ar;
+    lb_state *lb = lb_get(L);
+    lb->instructions += HOOK_STEP;
+    if (lb->instructions <= lb->instruction_limit)
+        return;
+    char message[128];
+    snprintf(message, sizeof message, "instruction limit reached (%llu Lua instructions)",
+             (unsigned long long)lb->instruction_limit);
+    if (lb->m != NULL) {
+        ke_stop_machine(lb->m, KE_STOP_LIMIT, "%s", message);
+    } else if (!lb->stopped_early) {
+        lb->stopped_early = true;
+        lb->early_outcome = DRVSIM_OUTCOME_TIMEOUT;
+        snprintf(lb->early_message, sizeof lb->early_message, "%s", message);
+    }
+    /* A hook may yield only from a count or line event, with no values. */
+    if (lua_isyieldable(L)) {
+        lua_yield(L, 0);
+        return;
+    }
+    lua_pushlightuserdata(L, (void *)&lb_stop_key);
+    lua_error(L);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Deterministic pairs                                                      */
+/* ------------------------------------------------------------------------ */
+
+typedef struct key_entry {
+    int type; /* LUA_TNUMBER, LUA_TSTRING, LUA_TBOOLEAN */
+    bool is_integer;
+    lua_Integer i;
+    lua_Number n;
+    const char *s;
+    size_t len;
+    int slot; /* index of the key in the keys table */
+} key_entry;
+
+static int type_rank(int type)
+{
+    return type == LUA_TNUMBER ? 0 : type == LUA_TSTRING ? 1 : 2;
+}
+
+static int compare_keys(const void *pa, const void *pb)
+{
+    const key_entry *a = pa, *b = pb;
+    if (a->type != b->type)
+        return type_rank(a->type) - type_rank(b->type);
+    if (a->type == LUA_TNUMBER) {
+        if (a->is_integer && b->is_integer)
+            return (a->i > b->i) - (a->i < b->i);
+        lua_Number x = a->is_integer ? (lua_Number)a->i : a->n;
+        lua_Number y = b->is_integer ? (lua_Number)b->i : b->n;
+        return (x > y) - (x < y);
+    }
+    if (a->type == LUA_TSTRING) {
+        size_t len = a->len < b->len ? a->len : b->len;
+        int c = memcmp(a->s, b->s, len);
+        return c != 0 ? c : (a->len > b->len) - (a->len < b->len);
+    }
+    return (int)a->i - (int)b->i; /* booleans: false before true */
+}
+
+static int ordered_next(lua_State *L)
+{
+    /* upvalues: 1 the table, 2 the sorted keys, 3 the position */
+    for (lua_Integer pos = lua_tointeger(L, lua_upvalueindex(3)) + 1;; pos++) {
+        if (lua_rawgeti(L, lua_upvalueindex(2), pos) == LUA_TNIL)
+            return 1;
+        lua_pushinteger(L, pos);
+        lua_replace(L, lua_upvalueindex(3));
+        lua_pushvalue(L, -1);
+        if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+            return 2;
+        lua_pop(L, 2); /* assigned nil during the traversal, as Lua allows */
+    }
+}
+
+static int sandbox_pairs(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
+        lua_pushvalue(L, 1);
+        lua_call(L, 1, 3);
+        return 3;
+    }
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_newtable(L); /* the keys, kept alive while we sort pointers into them */
+    int keys = lua_gettop(L);
+    int count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, 1) != 0) {
+        lua_pop(L, 1);
+        int t = lua_type(L, -1);
+        if (t != LUA_TNUMBER && t != LUA_TSTRING && t != LUA_TBOOLEAN)
+            return luaL_error(L,
+                              "pairs: a table with %s keys has no deterministic order; "
+                              "keep such values in an array",
+                              lua_typename(L, t));
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, keys, ++count);
+    }
+    key_entry *entries = lua_newuserdatauv(L, (size_t)count * sizeof *entries + 1, 0);
+    for (int i = 0; i < count; i++) {
+        key_entry *e = &entries[i];
+        lua_rawgeti(L, keys, i + 1);
+        e->type = lua_type(L, -1);
+        e->slot = i + 1;
+        e->is_integer = lua_isinteger(L, -1);
+        e->i = e->type == LUA_TBOOLEAN ? lua_toboolean(L, -1) : lua_tointeger(L, -1);
+        e->n = e->type == LUA_TNUMBER ? lua_tonumber(L, -1) : 0;
+        e->s = e->type == LUA_TSTRING ? lua_tolstring(L, -1, &e->len) : NULL;
+        lua_pop(L, 1);
+    }
+    qsort(entries, (size_t)count, sizeof *entries, compare_keys);
+    lua_createtable(L, count, 0);
+    for (int i = 0; i < count; i++) {
+        lua_rawgeti(L, keys, entries[i].slot);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_pushvalue(L, 1);
+    lua_insert(L, -2);
+    lua_pushinteger(L, 0);
+    lua_pushcclosure(L, ordered_next, 3);
+    lua_pushnil(L);
+    lua_pushnil(L);
+    return 3;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Host-independent text                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Converts the value at idx as tostring() would, minus host addresses. */
+static const char *safe_tostring(lua_State *L, int idx, size_t *len)
+{
+    idx = lua_absindex(L, idx);
+    if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
+        lua_pop(L, 1);
+        return luaL_tolstring(L, idx, len); /* ours and the scenario's own */
+    }
+    switch (lua_type(L, idx)) {
+    case LUA_TTABLE:
+    case LUA_TFUNCTION:
+    case LUA_TTHREAD:
+    case LUA_TUSERDATA:
+    case LUA_TLIGHTUSERDATA:
+        lua_pushstring(L, luaL_typename(L, idx));
+        return lua_tolstring(L, -1, len);
+    default:
+        return luaL_tolstring(L, idx, len);
+    }
+}
+
+static int sandbox_tostring(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    safe_tostring(L, 1, NULL);
+    return 1;
+}
+
+static int sandbox_print(lua_State *L)
+{
+    int n = lua_gettop(L);
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    for (int i = 1; i <= n; i++) {
+        size_t len = 0;
+        const char *s = safe_tostring(L, i, &len);
+        if (i > 1)
+            luaL_addchar(&b, '\t');
+        luaL_addlstring(&b, s, len);
+        lua_pop(L, 1);
+    }
+    luaL_addchar(&b, '\n');
+    luaL_pushresult(&b);
+    size_t len = 0;
+    const char *line = lua_tolstring(L, -1, &len);
+    fwrite(line, 1, len, stderr);
+    return 0;
+}
+
+/* string.format with %s made host-independent and %p refused. */
+static int sandbox_format(lua_State *L)
+{
+    size_t len = 0;
+    const char *fmt = luaL_checklstring(L, 1, &len);
+    int arg = 1;
+    for (size_t i = 0; i < len; i++) {
+        if (fmt[i] != '%')
+            continue;
+        i++;
+        if (i < len && fmt[i] == '%')
+            continue;
+        while (i < len && strchr("-+ #0123456789.", fmt[i]) != NULL)
+            i++;
+        arg++;
+        if (i >= len)
+            break;
+        if (fmt[i] == 'p')
+            return luaL_error(L, "string.format: %%p shows host addresses; drvsim does not "
+                                 "allow it");
+        if (fmt[i] == 's' && arg <= lua_gettop(L) && !lua_isstring(L, arg)) {
+            safe_tostring(L, arg, NULL);
+            lua_replace(L, arg);
+        }
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int sandbox_setmetatable(lua_State *L)
+{
+    if (lua_istable(L, 2)) {
+        if (lua_getfield(L, 2, "__gc") != LUA_TNIL)
+            return luaL_error(L, "setmetatable: __gc depends on when the garbage collector "
+                                 "runs; drvsim does not allow it");
+        if (lua_getfield(L, 2, "__mode") != LUA_TNIL)
+            return luaL_error(L, "setmetatable: weak tables (__mode) depend on when the "
+                                 "garbage collector runs; drvsim does not allow them");
+        lua_pop(L, 2);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/* load(chunk [, chunkname [, mode [, env]]]) with mode forced to text. */
+static int sandbox_load(lua_State *L)
+{
+    int n = lua_gettop(L);
+    if (n >= 3 && !lua_isnil(L, 3) && strchr(luaL_checkstring(L, 3), 't') == NULL)
+        return luaL_error(L, "load: binary chunks are not allowed");
+    bool env_given = n >= 4; /* load tells an absent env from a nil one */
+    lua_settop(L, 4);
+    int base = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushvalue(L, 1);
+    lua_pushvalue(L, 2);
+    lua_pushliteral(L, "t");
+    if (env_given)
+        lua_pushvalue(L, 4);
+    lua_call(L, env_given ? 4 : 3, LUA_MULTRET);
+    return lua_gettop(L) - base;
+}
+
+/* ------------------------------------------------------------------------ */
+/* math.random from the run's stream                                        */
+/* ------------------------------------------------------------------------ */
+
+static int sandbox_random(lua_State *L)
+{
+    lb_state *lb = lb_get(L);
+    des_rng *rng = lb->rng != NULL ? lb->rng : &lb->rng_early;
+    lua_Integer low, up;
+    switch (lua_gettop(L)) {
+    case 0: /* a float in [0, 1): 53 random bits */
+        lua_pushnumber(L, (lua_Number)(des_rng_next(rng) >> 11) * 0x1.0p-53);
+        return 1;
+    case 1:
+        low = 1;
+        up = luaL_checkinteger(L, 1);
+        if (up == 0) { /* math.random(0): all 64 bits */
+            lua_pushinteger(L, (lua_Integer)des_rng_next(rng));
+            return 1;
+        }
+        break;
+    case 2:
+        low = luaL_checkinteger(L, 1);
+        up = luaL_checkinteger(L, 2);
+        break;
+    default:
+        return luaL_error(L, "wrong number of arguments");
+    }
+    luaL_argcheck(L, low <= up, lua_gettop(L), "interval is empty");
+    uint64_t span = (uint64_t)up - (uint64_t)low;
+    uint64_t r = span == UINT64_MAX ? des_rng_next(rng) : des_rng_below(rng, span + 1);
+    lua_pushinteger(L, (lua_Integer)((uint64_t)low + r));
+    return 1;
+}
+
+static int sandbox_randomseed(lua_State *L)
+{
+    return luaL_error(L, "math.randomseed: the run's seed decides math.random (use --seed or "
+                         "scenario{ seed = N })");
+}
+
+/* ------------------------------------------------------------------------ */
+/* The state                                                                */
+/* ------------------------------------------------------------------------ */
+
+static void open_lib(lua_State *L, const char *name, lua_CFunction open)
+{
+    luaL_requiref(L, name, open, 1);
+    lua_pop(L, 1);
+}
+
+static void remove_field(lua_State *L, int table, const char *name)
+{
+    lua_pushnil(L);
+    lua_setfield(L, table, name);
+}
+
+/* Replaces t[name] with a C closure whose first upvalue is the original. */
+static void wrap_field(lua_State *L, int table, const char *name, lua_CFunction wrapper)
+{
+    lua_getfield(L, table, name);
+    lua_pushcclosure(L, wrapper, 1);
+    lua_setfield(L, table, name);
+}
+
+lua_State *lb_sandbox_new(lb_state *lb)
+{
+    lua_State *L = lua_newstate(sandbox_alloc, lb);
+    if (L == NULL)
+        return NULL;
+    open_lib(L, LUA_GNAME, luaopen_base);
+    open_lib(L, LUA_STRLIBNAME, luaopen_string);
+    open_lib(L, LUA_TABLIBNAME, luaopen_table);
+    open_lib(L, LUA_MATHLIBNAME, luaopen_math);
+    open_lib(L, LUA_UTF8LIBNAME, luaopen_utf8);
+
+    lua_pushglobaltable(L);
+    int g = lua_gettop(L);
+    remove_field(L, g, "dofile");
+    remove_field(L, g, "loadfile");
+    remove_field(L, g, "collectgarbage");
+    remove_field(L, g, "require");
+    lua_pushcfunction(L, sandbox_pairs);
+    lua_setfield(L, g, "pairs");
+    lua_pushcfunction(L, sandbox_tostring);
+    lua_setfield(L, g, "tostring");
+    lua_pushcfunction(L, sandbox_print);
+    lua_setfield(L, g, "print");
+    wrap_field(L, g, "setmetatable", sandbox_setmetatable);
+    wrap_field(L, g, "load", sandbox_load);
+
+    lua_getfield(L, g, "string");
+    int str = lua_gettop(L);
+    remove_field(L, str, "dump");
+    wrap_field(L, str, "format", sandbox_format);
+    lua_pop(L, 1);
+
+    lua_getfield(L, g, "math");
+    int math = lua_gettop(L);
+    lua_pushcfunction(L, sandbox_random);
+    lua_setfield(L, math, "random");
+    lua_pushcfunction(L, sandbox_randomseed);
+    lua_setfield(L, math, "randomseed");
+    lua_pop(L, 2);
+
+    lua_sethook(L, instruction_hook, LUA_MASKCOUNT, HOOK_STEP);
+    return L;
+}

@@ -1,0 +1,417 @@
+/*
+ * scenario.c - the scenario language: scenario{ ... }, driver "x.sys" { ... }
+ * and run(function() ... end) (CONTRACT 3). Each is validated as it is
+ * called, so a mistake is reported at its own line.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "binding.h"
+
+static void check_top_level(lua_State *L, const char *what)
+{
+    if (lb_get(L)->m != NULL)
+        lb_scenario_error(L, "%s can only be used at the top level of a scenario", what);
+}
+
+/* "4GB", "512MB", "64KB" (binary units), or a number of bytes. */
+static bool parse_memory(const char *text, uint64_t *bytes)
+{
+    char *end = NULL;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (end == text || text[0] == '-')
+        return false;
+    uint64_t unit = 1;
+    if (strcasecmp(end, "KB") == 0)
+        unit = 1ull << 10;
+    else if (strcasecmp(end, "MB") == 0)
+        unit = 1ull << 20;
+    else if (strcasecmp(end, "GB") == 0)
+        unit = 1ull << 30;
+    else if (strcasecmp(end, "TB") == 0)
+        unit = 1ull << 40;
+    else if (*end != '\0' && strcasecmp(end, "B") != 0)
+        return false;
+    if (v > UINT64_MAX / unit)
+        return false;
+    *bytes = v * unit;
+    return true;
+}
+
+static char *dup_string(lua_State *L, const char *s)
+{
+    char *copy = strdup(s);
+    if (copy == NULL)
+        luaL_error(L, "not enough memory");
+    return copy;
+}
+
+/* ------------------------------------------------------------------------ */
+/* verifier = { ... }: the table form, turned into verifier.exe syntax       */
+/* ------------------------------------------------------------------------ */
+
+static void add_names(lua_State *L, luaL_Buffer *b, int idx, const char *field)
+{
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        luaL_addchar(b, ' ');
+        luaL_addstring(b, lua_tostring(L, idx));
+        return;
+    }
+    if (!lua_istable(L, idx))
+        lb_scenario_error(L, "scenario{}: verifier.%s must be a string or a list of strings",
+                          field);
+    for (lua_Integer i = 1; lua_rawgeti(L, idx, i) != LUA_TNIL; i++) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            lb_scenario_error(L, "scenario{}: verifier.%s[%lld] must be a string", field,
+                              (long long)i);
+        luaL_addchar(b, ' ');
+        luaL_addstring(b, lua_tostring(L, -1));
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+}
+
+/* Builds the verifier.exe command line of a verifier table at idx and
+ * leaves it on the stack. */
+static void verifier_table(lua_State *L, int idx)
+{
+    static const char *const known[] = {"standard", "flags",   "drivers", "all",
+                                        "faults",   "iolevel", NULL};
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        lua_pop(L, 1);
+        bool ok = lua_type(L, -1) == LUA_TSTRING;
+        for (int i = 0; ok && known[i] != NULL; i++)
+            if (strcmp(lua_tostring(L, -1), known[i]) == 0)
+                goto next;
+        lb_scenario_error(L,
+                          "scenario{}: verifier table has an unknown field %s%s%s (known: "
+                          "standard, flags, drivers, all, faults, iolevel)",
+                          ok ? "\"" : "", ok ? lua_tostring(L, -1) : luaL_typename(L, -1),
+                          ok ? "\"" : "");
+    next:;
+    }
+    luaL_Buffer b;
+    luaL_buffinit(L, &b);
+    if (lua_getfield(L, idx, "standard") != LUA_TNIL && lua_toboolean(L, -1))
+        luaL_addstring(&b, " /standard");
+    lua_pop(L, 1);
+    if (lua_getfield(L, idx, "flags") != LUA_TNIL) {
+        if (!lua_isinteger(L, -1))
+            lb_scenario_error(L, "scenario{}: verifier.flags must be an integer");
+        lua_pushfstring(L, " /flags 0x%I", lua_tointeger(L, -1));
+        luaL_addvalue(&b);
+    }
+    lua_pop(L, 1);
+    if (lua_getfield(L, idx, "all") != LUA_TNIL && lua_toboolean(L, -1))
+        luaL_addstring(&b, " /all");
+    lua_pop(L, 1);
+    if (lua_getfield(L, idx, "drivers") != LUA_TNIL) {
+        luaL_addstring(&b, " /driver");
+        add_names(L, &b, lua_gettop(L), "drivers");
+    } else {
+        lua_pop(L, 1);
+    }
+    if (lua_getfield(L, idx, "iolevel") != LUA_TNIL) {
+        lua_pushfstring(L, " /iolevel %I", lua_tointeger(L, -1));
+        luaL_addvalue(&b);
+    }
+    lua_pop(L, 1);
+    int faults = lua_getfield(L, idx, "faults");
+    if (faults == LUA_TBOOLEAN && lua_toboolean(L, -1)) {
+        luaL_addstring(&b, " /faults");
+    } else if (faults == LUA_TTABLE) {
+        /* Positional, as /faults is: an absent value is "" (its default). */
+        static const char *const fields[] = {"probability", "tags", "apps", "delay"};
+        luaL_addstring(&b, " /faults");
+        int t = lua_gettop(L);
+        for (int i = 0; i < 4; i++) {
+            int type = lua_getfield(L, t, fields[i]);
+            if (type == LUA_TNIL) {
+                luaL_addstring(&b, " \"\"");
+            } else if (type == LUA_TNUMBER) {
+                lua_pushfstring(L, " %I", lua_tointeger(L, -1));
+                luaL_addvalue(&b);
+            } else if (type == LUA_TSTRING) {
+                lua_pushfstring(L, " \"%s\"", lua_tostring(L, -1));
+                luaL_addvalue(&b);
+            } else if (type == LUA_TTABLE) {
+                luaL_Buffer inner;
+                luaL_buffinit(L, &inner);
+                add_names(L, &inner, lua_gettop(L), fields[i]);
+                luaL_pushresult(&inner);
+                lua_pushfstring(L, " \"%s\"", lua_tostring(L, -1) + 1);
+                lua_remove(L, -2);
+                luaL_addvalue(&b);
+                lua_pushnil(L); /* add_names popped the table */
+            } else {
+                lb_scenario_error(L, "scenario{}: verifier.faults.%s has the wrong type (%s)",
+                                  fields[i], luaL_typename(L, -1));
+            }
+            lua_pop(L, 1);
+        }
+    } else if (faults != LUA_TNIL && faults != LUA_TBOOLEAN) {
+        lb_scenario_error(L, "scenario{}: verifier.faults must be true or a table");
+    }
+    lua_pop(L, 1);
+    luaL_pushresult(&b);
+}
+
+/* ------------------------------------------------------------------------ */
+/* scenario{ ... }                                                           */
+/* ------------------------------------------------------------------------ */
+
+static void read_expect(lua_State *L, int idx, lb_scenario *sc)
+{
+    memset(&sc->expect, 0, sizeof sc->expect);
+    sc->expect_timeout = false;
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        const char *s = lua_tostring(L, idx);
+        if (strcmp(s, "clean") == 0)
+            sc->expect.clean = true;
+        else if (strcmp(s, "timeout") == 0)
+            sc->expect_timeout = true;
+        else
+            lb_scenario_error(L,
+                              "scenario{}: expect must be \"clean\", \"timeout\" or a table "
+                              "{ bugcheck = ..., p1 = ..., driver = ... }, got \"%s\"",
+                              s);
+        return;
+    }
+    if (!lua_istable(L, idx))
+        lb_scenario_error(L, "scenario{}: expect must be \"clean\" or a table, got %s",
+                          luaL_typename(L, idx));
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
+        if (strcmp(key, "bugcheck") == 0 ||
+            (key[0] == 'p' && key[1] >= '1' && key[1] <= '4' && key[2] == '\0')) {
+            if (!lua_isinteger(L, -1))
+                lb_scenario_error(L, "scenario{}: expect.%s must be an integer", key);
+            uint64_t v = (uint64_t)lua_tointeger(L, -1);
+            if (key[0] == 'b') {
+                if (v > 0xFFFFFFFFu)
+                    lb_scenario_error(L, "scenario{}: expect.bugcheck is a 32-bit code");
+                sc->expect.code = (uint32_t)v;
+            } else {
+                sc->expect.has_p[key[1] - '1'] = true;
+                sc->expect.p[key[1] - '1'] = v;
+            }
+        } else if (strcmp(key, "driver") == 0) {
+            if (lua_type(L, -1) != LUA_TSTRING)
+                lb_scenario_error(L, "scenario{}: expect.driver must be a string");
+            snprintf(sc->expect.driver, sizeof sc->expect.driver, "%s", lua_tostring(L, -1));
+        } else {
+            lb_scenario_error(L,
+                              "scenario{}: expect has an unknown field \"%s\" (known: "
+                              "bugcheck, p1, p2, p3, p4, driver)",
+                              key);
+        }
+        lua_pop(L, 1);
+    }
+    if (sc->expect.code == 0)
+        lb_scenario_error(L, "scenario{}: expect needs bugcheck = CODE (or \"clean\")");
+}
+
+static int l_scenario(lua_State *L)
+{
+    check_top_level(L, "scenario{}");
+    lb_state *lb = lb_get(L);
+    lb_scenario *sc = &lb->sc;
+    if (sc->declared)
+        lb_scenario_error(L, "scenario{} is given twice");
+    luaL_checktype(L, 1, LUA_TTABLE);
+    sc->declared = true;
+
+    lua_pushnil(L);
+    while (lua_next(L, 1) != 0) {
+        int v = lua_gettop(L);
+        if (lua_type(L, -2) != LUA_TSTRING)
+            lb_scenario_error(L, "scenario{}: fields are named (name = ..., cpus = ...)");
+        const char *key = lua_tostring(L, -2);
+        if (strcmp(key, "name") == 0) {
+            snprintf(sc->name, sizeof sc->name, "%s", luaL_checkstring(L, v));
+        } else if (strcmp(key, "verifier") == 0) {
+            if (lua_istable(L, v))
+                verifier_table(L, v);
+            else if (lua_type(L, v) != LUA_TSTRING)
+                lb_scenario_error(L, "scenario{}: verifier must be verifier.exe syntax "
+                                     "(\"/standard /driver x.sys\") or a table");
+            free(sc->verifier);
+            sc->verifier = dup_string(L, lua_tostring(L, -1));
+            lua_settop(L, v);
+        } else if (strcmp(key, "gflags") == 0) {
+            free(sc->gflags);
+            sc->gflags = dup_string(L, luaL_checkstring(L, v));
+        } else if (strcmp(key, "cpus") == 0) {
+            if (!lua_isinteger(L, v) || lua_tointeger(L, v) < 1 ||
+                lua_tointeger(L, v) > KE_MAX_CPUS)
+                lb_scenario_error(L, "scenario{}: cpus must be an integer 1..%d", KE_MAX_CPUS);
+            sc->cpus = (uint32_t)lua_tointeger(L, v);
+        } else if (strcmp(key, "arch") == 0) {
+            const char *arch = lua_tostring(L, v);
+            if (arch != NULL && strcmp(arch, "x64") == 0)
+                sc->arch = KE_ARCH_X64;
+            else if (arch != NULL && strcmp(arch, "x86") == 0)
+                sc->arch = KE_ARCH_X86;
+            else
+                lb_scenario_error(L, "scenario{}: arch must be \"x64\" or \"x86\"");
+            lb_register_constants(L, sc->arch);
+        } else if (strcmp(key, "memory") == 0) {
+            uint64_t bytes = 0;
+            if (lua_isinteger(L, v) && lua_tointeger(L, v) > 0)
+                bytes = (uint64_t)lua_tointeger(L, v);
+            else if (lua_type(L, v) != LUA_TSTRING || !parse_memory(lua_tostring(L, v), &bytes))
+                lb_scenario_error(L, "scenario{}: memory must be like \"4GB\", \"512MB\" or a "
+                                     "number of bytes");
+            if (bytes < 16 * PAGE_SIZE)
+                lb_scenario_error(L, "scenario{}: memory must be at least 64KB");
+            sc->memory_bytes = bytes;
+        } else if (strcmp(key, "build") == 0) {
+            const char *build = lua_tostring(L, v);
+            if (build != NULL && strcmp(build, "free") == 0)
+                sc->build = KE_BUILD_FREE;
+            else if (build != NULL && strcmp(build, "checked") == 0)
+                sc->build = KE_BUILD_CHECKED;
+            else
+                lb_scenario_error(L, "scenario{}: build must be \"free\" or \"checked\"");
+        } else if (strcmp(key, "seed") == 0) {
+            if (!lua_isinteger(L, v) || lua_tointeger(L, v) < 0)
+                lb_scenario_error(L, "scenario{}: seed must be a non-negative integer");
+            sc->seed_given = true;
+            sc->seed = (uint64_t)lua_tointeger(L, v);
+            if (!lb->seed_from_options) {
+                /* math.random at the top level draws from the run's seed too */
+                lb->seed = sc->seed;
+                des_rng_stream(&lb->rng_early, lb->seed, "lua");
+            }
+        } else if (strcmp(key, "limit") == 0) {
+            sc->limit_100ns = lb_check_duration(L, v, "scenario{}: limit");
+            if (sc->limit_100ns == 0)
+                lb_scenario_error(L, "scenario{}: limit must be more than zero");
+        } else if (strcmp(key, "expect") == 0) {
+            read_expect(L, v, sc);
+        } else {
+            lb_scenario_error(L,
+                              "scenario{}: unknown field \"%s\" (known: name, verifier, "
+                              "gflags, cpus, arch, memory, build, seed, limit, expect)",
+                              key);
+        }
+        lua_settop(L, v - 1);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* driver "x.sys" { ... } and driver "x.sys" "file.lua"                      */
+/* ------------------------------------------------------------------------ */
+
+static int driver_body(lua_State *L)
+{
+    lb_state *lb = lb_get(L);
+    check_top_level(L, "driver");
+    const char *name = lua_tostring(L, lua_upvalueindex(1));
+    uint16_t chunk = 0;
+    if (lua_type(L, 1) == LUA_TSTRING) {
+        /* A file, relative to the scenario, that returns the routines. */
+        const char *file = lua_tostring(L, 1);
+        const char *slash = strrchr(lb->scenario_path, '/');
+        if (file[0] != '/' && slash != NULL) {
+            lua_pushlstring(L, lb->scenario_path, (size_t)(slash - lb->scenario_path + 1));
+            lua_pushstring(L, file);
+            lua_concat(L, 2);
+        } else {
+            lua_pushstring(L, file);
+        }
+        const char *path = lua_tostring(L, -1);
+        if (lb_load_file(L, path, &chunk) != LUA_OK)
+            lb_scenario_error(L, "driver \"%s\": %s", name, lua_tostring(L, -1));
+        lua_call(L, 0, 1);
+        if (!lua_istable(L, -1))
+            lb_scenario_error(L, "driver \"%s\": %s must return a table of routines, not %s", name,
+                              path, luaL_typename(L, -1));
+        lua_replace(L, 1);
+        lua_settop(L, 1);
+    }
+    if (!lua_istable(L, 1))
+        lb_scenario_error(L, "driver \"%s\" takes a table of routines or a file name, not %s", name,
+                          luaL_typename(L, 1));
+    if (lua_getfield(L, 1, "DriverEntry") != LUA_TFUNCTION)
+        lb_scenario_error(L, "driver \"%s\" has no DriverEntry function", name);
+    lua_pop(L, 1);
+    bool graphics = false;
+    if (lua_getfield(L, 1, "kind") != LUA_TNIL) {
+        const char *kind = lua_tostring(L, -1);
+        if (kind == NULL || strcmp(kind, "graphics") != 0)
+            lb_scenario_error(L,
+                              "driver \"%s\": kind must be \"graphics\" (display and print "
+                              "drivers) or absent",
+                              name);
+        graphics = true;
+    }
+    lua_pop(L, 1);
+    for (uint32_t i = 0; i < lb->driver_count; i++) {
+        if (strcasecmp(lb->drivers[i].name, name) == 0)
+            lb_scenario_error(L, "driver \"%s\" is declared twice", name);
+    }
+    if (lb->driver_count == LB_MAX_DRIVERS)
+        lb_scenario_error(L, "a scenario may declare at most %d drivers", LB_MAX_DRIVERS);
+    lb_driver_decl *d = &lb->drivers[lb->driver_count++];
+    snprintf(d->name, sizeof d->name, "%s", name);
+    d->graphics = graphics;
+    d->chunk = chunk;
+    lua_pushvalue(L, 1);
+    d->table_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+static int l_driver(lua_State *L)
+{
+    check_top_level(L, "driver");
+    size_t len = 0;
+    const char *name = lua_tolstring(L, 1, &len);
+    if (name == NULL || lua_type(L, 1) != LUA_TSTRING)
+        lb_scenario_error(L, "driver takes an image name: driver \"x.sys\" { ... }");
+    if (len == 0 || len > 63)
+        lb_scenario_error(L, "driver: an image name has 1 to 63 characters");
+    for (size_t i = 0; i < len; i++) {
+        if (!isprint((unsigned char)name[i]) || name[i] == '\\' || name[i] == '/')
+            lb_scenario_error(L, "driver: \"%s\" is not an image file name", name);
+    }
+    lua_pushvalue(L, 1);
+    lua_pushcclosure(L, driver_body, 1);
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* run(function() ... end)                                                   */
+/* ------------------------------------------------------------------------ */
+
+static int l_run(lua_State *L)
+{
+    check_top_level(L, "run");
+    lb_state *lb = lb_get(L);
+    if (lb->run_ref != LUA_NOREF)
+        lb_scenario_error(L, "run() is given twice");
+    if (lua_type(L, 1) != LUA_TFUNCTION)
+        lb_scenario_error(L, "run takes the test body: run(function() ... end)");
+    lua_settop(L, 1);
+    lb->run_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+void lb_register_scenario(lua_State *L)
+{
+    static const luaL_Reg fns[] = {
+        {"scenario", l_scenario},
+        {"driver", l_driver},
+        {"run", l_run},
+        {NULL, NULL},
+    };
+    lua_pushglobaltable(L);
+    luaL_setfuncs(L, fns, 0);
+    lua_pop(L, 1);
+}

@@ -1,0 +1,233 @@
+/*
+ * des.h - the discrete-event engine: virtual clock, event queue, PRNG
+ * streams, canonical trace records and the run digest.
+ *
+ * This layer knows nothing about Windows. Everything above it (the kernel
+ * model, the verifier, the Lua binding) expresses time, randomness and
+ * observable behaviour through it, which is what makes a run reproducible:
+ *
+ *  - Time is a uint64_t count of 100 ns units since boot. It only moves when
+ *    des_step() fires the next event ("time jumps to the next event when
+ *    nothing is ready").
+ *  - Events are ordered by (due time, sequence number); the sequence number is
+ *    taken when the event is scheduled, so events due at the same instant fire
+ *    in the order they were scheduled (FIFO ties).
+ *  - Randomness comes only from xoshiro256** streams whose state is derived
+ *    from the run's seed and a stream name through splitmix64. Each subsystem
+ *    owns its stream, so a new draw in one never shifts another.
+ *  - Observable behaviour is written as canonical trace records (little-endian
+ *    integers, no pointers, no padding, no floats, no text other than names)
+ *    that are hashed with XXH3-64 into the run's digest.
+ */
+#ifndef DRVSIM_DES_H
+#define DRVSIM_DES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------------ */
+/* Time                                                                     */
+/* ------------------------------------------------------------------------ */
+
+#define DES_100NS_PER_US  10ull
+#define DES_100NS_PER_MS  10000ull
+#define DES_100NS_PER_SEC 10000000ull
+#define DES_100NS_PER_MIN (60ull * DES_100NS_PER_SEC)
+#define DES_TIME_NEVER    UINT64_MAX
+
+/*
+ * Parses a duration: an unsigned integer in 100 ns units ("250000"), or an
+ * integer followed by a unit: "ns" (must be a multiple of 100), "us", "ms",
+ * "s", "min", "h". Returns false (and leaves *out alone) for anything else,
+ * including overflow.
+ */
+bool des_parse_duration(const char *text, uint64_t *out_100ns);
+
+/*
+ * Formats a time as "H:MM:SS.mmm" (hours unbounded, milliseconds truncated),
+ * the form bug check reports use. Returns buf.
+ */
+char *des_format_time(uint64_t t_100ns, char *buf, size_t len);
+
+/* ------------------------------------------------------------------------ */
+/* PRNG: splitmix64 and xoshiro256**                                        */
+/* ------------------------------------------------------------------------ */
+
+/* One splitmix64 step: advances *state and returns the next output. */
+uint64_t des_splitmix64(uint64_t *state);
+
+typedef struct des_rng {
+    uint64_t s[4]; /* xoshiro256** state; never all zero */
+} des_rng;
+
+/* Seeds the generator directly from a 64-bit value through splitmix64. */
+void des_rng_seed(des_rng *rng, uint64_t seed);
+
+/*
+ * Seeds the named stream of a run: the splitmix64 state starts at
+ * seed ^ XXH3_64bits(name). Two streams of one seed are independent, and a
+ * stream's draws do not depend on which other streams exist.
+ */
+void des_rng_stream(des_rng *rng, uint64_t seed, const char *name);
+
+/* The next 64-bit output of xoshiro256**. */
+uint64_t des_rng_next(des_rng *rng);
+
+/* Uniform integer in [0, bound), bound > 0, without modulo bias (Lemire). */
+uint64_t des_rng_below(des_rng *rng, uint64_t bound);
+
+/*
+ * True with probability numerator/denominator (integers; no floats in
+ * decisions; denominator > 0). numerator >= denominator is always true, 0
+ * always false; both still make the same des_rng_below(denominator) draw, so
+ * that the stream's position does not depend on the numerator.
+ */
+bool des_rng_chance(des_rng *rng, uint64_t numerator, uint64_t denominator);
+
+/* ------------------------------------------------------------------------ */
+/* Events                                                                   */
+/* ------------------------------------------------------------------------ */
+
+struct des_sim;
+struct des_event;
+
+typedef void (*des_fire_fn)(struct des_sim *sim, struct des_event *ev);
+
+/*
+ * An event is embedded in its owner's structure (intrusive, as libuv timers
+ * are); the owner recovers itself with DES_CONTAINER_OF. The engine never
+ * allocates or frees events. An event may be rescheduled from its own fire
+ * function (periodic timers).
+ */
+typedef struct des_event {
+    uint64_t due_100ns;  /* when it fires; valid while queued */
+    uint64_t seq;        /* scheduling order; breaks ties FIFO */
+    uint32_t heap_index; /* position in the queue, DES_NOT_QUEUED if none */
+    des_fire_fn fire;    /* called once when the event comes due */
+} des_event;
+
+#define DES_NOT_QUEUED UINT32_MAX
+
+#define DES_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+/* Prepares an event that is not queued. */
+void des_event_init(des_event *ev, des_fire_fn fire);
+
+static inline bool des_event_queued(const des_event *ev)
+{
+    return ev->heap_index != DES_NOT_QUEUED;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Trace records                                                            */
+/* ------------------------------------------------------------------------ */
+
+#define DES_REC_MAX_BYTES 256
+
+/*
+ * A canonical trace record under construction: a 16-bit type, then fields
+ * appended in little-endian order. Strings are length-prefixed (u8) and cut
+ * at 255 bytes. A record that would overflow aborts (a simulator bug).
+ */
+typedef struct des_rec {
+    uint8_t bytes[DES_REC_MAX_BYTES];
+    uint16_t len_bytes;
+    uint16_t type;
+} des_rec;
+
+void des_rec_begin(des_rec *rec, uint16_t type);
+void des_rec_u8(des_rec *rec, uint8_t v);
+void des_rec_u16(des_rec *rec, uint16_t v);
+void des_rec_u32(des_rec *rec, uint32_t v);
+void des_rec_u64(des_rec *rec, uint64_t v);
+void des_rec_str(des_rec *rec, const char *s);
+
+/*
+ * Reads back fields of a record, for text trace writers. Reading starts after
+ * the type (rec->type holds it); reading past the end aborts.
+ */
+typedef struct des_rec_reader {
+    const des_rec *rec;
+    uint16_t pos;
+} des_rec_reader;
+
+void des_rec_reader_init(des_rec_reader *rd, const des_rec *rec);
+uint8_t des_rec_read_u8(des_rec_reader *rd);
+uint16_t des_rec_read_u16(des_rec_reader *rd);
+uint32_t des_rec_read_u32(des_rec_reader *rd);
+uint64_t des_rec_read_u64(des_rec_reader *rd);
+/* Copies a string field into buf (NUL-terminated, cut to len-1). */
+void des_rec_read_str(des_rec_reader *rd, char *buf, size_t len);
+
+/* Called for each committed record (after it is hashed). */
+typedef void (*des_trace_sink)(void *ctx, uint64_t now_100ns, const des_rec *rec);
+
+/* ------------------------------------------------------------------------ */
+/* The simulation                                                           */
+/* ------------------------------------------------------------------------ */
+
+typedef struct des_limits {
+    uint64_t max_events;     /* events fired before DES_STOP_EVENT_LIMIT; 0 = none */
+    uint64_t max_time_100ns; /* simulated time bound; 0 = none */
+} des_limits;
+
+typedef enum des_stop {
+    DES_FIRED = 0,        /* one event fired */
+    DES_IDLE,             /* the queue is empty: nothing will ever happen */
+    DES_STOP_EVENT_LIMIT, /* max_events reached; nothing fired */
+    DES_STOP_TIME_LIMIT,  /* the next event lies beyond max_time; nothing fired */
+} des_stop;
+
+typedef struct des_sim {
+    uint64_t now_100ns;
+    uint64_t next_seq;
+    uint64_t events_fired;
+    des_limits limits;
+
+    des_event **heap; /* binary min-heap on (due_100ns, seq) */
+    uint32_t heap_count;
+    uint32_t heap_capacity;
+
+    void *digest_state; /* XXH3_state_t, opaque here to keep xxhash.h out */
+    uint64_t records;   /* trace records committed */
+    des_trace_sink sink;
+    void *sink_ctx;
+} des_sim;
+
+/* limits may be NULL (no limits). Returns false only when the host is out of memory. */
+bool des_init(des_sim *sim, const des_limits *limits);
+void des_fini(des_sim *sim);
+
+/* Every committed record goes to sink as well (NULL: none). */
+void des_set_sink(des_sim *sim, des_trace_sink sink, void *ctx);
+
+/*
+ * Queues ev to fire at due_100ns (>= now; an earlier time is a simulator
+ * bug). An event already queued is moved, and takes a new sequence number.
+ * Returns false only when the host is out of memory.
+ */
+bool des_schedule(des_sim *sim, des_event *ev, uint64_t due_100ns);
+
+/* Removes ev from the queue; returns whether it was queued. */
+bool des_cancel(des_sim *sim, des_event *ev);
+
+/* The earliest queued event, or NULL. */
+des_event *des_peek(const des_sim *sim);
+
+/*
+ * Fires the earliest event: advances the clock to its due time, dequeues it
+ * and calls its fire function. Checks the limits first.
+ */
+des_stop des_step(des_sim *sim);
+
+/* Hashes a record into the digest and passes it to the sink. */
+void des_commit(des_sim *sim, const des_rec *rec);
+
+/* Mixes raw 64-bit values into the digest (no sink), e.g. final PRNG states. */
+void des_digest_u64(des_sim *sim, uint64_t v);
+
+/* The digest of everything committed so far. */
+uint64_t des_digest(const des_sim *sim);
+
+#endif /* DRVSIM_DES_H */

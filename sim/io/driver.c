@@ -1,0 +1,120 @@
+/*
+ * driver.c - driver images: registration, load (DriverEntry) and unload
+ * (DriverUnload), with their DRIVER_OBJECT in simulated memory.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ex/pool.h"
+#include "io/io.h"
+#include "mm/mm.h"
+#include "vf/vf.h"
+
+#define IO_TYPE_DRIVER         4
+#define DRIVER_OBJECT_SIZE_X64 0x150u
+#define DRIVER_OBJECT_SIZE_X86 0xA8u
+#define IO_IMAGE_STRIDE        0x100000u /* images are 1 MiB apart */
+
+io_driver *io_register_driver(ke_machine *m, const char *name, bool graphics, void *host)
+{
+    io_driver *d = calloc(1, sizeof *d);
+    io_driver **grown = realloc(m->drivers, (m->driver_count + 1) * sizeof *grown);
+    if (d == NULL || grown == NULL) {
+        free(d);
+        if (grown != NULL)
+            m->drivers = grown;
+        return NULL;
+    }
+    m->drivers = grown;
+    /* The trace numbers drivers with one byte; 0xFF means "none". */
+    KE_CHECK(m, m->driver_count < 0xFF);
+    d->index = m->driver_count;
+    snprintf(d->name, sizeof d->name, "%s", name);
+    snprintf(d->service, sizeof d->service, "%s", name);
+    char *dot = strrchr(d->service, '.');
+    if (dot != NULL && strcasecmp(dot, ".sys") == 0)
+        *dot = '\0';
+    d->graphics = graphics;
+    d->host = host;
+    d->image_base = mm_region_base(m->config.arch, MM_REGION_SYSTEM_IMAGES) +
+                    (PVOID_VA)d->index * IO_IMAGE_STRIDE;
+    d->image_size = PAGE_SIZE;
+    m->drivers[m->driver_count++] = d;
+    return d;
+}
+
+io_driver *io_find_driver(const ke_machine *m, const char *name)
+{
+    for (uint32_t i = 0; i < m->driver_count; i++) {
+        if (strcasecmp(m->drivers[i]->name, name) == 0)
+            return m->drivers[i];
+    }
+    return NULL;
+}
+
+static void trace_driver(ke_machine *m, uint16_t type, const io_driver *d)
+{
+    des_rec rec;
+    ke_trace_begin(m, &rec, type);
+    des_rec_u8(&rec, ke_trace_driver(d));
+    if (type == KE_TR_LOAD) {
+        des_rec_str(&rec, d->name);
+        des_rec_u8(&rec, d->verified);
+    }
+    ke_trace_commit(m, &rec);
+}
+
+NTSTATUS io_load_begin(ke_call *call, io_driver *d)
+{
+    ke_machine *m = call->m;
+    if (d->loaded)
+        return STATUS_IMAGE_ALREADY_LOADED;
+    if (!mm_map(m->mm, d->image_base, d->image_size / PAGE_SIZE, 0))
+        ke_panic(m, __FILE__, __LINE__, "out of host memory mapping a driver image");
+
+    uint32_t size = m->config.arch == KE_ARCH_X86 ? DRIVER_OBJECT_SIZE_X86 : DRIVER_OBJECT_SIZE_X64;
+    d->driver_object = ex_alloc_internal(m, NonPagedPool, size, 0x76697244u /* "Driv" */);
+    if (d->driver_object == 0)
+        return STATUS_INSUFFICIENT_RESOURCES;
+    uint16_t header[2] = {IO_TYPE_DRIVER, (uint16_t)size};
+    mm_poke(m->mm, d->driver_object, header, sizeof header);
+
+    d->unload = 0;
+    d->loaded = true;
+    vf_driver_loading(m, d);
+    if (d->verified)
+        d->counters[DRVSIM_DC_Loads]++;
+    trace_driver(m, KE_TR_LOAD, d);
+    return STATUS_SUCCESS;
+}
+
+static void unload_image(ke_call *call, io_driver *d)
+{
+    d->loaded = false;
+    d->unload = 0;
+    trace_driver(call->m, KE_TR_UNLOAD, d);
+}
+
+void io_load_end(ke_call *call, io_driver *d, NTSTATUS status)
+{
+    if (!NT_SUCCESS(status))
+        unload_image(call, d); /* DriverUnload is not called for a failed load */
+}
+
+NTSTATUS io_unload_begin(ke_call *call, io_driver *d)
+{
+    if (!d->loaded)
+        return STATUS_OBJECT_NAME_NOT_FOUND;
+    if (d->unload == 0)
+        return STATUS_INVALID_DEVICE_REQUEST; /* a driver without DriverUnload stays */
+    return STATUS_SUCCESS;
+}
+
+void io_unload_end(ke_call *call, io_driver *d)
+{
+    if (d->verified)
+        d->counters[DRVSIM_DC_Unloads]++;
+    unload_image(call, d);
+}

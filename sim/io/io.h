@@ -1,0 +1,54 @@
+/*
+ * io.h - driver images and their life cycle: load (DriverEntry) and unload
+ * (DriverUnload).
+ *
+ * The kernel cannot run driver code itself (the host does), so loading and
+ * unloading are split into a begin and an end step; the host runs the driver
+ * routine in between, on the calling thread.
+ */
+#ifndef DRVSIM_IO_H
+#define DRVSIM_IO_H
+
+#include "ddi_table.h"
+#include "ke/ke.h"
+
+/* A routine of the driver, as the host names it: 0 = none. */
+typedef uint32_t io_routine;
+
+typedef struct io_driver {
+    uint32_t index;   /* registration order; the trace's driver number */
+    char name[64];    /* image name as declared: "leaky.sys" */
+    char service[64]; /* service key: the name without ".sys" */
+    bool graphics;    /* kind = "graphics": display or print driver */
+    bool loaded;
+    bool verified;          /* decided at load, kept until unload (as Windows) */
+    ddi_imports imports;    /* what its calls go through */
+    io_routine unload;      /* DriverObject->DriverUnload */
+    PVOID_VA driver_object; /* DRIVER_OBJECT in nonpaged memory */
+    PVOID_VA image_base;
+    uint32_t image_size;
+    uint64_t counters[DRVSIM_DRIVER_COUNTER_COUNT];
+    void *host; /* the host's handle for the driver's routines */
+} io_driver;
+
+/* Declares a driver the scenario provides. Returns NULL on host OOM. */
+io_driver *io_register_driver(ke_machine *m, const char *name, bool graphics, void *host);
+/* Case-insensitive, as image names are on Windows. */
+io_driver *io_find_driver(const ke_machine *m, const char *name);
+
+/* Maps the image, builds the DRIVER_OBJECT, decides verification, patches the
+ * imports. STATUS_IMAGE_ALREADY_LOADED if loaded. */
+NTSTATUS io_load_begin(ke_call *call, io_driver *d);
+/* After DriverEntry returned `status`: a failure unloads the image without
+ * calling DriverUnload, as the I/O manager does. */
+void io_load_end(ke_call *call, io_driver *d, NTSTATUS status);
+
+/* STATUS_INVALID_DEVICE_REQUEST when the driver has no unload routine (it
+ * cannot be unloaded), STATUS_OBJECT_NAME_NOT_FOUND when not loaded. */
+NTSTATUS io_unload_begin(ke_call *call, io_driver *d);
+/* After DriverUnload returned: the unload checks, then the image goes. */
+void io_unload_end(ke_call *call, io_driver *d);
+
+#define STATUS_INVALID_DEVICE_REQUEST ((NTSTATUS)0xC0000010u)
+
+#endif /* DRVSIM_IO_H */

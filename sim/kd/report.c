@@ -1,0 +1,204 @@
+/*
+ * report.c - the human report of a finished run (CONTRACT section 2), and the
+ * small name tables every front end shares: bug check names, outcome names,
+ * Driver Verifier counter names. The tables are expanded from the X-macros of
+ * the public headers, so they cannot drift from the enums.
+ */
+#include "kd/report.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "des/des.h"
+
+/* ------------------------------------------------------------------------ */
+/* Name tables                                                              */
+/* ------------------------------------------------------------------------ */
+
+const char *drvsim_bugcode_name(uint32_t code)
+{
+    switch (code) {
+#define KD_BUGCODE_CASE(name, value)                                                               \
+    case value:                                                                                    \
+        return #name;
+        DRVSIM_BUGCODES(KD_BUGCODE_CASE)
+#undef KD_BUGCODE_CASE
+    default:
+        return NULL;
+    }
+}
+
+const char *drvsim_outcome_name(drvsim_outcome o)
+{
+    switch (o) {
+    case DRVSIM_OUTCOME_CLEAN:
+        return "clean";
+    case DRVSIM_OUTCOME_BUGCHECK:
+        return "bugcheck";
+    case DRVSIM_OUTCOME_TIMEOUT:
+        return "timeout";
+    case DRVSIM_OUTCOME_ERROR:
+        return "error";
+    }
+    /* Only a corrupted value gets here; a name is more useful than a crash
+     * in a report that is already describing something going wrong. */
+    return "unknown";
+}
+
+const char *const drvsim_global_counter_names[DRVSIM_GLOBAL_COUNTER_COUNT] = {
+#define KD_COUNTER_NAME(name) [DRVSIM_GC_##name] = #name,
+    DRVSIM_GLOBAL_COUNTERS(KD_COUNTER_NAME)
+#undef KD_COUNTER_NAME
+};
+
+const char *const drvsim_driver_counter_names[DRVSIM_DRIVER_COUNTER_COUNT] = {
+#define KD_COUNTER_NAME(name) [DRVSIM_DC_##name] = #name,
+    DRVSIM_DRIVER_COUNTERS(KD_COUNTER_NAME)
+#undef KD_COUNTER_NAME
+};
+
+/* ------------------------------------------------------------------------ */
+/* The report                                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Writes text that may span several lines (a Lua error with its traceback)
+ * so that every line keeps the report's two-space indent: a reader, or a
+ * script cutting the report at its first unindented line, sees one block.
+ */
+static void kd_write_indented(FILE *out, const char *text)
+{
+    fputs("  ", out);
+    for (const char *p = text; *p != '\0'; p++) {
+        fputc(*p, out);
+        if (*p == '\n' && p[1] != '\0') {
+            fputs("  ", out);
+        }
+    }
+    fputc('\n', out);
+}
+
+/* "bug check 0xC4 P1=0x62 driver leaky.sys", or "clean": what expect asked. */
+static void kd_write_expect(FILE *out, const drvsim_expect *e)
+{
+    if (e->clean) {
+        fputs("clean", out);
+        return;
+    }
+    fprintf(out, "bug check 0x%" PRIX32, e->code);
+    for (int i = 0; i < 4; i++) {
+        if (e->has_p[i]) {
+            fprintf(out, " P%d=0x%" PRIX64, i + 1, e->p[i]);
+        }
+    }
+    if (e->driver[0] != '\0') {
+        fprintf(out, " driver %s", e->driver);
+    }
+}
+
+static void kd_write_expect_line(FILE *out, const drvsim_result *r)
+{
+    if (r->expected) {
+        return;
+    }
+    fputs("  expected: ", out);
+    kd_write_expect(out, &r->expect);
+    fputc('\n', out);
+}
+
+static void kd_write_replay_line(FILE *out, const char *replay)
+{
+    if (replay != NULL && replay[0] != '\0') {
+        fprintf(out, "  replay: %s\n", replay);
+    }
+}
+
+/* The line naming the rule, the driver routine and the scenario line, with
+ * only the parts the run knows; nothing at all when it knows none. */
+static void kd_write_rule_line(FILE *out, const drvsim_bugcheck *b)
+{
+    const char *labels[3] = {"rule ", "in ", "at "};
+    const char *values[3] = {b->rule, b->routine, b->site};
+    bool any = false;
+
+    for (int i = 0; i < 3; i++) {
+        if (values[i][0] != '\0') {
+            fprintf(out, "%s%s%s", any ? ", " : "  ", labels[i], values[i]);
+            any = true;
+        }
+    }
+    if (any) {
+        fputc('\n', out);
+    }
+}
+
+static void kd_write_bugcheck(FILE *out, const drvsim_result *r, const char *replay)
+{
+    const drvsim_bugcheck *b = &r->bugcheck;
+    char time_text[32];
+
+    fprintf(out,
+            "*** STOP: 0x%08" PRIX32 " (0x%016" PRIX64 ",0x%016" PRIX64 ",0x%016" PRIX64
+            ",0x%016" PRIX64 ")\n",
+            b->code, b->params[0], b->params[1], b->params[2], b->params[3]);
+    const char *name = drvsim_bugcode_name(b->code);
+    /* A driver may call KeBugCheckEx with any code; say so rather than
+     * inventing a name. */
+    fprintf(out, "%s\n", name != NULL ? name : "UNKNOWN_BUG_CHECK_CODE");
+
+    if (b->driver[0] != '\0') {
+        fprintf(out, "  driver %s%s%s\n", b->driver, b->description[0] != '\0' ? ": " : "",
+                b->description);
+    } else if (b->description[0] != '\0') {
+        fprintf(out, "  %s\n", b->description);
+    }
+    kd_write_rule_line(out, b);
+    if (b->detail[0] != '\0') {
+        kd_write_indented(out, b->detail);
+    }
+
+    des_format_time(b->time_100ns, time_text, sizeof time_text);
+    fprintf(out, "  at %s simulated, CPU %" PRIu32 ", IRQL ", time_text, b->cpu);
+    if (b->irql_name[0] != '\0') {
+        fputs(b->irql_name, out);
+    } else {
+        fprintf(out, "%u", (unsigned)b->irql);
+    }
+    if (b->process[0] != '\0') {
+        fprintf(out, ", process %s", b->process);
+    }
+    fputc('\n', out);
+
+    fprintf(out, "  seed %" PRIu64 ", digest 0x%016" PRIx64 "\n", r->seed, r->digest);
+    kd_write_replay_line(out, replay);
+    kd_write_expect_line(out, r);
+}
+
+void kd_report_write(FILE *out, const drvsim_result *r, const char *replay)
+{
+    char time_text[32];
+
+    switch (r->outcome) {
+    case DRVSIM_OUTCOME_BUGCHECK:
+        kd_write_bugcheck(out, r, replay);
+        return;
+    case DRVSIM_OUTCOME_CLEAN:
+        des_format_time(r->sim_time_100ns, time_text, sizeof time_text);
+        fprintf(out, "clean: %s, seed %" PRIu64 ", %s simulated, digest 0x%016" PRIx64 "\n",
+                r->name[0] != '\0' ? r->name : r->scenario, r->seed, time_text, r->digest);
+        kd_write_expect_line(out, r);
+        return;
+    case DRVSIM_OUTCOME_TIMEOUT:
+        des_format_time(r->sim_time_100ns, time_text, sizeof time_text);
+        fprintf(out, "TIMEOUT: %s, seed %" PRIu64 ", %s simulated, digest 0x%016" PRIx64 "\n",
+                r->message[0] != '\0' ? r->message : "a limit was reached", r->seed, time_text,
+                r->digest);
+        kd_write_replay_line(out, replay);
+        kd_write_expect_line(out, r);
+        return;
+    case DRVSIM_OUTCOME_ERROR:
+        fprintf(out, "error: %s\n", r->message[0] != '\0' ? r->message : "scenario error");
+        return;
+    }
+    fprintf(out, "error: run ended with an unknown outcome %d\n", (int)r->outcome);
+}

@@ -1,0 +1,116 @@
+/*
+ * trace.c - writes trace records as text lines: "<time> <event> <details>".
+ */
+#include <stdio.h>
+
+#include "ddi_table.h"
+#include "io/io.h"
+#include "kd/trace.h"
+
+static const char *driver_name(const ke_machine *m, uint8_t index)
+{
+    if (index == 0xFF)
+        return "-";
+    return index < m->driver_count ? m->drivers[index]->name : "?";
+}
+
+static const char *ddi_name(uint16_t ddi)
+{
+    return ddi < DDI_COUNT ? ddi_names[ddi] : "?";
+}
+
+void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
+{
+    kd_trace_ctx *t = ctx;
+    FILE *out = t->out;
+    const ke_machine *m = t->m;
+    des_rec_reader rd;
+    des_rec_reader_init(&rd, rec);
+    (void)des_rec_read_u64(&rd); /* the time stamp: printed from now_100ns */
+    char time[32], name[80], irql[24];
+    fprintf(out, "%s ", des_format_time(now_100ns, time, sizeof time));
+    switch (rec->type) {
+    case KE_TR_BOOT: {
+        unsigned cpus = des_rec_read_u8(&rd), arch = des_rec_read_u8(&rd);
+        unsigned build = des_rec_read_u8(&rd);
+        unsigned long long memory = des_rec_read_u64(&rd);
+        unsigned flags = des_rec_read_u32(&rd);
+        fprintf(out, "boot cpus=%u arch=%s build=%s memory=%llu verifier=0x%X\n", cpus,
+                arch == KE_ARCH_X86 ? "x86" : "x64", build ? "checked" : "free", memory, flags);
+        break;
+    }
+    case KE_TR_CALL: {
+        uint16_t ddi = des_rec_read_u16(&rd);
+        unsigned thread = des_rec_read_u32(&rd), cpu = des_rec_read_u8(&rd);
+        KIRQL level = des_rec_read_u8(&rd);
+        uint8_t driver = des_rec_read_u8(&rd);
+        unsigned argc = des_rec_read_u8(&rd);
+        fprintf(out, "call thread=%u cpu=%u irql=%s %s %s(", thread, cpu,
+                ke_irql_name(m->config.arch, level, irql, sizeof irql), driver_name(m, driver),
+                ddi_name(ddi));
+        for (unsigned i = 0; i < argc; i++)
+            fprintf(out, "%s0x%llX", i ? ", " : "", (unsigned long long)des_rec_read_u64(&rd));
+        fprintf(out, ")\n");
+        break;
+    }
+    case KE_TR_RETURN: {
+        uint16_t ddi = des_rec_read_u16(&rd);
+        unsigned thread = des_rec_read_u32(&rd);
+        fprintf(out, "return thread=%u %s -> 0x%llX\n", thread, ddi_name(ddi),
+                (unsigned long long)des_rec_read_u64(&rd));
+        break;
+    }
+    case KE_TR_SWITCH: {
+        unsigned cpu = des_rec_read_u8(&rd);
+        fprintf(out, "switch cpu=%u thread=%u\n", cpu, des_rec_read_u32(&rd));
+        break;
+    }
+    case KE_TR_WAIT: {
+        unsigned thread = des_rec_read_u32(&rd);
+        fprintf(out, "wait thread=%u until=%s\n", thread,
+                des_format_time(des_rec_read_u64(&rd), time, sizeof time));
+        break;
+    }
+    case KE_TR_WAKE: {
+        unsigned thread = des_rec_read_u32(&rd);
+        fprintf(out, "wake thread=%u status=0x%08X\n", thread, des_rec_read_u32(&rd));
+        break;
+    }
+    case KE_TR_LOAD: {
+        uint8_t driver = des_rec_read_u8(&rd);
+        des_rec_read_str(&rd, name, sizeof name);
+        fprintf(out, "load %s%s (driver %u)\n", name, des_rec_read_u8(&rd) ? " verified" : "",
+                driver);
+        break;
+    }
+    case KE_TR_UNLOAD:
+        fprintf(out, "unload %s\n", driver_name(m, des_rec_read_u8(&rd)));
+        break;
+    case KE_TR_ROUTINE: {
+        unsigned thread = des_rec_read_u32(&rd);
+        uint8_t driver = des_rec_read_u8(&rd);
+        des_rec_read_str(&rd, name, sizeof name);
+        fprintf(out, "%s thread=%u %s %s\n", des_rec_read_u8(&rd) ? "enter" : "leave", thread,
+                driver_name(m, driver), name);
+        break;
+    }
+    case KE_TR_BUGCHECK: {
+        unsigned code = des_rec_read_u32(&rd);
+        unsigned long long p[4];
+        for (int i = 0; i < 4; i++)
+            p[i] = des_rec_read_u64(&rd);
+        fprintf(out, "bugcheck 0x%08X (0x%llX, 0x%llX, 0x%llX, 0x%llX) %s\n", code, p[0], p[1],
+                p[2], p[3], driver_name(m, des_rec_read_u8(&rd)));
+        break;
+    }
+    case KE_TR_STOP:
+        fprintf(out, "stop reason=%u\n", des_rec_read_u8(&rd));
+        break;
+    case KE_TR_VERIFIER:
+        fprintf(out, "verifier flags=0x%X\n", des_rec_read_u32(&rd));
+        break;
+    default:
+        fprintf(out, "record type=%u\n", rec->type);
+        break;
+    }
+}

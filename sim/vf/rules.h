@@ -1,0 +1,89 @@
+/*
+ * rules.h - the rule catalogue: every check drvsim can raise, in one table.
+ *
+ * Each row: the rule id (also its name in reports), the bug check code, which
+ * parameter carries the sub-code that selects the case (1 for 0xC4/0xC2/0xC9,
+ * 4 for 0xC1, 0 when the code alone says it) and its value, the /flags bit
+ * that enables it (0 = automatic checks, always on for a verified driver;
+ * RULE_KERNEL = checked by the kernel itself, verified or not), and what it
+ * means in one line. Check sites name the rule; code and sub-code come from
+ * here, so they cannot disagree with `drvsim rules`.
+ *
+ * Add rows at the end of their group. Every row needs a scenario that
+ * triggers it and a clean twin (tests/scenarios/README.md).
+ */
+#ifndef DRVSIM_VF_RULES_H
+#define DRVSIM_VF_RULES_H
+
+#include <stdint.h>
+
+#include "drvsim/drvsim.h"
+
+#define RULE_KERNEL 0xFFFFFFFFu
+
+/* X(id, code, sub_param, sub_value, option, description) */
+#define DRVSIM_RULES(X)                                                                            \
+    /* Automatic checks: IRQL (0xC4, verifier_options.md "Automatic checks"). */                   \
+    X(irql_raise_below_current, 0xC4, 1, 0x30, 0,                                                  \
+      "KeRaiseIrql called to lower the IRQL, or to a value above HIGH_LEVEL")                      \
+    X(irql_lower_above_current, 0xC4, 1, 0x31, 0,                                                  \
+      "KeLowerIrql called to raise the IRQL, or to a value above HIGH_LEVEL")                      \
+    /* Automatic checks: pool allocate and free (0xC4). */                                         \
+    X(pool_zero_size, 0xC4, 1, 0x00, 0, "pool request of zero bytes")                              \
+    X(pool_paged_above_apc, 0xC4, 1, 0x01, 0, "paged pool allocated at IRQL above APC_LEVEL")      \
+    X(pool_nonpaged_above_dispatch, 0xC4, 1, 0x02, 0,                                              \
+      "nonpaged pool allocated at IRQL above DISPATCH_LEVEL")                                      \
+    X(pool_must_succeed, 0xC4, 1, 0x03, 0,                                                         \
+      "must-succeed pool request (drivers may never make one)")                                    \
+    X(pool_free_bad_address, 0xC4, 1, 0x10, 0,                                                     \
+      "free of an address that no pool allocation returned")                                       \
+    X(pool_free_paged_above_apc, 0xC4, 1, 0x11, 0, "paged pool freed at IRQL above APC_LEVEL")     \
+    X(pool_free_nonpaged_above_dispatch, 0xC4, 1, 0x12, 0,                                         \
+      "nonpaged pool freed at IRQL above DISPATCH_LEVEL")                                          \
+    X(pool_double_free, 0xC4, 1, 0x13, 0, "pool block freed twice")                                \
+    /* The kernel's own pool checks, raised without the verifier (0xC2). */                        \
+    X(kpool_zero_size, 0xC2, 1, 0x00, RULE_KERNEL, "zero-byte pool allocation")                    \
+    X(kpool_double_free, 0xC2, 1, 0x07, RULE_KERNEL, "pool block freed twice")                     \
+    X(kpool_alloc_bad_irql, 0xC2, 1, 0x08, RULE_KERNEL,                                            \
+      "pool allocation at an IRQL too high for its pool type")                                     \
+    X(kpool_free_bad_irql, 0xC2, 1, 0x09, RULE_KERNEL,                                             \
+      "pool free at an IRQL too high for its pool type")                                           \
+    X(kpool_free_wrong_tag, 0xC2, 1, 0x0A, RULE_KERNEL,                                            \
+      "ExFreePoolWithTag given a tag other than the allocation's")                                 \
+    X(kpool_free_not_pool, 0xC2, 1, 0x46, RULE_KERNEL,                                             \
+      "free of an address that is not a pool allocation")                                          \
+    X(kpool_must_succeed, 0xC2, 1, 0x9A, RULE_KERNEL,                                              \
+      "pool request marked MUST_SUCCEED (no longer supported)")                                    \
+    X(kpool_tag_zero, 0xC2, 1, 0x9B, RULE_KERNEL, "pool allocation with tag 0")                    \
+    X(kpool_tag_invalid, 0xC2, 1, 0x9D, RULE_KERNEL,                                               \
+      "pool tag with no letter or digit, or a character outside 0x20..0x7E")                       \
+    /* Crashes: what the kernel does with a driver that faults. */                                 \
+    X(driver_exception, 0x7E, 0, 0, RULE_KERNEL,                                                   \
+      "a driver routine on a system thread raised an exception nobody handled")                    \
+    X(driver_fault_at_raised_irql, 0xD1, 0, 0, RULE_KERNEL,                                        \
+      "a driver faulted (touched invalid or pageable memory) at DISPATCH_LEVEL or above")          \
+    X(kernel_fault_at_raised_irql, 0x0A, 0, 0, RULE_KERNEL,                                        \
+      "code outside any driver faulted at DISPATCH_LEVEL or above")                                \
+    X(page_fault_unmapped, 0x50, 0, 0, RULE_KERNEL,                                                \
+      "access to a simulated address that is not mapped")                                          \
+    X(driver_called_bugcheck, 0, 0, 0, RULE_KERNEL, "the driver called KeBugCheckEx")
+
+typedef enum rule_id {
+#define RULE_ENUM(id, code, sub_param, sub_value, option, text) RULE_##id,
+    DRVSIM_RULES(RULE_ENUM)
+#undef RULE_ENUM
+        RULE_COUNT
+} rule_id;
+
+typedef struct rule_row {
+    const char *id;
+    uint32_t code;
+    uint8_t sub_param; /* 1..4, or 0 when the code alone identifies it */
+    uint64_t sub_value;
+    uint32_t option; /* /flags bit, 0 = automatic, RULE_KERNEL */
+    const char *description;
+} rule_row;
+
+extern const rule_row rule_table[RULE_COUNT];
+
+#endif /* DRVSIM_VF_RULES_H */

@@ -1,0 +1,172 @@
+/*
+ * thunks.c - the verifier's thunks: what a verified image's imports point
+ * at. Each checks the call against the rules in force, counts it, then calls
+ * the kernel's own routine, exactly as Driver Verifier's Vf* thunks wrap the
+ * kernel exports of a verified driver.
+ *
+ * Precondition of every thunk: call->driver is a verified image (its import
+ * table is the only way here); vf_rule_enabled still decides per rule, since
+ * options change with /volatile and graphics drivers are exempt from some.
+ */
+#include "ddi_table.h"
+#include "ex/pool.h"
+#include "kd/kd.h"
+#include "vf/vf.h"
+
+static inline uint64_t *counter(ke_call *call, enum drvsim_global_counter which)
+{
+    return &call->m->vf->counters[which];
+}
+
+/* ------------------------------------------------------------------------ */
+/* IRQL                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static void vf_KeRaiseIrql(ke_call *call, KIRQL NewIrql, KIRQL *OldIrql)
+{
+    KIRQL irql = ke_call_irql(call);
+    if ((NewIrql < irql || NewIrql > ke_high_level(call->m->config.arch)) &&
+        vf_rule_enabled(call, RULE_irql_raise_below_current)) {
+        kd_raise(call, RULE_irql_raise_below_current, irql, NewIrql, 0);
+        return;
+    }
+    (*counter(call, DRVSIM_GC_RaiseIrqls))++;
+    KeRaiseIrql(call, NewIrql, OldIrql);
+}
+
+static KIRQL vf_KeRaiseIrqlToDpcLevel(ke_call *call)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > DISPATCH_LEVEL && vf_rule_enabled(call, RULE_irql_raise_below_current)) {
+        kd_raise(call, RULE_irql_raise_below_current, irql, DISPATCH_LEVEL, 0);
+        return irql;
+    }
+    (*counter(call, DRVSIM_GC_RaiseIrqls))++;
+    return KeRaiseIrqlToDpcLevel(call);
+}
+
+static void vf_KeLowerIrql(ke_call *call, KIRQL NewIrql)
+{
+    KIRQL irql = ke_call_irql(call);
+    if ((NewIrql > irql || NewIrql > ke_high_level(call->m->config.arch)) &&
+        vf_rule_enabled(call, RULE_irql_lower_above_current)) {
+        /* P4 = 0: the new IRQL is bad (1 would be: not allowed in a DPC). */
+        kd_raise(call, RULE_irql_lower_above_current, irql, NewIrql, 0);
+        return;
+    }
+    KeLowerIrql(call, NewIrql);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pool                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* The automatic checks of an allocation request; false if one fired. */
+static bool check_allocation(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (NumberOfBytes == 0 && vf_rule_enabled(call, RULE_pool_zero_size)) {
+        kd_raise(call, RULE_pool_zero_size, irql, PoolType, NumberOfBytes);
+        return false;
+    }
+    if (ex_pool_type_paged(PoolType) && irql > APC_LEVEL &&
+        vf_rule_enabled(call, RULE_pool_paged_above_apc)) {
+        kd_raise(call, RULE_pool_paged_above_apc, irql, PoolType, NumberOfBytes);
+        return false;
+    }
+    if (!ex_pool_type_paged(PoolType) && irql > DISPATCH_LEVEL &&
+        vf_rule_enabled(call, RULE_pool_nonpaged_above_dispatch)) {
+        kd_raise(call, RULE_pool_nonpaged_above_dispatch, irql, PoolType, NumberOfBytes);
+        return false;
+    }
+    /* One page is the cap for a must-succeed request; below it the kernel
+     * refuses must-succeed on its own (0xC2/0x9A). */
+    if ((PoolType & MUST_SUCCEED_POOL_TYPE_MASK) && NumberOfBytes > PAGE_SIZE &&
+        vf_rule_enabled(call, RULE_pool_must_succeed)) {
+        kd_raise(call, RULE_pool_must_succeed, 0, 0, 0);
+        return false;
+    }
+    return true;
+}
+
+static PVOID_VA count_allocation(ke_call *call, PVOID_VA va)
+{
+    if (ke_stopped(call->m))
+        return va;
+    (*counter(call, va != 0 ? DRVSIM_GC_AllocationsSucceeded : DRVSIM_GC_AllocationsFailed))++;
+    return va;
+}
+
+static PVOID_VA vf_ExAllocatePool(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes)
+{
+    (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
+    (*counter(call, DRVSIM_GC_AllocationsWithNoTag))++;
+    if (!check_allocation(call, PoolType, NumberOfBytes))
+        return 0;
+    return count_allocation(call, ExAllocatePool(call, PoolType, NumberOfBytes));
+}
+
+static PVOID_VA vf_ExAllocatePoolWithTag(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes,
+                                         ULONG Tag)
+{
+    (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
+    if (!check_allocation(call, PoolType, NumberOfBytes))
+        return 0;
+    return count_allocation(call, ExAllocatePoolWithTag(call, PoolType, NumberOfBytes, Tag));
+}
+
+/* The automatic checks of a free; false if one fired. */
+static bool check_free(ke_call *call, PVOID_VA P)
+{
+    ke_machine *m = call->m;
+    KIRQL irql = ke_call_irql(call);
+    ex_block *b = ex_pool_find(m->pool, P);
+    if (b == NULL) {
+        if (vf_rule_enabled(call, RULE_pool_free_bad_address)) {
+            kd_raise(call, RULE_pool_free_bad_address, P, 0, 0);
+            return false;
+        }
+        return true;
+    }
+    if (b->freed && vf_rule_enabled(call, RULE_pool_double_free)) {
+        /* P2 reserved, P3 the pool header, P4 its contents. */
+        PVOID_VA header;
+        uint64_t contents = ex_pool_header(m, P, &header);
+        kd_raise(call, RULE_pool_double_free, 0, header, contents);
+        return false;
+    }
+    bool paged = ex_pool_type_paged(b->pool_type);
+    if (paged && irql > APC_LEVEL && vf_rule_enabled(call, RULE_pool_free_paged_above_apc)) {
+        kd_raise(call, RULE_pool_free_paged_above_apc, irql, b->pool_type, P);
+        return false;
+    }
+    if (!paged && irql > DISPATCH_LEVEL &&
+        vf_rule_enabled(call, RULE_pool_free_nonpaged_above_dispatch)) {
+        kd_raise(call, RULE_pool_free_nonpaged_above_dispatch, irql, b->pool_type, P);
+        return false;
+    }
+    return true;
+}
+
+static void vf_ExFreePool(ke_call *call, PVOID_VA P)
+{
+    if (check_free(call, P))
+        ExFreePool(call, P);
+}
+
+static void vf_ExFreePoolWithTag(ke_call *call, PVOID_VA P, ULONG Tag)
+{
+    if (check_free(call, P))
+        ExFreePoolWithTag(call, P, Tag);
+}
+
+void vf_patch_imports(ddi_imports *imports)
+{
+    imports->KeRaiseIrql = vf_KeRaiseIrql;
+    imports->KeRaiseIrqlToDpcLevel = vf_KeRaiseIrqlToDpcLevel;
+    imports->KeLowerIrql = vf_KeLowerIrql;
+    imports->ExAllocatePool = vf_ExAllocatePool;
+    imports->ExAllocatePoolWithTag = vf_ExAllocatePoolWithTag;
+    imports->ExFreePool = vf_ExFreePool;
+    imports->ExFreePoolWithTag = vf_ExFreePoolWithTag;
+}

@@ -1,0 +1,121 @@
+/*
+ * vf.c - Driver Verifier's state: settings in force, counters, and which
+ * images are verified.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/io.h"
+#include "vf/vf.h"
+
+vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags)
+{
+    vf_state *vf = calloc(1, sizeof *vf);
+    if (vf == NULL)
+        return NULL;
+    if (!vf_settings_copy(&vf->settings, settings)) {
+        free(vf);
+        return NULL;
+    }
+    vf->gflags = *gflags;
+    return vf;
+}
+
+void vf_destroy(vf_state *vf)
+{
+    if (vf == NULL)
+        return;
+    vf_settings_free(&vf->settings);
+    free(vf);
+}
+
+void vf_driver_loading(ke_machine *m, io_driver *d)
+{
+    /* Verification is decided when the image loads and holds until it
+     * unloads: /volatile /removedriver cannot take a loaded driver out. */
+    d->verified = vf_settings_verifies(&m->vf->settings, d->name);
+    d->imports = ddi_kernel_exports;
+    if (d->verified)
+        vf_patch_imports(&d->imports);
+}
+
+bool vf_rule_enabled(const ke_call *call, rule_id rule)
+{
+    const io_driver *d = call->driver;
+    if (d == NULL || !d->verified)
+        return false;
+    uint32_t option = rule_table[rule].option;
+    if (option == RULE_KERNEL)
+        return false; /* the kernel checks those itself */
+    /* Graphics drivers get special pool and low resources simulation only:
+     * the automatic checks, force IRQL checking, pool tracking and I/O
+     * verification do not apply to them (seed 003, 2.1.2). */
+    if (d->graphics && (option == 0 || option == VF_FLAG_FORCE_IRQL_CHECKING ||
+                        option == VF_FLAG_POOL_TRACKING || option == VF_FLAG_IO_VERIFICATION))
+        return false;
+    return option == 0 || (call->m->vf->settings.flags & option) != 0;
+}
+
+bool vf_apply_volatile(ke_machine *m, const char *args, char *err, size_t err_len)
+{
+    vf_settings change;
+    vf_settings_init(&change);
+    bool ok = vf_settings_parse(&change, args, err, err_len) &&
+              vf_settings_apply_volatile(&m->vf->settings, &change, err, err_len);
+    vf_settings_free(&change);
+    if (ok) {
+        des_rec rec;
+        ke_trace_begin(m, &rec, KE_TR_VERIFIER);
+        des_rec_u32(&rec, m->vf->settings.flags);
+        ke_trace_commit(m, &rec);
+    }
+    return ok;
+}
+
+static bool add_note(char ***notes, size_t *count, const char *line)
+{
+    char **grown = realloc(*notes, (*count + 1) * sizeof *grown);
+    if (grown == NULL)
+        return false;
+    *notes = grown;
+    grown[*count] = strdup(line);
+    if (grown[*count] == NULL)
+        return false;
+    (*count)++;
+    return true;
+}
+
+bool vf_unsimulated_notes(const vf_settings *s, const vf_gflags *g, char ***notes, size_t *count)
+{
+    char line[1024];
+    uint32_t pending = s->flags & ~VF_FLAGS_SIMULATED;
+    if (pending != 0) {
+        int n = snprintf(line, sizeof line, "verifier options parsed but not simulated yet:");
+        const char *sep = " ";
+        for (uint32_t bit = 1; bit != 0 && n > 0 && (size_t)n < sizeof line; bit <<= 1) {
+            if ((pending & bit) == 0)
+                continue;
+            const char *name = vf_flag_name(bit);
+            n += snprintf(line + n, sizeof line - (size_t)n, "%s%s (0x%X)", sep,
+                          name != NULL ? name : "?", bit);
+            sep = ", ";
+        }
+        if (!add_note(notes, count, line))
+            return false;
+    }
+    if (s->faults_given && (VF_FLAGS_SIMULATED & VF_FLAG_LOW_RESOURCES) == 0 &&
+        (s->flags & VF_FLAG_LOW_RESOURCES) == 0 &&
+        !add_note(notes, count, "verifier /faults is parsed but not simulated yet"))
+        return false;
+    for (size_t i = 0; i < s->unsimulated.count; i++) {
+        snprintf(line, sizeof line, "verifier %s is parsed but not simulated",
+                 s->unsimulated.items[i]);
+        if (!add_note(notes, count, line))
+            return false;
+    }
+    if (g->spp != VF_SPP_NONE &&
+        !add_note(notes, count, "gflags +spp is parsed but not simulated yet"))
+        return false;
+    return true;
+}

@@ -1,0 +1,52 @@
+/*
+ * vf.h - Driver Verifier: its settings in force, its counters, and the
+ * decision of which images are verified.
+ *
+ * As in Windows, the verifier is a layer of thunks: a verified image's import
+ * table points at vf_* functions (thunks.c) that check, count, then call the
+ * kernel's routine. Images that are not verified call the kernel directly
+ * and get only the kernel's own checks.
+ */
+#ifndef DRVSIM_VF_H
+#define DRVSIM_VF_H
+
+#include "ddi_table.h"
+#include "io/io.h"
+#include "ke/ke.h"
+#include "vf/rules.h"
+#include "vf/vf_settings.h"
+
+/* The /flags bits drvsim simulates so far; the others are reported. */
+#define VF_FLAGS_SIMULATED 0u
+
+typedef struct vf_state {
+    vf_settings settings;
+    vf_gflags gflags;
+    uint64_t counters[DRVSIM_GLOBAL_COUNTER_COUNT];
+} vf_state;
+
+vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags);
+void vf_destroy(vf_state *vf);
+
+/* Called while an image loads: decides whether it is verified and sets its
+ * import table. Graphics drivers get special pool only (seed 003, 2.1.2). */
+void vf_driver_loading(ke_machine *m, io_driver *d);
+
+/* Whether a rule applies to this call: the caller is a verified image and
+ * the rule is automatic or its option is on. */
+bool vf_rule_enabled(const ke_call *call, rule_id rule);
+
+/* Points the imports of a verified image at the thunks. */
+void vf_patch_imports(ddi_imports *imports);
+
+/* A /volatile change from the scenario (Verifier "..."). Returns false with a
+ * message when the arguments are invalid. */
+bool vf_apply_volatile(ke_machine *m, const char *args, char *err, size_t err_len);
+
+/*
+ * Appends to *notes (a growing array of malloc'd strings) one line per
+ * setting that is parsed but not simulated. Returns false on host OOM.
+ */
+bool vf_unsimulated_notes(const vf_settings *s, const vf_gflags *g, char ***notes, size_t *count);
+
+#endif /* DRVSIM_VF_H */
