@@ -4,6 +4,8 @@
  */
 #include "output.h"
 
+#include "kd/report.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,19 +364,8 @@ char *out_replay_command(const char *scenario, uint64_t seed, const out_cli_args
 
 void out_write_expect(FILE *out, const drvsim_expect *e)
 {
-    if (e->clean) {
-        fputs("clean", out);
-        return;
-    }
-    fprintf(out, "bug check 0x%" PRIX32, e->code);
-    for (int i = 0; i < 4; i++) {
-        if (e->has_p[i]) {
-            fprintf(out, " P%d=0x%" PRIX64, i + 1, e->p[i]);
-        }
-    }
-    if (e->driver[0] != '\0') {
-        fprintf(out, " driver %s", e->driver);
-    }
+    char text[256];
+    fputs(kd_format_expect(e, text, sizeof text), out);
 }
 
 void out_write_outcome(FILE *out, const drvsim_result *r)

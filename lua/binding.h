@@ -43,7 +43,6 @@ typedef struct lb_scenario {
     uint64_t seed;
     uint64_t limit_100ns; /* 0 = default */
     drvsim_expect expect;
-    bool expect_timeout; /* expect = "timeout" (an extension) */
 } lb_scenario;
 
 typedef struct lb_driver_decl {

@@ -15,6 +15,7 @@
 
 #include "binding.h"
 #include "ex/pool.h"
+#include "kd/report.h"
 #include "kd/trace.h"
 #include "vf/vf.h"
 
@@ -56,26 +57,6 @@ void lb_register_globals(lua_State *L)
 /* Results                                                                  */
 /* ------------------------------------------------------------------------ */
 
-static void describe_expect(const drvsim_expect *e, bool timeout, char *buf, size_t len)
-{
-    if (timeout) {
-        snprintf(buf, len, "a timeout");
-        return;
-    }
-    if (e->clean) {
-        snprintf(buf, len, "a clean run");
-        return;
-    }
-    int n = snprintf(buf, len, "bug check 0x%X", e->code);
-    for (int i = 0; i < 4 && n > 0 && (size_t)n < len; i++) {
-        if (e->has_p[i])
-            n += snprintf(buf + n, len - (size_t)n, " P%d=0x%llX", i + 1,
-                          (unsigned long long)e->p[i]);
-    }
-    if (e->driver[0] != '\0' && n > 0 && (size_t)n < len)
-        snprintf(buf + n, len - (size_t)n, " driver %s", e->driver);
-}
-
 static void describe_outcome(const drvsim_result *r, char *buf, size_t len)
 {
     switch (r->outcome) {
@@ -96,10 +77,10 @@ static void describe_outcome(const drvsim_result *r, char *buf, size_t len)
     }
 }
 
-static bool outcome_matches(const drvsim_result *r, bool expect_timeout)
+static bool outcome_matches(const drvsim_result *r)
 {
     const drvsim_expect *e = &r->expect;
-    if (expect_timeout)
+    if (e->timeout)
         return r->outcome == DRVSIM_OUTCOME_TIMEOUT;
     if (e->clean)
         return r->outcome == DRVSIM_OUTCOME_CLEAN;
@@ -112,7 +93,7 @@ static bool outcome_matches(const drvsim_result *r, bool expect_timeout)
     return e->driver[0] == '\0' || strcasecmp(e->driver, r->bugcheck.driver) == 0;
 }
 
-static void finish_result(drvsim_result *r, bool expect_timeout)
+static void finish_result(drvsim_result *r)
 {
     if (r->outcome == DRVSIM_OUTCOME_ERROR) {
         r->expected = false;
@@ -120,13 +101,13 @@ static void finish_result(drvsim_result *r, bool expect_timeout)
             r->exit_code = DRVSIM_EXIT_SCENARIO;
         return;
     }
-    r->expected = outcome_matches(r, expect_timeout);
+    r->expected = outcome_matches(r);
     r->exit_code = r->expected ? DRVSIM_EXIT_OK : DRVSIM_EXIT_MISMATCH;
     /* A timeout keeps its own message (which limit); the report adds what
      * was expected. */
     if (!r->expected && r->outcome != DRVSIM_OUTCOME_TIMEOUT) {
-        char want[160], got[640];
-        describe_expect(&r->expect, expect_timeout, want, sizeof want);
+        char want[256], got[640];
+        kd_format_expect(&r->expect, want, sizeof want);
         describe_outcome(r, got, sizeof got);
         snprintf(r->message, sizeof r->message, "expected %s, got %s", want, got);
     }
@@ -373,7 +354,6 @@ int drvsim_run(const drvsim_options *opt, drvsim_result *r)
     vf_gflags gf;
     vf_settings_init(&vs);
     vf_gflags_init(&gf);
-    bool expect_timeout = false;
 
     lb->L = lb_sandbox_new(lb);
     if (lb->L == NULL) {
@@ -388,9 +368,8 @@ int drvsim_run(const drvsim_options *opt, drvsim_result *r)
         goto done;
     r->seed = lb->seed;
     snprintf(r->name, sizeof r->name, "%s", lb->sc.name);
-    if (lb->sc.expect.code != 0 || lb->sc.expect_timeout)
+    if (lb->sc.expect.code != 0 || lb->sc.expect.timeout)
         r->expect = lb->sc.expect;
-    expect_timeout = lb->sc.expect_timeout;
     if (!settings(opt, lb, &vs, &gf, r))
         goto done;
 
@@ -420,7 +399,7 @@ done:
     free(lb->sc.gflags);
     free(lb);
     vf_settings_free(&vs);
-    finish_result(r, expect_timeout);
+    finish_result(r);
     return r->exit_code;
 }
 

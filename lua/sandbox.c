@@ -22,6 +22,7 @@
 #include <lualib.h>
 
 #include "binding.h"
+#include "io/io.h"
 
 #define HOOK_STEP 1000 /* instructions between two hook calls */
 
@@ -50,9 +51,15 @@ static void instruction_hook(lua_State *L, lua_Debug *ar)
     lb->instructions += HOOK_STEP;
     if (lb->instructions <= lb->instruction_limit)
         return;
-    char message[128];
-    snprintf(message, sizeof message, "instruction limit reached (%llu Lua instructions)",
-             (unsigned long long)lb->instruction_limit);
+    /* Say where the code was spinning: the line, and the driver routine. */
+    char where[400] = "", message[600];
+    lb_host_site_name(lb, lb_host_site(lb), where, sizeof where);
+    const ke_frame *frame = lb->current != NULL ? ke_top_frame(lb->current) : NULL;
+    snprintf(message, sizeof message,
+             "instruction limit reached (%llu Lua instructions)%s%s%s%s%s%s",
+             (unsigned long long)lb->instruction_limit, frame && frame->driver ? " in " : "",
+             frame && frame->driver ? frame->driver->name : "", frame && frame->driver ? " " : "",
+             frame && frame->driver ? frame->routine : "", where[0] ? " at " : "", where);
     if (lb->m != NULL) {
         ke_stop_machine(lb->m, KE_STOP_LIMIT, "%s", message);
     } else if (!lb->stopped_early) {

@@ -167,13 +167,12 @@ static void verifier_table(lua_State *L, int idx)
 static void read_expect(lua_State *L, int idx, lb_scenario *sc)
 {
     memset(&sc->expect, 0, sizeof sc->expect);
-    sc->expect_timeout = false;
     if (lua_type(L, idx) == LUA_TSTRING) {
         const char *s = lua_tostring(L, idx);
         if (strcmp(s, "clean") == 0)
             sc->expect.clean = true;
         else if (strcmp(s, "timeout") == 0)
-            sc->expect_timeout = true;
+            sc->expect.timeout = true;
         else
             lb_scenario_error(L,
                               "scenario{}: expect must be \"clean\", \"timeout\" or a table "

@@ -117,7 +117,8 @@ typedef struct drvsim_bugcheck {
 } drvsim_bugcheck;
 
 typedef struct drvsim_expect {
-    bool clean; /* expect = "clean" (the default) */
+    bool clean;   /* expect = "clean" (the default) */
+    bool timeout; /* expect = "timeout": a limit must end the run */
     uint32_t code;
     bool has_p[4];
     uint64_t p[4];

@@ -2,6 +2,7 @@
  * des.c - the discrete-event engine: event queue, PRNG streams, canonical
  * trace records and the run digest. See des.h for the model.
  */
+#include "des/check.h"
 #include "des/des.h"
 
 #include <stdio.h>
@@ -15,19 +16,6 @@
  * on (assert() disappears under NDEBUG, and a release build that silently
  * corrupts the queue would produce a wrong digest instead of a crash).
  */
-#define DES_CHECK(cond)                                                                            \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            des_check_failed(__FILE__, __LINE__, #cond);                                           \
-        }                                                                                          \
-    } while (0)
-
-static _Noreturn void des_check_failed(const char *file, int line, const char *cond)
-{
-    fprintf(stderr, "%s:%d: drvsim internal check failed: %s\n", file, line, cond);
-    fflush(stderr);
-    abort();
-}
 
 /* The heap stays below 2^31 entries so that no index can reach DES_NOT_QUEUED. */
 #define DES_HEAP_INITIAL_CAPACITY 64u
@@ -522,4 +510,11 @@ uint64_t des_digest(const des_sim *sim)
 {
     DES_CHECK(sim != NULL && sim->digest_state != NULL);
     return XXH3_64bits_digest(sim->digest_state);
+}
+
+_Noreturn void des_check_failed(const char *file, int line, const char *cond)
+{
+    fprintf(stderr, "%s:%d: drvsim internal check failed: %s\n", file, line, cond);
+    fflush(stderr);
+    abort();
 }

@@ -2,6 +2,7 @@
  * time.c - durations as scenarios write them, and times as bug check
  * reports print them. Simulated time is a uint64_t count of 100 ns units.
  */
+#include "des/check.h"
 #include "des/des.h"
 
 #include <inttypes.h>
@@ -10,19 +11,6 @@
 #include <string.h>
 
 /* Same always-on check as des.c (kept local: each file owns its helpers). */
-#define DES_CHECK(cond)                                                                            \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            des_time_check_failed(__FILE__, __LINE__, #cond);                                      \
-        }                                                                                          \
-    } while (0)
-
-static _Noreturn void des_time_check_failed(const char *file, int line, const char *cond)
-{
-    fprintf(stderr, "%s:%d: drvsim internal check failed: %s\n", file, line, cond);
-    fflush(stderr);
-    abort();
-}
 
 #define DES_100NS_PER_HOUR (60ull * DES_100NS_PER_MIN)
 

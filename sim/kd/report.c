@@ -78,22 +78,30 @@ static void kd_write_indented(FILE *out, const char *text)
     fputc('\n', out);
 }
 
-/* "bug check 0xC4 P1=0x62 driver leaky.sys", or "clean": what expect asked. */
+const char *kd_format_expect(const drvsim_expect *e, char *buf, size_t len)
+{
+    if (e->timeout) {
+        snprintf(buf, len, "timeout");
+        return buf;
+    }
+    if (e->clean) {
+        snprintf(buf, len, "clean");
+        return buf;
+    }
+    size_t n = (size_t)snprintf(buf, len, "bug check 0x%" PRIX32, e->code);
+    for (int i = 0; i < 4 && n < len; i++) {
+        if (e->has_p[i])
+            n += (size_t)snprintf(buf + n, len - n, " P%d=0x%" PRIX64, i + 1, e->p[i]);
+    }
+    if (e->driver[0] != '\0' && n < len)
+        snprintf(buf + n, len - n, " driver %s", e->driver);
+    return buf;
+}
+
 static void kd_write_expect(FILE *out, const drvsim_expect *e)
 {
-    if (e->clean) {
-        fputs("clean", out);
-        return;
-    }
-    fprintf(out, "bug check 0x%" PRIX32, e->code);
-    for (int i = 0; i < 4; i++) {
-        if (e->has_p[i]) {
-            fprintf(out, " P%d=0x%" PRIX64, i + 1, e->p[i]);
-        }
-    }
-    if (e->driver[0] != '\0') {
-        fprintf(out, " driver %s", e->driver);
-    }
+    char text[256];
+    fputs(kd_format_expect(e, text, sizeof text), out);
 }
 
 static void kd_write_expect_line(FILE *out, const drvsim_result *r)

@@ -19,4 +19,8 @@
  */
 void kd_report_write(FILE *out, const drvsim_result *r, const char *replay);
 
+/* What an expect asked for: "clean", "timeout", or "bug check 0xC4 P1=0x62
+ * driver leaky.sys". Returns buf. */
+const char *kd_format_expect(const drvsim_expect *e, char *buf, size_t len);
+
 #endif /* DRVSIM_KD_REPORT_H */

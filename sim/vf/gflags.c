@@ -15,32 +15,13 @@
  * (so an all-digit tag such as "1234" cannot be given as text). Anything else
  * is a tag pattern.
  */
+#include "des/check.h"
 #include "vf/vf_settings.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define VF_CHECK(cond)                                                                             \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            vf_gflags_check_failed(__FILE__, __LINE__, #cond);                                     \
-        }                                                                                          \
-    } while (0)
-
-static _Noreturn void vf_gflags_check_failed(const char *file, int line, const char *cond)
-{
-    fprintf(stderr, "%s:%d: drvsim internal check failed: %s\n", file, line, cond);
-    fflush(stderr);
-    abort();
-}
-
-#if defined(__GNUC__)
-#define VF_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
-#else
-#define VF_PRINTF(fmt_index, first_arg)
-#endif
 
 #define VF_GFLAGS_CMDLINE_MAX_CHARS 32767u  /* CreateProcess' limit */
 #define VF_SPP_PAGE_SIZE            0x1000u /* values below it are size classes */
@@ -52,7 +33,7 @@ static _Noreturn void vf_gflags_check_failed(const char *file, int line, const c
 _Static_assert(sizeof(((vf_gflags *)0)->spp_tag) == VF_SPP_TAG_MAX_CHARS + 1, "tag + NUL");
 
 /* Writes "gflags: <message>" into err (if any); returns false. */
-static VF_PRINTF(3, 4) bool vf_gflags_error(char *err, size_t err_len, const char *fmt, ...)
+static DES_PRINTF(3, 4) bool vf_gflags_error(char *err, size_t err_len, const char *fmt, ...)
 {
     if (err == NULL || err_len == 0) {
         return false;
@@ -92,7 +73,7 @@ static const char *vf_gflags_quote(char buf[VF_GFLAGS_QUOTE_BUF_BYTES], const ch
     }
     buf[n++] = '"';
     buf[n] = '\0';
-    VF_CHECK(n < VF_GFLAGS_QUOTE_BUF_BYTES);
+    DES_CHECK(n < VF_GFLAGS_QUOTE_BUF_BYTES);
     return buf;
 }
 
@@ -201,7 +182,7 @@ static bool vf_gflags_spp_value(vf_gflags *g, const char *text, char *err, size_
 
 void vf_gflags_init(vf_gflags *g)
 {
-    VF_CHECK(g != NULL);
+    DES_CHECK(g != NULL);
     memset(g, 0, sizeof *g);
     g->spp = VF_SPP_NONE;
     g->overruns = true; /* PoolTagOverruns = 1: Verify End */
@@ -210,7 +191,7 @@ void vf_gflags_init(vf_gflags *g)
 /* `g` need not be initialised: it is overwritten. */
 bool vf_gflags_parse(vf_gflags *g, const char *cmdline, char *err, size_t err_len)
 {
-    VF_CHECK(g != NULL && cmdline != NULL);
+    DES_CHECK(g != NULL && cmdline != NULL);
     vf_gflags_init(g);
     if (err != NULL && err_len > 0) {
         err[0] = '\0';

@@ -61,16 +61,40 @@ bool vf_apply_volatile(ke_machine *m, const char *args, char *err, size_t err_le
 {
     vf_settings change;
     vf_settings_init(&change);
-    bool ok = vf_settings_parse(&change, args, err, err_len) &&
-              vf_settings_apply_volatile(&m->vf->settings, &change, err, err_len);
-    vf_settings_free(&change);
-    if (ok) {
-        des_rec rec;
-        ke_trace_begin(m, &rec, KE_TR_VERIFIER);
-        des_rec_u32(&rec, m->vf->settings.flags);
-        ke_trace_commit(m, &rec);
+    bool ok = vf_settings_parse(&change, args, err, err_len);
+    if (ok && !change.is_volatile) {
+        /* Without /volatile, verifier.exe changes the settings of the next
+         * boot, which a run never reaches. */
+        snprintf(err, err_len, "a change during the run needs /volatile (\"/volatile %s\")", args);
+        ok = false;
     }
-    return ok;
+    /* verifier.exe refuses to remove a driver that is loaded: it stays
+     * verified until the next boot. */
+    for (size_t i = 0; ok && i < change.removed.count; i++) {
+        io_driver *d = io_find_driver(m, change.removed.items[i]);
+        if (d != NULL && d->loaded) {
+            snprintf(err, err_len, "/removedriver %s: the driver is loaded; it stays verified",
+                     d->name);
+            ok = false;
+        }
+    }
+    ok = ok && vf_settings_apply_volatile(&m->vf->settings, &change, err, err_len);
+    vf_settings_free(&change);
+    if (!ok)
+        return false;
+    /* /adddriver verifies a loaded driver from now on. */
+    for (uint32_t i = 0; i < m->driver_count; i++) {
+        io_driver *d = m->drivers[i];
+        if (d->loaded && !d->verified && vf_settings_verifies(&m->vf->settings, d->name)) {
+            d->verified = true;
+            vf_patch_imports(&d->imports);
+        }
+    }
+    des_rec rec;
+    ke_trace_begin(m, &rec, KE_TR_VERIFIER);
+    des_rec_u32(&rec, m->vf->settings.flags);
+    ke_trace_commit(m, &rec);
+    return true;
 }
 
 static bool add_note(char ***notes, size_t *count, const char *line)

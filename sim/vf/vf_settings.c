@@ -10,34 +10,13 @@
  * command line copied from a real test plan keeps working and the run can say
  * what it ignored.
  */
+#include "des/check.h"
 #include "vf/vf_settings.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A broken precondition is a caller bug: stop at once, saying where (always
- * on, unlike assert()). */
-#define VF_CHECK(cond)                                                                             \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            vf_check_failed(__FILE__, __LINE__, #cond);                                            \
-        }                                                                                          \
-    } while (0)
-
-static _Noreturn void vf_check_failed(const char *file, int line, const char *cond)
-{
-    fprintf(stderr, "%s:%d: drvsim internal check failed: %s\n", file, line, cond);
-    fflush(stderr);
-    abort();
-}
-
-#if defined(__GNUC__)
-#define VF_PRINTF(fmt_index, first_arg) __attribute__((format(printf, fmt_index, first_arg)))
-#else
-#define VF_PRINTF(fmt_index, first_arg)
-#endif
 
 /* CreateProcess' own limit on a command line; it also bounds every list the
  * parser builds. */
@@ -136,7 +115,7 @@ static const vf_rule_class *vf_rule_class_find(uint32_t id)
 {
     for (size_t i = 0; i < VF_RULE_CLASS_COUNT; i++) {
         if (vf_rule_classes[i].id == id) {
-            VF_CHECK(id <= VF_RULE_CLASS_ID_MAX);
+            DES_CHECK(id <= VF_RULE_CLASS_ID_MAX);
             return &vf_rule_classes[i];
         }
     }
@@ -167,7 +146,7 @@ const char *vf_flag_name(uint32_t bit)
 
 static bool vf_names_push(vf_names *names, const char *text, size_t len)
 {
-    VF_CHECK(names != NULL && text != NULL);
+    DES_CHECK(names != NULL && text != NULL);
     if (names->count >= SIZE_MAX / sizeof(char *) - 1 || len == SIZE_MAX) {
         return false;
     }
@@ -189,8 +168,8 @@ static bool vf_names_push(vf_names *names, const char *text, size_t len)
 
 void vf_names_free(vf_names *names)
 {
-    VF_CHECK(names != NULL);
-    VF_CHECK(names->count == 0 || names->items != NULL);
+    DES_CHECK(names != NULL);
+    DES_CHECK(names->count == 0 || names->items != NULL);
     for (size_t i = 0; i < names->count; i++) {
         free(names->items[i]);
     }
@@ -202,7 +181,7 @@ void vf_names_free(vf_names *names)
 /* dst must be empty. On failure dst is left empty. */
 static bool vf_names_copy(vf_names *dst, const vf_names *src)
 {
-    VF_CHECK(dst->count == 0 && dst->items == NULL);
+    DES_CHECK(dst->count == 0 && dst->items == NULL);
     for (size_t i = 0; i < src->count; i++) {
         if (!vf_names_push(dst, src->items[i], strlen(src->items[i]))) {
             vf_names_free(dst);
@@ -221,7 +200,7 @@ static char vf_ascii_lower(char c)
 
 static bool vf_equal_ci(const char *a, const char *b)
 {
-    VF_CHECK(a != NULL && b != NULL);
+    DES_CHECK(a != NULL && b != NULL);
     while (*a != '\0' && vf_ascii_lower(*a) == vf_ascii_lower(*b)) {
         a++;
         b++;
@@ -252,7 +231,7 @@ static bool vf_names_contains(const vf_names *names, const char *name)
 
 static void vf_names_remove_at(vf_names *names, size_t index)
 {
-    VF_CHECK(index < names->count);
+    DES_CHECK(index < names->count);
     free(names->items[index]);
     memmove(&names->items[index], &names->items[index + 1],
             (names->count - index - 1) * sizeof names->items[0]);
@@ -285,7 +264,7 @@ static bool vf_is_blank(char c)
 
 bool vf_cmdline_split(const char *cmdline, vf_names *args)
 {
-    VF_CHECK(cmdline != NULL && args != NULL);
+    DES_CHECK(cmdline != NULL && args != NULL);
     args->items = NULL;
     args->count = 0;
 
@@ -341,7 +320,7 @@ bool vf_cmdline_split(const char *cmdline, vf_names *args)
             }
             buf[n++] = *p++;
         }
-        VF_CHECK(n <= line_len);
+        DES_CHECK(n <= line_len);
         if (!vf_names_push(args, buf, n)) {
             free(buf);
             vf_names_free(args);
@@ -381,13 +360,13 @@ static const char *vf_quote(char buf[VF_QUOTE_BUF_BYTES], const char *arg)
     }
     buf[n++] = '"';
     buf[n] = '\0';
-    VF_CHECK(n < VF_QUOTE_BUF_BYTES);
+    DES_CHECK(n < VF_QUOTE_BUF_BYTES);
     return buf;
 }
 
 /* Writes "verifier: <message>" into err (if any). Returns false, so that a
  * failing step can `return vf_error(...)`. */
-static VF_PRINTF(3, 4) bool vf_error(char *err, size_t err_len, const char *fmt, ...)
+static DES_PRINTF(3, 4) bool vf_error(char *err, size_t err_len, const char *fmt, ...)
 {
     if (err == NULL || err_len == 0) {
         return false;
@@ -567,7 +546,7 @@ static const char *vf_take_value(vf_parser *p)
 }
 
 /* Records an `unsimulated` phrase once. */
-static VF_PRINTF(2, 3) bool vf_note(vf_parser *p, const char *fmt, ...)
+static DES_PRINTF(2, 3) bool vf_note(vf_parser *p, const char *fmt, ...)
 {
     char phrase[VF_NOTE_MAX_BYTES];
     va_list ap;
@@ -1157,7 +1136,7 @@ static bool vf_parse_args(vf_parser *p)
 
 void vf_settings_init(vf_settings *s)
 {
-    VF_CHECK(s != NULL);
+    DES_CHECK(s != NULL);
     memset(s, 0, sizeof *s);
     s->faults_probability = VF_FAULTS_DEFAULT_PROBABILITY;
     s->faults_delay_mins = VF_FAULTS_DEFAULT_DELAY_MINS;
@@ -1167,7 +1146,7 @@ void vf_settings_init(vf_settings *s)
 /* Leaves `s` as vf_settings_init does, so it can be freed again or reused. */
 void vf_settings_free(vf_settings *s)
 {
-    VF_CHECK(s != NULL);
+    DES_CHECK(s != NULL);
     vf_names_free(&s->drivers);
     vf_names_free(&s->excluded);
     vf_names_free(&s->removed);
@@ -1182,7 +1161,7 @@ void vf_settings_free(vf_settings *s)
  * vf_settings_init. */
 bool vf_settings_copy(vf_settings *dst, const vf_settings *src)
 {
-    VF_CHECK(dst != NULL && src != NULL && dst != src);
+    DES_CHECK(dst != NULL && src != NULL && dst != src);
     *dst = *src;
     vf_names *lists[] = {&dst->drivers,     &dst->excluded,    &dst->removed,
                          &dst->faults_tags, &dst->faults_apps, &dst->unsimulated};
@@ -1217,7 +1196,7 @@ bool vf_settings_copy(vf_settings *dst, const vf_settings *src)
 /* `s` need not be initialised: it is overwritten (not freed first). */
 bool vf_settings_parse(vf_settings *s, const char *cmdline, char *err, size_t err_len)
 {
-    VF_CHECK(s != NULL && cmdline != NULL);
+    DES_CHECK(s != NULL && cmdline != NULL);
     vf_settings_init(s);
     if (err != NULL && err_len > 0) {
         err[0] = '\0';
@@ -1301,7 +1280,7 @@ static bool vf_apply_volatile_to(vf_settings *tmp, const vf_settings *change, ch
 bool vf_settings_apply_volatile(vf_settings *current, const vf_settings *change, char *err,
                                 size_t err_len)
 {
-    VF_CHECK(current != NULL && change != NULL && current != change);
+    DES_CHECK(current != NULL && change != NULL && current != change);
     if (err != NULL && err_len > 0) {
         err[0] = '\0';
     }
@@ -1323,7 +1302,7 @@ bool vf_settings_apply_volatile(vf_settings *current, const vf_settings *change,
 
 bool vf_settings_verifies(const vf_settings *s, const char *image)
 {
-    VF_CHECK(s != NULL && image != NULL);
+    DES_CHECK(s != NULL && image != NULL);
     if (vf_names_find_ci(&s->excluded, image) < s->excluded.count) {
         return false;
     }

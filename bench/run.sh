@@ -1,0 +1,41 @@
+#!/bin/sh
+# bench/run.sh DRVSIM - prints drvsim's performance figures (make bench).
+#
+# Host wall time is measured here and only here: tests never assert timing.
+# Figures vary with the machine; compare runs on one machine.
+set -eu
+DRVSIM=${1:-./build/drvsim}
+HERE=$(dirname "$0")
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
+calc() { awk "BEGIN { print $1 }"; }
+
+echo "drvsim $("$DRVSIM" --version | cut -d' ' -f2) on $(uname -m), $(nproc) cores"
+
+# 1. DDI calls: 100,000 iterations x 4 DDIs (+ 1 pointer store).
+start=$(now)
+/usr/bin/time -f %M -o "$OUT/rss" "$DRVSIM" run "$HERE/ddi_loop.lua" --quiet
+end=$(now)
+secs=$(elapsed "$start" "$end")
+calls=400000
+printf 'ddi calls:      %d in %.3f s = %.0f calls/s, %.0f ns per call (peak RSS %d KiB)\n' \
+    "$calls" "$secs" "$(calc "$calls / $secs")" \
+    "$(calc "$secs * 1000000000 / $calls")" "$(cat "$OUT/rss")"
+
+# 2. Whole runs: a sweep of 1,000 seeds of a small scenario, one process.
+for jobs in 1 2; do
+    start=$(now)
+    "$DRVSIM" sweep "$HERE/small_run.lua" --seeds 1..1000 -j "$jobs" \
+        --jsonl "$OUT/sweep.jsonl" >/dev/null 2>&1
+    end=$(now)
+    secs=$(elapsed "$start" "$end")
+    printf 'sweep -j %d:     1000 runs in %.3f s = %.0f runs/s, %.2f ms per run\n' "$jobs" \
+        "$secs" "$(calc "1000 / $secs")" "$(calc "$secs * 1000 / 1000")"
+done
+
+# 3. Memory of one small run.
+/usr/bin/time -f %M -o "$OUT/rss" "$DRVSIM" run "$HERE/small_run.lua" --quiet
+printf 'small run:      peak RSS %d KiB\n' "$(cat "$OUT/rss")"
