@@ -279,6 +279,21 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
         }
     }
     out_set(o, "notes", notes, &ok);
+    if (r->leak_count > 0) {
+        json_t *leaks = json_array();
+        for (size_t i = 0; i < r->leak_count; i++) {
+            const drvsim_allocation *a = &r->leaks[i];
+            json_t *l = json_object();
+            out_set(l, "address", out_json_u64(a->address), &ok);
+            out_set(l, "size", out_json_u64(a->size_bytes), &ok);
+            out_set(l, "tag", out_json_text(a->tag_text), &ok);
+            out_set(l, "pool_type", out_json_text(a->pool_type), &ok);
+            out_set(l, "allocated_at", out_json_text(a->site), &ok);
+            if (json_array_append_new(leaks, l) != 0)
+                ok = false;
+        }
+        out_set(o, "leaks", leaks, &ok);
+    }
     out_set(o, "events", out_json_u64(r->events), &ok);
     out_set(o, "instructions", out_json_u64(r->instructions), &ok);
 

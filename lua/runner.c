@@ -133,6 +133,26 @@ static bool add_note(drvsim_result *r, const char *text)
     return true;
 }
 
+/* The outstanding allocations of the driver a leak bug check blames. */
+static void collect_leaks(drvsim_result *r, ke_machine *m, lb_state *lb)
+{
+    io_driver *d = io_find_driver(m, r->bugcheck.driver);
+    if (d == NULL || d->tracked_count == 0)
+        return;
+    r->leaks = calloc(d->tracked_count, sizeof *r->leaks);
+    if (r->leaks == NULL)
+        return;
+    for (const ex_block *b = d->tracked_head; b != NULL; b = b->track_next) {
+        drvsim_allocation *a = &r->leaks[r->leak_count++];
+        a->address = b->va;
+        a->size_bytes = b->size_bytes;
+        a->tag = b->tag;
+        ex_tag_text(b->tag, a->tag_text);
+        ex_pool_type_name(b->pool_type, a->pool_type, sizeof a->pool_type);
+        lb_host_site_name(lb, b->site, a->site, sizeof a->site);
+    }
+}
+
 static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
 {
     switch (m->stop) {
@@ -166,6 +186,9 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
             memcpy(r->drivers[i].counters, m->drivers[i]->counters, sizeof r->drivers[i].counters);
         }
     }
+    if (r->outcome == DRVSIM_OUTCOME_BUGCHECK &&
+        strcmp(r->bugcheck.rule, "pool_leak_on_unload") == 0)
+        collect_leaks(r, m, lb);
     /* After the last record, the final state of every stream goes into the
      * digest (FoundationDB's run fingerprint): two runs that drew differently
      * differ even if their traces happen to agree. */
@@ -406,6 +429,9 @@ done:
 void drvsim_result_free(drvsim_result *r)
 {
     free(r->drivers);
+    free(r->leaks);
+    r->leaks = NULL;
+    r->leak_count = 0;
     for (size_t i = 0; i < r->note_count; i++)
         free(r->notes[i]);
     free(r->notes);

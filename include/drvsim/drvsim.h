@@ -125,6 +125,16 @@ typedef struct drvsim_expect {
     char driver[64]; /* "" = any */
 } drvsim_expect;
 
+/* A pool allocation, as `!verifier 3` lists a driver's outstanding ones. */
+typedef struct drvsim_allocation {
+    uint64_t address;
+    uint64_t size_bytes;
+    uint32_t tag;
+    char tag_text[8];   /* "Leak" */
+    char pool_type[32]; /* "NonPagedPoolNx" */
+    char site[320];     /* "file:line" of the call that allocated it */
+} drvsim_allocation;
+
 typedef struct drvsim_driver_result {
     char name[64];
     bool verified;
@@ -149,6 +159,10 @@ typedef struct drvsim_result {
     char message[1024];
     uint64_t counters[DRVSIM_GLOBAL_COUNTER_COUNT];
     drvsim_driver_result *drivers; /* in load order */
+    /* For a pool leak bug check: the driver's outstanding allocations, oldest
+     * first. */
+    drvsim_allocation *leaks;
+    size_t leak_count;
     size_t driver_count;
     /* Things the user should know: options parsed but not simulated, ... */
     char **notes;

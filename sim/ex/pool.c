@@ -1,12 +1,9 @@
 /*
- * pool.c - the executive pools, simple form (see pool.h), and the kernel's
- * pool DDIs with the checks Windows makes without the verifier (0xC2).
- *
- * Simple form: each pool is a bump allocator over its own region; freed
- * blocks are remembered (to catch double frees) and their memory is not
- * reused. The pools issue replaces this with Windows' page-and-header layout,
- * lookaside reuse and header damage detection.
+ * pool.c - the executive pools (see pool.h) and the kernel's pool DDIs with
+ * the checks Windows makes without the verifier (0xC2 BAD_POOL_CALLER,
+ * 0x19 BAD_POOL_HEADER).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +12,11 @@
 #include "io/io.h"
 #include "kd/kd.h"
 #include "mm/mm.h"
+#include "vf/vf.h"
+
+/* ------------------------------------------------------------------------ */
+/* Tags and names                                                           */
+/* ------------------------------------------------------------------------ */
 
 bool ex_tag_valid(ULONG tag)
 {
@@ -41,6 +43,116 @@ const char *ex_tag_text(ULONG tag, char buf[5])
     return buf;
 }
 
+const char *ex_pool_type_name(ULONG pool_type, char *buf, size_t len)
+{
+    static const struct {
+        ULONG value;
+        const char *name;
+    } names[] = {
+        {NonPagedPool, "NonPagedPool"},
+        {PagedPool, "PagedPool"},
+        {NonPagedPoolMustSucceed, "NonPagedPoolMustSucceed"},
+        {NonPagedPoolCacheAligned, "NonPagedPoolCacheAligned"},
+        {PagedPoolCacheAligned, "PagedPoolCacheAligned"},
+        {NonPagedPoolCacheAlignedMustS, "NonPagedPoolCacheAlignedMustS"},
+        {NonPagedPoolNx, "NonPagedPoolNx"},
+        {516, "NonPagedPoolNxCacheAligned"},
+        {32, "NonPagedPoolSession"},
+        {33, "PagedPoolSession"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (names[i].value == pool_type) {
+            snprintf(buf, len, "%s", names[i].name);
+            return buf;
+        }
+    }
+    snprintf(buf, len, "0x%X", pool_type);
+    return buf;
+}
+
+/* ------------------------------------------------------------------------ */
+/* POOL_HEADER                                                              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * x64 (16 bytes): PreviousSize, PoolIndex, BlockSize, PoolType (a byte each),
+ * PoolTag, then ProcessBilled (8 bytes). x86 (8 bytes): one ULONG with
+ * PreviousSize:9, PoolIndex:7, BlockSize:9, PoolType:7, then PoolTag.
+ */
+static void encode_header(ke_arch arch, const ex_header *h, uint8_t out[16])
+{
+    memset(out, 0, 16);
+    if (arch == KE_ARCH_X86) {
+        uint32_t word =
+            (uint32_t)(h->previous_size & 0x1FF) | (uint32_t)(h->pool_index & 0x7F) << 9 |
+            (uint32_t)(h->block_size & 0x1FF) << 16 | (uint32_t)(h->pool_type & 0x7F) << 25;
+        memcpy(out, &word, 4);
+    } else {
+        out[0] = (uint8_t)h->previous_size;
+        out[1] = (uint8_t)h->pool_index;
+        out[2] = (uint8_t)h->block_size;
+        out[3] = (uint8_t)h->pool_type;
+    }
+    memcpy(out + 4, &h->tag, 4);
+}
+
+bool ex_header_read(const ke_machine *m, PVOID_VA header_va, ex_header *h)
+{
+    uint8_t raw[8];
+    if (!mm_peek(m->mm, header_va, raw, sizeof raw))
+        return false;
+    if (m->config.arch == KE_ARCH_X86) {
+        uint32_t word;
+        memcpy(&word, raw, 4);
+        h->previous_size = word & 0x1FF;
+        h->pool_index = (word >> 9) & 0x7F;
+        h->block_size = (word >> 16) & 0x1FF;
+        h->pool_type = (word >> 25) & 0x7F;
+    } else {
+        h->previous_size = raw[0];
+        h->pool_index = raw[1];
+        h->block_size = raw[2];
+        h->pool_type = raw[3];
+    }
+    memcpy(&h->tag, raw + 4, 4);
+    return true;
+}
+
+void ex_header_write(ke_machine *m, PVOID_VA header_va, const ex_header *h)
+{
+    uint8_t raw[16];
+    encode_header(m->config.arch, h, raw);
+    if (!mm_poke(m->mm, header_va, raw, ex_pool_granularity(m->config.arch)))
+        ke_panic(m, __FILE__, __LINE__, "a pool header outside pool pages");
+}
+
+/* The header a live small block should have. */
+static ex_header expected_header(const ex_block *b, uint16_t previous_size)
+{
+    ex_header h = {
+        .previous_size = previous_size,
+        .block_size = b->granules,
+        .pool_type = (uint16_t)((b->pool_type & BASE_POOL_TYPE_MASK) + 1),
+        .tag = b->tag,
+    };
+    return h;
+}
+
+uint64_t ex_pool_header(const ke_machine *m, PVOID_VA va, PVOID_VA *header_va)
+{
+    uint64_t contents = 0;
+    *header_va = 0;
+    if (va % PAGE_SIZE != 0) {
+        *header_va = va - ex_pool_granularity(m->config.arch);
+        mm_peek(m->mm, *header_va, &contents, sizeof contents);
+    }
+    return contents;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The pools                                                                */
+/* ------------------------------------------------------------------------ */
+
 ex_pool *ex_pool_create(ke_machine *m)
 {
     ex_pool *pool = calloc(1, sizeof *pool);
@@ -58,9 +170,9 @@ void ex_pool_destroy(ex_pool *pool)
 {
     if (pool == NULL)
         return;
-    for (size_t i = 0; i < pool->all_count; i++)
-        free(pool->all[i]);
-    free(pool->all);
+    for (size_t i = 0; i < pool->slab_count; i++)
+        free(pool->slabs[i]);
+    free(pool->slabs);
     des_map_fini(&pool->blocks);
     free(pool);
 }
@@ -70,119 +182,176 @@ ex_block *ex_pool_find(const ex_pool *pool, PVOID_VA va)
     return des_map_get(&pool->blocks, va);
 }
 
-/* Takes page_count fresh pages from the top of an area. */
-static PVOID_VA take_pages(ke_machine *m, ex_pool_area *area, uint64_t page_count)
+static ex_pool_area *area_of(ex_pool *pool, ULONG pool_type)
+{
+    return ex_pool_type_paged(pool_type) ? &pool->paged : &pool->nonpaged;
+}
+
+/* Takes page_count fresh pages from the top of an area; 0 when the machine's
+ * memory is exhausted (a genuine failure, not an injected one). */
+static PVOID_VA take_pages(ke_machine *m, ex_pool_area *area, uint64_t page_count, uint8_t fill,
+                           bool pageable)
 {
     ex_pool *pool = m->pool;
     if (page_count > pool->limit_pages - pool->used_pages)
-        return 0; /* the machine's memory is exhausted: a genuine failure */
+        return 0;
     PVOID_VA va = area->top_va;
-    if (!mm_map(m->mm, va, page_count, 0))
+    if (!mm_map(m->mm, va, page_count, fill, pageable))
         ke_panic(m, __FILE__, __LINE__, "out of host memory mapping pool pages");
     area->top_va += page_count * PAGE_SIZE;
     pool->used_pages += page_count;
     return va;
 }
 
-/* Writes a POOL_HEADER in front of a small block, as the debugger shows it:
- * PreviousSize, PoolIndex, BlockSize (in granules), PoolType, then the tag. */
-static void write_header(ke_machine *m, PVOID_VA block, uint64_t granules, ULONG pool_type,
-                         ULONG tag)
-{
-    uint32_t gran = ex_pool_granularity(m->config.arch);
-    uint8_t header[16] = {0};
-    header[2] = (uint8_t)granules;
-    header[3] = (uint8_t)((pool_type & BASE_POOL_TYPE_MASK) + 1); /* 0 means free */
-    memcpy(header + 4, &tag, 4);
-    mm_poke(m->mm, block - gran, header, gran);
-}
-
-static void fill(ke_machine *m, PVOID_VA va, uint64_t len, uint8_t byte)
-{
-    while (len > 0) {
-        mm_page *p = mm_lookup(m->mm, va);
-        size_t offset = va & (PAGE_SIZE - 1);
-        size_t chunk = PAGE_SIZE - offset < len ? PAGE_SIZE - offset : (size_t)len;
-        memset(p->data + offset, byte, chunk);
-        va += chunk;
-        len -= chunk;
-    }
-}
-
-/* Places a block; returns its address or 0 when the pool is exhausted. */
-static PVOID_VA place(ke_machine *m, ULONG pool_type, uint64_t size_bytes, ULONG tag)
+static ex_block *new_block(ke_machine *m, PVOID_VA va)
 {
     ex_pool *pool = m->pool;
-    ex_pool_area *area = ex_pool_type_paged(pool_type) ? &pool->paged : &pool->nonpaged;
-    uint32_t gran = ex_pool_granularity(m->config.arch);
-    PVOID_VA va;
-    if (size_bytes <= PAGE_SIZE - gran) {
-        /* A small block: header + data rounded up to the granularity, never
-         * across a page boundary. */
-        uint64_t granules = (size_bytes + gran - 1) / gran + 1;
-        uint64_t need = granules * gran;
-        if (area->next_va == 0 || area->next_va + need > area->page_end) {
-            PVOID_VA page = take_pages(m, area, 1);
-            if (page == 0)
-                return 0;
-            area->next_va = page;
-            area->page_end = page + PAGE_SIZE;
-        }
-        va = area->next_va + gran;
-        area->next_va += need;
-        write_header(m, va, granules, pool_type, tag);
-    } else {
-        /* A page or more: page aligned, no header in the page. */
-        va = take_pages(m, area, (size_bytes + PAGE_SIZE - 1) / PAGE_SIZE);
-        if (va == 0)
-            return 0;
+    if (pool->slab_count == 0 || pool->slab_used == EX_SLAB_BLOCKS) {
+        ex_block **slabs = realloc(pool->slabs, (pool->slab_count + 1) * sizeof *slabs);
+        if (slabs == NULL)
+            ke_panic(m, __FILE__, __LINE__, "out of host memory recording a pool block");
+        pool->slabs = slabs;
+        slabs[pool->slab_count] = calloc(EX_SLAB_BLOCKS, sizeof(ex_block));
+        if (slabs[pool->slab_count] == NULL)
+            ke_panic(m, __FILE__, __LINE__, "out of host memory recording a pool block");
+        pool->slab_count++;
+        pool->slab_used = 0;
     }
+    ex_block *b = &pool->slabs[pool->slab_count - 1][pool->slab_used++];
+    if (!des_map_put(&pool->blocks, va, b))
+        ke_panic(m, __FILE__, __LINE__, "out of host memory recording a pool block");
+    b->va = va;
+    return b;
+}
+
+/* A small block of `granules`: a freed one of that size, else carved from
+ * the page being carved, else from a new page. NULL when memory is out. */
+static ex_block *place_small(ke_machine *m, ex_pool_area *area, uint16_t granules, bool pageable)
+{
+    ex_block *b = area->free_lists[granules];
+    if (b != NULL) {
+        area->free_lists[granules] = b->next_free;
+        b->next_free = NULL;
+        return b;
+    }
+    uint32_t gran = ex_pool_granularity(m->config.arch);
+    uint64_t need = (uint64_t)granules * gran;
+    if (area->next_va == 0 || area->next_va + need > area->page_end) {
+        PVOID_VA page = take_pages(m, area, 1, 0, pageable);
+        if (page == 0)
+            return NULL;
+        area->next_va = page;
+        area->page_end = page + PAGE_SIZE;
+        area->last_granules = 0;
+    }
+    b = new_block(m, area->next_va + gran);
+    b->granules = granules;
+    b->prev_granules = area->last_granules;
+    area->last_granules = granules;
+    area->next_va += need;
+    return b;
+}
+
+/* The live or freed small block right after b in its page, or NULL. */
+static const ex_block *next_block(const ke_machine *m, const ex_block *b)
+{
+    uint32_t gran = ex_pool_granularity(m->config.arch);
+    PVOID_VA next_header = b->va - gran + (uint64_t)b->granules * gran;
+    if (next_header % PAGE_SIZE == 0)
+        return NULL;
+    return ex_pool_find(m->pool, next_header + gran);
+}
+
+PVOID_VA ex_pool_overrun(const ke_machine *m, const ex_block *b, bool check_slack)
+{
+    if (b->granules == 0)
+        return 0; /* big blocks have no header after them */
+    uint32_t gran = ex_pool_granularity(m->config.arch);
+    PVOID_VA end = b->va + (uint64_t)(b->granules - 1) * gran;
+    if (check_slack) {
+        uint8_t slack[16];
+        size_t len = (size_t)(end - (b->va + b->size_bytes));
+        if (len > 0 && mm_peek(m->mm, b->va + b->size_bytes, slack, len)) {
+            for (size_t i = 0; i < len; i++) {
+                if (slack[i] != b->pattern)
+                    return b->va + b->size_bytes + i;
+            }
+        }
+    }
+    const ex_block *next = next_block(m, b);
+    if (next == NULL)
+        return 0;
+    /* The next header as the pool wrote it, byte for byte. */
+    ex_header want = expected_header(next, next->prev_granules);
+    if (next->freed)
+        want.pool_type = 0;
+    uint8_t expect[16], seen[16];
+    encode_header(m->config.arch, &want, expect);
+    if (!mm_peek(m->mm, end, seen, gran))
+        return 0;
+    for (uint32_t i = 0; i < gran && i < 8; i++) {
+        if (seen[i] != expect[i])
+            return end + i;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Allocation                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Places and initialises a block; NULL when the pool is exhausted. */
+static ex_block *place(ke_machine *m, ULONG pool_type, uint64_t size_bytes, ULONG tag)
+{
+    ex_pool *pool = m->pool;
+    ex_pool_area *area = area_of(pool, pool_type);
+    bool pageable = ex_pool_type_paged(pool_type);
+    uint32_t gran = ex_pool_granularity(m->config.arch);
     /* Pool memory is not initialised: a pattern from the run's "pool" stream,
-     * never zero, makes reads of uninitialised memory visible yet repeatable. */
+     * never zero, makes reads of uninitialised memory visible and repeatable. */
     uint8_t pattern = (uint8_t)(des_rng_next(&pool->rng_fill) | 1u);
     if (pool_type & POOL_ZERO_ALLOCATION)
         pattern = 0;
-    fill(m, va, size_bytes, pattern);
-    return va;
-}
-
-static ex_block *record_block(ke_machine *m, PVOID_VA va, uint64_t size_bytes, ULONG pool_type,
-                              ULONG tag, io_driver *owner)
-{
-    ex_pool *pool = m->pool;
-    ex_block *b = calloc(1, sizeof *b);
-    if (b == NULL)
-        ke_panic(m, __FILE__, __LINE__, "out of host memory recording a pool block");
-    if (pool->all_count == pool->all_capacity) {
-        size_t capacity = pool->all_capacity ? pool->all_capacity * 2 : 256;
-        ex_block **grown = realloc(pool->all, capacity * sizeof *grown);
-        if (grown == NULL)
-            ke_panic(m, __FILE__, __LINE__, "out of host memory recording a pool block");
-        pool->all = grown;
-        pool->all_capacity = capacity;
+    ex_block *b;
+    uint64_t granules = (size_bytes + gran - 1) / gran + 1;
+    if (granules * gran <= PAGE_SIZE) {
+        b = place_small(m, area, (uint16_t)granules, pageable);
+        if (b == NULL)
+            return NULL;
+        b->pool_type = pool_type;
+        b->tag = tag;
+        ex_header h = expected_header(b, b->prev_granules);
+        ex_header_write(m, b->va - gran, &h);
+        mm_fill(m->mm, b->va, (granules - 1) * gran, pattern);
+    } else {
+        /* A page or more: its own pages, page aligned, no header. */
+        uint64_t pages = (size_bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+        PVOID_VA va = take_pages(m, area, pages, pattern, pageable);
+        if (va == 0)
+            return NULL;
+        b = ex_pool_find(pool, va);
+        if (b == NULL)
+            b = new_block(m, va);
+        b->granules = 0;
     }
-    b->va = va;
     b->size_bytes = size_bytes;
     b->tag = tag;
     b->pool_type = pool_type;
-    b->owner = owner;
-    b->site = m->host.site(m->host.ctx);
-    /* A block address is reused only by a new allocation at the same place,
-     * which the simple form never makes. */
-    ex_block *old = des_map_get(&pool->blocks, va);
-    KE_CHECK(m, old == NULL);
-    if (!des_map_put(&pool->blocks, va, b))
-        ke_panic(m, __FILE__, __LINE__, "out of host memory recording a pool block");
-    pool->all[pool->all_count++] = b;
+    b->pattern = pattern;
+    b->freed = false;
+    b->tracked = false;
+    pool->live_blocks++;
     return b;
 }
 
 PVOID_VA ex_alloc_internal(ke_machine *m, ULONG pool_type, uint64_t size_bytes, ULONG tag)
 {
-    PVOID_VA va = place(m, pool_type | POOL_ZERO_ALLOCATION, size_bytes, tag);
-    if (va != 0)
-        record_block(m, va, size_bytes, pool_type, tag, NULL);
-    return va;
+    ex_block *b = place(m, pool_type | POOL_ZERO_ALLOCATION, size_bytes, tag);
+    if (b == NULL)
+        return 0;
+    b->owner = NULL;
+    b->site = (ke_site){.chunk = 0xFFFF, .line = 0};
+    return b->va;
 }
 
 /* The kernel's checks of an allocation request; false if one fired. */
@@ -218,14 +387,15 @@ static PVOID_VA allocate(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes, 
 {
     if (!check_allocation(call, PoolType, NumberOfBytes, Tag))
         return 0;
-    PVOID_VA va = place(call->m, PoolType, NumberOfBytes, Tag);
-    if (va == 0) {
+    ex_block *b = place(call->m, PoolType, NumberOfBytes, Tag);
+    if (b == NULL) {
         if (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE)
             call->raised = STATUS_INSUFFICIENT_RESOURCES;
         return 0;
     }
-    record_block(call->m, va, NumberOfBytes, PoolType, Tag, call->driver);
-    return va;
+    b->owner = call->driver;
+    b->site = call->m->host.site(call->m->host.ctx);
+    return b->va;
 }
 
 PVOID_VA ExAllocatePool(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes)
@@ -238,16 +408,51 @@ PVOID_VA ExAllocatePoolWithTag(ke_call *call, ULONG PoolType, uint64_t NumberOfB
     return allocate(call, PoolType, NumberOfBytes, Tag);
 }
 
-uint64_t ex_pool_header(const ke_machine *m, PVOID_VA va, PVOID_VA *header_va)
+/* ------------------------------------------------------------------------ */
+/* Free                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* The kernel's header checks of a small block being freed (BAD_POOL_HEADER,
+ * as ExFreePoolWithTag makes them): its own header, and the agreement of the
+ * next block's PreviousSize with its BlockSize. False if one fired. */
+static bool check_headers(ke_call *call, const ex_block *b)
 {
+    ke_machine *m = call->m;
     uint32_t gran = ex_pool_granularity(m->config.arch);
-    uint64_t contents = 0;
-    *header_va = 0;
-    if (va % PAGE_SIZE != 0) {
-        *header_va = va - gran;
-        mm_peek(m->mm, *header_va, &contents, gran < 8 ? gran : 8);
+    PVOID_VA entry = b->va - gran;
+    ex_header h;
+    ex_header_read(m, entry, &h);
+    if (h.block_size == 0) {
+        const uint64_t p[4] = {0x8, 0, 0, entry};
+        kd_raise_full(call, RULE_kpool_header_corrupt, 0x19, p, NULL, "block size is zero");
+        return false;
     }
-    return contents;
+    ex_header want = expected_header(b, b->prev_granules);
+    if (h.block_size != want.block_size || h.pool_type != want.pool_type) {
+        const uint64_t p[4] = {0x7, 0, 0, entry};
+        kd_raise_full(call, RULE_kpool_header_corrupt, 0x19, p, NULL, "block size corrupt");
+        return false;
+    }
+    if (h.previous_size != want.previous_size) {
+        const uint64_t p[4] = {0x5, entry - (uint64_t)b->prev_granules * gran, 0, entry};
+        kd_raise_full(call, RULE_kpool_header_corrupt, 0x19, p, NULL,
+                      "this block's PreviousSize contradicts the block before it");
+        return false;
+    }
+    const ex_block *next = next_block(m, b);
+    if (next != NULL) {
+        ex_header n;
+        PVOID_VA next_entry = next->va - gran;
+        ex_header_read(m, next_entry, &n);
+        if (n.previous_size != b->granules) {
+            const uint64_t p[4] = {0x5, entry, 0, next_entry};
+            kd_raise_full(call, RULE_kpool_header_corrupt, 0x19, p, NULL,
+                          "the next block's PreviousSize contradicts this block's size: "
+                          "an overrun");
+            return false;
+        }
+    }
+    return true;
 }
 
 static void free_block(ke_call *call, PVOID_VA P, bool check_tag, ULONG Tag)
@@ -275,12 +480,26 @@ static void free_block(ke_call *call, PVOID_VA P, bool check_tag, ULONG Tag)
         kd_raise(call, RULE_kpool_free_wrong_tag, P, b->tag, Tag);
         return;
     }
+    if (b->granules != 0 && !check_headers(call, b))
+        return;
+
     b->freed = true;
-    PVOID_VA header_va;
-    ex_pool_header(m, P, &header_va);
-    if (header_va != 0) {
-        uint8_t free_type = 0; /* PoolType 0 in the header marks a free block */
-        mm_poke(m->mm, header_va + 3, &free_type, 1);
+    m->pool->live_blocks--;
+    if (b->tracked)
+        vf_pool_untrack(m, b); /* as ExFreePool calls the verifier for its blocks */
+    if (b->granules != 0) {
+        uint32_t gran = ex_pool_granularity(m->config.arch);
+        ex_header h = expected_header(b, b->prev_granules);
+        h.pool_type = 0; /* free */
+        ex_header_write(m, b->va - gran, &h);
+        ex_pool_area *area = area_of(m->pool, b->pool_type);
+        b->next_free = area->free_lists[b->granules];
+        area->free_lists[b->granules] = b;
+    } else {
+        /* A big block's pages go back: touching them again faults. */
+        uint64_t pages = (b->size_bytes + PAGE_SIZE - 1) / PAGE_SIZE;
+        mm_unmap(m->mm, b->va, pages);
+        m->pool->used_pages -= pages;
     }
 }
 

@@ -1,12 +1,18 @@
 /*
- * pool.h - the executive pools, simple form: paged and nonpaged pool with
- * Windows' placement rules and the kernel's own free checks (0xC2).
+ * pool.h - the executive pools: paged and nonpaged pool laid out as Windows
+ * lays them out, and the kernel's own allocation and free checks (0xC2,
+ * 0x19).
  *
- * Blocks below a page share pages, never cross a page boundary and sit behind
- * a pool header (16 bytes on x64, 8 on x86); a page or more is page aligned.
- * Memory is bounded by the machine's `memory`, so a pool can run out (NULL).
- * New memory holds a deterministic non-zero pattern: pool memory is not
- * initialised. Freed blocks stay mapped, as in Windows' normal pool.
+ * A block below a page sits behind a POOL_HEADER in simulated memory (16
+ * bytes on x64, 8 on x86), shares its page with others and never crosses a
+ * page boundary; its size is rounded up to the granularity (16 or 8 bytes).
+ * A page or more is page aligned with no header ("big pool"). A freed small
+ * block goes on a free list of its size and is reused last-in first-out; a
+ * freed big block's pages are unmapped. An overrun writes into the slack and
+ * the next block's header, where the free of either block finds it, as on
+ * Windows. Memory is bounded by the machine's `memory`, so a pool can run
+ * out (NULL). New memory holds a non-zero pattern from the run's "pool"
+ * stream: pool memory is not initialised.
  */
 #ifndef DRVSIM_EX_POOL_H
 #define DRVSIM_EX_POOL_H
@@ -33,51 +39,72 @@
 /* ExAllocatePool's implicit tag: 'None' as Windows writes it. */
 #define EX_TAG_NONE 0x656E6F4Eu
 
+/* A POOL_HEADER, decoded. Sizes are in granules, the header included. */
+typedef struct ex_header {
+    uint16_t previous_size; /* of the block before in the page; 0 for the first */
+    uint16_t pool_index;
+    uint16_t block_size;
+    uint16_t pool_type; /* 0 = free; else the base pool type + 1 */
+    ULONG tag;
+} ex_header;
+
+/* What the pool knows of an allocation, live or freed (until reused). */
 typedef struct ex_block {
     PVOID_VA va;         /* what the allocator returned */
     uint64_t size_bytes; /* what the caller asked for */
     ULONG tag;
     ULONG pool_type;         /* as passed, modifiers included */
-    struct io_driver *owner; /* the image that allocated it; NULL = harness */
+    struct io_driver *owner; /* the image that allocated it; NULL = harness or kernel */
     ke_site site;            /* the scenario line of the call */
+    uint16_t granules;       /* header included; 0 for a big (page-aligned) block */
+    uint16_t prev_granules;  /* the block before it in its page, as its header says */
+    uint8_t pattern;         /* the fill byte of its new memory and slack */
     bool freed;
+    bool tracked; /* on its owner's pool tracking list */
+    /* A freed small block is on a free list, a live one may be on its owner's
+     * tracking list: never both, so the links share their storage. */
+    union {
+        struct ex_block *next_free;  /* free list, when freed */
+        struct ex_block *track_prev; /* owner's outstanding list, when tracked */
+    };
+    struct ex_block *track_next;
 } ex_block;
 
+#define EX_MAX_GRANULES 512u /* a page of 8-byte granules (x86) */
+
 typedef struct ex_pool_area {
-    PVOID_VA next_va;  /* bump pointer inside the current page */
-    PVOID_VA page_end; /* end of the current small-block page */
-    PVOID_VA top_va;   /* next unused page of the region */
+    PVOID_VA next_va;                          /* where the next new small block's header goes */
+    PVOID_VA page_end;                         /* end of the page being carved */
+    uint16_t last_granules;                    /* size of the block carved last in that page */
+    PVOID_VA top_va;                           /* next unused page of the region */
+    ex_block *free_lists[EX_MAX_GRANULES + 1]; /* by granules, LIFO */
 } ex_pool_area;
+
+#define EX_SLAB_BLOCKS 4096u /* block records per slab */
 
 typedef struct ex_pool {
     ex_pool_area paged, nonpaged;
-    des_map blocks; /* block address -> ex_block */
-    ex_block **all; /* every block, in allocation order */
-    size_t all_count, all_capacity;
+    /* Block records come from slabs: a record costs its size, not its size
+     * plus malloc's header, and records are never freed before the pool. */
+    ex_block **slabs;
+    size_t slab_count;
+    size_t slab_used;     /* records taken from the last slab */
+    des_map blocks;       /* block address -> ex_block, live and freed */
     uint64_t limit_pages; /* from `memory` */
     uint64_t used_pages;
+    uint64_t live_blocks;
     des_rng rng_fill; /* the "pool" stream: fill patterns */
 } ex_pool;
 
 ex_pool *ex_pool_create(ke_machine *m);
 void ex_pool_destroy(ex_pool *pool);
 
-/* Allocates for the kernel itself (objects it creates): no checks, no
- * owner. Returns 0 when the pool is exhausted. */
-PVOID_VA ex_alloc_internal(ke_machine *m, ULONG pool_type, uint64_t size_bytes, ULONG tag);
-
-/* The pool block granularity: 16 bytes on x64, 8 on x86. */
+/* The pool block granularity: 16 bytes on x64, 8 on x86; also the size of a
+ * POOL_HEADER on x86 (x64's is 16 too). */
 static inline uint32_t ex_pool_granularity(ke_arch arch)
 {
     return arch == KE_ARCH_X86 ? 8u : 16u;
 }
-
-/* The block whose allocation returned va, or NULL. */
-ex_block *ex_pool_find(const ex_pool *pool, PVOID_VA va);
-
-/* The header the debugger would show for a block: its address in *header_va
- * and its first eight bytes; 0 for both for a page-aligned block. */
-uint64_t ex_pool_header(const ke_machine *m, PVOID_VA va, PVOID_VA *header_va);
 
 /* Whether a pool type is paged (its base type). */
 static inline bool ex_pool_type_paged(ULONG pool_type)
@@ -85,10 +112,34 @@ static inline bool ex_pool_type_paged(ULONG pool_type)
     return (pool_type & BASE_POOL_TYPE_MASK) != 0;
 }
 
+/* The block whose allocation returned va (live or freed), or NULL. */
+ex_block *ex_pool_find(const ex_pool *pool, PVOID_VA va);
+
+/* Allocates for the kernel itself (objects it creates): no checks, no
+ * owner, zeroed. Returns 0 when the pool is exhausted. */
+PVOID_VA ex_alloc_internal(ke_machine *m, ULONG pool_type, uint64_t size_bytes, ULONG tag);
+
+/* Reads and writes a POOL_HEADER at header_va in the machine's encoding. */
+bool ex_header_read(const ke_machine *m, PVOID_VA header_va, ex_header *h);
+void ex_header_write(ke_machine *m, PVOID_VA header_va, const ex_header *h);
+
+/* The header of a small block as the debugger would show it: its address in
+ * *header_va and its first eight bytes; 0 for both for a big block. */
+uint64_t ex_pool_header(const ke_machine *m, PVOID_VA va, PVOID_VA *header_va);
+
+/*
+ * The first byte an overrun of block b damaged, or 0: the slack after its
+ * requested size (when fill_checked), then the header of the block after it
+ * in the page. Used at free, by the kernel and by pool tracking.
+ */
+PVOID_VA ex_pool_overrun(const ke_machine *m, const ex_block *b, bool check_slack);
+
 /* Whether a tag is one Windows accepts: 1..4 characters 0x20..0x7E with at
  * least one letter or digit. */
 bool ex_tag_valid(ULONG tag);
-/* The tag as Windows shows it ("Leak"), with unprintable bytes as '.'. */
+/* The tag as Windows shows it ("Leak"), unprintable bytes as '.'. */
 const char *ex_tag_text(ULONG tag, char buf[5]);
+/* "NonPagedPoolNx", "PagedPool", ... or "0x%X". */
+const char *ex_pool_type_name(ULONG pool_type, char *buf, size_t len);
 
 #endif /* DRVSIM_EX_POOL_H */

@@ -16,6 +16,9 @@
 #define DRIVER_OBJECT_SIZE_X64 0x150u
 #define DRIVER_OBJECT_SIZE_X86 0xA8u
 #define IO_IMAGE_STRIDE        0x100000u /* images are 1 MiB apart */
+/* DRIVER_OBJECT.DriverName's offset (wdm.h layouts). */
+#define DRIVER_NAME_OFFSET_X64 0x38u
+#define DRIVER_NAME_OFFSET_X86 0x1Cu
 
 io_driver *io_register_driver(ke_machine *m, const char *name, bool graphics, void *host)
 {
@@ -71,15 +74,36 @@ NTSTATUS io_load_begin(ke_call *call, io_driver *d)
     ke_machine *m = call->m;
     if (d->loaded)
         return STATUS_IMAGE_ALREADY_LOADED;
-    if (!mm_map(m->mm, d->image_base, d->image_size / PAGE_SIZE, 0))
+    if (!mm_map(m->mm, d->image_base, d->image_size / PAGE_SIZE, 0, false))
         ke_panic(m, __FILE__, __LINE__, "out of host memory mapping a driver image");
 
-    uint32_t size = m->config.arch == KE_ARCH_X86 ? DRIVER_OBJECT_SIZE_X86 : DRIVER_OBJECT_SIZE_X64;
-    d->driver_object = ex_alloc_internal(m, NonPagedPool, size, 0x76697244u /* "Driv" */);
+    /* The DRIVER_OBJECT, with its DriverName (a UNICODE_STRING) pointing at
+     * "\Driver\<service>" stored right after the object. */
+    bool x86 = m->config.arch == KE_ARCH_X86;
+    uint32_t size = x86 ? DRIVER_OBJECT_SIZE_X86 : DRIVER_OBJECT_SIZE_X64;
+    char name[80];
+    int name_chars = snprintf(name, sizeof name, "\\Driver\\%s", d->service);
+    uint16_t name_bytes = (uint16_t)(2 * name_chars);
+    d->driver_object =
+        ex_alloc_internal(m, NonPagedPool, size + name_bytes + 2u, 0x76697244u /* "Driv" */);
     if (d->driver_object == 0)
         return STATUS_INSUFFICIENT_RESOURCES;
     uint16_t header[2] = {IO_TYPE_DRIVER, (uint16_t)size};
     mm_poke(m->mm, d->driver_object, header, sizeof header);
+    PVOID_VA buffer = d->driver_object + size;
+    for (int i = 0; i < name_chars; i++) {
+        uint16_t wc = (uint8_t)name[i];
+        mm_poke(m->mm, buffer + 2u * (uint64_t)i, &wc, 2);
+    }
+    d->name_string = d->driver_object + (x86 ? DRIVER_NAME_OFFSET_X86 : DRIVER_NAME_OFFSET_X64);
+    uint16_t lengths[2] = {name_bytes, (uint16_t)(name_bytes + 2u)};
+    mm_poke(m->mm, d->name_string, lengths, sizeof lengths);
+    if (x86) {
+        uint32_t p32 = (uint32_t)buffer;
+        mm_poke(m->mm, d->name_string + 4, &p32, 4);
+    } else {
+        mm_poke(m->mm, d->name_string + 8, &buffer, 8);
+    }
 
     d->unload = 0;
     d->loaded = true;
@@ -114,7 +138,11 @@ NTSTATUS io_unload_begin(ke_call *call, io_driver *d)
 
 void io_unload_end(ke_call *call, io_driver *d)
 {
-    if (d->verified)
+    if (d->verified) {
         d->counters[DRVSIM_DC_Unloads]++;
+        vf_driver_unloaded(call, d);
+        if (ke_stopped(call->m))
+            return; /* the bug check shows the image as it was */
+    }
     unload_image(call, d);
 }

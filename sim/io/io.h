@@ -28,6 +28,10 @@ typedef struct io_driver {
     PVOID_VA image_base;
     uint32_t image_size;
     uint64_t counters[DRVSIM_DRIVER_COUNTER_COUNT];
+    /* Pool tracking: its outstanding allocations, oldest first. */
+    struct ex_block *tracked_head, *tracked_tail;
+    uint64_t tracked_count;
+    PVOID_VA name_string; /* DRIVER_OBJECT.DriverName, a UNICODE_STRING */
     void *host; /* the host's handle for the driver's routines */
 } io_driver;
 

@@ -140,6 +140,22 @@ static void kd_write_rule_line(FILE *out, const drvsim_bugcheck *b)
     }
 }
 
+/* The outstanding allocations of a leaking driver, as `!verifier 3` lists
+ * them, with the scenario line that allocated each. */
+static void kd_write_leaks(FILE *out, const drvsim_result *r)
+{
+    if (r->leak_count == 0)
+        return;
+    fprintf(out, "  outstanding allocations of %s (%zu):\n", r->bugcheck.driver, r->leak_count);
+    fprintf(out, "    %-18s  %-16s  %8s  %-4s  %s\n", "Address", "PoolType", "Size", "Tag",
+            "Allocated at");
+    for (size_t i = 0; i < r->leak_count; i++) {
+        const drvsim_allocation *a = &r->leaks[i];
+        fprintf(out, "    0x%016" PRIX64 "  %-16s  %#8" PRIx64 "  %-4s  %s\n", a->address,
+                a->pool_type, a->size_bytes, a->tag_text, a->site);
+    }
+}
+
 static void kd_write_bugcheck(FILE *out, const drvsim_result *r, const char *replay)
 {
     const drvsim_bugcheck *b = &r->bugcheck;
@@ -164,6 +180,7 @@ static void kd_write_bugcheck(FILE *out, const drvsim_result *r, const char *rep
     if (b->detail[0] != '\0') {
         kd_write_indented(out, b->detail);
     }
+    kd_write_leaks(out, r);
 
     des_format_time(b->time_100ns, time_text, sizeof time_text);
     fprintf(out, "  at %s simulated, CPU %" PRIu32 ", IRQL ", time_text, b->cpu);

@@ -1,9 +1,17 @@
 /*
  * mm.h - the simulated virtual address space.
  *
- * Kernel-looking addresses, 4 KiB pages, a sparse page table: only mapped
- * pages cost host memory. Every pointer access a scenario makes goes through
- * mm_access, which turns a fault into the bug check Windows would raise.
+ * Kernel-looking addresses, 4 KiB pages, a sparse page table. Host memory
+ * follows what is touched, not what is mapped: a page holds one fill byte
+ * until something writes to it, and only then gets its 4 KiB of contents.
+ * Every pointer access a scenario makes goes through mm_access, which turns a
+ * fault into the bug check Windows would raise.
+ *
+ * Pageable pages (paged pool) can be trimmed: not resident until touched
+ * again. Touching one below DISPATCH_LEVEL pages it back in; at or above, the
+ * page fault cannot be served and the machine stops (0xD1, or 0x0A outside a
+ * driver). Trimming everything is O(1): a trim bumps an epoch, and a pageable
+ * page is resident only if it was touched since the last trim.
  */
 #ifndef DRVSIM_MM_H
 #define DRVSIM_MM_H
@@ -11,19 +19,19 @@
 #include "des/map.h"
 #include "ke/ke.h"
 
-typedef enum mm_page_state {
-    MM_PAGE_VALID = 1, /* readable and writable */
-} mm_page_state;
-
 typedef struct mm_page {
-    mm_page_state state;
-    uint8_t *data; /* PAGE_SIZE bytes of host memory */
+    uint8_t *data;           /* PAGE_SIZE bytes, or NULL: every byte is `fill` */
+    uint64_t resident_epoch; /* pageable pages: resident iff == mm_space.trim_epoch */
+    uint8_t fill;            /* the value of every byte while data is NULL */
+    bool pageable;           /* may be trimmed (paged pool) */
 } mm_page;
 
 typedef struct mm_space {
     ke_arch arch;
     des_map pages; /* virtual page number -> mm_page */
     uint64_t mapped_pages;
+    uint64_t touched_pages; /* pages holding host contents */
+    uint64_t trim_epoch;    /* bumped by mm_trim */
 } mm_space;
 
 /* Address layout: where each region starts, per architecture. */
@@ -38,22 +46,33 @@ PVOID_VA mm_region_base(ke_arch arch, mm_region region);
 mm_space *mm_create(ke_arch arch);
 void mm_destroy(mm_space *mm);
 
-/* Maps page_count valid pages at va (page aligned), filled with fill_byte.
- * Returns false when the host is out of memory. */
-bool mm_map(mm_space *mm, PVOID_VA va, uint64_t page_count, uint8_t fill_byte);
+/* Maps page_count pages at va (page aligned), every byte fill_byte. Already
+ * mapped pages are left as they are. False when the host is out of memory. */
+bool mm_map(mm_space *mm, PVOID_VA va, uint64_t page_count, uint8_t fill_byte, bool pageable);
+
+/* Unmaps page_count pages at va; later accesses fault. */
+void mm_unmap(mm_space *mm, PVOID_VA va, uint64_t page_count);
 
 /* The page holding va, or NULL when unmapped. */
 mm_page *mm_lookup(const mm_space *mm, PVOID_VA va);
 
-/* Copies between simulated and host memory with no checks, for the kernel's
- * own bookkeeping. Returns false if any byte is unmapped (nothing copied). */
+/* Sets len bytes at va to byte (all mapped: a caller bug otherwise). Whole
+ * pages go back to their sparse form. */
+void mm_fill(mm_space *mm, PVOID_VA va, uint64_t len, uint8_t byte);
+
+/* Copies between simulated and host memory with no checks and no paging,
+ * for the kernel's own bookkeeping. False if any byte is unmapped (nothing is
+ * copied then). */
 bool mm_peek(const mm_space *mm, PVOID_VA va, void *buf, size_t len);
 bool mm_poke(mm_space *mm, PVOID_VA va, const void *buf, size_t len);
+
+/* Makes every pageable page non-resident (force IRQL checking's trim). */
+void mm_trim(mm_space *mm);
 
 /*
  * A driver's (or the harness') load or store of len bytes at va. A fault
  * raises the bug check Windows would (0xD1 at DISPATCH_LEVEL and above in a
- * driver, 0x50 otherwise) and returns false.
+ * driver, 0x0A outside one, 0x50 below DISPATCH_LEVEL) and returns false.
  */
 bool mm_access(ke_call *call, PVOID_VA va, void *buf, size_t len, bool write);
 

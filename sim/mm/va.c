@@ -1,5 +1,5 @@
 /*
- * va.c - the sparse page table and checked memory access.
+ * va.c - the sparse page table and checked memory access (see mm.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,42 +35,57 @@ mm_space *mm_create(ke_arch arch)
     return mm;
 }
 
+static void free_page(mm_space *mm, mm_page *p)
+{
+    if (p->data != NULL)
+        mm->touched_pages--;
+    free(p->data);
+    free(p);
+}
+
 void mm_destroy(mm_space *mm)
 {
     if (mm == NULL)
         return;
     for (size_t i = 0; i < mm->pages.capacity; i++) {
         mm_page *p = mm->pages.slots[i].value;
-        if (p != NULL) {
-            free(p->data);
-            free(p);
-        }
+        if (p != NULL)
+            free_page(mm, p);
     }
     des_map_fini(&mm->pages);
     free(mm);
 }
 
-bool mm_map(mm_space *mm, PVOID_VA va, uint64_t page_count, uint8_t fill_byte)
+bool mm_map(mm_space *mm, PVOID_VA va, uint64_t page_count, uint8_t fill_byte, bool pageable)
 {
     if (va % PAGE_SIZE != 0)
         abort(); /* callers map whole pages */
     for (uint64_t i = 0; i < page_count; i++) {
         uint64_t vpn = (va >> PAGE_SHIFT) + i;
         if (des_map_get(&mm->pages, vpn) != NULL)
-            continue; /* already mapped: a pool page reused by a later block */
-        mm_page *p = malloc(sizeof *p);
-        uint8_t *data = malloc(PAGE_SIZE);
-        if (p == NULL || data == NULL || !des_map_put(&mm->pages, vpn, p)) {
+            continue;
+        mm_page *p = calloc(1, sizeof *p);
+        if (p == NULL || !des_map_put(&mm->pages, vpn, p)) {
             free(p);
-            free(data);
             return false;
         }
-        memset(data, fill_byte, PAGE_SIZE);
-        p->state = MM_PAGE_VALID;
-        p->data = data;
+        p->fill = fill_byte;
+        p->pageable = pageable;
+        p->resident_epoch = mm->trim_epoch;
         mm->mapped_pages++;
     }
     return true;
+}
+
+void mm_unmap(mm_space *mm, PVOID_VA va, uint64_t page_count)
+{
+    for (uint64_t i = 0; i < page_count; i++) {
+        mm_page *p = des_map_remove(&mm->pages, (va >> PAGE_SHIFT) + i);
+        if (p != NULL) {
+            free_page(mm, p);
+            mm->mapped_pages--;
+        }
+    }
 }
 
 mm_page *mm_lookup(const mm_space *mm, PVOID_VA va)
@@ -78,9 +93,26 @@ mm_page *mm_lookup(const mm_space *mm, PVOID_VA va)
     return des_map_get(&mm->pages, va >> PAGE_SHIFT);
 }
 
-/* The first unmapped address of [va, va+len), or 0 if all are mapped (0 is
- * never mapped: the first page is kept free, as Windows does, so a NULL
- * dereference always faults). */
+void mm_trim(mm_space *mm)
+{
+    mm->trim_epoch++;
+}
+
+/* Gives a page its own contents before a partial write. */
+static bool materialise(mm_space *mm, mm_page *p)
+{
+    if (p->data != NULL)
+        return true;
+    p->data = malloc(PAGE_SIZE);
+    if (p->data == NULL)
+        return false;
+    memset(p->data, p->fill, PAGE_SIZE);
+    mm->touched_pages++;
+    return true;
+}
+
+/* The first unmapped address of [va, va+len), or 0 if all are mapped. Page 0
+ * is never mapped, as on Windows, so a NULL dereference always faults. */
 static PVOID_VA first_unmapped(const mm_space *mm, PVOID_VA va, size_t len)
 {
     PVOID_VA end = va + len;
@@ -93,18 +125,65 @@ static PVOID_VA first_unmapped(const mm_space *mm, PVOID_VA va, size_t len)
     return 0;
 }
 
-static void copy_pages(const mm_space *mm, PVOID_VA va, uint8_t *host, size_t len, bool write)
+/* The first non-resident address of [va, va+len), or 0. All mapped. */
+static PVOID_VA first_not_resident(const mm_space *mm, PVOID_VA va, size_t len)
+{
+    PVOID_VA end = va + len;
+    for (PVOID_VA page = va & ~(PVOID_VA)(PAGE_SIZE - 1); page < end; page += PAGE_SIZE) {
+        const mm_page *p = mm_lookup(mm, page);
+        if (p->pageable && p->resident_epoch != mm->trim_epoch)
+            return page < va ? va : page;
+    }
+    return 0;
+}
+
+/* Copies page by page; every page mapped. Returns false only on host OOM. */
+static bool copy_pages(mm_space *mm, PVOID_VA va, uint8_t *host, size_t len, bool write,
+                       bool page_in)
 {
     while (len > 0) {
         mm_page *p = mm_lookup(mm, va);
         size_t offset = va & (PAGE_SIZE - 1);
         size_t chunk = PAGE_SIZE - offset < len ? PAGE_SIZE - offset : len;
-        if (write)
+        if (page_in)
+            p->resident_epoch = mm->trim_epoch;
+        if (write) {
+            if (!materialise(mm, p))
+                return false;
             memcpy(p->data + offset, host, chunk);
-        else
+        } else if (p->data != NULL) {
             memcpy(host, p->data + offset, chunk);
+        } else {
+            memset(host, p->fill, chunk);
+        }
         va += chunk;
         host += chunk;
+        len -= chunk;
+    }
+    return true;
+}
+
+void mm_fill(mm_space *mm, PVOID_VA va, uint64_t len, uint8_t byte)
+{
+    while (len > 0) {
+        mm_page *p = mm_lookup(mm, va);
+        if (p == NULL)
+            abort(); /* the kernel fills only what it mapped */
+        size_t offset = va & (PAGE_SIZE - 1);
+        size_t chunk = PAGE_SIZE - offset < len ? PAGE_SIZE - offset : (size_t)len;
+        if (chunk == PAGE_SIZE) {
+            /* A whole page: back to one byte, whatever it held. */
+            if (p->data != NULL)
+                mm->touched_pages--;
+            free(p->data);
+            p->data = NULL;
+            p->fill = byte;
+        } else if (p->data != NULL || p->fill != byte) {
+            if (!materialise(mm, p))
+                abort(); /* host out of memory in the kernel's own bookkeeping */
+            memset(p->data + offset, byte, chunk);
+        }
+        va += chunk;
         len -= chunk;
     }
 }
@@ -113,40 +192,56 @@ bool mm_peek(const mm_space *mm, PVOID_VA va, void *buf, size_t len)
 {
     if (va == 0 || first_unmapped(mm, va, len) != 0)
         return false;
-    copy_pages(mm, va, buf, len, false);
-    return true;
+    /* A read never materialises or pages in: the cast is safe. */
+    return copy_pages((mm_space *)(uintptr_t)mm, va, buf, len, false, false);
 }
 
 bool mm_poke(mm_space *mm, PVOID_VA va, const void *buf, size_t len)
 {
     if (va == 0 || first_unmapped(mm, va, len) != 0)
         return false;
-    copy_pages(mm, va, (uint8_t *)(uintptr_t)buf, len, true);
-    return true;
+    return copy_pages(mm, va, (uint8_t *)(uintptr_t)buf, len, true, false);
+}
+
+/* A page fault that cannot be served: the bug check depends on the IRQL and
+ * on whose code faulted. The faulting instruction is the scenario line; its
+ * simulated address is not modelled (0). */
+static void fault(ke_call *call, PVOID_VA va, bool write, bool unmapped)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql >= DISPATCH_LEVEL && call->driver != NULL) {
+        const uint64_t params[4] = {va, irql, write ? 1 : 0, 0};
+        kd_raise_full(call, RULE_driver_fault_at_raised_irql, 0xD1, params, NULL, NULL);
+    } else if (irql >= DISPATCH_LEVEL) {
+        const uint64_t params[4] = {va, irql, write ? 1 : 0, 0};
+        kd_raise_full(call, RULE_kernel_fault_at_raised_irql, 0x0A, params, NULL, NULL);
+    } else {
+        /* Below DISPATCH_LEVEL only an unmapped address is fatal. */
+        KE_CHECK(call->m, unmapped);
+        const uint64_t params[4] = {va, write ? 1 : 0, 0, 0};
+        kd_raise_full(call, RULE_page_fault_unmapped, 0x50, params, NULL, NULL);
+    }
 }
 
 bool mm_access(ke_call *call, PVOID_VA va, void *buf, size_t len, bool write)
 {
     mm_space *mm = call->m->mm;
     PVOID_VA bad = va == 0 ? 0 : first_unmapped(mm, va, len);
-    if (va != 0 && bad == 0) {
-        copy_pages(mm, va, buf, len, write);
-        return true;
+    if (va == 0 || bad != 0) {
+        fault(call, bad, write, true);
+        return false;
     }
-    /* A page fault on an invalid address. At DISPATCH_LEVEL and above the
-     * fault cannot be resolved at all: a driver gets 0xD1. Below, an access
-     * to an address that is not mapped is 0x50. The faulting instruction is
-     * the scenario line; its simulated address is not modelled (0). */
-    KIRQL irql = ke_call_irql(call);
-    if (irql >= DISPATCH_LEVEL && call->driver != NULL) {
-        const uint64_t params[4] = {bad, irql, write ? 1 : 0, 0};
-        kd_raise_full(call, RULE_driver_fault_at_raised_irql, 0xD1, params, NULL, NULL);
-    } else if (irql >= DISPATCH_LEVEL) {
-        const uint64_t params[4] = {bad, irql, write ? 1 : 0, 0};
-        kd_raise_full(call, RULE_kernel_fault_at_raised_irql, 0x0A, params, NULL, NULL);
-    } else {
-        const uint64_t params[4] = {bad, write ? 1 : 0, 0, 0};
-        kd_raise_full(call, RULE_page_fault_unmapped, 0x50, params, NULL, NULL);
+    /* A non-resident page is paged back in, which is only possible below
+     * DISPATCH_LEVEL: the pager waits for the disk. */
+    bool page_in = ke_call_irql(call) < DISPATCH_LEVEL;
+    if (!page_in) {
+        bad = first_not_resident(mm, va, len);
+        if (bad != 0) {
+            fault(call, bad, write, false);
+            return false;
+        }
     }
-    return false;
+    if (!copy_pages(mm, va, buf, len, write, page_in))
+        ke_panic(call->m, __FILE__, __LINE__, "out of host memory writing simulated memory");
+    return true;
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "drvsim/drvsim.h"
+#include "vf/vf_settings.h"
 
 #define RULE_KERNEL 0xFFFFFFFFu
 
@@ -41,6 +42,11 @@
     X(pool_free_nonpaged_above_dispatch, 0xC4, 1, 0x12, 0,                                         \
       "nonpaged pool freed at IRQL above DISPATCH_LEVEL")                                          \
     X(pool_double_free, 0xC4, 1, 0x13, 0, "pool block freed twice")                                \
+    /* Pool tracking (/flags 0x8). */                                                              \
+    X(pool_overrun_tracked, 0xC4, 1, 0x51, VF_FLAG_POOL_TRACKING,                                  \
+      "a block being freed was written past its end (found by pool tracking)")                     \
+    X(pool_leak_on_unload, 0xC4, 1, 0x62, VF_FLAG_POOL_TRACKING,                                   \
+      "driver unloaded without freeing its pool allocations")                                      \
     /* The kernel's own pool checks, raised without the verifier (0xC2). */                        \
     X(kpool_zero_size, 0xC2, 1, 0x00, RULE_KERNEL, "zero-byte pool allocation")                    \
     X(kpool_double_free, 0xC2, 1, 0x07, RULE_KERNEL, "pool block freed twice")                     \
@@ -55,6 +61,8 @@
     X(kpool_must_succeed, 0xC2, 1, 0x9A, RULE_KERNEL,                                              \
       "pool request marked MUST_SUCCEED (no longer supported)")                                    \
     X(kpool_tag_zero, 0xC2, 1, 0x9B, RULE_KERNEL, "pool allocation with tag 0")                    \
+    X(kpool_header_corrupt, 0x19, 0, 0, RULE_KERNEL,                                               \
+      "a pool header is damaged (usually an overrun of the block before it), found at free")       \
     X(kpool_tag_invalid, 0xC2, 1, 0x9D, RULE_KERNEL,                                               \
       "pool tag with no letter or digit, or a character outside 0x20..0x7E")                       \
     /* Crashes: what the kernel does with a driver that faults. */                                 \

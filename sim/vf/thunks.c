@@ -11,6 +11,7 @@
 #include "ddi_table.h"
 #include "ex/pool.h"
 #include "kd/kd.h"
+#include "mm/mm.h"
 #include "vf/vf.h"
 
 static inline uint64_t *counter(ke_call *call, enum drvsim_global_counter which)
@@ -22,6 +23,18 @@ static inline uint64_t *counter(ke_call *call, enum drvsim_global_counter which)
 /* IRQL                                                                     */
 /* ------------------------------------------------------------------------ */
 
+/* Force IRQL checking (0x2): whenever a verified driver raises to
+ * DISPATCH_LEVEL or above, all pageable memory leaves the working set, so a
+ * touch of paged memory at that IRQL faults now instead of on the one day
+ * the page happened to be out. */
+static void force_irql_trim(ke_call *call)
+{
+    if (!vf_option_enabled(call, VF_FLAG_FORCE_IRQL_CHECKING))
+        return;
+    mm_trim(call->m->mm);
+    (*counter(call, DRVSIM_GC_Trims))++;
+}
+
 static void vf_KeRaiseIrql(ke_call *call, KIRQL NewIrql, KIRQL *OldIrql)
 {
     KIRQL irql = ke_call_irql(call);
@@ -31,6 +44,8 @@ static void vf_KeRaiseIrql(ke_call *call, KIRQL NewIrql, KIRQL *OldIrql)
         return;
     }
     (*counter(call, DRVSIM_GC_RaiseIrqls))++;
+    if (NewIrql >= DISPATCH_LEVEL)
+        force_irql_trim(call);
     KeRaiseIrql(call, NewIrql, OldIrql);
 }
 
@@ -42,6 +57,7 @@ static KIRQL vf_KeRaiseIrqlToDpcLevel(ke_call *call)
         return irql;
     }
     (*counter(call, DRVSIM_GC_RaiseIrqls))++;
+    force_irql_trim(call);
     return KeRaiseIrqlToDpcLevel(call);
 }
 
@@ -89,11 +105,14 @@ static bool check_allocation(ke_call *call, ULONG PoolType, uint64_t NumberOfByt
     return true;
 }
 
-static PVOID_VA count_allocation(ke_call *call, PVOID_VA va)
+/* Counts the outcome of an allocation and tracks the new block. */
+static PVOID_VA allocated(ke_call *call, PVOID_VA va)
 {
     if (ke_stopped(call->m))
         return va;
     (*counter(call, va != 0 ? DRVSIM_GC_AllocationsSucceeded : DRVSIM_GC_AllocationsFailed))++;
+    if (va != 0)
+        vf_pool_track(call, ex_pool_find(call->m->pool, va));
     return va;
 }
 
@@ -103,7 +122,7 @@ static PVOID_VA vf_ExAllocatePool(ke_call *call, ULONG PoolType, uint64_t Number
     (*counter(call, DRVSIM_GC_AllocationsWithNoTag))++;
     if (!check_allocation(call, PoolType, NumberOfBytes))
         return 0;
-    return count_allocation(call, ExAllocatePool(call, PoolType, NumberOfBytes));
+    return allocated(call, ExAllocatePool(call, PoolType, NumberOfBytes));
 }
 
 static PVOID_VA vf_ExAllocatePoolWithTag(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes,
@@ -112,7 +131,7 @@ static PVOID_VA vf_ExAllocatePoolWithTag(ke_call *call, ULONG PoolType, uint64_t
     (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
     if (!check_allocation(call, PoolType, NumberOfBytes))
         return 0;
-    return count_allocation(call, ExAllocatePoolWithTag(call, PoolType, NumberOfBytes, Tag));
+    return allocated(call, ExAllocatePoolWithTag(call, PoolType, NumberOfBytes, Tag));
 }
 
 /* The automatic checks of a free; false if one fired. */
@@ -144,6 +163,15 @@ static bool check_free(ke_call *call, PVOID_VA P)
         vf_rule_enabled(call, RULE_pool_free_nonpaged_above_dispatch)) {
         kd_raise(call, RULE_pool_free_nonpaged_above_dispatch, irql, b->pool_type, P);
         return false;
+    }
+    /* A tracked block: pool tracking checks its slack and the header after
+     * it, and names the first damaged byte. */
+    if (b->tracked && vf_rule_enabled(call, RULE_pool_overrun_tracked)) {
+        PVOID_VA damaged = ex_pool_overrun(m, b, true);
+        if (damaged != 0) {
+            kd_raise(call, RULE_pool_overrun_tracked, P, damaged, b->size_bytes);
+            return false;
+        }
     }
     return true;
 }

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ex/pool.h"
 #include "io/io.h"
+#include "kd/kd.h"
 #include "vf/vf.h"
 
 vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags)
@@ -40,14 +42,11 @@ void vf_driver_loading(ke_machine *m, io_driver *d)
         vf_patch_imports(&d->imports);
 }
 
-bool vf_rule_enabled(const ke_call *call, rule_id rule)
+bool vf_option_enabled(const ke_call *call, uint32_t option)
 {
     const io_driver *d = call->driver;
     if (d == NULL || !d->verified)
         return false;
-    uint32_t option = rule_table[rule].option;
-    if (option == RULE_KERNEL)
-        return false; /* the kernel checks those itself */
     /* Graphics drivers get special pool and low resources simulation only:
      * the automatic checks, force IRQL checking, pool tracking and I/O
      * verification do not apply to them (seed 003, 2.1.2). */
@@ -55,6 +54,93 @@ bool vf_rule_enabled(const ke_call *call, rule_id rule)
                         option == VF_FLAG_POOL_TRACKING || option == VF_FLAG_IO_VERIFICATION))
         return false;
     return option == 0 || (call->m->vf->settings.flags & option) != 0;
+}
+
+bool vf_rule_enabled(const ke_call *call, rule_id rule)
+{
+    uint32_t option = rule_table[rule].option;
+    if (option == RULE_KERNEL)
+        return false; /* the kernel checks those itself */
+    return vf_option_enabled(call, option);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pool tracking                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Adds delta allocations of `bytes` to a driver's current counts, and its
+ * peaks, paged or nonpaged. */
+static void count_pool(io_driver *d, bool paged, int delta, uint64_t bytes)
+{
+    uint64_t *c = d->counters;
+    int current =
+        paged ? DRVSIM_DC_CurrentPagedPoolAllocations : DRVSIM_DC_CurrentNonPagedPoolAllocations;
+    int peak = paged ? DRVSIM_DC_PeakPagedPoolAllocations : DRVSIM_DC_PeakNonPagedPoolAllocations;
+    int usage = paged ? DRVSIM_DC_PagedPoolUsageInBytes : DRVSIM_DC_NonPagedPoolUsageInBytes;
+    int peak_usage =
+        paged ? DRVSIM_DC_PeakPagedPoolUsageInBytes : DRVSIM_DC_PeakNonPagedPoolUsageInBytes;
+    if (delta > 0) {
+        c[current]++;
+        c[usage] += bytes;
+    } else {
+        c[current]--;
+        c[usage] -= bytes;
+    }
+    if (c[current] > c[peak])
+        c[peak] = c[current];
+    if (c[usage] > c[peak_usage])
+        c[peak_usage] = c[usage];
+}
+
+void vf_pool_track(ke_call *call, ex_block *b)
+{
+    if (!vf_option_enabled(call, VF_FLAG_POOL_TRACKING))
+        return;
+    if (b->granules == 0) {
+        /* A page or more is not tracked, only counted. */
+        call->m->vf->counters[DRVSIM_GC_UnTrackedPool]++;
+        return;
+    }
+    io_driver *d = call->driver;
+    b->tracked = true;
+    b->track_next = NULL;
+    b->track_prev = d->tracked_tail;
+    if (d->tracked_tail != NULL)
+        d->tracked_tail->track_next = b;
+    else
+        d->tracked_head = b;
+    d->tracked_tail = b;
+    d->tracked_count++;
+    count_pool(d, ex_pool_type_paged(b->pool_type), 1, b->size_bytes);
+}
+
+void vf_pool_untrack(ke_machine *m, ex_block *b)
+{
+    io_driver *d = b->owner;
+    KE_CHECK(m, b->tracked && d != NULL && d->tracked_count > 0);
+    if (b->track_prev != NULL)
+        b->track_prev->track_next = b->track_next;
+    else
+        d->tracked_head = b->track_next;
+    if (b->track_next != NULL)
+        b->track_next->track_prev = b->track_prev;
+    else
+        d->tracked_tail = b->track_prev;
+    b->track_prev = b->track_next = NULL;
+    b->tracked = false;
+    d->tracked_count--;
+    count_pool(d, ex_pool_type_paged(b->pool_type), -1, b->size_bytes);
+}
+
+void vf_driver_unloaded(ke_call *call, io_driver *d)
+{
+    ke_call as_driver = *call;
+    as_driver.driver = d; /* the checks are of the driver, called by the harness */
+    if (d->tracked_count > 0 && vf_rule_enabled(&as_driver, RULE_pool_leak_on_unload)) {
+        /* P2 the driver's name, P3 DV's per-driver data (not modelled: 0),
+         * P4 the allocations left. */
+        kd_raise(&as_driver, RULE_pool_leak_on_unload, d->name_string, 0, d->tracked_count);
+    }
 }
 
 bool vf_apply_volatile(ke_machine *m, const char *args, char *err, size_t err_len)

@@ -17,7 +17,7 @@
 #include "vf/vf_settings.h"
 
 /* The /flags bits drvsim simulates so far; the others are reported. */
-#define VF_FLAGS_SIMULATED 0u
+#define VF_FLAGS_SIMULATED (VF_FLAG_POOL_TRACKING | VF_FLAG_FORCE_IRQL_CHECKING)
 
 typedef struct vf_state {
     vf_settings settings;
@@ -35,6 +35,20 @@ void vf_driver_loading(ke_machine *m, io_driver *d);
 /* Whether a rule applies to this call: the caller is a verified image and
  * the rule is automatic or its option is on. */
 bool vf_rule_enabled(const ke_call *call, rule_id rule);
+
+/* Whether an option is on for this call's caller: a verified image (graphics
+ * drivers are exempt from some options, as on Windows). */
+bool vf_option_enabled(const ke_call *call, uint32_t option);
+
+/* Pool tracking: a new allocation of the caller (thunks.c), one freed by
+ * anyone (the kernel's free calls it for tracked blocks, as ExFreePool calls
+ * the verifier). */
+struct ex_block;
+void vf_pool_track(ke_call *call, struct ex_block *b);
+void vf_pool_untrack(ke_machine *m, struct ex_block *b);
+
+/* The unload checks of a verified driver after its DriverUnload returned. */
+void vf_driver_unloaded(ke_call *call, io_driver *d);
 
 /* Points the imports of a verified image at the thunks. */
 void vf_patch_imports(ddi_imports *imports);

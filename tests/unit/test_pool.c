@@ -1,0 +1,275 @@
+/*
+ * test_pool.c - the pools' layout rules and the page table, driven through
+ * the kernel's own DDIs from C (no Lua): alignment, no page crossing, page
+ * alignment of big blocks, headers as Windows writes them, reuse, header
+ * damage found at free, exhaustion, sparse pages and trimming.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ddi_table.h"
+#include "ex/pool.h"
+#include "mm/mm.h"
+
+/* A machine with no host: the tests are the harness. */
+static ke_site no_site(void *ctx)
+{
+    (void)ctx;
+    return (ke_site){.chunk = 0xFFFF, .line = 0};
+}
+
+static const char *no_site_name(void *ctx, ke_site site, char *buf, size_t len)
+{
+    (void)ctx;
+    (void)site;
+    snprintf(buf, len, "%s", "");
+    return buf;
+}
+
+static void no_resume(void *ctx, ke_thread *t)
+{
+    (void)ctx;
+    (void)t;
+}
+
+static ke_machine *m;
+static ke_call call;
+
+static void boot(ke_arch arch, uint64_t memory_bytes)
+{
+    ke_config config = {.seed = 7, .cpus = 1, .arch = arch, .memory_bytes = memory_bytes};
+    vf_settings settings;
+    vf_gflags gflags;
+    vf_settings_init(&settings);
+    vf_gflags_init(&gflags);
+    ke_host host = {.resume = no_resume, .site = no_site, .site_name = no_site_name};
+    m = ke_machine_create(&config, &settings, &gflags, &host);
+    vf_settings_free(&settings);
+    cr_assert_not_null(m);
+    ke_thread *t = ke_create_harness_thread(m, NULL);
+    cr_assert_not_null(t);
+    t->state = KE_THREAD_RUNNING; /* as if dispatched */
+    memset(&call, 0, sizeof call);
+    call.m = m;
+    call.thread = t;
+}
+
+static void boot_x64(void)
+{
+    boot(KE_ARCH_X64, 64ull << 20);
+}
+
+static void boot_x86(void)
+{
+    boot(KE_ARCH_X86, 64ull << 20);
+}
+
+static void shutdown(void)
+{
+    ke_machine_destroy(m);
+    m = NULL;
+}
+
+static PVOID_VA alloc(ULONG type, uint64_t size)
+{
+    return ExAllocatePoolWithTag(&call, type, size, 0x74736554u /* "Test" */);
+}
+
+static void check_layout(uint32_t gran)
+{
+    des_rng rng;
+    des_rng_seed(&rng, 99);
+    for (int i = 0; i < 5000; i++) {
+        uint64_t size = 1 + des_rng_below(&rng, PAGE_SIZE - gran);
+        ULONG type = des_rng_below(&rng, 2) ? PagedPool : NonPagedPoolNx;
+        PVOID_VA va = alloc(type, size);
+        cr_assert_neq(va, 0);
+        cr_assert_eq(va % gran, 0, "a block is aligned to the granularity");
+        PVOID_VA header = va - gran;
+        cr_assert_eq(header / PAGE_SIZE, (va + size - 1) / PAGE_SIZE,
+                     "a block and its header never cross a page (size %llu at 0x%llx)",
+                     (unsigned long long)size, (unsigned long long)va);
+        cr_assert_eq(ex_pool_type_paged(type),
+                     va >= mm_region_base(m->config.arch, MM_REGION_PAGED_POOL),
+                     "paged and nonpaged pool are separate regions");
+    }
+}
+
+Test(pool, x64_blocks_are_16_byte_aligned_within_a_page, .init = boot_x64, .fini = shutdown)
+{
+    check_layout(16);
+}
+
+Test(pool, x86_blocks_are_8_byte_aligned_within_a_page, .init = boot_x86, .fini = shutdown)
+{
+    check_layout(8);
+}
+
+Test(pool, a_page_or_more_is_page_aligned, .init = boot_x64, .fini = shutdown)
+{
+    /* 4081 bytes + a 16-byte header no longer fit a page. */
+    PVOID_VA small = alloc(NonPagedPoolNx, PAGE_SIZE - 16);
+    PVOID_VA big = alloc(NonPagedPoolNx, PAGE_SIZE - 15);
+    PVOID_VA huge = alloc(PagedPool, 3 * PAGE_SIZE + 1);
+    cr_assert_neq(small % PAGE_SIZE, 0, "the largest small block still has a header");
+    cr_assert_eq(big % PAGE_SIZE, 0);
+    cr_assert_eq(huge % PAGE_SIZE, 0);
+    cr_assert_eq(ex_pool_find(m->pool, big)->granules, 0, "big blocks have no header");
+}
+
+Test(pool, headers_are_written_as_windows_does, .init = boot_x64, .fini = shutdown)
+{
+    PVOID_VA a = alloc(NonPagedPoolNx, 40); /* 3 granules of data + header = 4 */
+    PVOID_VA b = alloc(NonPagedPoolNx, 1);  /* 2 granules */
+    ex_header h;
+    cr_assert(ex_header_read(m, a - 16, &h));
+    cr_assert_eq(h.previous_size, 0, "the first block of a page");
+    cr_assert_eq(h.block_size, 4);
+    cr_assert_eq(h.pool_type, 1, "nonpaged (0) + 1; 0 means free");
+    cr_assert_eq(h.tag, 0x74736554u);
+    cr_assert_eq(b, a + 4 * 16 - 16 + 16, "blocks are packed: b's header follows a");
+    cr_assert(ex_header_read(m, b - 16, &h));
+    cr_assert_eq(h.previous_size, 4);
+    cr_assert_eq(h.block_size, 2);
+}
+
+Test(pool, x86_header_packs_sizes_in_bitfields, .init = boot_x86, .fini = shutdown)
+{
+    PVOID_VA a = alloc(PagedPool, 100); /* 13 granules of 8 + header = 14 */
+    uint32_t word;
+    cr_assert(mm_peek(m->mm, a - 8, &word, 4));
+    cr_assert_eq(word & 0x1FF, 0, "PreviousSize:9");
+    cr_assert_eq((word >> 16) & 0x1FF, 14, "BlockSize:9");
+    cr_assert_eq((word >> 25) & 0x7F, 2, "PoolType:7 = paged (1) + 1");
+}
+
+Test(pool, freed_blocks_are_reused_last_in_first_out, .init = boot_x64, .fini = shutdown)
+{
+    PVOID_VA a = alloc(NonPagedPoolNx, 100);
+    PVOID_VA b = alloc(NonPagedPoolNx, 100);
+    ExFreePool(&call, a);
+    ExFreePool(&call, b);
+    cr_assert_eq(alloc(NonPagedPoolNx, 100), b);
+    cr_assert_eq(alloc(NonPagedPoolNx, 100), a);
+    cr_assert_not(ke_stopped(m));
+}
+
+Test(pool, new_memory_is_not_zero_but_repeatable, .init = boot_x64, .fini = shutdown)
+{
+    PVOID_VA a = alloc(NonPagedPoolNx, 64);
+    uint8_t bytes[64];
+    cr_assert(mm_peek(m->mm, a, bytes, sizeof bytes));
+    for (size_t i = 0; i < sizeof bytes; i++)
+        cr_assert_neq(bytes[i], 0, "pool memory is not initialised");
+    /* A second machine with the same seed fills the same way. */
+    uint8_t first = bytes[0];
+    shutdown();
+    boot_x64();
+    a = alloc(NonPagedPoolNx, 64);
+    cr_assert(mm_peek(m->mm, a, bytes, 1));
+    cr_assert_eq(bytes[0], first);
+}
+
+Test(pool, an_overrun_into_the_next_header_is_found_at_free, .init = boot_x64, .fini = shutdown)
+{
+    PVOID_VA a = alloc(NonPagedPoolNx, 32); /* data fills its granules exactly */
+    PVOID_VA b = alloc(NonPagedPoolNx, 32);
+    uint8_t junk[4] = {0xAA, 0xBB, 0xCC, 0xDD};
+    cr_assert(mm_poke(m->mm, a + 32, junk, sizeof junk)); /* b's header */
+    cr_assert_eq(ex_pool_overrun(m, ex_pool_find(m->pool, a), true), a + 32);
+    ExFreePool(&call, a);
+    cr_assert(ke_stopped(m));
+    cr_assert_eq(m->bugcheck.code, 0x19);
+    cr_assert_eq(m->bugcheck.params[0], 0x5, "adjacent entries contradict");
+    cr_assert_eq(m->bugcheck.params[1], a - 16);
+    cr_assert_eq(m->bugcheck.params[3], b - 16);
+}
+
+Test(pool, a_damaged_own_header_is_found_at_free, .init = boot_x64, .fini = shutdown)
+{
+    PVOID_VA a = alloc(NonPagedPoolNx, 32);
+    uint8_t zero = 0;
+    cr_assert(mm_poke(m->mm, a - 16 + 2, &zero, 1)); /* BlockSize = 0 */
+    ExFreePool(&call, a);
+    cr_assert_eq(m->bugcheck.code, 0x19);
+    cr_assert_eq(m->bugcheck.params[0], 0x8, "block size is zero");
+}
+
+Test(pool, double_free_and_wrong_tag, .init = boot_x64, .fini = shutdown)
+{
+    PVOID_VA a = alloc(NonPagedPoolNx, 32);
+    ExFreePoolWithTag(&call, a, 0x656B6157u /* "Wake" */);
+    cr_assert_eq(m->bugcheck.code, 0xC2);
+    cr_assert_eq(m->bugcheck.params[0], 0x0A);
+    cr_assert_eq(m->bugcheck.params[2], 0x74736554u, "the allocation's tag");
+    cr_assert_eq(m->bugcheck.params[3], 0x656B6157u, "the tag passed");
+}
+
+Test(pool, double_free, .init = boot_x64, .fini = shutdown)
+{
+    PVOID_VA a = alloc(NonPagedPoolNx, 32);
+    ExFreePool(&call, a);
+    cr_assert_not(ke_stopped(m));
+    ExFreePool(&call, a);
+    cr_assert_eq(m->bugcheck.code, 0xC2);
+    cr_assert_eq(m->bugcheck.params[0], 0x07);
+    cr_assert_eq(m->bugcheck.params[3], a);
+}
+
+Test(pool, a_pool_runs_out_quietly, .init = boot_x64, .fini = shutdown)
+{
+    shutdown();
+    boot(KE_ARCH_X64, 16 * PAGE_SIZE);
+    int got = 0;
+    while (alloc(NonPagedPoolNx, PAGE_SIZE) != 0)
+        got++;
+    cr_assert_leq(got, 16);
+    cr_assert_geq(got, 10, "the kernel's own objects take a few pages at most");
+    cr_assert_not(ke_stopped(m), "running out is a NULL, not a bug check");
+}
+
+Test(pool, big_blocks_are_unmapped_at_free, .init = boot_x64, .fini = shutdown)
+{
+    PVOID_VA a = alloc(NonPagedPoolNx, 2 * PAGE_SIZE);
+    ExFreePool(&call, a);
+    uint8_t byte;
+    cr_assert_not(mm_access(&call, a + 100, &byte, 1, false));
+    cr_assert_eq(m->bugcheck.code, 0x50, "PAGE_FAULT_IN_NONPAGED_AREA");
+    cr_assert_eq(m->bugcheck.params[0], a + 100);
+}
+
+Test(mm, pages_cost_memory_only_once_written, .init = boot_x64, .fini = shutdown)
+{
+    uint64_t before = m->mm->touched_pages;
+    PVOID_VA a = alloc(NonPagedPoolNx, 64 * PAGE_SIZE);
+    cr_assert_eq(m->mm->touched_pages, before, "a big block's pages hold one fill byte");
+    uint8_t byte = 1;
+    cr_assert(mm_access(&call, a + 5 * PAGE_SIZE, &byte, 1, true));
+    cr_assert_eq(m->mm->touched_pages, before + 1);
+    mm_fill(m->mm, a, 64 * PAGE_SIZE, 0);
+    cr_assert_eq(m->mm->touched_pages, before, "whole pages go back to one byte");
+}
+
+Test(mm, null_is_never_mapped, .init = boot_x64, .fini = shutdown)
+{
+    uint8_t byte;
+    cr_assert_not(mm_access(&call, 0, &byte, 1, false));
+    cr_assert_eq(m->bugcheck.code, 0x50);
+}
+
+Test(mm, trimmed_pages_fault_only_at_raised_irql, .init = boot_x64, .fini = shutdown)
+{
+    PVOID_VA paged = alloc(PagedPool, 64);
+    PVOID_VA nonpaged = alloc(NonPagedPoolNx, 64);
+    uint8_t byte;
+    mm_trim(m->mm);
+    cr_assert(mm_access(&call, paged, &byte, 1, false), "paged back in at PASSIVE_LEVEL");
+    mm_trim(m->mm);
+    ke_call_cpu(&call)->irql = DISPATCH_LEVEL;
+    cr_assert(mm_access(&call, nonpaged, &byte, 1, false), "nonpaged pool is never trimmed");
+    cr_assert_not(mm_access(&call, paged, &byte, 1, false));
+    cr_assert_eq(m->bugcheck.code, 0x0A, "IRQL_NOT_LESS_OR_EQUAL outside a driver");
+    cr_assert_eq(m->bugcheck.params[0], paged);
+    cr_assert_eq(m->bugcheck.params[1], DISPATCH_LEVEL);
+}
