@@ -235,6 +235,15 @@ KIRQL lb_check_irql(lua_State *L, int arg, const char *fn, const char *param)
     return (KIRQL)v;
 }
 
+uint8_t lb_check_uchar(lua_State *L, int arg, const char *fn, const char *param)
+{
+    lua_Integer v = check_integer(L, arg, fn, param);
+    if (v < 0 || v > 255)
+        lb_scenario_error(L, "%s: %s (argument %d) is not a UCHAR: %lld", fn, param, arg,
+                          (long long)v);
+    return (uint8_t)v;
+}
+
 ULONG lb_check_ulong(lua_State *L, int arg, const char *fn, const char *param)
 {
     lua_Integer v = check_integer(L, arg, fn, param);
@@ -335,25 +344,34 @@ uint64_t lb_check_duration(lua_State *L, int arg, const char *fn)
 /* Threads                                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* The message of an error value for a report: strings as they are, our keys
- * and exceptions by meaning, anything else by type. */
+/* Whether the value at idx is a structured exception a DDI raised, and its
+ * code. */
+static bool exception_code(lua_State *L, int idx, NTSTATUS *code)
+{
+    if (!lua_istable(L, idx) || !lua_getmetatable(L, idx))
+        return false;
+    luaL_getmetatable(L, "drvsim.exception");
+    bool is_exception = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    if (is_exception) {
+        lua_getfield(L, idx, "code");
+        *code = (NTSTATUS)(uint32_t)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+    }
+    return is_exception;
+}
+
+/* The message of an error value for a report: strings as they are,
+ * exceptions by code, anything else by type. */
 static const char *error_text(lua_State *L, int idx, char *buf, size_t len)
 {
+    NTSTATUS code;
     if (lua_type(L, idx) == LUA_TSTRING)
         return lua_tostring(L, idx);
-    if (lua_istable(L, idx) && lua_getmetatable(L, idx)) {
-        luaL_getmetatable(L, "drvsim.exception");
-        bool is_exception = lua_rawequal(L, -1, -2);
-        lua_pop(L, 2);
-        if (is_exception) {
-            lua_getfield(L, idx, "code");
-            snprintf(buf, len, "exception 0x%08llX raised",
-                     (unsigned long long)lua_tointeger(L, -1));
-            lua_pop(L, 1);
-            return buf;
-        }
-    }
-    snprintf(buf, len, "an error object of type %s", luaL_typename(L, idx));
+    if (exception_code(L, idx, &code))
+        snprintf(buf, len, "exception 0x%08X raised and not handled", (uint32_t)code);
+    else
+        snprintf(buf, len, "an error object of type %s", luaL_typename(L, idx));
     return buf;
 }
 
@@ -437,16 +455,10 @@ static int routine_failed(lua_State *L, io_driver *d)
     call.m = lb->m;
     call.thread = lb->current;
     call.driver = d;
+    /* A Lua error in driver code is what a fault is in C: an access
+     * violation. A structured exception keeps its own code. */
     NTSTATUS code = STATUS_ACCESS_VIOLATION;
-    if (lua_istable(L, -1) && lua_getmetatable(L, -1)) {
-        luaL_getmetatable(L, "drvsim.exception");
-        if (lua_rawequal(L, -1, -2)) {
-            lua_getfield(L, -3, "code");
-            code = (NTSTATUS)(uint32_t)lua_tointeger(L, -1);
-            lua_pop(L, 1);
-        }
-        lua_pop(L, 2);
-    }
+    exception_code(L, -1, &code);
     char buf[128];
     char detail[320];
     snprintf(detail, sizeof detail, "%s", error_text(L, -1, buf, sizeof buf));
@@ -692,6 +704,55 @@ static int l_Uptime(lua_State *L)
     return 1;
 }
 
+/* ------------------------------------------------------------------------ */
+/* __try                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Slots of __try's stack: 1 the body, 2 the handler; results above. */
+#define TRY_BASE 2
+
+static int try_handled(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    (void)ctx;
+    return lua_gettop(L) - TRY_BASE;
+}
+
+static int try_continue(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)ctx;
+    if (status == LUA_OK || status == LUA_YIELD)
+        return lua_gettop(L) - TRY_BASE;
+    NTSTATUS code;
+    if (!exception_code(L, -1, &code))
+        return lua_error(L); /* not an exception: a crash, a stop, a scenario error */
+    lua_settop(L, TRY_BASE);
+    lua_pushvalue(L, 2);
+    lb_push_status(L, code);
+    lua_callk(L, 1, LUA_MULTRET, 0, try_handled);
+    return try_handled(L, LUA_OK, 0);
+}
+
+/*
+ * __try(body, handler): calls body(). A structured exception raised inside
+ * it (ExRaiseStatus, an allocation with POOL_RAISE_IF_ALLOCATION_FAILURE,
+ * ExAllocatePoolWithQuotaTag without POOL_QUOTA_FAIL_INSTEAD_OF_RAISE)
+ * unwinds to here and handler(code) runs, as __try / __except
+ * (EXCEPTION_EXECUTE_HANDLER) does in C. Returns what body or handler
+ * returned. A Lua error is not a structured exception: it passes through, as
+ * a fault the driver cannot catch would.
+ */
+static int l_try(lua_State *L)
+{
+    if (lua_type(L, 1) != LUA_TFUNCTION || lua_type(L, 2) != LUA_TFUNCTION)
+        lb_scenario_error(L, "__try takes the body and the handler: __try(function() ... end, "
+                             "function(code) ... end)");
+    lua_settop(L, TRY_BASE);
+    lua_pushvalue(L, 1);
+    int status = lua_pcallk(L, 0, LUA_MULTRET, 0, 0, try_continue);
+    return try_continue(L, status, 0);
+}
+
 void lb_register_harness(lua_State *L)
 {
     static const luaL_Reg harness[] = {
@@ -701,6 +762,7 @@ void lb_register_harness(lua_State *L)
         {"Verifier", l_Verifier},
         {"Query", l_Query},
         {"Uptime", l_Uptime},
+        {"__try", l_try},
         {NULL, NULL},
     };
     luaL_newmetatable(L, "drvsim.exception");

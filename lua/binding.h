@@ -159,6 +159,7 @@ uint64_t lb_check_size(lua_State *L, int arg, const char *fn, const char *param)
 ULONG lb_check_tag(lua_State *L, int arg, const char *fn, const char *param);
 PVOID_VA lb_check_ptr(lua_State *L, int arg, const char *fn, const char *param);
 NTSTATUS lb_check_status(lua_State *L, int arg, const char *fn, const char *param);
+uint8_t lb_check_uchar(lua_State *L, int arg, const char *fn, const char *param);
 
 void lb_push_integer(lua_State *L, uint64_t v);
 void lb_push_status(lua_State *L, NTSTATUS s);

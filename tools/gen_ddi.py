@@ -25,6 +25,8 @@ TYPES = {
     "tag": ("ULONG", "lb_check_tag", "lb_push_integer", "(uint64_t)"),
     "ptr": ("PVOID_VA", "lb_check_ptr", "lb_push_ptr", "(uint64_t)"),
     "status": ("NTSTATUS", "lb_check_status", "lb_push_status", "(uint64_t)(uint32_t)"),
+    "uchar": ("uint8_t", "lb_check_uchar", "lb_push_integer", "(uint64_t)"),
+    "bool": ("bool", None, "lua_pushboolean", "(uint64_t)"),
 }
 FLAGS = {"blocking"}
 
@@ -35,7 +37,7 @@ class Param:
         self.out = words[0] == "out"
         if self.out:
             words = words[1:]
-        if len(words) != 2 or words[0] not in TYPES:
+        if len(words) != 2 or words[0] not in TYPES or TYPES[words[0]][1] is None:
             sys.exit(f"{where}: bad parameter '{text}'")
         self.type, self.name = words
 

@@ -7,9 +7,7 @@ scenario {
   build    = "free",                               -- "free" | "checked"
   seed     = 1,
   limit    = "1h",                                 -- simulated-time bound: outcome "timeout"
-  -- pool tracking (0x8) is not simulated yet; once it is, this expects 0xC4/0x62:
-  -- expect = { bugcheck = 0xC4, p1 = 0x62, driver = "leaky.sys" },
-  expect   = "clean",
+  expect   = { bugcheck = 0xC4, p1 = 0x62, driver = "leaky.sys" },  -- or "clean" (default)
 }
 
 driver "leaky.sys" {

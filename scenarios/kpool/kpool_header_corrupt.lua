@@ -1,34 +1,35 @@
--- kpool_header_corrupt: without the verifier, an overrun is found only when a
--- damaged pool header is freed. The driver writes a 32-byte record into a
--- 32-byte block plus a 4-byte checksum, straight over the next block's
--- POOL_HEADER; freeing the first block finds the next header's PreviousSize
--- contradicting it (0x19 BAD_POOL_HEADER, P1 = 5, P2 this entry, P4 the next).
--- With /flags 0x8 the same bug is 0xC4/0x51 (scenarios/pool_tracking).
+-- kpool_header_corrupt: an off-by-one loop overruns a table into the next block's pool header; the kernel finds it at free (0x19/0x5).
+-- With the driver verified, pool tracking's 0xC4/0x51 (pool_overrun_tracked) fires first.
 scenario {
-  expect = { bugcheck = 0x19, p1 = 0x5, driver = "recq.sys" },
+  -- P1 0x5: the next block's PreviousSize contradicts this block's size.
+  -- P2 is this block's header, P4 the next block's header.
+  expect = { bugcheck = 0x19, p1 = 0x5, p3 = 0, driver = "portmap.sys" },
 }
 
-local Record, Next
+local PORT_COUNT, PORT_ENTRY_SIZE = 4, 8           -- PORT_ENTRY Ports[4], 8 bytes each
 
-driver "recq.sys" {
+driver "portmap.sys" {
   DriverEntry = function(DriverObject, RegistryPath)
-    Record = ExAllocatePoolWithTag(NonPagedPoolNx, 32, "RecQ")
-    Next = ExAllocatePoolWithTag(NonPagedPoolNx, 32, "RecQ")
-    if Record == nil or Next == nil then
+    Ports = ExAllocatePoolWithTag(PagedPool, PORT_COUNT * PORT_ENTRY_SIZE, "PmPt")
+    Stats = ExAllocatePoolWithTag(PagedPool, 64, "PmSt")   -- lands right after Ports
+    if Ports == nil or Stats == nil then
       return STATUS_INSUFFICIENT_RESOURCES
     end
-    Record:write(0, string.rep("R", 32))
-    Record:write(32, "\x12\x34\x56\x78") -- BUG: the checksum is past the end
+    -- BUG: i <= PORT_COUNT: the fifth entry is written past the end of Ports,
+    -- over the POOL_HEADER of Stats.
+    for i = 0, PORT_COUNT do
+      Ports:write(i * PORT_ENTRY_SIZE, string.pack("<I4I4", i, 0xFFFF))
+    end
     DriverObject.DriverUnload = function(DriverObject)
-      ExFreePoolWithTag(Record, "RecQ")
-      ExFreePoolWithTag(Next, "RecQ")
+      ExFreePoolWithTag(Ports, "PmPt")
+      ExFreePoolWithTag(Stats, "PmSt")
     end
     return STATUS_SUCCESS
   end,
 }
 
 run(function()
-  LoadDriver "recq.sys"
+  LoadDriver "portmap.sys"
   Sleep "10ms"
-  UnloadDriver "recq.sys"
+  UnloadDriver "portmap.sys"
 end)

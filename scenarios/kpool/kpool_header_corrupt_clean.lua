@@ -1,30 +1,32 @@
--- kpool_header_corrupt, clean twin: the record's block has room for its
--- checksum, so every header is intact at free.
+-- kpool_header_corrupt (clean twin): the loop stops at the last entry, so the next block's header is intact (no verifier).
 scenario {
   expect = "clean",
 }
 
-local Record, Next
+local PORT_COUNT, PORT_ENTRY_SIZE = 4, 8           -- PORT_ENTRY Ports[4], 8 bytes each
 
-driver "recq.sys" {
+driver "portmap.sys" {
   DriverEntry = function(DriverObject, RegistryPath)
-    Record = ExAllocatePoolWithTag(NonPagedPoolNx, 32 + 4, "RecQ")
-    Next = ExAllocatePoolWithTag(NonPagedPoolNx, 32, "RecQ")
-    if Record == nil or Next == nil then
+    Ports = ExAllocatePoolWithTag(PagedPool, PORT_COUNT * PORT_ENTRY_SIZE, "PmPt")
+    Stats = ExAllocatePoolWithTag(PagedPool, 64, "PmSt")   -- lands right after Ports
+    if Ports == nil or Stats == nil then
+      if Ports ~= nil then ExFreePoolWithTag(Ports, "PmPt") end
+      if Stats ~= nil then ExFreePoolWithTag(Stats, "PmSt") end
       return STATUS_INSUFFICIENT_RESOURCES
     end
-    Record:write(0, string.rep("R", 32))
-    Record:write(32, "\x12\x34\x56\x78")
+    for i = 0, PORT_COUNT - 1 do                    -- right: i < PORT_COUNT
+      Ports:write(i * PORT_ENTRY_SIZE, string.pack("<I4I4", i, 0xFFFF))
+    end
     DriverObject.DriverUnload = function(DriverObject)
-      ExFreePoolWithTag(Record, "RecQ")
-      ExFreePoolWithTag(Next, "RecQ")
+      ExFreePoolWithTag(Ports, "PmPt")
+      ExFreePoolWithTag(Stats, "PmSt")
     end
     return STATUS_SUCCESS
   end,
 }
 
 run(function()
-  LoadDriver "recq.sys"
+  LoadDriver "portmap.sys"
   Sleep "10ms"
-  UnloadDriver "recq.sys"
+  UnloadDriver "portmap.sys"
 end)

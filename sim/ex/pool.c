@@ -383,29 +383,182 @@ static bool check_allocation(ke_call *call, ULONG PoolType, uint64_t NumberOfByt
     return true;
 }
 
-static PVOID_VA allocate(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes, ULONG Tag)
+/* How an allocation DDI wants its request served. */
+typedef struct ex_request {
+    ULONG pool_type;
+    uint64_t size_bytes;
+    ULONG tag;
+    bool raise_on_failure; /* raise STATUS_INSUFFICIENT_RESOURCES, not NULL */
+    bool charge_quota;     /* charge the current process */
+    uint32_t priority;     /* EX_POOL_PRIORITY, without the special pool bits */
+} ex_request;
+
+/*
+ * Whether the pool has room for a request of this priority. The system
+ * keeps reserves: a LowPoolPriority request fails once the pool is 80% used,
+ * a NormalPoolPriority one at 95%, a HighPoolPriority one only when it is
+ * out (the thresholds are drvsim's; Windows documents only the order).
+ */
+static bool priority_allows(const ex_pool *pool, uint32_t priority)
 {
-    if (!check_allocation(call, PoolType, NumberOfBytes, Tag))
+    uint64_t used_percent = pool->used_pages * 100 / (pool->limit_pages ? pool->limit_pages : 1);
+    if (priority < NormalPoolPriority)
+        return used_percent < 80;
+    if (priority < HighPoolPriority)
+        return used_percent < 95;
+    return true;
+}
+
+static void charge_quota(ps_process *p, const ex_block *b, bool charge)
+{
+    uint64_t *bytes =
+        ex_pool_type_paged(b->pool_type) ? &p->quota_paged_bytes : &p->quota_nonpaged_bytes;
+    *bytes = charge ? *bytes + b->size_bytes : *bytes - b->size_bytes;
+}
+
+static PVOID_VA allocate(ke_call *call, const ex_request *rq)
+{
+    ke_machine *m = call->m;
+    if (!check_allocation(call, rq->pool_type, rq->size_bytes, rq->tag))
         return 0;
-    ex_block *b = place(call->m, PoolType, NumberOfBytes, Tag);
+    ex_block *b = NULL;
+    if (priority_allows(m->pool, rq->priority))
+        b = place(m, rq->pool_type, rq->size_bytes, rq->tag);
     if (b == NULL) {
-        if (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE)
+        if (rq->raise_on_failure)
             call->raised = STATUS_INSUFFICIENT_RESOURCES;
         return 0;
     }
     b->owner = call->driver;
-    b->site = call->m->host.site(call->m->host.ctx);
+    b->site = m->host.site(m->host.ctx);
+    b->quota_process = 0;
+    if (rq->charge_quota) {
+        ps_process *p = call->thread->process;
+        b->quota_process = (uint8_t)(p->index + 1);
+        charge_quota(p, b, true);
+        if (b->granules != 0 && m->config.arch == KE_ARCH_X64) {
+            /* ProcessBilled, the header's second half on x64. */
+            uint32_t gran = ex_pool_granularity(m->config.arch);
+            mm_poke(m->mm, b->va - gran + 8, &p->eprocess, 8);
+        }
+    }
     return b->va;
 }
 
 PVOID_VA ExAllocatePool(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes)
 {
-    return allocate(call, PoolType, NumberOfBytes, EX_TAG_NONE);
+    ex_request rq = {PoolType,    NumberOfBytes,
+                     EX_TAG_NONE, (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0,
+                     false,       NormalPoolPriority};
+    return allocate(call, &rq);
 }
 
 PVOID_VA ExAllocatePoolWithTag(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes, ULONG Tag)
 {
-    return allocate(call, PoolType, NumberOfBytes, Tag);
+    ex_request rq = {PoolType, NumberOfBytes,
+                     Tag,      (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0,
+                     false,    NormalPoolPriority};
+    return allocate(call, &rq);
+}
+
+PVOID_VA ExAllocatePoolWithQuotaTag(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes,
+                                    ULONG Tag)
+{
+    /* Raises on failure unless told not to: the opposite of the others. */
+    ex_request rq = {
+        PoolType & ~POOL_QUOTA_FAIL_INSTEAD_OF_RAISE,       NumberOfBytes, Tag,
+        (PoolType & POOL_QUOTA_FAIL_INSTEAD_OF_RAISE) == 0, true,          NormalPoolPriority};
+    return allocate(call, &rq);
+}
+
+PVOID_VA ExAllocatePoolWithTagPriority(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes,
+                                       ULONG Tag, ULONG Priority)
+{
+    /* +8 / +9 choose the special pool placement (Verify End / Start): they
+     * change nothing for an allocation that is not special-pooled. */
+    ex_request rq = {PoolType, NumberOfBytes,
+                     Tag,      (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0,
+                     false,    Priority & ~15u};
+    return allocate(call, &rq);
+}
+
+bool ex_pool2_type(uint64_t flags, ULONG *pool_type)
+{
+    uint64_t required = flags & 0xFFFFFFFFull;
+    if (required & ~POOL_FLAGS_REQUIRED_KNOWN)
+        return false;
+    if (required & POOL_FLAG_SESSION)
+        return false; /* OS only: session pool is not for drivers */
+    switch (required & (POOL_FLAG_NON_PAGED | POOL_FLAG_NON_PAGED_EXECUTE | POOL_FLAG_PAGED)) {
+    case POOL_FLAG_NON_PAGED:
+        *pool_type = NonPagedPoolNx;
+        return true;
+    case POOL_FLAG_NON_PAGED_EXECUTE:
+        *pool_type = NonPagedPool;
+        return true;
+    case POOL_FLAG_PAGED:
+        *pool_type = PagedPool;
+        return true;
+    default:
+        return false; /* none, or more than one */
+    }
+}
+
+/* ExAllocatePool2's semantics, with a priority from ExAllocatePool3. */
+static PVOID_VA allocate2(ke_call *call, uint64_t Flags, uint64_t NumberOfBytes, ULONG Tag,
+                          uint32_t priority)
+{
+    ex_request rq = {0,
+                     NumberOfBytes,
+                     Tag,
+                     (Flags & POOL_FLAG_RAISE_ON_FAILURE) != 0,
+                     (Flags & POOL_FLAG_USE_QUOTA) != 0,
+                     priority};
+    /* Bad flags and tag 0 are failures here, not bug checks. */
+    if (!ex_pool2_type(Flags, &rq.pool_type) || Tag == 0) {
+        if (rq.raise_on_failure)
+            call->raised = STATUS_INVALID_PARAMETER;
+        return 0;
+    }
+    /* Zeroed unless the caller opts out: ExAllocatePool2's whole point. */
+    if (!(Flags & POOL_FLAG_UNINITIALIZED))
+        rq.pool_type |= POOL_ZERO_ALLOCATION;
+    return allocate(call, &rq);
+}
+
+PVOID_VA ExAllocatePool2(ke_call *call, uint64_t Flags, uint64_t NumberOfBytes, ULONG Tag)
+{
+    return allocate2(call, Flags, NumberOfBytes, Tag, NormalPoolPriority);
+}
+
+/* POOL_EXTENDED_PARAMETER: Type (bits 0..7 of the first 8 bytes), then the
+ * value in the next 8. Types: 1 priority, 2 secure pool, 3 NUMA node. */
+#define POOL_EXTENDED_PARAMETER_SIZE 16u
+
+PVOID_VA ExAllocatePool3(ke_call *call, uint64_t Flags, uint64_t NumberOfBytes, ULONG Tag,
+                         PVOID_VA ExtendedParameters, ULONG ExtendedParametersCount)
+{
+    uint32_t priority = NormalPoolPriority;
+    for (ULONG i = 0; i < ExtendedParametersCount; i++) {
+        uint64_t entry[2];
+        PVOID_VA at = ExtendedParameters + (uint64_t)i * POOL_EXTENDED_PARAMETER_SIZE;
+        if (!mm_access(call, at, entry, sizeof entry, false))
+            return 0; /* the fault stopped the machine */
+        switch (entry[0] & 0xFF) {
+        case 1:
+            priority = (uint32_t)entry[1] & ~15u;
+            break;
+        case 3:
+            break; /* a NUMA node: drvsim has one node */
+        default:
+            /* Secure pool needs virtualisation-based security, which the
+             * simulated machine does not have: the call fails. */
+            if (Flags & POOL_FLAG_RAISE_ON_FAILURE)
+                call->raised = STATUS_INVALID_PARAMETER;
+            return 0;
+        }
+    }
+    return allocate2(call, Flags, NumberOfBytes, Tag, priority);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -485,6 +638,8 @@ static void free_block(ke_call *call, PVOID_VA P, bool check_tag, ULONG Tag)
 
     b->freed = true;
     m->pool->live_blocks--;
+    if (b->quota_process != 0)
+        charge_quota(m->processes[b->quota_process - 1], b, false);
     if (b->tracked)
         vf_pool_untrack(m, b); /* as ExFreePool calls the verifier for its blocks */
     if (b->granules != 0) {

@@ -36,6 +36,24 @@
 #define BASE_POOL_TYPE_MASK              1u
 #define MUST_SUCCEED_POOL_TYPE_MASK      2u
 
+/* POOL_FLAGS of ExAllocatePool2/3 (ddi_facts.md 4): the low 32 bits are
+ * required (an unknown one fails the call), the high 32 optional. */
+#define POOL_FLAG_USE_QUOTA         0x1ull
+#define POOL_FLAG_UNINITIALIZED     0x2ull
+#define POOL_FLAG_SESSION           0x4ull
+#define POOL_FLAG_CACHE_ALIGNED     0x8ull
+#define POOL_FLAG_RAISE_ON_FAILURE  0x20ull
+#define POOL_FLAG_NON_PAGED         0x40ull
+#define POOL_FLAG_NON_PAGED_EXECUTE 0x80ull
+#define POOL_FLAG_PAGED             0x100ull
+#define POOL_FLAG_SPECIAL_POOL      0x100000000ull
+#define POOL_FLAGS_REQUIRED_KNOWN   0x800001FFull /* through REQUIRED_END, less RESERVED2/3 */
+
+/* EX_POOL_PRIORITY (ddi_facts.md 3). */
+#define LowPoolPriority    0u
+#define NormalPoolPriority 16u
+#define HighPoolPriority   32u
+
 /* ExAllocatePool's implicit tag: 'None' as Windows writes it. */
 #define EX_TAG_NONE 0x656E6F4Eu
 
@@ -59,6 +77,7 @@ typedef struct ex_block {
     uint16_t granules;       /* header included; 0 for a big (page-aligned) block */
     uint16_t prev_granules;  /* the block before it in its page, as its header says */
     uint8_t pattern;         /* the fill byte of its new memory and slack */
+    uint8_t quota_process; /* charged process index + 1; 0 = no quota charged */
     bool freed;
     bool tracked; /* on its owner's pool tracking list */
     /* A freed small block is on a free list, a live one may be on its owner's
@@ -118,6 +137,10 @@ ex_block *ex_pool_find(const ex_pool *pool, PVOID_VA va);
 /* Allocates for the kernel itself (objects it creates): no checks, no
  * owner, zeroed. Returns 0 when the pool is exhausted. */
 PVOID_VA ex_alloc_internal(ke_machine *m, ULONG pool_type, uint64_t size_bytes, ULONG tag);
+
+/* The pool type an ExAllocatePool2 flag set asks for; false when the flags
+ * name no pool type or more than one, or an unknown required flag. */
+bool ex_pool2_type(uint64_t flags, ULONG *pool_type);
 
 /* Reads and writes a POOL_HEADER at header_va in the machine's encoding. */
 bool ex_header_read(const ke_machine *m, PVOID_VA header_va, ex_header *h);

@@ -81,6 +81,9 @@ typedef struct ps_process {
     uint32_t id;       /* process id as Windows numbers them: Idle 0, System 4 */
     char image[32];    /* image file name: "System", "Idle", "app.exe" */
     PVOID_VA eprocess; /* address of its EPROCESS in simulated memory */
+    uint8_t index;     /* position in the machine's process list */
+    /* Pool quota charged to it (ExAllocatePoolWithQuotaTag, POOL_FLAG_USE_QUOTA). */
+    uint64_t quota_paged_bytes, quota_nonpaged_bytes;
 } ps_process;
 
 typedef enum ke_thread_state {

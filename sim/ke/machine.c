@@ -17,6 +17,8 @@
 #include "mm/mm.h"
 #include "vf/vf.h"
 
+#define KE_EPROCESS_SIZE 0x880u /* x64 Windows 10; its layout is not modelled */
+
 _Noreturn void ke_panic(const ke_machine *m, const char *file, int line, const char *what)
 {
     fflush(stdout);
@@ -64,6 +66,7 @@ static ps_process *create_process(ke_machine *m, uint32_t id, const char *image)
     }
     m->processes = grown;
     p->id = id;
+    p->index = (uint8_t)m->process_count;
     snprintf(p->image, sizeof p->image, "%s", image);
     m->processes[m->process_count++] = p;
     return p;
@@ -218,6 +221,13 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
     m->pool = ex_pool_create(m);
     if (m->pool == NULL)
         goto fail;
+    for (uint32_t i = 0; i < m->process_count; i++) {
+        /* EPROCESS: what a process pointer (and ProcessBilled) points at. */
+        m->processes[i]->eprocess = ex_alloc_internal(m, NonPagedPool, KE_EPROCESS_SIZE,
+                                                      0x636F7250u /* "Proc" */);
+        if (m->processes[i]->eprocess == 0)
+            goto fail;
+    }
 
     m->cpu_count = config->cpus;
     for (uint32_t i = 0; i < m->cpu_count; i++) {

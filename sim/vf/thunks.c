@@ -134,6 +134,53 @@ static PVOID_VA vf_ExAllocatePoolWithTag(ke_call *call, ULONG PoolType, uint64_t
     return allocated(call, ExAllocatePoolWithTag(call, PoolType, NumberOfBytes, Tag));
 }
 
+static PVOID_VA vf_ExAllocatePoolWithQuotaTag(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes,
+                                              ULONG Tag)
+{
+    (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
+    if (!check_allocation(call, PoolType & ~POOL_QUOTA_FAIL_INSTEAD_OF_RAISE, NumberOfBytes))
+        return 0;
+    return allocated(call, ExAllocatePoolWithQuotaTag(call, PoolType, NumberOfBytes, Tag));
+}
+
+static PVOID_VA vf_ExAllocatePoolWithTagPriority(ke_call *call, ULONG PoolType,
+                                                 uint64_t NumberOfBytes, ULONG Tag, ULONG Priority)
+{
+    (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
+    if (!check_allocation(call, PoolType, NumberOfBytes))
+        return 0;
+    return allocated(call,
+                     ExAllocatePoolWithTagPriority(call, PoolType, NumberOfBytes, Tag, Priority));
+}
+
+/* ExAllocatePool2/3: flags the kernel refuses are its business (a NULL);
+ * a request it would serve gets the same automatic checks as the others. */
+static bool check_allocation2(ke_call *call, uint64_t Flags, uint64_t NumberOfBytes, ULONG Tag)
+{
+    ULONG pool_type;
+    if (!ex_pool2_type(Flags, &pool_type) || Tag == 0)
+        return true;
+    return check_allocation(call, pool_type, NumberOfBytes);
+}
+
+static PVOID_VA vf_ExAllocatePool2(ke_call *call, uint64_t Flags, uint64_t NumberOfBytes, ULONG Tag)
+{
+    (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
+    if (!check_allocation2(call, Flags, NumberOfBytes, Tag))
+        return 0;
+    return allocated(call, ExAllocatePool2(call, Flags, NumberOfBytes, Tag));
+}
+
+static PVOID_VA vf_ExAllocatePool3(ke_call *call, uint64_t Flags, uint64_t NumberOfBytes, ULONG Tag,
+                                   PVOID_VA ExtendedParameters, ULONG ExtendedParametersCount)
+{
+    (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
+    if (!check_allocation2(call, Flags, NumberOfBytes, Tag))
+        return 0;
+    return allocated(call, ExAllocatePool3(call, Flags, NumberOfBytes, Tag, ExtendedParameters,
+                                           ExtendedParametersCount));
+}
+
 /* The automatic checks of a free; false if one fired. */
 static bool check_free(ke_call *call, PVOID_VA P)
 {
@@ -195,6 +242,10 @@ void vf_patch_imports(ddi_imports *imports)
     imports->KeLowerIrql = vf_KeLowerIrql;
     imports->ExAllocatePool = vf_ExAllocatePool;
     imports->ExAllocatePoolWithTag = vf_ExAllocatePoolWithTag;
+    imports->ExAllocatePoolWithQuotaTag = vf_ExAllocatePoolWithQuotaTag;
+    imports->ExAllocatePoolWithTagPriority = vf_ExAllocatePoolWithTagPriority;
+    imports->ExAllocatePool2 = vf_ExAllocatePool2;
+    imports->ExAllocatePool3 = vf_ExAllocatePool3;
     imports->ExFreePool = vf_ExFreePool;
     imports->ExFreePoolWithTag = vf_ExFreePoolWithTag;
 }

@@ -120,13 +120,14 @@ Test(pool, a_page_or_more_is_page_aligned, .init = boot_x64, .fini = shutdown)
 
 Test(pool, headers_are_written_as_windows_does, .init = boot_x64, .fini = shutdown)
 {
-    PVOID_VA a = alloc(NonPagedPoolNx, 40); /* 3 granules of data + header = 4 */
-    PVOID_VA b = alloc(NonPagedPoolNx, 1);  /* 2 granules */
+    /* Paged pool: the kernel's own objects are in nonpaged pool. */
+    PVOID_VA a = alloc(PagedPool, 40); /* 3 granules of data + header = 4 */
+    PVOID_VA b = alloc(PagedPool, 1);  /* 2 granules */
     ex_header h;
     cr_assert(ex_header_read(m, a - 16, &h));
     cr_assert_eq(h.previous_size, 0, "the first block of a page");
     cr_assert_eq(h.block_size, 4);
-    cr_assert_eq(h.pool_type, 1, "nonpaged (0) + 1; 0 means free");
+    cr_assert_eq(h.pool_type, 2, "paged (1) + 1; 0 means free");
     cr_assert_eq(h.tag, 0x74736554u);
     cr_assert_eq(b, a + 4 * 16 - 16 + 16, "blocks are packed: b's header follows a");
     cr_assert(ex_header_read(m, b - 16, &h));
@@ -272,4 +273,67 @@ Test(mm, trimmed_pages_fault_only_at_raised_irql, .init = boot_x64, .fini = shut
     cr_assert_eq(m->bugcheck.code, 0x0A, "IRQL_NOT_LESS_OR_EQUAL outside a driver");
     cr_assert_eq(m->bugcheck.params[0], paged);
     cr_assert_eq(m->bugcheck.params[1], DISPATCH_LEVEL);
+}
+
+Test(pool2, zeroed_unless_uninitialized_and_refusals_are_nulls, .init = boot_x64, .fini = shutdown)
+{
+    PVOID_VA z = ExAllocatePool2(&call, POOL_FLAG_NON_PAGED, 64, 0x74736554u);
+    PVOID_VA u = ExAllocatePool2(&call, POOL_FLAG_PAGED | POOL_FLAG_UNINITIALIZED, 64, 0x74736554u);
+    uint8_t bytes[64];
+    cr_assert(mm_peek(m->mm, z, bytes, sizeof bytes));
+    for (size_t i = 0; i < sizeof bytes; i++)
+        cr_assert_eq(bytes[i], 0);
+    cr_assert(mm_peek(m->mm, u, bytes, 1));
+    cr_assert_neq(bytes[0], 0);
+    cr_assert_eq(ex_pool_find(m->pool, z)->pool_type & BASE_POOL_TYPE_MASK, 0, "NX nonpaged");
+    cr_assert_eq(ExAllocatePool2(&call, POOL_FLAG_NON_PAGED | POOL_FLAG_PAGED, 8, 0x74736554u), 0);
+    cr_assert_eq(ExAllocatePool2(&call, 0, 8, 0x74736554u), 0, "no pool type");
+    cr_assert_eq(ExAllocatePool2(&call, POOL_FLAG_NON_PAGED | 0x1000, 8, 0x74736554u), 0,
+                 "an unknown required flag");
+    cr_assert_neq(ExAllocatePool2(&call, POOL_FLAG_NON_PAGED | (1ull << 40), 8, 0x74736554u), 0,
+                  "an unknown optional flag is ignored");
+    cr_assert_eq(ExAllocatePool2(&call, POOL_FLAG_NON_PAGED, 8, 0), 0, "tag 0");
+    cr_assert_eq(call.raised, 0);
+    cr_assert_not(ke_stopped(m), "refusals are NULLs, not bug checks");
+    ExAllocatePool2(&call, POOL_FLAG_RAISE_ON_FAILURE, 8, 0x74736554u);
+    cr_assert_eq(call.raised, STATUS_INVALID_PARAMETER);
+}
+
+Test(pool2, quota_is_charged_and_released, .init = boot_x64, .fini = shutdown)
+{
+    ps_process *system = call.thread->process;
+    PVOID_VA q = ExAllocatePoolWithQuotaTag(&call, PagedPool, 100, 0x74736554u);
+    cr_assert_eq(system->quota_paged_bytes, 100);
+    uint64_t billed;
+    cr_assert(mm_peek(m->mm, q - 16 + 8, &billed, 8));
+    cr_assert_eq(billed, system->eprocess, "ProcessBilled in the x64 header");
+    ExFreePool(&call, q);
+    cr_assert_eq(system->quota_paged_bytes, 0);
+}
+
+Test(pool2, priorities_keep_reserves, .init = boot_x64, .fini = shutdown)
+{
+    shutdown();
+    boot(KE_ARCH_X64, 100 * PAGE_SIZE);
+    while (m->pool->used_pages < 85)
+        cr_assert_neq(ExAllocatePoolWithTagPriority(&call, NonPagedPoolNx, PAGE_SIZE, 0x74736554u,
+                                                    HighPoolPriority),
+                      0);
+    cr_assert_eq(
+        ExAllocatePoolWithTagPriority(&call, NonPagedPoolNx, 64, 0x74736554u, LowPoolPriority), 0,
+        "low priority fails from 80%% used");
+    cr_assert_neq(
+        ExAllocatePoolWithTagPriority(&call, NonPagedPoolNx, 64, 0x74736554u, NormalPoolPriority),
+        0);
+    while (m->pool->used_pages < 96)
+        cr_assert_neq(ExAllocatePoolWithTagPriority(&call, NonPagedPoolNx, PAGE_SIZE, 0x74736554u,
+                                                    HighPoolPriority),
+                      0);
+    cr_assert_eq(ExAllocatePoolWithTagPriority(&call, NonPagedPoolNx, PAGE_SIZE, 0x74736554u,
+                                               NormalPoolPriority),
+                 0, "normal priority fails from 95%% used");
+    cr_assert_neq(ExAllocatePoolWithTagPriority(&call, NonPagedPoolNx, PAGE_SIZE, 0x74736554u,
+                                                HighPoolPriority + 8),
+                  0, "high priority fails only when out (+8 is a special pool placement)");
+    cr_assert_not(ke_stopped(m));
 }
