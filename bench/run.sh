@@ -1,15 +1,27 @@
 #!/bin/sh
-# bench/run.sh DRVSIM - prints drvsim's performance figures (make bench).
+# bench/run.sh DRVSIM [POOL_BENCH] - prints drvsim's performance figures
+# (make bench).
 #
 # Host wall time is measured here and only here: tests never assert timing.
 # Figures vary with the machine; compare runs on one machine.
 set -eu
 DRVSIM=${1:-./build/drvsim}
+POOL_BENCH=${2:-$(dirname "$DRVSIM")/pool_bench}
 HERE=$(dirname "$0")
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
 now() { date +%s.%N; }
+# Peak RSS through GNU time when it is installed (Debian package "time").
+rss() {
+    if [ -x /usr/bin/time ]; then
+        /usr/bin/time -f %M -o "$OUT/rss" "$@"
+        cat "$OUT/rss"
+    else
+        "$@"
+        echo "?"
+    fi
+}
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { print b - a }'; }
 calc() { awk "BEGIN { print $1 }"; }
 
@@ -17,13 +29,21 @@ echo "drvsim $("$DRVSIM" --version | cut -d' ' -f2) on $(uname -m), $(nproc) cor
 
 # 1. DDI calls: 100,000 iterations x 4 DDIs (+ 1 pointer store).
 start=$(now)
-/usr/bin/time -f %M -o "$OUT/rss" "$DRVSIM" run "$HERE/ddi_loop.lua" --quiet
+peak=$(rss "$DRVSIM" run "$HERE/ddi_loop.lua" --quiet)
 end=$(now)
 secs=$(elapsed "$start" "$end")
 calls=400000
-printf 'ddi calls:      %d in %.3f s = %.0f calls/s, %.0f ns per call (peak RSS %d KiB)\n' \
+printf 'ddi calls:      %d in %.3f s = %.0f calls/s, %.0f ns per call (peak RSS %s KiB)\n' \
     "$calls" "$secs" "$(calc "$calls / $secs")" \
-    "$(calc "$secs * 1000000000 / $calls")" "$(cat "$OUT/rss")"
+    "$(calc "$secs * 1000000000 / $calls")" "$peak"
+
+# 1b. The simplest DDIs: 1,000,000 KeRaiseIrql/KeLowerIrql pairs.
+start=$(now)
+"$DRVSIM" run "$HERE/irql_loop.lua" --quiet
+end=$(now)
+secs=$(elapsed "$start" "$end")
+printf 'irql pairs:     2000000 calls in %.3f s = %.0f calls/s, %.0f ns per call\n' \
+    "$secs" "$(calc "2000000 / $secs")" "$(calc "$secs * 1000000000 / 2000000")"
 
 # 2. Whole runs: a sweep of 1,000 seeds of a small scenario, one process.
 for jobs in 1 2; do
@@ -37,5 +57,9 @@ for jobs in 1 2; do
 done
 
 # 3. Memory of one small run.
-/usr/bin/time -f %M -o "$OUT/rss" "$DRVSIM" run "$HERE/small_run.lua" --quiet
-printf 'small run:      peak RSS %d KiB\n' "$(cat "$OUT/rss")"
+printf 'small run:      peak RSS %s KiB\n' "$(rss "$DRVSIM" run "$HERE/small_run.lua" --quiet)"
+
+# 4. The pool driven from C: alloc+free pairs, and memory per live
+#    allocation with 1,000,000 live.
+echo "pool from C:"
+"$POOL_BENCH" 1000000 | sed 's/^/  /'
