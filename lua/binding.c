@@ -235,6 +235,18 @@ KIRQL lb_check_irql(lua_State *L, int arg, const char *fn, const char *param)
     return (KIRQL)v;
 }
 
+bool lb_check_bool(lua_State *L, int arg, const char *fn, const char *param)
+{
+    /* BOOLEAN: Lua's true and false, or C's TRUE and FALSE (1 and 0). */
+    if (lua_type(L, arg) == LUA_TBOOLEAN)
+        return lua_toboolean(L, arg);
+    lua_Integer v = check_integer(L, arg, fn, param);
+    if (v != 0 && v != 1)
+        lb_scenario_error(L, "%s: %s (argument %d) is a BOOLEAN: true, false, TRUE or FALSE", fn,
+                          param, arg);
+    return v == 1;
+}
+
 uint8_t lb_check_uchar(lua_State *L, int arg, const char *fn, const char *param)
 {
     lua_Integer v = check_integer(L, arg, fn, param);

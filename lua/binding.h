@@ -160,6 +160,7 @@ ULONG lb_check_tag(lua_State *L, int arg, const char *fn, const char *param);
 PVOID_VA lb_check_ptr(lua_State *L, int arg, const char *fn, const char *param);
 NTSTATUS lb_check_status(lua_State *L, int arg, const char *fn, const char *param);
 uint8_t lb_check_uchar(lua_State *L, int arg, const char *fn, const char *param);
+bool lb_check_bool(lua_State *L, int arg, const char *fn, const char *param);
 
 void lb_push_integer(lua_State *L, uint64_t v);
 void lb_push_status(lua_State *L, NTSTATUS s);

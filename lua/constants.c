@@ -5,6 +5,7 @@
  */
 #include "binding.h"
 #include "ex/pool.h"
+#include "mm/mdl.h"
 
 typedef struct lb_constant {
     const char *name;
@@ -57,6 +58,27 @@ static const lb_constant constants[] = {
     S(STATUS_IMAGE_ALREADY_LOADED),
     S(STATUS_INVALID_DEVICE_REQUEST),
     C(PAGE_SIZE),
+    {"TRUE", 1},
+    {"FALSE", 0},
+    {"KernelMode", 0},
+    {"UserMode", 1},
+    C(IoReadAccess),
+    C(IoWriteAccess),
+    C(IoModifyAccess),
+    {"MmNonCached", 0},
+    {"MmCached", 1},
+    {"MmWriteCombined", 2},
+    {"LowPagePriority", 0},
+    {"NormalPagePriority", 16},
+    {"HighPagePriority", 32},
+    {"MdlMappingNoWrite", 0x80000000ll},
+    {"MdlMappingNoExecute", 0x40000000ll},
+    C(MDL_MAPPED_TO_SYSTEM_VA),
+    C(MDL_PAGES_LOCKED),
+    C(MDL_SOURCE_IS_NONPAGED_POOL),
+    C(MDL_ALLOCATED_FIXED_SIZE),
+    C(MDL_PARTIAL),
+    C(MDL_WRITE_OPERATION),
     C(POOL_FLAG_USE_QUOTA),
     C(POOL_FLAG_UNINITIALIZED),
     C(POOL_FLAG_SESSION),

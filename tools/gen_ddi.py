@@ -26,7 +26,7 @@ TYPES = {
     "ptr": ("PVOID_VA", "lb_check_ptr", "lb_push_ptr", "(uint64_t)"),
     "status": ("NTSTATUS", "lb_check_status", "lb_push_status", "(uint64_t)(uint32_t)"),
     "uchar": ("uint8_t", "lb_check_uchar", "lb_push_integer", "(uint64_t)"),
-    "bool": ("bool", None, "lua_pushboolean", "(uint64_t)"),
+    "bool": ("bool", "lb_check_bool", "lua_pushboolean", "(uint64_t)"),
 }
 FLAGS = {"blocking"}
 

@@ -14,6 +14,7 @@
     X(IRQL_NOT_LESS_OR_EQUAL, 0x0000000Au)                                                         \
     X(BAD_POOL_HEADER, 0x00000019u)                                                                \
     X(PAGE_FAULT_IN_NONPAGED_AREA, 0x00000050u)                                                    \
+    X(PROCESS_HAS_LOCKED_PAGES, 0x00000076u)                                                       \
     X(SYSTEM_THREAD_EXCEPTION_NOT_HANDLED, 0x0000007Eu)                                            \
     X(SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION, 0x000000C1u)                                        \
     X(BAD_POOL_CALLER, 0x000000C2u)                                                                \

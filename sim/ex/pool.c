@@ -60,6 +60,9 @@ const char *ex_pool_type_name(ULONG pool_type, char *buf, size_t len)
         {32, "NonPagedPoolSession"},
         {33, "PagedPoolSession"},
     };
+    /* Modifiers change how a request is served, not which pool it is. */
+    pool_type &= ~(POOL_QUOTA_FAIL_INSTEAD_OF_RAISE | POOL_RAISE_IF_ALLOCATION_FAILURE |
+                   POOL_COLD_ALLOCATION | POOL_ZERO_ALLOCATION);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (names[i].value == pool_type) {
             snprintf(buf, len, "%s", names[i].name);

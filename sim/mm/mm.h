@@ -22,6 +22,8 @@
 typedef struct mm_page {
     uint8_t *data;           /* PAGE_SIZE bytes, or NULL: every byte is `fill` */
     uint64_t resident_epoch; /* pageable pages: resident iff == mm_space.trim_epoch */
+    uint32_t pfn;            /* its physical page number, for MDLs */
+    uint16_t locks;          /* MmProbeAndLockPages holds: resident while > 0 */
     uint8_t fill;            /* the value of every byte while data is NULL */
     bool pageable;           /* may be trimmed (paged pool) */
 } mm_page;
@@ -32,6 +34,7 @@ typedef struct mm_space {
     uint64_t mapped_pages;
     uint64_t touched_pages; /* pages holding host contents */
     uint64_t trim_epoch;    /* bumped by mm_trim */
+    uint32_t next_pfn;      /* physical pages are numbered as they are mapped */
 } mm_space;
 
 /* Address layout: where each region starts, per architecture. */

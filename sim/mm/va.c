@@ -71,6 +71,7 @@ bool mm_map(mm_space *mm, PVOID_VA va, uint64_t page_count, uint8_t fill_byte, b
         }
         p->fill = fill_byte;
         p->pageable = pageable;
+        p->pfn = 0x1000 + mm->next_pfn++; /* above the first 16 MiB, as RAM would be */
         p->resident_epoch = mm->trim_epoch;
         mm->mapped_pages++;
     }
@@ -131,7 +132,7 @@ static PVOID_VA first_not_resident(const mm_space *mm, PVOID_VA va, size_t len)
     PVOID_VA end = va + len;
     for (PVOID_VA page = va & ~(PVOID_VA)(PAGE_SIZE - 1); page < end; page += PAGE_SIZE) {
         const mm_page *p = mm_lookup(mm, page);
-        if (p->pageable && p->resident_epoch != mm->trim_epoch)
+        if (p->pageable && p->locks == 0 && p->resident_epoch != mm->trim_epoch)
             return page < va ? va : page;
     }
     return 0;

@@ -42,6 +42,28 @@
     X(pool_free_nonpaged_above_dispatch, 0xC4, 1, 0x12, 0,                                         \
       "nonpaged pool freed at IRQL above DISPATCH_LEVEL")                                          \
     X(pool_double_free, 0xC4, 1, 0x13, 0, "pool block freed twice")                                \
+    /* Automatic checks: MDLs (0xC4). */                                                           \
+    X(mdl_probe_above_dispatch, 0xC4, 1, 0x70, 0,                                                  \
+      "MmProbeAndLockPages called above DISPATCH_LEVEL")                                           \
+    X(mdl_map_above_dispatch, 0xC4, 1, 0x76, 0,                                                    \
+      "MmMapLockedPagesSpecifyCache (KernelMode) called above DISPATCH_LEVEL")                     \
+    X(mdl_unlock_above_dispatch, 0xC4, 1, 0x78, 0, "MmUnlockPages called above DISPATCH_LEVEL")    \
+    X(mdl_unmap_above_dispatch, 0xC4, 1, 0x79, 0,                                                  \
+      "MmUnmapLockedPages (system address) called above DISPATCH_LEVEL")                           \
+    X(mdl_unlock_not_locked, 0xC4, 1, 0x7C, 0,                                                     \
+      "MmUnlockPages on an MDL whose pages are not locked")                                        \
+    X(mdl_unlock_nonpaged, 0xC4, 1, 0x7D, 0,                                                       \
+      "MmUnlockPages on an MDL built for nonpaged pool (never locked, never to unlock)")           \
+    X(mdl_map_bugcheck_on_failure, 0xC4, 1, 0x82, 0,                                               \
+      "MmMapLockedPagesSpecifyCache with BugCheckOnFailure: a failed mapping must be handled")     \
+    X(mdl_probe_wrong_flags, 0xC4, 1, 0xB0, 0,                                                     \
+      "MmProbeAndLockPages on an MDL whose flags forbid it (built for nonpaged pool, locked, "     \
+      "partial)")                                                                                  \
+    X(mdl_map_already_mapped, 0xC4, 1, 0xB2, 0,                                                    \
+      "MmMapLockedPagesSpecifyCache on an MDL already mapped to system space")                     \
+    X(mdl_map_not_locked, 0xC4, 1, 0xB3, 0,                                                        \
+      "MmMapLockedPagesSpecifyCache on an MDL whose pages are not locked")                         \
+    X(mdl_free_mapped, 0xC4, 1, 0xB8, 0, "IoFreeMdl on an MDL still mapped to system space")       \
     /* Pool tracking (/flags 0x8). */                                                              \
     X(pool_overrun_tracked, 0xC4, 1, 0x51, VF_FLAG_POOL_TRACKING,                                  \
       "a block being freed was written past its end (found by pool tracking)")                     \
@@ -65,6 +87,8 @@
       "a pool header is damaged (usually an overrun of the block before it), found at free")       \
     X(kpool_tag_invalid, 0xC2, 1, 0x9D, RULE_KERNEL,                                               \
       "pool tag with no letter or digit, or a character outside 0x20..0x7E")                       \
+    X(kmdl_unlock_not_locked, 0x76, 1, 0x1, RULE_KERNEL,                                           \
+      "MmUnlockPages on pages that are not locked")                                                \
     /* Crashes: what the kernel does with a driver that faults. */                                 \
     X(driver_exception, 0x7E, 0, 0, RULE_KERNEL,                                                   \
       "a driver routine on a system thread raised an exception nobody handled")                    \

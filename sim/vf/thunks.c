@@ -11,6 +11,7 @@
 #include "ddi_table.h"
 #include "ex/pool.h"
 #include "kd/kd.h"
+#include "mm/mdl.h"
 #include "mm/mm.h"
 #include "vf/vf.h"
 
@@ -235,6 +236,137 @@ static void vf_ExFreePoolWithTag(ke_call *call, PVOID_VA P, ULONG Tag)
         ExFreePoolWithTag(call, P, Tag);
 }
 
+/* ------------------------------------------------------------------------ */
+/* MDLs                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static PVOID_VA vf_IoAllocateMdl(ke_call *call, PVOID_VA VirtualAddress, ULONG Length,
+                                 bool SecondaryBuffer, bool ChargeQuota, PVOID_VA Irp)
+{
+    /* Pool tracking tracks MDLs too, under the verifier's own tag, so a
+     * leaked MDL shows in the unload report as "VMdl". */
+    bool tracking = vf_option_enabled(call, VF_FLAG_POOL_TRACKING);
+    PVOID_VA mdl = mdl_allocate(call, VirtualAddress, Length, SecondaryBuffer, ChargeQuota, Irp,
+                                tracking ? MDL_VERIFIER_POOL_TAG : MDL_POOL_TAG);
+    if (mdl != 0 && tracking)
+        vf_pool_track(call, ex_pool_find(call->m->pool, mdl));
+    return mdl;
+}
+
+static void vf_IoFreeMdl(ke_call *call, PVOID_VA Mdl)
+{
+    mdl_view v;
+    if (mdl_read(call->m, Mdl, &v) && (v.flags & MDL_MAPPED_TO_SYSTEM_VA) &&
+        !(v.flags & MDL_SOURCE_IS_NONPAGED_POOL) && vf_rule_enabled(call, RULE_mdl_free_mapped)) {
+        kd_raise(call, RULE_mdl_free_mapped, Mdl, v.flags, 0);
+        return;
+    }
+    IoFreeMdl(call, Mdl);
+}
+
+static void vf_MmProbeAndLockPages(ke_call *call, PVOID_VA MemoryDescriptorList, ULONG AccessMode,
+                                   ULONG Operation)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > DISPATCH_LEVEL && vf_rule_enabled(call, RULE_mdl_probe_above_dispatch)) {
+        kd_raise(call, RULE_mdl_probe_above_dispatch, irql, MemoryDescriptorList, AccessMode);
+        return;
+    }
+    mdl_view v;
+    uint16_t offending = 0;
+    if (mdl_read(call->m, MemoryDescriptorList, &v))
+        offending = v.flags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_PAGES_LOCKED | MDL_PARTIAL);
+    if (offending != 0 && vf_rule_enabled(call, RULE_mdl_probe_wrong_flags)) {
+        kd_raise(call, RULE_mdl_probe_wrong_flags, MemoryDescriptorList, v.flags, offending);
+        return;
+    }
+    MmProbeAndLockPages(call, MemoryDescriptorList, AccessMode, Operation);
+}
+
+static void vf_MmUnlockPages(ke_call *call, PVOID_VA MemoryDescriptorList)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > DISPATCH_LEVEL && vf_rule_enabled(call, RULE_mdl_unlock_above_dispatch)) {
+        kd_raise(call, RULE_mdl_unlock_above_dispatch, irql, MemoryDescriptorList, 0);
+        return;
+    }
+    mdl_view v;
+    if (mdl_read(call->m, MemoryDescriptorList, &v)) {
+        if ((v.flags & MDL_SOURCE_IS_NONPAGED_POOL) &&
+            vf_rule_enabled(call, RULE_mdl_unlock_nonpaged)) {
+            kd_raise(call, RULE_mdl_unlock_nonpaged, MemoryDescriptorList, v.flags, 0);
+            return;
+        }
+        if (!(v.flags & MDL_PAGES_LOCKED) && vf_rule_enabled(call, RULE_mdl_unlock_not_locked)) {
+            kd_raise(call, RULE_mdl_unlock_not_locked, MemoryDescriptorList, v.flags, 0);
+            return;
+        }
+    }
+    MmUnlockPages(call, MemoryDescriptorList);
+}
+
+/* The checks of a mapping request; false if one fired. */
+static bool check_map(ke_call *call, PVOID_VA Mdl, ULONG AccessMode, ULONG BugCheckOnFailure)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (AccessMode == 0 /* KernelMode */ && irql > DISPATCH_LEVEL &&
+        vf_rule_enabled(call, RULE_mdl_map_above_dispatch)) {
+        kd_raise(call, RULE_mdl_map_above_dispatch, irql, Mdl, AccessMode);
+        return false;
+    }
+    mdl_view v;
+    if (!mdl_read(call->m, Mdl, &v))
+        return true;
+    if (BugCheckOnFailure && vf_rule_enabled(call, RULE_mdl_map_bugcheck_on_failure)) {
+        kd_raise(call, RULE_mdl_map_bugcheck_on_failure, Mdl, v.flags, 0);
+        return false;
+    }
+    if ((v.flags & MDL_MAPPED_TO_SYSTEM_VA) && vf_rule_enabled(call, RULE_mdl_map_already_mapped)) {
+        kd_raise(call, RULE_mdl_map_already_mapped, Mdl, v.flags, MDL_MAPPED_TO_SYSTEM_VA);
+        return false;
+    }
+    if (!(v.flags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)) &&
+        vf_rule_enabled(call, RULE_mdl_map_not_locked)) {
+        kd_raise(call, RULE_mdl_map_not_locked, Mdl, v.flags, MDL_PAGES_LOCKED);
+        return false;
+    }
+    return true;
+}
+
+static PVOID_VA vf_MmMapLockedPagesSpecifyCache(ke_call *call, PVOID_VA MemoryDescriptorList,
+                                                ULONG AccessMode, ULONG CacheType,
+                                                PVOID_VA RequestedAddress, ULONG BugCheckOnFailure,
+                                                ULONG Priority)
+{
+    if (!check_map(call, MemoryDescriptorList, AccessMode, BugCheckOnFailure))
+        return 0;
+    return MmMapLockedPagesSpecifyCache(call, MemoryDescriptorList, AccessMode, CacheType,
+                                        RequestedAddress, BugCheckOnFailure, Priority);
+}
+
+static PVOID_VA vf_MmGetSystemAddressForMdlSafe(ke_call *call, PVOID_VA Mdl, ULONG Priority)
+{
+    /* The macro maps through MmMapLockedPagesSpecifyCache when the MDL has
+     * no mapping yet: the same checks apply to that call. */
+    mdl_view v;
+    if (mdl_read(call->m, Mdl, &v) &&
+        !(v.flags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) &&
+        !check_map(call, Mdl, 0 /* KernelMode */, 0))
+        return 0;
+    return MmGetSystemAddressForMdlSafe(call, Mdl, Priority);
+}
+
+static void vf_MmUnmapLockedPages(ke_call *call, PVOID_VA BaseAddress,
+                                  PVOID_VA MemoryDescriptorList)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > DISPATCH_LEVEL && vf_rule_enabled(call, RULE_mdl_unmap_above_dispatch)) {
+        kd_raise(call, RULE_mdl_unmap_above_dispatch, irql, BaseAddress, MemoryDescriptorList);
+        return;
+    }
+    MmUnmapLockedPages(call, BaseAddress, MemoryDescriptorList);
+}
+
 void vf_patch_imports(ddi_imports *imports)
 {
     imports->KeRaiseIrql = vf_KeRaiseIrql;
@@ -248,4 +380,11 @@ void vf_patch_imports(ddi_imports *imports)
     imports->ExAllocatePool3 = vf_ExAllocatePool3;
     imports->ExFreePool = vf_ExFreePool;
     imports->ExFreePoolWithTag = vf_ExFreePoolWithTag;
+    imports->IoAllocateMdl = vf_IoAllocateMdl;
+    imports->IoFreeMdl = vf_IoFreeMdl;
+    imports->MmProbeAndLockPages = vf_MmProbeAndLockPages;
+    imports->MmUnlockPages = vf_MmUnlockPages;
+    imports->MmMapLockedPagesSpecifyCache = vf_MmMapLockedPagesSpecifyCache;
+    imports->MmGetSystemAddressForMdlSafe = vf_MmGetSystemAddressForMdlSafe;
+    imports->MmUnmapLockedPages = vf_MmUnmapLockedPages;
 }

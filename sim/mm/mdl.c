@@ -1,0 +1,259 @@
+/*
+ * mdl.c - memory descriptor lists: IoAllocateMdl, IoFreeMdl,
+ * MmBuildMdlForNonPagedPool, MmProbeAndLockPages, MmUnlockPages,
+ * MmMapLockedPagesSpecifyCache, MmUnmapLockedPages,
+ * MmGetSystemAddressForMdlSafe and the MmGetMdl* accessors.
+ *
+ * An MDL lives in nonpaged pool with wdm.h's layout, followed by its array
+ * of physical page numbers, so a driver can read it as C code would. Locking
+ * pins the pages (a pinned pageable page stays resident through force IRQL
+ * checking's trims). The kernel's own check here is an unlock of pages that
+ * were never locked (0x76); the rest are the verifier's (thunks.c).
+ *
+ * Every buffer an MDL can describe so far is in system space, where the
+ * system address of a page is its own address: mapping returns it.
+ */
+#include <string.h>
+
+#include "ddi_table.h"
+#include "ex/pool.h"
+#include "kd/kd.h"
+#include "mm/mdl.h"
+#include "mm/mm.h"
+
+/* The MDL fields' offsets and sizes (wdm.h). */
+typedef struct mdl_layout {
+    uint32_t size_field, flags, process, mapped_va, start_va, byte_count, byte_offset;
+    uint32_t header_bytes, pfn_bytes, pointer_bytes;
+} mdl_layout;
+
+static const mdl_layout *layout(const ke_machine *m)
+{
+    static const mdl_layout x64 = {0x08, 0x0A, 0x10, 0x18, 0x20, 0x28, 0x2C, 0x30, 8, 8};
+    static const mdl_layout x86 = {0x04, 0x06, 0x08, 0x0C, 0x10, 0x14, 0x18, 0x1C, 4, 4};
+    return m->config.arch == KE_ARCH_X86 ? &x86 : &x64;
+}
+
+static uint64_t read_field(const ke_machine *m, PVOID_VA mdl, uint32_t offset, uint32_t bytes)
+{
+    uint64_t v = 0;
+    mm_peek(m->mm, mdl + offset, &v, bytes);
+    return v;
+}
+
+static void write_field(ke_machine *m, PVOID_VA mdl, uint32_t offset, uint32_t bytes, uint64_t v)
+{
+    mm_poke(m->mm, mdl + offset, &v, bytes);
+}
+
+bool mdl_read(const ke_machine *m, PVOID_VA mdl, mdl_view *v)
+{
+    const mdl_layout *l = layout(m);
+    uint64_t flags = 0;
+    if (mdl == 0 || !mm_peek(m->mm, mdl + l->flags, &flags, 2))
+        return false;
+    v->flags = (uint16_t)flags;
+    v->start_va = read_field(m, mdl, l->start_va, l->pointer_bytes);
+    v->mapped_va = read_field(m, mdl, l->mapped_va, l->pointer_bytes);
+    v->byte_count = (uint32_t)read_field(m, mdl, l->byte_count, 4);
+    v->byte_offset = (uint32_t)read_field(m, mdl, l->byte_offset, 4);
+    return true;
+}
+
+void mdl_set_flags(ke_machine *m, PVOID_VA mdl, uint16_t flags)
+{
+    write_field(m, mdl, layout(m)->flags, 2, flags);
+}
+
+uint32_t mdl_page_count(const mdl_view *v)
+{
+    return (uint32_t)((v->byte_offset + (uint64_t)v->byte_count + PAGE_SIZE - 1) / PAGE_SIZE);
+}
+
+PVOID_VA IoAllocateMdl(ke_call *call, PVOID_VA VirtualAddress, ULONG Length, bool SecondaryBuffer,
+                       bool ChargeQuota, PVOID_VA Irp)
+{
+    return mdl_allocate(call, VirtualAddress, Length, SecondaryBuffer, ChargeQuota, Irp,
+                        MDL_POOL_TAG);
+}
+
+PVOID_VA mdl_allocate(ke_call *call, PVOID_VA VirtualAddress, ULONG Length, bool SecondaryBuffer,
+                      bool ChargeQuota, PVOID_VA Irp, ULONG tag)
+{
+    ke_machine *m = call->m;
+    const mdl_layout *l = layout(m);
+    (void)SecondaryBuffer; /* chains to an IRP's MDL: IRPs come with I/O */
+    (void)Irp;
+    (void)ChargeQuota; /* quota for MDLs is not charged since Windows XP */
+    mdl_view v = {
+        .start_va = VirtualAddress & ~(PVOID_VA)(PAGE_SIZE - 1),
+        .byte_offset = (uint32_t)(VirtualAddress & (PAGE_SIZE - 1)),
+        .byte_count = Length,
+    };
+    uint32_t pages = mdl_page_count(&v);
+    /* The MDL's Size field is a CSHORT: a longer buffer cannot be described. */
+    uint64_t size = l->header_bytes + (uint64_t)pages * l->pfn_bytes;
+    if (Length == 0 || size > 0x7FFF)
+        return 0;
+    PVOID_VA mdl = ex_alloc_internal(m, NonPagedPoolNx, size, tag);
+    if (mdl == 0)
+        return 0;
+    ex_block *b = ex_pool_find(m->pool, mdl);
+    b->owner = call->driver;
+    b->site = m->host.site(m->host.ctx);
+    write_field(m, mdl, l->size_field, 2, size);
+    write_field(m, mdl, l->flags, 2, MDL_ALLOCATED_FIXED_SIZE);
+    write_field(m, mdl, l->start_va, l->pointer_bytes, v.start_va);
+    write_field(m, mdl, l->byte_count, 4, Length);
+    write_field(m, mdl, l->byte_offset, 4, v.byte_offset);
+    return mdl;
+}
+
+void IoFreeMdl(ke_call *call, PVOID_VA Mdl)
+{
+    /* The MDL is pool: ExFreePool's checks apply to a bad pointer. */
+    ExFreePool(call, Mdl);
+}
+
+/* Writes the page numbers of the pages the MDL describes; false when one is
+ * not mapped (it is then the first such address). */
+static bool fill_pfns(ke_machine *m, PVOID_VA mdl, const mdl_view *v, PVOID_VA *unmapped)
+{
+    const mdl_layout *l = layout(m);
+    uint32_t pages = mdl_page_count(v);
+    for (uint32_t i = 0; i < pages; i++) {
+        PVOID_VA page = v->start_va + (uint64_t)i * PAGE_SIZE;
+        mm_page *p = mm_lookup(m->mm, page);
+        if (p == NULL) {
+            *unmapped = page;
+            return false;
+        }
+        write_field(m, mdl, l->header_bytes + i * l->pfn_bytes, l->pfn_bytes, p->pfn);
+    }
+    return true;
+}
+
+void MmBuildMdlForNonPagedPool(ke_call *call, PVOID_VA MemoryDescriptorList)
+{
+    ke_machine *m = call->m;
+    mdl_view v;
+    if (!mdl_read(m, MemoryDescriptorList, &v))
+        return;
+    PVOID_VA unmapped;
+    fill_pfns(m, MemoryDescriptorList, &v, &unmapped);
+    write_field(m, MemoryDescriptorList, layout(m)->mapped_va, layout(m)->pointer_bytes,
+                v.start_va + v.byte_offset);
+    mdl_set_flags(m, MemoryDescriptorList, v.flags | MDL_SOURCE_IS_NONPAGED_POOL);
+}
+
+void MmProbeAndLockPages(ke_call *call, PVOID_VA MemoryDescriptorList, ULONG AccessMode,
+                         ULONG Operation)
+{
+    ke_machine *m = call->m;
+    mdl_view v;
+    if (!mdl_read(m, MemoryDescriptorList, &v)) {
+        call->raised = STATUS_ACCESS_VIOLATION;
+        return;
+    }
+    (void)AccessMode; /* user buffers come with processes and I/O */
+    /* Probing touches every page: one that is not there raises, and the
+     * caller's __try gets STATUS_ACCESS_VIOLATION, as on Windows. */
+    PVOID_VA unmapped = 0;
+    if (!fill_pfns(m, MemoryDescriptorList, &v, &unmapped)) {
+        call->raised = STATUS_ACCESS_VIOLATION;
+        return;
+    }
+    uint32_t pages = mdl_page_count(&v);
+    for (uint32_t i = 0; i < pages; i++) {
+        mm_page *p = mm_lookup(m->mm, v.start_va + (uint64_t)i * PAGE_SIZE);
+        p->locks++;
+        p->resident_epoch = m->mm->trim_epoch; /* probing paged it in */
+    }
+    uint16_t flags = v.flags | MDL_PAGES_LOCKED;
+    if (Operation != IoReadAccess)
+        flags |= MDL_WRITE_OPERATION;
+    mdl_set_flags(m, MemoryDescriptorList, flags);
+}
+
+void MmUnlockPages(ke_call *call, PVOID_VA MemoryDescriptorList)
+{
+    ke_machine *m = call->m;
+    mdl_view v;
+    if (!mdl_read(m, MemoryDescriptorList, &v))
+        return;
+    if (!(v.flags & MDL_PAGES_LOCKED)) {
+        /* PROCESS_HAS_LOCKED_PAGES, P1 = 1: pages unlocked that were not
+         * locked. P3 the locked count (none), P4 the tracking stacks (0). */
+        kd_raise(call, RULE_kmdl_unlock_not_locked, MemoryDescriptorList, 0, 0);
+        return;
+    }
+    uint32_t pages = mdl_page_count(&v);
+    for (uint32_t i = 0; i < pages; i++) {
+        mm_page *p = mm_lookup(m->mm, v.start_va + (uint64_t)i * PAGE_SIZE);
+        if (p != NULL && p->locks > 0)
+            p->locks--;
+    }
+    /* Unlocking also releases a system mapping of the pages. */
+    mdl_set_flags(m, MemoryDescriptorList,
+                  v.flags & ~(MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_WRITE_OPERATION));
+}
+
+PVOID_VA MmMapLockedPagesSpecifyCache(ke_call *call, PVOID_VA MemoryDescriptorList,
+                                      ULONG AccessMode, ULONG CacheType, PVOID_VA RequestedAddress,
+                                      ULONG BugCheckOnFailure, ULONG Priority)
+{
+    ke_machine *m = call->m;
+    /* The mapping of a system-space buffer is its own address, whatever the
+     * caching, mode and priority asked for. */
+    (void)AccessMode;
+    (void)CacheType;
+    (void)RequestedAddress;
+    (void)BugCheckOnFailure;
+    (void)Priority;
+    mdl_view v;
+    if (!mdl_read(m, MemoryDescriptorList, &v))
+        return 0;
+    PVOID_VA va = v.start_va + v.byte_offset;
+    write_field(m, MemoryDescriptorList, layout(m)->mapped_va, layout(m)->pointer_bytes, va);
+    mdl_set_flags(m, MemoryDescriptorList, v.flags | MDL_MAPPED_TO_SYSTEM_VA);
+    return va;
+}
+
+void MmUnmapLockedPages(ke_call *call, PVOID_VA BaseAddress, PVOID_VA MemoryDescriptorList)
+{
+    ke_machine *m = call->m;
+    mdl_view v;
+    (void)BaseAddress;
+    if (mdl_read(m, MemoryDescriptorList, &v))
+        mdl_set_flags(m, MemoryDescriptorList, v.flags & ~MDL_MAPPED_TO_SYSTEM_VA);
+}
+
+PVOID_VA MmGetSystemAddressForMdlSafe(ke_call *call, PVOID_VA Mdl, ULONG Priority)
+{
+    /* wdm.h's macro: the existing mapping, or a new one that may fail. */
+    mdl_view v;
+    if (!mdl_read(call->m, Mdl, &v))
+        return 0;
+    if (v.flags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL))
+        return v.mapped_va;
+    return MmMapLockedPagesSpecifyCache(call, Mdl, 0 /* KernelMode */, 1 /* MmCached */, 0, 0,
+                                        Priority);
+}
+
+PVOID_VA MmGetMdlVirtualAddress(ke_call *call, PVOID_VA Mdl)
+{
+    mdl_view v;
+    return mdl_read(call->m, Mdl, &v) ? v.start_va + v.byte_offset : 0;
+}
+
+ULONG MmGetMdlByteCount(ke_call *call, PVOID_VA Mdl)
+{
+    mdl_view v;
+    return mdl_read(call->m, Mdl, &v) ? v.byte_count : 0;
+}
+
+ULONG MmGetMdlByteOffset(ke_call *call, PVOID_VA Mdl)
+{
+    mdl_view v;
+    return mdl_read(call->m, Mdl, &v) ? v.byte_offset : 0;
+}
