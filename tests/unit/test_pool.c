@@ -10,6 +10,7 @@
 
 #include "ddi_table.h"
 #include "ex/pool.h"
+#include "mm/mdl.h"
 #include "mm/mm.h"
 
 /* A machine with no host: the tests are the harness. */
@@ -336,4 +337,69 @@ Test(pool2, priorities_keep_reserves, .init = boot_x64, .fini = shutdown)
                                                 HighPoolPriority + 8),
                   0, "high priority fails only when out (+8 is a special pool placement)");
     cr_assert_not(ke_stopped(m));
+}
+
+Test(mdl, layout_and_locking_as_wdm_h_describes, .init = boot_x64, .fini = shutdown)
+{
+    PVOID_VA buf = alloc(PagedPool, 2 * PAGE_SIZE + 100); /* big: page aligned */
+    PVOID_VA mdl = IoAllocateMdl(&call, buf + 0x10, PAGE_SIZE + 0x20, false, false, 0);
+    cr_assert_neq(mdl, 0);
+    uint16_t size, flags;
+    uint64_t start;
+    uint32_t count, offset;
+    cr_assert(mm_peek(m->mm, mdl + 0x08, &size, 2));
+    cr_assert(mm_peek(m->mm, mdl + 0x0A, &flags, 2));
+    cr_assert(mm_peek(m->mm, mdl + 0x20, &start, 8));
+    cr_assert(mm_peek(m->mm, mdl + 0x28, &count, 4));
+    cr_assert(mm_peek(m->mm, mdl + 0x2C, &offset, 4));
+    cr_assert_eq(size, 0x30 + 2 * 8, "header and two page numbers");
+    cr_assert_eq(flags, MDL_ALLOCATED_FIXED_SIZE);
+    cr_assert_eq(start, buf);
+    cr_assert_eq(count, PAGE_SIZE + 0x20);
+    cr_assert_eq(offset, 0x10);
+
+    MmProbeAndLockPages(&call, mdl, 0, IoWriteAccess);
+    cr_assert_eq(call.raised, 0);
+    cr_assert(mm_peek(m->mm, mdl + 0x0A, &flags, 2));
+    cr_assert_eq(flags & (MDL_PAGES_LOCKED | MDL_WRITE_OPERATION),
+                 MDL_PAGES_LOCKED | MDL_WRITE_OPERATION);
+    uint64_t pfn;
+    cr_assert(mm_peek(m->mm, mdl + 0x30 + 8, &pfn, 8));
+    cr_assert_eq(pfn, mm_lookup(m->mm, buf + PAGE_SIZE)->pfn, "the second page's number");
+    cr_assert_eq(mm_lookup(m->mm, buf)->locks, 1);
+
+    /* Locked pageable pages stay resident at DISPATCH_LEVEL after a trim. */
+    mm_trim(m->mm);
+    ke_call_cpu(&call)->irql = DISPATCH_LEVEL;
+    uint8_t byte;
+    cr_assert(mm_access(&call, buf + PAGE_SIZE, &byte, 1, false));
+    ke_call_cpu(&call)->irql = PASSIVE_LEVEL;
+
+    MmUnlockPages(&call, mdl);
+    cr_assert_eq(mm_lookup(m->mm, buf)->locks, 0);
+    IoFreeMdl(&call, mdl);
+    cr_assert_not(ke_stopped(m));
+}
+
+Test(mdl, probing_an_unmapped_page_raises, .init = boot_x64, .fini = shutdown)
+{
+    PVOID_VA buf = alloc(NonPagedPoolNx, 3 * PAGE_SIZE);
+    ExFreePool(&call, buf); /* its pages go */
+    PVOID_VA mdl = IoAllocateMdl(&call, buf, 100, false, false, 0);
+    MmProbeAndLockPages(&call, mdl, 0, IoReadAccess);
+    cr_assert_eq(call.raised, STATUS_ACCESS_VIOLATION);
+    cr_assert_not(ke_stopped(m), "an exception, not a bug check");
+}
+
+Test(mdl, unlocking_what_is_not_locked_is_0x76, .init = boot_x86, .fini = shutdown)
+{
+    PVOID_VA buf = alloc(NonPagedPool, 64);
+    PVOID_VA mdl = IoAllocateMdl(&call, buf, 64, false, false, 0);
+    uint16_t size;
+    cr_assert(mm_peek(m->mm, mdl + 0x04, &size, 2));
+    cr_assert_eq(size, 0x1C + 4, "x86: a 28-byte header, 4-byte page numbers");
+    MmUnlockPages(&call, mdl);
+    cr_assert_eq(m->bugcheck.code, 0x76);
+    cr_assert_eq(m->bugcheck.params[0], 1);
+    cr_assert_eq(m->bugcheck.params[1], mdl);
 }
