@@ -27,8 +27,6 @@
 #define VF_SPP_PAGE_SIZE            0x1000u /* values below it are size classes */
 #define VF_SPP_ALL_VALUE            0x2Au   /* '*': every allocation */
 #define VF_SPP_TAG_MAX_CHARS        4u
-#define VF_GFLAGS_QUOTE_MAX_CHARS   48u
-#define VF_GFLAGS_QUOTE_BUF_BYTES   (VF_GFLAGS_QUOTE_MAX_CHARS * 4u + 8u)
 
 _Static_assert(sizeof(((vf_gflags *)0)->spp_tag) == VF_SPP_TAG_MAX_CHARS + 1, "tag + NUL");
 
@@ -47,34 +45,6 @@ static DES_PRINTF(3, 4) bool vf_gflags_error(char *err, size_t err_len, const ch
     vsnprintf(err + prefix, err_len - (size_t)prefix, fmt, ap);
     va_end(ap);
     return false;
-}
-
-/* The argument in double quotes, cut and escaped so the message stays on one
- * line. Returns buf. */
-static const char *vf_gflags_quote(char buf[VF_GFLAGS_QUOTE_BUF_BYTES], const char *arg)
-{
-    size_t n = 0;
-    size_t i = 0;
-    buf[n++] = '"';
-    for (; arg[i] != '\0' && i < VF_GFLAGS_QUOTE_MAX_CHARS; i++) {
-        unsigned char c = (unsigned char)arg[i];
-        if (c == '"') {
-            buf[n++] = '\\';
-            buf[n++] = '"';
-        } else if (c < 0x20 || c >= 0x7F) {
-            n += (size_t)snprintf(&buf[n], VF_GFLAGS_QUOTE_BUF_BYTES - n, "\\x%02X", c);
-        } else {
-            buf[n++] = (char)c;
-        }
-    }
-    if (arg[i] != '\0') {
-        memcpy(&buf[n], "...", 3);
-        n += 3;
-    }
-    buf[n++] = '"';
-    buf[n] = '\0';
-    DES_CHECK(n < VF_GFLAGS_QUOTE_BUF_BYTES);
-    return buf;
 }
 
 static bool vf_gflags_equal_ci(const char *a, const char *b)
@@ -127,7 +97,7 @@ static int vf_gflags_number(const char *text, uint32_t *out)
 
 static bool vf_gflags_spp_value(vf_gflags *g, const char *text, char *err, size_t err_len)
 {
-    char q[VF_GFLAGS_QUOTE_BUF_BYTES];
+    char q[VF_QUOTE_BUF_BYTES];
     if (strcmp(text, "*") == 0) {
         g->spp = VF_SPP_ALL;
         g->spp_value = VF_SPP_ALL_VALUE;
@@ -136,14 +106,14 @@ static bool vf_gflags_spp_value(vf_gflags *g, const char *text, char *err, size_
     uint32_t value = 0;
     int number = vf_gflags_number(text, &value);
     if (number < 0) {
-        return vf_gflags_error(err, err_len, "+spp: %s is not a number", vf_gflags_quote(q, text));
+        return vf_gflags_error(err, err_len, "+spp: %s is not a number", vf_quote(q, text));
     }
     if (number > 0) {
         if (value == 0 || value >= VF_SPP_PAGE_SIZE) {
             return vf_gflags_error(err, err_len,
                                    "+spp: size %s is out of range (1 to 0xFFF; give a pool tag "
                                    "as its characters)",
-                                   vf_gflags_quote(q, text));
+                                   vf_quote(q, text));
         }
         g->spp = value == VF_SPP_ALL_VALUE ? VF_SPP_ALL : VF_SPP_SIZE;
         g->spp_value = value;
@@ -153,7 +123,7 @@ static bool vf_gflags_spp_value(vf_gflags *g, const char *text, char *err, size_
     size_t len = strlen(text);
     if (len == 0 || len > VF_SPP_TAG_MAX_CHARS) {
         return vf_gflags_error(err, err_len, "+spp: %s is not a pool tag (1 to 4 characters)",
-                               vf_gflags_quote(q, text));
+                               vf_quote(q, text));
     }
     bool wildcard = false;
     for (size_t i = 0; i < len; i++) {
@@ -161,7 +131,7 @@ static bool vf_gflags_spp_value(vf_gflags *g, const char *text, char *err, size_
         if (c < 0x20 || c > 0x7E) {
             return vf_gflags_error(err, err_len,
                                    "+spp: pool tag %s has a character outside 0x20..0x7E",
-                                   vf_gflags_quote(q, text));
+                                   vf_quote(q, text));
         }
         wildcard = wildcard || c == '*' || c == '?';
     }
@@ -208,18 +178,18 @@ bool vf_gflags_parse(vf_gflags *g, const char *cmdline, char *err, size_t err_le
     bool ok = true;
     bool spp_given = false;       /* +spp or -spp */
     bool placement_given = false; /* overruns or underruns */
-    char q[VF_GFLAGS_QUOTE_BUF_BYTES];
+    char q[VF_QUOTE_BUF_BYTES];
     for (size_t i = 0; i < args.count && ok; i++) {
         const char *arg = args.items[i];
         if (vf_gflags_equal_ci(arg, "/k") || vf_gflags_equal_ci(arg, "/r")) {
             if (i != 0) {
-                ok = vf_gflags_error(err, err_len, "%s must come first", vf_gflags_quote(q, arg));
+                ok = vf_gflags_error(err, err_len, "%s must come first", vf_quote(q, arg));
             }
         } else if (vf_gflags_equal_ci(arg, "+spp") || vf_gflags_equal_ci(arg, "-spp")) {
             if (spp_given) {
                 ok =
                     vf_gflags_error(err, err_len, "%s: only one special pool tag or size at a time",
-                                    vf_gflags_quote(q, arg));
+                                    vf_quote(q, arg));
             } else if (arg[0] == '-') {
                 spp_given = true; /* clears: g stays VF_SPP_NONE */
             } else if (i + 1 >= args.count) {
@@ -231,19 +201,18 @@ bool vf_gflags_parse(vf_gflags *g, const char *cmdline, char *err, size_t err_le
         } else if (vf_gflags_equal_ci(arg, "overruns") || vf_gflags_equal_ci(arg, "underruns")) {
             if (placement_given) {
                 ok = vf_gflags_error(err, err_len, "%s: overruns or underruns, once",
-                                     vf_gflags_quote(q, arg));
+                                     vf_quote(q, arg));
             }
             placement_given = true;
             g->overruns = arg[0] == 'o' || arg[0] == 'O';
         } else if (i == 0 &&
                    (vf_gflags_equal_ci(arg, "gflags") || vf_gflags_equal_ci(arg, "gflags.exe"))) {
-            ok = vf_gflags_error(err, err_len, "%s: leave out the program name",
-                                 vf_gflags_quote(q, arg));
+            ok = vf_gflags_error(err, err_len, "%s: leave out the program name", vf_quote(q, arg));
         } else {
             ok = vf_gflags_error(err, err_len,
                                  "%s is not supported (only [/k | /r] {+spp VALUE | -spp} "
                                  "[overruns | underruns])",
-                                 vf_gflags_quote(q, arg));
+                                 vf_quote(q, arg));
         }
     }
     vf_names_free(&args);

@@ -47,11 +47,6 @@ _Static_assert((VF_FLAGS_VOLATILE & ~VF_FLAGS_KNOWN) == 0, "volatile bits are do
 #define VF_RULE_CLASS_DIF_MODE    36u
 #define VF_IOLEVEL_MAX            2u
 
-/* Messages quote at most this many characters of an argument. */
-#define VF_QUOTE_MAX_CHARS 48u
-/* Room for the quoted form: each character may become \xNN, plus quotes and "...". */
-#define VF_QUOTE_BUF_BYTES (VF_QUOTE_MAX_CHARS * 4u + 8u)
-
 #define VF_NOTE_MAX_BYTES 128u /* an `unsimulated` phrase */
 
 /* ------------------------------------------------------------------------ */
@@ -338,7 +333,7 @@ bool vf_cmdline_split(const char *cmdline, vf_names *args)
 /* An argument as messages show it: in double quotes, cut after
  * VF_QUOTE_MAX_CHARS, with quotes and control bytes escaped so that the
  * message stays on one line. Returns buf. */
-static const char *vf_quote(char buf[VF_QUOTE_BUF_BYTES], const char *arg)
+const char *vf_quote(char buf[VF_QUOTE_BUF_BYTES], const char *arg)
 {
     size_t n = 0;
     buf[n++] = '"';

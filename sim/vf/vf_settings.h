@@ -180,4 +180,11 @@ void vf_gflags_init(vf_gflags *g);
  */
 bool vf_gflags_parse(vf_gflags *g, const char *cmdline, char *err, size_t err_len);
 
+/* An argument as error messages quote it: in double quotes, cut after
+ * VF_QUOTE_MAX_CHARS, quotes and control bytes escaped so that a message
+ * stays on one line. Returns buf. */
+#define VF_QUOTE_MAX_CHARS 48u
+#define VF_QUOTE_BUF_BYTES (VF_QUOTE_MAX_CHARS * 4u + 8u)
+const char *vf_quote(char buf[VF_QUOTE_BUF_BYTES], const char *arg);
+
 #endif /* DRVSIM_VF_SETTINGS_H */

@@ -1,0 +1,77 @@
+-- mdl_map_already_mapped: a transmit path maps the packet buffer's MDL with
+-- MmMapLockedPagesSpecifyCache each time it needs the data, instead of
+-- MmGetSystemAddressForMdlSafe, which returns the existing mapping; the second
+-- call maps an MDL already mapped to system space (0xC4/0xB2, P3 = the MDL's
+-- flags, P4 = the offending one, MDL_MAPPED_TO_SYSTEM_VA).
+scenario {
+  verifier = "/standard /driver txpath.sys",
+  expect   = { bugcheck = 0xC4, p1 = 0xB2,
+               p3 = MDL_ALLOCATED_FIXED_SIZE | MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA,
+               p4 = MDL_MAPPED_TO_SYSTEM_VA, driver = "txpath.sys" },
+}
+
+local PACKET_BYTES = 1514
+
+local function PacketVa(Packet)
+  -- BUG: maps again on every call; use
+  -- MmGetSystemAddressForMdlSafe(Packet.Mdl, NormalPagePriority).
+  return MmMapLockedPagesSpecifyCache(Packet.Mdl, KernelMode, MmCached, nil, FALSE,
+                                      NormalPagePriority | MdlMappingNoExecute)
+end
+
+-- Fills in the Ethernet header, then computes a checksum over the payload.
+local function PrepareFrame(Packet)
+  local Header = PacketVa(Packet)
+  if Header == nil then
+    return STATUS_INSUFFICIENT_RESOURCES
+  end
+  Header:write(12, "\x08\x00")          -- EtherType IPv4
+  local Payload = PacketVa(Packet)
+  if Payload == nil then
+    return STATUS_INSUFFICIENT_RESOURCES
+  end
+  local Sum = 0
+  for i = 14, 33 do
+    Sum = Sum + Payload[i]
+  end
+  return STATUS_SUCCESS
+end
+
+driver "txpath.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    Packet = {}
+    Packet.Buffer = ExAllocatePoolWithTag(PagedPool, PACKET_BYTES, "TxPk")
+    if Packet.Buffer == nil then
+      return STATUS_INSUFFICIENT_RESOURCES
+    end
+    Packet.Mdl = IoAllocateMdl(Packet.Buffer, PACKET_BYTES, false, false, nil)
+    if Packet.Mdl == nil then
+      ExFreePoolWithTag(Packet.Buffer, "TxPk")
+      return STATUS_INSUFFICIENT_RESOURCES
+    end
+    local Status = __try(function()
+      MmProbeAndLockPages(Packet.Mdl, KernelMode, IoReadAccess)
+      return STATUS_SUCCESS
+    end, function(Code)
+      return Code
+    end)
+    if Status ~= STATUS_SUCCESS then
+      IoFreeMdl(Packet.Mdl)
+      ExFreePoolWithTag(Packet.Buffer, "TxPk")
+      return Status
+    end
+    PrepareFrame(Packet)
+    DriverObject.DriverUnload = function(DriverObject)
+      MmUnlockPages(Packet.Mdl)         -- also releases the system mapping
+      IoFreeMdl(Packet.Mdl)
+      ExFreePoolWithTag(Packet.Buffer, "TxPk")
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "txpath.sys"
+  Sleep "100ms"
+  UnloadDriver "txpath.sys"
+end)
