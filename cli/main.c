@@ -27,6 +27,8 @@
  * start workers): the contract has no code for it; like a scenario error, it
  * means the run's result cannot be trusted. */
 #define CLI_EXIT_HOST DRVSIM_EXIT_SCENARIO
+/* An output path that cannot be written is a bad argument. */
+#define CLI_EXIT_OUTPUT DRVSIM_EXIT_USAGE
 
 #define CLI_MAX_CPUS 64u
 /* Seeds in one sweep range: also keeps B - A + 1 from overflowing. */
@@ -207,12 +209,31 @@ static int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *u
 {
     uint64_t v;
     switch (c) {
-    case OPT_VERIFIER:
+    case OPT_VERIFIER: {
+        /* Checked here, once: a bad value is a usage error, not N failed runs. */
+        char err[300];
+        vf_settings check;
+        vf_settings_init(&check);
+        bool ok = vf_settings_parse(&check, arg, err, sizeof err);
+        vf_settings_free(&check);
+        if (!ok) {
+            cli_usage_error(usage, "--verifier: %s", err);
+            return -1;
+        }
         a->options.verifier = a->raw.verifier = arg;
         return 1;
-    case OPT_GFLAGS:
+    }
+    case OPT_GFLAGS: {
+        char err[300];
+        vf_gflags check;
+        vf_gflags_init(&check);
+        if (!vf_gflags_parse(&check, arg, err, sizeof err)) {
+            cli_usage_error(usage, "--gflags: %s", err);
+            return -1;
+        }
         a->options.gflags = a->raw.gflags = arg;
         return 1;
+    }
     case OPT_CPUS:
         if (!cli_parse_u64(arg, &v) || v < 1 || v > CLI_MAX_CPUS) {
             cli_usage_error(usage, "--cpus wants a number from 1 to %u, not '%s'", CLI_MAX_CPUS,
@@ -344,7 +365,7 @@ static int cli_run_report(const cli_sim_args *a, const char *json_path, bool qui
     if (json_path != NULL && !json_stdout) {
         json_file = cli_open_output(json_path);
         if (json_file == NULL) {
-            return CLI_EXIT_HOST;
+            return CLI_EXIT_OUTPUT;
         }
     }
 
@@ -801,6 +822,7 @@ typedef struct cli_sweep {
     bool write_failed;
     out_summary summary;
     bool out_of_memory;
+    size_t scenario_errors; /* runs whose scenario was broken (exit 3) */
 } cli_sweep;
 
 static void cli_sweep_options(void *ctx, size_t index, drvsim_options *options)
@@ -820,6 +842,9 @@ static void cli_sweep_result(void *ctx, size_t index, const drvsim_result *r)
         s->write_failed = true;
     }
     json_decref(line);
+    if (r->exit_code == DRVSIM_EXIT_SCENARIO) {
+        s->scenario_errors++;
+    }
     if (!out_summary_add(&s->summary, r)) {
         s->out_of_memory = true;
     }
@@ -872,7 +897,7 @@ static int cli_sweep_all(cli_sweep *s, uint64_t a, uint64_t b, uint64_t k, unsig
     bool to_stdout = jsonl_path == NULL || strcmp(jsonl_path, "-") == 0;
     s->jsonl = to_stdout ? stdout : cli_open_output(jsonl_path);
     if (s->jsonl == NULL) {
-        return CLI_EXIT_HOST;
+        return CLI_EXIT_OUTPUT;
     }
 
     uint64_t span = b - a + 1; /* <= CLI_MAX_SWEEP_SEEDS, checked by the caller */
@@ -897,7 +922,11 @@ static int cli_sweep_all(cli_sweep *s, uint64_t a, uint64_t b, uint64_t k, unsig
     FILE *out = to_stdout ? stderr : stdout;
     out_summary_write(out, &s->summary, scenario, &s->a.raw);
     fflush(out);
-    if (status == DRVSIM_EXIT_OK && s->summary.failed > 0) {
+    if (status == DRVSIM_EXIT_OK && s->scenario_errors > 0) {
+        /* The scenario is broken (for some seeds at least): its runs mean
+         * nothing, which is exit 3, not a finding. */
+        status = DRVSIM_EXIT_SCENARIO;
+    } else if (status == DRVSIM_EXIT_OK && s->summary.failed > 0) {
         status = DRVSIM_EXIT_MISMATCH;
     }
     return status;

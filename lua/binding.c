@@ -661,11 +661,24 @@ static int sleep_continue(lua_State *L, int status, lua_KContext ctx)
     return 0;
 }
 
+void lb_check_yieldable(lua_State *L, const char *fn)
+{
+    /* Checked before the kernel is told anything: a wait the thread cannot
+     * actually make would leave it "waiting" while it runs on. */
+    if (!lua_isyieldable(L))
+        lb_scenario_error(L,
+                          "%s cannot wait here: it is called from a callback Lua cannot "
+                          "suspend (a table.sort comparator, a string.gsub function, a "
+                          "metamethod)",
+                          fn);
+}
+
 /* Sleep(duration): the harness thread waits; simulated time moves on. */
 static int l_Sleep(lua_State *L)
 {
     lb_check_harness(L, "Sleep");
     uint64_t interval = lb_check_duration(L, 1, "Sleep");
+    lb_check_yieldable(L, "Sleep");
     ke_call call;
     harness_call(L, &call);
     ke_wait_interval(&call, interval);

@@ -177,6 +177,9 @@ void lb_push_routine(lua_State *L, io_routine r);
 
 /* Harness helpers. */
 uint64_t lb_check_duration(lua_State *L, int arg, const char *fn);
+/* Raises unless the calling code can be suspended (a wait must be able to
+ * yield). */
+void lb_check_yieldable(lua_State *L, const char *fn);
 /* Raises unless the code runs on the harness thread outside driver code. */
 void lb_check_harness(lua_State *L, const char *fn);
 

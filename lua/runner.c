@@ -292,14 +292,7 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
         .site = lb_host_site,
         .site_name = lb_host_site_name,
     };
-    ke_machine *m = ke_machine_create(&config, vs, gf, &host);
-    if (m == NULL) {
-        fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory creating the machine");
-        return;
-    }
-    lb->m = m;
-    lb->rng = &m->rng_lua;
-
+    /* The trace file is open before boot, so that it holds the boot record. */
     FILE *trace = NULL;
     kd_trace_ctx trace_ctx = {0};
     if (opt->trace_path != NULL) {
@@ -309,12 +302,22 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
             snprintf(msg, sizeof msg, "--trace: cannot open %s: %s", opt->trace_path,
                      strerror(errno));
             fail(r, DRVSIM_EXIT_USAGE, msg);
-            goto done;
+            return;
         }
         trace_ctx.out = trace;
-        trace_ctx.m = m;
-        des_set_sink(&m->des, kd_trace_text, &trace_ctx);
+        config.trace_sink = kd_trace_text;
+        config.trace_ctx = &trace_ctx;
     }
+    ke_machine *m = ke_machine_create(&config, vs, gf, &host);
+    if (m == NULL) {
+        if (trace != NULL)
+            fclose(trace);
+        fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory creating the machine");
+        return;
+    }
+    trace_ctx.m = m;
+    lb->m = m;
+    lb->rng = &m->rng_lua;
 
     lua_State *L = lb->L;
     for (uint32_t i = 0; i < lb->driver_count; i++) {

@@ -5,12 +5,15 @@
  * are the simulator's), no bytecode. Everything that could make a run depend
  * on the host is replaced:
  *  - math.random draws from the run's "lua" PRNG stream;
- *  - pairs() visits keys in a fixed order (numbers, then strings, then
- *    booleans), since Lua's own order depends on a per-process hash seed;
+ *  - pairs() and next() visit keys in a fixed order (numbers, then strings,
+ *    then booleans), since Lua's own order depends on a per-process hash
+ *    seed; table.sort is a stable merge sort, since Lua's own picks pivots
+ *    from the host's clock;
  *  - tostring() and string.format("%s") of tables, functions and threads
  *    give the type name, not a host address; "%p" is refused;
- *  - setmetatable() refuses __gc and __mode, whose effects depend on when
- *    the garbage collector runs; collectgarbage is absent;
+ *  - __gc and __mode, whose effects depend on when the garbage collector
+ *    runs, are refused by setmetatable() and rawset(), and when added to a
+ *    metatable later; collectgarbage is absent;
  *  - print() writes to standard error (the run's report owns stdout).
  * A count hook bounds the instructions a run may execute, and the allocator
  * bounds the host memory the state may hold.
@@ -181,6 +184,129 @@ static int sandbox_pairs(lua_State *L)
     return 3;
 }
 
+/* The order of two keys (at a and b): as compare_keys, for values on the
+ * stack. Keys without a deterministic order raise. */
+static int compare_stack_keys(lua_State *L, int a, int b)
+{
+    key_entry e[2];
+    int idx[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        int t = lua_type(L, idx[i]);
+        if (t != LUA_TNUMBER && t != LUA_TSTRING && t != LUA_TBOOLEAN)
+            return luaL_error(L,
+                              "next: a table with %s keys has no deterministic order; keep "
+                              "such values in an array",
+                              lua_typename(L, t));
+        e[i].type = t;
+        e[i].is_integer = lua_isinteger(L, idx[i]);
+        e[i].i = t == LUA_TBOOLEAN ? lua_toboolean(L, idx[i]) : lua_tointeger(L, idx[i]);
+        e[i].n = t == LUA_TNUMBER ? lua_tonumber(L, idx[i]) : 0;
+        e[i].s = t == LUA_TSTRING ? lua_tolstring(L, idx[i], &e[i].len) : NULL;
+    }
+    return compare_keys(&e[0], &e[1]);
+}
+
+/*
+ * next(t [, k]) in pairs' order: the smallest key greater than k. One pass
+ * over the table per call (no sorting, no state), so `next(t) == nil` stays
+ * cheap; a whole traversal with next is quadratic, which is what pairs is
+ * for.
+ */
+static int sandbox_next(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    bool have_best = false;
+    lua_pushnil(L); /* 3: the best key so far */
+    lua_pushnil(L); /* 4: lua_next's cursor */
+    while (lua_next(L, 1) != 0) {
+        lua_pop(L, 1);
+        if (!lua_isnil(L, 2) && compare_stack_keys(L, 4, 2) <= 0)
+            continue;
+        if (!have_best || compare_stack_keys(L, 4, 3) < 0) {
+            lua_pushvalue(L, 4);
+            lua_replace(L, 3);
+            have_best = true;
+        }
+    }
+    if (!have_best) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_pushvalue(L, 3);
+    lua_pushvalue(L, 3);
+    lua_rawget(L, 1);
+    return 2;
+}
+
+/* ------------------------------------------------------------------------ */
+/* A deterministic table.sort                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Whether the value at a sorts before the one at b. */
+static bool sort_less(lua_State *L, int a, int b, bool has_comparator)
+{
+    if (!has_comparator)
+        return lua_compare(L, a, b, LUA_OPLT);
+    lua_pushvalue(L, 2);
+    lua_pushvalue(L, a);
+    lua_pushvalue(L, b);
+    lua_call(L, 2, 1);
+    bool less = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    return less;
+}
+
+/*
+ * table.sort(t [, comp]) as a stable bottom-up merge sort. Lua's own sort
+ * picks a pivot from clock() and time() once a partition is unbalanced, so
+ * the comparisons it makes, and the order of equal elements, depend on the
+ * host; this one depends on the values only.
+ */
+static int sandbox_sort(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    bool has_comparator = !lua_isnoneornil(L, 2);
+    if (has_comparator)
+        luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_settop(L, 2);
+    lua_Integer n = luaL_len(L, 1);
+    luaL_argcheck(L, n < INT32_MAX, 1, "array too big");
+    lua_createtable(L, (int)n, 0); /* 3: source run */
+    lua_createtable(L, (int)n, 0); /* 4: destination run */
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, 1, i);
+        lua_seti(L, 3, i);
+    }
+    int from = 3, to = 4;
+    for (lua_Integer width = 1; width < n; width *= 2) {
+        for (lua_Integer lo = 0; lo < n; lo += 2 * width) {
+            lua_Integer mid = lo + width < n ? lo + width : n;
+            lua_Integer hi = lo + 2 * width < n ? lo + 2 * width : n;
+            lua_Integer i = lo, j = mid;
+            for (lua_Integer k = lo; k < hi; k++) {
+                bool right = i >= mid;
+                if (!right && j < hi) {
+                    lua_geti(L, from, j + 1);
+                    lua_geti(L, from, i + 1);
+                    right = sort_less(L, -2, -1, has_comparator); /* equal: left first */
+                    lua_pop(L, 2);
+                }
+                lua_geti(L, from, (right ? j++ : i++) + 1);
+                lua_seti(L, to, k + 1);
+            }
+        }
+        int swap = from;
+        from = to;
+        to = swap;
+    }
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_geti(L, from, i);
+        lua_seti(L, 1, i);
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Host-independent text                                                    */
 /* ------------------------------------------------------------------------ */
@@ -265,21 +391,123 @@ static int sandbox_format(lua_State *L)
     return 1;
 }
 
+/* Whether key (at idx) is one of the fields the garbage collector reads. */
+static bool gc_field(lua_State *L, int idx)
+{
+    const char *k = lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : NULL;
+    return k != NULL && (strcmp(k, "__gc") == 0 || strcmp(k, "__mode") == 0);
+}
+
+static int refuse_gc_field(lua_State *L, int key)
+{
+    return luaL_error(L,
+                      "%s depends on when the garbage collector runs; drvsim does not allow "
+                      "it",
+                      lua_tostring(L, key));
+}
+
+/* The metatable of a metatable: adding __gc or __mode to it later is
+ * refused, as setmetatable refuses them up front. */
+static int guard_newindex(lua_State *L)
+{
+    if (gc_field(L, 2))
+        return refuse_gc_field(L, 2);
+    lua_settop(L, 3);
+    lua_rawset(L, 1);
+    return 0;
+}
+
+static int sandbox_rawset(lua_State *L)
+{
+    if (gc_field(L, 2))
+        return refuse_gc_field(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
 static int sandbox_setmetatable(lua_State *L)
 {
     if (lua_istable(L, 2)) {
-        if (lua_getfield(L, 2, "__gc") != LUA_TNIL)
-            return luaL_error(L, "setmetatable: __gc depends on when the garbage collector "
-                                 "runs; drvsim does not allow it");
-        if (lua_getfield(L, 2, "__mode") != LUA_TNIL)
-            return luaL_error(L, "setmetatable: weak tables (__mode) depend on when the "
-                                 "garbage collector runs; drvsim does not allow them");
-        lua_pop(L, 2);
+        lua_pushnil(L);
+        while (lua_next(L, 2) != 0) {
+            lua_pop(L, 1);
+            if (gc_field(L, -1))
+                return refuse_gc_field(L, lua_gettop(L));
+        }
+        if (!lua_getmetatable(L, 2)) {
+            lua_newtable(L);
+            lua_pushcfunction(L, guard_newindex);
+            lua_setfield(L, -2, "__newindex");
+            lua_setmetatable(L, 2);
+        } else {
+            lua_pop(L, 1);
+        }
     }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, 1);
     return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* pcall and xpcall that cannot revive a stopped machine                    */
+/* ------------------------------------------------------------------------ */
+
+static bool is_stop(lua_State *L, int idx)
+{
+    void *key = lua_touserdata(L, idx);
+    return key == &lb_stop_key || key == &lb_scenario_key;
+}
+
+/* After the original pcall or xpcall returned: a stop or a scenario error it
+ * caught goes on unwinding, so that no Lua code keeps running (and looping)
+ * after the machine stopped. */
+static int protected_finish(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    (void)ctx;
+    int results = lua_gettop(L);
+    if (results >= 2 && !lua_toboolean(L, 1) && is_stop(L, 2)) {
+        lua_pushvalue(L, 2);
+        return lua_error(L);
+    }
+    return results;
+}
+
+static int sandbox_pcall(lua_State *L)
+{
+    int nargs = lua_gettop(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_callk(L, nargs, LUA_MULTRET, 0, protected_finish);
+    return protected_finish(L, LUA_OK, 0);
+}
+
+/* xpcall's message handler, wrapped: our stop values pass through it
+ * untouched, so protected_finish can recognise them. */
+static int stop_aware_handler(lua_State *L)
+{
+    if (is_stop(L, 1))
+        return 1;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int sandbox_xpcall(lua_State *L)
+{
+    int nargs = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, stop_aware_handler, 1);
+    lua_replace(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_callk(L, nargs, LUA_MULTRET, 0, protected_finish);
+    return protected_finish(L, LUA_OK, 0);
 }
 
 /* load(chunk [, chunkname [, mode [, env]]]) with mode forced to text. */
@@ -391,11 +619,21 @@ lua_State *lb_sandbox_new(lb_state *lb)
     lua_setfield(L, g, "print");
     wrap_field(L, g, "setmetatable", sandbox_setmetatable);
     wrap_field(L, g, "load", sandbox_load);
+    wrap_field(L, g, "pcall", sandbox_pcall);
+    wrap_field(L, g, "rawset", sandbox_rawset);
+    lua_pushcfunction(L, sandbox_next);
+    lua_setfield(L, g, "next");
+    wrap_field(L, g, "xpcall", sandbox_xpcall);
 
     lua_getfield(L, g, "string");
     int str = lua_gettop(L);
     remove_field(L, str, "dump");
     wrap_field(L, str, "format", sandbox_format);
+    lua_pop(L, 1);
+
+    lua_getfield(L, g, "table");
+    lua_pushcfunction(L, sandbox_sort);
+    lua_setfield(L, -2, "sort");
     lua_pop(L, 1);
 
     lua_getfield(L, g, "math");

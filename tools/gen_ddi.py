@@ -127,6 +127,8 @@ def write_lua_c(ddis, out):
             lines.append(f'    {ctype} {p.name} = {check}(L, {i}, "{d.name}", "{p.name}");')
         for p in outs:
             lines.append(f"    {TYPES[p.type][0]} {p.name} = 0;")
+        if "blocking" in d.flags:
+            lines.append(f'    lb_check_yieldable(L, "{d.name}");')
         lines.append("    ke_call call;")
         lines.append(f"    const ddi_imports *imports = lb_call_begin(L, &call, DDI_{d.name});")
         if ins:

@@ -30,7 +30,7 @@ void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
     char time[32], name[80], irql[24];
     fprintf(out, "%s ", des_format_time(now_100ns, time, sizeof time));
     switch (rec->type) {
-    case KE_TR_BOOT: {
+    case KE_TR_BOOT: { /* written while the machine is built: t->m is not set yet */
         unsigned cpus = des_rec_read_u8(&rd), arch = des_rec_read_u8(&rd);
         unsigned build = des_rec_read_u8(&rd);
         unsigned long long memory = des_rec_read_u64(&rd);

@@ -172,6 +172,8 @@ typedef struct ke_config {
     ke_build build;
     uint64_t memory_bytes;
     des_limits limits;
+    des_trace_sink trace_sink; /* every trace record, from the boot record on */
+    void *trace_ctx;
 } ke_config;
 
 struct io_driver;

@@ -209,6 +209,8 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
         free(m);
         return NULL;
     }
+    if (config->trace_sink != NULL)
+        des_set_sink(&m->des, config->trace_sink, config->trace_ctx);
     des_rng_stream(&m->rng_sched, config->seed, "sched");
     des_rng_stream(&m->rng_lua, config->seed, "lua");
 
@@ -223,8 +225,8 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
         goto fail;
     for (uint32_t i = 0; i < m->process_count; i++) {
         /* EPROCESS: what a process pointer (and ProcessBilled) points at. */
-        m->processes[i]->eprocess = ex_alloc_internal(m, NonPagedPool, KE_EPROCESS_SIZE,
-                                                      0x636F7250u /* "Proc" */);
+        m->processes[i]->eprocess =
+            ex_alloc_internal(m, NonPagedPool, KE_EPROCESS_SIZE, 0x636F7250u /* "Proc" */);
         if (m->processes[i]->eprocess == 0)
             goto fail;
     }

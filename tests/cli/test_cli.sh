@@ -1,2 +1,580 @@
-#!/bin/sh
-echo 1..0
+#!/usr/bin/env bash
+# test_cli.sh DRVSIM - the drvsim command line against CONTRACT.md: usage errors,
+# exit codes, the bug check report, --json, determinism, test, sweep, rules and
+# the scenario sandbox. Speaks TAP (the plan first). Run from the repository
+# root (meson does: workdir = source root); the fixtures are tests/cli/fixtures/.
+# The sh -c '...' and awk snippets below take their values as "$1" ...:
+# single-quoted on purpose.
+# shellcheck disable=SC2016
+set -u
+
+if [ $# -ne 1 ]; then
+    echo "usage: $0 DRVSIM" >&2
+    exit 2
+fi
+DRVSIM=$1
+case $DRVSIM in
+/*) ;;
+*/*) DRVSIM=$PWD/$DRVSIM ;;
+esac
+if [ ! -x "$DRVSIM" ]; then
+    echo "1..0 # SKIP $DRVSIM is not an executable"
+    exit 0
+fi
+# The repository root, wherever we are started from: replay lines and
+# `test` output name the fixtures relative to it.
+cd "$(dirname "$0")/../.." || exit 1
+F=tests/cli/fixtures
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/drvsim_cli.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+RESULTS=$T/results
+: >"$RESULTS"
+
+# A hung command should fail its check, not the whole suite.
+if command -v timeout >/dev/null 2>&1; then
+    BOUND=(timeout 60)
+else
+    BOUND=()
+fi
+
+N=0
+FAILED=0
+RC=0
+OUT=$T/out
+ERR=$T/err
+
+# One-line rendering of a file's head, for diagnostics.
+show() {
+    if [ -s "$1" ]; then
+        head -c "${2:-400}" "$1" | tr '\n' '|' | sed 's/|$//'
+    else
+        printf '(empty)'
+    fi
+}
+
+pass() {
+    N=$((N + 1))
+    printf 'ok %d - %s\n' "$N" "$1" >>"$RESULTS"
+}
+
+# fail DESCRIPTION WHAT-WAS-SEEN
+fail() {
+    N=$((N + 1))
+    FAILED=$((FAILED + 1))
+    printf 'not ok %d - %s\n' "$N" "$1" >>"$RESULTS"
+    printf '%s\n' "$2" | head -n 6 | sed 's/^/# /' >>"$RESULTS"
+}
+
+# run CMD...: runs a command; its stdout is $OUT, its stderr $ERR, its status $RC.
+run() {
+    "${BOUND[@]}" "$@" >"$OUT" 2>"$ERR" </dev/null
+    RC=$?
+}
+
+# check DESCRIPTION STATUS CMD...: runs CMD and wants that exit status.
+check() {
+    local desc=$1 want=$2
+    shift 2
+    run "$@"
+    if [ "$RC" -eq "$want" ]; then
+        pass "$desc"
+    else
+        fail "$desc" "exit $RC, wanted $want: $*
+stdout: $(show "$OUT")
+stderr: $(show "$ERR")"
+    fi
+}
+
+# ok_if DESCRIPTION DIAGNOSTIC CMD...: passes when CMD succeeds.
+ok_if() {
+    local desc=$1 diag=$2
+    shift 2
+    if "$@" >/dev/null 2>&1; then
+        pass "$desc"
+    else
+        fail "$desc" "$diag"
+    fi
+}
+
+# out_has / err_has DESCRIPTION ERE: the last command's stdout / stderr has a
+# line matching ERE; out_lacks / err_lacks: has none.
+out_has() { ok_if "$1" "stdout: $(show "$OUT" 600)" grep -Eq -- "$2" "$OUT"; }
+err_has() { ok_if "$1" "stderr: $(show "$ERR" 600)" grep -Eq -- "$2" "$ERR"; }
+out_lacks() { ok_if "$1" "stdout: $(show "$OUT" 600)" not grep -Eq -- "$2" "$OUT"; }
+err_lacks() { ok_if "$1" "stderr: $(show "$ERR" 600)" not grep -Eq -- "$2" "$ERR"; }
+out_empty() { ok_if "$1" "stdout: $(show "$OUT" 600)" test ! -s "$OUT"; }
+not() { ! "$@"; }
+
+# same DESCRIPTION FILE1 FILE2
+same() {
+    ok_if "$1" "they differ: $(diff "$2" "$3" 2>&1 | head -n 4 | tr '\n' '|')" cmp -s "$2" "$3"
+}
+
+# py DESCRIPTION FILE CODE: python3 CODE with FILE on stdin, must exit 0.
+py() {
+    local desc=$1 file=$2 code=$3 msg
+    if msg=$(python3 -c "$code" <"$file" 2>&1); then
+        pass "$desc"
+    else
+        fail "$desc" "$(printf '%s' "$msg" | tail -n 2 | tr '\n' '|'); input: $(show "$file" 300)"
+    fi
+}
+
+# The line of a file matching ERE (the first), or nothing.
+line_of() { grep -Em1 -- "$2" "$1"; }
+
+# ---------------------------------------------------------------------------
+# Global options, usage errors
+# ---------------------------------------------------------------------------
+
+check "--version exits 0" 0 "$DRVSIM" --version
+ok_if "--version prints exactly 'drvsim 0.1.0'" "stdout: $(show "$OUT")" \
+    test "$(cat "$OUT")" = "drvsim 0.1.0"
+
+check "--help exits 0" 0 "$DRVSIM" --help
+for cmd in run test sweep rules; do
+    out_has "--help lists $cmd" "^ +$cmd( |$)"
+done
+
+check "no arguments: exit 2" 2 "$DRVSIM"
+err_has "no arguments: usage on stderr" '^usage: drvsim'
+out_empty "no arguments: nothing on stdout"
+
+check "unknown command: exit 2" 2 "$DRVSIM" frobnicate
+err_has "unknown command: named on stderr" '^drvsim: .*frobnicate'
+
+check "unknown global option: exit 2" 2 "$DRVSIM" --frobnicate
+err_has "unknown global option: usage on stderr" '^usage: drvsim'
+
+for cmd in run test sweep rules; do
+    check "$cmd --help: exit 0" 0 "$DRVSIM" "$cmd" --help
+    ok_if "$cmd --help: its usage on stdout" "stdout: $(show "$OUT")" \
+        grep -Eq "^usage: drvsim $cmd" "$OUT"
+
+    check "$cmd --frobnicate: exit 2" 2 "$DRVSIM" "$cmd" --frobnicate
+    ok_if "$cmd --frobnicate: one 'drvsim: ...' line naming it, then the usage, on stderr" \
+        "stderr: $(show "$ERR")" \
+        sh -c 'head -n1 "$1" | grep -Eq "^drvsim: .*--frobnicate" &&
+               sed -n 2p "$1" | grep -Eq "^usage: drvsim $2"' - "$ERR" "$cmd"
+    out_empty "$cmd --frobnicate: nothing on stdout"
+done
+
+check "run without a scenario: exit 2" 2 "$DRVSIM" run
+err_has "run without a scenario: usage on stderr" '^usage: drvsim run'
+check "run with two scenarios: exit 2" 2 "$DRVSIM" run $F/clean.lua $F/clean.lua
+check "run --seed abc: exit 2" 2 "$DRVSIM" run $F/clean.lua --seed abc
+err_has "run --seed abc: names the value" "^drvsim: .*abc"
+check "run --seed (no value): exit 2" 2 "$DRVSIM" run $F/clean.lua --seed
+check "run --cpus 0: exit 2" 2 "$DRVSIM" run $F/clean.lua --cpus 0
+check "run --cpus 65: exit 2" 2 "$DRVSIM" run $F/clean.lua --cpus 65
+check "run --max-instructions 0: exit 2" 2 "$DRVSIM" run $F/clean.lua --max-instructions 0
+check "run --limit nonsense: exit 2" 2 "$DRVSIM" run $F/clean.lua --limit forever
+check "sweep --seeds 5..1: exit 2" 2 "$DRVSIM" sweep $F/clean.lua --seeds 5..1
+check "sweep --seeds 1-5: exit 2" 2 "$DRVSIM" sweep $F/clean.lua --seeds 1-5
+check "sweep without --seeds: exit 2" 2 "$DRVSIM" sweep $F/clean.lua
+check "sweep --shard 3/2: exit 2" 2 "$DRVSIM" sweep $F/clean.lua --seeds 1..4 --shard 3/2
+check "sweep --shard 0/2: exit 2" 2 "$DRVSIM" sweep $F/clean.lua --seeds 1..4 --shard 0/2
+check "sweep -j 0: exit 2" 2 "$DRVSIM" sweep $F/clean.lua --seeds 1..4 -j 0
+check "test -j 0: exit 2" 2 "$DRVSIM" test -j 0 $F/clean.lua
+check "rules with an argument: exit 2" 2 "$DRVSIM" rules extra
+
+check "run --verifier '/flags 0xZZ': exit 2" 2 \
+    "$DRVSIM" run $F/clean.lua --verifier "/flags 0xZZ"
+err_has "run --verifier '/flags 0xZZ': the message names 0xZZ" '^drvsim: .*0xZZ'
+out_empty "run --verifier '/flags 0xZZ': nothing on stdout"
+check "sweep --verifier '/flags 0xZZ': exit 2" 2 \
+    "$DRVSIM" sweep $F/clean.lua --seeds 1..2 --verifier "/flags 0xZZ"
+check "run --gflags '+spp' (no tag): exit 2" 2 "$DRVSIM" run $F/clean.lua --gflags "+spp"
+err_has "run --gflags '+spp': a drvsim: message" '^drvsim: .*spp'
+
+# ---------------------------------------------------------------------------
+# Exit codes of runs
+# ---------------------------------------------------------------------------
+
+check "run: a clean scenario exits 0" 0 "$DRVSIM" run $F/clean.lua
+out_has "run: a clean scenario says clean" '^clean: '
+check "run: an expect that is not met exits 1" 1 "$DRVSIM" run $F/unmet_expect.lua
+check "run: an expected bug check exits 0" 0 "$DRVSIM" run $F/raise_below.lua
+
+check "run: a missing file exits 3" 3 "$DRVSIM" run $F/nonexistent.lua
+err_has "run: a missing file says 'cannot open'" 'cannot open'
+
+check "run: a Lua syntax error exits 3" 3 "$DRVSIM" run $F/syntax_error.lua
+err_has "run: a syntax error names file:line" 'syntax_error\.lua:5:'
+
+check "run: a runtime error in run() exits 3" 3 "$DRVSIM" run $F/runtime_error.lua
+err_has "run: a runtime error names file:line and the message" \
+    'runtime_error\.lua:6:.*failed on purpose'
+
+check "run: an unknown scenario{} field exits 3" 3 "$DRVSIM" run $F/unknown_field.lua
+err_has "run: an unknown scenario{} field is named" 'colour'
+
+check "run: an error in a driver routine is a bug check (exit 1 with expect clean)" 1 \
+    "$DRVSIM" run $F/driver_error.lua
+out_has "run: an error in a driver routine is reported as STOP 0x7E" \
+    '^\*\*\* STOP: 0x0000007E \('
+out_has "run: ... naming the driver" '^  driver crashy\.sys:'
+
+check "run: a harness function called from a driver routine exits 3" 3 \
+    "$DRVSIM" run $F/harness_in_driver.lua
+err_has "run: ... naming Sleep" 'Sleep'
+
+check "run: while true with --max-instructions 100000 exits 1" 1 \
+    "$DRVSIM" run $F/runaway.lua --max-instructions 100000
+out_has "run: ... and reports a timeout" '^TIMEOUT'
+check "run: --max-instructions 100000 --json -: outcome timeout" 1 \
+    "$DRVSIM" run $F/runaway.lua --max-instructions 100000 --json -
+py "run: ... the JSON says outcome timeout, expected false" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["outcome"] == "timeout", o["outcome"]
+assert o["expected"] is False'
+check "run: a runaway with expect = \"timeout\" exits 0" 0 \
+    "$DRVSIM" run $F/runaway_expect_timeout.lua --max-instructions 100000
+
+check "run: limit = 1s with Sleep 10s exits 1" 1 "$DRVSIM" run $F/limit.lua --json -
+py "run: ... outcome timeout at 1 s simulated" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["outcome"] == "timeout", o["outcome"]
+assert o["sim_time_ns"] == 10**9, o["sim_time_ns"]'
+check "run: --limit 100ms overrides the scenario's limit" 1 \
+    "$DRVSIM" run $F/clean.lua --limit 100ms
+out_has "run: ... and times out" '^TIMEOUT'
+
+# ---------------------------------------------------------------------------
+# The report (CONTRACT 2)
+# ---------------------------------------------------------------------------
+
+check "report: raise_below runs as expected" 0 "$DRVSIM" run $F/raise_below.lua --seed 7
+cp "$OUT" "$T/report.txt"
+H='0x[0-9A-F]{16}'
+ok_if "report: line 1 is '*** STOP: 0x000000C4 (0x0000000000000030,...)'" \
+    "stdout: $(show "$OUT")" \
+    sh -c 'sed -n 1p "$1" | grep -Eq "^\*\*\* STOP: 0x000000C4 \(0x0000000000000030,$2,$2,$2\)$"' \
+    - "$OUT" "$H"
+ok_if "report: line 2 is the name DRIVER_VERIFIER_DETECTED_VIOLATION" "stdout: $(show "$OUT")" \
+    sh -c 'sed -n 2p "$1" | grep -Eq "^DRIVER_VERIFIER_DETECTED_VIOLATION$"' - "$OUT"
+ok_if "report: line 3 is '  driver lower.sys: ...'" "stdout: $(show "$OUT")" \
+    sh -c 'sed -n 3p "$1" | grep -Eq "^  driver lower\.sys: .+"' - "$OUT"
+out_has "report: '  at 0:00:... simulated, CPU n, IRQL ..., process ...'" \
+    '^  at 0:00:[0-9]{2}\.[0-9]{3} simulated, CPU [0-9]+, IRQL [A-Z_]+, process .+'
+out_has "report: '  seed 7, digest 0x' and 16 hex digits" '^  seed 7, digest 0x[0-9a-f]{16}$'
+out_has "report: '  replay: drvsim run $F/raise_below.lua --seed 7'" \
+    "^  replay: drvsim run $F/raise_below\.lua --seed 7$"
+ok_if "report: the lines come in the contract's order (STOP, name, driver, at, seed, replay)" \
+    "stdout: $(show "$OUT")" \
+    awk 'BEGIN { n = split("^\\*\\*\\* STOP:|^DRIVER_VERIFIER|^  driver |^  at |^  seed |^  replay: ", p, "|") }
+         { for (i = 1; i <= n; i++) if (!(i in at) && $0 ~ p[i]) at[i] = NR }
+         END { for (i = 1; i <= n; i++) if (!(i in at) || (i > 1 && at[i] <= at[i - 1])) exit 1 }' "$OUT"
+
+REPLAY=$(line_of "$T/report.txt" '^  replay: drvsim ' | sed 's/^  replay: drvsim //')
+DIGEST=$(line_of "$T/report.txt" '^  seed ' | sed 's/.*digest //')
+# shellcheck disable=SC2086 # the replay line is words, as a shell would split them
+check "report: the replay command exits 0 too" 0 "$DRVSIM" $REPLAY
+ok_if "report: the replay command gives the same digest ($DIGEST)" \
+    "replay: drvsim $REPLAY; stdout: $(show "$OUT")" \
+    grep -q "digest ${DIGEST:-none}\$" "$OUT"
+
+check "report: --verifier on the command line is in the replay line" 0 \
+    "$DRVSIM" run $F/raise_below.lua --verifier "/flags 0x2 /driver lower.sys"
+out_has "report: ... replay: ... --verifier" '^  replay: drvsim run .*--verifier'
+
+# ---------------------------------------------------------------------------
+# --json, --quiet
+# ---------------------------------------------------------------------------
+
+check "--json -: exit 0" 0 "$DRVSIM" run $F/raise_below.lua --json -
+cp "$OUT" "$T/json_stdout.txt"
+py "--json -: stdout is exactly one JSON object with the contract's keys" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+assert isinstance(o, dict), type(o)
+for k in ("scenario", "seed", "outcome", "bugcheck", "sim_time_ns", "digest", "expected",
+          "counters"):
+    assert k in o, "missing " + k
+b = o["bugcheck"]
+for k in ("code", "name", "params", "driver", "rule"):
+    assert k in b, "bugcheck missing " + k
+assert b["code"] == 0xC4, b["code"]
+assert b["name"] == "DRIVER_VERIFIER_DETECTED_VIOLATION", b["name"]
+assert len(b["params"]) == 4 and all(isinstance(p, int) for p in b["params"]), b["params"]
+assert b["params"][0] == 0x30, b["params"]
+assert b["driver"] == "lower.sys", b["driver"]
+assert b["rule"] == "irql_raise_below_current", b["rule"]
+assert o["scenario"] == "tests/cli/fixtures/raise_below.lua", o["scenario"]
+assert o["seed"] == 1, o["seed"]
+assert o["outcome"] == "bugcheck", o["outcome"]
+assert o["expected"] is True, o["expected"]
+assert isinstance(o["sim_time_ns"], int), o["sim_time_ns"]
+import re
+assert re.fullmatch(r"0x[0-9a-f]{16}", o["digest"]), o["digest"]
+assert isinstance(o["counters"], dict) and "RaiseIrqls" in o["counters"], o["counters"]'
+err_has "--json -: the human report goes to stderr" '^\*\*\* STOP: 0x000000C4'
+ok_if "--json -: the digest is the one of the human report" \
+    "json: $(show "$OUT" 200); report: $(show "$T/report.txt" 200)" \
+    sh -c 'd=$(grep "^  seed " "$2" | sed "s/.*digest //"); grep -q "\"digest\": *\"$d\"" "$1"' \
+    - "$OUT" "$ERR"
+
+check "--json -: a clean run gives bugcheck null" 0 "$DRVSIM" run $F/clean.lua --json -
+py "--json -: ... outcome clean, bugcheck null, counters" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["outcome"] == "clean" and o["bugcheck"] is None and o["expected"] is True, o
+assert o["counters"]["AllocationsSucceeded"] == 1, o["counters"]'
+
+check "--json -: print() in a scenario does not reach stdout" 0 \
+    "$DRVSIM" run $F/prints.lua --json -
+py "--json -: ... stdout is still one JSON object" "$OUT" 'import json, sys; json.load(sys.stdin)'
+err_has "--json -: ... print() went to stderr" 'hello from the scenario'
+
+check "--json FILE: exit 0" 0 "$DRVSIM" run $F/raise_below.lua --json "$T/result.json"
+py "--json FILE: the file is the JSON object" "$T/result.json" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["bugcheck"]["code"] == 0xC4 and o["expected"] is True, o'
+out_has "--json FILE: the report is still on stdout" '^\*\*\* STOP: 0x000000C4'
+same "--json FILE: the file holds what --json - printed" "$T/result.json" "$T/json_stdout.txt"
+
+check "--quiet: exit 0" 0 "$DRVSIM" run $F/raise_below.lua --quiet
+out_empty "--quiet: nothing on stdout"
+check "--quiet: an unmet expect still exits 1" 1 "$DRVSIM" run $F/unmet_expect.lua --quiet
+out_empty "--quiet: ... and prints nothing on stdout"
+check "--quiet --json -: exit 0" 0 "$DRVSIM" run $F/raise_below.lua --quiet --json -
+py "--quiet --json -: stdout is the JSON object only" "$OUT" 'import json, sys; json.load(sys.stdin)'
+check "--json -: a scenario error exits 3" 3 "$DRVSIM" run $F/runtime_error.lua --json -
+py "--json -: ... still one JSON object, outcome error" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["outcome"] == "error", o["outcome"]'
+
+# ---------------------------------------------------------------------------
+# Determinism
+# ---------------------------------------------------------------------------
+
+run "$DRVSIM" run $F/raise_below.lua --seed 42
+cp "$OUT" "$T/det1"
+run "$DRVSIM" run $F/raise_below.lua --seed 42
+same "determinism: the same scenario and seed twice give the same stdout" "$T/det1" "$OUT"
+
+run "$DRVSIM" run $F/random_sleep.lua --seed 1
+cp "$OUT" "$T/rs1"
+run "$DRVSIM" run $F/random_sleep.lua --seed 2
+cp "$OUT" "$T/rs2"
+ok_if "determinism: two seeds of a math.random scenario differ" \
+    "seed 1: $(show "$T/rs1"); seed 2: $(show "$T/rs2")" not cmp -s "$T/rs1" "$T/rs2"
+run "$DRVSIM" run $F/random_sleep.lua --seed 2
+same "determinism: ... and each is reproducible" "$T/rs2" "$OUT"
+run "$DRVSIM" run $F/random_sleep.lua
+cp "$OUT" "$T/rs_default"
+same "determinism: without --seed the seed is 1" "$T/rs1" "$T/rs_default"
+
+check "--trace FILE: exit 0" 0 "$DRVSIM" run $F/clean.lua --trace "$T/trace1"
+check "--trace FILE: again" 0 "$DRVSIM" run $F/clean.lua --trace "$T/trace2"
+ok_if "--trace FILE: a non-empty file" "trace1: $(show "$T/trace1")" test -s "$T/trace1"
+same "--trace FILE: twice, identical files" "$T/trace1" "$T/trace2"
+ok_if "--trace FILE: the first line is the boot record" \
+    "first lines: $(head -n 2 "$T/trace1" 2>&1 | tr '\n' '|')" \
+    sh -c 'head -n1 "$1" | grep -Eq "^([0-9:.]+ )?boot( |$)"' - "$T/trace1"
+check "--trace FILE: a different seed of random_sleep" 0 \
+    "$DRVSIM" run $F/random_sleep.lua --seed 3 --trace "$T/trace3"
+check "--trace FILE: the same seed again" 0 \
+    "$DRVSIM" run $F/random_sleep.lua --seed 3 --trace "$T/trace4"
+same "--trace FILE: a math.random scenario's trace is reproducible" "$T/trace3" "$T/trace4"
+
+# ---------------------------------------------------------------------------
+# drvsim test
+# ---------------------------------------------------------------------------
+
+SUITE=$F/suite
+check "test: a failing scenario makes it exit 1" 1 "$DRVSIM" test $SUITE --junit "$T/junit.xml"
+cp "$OUT" "$T/test_j1"
+out_has "test: a PASS line for the passing scenario" "^PASS $SUITE/pass\.lua"
+out_has "test: a FAIL line for the failing scenario" "^FAIL $SUITE/fail\.lua"
+ok_if "test: the last line is '1 passed, 1 failed'" "stdout: $(show "$OUT")" \
+    sh -c 'tail -n1 "$1" | grep -Eq "^1 passed, 1 failed$"' - "$OUT"
+out_lacks "test: the drivers/ directory is skipped" 'drivers/'
+py "test --junit: valid XML, one testcase per scenario, one failure" "$T/junit.xml" '
+import sys, xml.dom.minidom
+d = xml.dom.minidom.parse(sys.stdin)
+cases = d.getElementsByTagName("testcase")
+assert len(cases) == 2, len(cases)
+names = sorted(c.getAttribute("name") for c in cases)
+assert all("pass" in n or "fail" in n for n in names), names
+fails = [c for c in cases if c.getElementsByTagName("failure")]
+assert len(fails) == 1 and "fail" in fails[0].getAttribute("name"), len(fails)'
+
+check "test -j 2: exit 1 as well" 1 "$DRVSIM" test -j 2 $SUITE
+same "test -j 2: the same stdout as -j 1" "$T/test_j1" "$OUT"
+
+check "test --tap: exit 1" 1 "$DRVSIM" test --tap $SUITE
+ok_if "test --tap: the first line is 1..2" "stdout: $(show "$OUT")" \
+    sh -c 'head -n1 "$1" | grep -qx "1\.\.2"' - "$OUT"
+out_has "test --tap: 'ok' for the passing scenario" "^ok [0-9]+ - $SUITE/pass\.lua"
+out_has "test --tap: 'not ok' for the failing scenario" "^not ok [0-9]+ - $SUITE/fail\.lua"
+
+check "test: files given one by one, all passing: exit 0" 0 \
+    "$DRVSIM" test $F/clean.lua $F/raise_below.lua
+ok_if "test: ... '2 passed, 0 failed'" "stdout: $(show "$OUT")" \
+    sh -c 'tail -n1 "$1" | grep -Eq "^2 passed, 0 failed$"' - "$OUT"
+check "test: a scenario error counts as a failure (exit 1)" 1 "$DRVSIM" test $F/runtime_error.lua
+out_has "test: ... with a FAIL line" "^FAIL $F/runtime_error\.lua"
+check "test: a PATH that does not exist: exit 2" 2 "$DRVSIM" test $F/no_such_dir
+
+# ---------------------------------------------------------------------------
+# drvsim sweep
+# ---------------------------------------------------------------------------
+
+check "sweep: some seeds bug-check: exit 1" 1 \
+    "$DRVSIM" sweep $F/random_crash.lua --seeds 1..20 --jsonl "$T/sweep1.jsonl"
+cp "$OUT" "$T/sweep_summary"
+py "sweep --jsonl: 20 lines, each a JSON object with seed 1..20 in order" "$T/sweep1.jsonl" '
+import json, sys
+lines = sys.stdin.read().splitlines()
+assert len(lines) == 20, len(lines)
+seeds = [json.loads(l)["seed"] for l in lines]
+assert seeds == list(range(1, 21)), seeds'
+py "sweep --jsonl: each line has outcome, bugcheck and digest; some bug-check, some not" \
+    "$T/sweep1.jsonl" '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+for r in rows:
+    assert "outcome" in r and "bugcheck" in r and "digest" in r, r
+bad = [r for r in rows if r["outcome"] == "bugcheck"]
+assert 0 < len(bad) < 20, len(bad)
+for r in bad:
+    assert r["bugcheck"]["code"] == 0xE0000001 and r["bugcheck"]["params"] == [1, 2, 3, 4], r
+    assert r["expected"] is False, r'
+out_has "sweep: a summary on stdout" '[0-9]+ runs'
+out_has "sweep: the summary names the distinct bug check" '0xE0000001'
+out_has "sweep: the summary has a replay command" 'replay: drvsim run .*random_crash\.lua --seed [0-9]+'
+
+FIRST_BAD=$(python3 -c '
+import json, sys
+print(next(json.loads(l)["seed"] for l in sys.stdin if json.loads(l)["outcome"] == "bugcheck"))' \
+    <"$T/sweep1.jsonl" 2>/dev/null)
+check "sweep: a failing seed run alone exits 1" 1 \
+    "$DRVSIM" run $F/random_crash.lua --seed "${FIRST_BAD:-0}" --json -
+py "sweep: ... with the sweep's digest" "$OUT" "
+import json, sys
+o = json.load(sys.stdin)
+rows = [json.loads(l) for l in open('$T/sweep1.jsonl')]
+row = next(r for r in rows if r['seed'] == o['seed'])
+assert o['digest'] == row['digest'], (o['digest'], row['digest'])"
+
+check "sweep -j 2: exit 1" 1 \
+    "$DRVSIM" sweep $F/random_crash.lua --seeds 1..20 -j 2 --jsonl "$T/sweep2.jsonl"
+same "sweep -j 2: the same JSON lines as -j 1" "$T/sweep1.jsonl" "$T/sweep2.jsonl"
+same "sweep -j 2: the same summary as -j 1" "$T/sweep_summary" "$OUT"
+
+run "$DRVSIM" sweep $F/random_crash.lua --seeds 1..20 --shard 1/2 --jsonl "$T/shard1.jsonl"
+run "$DRVSIM" sweep $F/random_crash.lua --seeds 1..20 --shard 2/2 --jsonl "$T/shard2.jsonl"
+cat "$T/shard1.jsonl" "$T/shard2.jsonl" >"$T/shards.jsonl" 2>/dev/null
+py "sweep --shard 1/2 + 2/2: every seed of 1..20 exactly once, same results" "$T/shards.jsonl" "
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+seeds = sorted(r['seed'] for r in rows)
+assert seeds == list(range(1, 21)), seeds
+full = {json.loads(l)['seed']: json.loads(l) for l in open('$T/sweep1.jsonl')}
+for r in rows:
+    assert r == full[r['seed']], (r, full[r['seed']])"
+py "sweep --shard 1/2: the odd seeds" "$T/shard1.jsonl" '
+import json, sys
+assert [json.loads(l)["seed"] for l in sys.stdin] == list(range(1, 21, 2))'
+
+check "sweep: every seed clean: exit 0" 0 "$DRVSIM" sweep $F/clean.lua --seeds 1..3 --jsonl -
+py "sweep --jsonl -: stdout is the 3 JSON lines" "$OUT" '
+import json, sys
+assert [json.loads(l)["seed"] for l in sys.stdin] == [1, 2, 3]'
+err_has "sweep --jsonl -: the summary goes to stderr" '3 runs'
+check "sweep: a scenario with a Lua syntax error: exit 3 (a scenario error, not a failed run)" 3 \
+    "$DRVSIM" sweep $F/syntax_error.lua --seeds 1..2 --jsonl "$T/sweep_syntax.jsonl"
+ok_if "sweep: ... naming file:line" "stdout: $(show "$OUT"); stderr: $(show "$ERR")" \
+    sh -c 'cat "$1" "$2" | grep -q "syntax_error\.lua:5:"' - "$OUT" "$ERR"
+check "sweep: a missing scenario: exit 3" 3 "$DRVSIM" sweep $F/nonexistent.lua --seeds 1..3
+err_has "sweep: ... 'cannot open'" 'cannot open'
+
+# ---------------------------------------------------------------------------
+# drvsim rules
+# ---------------------------------------------------------------------------
+
+check "rules: exit 0" 0 "$DRVSIM" rules
+out_has "rules: lists irql_raise_below_current with 0xC4/0x30" \
+    '^irql_raise_below_current +0xC4/0x30 '
+check "rules --json: exit 0" 0 "$DRVSIM" rules --json
+py "rules --json: a JSON array of {id, code, description}" "$OUT" '
+import json, sys
+a = json.load(sys.stdin)
+assert isinstance(a, list) and a, type(a)
+for r in a:
+    assert isinstance(r.get("id"), str) and isinstance(r.get("code"), int), r
+    assert isinstance(r.get("description"), str) and r["description"], r
+ids = [r["id"] for r in a]
+assert len(ids) == len(set(ids)), "duplicate ids"
+r = next(r for r in a if r["id"] == "irql_raise_below_current")
+assert r["code"] == 0xC4, r'
+
+# ---------------------------------------------------------------------------
+# The sandbox: each check is a scenario whose run() asserts one thing; it
+# exits 0 when the assertion holds and 3 (a scenario error) when not.
+# ---------------------------------------------------------------------------
+
+SB=0
+# sandbox DESCRIPTION LUA-CONDITION
+sandbox() {
+    SB=$((SB + 1))
+    local file=$T/sandbox_$SB.lua
+    printf '%s\n' \
+        '-- generated by tests/cli/test_cli.sh' \
+        'scenario { expect = "clean" }' \
+        'run(function()' \
+        "  assert($2, \"sandbox check failed\")" \
+        'end)' >"$file"
+    check "sandbox: $1" 0 "$DRVSIM" run "$file"
+}
+
+check "sandbox: a false assertion in run() is a scenario error (exit 3)" 3 \
+    "$DRVSIM" run $F/assert_fails.lua
+for name in io os require debug coroutine collectgarbage dofile loadfile string.dump; do
+    sandbox "$name is nil" "$name == nil"
+done
+sandbox "math.randomseed is there, and raises" \
+    'type(math.randomseed) == "function" and not pcall(math.randomseed, 1)'
+sandbox "math.random works" 'math.random(10) >= 1 and math.random(10) <= 10'
+sandbox "setmetatable(t, {__gc = f}) raises" \
+    'not pcall(setmetatable, {}, { __gc = function() end })'
+sandbox "setmetatable without __gc works" \
+    'getmetatable(setmetatable({}, { __index = {} })) ~= nil'
+sandbox "setmetatable(t, {__mode = \"k\"}) raises" \
+    'not pcall(setmetatable, {}, { __mode = "k" })'
+sandbox "string.format(\"%p\", {}) raises" 'not pcall(string.format, "%p", {})'
+sandbox "string.format(\"%d\", 7) still works" 'string.format("%d", 7) == "7"'
+sandbox "tostring({}) is exactly \"table\"" 'tostring({}) == "table"'
+sandbox "tostring(print) is exactly \"function\"" 'tostring(print) == "function"'
+sandbox "string.format(\"%s\", {}) is exactly \"table\"" 'string.format("%s", {}) == "table"'
+sandbox "pairs visits {b=1, a=2, [2]=3, [1]=4} as 1, 2, \"a\", \"b\"" \
+    '(function() local s = "" for k in pairs({ b = 1, a = 2, [2] = 3, [1] = 4 }) do s = s .. tostring(k) .. "," end return s == "1,2,a,b," end)()'
+sandbox "load of a binary chunk (mode \"b\") raises" \
+    'not pcall(load, "\27LuaT\0", "chunk", "b")'
+sandbox "load of a binary chunk (default mode) returns nil" \
+    'load("\27LuaT\0") == nil'
+sandbox "load of text still works" 'load("return 6 * 7")() == 42'
+
+# ---------------------------------------------------------------------------
+# Driver files
+# ---------------------------------------------------------------------------
+
+check "driver file: driver \"x.sys\" \"drivers/x.lua\" loads relative to the scenario" 0 \
+    "$DRVSIM" run $F/driver_file.lua
+check "driver file: ... also when run from another directory" 0 \
+    sh -c 'cd "$1" && "$2" run cli/fixtures/driver_file.lua' - tests "$DRVSIM"
+check "driver file: a missing driver file exits 3" 3 "$DRVSIM" run $F/driver_file_missing.lua
+err_has "driver file: ... naming the file" 'does_not_exist\.lua'
+
+# ---------------------------------------------------------------------------
+
+echo "1..$N"
+cat "$RESULTS"
+echo "# $((N - FAILED)) passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
