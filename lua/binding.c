@@ -121,6 +121,17 @@ int lb_stopped(lua_State *L)
     return lua_error(L);
 }
 
+_Noreturn void lb_refuse(lua_State *L)
+{
+    /* Lua 5.4's lua_yield does not return from a C function; where a yield
+     * is impossible (or would return), the stop error unwinds instead. */
+    if (lua_isyieldable(L))
+        lua_yield(L, 0);
+    lua_pushlightuserdata(L, (void *)&lb_stop_key);
+    lua_error(L);
+    __builtin_unreachable();
+}
+
 static bool machine_stopped(const lb_state *lb)
 {
     return lb->stopped_early || (lb->m != NULL && ke_stopped(lb->m));
@@ -134,7 +145,7 @@ const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t ddi)
 {
     lb_state *lb = lb_get(L);
     if (machine_stopped(lb))
-        lb_stopped(L);
+        lb_refuse(L);
     if (lb->m == NULL || lb->current == NULL)
         lb_scenario_error(L, "%s called outside run() and driver routines", ddi_names[ddi]);
     memset(call, 0, sizeof *call);
@@ -265,13 +276,26 @@ ULONG lb_check_ulong(lua_State *L, int arg, const char *fn, const char *param)
     return (ULONG)v;
 }
 
+/* SIZE_T and ULONG_PTR are 32 bits on x86: a larger value cannot be passed
+ * (C would truncate it silently; a scenario is told). */
+static uint64_t check_pointer_sized(lua_State *L, int arg, const char *fn, const char *param,
+                                    uint64_t v)
+{
+    if (lb_get(L)->sc.arch == KE_ARCH_X86 && v > 0xFFFFFFFFull)
+        lb_scenario_error(L,
+                          "%s: %s (argument %d) does not fit the 32 bits it has on x86: "
+                          "0x%llX",
+                          fn, param, arg, (unsigned long long)v);
+    return v;
+}
+
 uint64_t lb_check_ulongptr(lua_State *L, int arg, const char *fn, const char *param)
 {
     bool ok = false;
     PVOID_VA va = lb_to_ptr(L, arg, &ok);
     if (ok)
         return va;
-    return (uint64_t)check_integer(L, arg, fn, param);
+    return check_pointer_sized(L, arg, fn, param, (uint64_t)check_integer(L, arg, fn, param));
 }
 
 uint64_t lb_check_size(lua_State *L, int arg, const char *fn, const char *param)
@@ -280,7 +304,7 @@ uint64_t lb_check_size(lua_State *L, int arg, const char *fn, const char *param)
     if (v < 0)
         lb_scenario_error(L, "%s: %s (argument %d) is a size and cannot be negative: %lld", fn,
                           param, arg, (long long)v);
-    return (uint64_t)v;
+    return check_pointer_sized(L, arg, fn, param, (uint64_t)v);
 }
 
 ULONG lb_check_tag(lua_State *L, int arg, const char *fn, const char *param)
@@ -491,6 +515,7 @@ static int routine_failed(lua_State *L, io_driver *d)
         kd_raise_full(&call, RULE_driver_exception, 0x7E, params, d, detail);
     }
     lb->error_site_valid = false;
+    lb->error_site_pinned = false;
     return lb_stopped(L);
 }
 
@@ -499,7 +524,8 @@ static int routine_failed(lua_State *L, io_driver *d)
 static int routine_error_handler(lua_State *L)
 {
     lb_state *lb = lb_get(L);
-    lb->error_site = site_of(lb, L);
+    if (!lb->error_site_pinned)
+        lb->error_site = site_of(lb, L);
     return 1; /* the error value, unchanged */
 }
 
@@ -513,6 +539,8 @@ static int call_routine(lua_State *L, io_driver *d, const char *routine, int nar
     int function = lua_gettop(L) - nargs;
     lua_pushcfunction(L, routine_error_handler);
     lua_insert(L, function);
+    lb->error_site = (ke_site){.chunk = 0xFFFF, .line = 0}; /* no stale site (LUA_ERRMEM) */
+    lb->error_site_pinned = false;
     ke_push_frame(lb->current, d, routine);
     int status = lua_pcallk(L, nargs, nresults, function, (lua_KContext)d->index, k);
     return k(L, status, (lua_KContext)d->index);
@@ -543,7 +571,7 @@ void lb_check_harness(lua_State *L, const char *fn)
 {
     lb_state *lb = lb_get(L);
     if (machine_stopped(lb))
-        lb_stopped(L);
+        lb_refuse(L);
     if (lb->m == NULL || lb->current == NULL)
         lb_scenario_error(L, "%s can only be called inside run()", fn);
     const ke_frame *frame = ke_top_frame(lb->current);
@@ -733,8 +761,11 @@ static int l_Uptime(lua_State *L)
 /* __try                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* Slots of __try's stack: 1 the body, 2 the handler; results above. */
-#define TRY_BASE 2
+/* Slots of __try's stack: 1 the body, 2 the handler, 3 the message handler
+ * while the body runs; the body's results above that, the handler's above
+ * slot 2. */
+#define TRY_BASE    2
+#define TRY_HANDLER 3
 
 static int try_handled(lua_State *L, int status, lua_KContext ctx)
 {
@@ -743,14 +774,28 @@ static int try_handled(lua_State *L, int status, lua_KContext ctx)
     return lua_gettop(L) - TRY_BASE;
 }
 
+/* __try's message handler: an error that __try will not handle keeps the
+ * line where it was raised, not the line of the __try that passes it on. */
+static int try_error_handler(lua_State *L)
+{
+    lb_state *lb = lb_get(L);
+    NTSTATUS code;
+    if (!exception_code(L, 1, &code) && !lb->error_site_pinned) {
+        lb->error_site = site_of(lb, L);
+        lb->error_site_pinned = true;
+    }
+    return 1;
+}
+
 static int try_continue(lua_State *L, int status, lua_KContext ctx)
 {
     (void)ctx;
     if (status == LUA_OK || status == LUA_YIELD)
-        return lua_gettop(L) - TRY_BASE;
+        return lua_gettop(L) - TRY_HANDLER;
     NTSTATUS code;
     if (!exception_code(L, -1, &code))
-        return lua_error(L); /* not an exception: a crash, a stop, a scenario error */
+        return lua_error(L);              /* not an exception: a crash, a stop, a scenario error */
+    lb_get(L)->error_site_pinned = false; /* handled: its site is of no use */
     lua_settop(L, TRY_BASE);
     lua_pushvalue(L, 2);
     lb_push_status(L, code);
@@ -773,8 +818,9 @@ static int l_try(lua_State *L)
         lb_scenario_error(L, "__try takes the body and the handler: __try(function() ... end, "
                              "function(code) ... end)");
     lua_settop(L, TRY_BASE);
+    lua_pushcfunction(L, try_error_handler);
     lua_pushvalue(L, 1);
-    int status = lua_pcallk(L, 0, LUA_MULTRET, 0, 0, try_continue);
+    int status = lua_pcallk(L, 0, LUA_MULTRET, TRY_HANDLER, 0, try_continue);
     return try_continue(L, status, 0);
 }
 

@@ -85,6 +85,7 @@ typedef struct lb_state {
      * handler while the stack was intact; reports use it while valid. */
     ke_site error_site;
     bool error_site_valid;
+    bool error_site_pinned; /* a __try saw the error first: keep its site */
 
     bool stopped_early;       /* a limit or error stopped the top level */
     char early_message[1024]; /* what stopped it */
@@ -125,6 +126,8 @@ _Noreturn void lb_scenario_error(lua_State *L, const char *fmt, ...)
 /* Suspends the calling code for good after the machine stopped: yields when
  * it can, raises the stop error otherwise. Use as `return lb_stopped(L);`. */
 int lb_stopped(lua_State *L);
+/* The same, from code that cannot return a value to Lua: never returns. */
+_Noreturn void lb_refuse(lua_State *L);
 
 /* The unique error values the binding raises; compared by identity. */
 extern const char lb_stop_key;     /* the machine stopped */

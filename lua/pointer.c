@@ -29,6 +29,9 @@ typedef struct lb_driver_object {
 
 void lb_push_ptr(lua_State *L, PVOID_VA va)
 {
+    /* Addresses are 32 bits on x86: arithmetic wraps there. */
+    if (lb_get(L)->sc.arch == KE_ARCH_X86)
+        va &= 0xFFFFFFFFull;
     if (va == 0) {
         lua_pushnil(L);
         return;

@@ -17,6 +17,7 @@
 #include "ex/pool.h"
 #include "kd/report.h"
 #include "kd/trace.h"
+#include "mm/mm.h"
 #include "vf/vf.h"
 
 #define LB_MEMORY_LIMIT_BYTES (1024ull << 20) /* host memory a scenario's Lua may hold */
@@ -274,6 +275,15 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
                         const vf_settings *vs, const vf_gflags *gf)
 {
     lb_scenario *sc = &lb->sc;
+    if (sc->memory_bytes > mm_memory_limit(sc->arch)) {
+        char msg[700];
+        snprintf(msg, sizeof msg, "%s: scenario{}: memory is at most %s on %s", lb->scenario_path,
+                 sc->arch == KE_ARCH_X86 ? "4GB" : "16TB", sc->arch == KE_ARCH_X86 ? "x86" : "x64");
+        fail(r, DRVSIM_EXIT_SCENARIO, msg);
+        lua_close(lb->L);
+        lb->L = NULL;
+        return;
+    }
     ke_config config = {
         .seed = lb->seed,
         .cpus = opt->cpus != 0 ? opt->cpus : sc->cpus,

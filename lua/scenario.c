@@ -268,6 +268,7 @@ static int l_scenario(lua_State *L)
                                      "number of bytes");
             if (bytes < 16 * PAGE_SIZE)
                 lb_scenario_error(L, "scenario{}: memory must be at least 64KB");
+            sc->memory_bytes = bytes; /* checked against the arch when the machine boots */
             sc->memory_bytes = bytes;
         } else if (strcmp(key, "build") == 0) {
             const char *build = lua_tostring(L, v);
@@ -317,8 +318,17 @@ static int driver_body(lua_State *L)
     if (lua_type(L, 1) == LUA_TSTRING) {
         /* A file, relative to the scenario, that returns the routines. */
         const char *file = lua_tostring(L, 1);
+        /* Relative to the scenario, and below it: a scenario cannot reach
+         * into the host's files. */
+        if (file[0] == '/' || strcmp(file, "..") == 0 || strncmp(file, "../", 3) == 0 ||
+            strstr(file, "/../") != NULL ||
+            (strlen(file) >= 3 && strcmp(file + strlen(file) - 3, "/..") == 0))
+            lb_scenario_error(L,
+                              "driver \"%s\": \"%s\" must be a path relative to the "
+                              "scenario, without \"..\"",
+                              name, file);
         const char *slash = strrchr(lb->scenario_path, '/');
-        if (file[0] != '/' && slash != NULL) {
+        if (slash != NULL) {
             lua_pushlstring(L, lb->scenario_path, (size_t)(slash - lb->scenario_path + 1));
             lua_pushstring(L, file);
             lua_concat(L, 2);

@@ -151,7 +151,7 @@ typedef struct drvsim_result {
     uint64_t sim_time_100ns;
     uint64_t digest;
     uint64_t events;       /* events fired */
-    uint64_t instructions; /* Lua instructions executed (in units of the hook) */
+    uint64_t instructions; /* Lua instructions executed, in steps of 1,000 (the hook step) */
     drvsim_expect expect;
     drvsim_bugcheck bugcheck; /* valid when outcome == BUGCHECK */
     /* Error text (with file:line) for ERROR, the limit hit for TIMEOUT, and

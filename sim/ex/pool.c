@@ -198,6 +198,19 @@ static PVOID_VA take_pages(ke_machine *m, ex_pool_area *area, uint64_t page_coun
     ex_pool *pool = m->pool;
     if (page_count > pool->limit_pages - pool->used_pages)
         return 0;
+    /* The region's address space runs out too (the virtual size of a pool is
+     * bounded on Windows as well). */
+    PVOID_VA end = mm_region_end(m->config.arch, area == &pool->paged ? MM_REGION_PAGED_POOL
+                                                                      : MM_REGION_NONPAGED_POOL);
+    if (page_count > (end - area->top_va) / PAGE_SIZE)
+        return 0;
+    if (m->mm->mapped_pages + page_count > MM_MAPPED_LIMIT_PAGES) {
+        ke_stop_machine(m, KE_STOP_LIMIT,
+                        "host memory limit reached: the run mapped more than %llu MiB of "
+                        "simulated pool",
+                        (unsigned long long)(MM_MAPPED_LIMIT_PAGES * PAGE_SIZE >> 20));
+        return 0;
+    }
     PVOID_VA va = area->top_va;
     if (!mm_map(m->mm, va, page_count, fill, pageable))
         ke_panic(m, __FILE__, __LINE__, "out of host memory mapping pool pages");

@@ -45,6 +45,21 @@ typedef enum mm_region {
 } mm_region;
 
 PVOID_VA mm_region_base(ke_arch arch, mm_region region);
+/* The first address past a region: a pool that reaches it is exhausted. */
+PVOID_VA mm_region_end(ke_arch arch, mm_region region);
+
+/* The most `memory` a machine may have: what the pool regions can hold on
+ * x64; 4 GB (PAE's reach in kernel space terms) on x86. */
+uint64_t mm_memory_limit(ke_arch arch);
+
+/* Host memory that written simulated pages may take before the run stops
+ * with a limit outcome (4 KiB of host memory per written page). */
+#define MM_TOUCHED_LIMIT_BYTES (4ull << 30)
+
+/* Mapped pages cost a page-table entry of host memory each (about 64 bytes
+ * with the map): past this many, allocation stops the run with a limit
+ * outcome. 32 GiB of simulated pages; page ranges would lift it. */
+#define MM_MAPPED_LIMIT_PAGES (8ull << 20)
 
 mm_space *mm_create(ke_arch arch);
 void mm_destroy(mm_space *mm);
@@ -58,6 +73,10 @@ void mm_unmap(mm_space *mm, PVOID_VA va, uint64_t page_count);
 
 /* The page holding va, or NULL when unmapped. */
 mm_page *mm_lookup(const mm_space *mm, PVOID_VA va);
+
+/* A driver's fill of len bytes at va with byte, checked as mm_access is;
+ * whole pages take no host memory. False when it faulted. */
+bool mm_access_fill(ke_call *call, PVOID_VA va, uint64_t len, uint8_t byte);
 
 /* Sets len bytes at va to byte (all mapped: a caller bug otherwise). Whole
  * pages go back to their sparse form. */

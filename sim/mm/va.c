@@ -8,21 +8,32 @@
 #include "kd/kd.h"
 #include "mm/mm.h"
 
+/* Kernel-looking addresses in the ranges Windows uses: x64 system space
+ * above 0xFFFF800000000000, x86 above 0x80000000. Regions never overlap. */
+static const PVOID_VA x64_regions[][2] = {
+    [MM_REGION_NONPAGED_POOL] = {0xFFFFA58000000000ull, 0xFFFFB58000000000ull}, /* 16 TB */
+    [MM_REGION_PAGED_POOL] = {0xFFFFC08000000000ull, 0xFFFFD08000000000ull},    /* 16 TB */
+    [MM_REGION_SYSTEM_IMAGES] = {0xFFFFF80240000000ull, 0xFFFFF80280000000ull},
+};
+static const PVOID_VA x86_regions[][2] = {
+    [MM_REGION_SYSTEM_IMAGES] = {0x80400000ull, 0x84400000ull},
+    [MM_REGION_NONPAGED_POOL] = {0x84400000ull, 0xA0000000ull}, /* 444 MB */
+    [MM_REGION_PAGED_POOL] = {0xA0000000ull, 0xC0000000ull},    /* 512 MB */
+};
+
 PVOID_VA mm_region_base(ke_arch arch, mm_region region)
 {
-    /* Kernel-looking addresses in the ranges Windows uses: x64 system space
-     * above 0xFFFF800000000000, x86 above 0x80000000. */
-    static const PVOID_VA x64[] = {
-        [MM_REGION_NONPAGED_POOL] = 0xFFFFA58000000000ull,
-        [MM_REGION_PAGED_POOL] = 0xFFFFC08000000000ull,
-        [MM_REGION_SYSTEM_IMAGES] = 0xFFFFF80240000000ull,
-    };
-    static const PVOID_VA x86[] = {
-        [MM_REGION_NONPAGED_POOL] = 0x86000000ull,
-        [MM_REGION_PAGED_POOL] = 0x9A000000ull,
-        [MM_REGION_SYSTEM_IMAGES] = 0x8C000000ull,
-    };
-    return arch == KE_ARCH_X86 ? x86[region] : x64[region];
+    return arch == KE_ARCH_X86 ? x86_regions[region][0] : x64_regions[region][0];
+}
+
+PVOID_VA mm_region_end(ke_arch arch, mm_region region)
+{
+    return arch == KE_ARCH_X86 ? x86_regions[region][1] : x64_regions[region][1];
+}
+
+uint64_t mm_memory_limit(ke_arch arch)
+{
+    return arch == KE_ARCH_X86 ? 4ull << 30 : 16ull << 40;
 }
 
 mm_space *mm_create(ke_arch arch)
@@ -204,6 +215,8 @@ bool mm_poke(mm_space *mm, PVOID_VA va, const void *buf, size_t len)
     return copy_pages(mm, va, (uint8_t *)(uintptr_t)buf, len, true, false);
 }
 
+static void check_touched(ke_call *call);
+
 /* A page fault that cannot be served: the bug check depends on the IRQL and
  * on whose code faulted. The faulting instruction is the scenario line; its
  * simulated address is not modelled (0). */
@@ -244,5 +257,36 @@ bool mm_access(ke_call *call, PVOID_VA va, void *buf, size_t len, bool write)
     }
     if (!copy_pages(mm, va, buf, len, write, page_in))
         ke_panic(call->m, __FILE__, __LINE__, "out of host memory writing simulated memory");
+    check_touched(call);
+    return true;
+}
+
+/* Written pages cost host memory: past the bound the run stops, as a
+ * runaway loop does at the instruction limit. */
+static void check_touched(ke_call *call)
+{
+    if (call->m->mm->touched_pages * (uint64_t)PAGE_SIZE > MM_TOUCHED_LIMIT_BYTES)
+        ke_stop_machine(call->m, KE_STOP_LIMIT,
+                        "host memory limit reached: the run wrote more than %llu MiB of "
+                        "simulated memory",
+                        (unsigned long long)(MM_TOUCHED_LIMIT_BYTES >> 20));
+}
+
+bool mm_access_fill(ke_call *call, PVOID_VA va, uint64_t len, uint8_t byte)
+{
+    /* The checks of mm_access, a page at a time; whole pages stay sparse. */
+    while (len > 0) {
+        size_t chunk = PAGE_SIZE - (va & (PAGE_SIZE - 1));
+        if (chunk > len)
+            chunk = (size_t)len;
+        uint8_t probe;
+        if (!mm_access(call, va, &probe, 1, true) ||
+            (chunk > 1 && !mm_access(call, va + chunk - 1, &probe, 1, true)))
+            return false;
+        mm_fill(call->m->mm, va, chunk, byte);
+        va += chunk;
+        len -= chunk;
+    }
+    check_touched(call);
     return true;
 }

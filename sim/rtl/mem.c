@@ -46,14 +46,7 @@ void RtlMoveMemory(ke_call *call, PVOID_VA Destination, PVOID_VA Source, uint64_
 
 void RtlFillMemory(ke_call *call, PVOID_VA Destination, uint64_t Length, uint8_t Fill)
 {
-    uint8_t buf[RTL_CHUNK];
-    memset(buf, Fill, sizeof buf);
-    for (uint64_t done = 0; done < Length;) {
-        size_t n = chunk_of(Length - done);
-        if (!mm_access(call, Destination + done, buf, n, true))
-            return;
-        done += n;
-    }
+    mm_access_fill(call, Destination, Length, Fill);
 }
 
 void RtlZeroMemory(ke_call *call, PVOID_VA Destination, uint64_t Length)
