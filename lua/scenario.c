@@ -53,11 +53,28 @@ static char *dup_string(lua_State *L, const char *s)
 /* verifier = { ... }: the table form, turned into verifier.exe syntax       */
 /* ------------------------------------------------------------------------ */
 
-static void add_names(lua_State *L, luaL_Buffer *b, int idx, const char *field)
+/* The verifier.exe command line being built from a verifier table. */
+typedef struct vt_text {
+    char text[2048];
+    size_t len;
+} vt_text;
+
+static void vt_add(lua_State *L, vt_text *t, const char *s)
+{
+    size_t n = strlen(s);
+    if (t->len + n >= sizeof t->text)
+        lb_scenario_error(L, "scenario{}: the verifier table is too long");
+    memcpy(t->text + t->len, s, n + 1);
+    t->len += n;
+}
+
+/* A name list field (a string, or an array of strings) at idx, each name
+ * after a space. */
+static void vt_add_names(lua_State *L, vt_text *t, int idx, const char *field)
 {
     if (lua_type(L, idx) == LUA_TSTRING) {
-        luaL_addchar(b, ' ');
-        luaL_addstring(b, lua_tostring(L, idx));
+        vt_add(L, t, " ");
+        vt_add(L, t, lua_tostring(L, idx));
         return;
     }
     if (!lua_istable(L, idx))
@@ -67,15 +84,16 @@ static void add_names(lua_State *L, luaL_Buffer *b, int idx, const char *field)
         if (lua_type(L, -1) != LUA_TSTRING)
             lb_scenario_error(L, "scenario{}: verifier.%s[%lld] must be a string", field,
                               (long long)i);
-        luaL_addchar(b, ' ');
-        luaL_addstring(b, lua_tostring(L, -1));
+        vt_add(L, t, " ");
+        vt_add(L, t, lua_tostring(L, -1));
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
 }
 
 /* Builds the verifier.exe command line of a verifier table at idx and
- * leaves it on the stack. */
+ * leaves it on the stack. The fields read are left on the stack until the
+ * end, then dropped at once. */
 static void verifier_table(lua_State *L, int idx)
 {
     static const char *const known[] = {"standard", "flags",   "drivers", "all",
@@ -83,70 +101,63 @@ static void verifier_table(lua_State *L, int idx)
     lua_pushnil(L);
     while (lua_next(L, idx) != 0) {
         lua_pop(L, 1);
-        bool ok = lua_type(L, -1) == LUA_TSTRING;
-        for (int i = 0; ok && known[i] != NULL; i++)
-            if (strcmp(lua_tostring(L, -1), known[i]) == 0)
-                goto next;
-        lb_scenario_error(L,
-                          "scenario{}: verifier table has an unknown field %s%s%s (known: "
-                          "standard, flags, drivers, all, faults, iolevel)",
-                          ok ? "\"" : "", ok ? lua_tostring(L, -1) : luaL_typename(L, -1),
-                          ok ? "\"" : "");
-    next:;
+        const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+        bool found = false;
+        for (int i = 0; key != NULL && !found && known[i] != NULL; i++)
+            found = strcmp(key, known[i]) == 0;
+        if (!found)
+            lb_scenario_error(L,
+                              "scenario{}: verifier table has an unknown field %s (known: "
+                              "standard, flags, drivers, all, faults, iolevel)",
+                              key != NULL ? key : luaL_typename(L, -1));
     }
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
+    vt_text t = {.len = 0};
+    t.text[0] = '\0';
+    char number[48];
+    int top = lua_gettop(L);
     if (lua_getfield(L, idx, "standard") != LUA_TNIL && lua_toboolean(L, -1))
-        luaL_addstring(&b, " /standard");
-    lua_pop(L, 1);
+        vt_add(L, &t, " /standard");
     if (lua_getfield(L, idx, "flags") != LUA_TNIL) {
         if (!lua_isinteger(L, -1))
             lb_scenario_error(L, "scenario{}: verifier.flags must be an integer");
-        lua_pushfstring(L, " /flags 0x%I", lua_tointeger(L, -1));
-        luaL_addvalue(&b);
+        snprintf(number, sizeof number, " /flags 0x%llX", (unsigned long long)lua_tointeger(L, -1));
+        vt_add(L, &t, number);
     }
-    lua_pop(L, 1);
     if (lua_getfield(L, idx, "all") != LUA_TNIL && lua_toboolean(L, -1))
-        luaL_addstring(&b, " /all");
-    lua_pop(L, 1);
+        vt_add(L, &t, " /all");
     if (lua_getfield(L, idx, "drivers") != LUA_TNIL) {
-        luaL_addstring(&b, " /driver");
-        add_names(L, &b, lua_gettop(L), "drivers");
-    } else {
-        lua_pop(L, 1);
+        vt_add(L, &t, " /driver");
+        vt_add_names(L, &t, lua_gettop(L), "drivers");
     }
     if (lua_getfield(L, idx, "iolevel") != LUA_TNIL) {
-        lua_pushfstring(L, " /iolevel %I", lua_tointeger(L, -1));
-        luaL_addvalue(&b);
+        if (!lua_isinteger(L, -1))
+            lb_scenario_error(L, "scenario{}: verifier.iolevel must be an integer");
+        snprintf(number, sizeof number, " /iolevel %lld", (long long)lua_tointeger(L, -1));
+        vt_add(L, &t, number);
     }
-    lua_pop(L, 1);
     int faults = lua_getfield(L, idx, "faults");
     if (faults == LUA_TBOOLEAN && lua_toboolean(L, -1)) {
-        luaL_addstring(&b, " /faults");
+        vt_add(L, &t, " /faults");
     } else if (faults == LUA_TTABLE) {
-        /* Positional, as /faults is: an absent value is "" (its default). */
+        /* Positional, as /faults is: an absent value is "" (its default);
+         * lists of tags and applications are one quoted argument. */
         static const char *const fields[] = {"probability", "tags", "apps", "delay"};
-        luaL_addstring(&b, " /faults");
-        int t = lua_gettop(L);
+        int f = lua_gettop(L);
+        vt_add(L, &t, " /faults");
         for (int i = 0; i < 4; i++) {
-            int type = lua_getfield(L, t, fields[i]);
+            int type = lua_getfield(L, f, fields[i]);
             if (type == LUA_TNIL) {
-                luaL_addstring(&b, " \"\"");
-            } else if (type == LUA_TNUMBER) {
-                lua_pushfstring(L, " %I", lua_tointeger(L, -1));
-                luaL_addvalue(&b);
-            } else if (type == LUA_TSTRING) {
-                lua_pushfstring(L, " \"%s\"", lua_tostring(L, -1));
-                luaL_addvalue(&b);
-            } else if (type == LUA_TTABLE) {
-                luaL_Buffer inner;
-                luaL_buffinit(L, &inner);
-                add_names(L, &inner, lua_gettop(L), fields[i]);
-                luaL_pushresult(&inner);
-                lua_pushfstring(L, " \"%s\"", lua_tostring(L, -1) + 1);
-                lua_remove(L, -2);
-                luaL_addvalue(&b);
-                lua_pushnil(L); /* add_names popped the table */
+                vt_add(L, &t, " \"\"");
+            } else if (type == LUA_TNUMBER && lua_isinteger(L, -1)) {
+                snprintf(number, sizeof number, " %lld", (long long)lua_tointeger(L, -1));
+                vt_add(L, &t, number);
+            } else if (type == LUA_TSTRING || type == LUA_TTABLE) {
+                vt_text names = {.len = 0};
+                names.text[0] = '\0';
+                vt_add_names(L, &names, lua_gettop(L), fields[i]);
+                vt_add(L, &t, " \"");
+                vt_add(L, &t, names.text + (names.len > 0 ? 1 : 0));
+                vt_add(L, &t, "\"");
             } else {
                 lb_scenario_error(L, "scenario{}: verifier.faults.%s has the wrong type (%s)",
                                   fields[i], luaL_typename(L, -1));
@@ -156,8 +167,8 @@ static void verifier_table(lua_State *L, int idx)
     } else if (faults != LUA_TNIL && faults != LUA_TBOOLEAN) {
         lb_scenario_error(L, "scenario{}: verifier.faults must be true or a table");
     }
-    lua_pop(L, 1);
-    luaL_pushresult(&b);
+    lua_settop(L, top);
+    lua_pushstring(L, t.text);
 }
 
 /* ------------------------------------------------------------------------ */
