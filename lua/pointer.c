@@ -157,6 +157,90 @@ static int pointer_write(lua_State *L)
     return 0;
 }
 
+/* p:u8(off), p:u16(off), p:u32(off), p:u64(off): little-endian integers;
+ * p:ptr(off): a pointer-sized value as a pointer (4 bytes on x86, 8 on x64),
+ * nil for NULL. p:set_u8 .. p:set_u64(off, v) and p:set_ptr(off, q) store. */
+static size_t pointer_bytes(lua_State *L)
+{
+    return lb_get(L)->sc.arch == KE_ARCH_X86 ? 4 : 8;
+}
+
+static int read_scalar(lua_State *L, size_t bytes, bool as_pointer)
+{
+    PVOID_VA va = check_pointer(L, 1, "read");
+    lua_Integer offset = check_offset(L, 2, "read");
+    uint64_t v = 0;
+    if (!access(L, va + (uint64_t)offset, &v, bytes, false))
+        return lb_stopped(L);
+    if (as_pointer)
+        lb_push_ptr(L, v);
+    else
+        lua_pushinteger(L, (lua_Integer)v);
+    return 1;
+}
+
+static int write_scalar(lua_State *L, size_t bytes, bool as_pointer)
+{
+    PVOID_VA va = check_pointer(L, 1, "write");
+    lua_Integer offset = check_offset(L, 2, "write");
+    uint64_t v = 0;
+    if (as_pointer) {
+        bool ok = lua_isnil(L, 3);
+        v = ok ? 0 : lb_to_ptr(L, 3, &ok);
+        if (!ok)
+            lb_scenario_error(L, "set_ptr: expected a pointer or nil, got %s", luaL_typename(L, 3));
+    } else {
+        v = (uint64_t)check_offset(L, 3, "write");
+        if (bytes < 8 && v >> (8 * bytes) != 0)
+            lb_scenario_error(L, "write: 0x%llX does not fit %zu bytes", (unsigned long long)v,
+                              bytes);
+    }
+    if (!access(L, va + (uint64_t)offset, &v, bytes, true))
+        return lb_stopped(L);
+    return 0;
+}
+
+static int pointer_u8(lua_State *L)
+{
+    return read_scalar(L, 1, false);
+}
+static int pointer_u16(lua_State *L)
+{
+    return read_scalar(L, 2, false);
+}
+static int pointer_u32(lua_State *L)
+{
+    return read_scalar(L, 4, false);
+}
+static int pointer_u64(lua_State *L)
+{
+    return read_scalar(L, 8, false);
+}
+static int pointer_ptr(lua_State *L)
+{
+    return read_scalar(L, pointer_bytes(L), true);
+}
+static int pointer_set_u8(lua_State *L)
+{
+    return write_scalar(L, 1, false);
+}
+static int pointer_set_u16(lua_State *L)
+{
+    return write_scalar(L, 2, false);
+}
+static int pointer_set_u32(lua_State *L)
+{
+    return write_scalar(L, 4, false);
+}
+static int pointer_set_u64(lua_State *L)
+{
+    return write_scalar(L, 8, false);
+}
+static int pointer_set_ptr(lua_State *L)
+{
+    return write_scalar(L, pointer_bytes(L), true);
+}
+
 static int pointer_add(lua_State *L)
 {
     /* p + n or n + p */
@@ -289,6 +373,16 @@ void lb_register_pointer(lua_State *L)
         {"__tostring", pointer_tostring},
         {"read", pointer_read},
         {"write", pointer_write},
+        {"u8", pointer_u8},
+        {"u16", pointer_u16},
+        {"u32", pointer_u32},
+        {"u64", pointer_u64},
+        {"ptr", pointer_ptr},
+        {"set_u8", pointer_set_u8},
+        {"set_u16", pointer_set_u16},
+        {"set_u32", pointer_set_u32},
+        {"set_u64", pointer_set_u64},
+        {"set_ptr", pointer_set_ptr},
         {NULL, NULL},
     };
     luaL_newmetatable(L, POINTER_MT);
