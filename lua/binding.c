@@ -5,10 +5,12 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "binding.h"
 #include "ex/pool.h"
+#include "mm/mm.h"
 #include "kd/kd.h"
 #include "vf/vf.h"
 
@@ -244,6 +246,130 @@ KIRQL lb_check_irql(lua_State *L, int arg, const char *fn, const char *param)
         lb_scenario_error(L, "%s: %s (argument %d) is not a KIRQL: %lld", fn, param, arg,
                           (long long)v);
     return (KIRQL)v;
+}
+
+PVOID_VA lb_object_storage(lua_State *L, uint32_t bytes, uint32_t align, const char *what)
+{
+    lb_state *lb = lb_get(L);
+    if (lb->m == NULL || lb->current == NULL)
+        lb_scenario_error(L, "%s can only be made inside run() and driver routines", what);
+    const ke_frame *frame = ke_top_frame(lb->current);
+    PVOID_VA va;
+    if (frame != NULL && frame->driver != NULL)
+        va = io_image_storage(lb->m, frame->driver, bytes, align);
+    else
+        va = ex_alloc_internal(lb->m, NonPagedPool, bytes, 0x6E726148u /* "Harn" */);
+    if (va == 0)
+        lb_scenario_error(L, "%s: no room left for it (a driver image holds 1 MiB of data)", what);
+    return va;
+}
+
+/* UTF-8 to UTF-16LE (out has room for len units): a byte that does not
+ * start a valid sequence stands for itself, as Latin-1. */
+static size_t utf8_to_utf16(const unsigned char *s, size_t len, uint16_t *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = s[i];
+        size_t extra = cp >= 0xF0 && cp <= 0xF4   ? 3
+                       : cp >= 0xE0 && cp <= 0xEF ? 2
+                       : cp >= 0xC2 && cp <= 0xDF ? 1
+                                                  : 0;
+        bool valid = i + extra < len;
+        for (size_t k = 1; valid && k <= extra; k++)
+            valid = (s[i + k] & 0xC0) == 0x80;
+        if (extra > 0 && valid) {
+            cp &= 0x3Fu >> extra;
+            for (size_t k = 1; k <= extra; k++)
+                cp = cp << 6 | (s[i + k] & 0x3Fu);
+            i += extra + 1;
+        } else {
+            i++;
+        }
+        if (cp >= 0x10000) {
+            cp -= 0x10000;
+            out[n++] = (uint16_t)(0xD800 | (cp >> 10));
+            out[n++] = (uint16_t)(0xDC00 | (cp & 0x3FF));
+        } else {
+            out[n++] = (uint16_t)cp;
+        }
+    }
+    return n;
+}
+
+/* The image number a literal belongs to: the running driver's, or 0. */
+static int literal_owner(lb_state *lb)
+{
+    const ke_frame *frame = lb->current != NULL ? ke_top_frame(lb->current) : NULL;
+    return frame != NULL && frame->driver != NULL ? (int)frame->driver->index + 1 : 0;
+}
+
+static PVOID_VA check_literal(lua_State *L, int arg, const char *fn, const char *param, bool wide)
+{
+    if (lua_type(L, arg) != LUA_TSTRING)
+        return lb_check_ptr(L, arg, fn, param);
+    lb_state *lb = lb_get(L);
+    if (lb->m == NULL || lb->current == NULL)
+        lb_scenario_error(L, "%s called outside run() and driver routines", fn);
+    size_t len = 0;
+    const char *text = lua_tolstring(L, arg, &len);
+    if (len > 0x7FFE)
+        lb_scenario_error(L, "%s: %s (argument %d) is longer than a counted string can be", fn,
+                          param, arg);
+    /* One copy per image and text, as a compiler pools its literals. */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lb->literals_ref);
+    int owner = literal_owner(lb);
+    if (lua_rawgeti(L, -1, owner) == LUA_TNIL) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, -3, owner);
+    }
+    lua_pushfstring(L, "%c%s", wide ? 'W' : 'A', text);
+    lua_pushvalue(L, -1);
+    if (lua_rawget(L, -3) == LUA_TNUMBER) {
+        PVOID_VA va = (PVOID_VA)lua_tointeger(L, -1);
+        lua_pop(L, 4);
+        return va;
+    }
+    lua_pop(L, 1);
+    PVOID_VA va;
+    if (wide) {
+        uint16_t *units = malloc((len + 1) * sizeof *units);
+        if (units == NULL)
+            luaL_error(L, "not enough memory");
+        size_t n = utf8_to_utf16((const unsigned char *)text, len, units);
+        units[n++] = 0;
+        va = lb_object_storage(L, (uint32_t)(n * 2), 2, fn);
+        mm_poke(lb->m->mm, va, units, n * 2);
+        free(units);
+    } else {
+        va = lb_object_storage(L, (uint32_t)len + 1, 1, fn);
+        mm_poke(lb->m->mm, va, text, len + 1);
+    }
+    lua_pushinteger(L, (lua_Integer)va);
+    lua_rawset(L, -3);
+    lua_pop(L, 2);
+    return va;
+}
+
+PVOID_VA lb_check_cstr(lua_State *L, int arg, const char *fn, const char *param)
+{
+    return check_literal(L, arg, fn, param, false);
+}
+
+PVOID_VA lb_check_wstr(lua_State *L, int arg, const char *fn, const char *param)
+{
+    return check_literal(L, arg, fn, param, true);
+}
+
+void lb_forget_literals(lua_State *L, io_driver *d)
+{
+    lb_state *lb = lb_get(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lb->literals_ref);
+    lua_pushnil(L);
+    lua_rawseti(L, -2, (lua_Integer)d->index + 1);
+    lua_pop(L, 1);
 }
 
 bool lb_check_bool(lua_State *L, int arg, const char *fn, const char *param)
@@ -620,6 +746,8 @@ static int load_continue(lua_State *L, int status, lua_KContext ctx)
     ke_call call;
     harness_call(L, &call);
     io_load_end(&call, d, entry_status);
+    if (!d->loaded)
+        lb_forget_literals(L, d);
     lb_push_status(L, entry_status);
     return 1;
 }
@@ -659,6 +787,7 @@ static int unload_continue(lua_State *L, int status, lua_KContext ctx)
     io_unload_end(&call, d);
     if (machine_stopped(lb))
         return lb_stopped(L);
+    lb_forget_literals(L, d);
     lb_push_status(L, STATUS_SUCCESS);
     return 1;
 }

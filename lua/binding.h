@@ -69,6 +69,7 @@ typedef struct lb_state {
     uint32_t driver_count;
     int run_ref;      /* the run() body, LUA_NOREF until given */
     int routines_ref; /* table: io_routine number -> function */
+    int literals_ref; /* table: image (driver index + 1, 0 harness) -> {text -> address} */
     uint32_t routine_count;
 
     uint64_t seed;          /* the run's seed: --seed, else scenario{ seed }, else 1 */
@@ -164,6 +165,16 @@ PVOID_VA lb_check_ptr(lua_State *L, int arg, const char *fn, const char *param);
 NTSTATUS lb_check_status(lua_State *L, int arg, const char *fn, const char *param);
 uint8_t lb_check_uchar(lua_State *L, int arg, const char *fn, const char *param);
 bool lb_check_bool(lua_State *L, int arg, const char *fn, const char *param);
+/* PCSZ / PCWSTR: a pointer, nil, or a Lua string stored once per image as a
+ * literal (ANSI, or UTF-16 from UTF-8) in the calling code's storage. */
+PVOID_VA lb_check_cstr(lua_State *L, int arg, const char *fn, const char *param);
+PVOID_VA lb_check_wstr(lua_State *L, int arg, const char *fn, const char *param);
+/* Forgets an image's literals (it unloaded). */
+void lb_forget_literals(lua_State *L, io_driver *d);
+
+/* Zeroed storage for an object the running code declares: in its driver's
+ * image (a C global), or kernel pool for harness code. */
+PVOID_VA lb_object_storage(lua_State *L, uint32_t bytes, uint32_t align, const char *what);
 
 void lb_push_integer(lua_State *L, uint64_t v);
 void lb_push_status(lua_State *L, NTSTATUS s);
@@ -172,6 +183,8 @@ void lb_push_ptr(lua_State *L, PVOID_VA va);
 
 /* Pointer and object userdata (pointer.c). */
 PVOID_VA lb_to_ptr(lua_State *L, int idx, bool *ok);
+/* A pointer whose fields read by name (us.Length), for a ke_types type. */
+void lb_push_typed_ptr(lua_State *L, PVOID_VA va, int type);
 void lb_push_driver_object(lua_State *L, io_driver *d);
 
 /* Routines: driver functions the kernel refers to by number. */

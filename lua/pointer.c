@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "binding.h"
+#include "ke/types.h"
 #include "mm/mm.h"
 
 #define POINTER_MT       "drvsim.pointer"
@@ -21,13 +22,14 @@
 
 typedef struct lb_pointer {
     PVOID_VA va;
+    int type; /* a ke_type_id: its fields read by name; KE_TYPE_NONE for none */
 } lb_pointer;
 
 typedef struct lb_driver_object {
     uint32_t driver; /* index into the machine's drivers */
 } lb_driver_object;
 
-void lb_push_ptr(lua_State *L, PVOID_VA va)
+void lb_push_typed_ptr(lua_State *L, PVOID_VA va, int type)
 {
     /* Addresses are 32 bits on x86: arithmetic wraps there. */
     if (lb_get(L)->sc.arch == KE_ARCH_X86)
@@ -38,7 +40,13 @@ void lb_push_ptr(lua_State *L, PVOID_VA va)
     }
     lb_pointer *p = lua_newuserdatauv(L, sizeof *p, 0);
     p->va = va;
+    p->type = type;
     luaL_setmetatable(L, POINTER_MT);
+}
+
+void lb_push_ptr(lua_State *L, PVOID_VA va)
+{
+    lb_push_typed_ptr(L, va, KE_TYPE_NONE);
 }
 
 PVOID_VA lb_to_ptr(lua_State *L, int idx, bool *ok)
@@ -95,9 +103,30 @@ static bool access(lua_State *L, PVOID_VA va, void *buf, size_t len, bool write)
     return mm_access(&call, va, buf, len, write);
 }
 
+/* The named field of a typed pointer at 1, key at 2; NULL if none. */
+static const ke_field *typed_field(lua_State *L)
+{
+    lb_pointer *p = luaL_testudata(L, 1, POINTER_MT);
+    if (p == NULL || p->type == KE_TYPE_NONE || lua_type(L, 2) != LUA_TSTRING)
+        return NULL;
+    return ke_type_field((ke_type_id)p->type, lua_tostring(L, 2));
+}
+
 static int pointer_index(lua_State *L)
 {
     PVOID_VA va = check_pointer(L, 1, "pointer index");
+    const ke_field *f = typed_field(L);
+    if (f != NULL) {
+        ke_arch arch = lb_get(L)->sc.arch;
+        uint64_t v = 0;
+        if (!access(L, va + f->offset[arch], &v, ke_field_size(arch, f), false))
+            return lb_stopped(L);
+        if (f->kind == KE_FIELD_PTR)
+            lb_push_ptr(L, v);
+        else
+            lua_pushinteger(L, (lua_Integer)v);
+        return 1;
+    }
     if (lua_type(L, 2) == LUA_TSTRING) {
         /* p:read(...) and friends: methods live in the metatable. */
         luaL_getmetatable(L, POINTER_MT);
@@ -117,6 +146,24 @@ static int pointer_index(lua_State *L)
 static int pointer_newindex(lua_State *L)
 {
     PVOID_VA va = check_pointer(L, 1, "pointer store");
+    const ke_field *f = typed_field(L);
+    if (f != NULL) {
+        ke_arch arch = lb_get(L)->sc.arch;
+        size_t bytes = ke_field_size(arch, f);
+        uint64_t v = 0;
+        bool ok = true;
+        if (f->kind == KE_FIELD_PTR)
+            v = lua_isnil(L, 3) ? 0 : lb_to_ptr(L, 3, &ok);
+        else
+            v = (uint64_t)lua_tointegerx(L, 3, (int *)&ok);
+        if (!ok || (bytes < 8 && v >> (8 * bytes) != 0))
+            lb_scenario_error(L, "%s.%s: %s does not fit the field",
+                              ke_types[((lb_pointer *)lua_touserdata(L, 1))->type].name, f->name,
+                              luaL_typename(L, 3));
+        if (!access(L, va + f->offset[arch], &v, bytes, true))
+            return lb_stopped(L);
+        return 0;
+    }
     lua_Integer offset = check_offset(L, 2, "pointer store");
     int isnum = 0;
     lua_Integer v = lua_tointegerx(L, 3, &isnum);
@@ -297,6 +344,28 @@ static int pointer_tostring(lua_State *L)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Objects a driver declares: UNICODE_STRING(), ANSI_STRING(), STRING()      */
+/* ------------------------------------------------------------------------ */
+
+/* T(): zeroed storage for a T where the running code lives (a global of its
+ * driver image), as a typed pointer (CONTRACT 4). */
+static int make_object(lua_State *L)
+{
+    int type = (int)lua_tointeger(L, lua_upvalueindex(1));
+    const ke_type *t = &ke_types[type];
+    uint16_t size = t->size[lb_get(L)->sc.arch];
+    lb_push_typed_ptr(L, lb_object_storage(L, size, 8, t->name), type);
+    return 1;
+}
+
+static void register_constructor(lua_State *L, const char *name, ke_type_id type)
+{
+    lua_pushinteger(L, type);
+    lua_pushcclosure(L, make_object, 1);
+    lua_setglobal(L, name);
+}
+
+/* ------------------------------------------------------------------------ */
 /* DRIVER_OBJECT                                                            */
 /* ------------------------------------------------------------------------ */
 
@@ -395,6 +464,10 @@ void lb_register_pointer(lua_State *L)
         {"__tostring", driver_object_tostring},
         {NULL, NULL},
     };
+    register_constructor(L, "UNICODE_STRING", KE_TYPE_UNICODE_STRING);
+    register_constructor(L, "ANSI_STRING", KE_TYPE_ANSI_STRING);
+    register_constructor(L, "STRING", KE_TYPE_ANSI_STRING);
+
     luaL_newmetatable(L, DRIVER_OBJECT_MT);
     luaL_setfuncs(L, object_meta, 0);
     lua_pop(L, 1);

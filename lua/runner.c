@@ -398,6 +398,8 @@ int drvsim_run(const drvsim_options *opt, drvsim_result *r)
     }
     lua_newtable(lb->L);
     lb->routines_ref = luaL_ref(lb->L, LUA_REGISTRYINDEX);
+    lua_newtable(lb->L);
+    lb->literals_ref = luaL_ref(lb->L, LUA_REGISTRYINDEX);
     lb_register_globals(lb->L);
 
     if (!run_top_level(lb, r))

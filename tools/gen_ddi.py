@@ -27,6 +27,9 @@ TYPES = {
     "status": ("NTSTATUS", "lb_check_status", "lb_push_status", "(uint64_t)(uint32_t)"),
     "uchar": ("uint8_t", "lb_check_uchar", "lb_push_integer", "(uint64_t)"),
     "bool": ("bool", "lb_check_bool", "lua_pushboolean", "(uint64_t)"),
+    "long": ("int32_t", None, "lb_push_integer", "(uint64_t)(int64_t)"),
+    "cstr": ("PVOID_VA", "lb_check_cstr", "lb_push_ptr", "(uint64_t)"),
+    "wstr": ("PVOID_VA", "lb_check_wstr", "lb_push_ptr", "(uint64_t)"),
 }
 FLAGS = {"blocking"}
 

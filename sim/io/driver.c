@@ -114,8 +114,32 @@ NTSTATUS io_load_begin(ke_call *call, io_driver *d)
     return STATUS_SUCCESS;
 }
 
+PVOID_VA io_image_storage(ke_machine *m, io_driver *d, uint32_t bytes, uint32_t align)
+{
+    KE_CHECK(m, align != 0 && (align & (align - 1)) == 0);
+    PVOID_VA data = d->image_base + d->image_size;
+    if (d->data_next == 0)
+        d->data_next = data;
+    PVOID_VA va = (d->data_next + align - 1) & ~(PVOID_VA)(align - 1);
+    if (bytes > d->image_base + IO_IMAGE_STRIDE - va)
+        return 0;
+    PVOID_VA first_page = va & ~(PVOID_VA)(PAGE_SIZE - 1);
+    PVOID_VA end = va + (bytes ? bytes : 1);
+    uint64_t pages = (end - first_page + PAGE_SIZE - 1) / PAGE_SIZE;
+    if (!mm_map(m->mm, first_page, pages, 0, false))
+        ke_panic(m, __FILE__, __LINE__, "out of host memory mapping a driver's data");
+    d->data_next = end;
+    return va;
+}
+
 static void unload_image(ke_call *call, io_driver *d)
 {
+    /* The image's data goes with it: a pointer into it faults from now on. */
+    if (d->data_next != 0) {
+        PVOID_VA data = d->image_base + d->image_size;
+        mm_unmap(call->m->mm, data, (d->data_next - data + PAGE_SIZE - 1) / PAGE_SIZE);
+        d->data_next = 0;
+    }
     d->loaded = false;
     d->unload = 0;
     trace_driver(call->m, KE_TR_UNLOAD, d);

@@ -32,7 +32,8 @@ typedef struct io_driver {
     struct ex_block *tracked_head, *tracked_tail;
     uint64_t tracked_count;
     PVOID_VA name_string; /* DRIVER_OBJECT.DriverName, a UNICODE_STRING */
-    void *host; /* the host's handle for the driver's routines */
+    PVOID_VA data_next;   /* next free byte of the image's data (its globals) */
+    void *host;           /* the host's handle for the driver's routines */
 } io_driver;
 
 /* Declares a driver the scenario provides. Returns NULL on host OOM. */
@@ -52,6 +53,14 @@ void io_load_end(ke_call *call, io_driver *d, NTSTATUS status);
 NTSTATUS io_unload_begin(ke_call *call, io_driver *d);
 /* After DriverUnload returned: the unload checks, then the image goes. */
 void io_unload_end(ke_call *call, io_driver *d);
+
+/*
+ * Storage in a driver's image, zeroed, as a C global is: what KSPIN_LOCK(),
+ * UNICODE_STRING() and the like return in a driver routine, and where its
+ * string literals live. Gone when the image unloads. Returns 0 when the
+ * image's data area (1 MiB less its header page) is full.
+ */
+PVOID_VA io_image_storage(ke_machine *m, io_driver *d, uint32_t bytes, uint32_t align);
 
 #define STATUS_INVALID_DEVICE_REQUEST ((NTSTATUS)0xC0000010u)
 

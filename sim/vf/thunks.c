@@ -11,6 +11,7 @@
 #include "ddi_table.h"
 #include "ex/pool.h"
 #include "kd/kd.h"
+#include "ke/types.h"
 #include "mm/mdl.h"
 #include "mm/mm.h"
 #include "vf/vf.h"
@@ -367,6 +368,45 @@ static void vf_MmUnmapLockedPages(ke_call *call, PVOID_VA BaseAddress,
     MmUnmapLockedPages(call, BaseAddress, MemoryDescriptorList);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Rtl string routines                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* Pool tracking follows the buffers the allocating string routines give a
+ * verified driver (Windows 7 and later), so a string never freed is a leak
+ * at unload like any other. */
+static void track_string_buffer(ke_call *call, PVOID_VA string, ke_type_id type)
+{
+    uint64_t buffer = 0;
+    if (ke_stopped(call->m) || !ke_field_get(call, string, ke_type_field(type, "Buffer"), &buffer))
+        return;
+    ex_block *b = ex_pool_find(call->m->pool, buffer);
+    if (b != NULL && !b->freed && !b->tracked)
+        vf_pool_track(call, b);
+}
+
+static NTSTATUS vf_RtlAnsiStringToUnicodeString(ke_call *call, PVOID_VA DestinationString,
+                                                PVOID_VA SourceString,
+                                                bool AllocateDestinationString)
+{
+    NTSTATUS status = RtlAnsiStringToUnicodeString(call, DestinationString, SourceString,
+                                                   AllocateDestinationString);
+    if (NT_SUCCESS(status) && AllocateDestinationString)
+        track_string_buffer(call, DestinationString, KE_TYPE_UNICODE_STRING);
+    return status;
+}
+
+static NTSTATUS vf_RtlUnicodeStringToAnsiString(ke_call *call, PVOID_VA DestinationString,
+                                                PVOID_VA SourceString,
+                                                bool AllocateDestinationString)
+{
+    NTSTATUS status = RtlUnicodeStringToAnsiString(call, DestinationString, SourceString,
+                                                   AllocateDestinationString);
+    if (NT_SUCCESS(status) && AllocateDestinationString)
+        track_string_buffer(call, DestinationString, KE_TYPE_ANSI_STRING);
+    return status;
+}
+
 void vf_patch_imports(ddi_imports *imports)
 {
     imports->KeRaiseIrql = vf_KeRaiseIrql;
@@ -387,4 +427,6 @@ void vf_patch_imports(ddi_imports *imports)
     imports->MmMapLockedPagesSpecifyCache = vf_MmMapLockedPagesSpecifyCache;
     imports->MmGetSystemAddressForMdlSafe = vf_MmGetSystemAddressForMdlSafe;
     imports->MmUnmapLockedPages = vf_MmUnmapLockedPages;
+    imports->RtlAnsiStringToUnicodeString = vf_RtlAnsiStringToUnicodeString;
+    imports->RtlUnicodeStringToAnsiString = vf_RtlUnicodeStringToAnsiString;
 }

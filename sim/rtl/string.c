@@ -1,0 +1,322 @@
+/*
+ * string.c - the Rtl counted-string routines: RtlInitAnsiString,
+ * RtlInitString, RtlInitUnicodeString, RtlAnsiStringToUnicodeString,
+ * RtlUnicodeStringToAnsiString, RtlFreeUnicodeString, RtlFreeAnsiString,
+ * RtlCopyUnicodeString, RtlEqualUnicodeString, RtlCompareUnicodeString,
+ * RtlAppendUnicodeToString, RtlAppendUnicodeStringToString.
+ *
+ * UNICODE_STRING and ANSI_STRING live in simulated memory (ke/types.h) and
+ * are read and written as the calling driver's own accesses, so a bad
+ * pointer faults as it would. The ANSI code page is Windows-1252, as on an
+ * English Windows; a character it cannot hold becomes '?'. The allocating
+ * routines take paged pool under the caller's identity (pool tracking sees
+ * the buffers) with the tags ReactOS documents: "RtlU" and "RtlA".
+ */
+#include <string.h>
+
+#include "ddi_table.h"
+#include "ex/pool.h"
+#include "ke/types.h"
+#include "mm/mm.h"
+
+#define TAG_USTR                   0x556C7452u /* "RtlU" */
+#define TAG_ASTR                   0x416C7452u /* "RtlA" */
+#define MAXUSHORT                  0xFFFFu
+#define STATUS_BUFFER_OVERFLOW     ((NTSTATUS)0x80000005u)
+#define STATUS_BUFFER_TOO_SMALL    ((NTSTATUS)0xC0000023u)
+#define STATUS_INVALID_PARAMETER_2 ((NTSTATUS)0xC00000F0u)
+
+/* Windows-1252's 0x80..0x9F, the range where it differs from Latin-1. */
+static const uint16_t cp1252_high[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178,
+};
+
+static uint16_t ansi_to_unicode(uint8_t c)
+{
+    return c >= 0x80 && c <= 0x9F ? cp1252_high[c - 0x80] : c;
+}
+
+static uint8_t unicode_to_ansi(uint16_t wc)
+{
+    if (wc < 0x80 || (wc >= 0xA0 && wc <= 0xFF))
+        return (uint8_t)wc;
+    for (int i = 0; i < 32; i++) {
+        if (cp1252_high[i] == wc)
+            return (uint8_t)(0x80 + i);
+    }
+    return '?'; /* the default character */
+}
+
+/* The upper case RtlUpcaseUnicodeChar gives, for the Latin-1 range. */
+static uint16_t upcase(uint16_t wc)
+{
+    if ((wc >= 'a' && wc <= 'z') || (wc >= 0xE0 && wc <= 0xFE && wc != 0xF7))
+        return (uint16_t)(wc - 0x20);
+    return wc;
+}
+
+/* A counted string's fields, read through the driver's eyes. */
+typedef struct counted {
+    uint64_t length, maximum, buffer;
+} counted;
+
+static bool get_counted(ke_call *call, PVOID_VA s, ke_type_id type, counted *c)
+{
+    return ke_field_get(call, s, ke_type_field(type, "Length"), &c->length) &&
+           ke_field_get(call, s, ke_type_field(type, "MaximumLength"), &c->maximum) &&
+           ke_field_get(call, s, ke_type_field(type, "Buffer"), &c->buffer);
+}
+
+static bool set_counted(ke_call *call, PVOID_VA s, ke_type_id type, const counted *c)
+{
+    return ke_field_set(call, s, ke_type_field(type, "Length"), c->length) &&
+           ke_field_set(call, s, ke_type_field(type, "MaximumLength"), c->maximum) &&
+           ke_field_set(call, s, ke_type_field(type, "Buffer"), c->buffer);
+}
+
+/* The length of a NUL-terminated string of `unit`-byte characters, in
+ * characters, at most `limit`; -1 when reading it faulted. */
+static int64_t terminated_length(ke_call *call, PVOID_VA s, size_t unit, uint64_t limit)
+{
+    for (uint64_t n = 0; n < limit; n++) {
+        uint16_t ch = 0;
+        if (!mm_access(call, s + n * unit, &ch, unit, false))
+            return -1;
+        if (ch == 0)
+            return (int64_t)n;
+    }
+    return (int64_t)limit;
+}
+
+static void init_counted(ke_call *call, PVOID_VA Destination, PVOID_VA Source, ke_type_id type,
+                         size_t unit)
+{
+    counted c = {0, 0, Source};
+    if (Source != 0) {
+        /* Longer strings are cut to what a USHORT length can hold. */
+        uint64_t limit = (MAXUSHORT - unit) / unit;
+        int64_t n = terminated_length(call, Source, unit, limit);
+        if (n < 0)
+            return;
+        c.length = (uint64_t)n * unit;
+        c.maximum = c.length + unit;
+    }
+    set_counted(call, Destination, type, &c);
+}
+
+void RtlInitAnsiString(ke_call *call, PVOID_VA DestinationString, PVOID_VA SourceString)
+{
+    init_counted(call, DestinationString, SourceString, KE_TYPE_ANSI_STRING, 1);
+}
+
+void RtlInitString(ke_call *call, PVOID_VA DestinationString, PVOID_VA SourceString)
+{
+    init_counted(call, DestinationString, SourceString, KE_TYPE_ANSI_STRING, 1);
+}
+
+void RtlInitUnicodeString(ke_call *call, PVOID_VA DestinationString, PVOID_VA SourceString)
+{
+    init_counted(call, DestinationString, SourceString, KE_TYPE_UNICODE_STRING, 2);
+}
+
+/* Gives dst room for `bytes` (+ a terminator when allocating), or checks
+ * that it has it. */
+static NTSTATUS prepare(ke_call *call, counted *dst, uint64_t bytes, size_t unit, bool allocate,
+                        ULONG tag)
+{
+    if (allocate) {
+        dst->maximum = bytes + unit;
+        dst->buffer = ExAllocatePoolWithTag(call, PagedPool, dst->maximum, tag);
+        return dst->buffer != 0 ? STATUS_SUCCESS : STATUS_NO_MEMORY;
+    }
+    return bytes > dst->maximum ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS;
+}
+
+NTSTATUS RtlAnsiStringToUnicodeString(ke_call *call, PVOID_VA DestinationString,
+                                      PVOID_VA SourceString, bool AllocateDestinationString)
+{
+    counted src, dst;
+    if (!get_counted(call, SourceString, KE_TYPE_ANSI_STRING, &src) ||
+        !get_counted(call, DestinationString, KE_TYPE_UNICODE_STRING, &dst))
+        return STATUS_ACCESS_VIOLATION; /* the machine stopped: the value is not seen */
+    uint64_t bytes = src.length * 2;
+    if (bytes > MAXUSHORT - 1)
+        return STATUS_INVALID_PARAMETER_2;
+    NTSTATUS status = prepare(call, &dst, bytes, 2, AllocateDestinationString, TAG_USTR);
+    if (!NT_SUCCESS(status) || ke_stopped(call->m))
+        return status;
+    for (uint64_t i = 0; i < src.length; i++) {
+        uint8_t c;
+        if (!mm_access(call, src.buffer + i, &c, 1, false))
+            return STATUS_ACCESS_VIOLATION;
+        uint16_t wc = ansi_to_unicode(c);
+        if (!mm_access(call, dst.buffer + 2 * i, &wc, 2, true))
+            return STATUS_ACCESS_VIOLATION;
+    }
+    dst.length = bytes;
+    if (dst.length < dst.maximum) {
+        uint16_t nul = 0;
+        mm_access(call, dst.buffer + dst.length, &nul, 2, true);
+    }
+    set_counted(call, DestinationString, KE_TYPE_UNICODE_STRING, &dst);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS RtlUnicodeStringToAnsiString(ke_call *call, PVOID_VA DestinationString,
+                                      PVOID_VA SourceString, bool AllocateDestinationString)
+{
+    counted src, dst;
+    if (!get_counted(call, SourceString, KE_TYPE_UNICODE_STRING, &src) ||
+        !get_counted(call, DestinationString, KE_TYPE_ANSI_STRING, &dst))
+        return STATUS_ACCESS_VIOLATION;
+    uint64_t chars = src.length / 2;
+    NTSTATUS status = prepare(call, &dst, chars, 1, AllocateDestinationString, TAG_ASTR);
+    if (!NT_SUCCESS(status) || ke_stopped(call->m))
+        return status;
+    for (uint64_t i = 0; i < chars; i++) {
+        uint16_t wc;
+        if (!mm_access(call, src.buffer + 2 * i, &wc, 2, false))
+            return STATUS_ACCESS_VIOLATION;
+        uint8_t c = unicode_to_ansi(wc);
+        if (!mm_access(call, dst.buffer + i, &c, 1, true))
+            return STATUS_ACCESS_VIOLATION;
+    }
+    dst.length = chars;
+    if (dst.length < dst.maximum) {
+        uint8_t nul = 0;
+        mm_access(call, dst.buffer + dst.length, &nul, 1, true);
+    }
+    set_counted(call, DestinationString, KE_TYPE_ANSI_STRING, &dst);
+    return STATUS_SUCCESS;
+}
+
+/* Frees what an allocating conversion gave, and empties the string. A
+ * buffer the pool never gave (a literal from RtlInit*String) is the kernel's
+ * bad free, as on Windows. */
+static void free_counted(ke_call *call, PVOID_VA s, ke_type_id type)
+{
+    counted c;
+    if (!get_counted(call, s, type, &c))
+        return;
+    if (c.buffer != 0)
+        ExFreePool(call, c.buffer);
+    if (ke_stopped(call->m))
+        return;
+    counted empty = {0, 0, 0};
+    set_counted(call, s, type, &empty);
+}
+
+void RtlFreeUnicodeString(ke_call *call, PVOID_VA UnicodeString)
+{
+    free_counted(call, UnicodeString, KE_TYPE_UNICODE_STRING);
+}
+
+void RtlFreeAnsiString(ke_call *call, PVOID_VA AnsiString)
+{
+    free_counted(call, AnsiString, KE_TYPE_ANSI_STRING);
+}
+
+/* Copies `bytes` of UTF-16 from src to dst's buffer at offset, and writes a
+ * terminator when there is room. */
+static bool put_chars(ke_call *call, counted *dst, uint64_t offset, PVOID_VA src, uint64_t bytes)
+{
+    for (uint64_t i = 0; i < bytes; i += 2) {
+        uint16_t wc;
+        if (!mm_access(call, src + i, &wc, 2, false) ||
+            !mm_access(call, dst->buffer + offset + i, &wc, 2, true))
+            return false;
+    }
+    dst->length = offset + bytes;
+    if (dst->length + 2 <= dst->maximum) {
+        uint16_t nul = 0;
+        return mm_access(call, dst->buffer + dst->length, &nul, 2, true);
+    }
+    return true;
+}
+
+void RtlCopyUnicodeString(ke_call *call, PVOID_VA DestinationString, PVOID_VA SourceString)
+{
+    counted dst, src = {0, 0, 0};
+    if (!get_counted(call, DestinationString, KE_TYPE_UNICODE_STRING, &dst))
+        return;
+    if (SourceString != 0 && !get_counted(call, SourceString, KE_TYPE_UNICODE_STRING, &src))
+        return;
+    /* As much as fits: RtlCopyUnicodeString truncates silently. */
+    uint64_t bytes = src.length < dst.maximum ? src.length : dst.maximum & ~1ull;
+    if (put_chars(call, &dst, 0, src.buffer, bytes))
+        set_counted(call, DestinationString, KE_TYPE_UNICODE_STRING, &dst);
+}
+
+/* Compares two UNICODE_STRINGs as RtlCompareUnicodeString does: the first
+ * differing character decides, then the length. */
+static bool compare_unicode(ke_call *call, PVOID_VA a, PVOID_VA b, bool insensitive, int64_t *out)
+{
+    counted x, y;
+    if (!get_counted(call, a, KE_TYPE_UNICODE_STRING, &x) ||
+        !get_counted(call, b, KE_TYPE_UNICODE_STRING, &y))
+        return false;
+    uint64_t n = (x.length < y.length ? x.length : y.length) / 2;
+    for (uint64_t i = 0; i < n; i++) {
+        uint16_t cx, cy;
+        if (!mm_access(call, x.buffer + 2 * i, &cx, 2, false) ||
+            !mm_access(call, y.buffer + 2 * i, &cy, 2, false))
+            return false;
+        if (insensitive) {
+            cx = upcase(cx);
+            cy = upcase(cy);
+        }
+        if (cx != cy) {
+            *out = (int64_t)cx - (int64_t)cy;
+            return true;
+        }
+    }
+    *out = (int64_t)x.length - (int64_t)y.length;
+    return true;
+}
+
+int32_t RtlCompareUnicodeString(ke_call *call, PVOID_VA String1, PVOID_VA String2,
+                                bool CaseInSensitive)
+{
+    int64_t r = 0;
+    compare_unicode(call, String1, String2, CaseInSensitive, &r);
+    return (int32_t)r;
+}
+
+bool RtlEqualUnicodeString(ke_call *call, PVOID_VA String1, PVOID_VA String2, bool CaseInSensitive)
+{
+    int64_t r = 1;
+    return compare_unicode(call, String1, String2, CaseInSensitive, &r) && r == 0;
+}
+
+NTSTATUS RtlAppendUnicodeToString(ke_call *call, PVOID_VA Destination, PVOID_VA Source)
+{
+    counted dst;
+    if (!get_counted(call, Destination, KE_TYPE_UNICODE_STRING, &dst))
+        return STATUS_ACCESS_VIOLATION;
+    if (Source == 0)
+        return STATUS_SUCCESS;
+    int64_t chars = terminated_length(call, Source, 2, MAXUSHORT / 2);
+    if (chars < 0)
+        return STATUS_ACCESS_VIOLATION;
+    uint64_t bytes = (uint64_t)chars * 2;
+    if (dst.length + bytes > dst.maximum)
+        return STATUS_BUFFER_TOO_SMALL;
+    if (put_chars(call, &dst, dst.length, Source, bytes))
+        set_counted(call, Destination, KE_TYPE_UNICODE_STRING, &dst);
+    return STATUS_SUCCESS;
+}
+
+NTSTATUS RtlAppendUnicodeStringToString(ke_call *call, PVOID_VA Destination, PVOID_VA Source)
+{
+    counted dst, src;
+    if (!get_counted(call, Destination, KE_TYPE_UNICODE_STRING, &dst) ||
+        !get_counted(call, Source, KE_TYPE_UNICODE_STRING, &src))
+        return STATUS_ACCESS_VIOLATION;
+    if (dst.length + src.length > dst.maximum)
+        return STATUS_BUFFER_TOO_SMALL;
+    if (put_chars(call, &dst, dst.length, src.buffer, src.length))
+        set_counted(call, Destination, KE_TYPE_UNICODE_STRING, &dst);
+    return STATUS_SUCCESS;
+}
