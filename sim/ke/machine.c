@@ -262,6 +262,10 @@ void ke_machine_destroy(ke_machine *m)
 {
     if (m == NULL)
         return;
+    /* The event queue first: the events still queued in it (a thread's
+     * wake-up, a timer) live inside the objects freed below, and des_fini
+     * marks each one unqueued. */
+    des_fini(&m->des);
     for (uint32_t i = 0; i < m->driver_count; i++)
         free(m->drivers[i]);
     free(m->drivers);
@@ -274,7 +278,6 @@ void ke_machine_destroy(ke_machine *m)
     ex_pool_destroy(m->pool);
     vf_destroy(m->vf);
     mm_destroy(m->mm);
-    des_fini(&m->des);
     free(m);
 }
 
