@@ -25,9 +25,10 @@
 #define TAG   0x68636E42u /* "Bnch" */
 #define BYTES 32u
 
-static ke_site no_site(void *ctx)
+static ke_site no_site(void *ctx, const ke_exec *e)
 {
     (void)ctx;
+    (void)e;
     return (ke_site){.chunk = 0xFFFF, .line = 0};
 }
 
@@ -39,10 +40,10 @@ static const char *no_site_name(void *ctx, ke_site site, char *buf, size_t len)
     return buf;
 }
 
-static void no_resume(void *ctx, ke_thread *t)
+static void no_resume(void *ctx, ke_exec *e)
 {
     (void)ctx;
-    (void)t;
+    (void)e;
 }
 
 static double now_ns(void)
@@ -72,11 +73,12 @@ static ke_machine *boot(bool verified, ke_call *call)
     ke_host host = {.resume = no_resume, .site = no_site, .site_name = no_site_name};
     ke_machine *m = ke_machine_create(&config, &settings, &gflags, &host);
     vf_settings_free(&settings);
-    ke_thread *t = ke_create_harness_thread(m, NULL);
+    ke_thread *t = ke_create_harness_thread(m);
     t->state = KE_THREAD_RUNNING;
     io_driver *d = io_register_driver(m, "bench.sys", false, NULL);
     memset(call, 0, sizeof *call);
     call->m = m;
+    call->exec = &t->exec;
     call->thread = t;
     if (io_load_begin(call, d) != STATUS_SUCCESS)
         abort();

@@ -57,11 +57,13 @@ static ke_site site_of(lb_state *lb, lua_State *co)
     return site;
 }
 
-ke_site lb_host_site(void *ctx)
+ke_site lb_host_site(void *ctx, const ke_exec *exec)
 {
     lb_state *lb = ctx;
     if (lb->error_site_valid)
         return lb->error_site;
+    if (exec != NULL && exec->host != NULL)
+        return site_of(lb, exec->host);
     return site_of(lb, lb->current != NULL ? lb->current->host : lb->L);
 }
 
@@ -152,7 +154,8 @@ const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t ddi)
         lb_scenario_error(L, "%s called outside run() and driver routines", ddi_names[ddi]);
     memset(call, 0, sizeof *call);
     call->m = lb->m;
-    call->thread = lb->current;
+    call->exec = lb->current;
+    call->thread = lb->current->thread;
     const ke_frame *frame = ke_top_frame(lb->current);
     call->driver = frame != NULL ? frame->driver : NULL;
     call->ddi = ddi;
@@ -180,21 +183,58 @@ bool lb_call_end(lua_State *L, ke_call *call)
     return false;
 }
 
-static int block_continue(lua_State *L, int status, lua_KContext ctx)
+static int block_continue(lua_State *L, int status, lua_KContext returns_status)
 {
     (void)status;
-    (void)ctx;
     lb_state *lb = lb_get(L);
     if (machine_stopped(lb))
         return lb_stopped(L);
-    lb_push_status(L, lb->current->wait_status);
+    if (!returns_status)
+        return 0;
+    lb_push_status(L, lb->current->thread->wait_status);
     return 1;
 }
 
-int lb_call_block(lua_State *L, ke_call *call)
+int lb_call_block(lua_State *L, ke_call *call, bool returns_status)
+{
+    if (ke_stopped(call->m))
+        return lb_stopped(L); /* the wait itself stopped the machine (0xB8) */
+    return lua_yieldk(L, 0, returns_status, block_continue);
+}
+
+static int spin_continue(lua_State *L, int status, lua_KContext wrapper)
+{
+    (void)status;
+    if (machine_stopped(lb_get(L)))
+        return lb_stopped(L);
+    /* The arguments are still on the stack: the call is made again. */
+    return ((lua_CFunction)wrapper)(L);
+}
+
+int lb_call_spin(lua_State *L, ke_call *call, lua_CFunction wrapper)
 {
     (void)call;
-    return lua_yieldk(L, 0, 0, block_continue);
+    if (!lua_isyieldable(L))
+        lb_scenario_error(L, "a spin lock is contended inside a callback Lua cannot suspend "
+                             "(a table.sort comparator, a string.gsub function, a metamethod)");
+    return lua_yieldk(L, 0, (lua_KContext)wrapper, spin_continue);
+}
+
+static int return_continue(lua_State *L, int status, lua_KContext nresults)
+{
+    (void)status;
+    if (machine_stopped(lb_get(L)))
+        return lb_stopped(L);
+    return (int)nresults; /* the results stayed on the stack across the yield */
+}
+
+int lb_call_return(lua_State *L, ke_call *call, int nresults)
+{
+    /* Only where Lua can suspend the caller; elsewhere (a sort comparator,
+     * a metamethod) the call simply is not a preemption point. */
+    if (!lua_isyieldable(L) || !ke_preempt_point(call))
+        return nresults;
+    return lua_yieldk(L, 0, nresults, return_continue);
 }
 
 void lb_trace_call(ke_call *call, unsigned argc, const uint64_t *args)
@@ -204,7 +244,7 @@ void lb_trace_call(ke_call *call, unsigned argc, const uint64_t *args)
     ke_trace_begin(m, &rec, KE_TR_CALL);
     des_rec_u16(&rec, call->ddi);
     des_rec_u32(&rec, call->thread->id);
-    des_rec_u8(&rec, (uint8_t)call->thread->cpu);
+    des_rec_u8(&rec, (uint8_t)call->exec->cpu);
     des_rec_u8(&rec, ke_call_irql(call));
     des_rec_u8(&rec, ke_trace_driver(call->driver));
     des_rec_u8(&rec, (uint8_t)argc);
@@ -246,6 +286,19 @@ KIRQL lb_check_irql(lua_State *L, int arg, const char *fn, const char *param)
         lb_scenario_error(L, "%s: %s (argument %d) is not a KIRQL: %lld", fn, param, arg,
                           (long long)v);
     return (KIRQL)v;
+}
+
+/* SIZE_T and ULONG_PTR are 32 bits on x86: a larger value cannot be passed
+ * (C would truncate it silently; a scenario is told). */
+static uint64_t check_pointer_sized(lua_State *L, int arg, const char *fn, const char *param,
+                                    uint64_t v)
+{
+    if (lb_get(L)->sc.arch == KE_ARCH_X86 && v > 0xFFFFFFFFull)
+        lb_scenario_error(L,
+                          "%s: %s (argument %d) does not fit the 32 bits it has on x86: "
+                          "0x%llX",
+                          fn, param, arg, (unsigned long long)v);
+    return v;
 }
 
 PVOID_VA lb_object_storage(lua_State *L, uint32_t bytes, uint32_t align, const char *what)
@@ -372,6 +425,107 @@ void lb_forget_literals(lua_State *L, io_driver *d)
     lua_pop(L, 1);
 }
 
+int32_t lb_check_long(lua_State *L, int arg, const char *fn, const char *param)
+{
+    lua_Integer v = check_integer(L, arg, fn, param);
+    if (v < INT32_MIN || v > INT32_MAX)
+        lb_scenario_error(L, "%s: %s (argument %d) is not a LONG: %lld", fn, param, arg,
+                          (long long)v);
+    return (int32_t)v;
+}
+
+int64_t lb_check_int64(lua_State *L, int arg, const char *fn, const char *param)
+{
+    return (int64_t)check_integer(L, arg, fn, param);
+}
+
+uint64_t lb_check_u64(lua_State *L, int arg, const char *fn, const char *param)
+{
+    return (uint64_t)check_integer(L, arg, fn, param);
+}
+
+uint64_t lb_check_handle(lua_State *L, int arg, const char *fn, const char *param)
+{
+    if (lua_isnoneornil(L, arg))
+        return 0; /* NULL */
+    return check_pointer_sized(L, arg, fn, param, (uint64_t)check_integer(L, arg, fn, param));
+}
+
+uint32_t lb_check_routine(lua_State *L, int arg, const char *fn, const char *param)
+{
+    if (lua_isnoneornil(L, arg))
+        return 0;
+    if (lua_type(L, arg) != LUA_TFUNCTION)
+        lb_scenario_error(L, "%s: %s (argument %d) must be a function (a routine), got %s", fn,
+                          param, arg, luaL_typename(L, arg));
+    return lb_routine_ref(L, arg);
+}
+
+ke_timeout lb_check_timeout(lua_State *L, int arg, const char *fn, const char *param)
+{
+    ke_timeout t = {.given = false, .value_100ns = 0};
+    if (lua_isnoneornil(L, arg))
+        return t;
+    t.given = true;
+    bool ok = false;
+    PVOID_VA va = lb_to_ptr(L, arg, &ok);
+    if (ok) {
+        /* A PLARGE_INTEGER: read as the caller's own load. */
+        lb_state *lb = lb_get(L);
+        if (lb->m == NULL || lb->current == NULL)
+            lb_scenario_error(L, "%s called outside run() and driver routines", fn);
+        ke_call call;
+        memset(&call, 0, sizeof call);
+        call.m = lb->m;
+        call.exec = lb->current;
+        call.thread = lb->current->thread;
+        const ke_frame *frame = ke_top_frame(lb->current);
+        call.driver = frame != NULL ? frame->driver : NULL;
+        if (!mm_access(&call, va, &t.value_100ns, sizeof t.value_100ns, false))
+            lb_refuse(L);
+        return t;
+    }
+    t.value_100ns = (int64_t)check_integer(L, arg, fn, param);
+    return t;
+}
+
+const ke_ptr_array *lb_check_objects(lua_State *L, int arg, const char *fn, const char *param,
+                                     ke_ptr_array *storage)
+{
+    if (!lua_istable(L, arg))
+        lb_scenario_error(L, "%s: %s (argument %d) must be a table of object pointers, got %s", fn,
+                          param, arg, luaL_typename(L, arg));
+    lua_Integer n = luaL_len(L, arg);
+    if (n < 0 || n > KE_MAX_WAIT_OBJECTS)
+        lb_scenario_error(L, "%s: %s (argument %d) holds %lld objects; at most %d", fn, param, arg,
+                          (long long)n, KE_MAX_WAIT_OBJECTS);
+    storage->count = (uint32_t)n;
+    for (lua_Integer i = 1; i <= n; i++) {
+        lua_rawgeti(L, arg, i);
+        bool ok = false;
+        storage->items[i - 1] = lb_to_ptr(L, -1, &ok);
+        if (!ok)
+            lb_scenario_error(L, "%s: %s[%lld] must be an object pointer, got %s", fn, param,
+                              (long long)i, luaL_typename(L, -1));
+        lua_pop(L, 1);
+    }
+    return storage;
+}
+
+void lb_push_long(lua_State *L, int64_t v)
+{
+    lua_pushinteger(L, (lua_Integer)v);
+}
+
+void lb_push_client_id(lua_State *L, ke_client_id id)
+{
+    lua_createtable(L, 0, 2);
+    lua_pushinteger(L, (lua_Integer)id.process);
+    lua_setfield(L, -2, "UniqueProcess");
+    lua_pushinteger(L, (lua_Integer)id.thread);
+    lua_setfield(L, -2, "UniqueThread");
+}
+
 bool lb_check_bool(lua_State *L, int arg, const char *fn, const char *param)
 {
     /* BOOLEAN: Lua's true and false, or C's TRUE and FALSE (1 and 0). */
@@ -400,19 +554,6 @@ ULONG lb_check_ulong(lua_State *L, int arg, const char *fn, const char *param)
         lb_scenario_error(L, "%s: %s (argument %d) is not a ULONG: %lld", fn, param, arg,
                           (long long)v);
     return (ULONG)v;
-}
-
-/* SIZE_T and ULONG_PTR are 32 bits on x86: a larger value cannot be passed
- * (C would truncate it silently; a scenario is told). */
-static uint64_t check_pointer_sized(lua_State *L, int arg, const char *fn, const char *param,
-                                    uint64_t v)
-{
-    if (lb_get(L)->sc.arch == KE_ARCH_X86 && v > 0xFFFFFFFFull)
-        lb_scenario_error(L,
-                          "%s: %s (argument %d) does not fit the 32 bits it has on x86: "
-                          "0x%llX",
-                          fn, param, arg, (unsigned long long)v);
-    return v;
 }
 
 uint64_t lb_check_ulongptr(lua_State *L, int arg, const char *fn, const char *param)
@@ -537,26 +678,58 @@ static const char *error_text(lua_State *L, int idx, char *buf, size_t len)
     return buf;
 }
 
-void lb_host_resume(void *ctx, ke_thread *t)
+/* Forward: the body of a system thread's coroutine (below). */
+static int exec_main(lua_State *L);
+
+/* Gives an execution its coroutine: the harness body, or exec_main for a
+ * driver routine (a system thread's start routine). Returns the number of
+ * arguments for its first resume. */
+static int start_exec(lb_state *lb, ke_exec *exec)
+{
+    lua_State *L = lb->L;
+    lua_State *co = lua_newthread(L);
+    /* Kept alive by the registry for the rest of the run. */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lb->coroutines_ref);
+    lua_pushvalue(L, -2);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 2);
+    exec->host = co;
+    if (exec->start_routine == 0) {
+        lua_rawgeti(L, LUA_REGISTRYINDEX, lb->run_ref);
+        lua_xmove(L, co, 1);
+        return 0;
+    }
+    lua_pushcfunction(co, exec_main);
+    lua_pushlightuserdata(co, exec);
+    return 1;
+}
+
+void lb_host_resume(void *ctx, ke_exec *exec)
 {
     lb_state *lb = ctx;
-    lua_State *co = t->host;
-    lb->current = t;
+    int nargs = exec->host == NULL ? start_exec(lb, exec) : 0;
+    lua_State *co = exec->host;
+    lb->current = exec;
     int results = 0;
-    int status = lua_resume(co, lb->L, 0, &results);
+    int status = lua_resume(co, lb->L, nargs, &results);
     lb->current = NULL;
     ke_machine *m = lb->m;
+    ke_thread *t = exec->thread;
 
     if (status == LUA_YIELD) {
         lua_pop(co, results);
-        /* Our yields leave the thread waiting or the machine stopped; the
-         * sandbox has no coroutine library, so there are no others. */
-        KE_CHECK(m, t->state == KE_THREAD_WAITING || ke_stopped(m));
+        /* Our yields: a preemption point (still running), a wait, the end of
+         * the thread, or the machine stopped. The sandbox has no coroutine
+         * library, so there are no others. */
+        KE_CHECK(m, t->state == KE_THREAD_RUNNING || t->state == KE_THREAD_WAITING ||
+                        t->state == KE_THREAD_TERMINATED || ke_stopped(m));
         return;
     }
     if (status == LUA_OK) {
         lua_pop(co, results);
-        return; /* the code ended: the thread terminates */
+        ke_exec_ended(m, exec); /* the code returned */
+        return;
     }
     if (lua_touserdata(co, -1) == &lb_stop_key || lua_touserdata(co, -1) == &lb_scenario_key) {
         KE_CHECK(m, ke_stopped(m));
@@ -615,7 +788,8 @@ static int routine_failed(lua_State *L, io_driver *d)
     ke_call call;
     memset(&call, 0, sizeof call);
     call.m = lb->m;
-    call.thread = lb->current;
+    call.exec = lb->current;
+    call.thread = lb->current->thread;
     call.driver = d;
     /* A Lua error in driver code is what a fault is in C: an access
      * violation. A structured exception keeps its own code. */
@@ -668,8 +842,9 @@ static int call_routine(lua_State *L, io_driver *d, const char *routine, int nar
     lb->error_site = (ke_site){.chunk = 0xFFFF, .line = 0}; /* no stale site (LUA_ERRMEM) */
     lb->error_site_pinned = false;
     ke_push_frame(lb->current, d, routine);
-    int status = lua_pcallk(L, nargs, nresults, function, (lua_KContext)d->index, k);
-    return k(L, status, (lua_KContext)d->index);
+    lua_KContext ctx = d != NULL ? (lua_KContext)d->index : -1;
+    int status = lua_pcallk(L, nargs, nresults, function, ctx, k);
+    return k(L, status, ctx);
 }
 
 /* In a continuation of call_routine: removes the message handler below the
@@ -686,7 +861,38 @@ static bool routine_returned(lua_State *L, int status, int nresults)
 
 static io_driver *driver_of(lua_State *L, lua_KContext ctx)
 {
-    return lb_get(L)->m->drivers[(size_t)ctx];
+    return ctx < 0 ? NULL : lb_get(L)->m->drivers[(size_t)ctx];
+}
+
+/* ------------------------------------------------------------------------ */
+/* System threads                                                           */
+/* ------------------------------------------------------------------------ */
+
+static int exec_main_continue(lua_State *L, int status, lua_KContext ctx)
+{
+    lb_state *lb = lb_get(L);
+    io_driver *d = driver_of(L, ctx);
+    bool failed = routine_returned(L, status, 0);
+    if (failed && d == NULL)
+        return lua_error(L); /* harness code started the thread: a scenario error */
+    if (failed)
+        return routine_failed(L, d);
+    if (machine_stopped(lb))
+        return lb_stopped(L);
+    return 0; /* the start routine returned: the thread ends */
+}
+
+/* The body of a system thread's coroutine: its start routine, run as a
+ * routine of the driver that created the thread. */
+static int exec_main(lua_State *L)
+{
+    ke_exec *exec = lua_touserdata(L, 1);
+    lua_settop(L, 0);
+    lb_push_routine(L, exec->start_routine);
+    for (uint8_t i = 0; i < exec->start_argc; i++)
+        lb_push_ptr(L, exec->start_args[i]);
+    return call_routine(L, exec->start_driver, exec->start_name, exec->start_argc, 0,
+                        exec_main_continue);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -701,7 +907,7 @@ void lb_check_harness(lua_State *L, const char *fn)
     if (lb->m == NULL || lb->current == NULL)
         lb_scenario_error(L, "%s can only be called inside run()", fn);
     const ke_frame *frame = ke_top_frame(lb->current);
-    if (!lb->current->harness || (frame != NULL && frame->driver != NULL))
+    if (!lb->current->thread->harness || (frame != NULL && frame->driver != NULL))
         lb_scenario_error(L,
                           "%s is a harness function: call it from run(), not from a driver "
                           "routine",
@@ -713,7 +919,8 @@ static void harness_call(lua_State *L, ke_call *call)
     lb_state *lb = lb_get(L);
     memset(call, 0, sizeof *call);
     call->m = lb->m;
-    call->thread = lb->current;
+    call->exec = lb->current;
+    call->thread = lb->current->thread;
     call->ddi = 0xFFFF;
 }
 

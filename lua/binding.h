@@ -57,8 +57,8 @@ typedef struct lb_driver_decl {
 
 typedef struct lb_state {
     lua_State *L;
-    ke_machine *m;      /* NULL while the scenario's top level runs */
-    ke_thread *current; /* the simulated thread whose code runs now */
+    ke_machine *m;    /* NULL while the scenario's top level runs */
+    ke_exec *current; /* the execution (a thread's code) running now */
 
     const char *scenario_path;
     char *chunks[LB_MAX_CHUNKS]; /* loaded files: [0] the scenario */
@@ -67,9 +67,10 @@ typedef struct lb_state {
     lb_scenario sc;
     lb_driver_decl drivers[LB_MAX_DRIVERS];
     uint32_t driver_count;
-    int run_ref;      /* the run() body, LUA_NOREF until given */
-    int routines_ref; /* table: io_routine number -> function */
-    int literals_ref; /* table: image (driver index + 1, 0 harness) -> {text -> address} */
+    int run_ref;        /* the run() body, LUA_NOREF until given */
+    int routines_ref;   /* table: io_routine number -> function */
+    int literals_ref;   /* table: image (driver index + 1, 0 harness) -> {text -> address} */
+    int coroutines_ref; /* table: the coroutines of executions, kept alive */
     uint32_t routine_count;
 
     uint64_t seed;          /* the run's seed: --seed, else scenario{ seed }, else 1 */
@@ -112,8 +113,8 @@ void lb_register_constants(lua_State *L, ke_arch arch); /* constants.c */
 int lb_load_file(lua_State *L, const char *path, uint16_t *chunk);
 
 /* ke_host callbacks. */
-void lb_host_resume(void *ctx, ke_thread *t);
-ke_site lb_host_site(void *ctx);
+void lb_host_resume(void *ctx, ke_exec *exec);
+ke_site lb_host_site(void *ctx, const ke_exec *exec);
 const char *lb_host_site_name(void *ctx, ke_site site, char *buf, size_t len);
 
 /* ------------------------------------------------------------------------ */
@@ -149,7 +150,15 @@ bool lb_call_end(lua_State *L, ke_call *call);
 
 /* The wrapper of a DDI that blocked: yields the thread; the wait status is
  * its result when the kernel readies it again. */
-int lb_call_block(lua_State *L, ke_call *call);
+int lb_call_block(lua_State *L, ke_call *call, bool returns_status);
+
+/* The wrapper of a DDI whose processor must spin: yields it; when the lock
+ * is free, the wrapper runs again with the same arguments. */
+int lb_call_spin(lua_State *L, ke_call *call, lua_CFunction wrapper);
+
+/* The end of every DDI wrapper, its `nresults` results pushed: the
+ * preemption point, where the execution may yield to another processor's. */
+int lb_call_return(lua_State *L, ke_call *call, int nresults);
 
 void lb_trace_call(ke_call *call, unsigned argc, const uint64_t *args);
 void lb_trace_return(ke_call *call, uint64_t value);
@@ -164,6 +173,16 @@ ULONG lb_check_tag(lua_State *L, int arg, const char *fn, const char *param);
 PVOID_VA lb_check_ptr(lua_State *L, int arg, const char *fn, const char *param);
 NTSTATUS lb_check_status(lua_State *L, int arg, const char *fn, const char *param);
 uint8_t lb_check_uchar(lua_State *L, int arg, const char *fn, const char *param);
+int32_t lb_check_long(lua_State *L, int arg, const char *fn, const char *param);
+int64_t lb_check_int64(lua_State *L, int arg, const char *fn, const char *param);
+uint64_t lb_check_u64(lua_State *L, int arg, const char *fn, const char *param);
+uint64_t lb_check_handle(lua_State *L, int arg, const char *fn, const char *param);
+uint32_t lb_check_routine(lua_State *L, int arg, const char *fn, const char *param);
+ke_timeout lb_check_timeout(lua_State *L, int arg, const char *fn, const char *param);
+const ke_ptr_array *lb_check_objects(lua_State *L, int arg, const char *fn, const char *param,
+                                     ke_ptr_array *storage);
+void lb_push_long(lua_State *L, int64_t v);
+void lb_push_client_id(lua_State *L, ke_client_id id);
 bool lb_check_bool(lua_State *L, int arg, const char *fn, const char *param);
 /* PCSZ / PCWSTR: a pointer, nil, or a Lua string stored once per image as a
  * literal (ANSI, or UTF-16 from UTF-8) in the calling code's storage. */

@@ -96,7 +96,8 @@ static bool access(lua_State *L, PVOID_VA va, void *buf, size_t len, bool write)
     ke_call call;
     memset(&call, 0, sizeof call);
     call.m = lb->m;
-    call.thread = lb->current;
+    call.exec = lb->current;
+    call.thread = lb->current->thread;
     const ke_frame *frame = ke_top_frame(lb->current);
     call.driver = frame != NULL ? frame->driver : NULL;
     call.ddi = 0xFFFF;
@@ -467,6 +468,11 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "UNICODE_STRING", KE_TYPE_UNICODE_STRING);
     register_constructor(L, "ANSI_STRING", KE_TYPE_ANSI_STRING);
     register_constructor(L, "STRING", KE_TYPE_ANSI_STRING);
+    register_constructor(L, "KSPIN_LOCK", KE_TYPE_KSPIN_LOCK);
+    register_constructor(L, "KLOCK_QUEUE_HANDLE", KE_TYPE_KLOCK_QUEUE_HANDLE);
+    register_constructor(L, "KEVENT", KE_TYPE_KEVENT);
+    register_constructor(L, "KTIMER", KE_TYPE_KTIMER);
+    register_constructor(L, "KDPC", KE_TYPE_KDPC);
 
     luaL_newmetatable(L, DRIVER_OBJECT_MT);
     luaL_setfuncs(L, object_meta, 0);

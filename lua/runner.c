@@ -329,23 +329,17 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
     lb->m = m;
     lb->rng = &m->rng_lua;
 
-    lua_State *L = lb->L;
     for (uint32_t i = 0; i < lb->driver_count; i++) {
         if (io_register_driver(m, lb->drivers[i].name, lb->drivers[i].graphics, NULL) == NULL) {
             fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory registering drivers");
             goto done;
         }
     }
-    lua_State *co = lua_newthread(L);
-    int co_ref = luaL_ref(L, LUA_REGISTRYINDEX); /* keeps the coroutine alive */
-    lua_rawgeti(L, LUA_REGISTRYINDEX, lb->run_ref);
-    lua_xmove(L, co, 1);
-    if (ke_create_harness_thread(m, co) == NULL) {
+    if (ke_create_harness_thread(m) == NULL) {
         fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory creating the harness thread");
         goto done;
     }
     ke_run(m);
-    luaL_unref(L, LUA_REGISTRYINDEX, co_ref);
     collect(r, m, lb);
 
 done:
@@ -400,6 +394,8 @@ int drvsim_run(const drvsim_options *opt, drvsim_result *r)
     lb->routines_ref = luaL_ref(lb->L, LUA_REGISTRYINDEX);
     lua_newtable(lb->L);
     lb->literals_ref = luaL_ref(lb->L, LUA_REGISTRYINDEX);
+    lua_newtable(lb->L);
+    lb->coroutines_ref = luaL_ref(lb->L, LUA_REGISTRYINDEX);
     lb_register_globals(lb->L);
 
     if (!run_top_level(lb, r))

@@ -56,7 +56,7 @@ static void instruction_hook(lua_State *L, lua_Debug *ar)
         return;
     /* Say where the code was spinning: the line, and the driver routine. */
     char where[400] = "", message[600];
-    lb_host_site_name(lb, lb_host_site(lb), where, sizeof where);
+    lb_host_site_name(lb, lb_host_site(lb, NULL), where, sizeof where);
     const ke_frame *frame = lb->current != NULL ? ke_top_frame(lb->current) : NULL;
     snprintf(message, sizeof message,
              "instruction limit reached (%llu Lua instructions)%s%s%s%s%s%s",

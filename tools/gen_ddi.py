@@ -15,23 +15,32 @@ checks it, a thunk in sim/vf/thunks.c).
 import os
 import sys
 
-# type -> (C type, Lua check helper, Lua push helper, trace conversion)
+# type -> (C type, Lua check helper, Lua push helper, trace value of {}).
+# A check helper of None: the type is only returned, never passed.
 TYPES = {
-    "irql": ("KIRQL", "lb_check_irql", "lb_push_integer", "(uint64_t)"),
-    "ulong": ("ULONG", "lb_check_ulong", "lb_push_integer", "(uint64_t)"),
-    "ulongptr": ("uint64_t", "lb_check_ulongptr", "lb_push_integer", "(uint64_t)"),
-    "size": ("uint64_t", "lb_check_size", "lb_push_integer", "(uint64_t)"),
-    "pool_type": ("ULONG", "lb_check_ulong", "lb_push_integer", "(uint64_t)"),
-    "tag": ("ULONG", "lb_check_tag", "lb_push_integer", "(uint64_t)"),
-    "ptr": ("PVOID_VA", "lb_check_ptr", "lb_push_ptr", "(uint64_t)"),
-    "status": ("NTSTATUS", "lb_check_status", "lb_push_status", "(uint64_t)(uint32_t)"),
-    "uchar": ("uint8_t", "lb_check_uchar", "lb_push_integer", "(uint64_t)"),
-    "bool": ("bool", "lb_check_bool", "lua_pushboolean", "(uint64_t)"),
-    "long": ("int32_t", None, "lb_push_integer", "(uint64_t)(int64_t)"),
-    "cstr": ("PVOID_VA", "lb_check_cstr", "lb_push_ptr", "(uint64_t)"),
-    "wstr": ("PVOID_VA", "lb_check_wstr", "lb_push_ptr", "(uint64_t)"),
+    "irql": ("KIRQL", "lb_check_irql", "lb_push_integer", "(uint64_t){}"),
+    "ulong": ("ULONG", "lb_check_ulong", "lb_push_integer", "(uint64_t){}"),
+    "long": ("int32_t", "lb_check_long", "lb_push_long", "(uint64_t)(int64_t){}"),
+    "ulongptr": ("uint64_t", "lb_check_ulongptr", "lb_push_integer", "(uint64_t){}"),
+    "size": ("uint64_t", "lb_check_size", "lb_push_integer", "(uint64_t){}"),
+    "u64": ("uint64_t", "lb_check_u64", "lb_push_integer", "{}"),
+    "int64": ("int64_t", "lb_check_int64", "lb_push_long", "(uint64_t){}"),
+    "pool_type": ("ULONG", "lb_check_ulong", "lb_push_integer", "(uint64_t){}"),
+    "tag": ("ULONG", "lb_check_tag", "lb_push_integer", "(uint64_t){}"),
+    "ptr": ("PVOID_VA", "lb_check_ptr", "lb_push_ptr", "(uint64_t){}"),
+    "status": ("NTSTATUS", "lb_check_status", "lb_push_status", "(uint64_t)(uint32_t){}"),
+    "uchar": ("uint8_t", "lb_check_uchar", "lb_push_integer", "(uint64_t){}"),
+    "bool": ("bool", "lb_check_bool", "lua_pushboolean", "(uint64_t){}"),
+    "cstr": ("PVOID_VA", "lb_check_cstr", "lb_push_ptr", "(uint64_t){}"),
+    "wstr": ("PVOID_VA", "lb_check_wstr", "lb_push_ptr", "(uint64_t){}"),
+    "handle": ("uint64_t", "lb_check_handle", "lb_push_integer", "{}"),
+    "routine": ("uint32_t", "lb_check_routine", None, "(uint64_t){}"),
+    "timeout": ("ke_timeout", "lb_check_timeout", None,
+                "({}.given ? (uint64_t){}.value_100ns : UINT64_MAX)"),
+    "objects": ("const ke_ptr_array *", "lb_check_objects", None, "(uint64_t){}->count"),
+    "client_id": ("ke_client_id", None, "lb_push_client_id", "0"),
 }
-FLAGS = {"blocking"}
+FLAGS = {"blocking", "spins"}
 
 
 class Param:
@@ -40,8 +49,12 @@ class Param:
         self.out = words[0] == "out"
         if self.out:
             words = words[1:]
-        if len(words) != 2 or words[0] not in TYPES or TYPES[words[0]][1] is None:
+        if len(words) != 2 or words[0] not in TYPES:
             sys.exit(f"{where}: bad parameter '{text}'")
+        if TYPES[words[0]][1] is None and not self.out:
+            sys.exit(f"{where}: '{words[0]}' can only be returned")
+        if self.out and TYPES[words[0]][2] is None:
+            sys.exit(f"{where}: '{words[0]}' cannot be returned")
         self.type, self.name = words
 
 
@@ -57,8 +70,8 @@ class Ddi:
         self.flags = set(flags.split())
         if not self.flags <= FLAGS:
             sys.exit(f"{where}: unknown flags {sorted(self.flags - FLAGS)}")
-        if "blocking" in self.flags and self.ret != "status":
-            sys.exit(f"{where}: a blocking DDI returns its wait status")
+        if "blocking" in self.flags and self.ret not in ("status", "void"):
+            sys.exit(f"{where}: a blocking DDI returns its wait status, or nothing")
 
     def c_ret(self):
         return "void" if self.ret == "void" else TYPES[self.ret][0]
@@ -127,15 +140,21 @@ def write_lua_c(ddis, out):
         # before anything reaches the simulated machine.
         for i, p in enumerate(ins, 1):
             ctype, check, _, _ = TYPES[p.type]
-            lines.append(f'    {ctype} {p.name} = {check}(L, {i}, "{d.name}", "{p.name}");')
+            if p.type == "objects":
+                # The array lives in the wrapper's frame for the call.
+                lines.append(f"    ke_ptr_array {p.name}_storage;")
+                lines.append(f'    {ctype} {p.name} = {check}(L, {i}, "{d.name}", "{p.name}", '
+                             f"&{p.name}_storage);")
+            else:
+                lines.append(f'    {ctype} {p.name} = {check}(L, {i}, "{d.name}", "{p.name}");')
         for p in outs:
-            lines.append(f"    {TYPES[p.type][0]} {p.name} = 0;")
+            lines.append(f"    {TYPES[p.type][0]} {p.name} = {{0}};")
         if "blocking" in d.flags:
             lines.append(f'    lb_check_yieldable(L, "{d.name}");')
         lines.append("    ke_call call;")
         lines.append(f"    const ddi_imports *imports = lb_call_begin(L, &call, DDI_{d.name});")
         if ins:
-            args = ", ".join(f"{TYPES[p.type][3]}{p.name}" for p in ins)
+            args = ", ".join(TYPES[p.type][3].replace("{}", p.name) for p in ins)
             lines.append(f"    const uint64_t trace_args[{len(ins)}] = {{{args}}};")
             lines.append(f"    lb_trace_call(&call, {len(ins)}, trace_args);")
         else:
@@ -147,10 +166,14 @@ def write_lua_c(ddis, out):
         else:
             ctype, _, _, conv = TYPES[d.ret]
             lines.append(f"    {ctype} result = imports->{d.name}({call_args});")
-            lines.append(f"    lb_trace_return(&call, {conv}result);")
+            lines.append(f"    lb_trace_return(&call, {conv.replace('{}', 'result')});")
         if "blocking" in d.flags:
             lines.append("    if (call.blocked)")
-            lines.append("        return lb_call_block(L, &call);")
+            returns = "true" if d.ret == "status" else "false"
+            lines.append(f"        return lb_call_block(L, &call, {returns});")
+        if "spins" in d.flags:
+            lines.append("    if (call.spin)")
+            lines.append(f"        return lb_call_spin(L, &call, l_{d.name});")
         lines.append("    if (lb_call_end(L, &call))")
         lines.append("        return lb_stopped(L);")
         count = 0
@@ -160,7 +183,8 @@ def write_lua_c(ddis, out):
         for p in outs:
             lines.append(f"    {TYPES[p.type][2]}(L, {p.name});")
             count += 1
-        lines.append(f"    return {count};")
+        # The preemption point, with the results already on the stack.
+        lines.append(f"    return lb_call_return(L, &call, {count});")
         lines.append("}")
         lines.append("")
     lines.append("static const luaL_Reg ddi_functions[] = {")

@@ -12,6 +12,8 @@
 
 #define DRVSIM_BUGCODES(X)                                                                         \
     X(IRQL_NOT_LESS_OR_EQUAL, 0x0000000Au)                                                         \
+    X(MAXIMUM_WAIT_OBJECTS_EXCEEDED, 0x0000000Cu)                                                  \
+    X(REFERENCE_BY_POINTER, 0x00000018u)                                                           \
     X(BAD_POOL_HEADER, 0x00000019u)                                                                \
     X(PAGE_FAULT_IN_NONPAGED_AREA, 0x00000050u)                                                    \
     X(PROCESS_HAS_LOCKED_PAGES, 0x00000076u)                                                       \
@@ -25,6 +27,7 @@
     X(PAGE_FAULT_IN_FREED_SPECIAL_POOL, 0x000000CCu)                                               \
     X(PAGE_FAULT_BEYOND_END_OF_ALLOCATION, 0x000000CDu)                                            \
     X(DRIVER_UNLOADED_WITHOUT_CANCELLING_PENDING_OPERATIONS, 0x000000CEu)                          \
+    X(ATTEMPTED_SWITCH_FROM_DPC, 0x000000B8u)                                                      \
     X(DRIVER_IRQL_NOT_LESS_OR_EQUAL, 0x000000D1u)                                                  \
     X(DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL, 0x000000D5u)                                        \
     X(DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION, 0x000000D6u)                                     \

@@ -446,7 +446,7 @@ static PVOID_VA allocate(ke_call *call, const ex_request *rq)
         return 0;
     }
     b->owner = call->driver;
-    b->site = m->host.site(m->host.ctx);
+    b->site = m->host.site(m->host.ctx, NULL);
     b->quota_process = 0;
     if (rq->charge_quota) {
         ps_process *p = call->thread->process;
@@ -651,6 +651,20 @@ static void free_block(ke_call *call, PVOID_VA P, bool check_tag, ULONG Tag)
     }
     if (b->granules != 0 && !check_headers(call, b))
         return;
+    /* A timer still set or a DPC still queued in the block: when it fires,
+     * the kernel walks freed memory. */
+    uint64_t span =
+        b->granules != 0 ? b->size_bytes : (b->size_bytes + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE;
+    ke_timer *timer = ke_timer_in_range(m, P, P + span);
+    if (timer != NULL) {
+        kd_raise(call, RULE_ktimer_in_freed_memory, timer->va, P, P + span);
+        return;
+    }
+    ke_dpc *dpc = ke_dpc_in_range(m, P, P + span);
+    if (dpc != NULL) {
+        kd_raise(call, RULE_kdpc_in_freed_memory, dpc->va, P, P + span);
+        return;
+    }
 
     b->freed = true;
     m->pool->live_blocks--;

@@ -15,7 +15,6 @@
 #define IO_TYPE_DRIVER         4
 #define DRIVER_OBJECT_SIZE_X64 0x150u
 #define DRIVER_OBJECT_SIZE_X86 0xA8u
-#define IO_IMAGE_STRIDE        0x100000u /* images are 1 MiB apart */
 /* DRIVER_OBJECT.DriverName's offset (wdm.h layouts). */
 #define DRIVER_NAME_OFFSET_X64 0x38u
 #define DRIVER_NAME_OFFSET_X86 0x1Cu

@@ -12,6 +12,10 @@
 #include "ddi_table.h"
 #include "ke/ke.h"
 
+/* Driver images are this far apart; the first page holds the image's
+ * header, the rest its data (globals). */
+#define IO_IMAGE_STRIDE 0x100000u
+
 /* A routine of the driver, as the host names it: 0 = none. */
 typedef uint32_t io_routine;
 

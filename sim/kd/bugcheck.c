@@ -30,12 +30,13 @@ void kd_raise_full(ke_call *call, rule_id rule, uint32_t code, const uint64_t pa
         snprintf(bc->detail, sizeof bc->detail, "%s", detail);
 
     ke_thread *t = call->thread;
-    const ke_frame *frame = ke_top_frame(t);
+    const ke_frame *frame = ke_top_frame(call->exec);
     if (frame != NULL && frame->driver != NULL)
         snprintf(bc->routine, sizeof bc->routine, "%s", frame->routine);
-    m->host.site_name(m->host.ctx, m->host.site(m->host.ctx), bc->site, sizeof bc->site);
+    m->host.site_name(m->host.ctx, m->host.site(m->host.ctx, call->exec), bc->site,
+                      sizeof bc->site);
     bc->time_100ns = m->des.now_100ns;
-    bc->cpu = t->cpu;
+    bc->cpu = call->exec->cpu;
     bc->irql = ke_call_irql(call);
     ke_irql_name(m->config.arch, bc->irql, bc->irql_name, sizeof bc->irql_name);
     snprintf(bc->process, sizeof bc->process, "%s", t->process->image);

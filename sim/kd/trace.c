@@ -109,6 +109,37 @@ void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
     case KE_TR_VERIFIER:
         fprintf(out, "verifier flags=0x%X\n", des_rec_read_u32(&rd));
         break;
+    case KE_TR_THREAD: {
+        unsigned thread = des_rec_read_u32(&rd), process = des_rec_read_u32(&rd);
+        fprintf(out, "thread %u created in process %u by %s\n", thread, process,
+                driver_name(m, des_rec_read_u8(&rd)));
+        break;
+    }
+    case KE_TR_EXIT: {
+        unsigned thread = des_rec_read_u32(&rd);
+        fprintf(out, "thread %u ends status=0x%08X\n", thread, des_rec_read_u32(&rd));
+        break;
+    }
+    case KE_TR_SIGNAL: {
+        unsigned long long object = des_rec_read_u64(&rd);
+        fprintf(out, "signal object=0x%llX state=%d\n", object, (int)des_rec_read_u32(&rd));
+        break;
+    }
+    case KE_TR_SPIN: {
+        unsigned cpu = des_rec_read_u8(&rd);
+        fprintf(out, "spin cpu=%u lock=0x%llX\n", cpu, (unsigned long long)des_rec_read_u64(&rd));
+        break;
+    }
+    case KE_TR_DPC: {
+        unsigned cpu = des_rec_read_u8(&rd);
+        unsigned long long dpc = des_rec_read_u64(&rd);
+        fprintf(out, "dpc %s cpu=%u dpc=0x%llX\n", des_rec_read_u8(&rd) ? "start" : "end", cpu,
+                dpc);
+        break;
+    }
+    case KE_TR_TIMER:
+        fprintf(out, "timer expires 0x%llX\n", (unsigned long long)des_rec_read_u64(&rd));
+        break;
     default:
         fprintf(out, "record type=%u\n", rec->type);
         break;

@@ -41,25 +41,23 @@ KIRQL KeGetCurrentIrql(ke_call *call)
 
 void KeRaiseIrql(ke_call *call, KIRQL NewIrql, KIRQL *OldIrql)
 {
-    ke_processor *cpu = ke_call_cpu(call);
-    *OldIrql = cpu->irql;
-    cpu->irql = NewIrql;
+    *OldIrql = ke_call_irql(call);
+    ke_set_irql(call, NewIrql);
 }
 
 void KeLowerIrql(ke_call *call, KIRQL NewIrql)
 {
-    ke_call_cpu(call)->irql = NewIrql;
+    ke_set_irql(call, NewIrql);
 }
 
 KIRQL KeRaiseIrqlToDpcLevel(ke_call *call)
 {
-    ke_processor *cpu = ke_call_cpu(call);
-    KIRQL old = cpu->irql;
-    cpu->irql = DISPATCH_LEVEL;
+    KIRQL old = ke_call_irql(call);
+    ke_set_irql(call, DISPATCH_LEVEL);
     return old;
 }
 
 ULONG KeGetCurrentProcessorNumber(ke_call *call)
 {
-    return call->thread->cpu;
+    return call->exec->cpu;
 }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "des/des.h"
+#include "des/map.h"
 #include "drvsim/drvsim.h"
 #include "vf/vf_settings.h"
 
@@ -93,8 +94,8 @@ typedef enum ke_thread_state {
     KE_THREAD_TERMINATED,
 } ke_thread_state;
 
-/* A driver routine being executed on a thread (routines nest: DriverEntry
- * may call into the kernel, which may call another routine). */
+/* A driver routine being executed (routines nest: DriverEntry may call into
+ * the kernel, which may call another routine). */
 typedef struct ke_frame {
     struct io_driver *driver; /* whose code; NULL = the harness */
     const char *routine;      /* "DriverEntry", "DriverUnload", ... (static) */
@@ -102,20 +103,123 @@ typedef struct ke_frame {
 
 #define KE_MAX_FRAMES 32
 
+struct ke_thread;
+
+/*
+ * What a processor executes: a thread's code, or (later) a DPC routine that
+ * interrupts it. The host runs it as one coroutine; the kernel knows where it
+ * is (its driver routine frames) and what it should start with.
+ */
+typedef struct ke_exec {
+    void *host;               /* the host's handle for the code; NULL until started */
+    bool is_dpc;              /* a DPC routine, interrupting thread's code */
+    struct ke_thread *thread; /* whose context: process, PsGetCurrentThread */
+    uint32_t cpu;             /* the processor it runs on */
+    /* What to start: a routine of a driver, with pointer-sized arguments. */
+    uint32_t start_routine; /* io_routine; 0 = the harness body */
+    struct io_driver *start_driver;
+    const char *start_name; /* the frame name: "SystemThread", "DeferredRoutine" */
+    uint64_t start_args[4];
+    uint8_t start_argc;
+    ke_frame frames[KE_MAX_FRAMES];
+    uint32_t frame_count;
+} ke_exec;
+
+/* Dispatcher object types, as DISPATCHER_HEADER.Type numbers them. */
+typedef enum ke_object_type {
+    KE_OBJECT_NOTIFICATION_EVENT = 0,
+    KE_OBJECT_SYNCHRONIZATION_EVENT = 1,
+    KE_OBJECT_THREAD = 6,
+    KE_OBJECT_NOTIFICATION_TIMER = 8,
+    KE_OBJECT_SYNCHRONIZATION_TIMER = 9,
+} ke_object_type;
+
+struct io_driver;
+
+/* A DPC: the kernel's state of a KDPC (KeInitializeDpc). */
+typedef struct ke_dpc {
+    PVOID_VA va;
+    uint32_t routine;         /* io_routine of the DeferredRoutine */
+    struct io_driver *driver; /* whose routine */
+    PVOID_VA context;         /* DeferredContext */
+    uint64_t argument1, argument2;
+    int32_t target_cpu;  /* KeSetTargetProcessorDpc; -1 = where it is queued */
+    uint32_t importance; /* LowImportance 0, MediumImportance 1, HighImportance 2 */
+    bool queued;
+    uint32_t queued_cpu;
+    struct ke_dpc *next, *prev; /* the processor's DPC queue */
+} ke_dpc;
+
+/* A timer: the kernel's state of a KTIMER; its dispatcher object is the
+ * KTIMER itself. */
+typedef struct ke_timer {
+    PVOID_VA va;
+    struct ke_object *object;
+    struct ke_machine *machine;
+    des_event expiry;
+    bool set;
+    uint64_t period_100ns;        /* 0 = one-shot */
+    PVOID_VA dpc;                 /* queued at expiry, 0 = none */
+    struct io_driver *setter;     /* the driver that set it (for unload checks) */
+    struct ke_timer *next, *prev; /* the set timers */
+} ke_timer;
+
+struct ke_wait_block;
+
+/* A dispatcher object: the kernel's state of a KEVENT, a thread... Its
+ * memory in the simulated machine holds a DISPATCHER_HEADER mirror. */
+typedef struct ke_object {
+    PVOID_VA va;
+    ke_object_type type;
+    int32_t signal_state;
+    struct ke_wait_block *waiters_head, *waiters_tail; /* FIFO */
+    struct ke_thread *thread;                          /* KE_OBJECT_THREAD: the thread */
+    int64_t references;                                /* object manager references (threads) */
+} ke_object;
+
+#define KE_MAX_WAIT_OBJECTS 64 /* MAXIMUM_WAIT_OBJECTS */
+
+/* One object a thread waits on. */
+typedef struct ke_wait_block {
+    struct ke_thread *thread;
+    ke_object *object;
+    uint32_t index; /* in the wait's object list: STATUS_WAIT_0 + index */
+    struct ke_wait_block *next, *prev;
+    bool queued;
+} ke_wait_block;
+
 typedef struct ke_thread {
     uint32_t id; /* thread id, unique in the run, in creation order */
     ps_process *process;
-    uint32_t cpu; /* processor it runs (or last ran) on */
     ke_thread_state state;
     NTSTATUS wait_status; /* what the wait that readied it returns */
-    des_event wake;       /* timer of a timed wait (Sleep, KeDelay...) */
+    des_event wake;       /* timeout of a timed wait (Sleep, KeDelay..., KeWait...) */
     struct ke_machine *machine;
     bool harness; /* the thread running the scenario's run() body */
-    ke_frame frames[KE_MAX_FRAMES];
-    uint32_t frame_count;
-    void *host;                   /* the host's handle for the code it runs */
+    bool idle;    /* a processor's idle thread: runs nothing */
+    ke_exec exec;
     struct ke_thread *next_ready; /* ready queue link */
+    /* The wait it is in: its blocks, how many, any or all. */
+    ke_wait_block blocks[KE_MAX_WAIT_OBJECTS];
+    uint32_t wait_count;
+    bool wait_all;
+    NTSTATUS timeout_status;   /* what its wait returns if the timeout passes */
+    KIRQL wait_irql;           /* its IRQL while it waits, restored when it runs */
+    ke_object *object;         /* its own dispatcher object (ETHREAD) */
+    struct io_driver *creator; /* the driver that created it (system threads) */
+    NTSTATUS exit_status;
 } ke_thread;
+
+/* Marshalled DDI arguments: an array of object pointers (a Lua table). */
+typedef struct ke_ptr_array {
+    uint32_t count;
+    PVOID_VA items[KE_MAX_WAIT_OBJECTS];
+} ke_ptr_array;
+
+/* CLIENT_ID: what PsCreateSystemThread returns about the thread. */
+typedef struct ke_client_id {
+    uint64_t process, thread;
+} ke_client_id;
 
 /* ------------------------------------------------------------------------ */
 /* Processors                                                               */
@@ -126,8 +230,22 @@ typedef struct ke_thread {
 typedef struct ke_processor {
     uint32_t number;
     KIRQL irql;
-    ke_thread *current;     /* running thread, or its idle thread */
+    ke_thread *current;     /* the thread it runs (or preempted), else its idle thread */
     ke_thread *idle_thread; /* belongs to the Idle process */
+    struct ke_machine *machine;
+    /* Spinning: the lock it waits for (0 for none), and the IRQL it had
+     * before the acquire raised it. */
+    PVOID_VA spinning_on;
+    KIRQL spin_old_irql;
+    /* DPCs: its queue, and the one running (interrupting `current`). */
+    ke_dpc *dpc_head, *dpc_tail;
+    ke_exec dpc_exec;
+    bool in_dpc;
+    KIRQL irql_before_dpc;
+    /* The DPC watchdog: when it went to DISPATCH_LEVEL or above, and the
+     * event that fires if it stays there for the watchdog period. */
+    uint64_t dispatch_since_100ns;
+    des_event watchdog;
 } ke_processor;
 
 /* ------------------------------------------------------------------------ */
@@ -143,12 +261,13 @@ typedef struct ke_site {
 
 typedef struct ke_host {
     void *ctx;
-    /* Runs (or continues) the code of a READY thread until it blocks, ends
-     * or the machine stops. The thread's state tells which. */
-    void (*resume)(void *ctx, ke_thread *thread);
-    /* The scenario line executing on the current thread, for reports and
-     * allocation tracking. */
-    ke_site (*site)(void *ctx);
+    /* Runs (or continues) an execution until it yields (a preemption point),
+     * blocks, ends or the machine stops. Its thread's state tells which; an
+     * execution that ended is reported by ke_exec_ended. */
+    void (*resume)(void *ctx, ke_exec *exec);
+    /* The scenario line an execution is at (NULL: the one running now), for
+     * reports and allocation tracking. */
+    ke_site (*site)(void *ctx, const ke_exec *exec);
     /* "scenarios/x.lua:12" for a site; returns buf. */
     const char *(*site_name)(void *ctx, ke_site site, char *buf, size_t len);
 } ke_host;
@@ -201,6 +320,18 @@ typedef struct ke_machine {
     ke_thread **threads; /* all threads, in creation order (id - 1) */
     uint32_t thread_count;
     ke_thread *ready_head, *ready_tail;
+    ke_thread *harness; /* the thread running run() */
+
+    int32_t next_cpu;   /* the processor a preemption point chose, -1 for none */
+    ke_exec *last_exec; /* the execution run last, for the trace */
+
+    des_map objects;       /* dispatcher object address -> ke_object */
+    des_map dpcs;          /* KDPC address -> ke_dpc */
+    des_map timers;        /* KTIMER address -> ke_timer */
+    ke_timer *timers_head; /* the timers that are set */
+    ke_object *flush;      /* what KeFlushQueuedDpcs waits on */
+    des_map handles;       /* kernel handle -> ke_object */
+    uint64_t next_handle;
 
     struct mm_space *mm;
     struct ex_pool *pool;
@@ -216,17 +347,19 @@ typedef struct ke_machine {
 /* Who calls a DDI, from where. Built by the host for every call. */
 typedef struct ke_call {
     ke_machine *m;
-    ke_thread *thread;
+    ke_exec *exec;            /* what runs the call */
+    ke_thread *thread;        /* exec->thread: the context it runs in */
     struct io_driver *driver; /* the calling image; NULL = harness code */
     uint16_t ddi;             /* DDI id (ddi_table.h), for the trace */
     bool blocked;             /* set by a DDI that put the thread to sleep */
+    bool spin;                /* set by a DDI that must spin and retry (a held lock) */
     NTSTATUS raised;          /* nonzero: the DDI raised this structured exception
                                  (ExRaiseStatus semantics) instead of returning */
 } ke_call;
 
 static inline ke_processor *ke_call_cpu(const ke_call *call)
 {
-    return &call->m->cpus[call->thread->cpu];
+    return &call->m->cpus[call->exec->cpu];
 }
 
 static inline KIRQL ke_call_irql(const ke_call *call)
@@ -240,12 +373,13 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
                               const vf_gflags *gflags, const ke_host *host);
 void ke_machine_destroy(ke_machine *m);
 
-/* Creates a System thread for the harness body, READY on processor 0. */
-ke_thread *ke_create_harness_thread(ke_machine *m, void *host_handle);
+/* Creates a thread in a process, READY, that will start with
+ * exec.start_routine (set by the caller; 0 = the harness body). NULL on
+ * host OOM. */
+ke_thread *ke_create_thread(ke_machine *m, ps_process *process, struct io_driver *creator);
 
-/* Runs until the harness finishes, the machine stops, or nothing can ever
- * happen again. Returns the reason. */
-ke_stop ke_run(ke_machine *m);
+/* Creates the thread that runs the scenario's run() body: a System thread. */
+ke_thread *ke_create_harness_thread(ke_machine *m);
 
 /* Stops the machine for a reason other than a bug check (the first stop
  * wins). */
@@ -257,15 +391,110 @@ static inline bool ke_stopped(const ke_machine *m)
     return m->stop != KE_RUNNING;
 }
 
-/* Thread plumbing used by DDIs. */
+/* ------------------------------------------------------------------------ */
+/* The scheduler (sched.c)                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Simulated time one DDI call costs. */
+#define KE_CALL_COST_100NS 1u
+
+/* Runs until the harness finishes, the machine stops, or nothing can ever
+ * happen again. Returns the reason. */
+ke_stop ke_run(ke_machine *m);
+
+/*
+ * A DDI's preemption point, after the kernel's work: the call's time passes,
+ * and the answer says whether the calling execution must yield now, so that
+ * the scheduler runs something else (another processor's code, chosen from
+ * the run's "sched" stream, or an event that came due).
+ */
+bool ke_preempt_point(ke_call *call);
+
+/* Makes a waiting thread READY; its wait returns wait_status. */
 void ke_ready_thread(ke_machine *m, ke_thread *t, NTSTATUS wait_status);
+
+/* The host reports that an execution's code returned (a thread's start
+ * routine, the harness body). */
+void ke_exec_ended(ke_machine *m, ke_exec *exec);
+
+/* Ends a thread (PsTerminateSystemThread, its start routine returning): its
+ * object is signalled and waiters wake. */
+void ke_terminate_thread(ke_machine *m, ke_thread *t, NTSTATUS status);
+
+/* Sets a processor's IRQL, keeping the DPC watchdog's account of time
+ * spent at DISPATCH_LEVEL and above. */
+void ke_cpu_set_irql(ke_machine *m, ke_processor *cpu, KIRQL irql);
+static inline void ke_set_irql(ke_call *call, KIRQL irql)
+{
+    ke_cpu_set_irql(call->m, ke_call_cpu(call), irql);
+}
+
+/* DPCs and timers (dpc.c): whether any DPC is queued or running, and
+ * starting the next DPC of a processor. */
+bool ke_dpcs_pending(const ke_machine *m);
+bool ke_cpu_start_dpc(ke_machine *m, ke_processor *cpu);
+/* The set timer or queued DPC within [start, end), for free and unload
+ * checks; NULL if none. */
+ke_timer *ke_timer_in_range(const ke_machine *m, PVOID_VA start, PVOID_VA end);
+ke_dpc *ke_dpc_in_range(const ke_machine *m, PVOID_VA start, PVOID_VA end);
+/* The set timers and queued DPCs whose routine or storage belongs to a
+ * driver (unload checks). */
+ke_timer *ke_timer_of_driver(const ke_machine *m, const struct io_driver *d);
+ke_dpc *ke_dpc_of_driver(const ke_machine *m, const struct io_driver *d);
+
+/* Prepares a processor's DPC watchdog (at boot). */
+void ke_cpu_init_watchdog(ke_machine *m, ke_processor *cpu);
+
+/* The calling processor spins on a held lock: it stops being a candidate
+ * until the lock is free, then the call is made again. */
+void ke_spin(ke_call *call, PVOID_VA lock);
+
+/* The DPC watchdog period: cumulative time at DISPATCH_LEVEL and above
+ * before 0x133 DPC_WATCHDOG_VIOLATION (P1 = 1). */
+#define KE_DPC_WATCHDOG_PERIOD_100NS (120ull * 10000000ull)
+#define KE_DPC_WATCHDOG_PERIOD_TICKS 0x1E00u /* in 15.625 ms clock ticks */
+
+/* Driver routine frames of an execution. */
+void ke_push_frame(ke_exec *e, struct io_driver *driver, const char *routine);
+void ke_pop_frame(ke_exec *e);
+const ke_frame *ke_top_frame(const ke_exec *e);
+
+/* ------------------------------------------------------------------------ */
+/* Waits (dispatcher.c)                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* A wait's timeout as the WDK passes it (PLARGE_INTEGER): absent = wait for
+ * ever; negative = relative, in 100 ns; positive = absolute system time. */
+typedef struct ke_timeout {
+    bool given;
+    int64_t value_100ns;
+} ke_timeout;
+
+/* System time at boot (100 ns since 1601-01-01): 2026-01-01 00:00:00 UTC. */
+#define KE_BOOT_SYSTEM_TIME 134116992000000000ll
+
 /* Puts the calling thread to sleep for interval_100ns; marks call blocked. */
 void ke_wait_interval(ke_call *call, uint64_t interval_100ns);
 
-/* Driver routine frames on the calling thread. */
-void ke_push_frame(ke_thread *t, struct io_driver *driver, const char *routine);
-void ke_pop_frame(ke_thread *t);
-const ke_frame *ke_top_frame(const ke_thread *t);
+/* The calling thread waits for one object, for ever (KeFlushQueuedDpcs). */
+void ke_wait_on(ke_call *call, ke_object *o);
+
+/* A DPC routine returned: its processor goes back to what it interrupted. */
+void ke_dpc_ended(ke_machine *m, ke_exec *e);
+
+/* Prepares a thread's timeout event (at creation). */
+void ke_thread_init_wake(ke_thread *t);
+
+/* The dispatcher object at va, or NULL. */
+ke_object *ke_object_at(const ke_machine *m, PVOID_VA va);
+
+/* Registers a dispatcher object at va (KeInitializeEvent...); an existing
+ * one is reinitialised. NULL on host OOM. */
+ke_object *ke_object_init(ke_machine *m, PVOID_VA va, ke_object_type type, int32_t signal);
+
+/* Signals an object: wakes the waits it satisfies (all for a notification
+ * object, the first for a synchronization one). */
+void ke_object_signal(ke_machine *m, ke_object *o);
 
 /* ------------------------------------------------------------------------ */
 /* Trace                                                                    */
@@ -285,6 +514,12 @@ enum ke_trace_type {
     KE_TR_BUGCHECK, /* code u32, p1..p4 u64, driver u8 */
     KE_TR_STOP,     /* reason u8 */
     KE_TR_VERIFIER, /* flags u32, a /volatile change */
+    KE_TR_THREAD,   /* thread u32, process u32, creator driver u8: a thread is created */
+    KE_TR_EXIT,     /* thread u32, status u32: a thread ends */
+    KE_TR_SIGNAL,   /* object u64, signal state i32 (as u32) */
+    KE_TR_SPIN,     /* cpu u8, lock u64: a processor starts spinning */
+    KE_TR_DPC,      /* cpu u8, dpc u64, start(1)/end(0) u8 */
+    KE_TR_TIMER,    /* timer u64: a timer expires */
 };
 
 /* The driver index used in trace records: 0xFF for none. */

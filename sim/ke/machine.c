@@ -72,16 +72,13 @@ static ps_process *create_process(ke_machine *m, uint32_t id, const char *image)
     return p;
 }
 
-static void wake_fire(des_sim *sim, des_event *ev)
-{
-    (void)sim;
-    ke_thread *t = DES_CONTAINER_OF(ev, ke_thread, wake);
-    /* A timed wait that simply ran out: KeDelayExecutionThread and Sleep
-     * return STATUS_SUCCESS. */
-    ke_ready_thread(t->machine, t, STATUS_SUCCESS);
-}
+/* An ETHREAD: what a thread pointer (PsGetCurrentThread, the object of
+ * ObReferenceObjectByHandle) points at; its layout is not modelled beyond
+ * the DISPATCHER_HEADER of its KTHREAD. */
+#define KE_ETHREAD_SIZE 0x500u
+#define KE_ETHREAD_TAG  0x65726854u /* "Thre" */
 
-static ke_thread *create_thread(ke_machine *m, ps_process *process, uint32_t cpu)
+static ke_thread *new_thread(ke_machine *m, ps_process *process)
 {
     ke_thread *t = calloc(1, sizeof *t);
     ke_thread **grown = realloc(m->threads, (m->thread_count + 1) * sizeof *grown);
@@ -94,103 +91,48 @@ static ke_thread *create_thread(ke_machine *m, ps_process *process, uint32_t cpu
     m->threads = grown;
     t->id = m->thread_count + 1;
     t->process = process;
-    t->cpu = cpu;
     t->machine = m;
-    t->state = KE_THREAD_WAITING;
-    des_event_init(&t->wake, wake_fire);
+    t->state = KE_THREAD_WAITING; /* until readied */
+    t->exec.thread = t;
+    ke_thread_init_wake(t);
+    /* Its object: signalled when it ends, referenced by handles and by
+     * ObReferenceObjectByHandle; the thread holds one reference itself. */
+    PVOID_VA ethread = ex_alloc_internal(m, NonPagedPool, KE_ETHREAD_SIZE, KE_ETHREAD_TAG);
+    t->object = ethread != 0 ? ke_object_init(m, ethread, KE_OBJECT_THREAD, 0) : NULL;
+    if (t->object == NULL) {
+        free(t);
+        return NULL;
+    }
+    t->object->thread = t;
+    t->object->references = 1;
     m->threads[m->thread_count++] = t;
     return t;
 }
 
-void ke_ready_thread(ke_machine *m, ke_thread *t, NTSTATUS wait_status)
+ke_thread *ke_create_thread(ke_machine *m, ps_process *process, io_driver *creator)
 {
-    KE_CHECK(m, t->state == KE_THREAD_WAITING);
-    t->state = KE_THREAD_READY;
-    t->wait_status = wait_status;
-    t->next_ready = NULL;
-    if (m->ready_tail != NULL)
-        m->ready_tail->next_ready = t;
-    else
-        m->ready_head = t;
-    m->ready_tail = t;
-
+    ke_thread *t = new_thread(m, process);
+    if (t == NULL)
+        return NULL;
+    t->creator = creator;
     des_rec rec;
-    ke_trace_begin(m, &rec, KE_TR_WAKE);
+    ke_trace_begin(m, &rec, KE_TR_THREAD);
     des_rec_u32(&rec, t->id);
-    des_rec_u32(&rec, (uint32_t)wait_status);
+    des_rec_u32(&rec, process->id);
+    des_rec_u8(&rec, ke_trace_driver(creator));
     ke_trace_commit(m, &rec);
-}
-
-static ke_thread *pop_ready(ke_machine *m)
-{
-    ke_thread *t = m->ready_head;
-    if (t != NULL) {
-        m->ready_head = t->next_ready;
-        if (m->ready_head == NULL)
-            m->ready_tail = NULL;
-        t->next_ready = NULL;
-    }
+    ke_ready_thread(m, t, STATUS_SUCCESS);
     return t;
 }
 
-void ke_wait_interval(ke_call *call, uint64_t interval_100ns)
+ke_thread *ke_create_harness_thread(ke_machine *m)
 {
-    ke_machine *m = call->m;
-    ke_thread *t = call->thread;
-    KE_CHECK(m, t->state == KE_THREAD_RUNNING);
-    uint64_t until = m->des.now_100ns + interval_100ns;
-    if (until < m->des.now_100ns)
-        until = DES_TIME_NEVER - 1; /* saturate: the time limit ends the run first */
-    t->state = KE_THREAD_WAITING;
-    call->blocked = true;
-    if (!des_schedule(&m->des, &t->wake, until))
-        ke_panic(m, __FILE__, __LINE__, "out of host memory scheduling a wait");
-
-    des_rec rec;
-    ke_trace_begin(m, &rec, KE_TR_WAIT);
-    des_rec_u32(&rec, t->id);
-    des_rec_u64(&rec, until);
-    ke_trace_commit(m, &rec);
-}
-
-void ke_push_frame(ke_thread *t, io_driver *driver, const char *routine)
-{
-    ke_machine *m = t->machine;
-    /* Routines nest only as deep as the scenario's own calls do; 32 levels of
-     * driver-to-kernel-to-driver nesting is far beyond any real driver. */
-    KE_CHECK(m, t->frame_count < KE_MAX_FRAMES);
-    t->frames[t->frame_count].driver = driver;
-    t->frames[t->frame_count].routine = routine;
-    t->frame_count++;
-
-    des_rec rec;
-    ke_trace_begin(m, &rec, KE_TR_ROUTINE);
-    des_rec_u32(&rec, t->id);
-    des_rec_u8(&rec, ke_trace_driver(driver));
-    des_rec_str(&rec, routine);
-    des_rec_u8(&rec, 1);
-    ke_trace_commit(m, &rec);
-}
-
-void ke_pop_frame(ke_thread *t)
-{
-    ke_machine *m = t->machine;
-    KE_CHECK(m, t->frame_count > 0);
-    t->frame_count--;
-    const ke_frame *f = &t->frames[t->frame_count];
-
-    des_rec rec;
-    ke_trace_begin(m, &rec, KE_TR_ROUTINE);
-    des_rec_u32(&rec, t->id);
-    des_rec_u8(&rec, ke_trace_driver(f->driver));
-    des_rec_str(&rec, f->routine);
-    des_rec_u8(&rec, 0);
-    ke_trace_commit(m, &rec);
-}
-
-const ke_frame *ke_top_frame(const ke_thread *t)
-{
-    return t->frame_count > 0 ? &t->frames[t->frame_count - 1] : NULL;
+    ke_thread *t = ke_create_thread(m, m->system_process, NULL);
+    if (t != NULL) {
+        t->harness = true;
+        m->harness = t;
+    }
+    return t;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -220,8 +162,19 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
     m->idle_process = create_process(m, 0, "Idle");
     if (m->mm == NULL || m->vf == NULL || m->system_process == NULL || m->idle_process == NULL)
         goto fail;
+    m->next_cpu = -1;
+    des_map_init(&m->objects);
+    des_map_init(&m->dpcs);
+    des_map_init(&m->timers);
+    des_map_init(&m->handles);
+    m->next_handle = 1;
     m->pool = ex_pool_create(m);
     if (m->pool == NULL)
+        goto fail;
+    /* What KeFlushQueuedDpcs waits on: a notification event of the kernel. */
+    PVOID_VA flush = ex_alloc_internal(m, NonPagedPool, 0x18, 0x73756C46u /* "Flus" */);
+    m->flush = flush != 0 ? ke_object_init(m, flush, KE_OBJECT_NOTIFICATION_EVENT, 1) : NULL;
+    if (m->flush == NULL)
         goto fail;
     for (uint32_t i = 0; i < m->process_count; i++) {
         /* EPROCESS: what a process pointer (and ProcessBilled) points at. */
@@ -236,9 +189,12 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
         ke_processor *cpu = &m->cpus[i];
         cpu->number = i;
         cpu->irql = PASSIVE_LEVEL;
-        cpu->idle_thread = create_thread(m, m->idle_process, i);
+        ke_cpu_init_watchdog(m, cpu);
+        cpu->idle_thread = new_thread(m, m->idle_process);
         if (cpu->idle_thread == NULL)
             goto fail;
+        cpu->idle_thread->idle = true;
+        cpu->idle_thread->exec.cpu = i;
         cpu->idle_thread->state = KE_THREAD_RUNNING;
         cpu->current = cpu->idle_thread;
     }
@@ -272,6 +228,16 @@ void ke_machine_destroy(ke_machine *m)
     for (uint32_t i = 0; i < m->thread_count; i++)
         free(m->threads[i]);
     free(m->threads);
+    for (size_t i = 0; i < m->objects.capacity; i++)
+        free(m->objects.slots[i].value);
+    des_map_fini(&m->objects);
+    for (size_t i = 0; i < m->dpcs.capacity; i++)
+        free(m->dpcs.slots[i].value);
+    des_map_fini(&m->dpcs);
+    for (size_t i = 0; i < m->timers.capacity; i++)
+        free(m->timers.slots[i].value);
+    des_map_fini(&m->timers);
+    des_map_fini(&m->handles);
     for (uint32_t i = 0; i < m->process_count; i++)
         free(m->processes[i]);
     free(m->processes);
@@ -279,17 +245,6 @@ void ke_machine_destroy(ke_machine *m)
     vf_destroy(m->vf);
     mm_destroy(m->mm);
     free(m);
-}
-
-ke_thread *ke_create_harness_thread(ke_machine *m, void *host_handle)
-{
-    ke_thread *t = create_thread(m, m->system_process, 0);
-    if (t == NULL)
-        return NULL;
-    t->harness = true;
-    t->host = host_handle;
-    ke_ready_thread(m, t, STATUS_SUCCESS);
-    return t;
 }
 
 void ke_stop_machine(ke_machine *m, ke_stop why, const char *fmt, ...)
@@ -306,63 +261,4 @@ void ke_stop_machine(ke_machine *m, ke_stop why, const char *fmt, ...)
     ke_trace_begin(m, &rec, KE_TR_STOP);
     des_rec_u8(&rec, (uint8_t)why);
     ke_trace_commit(m, &rec);
-}
-
-/* ------------------------------------------------------------------------ */
-/* The dispatch loop                                                        */
-/* ------------------------------------------------------------------------ */
-
-static void dispatch(ke_machine *m, ke_thread *t)
-{
-    ke_processor *cpu = &m->cpus[t->cpu];
-    if (cpu->current != t) {
-        cpu->current = t;
-        des_rec rec;
-        ke_trace_begin(m, &rec, KE_TR_SWITCH);
-        des_rec_u8(&rec, (uint8_t)cpu->number);
-        des_rec_u32(&rec, t->id);
-        ke_trace_commit(m, &rec);
-    }
-    t->state = KE_THREAD_RUNNING;
-    m->host.resume(m->host.ctx, t);
-
-    if (t->state == KE_THREAD_RUNNING && !ke_stopped(m)) {
-        /* The host returns a running thread only when its code finished. */
-        t->state = KE_THREAD_TERMINATED;
-    }
-    if (t->state != KE_THREAD_RUNNING && cpu->current == t)
-        cpu->current = cpu->idle_thread;
-    if (t->harness && t->state == KE_THREAD_TERMINATED)
-        ke_stop_machine(m, KE_STOP_FINISHED, "the scenario's run() body returned");
-}
-
-ke_stop ke_run(ke_machine *m)
-{
-    while (!ke_stopped(m)) {
-        ke_thread *t = pop_ready(m);
-        if (t != NULL) {
-            dispatch(m, t);
-            continue;
-        }
-        char limit[32];
-        switch (des_step(&m->des)) {
-        case DES_FIRED:
-            break;
-        case DES_IDLE:
-            ke_stop_machine(m, KE_STOP_LIMIT,
-                            "deadlock: every thread waits and nothing is scheduled to wake one");
-            break;
-        case DES_STOP_EVENT_LIMIT:
-            ke_stop_machine(m, KE_STOP_LIMIT, "event limit reached (%llu events)",
-                            (unsigned long long)m->des.limits.max_events);
-            break;
-        case DES_STOP_TIME_LIMIT:
-            /* The machine ran until the bound; the report says so. */
-            m->des.now_100ns = m->des.limits.max_time_100ns;
-            ke_stop_machine(m, KE_STOP_LIMIT, "simulated time limit reached (%s)",
-                            des_format_time(m->des.limits.max_time_100ns, limit, sizeof limit));
-            break;
-        }
-    }
-    return m->stop;
 }

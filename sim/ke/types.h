@@ -29,7 +29,12 @@ typedef enum ke_field_kind {
 /* X(type, x64 size, x86 size) */
 #define KE_TYPES(X)                                                                                \
     X(UNICODE_STRING, 16, 8)                                                                       \
-    X(ANSI_STRING, 16, 8)
+    X(ANSI_STRING, 16, 8)                                                                          \
+    X(KSPIN_LOCK, 8, 4)                                                                            \
+    X(KLOCK_QUEUE_HANDLE, 24, 12)                                                                  \
+    X(KEVENT, 24, 16)                                                                              \
+    X(KTIMER, 64, 40)                                                                              \
+    X(KDPC, 64, 32)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */

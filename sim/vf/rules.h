@@ -29,6 +29,26 @@
       "KeRaiseIrql called to lower the IRQL, or to a value above HIGH_LEVEL")                      \
     X(irql_lower_above_current, 0xC4, 1, 0x31, 0,                                                  \
       "KeLowerIrql called to raise the IRQL, or to a value above HIGH_LEVEL")                      \
+    /* Automatic checks: waits, events, object references (0xC4). */                               \
+    X(wait_above_dispatch, 0xC4, 1, 0x120, 0, "a KeWaitXxx routine called above DISPATCH_LEVEL")   \
+    X(wait_at_dispatch_forever, 0xC4, 1, 0x121, 0,                                                 \
+      "a KeWaitXxx routine called at DISPATCH_LEVEL with no timeout")                              \
+    X(wait_at_dispatch_timeout, 0xC4, 1, 0x122, 0,                                                 \
+      "a KeWaitXxx routine called at DISPATCH_LEVEL with a nonzero timeout")                       \
+    X(set_event_above_dispatch, 0xC4, 1, 0x80, 0, "KeSetEvent called above DISPATCH_LEVEL")        \
+    X(ob_bad_handle, 0xC4, 1, 0x3C, 0,                                                             \
+      "ObReferenceObjectByHandle given a handle that is not valid")                                \
+    X(ob_reference_count_zero, 0xC4, 1, 0x3F, 0,                                                   \
+      "an object referenced or dereferenced with its reference count already zero")                \
+    /* Automatic checks: spin locks (0xC4). */                                                     \
+    X(spinlock_release_not_dispatch, 0xC4, 1, 0x32, 0,                                             \
+      "KeReleaseSpinLock called at an IRQL other than DISPATCH_LEVEL (often a double release)")    \
+    X(spinlock_acquire_dpc_below_dispatch, 0xC4, 1, 0x40, 0,                                       \
+      "KeAcquireSpinLockAtDpcLevel called below DISPATCH_LEVEL")                                   \
+    X(spinlock_release_dpc_below_dispatch, 0xC4, 1, 0x41, 0,                                       \
+      "KeReleaseSpinLockFromDpcLevel called below DISPATCH_LEVEL")                                 \
+    X(spinlock_acquire_above_dispatch, 0xC4, 1, 0x42, 0,                                           \
+      "KeAcquireSpinLock called above DISPATCH_LEVEL")                                             \
     /* Automatic checks: pool allocate and free (0xC4). */                                         \
     X(pool_zero_size, 0xC4, 1, 0x00, 0, "pool request of zero bytes")                              \
     X(pool_paged_above_apc, 0xC4, 1, 0x01, 0, "paged pool allocated at IRQL above APC_LEVEL")      \
@@ -64,6 +84,10 @@
     X(mdl_map_not_locked, 0xC4, 1, 0xB3, 0,                                                        \
       "MmMapLockedPagesSpecifyCache on an MDL whose pages are not locked")                         \
     X(mdl_free_mapped, 0xC4, 1, 0xB8, 0, "IoFreeMdl on an MDL still mapped to system space")       \
+    X(pool_free_active_timer, 0xC4, 1, 0x15, 0, "pool freed while a timer in it is still set")     \
+    /* Automatic checks on unload (0xC7). */                                                       \
+    X(unload_timer_set, 0xC7, 1, 0x0, 0, "driver unloaded with a timer of its still set")          \
+    X(unload_dpc_queued, 0xC7, 1, 0x1, 0, "driver unloaded with a DPC of its still queued")        \
     /* Pool tracking (/flags 0x8). */                                                              \
     X(pool_overrun_tracked, 0xC4, 1, 0x51, VF_FLAG_POOL_TRACKING,                                  \
       "a block being freed was written past its end (found by pool tracking)")                     \
@@ -87,6 +111,20 @@
       "a pool header is damaged (usually an overrun of the block before it), found at free")       \
     X(kpool_tag_invalid, 0xC2, 1, 0x9D, RULE_KERNEL,                                               \
       "pool tag with no letter or digit, or a character outside 0x20..0x7E")                       \
+    X(kwait_too_many, 0x0C, 0, 0, RULE_KERNEL,                                                     \
+      "KeWaitForMultipleObjects given more objects than its wait blocks can hold")                 \
+    X(kob_reference_by_pointer, 0x18, 0, 0, RULE_KERNEL,                                           \
+      "an object dereferenced more often than it was referenced")                                  \
+    X(kdpc_switch, 0xB8, 0, 0, RULE_KERNEL,                                                        \
+      "a DPC routine tried to wait: it has no thread of its own to put to sleep")                  \
+    X(ktimer_in_freed_memory, 0xC7, 1, 0x0, RULE_KERNEL,                                           \
+      "pool freed while a timer in it is still set")                                               \
+    X(kdpc_in_freed_memory, 0xC7, 1, 0x1, RULE_KERNEL, "pool freed while a DPC in it is queued")   \
+    X(kdpc_watchdog, 0x133, 0, 0, RULE_KERNEL,                                                     \
+      "a processor stayed at DISPATCH_LEVEL or above for the whole DPC watchdog period "           \
+      "(a deadlock on a spin lock, a lock never released)")                                        \
+    X(unloaded_code_executed, 0xCE, 0, 0, RULE_KERNEL,                                             \
+      "code of an unloaded driver ran: a thread (or DPC or timer) it left behind")                 \
     X(kmdl_unlock_not_locked, 0x76, 1, 0x1, RULE_KERNEL,                                           \
       "MmUnlockPages on pages that are not locked")                                                \
     /* Crashes: what the kernel does with a driver that faults. */                                 \

@@ -13,6 +13,7 @@
 #include "kd/kd.h"
 #include "ke/types.h"
 #include "mm/mdl.h"
+#include "ob/ob.h"
 #include "mm/mm.h"
 #include "vf/vf.h"
 
@@ -213,6 +214,11 @@ static bool check_free(ke_call *call, PVOID_VA P)
         kd_raise(call, RULE_pool_free_nonpaged_above_dispatch, irql, b->pool_type, P);
         return false;
     }
+    ke_timer *timer = ke_timer_in_range(m, P, P + b->size_bytes);
+    if (timer != NULL && vf_rule_enabled(call, RULE_pool_free_active_timer)) {
+        kd_raise(call, RULE_pool_free_active_timer, timer->va, b->pool_type, P);
+        return false;
+    }
     /* A tracked block: pool tracking checks its slack and the header after
      * it, and names the first damaged byte. */
     if (b->tracked && vf_rule_enabled(call, RULE_pool_overrun_tracked)) {
@@ -369,6 +375,173 @@ static void vf_MmUnmapLockedPages(ke_call *call, PVOID_VA BaseAddress,
 }
 
 /* ------------------------------------------------------------------------ */
+/* Spin locks                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* An acquire that succeeded (not one that spins and will be retried): the
+ * counter, and force IRQL checking's trim. */
+static void acquired(ke_call *call)
+{
+    if (call->spin || ke_stopped(call->m))
+        return;
+    (*counter(call, DRVSIM_GC_AcquireSpinLocks))++;
+    force_irql_trim(call);
+}
+
+static void vf_KeAcquireSpinLock(ke_call *call, PVOID_VA SpinLock, KIRQL *OldIrql)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > DISPATCH_LEVEL && vf_rule_enabled(call, RULE_spinlock_acquire_above_dispatch)) {
+        kd_raise(call, RULE_spinlock_acquire_above_dispatch, irql, SpinLock, 0);
+        return;
+    }
+    KeAcquireSpinLock(call, SpinLock, OldIrql);
+    acquired(call);
+}
+
+static void vf_KeReleaseSpinLock(ke_call *call, PVOID_VA SpinLock, KIRQL NewIrql)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql != DISPATCH_LEVEL && vf_rule_enabled(call, RULE_spinlock_release_not_dispatch)) {
+        kd_raise(call, RULE_spinlock_release_not_dispatch, irql, SpinLock, 0);
+        return;
+    }
+    KeReleaseSpinLock(call, SpinLock, NewIrql);
+}
+
+static void vf_KeAcquireSpinLockAtDpcLevel(ke_call *call, PVOID_VA SpinLock)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql < DISPATCH_LEVEL && vf_rule_enabled(call, RULE_spinlock_acquire_dpc_below_dispatch)) {
+        kd_raise(call, RULE_spinlock_acquire_dpc_below_dispatch, irql, SpinLock, 0);
+        return;
+    }
+    KeAcquireSpinLockAtDpcLevel(call, SpinLock);
+    acquired(call);
+}
+
+static void vf_KeReleaseSpinLockFromDpcLevel(ke_call *call, PVOID_VA SpinLock)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql < DISPATCH_LEVEL && vf_rule_enabled(call, RULE_spinlock_release_dpc_below_dispatch)) {
+        kd_raise(call, RULE_spinlock_release_dpc_below_dispatch, irql, SpinLock, 0);
+        return;
+    }
+    KeReleaseSpinLockFromDpcLevel(call, SpinLock);
+}
+
+static void vf_KeAcquireInStackQueuedSpinLock(ke_call *call, PVOID_VA SpinLock, PVOID_VA LockHandle)
+{
+    KeAcquireInStackQueuedSpinLock(call, SpinLock, LockHandle);
+    acquired(call);
+}
+
+static void vf_KeAcquireInStackQueuedSpinLockAtDpcLevel(ke_call *call, PVOID_VA SpinLock,
+                                                        PVOID_VA LockHandle)
+{
+    KeAcquireInStackQueuedSpinLockAtDpcLevel(call, SpinLock, LockHandle);
+    acquired(call);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Waits, events, object references                                          */
+/* ------------------------------------------------------------------------ */
+
+/* A wait at raised IRQL: above DISPATCH_LEVEL never; at DISPATCH_LEVEL only
+ * with a zero timeout (a poll). P2 is the IRQL (Windows gives the address of
+ * its IRQL variable, which a scenario has no use for), P3 the object, P4 the
+ * timeout (the value; ~0 for none). False if it fired. */
+static bool check_wait(ke_call *call, PVOID_VA object, ke_timeout timeout)
+{
+    KIRQL irql = ke_call_irql(call);
+    uint64_t timeout_value = timeout.given ? (uint64_t)timeout.value_100ns : UINT64_MAX;
+    rule_id rule;
+    if (irql > DISPATCH_LEVEL)
+        rule = RULE_wait_above_dispatch;
+    else if (irql == DISPATCH_LEVEL && !timeout.given)
+        rule = RULE_wait_at_dispatch_forever;
+    else if (irql == DISPATCH_LEVEL && timeout.value_100ns != 0)
+        rule = RULE_wait_at_dispatch_timeout;
+    else
+        return true;
+    if (!vf_rule_enabled(call, rule))
+        return true;
+    kd_raise(call, rule, irql, object, timeout_value);
+    return false;
+}
+
+static NTSTATUS vf_KeWaitForSingleObject(ke_call *call, PVOID_VA Object, ULONG WaitReason,
+                                         ULONG WaitMode, bool Alertable, ke_timeout Timeout)
+{
+    if (!check_wait(call, Object, Timeout))
+        return STATUS_UNSUCCESSFUL;
+    return KeWaitForSingleObject(call, Object, WaitReason, WaitMode, Alertable, Timeout);
+}
+
+static NTSTATUS vf_KeWaitForMultipleObjects(ke_call *call, ULONG Count, const ke_ptr_array *Object,
+                                            ULONG WaitType, ULONG WaitReason, ULONG WaitMode,
+                                            bool Alertable, ke_timeout Timeout,
+                                            PVOID_VA WaitBlockArray)
+{
+    if (!check_wait(call, Object->count > 0 ? Object->items[0] : 0, Timeout))
+        return STATUS_UNSUCCESSFUL;
+    return KeWaitForMultipleObjects(call, Count, Object, WaitType, WaitReason, WaitMode, Alertable,
+                                    Timeout, WaitBlockArray);
+}
+
+static NTSTATUS vf_KeDelayExecutionThread(ke_call *call, ULONG WaitMode, bool Alertable,
+                                          ke_timeout Interval)
+{
+    if (!check_wait(call, 0, Interval))
+        return STATUS_UNSUCCESSFUL;
+    return KeDelayExecutionThread(call, WaitMode, Alertable, Interval);
+}
+
+static int32_t vf_KeSetEvent(ke_call *call, PVOID_VA Event, int32_t Increment, bool Wait)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > DISPATCH_LEVEL && vf_rule_enabled(call, RULE_set_event_above_dispatch)) {
+        kd_raise(call, RULE_set_event_above_dispatch, irql, Event, 0);
+        return 0;
+    }
+    return KeSetEvent(call, Event, Increment, Wait);
+}
+
+static NTSTATUS vf_ObReferenceObjectByHandle(ke_call *call, uint64_t Handle, ULONG DesiredAccess,
+                                             PVOID_VA ObjectType, ULONG AccessMode,
+                                             PVOID_VA *Object, PVOID_VA *HandleInformation)
+{
+    if (ob_handle_object(call->m, Handle) == NULL && vf_rule_enabled(call, RULE_ob_bad_handle)) {
+        kd_raise(call, RULE_ob_bad_handle, Handle, ObjectType, 0);
+        return STATUS_UNSUCCESSFUL;
+    }
+    return ObReferenceObjectByHandle(call, Handle, DesiredAccess, ObjectType, AccessMode, Object,
+                                     HandleInformation);
+}
+
+/* Reference counts that reach zero are checked from Windows 7 on: P3 is the
+ * new count, -1 on the dereference path and 1 on the reference path. */
+static void vf_ObDereferenceObject(ke_call *call, PVOID_VA Object)
+{
+    ke_object *o = ke_object_at(call->m, Object);
+    if (o != NULL && o->references <= 0 && vf_rule_enabled(call, RULE_ob_reference_count_zero)) {
+        kd_raise(call, RULE_ob_reference_count_zero, Object, (uint64_t)-1, 0);
+        return;
+    }
+    ObDereferenceObject(call, Object);
+}
+
+static void vf_ObReferenceObject(ke_call *call, PVOID_VA Object)
+{
+    ke_object *o = ke_object_at(call->m, Object);
+    if (o != NULL && o->references <= 0 && vf_rule_enabled(call, RULE_ob_reference_count_zero)) {
+        kd_raise(call, RULE_ob_reference_count_zero, Object, 1, 0);
+        return;
+    }
+    ObReferenceObject(call, Object);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Rtl string routines                                                      */
 /* ------------------------------------------------------------------------ */
 
@@ -428,5 +601,18 @@ void vf_patch_imports(ddi_imports *imports)
     imports->MmGetSystemAddressForMdlSafe = vf_MmGetSystemAddressForMdlSafe;
     imports->MmUnmapLockedPages = vf_MmUnmapLockedPages;
     imports->RtlAnsiStringToUnicodeString = vf_RtlAnsiStringToUnicodeString;
+    imports->KeWaitForSingleObject = vf_KeWaitForSingleObject;
+    imports->KeAcquireSpinLock = vf_KeAcquireSpinLock;
+    imports->KeReleaseSpinLock = vf_KeReleaseSpinLock;
+    imports->KeAcquireSpinLockAtDpcLevel = vf_KeAcquireSpinLockAtDpcLevel;
+    imports->KeReleaseSpinLockFromDpcLevel = vf_KeReleaseSpinLockFromDpcLevel;
+    imports->KeAcquireInStackQueuedSpinLock = vf_KeAcquireInStackQueuedSpinLock;
+    imports->KeAcquireInStackQueuedSpinLockAtDpcLevel = vf_KeAcquireInStackQueuedSpinLockAtDpcLevel;
+    imports->KeWaitForMultipleObjects = vf_KeWaitForMultipleObjects;
+    imports->KeDelayExecutionThread = vf_KeDelayExecutionThread;
+    imports->KeSetEvent = vf_KeSetEvent;
+    imports->ObReferenceObjectByHandle = vf_ObReferenceObjectByHandle;
+    imports->ObDereferenceObject = vf_ObDereferenceObject;
+    imports->ObReferenceObject = vf_ObReferenceObject;
     imports->RtlUnicodeStringToAnsiString = vf_RtlUnicodeStringToAnsiString;
 }

@@ -136,6 +136,19 @@ void vf_driver_unloaded(ke_call *call, io_driver *d)
 {
     ke_call as_driver = *call;
     as_driver.driver = d; /* the checks are of the driver, called by the harness */
+    /* Timers still set and DPCs still queued would run into the unloaded
+     * image: 0xC7 right after unload, P3..P4 the image's range. */
+    PVOID_VA start = d->image_base, end = d->image_base + IO_IMAGE_STRIDE;
+    ke_timer *timer = ke_timer_of_driver(call->m, d);
+    if (timer != NULL && vf_rule_enabled(&as_driver, RULE_unload_timer_set)) {
+        kd_raise(&as_driver, RULE_unload_timer_set, timer->va, start, end);
+        return;
+    }
+    ke_dpc *dpc = ke_dpc_of_driver(call->m, d);
+    if (dpc != NULL && vf_rule_enabled(&as_driver, RULE_unload_dpc_queued)) {
+        kd_raise(&as_driver, RULE_unload_dpc_queued, dpc->va, start, end);
+        return;
+    }
     if (d->tracked_count > 0 && vf_rule_enabled(&as_driver, RULE_pool_leak_on_unload)) {
         /* P2 the driver's name, P3 DV's per-driver data (not modelled: 0),
          * P4 the allocations left. */

@@ -14,9 +14,10 @@
 #include "mm/mm.h"
 
 /* A machine with no host: the tests are the harness. */
-static ke_site no_site(void *ctx)
+static ke_site no_site(void *ctx, const ke_exec *e)
 {
     (void)ctx;
+    (void)e;
     return (ke_site){.chunk = 0xFFFF, .line = 0};
 }
 
@@ -28,10 +29,10 @@ static const char *no_site_name(void *ctx, ke_site site, char *buf, size_t len)
     return buf;
 }
 
-static void no_resume(void *ctx, ke_thread *t)
+static void no_resume(void *ctx, ke_exec *e)
 {
     (void)ctx;
-    (void)t;
+    (void)e;
 }
 
 static ke_machine *m;
@@ -48,11 +49,12 @@ static void boot(ke_arch arch, uint64_t memory_bytes)
     m = ke_machine_create(&config, &settings, &gflags, &host);
     vf_settings_free(&settings);
     cr_assert_not_null(m);
-    ke_thread *t = ke_create_harness_thread(m, NULL);
+    ke_thread *t = ke_create_harness_thread(m);
     cr_assert_not_null(t);
     t->state = KE_THREAD_RUNNING; /* as if dispatched */
     memset(&call, 0, sizeof call);
     call.m = m;
+    call.exec = &t->exec;
     call.thread = t;
 }
 

@@ -1,0 +1,59 @@
+-- kob_reference_by_pointer, clean twin: the trace-logging driver drops
+-- exactly the references it took, one on the collector and one on the
+-- flusher, after both threads have ended. No verifier, as in the trigger.
+scenario {
+  expect = "clean",
+}
+
+driver "etwlog.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    Stop, BufferFull = KEVENT(), KEVENT()
+    KeInitializeEvent(Stop, NotificationEvent, false)
+    KeInitializeEvent(BufferFull, SynchronizationEvent, false)
+    Pending, Flushed = 0, 0
+
+    local function StartThread(Routine)
+      local status, handle = PsCreateSystemThread(0, nil, nil, Routine, nil)
+      if status ~= STATUS_SUCCESS then
+        return nil
+      end
+      local _, object = ObReferenceObjectByHandle(handle, 0, nil, KernelMode)
+      ZwClose(handle)
+      return object
+    end
+
+    Collector = StartThread(function(StartContext)
+      -- An event record every 10 ms; the buffer holds 8.
+      while KeWaitForSingleObject(Stop, Executive, KernelMode, false, -10000 * 10) == STATUS_TIMEOUT do
+        Pending = Pending + 1
+        if Pending == 8 then
+          KeSetEvent(BufferFull, 0, false)
+        end
+      end
+      PsTerminateSystemThread(STATUS_SUCCESS)
+    end)
+    Flusher = StartThread(function(StartContext)
+      while KeWaitForMultipleObjects(2, { Stop, BufferFull }, WaitAny, Executive, KernelMode, false,
+                                     nil, nil) == STATUS_WAIT_1 do
+        Flushed, Pending = Flushed + Pending, 0
+      end
+      PsTerminateSystemThread(STATUS_SUCCESS)
+    end)
+
+    DriverObject.DriverUnload = function(DriverObject)
+      KeSetEvent(Stop, 0, false)
+      KeWaitForSingleObject(Collector, Executive, KernelMode, false, nil)
+      KeWaitForSingleObject(Flusher, Executive, KernelMode, false, nil)
+      ObDereferenceObject(Collector)
+      ObDereferenceObject(Flusher)
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "etwlog.sys"
+  Sleep "500ms"
+  UnloadDriver "etwlog.sys"
+  assert(Flushed >= 40, "the flusher emptied the buffer as it filled")
+end)

@@ -1,0 +1,51 @@
+-- ob_bad_handle: a network monitor closes its worker thread's handle right
+-- after PsCreateSystemThread, as most drivers do, but keeps the value; at
+-- unload it turns the stale handle into the thread object to wait for the
+-- thread's end. ObReferenceObjectByHandle on a handle that is no longer in
+-- the handle table: 0xC4/0x3C (P2 the handle, the System process's first
+-- kernel handle; P3 the object type asked for, none; P4 0). Without the
+-- verifier the call fails with STATUS_INVALID_HANDLE and the unload returns
+-- without waiting for the thread: whether it has left the image by then is a
+-- race (about half the seeds end in 0xCE when the harness sleeps on).
+scenario {
+  verifier = "/standard /driver netmon.sys",
+  expect   = { bugcheck = 0xC4, p1 = 0x3C, p2 = 0xFFFFFFFF80000004, p3 = 0, p4 = 0,
+               driver = "netmon.sys" },
+}
+
+driver "netmon.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    Stop = KEVENT()
+    KeInitializeEvent(Stop, NotificationEvent, false)
+    Samples = 0
+    local status
+    status, WorkerHandle = PsCreateSystemThread(0, nil, nil, function(StartContext)
+      -- Sample the interface counters every 50 ms until Stop.
+      while KeWaitForSingleObject(Stop, Executive, KernelMode, false, -10000 * 50) == STATUS_TIMEOUT do
+        Samples = Samples + 1
+      end
+      PsTerminateSystemThread(STATUS_SUCCESS)
+    end, nil)
+    if status ~= STATUS_SUCCESS then
+      return status
+    end
+    ZwClose(WorkerHandle)      -- the thread runs on; the handle is not needed
+
+    DriverObject.DriverUnload = function(DriverObject)
+      KeSetEvent(Stop, 0, false)
+      -- BUG: WorkerHandle was closed in DriverEntry.
+      local status, Worker = ObReferenceObjectByHandle(WorkerHandle, 0, nil, KernelMode)
+      if status == STATUS_SUCCESS then
+        KeWaitForSingleObject(Worker, Executive, KernelMode, false, nil)
+        ObDereferenceObject(Worker)
+      end
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "netmon.sys"
+  Sleep "500ms"
+  UnloadDriver "netmon.sys"
+end)

@@ -1,0 +1,393 @@
+/*
+ * sched.c - the scheduler: which processor's code runs next.
+ *
+ * Every processor runs concurrently in the simulated machine; the host runs
+ * one execution at a time. Each DDI call is a preemption point where the
+ * scheduler may switch to another processor's execution, chosen from the
+ * run's "sched" stream: the interleavings a real multiprocessor produces are
+ * the ones seeds explore, and a seed reproduces its interleaving exactly.
+ *
+ * Time passes as work is done (each DDI call costs KE_CALL_COST_100NS) and
+ * jumps to the next event when no processor has work (FoundationDB's shape).
+ * Events due are fired at the next scheduling decision, which is why a
+ * preemption point yields when one is due.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "io/io.h"
+#include "kd/kd.h"
+#include "ke/ke.h"
+#include "mm/mm.h"
+#include "ob/ob.h"
+
+/* ------------------------------------------------------------------------ */
+/* Frames                                                                   */
+/* ------------------------------------------------------------------------ */
+
+void ke_push_frame(ke_exec *e, io_driver *driver, const char *routine)
+{
+    ke_machine *m = e->thread->machine;
+    /* Routines nest only as deep as the scenario's own calls do; 32 levels
+     * of driver-to-kernel-to-driver nesting is far beyond any real driver. */
+    KE_CHECK(m, e->frame_count < KE_MAX_FRAMES);
+    e->frames[e->frame_count].driver = driver;
+    e->frames[e->frame_count].routine = routine;
+    e->frame_count++;
+
+    des_rec rec;
+    ke_trace_begin(m, &rec, KE_TR_ROUTINE);
+    des_rec_u32(&rec, e->thread->id);
+    des_rec_u8(&rec, ke_trace_driver(driver));
+    des_rec_str(&rec, routine);
+    des_rec_u8(&rec, 1);
+    ke_trace_commit(m, &rec);
+}
+
+void ke_pop_frame(ke_exec *e)
+{
+    ke_machine *m = e->thread->machine;
+    KE_CHECK(m, e->frame_count > 0);
+    e->frame_count--;
+    const ke_frame *f = &e->frames[e->frame_count];
+
+    des_rec rec;
+    ke_trace_begin(m, &rec, KE_TR_ROUTINE);
+    des_rec_u32(&rec, e->thread->id);
+    des_rec_u8(&rec, ke_trace_driver(f->driver));
+    des_rec_str(&rec, f->routine);
+    des_rec_u8(&rec, 0);
+    ke_trace_commit(m, &rec);
+}
+
+const ke_frame *ke_top_frame(const ke_exec *e)
+{
+    return e->frame_count > 0 ? &e->frames[e->frame_count - 1] : NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Threads                                                                  */
+/* ------------------------------------------------------------------------ */
+
+void ke_ready_thread(ke_machine *m, ke_thread *t, NTSTATUS wait_status)
+{
+    KE_CHECK(m, t->state == KE_THREAD_WAITING);
+    des_cancel(&m->des, &t->wake);
+    t->state = KE_THREAD_READY;
+    t->wait_status = wait_status;
+    t->next_ready = NULL;
+    if (m->ready_tail != NULL)
+        m->ready_tail->next_ready = t;
+    else
+        m->ready_head = t;
+    m->ready_tail = t;
+
+    des_rec rec;
+    ke_trace_begin(m, &rec, KE_TR_WAKE);
+    des_rec_u32(&rec, t->id);
+    des_rec_u32(&rec, (uint32_t)wait_status);
+    ke_trace_commit(m, &rec);
+}
+
+static ke_thread *pop_ready(ke_machine *m)
+{
+    ke_thread *t = m->ready_head;
+    if (t != NULL) {
+        m->ready_head = t->next_ready;
+        if (m->ready_head == NULL)
+            m->ready_tail = NULL;
+        t->next_ready = NULL;
+    }
+    return t;
+}
+
+static uint32_t ready_count(const ke_machine *m)
+{
+    uint32_t n = 0;
+    for (const ke_thread *t = m->ready_head; t != NULL; t = t->next_ready)
+        n++;
+    return n;
+}
+
+void ke_terminate_thread(ke_machine *m, ke_thread *t, NTSTATUS status)
+{
+    if (t->state == KE_THREAD_TERMINATED)
+        return;
+    t->state = KE_THREAD_TERMINATED;
+    t->exit_status = status;
+    des_cancel(&m->des, &t->wake);
+    des_rec rec;
+    ke_trace_begin(m, &rec, KE_TR_EXIT);
+    des_rec_u32(&rec, t->id);
+    des_rec_u32(&rec, (uint32_t)status);
+    ke_trace_commit(m, &rec);
+    /* A thread object is a notification object: signalled for good. */
+    t->object->signal_state = 1;
+    ke_object_signal(m, t->object);
+    ob_thread_ended(m, t);
+    if (t->harness)
+        ke_stop_machine(m, KE_STOP_FINISHED, "the scenario's run() body returned");
+}
+
+void ke_exec_ended(ke_machine *m, ke_exec *exec)
+{
+    if (exec->is_dpc) {
+        ke_dpc_ended(m, exec);
+        return;
+    }
+    /* Returning from a thread's start routine ends the thread, as
+     * PsTerminateSystemThread(STATUS_SUCCESS) would. */
+    ke_terminate_thread(m, exec->thread, STATUS_SUCCESS);
+}
+
+/* ------------------------------------------------------------------------ */
+/* IRQL and the DPC watchdog                                                */
+/* ------------------------------------------------------------------------ */
+
+void ke_cpu_set_irql(ke_machine *m, ke_processor *cpu, KIRQL irql)
+{
+    bool was_high = cpu->irql >= DISPATCH_LEVEL, high = irql >= DISPATCH_LEVEL;
+    cpu->irql = irql;
+    if (high && !was_high) {
+        cpu->dispatch_since_100ns = m->des.now_100ns;
+        if (!des_schedule(&m->des, &cpu->watchdog, m->des.now_100ns + KE_DPC_WATCHDOG_PERIOD_100NS))
+            ke_panic(m, __FILE__, __LINE__, "out of host memory arming the DPC watchdog");
+    } else if (!high && was_high) {
+        des_cancel(&m->des, &cpu->watchdog);
+    }
+}
+
+/* A processor stayed at DISPATCH_LEVEL or above for the whole watchdog
+ * period: DPC_WATCHDOG_VIOLATION, P1 = 1 (cumulative), P2 the period in
+ * clock ticks, P3 the triage block (not modelled: 0). The code it runs is
+ * blamed. */
+static void watchdog_fire(des_sim *sim, des_event *ev)
+{
+    (void)sim;
+    ke_processor *cpu = DES_CONTAINER_OF(ev, ke_processor, watchdog);
+    ke_machine *m = cpu->machine;
+    ke_exec *e = &cpu->current->exec;
+    const ke_frame *f = ke_top_frame(e);
+    ke_call call = {.m = m, .exec = e, .thread = e->thread, .driver = f ? f->driver : NULL};
+    const uint64_t p[4] = {1, KE_DPC_WATCHDOG_PERIOD_TICKS, 0, 0};
+    kd_raise_full(&call, RULE_kdpc_watchdog, 0x133, p, NULL, NULL);
+}
+
+void ke_cpu_init_watchdog(ke_machine *m, ke_processor *cpu)
+{
+    cpu->machine = m;
+    des_event_init(&cpu->watchdog, watchdog_fire);
+}
+
+void ke_spin(ke_call *call, PVOID_VA lock)
+{
+    ke_machine *m = call->m;
+    ke_processor *cpu = ke_call_cpu(call);
+    call->spin = true;
+    if (cpu->spinning_on == lock)
+        return;
+    cpu->spinning_on = lock;
+    des_rec rec;
+    ke_trace_begin(m, &rec, KE_TR_SPIN);
+    des_rec_u8(&rec, (uint8_t)cpu->number);
+    des_rec_u64(&rec, lock);
+    ke_trace_commit(m, &rec);
+}
+
+/* Whether a spinning processor's lock is still held (it cannot run). */
+static bool spinning(const ke_machine *m, const ke_processor *cpu)
+{
+    if (cpu->spinning_on == 0)
+        return false;
+    uint64_t owner = 0;
+    mm_peek(m->mm, cpu->spinning_on, &owner, m->config.arch == KE_ARCH_X86 ? 4 : 8);
+    return owner != 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Choosing what runs                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* The processors with work: one running (or preempted) thread each, and
+ * idle processors for as many threads as wait in the ready queue. In
+ * processor order, so the choice among them depends on the seed only. */
+static uint32_t candidates(const ke_machine *m, uint32_t out[KE_MAX_CPUS])
+{
+    uint32_t n = 0, ready = ready_count(m);
+    for (uint32_t i = 0; i < m->cpu_count; i++) {
+        const ke_processor *cpu = &m->cpus[i];
+        if (cpu->in_dpc || !cpu->current->idle) {
+            if (!spinning(m, cpu))
+                out[n++] = i;
+        } else if (ready > 0) {
+            out[n++] = i;
+            ready--;
+        }
+    }
+    return n;
+}
+
+static bool event_due(const ke_machine *m)
+{
+    const des_event *next = des_peek(&m->des);
+    return next != NULL && next->due_100ns <= m->des.now_100ns;
+}
+
+bool ke_preempt_point(ke_call *call)
+{
+    ke_machine *m = call->m;
+    if (ke_stopped(m))
+        return false;
+    des_advance(&m->des, KE_CALL_COST_100NS);
+    if (event_due(m) || m->des.now_100ns >= m->des.limits.max_time_100ns)
+        return true; /* the loop fires it, and may run something else */
+    ke_processor *cpu = ke_call_cpu(call);
+    if (cpu->dpc_head != NULL && !cpu->in_dpc && cpu->irql < DISPATCH_LEVEL)
+        return true; /* a DPC of this processor runs now, before the thread goes on */
+    uint32_t cpus[KE_MAX_CPUS];
+    uint32_t n = candidates(m, cpus);
+    if (n <= 1)
+        return false;
+    /* Any processor with work may run next, the caller's included. */
+    uint32_t next = cpus[des_rng_below(&m->rng_sched, n)];
+    if (next == call->exec->cpu)
+        return false;
+    m->next_cpu = (int32_t)next;
+    return true;
+}
+
+/* Whether an execution is about to run code of a driver that has unloaded
+ * (a thread it left behind): its image is gone, the page fault cannot be
+ * served, and Windows stops with 0xCE. Raises it and returns true if so. */
+static bool unloaded_code(ke_machine *m, ke_exec *e)
+{
+    const ke_frame *f = ke_top_frame(e);
+    io_driver *d = f != NULL ? f->driver : (e->host == NULL ? e->start_driver : NULL);
+    if (d == NULL || d->loaded)
+        return false;
+    ke_call call = {.m = m, .exec = e, .thread = e->thread, .driver = d};
+    /* P1 the address referenced and P3 the code: the driver's image, as the
+     * routine's own address is not modelled; P2 0, an instruction fetch. */
+    uint64_t code = d->image_base + 0x1000u;
+    const uint64_t p[4] = {code, 0, code, 0};
+    kd_raise_full(&call, RULE_unloaded_code_executed, 0xCE, p, d, NULL);
+    return true;
+}
+
+/* Runs processor i's current execution (assigning it a ready thread if it
+ * is idle) until it yields. */
+static void run_cpu(ke_machine *m, uint32_t i)
+{
+    ke_processor *cpu = &m->cpus[i];
+    if (cpu->in_dpc) {
+        ke_exec *e = &cpu->dpc_exec;
+        if (unloaded_code(m, e))
+            return;
+        if (m->last_exec != e) {
+            m->last_exec = e;
+            des_rec rec;
+            ke_trace_begin(m, &rec, KE_TR_SWITCH);
+            des_rec_u8(&rec, (uint8_t)i);
+            des_rec_u32(&rec, 0); /* a DPC */
+            ke_trace_commit(m, &rec);
+        }
+        m->host.resume(m->host.ctx, e);
+        return;
+    }
+    if (cpu->current->idle) {
+        ke_thread *t = pop_ready(m);
+        KE_CHECK(m, t != NULL);
+        t->state = KE_THREAD_RUNNING;
+        t->exec.cpu = i;
+        cpu->current = t;
+        ke_cpu_set_irql(m, cpu, t->wait_irql); /* the IRQL it waited at (WaitIrql) */
+    }
+    ke_thread *t = cpu->current;
+    ke_exec *e = &t->exec;
+    if (unloaded_code(m, e))
+        return;
+    if (m->last_exec != e) {
+        m->last_exec = e;
+        des_rec rec;
+        ke_trace_begin(m, &rec, KE_TR_SWITCH);
+        des_rec_u8(&rec, (uint8_t)i);
+        des_rec_u32(&rec, t->id);
+        ke_trace_commit(m, &rec);
+    }
+    m->host.resume(m->host.ctx, e);
+    if (t->state != KE_THREAD_RUNNING && cpu->current == t)
+        cpu->current = cpu->idle_thread; /* it waits or ended: the processor is free */
+}
+
+/* Fires every event due by now. */
+static void fire_due(ke_machine *m)
+{
+    while (!ke_stopped(m) && event_due(m)) {
+        if (des_step(&m->des) == DES_STOP_EVENT_LIMIT) {
+            ke_stop_machine(m, KE_STOP_LIMIT, "event limit reached (%llu events)",
+                            (unsigned long long)m->des.limits.max_events);
+        }
+    }
+}
+
+/* Nothing can run: let time jump to the next event, or say why the run
+ * cannot go on. */
+static void idle_step(ke_machine *m)
+{
+    char limit[32];
+    switch (des_step(&m->des)) {
+    case DES_FIRED:
+        break;
+    case DES_IDLE:
+        ke_stop_machine(m, KE_STOP_LIMIT,
+                        "deadlock: every thread waits and nothing is scheduled to wake one");
+        break;
+    case DES_STOP_EVENT_LIMIT:
+        ke_stop_machine(m, KE_STOP_LIMIT, "event limit reached (%llu events)",
+                        (unsigned long long)m->des.limits.max_events);
+        break;
+    case DES_STOP_TIME_LIMIT:
+        /* The machine ran until the bound; the report says so. */
+        des_advance(&m->des, m->des.limits.max_time_100ns - m->des.now_100ns);
+        ke_stop_machine(m, KE_STOP_LIMIT, "simulated time limit reached (%s)",
+                        des_format_time(m->des.limits.max_time_100ns, limit, sizeof limit));
+        break;
+    }
+}
+
+ke_stop ke_run(ke_machine *m)
+{
+    char limit[32];
+    while (!ke_stopped(m)) {
+        if (m->des.limits.max_time_100ns != 0 && m->des.now_100ns >= m->des.limits.max_time_100ns) {
+            ke_stop_machine(m, KE_STOP_LIMIT, "simulated time limit reached (%s)",
+                            des_format_time(m->des.limits.max_time_100ns, limit, sizeof limit));
+            break;
+        }
+        fire_due(m);
+        if (ke_stopped(m))
+            break;
+        /* DPCs start wherever the IRQL allows, before anything else runs. */
+        for (uint32_t i = 0; i < m->cpu_count; i++)
+            ke_cpu_start_dpc(m, &m->cpus[i]);
+        uint32_t cpus[KE_MAX_CPUS];
+        uint32_t n = candidates(m, cpus);
+        if (n == 0) {
+            idle_step(m);
+            continue;
+        }
+        /* The processor a preemption point chose, if it still has work;
+         * otherwise a draw among those that have. */
+        uint32_t chosen = cpus[0];
+        bool found = false;
+        for (uint32_t k = 0; k < n && m->next_cpu >= 0; k++)
+            found = found || cpus[k] == (uint32_t)m->next_cpu;
+        if (found)
+            chosen = (uint32_t)m->next_cpu;
+        else if (n > 1)
+            chosen = cpus[des_rng_below(&m->rng_sched, n)];
+        m->next_cpu = -1;
+        run_cpu(m, chosen);
+    }
+    return m->stop;
+}

@@ -1,0 +1,175 @@
+/*
+ * spinlock.c - spin locks: KeInitializeSpinLock, KeAcquireSpinLock,
+ * KeReleaseSpinLock, KeAcquireSpinLockAtDpcLevel,
+ * KeReleaseSpinLockFromDpcLevel, KeTryToAcquireSpinLockAtDpcLevel,
+ * KeAcquireInStackQueuedSpinLock(AtDpcLevel),
+ * KeReleaseInStackQueuedSpinLock(FromDpcLevel).
+ *
+ * The lock is its KSPIN_LOCK in simulated memory: 0 when free, the owning
+ * processor's number + 1 when held. On a multiprocessor a processor that
+ * finds it held spins: it stops being a scheduling candidate until the lock
+ * is released, then retries. A processor that stays at DISPATCH_LEVEL past
+ * the DPC watchdog period (a deadlock, a lock never released) stops the
+ * machine with 0x133, so a deadlock is a finding, not a hang. On one
+ * processor, acquiring only raises the IRQL, as Windows' uniprocessor HAL
+ * does.
+ */
+#include "ddi_table.h"
+#include "kd/kd.h"
+#include "ke/ke.h"
+#include "mm/mm.h"
+
+/* KLOCK_QUEUE_HANDLE: LockQueue { Next, Lock } then OldIrql. */
+#define LOCK_HANDLE_LOCK_X64 8u
+#define LOCK_HANDLE_IRQL_X64 16u
+#define LOCK_HANDLE_LOCK_X86 4u
+#define LOCK_HANDLE_IRQL_X86 8u
+
+static size_t lock_bytes(const ke_machine *m)
+{
+    return m->config.arch == KE_ARCH_X86 ? 4 : 8;
+}
+
+/* Reads the lock as the caller's own access; false if it faulted. */
+static bool read_lock(ke_call *call, PVOID_VA lock, uint64_t *owner)
+{
+    *owner = 0;
+    return mm_access(call, lock, owner, lock_bytes(call->m), false);
+}
+
+static bool write_lock(ke_call *call, PVOID_VA lock, uint64_t owner)
+{
+    return mm_access(call, lock, &owner, lock_bytes(call->m), true);
+}
+
+void KeInitializeSpinLock(ke_call *call, PVOID_VA SpinLock)
+{
+    write_lock(call, SpinLock, 0);
+}
+
+/* Takes the lock at DISPATCH_LEVEL or spins. Returns false when the caller
+ * must spin (call->spin is set) or faulted. */
+static bool take(ke_call *call, PVOID_VA lock)
+{
+    ke_machine *m = call->m;
+    ke_processor *cpu = ke_call_cpu(call);
+    if (m->cpu_count == 1)
+        return true; /* a uniprocessor kernel never touches the lock */
+    uint64_t owner;
+    if (!read_lock(call, lock, &owner))
+        return false;
+    if (owner != 0) {
+        /* Held, by another processor or (a deadlock) this one. */
+        ke_spin(call, lock);
+        return false;
+    }
+    cpu->spinning_on = 0;
+    return write_lock(call, lock, cpu->number + 1u);
+}
+
+/* Releasing frees the lock; a processor spinning on it becomes a
+ * candidate again (the scheduler reads the lock). */
+static void give(ke_call *call, PVOID_VA lock)
+{
+    if (call->m->cpu_count > 1)
+        write_lock(call, lock, 0);
+}
+
+/* The IRQL to return as the old one: on a retry after spinning, the one
+ * before the first attempt raised it. */
+static KIRQL old_irql(const ke_call *call, PVOID_VA lock)
+{
+    const ke_processor *cpu = ke_call_cpu(call);
+    return cpu->spinning_on == lock ? cpu->spin_old_irql : cpu->irql;
+}
+
+void KeAcquireSpinLock(ke_call *call, PVOID_VA SpinLock, KIRQL *OldIrql)
+{
+    KIRQL old = old_irql(call, SpinLock);
+    *OldIrql = old;
+    ke_set_irql(call, DISPATCH_LEVEL); /* it spins at DISPATCH_LEVEL, as Windows does */
+    if (!take(call, SpinLock))
+        ke_call_cpu(call)->spin_old_irql = old;
+}
+
+void KeReleaseSpinLock(ke_call *call, PVOID_VA SpinLock, KIRQL NewIrql)
+{
+    give(call, SpinLock);
+    ke_set_irql(call, NewIrql);
+}
+
+void KeAcquireSpinLockAtDpcLevel(ke_call *call, PVOID_VA SpinLock)
+{
+    take(call, SpinLock);
+}
+
+void KeReleaseSpinLockFromDpcLevel(ke_call *call, PVOID_VA SpinLock)
+{
+    give(call, SpinLock);
+}
+
+bool KeTryToAcquireSpinLockAtDpcLevel(ke_call *call, PVOID_VA SpinLock)
+{
+    ke_machine *m = call->m;
+    if (m->cpu_count == 1)
+        return true;
+    uint64_t owner;
+    if (!read_lock(call, SpinLock, &owner) || owner != 0)
+        return false;
+    return write_lock(call, SpinLock, ke_call_cpu(call)->number + 1u);
+}
+
+/* The lock and the saved IRQL live in the caller's KLOCK_QUEUE_HANDLE. */
+static bool handle_set(ke_call *call, PVOID_VA handle, PVOID_VA lock, KIRQL irql)
+{
+    bool x86 = call->m->config.arch == KE_ARCH_X86;
+    return mm_access(call, handle + (x86 ? LOCK_HANDLE_LOCK_X86 : LOCK_HANDLE_LOCK_X64), &lock,
+                     lock_bytes(call->m), true) &&
+           mm_access(call, handle + (x86 ? LOCK_HANDLE_IRQL_X86 : LOCK_HANDLE_IRQL_X64), &irql, 1,
+                     true);
+}
+
+static bool handle_get(ke_call *call, PVOID_VA handle, PVOID_VA *lock, KIRQL *irql)
+{
+    bool x86 = call->m->config.arch == KE_ARCH_X86;
+    *lock = 0;
+    return mm_access(call, handle + (x86 ? LOCK_HANDLE_LOCK_X86 : LOCK_HANDLE_LOCK_X64), lock,
+                     lock_bytes(call->m), false) &&
+           mm_access(call, handle + (x86 ? LOCK_HANDLE_IRQL_X86 : LOCK_HANDLE_IRQL_X64), irql, 1,
+                     false);
+}
+
+void KeAcquireInStackQueuedSpinLock(ke_call *call, PVOID_VA SpinLock, PVOID_VA LockHandle)
+{
+    KIRQL old = old_irql(call, SpinLock);
+    ke_set_irql(call, DISPATCH_LEVEL);
+    if (!take(call, SpinLock)) {
+        ke_call_cpu(call)->spin_old_irql = old;
+        return;
+    }
+    handle_set(call, LockHandle, SpinLock, old);
+}
+
+void KeReleaseInStackQueuedSpinLock(ke_call *call, PVOID_VA LockHandle)
+{
+    PVOID_VA lock;
+    KIRQL old = PASSIVE_LEVEL;
+    if (!handle_get(call, LockHandle, &lock, &old))
+        return;
+    give(call, lock);
+    ke_set_irql(call, old);
+}
+
+void KeAcquireInStackQueuedSpinLockAtDpcLevel(ke_call *call, PVOID_VA SpinLock, PVOID_VA LockHandle)
+{
+    if (take(call, SpinLock))
+        handle_set(call, LockHandle, SpinLock, ke_call_irql(call));
+}
+
+void KeReleaseInStackQueuedSpinLockFromDpcLevel(ke_call *call, PVOID_VA LockHandle)
+{
+    PVOID_VA lock;
+    KIRQL irql;
+    if (handle_get(call, LockHandle, &lock, &irql))
+        give(call, lock);
+}
