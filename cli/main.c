@@ -20,6 +20,7 @@
 #include "des/des.h"
 #include "jobs.h"
 #include "kd/report.h"
+#include "ke/ke.h"
 #include "output.h"
 #include "vf/vf_settings.h"
 
@@ -42,6 +43,7 @@ enum {
     OPT_VERIFIER,
     OPT_GFLAGS,
     OPT_CPUS,
+    OPT_SCHED,
     OPT_JSON,
     OPT_TRACE,
     OPT_QUIET,
@@ -77,6 +79,8 @@ static const char usage_main[] =
     "                          (\"/standard /driver a.sys\", \"/flags 0x9 /all\")\n"               \
     "  --gflags \"ARGS\"         GFlags special pool, replacing the scenario's (\"+spp Fred\")\n"  \
     "  --cpus N                processors, 1..64 (default: the scenario's, else 2)\n"              \
+    "  --sched STRATEGY        how processors interleave: random (default), or pct:D[:K],\n"       \
+    "                          PCT aimed at bugs of depth D over K decisions (pct = pct:3)\n"      \
     "  --limit DURATION        simulated-time bound: \"250ms\", \"10s\", \"7min\", \"1h\" or\n"    \
     "                          100 ns units (default: the scenario's, else 1h); reaching\n"        \
     "                          it is a timeout\n"                                                  \
@@ -243,6 +247,17 @@ static int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *u
         a->options.cpus = (uint32_t)v;
         a->raw.cpus = arg;
         return 1;
+    case OPT_SCHED: {
+        ke_sched check;
+        if (!ke_sched_parse(arg, &check)) {
+            cli_usage_error(usage,
+                            "--sched wants random, pct, pct:D or pct:D:K (D 1..%d), not '%s'",
+                            KE_PCT_MAX_DEPTH, arg);
+            return -1;
+        }
+        a->options.sched = a->raw.sched = arg;
+        return 1;
+    }
     case OPT_LIMIT:
         /* 0 would mean "the default" to drvsim_run: refuse it rather than
          * silently run for an hour. */
@@ -406,6 +421,7 @@ static int cmd_run(int argc, char **argv)
         {"verifier", required_argument, NULL, OPT_VERIFIER},
         {"gflags", required_argument, NULL, OPT_GFLAGS},
         {"cpus", required_argument, NULL, OPT_CPUS},
+        {"sched", required_argument, NULL, OPT_SCHED},
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
         {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},
@@ -942,6 +958,7 @@ static int cmd_sweep(int argc, char **argv)
         {"verifier", required_argument, NULL, OPT_VERIFIER},
         {"gflags", required_argument, NULL, OPT_GFLAGS},
         {"cpus", required_argument, NULL, OPT_CPUS},
+        {"sched", required_argument, NULL, OPT_SCHED},
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
         {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},

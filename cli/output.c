@@ -363,6 +363,7 @@ char *out_replay_command(const char *scenario, uint64_t seed, const out_cli_args
     out_option(out, "--verifier", args->verifier);
     out_option(out, "--gflags", args->gflags);
     out_option(out, "--cpus", args->cpus);
+    out_option(out, "--sched", args->sched);
     out_option(out, "--limit", args->limit);
     out_option(out, "--max-events", args->max_events);
     out_option(out, "--max-instructions", args->max_instructions);

@@ -70,6 +70,7 @@ typedef struct out_cli_args {
     const char *verifier;
     const char *gflags;
     const char *cpus;
+    const char *sched;
     const char *limit;
     const char *max_events;
     const char *max_instructions;

@@ -220,6 +220,17 @@ int lb_call_spin(lua_State *L, ke_call *call, lua_CFunction wrapper)
     return lua_yieldk(L, 0, (lua_KContext)wrapper, spin_continue);
 }
 
+int lb_call_again(lua_State *L, ke_call *call, lua_CFunction wrapper)
+{
+    /* Where Lua cannot suspend the caller, or the scheduler keeps it
+     * running, the stores follow the loads at once. */
+    if (!lua_isyieldable(L) || !ke_preempt_point(call))
+        return wrapper(L);
+    /* spin_continue calls the wrapper again, the arguments still on the
+     * stack, unless the machine stopped meanwhile. */
+    return lua_yieldk(L, 0, (lua_KContext)wrapper, spin_continue);
+}
+
 static int return_continue(lua_State *L, int status, lua_KContext nresults)
 {
     (void)status;
@@ -914,7 +925,7 @@ void lb_check_harness(lua_State *L, const char *fn)
                           fn);
 }
 
-static void harness_call(lua_State *L, ke_call *call)
+void lb_harness_call(lua_State *L, ke_call *call)
 {
     lb_state *lb = lb_get(L);
     memset(call, 0, sizeof *call);
@@ -951,7 +962,7 @@ static int load_continue(lua_State *L, int status, lua_KContext ctx)
     lua_pop(L, 1);
     NTSTATUS entry_status = (NTSTATUS)(uint32_t)result;
     ke_call call;
-    harness_call(L, &call);
+    lb_harness_call(L, &call);
     io_load_end(&call, d, entry_status);
     if (!d->loaded)
         lb_forget_literals(L, d);
@@ -966,7 +977,7 @@ static int l_LoadDriver(lua_State *L)
     io_driver *d = check_driver(L, "LoadDriver");
     lb_state *lb = lb_get(L);
     ke_call call;
-    harness_call(L, &call);
+    lb_harness_call(L, &call);
     NTSTATUS status = io_load_begin(&call, d);
     if (!NT_SUCCESS(status)) {
         lb_push_status(L, status);
@@ -990,7 +1001,7 @@ static int unload_continue(lua_State *L, int status, lua_KContext ctx)
     if (machine_stopped(lb))
         return lb_stopped(L);
     ke_call call;
-    harness_call(L, &call);
+    lb_harness_call(L, &call);
     io_unload_end(&call, d);
     if (machine_stopped(lb))
         return lb_stopped(L);
@@ -1005,7 +1016,7 @@ static int l_UnloadDriver(lua_State *L)
     lb_check_harness(L, "UnloadDriver");
     io_driver *d = check_driver(L, "UnloadDriver");
     ke_call call;
-    harness_call(L, &call);
+    lb_harness_call(L, &call);
     NTSTATUS status = io_unload_begin(&call, d);
     if (!NT_SUCCESS(status)) {
         lb_push_status(L, status);
@@ -1044,7 +1055,7 @@ static int l_Sleep(lua_State *L)
     uint64_t interval = lb_check_duration(L, 1, "Sleep");
     lb_check_yieldable(L, "Sleep");
     ke_call call;
-    harness_call(L, &call);
+    lb_harness_call(L, &call);
     ke_wait_interval(&call, interval);
     return lua_yieldk(L, 0, 0, sleep_continue);
 }
@@ -1177,4 +1188,5 @@ void lb_register_harness(lua_State *L)
     lua_pushglobaltable(L);
     luaL_setfuncs(L, harness, 0);
     lua_pop(L, 1);
+    lb_register_process(L);
 }

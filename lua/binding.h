@@ -42,6 +42,7 @@ typedef struct lb_scenario {
     bool seed_given;
     uint64_t seed;
     uint64_t limit_100ns; /* 0 = default */
+    ke_sched sched;       /* scheduling strategy: random unless `sched` says */
     drvsim_expect expect;
 } lb_scenario;
 
@@ -107,6 +108,7 @@ void lb_register_ddis(lua_State *L);                    /* generated: ddi_lua.c 
 void lb_register_pointer(lua_State *L);                 /* pointer.c */
 void lb_register_scenario(lua_State *L);                /* scenario.c */
 void lb_register_harness(lua_State *L);                 /* binding.c */
+void lb_register_process(lua_State *L);                 /* process.c */
 void lb_register_constants(lua_State *L, ke_arch arch); /* constants.c */
 
 /* Loads a Lua file of the scenario as chunk number *chunk (text only). */
@@ -155,6 +157,11 @@ int lb_call_block(lua_State *L, ke_call *call, bool returns_status);
 /* The wrapper of a DDI whose processor must spin: yields it; when the lock
  * is free, the wrapper runs again with the same arguments. */
 int lb_call_spin(lua_State *L, ke_call *call, lua_CFunction wrapper);
+
+/* The wrapper of a DDI that did its loads (call->again): a preemption point
+ * between them and its stores, then the wrapper runs again with the same
+ * arguments and the DDI finishes. */
+int lb_call_again(lua_State *L, ke_call *call, lua_CFunction wrapper);
 
 /* The end of every DDI wrapper, its `nresults` results pushed: the
  * preemption point, where the execution may yield to another processor's. */
@@ -217,5 +224,9 @@ uint64_t lb_check_duration(lua_State *L, int arg, const char *fn);
 void lb_check_yieldable(lua_State *L, const char *fn);
 /* Raises unless the code runs on the harness thread outside driver code. */
 void lb_check_harness(lua_State *L, const char *fn);
+
+/* A kernel call context for harness code on the running thread (no driver,
+ * no DDI id): for the harness functions' own calls into the kernel. */
+void lb_harness_call(lua_State *L, ke_call *call);
 
 #endif /* DRVSIM_LUA_BINDING_H */

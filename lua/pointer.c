@@ -473,6 +473,8 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "KEVENT", KE_TYPE_KEVENT);
     register_constructor(L, "KTIMER", KE_TYPE_KTIMER);
     register_constructor(L, "KDPC", KE_TYPE_KDPC);
+    register_constructor(L, "LIST_ENTRY", KE_TYPE_LIST_ENTRY);
+    register_constructor(L, "SINGLE_LIST_ENTRY", KE_TYPE_SINGLE_LIST_ENTRY);
 
     luaL_newmetatable(L, DRIVER_OBJECT_MT);
     luaL_setfuncs(L, object_meta, 0);

@@ -290,7 +290,15 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
         .arch = sc->arch,
         .build = sc->build,
         .memory_bytes = sc->memory_bytes,
+        .sched = sc->sched,
     };
+    /* The command line's strategy was checked when it was parsed. */
+    if (opt->sched != NULL && !ke_sched_parse(opt->sched, &config.sched)) {
+        fail(r, DRVSIM_EXIT_USAGE, "--sched: not a scheduling strategy");
+        lua_close(lb->L);
+        lb->L = NULL;
+        return;
+    }
     config.limits.max_time_100ns = opt->limit_time_100ns != 0 ? opt->limit_time_100ns
                                    : sc->limit_100ns != 0     ? sc->limit_100ns
                                                               : DRVSIM_DEFAULT_LIMIT_TIME_100NS;

@@ -303,12 +303,19 @@ static int l_scenario(lua_State *L)
             sc->limit_100ns = lb_check_duration(L, v, "scenario{}: limit");
             if (sc->limit_100ns == 0)
                 lb_scenario_error(L, "scenario{}: limit must be more than zero");
+        } else if (strcmp(key, "sched") == 0) {
+            const char *text = lua_tostring(L, v);
+            if (lua_type(L, v) != LUA_TSTRING || !ke_sched_parse(text, &sc->sched))
+                lb_scenario_error(L,
+                                  "scenario{}: sched must be \"random\", \"pct\", "
+                                  "\"pct:D\" or \"pct:D:K\" (D 1..%d)",
+                                  KE_PCT_MAX_DEPTH);
         } else if (strcmp(key, "expect") == 0) {
             read_expect(L, v, sc);
         } else {
             lb_scenario_error(L,
                               "scenario{}: unknown field \"%s\" (known: name, verifier, "
-                              "gflags, cpus, arch, memory, build, seed, limit, expect)",
+                              "gflags, cpus, arch, memory, build, seed, limit, sched, expect)",
                               key);
         }
         lua_settop(L, v - 1);

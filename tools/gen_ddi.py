@@ -40,7 +40,7 @@ TYPES = {
     "objects": ("const ke_ptr_array *", "lb_check_objects", None, "(uint64_t){}->count"),
     "client_id": ("ke_client_id", None, "lb_push_client_id", "0"),
 }
-FLAGS = {"blocking", "spins"}
+FLAGS = {"blocking", "spins", "resumes"}
 
 
 class Param:
@@ -174,6 +174,9 @@ def write_lua_c(ddis, out):
         if "spins" in d.flags:
             lines.append("    if (call.spin)")
             lines.append(f"        return lb_call_spin(L, &call, l_{d.name});")
+        if "resumes" in d.flags:
+            lines.append("    if (call.again)")
+            lines.append(f"        return lb_call_again(L, &call, l_{d.name});")
         lines.append("    if (lb_call_end(L, &call))")
         lines.append("        return lb_stopped(L);")
         count = 0

@@ -70,6 +70,7 @@ typedef struct drvsim_options {
     const char *verifier;   /* --verifier: replaces the scenario's setting; NULL = keep */
     const char *gflags;     /* --gflags: replaces the scenario's setting; NULL = keep */
     uint32_t cpus;          /* --cpus: 0 = the scenario's (default 2) */
+    const char *sched;      /* --sched: "random", "pct:D[:K]"; NULL = the scenario's */
     const char *trace_path; /* --trace: text trace written here; NULL = none */
 
     /* Hard limits; 0 = the default (or the scenario's `limit` for time). */

@@ -123,6 +123,11 @@ typedef struct ke_exec {
     uint8_t start_argc;
     ke_frame frames[KE_MAX_FRAMES];
     uint32_t frame_count;
+    /* A DDI interrupted between its loads and its stores (see ke_call.again):
+     * which one (0 = none) and what its loads found. */
+    uint16_t resume_ddi;
+    uint64_t resume_values[3];
+    uint32_t pct_priority; /* PCT scheduling: 0 until first considered */
 } ke_exec;
 
 /* Dispatcher object types, as DISPATCHER_HEADER.Type numbers them. */
@@ -284,8 +289,31 @@ typedef enum ke_stop {
     KE_STOP_FINISHED,       /* the harness body returned */
 } ke_stop;
 
+/*
+ * How the scheduler chooses among processors with work (--sched).
+ * random: uniformly, at every decision. pct:D[:K]: probabilistic concurrency
+ * testing (Burckhardt et al., ASPLOS 2010): every execution gets a random
+ * priority above D, the highest runs, and at D-1 decisions drawn among the
+ * first K the running one drops below all others. A bug that needs D
+ * ordering constraints is found on at least 1/(n K^(D-1)) of the seeds.
+ */
+typedef enum ke_sched_kind { KE_SCHED_RANDOM = 0, KE_SCHED_PCT } ke_sched_kind;
+
+#define KE_PCT_MAX_DEPTH     16
+#define KE_PCT_DEFAULT_STEPS 10000u /* K: the decisions a typical scenario makes */
+
+typedef struct ke_sched {
+    ke_sched_kind kind;
+    uint32_t depth; /* PCT: D, 1..KE_PCT_MAX_DEPTH */
+    uint64_t steps; /* PCT: K, the decisions the change points are drawn among */
+} ke_sched;
+
+/* Parses "random", "pct" (depth 3), "pct:D" or "pct:D:K"; false if malformed. */
+bool ke_sched_parse(const char *text, ke_sched *out);
+
 typedef struct ke_config {
     uint64_t seed;
+    ke_sched sched;
     uint32_t cpus;
     ke_arch arch;
     ke_build build;
@@ -322,7 +350,12 @@ typedef struct ke_machine {
     ke_thread *ready_head, *ready_tail;
     ke_thread *harness; /* the thread running run() */
 
-    int32_t next_cpu;   /* the processor a preemption point chose, -1 for none */
+    int32_t next_cpu; /* the processor a preemption point chose, -1 for none */
+    /* PCT: decisions taken among two or more candidates, and the decisions
+     * (ascending) at which the running execution's priority drops. */
+    uint64_t sched_steps;
+    uint64_t pct_change[KE_PCT_MAX_DEPTH];
+    uint32_t pct_change_count, pct_change_next;
     ke_exec *last_exec; /* the execution run last, for the trace */
 
     des_map objects;       /* dispatcher object address -> ke_object */
@@ -353,6 +386,9 @@ typedef struct ke_call {
     uint16_t ddi;             /* DDI id (ddi_table.h), for the trace */
     bool blocked;             /* set by a DDI that put the thread to sleep */
     bool spin;                /* set by a DDI that must spin and retry (a held lock) */
+    bool again;               /* set by a DDI that did its loads and must be called again
+                                 for its stores, after a preemption point: inline code
+                                 such as InsertTailList is not atomic */
     NTSTATUS raised;          /* nonzero: the DDI raised this structured exception
                                  (ExRaiseStatus semantics) instead of returning */
 } ke_call;
@@ -372,6 +408,16 @@ static inline KIRQL ke_call_irql(const ke_call *call)
 ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifier,
                               const vf_gflags *gflags, const ke_host *host);
 void ke_machine_destroy(ke_machine *m);
+
+/* An EPROCESS in nonpaged pool (x64 Windows 10's size; its layout is not
+ * modelled): what a process pointer (PsGetCurrentProcess, ProcessBilled)
+ * points at. */
+#define KE_EPROCESS_SIZE 0x880u
+#define KE_MAX_PROCESSES 255
+
+/* Registers a process (without its EPROCESS, which needs the pool). NULL on
+ * host OOM or past KE_MAX_PROCESSES. */
+ps_process *ke_create_process(ke_machine *m, uint32_t id, const char *image);
 
 /* Creates a thread in a process, READY, that will start with
  * exec.start_routine (set by the caller; 0 = the harness body). NULL on
@@ -401,6 +447,10 @@ static inline bool ke_stopped(const ke_machine *m)
 /* Runs until the harness finishes, the machine stops, or nothing can ever
  * happen again. Returns the reason. */
 ke_stop ke_run(ke_machine *m);
+
+/* Draws the scheduling strategy's fixed choices (PCT's change points) from
+ * the "sched" stream; at boot. */
+void ke_sched_init(ke_machine *m);
 
 /*
  * A DDI's preemption point, after the kernel's work: the call's time passes,
@@ -448,6 +498,12 @@ void ke_cpu_init_watchdog(ke_machine *m, ke_processor *cpu);
 /* The calling processor spins on a held lock: it stops being a candidate
  * until the lock is free, then the call is made again. */
 void ke_spin(ke_call *call, PVOID_VA lock);
+
+/* A spin lock's acquire and release without the IRQL change
+ * (spinlock.c): take marks the call spinning and returns false when another
+ * processor holds the lock; on a uniprocessor both only return. */
+bool ke_spinlock_take(ke_call *call, PVOID_VA lock);
+void ke_spinlock_give(ke_call *call, PVOID_VA lock);
 
 /* The DPC watchdog period: cumulative time at DISPATCH_LEVEL and above
  * before 0x133 DPC_WATCHDOG_VIOLATION (P1 = 1). */
@@ -520,6 +576,7 @@ enum ke_trace_type {
     KE_TR_SPIN,     /* cpu u8, lock u64: a processor starts spinning */
     KE_TR_DPC,      /* cpu u8, dpc u64, start(1)/end(0) u8 */
     KE_TR_TIMER,    /* timer u64: a timer expires */
+    KE_TR_PROCESS,  /* process u32, image str: a user process is created */
 };
 
 /* The driver index used in trace records: 0xFF for none. */

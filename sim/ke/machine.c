@@ -17,8 +17,6 @@
 #include "mm/mm.h"
 #include "vf/vf.h"
 
-#define KE_EPROCESS_SIZE 0x880u /* x64 Windows 10; its layout is not modelled */
-
 _Noreturn void ke_panic(const ke_machine *m, const char *file, int line, const char *what)
 {
     fflush(stdout);
@@ -54,8 +52,11 @@ void ke_trace_commit(ke_machine *m, const des_rec *rec)
 /* Processes and threads                                                    */
 /* ------------------------------------------------------------------------ */
 
-static ps_process *create_process(ke_machine *m, uint32_t id, const char *image)
+ps_process *ke_create_process(ke_machine *m, uint32_t id, const char *image)
 {
+    /* The process index is a byte of the trace and of pool headers. */
+    if (m->process_count >= KE_MAX_PROCESSES)
+        return NULL;
     ps_process *p = calloc(1, sizeof *p);
     ps_process **grown = realloc(m->processes, (m->process_count + 1) * sizeof *grown);
     if (p == NULL || grown == NULL) {
@@ -155,11 +156,12 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
         des_set_sink(&m->des, config->trace_sink, config->trace_ctx);
     des_rng_stream(&m->rng_sched, config->seed, "sched");
     des_rng_stream(&m->rng_lua, config->seed, "lua");
+    ke_sched_init(m);
 
     m->mm = mm_create(config->arch);
     m->vf = vf_create(verifier, gflags);
-    m->system_process = create_process(m, 4, "System");
-    m->idle_process = create_process(m, 0, "Idle");
+    m->system_process = ke_create_process(m, 4, "System");
+    m->idle_process = ke_create_process(m, 0, "Idle");
     if (m->mm == NULL || m->vf == NULL || m->system_process == NULL || m->idle_process == NULL)
         goto fail;
     m->next_cpu = -1;

@@ -12,8 +12,10 @@
  * Events due are fired at the next scheduling decision, which is why a
  * preemption point yields when one is due.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "io/io.h"
 #include "kd/kd.h"
@@ -125,7 +127,7 @@ void ke_terminate_thread(ke_machine *m, ke_thread *t, NTSTATUS status)
     t->object->signal_state = 1;
     ke_object_signal(m, t->object);
     ob_thread_ended(m, t);
-    if (t->harness)
+    if (t == m->harness)
         ke_stop_machine(m, KE_STOP_FINISHED, "the scenario's run() body returned");
 }
 
@@ -227,6 +229,114 @@ static uint32_t candidates(const ke_machine *m, uint32_t out[KE_MAX_CPUS])
     return n;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Strategies                                                               */
+/* ------------------------------------------------------------------------ */
+
+bool ke_sched_parse(const char *text, ke_sched *out)
+{
+    if (strcmp(text, "random") == 0) {
+        *out = (ke_sched){.kind = KE_SCHED_RANDOM};
+        return true;
+    }
+    if (strncmp(text, "pct", 3) != 0)
+        return false;
+    ke_sched s = {.kind = KE_SCHED_PCT, .depth = 3, .steps = KE_PCT_DEFAULT_STEPS};
+    const char *p = text + 3;
+    for (int field = 0; *p != '\0'; field++) {
+        /* ":D" then ":K", decimal, no sign, no leading zero games. */
+        if (field > 1 || *p != ':' || p[1] < '0' || p[1] > '9')
+            return false;
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(p + 1, &end, 10);
+        if (errno != 0 || (*end != '\0' && *end != ':'))
+            return false;
+        if (field == 0) {
+            if (v < 1 || v > KE_PCT_MAX_DEPTH)
+                return false;
+            s.depth = (uint32_t)v;
+        } else {
+            if (v < 1 || v > (1ull << 40))
+                return false;
+            s.steps = v;
+        }
+        p = end;
+    }
+    *out = s;
+    return true;
+}
+
+void ke_sched_init(ke_machine *m)
+{
+    const ke_sched *s = &m->config.sched;
+    if (s->kind != KE_SCHED_PCT)
+        return; /* random draws at each decision only: its digests stay as they were */
+    KE_CHECK(m, s->depth >= 1 && s->depth <= KE_PCT_MAX_DEPTH && s->steps >= 1);
+    /* D - 1 change points among the first K decisions, kept ascending. */
+    m->pct_change_count = s->depth - 1;
+    for (uint32_t i = 0; i < m->pct_change_count; i++) {
+        uint64_t step = 1 + des_rng_below(&m->rng_sched, s->steps);
+        uint32_t j = i;
+        for (; j > 0 && m->pct_change[j - 1] > step; j--)
+            m->pct_change[j] = m->pct_change[j - 1];
+        m->pct_change[j] = step;
+    }
+}
+
+/* Initial PCT priorities are drawn from above the change points' (1..D-1),
+ * from a range wide enough that ties are rare; a tie goes to the processor
+ * listed first. */
+#define KE_PCT_PRIORITY_RANGE (1u << 24)
+
+static uint32_t priority(ke_machine *m, ke_exec *e)
+{
+    if (e->pct_priority == 0)
+        e->pct_priority =
+            m->config.sched.depth + (uint32_t)des_rng_below(&m->rng_sched, KE_PCT_PRIORITY_RANGE);
+    return e->pct_priority;
+}
+
+/* What a candidate processor would run: its DPC, its thread, or (an idle
+ * one) the thread at the head of the ready queue. */
+static ke_exec *candidate_exec(ke_machine *m, uint32_t i)
+{
+    ke_processor *cpu = &m->cpus[i];
+    if (cpu->in_dpc)
+        return &cpu->dpc_exec;
+    if (!cpu->current->idle)
+        return &cpu->current->exec;
+    KE_CHECK(m, m->ready_head != NULL);
+    return &m->ready_head->exec;
+}
+
+/* A scheduling decision among n >= 2 candidate processors. `running` is the
+ * execution at the preemption point (NULL when none runs). */
+static uint32_t choose(ke_machine *m, const uint32_t *cpus, uint32_t n, ke_exec *running)
+{
+    KE_CHECK(m, n >= 2);
+    if (m->config.sched.kind == KE_SCHED_RANDOM)
+        return cpus[des_rng_below(&m->rng_sched, n)];
+    m->sched_steps++;
+    while (m->pct_change_next < m->pct_change_count &&
+           m->pct_change[m->pct_change_next] <= m->sched_steps) {
+        /* A change point: the running execution drops below every initial
+         * priority (the later the change point, the lower). */
+        if (running != NULL)
+            running->pct_priority = m->pct_change_count - m->pct_change_next;
+        m->pct_change_next++;
+    }
+    uint32_t best = cpus[0], best_priority = priority(m, candidate_exec(m, cpus[0]));
+    for (uint32_t k = 1; k < n; k++) {
+        uint32_t p = priority(m, candidate_exec(m, cpus[k]));
+        if (p > best_priority) {
+            best = cpus[k];
+            best_priority = p;
+        }
+    }
+    return best;
+}
+
 static bool event_due(const ke_machine *m)
 {
     const des_event *next = des_peek(&m->des);
@@ -249,7 +359,7 @@ bool ke_preempt_point(ke_call *call)
     if (n <= 1)
         return false;
     /* Any processor with work may run next, the caller's included. */
-    uint32_t next = cpus[des_rng_below(&m->rng_sched, n)];
+    uint32_t next = choose(m, cpus, n, call->exec);
     if (next == call->exec->cpu)
         return false;
     m->next_cpu = (int32_t)next;
@@ -385,7 +495,7 @@ ke_stop ke_run(ke_machine *m)
         if (found)
             chosen = (uint32_t)m->next_cpu;
         else if (n > 1)
-            chosen = cpus[des_rng_below(&m->rng_sched, n)];
+            chosen = choose(m, cpus, n, NULL);
         m->next_cpu = -1;
         run_cpu(m, chosen);
     }

@@ -49,7 +49,7 @@ void KeInitializeSpinLock(ke_call *call, PVOID_VA SpinLock)
 
 /* Takes the lock at DISPATCH_LEVEL or spins. Returns false when the caller
  * must spin (call->spin is set) or faulted. */
-static bool take(ke_call *call, PVOID_VA lock)
+bool ke_spinlock_take(ke_call *call, PVOID_VA lock)
 {
     ke_machine *m = call->m;
     ke_processor *cpu = ke_call_cpu(call);
@@ -69,7 +69,7 @@ static bool take(ke_call *call, PVOID_VA lock)
 
 /* Releasing frees the lock; a processor spinning on it becomes a
  * candidate again (the scheduler reads the lock). */
-static void give(ke_call *call, PVOID_VA lock)
+void ke_spinlock_give(ke_call *call, PVOID_VA lock)
 {
     if (call->m->cpu_count > 1)
         write_lock(call, lock, 0);
@@ -88,24 +88,24 @@ void KeAcquireSpinLock(ke_call *call, PVOID_VA SpinLock, KIRQL *OldIrql)
     KIRQL old = old_irql(call, SpinLock);
     *OldIrql = old;
     ke_set_irql(call, DISPATCH_LEVEL); /* it spins at DISPATCH_LEVEL, as Windows does */
-    if (!take(call, SpinLock))
+    if (!ke_spinlock_take(call, SpinLock))
         ke_call_cpu(call)->spin_old_irql = old;
 }
 
 void KeReleaseSpinLock(ke_call *call, PVOID_VA SpinLock, KIRQL NewIrql)
 {
-    give(call, SpinLock);
+    ke_spinlock_give(call, SpinLock);
     ke_set_irql(call, NewIrql);
 }
 
 void KeAcquireSpinLockAtDpcLevel(ke_call *call, PVOID_VA SpinLock)
 {
-    take(call, SpinLock);
+    ke_spinlock_take(call, SpinLock);
 }
 
 void KeReleaseSpinLockFromDpcLevel(ke_call *call, PVOID_VA SpinLock)
 {
-    give(call, SpinLock);
+    ke_spinlock_give(call, SpinLock);
 }
 
 bool KeTryToAcquireSpinLockAtDpcLevel(ke_call *call, PVOID_VA SpinLock)
@@ -143,7 +143,7 @@ void KeAcquireInStackQueuedSpinLock(ke_call *call, PVOID_VA SpinLock, PVOID_VA L
 {
     KIRQL old = old_irql(call, SpinLock);
     ke_set_irql(call, DISPATCH_LEVEL);
-    if (!take(call, SpinLock)) {
+    if (!ke_spinlock_take(call, SpinLock)) {
         ke_call_cpu(call)->spin_old_irql = old;
         return;
     }
@@ -156,13 +156,13 @@ void KeReleaseInStackQueuedSpinLock(ke_call *call, PVOID_VA LockHandle)
     KIRQL old = PASSIVE_LEVEL;
     if (!handle_get(call, LockHandle, &lock, &old))
         return;
-    give(call, lock);
+    ke_spinlock_give(call, lock);
     ke_set_irql(call, old);
 }
 
 void KeAcquireInStackQueuedSpinLockAtDpcLevel(ke_call *call, PVOID_VA SpinLock, PVOID_VA LockHandle)
 {
-    if (take(call, SpinLock))
+    if (ke_spinlock_take(call, SpinLock))
         handle_set(call, LockHandle, SpinLock, ke_call_irql(call));
 }
 
@@ -171,5 +171,5 @@ void KeReleaseInStackQueuedSpinLockFromDpcLevel(ke_call *call, PVOID_VA LockHand
     PVOID_VA lock;
     KIRQL irql;
     if (handle_get(call, LockHandle, &lock, &irql))
-        give(call, lock);
+        ke_spinlock_give(call, lock);
 }

@@ -24,7 +24,10 @@ typedef enum ke_field_kind {
     X(UNICODE_STRING, Buffer, KE_FIELD_PTR, 8, 4)                                                  \
     X(ANSI_STRING, Length, KE_FIELD_U16, 0, 0)                                                     \
     X(ANSI_STRING, MaximumLength, KE_FIELD_U16, 2, 2)                                              \
-    X(ANSI_STRING, Buffer, KE_FIELD_PTR, 8, 4)
+    X(ANSI_STRING, Buffer, KE_FIELD_PTR, 8, 4)                                                     \
+    X(LIST_ENTRY, Flink, KE_FIELD_PTR, 0, 0)                                                       \
+    X(LIST_ENTRY, Blink, KE_FIELD_PTR, 8, 4)                                                       \
+    X(SINGLE_LIST_ENTRY, Next, KE_FIELD_PTR, 0, 0)
 
 /* X(type, x64 size, x86 size) */
 #define KE_TYPES(X)                                                                                \
@@ -34,7 +37,9 @@ typedef enum ke_field_kind {
     X(KLOCK_QUEUE_HANDLE, 24, 12)                                                                  \
     X(KEVENT, 24, 16)                                                                              \
     X(KTIMER, 64, 40)                                                                              \
-    X(KDPC, 64, 32)
+    X(KDPC, 64, 32)                                                                                \
+    X(LIST_ENTRY, 16, 8)                                                                           \
+    X(SINGLE_LIST_ENTRY, 8, 4)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */

@@ -120,6 +120,9 @@
     X(ktimer_in_freed_memory, 0xC7, 1, 0x0, RULE_KERNEL,                                           \
       "pool freed while a timer in it is still set")                                               \
     X(kdpc_in_freed_memory, 0xC7, 1, 0x1, RULE_KERNEL, "pool freed while a DPC in it is queued")   \
+    X(klist_entry_corrupted, 0x139, 1, 0x3, RULE_KERNEL,                                           \
+      "a LIST_ENTRY's neighbour does not point back at it (a double remove, or a list updated "    \
+      "by two processors without a lock): the list routines' fast-fail check")                     \
     X(kdpc_watchdog, 0x133, 0, 0, RULE_KERNEL,                                                     \
       "a processor stayed at DISPATCH_LEVEL or above for the whole DPC watchdog period "           \
       "(a deadlock on a spin lock, a lock never released)")                                        \

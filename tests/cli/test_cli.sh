@@ -562,6 +562,53 @@ sandbox "load of a binary chunk (default mode) returns nil" \
 sandbox "load of text still works" 'load("return 6 * 7")() == 42'
 
 # ---------------------------------------------------------------------------
+# Scheduling strategies and the race a sweep finds (scenarios/races/)
+# ---------------------------------------------------------------------------
+
+R=scenarios/races
+check "--sched bogus: exit 2" 2 "$DRVSIM" run $F/clean.lua --sched bogus
+err_has "--sched bogus: ... naming the strategies" 'random, pct'
+check "--sched pct:0: exit 2 (depth 1..16)" 2 "$DRVSIM" run $F/clean.lua --sched pct:0
+check "--sched pct:3:x: exit 2" 2 "$DRVSIM" sweep $F/clean.lua --seeds 1..2 --sched pct:3:x
+check "--sched pct:2 runs a clean scenario clean" 0 "$DRVSIM" run $F/clean.lua --sched pct:2
+check "--sched random is the default: same digest as without" 0 \
+    "$DRVSIM" run $R/dpc_list_race.lua --sched random --json "$T/race_random.json"
+check "race: the recorded seed fails fast (0x139), as the scenario expects" 0 \
+    "$DRVSIM" run $R/dpc_list_race.lua --json "$T/race_default.json"
+py "race: ... with the same digest as --sched random" "$T/race_default.json" "
+import json, sys
+o = json.load(sys.stdin)
+r = json.load(open('$T/race_random.json'))
+assert o['bugcheck']['code'] == 0x139 and o['bugcheck']['params'][0] == 3, o['bugcheck']
+assert o['digest'] == r['digest'], (o['digest'], r['digest'])"
+check "race: a sweep over 1..100 finds failing seeds (exit 1)" 1 \
+    "$DRVSIM" sweep $R/dpc_list_race.lua --seeds 1..100 --jsonl "$T/race.jsonl"
+out_has "race: ... the summary groups them under 0x139" '0x139 P1=0x3 .*klist_entry_corrupted'
+py "race: most seeds are clean, some bug-check" "$T/race.jsonl" '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+bad = [r for r in rows if r["outcome"] == "bugcheck"]
+assert len(rows) == 100 and 0 < len(bad) < 20, len(bad)'
+RACE_SEED=$(python3 -c '
+import json, sys
+print(next(json.loads(l)["seed"] for l in sys.stdin
+           if (json.loads(l)["bugcheck"] or {}).get("code") == 0x139))' <"$T/race.jsonl" 2>/dev/null)
+check "race: run --seed N replays a failing seed of the sweep" 0 \
+    "$DRVSIM" run $R/dpc_list_race.lua --seed "${RACE_SEED:-0}" --json -
+py "race: ... with the sweep's digest" "$OUT" "
+import json, sys
+o = json.load(sys.stdin)
+row = next(json.loads(l) for l in open('$T/race.jsonl') if json.loads(l)['seed'] == o['seed'])
+assert o['digest'] == row['digest'], (o['digest'], row['digest'])"
+check "race: with --sched pct:3 the sweep still runs every seed" 1 \
+    "$DRVSIM" sweep $R/dpc_list_race.lua --seeds 1..50 --sched pct:3 --jsonl "$T/race_pct.jsonl"
+out_has "race: ... and the replay command keeps --sched" 'replay: drvsim run .* --sched pct:3'
+check "race fixed: the locked driver is clean on every seed of 1..100" 0 \
+    "$DRVSIM" sweep $R/dpc_list_race_locked.lua --seeds 1..100 --jsonl /dev/null
+check "race fixed: ... and under --sched pct:3" 0 \
+    "$DRVSIM" sweep $R/dpc_list_race_locked.lua --seeds 1..50 --sched pct:3 --jsonl /dev/null
+
+# ---------------------------------------------------------------------------
 # Driver files
 # ---------------------------------------------------------------------------
 
