@@ -14,6 +14,7 @@
     X(IRQL_NOT_LESS_OR_EQUAL, 0x0000000Au)                                                         \
     X(MAXIMUM_WAIT_OBJECTS_EXCEEDED, 0x0000000Cu)                                                  \
     X(REFERENCE_BY_POINTER, 0x00000018u)                                                           \
+    X(KERNEL_APC_PENDING_DURING_EXIT, 0x00000020u)                                                 \
     X(BAD_POOL_HEADER, 0x00000019u)                                                                \
     X(PAGE_FAULT_IN_NONPAGED_AREA, 0x00000050u)                                                    \
     X(PROCESS_HAS_LOCKED_PAGES, 0x00000076u)                                                       \
@@ -32,7 +33,8 @@
     X(DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL, 0x000000D5u)                                        \
     X(DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION, 0x000000D6u)                                     \
     X(DPC_WATCHDOG_VIOLATION, 0x00000133u)                                                         \
-    X(KERNEL_SECURITY_CHECK_FAILURE, 0x00000139u)
+    X(KERNEL_SECURITY_CHECK_FAILURE, 0x00000139u)                                                  \
+    X(THREAD_TERMINATE_HELD_MUTEX, 0x4000008Au)
 
 enum drvsim_bugcode {
 #define DRVSIM_BUGCODE_ENUM(name, value) DRVSIM_BUGCODE_##name = value,

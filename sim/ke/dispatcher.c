@@ -1,9 +1,13 @@
 /*
  * dispatcher.c - dispatcher objects and waits: events (notification and
- * synchronization) and thread objects; KeInitializeEvent, KeSetEvent,
- * KeResetEvent, KeClearEvent, KeReadStateEvent, KeWaitForSingleObject,
- * KeWaitForMultipleObjects, KeDelayExecutionThread, KeQuerySystemTime,
- * KeQueryInterruptTime.
+ * synchronization), semaphores, mutexes and thread objects;
+ * KeInitializeEvent, KeSetEvent, KeResetEvent, KeClearEvent,
+ * KeReadStateEvent, KeInitializeSemaphore, KeReleaseSemaphore,
+ * KeReadStateSemaphore, KeInitializeMutex, KeReleaseMutex, KeReadStateMutex,
+ * KeWaitForSingleObject, KeWaitForMultipleObjects, KeDelayExecutionThread,
+ * KeQuerySystemTime, KeQueryInterruptTime; critical and guarded regions
+ * (KeEnter/LeaveCriticalRegion, KeEnter/LeaveGuardedRegion,
+ * KeAreApcsDisabled, KeAreAllApcsDisabled) and a thread's exit checks.
  *
  * The kernel keeps each object's state here (signal state, waiters) and
  * mirrors its DISPATCHER_HEADER (Type, SignalState) into simulated memory, so
@@ -17,11 +21,28 @@
 #include "ke/ke.h"
 #include "mm/mm.h"
 
-#define STATUS_WAIT_0 ((NTSTATUS)0x00000000)
+#define STATUS_WAIT_0                   ((NTSTATUS)0x00000000)
+#define STATUS_MUTANT_NOT_OWNED         ((NTSTATUS)0xC0000046u)
+#define STATUS_SEMAPHORE_LIMIT_EXCEEDED ((NTSTATUS)0xC0000047u)
 
 /* KEVENT sizes (wdm.h): a DISPATCHER_HEADER. */
 #define KEVENT_SIZE_X64 0x18u
 #define KEVENT_SIZE_X86 0x10u
+
+/* KSEMAPHORE: the header, then LONG Limit. */
+#define KSEMAPHORE_SIZE_X64  0x20u
+#define KSEMAPHORE_SIZE_X86  0x14u
+#define KSEMAPHORE_LIMIT_X64 0x18u
+#define KSEMAPHORE_LIMIT_X86 0x10u
+
+/* KMUTEX (= KMUTANT): the header, LIST_ENTRY MutantListEntry, PKTHREAD
+ * OwnerThread, BOOLEAN Abandoned, UCHAR ApcDisable. */
+#define KMUTEX_SIZE_X64        0x38u
+#define KMUTEX_SIZE_X86        0x20u
+#define KMUTEX_OWNER_X64       0x28u
+#define KMUTEX_OWNER_X86       0x18u
+#define KMUTEX_APC_DISABLE_X64 0x31u
+#define KMUTEX_APC_DISABLE_X86 0x1Du
 
 /* ------------------------------------------------------------------------ */
 /* Objects                                                                  */
@@ -37,6 +58,33 @@ static void mirror(ke_machine *m, const ke_object *o)
     uint8_t type = (uint8_t)o->type;
     mm_poke(m->mm, o->va, &type, 1);
     mm_poke(m->mm, o->va + 4, &o->signal_state, 4);
+    if (o->type == KE_OBJECT_MUTANT) {
+        bool x86 = m->config.arch == KE_ARCH_X86;
+        uint64_t owner = o->owner != NULL ? o->owner->object->va : 0;
+        mm_poke(m->mm, o->va + (x86 ? KMUTEX_OWNER_X86 : KMUTEX_OWNER_X64), &owner, x86 ? 4 : 8);
+    }
+}
+
+/* The owner's list of mutexes: appended at acquisition, as KiWaitSatisfy-
+ * Mutant inserts at the tail of MutantListHead. */
+static void own_mutex(ke_thread *t, ke_object *o)
+{
+    ke_object **p = &t->owned_mutexes;
+    while (*p != NULL)
+        p = &(*p)->next_owned;
+    o->next_owned = NULL;
+    *p = o;
+}
+
+static void disown_mutex(ke_thread *t, ke_object *o)
+{
+    for (ke_object **p = &t->owned_mutexes; *p != NULL; p = &(*p)->next_owned) {
+        if (*p == o) {
+            *p = o->next_owned;
+            o->next_owned = NULL;
+            return;
+        }
+    }
 }
 
 ke_object *ke_object_init(ke_machine *m, PVOID_VA va, ke_object_type type, int32_t signal)
@@ -51,7 +99,13 @@ ke_object *ke_object_init(ke_machine *m, PVOID_VA va, ke_object_type type, int32
         o->va = va;
     }
     /* Reinitialising an object with waiters corrupts their wait in Windows;
-     * here the waiters stay queued, which is kinder but still a bug. */
+     * here the waiters stay queued, which is kinder but still a bug. An
+     * owned mutex reinitialised leaves its owner's list. */
+    if (o->type == KE_OBJECT_MUTANT && o->owner != NULL)
+        disown_mutex(o->owner, o);
+    o->owner = NULL;
+    o->apc_disable = 0;
+    o->limit = 0;
     o->type = type;
     o->signal_state = signal;
     o->references = 0; /* memory reused for a new object (an ETHREAD sets its own) */
@@ -95,42 +149,65 @@ static void unlink_blocks(ke_thread *t)
     t->wait_count = 0;
 }
 
-static bool signalled(const ke_object *o)
+/* Whether an object satisfies thread t's wait: signalled, or (a mutex) owned
+ * by t already, which a recursive acquisition takes again. */
+static bool signalled(const ke_object *o, const ke_thread *t)
 {
+    if (o->type == KE_OBJECT_MUTANT && o->owner == t && t != NULL)
+        return true;
     return o->signal_state > 0;
 }
 
-/* What satisfying a wait does to an object: a synchronization event resets
- * (it releases one waiter), the others stay signalled. */
-static void consume(ke_machine *m, ke_object *o)
+/* What satisfying t's wait does to an object: a synchronization event resets
+ * (it releases one waiter), a semaphore's count drops by one, a mutex goes
+ * one level deeper and, taken free, becomes t's with a critical region
+ * (KiWaitSatisfyMutant: KernelApcDisable -= ApcDisable); the others stay
+ * signalled. */
+static void consume(ke_machine *m, ke_object *o, ke_thread *t)
 {
-    if (o->type == KE_OBJECT_SYNCHRONIZATION_EVENT) {
+    switch (o->type) {
+    case KE_OBJECT_SYNCHRONIZATION_EVENT:
         o->signal_state = 0;
-        mirror(m, o);
+        break;
+    case KE_OBJECT_SEMAPHORE:
+        o->signal_state--;
+        break;
+    case KE_OBJECT_MUTANT:
+        o->signal_state--;
+        if (o->signal_state == 0) {
+            o->owner = t;
+            t->kernel_apc_disable = (int16_t)(t->kernel_apc_disable - o->apc_disable);
+            own_mutex(t, o);
+        }
+        break;
+    default:
+        return;
     }
+    mirror(m, o);
 }
 
-/* Whether the objects of a wait satisfy it now: the index of the first
+/* Whether the objects of t's wait satisfy it now: the index of the first
  * signalled one for WaitAny, 0 when all are for WaitAll; -1 if not. */
-static int64_t satisfied(ke_object *const *objects, uint32_t count, bool wait_all)
+static int64_t satisfied(ke_object *const *objects, uint32_t count, bool wait_all,
+                         const ke_thread *t)
 {
     for (uint32_t i = 0; i < count; i++) {
-        if (!wait_all && signalled(objects[i]))
+        if (!wait_all && signalled(objects[i], t))
             return i;
-        if (wait_all && !signalled(objects[i]))
+        if (wait_all && !signalled(objects[i], t))
             return -1;
     }
     return wait_all ? 0 : -1;
 }
 
 static void consume_for(ke_machine *m, ke_object *const *objects, uint32_t count, bool wait_all,
-                        int64_t index)
+                        int64_t index, ke_thread *t)
 {
     if (wait_all) {
         for (uint32_t i = 0; i < count; i++)
-            consume(m, objects[i]);
+            consume(m, objects[i], t);
     } else {
-        consume(m, objects[index]);
+        consume(m, objects[index], t);
     }
 }
 
@@ -145,17 +222,17 @@ void ke_object_signal(ke_machine *m, ke_object *o)
     /* Waiters in arrival order; each one satisfied leaves the list, so the
      * walk restarts from the head until no waiter can be satisfied. */
     ke_wait_block *wb = o->waiters_head;
-    while (wb != NULL && signalled(o)) {
+    while (wb != NULL && o->signal_state > 0) {
         ke_thread *t = wb->thread;
         ke_object *objects[KE_MAX_WAIT_OBJECTS];
         for (uint32_t i = 0; i < t->wait_count; i++)
             objects[i] = t->blocks[i].object;
-        int64_t index = satisfied(objects, t->wait_count, t->wait_all);
+        int64_t index = satisfied(objects, t->wait_count, t->wait_all, t);
         if (index < 0) {
             wb = wb->next;
             continue;
         }
-        consume_for(m, objects, t->wait_count, t->wait_all, index);
+        consume_for(m, objects, t->wait_count, t->wait_all, index, t);
         unlink_blocks(t);
         ke_ready_thread(m, t, STATUS_WAIT_0 + (NTSTATUS)index);
         wb = o->waiters_head;
@@ -241,9 +318,9 @@ static void block(ke_call *call, ke_object *const *objects, uint32_t count, bool
 static NTSTATUS wait_objects(ke_call *call, ke_object *const *objects, uint32_t count,
                              bool wait_all, ke_timeout timeout)
 {
-    int64_t index = satisfied(objects, count, wait_all);
+    int64_t index = satisfied(objects, count, wait_all, call->thread);
     if (index >= 0) {
-        consume_for(call->m, objects, count, wait_all, index);
+        consume_for(call->m, objects, count, wait_all, index, call->thread);
         return STATUS_WAIT_0 + (NTSTATUS)index;
     }
     uint64_t due = timeout.given ? due_of(call->m, timeout) : DES_TIME_NEVER;
@@ -398,6 +475,201 @@ int32_t KeReadStateEvent(ke_call *call, PVOID_VA Event)
 {
     ke_object *o = event_at(call, Event);
     return o != NULL ? o->signal_state : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Semaphores                                                               */
+/* ------------------------------------------------------------------------ */
+
+void KeInitializeSemaphore(ke_call *call, PVOID_VA Semaphore, int32_t Count, int32_t Limit)
+{
+    ke_machine *m = call->m;
+    bool x86 = m->config.arch == KE_ARCH_X86;
+    uint8_t zero[KSEMAPHORE_SIZE_X64] = {0};
+    if (!mm_access(call, Semaphore, zero, x86 ? KSEMAPHORE_SIZE_X86 : KSEMAPHORE_SIZE_X64, true) ||
+        !mm_access(call, Semaphore + (x86 ? KSEMAPHORE_LIMIT_X86 : KSEMAPHORE_LIMIT_X64), &Limit, 4,
+                   true))
+        return;
+    ke_object *o = ke_object_init(m, Semaphore, KE_OBJECT_SEMAPHORE, Count);
+    if (o == NULL)
+        ke_panic(m, __FILE__, __LINE__, "out of host memory initialising a semaphore");
+    o->limit = Limit;
+}
+
+static ke_object *object_of_type(ke_call *call, PVOID_VA va, ke_object_type type)
+{
+    ke_object *o = ke_object_at(call->m, va);
+    if (o == NULL || o->type != type) {
+        bad_object(call, va);
+        return NULL;
+    }
+    return o;
+}
+
+/*
+ * Adds Adjustment to the count and wakes as many waiters as it now admits.
+ * A count that would pass the Limit (or wrap) is refused as KeReleaseSemaphore
+ * does: the structured exception STATUS_SEMAPHORE_LIMIT_EXCEEDED, the count
+ * unchanged. Returns the previous count.
+ */
+int32_t KeReleaseSemaphore(ke_call *call, PVOID_VA Semaphore, int32_t Increment, int32_t Adjustment,
+                           bool Wait)
+{
+    (void)Increment; /* priority boosts are not simulated */
+    (void)Wait;      /* as KeSetEvent's */
+    ke_object *o = object_of_type(call, Semaphore, KE_OBJECT_SEMAPHORE);
+    if (o == NULL)
+        return 0;
+    int32_t previous = o->signal_state;
+    int64_t state = (int64_t)previous + Adjustment;
+    if (state > o->limit || state < previous) {
+        call->raised = STATUS_SEMAPHORE_LIMIT_EXCEEDED;
+        return previous;
+    }
+    o->signal_state = (int32_t)state;
+    ke_object_signal(call->m, o);
+    return previous;
+}
+
+int32_t KeReadStateSemaphore(ke_call *call, PVOID_VA Semaphore)
+{
+    ke_object *o = object_of_type(call, Semaphore, KE_OBJECT_SEMAPHORE);
+    return o != NULL ? o->signal_state : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Mutexes                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* A KMUTEX is a mutant whose acquisition disables normal kernel APCs
+ * (ApcDisable = 1). Level only orders mutexes on checked builds of old
+ * Windows; nothing checks it now. */
+void KeInitializeMutex(ke_call *call, PVOID_VA Mutex, ULONG Level)
+{
+    (void)Level;
+    ke_machine *m = call->m;
+    bool x86 = m->config.arch == KE_ARCH_X86;
+    uint8_t zero[KMUTEX_SIZE_X64] = {0};
+    uint8_t apc_disable = 1;
+    if (!mm_access(call, Mutex, zero, x86 ? KMUTEX_SIZE_X86 : KMUTEX_SIZE_X64, true) ||
+        !mm_access(call, Mutex + (x86 ? KMUTEX_APC_DISABLE_X86 : KMUTEX_APC_DISABLE_X64),
+                   &apc_disable, 1, true))
+        return;
+    ke_object *o = ke_object_init(m, Mutex, KE_OBJECT_MUTANT, 1);
+    if (o == NULL)
+        ke_panic(m, __FILE__, __LINE__, "out of host memory initialising a mutex");
+    o->apc_disable = apc_disable;
+}
+
+/*
+ * Gives back one level of ownership; the last one frees the mutex, ends the
+ * critical region its acquisition entered, and wakes a waiter. A caller that
+ * does not own it gets what KeReleaseMutant gives (KeReleaseMutex is
+ * KeReleaseMutant(Mutex, 1, FALSE, Wait)): the structured exception
+ * STATUS_MUTANT_NOT_OWNED. The THREAD_NOT_MUTEX_OWNER bug check (0x11) is
+ * what NT 3.x did; since mutexes became mutants (NT 4) Windows raises.
+ * Returns the previous signal state.
+ */
+int32_t KeReleaseMutex(ke_call *call, PVOID_VA Mutex, bool Wait)
+{
+    (void)Wait;
+    ke_object *o = object_of_type(call, Mutex, KE_OBJECT_MUTANT);
+    if (o == NULL)
+        return 0;
+    ke_thread *t = call->thread;
+    int32_t previous = o->signal_state;
+    if (o->owner != t) {
+        call->raised = STATUS_MUTANT_NOT_OWNED;
+        return previous;
+    }
+    o->signal_state++;
+    if (o->signal_state == 1) {
+        disown_mutex(t, o);
+        o->owner = NULL;
+        t->kernel_apc_disable = (int16_t)(t->kernel_apc_disable + o->apc_disable);
+        ke_object_signal(call->m, o);
+    } else {
+        mirror(call->m, o);
+    }
+    return previous;
+}
+
+int32_t KeReadStateMutex(ke_call *call, PVOID_VA Mutex)
+{
+    ke_object *o = object_of_type(call, Mutex, KE_OBJECT_MUTANT);
+    return o != NULL ? o->signal_state : 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Critical and guarded regions                                             */
+/* ------------------------------------------------------------------------ */
+
+/* Only counts: no APCs are delivered in drvsim, so a region changes nothing
+ * else, but the counts are what Windows checks (at thread exit, in the
+ * verifier). */
+void KeEnterCriticalRegion(ke_call *call)
+{
+    call->thread->kernel_apc_disable--;
+}
+
+void KeLeaveCriticalRegion(ke_call *call)
+{
+    call->thread->kernel_apc_disable++;
+}
+
+void KeEnterGuardedRegion(ke_call *call)
+{
+    call->thread->special_apc_disable--;
+}
+
+void KeLeaveGuardedRegion(ke_call *call)
+{
+    call->thread->special_apc_disable++;
+}
+
+/* CombinedApcDisable != 0: in a critical or a guarded region. */
+bool KeAreApcsDisabled(ke_call *call)
+{
+    return ke_combined_apc_disable(call->thread) != 0;
+}
+
+/* In a guarded region, or at APC_LEVEL and above. */
+bool KeAreAllApcsDisabled(ke_call *call)
+{
+    return call->thread->special_apc_disable != 0 || ke_call_irql(call) >= APC_LEVEL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Thread exit                                                              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * PspExitThread first lowers to PASSIVE_LEVEL and refuses a thread whose
+ * CombinedApcDisable is not zero: KERNEL_APC_PENDING_DURING_EXIT (0x20) with
+ * P1 0 (no APC named), P2 the count, P3 0 (the IRQL it just lowered to) and
+ * P4 1, as the Windows Research Kernel's ps/psdelete.c raises it. Then
+ * KeRundownThread abandons the mutants the thread owns, but a kernel mutex
+ * (ApcDisable != 0) is THREAD_TERMINATE_HELD_MUTEX (0x4000008A), P1 the
+ * thread, P2 the mutex (ke/thrdobj.c). A thread that still owns a KMUTEX is
+ * still in the critical region its acquisition entered, so the first check
+ * is the one it meets unless the driver rebalanced the count.
+ */
+bool ke_thread_exit_checks(ke_call *call, ke_thread *t)
+{
+    uint32_t combined = ke_combined_apc_disable(t);
+    if (combined != 0) {
+        const uint64_t p[4] = {0, combined, 0, 1};
+        kd_raise_full(call, RULE_kthread_exit_apcs_disabled, 0x20, p, t->creator, NULL);
+        return false;
+    }
+    for (ke_object *o = t->owned_mutexes; o != NULL; o = o->next_owned) {
+        if (o->apc_disable != 0) {
+            const uint64_t p[4] = {t->object->va, o->va, 0, 0};
+            kd_raise_full(call, RULE_kthread_exit_mutex_held, 0x4000008Au, p, t->creator, NULL);
+            return false;
+        }
+    }
+    return true;
 }
 
 /* ------------------------------------------------------------------------ */

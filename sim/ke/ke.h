@@ -134,6 +134,8 @@ typedef struct ke_exec {
 typedef enum ke_object_type {
     KE_OBJECT_NOTIFICATION_EVENT = 0,
     KE_OBJECT_SYNCHRONIZATION_EVENT = 1,
+    KE_OBJECT_MUTANT = 2, /* a KMUTEX (MutantObject) */
+    KE_OBJECT_SEMAPHORE = 5,
     KE_OBJECT_THREAD = 6,
     KE_OBJECT_NOTIFICATION_TIMER = 8,
     KE_OBJECT_SYNCHRONIZATION_TIMER = 9,
@@ -180,6 +182,13 @@ typedef struct ke_object {
     struct ke_wait_block *waiters_head, *waiters_tail; /* FIFO */
     struct ke_thread *thread;                          /* KE_OBJECT_THREAD: the thread */
     int64_t references;                                /* object manager references (threads) */
+    int32_t limit;                                     /* KE_OBJECT_SEMAPHORE: its Limit */
+    /* KE_OBJECT_MUTANT: the owner (NULL when free; SignalState 1 - depth
+     * otherwise), the APC disable its acquisition costs (1 for a KMUTEX),
+     * and the link in the owner's list of mutexes, in acquisition order. */
+    struct ke_thread *owner;
+    uint8_t apc_disable;
+    struct ke_object *next_owned;
 } ke_object;
 
 #define KE_MAX_WAIT_OBJECTS 64 /* MAXIMUM_WAIT_OBJECTS */
@@ -213,6 +222,16 @@ typedef struct ke_thread {
     ke_object *object;         /* its own dispatcher object (ETHREAD) */
     struct io_driver *creator; /* the driver that created it (system threads) */
     NTSTATUS exit_status;
+    /* KTHREAD.KernelApcDisable and SpecialApcDisable: 0, or negative while
+     * the thread is in a critical (guarded) region; they make up
+     * CombinedApcDisable. */
+    int16_t kernel_apc_disable, special_apc_disable;
+    ke_object *owned_mutexes; /* the KMUTEXes it owns, first acquired first */
+    /* A fast mutex acquire it blocks in: the mutex, and the IRQL to store as
+     * its OldIrql when the releasing thread hands it over (safe variant). */
+    PVOID_VA fast_mutex_wait;
+    KIRQL fast_mutex_old_irql;
+    bool fast_mutex_safe;
 } ke_thread;
 
 /* Marshalled DDI arguments: an array of object pointers (a Lua table). */
@@ -551,6 +570,17 @@ ke_object *ke_object_init(ke_machine *m, PVOID_VA va, ke_object_type type, int32
 /* Signals an object: wakes the waits it satisfies (all for a notification
  * object, the first for a synchronization one). */
 void ke_object_signal(ke_machine *m, ke_object *o);
+
+/* CombinedApcDisable: (SpecialApcDisable << 16) | KernelApcDisable, as the
+ * bug checks that report it give it. */
+static inline uint32_t ke_combined_apc_disable(const ke_thread *t)
+{
+    return ((uint32_t)(uint16_t)t->special_apc_disable << 16) | (uint16_t)t->kernel_apc_disable;
+}
+
+/* A thread's exit checks (PspExitThread, KeRundownThread): false when one
+ * raised a bug check. The call is the exiting thread's own. */
+bool ke_thread_exit_checks(ke_call *call, ke_thread *t);
 
 /* ------------------------------------------------------------------------ */
 /* Trace                                                                    */

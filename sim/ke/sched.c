@@ -138,7 +138,10 @@ void ke_exec_ended(ke_machine *m, ke_exec *exec)
         return;
     }
     /* Returning from a thread's start routine ends the thread, as
-     * PsTerminateSystemThread(STATUS_SUCCESS) would. */
+     * PsTerminateSystemThread(STATUS_SUCCESS) would, checks included. */
+    ke_call call = {.m = m, .exec = exec, .thread = exec->thread, .driver = exec->start_driver};
+    if (!ke_thread_exit_checks(&call, exec->thread))
+        return;
     ke_terminate_thread(m, exec->thread, STATUS_SUCCESS);
 }
 
@@ -440,6 +443,35 @@ static void fire_due(ke_machine *m)
     }
 }
 
+/* A deadlock's report: every thread waits. A thread blocked in a fast mutex
+ * acquire is named with the mutex and its owner (the first found, in thread
+ * creation order), the commonest self-inflicted one being a thread that
+ * acquires a fast mutex it owns already. */
+static void stop_deadlocked(ke_machine *m)
+{
+    for (uint32_t i = 0; i < m->thread_count; i++) {
+        const ke_thread *t = m->threads[i];
+        if (t->state != KE_THREAD_WAITING || t->fast_mutex_wait == 0)
+            continue;
+        uint64_t owner_va = 0;
+        mm_peek(m->mm, t->fast_mutex_wait + (m->config.arch == KE_ARCH_X86 ? 4 : 8), &owner_va,
+                m->config.arch == KE_ARCH_X86 ? 4 : 8);
+        uint32_t owner = 0;
+        for (uint32_t k = 0; k < m->thread_count; k++) {
+            if (m->threads[k]->object->va == owner_va)
+                owner = m->threads[k]->id;
+        }
+        ke_stop_machine(m, KE_STOP_LIMIT,
+                        "deadlock: every thread waits; thread %u waits for fast mutex 0x%llx, "
+                        "owned by thread %u%s",
+                        t->id, (unsigned long long)t->fast_mutex_wait, owner,
+                        owner == t->id ? " (itself: it acquired the mutex twice)" : "");
+        return;
+    }
+    ke_stop_machine(m, KE_STOP_LIMIT,
+                    "deadlock: every thread waits and nothing is scheduled to wake one");
+}
+
 /* Nothing can run: let time jump to the next event, or say why the run
  * cannot go on. */
 static void idle_step(ke_machine *m)
@@ -449,8 +481,7 @@ static void idle_step(ke_machine *m)
     case DES_FIRED:
         break;
     case DES_IDLE:
-        ke_stop_machine(m, KE_STOP_LIMIT,
-                        "deadlock: every thread waits and nothing is scheduled to wake one");
+        stop_deadlocked(m);
         break;
     case DES_STOP_EVENT_LIMIT:
         ke_stop_machine(m, KE_STOP_LIMIT, "event limit reached (%llu events)",

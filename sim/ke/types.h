@@ -36,6 +36,9 @@ typedef enum ke_field_kind {
     X(KSPIN_LOCK, 8, 4)                                                                            \
     X(KLOCK_QUEUE_HANDLE, 24, 12)                                                                  \
     X(KEVENT, 24, 16)                                                                              \
+    X(KSEMAPHORE, 32, 20)                                                                          \
+    X(KMUTEX, 56, 32)                                                                              \
+    X(FAST_MUTEX, 56, 32)                                                                          \
     X(KTIMER, 64, 40)                                                                              \
     X(KDPC, 64, 32)                                                                                \
     X(LIST_ENTRY, 16, 8)                                                                           \

@@ -40,7 +40,10 @@ NTSTATUS PsCreateSystemThread(ke_call *call, uint64_t *ThreadHandle, ULONG Desir
 
 NTSTATUS PsTerminateSystemThread(ke_call *call, NTSTATUS ExitStatus)
 {
-    /* Does not return: the thread ends where it is. */
+    /* Does not return: the thread ends where it is, unless its exit checks
+     * stop the machine. */
+    if (!ke_thread_exit_checks(call, call->thread))
+        return ExitStatus;
     ke_terminate_thread(call->m, call->thread, ExitStatus);
     call->blocked = true;
     return ExitStatus;

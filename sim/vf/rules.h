@@ -49,6 +49,21 @@
       "KeReleaseSpinLockFromDpcLevel called below DISPATCH_LEVEL")                                 \
     X(spinlock_acquire_above_dispatch, 0xC4, 1, 0x42, 0,                                           \
       "KeAcquireSpinLock called above DISPATCH_LEVEL")                                             \
+    /* Automatic checks: fast mutexes and critical regions (0xC4). */                              \
+    X(fast_mutex_acquire_above_apc, 0xC4, 1, 0x33, 0,                                              \
+      "ExAcquireFastMutex or ExTryToAcquireFastMutex called above APC_LEVEL")                      \
+    X(fast_mutex_release_not_apc, 0xC4, 1, 0x34, 0,                                                \
+      "ExReleaseFastMutex called at an IRQL other than APC_LEVEL")                                 \
+    X(fast_mutex_unsafe_acquire_bad_irql, 0xC4, 1, 0x39, 0,                                        \
+      "ExAcquireFastMutexUnsafe called above APC_LEVEL, or below it outside a critical region")    \
+    X(fast_mutex_unsafe_release_bad_irql, 0xC4, 1, 0x3A, 0,                                        \
+      "ExReleaseFastMutexUnsafe called above APC_LEVEL, or below it outside a critical region")    \
+    X(critical_region_leave_not_entered, 0xC4, 1, 0x3E, 0,                                         \
+      "KeLeaveCriticalRegion called by a thread that is not in a critical region")                 \
+    X(critical_region_enter_above_apc, 0xC4, 1, 0x11A, VF_FLAG_FORCE_IRQL_CHECKING,                \
+      "KeEnterCriticalRegion called above APC_LEVEL (force IRQL checking)")                        \
+    X(critical_region_leave_above_apc, 0xC4, 1, 0x11B, VF_FLAG_FORCE_IRQL_CHECKING,                \
+      "KeLeaveCriticalRegion called above APC_LEVEL (force IRQL checking)")                        \
     /* Automatic checks: pool allocate and free (0xC4). */                                         \
     X(pool_zero_size, 0xC4, 1, 0x00, 0, "pool request of zero bytes")                              \
     X(pool_paged_above_apc, 0xC4, 1, 0x01, 0, "paged pool allocated at IRQL above APC_LEVEL")      \
@@ -130,6 +145,11 @@
       "code of an unloaded driver ran: a thread (or DPC or timer) it left behind")                 \
     X(kmdl_unlock_not_locked, 0x76, 1, 0x1, RULE_KERNEL,                                           \
       "MmUnlockPages on pages that are not locked")                                                \
+    X(kthread_exit_apcs_disabled, 0x20, 0, 0, RULE_KERNEL,                                         \
+      "a thread ended inside a critical or guarded region (a KeLeaveCriticalRegion, "              \
+      "KeReleaseMutex or KeLeaveGuardedRegion missing)")                                           \
+    X(kthread_exit_mutex_held, 0x4000008A, 0, 0, RULE_KERNEL,                                      \
+      "a thread ended still owning a KMUTEX")                                                      \
     /* Crashes: what the kernel does with a driver that faults. */                                 \
     X(driver_exception, 0x7E, 0, 0, RULE_KERNEL,                                                   \
       "a driver routine on a system thread raised an exception nobody handled")                    \

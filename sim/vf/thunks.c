@@ -444,6 +444,111 @@ static void vf_KeAcquireInStackQueuedSpinLockAtDpcLevel(ke_call *call, PVOID_VA 
 }
 
 /* ------------------------------------------------------------------------ */
+/* Fast mutexes, critical regions                                           */
+/* ------------------------------------------------------------------------ */
+
+/* The thread's APC-disable count as the 0x34/0x39/0x3A parameter gives it:
+ * KernelApcDisable, a SHORT, widened with its sign to a ULONG_PTR. */
+static uint64_t apc_disable_param(const ke_call *call)
+{
+    uint64_t v = (uint64_t)(int64_t)call->thread->kernel_apc_disable;
+    return call->m->config.arch == KE_ARCH_X86 ? (uint32_t)v : v;
+}
+
+static void vf_ExAcquireFastMutex(ke_call *call, PVOID_VA FastMutex)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > APC_LEVEL && vf_rule_enabled(call, RULE_fast_mutex_acquire_above_apc)) {
+        kd_raise(call, RULE_fast_mutex_acquire_above_apc, irql, FastMutex, 0);
+        return;
+    }
+    ExAcquireFastMutex(call, FastMutex);
+}
+
+static bool vf_ExTryToAcquireFastMutex(ke_call *call, PVOID_VA FastMutex)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > APC_LEVEL && vf_rule_enabled(call, RULE_fast_mutex_acquire_above_apc)) {
+        kd_raise(call, RULE_fast_mutex_acquire_above_apc, irql, FastMutex, 0);
+        return false;
+    }
+    return ExTryToAcquireFastMutex(call, FastMutex);
+}
+
+/* The acquire raised to APC_LEVEL: a release anywhere else means the IRQL
+ * was changed while the mutex was held, or the mutex was not acquired. */
+static void vf_ExReleaseFastMutex(ke_call *call, PVOID_VA FastMutex)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql != APC_LEVEL && vf_rule_enabled(call, RULE_fast_mutex_release_not_apc)) {
+        kd_raise(call, RULE_fast_mutex_release_not_apc, irql, apc_disable_param(call), FastMutex);
+        return;
+    }
+    ExReleaseFastMutex(call, FastMutex);
+}
+
+/* The Unsafe forms do not raise: the caller must hold off APCs itself, at
+ * APC_LEVEL or in a critical (or guarded) region, and may not be above
+ * APC_LEVEL since the acquire can wait. */
+static bool unsafe_ok(ke_call *call)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > APC_LEVEL)
+        return false;
+    return irql == APC_LEVEL || ke_combined_apc_disable(call->thread) != 0;
+}
+
+static void vf_ExAcquireFastMutexUnsafe(ke_call *call, PVOID_VA FastMutex)
+{
+    if (!unsafe_ok(call) && vf_rule_enabled(call, RULE_fast_mutex_unsafe_acquire_bad_irql)) {
+        kd_raise(call, RULE_fast_mutex_unsafe_acquire_bad_irql, ke_call_irql(call),
+                 apc_disable_param(call), FastMutex);
+        return;
+    }
+    ExAcquireFastMutexUnsafe(call, FastMutex);
+}
+
+static void vf_ExReleaseFastMutexUnsafe(ke_call *call, PVOID_VA FastMutex)
+{
+    if (!unsafe_ok(call) && vf_rule_enabled(call, RULE_fast_mutex_unsafe_release_bad_irql)) {
+        kd_raise(call, RULE_fast_mutex_unsafe_release_bad_irql, ke_call_irql(call),
+                 apc_disable_param(call), FastMutex);
+        return;
+    }
+    ExReleaseFastMutexUnsafe(call, FastMutex);
+}
+
+/* Force IRQL checking (Windows 7 and later) also holds the critical region
+ * routines to their IRQL bound, APC_LEVEL: 0xC4/0x11A and 0x11B, P2 the
+ * IRQL. */
+static void vf_KeEnterCriticalRegion(ke_call *call)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > APC_LEVEL && vf_rule_enabled(call, RULE_critical_region_enter_above_apc)) {
+        kd_raise(call, RULE_critical_region_enter_above_apc, irql, 0, 0);
+        return;
+    }
+    KeEnterCriticalRegion(call);
+}
+
+/* KernelApcDisable is negative inside a critical region: 0 (or positive,
+ * after an earlier unbalanced leave) means there is none to leave. */
+static void vf_KeLeaveCriticalRegion(ke_call *call)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > APC_LEVEL && vf_rule_enabled(call, RULE_critical_region_leave_above_apc)) {
+        kd_raise(call, RULE_critical_region_leave_above_apc, irql, 0, 0);
+        return;
+    }
+    if (call->thread->kernel_apc_disable >= 0 &&
+        vf_rule_enabled(call, RULE_critical_region_leave_not_entered)) {
+        kd_raise(call, RULE_critical_region_leave_not_entered, 0, 0, 0);
+        return;
+    }
+    KeLeaveCriticalRegion(call);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Waits, events, object references                                          */
 /* ------------------------------------------------------------------------ */
 
@@ -615,4 +720,11 @@ void vf_patch_imports(ddi_imports *imports)
     imports->ObDereferenceObject = vf_ObDereferenceObject;
     imports->ObReferenceObject = vf_ObReferenceObject;
     imports->RtlUnicodeStringToAnsiString = vf_RtlUnicodeStringToAnsiString;
+    imports->ExAcquireFastMutex = vf_ExAcquireFastMutex;
+    imports->ExTryToAcquireFastMutex = vf_ExTryToAcquireFastMutex;
+    imports->ExReleaseFastMutex = vf_ExReleaseFastMutex;
+    imports->ExAcquireFastMutexUnsafe = vf_ExAcquireFastMutexUnsafe;
+    imports->ExReleaseFastMutexUnsafe = vf_ExReleaseFastMutexUnsafe;
+    imports->KeEnterCriticalRegion = vf_KeEnterCriticalRegion;
+    imports->KeLeaveCriticalRegion = vf_KeLeaveCriticalRegion;
 }
