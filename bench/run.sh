@@ -45,6 +45,15 @@ secs=$(elapsed "$start" "$end")
 printf 'irql pairs:     2000000 calls in %.3f s = %.0f calls/s, %.0f ns per call\n' \
     "$secs" "$(calc "2000000 / $secs")" "$(calc "$secs * 1000000000 / 2000000")"
 
+# 1c. Thread switches: two threads ping-pong through events on one
+#     processor, 200,000 switches (and 400,000 DDI calls).
+start=$(now)
+"$DRVSIM" run "$HERE/switch_loop.lua" --quiet
+end=$(now)
+secs=$(elapsed "$start" "$end")
+printf 'thread switches: 200000 in %.3f s = %.0f switches/s, %.0f ns per switch (with 2 DDI calls)\n' \
+    "$secs" "$(calc "200000 / $secs")" "$(calc "$secs * 1000000000 / 200000")"
+
 # 2. Whole runs: a sweep of 1,000 seeds of a small scenario, one process.
 for jobs in 1 2; do
     start=$(now)
@@ -54,6 +63,18 @@ for jobs in 1 2; do
     secs=$(elapsed "$start" "$end")
     printf 'sweep -j %d:     1000 runs in %.3f s = %.0f runs/s, %.2f ms per run\n' "$jobs" \
         "$secs" "$(calc "1000 / $secs")" "$(calc "$secs * 1000 / 1000")"
+done
+
+# 2b. A real two-processor scenario: the DPC/thread list race of
+#     scenarios/races (about 2,500 DDI calls and 400 waits a run).
+RACE=$HERE/../scenarios/races/dpc_list_race.lua
+for jobs in 1 2; do
+    start=$(now)
+    "$DRVSIM" sweep "$RACE" --seeds 1..200 -j "$jobs" --jsonl "$OUT/race.jsonl" >/dev/null 2>&1 || true
+    end=$(now)
+    secs=$(elapsed "$start" "$end")
+    printf 'race sweep -j %d: 200 runs in %.3f s = %.0f runs/s, %.2f ms per run\n' "$jobs" \
+        "$secs" "$(calc "200 / $secs")" "$(calc "$secs * 1000 / 200")"
 done
 
 # 3. Memory of one small run.

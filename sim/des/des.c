@@ -367,14 +367,16 @@ des_stop des_step(des_sim *sim)
 /* ------------------------------------------------------------------------ */
 
 /* Appends n bytes of v, least significant first. */
-static void des_rec_put(des_rec *rec, uint64_t v, uint16_t n_bytes)
+/* Reserves n bytes at the end of a record. Every trace record's fields go
+ * through here: it is the hot path of every DDI call. */
+static inline uint8_t *des_rec_room(des_rec *rec, uint16_t n_bytes)
 {
     DES_CHECK(rec != NULL);
-    DES_CHECK(rec->len_bytes >= 2); /* des_rec_begin was called */
-    DES_CHECK(n_bytes <= DES_REC_MAX_BYTES - rec->len_bytes);
-    for (uint16_t i = 0; i < n_bytes; i++) {
-        rec->bytes[rec->len_bytes++] = (uint8_t)(v >> (8 * i));
-    }
+    uint16_t len = rec->len_bytes;
+    DES_CHECK(len >= 2); /* des_rec_begin was called */
+    DES_CHECK(n_bytes <= DES_REC_MAX_BYTES - len);
+    rec->len_bytes = (uint16_t)(len + n_bytes);
+    return &rec->bytes[len];
 }
 
 void des_rec_begin(des_rec *rec, uint16_t type)
@@ -388,22 +390,35 @@ void des_rec_begin(des_rec *rec, uint16_t type)
 
 void des_rec_u8(des_rec *rec, uint8_t v)
 {
-    des_rec_put(rec, v, 1);
+    des_rec_room(rec, 1)[0] = v;
+}
+
+/* A field of n bytes, least significant first: on a little-endian host the
+ * value's own bytes (one store), elsewhere shifted out one by one. */
+static inline void des_rec_le(des_rec *rec, uint64_t v, uint16_t n_bytes)
+{
+    uint8_t *p = des_rec_room(rec, n_bytes);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, n_bytes);
+#else
+    for (unsigned i = 0; i < n_bytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+#endif
 }
 
 void des_rec_u16(des_rec *rec, uint16_t v)
 {
-    des_rec_put(rec, v, 2);
+    des_rec_le(rec, v, 2);
 }
 
 void des_rec_u32(des_rec *rec, uint32_t v)
 {
-    des_rec_put(rec, v, 4);
+    des_rec_le(rec, v, 4);
 }
 
 void des_rec_u64(des_rec *rec, uint64_t v)
 {
-    des_rec_put(rec, v, 8);
+    des_rec_le(rec, v, 8);
 }
 
 void des_rec_str(des_rec *rec, const char *s)
@@ -413,7 +428,7 @@ void des_rec_str(des_rec *rec, const char *s)
     /* Cut silently: names are for people, and the length must fit in a u8. */
     const size_t len = strnlen(s, UINT8_MAX);
     DES_CHECK(len + 1 <= (size_t)(DES_REC_MAX_BYTES - rec->len_bytes));
-    des_rec_put(rec, len, 1);
+    des_rec_room(rec, 1)[0] = (uint8_t)len;
     memcpy(&rec->bytes[rec->len_bytes], s, len);
     rec->len_bytes = (uint16_t)(rec->len_bytes + len);
 }
@@ -475,10 +490,22 @@ void des_rec_read_str(des_rec_reader *rd, char *buf, size_t len)
 /* Digest                                                                   */
 /* ------------------------------------------------------------------------ */
 
-static void des_digest_update(des_sim *sim, const void *data, size_t len)
+/* Feeds the pending block to XXH3. */
+static void des_digest_flush(des_sim *sim)
 {
     DES_CHECK(sim->digest_state != NULL);
-    DES_CHECK(XXH3_64bits_update(sim->digest_state, data, len) == XXH_OK);
+    DES_CHECK(XXH3_64bits_update(sim->digest_state, sim->digest_pending,
+                                 sim->digest_pending_bytes) == XXH_OK);
+    sim->digest_pending_bytes = 0;
+}
+
+static void des_digest_update(des_sim *sim, const void *data, size_t len)
+{
+    DES_CHECK(len <= DES_DIGEST_BLOCK_BYTES);
+    if (len > DES_DIGEST_BLOCK_BYTES - sim->digest_pending_bytes)
+        des_digest_flush(sim);
+    memcpy(&sim->digest_pending[sim->digest_pending_bytes], data, len);
+    sim->digest_pending_bytes += (uint32_t)len;
 }
 
 void des_commit(des_sim *sim, const des_rec *rec)
@@ -511,7 +538,17 @@ void des_digest_u64(des_sim *sim, uint64_t v)
 uint64_t des_digest(const des_sim *sim)
 {
     DES_CHECK(sim != NULL && sim->digest_state != NULL);
-    return XXH3_64bits_digest(sim->digest_state);
+    if (sim->digest_pending_bytes == 0)
+        return XXH3_64bits_digest(sim->digest_state);
+    /* The pending bytes go into a copy: taking the digest changes nothing,
+     * and the run may go on committing. */
+    XXH3_state_t *copy = XXH3_createState();
+    DES_CHECK(copy != NULL);
+    XXH3_copyState(copy, sim->digest_state);
+    DES_CHECK(XXH3_64bits_update(copy, sim->digest_pending, sim->digest_pending_bytes) == XXH_OK);
+    uint64_t digest = XXH3_64bits_digest(copy);
+    XXH3_freeState(copy);
+    return digest;
 }
 
 _Noreturn void des_check_failed(const char *file, int line, const char *cond)

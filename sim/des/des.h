@@ -125,6 +125,9 @@ static inline bool des_event_queued(const des_event *ev)
 
 #define DES_REC_MAX_BYTES 256
 
+/* The block the digest is fed in (des_sim.digest_pending). */
+#define DES_DIGEST_BLOCK_BYTES 4096
+
 /*
  * A canonical trace record under construction: a 16-bit type, then fields
  * appended in little-endian order. Strings are length-prefixed (u8) and cut
@@ -190,7 +193,11 @@ typedef struct des_sim {
     uint32_t heap_capacity;
 
     void *digest_state; /* XXH3_state_t, opaque here to keep xxhash.h out */
-    uint64_t records;   /* trace records committed */
+    /* Committed bytes not yet fed to the digest: XXH3 is fed in blocks, which
+     * hashes the same stream as record by record at a fraction of the cost. */
+    uint8_t digest_pending[DES_DIGEST_BLOCK_BYTES];
+    uint32_t digest_pending_bytes;
+    uint64_t records; /* trace records committed */
     des_trace_sink sink;
     void *sink_ctx;
 } des_sim;
