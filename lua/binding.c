@@ -165,13 +165,22 @@ const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t ddi)
 /* A structured exception a DDI raised: a table {code = NTSTATUS} with the
  * "drvsim.exception" metatable, so that driver-crash handling can tell it
  * from a plain Lua error. */
-static int raise_exception(lua_State *L, NTSTATUS code)
+int lb_raise_exception(lua_State *L, NTSTATUS code, const char *text)
 {
-    lua_createtable(L, 0, 1);
+    lua_createtable(L, 0, 2);
     lua_pushinteger(L, (lua_Integer)(uint32_t)code);
     lua_setfield(L, -2, "code");
+    if (text != NULL) {
+        lua_pushstring(L, text);
+        lua_setfield(L, -2, "text");
+    }
     luaL_setmetatable(L, "drvsim.exception");
     return lua_error(L);
+}
+
+static int raise_exception(lua_State *L, NTSTATUS code)
+{
+    return lb_raise_exception(L, code, NULL);
 }
 
 bool lb_call_end(lua_State *L, ke_call *call)
@@ -671,9 +680,14 @@ static const char *error_text(lua_State *L, int idx, char *buf, size_t len)
     NTSTATUS code;
     if (lua_type(L, idx) == LUA_TSTRING)
         return lua_tostring(L, idx);
-    if (exception_code(L, idx, &code))
-        snprintf(buf, len, "exception 0x%08X raised and not handled", (uint32_t)code);
-    else
+    if (exception_code(L, idx, &code)) {
+        lua_getfield(L, idx, "text");
+        if (lua_type(L, -1) == LUA_TSTRING)
+            snprintf(buf, len, "%s", lua_tostring(L, -1));
+        else
+            snprintf(buf, len, "exception 0x%08X raised and not handled", (uint32_t)code);
+        lua_pop(L, 1);
+    } else
         snprintf(buf, len, "an error object of type %s", luaL_typename(L, idx));
     return buf;
 }
@@ -802,7 +816,22 @@ static int routine_failed(lua_State *L, io_driver *d)
     KIRQL irql = ke_call_irql(&call);
     lb->error_site_valid = true; /* the report names the faulting line */
     uint64_t where = line_address(d, lb->error_site);
-    if (irql >= DISPATCH_LEVEL) {
+    bool assertion = code == STATUS_BREAKPOINT || code == STATUS_ASSERTION_FAILURE;
+    if (assertion) {
+        /* A checked build's ASSERT (int 3) or NT_ASSERT (int 2c) with no
+         * debugger attached: an exception, not a fault, so never 0xD1. On a
+         * thread, the exception reaches the system thread's handler: 0x7E
+         * (P3/P4 the exception and context records, not modelled: 0). A DPC
+         * or an ISR runs on a stack with no handler: 0x1E (P3/P4 the
+         * exception's parameters: 0 for both). */
+        bool arbitrary = call.exec->is_dpc || call.exec->is_isr;
+        rule_id rule =
+            code == STATUS_BREAKPOINT
+                ? (arbitrary ? RULE_checked_assert_arbitrary : RULE_checked_assert)
+                : (arbitrary ? RULE_paged_code_raised_irql_arbitrary : RULE_paged_code_raised_irql);
+        const uint64_t params[4] = {(uint32_t)code, where, 0, 0};
+        kd_raise_full(&call, rule, arbitrary ? 0x1E : 0x7E, params, d, detail);
+    } else if (irql >= DISPATCH_LEVEL) {
         /* P1 the address referenced (unknown for a Lua error: 0, which is
          * what a NULL dereference gives), P2 IRQL, P3 0 = read, P4 the
          * instruction. */

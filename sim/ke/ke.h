@@ -45,6 +45,8 @@ typedef uint64_t PVOID_VA; /* a simulated virtual address (never host memory) */
 #define STATUS_PENDING                ((NTSTATUS)0x00000103)
 #define STATUS_UNSUCCESSFUL           ((NTSTATUS)0xC0000001u)
 #define STATUS_ACCESS_VIOLATION       ((NTSTATUS)0xC0000005u)
+#define STATUS_BREAKPOINT             ((NTSTATUS)0x80000003u)
+#define STATUS_ASSERTION_FAILURE      ((NTSTATUS)0xC0000420u)
 #define STATUS_INVALID_PARAMETER      ((NTSTATUS)0xC000000Du)
 #define STATUS_NO_MEMORY              ((NTSTATUS)0xC0000017u)
 #define STATUS_INSUFFICIENT_RESOURCES ((NTSTATUS)0xC000009Au)
@@ -113,6 +115,7 @@ struct ke_thread;
 typedef struct ke_exec {
     void *host;               /* the host's handle for the code; NULL until started */
     bool is_dpc;              /* a DPC routine, interrupting thread's code */
+    bool is_isr;              /* an interrupt service routine, interrupting either */
     struct ke_thread *thread; /* whose context: process, PsGetCurrentThread */
     uint32_t cpu;             /* the processor it runs on */
     /* What to start: a routine of a driver, with pointer-sized arguments. */
@@ -339,6 +342,11 @@ typedef struct ke_machine {
     struct io_driver **drivers; /* registered images, in registration order */
     uint32_t driver_count;
 
+    /* What drivers printed (DbgPrint...): one string per call, in order, at
+     * most KD_DEBUG_OUTPUT_MAX_CALLS; owned by the machine. */
+    char **debug_output;
+    uint32_t debug_output_count;
+
     ke_stop stop;
     drvsim_bugcheck bugcheck; /* valid when stop == KE_STOP_BUGCHECK */
     char stop_message[512];   /* for LIMIT and SCENARIO_ERROR */
@@ -520,6 +528,7 @@ enum ke_trace_type {
     KE_TR_SPIN,     /* cpu u8, lock u64: a processor starts spinning */
     KE_TR_DPC,      /* cpu u8, dpc u64, start(1)/end(0) u8 */
     KE_TR_TIMER,    /* timer u64: a timer expires */
+    KE_TR_DBGPRINT, /* thread u32, driver u8, component u32, level u32, length u32, text hash u64 */
 };
 
 /* The driver index used in trace records: 0xFF for none. */

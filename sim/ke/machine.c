@@ -241,6 +241,9 @@ void ke_machine_destroy(ke_machine *m)
     for (uint32_t i = 0; i < m->process_count; i++)
         free(m->processes[i]);
     free(m->processes);
+    for (uint32_t i = 0; i < m->debug_output_count; i++)
+        free(m->debug_output[i]);
+    free(m->debug_output);
     ex_pool_destroy(m->pool);
     vf_destroy(m->vf);
     mm_destroy(m->mm);
