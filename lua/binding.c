@@ -894,6 +894,54 @@ static io_driver *driver_of(lua_State *L, lua_KContext ctx)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Callouts                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static int callout_continue(lua_State *L, int status, lua_KContext ctx)
+{
+    lb_state *lb = lb_get(L);
+    io_driver *d = driver_of(L, ctx);
+    bool failed = routine_returned(L, status, 1);
+    if (failed && d == NULL)
+        return lua_error(L); /* harness code's routine: a scenario error */
+    if (failed)
+        return routine_failed(L, d);
+    if (machine_stopped(lb))
+        return lb_stopped(L);
+    /* The routine's BOOLEAN, as C reads it: false, nil, 0 are FALSE. */
+    bool value =
+        lua_toboolean(L, -1) && !(lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) == 0);
+    lua_pop(L, 1);
+    ke_exec *e = lb->current;
+    KE_CHECK(lb->m, e->callout_count > 0);
+    ke_call call;
+    memset(&call, 0, sizeof call);
+    call.m = lb->m;
+    call.exec = e;
+    call.thread = e->thread;
+    const ke_frame *frame = ke_top_frame(e);
+    call.driver = frame != NULL ? frame->driver : NULL;
+    call.ddi = e->callouts[e->callout_count - 1].ddi;
+    uint64_t result = ke_callout_end(&call, value);
+    lb_trace_return(&call, result);
+    if (lb_call_end(L, &call))
+        return lb_stopped(L);
+    lua_pushboolean(L, result != 0);
+    return lb_call_return(L, &call, 1);
+}
+
+int lb_call_callout(lua_State *L, ke_call *call)
+{
+    ke_exec *e = call->exec;
+    KE_CHECK(call->m, e->callout_count > 0);
+    ke_callout *c = &e->callouts[e->callout_count - 1];
+    c->ddi = call->ddi;
+    lb_push_routine(L, c->routine);
+    lb_push_ptr(L, c->argument);
+    return call_routine(L, c->driver, c->name, 1, 1, callout_continue);
+}
+
+/* ------------------------------------------------------------------------ */
 /* System threads                                                           */
 /* ------------------------------------------------------------------------ */
 
@@ -1078,6 +1126,27 @@ static int l_Sleep(lua_State *L)
     return lua_yieldk(L, 0, 0, sleep_continue);
 }
 
+/*
+ * Interrupt(InterruptObject): the device behind a connected interrupt
+ * raises it. A processor of the object's ProcessorEnableMask (drawn from the
+ * "sched" stream) is interrupted as soon as its IRQL is below the device
+ * IRQL; the harness yields, so it may be the one interrupted.
+ */
+static int l_Interrupt(lua_State *L)
+{
+    lb_check_harness(L, "Interrupt");
+    PVOID_VA va = lb_check_ptr(L, 1, "Interrupt", "InterruptObject");
+    lb_check_yieldable(L, "Interrupt");
+    ke_machine *m = lb_get(L)->m;
+    ke_interrupt *i = ke_interrupt_at(m, va);
+    if (i == NULL || !ke_request_interrupt(m, i))
+        lb_scenario_error(L,
+                          "Interrupt: 0x%llX is not a connected interrupt object (one "
+                          "IoConnectInterrupt returned)",
+                          (unsigned long long)va);
+    return lua_yieldk(L, 0, 0, sleep_continue);
+}
+
 /* Verifier(args): a /volatile change, effective at once. */
 static int l_Verifier(lua_State *L)
 {
@@ -1195,6 +1264,7 @@ void lb_register_harness(lua_State *L)
         {"LoadDriver", l_LoadDriver},
         {"UnloadDriver", l_UnloadDriver},
         {"Sleep", l_Sleep},
+        {"Interrupt", l_Interrupt},
         {"Verifier", l_Verifier},
         {"Query", l_Query},
         {"Uptime", l_Uptime},

@@ -167,6 +167,11 @@ int lb_call_block(lua_State *L, ke_call *call, bool returns_status);
  * is free, the wrapper runs again with the same arguments. */
 int lb_call_spin(lua_State *L, ke_call *call, lua_CFunction wrapper);
 
+/* The wrapper of a DDI that pushed a callout (KeSynchronizeExecution):
+ * runs the driver routine on the calling execution, then the DDI's second
+ * half (ke_callout_end); the routine's BOOLEAN is the result. */
+int lb_call_callout(lua_State *L, ke_call *call);
+
 /* The end of every DDI wrapper, its `nresults` results pushed: the
  * preemption point, where the execution may yield to another processor's. */
 int lb_call_return(lua_State *L, ke_call *call, int nresults);

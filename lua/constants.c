@@ -45,6 +45,9 @@ static const lb_constant constants[] = {
     C(POOL_COLD_ALLOCATION),
     C(POOL_NX_ALLOCATION),
     C(POOL_ZERO_ALLOCATION),
+    /* KINTERRUPT_MODE (wdm.h). */
+    {"LevelSensitive", 0},
+    {"Latched", 1},
     /* DbgPrintEx components and levels (dpfilter.h). */
     {"DPFLTR_SYSTEM_ID", 0},
     {"DPFLTR_IHVDRIVER_ID", 77},

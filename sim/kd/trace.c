@@ -150,6 +150,15 @@ void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
                 (unsigned long long)des_rec_read_u64(&rd));
         break;
     }
+    case KE_TR_INTERRUPT: {
+        static const char *const what[] = {"requested", "start", "end"};
+        unsigned cpu = des_rec_read_u8(&rd);
+        unsigned long long interrupt = des_rec_read_u64(&rd);
+        unsigned w = des_rec_read_u8(&rd);
+        fprintf(out, "interrupt %s cpu=%u interrupt=0x%llX\n", w < 3 ? what[w] : "?", cpu,
+                interrupt);
+        break;
+    }
     default:
         fprintf(out, "record type=%u\n", rec->type);
         break;

@@ -166,6 +166,7 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
     des_map_init(&m->objects);
     des_map_init(&m->dpcs);
     des_map_init(&m->timers);
+    des_map_init(&m->interrupts);
     des_map_init(&m->handles);
     m->next_handle = 1;
     m->pool = ex_pool_create(m);
@@ -237,6 +238,12 @@ void ke_machine_destroy(ke_machine *m)
     for (size_t i = 0; i < m->timers.capacity; i++)
         free(m->timers.slots[i].value);
     des_map_fini(&m->timers);
+    /* Every interrupt ever connected is on the list, once. */
+    for (ke_interrupt *i = m->interrupts_head, *next; i != NULL; i = next) {
+        next = i->next;
+        free(i);
+    }
+    des_map_fini(&m->interrupts);
     des_map_fini(&m->handles);
     for (uint32_t i = 0; i < m->process_count; i++)
         free(m->processes[i]);

@@ -150,7 +150,10 @@
     X(paged_code_raised_irql_arbitrary, 0x1E, 1, 0xC0000420, RULE_KERNEL,                          \
       "checked build: PAGED_CODE() ran in a DPC or an ISR (NT_ASSERT failed)")                     \
     X(kspin_lock_already_owned, 0x0F, 0, 0, RULE_KERNEL,                                           \
-      "checked build: a processor acquired a spin lock it already holds")
+      "checked build: a processor acquired a spin lock it already holds")                         \
+    /* Interrupts. */                                                                              \
+    X(kisr_irql_changed, 0xC8, 0, 0, RULE_KERNEL,                                                  \
+      "an interrupt service routine returned at an IRQL other than its device IRQL")
 
 typedef enum rule_id {
 #define RULE_ENUM(id, code, sub_param, sub_value, option, text) RULE_##id,

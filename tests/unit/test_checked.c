@@ -239,3 +239,218 @@ Test(checked_spinlock, release_then_acquire_is_fine, .fini = shutdown)
     KeReleaseSpinLock(&call, lock, old);
     cr_assert_eq(ke_call_irql(&call), PASSIVE_LEVEL);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Interrupts                                                               */
+/* ------------------------------------------------------------------------ */
+
+static PVOID_VA connect(KIRQL irql, KIRQL sync_irql, uint64_t mask)
+{
+    PVOID_VA object = 0;
+    NTSTATUS s = IoConnectInterrupt(&call, &object, 1, 0x1234, 0, 0x51, irql, sync_irql, 1, false,
+                                    mask, false);
+    cr_assert_eq(s, STATUS_SUCCESS);
+    cr_assert(object != 0);
+    return object;
+}
+
+static uint64_t interrupt_lock(const ke_interrupt *i)
+{
+    uint64_t owner = 0;
+    mm_peek(m->mm, i->spin_lock, &owner, 8);
+    return owner;
+}
+
+Test(interrupts, connect_checks_its_parameters, .fini = shutdown)
+{
+    boot(KE_ARCH_X64, KE_BUILD_FREE, 2);
+    PVOID_VA object = 0;
+    /* DISPATCH_LEVEL is no device IRQL; SynchronizeIrql below Irql; no
+     * processor in the mask; an unknown mode. */
+    cr_assert_eq(IoConnectInterrupt(&call, &object, 1, 0, 0, 0x51, 2, 2, 0, false, 3, false),
+                 STATUS_INVALID_PARAMETER);
+    cr_assert_eq(IoConnectInterrupt(&call, &object, 1, 0, 0, 0x51, 6, 5, 0, false, 3, false),
+                 STATUS_INVALID_PARAMETER);
+    cr_assert_eq(IoConnectInterrupt(&call, &object, 1, 0, 0, 0x51, 5, 5, 0, false, 0x4, false),
+                 STATUS_INVALID_PARAMETER);
+    cr_assert_eq(IoConnectInterrupt(&call, &object, 1, 0, 0, 0x51, 5, 5, 2, false, 3, false),
+                 STATUS_INVALID_PARAMETER);
+    cr_assert_eq(object, 0);
+    object = connect(5, 6, 0x3);
+    ke_interrupt *i = ke_interrupt_at(m, object);
+    cr_assert_not_null(i);
+    cr_assert_eq(i->irql, 5);
+    cr_assert_eq(i->synchronize_irql, 6);
+    IoDisconnectInterrupt(&call, object);
+    cr_assert_null(ke_interrupt_at(m, object));
+}
+
+Test(interrupts, delivery_raises_to_the_device_irql_and_takes_the_lock, .fini = shutdown)
+{
+    boot(KE_ARCH_X64, KE_BUILD_FREE, 1);
+    ke_interrupt *i = ke_interrupt_at(m, connect(5, 5, 0x1));
+    ke_processor *cpu = &m->cpus[0];
+    cr_assert(ke_request_interrupt(m, i));
+    cr_assert_eq(i->pending_cpus, 1);
+    cr_assert(ke_cpu_start_isr(m, cpu));
+    cr_assert(cpu->in_isr);
+    cr_assert_eq(cpu->irql, 5);
+    cr_assert_eq(interrupt_lock(i), 1);
+    cr_assert_eq(cpu->isr_exec.start_args[0], i->va);
+    cr_assert_eq(cpu->isr_exec.start_args[1], 0x1234);
+    cr_assert(cpu->isr_exec.is_isr);
+    ke_exec_ended(m, &cpu->isr_exec);
+    cr_assert_not(cpu->in_isr);
+    cr_assert_eq(cpu->irql, PASSIVE_LEVEL);
+    cr_assert_eq(interrupt_lock(i), 0);
+    cr_assert_eq(i->pending_cpus, 0);
+}
+
+Test(interrupts, pending_while_the_irql_is_at_or_above_the_device_irql, .fini = shutdown)
+{
+    boot(KE_ARCH_X64, KE_BUILD_FREE, 1);
+    ke_interrupt *i = ke_interrupt_at(m, connect(5, 5, 0x1));
+    ke_processor *cpu = &m->cpus[0];
+    ke_cpu_set_irql(m, cpu, 5);
+    ke_request_interrupt(m, i);
+    cr_assert_not(ke_cpu_start_isr(m, cpu));
+    cr_assert_eq(i->pending_cpus, 1);
+    ke_cpu_set_irql(m, cpu, DISPATCH_LEVEL);
+    cr_assert(ke_cpu_start_isr(m, cpu));
+    ke_exec_ended(m, &cpu->isr_exec);
+    cr_assert_eq(cpu->irql, DISPATCH_LEVEL); /* back to what it interrupted */
+}
+
+Test(interrupts, isr_waits_for_a_processor_holding_the_interrupt_lock, .fini = shutdown)
+{
+    boot(KE_ARCH_X64, KE_BUILD_FREE, 2);
+    PVOID_VA object = connect(5, 5, 0x2); /* delivered to processor 1 only */
+    ke_interrupt *i = ke_interrupt_at(m, object);
+    KIRQL old = KeAcquireInterruptSpinLock(&call, object); /* processor 0 */
+    cr_assert_eq(old, PASSIVE_LEVEL);
+    cr_assert_eq(ke_call_irql(&call), 5);
+    cr_assert_eq(interrupt_lock(i), 1);
+    ke_request_interrupt(m, i);
+    ke_processor *cpu1 = &m->cpus[1];
+    cr_assert(ke_cpu_start_isr(m, cpu1));
+    cr_assert(cpu1->isr_lock_wait);
+    cr_assert_eq(cpu1->spinning_on, i->spin_lock);
+    KeReleaseInterruptSpinLock(&call, object, old);
+    cr_assert_eq(ke_call_irql(&call), PASSIVE_LEVEL);
+    ke_isr_take_lock(m, cpu1);
+    cr_assert_eq(interrupt_lock(i), 2);
+    ke_exec_ended(m, &cpu1->isr_exec);
+    cr_assert_eq(interrupt_lock(i), 0);
+}
+
+Test(interrupts, isr_returning_at_another_irql_is_irql_unexpected_value, .fini = shutdown)
+{
+    boot(KE_ARCH_X64, KE_BUILD_FREE, 1);
+    ke_interrupt *i = ke_interrupt_at(m, connect(7, 7, 0x1));
+    ke_processor *cpu = &m->cpus[0];
+    ke_request_interrupt(m, i);
+    ke_cpu_start_isr(m, cpu);
+    ke_cpu_set_irql(m, cpu, 15); /* the ISR raised to HIGH_LEVEL and kept it */
+    ke_exec_ended(m, &cpu->isr_exec);
+    cr_assert_eq(m->stop, KE_STOP_BUGCHECK);
+    cr_assert_eq(m->bugcheck.code, 0xC8);
+    cr_assert_eq(m->bugcheck.params[0], 0x0F0703);
+    cr_assert_eq(m->bugcheck.params[2], i->va);
+}
+
+Test(interrupts, synchronize_execution_runs_the_routine_under_the_lock, .fini = shutdown)
+{
+    boot(KE_ARCH_X64, KE_BUILD_FREE, 2);
+    PVOID_VA object = connect(5, 6, 0x3);
+    ke_interrupt *i = ke_interrupt_at(m, object);
+    KeSynchronizeExecution(&call, object, 9, 0x4444);
+    cr_assert(call.callout);
+    cr_assert_eq(call.exec->callout_count, 1);
+    cr_assert_eq(call.exec->callouts[0].routine, 9);
+    cr_assert_eq(call.exec->callouts[0].argument, 0x4444);
+    cr_assert_eq(ke_call_irql(&call), 6); /* the SynchronizeIrql */
+    cr_assert_eq(interrupt_lock(i), 1);
+    /* An interrupt now waits: processor 0's IRQL is above the device's. */
+    i->pending_cpus = 1;
+    cr_assert_not(ke_cpu_start_isr(m, &m->cpus[0]));
+    cr_assert_eq(ke_callout_end(&call, 7), 1); /* any nonzero BOOLEAN is TRUE */
+    cr_assert_eq(call.exec->callout_count, 0);
+    cr_assert_eq(ke_call_irql(&call), PASSIVE_LEVEL);
+    cr_assert_eq(interrupt_lock(i), 0);
+    cr_assert(ke_cpu_start_isr(m, &m->cpus[0]));
+}
+
+Test(interrupts, synchronize_execution_spins_while_an_isr_runs, .fini = shutdown)
+{
+    boot(KE_ARCH_X64, KE_BUILD_FREE, 2);
+    PVOID_VA object = connect(5, 5, 0x2);
+    ke_interrupt *i = ke_interrupt_at(m, object);
+    ke_request_interrupt(m, i);
+    cr_assert(ke_cpu_start_isr(m, &m->cpus[1]));
+    call.spin = false;
+    KeSynchronizeExecution(&call, object, 9, 0);
+    cr_assert(call.spin);
+    cr_assert_not(call.callout);
+    cr_assert_eq(m->cpus[0].spinning_on, i->spin_lock);
+    ke_exec_ended(m, &m->cpus[1].isr_exec);
+    call.spin = false;
+    KeSynchronizeExecution(&call, object, 9, 0);
+    cr_assert(call.callout);
+    cr_assert_eq(ke_callout_end(&call, 0), 0);
+    cr_assert_eq(ke_call_irql(&call), PASSIVE_LEVEL); /* the IRQL before the first try */
+}
+
+/* The whole path through the scheduler: a host that plays the harness
+ * (requests an interrupt, then checks the ISR ran before it went on) and
+ * the ISR (notes where it ran, then returns). */
+static int harness_steps;
+static uint32_t isr_runs, isr_cpu;
+static KIRQL isr_irql, harness_irql_after;
+static PVOID_VA isr_object;
+
+static void scripted_resume(void *ctx, ke_exec *e)
+{
+    (void)ctx;
+    if (e->is_isr) {
+        isr_runs++;
+        isr_cpu = e->cpu;
+        isr_irql = m->cpus[e->cpu].irql;
+        ke_exec_ended(m, e);
+        return;
+    }
+    if (harness_steps++ == 0) {
+        ke_request_interrupt(m, ke_interrupt_at(m, isr_object));
+        return; /* yields, still running */
+    }
+    harness_irql_after = m->cpus[e->cpu].irql;
+    ke_terminate_thread(m, e->thread, STATUS_SUCCESS);
+}
+
+Test(interrupts, the_scheduler_runs_the_isr_before_the_interrupted_code, .fini = shutdown)
+{
+    ke_config config = {.seed = 3, .cpus = 1, .arch = KE_ARCH_X64, .memory_bytes = 1ull << 30};
+    config.limits.max_time_100ns = 10000000;
+    config.limits.max_events = 100000;
+    vf_settings settings;
+    vf_gflags gflags;
+    vf_settings_init(&settings);
+    vf_gflags_init(&gflags);
+    ke_host host = {.resume = scripted_resume, .site = no_site, .site_name = no_site_name};
+    m = ke_machine_create(&config, &settings, &gflags, &host);
+    vf_settings_free(&settings);
+    cr_assert_not_null(m);
+    ke_thread *t = ke_create_harness_thread(m);
+    memset(&call, 0, sizeof call);
+    call.m = m;
+    call.exec = &t->exec;
+    call.thread = t;
+    isr_object = connect(9, 9, 0x1);
+    harness_steps = 0;
+    isr_runs = 0;
+    cr_assert_eq(ke_run(m), KE_STOP_FINISHED);
+    cr_assert_eq(isr_runs, 1);
+    cr_assert_eq(isr_cpu, 0);
+    cr_assert_eq(isr_irql, 9);
+    cr_assert_eq(harness_irql_after, PASSIVE_LEVEL);
+    cr_assert_eq(harness_steps, 2);
+}
