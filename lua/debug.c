@@ -109,13 +109,12 @@ static int l_DbgPrintEx(lua_State *L)
 }
 
 /* KdPrint(Format, ...): C's KdPrint((Format, ...)) without the inner
- * parentheses. A free build prints nothing. */
+ * parentheses; DbgPrint in a checked build, nothing in a free one. */
 static int l_KdPrint(lua_State *L)
 {
     if (!checked_build(L))
         return 0;
-    print(L, "KdPrint", 1, DPFLTR_DEFAULT_ID, DPFLTR_INFO_LEVEL);
-    return 0;
+    return print(L, "KdPrint", 1, DPFLTR_DEFAULT_ID, DPFLTR_INFO_LEVEL);
 }
 
 /* KdPrintEx(ComponentId, Level, Format, ...): the same for DbgPrintEx. */
@@ -125,8 +124,7 @@ static int l_KdPrintEx(lua_State *L)
         return 0;
     ULONG component = lb_check_ulong(L, 1, "KdPrintEx", "ComponentId");
     ULONG level = lb_check_ulong(L, 2, "KdPrintEx", "Level");
-    print(L, "KdPrintEx", 3, component, level);
-    return 0;
+    return print(L, "KdPrintEx", 3, component, level);
 }
 
 /* Whether a value is false in C: false, nil, 0 or a NULL pointer. */
