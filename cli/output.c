@@ -279,6 +279,13 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
         }
     }
     out_set(o, "notes", notes, &ok);
+    json_t *debug_output = json_array();
+    for (size_t i = 0; i < r->debug_output_count; i++) {
+        if (json_array_append_new(debug_output, out_json_text(r->debug_output[i])) != 0) {
+            ok = false;
+        }
+    }
+    out_set(o, "debug_output", debug_output, &ok);
     if (r->leak_count > 0) {
         json_t *leaks = json_array();
         for (size_t i = 0; i < r->leak_count; i++) {

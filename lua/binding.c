@@ -165,13 +165,22 @@ const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t ddi)
 /* A structured exception a DDI raised: a table {code = NTSTATUS} with the
  * "drvsim.exception" metatable, so that driver-crash handling can tell it
  * from a plain Lua error. */
-static int raise_exception(lua_State *L, NTSTATUS code)
+int lb_raise_exception(lua_State *L, NTSTATUS code, const char *text)
 {
-    lua_createtable(L, 0, 1);
+    lua_createtable(L, 0, 2);
     lua_pushinteger(L, (lua_Integer)(uint32_t)code);
     lua_setfield(L, -2, "code");
+    if (text != NULL) {
+        lua_pushstring(L, text);
+        lua_setfield(L, -2, "text");
+    }
     luaL_setmetatable(L, "drvsim.exception");
     return lua_error(L);
+}
+
+static int raise_exception(lua_State *L, NTSTATUS code)
+{
+    return lb_raise_exception(L, code, NULL);
 }
 
 bool lb_call_end(lua_State *L, ke_call *call)
@@ -682,9 +691,14 @@ static const char *error_text(lua_State *L, int idx, char *buf, size_t len)
     NTSTATUS code;
     if (lua_type(L, idx) == LUA_TSTRING)
         return lua_tostring(L, idx);
-    if (exception_code(L, idx, &code))
-        snprintf(buf, len, "exception 0x%08X raised and not handled", (uint32_t)code);
-    else
+    if (exception_code(L, idx, &code)) {
+        lua_getfield(L, idx, "text");
+        if (lua_type(L, -1) == LUA_TSTRING)
+            snprintf(buf, len, "%s", lua_tostring(L, -1));
+        else
+            snprintf(buf, len, "exception 0x%08X raised and not handled", (uint32_t)code);
+        lua_pop(L, 1);
+    } else
         snprintf(buf, len, "an error object of type %s", luaL_typename(L, idx));
     return buf;
 }
@@ -813,7 +827,22 @@ static int routine_failed(lua_State *L, io_driver *d)
     KIRQL irql = ke_call_irql(&call);
     lb->error_site_valid = true; /* the report names the faulting line */
     uint64_t where = line_address(d, lb->error_site);
-    if (irql >= DISPATCH_LEVEL) {
+    bool assertion = code == STATUS_BREAKPOINT || code == STATUS_ASSERTION_FAILURE;
+    if (assertion) {
+        /* A checked build's ASSERT (int 3) or NT_ASSERT (int 2c) with no
+         * debugger attached: an exception, not a fault, so never 0xD1. On a
+         * thread, the exception reaches the system thread's handler: 0x7E
+         * (P3/P4 the exception and context records, not modelled: 0). A DPC
+         * or an ISR runs on a stack with no handler: 0x1E (P3/P4 the
+         * exception's parameters: 0 for both). */
+        bool arbitrary = call.exec->is_dpc || call.exec->is_isr;
+        rule_id rule =
+            code == STATUS_BREAKPOINT
+                ? (arbitrary ? RULE_checked_assert_arbitrary : RULE_checked_assert)
+                : (arbitrary ? RULE_paged_code_raised_irql_arbitrary : RULE_paged_code_raised_irql);
+        const uint64_t params[4] = {(uint32_t)code, where, 0, 0};
+        kd_raise_full(&call, rule, arbitrary ? 0x1E : 0x7E, params, d, detail);
+    } else if (irql >= DISPATCH_LEVEL) {
         /* P1 the address referenced (unknown for a Lua error: 0, which is
          * what a NULL dereference gives), P2 IRQL, P3 0 = read, P4 the
          * instruction. */
@@ -873,6 +902,54 @@ static bool routine_returned(lua_State *L, int status, int nresults)
 static io_driver *driver_of(lua_State *L, lua_KContext ctx)
 {
     return ctx < 0 ? NULL : lb_get(L)->m->drivers[(size_t)ctx];
+}
+
+/* ------------------------------------------------------------------------ */
+/* Callouts                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static int callout_continue(lua_State *L, int status, lua_KContext ctx)
+{
+    lb_state *lb = lb_get(L);
+    io_driver *d = driver_of(L, ctx);
+    bool failed = routine_returned(L, status, 1);
+    if (failed && d == NULL)
+        return lua_error(L); /* harness code's routine: a scenario error */
+    if (failed)
+        return routine_failed(L, d);
+    if (machine_stopped(lb))
+        return lb_stopped(L);
+    /* The routine's BOOLEAN, as C reads it: false, nil, 0 are FALSE. */
+    bool value =
+        lua_toboolean(L, -1) && !(lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) == 0);
+    lua_pop(L, 1);
+    ke_exec *e = lb->current;
+    KE_CHECK(lb->m, e->callout_count > 0);
+    ke_call call;
+    memset(&call, 0, sizeof call);
+    call.m = lb->m;
+    call.exec = e;
+    call.thread = e->thread;
+    const ke_frame *frame = ke_top_frame(e);
+    call.driver = frame != NULL ? frame->driver : NULL;
+    call.ddi = e->callouts[e->callout_count - 1].ddi;
+    uint64_t result = ke_callout_end(&call, value);
+    lb_trace_return(&call, result);
+    if (lb_call_end(L, &call))
+        return lb_stopped(L);
+    lua_pushboolean(L, result != 0);
+    return lb_call_return(L, &call, 1);
+}
+
+int lb_call_callout(lua_State *L, ke_call *call)
+{
+    ke_exec *e = call->exec;
+    KE_CHECK(call->m, e->callout_count > 0);
+    ke_callout *c = &e->callouts[e->callout_count - 1];
+    c->ddi = call->ddi;
+    lb_push_routine(L, c->routine);
+    lb_push_ptr(L, c->argument);
+    return call_routine(L, c->driver, c->name, 1, 1, callout_continue);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1060,6 +1137,27 @@ static int l_Sleep(lua_State *L)
     return lua_yieldk(L, 0, 0, sleep_continue);
 }
 
+/*
+ * Interrupt(InterruptObject): the device behind a connected interrupt
+ * raises it. A processor of the object's ProcessorEnableMask (drawn from the
+ * "sched" stream) is interrupted as soon as its IRQL is below the device
+ * IRQL; the harness yields, so it may be the one interrupted.
+ */
+static int l_Interrupt(lua_State *L)
+{
+    lb_check_harness(L, "Interrupt");
+    PVOID_VA va = lb_check_ptr(L, 1, "Interrupt", "InterruptObject");
+    lb_check_yieldable(L, "Interrupt");
+    ke_machine *m = lb_get(L)->m;
+    ke_interrupt *i = ke_interrupt_at(m, va);
+    if (i == NULL || !ke_request_interrupt(m, i))
+        lb_scenario_error(L,
+                          "Interrupt: 0x%llX is not a connected interrupt object (one "
+                          "IoConnectInterrupt returned)",
+                          (unsigned long long)va);
+    return lua_yieldk(L, 0, 0, sleep_continue);
+}
+
 /* Verifier(args): a /volatile change, effective at once. */
 static int l_Verifier(lua_State *L)
 {
@@ -1177,6 +1275,7 @@ void lb_register_harness(lua_State *L)
         {"LoadDriver", l_LoadDriver},
         {"UnloadDriver", l_UnloadDriver},
         {"Sleep", l_Sleep},
+        {"Interrupt", l_Interrupt},
         {"Verifier", l_Verifier},
         {"Query", l_Query},
         {"Uptime", l_Uptime},

@@ -133,6 +133,17 @@ int lb_stopped(lua_State *L);
 /* The same, from code that cannot return a value to Lua: never returns. */
 _Noreturn void lb_refuse(lua_State *L);
 
+/* Raises a structured exception (a table {code, text} with the
+ * "drvsim.exception" metatable) into the calling code: __try may handle it;
+ * unhandled in a driver routine it is the bug check Windows gives. `text`
+ * (or NULL) is the report's detail. Never returns. */
+int lb_raise_exception(lua_State *L, NTSTATUS code, const char *text);
+
+/* Registers DBG, ASSERT, ASSERTMSG, PAGED_CODE, DbgPrint, DbgPrintEx,
+ * KdPrint, KdPrintEx (debug.c); lb_set_build makes DBG say the build. */
+void lb_register_debug(lua_State *L);
+void lb_set_build(lua_State *L, ke_build build);
+
 /* The unique error values the binding raises; compared by identity. */
 extern const char lb_stop_key;     /* the machine stopped */
 extern const char lb_scenario_key; /* a scenario error was recorded */
@@ -162,6 +173,11 @@ int lb_call_spin(lua_State *L, ke_call *call, lua_CFunction wrapper);
  * between them and its stores, then the wrapper runs again with the same
  * arguments and the DDI finishes. */
 int lb_call_again(lua_State *L, ke_call *call, lua_CFunction wrapper);
+
+/* The wrapper of a DDI that pushed a callout (KeSynchronizeExecution):
+ * runs the driver routine on the calling execution, then the DDI's second
+ * half (ke_callout_end); the routine's BOOLEAN is the result. */
+int lb_call_callout(lua_State *L, ke_call *call);
 
 /* The end of every DDI wrapper, its `nresults` results pushed: the
  * preemption point, where the execution may yield to another processor's. */

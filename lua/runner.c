@@ -49,6 +49,7 @@ void lb_register_globals(lua_State *L)
     lb_register_pointer(L);
     lb_register_scenario(L);
     lb_register_harness(L);
+    lb_register_debug(L);
     lua_pushglobaltable(L);
     lb_register_ddis(L);
     lua_pop(L, 1);
@@ -187,6 +188,11 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
             memcpy(r->drivers[i].counters, m->drivers[i]->counters, sizeof r->drivers[i].counters);
         }
     }
+    /* The debug output moves to the result. */
+    r->debug_output = m->debug_output;
+    r->debug_output_count = m->debug_output_count;
+    m->debug_output = NULL;
+    m->debug_output_count = 0;
     if (r->outcome == DRVSIM_OUTCOME_BUGCHECK &&
         strcmp(r->bugcheck.rule, "pool_leak_on_unload") == 0)
         collect_leaks(r, m, lb);
@@ -423,9 +429,6 @@ int drvsim_run(const drvsim_options *opt, drvsim_result *r)
         free(notes[i]);
     }
     free(notes);
-    if (lb->sc.build == KE_BUILD_CHECKED)
-        ok = ok && add_note(r, "build = \"checked\" is parsed but not simulated yet: the run "
-                               "uses the free build");
     if (!ok) {
         fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory");
         goto done;
@@ -454,6 +457,11 @@ void drvsim_result_free(drvsim_result *r)
     for (size_t i = 0; i < r->note_count; i++)
         free(r->notes[i]);
     free(r->notes);
+    for (size_t i = 0; i < r->debug_output_count; i++)
+        free(r->debug_output[i]);
+    free(r->debug_output);
+    r->debug_output = NULL;
+    r->debug_output_count = 0;
     r->drivers = NULL;
     r->notes = NULL;
     r->driver_count = r->note_count = 0;

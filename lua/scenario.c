@@ -289,6 +289,7 @@ static int l_scenario(lua_State *L)
                 sc->build = KE_BUILD_CHECKED;
             else
                 lb_scenario_error(L, "scenario{}: build must be \"free\" or \"checked\"");
+            lb_set_build(L, sc->build);
         } else if (strcmp(key, "seed") == 0) {
             if (!lua_isinteger(L, v) || lua_tointeger(L, v) < 0)
                 lb_scenario_error(L, "scenario{}: seed must be a non-negative integer");

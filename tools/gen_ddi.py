@@ -40,7 +40,7 @@ TYPES = {
     "objects": ("const ke_ptr_array *", "lb_check_objects", None, "(uint64_t){}->count"),
     "client_id": ("ke_client_id", None, "lb_push_client_id", "0"),
 }
-FLAGS = {"blocking", "spins", "resumes"}
+FLAGS = {"blocking", "spins", "resumes", "callout"}
 
 
 class Param:
@@ -166,6 +166,10 @@ def write_lua_c(ddis, out):
         else:
             ctype, _, _, conv = TYPES[d.ret]
             lines.append(f"    {ctype} result = imports->{d.name}({call_args});")
+            if "callout" in d.flags:
+                # The routine runs now; its continuation traces the return.
+                lines.append("    if (call.callout)")
+                lines.append("        return lb_call_callout(L, &call);")
             lines.append(f"    lb_trace_return(&call, {conv.replace('{}', 'result')});")
         if "blocking" in d.flags:
             lines.append("    if (call.blocked)")

@@ -13,15 +13,18 @@
 #define DRVSIM_BUGCODES(X)                                                                         \
     X(IRQL_NOT_LESS_OR_EQUAL, 0x0000000Au)                                                         \
     X(MAXIMUM_WAIT_OBJECTS_EXCEEDED, 0x0000000Cu)                                                  \
+    X(SPIN_LOCK_ALREADY_OWNED, 0x0000000Fu)                                                        \
     X(REFERENCE_BY_POINTER, 0x00000018u)                                                           \
     X(KERNEL_APC_PENDING_DURING_EXIT, 0x00000020u)                                                 \
     X(BAD_POOL_HEADER, 0x00000019u)                                                                \
+    X(KMODE_EXCEPTION_NOT_HANDLED, 0x0000001Eu)                                                    \
     X(PAGE_FAULT_IN_NONPAGED_AREA, 0x00000050u)                                                    \
     X(PROCESS_HAS_LOCKED_PAGES, 0x00000076u)                                                       \
     X(SYSTEM_THREAD_EXCEPTION_NOT_HANDLED, 0x0000007Eu)                                            \
     X(SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION, 0x000000C1u)                                        \
     X(BAD_POOL_CALLER, 0x000000C2u)                                                                \
     X(DRIVER_VERIFIER_DETECTED_VIOLATION, 0x000000C4u)                                             \
+    X(IRQL_UNEXPECTED_VALUE, 0x000000C8u)                                                          \
     X(TIMER_OR_DPC_INVALID, 0x000000C7u)                                                           \
     X(DRIVER_VERIFIER_IOMANAGER_VIOLATION, 0x000000C9u)                                            \
     X(DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS, 0x000000CBu)                                            \

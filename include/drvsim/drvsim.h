@@ -168,6 +168,10 @@ typedef struct drvsim_result {
     /* Things the user should know: options parsed but not simulated, ... */
     char **notes;
     size_t note_count;
+    /* What drivers printed (DbgPrint, DbgPrintEx, KdPrint in a checked
+     * build): one string per call, in order, as a debugger shows it. */
+    char **debug_output;
+    size_t debug_output_count;
 } drvsim_result;
 
 /*

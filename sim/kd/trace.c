@@ -140,6 +140,25 @@ void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
     case KE_TR_TIMER:
         fprintf(out, "timer expires 0x%llX\n", (unsigned long long)des_rec_read_u64(&rd));
         break;
+    case KE_TR_DBGPRINT: {
+        unsigned thread = des_rec_read_u32(&rd);
+        uint8_t driver = des_rec_read_u8(&rd);
+        unsigned component = des_rec_read_u32(&rd), level = des_rec_read_u32(&rd);
+        unsigned length = des_rec_read_u32(&rd);
+        fprintf(out, "dbgprint thread=%u %s component=%u level=%u length=%u hash=0x%016llX\n",
+                thread, driver_name(m, driver), component, level, length,
+                (unsigned long long)des_rec_read_u64(&rd));
+        break;
+    }
+    case KE_TR_INTERRUPT: {
+        static const char *const what[] = {"requested", "start", "end"};
+        unsigned cpu = des_rec_read_u8(&rd);
+        unsigned long long interrupt = des_rec_read_u64(&rd);
+        unsigned w = des_rec_read_u8(&rd);
+        fprintf(out, "interrupt %s cpu=%u interrupt=0x%llX\n", w < 3 ? what[w] : "?", cpu,
+                interrupt);
+        break;
+    }
     default:
         fprintf(out, "record type=%u\n", rec->type);
         break;

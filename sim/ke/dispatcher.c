@@ -277,10 +277,11 @@ static void block(ke_call *call, ke_object *const *objects, uint32_t count, bool
 {
     ke_machine *m = call->m;
     ke_thread *t = call->thread;
-    if (call->exec->is_dpc) {
+    if (call->exec->is_dpc || call->exec->is_isr) {
         /* A DPC has no thread of its own to put to sleep: the dispatcher
          * would switch away from the thread it interrupted. P1 that thread,
-         * P2 the one it would switch to (none chosen: 0). */
+         * P2 the one it would switch to (none chosen: 0). An ISR is in the
+         * same position (the page documents DPCs; the check is the same). */
         const uint64_t p[4] = {t->object->va, 0, 0, 0};
         kd_raise_full(call, RULE_kdpc_switch, 0xB8, p, NULL, NULL);
         return;

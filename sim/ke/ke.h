@@ -45,6 +45,8 @@ typedef uint64_t PVOID_VA; /* a simulated virtual address (never host memory) */
 #define STATUS_PENDING                ((NTSTATUS)0x00000103)
 #define STATUS_UNSUCCESSFUL           ((NTSTATUS)0xC0000001u)
 #define STATUS_ACCESS_VIOLATION       ((NTSTATUS)0xC0000005u)
+#define STATUS_BREAKPOINT             ((NTSTATUS)0x80000003u)
+#define STATUS_ASSERTION_FAILURE      ((NTSTATUS)0xC0000420u)
 #define STATUS_INVALID_PARAMETER      ((NTSTATUS)0xC000000Du)
 #define STATUS_NO_MEMORY              ((NTSTATUS)0xC0000017u)
 #define STATUS_INSUFFICIENT_RESOURCES ((NTSTATUS)0xC000009Au)
@@ -106,6 +108,24 @@ typedef struct ke_frame {
 struct ke_thread;
 
 /*
+ * A driver routine the kernel calls back in the middle of a DDI
+ * (KeSynchronizeExecution's SynchronizeRoutine): the DDI's first half set
+ * it up (IRQL raised, lock taken) and pushed it; the host runs the routine
+ * on the same execution, then ke_callout_end does the second half.
+ */
+typedef struct ke_callout {
+    uint32_t routine;               /* io_routine */
+    struct io_driver *driver;       /* whose routine */
+    const char *name;               /* the frame name: "SynchronizeRoutine" */
+    uint64_t argument;              /* its one pointer-sized argument */
+    struct ke_interrupt *interrupt; /* KeSynchronizeExecution: whose lock is held */
+    KIRQL old_irql;                 /* the IRQL to return to */
+    uint16_t ddi;                   /* the DDI that called it, for the trace */
+} ke_callout;
+
+#define KE_MAX_CALLOUTS 4 /* nested KeSynchronizeExecution of distinct interrupts */
+
+/*
  * What a processor executes: a thread's code, or (later) a DPC routine that
  * interrupts it. The host runs it as one coroutine; the kernel knows where it
  * is (its driver routine frames) and what it should start with.
@@ -113,6 +133,7 @@ struct ke_thread;
 typedef struct ke_exec {
     void *host;               /* the host's handle for the code; NULL until started */
     bool is_dpc;              /* a DPC routine, interrupting thread's code */
+    bool is_isr;              /* an interrupt service routine, interrupting either */
     struct ke_thread *thread; /* whose context: process, PsGetCurrentThread */
     uint32_t cpu;             /* the processor it runs on */
     /* What to start: a routine of a driver, with pointer-sized arguments. */
@@ -127,7 +148,9 @@ typedef struct ke_exec {
      * which one (0 = none) and what its loads found. */
     uint16_t resume_ddi;
     uint64_t resume_values[3];
-    uint32_t pct_priority; /* PCT scheduling: 0 until first considered */
+    uint32_t pct_priority;                /* PCT scheduling: 0 until first considered */
+    ke_callout callouts[KE_MAX_CALLOUTS]; /* routines called back, innermost last */
+    uint32_t callout_count;
 } ke_exec;
 
 /* Dispatcher object types, as DISPATCHER_HEADER.Type numbers them. */
@@ -172,6 +195,30 @@ typedef struct ke_timer {
 } ke_timer;
 
 struct ke_wait_block;
+
+/* An interrupt object: the kernel's state of a KINTERRUPT
+ * (IoConnectInterrupt). */
+typedef struct ke_interrupt {
+    PVOID_VA va;              /* the KINTERRUPT, in nonpaged pool */
+    uint32_t routine;         /* io_routine of the ServiceRoutine */
+    struct io_driver *driver; /* whose routine */
+    PVOID_VA context;         /* ServiceContext */
+    PVOID_VA spin_lock;       /* the caller's SpinLock, or the KINTERRUPT's own */
+    ULONG vector;
+    KIRQL irql;             /* the device IRQL the ISR runs at */
+    KIRQL synchronize_irql; /* >= irql: what KeSynchronizeExecution raises to */
+    ULONG mode;             /* LevelSensitive 0, Latched 1 */
+    bool share_vector, floating_save;
+    uint64_t processor_mask; /* KAFFINITY the interrupt may be delivered to */
+    bool connected;
+    uint64_t pending_cpus;     /* requested on these processors, not yet serviced */
+    struct ke_interrupt *next; /* every interrupt ever connected, in order */
+} ke_interrupt;
+
+/* Device IRQLs this model gives interrupts (x64: 3..12; x86 the same
+ * range, below its profile and clock levels). */
+#define KE_DIRQL_MIN 3
+#define KE_DIRQL_MAX 12
 
 /* A dispatcher object: the kernel's state of a KEVENT, a thread... Its
  * memory in the simulated machine holds a DISPATCHER_HEADER mirror. */
@@ -270,6 +317,14 @@ typedef struct ke_processor {
      * event that fires if it stays there for the watchdog period. */
     uint64_t dispatch_since_100ns;
     des_event watchdog;
+    /* The ISR running (interrupting the DPC or the thread), the interrupt it
+     * serves, the IRQL it interrupted, and whether it still waits for the
+     * interrupt's spin lock. One ISR at a time per processor. */
+    ke_exec isr_exec;
+    bool in_isr;
+    ke_interrupt *isr;
+    KIRQL irql_before_isr;
+    bool isr_lock_wait;
 } ke_processor;
 
 /* ------------------------------------------------------------------------ */
@@ -377,9 +432,11 @@ typedef struct ke_machine {
     uint32_t pct_change_count, pct_change_next;
     ke_exec *last_exec; /* the execution run last, for the trace */
 
-    des_map objects;       /* dispatcher object address -> ke_object */
-    des_map dpcs;          /* KDPC address -> ke_dpc */
-    des_map timers;        /* KTIMER address -> ke_timer */
+    des_map objects;    /* dispatcher object address -> ke_object */
+    des_map dpcs;       /* KDPC address -> ke_dpc */
+    des_map timers;     /* KTIMER address -> ke_timer */
+    des_map interrupts; /* KINTERRUPT address -> ke_interrupt */
+    ke_interrupt *interrupts_head, *interrupts_tail;
     ke_timer *timers_head; /* the timers that are set */
     ke_object *flush;      /* what KeFlushQueuedDpcs waits on */
     des_map handles;       /* kernel handle -> ke_object */
@@ -390,6 +447,11 @@ typedef struct ke_machine {
     struct vf_state *vf;
     struct io_driver **drivers; /* registered images, in registration order */
     uint32_t driver_count;
+
+    /* What drivers printed (DbgPrint...): one string per call, in order, at
+     * most KD_DEBUG_OUTPUT_MAX_CALLS; owned by the machine. */
+    char **debug_output;
+    uint32_t debug_output_count;
 
     ke_stop stop;
     drvsim_bugcheck bugcheck; /* valid when stop == KE_STOP_BUGCHECK */
@@ -408,6 +470,7 @@ typedef struct ke_call {
     bool again;               /* set by a DDI that did its loads and must be called again
                                  for its stores, after a preemption point: inline code
                                  such as InsertTailList is not atomic */
+    bool callout;             /* set by a DDI that pushed a callout: the host runs it */
     NTSTATUS raised;          /* nonzero: the DDI raised this structured exception
                                  (ExRaiseStatus semantics) instead of returning */
 } ke_call;
@@ -511,6 +574,22 @@ ke_dpc *ke_dpc_in_range(const ke_machine *m, PVOID_VA start, PVOID_VA end);
 ke_timer *ke_timer_of_driver(const ke_machine *m, const struct io_driver *d);
 ke_dpc *ke_dpc_of_driver(const ke_machine *m, const struct io_driver *d);
 
+/* Interrupts (interrupt.c): starting a pending ISR where the IRQL allows,
+ * whether one could start on a processor, and the end of an ISR. */
+bool ke_cpu_start_isr(ke_machine *m, ke_processor *cpu);
+bool ke_cpu_isr_deliverable(const ke_machine *m, const ke_processor *cpu);
+void ke_isr_ended(ke_machine *m, ke_exec *e);
+/* A processor whose ISR waited for the interrupt's spin lock takes it
+ * (the scheduler saw it free). */
+void ke_isr_take_lock(ke_machine *m, ke_processor *cpu);
+/* Requests an interrupt (the harness' Interrupt()): on a processor of its
+ * mask drawn from the "sched" stream. False if it is not connected. */
+bool ke_request_interrupt(ke_machine *m, ke_interrupt *i);
+ke_interrupt *ke_interrupt_at(const ke_machine *m, PVOID_VA va);
+/* The second half of a DDI whose callout returned `result`; returns the
+ * DDI's result. */
+uint64_t ke_callout_end(ke_call *call, uint64_t result);
+
 /* Prepares a processor's DPC watchdog (at boot). */
 void ke_cpu_init_watchdog(ke_machine *m, ke_processor *cpu);
 
@@ -607,6 +686,8 @@ enum ke_trace_type {
     KE_TR_DPC,      /* cpu u8, dpc u64, start(1)/end(0) u8 */
     KE_TR_TIMER,    /* timer u64: a timer expires */
     KE_TR_PROCESS,  /* process u32, image str: a user process is created */
+    KE_TR_DBGPRINT, /* thread u32, driver u8, component u32, level u32, length u32, text hash u64 */
+    KE_TR_INTERRUPT, /* cpu u8, interrupt u64, requested(0)/start(1)/end(2) u8 */
 };
 
 /* The driver index used in trace records: 0xFF for none. */

@@ -168,6 +168,7 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
     des_map_init(&m->objects);
     des_map_init(&m->dpcs);
     des_map_init(&m->timers);
+    des_map_init(&m->interrupts);
     des_map_init(&m->handles);
     m->next_handle = 1;
     m->pool = ex_pool_create(m);
@@ -239,10 +240,19 @@ void ke_machine_destroy(ke_machine *m)
     for (size_t i = 0; i < m->timers.capacity; i++)
         free(m->timers.slots[i].value);
     des_map_fini(&m->timers);
+    /* Every interrupt ever connected is on the list, once. */
+    for (ke_interrupt *i = m->interrupts_head, *next; i != NULL; i = next) {
+        next = i->next;
+        free(i);
+    }
+    des_map_fini(&m->interrupts);
     des_map_fini(&m->handles);
     for (uint32_t i = 0; i < m->process_count; i++)
         free(m->processes[i]);
     free(m->processes);
+    for (uint32_t i = 0; i < m->debug_output_count; i++)
+        free(m->debug_output[i]);
+    free(m->debug_output);
     ex_pool_destroy(m->pool);
     vf_destroy(m->vf);
     mm_destroy(m->mm);

@@ -133,6 +133,10 @@ void ke_terminate_thread(ke_machine *m, ke_thread *t, NTSTATUS status)
 
 void ke_exec_ended(ke_machine *m, ke_exec *exec)
 {
+    if (exec->is_isr) {
+        ke_isr_ended(m, exec);
+        return;
+    }
     if (exec->is_dpc) {
         ke_dpc_ended(m, exec);
         return;
@@ -221,7 +225,7 @@ static uint32_t candidates(const ke_machine *m, uint32_t out[KE_MAX_CPUS])
     uint32_t n = 0, ready = ready_count(m);
     for (uint32_t i = 0; i < m->cpu_count; i++) {
         const ke_processor *cpu = &m->cpus[i];
-        if (cpu->in_dpc || !cpu->current->idle) {
+        if (cpu->in_isr || cpu->in_dpc || !cpu->current->idle) {
             if (!spinning(m, cpu))
                 out[n++] = i;
         } else if (ready > 0) {
@@ -357,6 +361,17 @@ bool ke_preempt_point(ke_call *call)
     ke_processor *cpu = ke_call_cpu(call);
     if (cpu->dpc_head != NULL && !cpu->in_dpc && cpu->irql < DISPATCH_LEVEL)
         return true; /* a DPC of this processor runs now, before the thread goes on */
+    for (ke_interrupt *i = m->interrupts_head; i != NULL; i = i->next) {
+        if (i->pending_cpus != 0) {
+            /* An interrupt waits: any processor whose IRQL now allows it is
+             * interrupted before anything else runs there. */
+            for (uint32_t c = 0; c < m->cpu_count; c++) {
+                if (ke_cpu_isr_deliverable(m, &m->cpus[c]))
+                    return true;
+            }
+            break;
+        }
+    }
     uint32_t cpus[KE_MAX_CPUS];
     uint32_t n = candidates(m, cpus);
     if (n <= 1)
@@ -392,6 +407,23 @@ static bool unloaded_code(ke_machine *m, ke_exec *e)
 static void run_cpu(ke_machine *m, uint32_t i)
 {
     ke_processor *cpu = &m->cpus[i];
+    if (cpu->in_isr) {
+        ke_exec *e = &cpu->isr_exec;
+        if (cpu->isr_lock_wait)
+            ke_isr_take_lock(m, cpu); /* a candidate: the lock is free now */
+        if (unloaded_code(m, e))
+            return;
+        if (m->last_exec != e) {
+            m->last_exec = e;
+            des_rec rec;
+            ke_trace_begin(m, &rec, KE_TR_SWITCH);
+            des_rec_u8(&rec, (uint8_t)i);
+            des_rec_u32(&rec, UINT32_MAX); /* an ISR */
+            ke_trace_commit(m, &rec);
+        }
+        m->host.resume(m->host.ctx, e);
+        return;
+    }
     if (cpu->in_dpc) {
         ke_exec *e = &cpu->dpc_exec;
         if (unloaded_code(m, e))
@@ -508,7 +540,10 @@ ke_stop ke_run(ke_machine *m)
         fire_due(m);
         if (ke_stopped(m))
             break;
-        /* DPCs start wherever the IRQL allows, before anything else runs. */
+        /* Interrupts, then DPCs, start wherever the IRQL allows, before
+         * anything else runs. */
+        for (uint32_t i = 0; i < m->cpu_count; i++)
+            ke_cpu_start_isr(m, &m->cpus[i]);
         for (uint32_t i = 0; i < m->cpu_count; i++)
             ke_cpu_start_dpc(m, &m->cpus[i]);
         uint32_t cpus[KE_MAX_CPUS];

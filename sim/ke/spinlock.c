@@ -47,17 +47,34 @@ void KeInitializeSpinLock(ke_call *call, PVOID_VA SpinLock)
     write_lock(call, SpinLock, 0);
 }
 
+/* Whether the kernel writes the lock: on a multiprocessor, and in a checked
+ * build (whose kernel records the owner even on one processor, to catch a
+ * recursive acquire). A free uniprocessor kernel only raises the IRQL. */
+static bool lock_tracked(const ke_machine *m)
+{
+    return m->cpu_count > 1 || m->config.build == KE_BUILD_CHECKED;
+}
+
 /* Takes the lock at DISPATCH_LEVEL or spins. Returns false when the caller
- * must spin (call->spin is set) or faulted. */
+ * must spin (call->spin is set), faulted, or bug checked. */
 bool ke_spinlock_take(ke_call *call, PVOID_VA lock)
 {
     ke_machine *m = call->m;
     ke_processor *cpu = ke_call_cpu(call);
-    if (m->cpu_count == 1)
+    if (!lock_tracked(m))
         return true; /* a uniprocessor kernel never touches the lock */
     uint64_t owner;
     if (!read_lock(call, lock, &owner))
         return false;
+    if (owner == cpu->number + 1u && m->config.build == KE_BUILD_CHECKED) {
+        /* A checked kernel looks at the owner before spinning: this
+         * processor holds the lock already, and spinning would never end.
+         * SPIN_LOCK_ALREADY_OWNED documents no parameters; P1 is the lock,
+         * as ReactOS's checked KxAcquireSpinLock passes it. */
+        const uint64_t p[4] = {lock, 0, 0, 0};
+        kd_raise_full(call, RULE_kspin_lock_already_owned, 0x0F, p, NULL, NULL);
+        return false;
+    }
     if (owner != 0) {
         /* Held, by another processor or (a deadlock) this one. */
         ke_spin(call, lock);
@@ -71,7 +88,7 @@ bool ke_spinlock_take(ke_call *call, PVOID_VA lock)
  * candidate again (the scheduler reads the lock). */
 void ke_spinlock_give(ke_call *call, PVOID_VA lock)
 {
-    if (call->m->cpu_count > 1)
+    if (lock_tracked(call->m))
         write_lock(call, lock, 0);
 }
 
@@ -111,7 +128,7 @@ void KeReleaseSpinLockFromDpcLevel(ke_call *call, PVOID_VA SpinLock)
 bool KeTryToAcquireSpinLockAtDpcLevel(ke_call *call, PVOID_VA SpinLock)
 {
     ke_machine *m = call->m;
-    if (m->cpu_count == 1)
+    if (!lock_tracked(m))
         return true;
     uint64_t owner;
     if (!read_lock(call, SpinLock, &owner) || owner != 0)

@@ -159,7 +159,24 @@
       "code outside any driver faulted at DISPATCH_LEVEL or above")                                \
     X(page_fault_unmapped, 0x50, 0, 0, RULE_KERNEL,                                                \
       "access to a simulated address that is not mapped")                                          \
-    X(driver_called_bugcheck, 0, 0, 0, RULE_KERNEL, "the driver called KeBugCheckEx")
+    X(driver_called_bugcheck, 0, 0, 0, RULE_KERNEL, "the driver called KeBugCheckEx")              \
+    /* Checked builds (scenario{ build = "checked" }): DBG code in the driver and the kernel.      \
+     * With no kernel debugger attached, RtlAssert's breakpoint (STATUS_BREAKPOINT) and            \
+     * NT_ASSERT's int 2c (STATUS_ASSERTION_FAILURE) are exceptions nobody handles: 0x7E when      \
+     * they reach a system thread's handler, 0x1E in a DPC or an ISR, whose stacks have none. */   \
+    X(checked_assert, 0x7E, 1, 0x80000003, RULE_KERNEL,                                            \
+      "checked build: an ASSERT failed on a system thread (an unhandled breakpoint)")              \
+    X(checked_assert_arbitrary, 0x1E, 1, 0x80000003, RULE_KERNEL,                                  \
+      "checked build: an ASSERT failed in a DPC or an ISR (an unhandled breakpoint)")              \
+    X(paged_code_raised_irql, 0x7E, 1, 0xC0000420, RULE_KERNEL,                                    \
+      "checked build: PAGED_CODE() ran above APC_LEVEL on a system thread (NT_ASSERT failed)")     \
+    X(paged_code_raised_irql_arbitrary, 0x1E, 1, 0xC0000420, RULE_KERNEL,                          \
+      "checked build: PAGED_CODE() ran in a DPC or an ISR (NT_ASSERT failed)")                     \
+    X(kspin_lock_already_owned, 0x0F, 0, 0, RULE_KERNEL,                                           \
+      "checked build: a processor acquired a spin lock it already holds")                         \
+    /* Interrupts. */                                                                              \
+    X(kisr_irql_changed, 0xC8, 0, 0, RULE_KERNEL,                                                  \
+      "an interrupt service routine returned at an IRQL other than its device IRQL")
 
 typedef enum rule_id {
 #define RULE_ENUM(id, code, sub_param, sub_value, option, text) RULE_##id,

@@ -375,6 +375,24 @@ static void vf_MmUnmapLockedPages(ke_call *call, PVOID_VA BaseAddress,
 }
 
 /* ------------------------------------------------------------------------ */
+/* Interrupts                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* A synchronized call that got the lock (not one that spins and will be
+ * retried): the counter, and force IRQL checking's trim, which the verifier
+ * makes at every KeSynchronizeExecution of a verified driver. */
+static bool vf_KeSynchronizeExecution(ke_call *call, PVOID_VA Interrupt,
+                                      uint32_t SynchronizeRoutine, PVOID_VA SynchronizeContext)
+{
+    bool result = KeSynchronizeExecution(call, Interrupt, SynchronizeRoutine, SynchronizeContext);
+    if (call->callout && !ke_stopped(call->m)) {
+        (*counter(call, DRVSIM_GC_SynchronizeExecutions))++;
+        force_irql_trim(call);
+    }
+    return result;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Spin locks                                                               */
 /* ------------------------------------------------------------------------ */
 
@@ -727,4 +745,5 @@ void vf_patch_imports(ddi_imports *imports)
     imports->ExReleaseFastMutexUnsafe = vf_ExReleaseFastMutexUnsafe;
     imports->KeEnterCriticalRegion = vf_KeEnterCriticalRegion;
     imports->KeLeaveCriticalRegion = vf_KeLeaveCriticalRegion;
+    imports->KeSynchronizeExecution = vf_KeSynchronizeExecution;
 }
