@@ -167,13 +167,9 @@ bool ke_cpu_start_dpc(ke_machine *m, ke_processor *cpu)
     cpu->irql_before_dpc = cpu->irql;
     ke_cpu_set_irql(m, cpu, DISPATCH_LEVEL);
     ke_exec *e = &cpu->dpc_exec;
-    memset(e, 0, sizeof *e);
+    /* In the context of whatever it interrupts: often the Idle process. */
+    ke_exec_prepare(e, cpu->current, cpu->number, d->routine, d->driver, "DeferredRoutine");
     e->is_dpc = true;
-    e->thread = cpu->current; /* the context it interrupts */
-    e->cpu = cpu->number;
-    e->start_routine = d->routine;
-    e->start_driver = d->driver;
-    e->start_name = "DeferredRoutine";
     e->start_args[0] = d->va;
     e->start_args[1] = d->context;
     e->start_args[2] = d->argument1;

@@ -285,13 +285,8 @@ bool ke_cpu_start_isr(ke_machine *m, ke_processor *cpu)
     cpu->irql_before_isr = cpu->irql;
     ke_cpu_set_irql(m, cpu, i->irql);
     ke_exec *e = &cpu->isr_exec;
-    memset(e, 0, sizeof *e);
+    ke_exec_prepare(e, cpu->current, cpu->number, i->routine, i->driver, "InterruptService");
     e->is_isr = true;
-    e->thread = cpu->current; /* the context it interrupts */
-    e->cpu = cpu->number;
-    e->start_routine = i->routine;
-    e->start_driver = i->driver;
-    e->start_name = "InterruptService";
     e->start_args[0] = i->va;
     e->start_args[1] = i->context;
     e->start_argc = 2;

@@ -608,6 +608,12 @@ void ke_spinlock_give(ke_call *call, PVOID_VA lock);
 #define KE_DPC_WATCHDOG_PERIOD_100NS (120ull * 10000000ull)
 #define KE_DPC_WATCHDOG_PERIOD_TICKS 0x1E00u /* in 15.625 ms clock ticks */
 
+/* Starts an execution afresh for a routine of a driver that interrupts
+ * `context`'s code on processor `cpu` (a DPC, an ISR); the caller sets its
+ * kind and arguments. */
+void ke_exec_prepare(ke_exec *e, ke_thread *context, uint32_t cpu, uint32_t routine,
+                     struct io_driver *driver, const char *name);
+
 /* Driver routine frames of an execution. */
 void ke_push_frame(ke_exec *e, struct io_driver *driver, const char *routine);
 void ke_pop_frame(ke_exec *e);

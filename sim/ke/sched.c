@@ -27,6 +27,17 @@
 /* Frames                                                                   */
 /* ------------------------------------------------------------------------ */
 
+void ke_exec_prepare(ke_exec *e, ke_thread *context, uint32_t cpu, uint32_t routine,
+                     io_driver *driver, const char *name)
+{
+    memset(e, 0, sizeof *e);
+    e->thread = context;
+    e->cpu = cpu;
+    e->start_routine = routine;
+    e->start_driver = driver;
+    e->start_name = name;
+}
+
 void ke_push_frame(ke_exec *e, io_driver *driver, const char *routine)
 {
     ke_machine *m = e->thread->machine;
@@ -304,15 +315,15 @@ static uint32_t priority(ke_machine *m, ke_exec *e)
     return e->pct_priority;
 }
 
-/* What a candidate processor would run: its DPC, its thread, or (an idle
+static ke_exec *running_exec(ke_processor *cpu);
+
+/* What a candidate processor would run: its ISR, DPC or thread, or (an idle
  * one) the thread at the head of the ready queue. */
 static ke_exec *candidate_exec(ke_machine *m, uint32_t i)
 {
     ke_processor *cpu = &m->cpus[i];
-    if (cpu->in_dpc)
-        return &cpu->dpc_exec;
-    if (!cpu->current->idle)
-        return &cpu->current->exec;
+    if (cpu->in_isr || cpu->in_dpc || !cpu->current->idle)
+        return running_exec(cpu);
     KE_CHECK(m, m->ready_head != NULL);
     return &m->ready_head->exec;
 }
@@ -402,44 +413,25 @@ static bool unloaded_code(ke_machine *m, ke_exec *e)
     return true;
 }
 
+/* What a processor with work runs: the ISR that interrupts everything, the
+ * DPC that interrupts its thread, or the thread. */
+static ke_exec *running_exec(ke_processor *cpu)
+{
+    if (cpu->in_isr)
+        return &cpu->isr_exec;
+    if (cpu->in_dpc)
+        return &cpu->dpc_exec;
+    return &cpu->current->exec;
+}
+
 /* Runs processor i's current execution (assigning it a ready thread if it
  * is idle) until it yields. */
 static void run_cpu(ke_machine *m, uint32_t i)
 {
     ke_processor *cpu = &m->cpus[i];
-    if (cpu->in_isr) {
-        ke_exec *e = &cpu->isr_exec;
-        if (cpu->isr_lock_wait)
-            ke_isr_take_lock(m, cpu); /* a candidate: the lock is free now */
-        if (unloaded_code(m, e))
-            return;
-        if (m->last_exec != e) {
-            m->last_exec = e;
-            des_rec rec;
-            ke_trace_begin(m, &rec, KE_TR_SWITCH);
-            des_rec_u8(&rec, (uint8_t)i);
-            des_rec_u32(&rec, UINT32_MAX); /* an ISR */
-            ke_trace_commit(m, &rec);
-        }
-        m->host.resume(m->host.ctx, e);
-        return;
-    }
-    if (cpu->in_dpc) {
-        ke_exec *e = &cpu->dpc_exec;
-        if (unloaded_code(m, e))
-            return;
-        if (m->last_exec != e) {
-            m->last_exec = e;
-            des_rec rec;
-            ke_trace_begin(m, &rec, KE_TR_SWITCH);
-            des_rec_u8(&rec, (uint8_t)i);
-            des_rec_u32(&rec, 0); /* a DPC */
-            ke_trace_commit(m, &rec);
-        }
-        m->host.resume(m->host.ctx, e);
-        return;
-    }
-    if (cpu->current->idle) {
+    if (cpu->in_isr && cpu->isr_lock_wait)
+        ke_isr_take_lock(m, cpu); /* a candidate: the lock is free now */
+    if (!cpu->in_isr && !cpu->in_dpc && cpu->current->idle) {
         ke_thread *t = pop_ready(m);
         KE_CHECK(m, t != NULL);
         t->state = KE_THREAD_RUNNING;
@@ -447,8 +439,7 @@ static void run_cpu(ke_machine *m, uint32_t i)
         cpu->current = t;
         ke_cpu_set_irql(m, cpu, t->wait_irql); /* the IRQL it waited at (WaitIrql) */
     }
-    ke_thread *t = cpu->current;
-    ke_exec *e = &t->exec;
+    ke_exec *e = running_exec(cpu);
     if (unloaded_code(m, e))
         return;
     if (m->last_exec != e) {
@@ -456,11 +447,13 @@ static void run_cpu(ke_machine *m, uint32_t i)
         des_rec rec;
         ke_trace_begin(m, &rec, KE_TR_SWITCH);
         des_rec_u8(&rec, (uint8_t)i);
-        des_rec_u32(&rec, t->id);
+        /* Who runs: a thread id, 0 for a DPC, all ones for an ISR. */
+        des_rec_u32(&rec, cpu->in_isr ? UINT32_MAX : cpu->in_dpc ? 0 : e->thread->id);
         ke_trace_commit(m, &rec);
     }
+    ke_thread *t = cpu->current;
     m->host.resume(m->host.ctx, e);
-    if (t->state != KE_THREAD_RUNNING && cpu->current == t)
+    if (e == &t->exec && t->state != KE_THREAD_RUNNING && cpu->current == t)
         cpu->current = cpu->idle_thread; /* it waits or ended: the processor is free */
 }
 
