@@ -31,6 +31,7 @@
     X(DRIVER_IRQL_NOT_LESS_OR_EQUAL, 0x000000D1u)                                                  \
     X(DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL, 0x000000D5u)                                        \
     X(DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION, 0x000000D6u)                                     \
+    X(WORKER_INVALID, 0x000000E4u)                                                                 \
     X(DPC_WATCHDOG_VIOLATION, 0x00000133u)
 
 enum drvsim_bugcode {

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "ex/work.h"
 #include "io/io.h"
 #include "kd/kd.h"
 #include "ke/ke.h"
@@ -133,6 +134,11 @@ void ke_exec_ended(ke_machine *m, ke_exec *exec)
 {
     if (exec->is_dpc) {
         ke_dpc_ended(m, exec);
+        return;
+    }
+    /* A worker thread's routine returned: it goes on with its queue. */
+    if (exec->thread->work_queue != NULL) {
+        ex_worker_returned(m, exec->thread);
         return;
     }
     /* Returning from a thread's start routine ends the thread, as
@@ -304,6 +310,12 @@ static void run_cpu(ke_machine *m, uint32_t i)
     }
     ke_thread *t = cpu->current;
     ke_exec *e = &t->exec;
+    /* A system worker thread between items takes the next one now; if it
+     * is gone, the thread waits again and the processor is free. */
+    if (t->work_queue != NULL && e->host == NULL && !ex_worker_start(m, t)) {
+        cpu->current = cpu->idle_thread;
+        return;
+    }
     if (unloaded_code(m, e))
         return;
     if (m->last_exec != e) {
