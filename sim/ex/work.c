@@ -194,8 +194,10 @@ static void start_item(ke_machine *m, ex_worker *wk, ex_work_item *item)
     write_ptr(m, item->va + field_offset(m, 0), 0);
     wk->busy = true;
     wk->item = item;
-    wk->device = io_device_at(m, item->io_object);
-    wk->driver = wk->device == NULL ? driver_object_at(m, item->io_object) : NULL;
+    wk->device = item->ref_device; /* the item's reference passes to the worker */
+    wk->driver = item->ref_driver;
+    item->ref_device = NULL;
+    item->ref_driver = NULL;
     ke_exec *e = &wk->thread->exec;
     KE_CHECK(m, e->frame_count == 0);
     e->host = NULL;
@@ -205,7 +207,8 @@ static void start_item(ke_machine *m, ex_worker *wk, ex_work_item *item)
     memset(e->start_args, 0, sizeof e->start_args);
     memset(e->start_arg_types, 0, sizeof e->start_arg_types);
     e->start_args[0] = item->io_object;
-    e->start_arg_types[0] = wk->device != NULL ? KE_TYPE_DEVICE_OBJECT : KE_TYPE_NONE;
+    e->start_arg_types[0] =
+        io_device_at(m, item->io_object) != NULL ? KE_TYPE_DEVICE_OBJECT : KE_TYPE_NONE;
     e->start_args[1] = item->context;
     e->start_args[2] = item->va;
     e->start_argc = item->routine_ex ? 3 : 2;
@@ -247,11 +250,14 @@ static void unqueue(ke_call *call, ex_work_item *item)
     item->next_queued = NULL;
     item->queued = false;
     q->queued_count--;
-    io_device *dev = io_device_at(m, item->io_object);
+    io_device *dev = item->ref_device;
+    io_driver *drv = item->ref_driver;
+    item->ref_device = NULL;
+    item->ref_driver = NULL;
     if (dev != NULL)
         io_device_dereference(call, dev);
-    else if (driver_object_at(m, item->io_object) != NULL)
-        io_driver_dereference(call, driver_object_at(m, item->io_object));
+    else if (drv != NULL)
+        io_driver_dereference(call, drv);
 }
 
 /* Wakes (or creates, up to the cap) a worker for each queued item no
@@ -339,14 +345,17 @@ static void queue_item(ke_call *call, PVOID_VA IoWorkItem, io_routine WorkerRout
         kd_raise(call, RULE_kworker_bad_queue_type, IoWorkItem, QueueType, 0);
         return;
     }
+    /* The item holds its object while queued and running. A device freed
+     * since the item was made is not there to reference: the routine gets
+     * a dangling pointer, as on Windows. */
     io_device *dev = io_device_at(m, item->io_object);
     io_driver *drv = dev == NULL ? driver_object_at(m, item->io_object) : NULL;
-    KE_CHECK(m, dev != NULL || drv != NULL);
-    /* The item holds its object while queued and running. */
     if (dev != NULL)
         io_device_reference(dev);
-    else
+    else if (drv != NULL)
         drv->object_refs++;
+    item->ref_device = dev;
+    item->ref_driver = drv;
     item->routine = WorkerRoutine;
     item->routine_driver = call->driver;
     item->routine_ex = routine_ex;

@@ -44,6 +44,10 @@ typedef struct ex_work_item {
     io_driver *routine_driver;
     bool routine_ex; /* IO_WORKITEM_ROUTINE_EX: gets the item too */
     PVOID_VA context;
+    /* What it references while queued: its device, or a driver object
+     * (neither when the object was gone before it was queued). */
+    io_device *ref_device;
+    io_driver *ref_driver;
     struct ex_work_item *next_queued; /* its queue, FIFO */
     struct ex_work_item *next, *prev; /* every item, oldest first */
 } ex_work_item;
