@@ -58,7 +58,7 @@ typedef struct ex_worker {
     ex_work_item *item; /* the item it runs; NULL when idle or the item was freed */
     io_device *device;  /* the reference it holds while running: a device... */
     io_driver *driver;  /* ...or a driver object */
-    bool busy;
+    bool busy;          /* running an item, or readied to take one */
 } ex_worker;
 
 typedef struct ex_work_queue {
