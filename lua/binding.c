@@ -10,6 +10,7 @@
 
 #include "binding.h"
 #include "ex/pool.h"
+#include "ke/types.h"
 #include "mm/mm.h"
 #include "kd/kd.h"
 #include "vf/vf.h"
@@ -434,6 +435,36 @@ PVOID_VA lb_check_cstr(lua_State *L, int arg, const char *fn, const char *param)
 PVOID_VA lb_check_wstr(lua_State *L, int arg, const char *fn, const char *param)
 {
     return check_literal(L, arg, fn, param, true);
+}
+
+PVOID_VA lb_check_ustr(lua_State *L, int arg, const char *fn, const char *param)
+{
+    if (lua_type(L, arg) != LUA_TSTRING)
+        return lb_check_ptr(L, arg, fn, param);
+    /* A Lua string: its UTF-16 literal in the caller's image, and a
+     * UNICODE_STRING describing it, as RTL_CONSTANT_STRING makes one. */
+    lb_state *lb = lb_get(L);
+    PVOID_VA buffer = check_literal(L, arg, fn, param, true);
+    uint64_t chars = 0;
+    uint16_t wc = 1;
+    while (chars < 0x7FFF && mm_peek(lb->m->mm, buffer + 2 * chars, &wc, 2) && wc != 0)
+        chars++;
+    if (chars >= 0x7FFF)
+        lb_scenario_error(L, "%s: %s (argument %d) is too long for a UNICODE_STRING", fn, param,
+                          arg);
+    ke_arch arch = lb->sc.arch;
+    uint32_t size = ke_types[KE_TYPE_UNICODE_STRING].size[arch];
+    PVOID_VA s = lb_object_storage(L, size, 8, fn);
+    uint16_t lengths[2] = {(uint16_t)(2 * chars), (uint16_t)(2 * chars + 2)};
+    mm_poke(lb->m->mm, s, lengths, sizeof lengths);
+    const ke_field *b = KE_FIELD(UNICODE_STRING, Buffer);
+    mm_poke(lb->m->mm, s + b->offset[arch], &buffer, ke_field_size(arch, b));
+    return s;
+}
+
+void lb_push_device(lua_State *L, PVOID_VA va)
+{
+    lb_push_typed_ptr(L, va, KE_TYPE_DEVICE_OBJECT);
 }
 
 void lb_forget_literals(lua_State *L, io_driver *d)
@@ -978,7 +1009,7 @@ static int exec_main(lua_State *L)
     lua_settop(L, 0);
     lb_push_routine(L, exec->start_routine);
     for (uint8_t i = 0; i < exec->start_argc; i++)
-        lb_push_ptr(L, exec->start_args[i]);
+        lb_push_typed_ptr(L, exec->start_args[i], exec->start_arg_types[i]);
     return call_routine(L, exec->start_driver, exec->start_name, exec->start_argc, 0,
                         exec_main_continue);
 }

@@ -211,6 +211,11 @@ bool lb_check_bool(lua_State *L, int arg, const char *fn, const char *param);
  * literal (ANSI, or UTF-16 from UTF-8) in the calling code's storage. */
 PVOID_VA lb_check_cstr(lua_State *L, int arg, const char *fn, const char *param);
 PVOID_VA lb_check_wstr(lua_State *L, int arg, const char *fn, const char *param);
+/* PUNICODE_STRING: a pointer, nil, or a Lua string made a UNICODE_STRING in
+ * the caller's image. */
+PVOID_VA lb_check_ustr(lua_State *L, int arg, const char *fn, const char *param);
+/* A DEVICE_OBJECT pointer whose fields read by name. */
+void lb_push_device(lua_State *L, PVOID_VA va);
 /* Forgets an image's literals (it unloaded). */
 void lb_forget_literals(lua_State *L, io_driver *d);
 

@@ -5,6 +5,7 @@
  */
 #include "binding.h"
 #include "ex/pool.h"
+#include "ex/work.h"
 #include "mm/mdl.h"
 
 typedef struct lb_constant {
@@ -75,6 +76,31 @@ static const lb_constant constants[] = {
     S(STATUS_OBJECT_NAME_COLLISION),
     S(STATUS_IMAGE_ALREADY_LOADED),
     S(STATUS_INVALID_DEVICE_REQUEST),
+    S(STATUS_OBJECT_NAME_INVALID),
+    S(STATUS_OBJECT_PATH_SYNTAX_BAD),
+    /* Device objects (wdm.h). */
+    {"FILE_DEVICE_DISK", 0x7},
+    {"FILE_DEVICE_NETWORK", 0x12},
+    {"FILE_DEVICE_UNKNOWN", 0x22},
+    {"FILE_DEVICE_SECURE_OPEN", 0x100},
+    {"FILE_REMOVABLE_MEDIA", 0x1},
+    {"FILE_READ_ONLY_DEVICE", 0x2},
+    {"DO_VERIFY_VOLUME", 0x2},
+    {"DO_BUFFERED_IO", 0x4},
+    C(DO_EXCLUSIVE),
+    {"DO_DIRECT_IO", 0x10},
+    C(DO_DEVICE_INITIALIZING),
+    {"DO_POWER_PAGABLE", 0x2000},
+    /* Work queues (WORK_QUEUE_TYPE). */
+    C(CriticalWorkQueue),
+    C(DelayedWorkQueue),
+    C(HyperCriticalWorkQueue),
+    C(NormalWorkQueue),
+    C(BackgroundWorkQueue),
+    C(RealTimeWorkQueue),
+    C(SuperCriticalWorkQueue),
+    C(MaximumWorkQueue),
+    C(CustomPriorityWorkQueue),
     C(PAGE_SIZE),
     {"TRUE", 1},
     {"FALSE", 0},

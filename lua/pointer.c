@@ -354,8 +354,15 @@ static int make_object(lua_State *L)
 {
     int type = (int)lua_tointeger(L, lua_upvalueindex(1));
     const ke_type *t = &ke_types[type];
-    uint16_t size = t->size[lb_get(L)->sc.arch];
-    lb_push_typed_ptr(L, lb_object_storage(L, size, 8, t->name), type);
+    ke_arch arch = lb_get(L)->sc.arch;
+    uint16_t size = t->size[arch];
+    /* Lookaside lists are cache aligned on x64 (LOOKASIDE_ALIGN); the rest
+     * take a pointer-sized alignment. */
+    uint32_t align = 8;
+    if (arch == KE_ARCH_X64 &&
+        (type == KE_TYPE_NPAGED_LOOKASIDE_LIST || type == KE_TYPE_PAGED_LOOKASIDE_LIST))
+        align = 64;
+    lb_push_typed_ptr(L, lb_object_storage(L, size, align, t->name), type);
     return 1;
 }
 
@@ -478,6 +485,8 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "KDPC", KE_TYPE_KDPC);
     register_constructor(L, "LIST_ENTRY", KE_TYPE_LIST_ENTRY);
     register_constructor(L, "SINGLE_LIST_ENTRY", KE_TYPE_SINGLE_LIST_ENTRY);
+    register_constructor(L, "NPAGED_LOOKASIDE_LIST", KE_TYPE_NPAGED_LOOKASIDE_LIST);
+    register_constructor(L, "PAGED_LOOKASIDE_LIST", KE_TYPE_PAGED_LOOKASIDE_LIST);
 
     luaL_newmetatable(L, DRIVER_OBJECT_MT);
     luaL_setfuncs(L, object_meta, 0);

@@ -39,6 +39,8 @@ TYPES = {
                 "({}.given ? (uint64_t){}.value_100ns : UINT64_MAX)"),
     "objects": ("const ke_ptr_array *", "lb_check_objects", None, "(uint64_t){}->count"),
     "client_id": ("ke_client_id", None, "lb_push_client_id", "0"),
+    "ustr": ("PVOID_VA", "lb_check_ustr", "lb_push_ptr", "(uint64_t){}"),
+    "device": ("PVOID_VA", "lb_check_ptr", "lb_push_device", "(uint64_t){}"),
 }
 FLAGS = {"blocking", "spins", "resumes", "callout"}
 

@@ -106,6 +106,9 @@ NTSTATUS io_load_begin(ke_call *call, io_driver *d)
 
     d->unload = 0;
     d->loaded = true;
+    d->devices = NULL;
+    d->object_refs = 0;
+    d->unload_pending = false;
     vf_driver_loading(m, d);
     if (d->verified)
         d->counters[DRVSIM_DC_Loads]++;
@@ -154,18 +157,42 @@ NTSTATUS io_unload_begin(ke_call *call, io_driver *d)
 {
     if (!d->loaded)
         return STATUS_OBJECT_NAME_NOT_FOUND;
-    if (d->unload == 0)
-        return STATUS_INVALID_DEVICE_REQUEST; /* a driver without DriverUnload stays */
+    if (d->unload == 0 || d->unload_pending)
+        return STATUS_INVALID_DEVICE_REQUEST; /* no DriverUnload, or already unloading */
     return STATUS_SUCCESS;
 }
 
-void io_unload_end(ke_call *call, io_driver *d)
+/* The image goes: the verifier's unload checks first (Windows makes them
+ * where the image is unmapped), then its memory. */
+static void finish_unload(ke_call *call, io_driver *d)
 {
+    d->unload_pending = false;
     if (d->verified) {
-        d->counters[DRVSIM_DC_Unloads]++;
         vf_driver_unloaded(call, d);
         if (ke_stopped(call->m))
             return; /* the bug check shows the image as it was */
     }
     unload_image(call, d);
+}
+
+void io_unload_end(ke_call *call, io_driver *d)
+{
+    if (d->verified)
+        d->counters[DRVSIM_DC_Unloads]++;
+    d->unload = 0;
+    if (d->object_refs > 0) {
+        /* A device object is left (not deleted, or deleted and still
+         * referenced by a queued work item): it references the driver
+         * object, so the image stays until the last one goes. */
+        d->unload_pending = true;
+        return;
+    }
+    finish_unload(call, d);
+}
+
+void io_driver_dereference(ke_call *call, io_driver *d)
+{
+    KE_CHECK(call->m, d->object_refs > 0);
+    if (--d->object_refs == 0 && d->unload_pending)
+        finish_unload(call, d);
 }

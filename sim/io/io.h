@@ -38,7 +38,48 @@ typedef struct io_driver {
     PVOID_VA name_string; /* DRIVER_OBJECT.DriverName, a UNICODE_STRING */
     PVOID_VA data_next;   /* next free byte of the image's data (its globals) */
     void *host;           /* the host's handle for the driver's routines */
+    /* Its device objects (DRIVER_OBJECT.DeviceObject), newest first. */
+    struct io_device *devices;
+    /* References to the DRIVER_OBJECT beyond the loader's: one per device
+     * object not yet freed. The image unloads when the last one goes, so an
+     * unload with a device still referenced (a queued work item holds its
+     * device) is finished later, as the object manager does. */
+    uint32_t object_refs;
+    bool unload_pending; /* DriverUnload ran; the image waits for object_refs to reach 0 */
 } io_driver;
+
+/*
+ * A device object: the kernel's state of a DEVICE_OBJECT, which lives in
+ * nonpaged pool with its device extension right after it (wdm.h layout of
+ * the fields drivers read). Later: the device stack (AttachedDevice), IRP
+ * dispatch and symbolic links hang off this record.
+ */
+typedef struct io_device {
+    PVOID_VA va;
+    io_driver *driver;
+    char name[128];         /* "\Device\X" as created (ASCII), "" for an unnamed device */
+    int64_t references;     /* object references: 1 from creation, one per work item holding it */
+    bool deleted;           /* IoDeleteDevice called: off the driver's list, nameless */
+    struct io_device *next; /* the driver's list */
+} io_device;
+
+/* DEVICE_OBJECT.Flags bits (wdm.h). */
+#define DO_EXCLUSIVE           0x00000008u
+#define DO_DEVICE_INITIALIZING 0x00000080u
+#define IO_TYPE_DEVICE         3
+
+/* The device object at va (live, or deleted and still referenced), or NULL. */
+io_device *io_device_at(const ke_machine *m, PVOID_VA va);
+/* ObReferenceObject / ObDereferenceObject on a device object: the last
+ * dereference of a deleted device frees it, which releases its driver. */
+void io_device_reference(io_device *dev);
+void io_device_dereference(ke_call *call, io_device *dev);
+/* Frees every device record (machine teardown). */
+void io_devices_destroy(ke_machine *m);
+
+/* Drops a reference to a driver object (its last device went); finishes an
+ * unload that was waiting for it. */
+void io_driver_dereference(ke_call *call, io_driver *d);
 
 /* Declares a driver the scenario provides. Returns NULL on host OOM. */
 io_driver *io_register_driver(ke_machine *m, const char *name, bool graphics, void *host);

@@ -51,7 +51,9 @@ typedef uint64_t PVOID_VA; /* a simulated virtual address (never host memory) */
 #define STATUS_NO_MEMORY              ((NTSTATUS)0xC0000017u)
 #define STATUS_INSUFFICIENT_RESOURCES ((NTSTATUS)0xC000009Au)
 #define STATUS_OBJECT_NAME_NOT_FOUND  ((NTSTATUS)0xC0000034u)
+#define STATUS_OBJECT_NAME_INVALID    ((NTSTATUS)0xC0000033u)
 #define STATUS_OBJECT_NAME_COLLISION  ((NTSTATUS)0xC0000035u)
+#define STATUS_OBJECT_PATH_SYNTAX_BAD ((NTSTATUS)0xC000003Bu)
 #define STATUS_IMAGE_ALREADY_LOADED   ((NTSTATUS)0xC000010Eu)
 #define NT_SUCCESS(s)                 ((NTSTATUS)(s) >= 0)
 
@@ -141,6 +143,7 @@ typedef struct ke_exec {
     struct io_driver *start_driver;
     const char *start_name; /* the frame name: "SystemThread", "DeferredRoutine" */
     uint64_t start_args[4];
+    uint8_t start_arg_types[4]; /* ke_type_id of each argument (0: a plain pointer) */
     uint8_t start_argc;
     ke_frame frames[KE_MAX_FRAMES];
     uint32_t frame_count;
@@ -279,6 +282,9 @@ typedef struct ke_thread {
     PVOID_VA fast_mutex_wait;
     KIRQL fast_mutex_old_irql;
     bool fast_mutex_safe;
+    /* A system worker thread: the work queue it serves (ex/work.h); its
+     * execution restarts with each work item it takes. NULL otherwise. */
+    struct ex_work_queue *work_queue;
 } ke_thread;
 
 /* Marshalled DDI arguments: an array of object pointers (a Lua table). */
@@ -447,6 +453,10 @@ typedef struct ke_machine {
     struct vf_state *vf;
     struct io_driver **drivers; /* registered images, in registration order */
     uint32_t driver_count;
+    des_map devices;                  /* DEVICE_OBJECT address -> io_device (io/device.c) */
+    des_map work_items;               /* IO_WORKITEM address -> ex_work_item (ex/work.c) */
+    struct ex_work *work;             /* the system work queues, created with their first item */
+    struct ex_lookasides *lookasides; /* lookaside lists (ex/lookaside.c), created lazily */
 
     /* What drivers printed (DbgPrint...): one string per call, in order, at
      * most KD_DEBUG_OUTPUT_MAX_CALLS; owned by the machine. */

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ex/lookaside.h"
 #include "ex/pool.h"
+#include "ex/work.h"
 #include "io/io.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
@@ -170,6 +172,8 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
     des_map_init(&m->timers);
     des_map_init(&m->interrupts);
     des_map_init(&m->handles);
+    des_map_init(&m->devices);
+    des_map_init(&m->work_items);
     m->next_handle = 1;
     m->pool = ex_pool_create(m);
     if (m->pool == NULL)
@@ -247,6 +251,9 @@ void ke_machine_destroy(ke_machine *m)
     }
     des_map_fini(&m->interrupts);
     des_map_fini(&m->handles);
+    io_devices_destroy(m);
+    ex_work_destroy(m);
+    ex_lookasides_destroy(m);
     for (uint32_t i = 0; i < m->process_count; i++)
         free(m->processes[i]);
     free(m->processes);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ex/work.h"
 #include "io/io.h"
 #include "kd/kd.h"
 #include "ke/ke.h"
@@ -150,6 +151,11 @@ void ke_exec_ended(ke_machine *m, ke_exec *exec)
     }
     if (exec->is_dpc) {
         ke_dpc_ended(m, exec);
+        return;
+    }
+    /* A worker thread's routine returned: it goes on with its queue. */
+    if (exec->thread->work_queue != NULL) {
+        ex_worker_returned(m, exec->thread);
         return;
     }
     /* Returning from a thread's start routine ends the thread, as
@@ -440,6 +446,13 @@ static void run_cpu(ke_machine *m, uint32_t i)
         ke_cpu_set_irql(m, cpu, t->wait_irql); /* the IRQL it waited at (WaitIrql) */
     }
     ke_exec *e = running_exec(cpu);
+    ke_thread *t = cpu->current;
+    /* A system worker thread between items takes the next one now; if it
+     * is gone, the thread waits again and the processor is free. */
+    if (e == &t->exec && t->work_queue != NULL && e->host == NULL && !ex_worker_start(m, t)) {
+        cpu->current = cpu->idle_thread;
+        return;
+    }
     if (unloaded_code(m, e))
         return;
     if (m->last_exec != e) {
@@ -451,7 +464,6 @@ static void run_cpu(ke_machine *m, uint32_t i)
         des_rec_u32(&rec, cpu->in_isr ? UINT32_MAX : cpu->in_dpc ? 0 : e->thread->id);
         ke_trace_commit(m, &rec);
     }
-    ke_thread *t = cpu->current;
     m->host.resume(m->host.ctx, e);
     if (e == &t->exec && t->state != KE_THREAD_RUNNING && cpu->current == t)
         cpu->current = cpu->idle_thread; /* it waits or ended: the processor is free */

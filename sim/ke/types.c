@@ -30,6 +30,8 @@ const ke_field *ke_type_field(ke_type_id type, const char *name)
 size_t ke_field_size(ke_arch arch, const ke_field *f)
 {
     switch (f->kind) {
+    case KE_FIELD_U8:
+        return 1;
     case KE_FIELD_U16:
         return 2;
     case KE_FIELD_U32:

@@ -12,6 +12,7 @@
 #include "ke/ke.h"
 
 typedef enum ke_field_kind {
+    KE_FIELD_U8,
     KE_FIELD_U16,
     KE_FIELD_U32,
     KE_FIELD_PTR, /* pointer-sized: 4 bytes on x86, 8 on x64 */
@@ -27,7 +28,44 @@ typedef enum ke_field_kind {
     X(ANSI_STRING, Buffer, KE_FIELD_PTR, 8, 4)                                                     \
     X(LIST_ENTRY, Flink, KE_FIELD_PTR, 0, 0)                                                       \
     X(LIST_ENTRY, Blink, KE_FIELD_PTR, 8, 4)                                                       \
-    X(SINGLE_LIST_ENTRY, Next, KE_FIELD_PTR, 0, 0)
+    X(SINGLE_LIST_ENTRY, Next, KE_FIELD_PTR, 0, 0)                                                 \
+    X(DEVICE_OBJECT, Type, KE_FIELD_U16, 0x0, 0x0)                                                 \
+    X(DEVICE_OBJECT, Size, KE_FIELD_U16, 0x2, 0x2)                                                 \
+    X(DEVICE_OBJECT, ReferenceCount, KE_FIELD_U32, 0x4, 0x4)                                       \
+    X(DEVICE_OBJECT, DriverObject, KE_FIELD_PTR, 0x8, 0x8)                                         \
+    X(DEVICE_OBJECT, NextDevice, KE_FIELD_PTR, 0x10, 0xC)                                          \
+    X(DEVICE_OBJECT, AttachedDevice, KE_FIELD_PTR, 0x18, 0x10)                                     \
+    X(DEVICE_OBJECT, CurrentIrp, KE_FIELD_PTR, 0x20, 0x14)                                         \
+    X(DEVICE_OBJECT, Flags, KE_FIELD_U32, 0x30, 0x1C)                                              \
+    X(DEVICE_OBJECT, Characteristics, KE_FIELD_U32, 0x34, 0x20)                                    \
+    X(DEVICE_OBJECT, DeviceExtension, KE_FIELD_PTR, 0x40, 0x28)                                    \
+    X(DEVICE_OBJECT, DeviceType, KE_FIELD_U32, 0x48, 0x2C)                                         \
+    X(DEVICE_OBJECT, StackSize, KE_FIELD_U8, 0x4C, 0x30)                                           \
+    X(DEVICE_OBJECT, AlignmentRequirement, KE_FIELD_U32, 0x98, 0x5C)                               \
+    X(DEVICE_OBJECT, SectorSize, KE_FIELD_U16, 0x130, 0xAC)                                        \
+    X(DEVICE_OBJECT, DeviceObjectExtension, KE_FIELD_PTR, 0x138, 0xB0)                             \
+    KE_LOOKASIDE_FIELDS(X, NPAGED_LOOKASIDE_LIST)                                                  \
+    KE_LOOKASIDE_FIELDS(X, PAGED_LOOKASIDE_LIST)
+
+/* The GENERAL_LOOKASIDE fields of a lookaside list (its member L in C:
+ * `List.L.TotalAllocates` reads as `List.TotalAllocates`). ListHead is kept
+ * as a single list: its first pointer is the top free block. */
+#define KE_LOOKASIDE_FIELDS(X, type)                                                               \
+    X(type, ListHead, KE_FIELD_PTR, 0x0, 0x0)                                                      \
+    X(type, Depth, KE_FIELD_U16, 0x10, 0x8)                                                        \
+    X(type, MaximumDepth, KE_FIELD_U16, 0x12, 0xA)                                                 \
+    X(type, TotalAllocates, KE_FIELD_U32, 0x14, 0xC)                                               \
+    X(type, AllocateMisses, KE_FIELD_U32, 0x18, 0x10)                                              \
+    X(type, TotalFrees, KE_FIELD_U32, 0x1C, 0x14)                                                  \
+    X(type, FreeMisses, KE_FIELD_U32, 0x20, 0x18)                                                  \
+    X(type, Type, KE_FIELD_U32, 0x24, 0x1C)                                                        \
+    X(type, Tag, KE_FIELD_U32, 0x28, 0x20)                                                         \
+    X(type, Size, KE_FIELD_U32, 0x2C, 0x24)                                                        \
+    X(type, Allocate, KE_FIELD_PTR, 0x30, 0x28)                                                    \
+    X(type, Free, KE_FIELD_PTR, 0x38, 0x2C)                                                        \
+    X(type, ListEntry, KE_FIELD_PTR, 0x40, 0x30)                                                   \
+    X(type, LastTotalAllocates, KE_FIELD_U32, 0x50, 0x38)                                          \
+    X(type, LastAllocateMisses, KE_FIELD_U32, 0x54, 0x3C)
 
 /* X(type, x64 size, x86 size) */
 #define KE_TYPES(X)                                                                                \
@@ -42,7 +80,11 @@ typedef enum ke_field_kind {
     X(KTIMER, 64, 40)                                                                              \
     X(KDPC, 64, 32)                                                                                \
     X(LIST_ENTRY, 16, 8)                                                                           \
-    X(SINGLE_LIST_ENTRY, 8, 4)
+    X(SINGLE_LIST_ENTRY, 8, 4)                                                                     \
+    X(DEVICE_OBJECT, 0x150, 0xB8)                                                                  \
+    X(NPAGED_LOOKASIDE_LIST, 0x80, 0x50)                                                           \
+    X(PAGED_LOOKASIDE_LIST, 0x80, 0x68)                                                            \
+    X(IO_WORKITEM, 0x58, 0x34)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */

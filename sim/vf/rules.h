@@ -100,6 +100,18 @@
       "MmMapLockedPagesSpecifyCache on an MDL whose pages are not locked")                         \
     X(mdl_free_mapped, 0xC4, 1, 0xB8, 0, "IoFreeMdl on an MDL still mapped to system space")       \
     X(pool_free_active_timer, 0xC4, 1, 0x15, 0, "pool freed while a timer in it is still set")     \
+    /* Automatic checks: work items and lookaside lists (0xC4). */                                 \
+    X(workitem_pageable, 0xC4, 1, 0x131, 0, "a work item in pageable memory queued")               \
+    X(lookaside_init_twice, 0xC4, 1, 0xCA, 0, "a lookaside list initialised twice")                \
+    X(lookaside_delete_uninitialized, 0xC4, 1, 0xCB, 0,                                            \
+      "a lookaside list deleted that is not initialised (never, or deleted before)")               \
+    X(lookaside_block_too_small, 0xC4, 1, 0xCD, 0,                                                 \
+      "a lookaside list made for blocks too small to hold its free-list link")                     \
+    /* Miscellaneous checks (/flags 0x800). */                                                     \
+    X(pool_free_active_lookaside, 0xC4, 1, 0xCC, VF_FLAG_MISC_CHECKS,                              \
+      "pool freed while a lookaside list in it is still initialised")                              \
+    X(pool_free_queued_workitem, 0xE4, 1, 0x0, VF_FLAG_MISC_CHECKS,                                \
+      "pool freed while a work item in it is still queued")                                        \
     /* Automatic checks on unload (0xC7). */                                                       \
     X(unload_timer_set, 0xC7, 1, 0x0, 0, "driver unloaded with a timer of its still set")          \
     X(unload_dpc_queued, 0xC7, 1, 0x1, 0, "driver unloaded with a DPC of its still queued")        \
@@ -150,6 +162,17 @@
       "KeReleaseMutex or KeLeaveGuardedRegion missing)")                                           \
     X(kthread_exit_mutex_held, 0x4000008A, 0, 0, RULE_KERNEL,                                      \
       "a thread ended still owning a KMUTEX")                                                      \
+    X(kworker_queued_again, 0xE4, 1, 0x1, RULE_KERNEL,                                             \
+      "a work item queued again while it is still queued")                                         \
+    X(kworker_free_queued, 0xE4, 1, 0x2, RULE_KERNEL,                                              \
+      "IoFreeWorkItem (or IoUninitializeWorkItem) on a work item still queued")                    \
+    X(kworker_bad_object, 0xE4, 1, 0x3, RULE_KERNEL,                                               \
+      "a work item made for an object that is neither a device object nor a driver object")        \
+    X(kworker_bad_queue_type, 0xE4, 1, 0x6, RULE_KERNEL,                                           \
+      "a work item queued to a WORK_QUEUE_TYPE that does not exist")                               \
+    X(klookaside_in_unloaded_image, 0xCE, 0, 0, RULE_KERNEL,                                       \
+      "a lookaside list left in an unloaded driver (never deleted), touched by the kernel's "      \
+      "periodic depth adjustment")                                                                 \
     /* Crashes: what the kernel does with a driver that faults. */                                 \
     X(driver_exception, 0x7E, 0, 0, RULE_KERNEL,                                                   \
       "a driver routine on a system thread raised an exception nobody handled")                    \
@@ -173,7 +196,7 @@
     X(paged_code_raised_irql_arbitrary, 0x1E, 1, 0xC0000420, RULE_KERNEL,                          \
       "checked build: PAGED_CODE() ran in a DPC or an ISR (NT_ASSERT failed)")                     \
     X(kspin_lock_already_owned, 0x0F, 0, 0, RULE_KERNEL,                                           \
-      "checked build: a processor acquired a spin lock it already holds")                         \
+      "checked build: a processor acquired a spin lock it already holds")                          \
     /* Interrupts. */                                                                              \
     X(kisr_irql_changed, 0xC8, 0, 0, RULE_KERNEL,                                                  \
       "an interrupt service routine returned at an IRQL other than its device IRQL")

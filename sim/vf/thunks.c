@@ -9,7 +9,9 @@
  * options change with /volatile and graphics drivers are exempt from some.
  */
 #include "ddi_table.h"
+#include "ex/lookaside.h"
 #include "ex/pool.h"
+#include "ex/work.h"
 #include "kd/kd.h"
 #include "ke/types.h"
 #include "mm/mdl.h"
@@ -219,6 +221,19 @@ static bool check_free(ke_call *call, PVOID_VA P)
         kd_raise(call, RULE_pool_free_active_timer, timer->va, b->pool_type, P);
         return false;
     }
+    /* Miscellaneous checks: a lookaside list still initialised, or a work
+     * item still queued, in the block (P3/P4 the block). */
+    PVOID_VA end = P + b->size_bytes;
+    ex_lookaside *list = ex_lookaside_in(m, P, end);
+    if (list != NULL && vf_rule_enabled(call, RULE_pool_free_active_lookaside)) {
+        kd_raise(call, RULE_pool_free_active_lookaside, list->va, P, b->size_bytes);
+        return false;
+    }
+    ex_work_item *item = ex_work_item_queued_in(m, P, end);
+    if (item != NULL && vf_rule_enabled(call, RULE_pool_free_queued_workitem)) {
+        kd_raise(call, RULE_pool_free_queued_workitem, item->va, P, end);
+        return false;
+    }
     /* A tracked block: pool tracking checks its slack and the header after
      * it, and names the first damaged byte. */
     if (b->tracked && vf_rule_enabled(call, RULE_pool_overrun_tracked)) {
@@ -390,6 +405,108 @@ static bool vf_KeSynchronizeExecution(ke_call *call, PVOID_VA Interrupt,
         force_irql_trim(call);
     }
     return result;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Work items                                                               */
+/* ------------------------------------------------------------------------ */
+
+static PVOID_VA vf_IoAllocateWorkItem(ke_call *call, PVOID_VA DeviceObject)
+{
+    /* Pool tracking tracks work items (Windows 8.1 and later) under the
+     * verifier's tag, so a leaked one shows in the unload report as "Vfwi". */
+    bool tracking = vf_option_enabled(call, VF_FLAG_POOL_TRACKING);
+    PVOID_VA item = ex_work_item_allocate(
+        call, DeviceObject, tracking ? IO_WORKITEM_VERIFIER_POOL_TAG : IO_WORKITEM_POOL_TAG);
+    if (item != 0 && tracking)
+        vf_pool_track(call, ex_pool_find(call->m->pool, item));
+    return item;
+}
+
+/* A work item must be in nonpaged memory: the worker takes it at
+ * DISPATCH_LEVEL. P2 the item. False if the check fired. */
+static bool check_queue(ke_call *call, PVOID_VA IoWorkItem)
+{
+    ke_arch arch = call->m->config.arch;
+    if (IoWorkItem >= mm_region_base(arch, MM_REGION_PAGED_POOL) &&
+        IoWorkItem < mm_region_end(arch, MM_REGION_PAGED_POOL) &&
+        vf_rule_enabled(call, RULE_workitem_pageable)) {
+        kd_raise(call, RULE_workitem_pageable, IoWorkItem, 0, 0);
+        return false;
+    }
+    return true;
+}
+
+static void vf_IoQueueWorkItem(ke_call *call, PVOID_VA IoWorkItem, uint32_t WorkerRoutine,
+                               ULONG QueueType, PVOID_VA Context)
+{
+    if (check_queue(call, IoWorkItem))
+        IoQueueWorkItem(call, IoWorkItem, WorkerRoutine, QueueType, Context);
+}
+
+static void vf_IoQueueWorkItemEx(ke_call *call, PVOID_VA IoWorkItem, uint32_t WorkerRoutine,
+                                 ULONG QueueType, PVOID_VA Context)
+{
+    if (check_queue(call, IoWorkItem))
+        IoQueueWorkItemEx(call, IoWorkItem, WorkerRoutine, QueueType, Context);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Lookaside lists                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* The checks of an initialisation; false if one fired. P2 the list. */
+static bool check_lookaside_init(ke_call *call, PVOID_VA Lookaside, uint64_t Size)
+{
+    uint32_t minimum = ex_lookaside_minimum_size(call->m->config.arch);
+    if (Size < minimum && vf_rule_enabled(call, RULE_lookaside_block_too_small)) {
+        kd_raise(call, RULE_lookaside_block_too_small, Lookaside, Size, minimum);
+        return false;
+    }
+    ex_lookaside *l = ex_lookaside_at(call->m, Lookaside);
+    if (l != NULL && l->active && vf_rule_enabled(call, RULE_lookaside_init_twice)) {
+        kd_raise(call, RULE_lookaside_init_twice, Lookaside, 0, 0);
+        return false;
+    }
+    return true;
+}
+
+static bool check_lookaside_delete(ke_call *call, PVOID_VA Lookaside)
+{
+    ex_lookaside *l = ex_lookaside_at(call->m, Lookaside);
+    if ((l == NULL || !l->active) && vf_rule_enabled(call, RULE_lookaside_delete_uninitialized)) {
+        kd_raise(call, RULE_lookaside_delete_uninitialized, Lookaside, 0, 0);
+        return false;
+    }
+    return true;
+}
+
+static void vf_ExInitializeNPagedLookasideList(ke_call *call, PVOID_VA Lookaside, uint32_t Allocate,
+                                               uint32_t Free, ULONG Flags, uint64_t Size, ULONG Tag,
+                                               ULONG Depth)
+{
+    if (check_lookaside_init(call, Lookaside, Size))
+        ExInitializeNPagedLookasideList(call, Lookaside, Allocate, Free, Flags, Size, Tag, Depth);
+}
+
+static void vf_ExInitializePagedLookasideList(ke_call *call, PVOID_VA Lookaside, uint32_t Allocate,
+                                              uint32_t Free, ULONG Flags, uint64_t Size, ULONG Tag,
+                                              ULONG Depth)
+{
+    if (check_lookaside_init(call, Lookaside, Size))
+        ExInitializePagedLookasideList(call, Lookaside, Allocate, Free, Flags, Size, Tag, Depth);
+}
+
+static void vf_ExDeleteNPagedLookasideList(ke_call *call, PVOID_VA Lookaside)
+{
+    if (check_lookaside_delete(call, Lookaside))
+        ExDeleteNPagedLookasideList(call, Lookaside);
+}
+
+static void vf_ExDeletePagedLookasideList(ke_call *call, PVOID_VA Lookaside)
+{
+    if (check_lookaside_delete(call, Lookaside))
+        ExDeletePagedLookasideList(call, Lookaside);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -746,4 +863,11 @@ void vf_patch_imports(ddi_imports *imports)
     imports->KeEnterCriticalRegion = vf_KeEnterCriticalRegion;
     imports->KeLeaveCriticalRegion = vf_KeLeaveCriticalRegion;
     imports->KeSynchronizeExecution = vf_KeSynchronizeExecution;
+    imports->IoAllocateWorkItem = vf_IoAllocateWorkItem;
+    imports->IoQueueWorkItem = vf_IoQueueWorkItem;
+    imports->IoQueueWorkItemEx = vf_IoQueueWorkItemEx;
+    imports->ExInitializeNPagedLookasideList = vf_ExInitializeNPagedLookasideList;
+    imports->ExInitializePagedLookasideList = vf_ExInitializePagedLookasideList;
+    imports->ExDeleteNPagedLookasideList = vf_ExDeleteNPagedLookasideList;
+    imports->ExDeletePagedLookasideList = vf_ExDeletePagedLookasideList;
 }
