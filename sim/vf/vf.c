@@ -209,24 +209,55 @@ static bool add_note(char ***notes, size_t *count, const char *line)
     return true;
 }
 
+/* How many rules of the catalogue an option bit enables. */
+static uint32_t rules_of_option(uint32_t bit)
+{
+    uint32_t n = 0;
+    for (size_t i = 0; i < RULE_COUNT; i++)
+        n += rule_table[i].option == bit;
+    return n;
+}
+
+/* "<head> Name (0xN), ..." for the bits of `bits`; with_rules adds how many
+ * of the option's checks are simulated. False on host OOM. */
+static bool flags_note(char ***notes, size_t *count, const char *head, uint32_t bits,
+                       bool with_rules)
+{
+    if (bits == 0)
+        return true;
+    char line[1024];
+    int n = snprintf(line, sizeof line, "%s", head);
+    const char *sep = " ";
+    for (uint32_t bit = 1; bit != 0 && n > 0 && (size_t)n < sizeof line; bit <<= 1) {
+        if ((bits & bit) == 0)
+            continue;
+        const char *name = vf_flag_name(bit);
+        n += snprintf(line + n, sizeof line - (size_t)n, "%s%s (0x%X)", sep,
+                      name != NULL ? name : "?", bit);
+        if (with_rules && n > 0 && (size_t)n < sizeof line)
+            n += snprintf(line + n, sizeof line - (size_t)n, ": %u of its checks",
+                          rules_of_option(bit));
+        sep = ", ";
+    }
+    return add_note(notes, count, line);
+}
+
 bool vf_unsimulated_notes(const vf_settings *s, const vf_gflags *g, char ***notes, size_t *count)
 {
     char line[1024];
-    uint32_t pending = s->flags & ~VF_FLAGS_SIMULATED;
-    if (pending != 0) {
-        int n = snprintf(line, sizeof line, "verifier options parsed but not simulated yet:");
-        const char *sep = " ";
-        for (uint32_t bit = 1; bit != 0 && n > 0 && (size_t)n < sizeof line; bit <<= 1) {
-            if ((pending & bit) == 0)
-                continue;
-            const char *name = vf_flag_name(bit);
-            n += snprintf(line + n, sizeof line - (size_t)n, "%s%s (0x%X)", sep,
-                          name != NULL ? name : "?", bit);
-            sep = ", ";
-        }
-        if (!add_note(notes, count, line))
-            return false;
+    /* An option not wholly simulated is partly so when the catalogue holds
+     * rules it enables: the note says which, so it cannot disagree with
+     * `drvsim rules`. */
+    uint32_t pending = s->flags & ~VF_FLAGS_SIMULATED, partly = 0;
+    for (uint32_t bit = 1; bit != 0; bit <<= 1) {
+        if ((pending & bit) != 0 && rules_of_option(bit) > 0)
+            partly |= bit;
     }
+    if (!flags_note(notes, count,
+                    "verifier options parsed but not simulated yet:", pending & ~partly, false) ||
+        !flags_note(notes, count, "verifier options simulated in part (see drvsim rules):", partly,
+                    true))
+        return false;
     if (s->faults_given && (VF_FLAGS_SIMULATED & VF_FLAG_LOW_RESOURCES) == 0 &&
         (s->flags & VF_FLAG_LOW_RESOURCES) == 0 &&
         !add_note(notes, count, "verifier /faults is parsed but not simulated yet"))
