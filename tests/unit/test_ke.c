@@ -7,13 +7,8 @@
  * is the interleaving the scheduler chose, so determinism, the uniprocessor
  * rule and the strategies can be checked exactly.
  */
-#include <criterion/criterion.h>
-#include <stdio.h>
-#include <string.h>
-
-#include "ddi_table.h"
-#include "ex/pool.h"
 #include "ke/types.h"
+#include "test_machine.h"
 #include "vf/rules.h"
 
 #define MAX_LOG     4096
@@ -29,21 +24,6 @@ typedef struct test_host {
 } test_host;
 
 static test_host host;
-
-static ke_site no_site(void *ctx, const ke_exec *e)
-{
-    (void)ctx;
-    (void)e;
-    return (ke_site){.chunk = 0xFFFF, .line = 0};
-}
-
-static const char *no_site_name(void *ctx, ke_site site, char *buf, size_t len)
-{
-    (void)ctx;
-    (void)site;
-    snprintf(buf, len, "%s", "");
-    return buf;
-}
 
 static ke_call call_of(ke_exec *e)
 {
@@ -104,19 +84,11 @@ static uint32_t simulate(uint64_t seed, uint32_t cpus, const char *sched, uint32
     memset(&host, 0, sizeof host);
     host.workers = workers;
     host.steps = steps;
-    ke_config config = {.seed = seed, .cpus = cpus, .memory_bytes = 64ull << 20};
-    config.limits.max_time_100ns = 3600ull * 10000000ull;
-    config.limits.max_events = 1000000;
+    ke_config config = tm_config(seed, cpus, KE_ARCH_X64);
     cr_assert(ke_sched_parse(sched, &config.sched));
-    vf_settings settings;
-    vf_gflags gflags;
-    vf_settings_init(&settings);
-    vf_gflags_init(&gflags);
-    ke_host h = {.resume = test_resume, .site = no_site, .site_name = no_site_name};
-    host.m = ke_machine_create(&config, &settings, &gflags, &h);
-    vf_settings_free(&settings);
-    cr_assert_not_null(host.m);
-    cr_assert_not_null(ke_create_harness_thread(host.m));
+    ke_host h = tm_passive_host();
+    h.resume = test_resume;
+    host.m = tm_boot(&config, &h, NULL, false);
     cr_assert_eq(ke_run(host.m), KE_STOP_FINISHED, "%s", host.m->stop_message);
     ke_machine_destroy(host.m);
     host.m = NULL;
@@ -236,28 +208,12 @@ Test(sched, strategy_syntax)
 static ke_machine *m;
 static ke_call base;
 
-static void no_resume(void *ctx, ke_exec *e)
-{
-    (void)ctx;
-    (void)e;
-}
-
 static void boot(uint32_t cpus)
 {
-    ke_config config = {.seed = 3, .cpus = cpus, .memory_bytes = 64ull << 20};
-    vf_settings settings;
-    vf_gflags gflags;
-    vf_settings_init(&settings);
-    vf_gflags_init(&gflags);
-    ke_host h = {.resume = no_resume, .site = no_site, .site_name = no_site_name};
-    m = ke_machine_create(&config, &settings, &gflags, &h);
-    vf_settings_free(&settings);
-    cr_assert_not_null(m);
-    ke_thread *t = ke_create_harness_thread(m);
-    cr_assert_not_null(t);
-    t->state = KE_THREAD_RUNNING;
-    m->cpus[0].current = t;
-    base = (ke_call){.m = m, .exec = &t->exec, .thread = t};
+    ke_config config = tm_config(3, cpus, KE_ARCH_X64);
+    ke_host h = tm_passive_host();
+    m = tm_boot(&config, &h, NULL, true);
+    base = tm_call(m, 0);
 }
 
 static void boot_up(void)
@@ -285,10 +241,7 @@ static ke_call at(uint16_t ddi)
 
 static PVOID_VA entry(void)
 {
-    ke_call c = at(DDI_ExAllocatePoolWithTag);
-    PVOID_VA va = ExAllocatePoolWithTag(&c, NonPagedPoolNx, 32, 0x7473694Cu /* "List" */);
-    cr_assert_neq(va, 0);
-    return va;
+    return tm_alloc(m, 32);
 }
 
 static PVOID_VA link_of(PVOID_VA e, const char *name)
