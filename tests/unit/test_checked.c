@@ -4,7 +4,7 @@
  * the debug output record; a recursive spin lock acquire in a checked
  * build.
  */
-#include <criterion/criterion.h>
+#include "test_machine.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -14,42 +14,16 @@
 #include "ke/types.h"
 #include "mm/mm.h"
 
-static ke_site no_site(void *ctx, const ke_exec *e)
-{
-    (void)ctx;
-    (void)e;
-    return (ke_site){.chunk = 0xFFFF, .line = 0};
-}
-
-static const char *no_site_name(void *ctx, ke_site site, char *buf, size_t len)
-{
-    (void)ctx;
-    (void)site;
-    snprintf(buf, len, "%s", "");
-    return buf;
-}
-
-static void no_resume(void *ctx, ke_exec *e)
-{
-    (void)ctx;
-    (void)e;
-}
-
 static ke_machine *m;
 static ke_call call;
 
 static void boot(ke_arch arch, ke_build build, uint32_t cpus)
 {
-    ke_config config = {
-        .seed = 7, .cpus = cpus, .arch = arch, .build = build, .memory_bytes = 1ull << 30};
-    vf_settings settings;
-    vf_gflags gflags;
-    vf_settings_init(&settings);
-    vf_gflags_init(&gflags);
-    ke_host host = {.resume = no_resume, .site = no_site, .site_name = no_site_name};
-    m = ke_machine_create(&config, &settings, &gflags, &host);
-    vf_settings_free(&settings);
-    cr_assert_not_null(m);
+    ke_config config = tm_config(7, cpus, arch);
+    config.build = build;
+    config.memory_bytes = 1ull << 30;
+    ke_host host = tm_passive_host();
+    m = tm_create(&config, &host, NULL);
     ke_thread *t = ke_create_harness_thread(m);
     cr_assert_not_null(t);
     t->state = KE_THREAD_RUNNING;
@@ -435,7 +409,7 @@ Test(interrupts, the_scheduler_runs_the_isr_before_the_interrupted_code, .fini =
     vf_gflags gflags;
     vf_settings_init(&settings);
     vf_gflags_init(&gflags);
-    ke_host host = {.resume = scripted_resume, .site = no_site, .site_name = no_site_name};
+    ke_host host = {.resume = scripted_resume, .site = tm_no_site, .site_name = tm_no_site_name};
     m = ke_machine_create(&config, &settings, &gflags, &host);
     vf_settings_free(&settings);
     cr_assert_not_null(m);

@@ -7,7 +7,7 @@
  * lists' depth, their fall-through to the pool with the list's tag, and the
  * kernel's depth adjustment.
  */
-#include <criterion/criterion.h>
+#include "test_machine.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -35,21 +35,6 @@ static ke_machine *m;
 static ke_call call;
 static io_driver *drv;
 
-static ke_site no_site(void *ctx, const ke_exec *e)
-{
-    (void)ctx;
-    (void)e;
-    return (ke_site){.chunk = 0xFFFF, .line = 0};
-}
-
-static const char *no_site_name(void *ctx, ke_site site, char *buf, size_t len)
-{
-    (void)ctx;
-    (void)site;
-    snprintf(buf, len, "%s", "");
-    return buf;
-}
-
 static void run_routine(void *ctx, ke_exec *e)
 {
     (void)ctx;
@@ -65,16 +50,11 @@ static void run_routine(void *ctx, ke_exec *e)
 
 static void boot(ke_arch arch)
 {
-    ke_config config = {.seed = 7, .cpus = 1, .arch = arch, .memory_bytes = 64ull << 20};
+    ke_config config = tm_config(7, 1, arch);
     config.limits.max_time_100ns = 50ull * 10000000ull; /* 5 s */
-    vf_settings settings;
-    vf_gflags gflags;
-    vf_settings_init(&settings);
-    vf_gflags_init(&gflags);
-    ke_host host = {.resume = run_routine, .site = no_site, .site_name = no_site_name};
-    m = ke_machine_create(&config, &settings, &gflags, &host);
-    vf_settings_free(&settings);
-    cr_assert_not_null(m);
+    ke_host host = tm_passive_host();
+    host.resume = run_routine;
+    m = tm_create(&config, &host, NULL);
     /* The calls come from a driver's routine on a System thread that is not
      * scheduled: the tests are its code. */
     ke_thread *t = ke_create_thread(m, m->system_process, NULL);

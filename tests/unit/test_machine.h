@@ -54,11 +54,9 @@ static inline ke_config tm_config(uint64_t seed, uint32_t cpus, ke_arch arch)
 }
 
 /* A machine with the verifier off (or as `verifier` says, verifier.exe
- * syntax) and its harness thread created. With `running`, the harness thread
- * is taken off the ready queue and runs on processor 0, for tests that call
- * DDIs directly; without, ke_run() dispatches it. */
-static inline ke_machine *tm_boot(const ke_config *config, const ke_host *host,
-                                  const char *verifier, bool running)
+ * syntax), with no thread but its processors' idle threads. */
+static inline ke_machine *tm_create(const ke_config *config, const ke_host *host,
+                                    const char *verifier)
 {
     vf_settings settings;
     vf_gflags gflags;
@@ -70,15 +68,40 @@ static inline ke_machine *tm_boot(const ke_config *config, const ke_host *host,
     ke_machine *m = ke_machine_create(config, &settings, &gflags, host);
     vf_settings_free(&settings);
     cr_assert_not_null(m);
+    return m;
+}
+
+/* Takes a READY thread off the ready queue and runs it on processor cpu,
+ * at the IRQL it waited at, as the scheduler would. */
+static inline void tm_dispatch(ke_machine *m, ke_thread *t, uint32_t cpu)
+{
+    ke_thread **p = &m->ready_head;
+    ke_thread *prev = NULL;
+    while (*p != NULL && *p != t) {
+        prev = *p;
+        p = &(*p)->next_ready;
+    }
+    cr_assert_not_null(*p, "thread %u is not ready", t->id);
+    *p = t->next_ready;
+    if (m->ready_tail == t)
+        m->ready_tail = prev;
+    t->next_ready = NULL;
+    t->state = KE_THREAD_RUNNING;
+    t->exec.cpu = cpu;
+    m->cpus[cpu].current = t;
+    ke_cpu_set_irql(m, &m->cpus[cpu], t->wait_irql);
+}
+
+/* tm_create, and the harness thread. With `running` it runs on processor
+ * 0, for tests that call DDIs directly; without, ke_run() dispatches it. */
+static inline ke_machine *tm_boot(const ke_config *config, const ke_host *host,
+                                  const char *verifier, bool running)
+{
+    ke_machine *m = tm_create(config, host, verifier);
     ke_thread *t = ke_create_harness_thread(m);
     cr_assert_not_null(t);
-    if (running) {
-        cr_assert_eq(m->ready_head, t);
-        m->ready_head = m->ready_tail = NULL;
-        t->state = KE_THREAD_RUNNING;
-        t->exec.cpu = 0;
-        m->cpus[0].current = t;
-    }
+    if (running)
+        tm_dispatch(m, t, 0);
     return m;
 }
 

@@ -8,7 +8,7 @@
  * (one thread per processor, so their IRQLs stay apart) and checks what the
  * kernel did to their states.
  */
-#include <criterion/criterion.h>
+#include "test_machine.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -19,51 +19,9 @@
 #define STATUS_MUTANT_NOT_OWNED         ((NTSTATUS)0xC0000046u)
 #define STATUS_SEMAPHORE_LIMIT_EXCEEDED ((NTSTATUS)0xC0000047u)
 
-static ke_site no_site(void *ctx, const ke_exec *e)
-{
-    (void)ctx;
-    (void)e;
-    return (ke_site){.chunk = 0xFFFF, .line = 0};
-}
-
-static const char *no_site_name(void *ctx, ke_site site, char *buf, size_t len)
-{
-    (void)ctx;
-    (void)site;
-    snprintf(buf, len, "%s", "");
-    return buf;
-}
-
-static void no_resume(void *ctx, ke_exec *e)
-{
-    (void)ctx;
-    (void)e;
-}
-
 static ke_machine *m;
 static ke_thread *ta, *tb; /* two system threads, on processors 0 and 1 */
 static ke_call a, b;
-
-/* Takes t off the ready queue and runs it on processor cpu, at the IRQL it
- * waited at. */
-static void dispatch(ke_thread *t, uint32_t cpu)
-{
-    ke_thread **p = &m->ready_head;
-    ke_thread *prev = NULL;
-    while (*p != NULL && *p != t) {
-        prev = *p;
-        p = &(*p)->next_ready;
-    }
-    cr_assert_not_null(*p, "thread %u is not ready", t->id);
-    *p = t->next_ready;
-    if (m->ready_tail == t)
-        m->ready_tail = prev;
-    t->next_ready = NULL;
-    t->state = KE_THREAD_RUNNING;
-    t->exec.cpu = cpu;
-    m->cpus[cpu].current = t;
-    ke_cpu_set_irql(m, &m->cpus[cpu], t->wait_irql);
-}
 
 static ke_call call_of(ke_thread *t)
 {
@@ -72,20 +30,14 @@ static ke_call call_of(ke_thread *t)
 
 static void boot(ke_arch arch)
 {
-    ke_config config = {.seed = 3, .cpus = 2, .arch = arch, .memory_bytes = 64ull << 20};
-    vf_settings settings;
-    vf_gflags gflags;
-    vf_settings_init(&settings);
-    vf_gflags_init(&gflags);
-    ke_host host = {.resume = no_resume, .site = no_site, .site_name = no_site_name};
-    m = ke_machine_create(&config, &settings, &gflags, &host);
-    vf_settings_free(&settings);
-    cr_assert_not_null(m);
+    ke_config config = tm_config(3, 2, arch);
+    ke_host host = tm_passive_host();
+    m = tm_create(&config, &host, NULL);
     ta = ke_create_thread(m, m->system_process, NULL);
     tb = ke_create_thread(m, m->system_process, NULL);
     cr_assert(ta != NULL && tb != NULL);
-    dispatch(ta, 0);
-    dispatch(tb, 1);
+    tm_dispatch(m, ta, 0);
+    tm_dispatch(m, tb, 1);
     a = call_of(ta);
     b = call_of(tb);
 }
@@ -188,7 +140,7 @@ Test(semaphore, one_release_wakes_as_many_waiters_as_it_adds)
     cr_expect_eq(wait(&a, s), STATUS_PENDING);
     cr_expect_eq(wait(&b, s), STATUS_PENDING);
     ke_thread *tc = ke_create_thread(m, m->system_process, NULL);
-    dispatch(tc, 0); /* processor 0's thread waits: it may take another */
+    tm_dispatch(m, tc, 0); /* processor 0's thread waits: it may take another */
     ke_call c = call_of(tc);
     cr_expect_eq(KeReleaseSemaphore(&c, s, 0, 3, false), 0);
     cr_expect_eq(ta->state, KE_THREAD_READY);
@@ -442,7 +394,7 @@ Test(fast_mutex, contention_between_two_threads)
     cr_expect_not(ExTryToAcquireFastMutex(&a, fm));
     cr_expect_eq(ke_call_irql(&a), PASSIVE_LEVEL, "a failed try restores the IRQL");
 
-    dispatch(tb, 1);
+    tm_dispatch(m, tb, 1);
     cr_expect_eq(ke_call_irql(&b), APC_LEVEL);
     ExReleaseFastMutex(&b, fm);
     cr_expect_eq(ke_call_irql(&b), PASSIVE_LEVEL);
@@ -459,7 +411,7 @@ Test(fast_mutex, waiters_are_served_in_arrival_order)
     ExAcquireFastMutex(&a, fm);
     ExAcquireFastMutex(&b, fm);
     ke_thread *tc = ke_create_thread(m, m->system_process, NULL);
-    dispatch(tc, 1);
+    tm_dispatch(m, tc, 1);
     ke_call c = call_of(tc);
     ExAcquireFastMutex(&c, fm);
     cr_expect_eq(fm_count(fm), -2);
