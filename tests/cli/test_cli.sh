@@ -609,6 +609,27 @@ check "race fixed: ... and under --sched pct:3" 0 \
     "$DRVSIM" sweep $R/dpc_list_race_locked.lua --seeds 1..50 --sched pct:3 --jsonl /dev/null
 
 # ---------------------------------------------------------------------------
+# The contract's examples, verbatim (CONTRACT 3), when ../shared is beside us
+# ---------------------------------------------------------------------------
+
+CONTRACT=../shared/CONTRACT.md
+if [ -f "$CONTRACT" ]; then
+    for pair in "1 scenarios/demo/leak_on_unload.lua" "2 scenarios/demo/timer_dpc_thread.lua"; do
+        set -- $pair
+        py "contract example $1 is $2 verbatim (after its comment line)" "$CONTRACT" "
+import sys
+block = sys.stdin.read().split('\\x60\\x60\\x60lua\\n')[$1].split('\\x60\\x60\\x60')[0]
+body = open('$2').read().split('\\n', 1)[1]
+while body.startswith('--'):
+    body = body.split('\\n', 1)[1]
+assert body == block, 'differs'"
+    done
+    set --
+fi
+check "contract example 2 (timer, DPC, system thread) runs clean" 0 \
+    "$DRVSIM" run scenarios/demo/timer_dpc_thread.lua
+
+# ---------------------------------------------------------------------------
 # Driver files
 # ---------------------------------------------------------------------------
 
