@@ -367,60 +367,6 @@ des_stop des_step(des_sim *sim)
 /* ------------------------------------------------------------------------ */
 
 /* Appends n bytes of v, least significant first. */
-/* Reserves n bytes at the end of a record. Every trace record's fields go
- * through here: it is the hot path of every DDI call. */
-static inline uint8_t *des_rec_room(des_rec *rec, uint16_t n_bytes)
-{
-    DES_CHECK(rec != NULL);
-    uint16_t len = rec->len_bytes;
-    DES_CHECK(len >= 2); /* des_rec_begin was called */
-    DES_CHECK(n_bytes <= DES_REC_MAX_BYTES - len);
-    rec->len_bytes = (uint16_t)(len + n_bytes);
-    return &rec->bytes[len];
-}
-
-void des_rec_begin(des_rec *rec, uint16_t type)
-{
-    DES_CHECK(rec != NULL);
-    rec->type = type;
-    rec->bytes[0] = (uint8_t)type;
-    rec->bytes[1] = (uint8_t)(type >> 8);
-    rec->len_bytes = 2;
-}
-
-void des_rec_u8(des_rec *rec, uint8_t v)
-{
-    des_rec_room(rec, 1)[0] = v;
-}
-
-/* A field of n bytes, least significant first: on a little-endian host the
- * value's own bytes (one store), elsewhere shifted out one by one. */
-static inline void des_rec_le(des_rec *rec, uint64_t v, uint16_t n_bytes)
-{
-    uint8_t *p = des_rec_room(rec, n_bytes);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(p, &v, n_bytes);
-#else
-    for (unsigned i = 0; i < n_bytes; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-#endif
-}
-
-void des_rec_u16(des_rec *rec, uint16_t v)
-{
-    des_rec_le(rec, v, 2);
-}
-
-void des_rec_u32(des_rec *rec, uint32_t v)
-{
-    des_rec_le(rec, v, 4);
-}
-
-void des_rec_u64(des_rec *rec, uint64_t v)
-{
-    des_rec_le(rec, v, 8);
-}
-
 void des_rec_str(des_rec *rec, const char *s)
 {
     DES_CHECK(rec != NULL);
@@ -428,7 +374,7 @@ void des_rec_str(des_rec *rec, const char *s)
     /* Cut silently: names are for people, and the length must fit in a u8. */
     const size_t len = strnlen(s, UINT8_MAX);
     DES_CHECK(len + 1 <= (size_t)(DES_REC_MAX_BYTES - rec->len_bytes));
-    des_rec_room(rec, 1)[0] = (uint8_t)len;
+    des_rec_u8(rec, (uint8_t)len);
     memcpy(&rec->bytes[rec->len_bytes], s, len);
     rec->len_bytes = (uint16_t)(rec->len_bytes + len);
 }
@@ -514,11 +460,17 @@ void des_commit(des_sim *sim, const des_rec *rec)
     DES_CHECK(rec->len_bytes >= 2 && rec->len_bytes <= DES_REC_MAX_BYTES);
     /*
      * The length goes in first so that record boundaries are part of the
-     * digest: "ab" then "c" must not hash like "a" then "bc".
+     * digest: "ab" then "c" must not hash like "a" then "bc". One copy into
+     * the pending block: this runs twice per DDI call.
      */
-    const uint8_t len_le[2] = {(uint8_t)rec->len_bytes, (uint8_t)(rec->len_bytes >> 8)};
-    des_digest_update(sim, len_le, sizeof(len_le));
-    des_digest_update(sim, rec->bytes, rec->len_bytes);
+    uint32_t need = 2u + rec->len_bytes;
+    if (need > DES_DIGEST_BLOCK_BYTES - sim->digest_pending_bytes)
+        des_digest_flush(sim);
+    uint8_t *p = &sim->digest_pending[sim->digest_pending_bytes];
+    p[0] = (uint8_t)rec->len_bytes;
+    p[1] = (uint8_t)(rec->len_bytes >> 8);
+    memcpy(p + 2, rec->bytes, rec->len_bytes);
+    sim->digest_pending_bytes += need;
     sim->records++;
     if (sim->sink != NULL) {
         sim->sink(sim->sink_ctx, sim->now_100ns, rec);

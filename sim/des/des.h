@@ -25,6 +25,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "des/check.h"
 
 /* ------------------------------------------------------------------------ */
 /* Time                                                                     */
@@ -139,11 +142,60 @@ typedef struct des_rec {
     uint16_t type;
 } des_rec;
 
-void des_rec_begin(des_rec *rec, uint16_t type);
-void des_rec_u8(des_rec *rec, uint8_t v);
-void des_rec_u16(des_rec *rec, uint16_t v);
-void des_rec_u32(des_rec *rec, uint32_t v);
-void des_rec_u64(des_rec *rec, uint64_t v);
+/* Reserves n bytes at the end of a record. Records are built on every DDI
+ * call, so the writers below are inline. */
+static inline uint8_t *des_rec_room(des_rec *rec, uint16_t n_bytes)
+{
+    DES_CHECK(rec != NULL);
+    uint16_t len = rec->len_bytes;
+    DES_CHECK(len >= 2); /* des_rec_begin was called */
+    DES_CHECK(n_bytes <= DES_REC_MAX_BYTES - len);
+    rec->len_bytes = (uint16_t)(len + n_bytes);
+    return &rec->bytes[len];
+}
+
+/* A field of n bytes, least significant first: on a little-endian host the
+ * value's own bytes (one store), elsewhere shifted out one by one. */
+static inline void des_rec_le(des_rec *rec, uint64_t v, uint16_t n_bytes)
+{
+    uint8_t *p = des_rec_room(rec, n_bytes);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, n_bytes);
+#else
+    for (unsigned i = 0; i < n_bytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+#endif
+}
+
+static inline void des_rec_begin(des_rec *rec, uint16_t type)
+{
+    DES_CHECK(rec != NULL);
+    rec->type = type;
+    rec->bytes[0] = (uint8_t)type;
+    rec->bytes[1] = (uint8_t)(type >> 8);
+    rec->len_bytes = 2;
+}
+
+static inline void des_rec_u8(des_rec *rec, uint8_t v)
+{
+    des_rec_room(rec, 1)[0] = v;
+}
+
+static inline void des_rec_u16(des_rec *rec, uint16_t v)
+{
+    des_rec_le(rec, v, 2);
+}
+
+static inline void des_rec_u32(des_rec *rec, uint32_t v)
+{
+    des_rec_le(rec, v, 4);
+}
+
+static inline void des_rec_u64(des_rec *rec, uint64_t v)
+{
+    des_rec_le(rec, v, 8);
+}
+
 void des_rec_str(des_rec *rec, const char *s);
 
 /*
