@@ -192,23 +192,29 @@ bool lb_call_end(lua_State *L, ke_call *call)
     return false;
 }
 
-static int block_continue(lua_State *L, int status, lua_KContext returns_status)
+static int block_continue(lua_State *L, int status, lua_KContext returns)
 {
     (void)status;
     lb_state *lb = lb_get(L);
     if (machine_stopped(lb))
         return lb_stopped(L);
-    if (!returns_status)
+    switch ((lb_block_returns)returns) {
+    case LB_BLOCK_NOTHING:
         return 0;
-    lb_push_status(L, lb->current->thread->wait_status);
-    return 1;
+    case LB_BLOCK_STATUS:
+        lb_push_status(L, lb->current->thread->wait_status);
+        return 1;
+    case LB_BLOCK_RESULT:
+        return 1; /* pushed before the yield, still on top */
+    }
+    return 0;
 }
 
-int lb_call_block(lua_State *L, ke_call *call, bool returns_status)
+int lb_call_block(lua_State *L, ke_call *call, lb_block_returns returns)
 {
     if (ke_stopped(call->m))
         return lb_stopped(L); /* the wait itself stopped the machine (0xB8) */
-    return lua_yieldk(L, 0, returns_status, block_continue);
+    return lua_yieldk(L, 0, (lua_KContext)returns, block_continue);
 }
 
 static int spin_continue(lua_State *L, int status, lua_KContext wrapper)

@@ -161,9 +161,17 @@ const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t ddi);
  * machine stopped). A raised structured exception is raised into Lua here. */
 bool lb_call_end(lua_State *L, ke_call *call);
 
-/* The wrapper of a DDI that blocked: yields the thread; the wait status is
- * its result when the kernel readies it again. */
-int lb_call_block(lua_State *L, ke_call *call, bool returns_status);
+/* What a blocked DDI returns once the kernel readies its thread again:
+ * nothing, the wait's status, or the result the wrapper pushed before
+ * blocking. */
+typedef enum lb_block_returns {
+    LB_BLOCK_NOTHING = 0,
+    LB_BLOCK_STATUS = 1,
+    LB_BLOCK_RESULT = 2,
+} lb_block_returns;
+
+/* The wrapper of a DDI that blocked: yields the thread until it is ready. */
+int lb_call_block(lua_State *L, ke_call *call, lb_block_returns returns);
 
 /* The wrapper of a DDI whose processor must spin: yields it; when the lock
  * is free, the wrapper runs again with the same arguments. */

@@ -279,6 +279,10 @@ typedef struct ke_thread {
     PVOID_VA fast_mutex_wait;
     KIRQL fast_mutex_old_irql;
     bool fast_mutex_safe;
+    /* An ERESOURCE acquire it blocks in (0 for none) and how: for the
+     * deadlock report. */
+    PVOID_VA resource_wait;
+    bool resource_wait_exclusive;
 } ke_thread;
 
 /* Marshalled DDI arguments: an array of object pointers (a Lua table). */
@@ -436,6 +440,7 @@ typedef struct ke_machine {
     des_map dpcs;       /* KDPC address -> ke_dpc */
     des_map timers;     /* KTIMER address -> ke_timer */
     des_map interrupts; /* KINTERRUPT address -> ke_interrupt */
+    des_map resources;  /* ERESOURCE address -> ex_resource (ex/resource.h) */
     ke_interrupt *interrupts_head, *interrupts_tail;
     ke_timer *timers_head; /* the timers that are set */
     ke_object *flush;      /* what KeFlushQueuedDpcs waits on */
@@ -655,6 +660,14 @@ void ke_object_signal(ke_machine *m, ke_object *o);
 static inline uint32_t ke_combined_apc_disable(const ke_thread *t)
 {
     return ((uint32_t)(uint16_t)t->special_apc_disable << 16) | (uint16_t)t->kernel_apc_disable;
+}
+
+/* A system thread (KTHREAD.SystemThread): every thread but those running
+ * an application's code in a user process. Driver Verifier exempts them
+ * from some checks: nothing can suspend them from user mode. */
+static inline bool ke_system_thread(const ke_thread *t)
+{
+    return !t->harness || t->process == t->machine->system_process;
 }
 
 /* A thread's exit checks (PspExitThread, KeRundownThread): false when one

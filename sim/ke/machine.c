@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ex/pool.h"
+#include "ex/resource.h"
 #include "io/io.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
@@ -169,6 +170,7 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
     des_map_init(&m->dpcs);
     des_map_init(&m->timers);
     des_map_init(&m->interrupts);
+    des_map_init(&m->resources);
     des_map_init(&m->handles);
     m->next_handle = 1;
     m->pool = ex_pool_create(m);
@@ -247,6 +249,7 @@ void ke_machine_destroy(ke_machine *m)
     }
     des_map_fini(&m->interrupts);
     des_map_fini(&m->handles);
+    ex_resource_free_all(m);
     for (uint32_t i = 0; i < m->process_count; i++)
         free(m->processes[i]);
     free(m->processes);

@@ -42,7 +42,8 @@ typedef enum ke_field_kind {
     X(KTIMER, 64, 40)                                                                              \
     X(KDPC, 64, 32)                                                                                \
     X(LIST_ENTRY, 16, 8)                                                                           \
-    X(SINGLE_LIST_ENTRY, 8, 4)
+    X(SINGLE_LIST_ENTRY, 8, 4)                                                                     \
+    X(ERESOURCE, 104, 56)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */
