@@ -353,6 +353,9 @@ typedef struct ke_host {
     ke_site (*site)(void *ctx, const ke_exec *exec);
     /* "scenarios/x.lua:12" for a site; returns buf. */
     const char *(*site_name)(void *ctx, ke_site site, char *buf, size_t len);
+    /* Whether two routine references name the same routine (one function
+     * passed twice). NULL: only equal references do. */
+    bool (*same_routine)(void *ctx, uint32_t a, uint32_t b);
 } ke_host;
 
 /* ------------------------------------------------------------------------ */
@@ -406,6 +409,9 @@ struct mm_space;
 struct ex_pool;
 struct vf_state;
 
+/* PSP_MAX_CREATE_PROCESS_NOTIFY: process-creation callbacks at most. */
+#define KE_MAX_PROCESS_NOTIFY 64
+
 typedef struct ke_machine {
     ke_config config;
     des_sim des;
@@ -441,6 +447,12 @@ typedef struct ke_machine {
     des_map timers;     /* KTIMER address -> ke_timer */
     des_map interrupts; /* KINTERRUPT address -> ke_interrupt */
     des_map resources;  /* ERESOURCE address -> ex_resource (ex/resource.h) */
+    /* PsSetCreateProcessNotifyRoutine: the routines registered, in order. */
+    struct ke_notify {
+        struct io_driver *driver;
+        uint32_t routine; /* io_routine */
+    } process_notify[KE_MAX_PROCESS_NOTIFY];
+    uint32_t process_notify_count;
     ke_interrupt *interrupts_head, *interrupts_tail;
     ke_timer *timers_head; /* the timers that are set */
     ke_object *flush;      /* what KeFlushQueuedDpcs waits on */

@@ -577,3 +577,29 @@ Test(resource_verifier, misc_checks_off, .init = NULL)
     drv->imports.ExFreePool(&v, block);
     cr_expect_eq(m->stop, KE_RUNNING, "0xD0 and 0xD2 are miscellaneous checks (0x800)");
 }
+
+/* ------------------------------------------------------------------------ */
+/* PsSetCreateProcessNotifyRoutine                                          */
+/* ------------------------------------------------------------------------ */
+
+Test(resource, process_notify_registration)
+{
+    io_driver *d = io_register_driver(m, "notify.sys", false, NULL);
+    cr_assert_not_null(d);
+    ke_call k = a;
+    k.driver = d;
+    cr_expect_eq(PsSetCreateProcessNotifyRoutine(&k, 7, true), STATUS_INVALID_PARAMETER,
+                 "removing a routine that is not registered");
+    cr_expect_eq(PsSetCreateProcessNotifyRoutine(&k, 7, false), STATUS_SUCCESS);
+    cr_expect_eq(PsSetCreateProcessNotifyRoutine(&k, 7, false), STATUS_INVALID_PARAMETER,
+                 "registered already");
+    cr_expect_eq(m->process_notify_count, 1);
+    cr_expect_eq(m->process_notify[0].driver, d);
+    for (uint32_t r = 8; m->process_notify_count < KE_MAX_PROCESS_NOTIFY; r++)
+        cr_assert_eq(PsSetCreateProcessNotifyRoutine(&k, r, false), STATUS_SUCCESS);
+    cr_expect_eq(PsSetCreateProcessNotifyRoutine(&k, 1000, false), STATUS_INVALID_PARAMETER,
+                 "no slot left");
+    cr_expect_eq(PsSetCreateProcessNotifyRoutine(&k, 7, true), STATUS_SUCCESS);
+    cr_expect_eq(m->process_notify_count, KE_MAX_PROCESS_NOTIFY - 1);
+    cr_expect_eq(m->process_notify[0].routine, 8, "the others keep their order");
+}
