@@ -193,23 +193,29 @@ bool lb_call_end(lua_State *L, ke_call *call)
     return false;
 }
 
-static int block_continue(lua_State *L, int status, lua_KContext returns_status)
+static int block_continue(lua_State *L, int status, lua_KContext returns)
 {
     (void)status;
     lb_state *lb = lb_get(L);
     if (machine_stopped(lb))
         return lb_stopped(L);
-    if (!returns_status)
+    switch ((lb_block_returns)returns) {
+    case LB_BLOCK_NOTHING:
         return 0;
-    lb_push_status(L, lb->current->thread->wait_status);
-    return 1;
+    case LB_BLOCK_STATUS:
+        lb_push_status(L, lb->current->thread->wait_status);
+        return 1;
+    case LB_BLOCK_RESULT:
+        return 1; /* pushed before the yield, still on top */
+    }
+    return 0;
 }
 
-int lb_call_block(lua_State *L, ke_call *call, bool returns_status)
+int lb_call_block(lua_State *L, ke_call *call, lb_block_returns returns)
 {
     if (ke_stopped(call->m))
         return lb_stopped(L); /* the wait itself stopped the machine (0xB8) */
-    return lua_yieldk(L, 0, returns_status, block_continue);
+    return lua_yieldk(L, 0, (lua_KContext)returns, block_continue);
 }
 
 static int spin_continue(lua_State *L, int status, lua_KContext wrapper)
@@ -981,6 +987,72 @@ int lb_call_callout(lua_State *L, ke_call *call)
     lb_push_routine(L, c->routine);
     lb_push_ptr(L, c->argument);
     return call_routine(L, c->driver, c->name, 1, 1, callout_continue);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Process-creation callbacks                                               */
+/* ------------------------------------------------------------------------ */
+
+/* While they run, the stack ends with the index of the next routine, the
+ * ParentId and the ProcessId, above what CreateProcess returns. */
+static int process_notify_next(lua_State *L);
+
+static int process_notify_continue(lua_State *L, int status, lua_KContext ctx)
+{
+    io_driver *d = driver_of(L, ctx);
+    if (routine_returned(L, status, 0))
+        return routine_failed(L, d);
+    if (machine_stopped(lb_get(L)))
+        return lb_stopped(L);
+    return process_notify_next(L);
+}
+
+static int process_notify_next(lua_State *L)
+{
+    lb_state *lb = lb_get(L);
+    ke_machine *m = lb->m;
+    uint32_t next = (uint32_t)lua_tointeger(L, -3);
+    if (next >= m->process_notify_count) {
+        lua_pop(L, 3);
+        return 1; /* CreateProcess's result */
+    }
+    struct ke_notify n = m->process_notify[next];
+    lua_pushinteger(L, next + 1);
+    lua_replace(L, -4);
+    if (!n.driver->loaded) {
+        /* Registered by a driver that unloaded without removing it: its
+         * code is gone (P1, P3 the image, as for a thread left behind). */
+        ke_call call = {
+            .m = m, .exec = lb->current, .thread = lb->current->thread, .driver = n.driver};
+        uint64_t code = n.driver->image_base + 0x1000u;
+        const uint64_t p[4] = {code, 0, code, 0};
+        kd_raise_full(&call, RULE_unloaded_code_executed, 0xCE, p, n.driver, NULL);
+        return lb_stopped(L);
+    }
+    lb_push_routine(L, n.routine);
+    lua_pushvalue(L, -3);  /* ParentId */
+    lua_pushvalue(L, -3);  /* ProcessId */
+    lua_pushboolean(L, 1); /* Create */
+    return call_routine(L, n.driver, "CreateProcessNotifyRoutine", 3, 0, process_notify_continue);
+}
+
+int lb_process_notify(lua_State *L, uint32_t parent_id, uint32_t process_id)
+{
+    lua_pushinteger(L, 0);
+    lua_pushinteger(L, parent_id);
+    lua_pushinteger(L, process_id);
+    return process_notify_next(L);
+}
+
+bool lb_host_same_routine(void *ctx, uint32_t a, uint32_t b)
+{
+    lb_state *lb = ctx;
+    lua_State *L = lb->L;
+    lb_push_routine(L, a);
+    lb_push_routine(L, b);
+    bool same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -116,6 +116,12 @@ int lb_load_file(lua_State *L, const char *path, uint16_t *chunk);
 
 /* ke_host callbacks. */
 void lb_host_resume(void *ctx, ke_exec *exec);
+/* ke_host.same_routine: whether two routine references hold one function. */
+bool lb_host_same_routine(void *ctx, uint32_t a, uint32_t b);
+/* Runs the process-creation callbacks (PsSetCreateProcessNotifyRoutine) on
+ * the calling thread, each as a routine of its driver, for a new process;
+ * the value on top of the stack is then the caller's one result. */
+int lb_process_notify(lua_State *L, uint32_t parent_id, uint32_t process_id);
 ke_site lb_host_site(void *ctx, const ke_exec *exec);
 const char *lb_host_site_name(void *ctx, ke_site site, char *buf, size_t len);
 
@@ -161,9 +167,17 @@ const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t ddi);
  * machine stopped). A raised structured exception is raised into Lua here. */
 bool lb_call_end(lua_State *L, ke_call *call);
 
-/* The wrapper of a DDI that blocked: yields the thread; the wait status is
- * its result when the kernel readies it again. */
-int lb_call_block(lua_State *L, ke_call *call, bool returns_status);
+/* What a blocked DDI returns once the kernel readies its thread again:
+ * nothing, the wait's status, or the result the wrapper pushed before
+ * blocking. */
+typedef enum lb_block_returns {
+    LB_BLOCK_NOTHING = 0,
+    LB_BLOCK_STATUS = 1,
+    LB_BLOCK_RESULT = 2,
+} lb_block_returns;
+
+/* The wrapper of a DDI that blocked: yields the thread until it is ready. */
+int lb_call_block(lua_State *L, ke_call *call, lb_block_returns returns);
 
 /* The wrapper of a DDI whose processor must spin: yields it; when the lock
  * is free, the wrapper runs again with the same arguments. */

@@ -481,6 +481,7 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "KSEMAPHORE", KE_TYPE_KSEMAPHORE);
     register_constructor(L, "KMUTEX", KE_TYPE_KMUTEX);
     register_constructor(L, "FAST_MUTEX", KE_TYPE_FAST_MUTEX);
+    register_constructor(L, "ERESOURCE", KE_TYPE_ERESOURCE);
     register_constructor(L, "KTIMER", KE_TYPE_KTIMER);
     register_constructor(L, "KDPC", KE_TYPE_KDPC);
     register_constructor(L, "LIST_ENTRY", KE_TYPE_LIST_ENTRY);

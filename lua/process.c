@@ -28,7 +28,13 @@ static int l_CreateProcess(lua_State *L)
         lb_scenario_error(L, "CreateProcess: no room for another process (at most %d)",
                           KE_MAX_PROCESSES - 2);
     lb_push_ptr(L, p->eprocess);
-    return 1;
+    /* The drivers' process-creation callbacks run now, on this thread, in
+     * the creating process's context (a user process's thread is not a
+     * system thread). */
+    if (lb->m->process_notify_count == 0)
+        return 1;
+    lb_check_yieldable(L, "CreateProcess");
+    return lb_process_notify(L, lb->current->thread->process->id, p->id);
 }
 
 static ps_process *check_process(lua_State *L, const char *fn)

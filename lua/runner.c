@@ -315,6 +315,7 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
         .resume = lb_host_resume,
         .site = lb_host_site,
         .site_name = lb_host_site_name,
+        .same_routine = lb_host_same_routine,
     };
     /* The trace file is open before boot, so that it holds the boot record. */
     FILE *trace = NULL;

@@ -72,8 +72,6 @@ class Ddi:
         self.flags = set(flags.split())
         if not self.flags <= FLAGS:
             sys.exit(f"{where}: unknown flags {sorted(self.flags - FLAGS)}")
-        if "blocking" in self.flags and self.ret not in ("status", "void"):
-            sys.exit(f"{where}: a blocking DDI returns its wait status, or nothing")
 
     def c_ret(self):
         return "void" if self.ret == "void" else TYPES[self.ret][0]
@@ -174,9 +172,20 @@ def write_lua_c(ddis, out):
                 lines.append("        return lb_call_callout(L, &call);")
             lines.append(f"    lb_trace_return(&call, {conv.replace('{}', 'result')});")
         if "blocking" in d.flags:
-            lines.append("    if (call.blocked)")
-            returns = "true" if d.ret == "status" else "false"
-            lines.append(f"        return lb_call_block(L, &call, {returns});")
+            # After the wait: nothing, the wait's status, or (any other
+            # result) what the routine returned, which the wait only delays
+            # (an ERESOURCE acquire's TRUE).
+            if d.ret == "void":
+                lines.append("    if (call.blocked)")
+                lines.append("        return lb_call_block(L, &call, LB_BLOCK_NOTHING);")
+            elif d.ret == "status":
+                lines.append("    if (call.blocked)")
+                lines.append("        return lb_call_block(L, &call, LB_BLOCK_STATUS);")
+            else:
+                lines.append("    if (call.blocked) {")
+                lines.append(f"        {TYPES[d.ret][2]}(L, result);")
+                lines.append("        return lb_call_block(L, &call, LB_BLOCK_RESULT);")
+                lines.append("    }")
         if "spins" in d.flags:
             lines.append("    if (call.spin)")
             lines.append(f"        return lb_call_spin(L, &call, l_{d.name});")

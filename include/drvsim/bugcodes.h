@@ -35,6 +35,7 @@
     X(DRIVER_IRQL_NOT_LESS_OR_EQUAL, 0x000000D1u)                                                  \
     X(DRIVER_PAGE_FAULT_IN_FREED_SPECIAL_POOL, 0x000000D5u)                                        \
     X(DRIVER_PAGE_FAULT_BEYOND_END_OF_ALLOCATION, 0x000000D6u)                                     \
+    X(RESOURCE_NOT_OWNED, 0x000000E3u)                                                             \
     X(WORKER_INVALID, 0x000000E4u)                                                                 \
     X(DPC_WATCHDOG_VIOLATION, 0x00000133u)                                                         \
     X(KERNEL_SECURITY_CHECK_FAILURE, 0x00000139u)                                                  \

@@ -285,6 +285,10 @@ typedef struct ke_thread {
     /* A system worker thread: the work queue it serves (ex/work.h); its
      * execution restarts with each work item it takes. NULL otherwise. */
     struct ex_work_queue *work_queue;
+    /* An ERESOURCE acquire it blocks in (0 for none) and how: for the
+     * deadlock report. */
+    PVOID_VA resource_wait;
+    bool resource_wait_exclusive;
 } ke_thread;
 
 /* Marshalled DDI arguments: an array of object pointers (a Lua table). */
@@ -355,6 +359,9 @@ typedef struct ke_host {
     ke_site (*site)(void *ctx, const ke_exec *exec);
     /* "scenarios/x.lua:12" for a site; returns buf. */
     const char *(*site_name)(void *ctx, ke_site site, char *buf, size_t len);
+    /* Whether two routine references name the same routine (one function
+     * passed twice). NULL: only equal references do. */
+    bool (*same_routine)(void *ctx, uint32_t a, uint32_t b);
 } ke_host;
 
 /* ------------------------------------------------------------------------ */
@@ -408,6 +415,9 @@ struct mm_space;
 struct ex_pool;
 struct vf_state;
 
+/* PSP_MAX_CREATE_PROCESS_NOTIFY: process-creation callbacks at most. */
+#define KE_MAX_PROCESS_NOTIFY 64
+
 typedef struct ke_machine {
     ke_config config;
     des_sim des;
@@ -442,6 +452,13 @@ typedef struct ke_machine {
     des_map dpcs;       /* KDPC address -> ke_dpc */
     des_map timers;     /* KTIMER address -> ke_timer */
     des_map interrupts; /* KINTERRUPT address -> ke_interrupt */
+    des_map resources;  /* ERESOURCE address -> ex_resource (ex/resource.h) */
+    /* PsSetCreateProcessNotifyRoutine: the routines registered, in order. */
+    struct ke_notify {
+        struct io_driver *driver;
+        uint32_t routine; /* io_routine */
+    } process_notify[KE_MAX_PROCESS_NOTIFY];
+    uint32_t process_notify_count;
     ke_interrupt *interrupts_head, *interrupts_tail;
     ke_timer *timers_head; /* the timers that are set */
     ke_object *flush;      /* what KeFlushQueuedDpcs waits on */
@@ -671,6 +688,14 @@ void ke_object_signal(ke_machine *m, ke_object *o);
 static inline uint32_t ke_combined_apc_disable(const ke_thread *t)
 {
     return ((uint32_t)(uint16_t)t->special_apc_disable << 16) | (uint16_t)t->kernel_apc_disable;
+}
+
+/* A system thread (KTHREAD.SystemThread): every thread but those running
+ * an application's code in a user process. Driver Verifier exempts them
+ * from some checks: nothing can suspend them from user mode. */
+static inline bool ke_system_thread(const ke_thread *t)
+{
+    return !t->harness || t->process == t->machine->system_process;
 }
 
 /* A thread's exit checks (PspExitThread, KeRundownThread): false when one

@@ -14,6 +14,7 @@
 #include "ex/lookaside.h"
 #include "ex/pool.h"
 #include "ex/work.h"
+#include "ex/resource.h"
 #include "io/io.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
@@ -171,6 +172,7 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
     des_map_init(&m->dpcs);
     des_map_init(&m->timers);
     des_map_init(&m->interrupts);
+    des_map_init(&m->resources);
     des_map_init(&m->handles);
     des_map_init(&m->devices);
     des_map_init(&m->work_items);
@@ -254,6 +256,7 @@ void ke_machine_destroy(ke_machine *m)
     io_devices_destroy(m);
     ex_work_destroy(m);
     ex_lookasides_destroy(m);
+    ex_resource_free_all(m);
     for (uint32_t i = 0; i < m->process_count; i++)
         free(m->processes[i]);
     free(m->processes);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "ex/work.h"
+#include "ex/resource.h"
 #include "io/io.h"
 #include "kd/kd.h"
 #include "ke/ke.h"
@@ -483,7 +484,8 @@ static void fire_due(ke_machine *m)
 /* A deadlock's report: every thread waits. A thread blocked in a fast mutex
  * acquire is named with the mutex and its owner (the first found, in thread
  * creation order), the commonest self-inflicted one being a thread that
- * acquires a fast mutex it owns already. */
+ * acquires a fast mutex it owns already; failing that, one blocked in an
+ * ERESOURCE acquire. */
 static void stop_deadlocked(ke_machine *m)
 {
     for (uint32_t i = 0; i < m->thread_count; i++) {
@@ -504,6 +506,16 @@ static void stop_deadlocked(ke_machine *m)
                         t->id, (unsigned long long)t->fast_mutex_wait, owner,
                         owner == t->id ? " (itself: it acquired the mutex twice)" : "");
         return;
+    }
+    /* Then one blocked in an ERESOURCE acquire, the resource and its owners
+     * named (a shared owner asking for exclusive access waits for itself). */
+    for (uint32_t i = 0; i < m->thread_count; i++) {
+        char text[256];
+        const ke_thread *t = m->threads[i];
+        if (t->state == KE_THREAD_WAITING && ex_resource_wait_text(m, t, text, sizeof text)) {
+            ke_stop_machine(m, KE_STOP_LIMIT, "deadlock: every thread waits; %s", text);
+            return;
+        }
     }
     ke_stop_machine(m, KE_STOP_LIMIT,
                     "deadlock: every thread waits and nothing is scheduled to wake one");

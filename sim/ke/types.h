@@ -84,7 +84,8 @@ typedef enum ke_field_kind {
     X(DEVICE_OBJECT, 0x150, 0xB8)                                                                  \
     X(NPAGED_LOOKASIDE_LIST, 0x80, 0x50)                                                           \
     X(PAGED_LOOKASIDE_LIST, 0x80, 0x68)                                                            \
-    X(IO_WORKITEM, 0x58, 0x34)
+    X(IO_WORKITEM, 0x58, 0x34)                                                                     \
+    X(ERESOURCE, 104, 56)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */

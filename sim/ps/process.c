@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "ddi_table.h"
 #include "ex/pool.h"
 #include "ps/ps.h"
 
@@ -51,4 +52,46 @@ ke_thread *ps_create_harness_thread(ke_machine *m, ps_process *p, uint32_t routi
     t->exec.start_name = "UserThread";
     t->exec.start_argc = 0;
     return t;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Process-creation callbacks                                               */
+/* ------------------------------------------------------------------------ */
+
+static bool same_routine(const ke_machine *m, uint32_t a, uint32_t b)
+{
+    if (a == b)
+        return true;
+    return m->host.same_routine != NULL && m->host.same_routine(m->host.ctx, a, b);
+}
+
+/*
+ * Registers (or with Remove, unregisters) a routine that the kernel calls at
+ * PASSIVE_LEVEL, in the context of the creating thread, whenever a process
+ * is created: NotifyRoutine(ParentId, ProcessId, Create = TRUE). Processes
+ * never end here, so it is never called with Create FALSE. A routine
+ * registered already, one more than PSP_MAX_CREATE_PROCESS_NOTIFY, or one
+ * to remove that is not registered: STATUS_INVALID_PARAMETER. Unloading
+ * without removing it is not checked by Windows; the next process creation
+ * runs code that is gone (0xCE).
+ */
+NTSTATUS PsSetCreateProcessNotifyRoutine(ke_call *call, uint32_t NotifyRoutine, bool Remove)
+{
+    ke_machine *m = call->m;
+    for (uint32_t i = 0; i < m->process_notify_count; i++) {
+        if (m->process_notify[i].driver != call->driver ||
+            !same_routine(m, m->process_notify[i].routine, NotifyRoutine))
+            continue;
+        if (!Remove)
+            return STATUS_INVALID_PARAMETER;
+        memmove(&m->process_notify[i], &m->process_notify[i + 1],
+                (m->process_notify_count - i - 1) * sizeof m->process_notify[0]);
+        m->process_notify_count--;
+        return STATUS_SUCCESS;
+    }
+    if (Remove || NotifyRoutine == 0 || m->process_notify_count == KE_MAX_PROCESS_NOTIFY)
+        return STATUS_INVALID_PARAMETER;
+    m->process_notify[m->process_notify_count++] =
+        (struct ke_notify){.driver = call->driver, .routine = NotifyRoutine};
+    return STATUS_SUCCESS;
 }

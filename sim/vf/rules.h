@@ -64,6 +64,22 @@
       "KeEnterCriticalRegion called above APC_LEVEL (force IRQL checking)")                        \
     X(critical_region_leave_above_apc, 0xC4, 1, 0x11B, VF_FLAG_FORCE_IRQL_CHECKING,                \
       "KeLeaveCriticalRegion called above APC_LEVEL (force IRQL checking)")                        \
+    /* Automatic checks: executive resources (0xC4). System threads are exempt from 0x37 and       \
+     * 0x38, as in Windows: nothing can suspend them from user mode. */                            \
+    X(resource_acquire_apcs_enabled, 0xC4, 1, 0x37, 0,                                             \
+      "ERESOURCE acquired with normal kernel APCs enabled (outside a critical region, below "      \
+      "APC_LEVEL) on a thread an application could suspend")                                       \
+    X(resource_release_apcs_enabled, 0xC4, 1, 0x38, 0,                                             \
+      "ERESOURCE released with normal kernel APCs enabled (the critical region left too early)")   \
+    X(resource_unaligned, 0xC4, 1, 0x3D, 0,                                                        \
+      "ERESOURCE at an address not aligned to a pointer's size passed to an acquire routine")      \
+    /* Miscellaneous checks (/flags 0x800): executive resources (0xC4). */                         \
+    X(resource_initialized_twice, 0xC4, 1, 0xD0, VF_FLAG_MISC_CHECKS,                              \
+      "ExInitializeResourceLite on an ERESOURCE initialised before and not deleted")               \
+    X(resource_delete_uninitialized, 0xC4, 1, 0xD1, VF_FLAG_MISC_CHECKS,                           \
+      "ExDeleteResourceLite on an ERESOURCE that is not initialised (or deleted already)")         \
+    X(pool_free_active_resource, 0xC4, 1, 0xD2, VF_FLAG_MISC_CHECKS,                               \
+      "pool freed while an ERESOURCE in it is still initialised (ExDeleteResourceLite missing)")   \
     /* Automatic checks: pool allocate and free (0xC4). */                                         \
     X(pool_zero_size, 0xC4, 1, 0x00, 0, "pool request of zero bytes")                              \
     X(pool_paged_above_apc, 0xC4, 1, 0x01, 0, "paged pool allocated at IRQL above APC_LEVEL")      \
@@ -173,6 +189,8 @@
     X(klookaside_in_unloaded_image, 0xCE, 0, 0, RULE_KERNEL,                                       \
       "a lookaside list left in an unloaded driver (never deleted), touched by the kernel's "      \
       "periodic depth adjustment")                                                                 \
+    X(kresource_not_owned, 0xE3, 0, 0, RULE_KERNEL,                                                \
+      "ERESOURCE released by a thread that does not own it (RESOURCE_NOT_OWNED)")                  \
     /* Crashes: what the kernel does with a driver that faults. */                                 \
     X(driver_exception, 0x7E, 0, 0, RULE_KERNEL,                                                   \
       "a driver routine on a system thread raised an exception nobody handled")                    \

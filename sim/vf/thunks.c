@@ -12,6 +12,7 @@
 #include "ex/lookaside.h"
 #include "ex/pool.h"
 #include "ex/work.h"
+#include "ex/resource.h"
 #include "kd/kd.h"
 #include "ke/types.h"
 #include "mm/mdl.h"
@@ -233,6 +234,20 @@ static bool check_free(ke_call *call, PVOID_VA P)
     if (item != NULL && vf_rule_enabled(call, RULE_pool_free_queued_workitem)) {
         kd_raise(call, RULE_pool_free_queued_workitem, item->va, P, end);
         return false;
+    }
+    /* Miscellaneous checks: an ERESOURCE still initialised in the block.
+     * P3 and P4 are the block as the pool knows it, POOL_HEADER included
+     * (a big block: its pages), as ExpCheckForResource passes them. */
+    if (vf_rule_enabled(call, RULE_pool_free_active_resource)) {
+        uint32_t gran = ex_pool_granularity(m->config.arch);
+        PVOID_VA start = b->granules != 0 ? P - gran : P;
+        uint64_t bytes = b->granules != 0 ? (uint64_t)b->granules * gran
+                                          : (b->size_bytes + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE;
+        ex_resource *r = ex_resource_tracked_in_range(m, start, start + bytes);
+        if (r != NULL) {
+            kd_raise(call, RULE_pool_free_active_resource, r->va, start, bytes);
+            return false;
+        }
     }
     /* A tracked block: pool tracking checks its slack and the header after
      * it, and names the first damaged byte. */
@@ -684,6 +699,127 @@ static void vf_KeLeaveCriticalRegion(ke_call *call)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Executive resources                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* The checks of an acquire (ViMiscCheckResourceAcquire). An ERESOURCE must be
+ * pointer aligned (0x3D: P4 the resource). Then it must be acquired with
+ * normal kernel APCs disabled, so that no APC suspends the thread while it
+ * owns it (0x37: P2 the IRQL, P3 CombinedApcDisable, P4 the resource):
+ * APC_LEVEL does it, a critical or guarded region does it; DISPATCH_LEVEL
+ * with Wait FALSE is let through, and system threads are exempt, since
+ * nothing suspends them from user mode. False if one fired. */
+static bool check_resource_acquire(ke_call *call, PVOID_VA Resource, bool Wait)
+{
+    uint64_t mask = call->m->config.arch == KE_ARCH_X86 ? 3 : 7;
+    if ((Resource & mask) != 0 && vf_rule_enabled(call, RULE_resource_unaligned)) {
+        kd_raise(call, RULE_resource_unaligned, 0, 0, Resource);
+        return false;
+    }
+    KIRQL irql = ke_call_irql(call);
+    uint32_t combined = ke_combined_apc_disable(call->thread);
+    if (irql != APC_LEVEL && !ke_system_thread(call->thread) && combined == 0 &&
+        (irql != DISPATCH_LEVEL || Wait) &&
+        vf_rule_enabled(call, RULE_resource_acquire_apcs_enabled)) {
+        kd_raise(call, RULE_resource_acquire_apcs_enabled, irql, combined, Resource);
+        return false;
+    }
+    return true;
+}
+
+/* The same at release (ViMiscCheckResourceRelease), 0x38; any release at
+ * DISPATCH_LEVEL is let through. */
+static bool check_resource_release(ke_call *call, PVOID_VA Resource)
+{
+    KIRQL irql = ke_call_irql(call);
+    uint32_t combined = ke_combined_apc_disable(call->thread);
+    if (irql != APC_LEVEL && irql != DISPATCH_LEVEL && !ke_system_thread(call->thread) &&
+        combined == 0 && vf_rule_enabled(call, RULE_resource_release_apcs_enabled)) {
+        kd_raise(call, RULE_resource_release_apcs_enabled, irql, combined, Resource);
+        return false;
+    }
+    return true;
+}
+
+static bool vf_ExAcquireResourceExclusiveLite(ke_call *call, PVOID_VA Resource, bool Wait)
+{
+    if (!check_resource_acquire(call, Resource, Wait))
+        return false;
+    return ExAcquireResourceExclusiveLite(call, Resource, Wait);
+}
+
+static bool vf_ExAcquireResourceSharedLite(ke_call *call, PVOID_VA Resource, bool Wait)
+{
+    if (!check_resource_acquire(call, Resource, Wait))
+        return false;
+    return ExAcquireResourceSharedLite(call, Resource, Wait);
+}
+
+static bool vf_ExAcquireSharedStarveExclusive(ke_call *call, PVOID_VA Resource, bool Wait)
+{
+    if (!check_resource_acquire(call, Resource, Wait))
+        return false;
+    return ExAcquireSharedStarveExclusive(call, Resource, Wait);
+}
+
+static bool vf_ExAcquireSharedWaitForExclusive(ke_call *call, PVOID_VA Resource, bool Wait)
+{
+    if (!check_resource_acquire(call, Resource, Wait))
+        return false;
+    return ExAcquireSharedWaitForExclusive(call, Resource, Wait);
+}
+
+static bool vf_ExTryToAcquireResourceExclusiveLite(ke_call *call, PVOID_VA Resource)
+{
+    if (!check_resource_acquire(call, Resource, false))
+        return false;
+    return ExTryToAcquireResourceExclusiveLite(call, Resource);
+}
+
+static void vf_ExReleaseResourceLite(ke_call *call, PVOID_VA Resource)
+{
+    if (check_resource_release(call, Resource))
+        ExReleaseResourceLite(call, Resource);
+}
+
+static void vf_ExReleaseResourceForThreadLite(ke_call *call, PVOID_VA Resource,
+                                              uint64_t ResourceThreadId)
+{
+    if (check_resource_release(call, Resource))
+        ExReleaseResourceForThreadLite(call, Resource, ResourceThreadId);
+}
+
+/* Miscellaneous checks track the resources a verified driver initialises
+ * (VfTrackResource): one initialised again before ExDeleteResourceLite is
+ * 0xD0, P2 the resource; the free check (0xD2) looks for tracked ones. */
+static NTSTATUS vf_ExInitializeResourceLite(ke_call *call, PVOID_VA Resource)
+{
+    ex_resource *before = ex_resource_at(call->m, Resource);
+    bool tracked = before != NULL && before->listed && before->vf_tracked;
+    NTSTATUS status = ExInitializeResourceLite(call, Resource);
+    if (!NT_SUCCESS(status) || !vf_rule_enabled(call, RULE_resource_initialized_twice))
+        return status;
+    if (tracked) {
+        kd_raise(call, RULE_resource_initialized_twice, Resource, 0, 0);
+        return status;
+    }
+    ex_resource_at(call->m, Resource)->vf_tracked = true;
+    return status;
+}
+
+/* VfDeleteResource: a resource that is not initialised (never, or deleted
+ * already) is 0xD1, P2 the resource. */
+static NTSTATUS vf_ExDeleteResourceLite(ke_call *call, PVOID_VA Resource)
+{
+    ex_resource *r = ex_resource_at(call->m, Resource);
+    if ((r == NULL || !r->listed) && vf_rule_enabled(call, RULE_resource_delete_uninitialized)) {
+        kd_raise(call, RULE_resource_delete_uninitialized, Resource, 0, 0);
+        return STATUS_UNSUCCESSFUL;
+    }
+    return ExDeleteResourceLite(call, Resource);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Waits, events, object references                                          */
 /* ------------------------------------------------------------------------ */
 
@@ -870,4 +1006,13 @@ void vf_patch_imports(ddi_imports *imports)
     imports->ExInitializePagedLookasideList = vf_ExInitializePagedLookasideList;
     imports->ExDeleteNPagedLookasideList = vf_ExDeleteNPagedLookasideList;
     imports->ExDeletePagedLookasideList = vf_ExDeletePagedLookasideList;
+    imports->ExInitializeResourceLite = vf_ExInitializeResourceLite;
+    imports->ExDeleteResourceLite = vf_ExDeleteResourceLite;
+    imports->ExAcquireResourceExclusiveLite = vf_ExAcquireResourceExclusiveLite;
+    imports->ExAcquireResourceSharedLite = vf_ExAcquireResourceSharedLite;
+    imports->ExAcquireSharedStarveExclusive = vf_ExAcquireSharedStarveExclusive;
+    imports->ExAcquireSharedWaitForExclusive = vf_ExAcquireSharedWaitForExclusive;
+    imports->ExTryToAcquireResourceExclusiveLite = vf_ExTryToAcquireResourceExclusiveLite;
+    imports->ExReleaseResourceLite = vf_ExReleaseResourceLite;
+    imports->ExReleaseResourceForThreadLite = vf_ExReleaseResourceForThreadLite;
 }
