@@ -160,6 +160,8 @@ const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t ddi)
     const ke_frame *frame = ke_top_frame(lb->current);
     call->driver = frame != NULL ? frame->driver : NULL;
     call->ddi = ddi;
+    if (lb->pageable_count > 0 && call->driver != NULL && !lb_pageable_fetch(L, call))
+        lb_refuse(L);
     return call->driver != NULL ? &call->driver->imports : &ddi_kernel_exports;
 }
 

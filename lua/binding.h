@@ -53,8 +53,16 @@ typedef struct lb_driver_decl {
     uint16_t chunk;
 } lb_driver_decl;
 
-#define LB_MAX_CHUNKS  64
-#define LB_MAX_DRIVERS 64
+#define LB_MAX_CHUNKS   64
+#define LB_MAX_DRIVERS  64
+#define LB_MAX_PAGEABLE 256 /* PAGE() routines in a scenario */
+
+/* The lines of a routine PAGE() marked, in a loaded chunk: code there, and
+ * in the functions nested in it, is in the PAGE section. */
+typedef struct lb_pageable_range {
+    uint16_t chunk;
+    int first_line, last_line;
+} lb_pageable_range;
 
 typedef struct lb_state {
     lua_State *L;
@@ -72,6 +80,8 @@ typedef struct lb_state {
     int routines_ref;   /* table: io_routine number -> function */
     int literals_ref;   /* table: image (driver index + 1, 0 harness) -> {text -> address} */
     int coroutines_ref; /* table: the coroutines of executions, kept alive */
+    lb_pageable_range pageable[LB_MAX_PAGEABLE]; /* what PAGE() marked */
+    uint32_t pageable_count; /* nonzero: DDI calls from drivers check their caller */
     uint32_t routine_count;
 
     uint64_t seed;          /* the run's seed: --seed, else scenario{ seed }, else 1 */
@@ -149,6 +159,13 @@ int lb_raise_exception(lua_State *L, NTSTATUS code, const char *text);
  * KdPrint, KdPrintEx (debug.c); lb_set_build makes DBG say the build. */
 void lb_register_debug(lua_State *L);
 void lb_set_build(lua_State *L, ke_build build);
+
+/* Registers PAGE (pageable.c). */
+void lb_register_pageable(lua_State *L);
+/* A DDI call from a driver (call->driver set): when the calling Lua
+ * function is pageable code, its page must be resident. False when fetching
+ * it faulted (the machine stopped). */
+bool lb_pageable_fetch(lua_State *L, ke_call *call);
 
 /* The unique error values the binding raises; compared by identity. */
 extern const char lb_stop_key;     /* the machine stopped */

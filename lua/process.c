@@ -44,6 +44,11 @@ static ps_process *check_process(lua_State *L, const char *fn)
     ps_process *p = ps_process_at(lb->m, va);
     if (p == NULL || p == lb->m->idle_process)
         lb_scenario_error(L, "%s: argument 1 is not a process (CreateProcess returns one)", fn);
+    if (p->exited)
+        lb_scenario_error(L,
+                          "%s: %s has ended (a process ends when its last thread does); "
+                          "CreateProcess another",
+                          fn, p->image);
     luaL_checktype(L, 2, LUA_TFUNCTION);
     return p;
 }

@@ -180,6 +180,49 @@ void ex_pool_destroy(ex_pool *pool)
     free(pool);
 }
 
+const char *const ex_condition_names[EX_CONDITION_COUNT] = {
+    [EX_LOW_PAGED_POOL] = "\\KernelObjects\\LowPagedPoolCondition",
+    [EX_HIGH_PAGED_POOL] = "\\KernelObjects\\HighPagedPoolCondition",
+    [EX_LOW_NONPAGED_POOL] = "\\KernelObjects\\LowNonPagedPoolCondition",
+    [EX_HIGH_NONPAGED_POOL] = "\\KernelObjects\\HighNonPagedPoolCondition",
+    [EX_LOW_MEMORY] = "\\KernelObjects\\LowMemoryCondition",
+    [EX_HIGH_MEMORY] = "\\KernelObjects\\HighMemoryCondition",
+};
+
+bool ex_condition_holds(const ex_pool *pool, ex_condition c)
+{
+    /* In pages, multiplied out: no division, no rounding. */
+    uint64_t free_pages = pool->limit_pages - pool->used_pages;
+    uint64_t size = pool->limit_pages;
+    switch (c) {
+    case EX_LOW_PAGED_POOL:
+    case EX_LOW_NONPAGED_POOL:
+        return free_pages * 8 < size;
+    case EX_HIGH_PAGED_POOL:
+    case EX_HIGH_NONPAGED_POOL:
+        return free_pages * 2 >= size;
+    case EX_LOW_MEMORY:
+        return free_pages * 16 < size;
+    case EX_HIGH_MEMORY:
+        return free_pages * 4 >= size;
+    default:
+        return false;
+    }
+}
+
+void ex_pool_conditions_update(ke_machine *m)
+{
+    ex_pool *pool = m->pool;
+    for (int c = 0; c < EX_CONDITION_COUNT; c++) {
+        ke_object *o = pool->conditions[c];
+        if (o == NULL)
+            continue;
+        int32_t state = ex_condition_holds(pool, (ex_condition)c) ? 1 : 0;
+        if ((o->signal_state > 0) != (state > 0))
+            ke_object_set_state(m, o, state);
+    }
+}
+
 ex_block *ex_pool_find(const ex_pool *pool, PVOID_VA va)
 {
     return des_map_get(&pool->blocks, va);
@@ -216,6 +259,7 @@ static PVOID_VA take_pages(ke_machine *m, ex_pool_area *area, uint64_t page_coun
         ke_panic(m, __FILE__, __LINE__, "out of host memory mapping pool pages");
     area->top_va += page_count * PAGE_SIZE;
     pool->used_pages += page_count;
+    ex_pool_conditions_update(m);
     return va;
 }
 
@@ -685,6 +729,7 @@ static void free_block(ke_call *call, PVOID_VA P, bool check_tag, ULONG Tag)
         uint64_t pages = (b->size_bytes + PAGE_SIZE - 1) / PAGE_SIZE;
         mm_unmap(m->mm, b->va, pages);
         m->pool->used_pages -= pages;
+        ex_pool_conditions_update(m);
     }
 }
 

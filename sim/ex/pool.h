@@ -77,7 +77,7 @@ typedef struct ex_block {
     uint16_t granules;       /* header included; 0 for a big (page-aligned) block */
     uint16_t prev_granules;  /* the block before it in its page, as its header says */
     uint8_t pattern;         /* the fill byte of its new memory and slack */
-    uint8_t quota_process; /* charged process index + 1; 0 = no quota charged */
+    uint8_t quota_process;   /* charged process index + 1; 0 = no quota charged */
     bool freed;
     bool tracked; /* on its owner's pool tracking list */
     /* A freed small block is on a free list, a live one may be on its owner's
@@ -101,6 +101,32 @@ typedef struct ex_pool_area {
 
 #define EX_SLAB_BLOCKS 4096u /* block records per slab */
 
+/*
+ * The standard condition events (\KernelObjects\...): notification events
+ * the pool sets while its condition holds and resets when it stops holding.
+ * Both pools draw on the machine's `memory`, so the free bytes of either
+ * pool, and the free memory, are what the pools have not used of it; the
+ * thresholds are fractions of it (drvsim's, deterministic; Windows
+ * documents only "a system threshold"):
+ *   Low{Paged,NonPaged}PoolCondition   free < 1/8   (the pool nearly full)
+ *   High{Paged,NonPaged}PoolCondition  free >= 1/2
+ *   LowMemoryCondition                 free < 1/16
+ *   HighMemoryCondition                free >= 1/4
+ * An event exists from the first IoCreateNotificationEvent of its name.
+ */
+typedef enum ex_condition {
+    EX_LOW_PAGED_POOL,
+    EX_HIGH_PAGED_POOL,
+    EX_LOW_NONPAGED_POOL,
+    EX_HIGH_NONPAGED_POOL,
+    EX_LOW_MEMORY,
+    EX_HIGH_MEMORY,
+    EX_CONDITION_COUNT
+} ex_condition;
+
+/* The name of a condition's event ("\KernelObjects\LowMemoryCondition"). */
+extern const char *const ex_condition_names[EX_CONDITION_COUNT];
+
 typedef struct ex_pool {
     ex_pool_area paged, nonpaged;
     /* Block records come from slabs: a record costs its size, not its size
@@ -112,10 +138,17 @@ typedef struct ex_pool {
     uint64_t limit_pages; /* from `memory` */
     uint64_t used_pages;
     uint64_t live_blocks;
-    des_rng rng_fill; /* the "pool" stream: fill patterns */
+    des_rng rng_fill;                                 /* the "pool" stream: fill patterns */
+    struct ke_object *conditions[EX_CONDITION_COUNT]; /* NULL until created */
 } ex_pool;
 
 ex_pool *ex_pool_create(ke_machine *m);
+
+/* Whether a condition holds now (the thresholds above). */
+bool ex_condition_holds(const ex_pool *pool, ex_condition c);
+/* Brings the condition events that exist up to date (after the pools took
+ * or gave back pages). */
+void ex_pool_conditions_update(ke_machine *m);
 void ex_pool_destroy(ex_pool *pool);
 
 /* The pool block granularity: 16 bytes on x64, 8 on x86; also the size of a

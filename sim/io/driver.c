@@ -123,7 +123,8 @@ PVOID_VA io_image_storage(ke_machine *m, io_driver *d, uint32_t bytes, uint32_t 
     if (d->data_next == 0)
         d->data_next = data;
     PVOID_VA va = (d->data_next + align - 1) & ~(PVOID_VA)(align - 1);
-    if (bytes > d->image_base + IO_IMAGE_STRIDE - va)
+    /* The last page of the range is the PAGE section's. */
+    if (bytes > d->image_base + IO_IMAGE_STRIDE - PAGE_SIZE - va)
         return 0;
     PVOID_VA first_page = va & ~(PVOID_VA)(PAGE_SIZE - 1);
     PVOID_VA end = va + (bytes ? bytes : 1);
@@ -134,8 +135,25 @@ PVOID_VA io_image_storage(ke_machine *m, io_driver *d, uint32_t bytes, uint32_t 
     return va;
 }
 
+PVOID_VA io_page_section(ke_machine *m, io_driver *d)
+{
+    PVOID_VA va = d->image_base + IO_IMAGE_STRIDE - PAGE_SIZE;
+    if (!d->page_section_mapped) {
+        if (!mm_map(m->mm, va, 1, 0xCC /* int 3 filler, as linkers pad code */, true))
+            ke_panic(m, __FILE__, __LINE__, "out of host memory mapping a PAGE section");
+        d->page_section_mapped = true;
+    }
+    return va;
+}
+
 static void unload_image(ke_call *call, io_driver *d)
 {
+    if (d->page_section_mapped) {
+        mm_unmap(call->m->mm, d->image_base + IO_IMAGE_STRIDE - PAGE_SIZE, 1);
+        d->page_section_mapped = false;
+    }
+    d->unloading = false;
+    d->unload_thread = NULL;
     /* The image's data goes with it: a pointer into it faults from now on. */
     if (d->data_next != 0) {
         PVOID_VA data = d->image_base + d->image_size;
@@ -159,6 +177,8 @@ NTSTATUS io_unload_begin(ke_call *call, io_driver *d)
         return STATUS_OBJECT_NAME_NOT_FOUND;
     if (d->unload == 0 || d->unload_pending)
         return STATUS_INVALID_DEVICE_REQUEST; /* no DriverUnload, or already unloading */
+    d->unloading = true;
+    d->unload_thread = call->thread;
     return STATUS_SUCCESS;
 }
 
@@ -180,6 +200,11 @@ void io_unload_end(ke_call *call, io_driver *d)
     if (d->verified)
         d->counters[DRVSIM_DC_Unloads]++;
     d->unload = 0;
+    /* DriverUnload has returned: the driver is no longer "unloading" for
+     * the 0x61 check even if the image stays for a device object, whose
+     * queued work item may rightly still run and allocate. */
+    d->unloading = false;
+    d->unload_thread = NULL;
     if (d->object_refs > 0) {
         /* A device object is left (not deleted, or deleted and still
          * referenced by a queued work item): it references the driver

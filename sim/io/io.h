@@ -35,9 +35,13 @@ typedef struct io_driver {
     /* Pool tracking: its outstanding allocations, oldest first. */
     struct ex_block *tracked_head, *tracked_tail;
     uint64_t tracked_count;
-    PVOID_VA name_string; /* DRIVER_OBJECT.DriverName, a UNICODE_STRING */
-    PVOID_VA data_next;   /* next free byte of the image's data (its globals) */
-    void *host;           /* the host's handle for the driver's routines */
+    /* Unloading: set while its DriverUnload runs, on unload_thread. */
+    bool unloading;
+    struct ke_thread *unload_thread;
+    bool page_section_mapped; /* its PAGE section (pageable code) is mapped */
+    PVOID_VA name_string;     /* DRIVER_OBJECT.DriverName, a UNICODE_STRING */
+    PVOID_VA data_next;       /* next free byte of the image's data (its globals) */
+    void *host;               /* the host's handle for the driver's routines */
     /* Its device objects (DRIVER_OBJECT.DeviceObject), newest first. */
     struct io_device *devices;
     /* References to the DRIVER_OBJECT beyond the loader's: one per device
@@ -106,6 +110,33 @@ void io_unload_end(ke_call *call, io_driver *d);
  * image's data area (1 MiB less its header page) is full.
  */
 PVOID_VA io_image_storage(ke_machine *m, io_driver *d, uint32_t bytes, uint32_t align);
+
+/*
+ * The PAGE section of an image: one page of pageable code, the last page of
+ * the image's range, where the routines PAGE() marks live (#pragma
+ * alloc_text(PAGE, ...)). Mapped, pageable and resident, the first time a
+ * routine of it runs; trimmed with paged pool; gone at unload. Returns its
+ * address.
+ */
+PVOID_VA io_page_section(ke_machine *m, io_driver *d);
+
+/*
+ * Named events (event.c). The standard condition events of \KernelObjects
+ * are permanent; a driver's own, in \BaseNamedObjects, is deleted when its
+ * last reference (handle or pointer) goes.
+ */
+#define IO_EVENT_NAME_MAX 128
+typedef struct io_named_event {
+    char name[IO_EVENT_NAME_MAX]; /* as first created; compared without case */
+    struct ke_object *object;
+    bool permanent;
+    struct io_named_event *next;
+} io_named_event;
+
+/* An event's last reference went (object.c): a named event that is not
+ * permanent leaves the namespace and its memory goes back to the pool. */
+void io_event_released(ke_call *call, struct ke_object *o);
+void io_named_events_free(ke_machine *m);
 
 #define STATUS_INVALID_DEVICE_REQUEST ((NTSTATUS)0xC0000010u)
 

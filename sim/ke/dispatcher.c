@@ -443,6 +443,15 @@ static ke_object *event_at(ke_call *call, PVOID_VA Event)
     return o;
 }
 
+void ke_object_set_state(ke_machine *m, ke_object *o, int32_t state)
+{
+    o->signal_state = state;
+    if (state > 0)
+        ke_object_signal(m, o);
+    else
+        mirror(m, o);
+}
+
 int32_t KeSetEvent(ke_call *call, PVOID_VA Event, int32_t Increment, bool Wait)
 {
     (void)Increment; /* priority boosts are not simulated */

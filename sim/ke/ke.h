@@ -83,10 +83,12 @@ _Noreturn void ke_panic(const struct ke_machine *m, const char *file, int line, 
 /* ------------------------------------------------------------------------ */
 
 typedef struct ps_process {
-    uint32_t id;       /* process id as Windows numbers them: Idle 0, System 4 */
-    char image[32];    /* image file name: "System", "Idle", "app.exe" */
-    PVOID_VA eprocess; /* address of its EPROCESS in simulated memory */
-    uint8_t index;     /* position in the machine's process list */
+    uint32_t id;           /* process id as Windows numbers them: Idle 0, System 4 */
+    uint32_t live_threads; /* threads created and not yet ended */
+    bool exited;           /* a user process whose last thread ended */
+    char image[32];        /* image file name: "System", "Idle", "app.exe" */
+    PVOID_VA eprocess;     /* address of its EPROCESS in simulated memory */
+    uint8_t index;         /* position in the machine's process list */
     /* Pool quota charged to it (ExAllocatePoolWithQuotaTag, POOL_FLAG_USE_QUOTA). */
     uint64_t quota_paged_bytes, quota_nonpaged_bytes;
 } ps_process;
@@ -426,6 +428,7 @@ typedef struct ke_machine {
     /* Named PRNG streams; each subsystem draws from its own. */
     des_rng rng_sched;
     des_rng rng_lua;
+    des_rng rng_paging; /* the paging model's trims (mm_paging_raise) */
 
     ke_processor cpus[KE_MAX_CPUS];
     uint32_t cpu_count;
@@ -468,7 +471,8 @@ typedef struct ke_machine {
     struct mm_space *mm;
     struct ex_pool *pool;
     struct vf_state *vf;
-    struct io_driver **drivers; /* registered images, in registration order */
+    struct io_named_event *named_events; /* IoCreateNotificationEvent's, newest first */
+    struct io_driver **drivers;          /* registered images, in registration order */
     uint32_t driver_count;
     des_map devices;                  /* DEVICE_OBJECT address -> io_device (io/device.c) */
     des_map work_items;               /* IO_WORKITEM address -> ex_work_item (ex/work.c) */
@@ -683,6 +687,10 @@ ke_object *ke_object_init(ke_machine *m, PVOID_VA va, ke_object_type type, int32
  * object, the first for a synchronization one). */
 void ke_object_signal(ke_machine *m, ke_object *o);
 
+/* Sets an object's signal state: signalled (> 0) wakes its waiters, as
+ * KeSetEvent does; 0 resets it, as KeResetEvent does. */
+void ke_object_set_state(ke_machine *m, ke_object *o, int32_t state);
+
 /* CombinedApcDisable: (SpecialApcDisable << 16) | KernelApcDisable, as the
  * bug checks that report it give it. */
 static inline uint32_t ke_combined_apc_disable(const ke_thread *t)
@@ -728,7 +736,8 @@ enum ke_trace_type {
     KE_TR_TIMER,    /* timer u64: a timer expires */
     KE_TR_PROCESS,  /* process u32, image str: a user process is created */
     KE_TR_DBGPRINT, /* thread u32, driver u8, component u32, level u32, length u32, text hash u64 */
-    KE_TR_INTERRUPT, /* cpu u8, interrupt u64, requested(0)/start(1)/end(2) u8 */
+    KE_TR_INTERRUPT,    /* cpu u8, interrupt u64, requested(0)/start(1)/end(2) u8 */
+    KE_TR_PROCESS_EXIT, /* process u32: a user process's last thread ended */
 };
 
 /* The driver index used in trace records: 0xFF for none. */

@@ -119,6 +119,7 @@ ke_thread *ke_create_thread(ke_machine *m, ps_process *process, io_driver *creat
     if (t == NULL)
         return NULL;
     t->creator = creator;
+    process->live_threads++;
     des_rec rec;
     ke_trace_begin(m, &rec, KE_TR_THREAD);
     des_rec_u32(&rec, t->id);
@@ -159,6 +160,7 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
         des_set_sink(&m->des, config->trace_sink, config->trace_ctx);
     des_rng_stream(&m->rng_sched, config->seed, "sched");
     des_rng_stream(&m->rng_lua, config->seed, "lua");
+    des_rng_stream(&m->rng_paging, config->seed, "paging");
     ke_sched_init(m);
 
     m->mm = mm_create(config->arch);
@@ -257,6 +259,7 @@ void ke_machine_destroy(ke_machine *m)
     ex_work_destroy(m);
     ex_lookasides_destroy(m);
     ex_resource_free_all(m);
+    io_named_events_free(m);
     for (uint32_t i = 0; i < m->process_count; i++)
         free(m->processes[i]);
     free(m->processes);

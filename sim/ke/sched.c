@@ -23,6 +23,7 @@
 #include "kd/kd.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
+#include "ps/ps.h"
 #include "ob/ob.h"
 
 /* ------------------------------------------------------------------------ */
@@ -140,6 +141,11 @@ void ke_terminate_thread(ke_machine *m, ke_thread *t, NTSTATUS status)
     t->object->signal_state = 1;
     ke_object_signal(m, t->object);
     ob_thread_ended(m, t);
+    /* A user process ends with its last thread, as on Windows (System
+     * never does; Idle threads never end). */
+    KE_CHECK(m, t->process->live_threads > 0 || t->idle);
+    if (!t->idle && --t->process->live_threads == 0 && t->process != m->system_process)
+        ps_process_ended(m, t->process, t);
     if (t == m->harness)
         ke_stop_machine(m, KE_STOP_FINISHED, "the scenario's run() body returned");
 }
@@ -176,6 +182,7 @@ void ke_cpu_set_irql(ke_machine *m, ke_processor *cpu, KIRQL irql)
     bool was_high = cpu->irql >= DISPATCH_LEVEL, high = irql >= DISPATCH_LEVEL;
     cpu->irql = irql;
     if (high && !was_high) {
+        mm_paging_raise(m);
         cpu->dispatch_since_100ns = m->des.now_100ns;
         if (!des_schedule(&m->des, &cpu->watchdog, m->des.now_100ns + KE_DPC_WATCHDOG_PERIOD_100NS))
             ke_panic(m, __FILE__, __LINE__, "out of host memory arming the DPC watchdog");

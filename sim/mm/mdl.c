@@ -8,11 +8,15 @@
  * of physical page numbers, so a driver can read it as C code would. Locking
  * pins the pages (a pinned pageable page stays resident through force IRQL
  * checking's trims). The kernel's own check here is an unlock of pages that
- * were never locked (0x76); the rest are the verifier's (thunks.c).
+ * were never locked (0x76 P1 = 1), and pages a process ends with still
+ * locked (0x76 P1 = 0, or 0xCB with locked-page tracking); the rest are the
+ * verifier's (thunks.c). Every lock is remembered with the process whose
+ * context it was made in, until MmUnlockPages.
  *
  * Every buffer an MDL can describe so far is in system space, where the
  * system address of a page is its own address: mapping returns it.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ddi_table.h"
@@ -20,6 +24,7 @@
 #include "kd/kd.h"
 #include "mm/mdl.h"
 #include "mm/mm.h"
+#include "vf/vf.h"
 
 /* The MDL fields' offsets and sizes (wdm.h). */
 typedef struct mdl_layout {
@@ -146,6 +151,72 @@ void MmBuildMdlForNonPagedPool(ke_call *call, PVOID_VA MemoryDescriptorList)
     mdl_set_flags(m, MemoryDescriptorList, v.flags | MDL_SOURCE_IS_NONPAGED_POOL);
 }
 
+/* Remembers a lock: MmProbeAndLockPages charges it to the current
+ * process, whatever thread (or DPC) made it. */
+static void remember_lock(ke_call *call, PVOID_VA mdl, uint32_t pages)
+{
+    mm_space *mm = call->m->mm;
+    if (mm->lock_count == mm->lock_capacity) {
+        uint32_t capacity = mm->lock_capacity ? 2 * mm->lock_capacity : 16;
+        mm_lock *grown = realloc(mm->locks, capacity * sizeof *grown);
+        if (grown == NULL)
+            ke_panic(call->m, __FILE__, __LINE__, "out of host memory recording a page lock");
+        mm->locks = grown;
+        mm->lock_capacity = capacity;
+    }
+    mm->locks[mm->lock_count++] = (mm_lock){
+        .mdl = mdl,
+        .pages = pages,
+        .process = call->thread->process->index,
+        .driver = call->driver,
+    };
+}
+
+/* Forgets the latest lock through this MDL (MmUnlockPages). */
+static void forget_lock(mm_space *mm, PVOID_VA mdl)
+{
+    for (uint32_t i = mm->lock_count; i-- > 0;) {
+        if (mm->locks[i].mdl == mdl) {
+            memmove(&mm->locks[i], &mm->locks[i + 1],
+                    (mm->lock_count - i - 1) * sizeof mm->locks[0]);
+            mm->lock_count--;
+            return;
+        }
+    }
+}
+
+void mdl_process_ended(ke_machine *m, ps_process *p, ke_thread *t)
+{
+    const mm_lock *first = NULL;
+    uint64_t pages = 0;
+    for (uint32_t i = 0; i < m->mm->lock_count; i++) {
+        const mm_lock *l = &m->mm->locks[i];
+        if (l->process != p->index)
+            continue;
+        if (first == NULL)
+            first = l;
+        pages += l->pages;
+    }
+    if (first == NULL)
+        return;
+    /* The kernel runs the process down in its last thread's context; the
+     * driver that made the first lock left behind is blamed. */
+    ke_call call = {.m = m, .exec = &t->exec, .thread = t, .driver = first->driver};
+    if (first->driver != NULL && vf_rule_enabled(&call, RULE_locked_pages_at_process_exit)) {
+        /* P1 the tracking structure (not modelled: 0), P2 0, P3 the MDL,
+         * P4 its pages. */
+        const uint64_t params[4] = {0, 0, first->mdl, first->pages};
+        kd_raise_full(&call, RULE_locked_pages_at_process_exit, 0xCB, params, NULL, NULL);
+        return;
+    }
+    /* P1 0: the process ends with locked pages; P2 the process, P3 how
+     * many, P4 the driver stacks (tracking is off: 0). Without tracking the
+     * kernel does not know who locked them: no driver is named. */
+    call.driver = NULL;
+    const uint64_t params[4] = {0, p->eprocess, pages, 0};
+    kd_raise_full(&call, RULE_kprocess_has_locked_pages, 0x76, params, NULL, NULL);
+}
+
 void MmProbeAndLockPages(ke_call *call, PVOID_VA MemoryDescriptorList, ULONG AccessMode,
                          ULONG Operation)
 {
@@ -169,6 +240,7 @@ void MmProbeAndLockPages(ke_call *call, PVOID_VA MemoryDescriptorList, ULONG Acc
         p->locks++;
         p->resident_epoch = m->mm->trim_epoch; /* probing paged it in */
     }
+    remember_lock(call, MemoryDescriptorList, pages);
     uint16_t flags = v.flags | MDL_PAGES_LOCKED;
     if (Operation != IoReadAccess)
         flags |= MDL_WRITE_OPERATION;
@@ -193,6 +265,7 @@ void MmUnlockPages(ke_call *call, PVOID_VA MemoryDescriptorList)
         if (p != NULL && p->locks > 0)
             p->locks--;
     }
+    forget_lock(m->mm, MemoryDescriptorList);
     /* Unlocking also releases a system mapping of the pages. */
     mdl_set_flags(m, MemoryDescriptorList,
                   v.flags & ~(MDL_PAGES_LOCKED | MDL_MAPPED_TO_SYSTEM_VA | MDL_WRITE_OPERATION));

@@ -41,4 +41,12 @@ uint32_t mdl_page_count(const mdl_view *v);
 PVOID_VA mdl_allocate(ke_call *call, PVOID_VA VirtualAddress, ULONG Length, bool SecondaryBuffer,
                       bool ChargeQuota, PVOID_VA Irp, ULONG tag);
 
+/*
+ * Process p ended, in the context of its last thread t: pages still locked
+ * in its context are a bug check. With locked-page tracking (pool tracking
+ * of the driver that locked them) 0xCB DRIVER_LEFT_LOCKED_PAGES_IN_PROCESS
+ * names the MDL; without, 0x76 PROCESS_HAS_LOCKED_PAGES only the process.
+ */
+void mdl_process_ended(ke_machine *m, ps_process *p, ke_thread *t);
+
 #endif /* DRVSIM_MM_MDL_H */

@@ -28,13 +28,26 @@ typedef struct mm_page {
     bool pageable;           /* may be trimmed (paged pool) */
 } mm_page;
 
+/* One MmProbeAndLockPages not undone yet. */
+typedef struct mm_lock {
+    PVOID_VA mdl;
+    uint32_t pages;
+    uint8_t process;          /* the process index whose context it was made in */
+    struct io_driver *driver; /* the caller; NULL = harness code */
+} mm_lock;
+
 typedef struct mm_space {
     ke_arch arch;
     des_map pages; /* virtual page number -> mm_page */
     uint64_t mapped_pages;
     uint64_t touched_pages; /* pages holding host contents */
     uint64_t trim_epoch;    /* bumped by mm_trim */
-    uint32_t next_pfn;      /* physical pages are numbered as they are mapped */
+    uint64_t model_trims;   /* of those, the paging model's (mm_paging_raise) */
+    /* Pages locked by MmProbeAndLockPages and not unlocked yet, in locking
+     * order (mdl.c): what a process that ends must not leave behind. */
+    struct mm_lock *locks;
+    uint32_t lock_count, lock_capacity;
+    uint32_t next_pfn; /* physical pages are numbered as they are mapped */
 } mm_space;
 
 /* Address layout: where each region starts, per architecture. */
@@ -90,6 +103,34 @@ bool mm_poke(mm_space *mm, PVOID_VA va, const void *buf, size_t len);
 
 /* Makes every pageable page non-resident (force IRQL checking's trim). */
 void mm_trim(mm_space *mm);
+
+/*
+ * The paging model: without force IRQL checking, whether a pageable page
+ * (paged pool, a driver's PAGE section) is resident when code at
+ * DISPATCH_LEVEL touches it depends on what the working set manager did
+ * meanwhile. drvsim decides at every raise of a processor from below
+ * DISPATCH_LEVEL to DISPATCH_LEVEL or above (KeRaiseIrql, a spin lock, a
+ * DPC or an ISR starting): with probability MM_TRIM_CHANCE_NUM /
+ * MM_TRIM_CHANCE_DEN, drawn from the run's "paging" stream, the working set
+ * was just trimmed and every pageable page that is not locked is out. So a
+ * driver that touches paged memory at DISPATCH_LEVEL crashes on some seeds
+ * and not others, as it does on some machines and days; `drvsim sweep`
+ * finds the seeds. 1 in 50 is drvsim's choice: a machine under steady
+ * memory pressure, whose balance set manager trims the system working set
+ * several times a second while a driver raises a few hundred times. The
+ * model's trims are the memory manager's, not the verifier's: they are not
+ * counted in `Trims`.
+ */
+#define MM_TRIM_CHANCE_NUM 1u
+#define MM_TRIM_CHANCE_DEN 50u
+void mm_paging_raise(ke_machine *m);
+
+/*
+ * An instruction fetch at va (a page of pageable code) by call's driver: a
+ * non-resident page below DISPATCH_LEVEL is paged in; at or above it the
+ * fault is 0xD1 with P3 = 8 (execute) and P4 = va. False if it faulted.
+ */
+bool mm_execute(ke_call *call, PVOID_VA va);
 
 /*
  * A driver's (or the harness') load or store of len bytes at va. A fault

@@ -64,6 +64,7 @@ void mm_destroy(mm_space *mm)
             free_page(mm, p);
     }
     des_map_fini(&mm->pages);
+    free(mm->locks);
     free(mm);
 }
 
@@ -108,6 +109,34 @@ mm_page *mm_lookup(const mm_space *mm, PVOID_VA va)
 void mm_trim(mm_space *mm)
 {
     mm->trim_epoch++;
+}
+
+void mm_paging_raise(ke_machine *m)
+{
+    if (des_rng_chance(&m->rng_paging, MM_TRIM_CHANCE_NUM, MM_TRIM_CHANCE_DEN)) {
+        mm_trim(m->mm);
+        m->mm->model_trims++;
+    }
+}
+
+bool mm_execute(ke_call *call, PVOID_VA va)
+{
+    mm_space *mm = call->m->mm;
+    mm_page *p = mm_lookup(mm, va);
+    KE_CHECK(call->m, p != NULL && call->driver != NULL);
+    KIRQL irql = ke_call_irql(call);
+    if (irql < DISPATCH_LEVEL) {
+        p->resident_epoch = mm->trim_epoch; /* the pager reads it back in */
+        return true;
+    }
+    if (!p->pageable || p->locks > 0 || p->resident_epoch == mm->trim_epoch)
+        return true;
+    /* The faulting instruction is the one fetched: P1 and P4 agree. */
+    const uint64_t params[4] = {va, irql, 8, va};
+    kd_raise_full(call, RULE_driver_fault_at_raised_irql, 0xD1, params, NULL,
+                  "pageable code (its PAGE section) ran at DISPATCH_LEVEL or above while it was "
+                  "paged out");
+    return false;
 }
 
 /* Gives a page its own contents before a partial write. */

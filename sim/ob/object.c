@@ -12,6 +12,7 @@
 
 #include "ddi_table.h"
 #include "ex/pool.h"
+#include "io/io.h"
 #include "kd/kd.h"
 #include "ke/ke.h"
 #include "ob/ob.h"
@@ -61,6 +62,8 @@ static void release(ke_call *call, ke_object *o)
         ke_call kernel = *call;
         kernel.driver = NULL;
         ExFreePool(&kernel, o->va);
+    } else if (o->references == 0 && o->type == KE_OBJECT_NOTIFICATION_EVENT) {
+        io_event_released(call, o); /* a named event, or nothing to do */
     }
 }
 
@@ -86,7 +89,7 @@ NTSTATUS ObReferenceObjectByHandle(ke_call *call, uint64_t Handle, ULONG Desired
                                    PVOID_VA *HandleInformation)
 {
     (void)DesiredAccess; /* kernel handles grant everything to kernel code */
-    (void)ObjectType;    /* the only objects with handles so far are threads */
+    (void)ObjectType;    /* threads and named events: object types are not checked */
     (void)AccessMode;
     *HandleInformation = 0;
     ke_object *o = ob_handle_object(call->m, Handle);

@@ -6,12 +6,14 @@
  * DPC that interrupts its thread runs in its context.
  *
  * A process here is its id, image name and EPROCESS; its address space is
- * the kernel's (user-mode memory is not modelled yet).
+ * the kernel's (user-mode memory is not modelled yet). It ends when its last
+ * thread ends; no thread can be started in it after that.
  */
 #include <string.h>
 
 #include "ddi_table.h"
 #include "ex/pool.h"
+#include "mm/mdl.h"
 #include "ps/ps.h"
 
 ps_process *ps_create_process(ke_machine *m, const char *image)
@@ -94,4 +96,15 @@ NTSTATUS PsSetCreateProcessNotifyRoutine(ke_call *call, uint32_t NotifyRoutine, 
     m->process_notify[m->process_notify_count++] =
         (struct ke_notify){.driver = call->driver, .routine = NotifyRoutine};
     return STATUS_SUCCESS;
+}
+
+void ps_process_ended(ke_machine *m, ps_process *p, ke_thread *t)
+{
+    KE_CHECK(m, !p->exited && p->live_threads == 0);
+    p->exited = true;
+    des_rec rec;
+    ke_trace_begin(m, &rec, KE_TR_PROCESS_EXIT);
+    des_rec_u32(&rec, p->id);
+    ke_trace_commit(m, &rec);
+    mdl_process_ended(m, p, t);
 }

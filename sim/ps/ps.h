@@ -22,4 +22,12 @@ ps_process *ps_process_at(const ke_machine *m, PVOID_VA eprocess);
  * functions. NULL on host OOM. */
 ke_thread *ps_create_harness_thread(ke_machine *m, ps_process *p, uint32_t routine);
 
+/*
+ * A user process's last thread ended (t, in whose context the kernel runs
+ * down the process): the process ends, as on Windows, with a trace record,
+ * and pages still locked in its context stop the machine (0xCB with
+ * locked-page tracking, 0x76 without).
+ */
+void ps_process_ended(ke_machine *m, ps_process *p, ke_thread *t);
+
 #endif /* DRVSIM_PS_H */

@@ -136,6 +136,15 @@
       "a block being freed was written past its end (found by pool tracking)")                     \
     X(pool_leak_on_unload, 0xC4, 1, 0x62, VF_FLAG_POOL_TRACKING,                                   \
       "driver unloaded without freeing its pool allocations")                                      \
+    X(pool_alloc_during_unload, 0xC4, 1, 0x61, VF_FLAG_POOL_TRACKING,                              \
+      "a thread of a driver allocated pool while the driver was unloading")                        \
+    X(pool_quota_idle_process, 0xC4, 1, 0x10A, VF_FLAG_POOL_TRACKING,                              \
+      "pool quota charged to the Idle process (a DPC that interrupted an idle processor)")         \
+    X(pool_quota_from_dpc, 0xC4, 1, 0x10B, VF_FLAG_POOL_TRACKING,                                  \
+      "pool quota charged from a DPC routine, whose process context is arbitrary")                 \
+    X(locked_pages_at_process_exit, 0xCB, 0, 0, VF_FLAG_POOL_TRACKING,                             \
+      "a process ended with pages a driver locked in its context still locked (locked-page "       \
+      "tracking, which pool tracking turns on)")                                                   \
     /* The kernel's own pool checks, raised without the verifier (0xC2). */                        \
     X(kpool_zero_size, 0xC2, 1, 0x00, RULE_KERNEL, "zero-byte pool allocation")                    \
     X(kpool_double_free, 0xC2, 1, 0x07, RULE_KERNEL, "pool block freed twice")                     \
@@ -173,6 +182,9 @@
       "code of an unloaded driver ran: a thread (or DPC or timer) it left behind")                 \
     X(kmdl_unlock_not_locked, 0x76, 1, 0x1, RULE_KERNEL,                                           \
       "MmUnlockPages on pages that are not locked")                                                \
+    X(kprocess_has_locked_pages, 0x76, 1, 0x0, RULE_KERNEL,                                        \
+      "a process ended with pages still locked in its context (a driver's MmProbeAndLockPages "    \
+      "never undone)")                                                                             \
     X(kthread_exit_apcs_disabled, 0x20, 0, 0, RULE_KERNEL,                                         \
       "a thread ended inside a critical or guarded region (a KeLeaveCriticalRegion, "              \
       "KeReleaseMutex or KeLeaveGuardedRegion missing)")                                           \

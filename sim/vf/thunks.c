@@ -83,8 +83,47 @@ static void vf_KeLowerIrql(ke_call *call, KIRQL NewIrql)
 /* Pool                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* The automatic checks of an allocation request; false if one fired. */
-static bool check_allocation(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes)
+/*
+ * Pool tracking's checks of a request (Windows 7 and later), after the
+ * automatic ones; false if one fired.
+ *
+ * A thread of a driver that is unloading (its DriverUnload runs on another
+ * thread, or a DPC of it runs meanwhile) allocates: 0x61, P2..P4 what the
+ * driver still holds (paged bytes, nonpaged bytes, allocations). The unload
+ * routine itself may allocate (to send a last command, say).
+ *
+ * Quota (ExAllocatePoolWithQuotaTag, POOL_FLAG_USE_QUOTA) is charged to the
+ * current process: the Idle process (a DPC that interrupted an idle
+ * processor) is 0x10A, any other DPC 0x10B, as the process a DPC runs in is
+ * whichever it interrupted. Idle is checked first.
+ */
+static bool check_tracking(ke_call *call, bool quota)
+{
+    io_driver *d = call->driver;
+    bool unload_routine =
+        call->thread == d->unload_thread && !call->exec->is_dpc && !call->exec->is_isr;
+    if (d->unloading && !unload_routine && vf_rule_enabled(call, RULE_pool_alloc_during_unload)) {
+        kd_raise(call, RULE_pool_alloc_during_unload, d->counters[DRVSIM_DC_PagedPoolUsageInBytes],
+                 d->counters[DRVSIM_DC_NonPagedPoolUsageInBytes], d->tracked_count);
+        return false;
+    }
+    if (!quota)
+        return true;
+    if (call->thread->process == call->m->idle_process &&
+        vf_rule_enabled(call, RULE_pool_quota_idle_process)) {
+        kd_raise(call, RULE_pool_quota_idle_process, 0, 0, 0);
+        return false;
+    }
+    if (call->exec->is_dpc && vf_rule_enabled(call, RULE_pool_quota_from_dpc)) {
+        kd_raise(call, RULE_pool_quota_from_dpc, 0, 0, 0);
+        return false;
+    }
+    return true;
+}
+
+/* The automatic checks of an allocation request, then pool tracking's;
+ * false if one fired. */
+static bool check_allocation(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes, bool quota)
 {
     KIRQL irql = ke_call_irql(call);
     if (NumberOfBytes == 0 && vf_rule_enabled(call, RULE_pool_zero_size)) {
@@ -108,7 +147,7 @@ static bool check_allocation(ke_call *call, ULONG PoolType, uint64_t NumberOfByt
         kd_raise(call, RULE_pool_must_succeed, 0, 0, 0);
         return false;
     }
-    return true;
+    return check_tracking(call, quota);
 }
 
 /* Counts the outcome of an allocation and tracks the new block. */
@@ -126,7 +165,7 @@ static PVOID_VA vf_ExAllocatePool(ke_call *call, ULONG PoolType, uint64_t Number
 {
     (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
     (*counter(call, DRVSIM_GC_AllocationsWithNoTag))++;
-    if (!check_allocation(call, PoolType, NumberOfBytes))
+    if (!check_allocation(call, PoolType, NumberOfBytes, false))
         return 0;
     return allocated(call, ExAllocatePool(call, PoolType, NumberOfBytes));
 }
@@ -135,7 +174,7 @@ static PVOID_VA vf_ExAllocatePoolWithTag(ke_call *call, ULONG PoolType, uint64_t
                                          ULONG Tag)
 {
     (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
-    if (!check_allocation(call, PoolType, NumberOfBytes))
+    if (!check_allocation(call, PoolType, NumberOfBytes, false))
         return 0;
     return allocated(call, ExAllocatePoolWithTag(call, PoolType, NumberOfBytes, Tag));
 }
@@ -144,7 +183,7 @@ static PVOID_VA vf_ExAllocatePoolWithQuotaTag(ke_call *call, ULONG PoolType, uin
                                               ULONG Tag)
 {
     (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
-    if (!check_allocation(call, PoolType & ~POOL_QUOTA_FAIL_INSTEAD_OF_RAISE, NumberOfBytes))
+    if (!check_allocation(call, PoolType & ~POOL_QUOTA_FAIL_INSTEAD_OF_RAISE, NumberOfBytes, true))
         return 0;
     return allocated(call, ExAllocatePoolWithQuotaTag(call, PoolType, NumberOfBytes, Tag));
 }
@@ -153,7 +192,7 @@ static PVOID_VA vf_ExAllocatePoolWithTagPriority(ke_call *call, ULONG PoolType,
                                                  uint64_t NumberOfBytes, ULONG Tag, ULONG Priority)
 {
     (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
-    if (!check_allocation(call, PoolType, NumberOfBytes))
+    if (!check_allocation(call, PoolType, NumberOfBytes, false))
         return 0;
     return allocated(call,
                      ExAllocatePoolWithTagPriority(call, PoolType, NumberOfBytes, Tag, Priority));
@@ -166,7 +205,7 @@ static bool check_allocation2(ke_call *call, uint64_t Flags, uint64_t NumberOfBy
     ULONG pool_type;
     if (!ex_pool2_type(Flags, &pool_type) || Tag == 0)
         return true;
-    return check_allocation(call, pool_type, NumberOfBytes);
+    return check_allocation(call, pool_type, NumberOfBytes, (Flags & POOL_FLAG_USE_QUOTA) != 0);
 }
 
 static PVOID_VA vf_ExAllocatePool2(ke_call *call, uint64_t Flags, uint64_t NumberOfBytes, ULONG Tag)
