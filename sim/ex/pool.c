@@ -322,6 +322,18 @@ static const ex_block *next_block(const ke_machine *m, const ex_block *b)
     return ex_pool_find(m->pool, next_header + gran);
 }
 
+PVOID_VA ex_pool_header_damaged(const ke_machine *m, const ex_block *b)
+{
+    if (b->granules == 0)
+        return 0; /* a page or more: no POOL_HEADER */
+    PVOID_VA entry = b->va - ex_pool_granularity(m->config.arch);
+    ex_header h, want = expected_header(b, b->prev_granules);
+    ex_header_read(m, entry, &h);
+    bool intact = h.block_size == want.block_size && h.pool_type == want.pool_type &&
+                  h.previous_size == want.previous_size;
+    return intact ? 0 : entry;
+}
+
 PVOID_VA ex_pool_overrun(const ke_machine *m, const ex_block *b, bool check_slack)
 {
     if (b->granules == 0)

@@ -190,6 +190,11 @@ uint64_t ex_pool_header(const ke_machine *m, PVOID_VA va, PVOID_VA *header_va);
  */
 PVOID_VA ex_pool_overrun(const ke_machine *m, const ex_block *b, bool check_slack);
 
+/* The address of a small block's own POOL_HEADER when its size, type or
+ * PreviousSize no longer say what the pool wrote (an overrun of the block
+ * before it, an underrun of this one); 0 when intact or a big block. */
+PVOID_VA ex_pool_header_damaged(const ke_machine *m, const ex_block *b);
+
 /* Whether a tag is one Windows accepts: 1..4 characters 0x20..0x7E with at
  * least one letter or digit. */
 bool ex_tag_valid(ULONG tag);

@@ -134,6 +134,9 @@
     /* Pool tracking (/flags 0x8). */                                                              \
     X(pool_overrun_tracked, 0xC4, 1, 0x51, VF_FLAG_POOL_TRACKING,                                  \
       "a block being freed was written past its end (found by pool tracking)")                     \
+    X(pool_header_damaged_tracked, 0xC4, 1, 0x53, VF_FLAG_POOL_TRACKING,                           \
+      "a block being freed has a damaged POOL_HEADER: an overrun of the block before it, or an "   \
+      "underrun of its own (found by pool tracking)")                                              \
     X(pool_leak_on_unload, 0xC4, 1, 0x62, VF_FLAG_POOL_TRACKING,                                   \
       "driver unloaded without freeing its pool allocations")                                      \
     X(pool_alloc_during_unload, 0xC4, 1, 0x61, VF_FLAG_POOL_TRACKING,                              \

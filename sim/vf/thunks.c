@@ -288,8 +288,15 @@ static bool check_free(ke_call *call, PVOID_VA P)
             return false;
         }
     }
-    /* A tracked block: pool tracking checks its slack and the header after
-     * it, and names the first damaged byte. */
+    /* A tracked block: pool tracking checks its own header (0x53), then its
+     * slack and the header after it, naming the first damaged byte (0x51). */
+    if (b->tracked && vf_rule_enabled(call, RULE_pool_header_damaged_tracked)) {
+        PVOID_VA header = ex_pool_header_damaged(m, b);
+        if (header != 0) {
+            kd_raise(call, RULE_pool_header_damaged_tracked, P, header, 0);
+            return false;
+        }
+    }
     if (b->tracked && vf_rule_enabled(call, RULE_pool_overrun_tracked)) {
         PVOID_VA damaged = ex_pool_overrun(m, b, true);
         if (damaged != 0) {
