@@ -636,8 +636,10 @@ uint64_t lb_check_size(lua_State *L, int arg, const char *fn, const char *param)
 ULONG lb_check_tag(lua_State *L, int arg, const char *fn, const char *param)
 {
     if (lua_type(L, arg) == LUA_TSTRING) {
-        /* Written as in C source: 'Leak' is stored little-endian, so the
-         * first character is the lowest byte, as Windows shows it. */
+        /* The tag as Windows shows it (!pool, poolmon, our reports): the
+         * first character is the lowest byte. MSVC's multi-character
+         * constant is the reverse ('kaeL' shows as "Leak"), which is why C
+         * sources often spell tags backwards. */
         size_t len = 0;
         const char *s = lua_tolstring(L, arg, &len);
         if (len < 1 || len > 4)

@@ -174,9 +174,42 @@ static const lb_constant constants[] = {
     {"HighPoolPrioritySpecialPoolUnderrun", 41},
 };
 
+/* The NTSTATUS severity macros of ntdef.h, as functions: NT_SUCCESS(s) and
+ * friends. A status reaches Lua as its unsigned 32-bit value (0xC0000001),
+ * or, written by hand, negative; both read by their top two bits. */
+static int status_severity(lua_State *L)
+{
+    lua_Integer v = luaL_checkinteger(L, 1);
+    if (v < INT32_MIN || v > (lua_Integer)UINT32_MAX)
+        return luaL_argerror(L, 1, "not an NTSTATUS (a 32-bit value)");
+    uint32_t severity = (uint32_t)v >> 30; /* 0 success, 1 information, 2 warning, 3 error */
+    switch (lua_tointeger(L, lua_upvalueindex(1))) {
+    case 0:
+        lua_pushboolean(L, severity <= 1); /* NT_SUCCESS: (NTSTATUS)s >= 0 */
+        break;
+    case 1:
+        lua_pushboolean(L, severity == 1);
+        break;
+    case 2:
+        lua_pushboolean(L, severity == 2);
+        break;
+    default:
+        lua_pushboolean(L, severity == 3);
+        break;
+    }
+    return 1;
+}
+
 void lb_register_constants(lua_State *L, ke_arch arch)
 {
     lua_pushglobaltable(L);
+    static const char *const severity_macros[] = {"NT_SUCCESS", "NT_INFORMATION", "NT_WARNING",
+                                                  "NT_ERROR"};
+    for (lua_Integer i = 0; i < 4; i++) {
+        lua_pushinteger(L, i);
+        lua_pushcclosure(L, status_severity, 1);
+        lua_setfield(L, -2, severity_macros[i]);
+    }
     for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++) {
         lua_pushinteger(L, constants[i].value);
         lua_setfield(L, -2, constants[i].name);
