@@ -296,6 +296,9 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
         if (r->message[0] != '\0') {
             out_set(o, "message", out_json_text(r->message), &ok);
         }
+        if (r->fault_total > 0) {
+            out_set(o, "injected_failures", out_json_u64(r->fault_total), &ok);
+        }
         goto done;
     }
 
