@@ -5,7 +5,7 @@
 -- first failed allocation makes the DPC write through NULL at DISPATCH_LEVEL:
 -- 0xD1 DRIVER_IRQL_NOT_LESS_OR_EQUAL, P2 = DISPATCH_LEVEL. The run is clean
 -- for the first 7 simulated minutes (the harness checks it); seed 1 crashes
--- about 8 minutes in (replay: drvsim run scenarios/faults/sample_dpc_null.lua).
+-- 7 min 8 s in (replay: drvsim run scenarios/faults/sample_dpc_null.lua --seed 1).
 scenario {
   verifier = "/flags 0x8 /faults /driver sensor.sys",
   expect = { bugcheck = 0xD1, p2 = DISPATCH_LEVEL, driver = "sensor.sys" },
