@@ -1,4 +1,4 @@
--- thread_loop_null: a logging driver's system thread wakes every 100 ms,
+-- thread_loop_null: a logging driver's system thread wakes every second,
 -- copies a record into a fresh "Rec " buffer (it checks that allocation),
 -- and every 10 seconds builds a summary in a "Sum " buffer without checking
 -- it. Low resources simulation fails allocations from 7 minutes after boot:
@@ -20,7 +20,7 @@ driver "logdrv.sys" {
     Logged, Lost = 0, 0
     local status, handle = PsCreateSystemThread(0, nil, nil, function(Context)
       local Tick = 0
-      while KeWaitForSingleObject(Stop, Executive, KernelMode, false, -1000000) == STATUS_TIMEOUT do
+      while KeWaitForSingleObject(Stop, Executive, KernelMode, false, -10000000) == STATUS_TIMEOUT do
         Tick = Tick + 1
         local Record = ExAllocatePoolWithTag(PagedPool, 64, "Rec ")
         if Record ~= nil then                       -- checked: drop the record
@@ -30,7 +30,7 @@ driver "logdrv.sys" {
         else
           Lost = Lost + 1
         end
-        if Tick % 100 == 0 then
+        if Tick % 10 == 0 then
           local Summary = ExAllocatePoolWithTag(PagedPool, 128, "Sum ")
           -- BUG: no NULL check before filling the summary.
           Summary[0] = Logged & 0xFF

@@ -200,6 +200,7 @@ bool vf_inject_fault(ke_call *call, uint32_t tag, uint32_t pool_type, bool has_p
     const vf_settings *s = &m->vf->settings;
     const vf_inject_mode *mode = &in->mode;
     bool systematic = mode->fail_nth != 0 || mode->replay || mode->list_sites;
+    KE_CHECK(m, call->thread != NULL && call->thread->process != NULL);
     if (ke_stopped(m) || call->driver == NULL || !call->driver->verified)
         return false;
     /* Must-succeed requests are never failed (seed 003, 2.1.1.4). */
@@ -212,9 +213,10 @@ bool vf_inject_fault(ke_call *call, uint32_t tag, uint32_t pool_type, bool has_p
     if (!systematic && !vf_option_enabled(call, VF_FLAG_LOW_RESOURCES))
         return false;
 
+    KE_CHECK(m, !mode->replay || mode->key_count == 0 || mode->keys != NULL);
+    /* The site (a walk of the Lua stack) is looked up only when kept. */
     vf_fault_record r = {
         .key = {call->ddi, tag, ordinal},
-        .site = m->host.site(m->host.ctx, NULL),
         .time_100ns = m->des.now_100ns,
         .driver = (int32_t)call->driver->index,
     };
@@ -227,8 +229,10 @@ bool vf_inject_fault(ke_call *call, uint32_t tag, uint32_t pool_type, bool has_p
         if (!ask_predicate(in, call, tag, pool_type, has_pool_type))
             return false;
         r.nth = ++in->eligible;
-        if (mode->list_sites)
+        if (mode->list_sites) {
+            r.site = m->host.site(m->host.ctx, NULL);
             note_site(in, &r);
+        }
         fail = r.nth == mode->fail_nth;
     } else {
         r.nth = ++in->eligible;
@@ -241,7 +245,9 @@ bool vf_inject_fault(ke_call *call, uint32_t tag, uint32_t pool_type, bool has_p
         in->rng_drawn = true;
         fail = des_rng_chance(&in->rng, s->faults_probability, VF_FAULTS_PROBABILITY_DENOMINATOR);
     }
-    if (fail)
+    if (fail) {
+        r.site = m->host.site(m->host.ctx, NULL);
         record_injection(call, &r);
+    }
     return fail;
 }
