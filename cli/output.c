@@ -297,7 +297,10 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
             out_set(o, "message", out_json_text(r->message), &ok);
         }
         if (r->fault_total > 0) {
-            out_set(o, "injected_failures", out_json_u64(r->fault_total), &ok);
+            /* The full object's shape, without the list. */
+            json_t *faults = json_object();
+            out_set(faults, "count", out_json_u64(r->fault_total), &ok);
+            out_set(o, "injected_failures", faults, &ok);
         }
         goto done;
     }

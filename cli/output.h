@@ -52,7 +52,9 @@ bool out_json_dump(const json_t *j, size_t flags, FILE *out);
  * bugcheck (or null), sim_time_ns, digest, expected, counters, then the
  * extensions name, message, replay (when given), notes, events, instructions.
  * `full` = false gives the JSONL line of a sweep: seed, outcome, bugcheck,
- * digest, expected, sim_time_ns (and message when there is one).
+ * digest, expected, sim_time_ns (and message when there is one, and
+ * injected_failures {count} when low resources simulation failed calls).
+ * The full object's injected_failures also has `last`, the last four.
  */
 json_t *out_result_json(const drvsim_result *r, const char *replay, bool full);
 

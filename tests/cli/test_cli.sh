@@ -680,6 +680,10 @@ check "--fail-nth 0: exit 2" 2 "$DRVSIM" run $F/clean.lua --fail-nth 0
 check "--fail-nth x: exit 2" 2 "$DRVSIM" run $F/clean.lua --fail-nth x
 check "sweep --fail-nth 2: every seed crashes as expected" 0 \
     "$DRVSIM" sweep $S/sample_dpc_null.lua --seeds 1..3 --fail-nth 2 --jsonl "$T/nth.jsonl"
+py "sweep --fail-nth: ... each JSON line counts its injected failures" "$T/nth.jsonl" '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert len(rows) == 3 and all(r["injected_failures"] == {"count": 1} for r in rows), rows'
 
 check "--record: a crashing run" 0 "$DRVSIM" run $S/sample_dpc_null.lua --seed 5 --record "$T/rec.json"
 py "--record: a choice file keyed by DDI, tag and ordinal, with its seed" "$T/rec.json" '
