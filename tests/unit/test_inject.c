@@ -12,6 +12,7 @@
 
 #include "io/io.h"
 #include "mm/mdl.h"
+#include "mm/mm.h"
 #include "ps/ps.h"
 #include "vf/inject.h"
 #include "vf/vf.h"
@@ -249,4 +250,39 @@ Test(inject, replay_keys_select_by_ddi_tag_and_ordinal)
     cr_assert_neq(alloc(NonPagedPoolNx, TAG_LEAK), 0);
     cr_assert_eq(injected(), 1);
     cr_assert_not(m->vf->inject.rng_drawn);
+}
+
+Test(inject, lookaside_miss_fails_through_the_imports)
+{
+    boot("/faults 10000 \"Look\" \"\" 0 /driver unit.sys");
+    PVOID_VA list = io_image_storage(m, drv, 0x80, 64);
+    call.ddi = DDI_ExInitializeNPagedLookasideList;
+    drv->imports.ExInitializeNPagedLookasideList(&call, list, 0, 0, 0, 48, 0x6B6F6F4Cu /* "Look" */,
+                                                 0);
+    call.ddi = DDI_ExAllocateFromNPagedLookasideList;
+    cr_assert_eq(drv->imports.ExAllocateFromNPagedLookasideList(&call, list), 0,
+                 "the miss's pool allocation is failed");
+    cr_assert_eq(injected(), 1);
+    cr_assert_eq(m->vf->inject.injected[0].key.ddi, DDI_ExAllocateFromNPagedLookasideList,
+                 "keyed by the DDI the driver called");
+    call.ddi = DDI_ExDeleteNPagedLookasideList;
+    drv->imports.ExDeleteNPagedLookasideList(&call, list);
+}
+
+Test(inject, rtl_strings_fail_with_no_memory)
+{
+    boot("/faults 10000 \"\" \"\" 0 /driver unit.sys");
+    PVOID_VA ansi = io_image_storage(m, drv, 16, 8);
+    PVOID_VA unicode = io_image_storage(m, drv, 16, 8);
+    PVOID_VA text = io_image_storage(m, drv, 8, 8);
+    cr_assert(mm_poke(m->mm, text, "abc", 4));
+    call.ddi = DDI_RtlInitAnsiString;
+    drv->imports.RtlInitAnsiString(&call, ansi, text);
+    call.ddi = DDI_RtlAnsiStringToUnicodeString;
+    cr_assert_eq(drv->imports.RtlAnsiStringToUnicodeString(&call, unicode, ansi, true),
+                 STATUS_NO_MEMORY);
+    cr_assert_eq(m->vf->inject.injected[0].key.tag, RTL_STRING_POOL_TAG_UNICODE);
+    m->vf->settings.flags &= ~VF_FLAG_LOW_RESOURCES; /* a /volatile change, in effect */
+    cr_assert_eq(drv->imports.RtlAnsiStringToUnicodeString(&call, unicode, ansi, true),
+                 STATUS_SUCCESS);
 }
