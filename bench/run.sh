@@ -77,6 +77,23 @@ for jobs in 1 2; do
         "$secs" "$(calc "200 / $secs")" "$(calc "$secs * 1000 / 200")"
 done
 
+# 2c. Fault injection: a sweep of the reference scenario (about 200 DDI
+#     calls a run, low resources simulation on with no delay), and the wall
+#     time to the first failure injected 7 simulated minutes after boot (the
+#     DPC of scenarios/faults/sample_dpc_null.lua ticks every second until
+#     then: about 430 DPCs).
+start=$(now)
+"$DRVSIM" sweep "$HERE/faults_sweep.lua" --seeds 1..500 --jsonl "$OUT/faults.jsonl" >/dev/null 2>&1
+end=$(now)
+secs=$(elapsed "$start" "$end")
+printf 'faults sweep:   500 seeds in %.3f s = %.0f seeds/s, %.2f ms per seed\n' \
+    "$secs" "$(calc "500 / $secs")" "$(calc "$secs * 1000 / 500")"
+start=$(now)
+"$DRVSIM" run "$HERE/../scenarios/faults/sample_dpc_null.lua" --quiet
+end=$(now)
+printf 'first fault:    7 simulated minutes (0:07:08) in %.3f s of wall time\n' \
+    "$(elapsed "$start" "$end")"
+
 # 3. Memory of one small run.
 printf 'small run:      peak RSS %s KiB\n' "$(rss "$DRVSIM" run "$HERE/small_run.lua" --quiet)"
 

@@ -108,6 +108,28 @@ static json_t *jobs_encode_bugcheck(const drvsim_bugcheck *b)
     return o;
 }
 
+/* The last failures injected: what the report lists (kd/report.c). */
+#define JOBS_LAST_FAULTS 4u
+
+static json_t *jobs_encode_fault(const drvsim_fault *f)
+{
+    bool ok = true;
+    json_t *o = json_object();
+    jobs_set(o, "ddi", out_json_text(f->key.ddi), &ok);
+    jobs_set(o, "tag", json_integer(f->key.tag), &ok);
+    jobs_set(o, "ordinal", jobs_u64(f->key.ordinal), &ok);
+    jobs_set(o, "tag_text", out_json_text(f->tag_text), &ok);
+    jobs_set(o, "site", out_json_text(f->site), &ok);
+    jobs_set(o, "driver", out_json_text(f->driver), &ok);
+    jobs_set(o, "nth", jobs_u64(f->nth), &ok);
+    jobs_set(o, "time", jobs_u64(f->time_100ns), &ok);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 /* One line of compact JSON, without the newline; malloc'd, NULL on OOM. */
 static char *jobs_encode(const drvsim_result *r)
 {
@@ -133,6 +155,13 @@ static char *jobs_encode(const drvsim_result *r)
     }
     jobs_set(o, "message", out_json_text(r->message), &ok);
     jobs_set(o, "notes", notes, &ok);
+    json_t *faults = json_array();
+    size_t shown = r->fault_count < JOBS_LAST_FAULTS ? r->fault_count : JOBS_LAST_FAULTS;
+    for (size_t i = r->fault_count - shown; i < r->fault_count; i++) {
+        ok = ok && json_array_append_new(faults, jobs_encode_fault(&r->faults[i])) == 0;
+    }
+    jobs_set(o, "fault_total", jobs_u64(r->fault_total), &ok);
+    jobs_set(o, "faults", faults, &ok);
     char *line = ok ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     return line;
@@ -217,9 +246,24 @@ static void jobs_decode_bugcheck(const json_t *o, drvsim_bugcheck *b, bool *ok)
     jobs_get_str(json_object_get(o, "process"), b->process, sizeof b->process, ok);
 }
 
-/* Frees what jobs_decode allocated (the notes). */
+static void jobs_decode_fault(const json_t *o, drvsim_fault *f, bool *ok)
+{
+    jobs_get_str(json_object_get(o, "ddi"), f->key.ddi, sizeof f->key.ddi, ok);
+    f->key.tag = (uint32_t)jobs_get_int(json_object_get(o, "tag"), ok);
+    f->key.ordinal = jobs_get_u64(json_object_get(o, "ordinal"), ok);
+    jobs_get_str(json_object_get(o, "tag_text"), f->tag_text, sizeof f->tag_text, ok);
+    jobs_get_str(json_object_get(o, "site"), f->site, sizeof f->site, ok);
+    jobs_get_str(json_object_get(o, "driver"), f->driver, sizeof f->driver, ok);
+    f->nth = jobs_get_u64(json_object_get(o, "nth"), ok);
+    f->time_100ns = jobs_get_u64(json_object_get(o, "time"), ok);
+}
+
+/* Frees what jobs_decode allocated (the notes, the faults). */
 static void jobs_release(drvsim_result *r)
 {
+    free(r->faults);
+    r->faults = NULL;
+    r->fault_count = 0;
     for (size_t i = 0; i < r->note_count; i++) {
         free(r->notes[i]);
     }
@@ -267,6 +311,18 @@ static bool jobs_decode(const char *line, drvsim_result *r)
             r->notes[i] = strdup(s != NULL ? s : "");
             ok = r->notes[i] != NULL;
             r->note_count += ok;
+        }
+    }
+    r->fault_total = jobs_get_u64(json_object_get(o, "fault_total"), &ok);
+    const json_t *faults = json_object_get(o, "faults");
+    count = json_array_size(faults);
+    ok = ok && json_is_array(faults);
+    if (ok && count > 0) {
+        r->faults = calloc(count, sizeof *r->faults);
+        ok = r->faults != NULL;
+        for (size_t i = 0; ok && i < count; i++) {
+            jobs_decode_fault(json_array_get(faults, i), &r->faults[i], &ok);
+            r->fault_count += ok;
         }
     }
     json_decref(o);

@@ -7,7 +7,8 @@
  * workers use, so a callback cannot come to depend on a field that only an
  * in-process run would carry. What survives the trip: everything in
  * drvsim_result except the counters (global and per driver), which `test`
- * and `sweep` do not report.
+ * and `sweep` do not report, and of the injected failures their count and
+ * the last four (what the report lists); fault sites are not carried.
  */
 #ifndef DRVSIM_CLI_JOBS_H
 #define DRVSIM_CLI_JOBS_H

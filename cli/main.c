@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "drvsim/drvsim.h"
 #include "des/des.h"
+#include "faults.h"
 #include "jobs.h"
 #include "kd/report.h"
 #include "ke/ke.h"
@@ -57,6 +59,11 @@ enum {
     OPT_SHARD,
     OPT_JSONL,
     OPT_VERSION,
+    OPT_FAIL_NTH,
+    OPT_REPLAY,
+    OPT_RECORD,
+    OPT_RESUME,
+    OPT_OUT,
 };
 
 static const char usage_main[] =
@@ -66,6 +73,9 @@ static const char usage_main[] =
     "  run SCENARIO.lua     run one scenario and report how it ended\n"
     "  test [PATH ...]      run scenario files and directories (default scenarios/), PASS/FAIL\n"
     "  sweep SCENARIO.lua   run one scenario over a range of seeds\n"
+    "  explore-faults SCENARIO.lua\n"
+    "                       fail each eligible allocation site once, in turn\n"
+    "  shrink SCENARIO.lua  minimise the injected failures of a crashing run\n"
     "  rules                list the rules drvsim checks\n"
     "\n"
     "  drvsim --version     print the version\n"
@@ -85,7 +95,11 @@ static const char usage_main[] =
     "                          100 ns units (default: the scenario's, else 1h); reaching\n"        \
     "                          it is a timeout\n"                                                  \
     "  --max-events N          bound on simulated events (default 100000000)\n"                    \
-    "  --max-instructions N    bound on Lua instructions (default 1000000000)\n"
+    "  --max-instructions N    bound on Lua instructions (default 1000000000)\n"                   \
+    "  --fail-nth N            low resources, systematically: fail exactly the Nth eligible\n"     \
+    "                          call of verified drivers (no delay, no probability)\n"              \
+    "  --replay FILE           fail exactly the calls of a choice file (--record, shrink);\n"      \
+    "                          its seed and --verifier apply unless given\n"
 
 static const char usage_run[] =
     "usage: drvsim run SCENARIO.lua [options]\n"
@@ -95,6 +109,8 @@ static const char usage_run[] =
     "  --json PATH|-           write the result as one JSON object to PATH; with -, to\n"
     "                          standard output (the report then goes to standard error)\n"
     "  --trace PATH            write the simulation trace as text to PATH\n"
+    "  --record FILE           write the failures low resources simulation injected to\n"
+    "                          FILE, keyed by DDI, tag and ordinal (for --replay)\n"
     "  --quiet                 no report; only --json - writes to standard output\n"
     "  -h, --help              this text\n"
     "\n"
@@ -126,10 +142,42 @@ static const char usage_sweep[] =
     "  --shard K/N             only seeds with (seed - A) % N == K - 1, 1 <= K <= N\n"
     "  -j, --jobs N            run N seeds at a time in worker processes (default 1)\n"
     "  --jsonl PATH|-          where the JSON lines go (default: standard output; the\n"
-    "                          summary then goes to standard error)\n" USAGE_SIM_OPTIONS
+    "                          summary then goes to standard error)\n"
+    "  --resume                skip the seeds already in the --jsonl PATH, append to it;\n"
+    "                          the summary covers every line of the file\n" USAGE_SIM_OPTIONS
     "  -h, --help              this text\n"
     "\n"
     "exit status: 0 every run as expected, 1 some not, 2 usage error, 3 scenario error\n";
+
+static const char usage_explore[] =
+    "usage: drvsim explore-faults SCENARIO.lua [options]\n"
+    "\n"
+    "Runs the scenario once with no failure injected to list every distinct call site\n"
+    "(scenario file:line and DDI) of an eligible call of a verified driver, then once\n"
+    "per site failing the first call made there, and prints a table: site, DDI,\n"
+    "outcome (clean, bug check code and rule, leak, timeout, error), and the replay\n"
+    "command of each failing row.\n"
+    "\n"
+    "  --seed N                the runs' seed (default: the scenario's, else 1)\n" USAGE_SIM_OPTIONS
+    "  -h, --help              this text\n"
+    "\n"
+    "exit status: 0 no run bug-checked, 1 some did, 2 usage error, 3 scenario error\n";
+
+static const char usage_shrink[] =
+    "usage: drvsim shrink SCENARIO.lua [--seed N] [--out FILE] [options]\n"
+    "\n"
+    "Runs the scenario (low resources simulation on, as its settings say), which must\n"
+    "bug-check; records the failures it injected, then removes each in turn and keeps\n"
+    "the removal when the same rule still fires at the same site. Writes the minimal\n"
+    "choice file and prints the command replaying it.\n"
+    "\n"
+    "  --seed N                the run's seed (default: the scenario's, else 1)\n"
+    "  --out FILE              the choice file (default: SCENARIO's name + .faults.json,\n"
+    "                          in the current directory)\n" USAGE_SIM_OPTIONS
+    "  -h, --help              this text\n"
+    "\n"
+    "exit status: 0 written, 1 the run does not bug-check or does not replay, 2 usage\n"
+    "error, 3 scenario error\n";
 
 static const char usage_rules[] = "usage: drvsim rules [--json]\n"
                                   "\n"
@@ -202,6 +250,7 @@ static bool cli_parse_u64(const char *s, uint64_t *out)
 typedef struct cli_sim_args {
     drvsim_options options;
     out_cli_args raw;
+    faults_choices replay; /* --replay FILE, read */
 } cli_sim_args;
 
 /*
@@ -271,6 +320,27 @@ static int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *u
         a->options.limit_time_100ns = v;
         a->raw.limit = arg;
         return 1;
+    case OPT_FAIL_NTH:
+        if (!cli_parse_u64(arg, &v) || v == 0) {
+            cli_usage_error(usage, "--fail-nth wants a positive number, not '%s'", arg);
+            return -1;
+        }
+        a->options.fail_nth = v;
+        a->raw.fail_nth = arg;
+        return 1;
+    case OPT_REPLAY: {
+        char err[600];
+        faults_choices_free(&a->replay);
+        if (!faults_read(arg, &a->replay, err, sizeof err)) {
+            cli_usage_error(usage, "--replay: %s", err);
+            return -1;
+        }
+        a->options.replay_given = true;
+        a->options.replay = a->replay.keys;
+        a->options.replay_count = a->replay.count;
+        a->raw.replay = arg;
+        return 1;
+    }
     case OPT_MAX_EVENTS:
     case OPT_MAX_INSTRUCTIONS:
         if (!cli_parse_u64(arg, &v) || v == 0) {
@@ -289,6 +359,27 @@ static int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *u
     default:
         return 0;
     }
+}
+
+/* After parsing: a choice file's seed and settings apply unless given, and
+ * --fail-nth and --replay exclude each other. Returns false after a usage
+ * error. */
+static bool cli_sim_finish(cli_sim_args *a, const char *usage)
+{
+    if (a->options.fail_nth != 0 && a->options.replay_given) {
+        cli_usage_error(usage, "--fail-nth and --replay exclude each other");
+        return false;
+    }
+    if (a->options.replay_given) {
+        if (!a->options.seed_given && a->replay.has_seed) {
+            a->options.seed_given = true;
+            a->options.seed = a->replay.seed;
+        }
+        if (a->options.verifier == NULL && a->replay.verifier != NULL) {
+            a->options.verifier = a->raw.verifier = a->replay.verifier;
+        }
+    }
+    return true;
 }
 
 /*
@@ -368,7 +459,8 @@ static char *cli_text(void (*fn)(FILE *, const drvsim_result *), const drvsim_re
 /* drvsim run                                                               */
 /* ------------------------------------------------------------------------ */
 
-static int cli_run_report(const cli_sim_args *a, const char *json_path, bool quiet)
+static int cli_run_report(const cli_sim_args *a, const char *json_path, bool quiet,
+                          const char *record_path)
 {
     const char *scenario = a->options.scenario_path;
     bool json_stdout = json_path != NULL && strcmp(json_path, "-") == 0;
@@ -413,6 +505,20 @@ static int cli_run_report(const cli_sim_args *a, const char *json_path, bool qui
             status = CLI_EXIT_HOST;
         }
     }
+    if (record_path != NULL && r.outcome != DRVSIM_OUTCOME_ERROR) {
+        char err[600];
+        if (r.fault_total > r.fault_count) {
+            fprintf(stderr,
+                    "drvsim: --record: %" PRIu64 " failures injected, only the first %zu "
+                    "are recorded\n",
+                    r.fault_total, r.fault_count);
+        }
+        if (!faults_write(record_path, scenario, r.seed, a->options.verifier, r.faults,
+                          r.fault_count, err, sizeof err)) {
+            fprintf(stderr, "drvsim: --record: %s\n", err);
+            status = CLI_EXIT_HOST;
+        }
+    }
     free(replay);
     drvsim_result_free(&r);
     return status;
@@ -432,12 +538,16 @@ static int cmd_run(int argc, char **argv)
         {"json", required_argument, NULL, OPT_JSON},
         {"trace", required_argument, NULL, OPT_TRACE},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"fail-nth", required_argument, NULL, OPT_FAIL_NTH},
+        {"replay", required_argument, NULL, OPT_REPLAY},
+        {"record", required_argument, NULL, OPT_RECORD},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     cli_sim_args a;
     cli_args pos;
     const char *json_path = NULL;
+    const char *record_path = NULL;
     bool quiet = false;
     int c;
     int status = -1;
@@ -473,6 +583,9 @@ static int cmd_run(int argc, char **argv)
         case OPT_QUIET:
             quiet = true;
             break;
+        case OPT_RECORD:
+            record_path = optarg;
+            break;
         case '?':
         case ':':
             status = cli_getopt_error(c, argv, usage_run);
@@ -491,10 +604,14 @@ static int cmd_run(int argc, char **argv)
             status = cli_usage_error(usage_run, "unexpected argument '%s'", pos.items[1]);
         }
     }
+    if (status < 0 && !cli_sim_finish(&a, usage_run)) {
+        status = DRVSIM_EXIT_USAGE;
+    }
     if (status < 0) {
         a.options.scenario_path = pos.items[0];
-        status = cli_run_report(&a, json_path, quiet);
+        status = cli_run_report(&a, json_path, quiet, record_path);
     }
+    faults_choices_free(&a.replay);
     free(pos.items);
     return status;
 }
@@ -843,14 +960,156 @@ typedef struct cli_sweep {
     out_summary summary;
     bool out_of_memory;
     size_t scenario_errors; /* runs whose scenario was broken (exit 3) */
+    bool resume;            /* --resume: skip the seeds the JSON lines hold */
+    uint64_t *done;         /* positions in the shard's sequence already run, ascending */
+    size_t done_count;
+    size_t total, finished; /* for the progress line */
+    bool progress;          /* standard error is a terminal */
 } cli_sweep;
+
+/* How many done positions are <= p. */
+static size_t cli_done_upto(const cli_sweep *s, uint64_t p)
+{
+    size_t lo = 0, hi = s->done_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->done[mid] <= p)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The position of the index-th seed not done: the least p with
+ * p - done_upto(p) == index and p not done. */
+static uint64_t cli_pending_position(const cli_sweep *s, uint64_t index)
+{
+    uint64_t p = index;
+    for (;;) {
+        uint64_t next = index + cli_done_upto(s, p);
+        if (next == p)
+            return p;
+        p = next;
+    }
+}
 
 static void cli_sweep_options(void *ctx, size_t index, drvsim_options *options)
 {
     const cli_sweep *s = ctx;
     *options = s->a.options;
     options->seed_given = true;
-    options->seed = s->first_seed + (uint64_t)index * s->stride;
+    uint64_t p = s->done_count > 0 ? cli_pending_position(s, index) : index;
+    options->seed = s->first_seed + p * s->stride;
+}
+
+static int cli_u64_order(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The unsigned number after `"key":` in a JSON line (jansson cannot hold
+ * values above 2^63, which parameters often are). */
+static bool cli_json_u64_after(const char *line, const char *key, uint64_t *v)
+{
+    const char *at = strstr(line, key);
+    if (at == NULL)
+        return false;
+    at += strlen(key);
+    while (*at == ' ' || *at == '[')
+        at++;
+    if (*at < '0' || *at > '9')
+        return false;
+    *v = strtoull(at, NULL, 10);
+    return true;
+}
+
+/*
+ * --resume: reads the JSON lines already written. Each goes into the
+ * summary; the seeds of this sweep's sequence among them are skipped.
+ * Returns false after printing why.
+ */
+static bool cli_sweep_read_done(cli_sweep *s, const char *path, uint64_t a, uint64_t b,
+                                uint64_t count)
+{
+    FILE *in = fopen(path, "r");
+    if (in == NULL) {
+        return errno == ENOENT; /* nothing yet: a fresh start */
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    size_t capacity = 0;
+    bool ok = true;
+    size_t number = 0;
+    while (ok && getline(&line, &cap, in) > 0) {
+        number++;
+        json_error_t jerr;
+        json_t *o = json_loads(line, JSON_DECODE_INT_AS_REAL, &jerr);
+        drvsim_result r;
+        memset(&r, 0, sizeof r);
+        const char *outcome = json_string_value(json_object_get(o, "outcome"));
+        if (o == NULL || outcome == NULL || !cli_json_u64_after(line, "\"seed\":", &r.seed)) {
+            fprintf(stderr, "drvsim: --resume: %s line %zu is not a sweep result\n", path, number);
+            json_decref(o);
+            ok = false;
+            break;
+        }
+        r.outcome = strcmp(outcome, "bugcheck") == 0  ? DRVSIM_OUTCOME_BUGCHECK
+                    : strcmp(outcome, "timeout") == 0 ? DRVSIM_OUTCOME_TIMEOUT
+                    : strcmp(outcome, "error") == 0   ? DRVSIM_OUTCOME_ERROR
+                                                      : DRVSIM_OUTCOME_CLEAN;
+        r.expected = json_is_true(json_object_get(o, "expected"));
+        const json_t *bc = json_object_get(o, "bugcheck");
+        if (json_is_object(bc)) {
+            r.bugcheck.code = (uint32_t)json_number_value(json_object_get(bc, "code"));
+            (void)cli_json_u64_after(line, "\"params\":", &r.bugcheck.params[0]);
+            const char *d = json_string_value(json_object_get(bc, "driver"));
+            const char *rule = json_string_value(json_object_get(bc, "rule"));
+            snprintf(r.bugcheck.driver, sizeof r.bugcheck.driver, "%s", d != NULL ? d : "");
+            snprintf(r.bugcheck.rule, sizeof r.bugcheck.rule, "%s", rule != NULL ? rule : "");
+        }
+        const char *message = json_string_value(json_object_get(o, "message"));
+        snprintf(r.message, sizeof r.message, "%s", message != NULL ? message : "");
+        json_decref(o);
+        if (!out_summary_add(&s->summary, &r)) {
+            s->out_of_memory = true;
+        }
+        if (r.outcome == DRVSIM_OUTCOME_ERROR && r.message[0] != '\0') {
+            s->scenario_errors++;
+        }
+        /* A seed of this sweep's sequence: skipped. */
+        if (r.seed >= s->first_seed && r.seed <= b && (r.seed - s->first_seed) % s->stride == 0) {
+            uint64_t p = (r.seed - s->first_seed) / s->stride;
+            if (p < count) {
+                if (s->done_count == capacity) {
+                    capacity = capacity == 0 ? 64 : 2 * capacity;
+                    uint64_t *grown = realloc(s->done, capacity * sizeof *grown);
+                    if (grown == NULL) {
+                        fprintf(stderr, "drvsim: out of memory\n");
+                        ok = false;
+                        break;
+                    }
+                    s->done = grown;
+                }
+                s->done[s->done_count++] = p;
+            }
+        }
+    }
+    (void)a;
+    free(line);
+    fclose(in);
+    if (ok && s->done_count > 1) {
+        qsort(s->done, s->done_count, sizeof *s->done, cli_u64_order);
+        size_t w = 1;
+        for (size_t i = 1; i < s->done_count; i++) {
+            if (s->done[i] != s->done[w - 1]) {
+                s->done[w++] = s->done[i];
+            }
+        }
+        s->done_count = w;
+    }
+    return ok;
 }
 
 static void cli_sweep_result(void *ctx, size_t index, const drvsim_result *r)
@@ -867,6 +1126,17 @@ static void cli_sweep_result(void *ctx, size_t index, const drvsim_result *r)
     }
     if (!out_summary_add(&s->summary, r)) {
         s->out_of_memory = true;
+    }
+    s->finished++;
+    if (s->progress) {
+        /* One line, rewritten in place: runs done of this invocation, and
+         * how many did not go as expected so far (all lines of the file). */
+        fprintf(stderr, "\rdrvsim sweep: %zu/%zu seeds, %zu failed", s->finished, s->total,
+                s->summary.failed);
+        if (s->finished == s->total) {
+            fputc('\n', stderr);
+        }
+        fflush(stderr);
     }
 }
 
@@ -915,15 +1185,30 @@ static int cli_sweep_all(cli_sweep *s, uint64_t a, uint64_t b, uint64_t k, unsig
     fclose(probe);
 
     bool to_stdout = jsonl_path == NULL || strcmp(jsonl_path, "-") == 0;
-    s->jsonl = to_stdout ? stdout : cli_open_output(jsonl_path);
-    if (s->jsonl == NULL) {
-        return CLI_EXIT_OUTPUT;
-    }
-
     uint64_t span = b - a + 1; /* <= CLI_MAX_SWEEP_SEEDS, checked by the caller */
     uint64_t offset = k - 1;
     size_t count = span > offset ? (size_t)((span - offset - 1) / s->stride + 1) : 0;
     s->first_seed = a + offset;
+    if (s->resume && !cli_sweep_read_done(s, jsonl_path, a, b, count)) {
+        return CLI_EXIT_OUTPUT;
+    }
+    count -= s->done_count;
+    s->total = count;
+    s->progress = isatty(STDERR_FILENO) == 1;
+
+    if (to_stdout) {
+        s->jsonl = stdout;
+    } else if (s->resume) {
+        s->jsonl = fopen(jsonl_path, "a");
+        if (s->jsonl == NULL) {
+            fprintf(stderr, "drvsim: cannot write %s: %s\n", jsonl_path, strerror(errno));
+        }
+    } else {
+        s->jsonl = cli_open_output(jsonl_path);
+    }
+    if (s->jsonl == NULL) {
+        return CLI_EXIT_OUTPUT;
+    }
 
     int status = jobs_run(count, workers, cli_sweep_options, cli_sweep_result, s) == 0
                      ? DRVSIM_EXIT_OK
@@ -966,6 +1251,9 @@ static int cmd_sweep(int argc, char **argv)
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
         {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},
+        {"fail-nth", required_argument, NULL, OPT_FAIL_NTH},
+        {"replay", required_argument, NULL, OPT_REPLAY},
+        {"resume", no_argument, NULL, OPT_RESUME},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -1019,6 +1307,9 @@ static int cmd_sweep(int argc, char **argv)
         case OPT_JSONL:
             jsonl_path = optarg;
             break;
+        case OPT_RESUME:
+            s.resume = true;
+            break;
         case '?':
         case ':':
             status = cli_getopt_error(c, argv, usage_sweep);
@@ -1037,6 +1328,10 @@ static int cmd_sweep(int argc, char **argv)
             status = cli_usage_error(usage_sweep, "unexpected argument '%s'", pos.items[1]);
         } else if (!seeds_given) {
             status = cli_usage_error(usage_sweep, "missing --seeds A..B");
+        } else if (s.resume && (jsonl_path == NULL || strcmp(jsonl_path, "-") == 0)) {
+            status = cli_usage_error(usage_sweep, "--resume needs --jsonl PATH (a file)");
+        } else if (!cli_sim_finish(&s.a, usage_sweep)) {
+            status = DRVSIM_EXIT_USAGE;
         }
     }
     if (status < 0) {
@@ -1044,7 +1339,329 @@ static int cmd_sweep(int argc, char **argv)
         status = cli_sweep_all(&s, a, b, k, workers, jsonl_path);
     }
     out_summary_free(&s.summary);
+    faults_choices_free(&s.a.replay);
+    free(s.done);
     free(pos.items);
+    return status;
+}
+
+/* ------------------------------------------------------------------------ */
+/* drvsim explore-faults and drvsim shrink                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Parses the options explore-faults and shrink share (the run options, and
+ * --out for shrink). Returns -1 to go on, else the exit status. */
+static int cli_fault_args(int argc, char **argv, const char *usage, cli_sim_args *a,
+                          const char **scenario, const char **out_path)
+{
+    static const struct option longopts[] = {
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"verifier", required_argument, NULL, OPT_VERIFIER},
+        {"gflags", required_argument, NULL, OPT_GFLAGS},
+        {"cpus", required_argument, NULL, OPT_CPUS},
+        {"sched", required_argument, NULL, OPT_SCHED},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
+        {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_args pos;
+    int c;
+    int status = -1;
+    if (!cli_args_init(&pos, argc)) {
+        fprintf(stderr, "drvsim: out of memory\n");
+        return CLI_EXIT_HOST;
+    }
+    optind = 0;
+    opterr = 0;
+    while (status < 0 && (c = getopt_long(argc, argv, "-:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 1:
+            pos.items[pos.count++] = optarg;
+            break;
+        case 'h':
+            fputs(usage, stdout);
+            status = 0;
+            break;
+        case OPT_SEED:
+            if (!cli_parse_u64(optarg, &a->options.seed)) {
+                status = cli_usage_error(usage, "--seed wants a number, not '%s'", optarg);
+            }
+            a->options.seed_given = true;
+            break;
+        case OPT_OUT:
+            if (out_path == NULL) {
+                status = cli_usage_error(usage, "unknown option '--out'");
+            } else {
+                *out_path = optarg;
+            }
+            break;
+        case '?':
+        case ':':
+            status = cli_getopt_error(c, argv, usage);
+            break;
+        default:
+            if (cli_sim_option(c, optarg, a, usage) < 0) {
+                status = DRVSIM_EXIT_USAGE;
+            }
+        }
+    }
+    if (status < 0) {
+        cli_args_rest(&pos, argc, argv);
+        if (pos.count == 0) {
+            status = cli_usage_error(usage, "missing the scenario file");
+        } else if (pos.count > 1) {
+            status = cli_usage_error(usage, "unexpected argument '%s'", pos.items[1]);
+        } else {
+            *scenario = pos.items[0];
+            a->options.scenario_path = pos.items[0];
+        }
+    }
+    free(pos.items);
+    return status;
+}
+
+/* The outcome column: "clean", "0xD1 driver_fault_at_raised_irql", "leak
+ * (0xC4/0x62)", "timeout", "error: ...". */
+static void cli_outcome_text(const drvsim_result *r, char *buf, size_t size)
+{
+    switch (r->outcome) {
+    case DRVSIM_OUTCOME_CLEAN:
+        snprintf(buf, size, "clean");
+        break;
+    case DRVSIM_OUTCOME_BUGCHECK:
+        if (strcmp(r->bugcheck.rule, "pool_leak_on_unload") == 0) {
+            snprintf(buf, size, "leak (0x%" PRIX32 "/0x%" PRIX64 ")", r->bugcheck.code,
+                     r->bugcheck.params[0]);
+        } else {
+            snprintf(buf, size, "0x%" PRIX32 " %s", r->bugcheck.code,
+                     r->bugcheck.rule[0] != '\0' ? r->bugcheck.rule : "(driver's own)");
+        }
+        break;
+    case DRVSIM_OUTCOME_TIMEOUT:
+        snprintf(buf, size, "timeout");
+        break;
+    case DRVSIM_OUTCOME_ERROR:
+        snprintf(buf, size, "error: %.200s", r->message);
+        break;
+    }
+}
+
+static int cmd_explore(int argc, char **argv)
+{
+    cli_sim_args a;
+    const char *scenario = NULL;
+    memset(&a, 0, sizeof a);
+    int status = cli_fault_args(argc, argv, usage_explore, &a, &scenario, NULL);
+    if (status >= 0) {
+        return status;
+    }
+    /* The listing run: no failure injected, every eligible call site kept. */
+    drvsim_result base;
+    drvsim_options options = a.options;
+    options.list_fault_sites = true;
+    drvsim_run(&options, &base);
+    for (size_t i = 0; i < base.note_count; i++) {
+        fprintf(stderr, "drvsim: note: %s\n", base.notes[i]);
+    }
+    if (base.outcome == DRVSIM_OUTCOME_ERROR) {
+        fprintf(stderr, "drvsim: %s\n", base.message);
+        status = base.exit_code;
+        drvsim_result_free(&base);
+        return status;
+    }
+    char outcome[300];
+    cli_outcome_text(&base, outcome, sizeof outcome);
+    printf("explore-faults %s: seed %" PRIu64 ", %zu eligible call site%s; without failures: %s\n",
+           scenario, base.seed, base.fault_site_count, base.fault_site_count == 1 ? "" : "s",
+           outcome);
+    int site_width = 4, ddi_width = 3;
+    for (size_t i = 0; i < base.fault_site_count; i++) {
+        int n = (int)strlen(base.fault_sites[i].site);
+        site_width = n > site_width ? n : site_width;
+        n = (int)strlen(base.fault_sites[i].key.ddi);
+        ddi_width = n > ddi_width ? n : ddi_width;
+    }
+    printf("%-*s  %-*s  %s\n", site_width, "SITE", ddi_width, "DDI", "OUTCOME");
+    status = DRVSIM_EXIT_OK;
+    size_t crashed = 0;
+    for (size_t i = 0; i < base.fault_site_count; i++) {
+        const drvsim_fault *site = &base.fault_sites[i];
+        drvsim_result r;
+        options = a.options;
+        options.seed_given = true;
+        options.seed = base.seed;
+        /* The first call at the site, by meaning: the run is the listing
+         * run's up to that call, so it is the site's nth eligible call. */
+        options.replay_given = true;
+        options.replay = &site->key;
+        options.replay_count = 1;
+        drvsim_run(&options, &r);
+        cli_outcome_text(&r, outcome, sizeof outcome);
+        printf("%-*s  %-*s  %s\n", site_width, site->site, ddi_width, site->key.ddi, outcome);
+        if (r.outcome != DRVSIM_OUTCOME_CLEAN) {
+            char nth[32];
+            snprintf(nth, sizeof nth, "%" PRIu64, site->nth);
+            out_cli_args raw = a.raw;
+            raw.fail_nth = nth;
+            char *replay = out_replay_command(scenario, base.seed, &raw);
+            printf("%-*s    replay: %s\n", site_width, "", replay != NULL ? replay : "?");
+            free(replay);
+        }
+        if (r.outcome == DRVSIM_OUTCOME_BUGCHECK) {
+            crashed++;
+            status = DRVSIM_EXIT_MISMATCH;
+        } else if (r.outcome == DRVSIM_OUTCOME_ERROR && status == DRVSIM_EXIT_OK) {
+            status = DRVSIM_EXIT_SCENARIO;
+        }
+        drvsim_result_free(&r);
+        fflush(stdout);
+    }
+    printf("%zu site%s, %zu bug-checked\n", base.fault_site_count,
+           base.fault_site_count == 1 ? "" : "s", crashed);
+    drvsim_result_free(&base);
+    return status;
+}
+
+/* Whether a run ended as the target did: the same rule (or code) at the
+ * same site. */
+static bool cli_same_failure(const drvsim_result *r, const drvsim_result *target)
+{
+    return r->outcome == DRVSIM_OUTCOME_BUGCHECK && r->bugcheck.code == target->bugcheck.code &&
+           strcmp(r->bugcheck.rule, target->bugcheck.rule) == 0 &&
+           strcmp(r->bugcheck.site, target->bugcheck.site) == 0;
+}
+
+/* Runs with exactly the faults of `keep` (a mask over the target's). */
+static bool cli_shrink_try(const cli_sim_args *a, const drvsim_result *target,
+                           drvsim_fault_key *keys, const bool *keep, size_t count)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (keep[i]) {
+            keys[n++] = target->faults[i].key;
+        }
+    }
+    drvsim_options options = a->options;
+    options.seed_given = true;
+    options.seed = target->seed;
+    options.replay_given = true;
+    options.replay = keys;
+    options.replay_count = n;
+    drvsim_result r;
+    drvsim_run(&options, &r);
+    bool same = cli_same_failure(&r, target);
+    drvsim_result_free(&r);
+    return same;
+}
+
+static int cmd_shrink(int argc, char **argv)
+{
+    cli_sim_args a;
+    const char *scenario = NULL;
+    const char *out_path = NULL;
+    memset(&a, 0, sizeof a);
+    int status = cli_fault_args(argc, argv, usage_shrink, &a, &scenario, &out_path);
+    if (status >= 0) {
+        return status;
+    }
+    char default_out[600];
+    if (out_path == NULL) {
+        const char *base = strrchr(scenario, '/');
+        base = base != NULL ? base + 1 : scenario;
+        size_t n = strlen(base);
+        if (n > 4 && strcmp(base + n - 4, ".lua") == 0) {
+            n -= 4;
+        }
+        snprintf(default_out, sizeof default_out, "%.*s.faults.json", (int)n, base);
+        out_path = default_out;
+    }
+    drvsim_result target;
+    drvsim_run(&a.options, &target);
+    if (target.outcome == DRVSIM_OUTCOME_ERROR) {
+        fprintf(stderr, "drvsim: %s\n", target.message);
+        status = target.exit_code;
+    } else if (target.outcome != DRVSIM_OUTCOME_BUGCHECK || target.fault_total == 0) {
+        fprintf(stderr,
+                "drvsim: shrink: seed %" PRIu64 " does not end in a bug check after injected "
+                "failures (%s, %" PRIu64 " injected): nothing to shrink\n",
+                target.seed, drvsim_outcome_name(target.outcome), target.fault_total);
+        status = DRVSIM_EXIT_MISMATCH;
+    } else if (target.fault_total > target.fault_count) {
+        fprintf(stderr, "drvsim: shrink: %" PRIu64 " failures injected, more than the %zu kept\n",
+                target.fault_total, target.fault_count);
+        status = DRVSIM_EXIT_MISMATCH;
+    }
+    if (status >= 0) {
+        drvsim_result_free(&target);
+        return status;
+    }
+    size_t count = target.fault_count;
+    bool *keep = malloc(count * sizeof *keep);
+    drvsim_fault_key *keys = malloc(count * sizeof *keys);
+    drvsim_fault *kept = malloc(count * sizeof *kept);
+    if (keep == NULL || keys == NULL || kept == NULL) {
+        fprintf(stderr, "drvsim: out of memory\n");
+        status = CLI_EXIT_HOST;
+    }
+    for (size_t i = 0; status < 0 && i < count; i++) {
+        keep[i] = true;
+    }
+    printf("shrink %s: seed %" PRIu64 ", 0x%" PRIX32 " %s at %s after %zu injected failure%s\n",
+           scenario, target.seed, target.bugcheck.code, target.bugcheck.rule, target.bugcheck.site,
+           count, count == 1 ? "" : "s");
+    if (status < 0 && !cli_shrink_try(&a, &target, keys, keep, count)) {
+        fprintf(stderr,
+                "drvsim: shrink: replaying the %zu failures does not give the same bug "
+                "check (does the scenario's faults predicate or the schedule depend on "
+                "the \"faults\" stream?)\n",
+                count);
+        status = DRVSIM_EXIT_MISMATCH;
+    }
+    /* Delta debugging, one at a time: newest first, since later failures
+     * are the likelier bystanders of the one that crashed. */
+    size_t left = count;
+    for (size_t i = count; status < 0 && i-- > 0;) {
+        keep[i] = false;
+        if (cli_shrink_try(&a, &target, keys, keep, count)) {
+            left--;
+        } else {
+            keep[i] = true;
+        }
+    }
+    if (status < 0) {
+        size_t n = 0;
+        for (size_t i = 0; i < count; i++) {
+            if (keep[i]) {
+                kept[n++] = target.faults[i];
+            }
+        }
+        char err[600];
+        if (!faults_write(out_path, scenario, target.seed, a.options.verifier, kept, n, err,
+                          sizeof err)) {
+            fprintf(stderr, "drvsim: shrink: %s\n", err);
+            status = CLI_EXIT_OUTPUT;
+        } else {
+            printf("%zu of %zu failure%s needed:\n", left, count, count == 1 ? "" : "s");
+            for (size_t i = 0; i < n; i++) {
+                printf("  %s%s%s%s #%" PRIu64 " at %s\n", kept[i].key.ddi,
+                       kept[i].tag_text[0] ? " tag '" : "", kept[i].tag_text,
+                       kept[i].tag_text[0] ? "'" : "", kept[i].key.ordinal, kept[i].site);
+            }
+            out_cli_args raw = a.raw;
+            raw.replay = out_path;
+            char *replay = out_replay_command(scenario, target.seed, &raw);
+            printf("wrote %s\nreplay: %s\n", out_path, replay != NULL ? replay : "?");
+            free(replay);
+            status = DRVSIM_EXIT_OK;
+        }
+    }
+    free(keep);
+    free(keys);
+    free(kept);
+    drvsim_result_free(&target);
     return status;
 }
 
@@ -1200,10 +1817,9 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int argc, char **argv);
     } commands[] = {
-        {"run", cmd_run},
-        {"test", cmd_test},
-        {"sweep", cmd_sweep},
-        {"rules", cmd_rules},
+        {"run", cmd_run},       {"test", cmd_test},
+        {"sweep", cmd_sweep},   {"explore-faults", cmd_explore},
+        {"shrink", cmd_shrink}, {"rules", cmd_rules},
     };
     int c;
 

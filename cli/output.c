@@ -238,6 +238,47 @@ static json_t *out_counters_json(const drvsim_result *r)
     return o;
 }
 
+json_t *out_fault_json(const drvsim_fault *f)
+{
+    bool ok = true;
+    json_t *o = json_object();
+    out_set(o, "ddi", out_json_text(f->key.ddi), &ok);
+    out_set(o, "tag", f->key.tag != 0 ? out_json_text(f->tag_text) : json_null(), &ok);
+    out_set(o, "ordinal", out_json_u64(f->key.ordinal), &ok);
+    out_set(o, "site", out_json_text(f->site), &ok);
+    out_set(o, "driver", out_json_text(f->driver), &ok);
+    out_set(o, "nth", out_json_u64(f->nth), &ok);
+    out_set(o, "time_ns", out_json_u64(out_ns(f->time_100ns)), &ok);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The last injected failures (as the report lists them), and how many. */
+#define OUT_LAST_FAULTS 4u
+
+static json_t *out_faults_json(const drvsim_result *r)
+{
+    bool ok = true;
+    json_t *o = json_object();
+    json_t *last = json_array();
+    size_t shown = r->fault_count < OUT_LAST_FAULTS ? r->fault_count : OUT_LAST_FAULTS;
+    for (size_t i = r->fault_count - shown; i < r->fault_count; i++) {
+        if (json_array_append_new(last, out_fault_json(&r->faults[i])) != 0) {
+            ok = false;
+        }
+    }
+    out_set(o, "count", out_json_u64(r->fault_total), &ok);
+    out_set(o, "last", last, &ok);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
 {
     bool ok = true;
@@ -254,6 +295,12 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
         out_set(o, "sim_time_ns", out_json_u64(out_ns(r->sim_time_100ns)), &ok);
         if (r->message[0] != '\0') {
             out_set(o, "message", out_json_text(r->message), &ok);
+        }
+        if (r->fault_total > 0) {
+            /* The full object's shape, without the list. */
+            json_t *faults = json_object();
+            out_set(faults, "count", out_json_u64(r->fault_total), &ok);
+            out_set(o, "injected_failures", faults, &ok);
         }
         goto done;
     }
@@ -300,6 +347,9 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
                 ok = false;
         }
         out_set(o, "leaks", leaks, &ok);
+    }
+    if (r->fault_total > 0) {
+        out_set(o, "injected_failures", out_faults_json(r), &ok);
     }
     out_set(o, "events", out_json_u64(r->events), &ok);
     out_set(o, "instructions", out_json_u64(r->instructions), &ok);
@@ -374,6 +424,8 @@ char *out_replay_command(const char *scenario, uint64_t seed, const out_cli_args
     out_option(out, "--limit", args->limit);
     out_option(out, "--max-events", args->max_events);
     out_option(out, "--max-instructions", args->max_instructions);
+    out_option(out, "--fail-nth", args->fail_nth);
+    out_option(out, "--replay", args->replay);
     if (dashed) {
         fputs(" -- ", out);
         out_shell_quote(out, scenario);
@@ -588,6 +640,10 @@ bool out_summary_add(out_summary *s, const drvsim_result *r)
         } else {
             snprintf(g->message, sizeof g->message, "%s", r->message);
         }
+    }
+    /* Lines read back by sweep --resume may come in any order. */
+    if (r->seed < g->first_seed) {
+        g->first_seed = r->seed;
     }
     g->count++;
     g->unexpected += !r->expected;

@@ -52,9 +52,15 @@ bool out_json_dump(const json_t *j, size_t flags, FILE *out);
  * bugcheck (or null), sim_time_ns, digest, expected, counters, then the
  * extensions name, message, replay (when given), notes, events, instructions.
  * `full` = false gives the JSONL line of a sweep: seed, outcome, bugcheck,
- * digest, expected, sim_time_ns (and message when there is one).
+ * digest, expected, sim_time_ns (and message when there is one, and
+ * injected_failures {count} when low resources simulation failed calls).
+ * The full object's injected_failures also has `last`, the last four.
  */
 json_t *out_result_json(const drvsim_result *r, const char *replay, bool full);
+
+/* An eligible call (an injected failure, a call site): ddi, tag (null for
+ * none), ordinal, site, driver, nth, time_ns. NULL on host OOM. */
+json_t *out_fault_json(const drvsim_fault *f);
 
 /* ------------------------------------------------------------------------ */
 /* Text                                                                     */
@@ -74,6 +80,8 @@ typedef struct out_cli_args {
     const char *limit;
     const char *max_events;
     const char *max_instructions;
+    const char *fail_nth;
+    const char *replay;
 } out_cli_args;
 
 /* "drvsim run <scenario> --seed N [options given]"; malloc'd, NULL on OOM. */

@@ -153,6 +153,9 @@ const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t ddi)
         lb_refuse(L);
     if (lb->m == NULL || lb->current == NULL)
         lb_scenario_error(L, "%s called outside run() and driver routines", ddi_names[ddi]);
+    if (lb->in_fault_predicate)
+        lb_scenario_error(L, "%s called from scenario{ faults }: the predicate may not call DDIs",
+                          ddi_names[ddi]);
     memset(call, 0, sizeof *call);
     call->m = lb->m;
     call->exec = lb->current;

@@ -44,6 +44,7 @@ typedef struct lb_scenario {
     uint64_t limit_100ns; /* 0 = default */
     ke_sched sched;       /* scheduling strategy: random unless `sched` says */
     drvsim_expect expect;
+    int faults_ref; /* scenario{ faults = fn }: the predicate, LUA_NOREF for none */
 } lb_scenario;
 
 typedef struct lb_driver_decl {
@@ -100,6 +101,8 @@ typedef struct lb_state {
     bool error_site_valid;
     bool error_site_pinned; /* a __try saw the error first: keep its site */
 
+    bool in_fault_predicate; /* scenario{ faults } runs: no DDI may be called */
+
     bool stopped_early;       /* a limit or error stopped the top level */
     char early_message[1024]; /* what stopped it */
     drvsim_outcome early_outcome;
@@ -123,6 +126,11 @@ void lb_register_constants(lua_State *L, ke_arch arch); /* constants.c */
 
 /* Loads a Lua file of the scenario as chunk number *chunk (text only). */
 int lb_load_file(lua_State *L, const char *path, uint16_t *chunk);
+
+/* The scenario's fault predicate (faults.c), a vf_fault_predicate: calls
+ * scenario{ faults = fn } with the call's context on the running code. */
+struct vf_fault_query;
+bool lb_fault_predicate(void *ctx, const struct vf_fault_query *q);
 
 /* ke_host callbacks. */
 void lb_host_resume(void *ctx, ke_exec *exec);

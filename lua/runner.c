@@ -156,6 +156,39 @@ static void collect_leaks(drvsim_result *r, ke_machine *m, lb_state *lb)
     }
 }
 
+/* A recorded eligible call as the result gives it. */
+static void fault_out(drvsim_fault *f, const vf_fault_record *rec, ke_machine *m, lb_state *lb)
+{
+    memset(f, 0, sizeof *f);
+    snprintf(f->key.ddi, sizeof f->key.ddi, "%s",
+             rec->key.ddi < DDI_COUNT ? ddi_names[rec->key.ddi] : "?");
+    f->key.tag = rec->key.tag;
+    f->key.ordinal = rec->key.ordinal;
+    if (rec->key.tag != 0)
+        ex_tag_text(rec->key.tag, f->tag_text);
+    lb_host_site_name(lb, rec->site, f->site, sizeof f->site);
+    if (rec->driver >= 0 && (uint32_t)rec->driver < m->driver_count)
+        snprintf(f->driver, sizeof f->driver, "%s", m->drivers[rec->driver]->name);
+    f->nth = rec->nth;
+    f->time_100ns = rec->time_100ns;
+}
+
+static void collect_faults(drvsim_result *r, ke_machine *m, lb_state *lb)
+{
+    const vf_inject *in = &m->vf->inject;
+    r->fault_total = in->injected_total;
+    if (in->injected_count > 0 && (r->faults = calloc(in->injected_count, sizeof *r->faults))) {
+        r->fault_count = in->injected_count;
+        for (size_t i = 0; i < in->injected_count; i++)
+            fault_out(&r->faults[i], &in->injected[i], m, lb);
+    }
+    if (in->site_count > 0 && (r->fault_sites = calloc(in->site_count, sizeof *r->fault_sites))) {
+        r->fault_site_count = in->site_count;
+        for (size_t i = 0; i < in->site_count; i++)
+            fault_out(&r->fault_sites[i], &in->sites[i], m, lb);
+    }
+}
+
 static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
 {
     switch (m->stop) {
@@ -197,6 +230,7 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
     if (r->outcome == DRVSIM_OUTCOME_BUGCHECK &&
         strcmp(r->bugcheck.rule, "pool_leak_on_unload") == 0)
         collect_leaks(r, m, lb);
+    collect_faults(r, m, lb);
     /* After the last record, the final state of every stream goes into the
      * digest (FoundationDB's run fingerprint): two runs that drew differently
      * differ even if their traces happen to agree. */
@@ -205,6 +239,10 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
         for (int i = 0; i < 4; i++)
             des_digest_u64(&m->des, streams[s]->s[i]);
     }
+    /* The "faults" stream only once drawn from: runs that never inject keep
+     * the digests they had before low resources simulation existed. */
+    for (int i = 0; m->vf->inject.rng_drawn && i < 4; i++)
+        des_digest_u64(&m->des, m->vf->inject.rng.s[i]);
     r->digest = des_digest(&m->des);
 }
 
@@ -278,6 +316,51 @@ static bool settings(const drvsim_options *opt, lb_state *lb, vf_settings *vs, v
     return true;
 }
 
+/* The DDI id of a name, or -1. */
+static int ddi_by_name(const char *name)
+{
+    for (int i = 0; i < DDI_COUNT; i++) {
+        if (strcmp(ddi_names[i], name) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* The systematic low resources modes and the scenario's fault predicate.
+ * False (result filled) on a bad choice list. */
+static bool set_inject_mode(const drvsim_options *opt, lb_state *lb, ke_machine *m,
+                            drvsim_result *r, vf_fault_key **keys)
+{
+    vf_inject *in = &m->vf->inject;
+    in->mode.fail_nth = opt->fail_nth;
+    in->mode.list_sites = opt->list_fault_sites;
+    in->mode.replay = opt->replay_given;
+    if (opt->replay_count > 0) {
+        *keys = calloc(opt->replay_count, sizeof **keys);
+        if (*keys == NULL) {
+            fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory");
+            return false;
+        }
+        for (size_t i = 0; i < opt->replay_count; i++) {
+            int ddi = ddi_by_name(opt->replay[i].ddi);
+            if (ddi < 0) {
+                char msg[200];
+                snprintf(msg, sizeof msg, "--replay: no DDI named \"%.64s\"", opt->replay[i].ddi);
+                fail(r, DRVSIM_EXIT_USAGE, msg);
+                return false;
+            }
+            (*keys)[i] = (vf_fault_key){(uint16_t)ddi, opt->replay[i].tag, opt->replay[i].ordinal};
+        }
+        in->mode.keys = *keys;
+        in->mode.key_count = opt->replay_count;
+    }
+    if (lb->sc.faults_ref != LUA_NOREF) {
+        in->predicate = lb_fault_predicate;
+        in->predicate_ctx = lb;
+    }
+    return true;
+}
+
 static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *r,
                         const vf_settings *vs, const vf_gflags *gf)
 {
@@ -334,6 +417,7 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
         config.trace_sink = kd_trace_text;
         config.trace_ctx = &trace_ctx;
     }
+    vf_fault_key *keys = NULL;
     ke_machine *m = ke_machine_create(&config, vs, gf, &host);
     if (m == NULL) {
         if (trace != NULL)
@@ -344,6 +428,8 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
     trace_ctx.m = m;
     lb->m = m;
     lb->rng = &m->rng_lua;
+    if (!set_inject_mode(opt, lb, m, r, &keys))
+        goto done;
 
     for (uint32_t i = 0; i < lb->driver_count; i++) {
         if (io_register_driver(m, lb->drivers[i].name, lb->drivers[i].graphics, NULL) == NULL) {
@@ -361,6 +447,7 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
 done:
     if (trace != NULL)
         fclose(trace);
+    free(keys);
     lb->m = NULL;
     lb->rng = NULL;
     /* Lua first: nothing in it refers to the machine once closed. */
@@ -384,6 +471,7 @@ int drvsim_run(const drvsim_options *opt, drvsim_result *r)
     }
     lb->scenario_path = opt->scenario_path;
     lb->run_ref = LUA_NOREF;
+    lb->sc.faults_ref = LUA_NOREF;
     lb->instruction_limit =
         opt->limit_instructions != 0 ? opt->limit_instructions : DRVSIM_DEFAULT_LIMIT_INSTRUCTIONS;
     lb->memory_limit_bytes = LB_MEMORY_LIMIT_BYTES;
@@ -452,6 +540,10 @@ done:
 
 void drvsim_result_free(drvsim_result *r)
 {
+    free(r->faults);
+    free(r->fault_sites);
+    r->faults = r->fault_sites = NULL;
+    r->fault_count = r->fault_site_count = 0;
     free(r->drivers);
     free(r->leaks);
     r->leaks = NULL;

@@ -313,11 +313,21 @@ static int l_scenario(lua_State *L)
                                   KE_PCT_MAX_DEPTH);
         } else if (strcmp(key, "expect") == 0) {
             read_expect(L, v, sc);
+        } else if (strcmp(key, "faults") == 0) {
+            /* The low resources predicate: called for each eligible call. */
+            if (!lua_isfunction(L, v))
+                lb_scenario_error(L, "scenario{}: faults must be a function(ctx) returning "
+                                     "false to exempt a call");
+            if (sc->faults_ref != LUA_NOREF)
+                luaL_unref(L, LUA_REGISTRYINDEX, sc->faults_ref);
+            lua_pushvalue(L, v);
+            sc->faults_ref = luaL_ref(L, LUA_REGISTRYINDEX);
         } else {
-            lb_scenario_error(L,
-                              "scenario{}: unknown field \"%s\" (known: name, verifier, "
-                              "gflags, cpus, arch, memory, build, seed, limit, sched, expect)",
-                              key);
+            lb_scenario_error(
+                L,
+                "scenario{}: unknown field \"%s\" (known: name, verifier, "
+                "gflags, cpus, arch, memory, build, seed, limit, sched, expect, faults)",
+                key);
         }
         lua_settop(L, v - 1);
     }

@@ -62,6 +62,29 @@ enum drvsim_driver_counter {
 extern const char *const drvsim_global_counter_names[DRVSIM_GLOBAL_COUNTER_COUNT];
 extern const char *const drvsim_driver_counter_names[DRVSIM_DRIVER_COUNTER_COUNT];
 
+/*
+ * A call the low resources simulation fails, named by what it is rather than
+ * where it is in the file, so that a choice survives edits of the scenario:
+ * the DDI, the pool tag it allocates with (0 for none), and its ordinal among
+ * the eligible calls of verified drivers with that DDI and tag (1 = first).
+ */
+typedef struct drvsim_fault_key {
+    char ddi[64];
+    uint32_t tag;
+    uint64_t ordinal;
+} drvsim_fault_key;
+
+/* An eligible call of a verified driver: an injected failure, or (explore)
+ * the first call of a distinct call site. */
+typedef struct drvsim_fault {
+    drvsim_fault_key key;
+    char tag_text[8]; /* "Leak"; "" when the DDI takes no tag */
+    char site[320];   /* "file:line" of the scenario code that made the call */
+    char driver[64];
+    uint64_t nth; /* its number among the eligible calls (--fail-nth) */
+    uint64_t time_100ns;
+} drvsim_fault;
+
 /* What a run asks for beyond the scenario file. Zero-initialise, then set. */
 typedef struct drvsim_options {
     const char *scenario_path; /* required */
@@ -77,6 +100,17 @@ typedef struct drvsim_options {
     uint64_t limit_time_100ns;
     uint64_t limit_events;
     uint64_t limit_instructions;
+
+    /* Systematic low resources simulation (they replace the random one):
+     * --fail-nth N fails exactly the Nth eligible call of verified drivers;
+     * --replay fails exactly the calls of `replay` (replay_given with no
+     * keys fails none); list_fault_sites collects every distinct eligible
+     * call site into the result (explore-faults). */
+    uint64_t fail_nth;
+    bool replay_given;
+    const drvsim_fault_key *replay;
+    size_t replay_count;
+    bool list_fault_sites;
 } drvsim_options;
 
 #define DRVSIM_DEFAULT_LIMIT_TIME_100NS   (3600ull * 10000000ull) /* 1 h simulated */
@@ -172,7 +206,17 @@ typedef struct drvsim_result {
      * build): one string per call, in order, as a debugger shows it. */
     char **debug_output;
     size_t debug_output_count;
+    /* Low resources simulation: the failures injected, in order (the first
+     * DRVSIM_MAX_RECORDED_FAULTS; fault_total counts them all), and with
+     * list_fault_sites the first eligible call of every distinct call site. */
+    drvsim_fault *faults;
+    size_t fault_count;
+    uint64_t fault_total;
+    drvsim_fault *fault_sites;
+    size_t fault_site_count;
 } drvsim_result;
+
+#define DRVSIM_MAX_RECORDED_FAULTS 65536u
 
 /*
  * Runs one scenario. Always fills *result (the outcome says what happened,

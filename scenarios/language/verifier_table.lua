@@ -1,7 +1,7 @@
 -- The table form of scenario{ verifier }: the same settings as
 -- "/flags 0x8 /driver tbl.sys /faults 100 \"Leak Tmp?\" \"\" 3", written as a
 -- table. Pool tracking is on, so the leak is caught at unload (0xC4/0x62);
--- low resources simulation is parsed and reported as not simulated yet.
+-- low resources simulation is on but fails nothing before its 3 minutes.
 scenario {
   verifier = {
     flags   = 0x8,

@@ -21,13 +21,17 @@
 #include "ke/ke.h"
 
 /* POOL_TYPE values and modifier bits (ddi_facts.md 2). */
-#define NonPagedPool                     0u
-#define PagedPool                        1u
-#define NonPagedPoolMustSucceed          2u
-#define NonPagedPoolCacheAligned         4u
-#define PagedPoolCacheAligned            5u
-#define NonPagedPoolCacheAlignedMustS    6u
-#define NonPagedPoolNx                   512u
+#define NonPagedPool                  0u
+#define PagedPool                     1u
+#define NonPagedPoolMustSucceed       2u
+#define NonPagedPoolCacheAligned      4u
+#define PagedPoolCacheAligned         5u
+#define NonPagedPoolCacheAlignedMustS 6u
+#define NonPagedPoolNx                512u
+/* The tags of the buffers the allocating Rtl string routines give (ReactOS). */
+#define RTL_STRING_POOL_TAG_UNICODE 0x556C7452u /* "RtlU" */
+#define RTL_STRING_POOL_TAG_ANSI    0x416C7452u /* "RtlA" */
+
 #define POOL_QUOTA_FAIL_INSTEAD_OF_RAISE 0x8u
 #define POOL_RAISE_IF_ALLOCATION_FAILURE 0x10u
 #define POOL_COLD_ALLOCATION             0x100u

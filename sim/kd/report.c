@@ -156,6 +156,28 @@ static void kd_write_leaks(FILE *out, const drvsim_result *r)
     }
 }
 
+/* The last injected failures, newest last, as `!verifier 4` lists the
+ * stacks of the last few (the scenario line stands for the stack). */
+#define KD_REPORT_FAULTS 4u
+
+static void kd_write_faults(FILE *out, const drvsim_result *r)
+{
+    if (r->fault_total == 0)
+        return;
+    size_t shown = r->fault_count < KD_REPORT_FAULTS ? r->fault_count : KD_REPORT_FAULTS;
+    fprintf(out, "  low resources simulation failed %" PRIu64 " call%s deliberately; last %zu:\n",
+            r->fault_total, r->fault_total == 1 ? "" : "s", shown);
+    for (size_t i = r->fault_count - shown; i < r->fault_count; i++) {
+        const drvsim_fault *f = &r->faults[i];
+        char time_text[32];
+        des_format_time(f->time_100ns, time_text, sizeof time_text);
+        fprintf(out, "    %s  %s", time_text, f->key.ddi);
+        if (f->tag_text[0] != '\0')
+            fprintf(out, " tag '%s'", f->tag_text);
+        fprintf(out, " #%" PRIu64 "  %s  %s\n", f->key.ordinal, f->driver, f->site);
+    }
+}
+
 static void kd_write_bugcheck(FILE *out, const drvsim_result *r, const char *replay)
 {
     const drvsim_bugcheck *b = &r->bugcheck;
@@ -181,6 +203,7 @@ static void kd_write_bugcheck(FILE *out, const drvsim_result *r, const char *rep
         kd_write_indented(out, b->detail);
     }
     kd_write_leaks(out, r);
+    kd_write_faults(out, r);
 
     des_format_time(b->time_100ns, time_text, sizeof time_text);
     fprintf(out, "  at %s simulated, CPU %" PRIu32 ", IRQL ", time_text, b->cpu);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "ddi_table.h"
+#include "ex/pool.h"
 #include "io/io.h"
 #include "kd/trace.h"
 
@@ -157,6 +158,15 @@ void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
         unsigned w = des_rec_read_u8(&rd);
         fprintf(out, "interrupt %s cpu=%u interrupt=0x%llX\n", w < 3 ? what[w] : "?", cpu,
                 interrupt);
+        break;
+    }
+    case KE_TR_FAULT: {
+        unsigned ddi = des_rec_read_u16(&rd), thread = des_rec_read_u32(&rd);
+        const char *driver = driver_name(m, des_rec_read_u8(&rd));
+        uint32_t tag = des_rec_read_u32(&rd);
+        char text[5];
+        fprintf(out, "fault injected %s thread %u %s tag '%s'\n", ddi_name(ddi), thread, driver,
+                ex_tag_text(tag, text));
         break;
     }
     default:

@@ -50,6 +50,7 @@ typedef uint64_t PVOID_VA; /* a simulated virtual address (never host memory) */
 #define STATUS_INVALID_PARAMETER      ((NTSTATUS)0xC000000Du)
 #define STATUS_NO_MEMORY              ((NTSTATUS)0xC0000017u)
 #define STATUS_INSUFFICIENT_RESOURCES ((NTSTATUS)0xC000009Au)
+#define STATUS_WORKING_SET_QUOTA      ((NTSTATUS)0xC00000A1u)
 #define STATUS_OBJECT_NAME_NOT_FOUND  ((NTSTATUS)0xC0000034u)
 #define STATUS_OBJECT_NAME_INVALID    ((NTSTATUS)0xC0000033u)
 #define STATUS_OBJECT_NAME_COLLISION  ((NTSTATUS)0xC0000035u)
@@ -738,6 +739,7 @@ enum ke_trace_type {
     KE_TR_DBGPRINT, /* thread u32, driver u8, component u32, level u32, length u32, text hash u64 */
     KE_TR_INTERRUPT,    /* cpu u8, interrupt u64, requested(0)/start(1)/end(2) u8 */
     KE_TR_PROCESS_EXIT, /* process u32: a user process's last thread ended */
+    KE_TR_FAULT,        /* ddi u16, thread u32, driver u8, tag u32: an injected failure */
 };
 
 /* The driver index used in trace records: 0xFF for none. */

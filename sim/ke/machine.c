@@ -164,7 +164,7 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
     ke_sched_init(m);
 
     m->mm = mm_create(config->arch);
-    m->vf = vf_create(verifier, gflags);
+    m->vf = vf_create(verifier, gflags, config->seed);
     m->system_process = ke_create_process(m, 4, "System");
     m->idle_process = ke_create_process(m, 0, "Idle");
     if (m->mm == NULL || m->vf == NULL || m->system_process == NULL || m->idle_process == NULL)

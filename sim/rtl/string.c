@@ -19,8 +19,6 @@
 #include "ke/types.h"
 #include "mm/mm.h"
 
-#define TAG_USTR                   0x556C7452u /* "RtlU" */
-#define TAG_ASTR                   0x416C7452u /* "RtlA" */
 #define MAXUSHORT                  0xFFFFu
 #define STATUS_BUFFER_OVERFLOW     ((NTSTATUS)0x80000005u)
 #define STATUS_BUFFER_TOO_SMALL    ((NTSTATUS)0xC0000023u)
@@ -144,7 +142,8 @@ NTSTATUS RtlAnsiStringToUnicodeString(ke_call *call, PVOID_VA DestinationString,
     uint64_t bytes = src.length * 2;
     if (bytes > MAXUSHORT - 1)
         return STATUS_INVALID_PARAMETER_2;
-    NTSTATUS status = prepare(call, &dst, bytes, 2, AllocateDestinationString, TAG_USTR);
+    NTSTATUS status =
+        prepare(call, &dst, bytes, 2, AllocateDestinationString, RTL_STRING_POOL_TAG_UNICODE);
     if (!NT_SUCCESS(status) || ke_stopped(call->m))
         return status;
     for (uint64_t i = 0; i < src.length; i++) {
@@ -172,7 +171,8 @@ NTSTATUS RtlUnicodeStringToAnsiString(ke_call *call, PVOID_VA DestinationString,
         !get_counted(call, DestinationString, KE_TYPE_ANSI_STRING, &dst))
         return STATUS_ACCESS_VIOLATION;
     uint64_t chars = src.length / 2;
-    NTSTATUS status = prepare(call, &dst, chars, 1, AllocateDestinationString, TAG_ASTR);
+    NTSTATUS status =
+        prepare(call, &dst, chars, 1, AllocateDestinationString, RTL_STRING_POOL_TAG_ANSI);
     if (!NT_SUCCESS(status) || ke_stopped(call->m))
         return status;
     for (uint64_t i = 0; i < chars; i++) {

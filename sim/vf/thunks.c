@@ -150,6 +150,20 @@ static bool check_allocation(ke_call *call, ULONG PoolType, uint64_t NumberOfByt
     return check_tracking(call, quota);
 }
 
+/* Low resources simulation of a pool request that passed its checks: true
+ * if it is failed deliberately, with the failure semantics of the request
+ * (a raise of STATUS_INSUFFICIENT_RESOURCES when it asked for one, else
+ * NULL, which the caller returns). */
+static bool inject_pool(ke_call *call, ULONG PoolType, ULONG Tag, bool raise)
+{
+    bool must_succeed = (PoolType & MUST_SUCCEED_POOL_TYPE_MASK) != 0;
+    if (!vf_inject_fault(call, Tag, PoolType, true, must_succeed))
+        return false;
+    if (raise)
+        call->raised = STATUS_INSUFFICIENT_RESOURCES;
+    return true;
+}
+
 /* Counts the outcome of an allocation and tracks the new block. */
 static PVOID_VA allocated(ke_call *call, PVOID_VA va)
 {
@@ -165,7 +179,9 @@ static PVOID_VA vf_ExAllocatePool(ke_call *call, ULONG PoolType, uint64_t Number
 {
     (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
     (*counter(call, DRVSIM_GC_AllocationsWithNoTag))++;
-    if (!check_allocation(call, PoolType, NumberOfBytes, false))
+    if (!check_allocation(call, PoolType, NumberOfBytes, false) ||
+        inject_pool(call, PoolType, EX_TAG_NONE,
+                    (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0))
         return 0;
     return allocated(call, ExAllocatePool(call, PoolType, NumberOfBytes));
 }
@@ -174,7 +190,8 @@ static PVOID_VA vf_ExAllocatePoolWithTag(ke_call *call, ULONG PoolType, uint64_t
                                          ULONG Tag)
 {
     (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
-    if (!check_allocation(call, PoolType, NumberOfBytes, false))
+    if (!check_allocation(call, PoolType, NumberOfBytes, false) ||
+        inject_pool(call, PoolType, Tag, (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0))
         return 0;
     return allocated(call, ExAllocatePoolWithTag(call, PoolType, NumberOfBytes, Tag));
 }
@@ -183,7 +200,10 @@ static PVOID_VA vf_ExAllocatePoolWithQuotaTag(ke_call *call, ULONG PoolType, uin
                                               ULONG Tag)
 {
     (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
-    if (!check_allocation(call, PoolType & ~POOL_QUOTA_FAIL_INSTEAD_OF_RAISE, NumberOfBytes, true))
+    /* Quota allocations raise on failure unless told not to. */
+    if (!check_allocation(call, PoolType & ~POOL_QUOTA_FAIL_INSTEAD_OF_RAISE, NumberOfBytes,
+                          true) ||
+        inject_pool(call, PoolType, Tag, (PoolType & POOL_QUOTA_FAIL_INSTEAD_OF_RAISE) == 0))
         return 0;
     return allocated(call, ExAllocatePoolWithQuotaTag(call, PoolType, NumberOfBytes, Tag));
 }
@@ -192,7 +212,8 @@ static PVOID_VA vf_ExAllocatePoolWithTagPriority(ke_call *call, ULONG PoolType,
                                                  uint64_t NumberOfBytes, ULONG Tag, ULONG Priority)
 {
     (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
-    if (!check_allocation(call, PoolType, NumberOfBytes, false))
+    if (!check_allocation(call, PoolType, NumberOfBytes, false) ||
+        inject_pool(call, PoolType, Tag, (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0))
         return 0;
     return allocated(call,
                      ExAllocatePoolWithTagPriority(call, PoolType, NumberOfBytes, Tag, Priority));
@@ -208,10 +229,20 @@ static bool check_allocation2(ke_call *call, uint64_t Flags, uint64_t NumberOfBy
     return check_allocation(call, pool_type, NumberOfBytes, (Flags & POOL_FLAG_USE_QUOTA) != 0);
 }
 
+/* Low resources simulation of an ExAllocatePool2/3 request the kernel would
+ * serve: POOL_FLAG_RAISE_ON_FAILURE asks for the raise. */
+static bool inject_pool2(ke_call *call, uint64_t Flags, ULONG Tag)
+{
+    ULONG pool_type;
+    if (!ex_pool2_type(Flags, &pool_type) || Tag == 0)
+        return false; /* the kernel fails it anyway */
+    return inject_pool(call, pool_type, Tag, (Flags & POOL_FLAG_RAISE_ON_FAILURE) != 0);
+}
+
 static PVOID_VA vf_ExAllocatePool2(ke_call *call, uint64_t Flags, uint64_t NumberOfBytes, ULONG Tag)
 {
     (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
-    if (!check_allocation2(call, Flags, NumberOfBytes, Tag))
+    if (!check_allocation2(call, Flags, NumberOfBytes, Tag) || inject_pool2(call, Flags, Tag))
         return 0;
     return allocated(call, ExAllocatePool2(call, Flags, NumberOfBytes, Tag));
 }
@@ -220,7 +251,7 @@ static PVOID_VA vf_ExAllocatePool3(ke_call *call, uint64_t Flags, uint64_t Numbe
                                    PVOID_VA ExtendedParameters, ULONG ExtendedParametersCount)
 {
     (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
-    if (!check_allocation2(call, Flags, NumberOfBytes, Tag))
+    if (!check_allocation2(call, Flags, NumberOfBytes, Tag) || inject_pool2(call, Flags, Tag))
         return 0;
     return allocated(call, ExAllocatePool3(call, Flags, NumberOfBytes, Tag, ExtendedParameters,
                                            ExtendedParametersCount));
@@ -329,8 +360,11 @@ static PVOID_VA vf_IoAllocateMdl(ke_call *call, PVOID_VA VirtualAddress, ULONG L
     /* Pool tracking tracks MDLs too, under the verifier's own tag, so a
      * leaked MDL shows in the unload report as "VMdl". */
     bool tracking = vf_option_enabled(call, VF_FLAG_POOL_TRACKING);
-    PVOID_VA mdl = mdl_allocate(call, VirtualAddress, Length, SecondaryBuffer, ChargeQuota, Irp,
-                                tracking ? MDL_VERIFIER_POOL_TAG : MDL_POOL_TAG);
+    ULONG tag = tracking ? MDL_VERIFIER_POOL_TAG : MDL_POOL_TAG;
+    if (vf_inject_fault(call, tag, NonPagedPoolNx, true, false))
+        return 0;
+    PVOID_VA mdl =
+        mdl_allocate(call, VirtualAddress, Length, SecondaryBuffer, ChargeQuota, Irp, tag);
     if (mdl != 0 && tracking)
         vf_pool_track(call, ex_pool_find(call->m->pool, mdl));
     return mdl;
@@ -361,6 +395,13 @@ static void vf_MmProbeAndLockPages(ke_call *call, PVOID_VA MemoryDescriptorList,
         offending = v.flags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_PAGES_LOCKED | MDL_PARTIAL);
     if (offending != 0 && vf_rule_enabled(call, RULE_mdl_probe_wrong_flags)) {
         kd_raise(call, RULE_mdl_probe_wrong_flags, MemoryDescriptorList, v.flags, offending);
+        return;
+    }
+    /* The verifier's probe raises STATUS_WORKING_SET_QUOTA, the status of a
+     * real probe that cannot lock more pages (Windows Research Kernel,
+     * VerifierProbeAndLockPages); the MDL is left unlocked. */
+    if (vf_inject_fault(call, 0, 0, false, false)) {
+        call->raised = STATUS_WORKING_SET_QUOTA;
         return;
     }
     MmProbeAndLockPages(call, MemoryDescriptorList, AccessMode, Operation);
@@ -423,6 +464,10 @@ static PVOID_VA vf_MmMapLockedPagesSpecifyCache(ke_call *call, PVOID_VA MemoryDe
 {
     if (!check_map(call, MemoryDescriptorList, AccessMode, BugCheckOnFailure))
         return 0;
+    /* A kernel-mode mapping fails with NULL. A user-mode one raises on
+     * failure, which is not injected (drvsim has no user address space). */
+    if (AccessMode == 0 /* KernelMode */ && vf_inject_fault(call, 0, 0, false, false))
+        return 0;
     return MmMapLockedPagesSpecifyCache(call, MemoryDescriptorList, AccessMode, CacheType,
                                         RequestedAddress, BugCheckOnFailure, Priority);
 }
@@ -432,9 +477,12 @@ static PVOID_VA vf_MmGetSystemAddressForMdlSafe(ke_call *call, PVOID_VA Mdl, ULO
     /* The macro maps through MmMapLockedPagesSpecifyCache when the MDL has
      * no mapping yet: the same checks apply to that call. */
     mdl_view v;
-    if (mdl_read(call->m, Mdl, &v) &&
-        !(v.flags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL)) &&
-        !check_map(call, Mdl, 0 /* KernelMode */, 0))
+    bool maps = mdl_read(call->m, Mdl, &v) &&
+                !(v.flags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL));
+    if (maps && !check_map(call, Mdl, 0 /* KernelMode */, 0))
+        return 0;
+    /* Only a call that maps can fail: one that reads MappedSystemVa cannot. */
+    if (maps && vf_inject_fault(call, 0, 0, false, false))
         return 0;
     return MmGetSystemAddressForMdlSafe(call, Mdl, Priority);
 }
@@ -477,8 +525,10 @@ static PVOID_VA vf_IoAllocateWorkItem(ke_call *call, PVOID_VA DeviceObject)
     /* Pool tracking tracks work items (Windows 8.1 and later) under the
      * verifier's tag, so a leaked one shows in the unload report as "Vfwi". */
     bool tracking = vf_option_enabled(call, VF_FLAG_POOL_TRACKING);
-    PVOID_VA item = ex_work_item_allocate(
-        call, DeviceObject, tracking ? IO_WORKITEM_VERIFIER_POOL_TAG : IO_WORKITEM_POOL_TAG);
+    ULONG tag = tracking ? IO_WORKITEM_VERIFIER_POOL_TAG : IO_WORKITEM_POOL_TAG;
+    if (vf_inject_fault(call, tag, NonPagedPoolNx, true, false))
+        return 0;
+    PVOID_VA item = ex_work_item_allocate(call, DeviceObject, tag);
     if (item != 0 && tracking)
         vf_pool_track(call, ex_pool_find(call->m->pool, item));
     return item;
@@ -984,6 +1034,10 @@ static NTSTATUS vf_RtlAnsiStringToUnicodeString(ke_call *call, PVOID_VA Destinat
                                                 PVOID_VA SourceString,
                                                 bool AllocateDestinationString)
 {
+    /* Windows 7 and later fail the allocating Rtl string routines too. */
+    if (AllocateDestinationString &&
+        vf_inject_fault(call, RTL_STRING_POOL_TAG_UNICODE, PagedPool, true, false))
+        return STATUS_NO_MEMORY;
     NTSTATUS status = RtlAnsiStringToUnicodeString(call, DestinationString, SourceString,
                                                    AllocateDestinationString);
     if (NT_SUCCESS(status) && AllocateDestinationString)
@@ -995,6 +1049,9 @@ static NTSTATUS vf_RtlUnicodeStringToAnsiString(ke_call *call, PVOID_VA Destinat
                                                 PVOID_VA SourceString,
                                                 bool AllocateDestinationString)
 {
+    if (AllocateDestinationString &&
+        vf_inject_fault(call, RTL_STRING_POOL_TAG_ANSI, PagedPool, true, false))
+        return STATUS_NO_MEMORY;
     NTSTATUS status = RtlUnicodeStringToAnsiString(call, DestinationString, SourceString,
                                                    AllocateDestinationString);
     if (NT_SUCCESS(status) && AllocateDestinationString)

@@ -11,7 +11,7 @@
 #include "kd/kd.h"
 #include "vf/vf.h"
 
-vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags)
+vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags, uint64_t seed)
 {
     vf_state *vf = calloc(1, sizeof *vf);
     if (vf == NULL)
@@ -21,6 +21,7 @@ vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags)
         return NULL;
     }
     vf->gflags = *gflags;
+    vf_inject_init(&vf->inject, seed);
     return vf;
 }
 
@@ -29,6 +30,7 @@ void vf_destroy(vf_state *vf)
     if (vf == NULL)
         return;
     vf_settings_free(&vf->settings);
+    vf_inject_free(&vf->inject);
     free(vf);
 }
 
@@ -257,10 +259,6 @@ bool vf_unsimulated_notes(const vf_settings *s, const vf_gflags *g, char ***note
                     "verifier options parsed but not simulated yet:", pending & ~partly, false) ||
         !flags_note(notes, count, "verifier options simulated in part (see drvsim rules):", partly,
                     true))
-        return false;
-    if (s->faults_given && (VF_FLAGS_SIMULATED & VF_FLAG_LOW_RESOURCES) == 0 &&
-        (s->flags & VF_FLAG_LOW_RESOURCES) == 0 &&
-        !add_note(notes, count, "verifier /faults is parsed but not simulated yet"))
         return false;
     for (size_t i = 0; i < s->unsimulated.count; i++) {
         snprintf(line, sizeof line, "verifier %s is parsed but not simulated",

@@ -13,19 +13,23 @@
 #include "ddi_table.h"
 #include "io/io.h"
 #include "ke/ke.h"
+#include "vf/inject.h"
 #include "vf/rules.h"
 #include "vf/vf_settings.h"
 
 /* The /flags bits drvsim simulates so far; the others are reported. */
-#define VF_FLAGS_SIMULATED (VF_FLAG_POOL_TRACKING | VF_FLAG_FORCE_IRQL_CHECKING)
+#define VF_FLAGS_SIMULATED                                                                         \
+    (VF_FLAG_POOL_TRACKING | VF_FLAG_FORCE_IRQL_CHECKING | VF_FLAG_LOW_RESOURCES)
 
 typedef struct vf_state {
     vf_settings settings;
     vf_gflags gflags;
     uint64_t counters[DRVSIM_GLOBAL_COUNTER_COUNT];
+    vf_inject inject; /* low resources simulation */
 } vf_state;
 
-vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags);
+/* `seed` seeds the "faults" stream (without drawing from it). */
+vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags, uint64_t seed);
 void vf_destroy(vf_state *vf);
 
 /* Called while an image loads: decides whether it is verified and sets its

@@ -54,6 +54,7 @@ enum {
 #define VF_FLAGS_KNOWN 0x03AFEFFFu
 
 #define VF_FAULTS_DEFAULT_PROBABILITY 600u /* in 10,000: 6% */
+#define VF_FAULTS_PROBABILITY_DENOMINATOR 10000u
 /* Seed 003 (the original DDK text) and the verifier-command-line page: seven
  * minutes. Later pages say eight; --faults-delay / /faults DelayMins set it. */
 #define VF_FAULTS_DEFAULT_DELAY_MINS 7u

@@ -630,6 +630,148 @@ check "contract example 2 (timer, DPC, system thread) runs clean" 0 \
     "$DRVSIM" run scenarios/demo/timer_dpc_thread.lua
 
 # ---------------------------------------------------------------------------
+# Low resources simulation: /faults, --fail-nth, --record/--replay,
+# explore-faults, shrink, sweep --resume, scenario{ faults }
+# ---------------------------------------------------------------------------
+
+S=scenarios/faults
+check "faults: a DPC that ignores NULL crashes after the delay (its expect: 0xD1)" 0 \
+    "$DRVSIM" run $S/sample_dpc_null.lua
+out_has "faults: the report counts the failures injected" \
+    'low resources simulation failed 1 call deliberately; last 1:'
+out_has "faults: ... and lists the last with DDI, tag, ordinal, driver and line" \
+    "ExAllocatePoolWithTag tag 'Smpl' #[0-9]+  sensor\.sys  $S/sample_dpc_null\.lua:27"
+check "faults: --json gives the injected failures" 0 "$DRVSIM" run $S/sample_dpc_null.lua --json -
+py "faults: ... count, last (ddi, tag, ordinal, site), and the counter" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+f = o["injected_failures"]
+assert f["count"] == 1 and len(f["last"]) == 1, f
+l = f["last"][0]
+assert l["ddi"] == "ExAllocatePoolWithTag" and l["tag"] == "Smpl" and l["ordinal"] > 0, l
+assert l["site"].endswith("sample_dpc_null.lua:27") and l["time_ns"] >= 7 * 60 * 10**9, l
+assert o["counters"]["AllocationsFailedDeliberately"] == 1, o["counters"]'
+check "faults: the first 7 simulated minutes are clean (a timeout, not a crash)" 1 \
+    "$DRVSIM" run $S/sample_dpc_null.lua --limit 7min --json -
+py "faults: ... with nothing injected" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["outcome"] == "timeout" and o["counters"]["AllocationsFailedDeliberately"] == 0, o'
+check "faults: /faults is no longer reported as not simulated" 0 \
+    "$DRVSIM" run $F/clean.lua --verifier "/faults 600 Leak \"\" 7 /all"
+err_lacks "faults: ... no note about /faults" 'faults'
+check "faults: the twin that checks every allocation runs clean" 0 \
+    "$DRVSIM" run $S/sample_dpc_handles_failure.lua
+check "faults: Verifier(\"/volatile /faults ...\") switches it on mid-run" 0 \
+    "$DRVSIM" run $F/faults_volatile.lua
+
+check "--fail-nth 2: the DPC's first allocation fails at once (no delay)" 0 \
+    "$DRVSIM" run $S/sample_dpc_null.lua --fail-nth 2 --json -
+py "--fail-nth: ... exactly one failure, the 2nd eligible call, long before 7 minutes" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+f = o["injected_failures"]
+assert f["count"] == 1 and f["last"][0]["nth"] == 2, f
+assert o["bugcheck"]["code"] == 0xD1 and o["sim_time_ns"] < 60 * 10**9, o
+assert "--fail-nth 2" in o["replay"], o["replay"]'
+check "--fail-nth 1: DriverEntry's failure makes the harness' assert a scenario error" 3 \
+    "$DRVSIM" run $S/sample_dpc_null.lua --fail-nth 1
+check "--fail-nth 0: exit 2" 2 "$DRVSIM" run $F/clean.lua --fail-nth 0
+check "--fail-nth x: exit 2" 2 "$DRVSIM" run $F/clean.lua --fail-nth x
+check "sweep --fail-nth 2: every seed crashes as expected" 0 \
+    "$DRVSIM" sweep $S/sample_dpc_null.lua --seeds 1..3 --fail-nth 2 --jsonl "$T/nth.jsonl"
+py "sweep --fail-nth: ... each JSON line counts its injected failures" "$T/nth.jsonl" '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert len(rows) == 3 and all(r["injected_failures"] == {"count": 1} for r in rows), rows'
+
+check "--record: a crashing run" 0 "$DRVSIM" run $S/sample_dpc_null.lua --seed 5 --record "$T/rec.json"
+py "--record: a choice file keyed by DDI, tag and ordinal, with its seed" "$T/rec.json" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["format"] == "drvsim-faults/1" and o["seed"] == 5, o
+f = o["faults"]
+assert len(f) == 1 and f[0]["ddi"] == "ExAllocatePoolWithTag" and f[0]["tag"] == "Smpl", f
+assert f[0]["ordinal"] > 1 and f[0]["tag_value"] == 0x6C706D53, f'
+{ printf -- '-- an unrelated edit: two comment lines above everything\n--\n'; cat $S/sample_dpc_null.lua; } \
+    >"$T/edited.lua"
+check "--replay: an edited copy of the scenario (lines shifted) still crashes" 0 \
+    "$DRVSIM" run "$T/edited.lua" --replay "$T/rec.json" --json -
+py "--replay: ... the same call fails: same DDI, tag and ordinal, the new line, same seed" "$OUT" "
+import json, sys
+o = json.load(sys.stdin)
+rec = json.load(open('$T/rec.json'))['faults'][0]
+l = o['injected_failures']['last'][0]
+assert o['seed'] == 5 and o['injected_failures']['count'] == 1, o
+assert (l['ddi'], l['tag'], l['ordinal']) == (rec['ddi'], rec['tag'], rec['ordinal']), (l, rec)
+assert l['site'].endswith('edited.lua:29'), l
+assert o['bugcheck']['code'] == 0xD1 and '--replay' in o['replay'], o"
+printf '{"format": "drvsim-faults/1", "seed": 5, "faults": []}\n' >"$T/none.json"
+check "--replay of an empty choice file: nothing fails, not even at random (mismatch)" 1 \
+    "$DRVSIM" run $S/sample_dpc_null.lua --replay "$T/none.json" --json -
+py "--replay: ... a clean run" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["outcome"] == "clean" and "injected_failures" not in o, o'
+printf '{"format": "drvsim-faults/1", "faults": [{"ddi": "NoSuchDdi", "tag": "Smpl", "ordinal": 1}]}\n' \
+    >"$T/badddi.json"
+check "--replay naming an unknown DDI: exit 2" 2 "$DRVSIM" run $F/clean.lua --replay "$T/badddi.json"
+check "--replay of a missing file: exit 2" 2 "$DRVSIM" run $F/clean.lua --replay "$T/missing.json"
+check "--replay with --fail-nth: exit 2" 2 \
+    "$DRVSIM" run $F/clean.lua --replay "$T/none.json" --fail-nth 1
+
+check "explore-faults --help: exit 0" 0 "$DRVSIM" explore-faults --help
+out_has "explore-faults --help: its usage" '^usage: drvsim explore-faults'
+check "explore-faults without a scenario: exit 2" 2 "$DRVSIM" explore-faults
+check "explore-faults: the twin survives every site failing" 0 \
+    "$DRVSIM" explore-faults $S/sample_dpc_handles_failure.lua
+out_has "explore-faults: ... a table of sites" '^SITE +DDI +OUTCOME'
+out_has "explore-faults: ... the DPC's allocation, clean" \
+    "sample_dpc_handles_failure\.lua:25 +ExAllocatePoolWithTag +clean"
+out_has "explore-faults: ... 2 sites, none bug-checked" '^2 sites, 0 bug-checked'
+check "explore-faults: the buggy driver: exit 1" 1 "$DRVSIM" explore-faults $S/sample_dpc_null.lua
+out_has "explore-faults: ... the DPC site bug-checks" \
+    'sample_dpc_null\.lua:27 +ExAllocatePoolWithTag +0xD1 driver_fault_at_raised_irql'
+out_has "explore-faults: ... with its replay command" \
+    'replay: drvsim run scenarios/faults/sample_dpc_null\.lua --seed 1 --fail-nth 2'
+
+check "shrink: the thread loop's crash after many handled failures" 0 \
+    "$DRVSIM" shrink $S/thread_loop_null.lua --seed 1 --out "$T/shrunk.json"
+out_has "shrink: ... one failure is needed" '^1 of [0-9]+ failures needed'
+out_has "shrink: ... the replay command" \
+    "replay: drvsim run scenarios/faults/thread_loop_null\.lua --seed 1 --replay $T/shrunk\.json"
+py "shrink: the choice file holds the unchecked allocation only" "$T/shrunk.json" '
+import json, sys
+f = json.load(sys.stdin)["faults"]
+assert len(f) == 1 and f[0]["tag"] == "Sum " and f[0]["site"].endswith(":34"), f'
+check "shrink: the minimal file replays the crash" 0 \
+    "$DRVSIM" run $S/thread_loop_null.lua --replay "$T/shrunk.json"
+check "shrink: a run that does not crash: exit 1" 1 \
+    "$DRVSIM" shrink $F/clean.lua --out "$T/none2.json"
+
+check "scenario{ faults }: the predicate picks what fails" 0 \
+    "$DRVSIM" run $F/faults_predicate.lua --record "$T/pred.json"
+py "scenario{ faults }: ... only Sum allocations of the System process failed" "$T/pred.json" '
+import json, sys
+f = json.load(sys.stdin)["faults"]
+assert len(f) > 10 and all(x["tag"] == "Sum " for x in f), f'
+check "scenario{ faults }: a predicate that raises: exit 3" 3 \
+    "$DRVSIM" run $F/faults_predicate_error.lua
+err_has "scenario{ faults }: ... naming the predicate" 'scenario\{ faults \}: .*predicate broken'
+
+check "sweep --resume: the first half" 1 \
+    "$DRVSIM" sweep $F/random_crash.lua --seeds 1..10 --jsonl "$T/resume.jsonl"
+check "sweep --resume: the whole range, resumed" 1 \
+    "$DRVSIM" sweep $F/random_crash.lua --seeds 1..20 --resume --jsonl "$T/resume.jsonl"
+same "sweep --resume: the same JSON lines as one sweep" "$T/sweep1.jsonl" "$T/resume.jsonl"
+same "sweep --resume: the summary covers every line" "$T/sweep_summary" "$OUT"
+check "sweep --resume: nothing left to run" 1 \
+    "$DRVSIM" sweep $F/random_crash.lua --seeds 1..20 --resume --jsonl "$T/resume.jsonl"
+same "sweep --resume: ... the file is unchanged" "$T/sweep1.jsonl" "$T/resume.jsonl"
+check "sweep --resume without --jsonl: exit 2" 2 \
+    "$DRVSIM" sweep $F/random_crash.lua --seeds 1..20 --resume
+
+# ---------------------------------------------------------------------------
 # Driver files
 # ---------------------------------------------------------------------------
 
