@@ -3,7 +3,7 @@
  * model and pageable code, the standard pool condition events' thresholds,
  * and pages left locked when a process ends.
  */
-#include <criterion/criterion.h>
+#include "test_machine.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -15,41 +15,15 @@
 #include "ps/ps.h"
 #include "vf/vf.h"
 
-static ke_site no_site(void *ctx, const ke_exec *e)
-{
-    (void)ctx;
-    (void)e;
-    return (ke_site){.chunk = 0xFFFF, .line = 0};
-}
-
-static const char *no_site_name(void *ctx, ke_site site, char *buf, size_t len)
-{
-    (void)ctx;
-    (void)site;
-    snprintf(buf, len, "%s", "");
-    return buf;
-}
-
-static void no_resume(void *ctx, ke_exec *e)
-{
-    (void)ctx;
-    (void)e;
-}
-
 static ke_machine *m;
 static ke_call call;
 
 static void boot_seeded(uint64_t seed, uint64_t memory_bytes)
 {
-    ke_config config = {.seed = seed, .cpus = 1, .arch = KE_ARCH_X64, .memory_bytes = memory_bytes};
-    vf_settings settings;
-    vf_gflags gflags;
-    vf_settings_init(&settings);
-    vf_gflags_init(&gflags);
-    ke_host host = {.resume = no_resume, .site = no_site, .site_name = no_site_name};
-    m = ke_machine_create(&config, &settings, &gflags, &host);
-    vf_settings_free(&settings);
-    cr_assert_not_null(m);
+    ke_config config = tm_config(seed, 1, KE_ARCH_X64);
+    config.memory_bytes = memory_bytes;
+    ke_host host = tm_passive_host();
+    m = tm_create(&config, &host, NULL);
     ke_thread *t = ke_create_harness_thread(m);
     cr_assert_not_null(t);
     t->state = KE_THREAD_RUNNING;

@@ -9,7 +9,7 @@
  * As in test_sync.c the test plays the scheduler: three system threads on
  * three processors, dispatched by hand after a wait readies them.
  */
-#include <criterion/criterion.h>
+#include "test_machine.h"
 #include <stdio.h>
 #include <string.h>
 
@@ -21,49 +21,9 @@
 #include "ps/ps.h"
 #include "vf/vf.h"
 
-static ke_site no_site(void *ctx, const ke_exec *e)
-{
-    (void)ctx;
-    (void)e;
-    return (ke_site){.chunk = 0xFFFF, .line = 0};
-}
-
-static const char *no_site_name(void *ctx, ke_site site, char *buf, size_t len)
-{
-    (void)ctx;
-    (void)site;
-    snprintf(buf, len, "%s", "");
-    return buf;
-}
-
-static void no_resume(void *ctx, ke_exec *e)
-{
-    (void)ctx;
-    (void)e;
-}
-
 static ke_machine *m;
 static ke_thread *ta, *tb, *tc;
 static ke_call a, b, c;
-
-static void dispatch(ke_thread *t, uint32_t cpu)
-{
-    ke_thread **p = &m->ready_head;
-    ke_thread *prev = NULL;
-    while (*p != NULL && *p != t) {
-        prev = *p;
-        p = &(*p)->next_ready;
-    }
-    cr_assert_not_null(*p, "thread %u is not ready", t->id);
-    *p = t->next_ready;
-    if (m->ready_tail == t)
-        m->ready_tail = prev;
-    t->next_ready = NULL;
-    t->state = KE_THREAD_RUNNING;
-    t->exec.cpu = cpu;
-    m->cpus[cpu].current = t;
-    ke_cpu_set_irql(m, &m->cpus[cpu], t->wait_irql);
-}
 
 static ke_call call_of(ke_thread *t)
 {
@@ -72,26 +32,17 @@ static ke_call call_of(ke_thread *t)
 
 static void boot_with(ke_arch arch, ke_build build, const char *verifier)
 {
-    ke_config config = {
-        .seed = 5, .cpus = 4, .arch = arch, .build = build, .memory_bytes = 64ull << 20};
-    vf_settings settings;
-    vf_gflags gflags;
-    vf_settings_init(&settings);
-    vf_gflags_init(&gflags);
-    char err[128];
-    if (verifier != NULL)
-        cr_assert(vf_settings_parse(&settings, verifier, err, sizeof err), "%s", err);
-    ke_host host = {.resume = no_resume, .site = no_site, .site_name = no_site_name};
-    m = ke_machine_create(&config, &settings, &gflags, &host);
-    vf_settings_free(&settings);
-    cr_assert_not_null(m);
+    ke_config config = tm_config(5, 4, arch);
+    config.build = build;
+    ke_host host = tm_passive_host();
+    m = tm_create(&config, &host, verifier);
     ta = ke_create_thread(m, m->system_process, NULL);
     tb = ke_create_thread(m, m->system_process, NULL);
     tc = ke_create_thread(m, m->system_process, NULL);
     cr_assert(ta != NULL && tb != NULL && tc != NULL);
-    dispatch(ta, 0);
-    dispatch(tb, 1);
-    dispatch(tc, 2);
+    tm_dispatch(m, ta, 0);
+    tm_dispatch(m, tb, 1);
+    tm_dispatch(m, tc, 2);
     a = call_of(ta);
     b = call_of(tb);
     c = call_of(tc);
@@ -245,7 +196,7 @@ Test(resource, writer_waits_for_every_reader)
     cr_expect_eq(tb->state, KE_THREAD_WAITING, "one reader is left");
     ExReleaseResourceLite(&c, r);
     cr_expect_eq(tb->state, KE_THREAD_READY);
-    dispatch(tb, 1);
+    tm_dispatch(m, tb, 1);
     cr_expect(ExIsResourceAcquiredExclusiveLite(&b, r), "handed over by the last reader");
     cr_expect_eq(ExGetExclusiveWaiterCount(&b, r), 0);
 }
@@ -292,11 +243,11 @@ Test(resource, exclusive_release_lets_waiting_readers_in_first)
     ExReleaseResourceLite(&a, r);
     cr_expect_eq(tc->state, KE_THREAD_READY, "the reader got it");
     cr_expect_eq(tb->state, KE_THREAD_WAITING, "the writer still waits");
-    dispatch(tc, 2);
+    tm_dispatch(m, tc, 2);
     cr_expect_eq(ExIsResourceAcquiredSharedLite(&c, r), 1);
     ExReleaseResourceLite(&c, r);
     cr_expect_eq(tb->state, KE_THREAD_READY);
-    dispatch(tb, 1);
+    tm_dispatch(m, tb, 1);
     cr_expect(ExIsResourceAcquiredExclusiveLite(&b, r));
 }
 
@@ -452,7 +403,7 @@ static void boot_verified(void)
     cr_assert_not_null(app);
     tu = ps_create_harness_thread(m, app, 0);
     cr_assert_not_null(tu);
-    dispatch(tu, 3);
+    tm_dispatch(m, tu, 3);
     v = a;
     v.driver = drv;
     u = call_of(tu);
