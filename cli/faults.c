@@ -12,8 +12,26 @@
 
 #include "output.h"
 
+static const char *const switch_kinds[] = {"thread", "dpc", "isr", "idle"};
+
+static json_t *switch_json(const drvsim_switch *w)
+{
+    json_t *o = json_object();
+    if (o == NULL || w->kind >= sizeof switch_kinds / sizeof switch_kinds[0] ||
+        json_object_set_new(o, "kind", json_string(switch_kinds[w->kind])) != 0 ||
+        json_object_set_new(o, "id", json_integer(w->id)) != 0 ||
+        json_object_set_new(o, "run", json_integer(w->run)) != 0 ||
+        json_object_set_new(o, "step", out_json_u64(w->step)) != 0 ||
+        json_object_set_new(o, "cpu", json_integer(w->cpu)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 bool faults_write(const char *path, const char *scenario, uint64_t seed, const char *verifier,
-                  const drvsim_fault *faults, size_t count, char *err, size_t err_len)
+                  const char *sched, const drvsim_fault *faults, size_t count,
+                  const drvsim_switch *switches, size_t switch_count, char *err, size_t err_len)
 {
     json_t *o = json_object();
     json_t *list = json_array();
@@ -23,6 +41,8 @@ bool faults_write(const char *path, const char *scenario, uint64_t seed, const c
     ok = ok && json_object_set_new(o, "seed", out_json_u64(seed)) == 0;
     ok = ok && json_object_set_new(o, "verifier",
                                    verifier != NULL ? out_json_text(verifier) : json_null()) == 0;
+    ok = ok &&
+         json_object_set_new(o, "sched", sched != NULL ? out_json_text(sched) : json_null()) == 0;
     for (size_t i = 0; ok && i < count; i++) {
         json_t *f = out_fault_json(&faults[i]);
         ok = f != NULL &&
@@ -31,6 +51,14 @@ bool faults_write(const char *path, const char *scenario, uint64_t seed, const c
     }
     ok = ok && json_object_set(o, "faults", list) == 0;
     json_decref(list);
+    if (ok && switches != NULL) {
+        json_t *decisions = json_array();
+        ok = decisions != NULL;
+        for (size_t i = 0; ok && i < switch_count; i++)
+            ok = json_array_append_new(decisions, switch_json(&switches[i])) == 0;
+        ok = ok && json_object_set(o, "switches", decisions) == 0;
+        json_decref(decisions);
+    }
     if (!ok) {
         json_decref(o);
         snprintf(err, err_len, "out of memory");
@@ -76,6 +104,57 @@ static bool faults_tag(const json_t *f, uint32_t *tag)
     return true;
 }
 
+/* A non-negative integer field of at most `max`. */
+static bool uint_field(const json_t *o, const char *name, uint64_t max, uint64_t *v)
+{
+    const json_t *f = json_object_get(o, name);
+    if (!json_is_integer(f) || json_integer_value(f) < 0 || (uint64_t)json_integer_value(f) > max)
+        return false;
+    *v = (uint64_t)json_integer_value(f);
+    return true;
+}
+
+static bool read_switches(const json_t *list, faults_choices *out, const char *path, char *err,
+                          size_t err_len)
+{
+    if (!json_is_array(list)) {
+        snprintf(err, err_len, "%s: switches must be a list", path);
+        return false;
+    }
+    size_t n = json_array_size(list);
+    out->switches = calloc(n > 0 ? n : 1, sizeof *out->switches);
+    if (out->switches == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *w = json_array_get(list, i);
+        const char *kind = json_string_value(json_object_get(w, "kind"));
+        drvsim_switch *d = &out->switches[i];
+        uint64_t id = 0, run = 0, cpu = 0;
+        size_t k = 0;
+        while (kind != NULL && k < sizeof switch_kinds / sizeof switch_kinds[0] &&
+               strcmp(kind, switch_kinds[k]) != 0)
+            k++;
+        if (kind == NULL || k == sizeof switch_kinds / sizeof switch_kinds[0] ||
+            !uint_field(w, "id", UINT32_MAX, &id) || !uint_field(w, "run", UINT32_MAX, &run) ||
+            !uint_field(w, "step", INT64_MAX, &d->step) || !uint_field(w, "cpu", 63, &cpu)) {
+            snprintf(err, err_len,
+                     "%s: switch %zu needs kind (thread, dpc, isr or idle), id, run, step and "
+                     "cpu (0..63)",
+                     path, i + 1);
+            return false;
+        }
+        d->kind = (uint8_t)k;
+        d->id = (uint32_t)id;
+        d->run = (uint32_t)run;
+        d->cpu = (uint32_t)cpu;
+    }
+    out->switch_count = n;
+    out->has_switches = true;
+    return true;
+}
+
 bool faults_read(const char *path, faults_choices *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof *out);
@@ -87,7 +166,9 @@ bool faults_read(const char *path, faults_choices *out, char *err, size_t err_le
     }
     const char *format = json_string_value(json_object_get(o, "format"));
     const json_t *list = json_object_get(o, "faults");
-    if (format == NULL || strcmp(format, FAULTS_FORMAT) != 0 || !json_is_array(list)) {
+    if (format == NULL ||
+        (strcmp(format, FAULTS_FORMAT) != 0 && strcmp(format, FAULTS_FORMAT_V1) != 0) ||
+        !json_is_array(list)) {
         snprintf(err, err_len, "%s: not a drvsim choice file (format \"%s\" with a faults list)",
                  path, FAULTS_FORMAT);
         json_decref(o);
@@ -101,9 +182,13 @@ bool faults_read(const char *path, faults_choices *out, char *err, size_t err_le
     const char *verifier = json_string_value(json_object_get(o, "verifier"));
     if (verifier != NULL)
         out->verifier = strdup(verifier);
+    const char *sched = json_string_value(json_object_get(o, "sched"));
+    if (sched != NULL && (out->sched = strdup(sched)) == NULL)
+        verifier = NULL, out->verifier = NULL; /* reported below as out of memory */
     size_t n = json_array_size(list);
     out->keys = calloc(n > 0 ? n : 1, sizeof *out->keys);
-    bool ok = out->keys != NULL && (verifier == NULL || out->verifier != NULL);
+    bool ok = out->keys != NULL && (verifier == NULL || out->verifier != NULL) &&
+              (sched == NULL || out->sched != NULL);
     if (!ok)
         snprintf(err, err_len, "out of memory");
     for (size_t i = 0; ok && i < n; i++) {
@@ -124,6 +209,9 @@ bool faults_read(const char *path, faults_choices *out, char *err, size_t err_le
         k->ordinal = (uint64_t)json_integer_value(ordinal);
         out->count++;
     }
+    const json_t *decisions = json_object_get(o, "switches");
+    if (ok && decisions != NULL && !read_switches(decisions, out, path, err, err_len))
+        ok = false;
     json_decref(o);
     if (!ok)
         faults_choices_free(out);
@@ -133,6 +221,8 @@ bool faults_read(const char *path, faults_choices *out, char *err, size_t err_le
 void faults_choices_free(faults_choices *c)
 {
     free(c->keys);
+    free(c->switches);
+    free(c->sched);
     free(c->verifier);
     memset(c, 0, sizeof *c);
 }

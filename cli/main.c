@@ -338,6 +338,9 @@ static int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *u
         a->options.replay_given = true;
         a->options.replay = a->replay.keys;
         a->options.replay_count = a->replay.count;
+        a->options.replay_switches_given = a->replay.has_switches;
+        a->options.replay_switches = a->replay.switches;
+        a->options.replay_switch_count = a->replay.switch_count;
         a->raw.replay = arg;
         return 1;
     }
@@ -377,6 +380,13 @@ static bool cli_sim_finish(cli_sim_args *a, const char *usage)
         }
         if (a->options.verifier == NULL && a->replay.verifier != NULL) {
             a->options.verifier = a->raw.verifier = a->replay.verifier;
+        }
+        /* The strategy's draws still happen under replayed decisions: the
+         * recorded one keeps the rest of the "sched" stream in place. */
+        ke_sched check;
+        if (a->options.sched == NULL && a->replay.sched != NULL &&
+            ke_sched_parse(a->replay.sched, &check)) {
+            a->options.sched = a->raw.sched = a->replay.sched;
         }
     }
     return true;
@@ -513,8 +523,8 @@ static int cli_run_report(const cli_sim_args *a, const char *json_path, bool qui
                     "are recorded\n",
                     r.fault_total, r.fault_count);
         }
-        if (!faults_write(record_path, scenario, r.seed, a->options.verifier, r.faults,
-                          r.fault_count, err, sizeof err)) {
+        if (!faults_write(record_path, scenario, r.seed, a->options.verifier, a->options.sched,
+                          r.faults, r.fault_count, r.switches, r.switch_count, err, sizeof err)) {
             fprintf(stderr, "drvsim: --record: %s\n", err);
             status = CLI_EXIT_HOST;
         }
@@ -585,6 +595,7 @@ static int cmd_run(int argc, char **argv)
             break;
         case OPT_RECORD:
             record_path = optarg;
+            a.options.record_switches = true; /* the schedule goes in the file too */
             break;
         case '?':
         case ':':
@@ -1534,27 +1545,80 @@ static bool cli_same_failure(const drvsim_result *r, const drvsim_result *target
            strcmp(r->bugcheck.site, target->bugcheck.site) == 0;
 }
 
-/* Runs with exactly the faults of `keep` (a mask over the target's). */
-static bool cli_shrink_try(const cli_sim_args *a, const drvsim_result *target,
-                           drvsim_fault_key *keys, const bool *keep, size_t count)
+/* What shrink keeps of the target run's choices: masks over its injected
+ * failures and its scheduling decisions, and the arrays a try replays. */
+typedef struct cli_shrink {
+    const drvsim_result *target;
+    bool *keep_fault, *keep_switch;
+    drvsim_fault_key *keys;
+    drvsim_switch *switches;
+} cli_shrink;
+
+/* Runs with exactly the kept choices; true when it ends as the target did. */
+static bool cli_shrink_try(const cli_sim_args *a, cli_shrink *sh)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < count; i++) {
-        if (keep[i]) {
-            keys[n++] = target->faults[i].key;
+    const drvsim_result *t = sh->target;
+    size_t nf = 0, ns = 0;
+    for (size_t i = 0; i < t->fault_count; i++) {
+        if (sh->keep_fault[i]) {
+            sh->keys[nf++] = t->faults[i].key;
+        }
+    }
+    for (size_t i = 0; i < t->switch_count; i++) {
+        if (sh->keep_switch[i]) {
+            sh->switches[ns++] = t->switches[i];
         }
     }
     drvsim_options options = a->options;
     options.seed_given = true;
-    options.seed = target->seed;
+    options.seed = t->seed;
     options.replay_given = true;
-    options.replay = keys;
-    options.replay_count = n;
+    options.replay = sh->keys;
+    options.replay_count = nf;
+    options.record_switches = false;
+    options.replay_switches_given = true;
+    options.replay_switches = sh->switches;
+    options.replay_switch_count = ns;
     drvsim_result r;
     drvsim_run(&options, &r);
-    bool same = cli_same_failure(&r, target);
+    bool same = cli_same_failure(&r, t);
     drvsim_result_free(&r);
     return same;
+}
+
+/* Delta debugging over one mask: removes chunks of kept choices, halving
+ * the chunk until single choices, keeping each removal that still ends as
+ * the target did. Newest first: later choices are likelier bystanders.
+ * Returns how many are left. */
+static size_t cli_shrink_mask(const cli_sim_args *a, cli_shrink *sh, bool *keep, size_t count)
+{
+    bool *saved = malloc(count + 1);
+    if (saved == NULL) {
+        return count; /* nothing removed: the full set still replays */
+    }
+    size_t left = count;
+    for (size_t chunk = count > 1 ? (count + 1) / 2 : 1;; chunk = chunk > 1 ? chunk / 2 : 1) {
+        for (size_t end = count; end > 0;) {
+            size_t start = end > chunk ? end - chunk : 0;
+            size_t removed = 0;
+            for (size_t i = start; i < end; i++) {
+                saved[i] = keep[i];
+                removed += keep[i];
+                keep[i] = false;
+            }
+            if (removed > 0 && cli_shrink_try(a, sh)) {
+                left -= removed;
+            } else {
+                memcpy(&keep[start], &saved[start], (end - start) * sizeof *keep);
+            }
+            end = start;
+        }
+        if (chunk == 1) {
+            break;
+        }
+    }
+    free(saved);
+    return left;
 }
 
 static int cmd_shrink(int argc, char **argv)
@@ -1579,15 +1643,19 @@ static int cmd_shrink(int argc, char **argv)
         out_path = default_out;
     }
     drvsim_result target;
+    a.options.record_switches = true;
     drvsim_run(&a.options, &target);
     if (target.outcome == DRVSIM_OUTCOME_ERROR) {
         fprintf(stderr, "drvsim: %s\n", target.message);
         status = target.exit_code;
-    } else if (target.outcome != DRVSIM_OUTCOME_BUGCHECK || target.fault_total == 0) {
+    } else if (target.outcome != DRVSIM_OUTCOME_BUGCHECK ||
+               (target.fault_total == 0 && target.switch_count == 0)) {
         fprintf(stderr,
                 "drvsim: shrink: seed %" PRIu64 " does not end in a bug check after injected "
-                "failures (%s, %" PRIu64 " injected): nothing to shrink\n",
-                target.seed, drvsim_outcome_name(target.outcome), target.fault_total);
+                "failures or preemptions (%s, %" PRIu64 " injected, %zu switches): nothing to "
+                "shrink\n",
+                target.seed, drvsim_outcome_name(target.outcome), target.fault_total,
+                target.switch_count);
         status = DRVSIM_EXIT_MISMATCH;
     } else if (target.fault_total > target.fault_count) {
         fprintf(stderr, "drvsim: shrink: %" PRIu64 " failures injected, more than the %zu kept\n",
@@ -1598,57 +1666,83 @@ static int cmd_shrink(int argc, char **argv)
         drvsim_result_free(&target);
         return status;
     }
-    size_t count = target.fault_count;
-    bool *keep = malloc(count * sizeof *keep);
-    drvsim_fault_key *keys = malloc(count * sizeof *keys);
-    drvsim_fault *kept = malloc(count * sizeof *kept);
-    if (keep == NULL || keys == NULL || kept == NULL) {
+    size_t nf = target.fault_count, ns = target.switch_count;
+    cli_shrink sh = {
+        .target = &target,
+        .keep_fault = malloc((nf + 1) * sizeof *sh.keep_fault),
+        .keep_switch = malloc((ns + 1) * sizeof *sh.keep_switch),
+        .keys = malloc((nf + 1) * sizeof *sh.keys),
+        .switches = malloc((ns + 1) * sizeof *sh.switches),
+    };
+    drvsim_fault *kept = malloc((nf + 1) * sizeof *kept);
+    if (sh.keep_fault == NULL || sh.keep_switch == NULL || sh.keys == NULL || sh.switches == NULL ||
+        kept == NULL) {
         fprintf(stderr, "drvsim: out of memory\n");
         status = CLI_EXIT_HOST;
     }
-    for (size_t i = 0; status < 0 && i < count; i++) {
-        keep[i] = true;
+    for (size_t i = 0; status < 0 && i < nf; i++) {
+        sh.keep_fault[i] = true;
     }
-    printf("shrink %s: seed %" PRIu64 ", 0x%" PRIX32 " %s at %s after %zu injected failure%s\n",
+    for (size_t i = 0; status < 0 && i < ns; i++) {
+        sh.keep_switch[i] = true;
+    }
+    printf("shrink %s: seed %" PRIu64 ", 0x%" PRIX32 " %s at %s after %zu injected failure%s "
+           "and %zu preemption%s\n",
            scenario, target.seed, target.bugcheck.code, target.bugcheck.rule, target.bugcheck.site,
-           count, count == 1 ? "" : "s");
-    if (status < 0 && !cli_shrink_try(&a, &target, keys, keep, count)) {
+           nf, nf == 1 ? "" : "s", ns, ns == 1 ? "" : "s");
+    if (status < 0 && !cli_shrink_try(&a, &sh)) {
         fprintf(stderr,
-                "drvsim: shrink: replaying the %zu failures does not give the same bug "
-                "check (does the scenario's faults predicate or the schedule depend on "
-                "the \"faults\" stream?)\n",
-                count);
+                "drvsim: shrink: replaying the %zu failures and %zu preemptions does not give "
+                "the same bug check (does the scenario's faults predicate depend on the "
+                "\"faults\" stream?)\n",
+                nf, ns);
         status = DRVSIM_EXIT_MISMATCH;
     }
-    /* Delta debugging, one at a time: newest first, since later failures
-     * are the likelier bystanders of the one that crashed. */
-    size_t left = count;
-    for (size_t i = count; status < 0 && i-- > 0;) {
-        keep[i] = false;
-        if (cli_shrink_try(&a, &target, keys, keep, count)) {
-            left--;
-        } else {
-            keep[i] = true;
-        }
+    size_t faults_left = nf, switches_left = ns;
+    if (status < 0) {
+        faults_left = cli_shrink_mask(&a, &sh, sh.keep_fault, nf);
+        switches_left = cli_shrink_mask(&a, &sh, sh.keep_switch, ns);
     }
     if (status < 0) {
-        size_t n = 0;
-        for (size_t i = 0; i < count; i++) {
-            if (keep[i]) {
+        size_t n = 0, m = 0;
+        for (size_t i = 0; i < nf; i++) {
+            if (sh.keep_fault[i]) {
                 kept[n++] = target.faults[i];
             }
         }
+        for (size_t i = 0; i < ns; i++) {
+            if (sh.keep_switch[i]) {
+                sh.switches[m++] = target.switches[i];
+            }
+        }
         char err[600];
-        if (!faults_write(out_path, scenario, target.seed, a.options.verifier, kept, n, err,
-                          sizeof err)) {
+        if (!faults_write(out_path, scenario, target.seed, a.options.verifier, a.options.sched,
+                          kept, n, sh.switches, m, err, sizeof err)) {
             fprintf(stderr, "drvsim: shrink: %s\n", err);
             status = CLI_EXIT_OUTPUT;
         } else {
-            printf("%zu of %zu failure%s needed:\n", left, count, count == 1 ? "" : "s");
+            printf("%zu of %zu failure%s and %zu of %zu preemption%s needed:\n", faults_left, nf,
+                   nf == 1 ? "" : "s", switches_left, ns, ns == 1 ? "" : "s");
             for (size_t i = 0; i < n; i++) {
                 printf("  %s%s%s%s #%" PRIu64 " at %s\n", kept[i].key.ddi,
                        kept[i].tag_text[0] ? " tag '" : "", kept[i].tag_text,
                        kept[i].tag_text[0] ? "'" : "", kept[i].key.ordinal, kept[i].site);
+            }
+            static const char *const kinds[] = {"thread", "DPC run", "ISR run", "idle decision"};
+            for (size_t i = 0; i < m; i++) {
+                const drvsim_switch *w = &sh.switches[i];
+                if (w->kind == DRVSIM_SWITCH_THREAD) {
+                    printf("  thread %" PRIu32 " at its call %" PRIu64 ": CPU %" PRIu32
+                           " runs next\n",
+                           w->id, w->step, w->cpu);
+                } else if (w->kind == DRVSIM_SWITCH_IDLE) {
+                    printf("  %s %" PRIu64 ": CPU %" PRIu32 " runs next\n", kinds[w->kind], w->step,
+                           w->cpu);
+                } else {
+                    printf("  %s %" PRIu32 " of CPU %" PRIu32 " at its call %" PRIu64
+                           ": CPU %" PRIu32 " runs next\n",
+                           kinds[w->kind], w->run, w->id, w->step, w->cpu);
+                }
             }
             out_cli_args raw = a.raw;
             raw.replay = out_path;
@@ -1658,8 +1752,10 @@ static int cmd_shrink(int argc, char **argv)
             status = DRVSIM_EXIT_OK;
         }
     }
-    free(keep);
-    free(keys);
+    free(sh.keep_fault);
+    free(sh.keep_switch);
+    free(sh.keys);
+    free(sh.switches);
     free(kept);
     drvsim_result_free(&target);
     return status;

@@ -187,6 +187,11 @@ static void collect_faults(drvsim_result *r, ke_machine *m, lb_state *lb)
         for (size_t i = 0; i < in->site_count; i++)
             fault_out(&r->fault_sites[i], &in->sites[i], m, lb);
     }
+    /* The recorded scheduling decisions: the machine's log changes hands. */
+    r->switches = m->switch_log;
+    r->switch_count = m->switch_log_count;
+    m->switch_log = NULL;
+    m->switch_log_count = m->switch_log_capacity = 0;
 }
 
 static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
@@ -381,6 +386,10 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
         .build = sc->build,
         .memory_bytes = sc->memory_bytes,
         .sched = sc->sched,
+        .record_switches = opt->record_switches,
+        .replay_switches_given = opt->replay_switches_given,
+        .replay_switches = opt->replay_switches,
+        .replay_switch_count = opt->replay_switch_count,
     };
     /* The command line's strategy was checked when it was parsed. */
     if (opt->sched != NULL && !ke_sched_parse(opt->sched, &config.sched)) {
@@ -542,6 +551,9 @@ void drvsim_result_free(drvsim_result *r)
 {
     free(r->faults);
     free(r->fault_sites);
+    free(r->switches);
+    r->switches = NULL;
+    r->switch_count = 0;
     r->faults = r->fault_sites = NULL;
     r->fault_count = r->fault_site_count = 0;
     free(r->drivers);

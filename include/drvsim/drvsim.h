@@ -85,6 +85,31 @@ typedef struct drvsim_fault {
     uint64_t time_100ns;
 } drvsim_fault;
 
+/*
+ * A scheduling decision named by meaning rather than by its place in the
+ * "sched" stream, so that a recorded interleaving survives edits of the
+ * scenario: the execution that reached it (a thread by id; the n-th DPC or
+ * ISR run on a processor; or, for a decision taken while nothing ran, the
+ * n-th such decision) and how many preemption points it had passed; and the
+ * processor that ran next. Only decisions that differ from the replay
+ * default (the running code goes on; else the first processor with work)
+ * are recorded.
+ */
+typedef enum drvsim_switch_kind {
+    DRVSIM_SWITCH_THREAD = 0,
+    DRVSIM_SWITCH_DPC = 1,
+    DRVSIM_SWITCH_ISR = 2,
+    DRVSIM_SWITCH_IDLE = 3,
+} drvsim_switch_kind;
+
+typedef struct drvsim_switch {
+    uint8_t kind;  /* drvsim_switch_kind */
+    uint32_t id;   /* thread id; the processor of a DPC or ISR; 0 for IDLE */
+    uint32_t run;  /* the DPC or ISR's run on that processor (1 = first); 0 otherwise */
+    uint64_t step; /* preemption points it had passed (IDLE: the decision's number) */
+    uint32_t cpu;  /* the processor that ran next */
+} drvsim_switch;
+
 /* What a run asks for beyond the scenario file. Zero-initialise, then set. */
 typedef struct drvsim_options {
     const char *scenario_path; /* required */
@@ -111,6 +136,16 @@ typedef struct drvsim_options {
     const drvsim_fault_key *replay;
     size_t replay_count;
     bool list_fault_sites;
+
+    /* Scheduling by meaning: record_switches collects the run's decisions
+     * into the result (--record); with replay_switches_given the decisions
+     * come from `replay_switches` instead of the strategy (--replay of a
+     * file that has them), whose draws still happen, so every other use of
+     * the "sched" stream stays where it was. */
+    bool record_switches;
+    bool replay_switches_given;
+    const drvsim_switch *replay_switches;
+    size_t replay_switch_count;
 } drvsim_options;
 
 #define DRVSIM_DEFAULT_LIMIT_TIME_100NS   (3600ull * 10000000ull) /* 1 h simulated */
@@ -214,6 +249,10 @@ typedef struct drvsim_result {
     uint64_t fault_total;
     drvsim_fault *fault_sites;
     size_t fault_site_count;
+    /* With record_switches: the decisions that differed from the replay
+     * default, in order. */
+    drvsim_switch *switches;
+    size_t switch_count;
 } drvsim_result;
 
 #define DRVSIM_MAX_RECORDED_FAULTS 65536u

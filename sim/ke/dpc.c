@@ -170,6 +170,7 @@ bool ke_cpu_start_dpc(ke_machine *m, ke_processor *cpu)
     /* In the context of whatever it interrupts: often the Idle process. */
     ke_exec_prepare(e, cpu->current, cpu->number, d->routine, d->driver, "DeferredRoutine");
     e->is_dpc = true;
+    e->run = ++cpu->dpc_runs;
     e->start_args[0] = d->va;
     e->start_args[1] = d->context;
     e->start_args[2] = d->argument1;

@@ -287,6 +287,7 @@ bool ke_cpu_start_isr(ke_machine *m, ke_processor *cpu)
     ke_exec *e = &cpu->isr_exec;
     ke_exec_prepare(e, cpu->current, cpu->number, i->routine, i->driver, "InterruptService");
     e->is_isr = true;
+    e->run = ++cpu->isr_runs;
     e->start_args[0] = i->va;
     e->start_args[1] = i->context;
     e->start_argc = 2;

@@ -155,6 +155,8 @@ typedef struct ke_exec {
     uint16_t resume_ddi;
     uint64_t resume_values[3];
     uint32_t pct_priority;                /* PCT scheduling: 0 until first considered */
+    uint64_t steps;                       /* preemption points passed: names its decisions */
+    uint32_t run;                         /* a DPC or ISR: its run on the processor (1 = first) */
     ke_callout callouts[KE_MAX_CALLOUTS]; /* routines called back, innermost last */
     uint32_t callout_count;
 } ke_exec;
@@ -338,6 +340,8 @@ typedef struct ke_processor {
     ke_interrupt *isr;
     KIRQL irql_before_isr;
     bool isr_lock_wait;
+    /* DPCs and ISRs run so far: the next one's ke_exec.run. */
+    uint32_t dpc_runs, isr_runs;
 } ke_processor;
 
 /* ------------------------------------------------------------------------ */
@@ -404,6 +408,11 @@ bool ke_sched_parse(const char *text, ke_sched *out);
 typedef struct ke_config {
     uint64_t seed;
     ke_sched sched;
+    /* Scheduling decisions by meaning (drvsim_options says how). */
+    bool record_switches;
+    bool replay_switches_given;
+    const drvsim_switch *replay_switches;
+    size_t replay_switch_count;
     uint32_t cpus;
     ke_arch arch;
     ke_build build;
@@ -450,6 +459,13 @@ typedef struct ke_machine {
     uint64_t sched_steps;
     uint64_t pct_change[KE_PCT_MAX_DEPTH];
     uint32_t pct_change_count, pct_change_next;
+    /* Decisions by meaning: taken while nothing ran (their count names
+     * them); recorded (record_switches); to replay, sorted by name. */
+    uint64_t idle_decisions;
+    drvsim_switch *switch_log;
+    size_t switch_log_count, switch_log_capacity;
+    drvsim_switch *switch_replay;
+    size_t switch_replay_count;
     ke_exec *last_exec; /* the execution run last, for the trace */
 
     des_map objects;    /* dispatcher object address -> ke_object */
@@ -563,8 +579,10 @@ static inline bool ke_stopped(const ke_machine *m)
 ke_stop ke_run(ke_machine *m);
 
 /* Draws the scheduling strategy's fixed choices (PCT's change points) from
- * the "sched" stream; at boot. */
+ * the "sched" stream, and prepares decisions to replay; at boot.
+ * ke_sched_fini releases what it and the run allocated. */
 void ke_sched_init(ke_machine *m);
+void ke_sched_fini(ke_machine *m);
 
 /*
  * A DDI's preemption point, after the kernel's work: the call's time passes,

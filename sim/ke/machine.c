@@ -233,6 +233,7 @@ void ke_machine_destroy(ke_machine *m)
      * wake-up, a timer) live inside the objects freed below, and des_fini
      * marks each one unqueued. */
     des_fini(&m->des);
+    ke_sched_fini(m);
     for (uint32_t i = 0; i < m->driver_count; i++)
         free(m->drivers[i]);
     free(m->drivers);

@@ -299,8 +299,48 @@ bool ke_sched_parse(const char *text, ke_sched *out)
     return true;
 }
 
+/* Orders decision names: kind, id, run, step. */
+static int switch_cmp(const void *pa, const void *pb)
+{
+    const drvsim_switch *a = pa, *b = pb;
+    if (a->kind != b->kind)
+        return a->kind < b->kind ? -1 : 1;
+    if (a->id != b->id)
+        return a->id < b->id ? -1 : 1;
+    if (a->run != b->run)
+        return a->run < b->run ? -1 : 1;
+    if (a->step != b->step)
+        return a->step < b->step ? -1 : 1;
+    return 0;
+}
+
+/* The replayed decisions, sorted for lookup. False on host OOM. */
+static bool switch_replay_init(ke_machine *m)
+{
+    size_t n = m->config.replay_switch_count;
+    if (n == 0)
+        return true;
+    m->switch_replay = malloc(n * sizeof *m->switch_replay);
+    if (m->switch_replay == NULL)
+        return false;
+    memcpy(m->switch_replay, m->config.replay_switches, n * sizeof *m->switch_replay);
+    qsort(m->switch_replay, n, sizeof *m->switch_replay, switch_cmp);
+    m->switch_replay_count = n;
+    return true;
+}
+
+void ke_sched_fini(ke_machine *m)
+{
+    free(m->switch_replay);
+    free(m->switch_log);
+    m->switch_replay = m->switch_log = NULL;
+    m->switch_replay_count = m->switch_log_count = m->switch_log_capacity = 0;
+}
+
 void ke_sched_init(ke_machine *m)
 {
+    if (!switch_replay_init(m))
+        ke_panic(m, __FILE__, __LINE__, "out of host memory for the replayed decisions");
     const ke_sched *s = &m->config.sched;
     if (s->kind != KE_SCHED_PCT)
         return; /* random draws at each decision only: its digests stay as they were */
@@ -369,6 +409,63 @@ static uint32_t choose(ke_machine *m, const uint32_t *cpus, uint32_t n, ke_exec 
     return best;
 }
 
+/* The name of the decision an execution is at. */
+static drvsim_switch decision_of(const ke_exec *e)
+{
+    drvsim_switch d = {.step = e->steps};
+    if (e->is_isr || e->is_dpc) {
+        d.kind = e->is_isr ? DRVSIM_SWITCH_ISR : DRVSIM_SWITCH_DPC;
+        d.id = e->cpu;
+        d.run = e->run;
+    } else {
+        d.kind = DRVSIM_SWITCH_THREAD;
+        d.id = e->thread->id;
+    }
+    return d;
+}
+
+static bool is_candidate(const uint32_t *cpus, uint32_t n, uint32_t cpu)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        if (cpus[k] == cpu)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Settles a decision by meaning. `chosen` is the strategy's choice (its
+ * draws made, whatever happens next); `fallback` the replay default. When
+ * replaying, the recorded processor runs if it still has work, else the
+ * default; when recording, a choice other than the default is logged.
+ */
+static uint32_t settle(ke_machine *m, drvsim_switch name, const uint32_t *cpus, uint32_t n,
+                       uint32_t chosen, uint32_t fallback)
+{
+    if (m->config.replay_switches_given) {
+        chosen = fallback;
+        const drvsim_switch *r =
+            m->switch_replay_count == 0
+                ? NULL
+                : bsearch(&name, m->switch_replay, m->switch_replay_count, sizeof name, switch_cmp);
+        if (r != NULL && is_candidate(cpus, n, r->cpu))
+            chosen = r->cpu;
+    }
+    if (m->config.record_switches && chosen != fallback) {
+        if (m->switch_log_count == m->switch_log_capacity) {
+            size_t capacity = m->switch_log_capacity != 0 ? 2 * m->switch_log_capacity : 64;
+            drvsim_switch *grown = realloc(m->switch_log, capacity * sizeof *grown);
+            if (grown == NULL)
+                ke_panic(m, __FILE__, __LINE__, "out of host memory recording decisions");
+            m->switch_log = grown;
+            m->switch_log_capacity = capacity;
+        }
+        name.cpu = chosen;
+        m->switch_log[m->switch_log_count++] = name;
+    }
+    return chosen;
+}
+
 static bool event_due(const ke_machine *m)
 {
     const des_event *next = des_peek(&m->des);
@@ -380,6 +477,7 @@ bool ke_preempt_point(ke_call *call)
     ke_machine *m = call->m;
     if (ke_stopped(m))
         return false;
+    call->exec->steps++; /* every point counts, so that decisions keep their names */
     des_advance(&m->des, KE_CALL_COST_100NS);
     if (event_due(m) || m->des.now_100ns >= m->des.limits.max_time_100ns)
         return true; /* the loop fires it, and may run something else */
@@ -402,7 +500,8 @@ bool ke_preempt_point(ke_call *call)
     if (n <= 1)
         return false;
     /* Any processor with work may run next, the caller's included. */
-    uint32_t next = choose(m, cpus, n, call->exec);
+    uint32_t next = settle(m, decision_of(call->exec), cpus, n, choose(m, cpus, n, call->exec),
+                           call->exec->cpu);
     if (next == call->exec->cpu)
         return false;
     m->next_cpu = (int32_t)next;
@@ -585,7 +684,9 @@ ke_stop ke_run(ke_machine *m)
         if (found)
             chosen = (uint32_t)m->next_cpu;
         else if (n > 1)
-            chosen = choose(m, cpus, n, NULL);
+            chosen =
+                settle(m, (drvsim_switch){.kind = DRVSIM_SWITCH_IDLE, .step = ++m->idle_decisions},
+                       cpus, n, choose(m, cpus, n, NULL), cpus[0]);
         m->next_cpu = -1;
         run_cpu(m, chosen);
     }

@@ -609,6 +609,50 @@ check "race fixed: ... and under --sched pct:3" 0 \
     "$DRVSIM" sweep $R/dpc_list_race_locked.lua --seeds 1..50 --sched pct:3 --jsonl /dev/null
 
 # ---------------------------------------------------------------------------
+# Scheduling decisions by meaning: --record, --replay, shrink of a race
+# ---------------------------------------------------------------------------
+
+R=scenarios/races
+check "record: the race at its seed, with its scheduling decisions" 0 \
+    "$DRVSIM" run $R/dpc_list_race.lua --record "$T/race.rec.json" --json "$T/race.rec.out"
+py "record: ... the choice file names each decision by thread and call" "$T/race.rec.json" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["format"] == "drvsim-faults/2" and o["seed"] == 58, o
+w = o["switches"]
+assert len(w) > 0, w
+for d in w:
+    assert d["kind"] in ("thread", "dpc", "isr", "idle") and d["cpu"] in (0, 1), d
+    assert d["step"] >= 0 and d["id"] >= 0 and d["run"] >= 0, d'
+check "replay: the recorded decisions give the same run" 0 \
+    "$DRVSIM" run $R/dpc_list_race.lua --replay "$T/race.rec.json" --json -
+py "replay: ... with the recorded run's digest" "$OUT" "
+import json, sys
+o = json.load(sys.stdin)
+r = json.load(open('$T/race.rec.out'))
+assert o['digest'] == r['digest'], (o['digest'], r['digest'])"
+check "replay: under pct:3 alone the seed is clean (exit 1)" 1 \
+    "$DRVSIM" run $R/dpc_list_race.lua --sched pct:3
+check "replay: under pct:3 the recorded decisions still crash it (they name, not draw)" 0 \
+    "$DRVSIM" run $R/dpc_list_race.lua --sched pct:3 --replay "$T/race.rec.json"
+check "shrink: the race at seed 58" 0 "$DRVSIM" shrink $R/dpc_list_race.lua --out "$T/race.min.json"
+out_has "shrink: ... comes down to one preemption" '^0 of 0 failures and 1 of [0-9]+ preemptions needed'
+out_has "shrink: ... named by thread and call" '^  thread [0-9]+ at its call [0-9]+: CPU [01] runs next'
+check "shrink: the one preemption replays the 0x139" 0 \
+    "$DRVSIM" run $R/dpc_list_race.lua --replay "$T/race.min.json"
+python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+o["format"] = "drvsim-faults/1"
+del o["switches"]
+json.dump(o, open(sys.argv[2], "w"))' "$T/race.rec.json" "$T/race.v1.json"
+check "replay: a format 1 file (no switches) schedules by the seed" 0 \
+    "$DRVSIM" run $R/dpc_list_race.lua --replay "$T/race.v1.json"
+printf '{"format": "drvsim-faults/2", "faults": [], "switches": [{"kind": "fibre"}]}' >"$T/bad.json"
+check "replay: a switch of an unknown kind is a usage error" 2 \
+    "$DRVSIM" run $R/dpc_list_race.lua --replay "$T/bad.json"
+
+# ---------------------------------------------------------------------------
 # The contract's examples, verbatim (CONTRACT 3), when ../shared is beside us
 # ---------------------------------------------------------------------------
 
@@ -689,7 +733,7 @@ check "--record: a crashing run" 0 "$DRVSIM" run $S/sample_dpc_null.lua --seed 5
 py "--record: a choice file keyed by DDI, tag and ordinal, with its seed" "$T/rec.json" '
 import json, sys
 o = json.load(sys.stdin)
-assert o["format"] == "drvsim-faults/1" and o["seed"] == 5, o
+assert o["format"] == "drvsim-faults/2" and o["seed"] == 5, o
 f = o["faults"]
 assert len(f) == 1 and f[0]["ddi"] == "ExAllocatePoolWithTag" and f[0]["tag"] == "Smpl", f
 assert f[0]["ordinal"] > 1 and f[0]["tag_value"] == 0x6C706D53, f'
@@ -737,7 +781,7 @@ out_has "explore-faults: ... with its replay command" \
 
 check "shrink: the thread loop's crash after many handled failures" 0 \
     "$DRVSIM" shrink $S/thread_loop_null.lua --seed 1 --out "$T/shrunk.json"
-out_has "shrink: ... one failure is needed" '^1 of [0-9]+ failures needed'
+out_has "shrink: ... one failure is needed" '^1 of [0-9]+ failures and [0-9]+ of [0-9]+ preemptions? needed'
 out_has "shrink: ... the replay command" \
     "replay: drvsim run scenarios/faults/thread_loop_null\.lua --seed 1 --replay $T/shrunk\.json"
 py "shrink: the choice file holds the unchecked allocation only" "$T/shrunk.json" '

@@ -7,6 +7,8 @@
  * is the interleaving the scheduler chose, so determinism, the uniprocessor
  * rule and the strategies can be checked exactly.
  */
+#include <stdlib.h>
+
 #include "ke/types.h"
 #include "test_machine.h"
 #include "vf/rules.h"
@@ -78,6 +80,16 @@ static void test_resume(void *ctx, ke_exec *e)
 
 /* Runs `workers` workers of `steps` steps on `cpus` processors; returns the
  * log length. */
+/* Decisions by meaning: what the next simulate() records (when `record`)
+ * and replays (when `replay`). */
+static struct {
+    bool record, replay;
+    drvsim_switch *log;
+    size_t log_count;
+    const drvsim_switch *replayed;
+    size_t replayed_count;
+} decisions;
+
 static uint32_t simulate(uint64_t seed, uint32_t cpus, const char *sched, uint32_t workers,
                          uint32_t steps)
 {
@@ -86,10 +98,21 @@ static uint32_t simulate(uint64_t seed, uint32_t cpus, const char *sched, uint32
     host.steps = steps;
     ke_config config = tm_config(seed, cpus, KE_ARCH_X64);
     cr_assert(ke_sched_parse(sched, &config.sched));
+    config.record_switches = decisions.record;
+    config.replay_switches_given = decisions.replay;
+    config.replay_switches = decisions.replayed;
+    config.replay_switch_count = decisions.replayed_count;
     ke_host h = tm_passive_host();
     h.resume = test_resume;
     host.m = tm_boot(&config, &h, NULL, false);
     cr_assert_eq(ke_run(host.m), KE_STOP_FINISHED, "%s", host.m->stop_message);
+    if (decisions.record) {
+        free(decisions.log);
+        decisions.log = host.m->switch_log; /* the test owns it now */
+        decisions.log_count = host.m->switch_log_count;
+        host.m->switch_log = NULL;
+        host.m->switch_log_count = host.m->switch_log_capacity = 0;
+    }
     ke_machine_destroy(host.m);
     host.m = NULL;
     return host.log_len;
@@ -185,6 +208,33 @@ Test(sched, pct_change_points_preempt)
         preempted += switches(host.log, len) > 1;
     }
     cr_assert_geq(preempted, 10, "%u of 20 seeds preempted", preempted);
+}
+
+Test(sched, recorded_decisions_replay_the_interleaving_under_any_strategy)
+{
+    uint32_t first[MAX_LOG];
+    decisions.record = true;
+    uint32_t len = simulate(11, 2, "random", 3, 100);
+    decisions.record = false;
+    memcpy(first, host.log, sizeof first);
+    cr_assert_gt(decisions.log_count, 10, "a random run of two processors switches often");
+    for (size_t i = 0; i < decisions.log_count; i++)
+        cr_assert_lt(decisions.log[i].cpu, 2);
+    /* The decisions name themselves: replayed under another seed and
+     * strategy, whose draws still happen, the interleaving is the same. */
+    decisions.replay = true;
+    decisions.replayed = decisions.log;
+    decisions.replayed_count = decisions.log_count;
+    cr_assert_eq(simulate(99, 2, "pct:3:50", 3, 100), len);
+    cr_assert_arr_eq(first, host.log, len * sizeof first[0]);
+    /* Nothing to replay: the running thread always goes on, so switches
+     * happen only where a thread ends. */
+    decisions.replayed_count = 0;
+    simulate(11, 2, "random", 3, 100);
+    cr_assert_leq(switches(host.log, len), 2 * 3);
+    decisions.replay = false;
+    free(decisions.log);
+    decisions.log = NULL;
 }
 
 Test(sched, strategy_syntax)
