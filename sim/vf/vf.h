@@ -17,7 +17,8 @@
 #include "vf/vf_settings.h"
 
 /* The /flags bits drvsim simulates so far; the others are reported. */
-#define VF_FLAGS_SIMULATED (VF_FLAG_POOL_TRACKING | VF_FLAG_FORCE_IRQL_CHECKING)
+#define VF_FLAGS_SIMULATED                                                                         \
+    (VF_FLAG_SPECIAL_POOL | VF_FLAG_POOL_TRACKING | VF_FLAG_FORCE_IRQL_CHECKING)
 
 typedef struct vf_state {
     vf_settings settings;

@@ -601,7 +601,7 @@ o = json.load(sys.stdin)
 row = next(json.loads(l) for l in open('$T/race.jsonl') if json.loads(l)['seed'] == o['seed'])
 assert o['digest'] == row['digest'], (o['digest'], row['digest'])"
 check "race: with --sched pct:3 the sweep still runs every seed" 1 \
-    "$DRVSIM" sweep $R/dpc_list_race.lua --seeds 1..50 --sched pct:3 --jsonl "$T/race_pct.jsonl"
+    "$DRVSIM" sweep $R/dpc_list_race.lua --seeds 101..200 --sched pct:3 --jsonl "$T/race_pct.jsonl"
 out_has "race: ... and the replay command keeps --sched" 'replay: drvsim run .* --sched pct:3'
 check "race fixed: the locked driver is clean on every seed of 1..100" 0 \
     "$DRVSIM" sweep $R/dpc_list_race_locked.lua --seeds 1..100 --jsonl /dev/null
