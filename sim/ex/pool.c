@@ -498,9 +498,19 @@ static ex_block *place_special(ke_call *call, const ex_request *rq)
     PVOID_VA va = mm_special_alloc(call, rq->pool_type, rq->size_bytes, rq->placement, &pattern);
     if (va == 0)
         return NULL;
-    ex_block *b = ex_pool_find(m->pool, va); /* a freed one on the same slot */
-    if (b == NULL)
-        b = new_block(m, va);
+    /* One record per slot, reused: moved to the new address when the block
+     * sits elsewhere on the page than the slot's last one. */
+    ex_block **record = mm_special_record(m, va);
+    ex_block *b = *record;
+    if (b == NULL) {
+        b = *record = new_block(m, va);
+    } else if (b->va != va) {
+        ex_block *moved = des_map_remove(&m->pool->blocks, b->va);
+        KE_CHECK(m, b->freed && moved == b);
+        if (!des_map_put(&m->pool->blocks, va, b))
+            ke_panic(m, __FILE__, __LINE__, "out of host memory recording a pool block");
+        b->va = va;
+    }
     KE_CHECK(m, b->freed || b->size_bytes == 0);
     b->granules = 0;
     b->prev_granules = 0;
@@ -736,9 +746,10 @@ static void free_block(ke_call *call, PVOID_VA P, bool check_tag, ULONG Tag)
 {
     ke_machine *m = call->m;
     /* Special pool checks its own addresses first (0xC1). */
-    if (mm_special_contains(m, P) && !mm_special_check_free(call, P))
+    bool special = mm_special_contains(m, P);
+    ex_block *b = special ? mm_special_check_free(call, P) : ex_pool_find(m->pool, P);
+    if (special && b == NULL)
         return;
-    ex_block *b = ex_pool_find(m->pool, P);
     if (b == NULL) {
         kd_raise(call, RULE_kpool_free_not_pool, P, 0, 0);
         return;

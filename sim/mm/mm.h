@@ -60,7 +60,14 @@ typedef struct mm_space {
     struct mm_lock *locks;
     uint32_t lock_count, lock_capacity;
     uint32_t next_pfn; /* physical pages are numbered as they are mapped */
+    /* Unmapped page records kept for the next mapping (linked through
+     * data), at most MM_SPARE_PAGES: special pool maps and unmaps a page
+     * per allocation. */
+    mm_page *spare;
+    uint32_t spare_count;
 } mm_space;
+
+#define MM_SPARE_PAGES 256u
 
 /* Address layout: where each region starts, per architecture. */
 typedef enum mm_region {

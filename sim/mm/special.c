@@ -38,7 +38,8 @@ mm_special *mm_special_create(ke_machine *m)
      * used, so a large, little-used special pool costs little. */
     sp->state = calloc(slots ? slots : 1, 1);
     sp->fifo = calloc(slots ? slots : 1, sizeof *sp->fifo);
-    if (sp->state == NULL || sp->fifo == NULL) {
+    sp->records = calloc(slots ? slots : 1, sizeof *sp->records);
+    if (sp->state == NULL || sp->fifo == NULL || sp->records == NULL) {
         mm_special_destroy(sp);
         return NULL;
     }
@@ -52,6 +53,7 @@ void mm_special_destroy(mm_special *sp)
         return;
     free(sp->state);
     free(sp->fifo);
+    free(sp->records);
     free(sp);
 }
 
@@ -97,7 +99,7 @@ bool mm_special_wanted(const ke_call *call, ULONG pool_type, uint64_t size_bytes
     if (size_bytes == 0 || size_bytes > mm_special_max_bytes(m->config.arch))
         return false; /* a page or more is never special-pooled */
     /* Requests the kernel refuses outright keep their own bug checks. */
-    if ((pool_type & MUST_SUCCEED_POOL_TYPE_MASK) || !ex_tag_valid(tag))
+    if ((pool_type & MUST_SUCCEED_POOL_TYPE_MASK) || tag == 0)
         return false;
     if (special_of(m)->slot_count == 0)
         return false;
@@ -123,11 +125,13 @@ bool mm_special_check_alloc(ke_call *call, ULONG pool_type, uint64_t size_bytes)
 /* Allocation and release                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* A slot for a new allocation: a never-used one, else the one freed
- * longest ago. False when every slot is live. */
+/* A slot for a new allocation: the one freed longest ago once more than
+ * MM_SPECIAL_QUARANTINE_PAGES wait (or no never-used one is left), else a
+ * never-used one. False when every slot is live. */
 static bool take_slot(mm_special *sp, uint32_t *slot)
 {
-    if (sp->next_fresh < sp->slot_count) {
+    bool fresh_left = sp->next_fresh < sp->slot_count;
+    if (fresh_left && sp->fifo_count <= MM_SPECIAL_QUARANTINE_PAGES) {
         *slot = sp->next_fresh++;
         return true;
     }
@@ -203,31 +207,37 @@ void mm_special_release(ke_machine *m, const ex_block *b)
 /* Checks at free                                                           */
 /* ------------------------------------------------------------------------ */
 
+ex_block **mm_special_record(const ke_machine *m, PVOID_VA va)
+{
+    const mm_special *sp = special_of(m);
+    uint64_t slot = slot_of(sp, va);
+    KE_CHECK(m, slot < sp->slot_count && sp->state[slot] == MM_SLOT_LIVE);
+    return &sp->records[slot];
+}
+
 /* The live block whose page holds P, or NULL. */
-static const ex_block *live_block_at(const ke_machine *m, PVOID_VA P)
+static ex_block *live_block_at(const ke_machine *m, PVOID_VA P)
 {
     const mm_special *sp = special_of(m);
     uint64_t slot = slot_of(sp, P);
     PVOID_VA page = P & ~(PVOID_VA)(PAGE_SIZE - 1);
     if (slot >= sp->slot_count || sp->state[slot] != MM_SLOT_LIVE || page != data_page(sp, slot))
         return NULL;
-    const mm_page *p = mm_lookup(m->mm, page);
-    KE_CHECK(m, p != NULL && p->windowed);
-    const ex_block *b = ex_pool_find(m->pool, page + p->win_off);
+    ex_block *b = sp->records[slot];
     KE_CHECK(m, b != NULL && b->special && !b->freed);
     return b;
 }
 
-bool mm_special_check_free(ke_call *call, PVOID_VA P)
+ex_block *mm_special_check_free(ke_call *call, PVOID_VA P)
 {
     ke_machine *m = call->m;
-    const ex_block *b = live_block_at(m, P);
+    ex_block *b = live_block_at(m, P);
     if (b == NULL) {
         /* A page that holds no allocation: never used, a guard page, or
          * freed already. P2 is the page's PTE on Windows, which drvsim does
          * not model: 0. */
         kd_raise(call, RULE_special_pool_free_unallocated, P, 0, 0);
-        return false;
+        return NULL;
     }
     if (P != b->va) {
         /* P3 is the size the pool derives from P: what lies from P to the
@@ -237,15 +247,15 @@ bool mm_special_check_free(ke_call *call, PVOID_VA P)
                  P > b->va ? RULE_special_pool_free_bad_address
                            : RULE_special_pool_free_below_block,
                  P, b->size_bytes, derived);
-        return false;
+        return NULL;
     }
     KIRQL irql = ke_call_irql(call);
     KIRQL max = ex_pool_type_paged(b->pool_type) ? APC_LEVEL : DISPATCH_LEVEL;
     if (irql > max) {
         kd_raise(call, RULE_special_pool_free_bad_irql, irql, b->pool_type, P);
-        return false;
+        return NULL;
     }
-    return true;
+    return b;
 }
 
 /* Counts the bytes of [from, to) of a page that differ from the pattern;

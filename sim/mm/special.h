@@ -21,10 +21,12 @@
  * physical page per allocation, counted in the pools' use of `memory`),
  * within its region's address space (x64: 1 TB; x86: 256 MB, 32,768 slots).
  * When it is full, a request quietly comes from normal pool and succeeds.
- * A freed page stays unmapped and unused as long as possible: new
- * allocations take never-used slots first, then the oldest freed one (a
- * FIFO), so a stale pointer keeps faulting (0xCC / 0xD5) for as long as
- * possible.
+ * A freed page stays unmapped for a while: freed slots wait in a FIFO, and
+ * a new allocation takes a never-used slot until more than
+ * MM_SPECIAL_QUARANTINE_PAGES wait, then the slot freed longest ago (or
+ * when no never-used slot is left, whatever waits). So a stale pointer
+ * faults (0xCC / 0xD5) through at least the next 4,096 frees, and the pages
+ * a long run cycles through stay few (the host's caches keep up with them).
  */
 #ifndef DRVSIM_MM_SPECIAL_H
 #define DRVSIM_MM_SPECIAL_H
@@ -37,13 +39,17 @@ struct ex_block;
 /* The special pool holds at most memory / MM_SPECIAL_MEMORY_DIVISOR bytes. */
 #define MM_SPECIAL_MEMORY_DIVISOR 4u
 
+/* Freed pages that wait before one is reused while never-used ones remain. */
+#define MM_SPECIAL_QUARANTINE_PAGES 4096u
+
 typedef struct mm_special {
-    PVOID_VA base;       /* the region's start: slot i's data page is base + (2i + 1) pages */
-    uint32_t slot_count; /* the special pool's capacity, in allocations */
-    uint32_t next_fresh; /* slots from here on were never used */
-    uint32_t live;       /* allocations in special pool now */
-    uint8_t *state;      /* per slot: MM_SLOT_* */
-    uint32_t *fifo;      /* freed slots, oldest first: a ring of slot_count */
+    PVOID_VA base;             /* the region's start: slot i's data page is base + (2i + 1) pages */
+    uint32_t slot_count;       /* the special pool's capacity, in allocations */
+    uint32_t next_fresh;       /* slots from here on were never used */
+    uint32_t live;             /* allocations in special pool now */
+    uint8_t *state;            /* per slot: MM_SLOT_* */
+    struct ex_block **records; /* per slot: the pool's record of its block, live or freed */
+    uint32_t *fifo;            /* freed slots, oldest first: a ring of slot_count */
     uint32_t fifo_head, fifo_count;
     des_rng rng; /* the "special" stream: page patterns */
 } mm_special;
@@ -77,12 +83,18 @@ PVOID_VA mm_special_alloc(ke_call *call, ULONG pool_type, uint64_t size_bytes,
                           uint32_t priority_low, uint8_t *pattern);
 
 /* MmFreeSpecialPool's checks of a free at P (in the region): the address
- * (0xC1 P4 0x20, 0x21, 0x22), then the IRQL (0x31). False if one fired. */
-bool mm_special_check_free(ke_call *call, PVOID_VA P);
+ * (0xC1 P4 0x20, 0x21, 0x22), then the IRQL (0x31). Returns the live block
+ * at P, or NULL if one fired. */
+struct ex_block *mm_special_check_free(ke_call *call, PVOID_VA P);
 
 /* The pattern check of a live block being freed: bytes before it (0x23),
  * after it (0x24), one bit flipped (0x32). False if one fired. */
 bool mm_special_check_pattern(ke_call *call, const struct ex_block *b);
+
+/* The pool's record of the block on va's slot (va from mm_special_alloc):
+ * the pool keeps one record per slot, reused, so that a long run costs no
+ * more records than it used slots. */
+struct ex_block **mm_special_record(const ke_machine *m, PVOID_VA va);
 
 /* Unmaps a freed block's page and queues its slot. */
 void mm_special_release(ke_machine *m, const struct ex_block *b);

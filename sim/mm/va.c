@@ -55,7 +55,25 @@ static void free_page(mm_space *mm, mm_page *p)
     if (p->data != NULL && (!p->windowed || p->full))
         mm->touched_pages--;
     free(p->data);
+    if (mm->spare_count < MM_SPARE_PAGES) {
+        p->data = (uint8_t *)mm->spare;
+        mm->spare = p;
+        mm->spare_count++;
+        return;
+    }
     free(p);
+}
+
+/* A zeroed page record: a spare one, or a new one. NULL on host OOM. */
+static mm_page *new_page(mm_space *mm)
+{
+    mm_page *p = mm->spare;
+    if (p == NULL)
+        return calloc(1, sizeof *p);
+    mm->spare = (mm_page *)(void *)p->data;
+    mm->spare_count--;
+    memset(p, 0, sizeof *p);
+    return p;
 }
 
 void mm_destroy(mm_space *mm)
@@ -68,6 +86,11 @@ void mm_destroy(mm_space *mm)
             free_page(mm, p);
     }
     des_map_fini(&mm->pages);
+    while (mm->spare != NULL) {
+        mm_page *next = (mm_page *)(void *)mm->spare->data;
+        free(mm->spare);
+        mm->spare = next;
+    }
     free(mm->locks);
     free(mm);
 }
@@ -80,7 +103,7 @@ bool mm_map(mm_space *mm, PVOID_VA va, uint64_t page_count, uint8_t fill_byte, b
         uint64_t vpn = (va >> PAGE_SHIFT) + i;
         if (des_map_get(&mm->pages, vpn) != NULL)
             continue;
-        mm_page *p = calloc(1, sizeof *p);
+        mm_page *p = new_page(mm);
         if (p == NULL || !des_map_put(&mm->pages, vpn, p)) {
             free(p);
             return false;
@@ -97,11 +120,19 @@ bool mm_map(mm_space *mm, PVOID_VA va, uint64_t page_count, uint8_t fill_byte, b
 bool mm_map_windowed(mm_space *mm, PVOID_VA va, uint8_t fill_byte, uint16_t win_off,
                      uint16_t win_len, bool pageable)
 {
-    if (va % PAGE_SIZE != 0 || (uint32_t)win_off + win_len > PAGE_SIZE || mm_lookup(mm, va) != NULL)
-        abort(); /* special.c maps a free slot's page, window inside it */
-    if (!mm_map(mm, va, 1, fill_byte, pageable))
+    if (va % PAGE_SIZE != 0 || (uint32_t)win_off + win_len > PAGE_SIZE)
+        abort(); /* special.c maps a slot's page (it knows it is unmapped), window inside it */
+    /* mm_map's work for one page known to be unmapped. */
+    mm_page *p = new_page(mm);
+    if (p == NULL || !des_map_put(&mm->pages, va >> PAGE_SHIFT, p)) {
+        free(p);
         return false;
-    mm_page *p = mm_lookup(mm, va);
+    }
+    p->fill = fill_byte;
+    p->pageable = pageable;
+    p->pfn = 0x1000 + mm->next_pfn++;
+    p->resident_epoch = (uint32_t)mm->trim_epoch;
+    mm->mapped_pages++;
     p->windowed = 1;
     p->win_off = win_off;
     p->win_len = win_len;
@@ -347,6 +378,34 @@ static void fault(ke_call *call, PVOID_VA va, bool write, bool unmapped)
 bool mm_access(ke_call *call, PVOID_VA va, void *buf, size_t len, bool write)
 {
     mm_space *mm = call->m->mm;
+    /* Most accesses stay in one page: one lookup does for the checks and
+     * the copy. */
+    size_t offset = va & (PAGE_SIZE - 1);
+    if (va != 0 && len > 0 && offset + len <= PAGE_SIZE) {
+        mm_page *p = mm_lookup(mm, va);
+        if (p == NULL) {
+            fault(call, va, write, true);
+            return false;
+        }
+        bool page_in = ke_call_irql(call) < DISPATCH_LEVEL;
+        if (!page_in && p->pageable && p->locks == 0 &&
+            p->resident_epoch != (uint32_t)mm->trim_epoch) {
+            fault(call, va, write, false);
+            return false;
+        }
+        if (page_in)
+            p->resident_epoch = (uint32_t)mm->trim_epoch;
+        if (write) {
+            if (!materialise(mm, p, offset, len))
+                ke_panic(call->m, __FILE__, __LINE__,
+                         "out of host memory writing simulated memory");
+            write_page(p, offset, buf, len);
+            check_touched(call);
+        } else {
+            read_page(p, offset, buf, len);
+        }
+        return true;
+    }
     PVOID_VA bad = va == 0 ? 0 : first_unmapped(mm, va, len);
     if (va == 0 || bad != 0) {
         fault(call, bad, write, true);

@@ -159,7 +159,7 @@ static PVOID_VA allocated(ke_call *call, PVOID_VA va)
     (*counter(call, va != 0 ? DRVSIM_GC_AllocationsSucceeded : DRVSIM_GC_AllocationsFailed))++;
     if (va != 0 && mm_special_contains(call->m, va))
         (*counter(call, DRVSIM_GC_AllocationsSucceededSpecialPool))++;
-    if (va != 0)
+    if (va != 0 && vf_option_enabled(call, VF_FLAG_POOL_TRACKING))
         vf_pool_track(call, ex_pool_find(call->m->pool, va));
     return va;
 }
