@@ -232,6 +232,9 @@ void ex_pool_conditions_update(ke_machine *m)
 
 ex_block *ex_pool_find(const ex_pool *pool, PVOID_VA va)
 {
+    /* Special pool keeps its blocks' records by slot, not in the map. */
+    if (mm_special_in_region(pool->special, va))
+        return mm_special_find(pool->special, va);
     return des_map_get(&pool->blocks, va);
 }
 
@@ -270,7 +273,8 @@ static PVOID_VA take_pages(ke_machine *m, ex_pool_area *area, uint64_t page_coun
     return va;
 }
 
-static ex_block *new_block(ke_machine *m, PVOID_VA va)
+/* A zeroed record from the slabs, in no map. */
+static ex_block *new_record(ke_machine *m)
 {
     ex_pool *pool = m->pool;
     if (pool->slab_count == 0 || pool->slab_used == EX_SLAB_BLOCKS) {
@@ -284,8 +288,13 @@ static ex_block *new_block(ke_machine *m, PVOID_VA va)
         pool->slab_count++;
         pool->slab_used = 0;
     }
-    ex_block *b = &pool->slabs[pool->slab_count - 1][pool->slab_used++];
-    if (!des_map_put(&pool->blocks, va, b))
+    return &pool->slabs[pool->slab_count - 1][pool->slab_used++];
+}
+
+static ex_block *new_block(ke_machine *m, PVOID_VA va)
+{
+    ex_block *b = new_record(m);
+    if (!des_map_put(&m->pool->blocks, va, b))
         ke_panic(m, __FILE__, __LINE__, "out of host memory recording a pool block");
     b->va = va;
     return b;
@@ -474,11 +483,13 @@ typedef struct ex_request {
  */
 static bool priority_allows(const ex_pool *pool, uint32_t priority)
 {
-    uint64_t used_percent = pool->used_pages * 100 / (pool->limit_pages ? pool->limit_pages : 1);
+    /* used * 100 / limit < 80, multiplied out (no division per request). */
+    uint64_t used_x100 = pool->used_pages * 100;
+    uint64_t limit = pool->limit_pages ? pool->limit_pages : 1;
     if (priority < NormalPoolPriority)
-        return used_percent < 80;
+        return used_x100 < 80 * limit;
     if (priority < HighPoolPriority)
-        return used_percent < 95;
+        return used_x100 < 95 * limit;
     return true;
 }
 
@@ -498,20 +509,15 @@ static ex_block *place_special(ke_call *call, const ex_request *rq)
     PVOID_VA va = mm_special_alloc(call, rq->pool_type, rq->size_bytes, rq->placement, &pattern);
     if (va == 0)
         return NULL;
-    /* One record per slot, reused: moved to the new address when the block
-     * sits elsewhere on the page than the slot's last one. */
+    /* One record per slot, reused, kept by special pool rather than in the
+     * map (ex_pool_find asks it): a live special allocation costs no map
+     * entry. */
     ex_block **record = mm_special_record(m, va);
     ex_block *b = *record;
-    if (b == NULL) {
-        b = *record = new_block(m, va);
-    } else if (b->va != va) {
-        ex_block *moved = des_map_remove(&m->pool->blocks, b->va);
-        KE_CHECK(m, b->freed && moved == b);
-        if (!des_map_put(&m->pool->blocks, va, b))
-            ke_panic(m, __FILE__, __LINE__, "out of host memory recording a pool block");
-        b->va = va;
-    }
+    if (b == NULL)
+        b = *record = new_record(m);
     KE_CHECK(m, b->freed || b->size_bytes == 0);
+    b->va = va;
     b->granules = 0;
     b->prev_granules = 0;
     b->size_bytes = rq->size_bytes;

@@ -138,7 +138,7 @@ static bool take_slot(mm_special *sp, uint32_t *slot)
     if (sp->fifo_count == 0)
         return false;
     *slot = sp->fifo[sp->fifo_head];
-    sp->fifo_head = (sp->fifo_head + 1) % sp->slot_count;
+    sp->fifo_head = sp->fifo_head + 1 == sp->slot_count ? 0 : sp->fifo_head + 1;
     sp->fifo_count--;
     return true;
 }
@@ -196,7 +196,8 @@ void mm_special_release(ke_machine *m, const ex_block *b)
     KE_CHECK(m, b->special && slot < sp->slot_count && sp->state[slot] == MM_SLOT_LIVE);
     mm_unmap(m->mm, data_page(sp, slot), 1);
     sp->state[slot] = MM_SLOT_FREED;
-    sp->fifo[(sp->fifo_head + sp->fifo_count) % sp->slot_count] = (uint32_t)slot;
+    uint64_t tail = (uint64_t)sp->fifo_head + sp->fifo_count; /* < 2 * slot_count */
+    sp->fifo[tail >= sp->slot_count ? tail - sp->slot_count : tail] = (uint32_t)slot;
     sp->fifo_count++;
     sp->live--;
     m->pool->used_pages--;
@@ -206,6 +207,12 @@ void mm_special_release(ke_machine *m, const ex_block *b)
 /* ------------------------------------------------------------------------ */
 /* Checks at free                                                           */
 /* ------------------------------------------------------------------------ */
+
+ex_block *mm_special_find(const mm_special *sp, PVOID_VA va)
+{
+    ex_block *b = sp->records[slot_of(sp, va)];
+    return b != NULL && b->va == va ? b : NULL;
+}
 
 ex_block **mm_special_record(const ke_machine *m, PVOID_VA va)
 {

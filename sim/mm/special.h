@@ -60,6 +60,16 @@ void mm_special_destroy(mm_special *sp);
 /* Whether va lies in the special pool region. */
 bool mm_special_contains(const ke_machine *m, PVOID_VA va);
 
+/* Whether va lies in the slots special pool may use. */
+static inline bool mm_special_in_region(const mm_special *sp, PVOID_VA va)
+{
+    return va >= sp->base && (va - sp->base) / (2u * PAGE_SIZE) < sp->slot_count;
+}
+
+/* The record of the block (live or freed) whose allocation returned va,
+ * or NULL: ex_pool_find for special pool addresses. */
+struct ex_block *mm_special_find(const mm_special *sp, PVOID_VA va);
+
 /* The largest request special pool serves: the largest size of a GFlags
  * size class (0xFE0 on x64, 0xFF0 on x86). */
 uint64_t mm_special_max_bytes(ke_arch arch);
