@@ -1,5 +1,5 @@
 #!/bin/sh
-# bench/run.sh DRVSIM [POOL_BENCH] - prints drvsim's performance figures
+# bench/run.sh DRVSIM [POOL_BENCH [SPECIAL_BENCH]] - prints drvsim's performance figures
 # (make bench).
 #
 # Host wall time is measured here and only here: tests never assert timing.
@@ -7,6 +7,7 @@
 set -eu
 DRVSIM=${1:-./build/drvsim}
 POOL_BENCH=${2:-$(dirname "$DRVSIM")/pool_bench}
+SPECIAL_BENCH=${3:-$(dirname "$DRVSIM")/special_bench}
 HERE=$(dirname "$0")
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
@@ -101,3 +102,14 @@ printf 'small run:      peak RSS %s KiB\n' "$(rss "$DRVSIM" run "$HERE/small_run
 #    allocation with 1,000,000 live.
 echo "pool from C:"
 "$POOL_BENCH" 1000000 | sed 's/^/  /'
+
+# 5. Special pool: allocate/write/free and live allocations from C, against
+#    Electric Fence (preloaded in a child), then the same loop from Lua.
+echo "special pool from C:"
+"$SPECIAL_BENCH" 1000000 1000000 100000 | sed 's/^/  /'
+start=$(now)
+"$DRVSIM" run "$HERE/special_loop.lua" --quiet
+end=$(now)
+secs=$(elapsed "$start" "$end")
+printf 'special pool from Lua: 200000 allocate+write+free in %.3f s = %.0f ns each\n' \
+    "$secs" "$(calc "$secs * 1000000000 / 200000")"

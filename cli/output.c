@@ -4,6 +4,8 @@
  */
 #include "output.h"
 
+#include "vf/rules.h"
+
 #include "kd/report.h"
 
 #include <inttypes.h>
@@ -590,6 +592,20 @@ void out_junit_case_free(out_junit_case *c)
 /* Sweep summary                                                            */
 /* ------------------------------------------------------------------------ */
 
+/* Which parameter of a bug check tells its case apart: the rule's sub-code
+ * parameter from the catalogue; P1 when the rule is not in it (a driver's
+ * own KeBugCheckEx code, whose P1 is the driver's); none for rules that
+ * have no sub-code. */
+static uint8_t out_sub_param(const drvsim_bugcheck *b)
+{
+    for (size_t i = 0; i < RULE_COUNT; i++) {
+        if (strcmp(rule_table[i].id, b->rule) == 0 && rule_table[i].code == b->code) {
+            return rule_table[i].sub_param;
+        }
+    }
+    return 1;
+}
+
 static bool out_group_matches(const out_group *g, const drvsim_result *r)
 {
     if (g->outcome != r->outcome) {
@@ -598,7 +614,9 @@ static bool out_group_matches(const out_group *g, const drvsim_result *r)
     if (r->outcome != DRVSIM_OUTCOME_BUGCHECK) {
         return strcmp(g->message, r->message) == 0;
     }
-    return g->code == r->bugcheck.code && g->p1 == r->bugcheck.params[0] &&
+    uint8_t sub = out_sub_param(&r->bugcheck);
+    return g->code == r->bugcheck.code && g->sub_param == sub &&
+           (sub == 0 || g->sub_value == r->bugcheck.params[sub - 1]) &&
            strcmp(g->driver, r->bugcheck.driver) == 0 && strcmp(g->rule, r->bugcheck.rule) == 0;
 }
 
@@ -634,7 +652,8 @@ bool out_summary_add(out_summary *s, const drvsim_result *r)
         g->first_seed = r->seed;
         if (r->outcome == DRVSIM_OUTCOME_BUGCHECK) {
             g->code = r->bugcheck.code;
-            g->p1 = r->bugcheck.params[0];
+            g->sub_param = out_sub_param(&r->bugcheck);
+            g->sub_value = g->sub_param != 0 ? r->bugcheck.params[g->sub_param - 1] : 0;
             snprintf(g->driver, sizeof g->driver, "%s", r->bugcheck.driver);
             snprintf(g->rule, sizeof g->rule, "%s", r->bugcheck.rule);
         } else {
@@ -677,7 +696,10 @@ void out_summary_write(FILE *out, out_summary *s, const char *scenario, const ou
         fprintf(out, "  %*zu x ", width, g->count);
         if (g->outcome == DRVSIM_OUTCOME_BUGCHECK) {
             const char *name = drvsim_bugcode_name(g->code);
-            fprintf(out, "bug check 0x%" PRIX32 " P1=0x%" PRIX64, g->code, g->p1);
+            fprintf(out, "bug check 0x%" PRIX32, g->code);
+            if (g->sub_param != 0) {
+                fprintf(out, " P%u=0x%" PRIX64, g->sub_param, g->sub_value);
+            }
             if (g->driver[0] != '\0') {
                 fprintf(out, " driver %s", g->driver);
             }

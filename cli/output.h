@@ -126,13 +126,17 @@ void out_junit_case_free(out_junit_case *c);
 /* ------------------------------------------------------------------------ */
 
 /*
- * Runs that ended the same way: a bug check (code, P1, driver, rule), or a
- * timeout or error with the same message. Clean runs are not grouped.
+ * Runs that ended the same way: a bug check (code, the sub-code parameter
+ * of its rule, driver, rule), or a timeout or error with the same message.
+ * Clean runs are not grouped. The sub-code is the parameter the rule
+ * catalogue says selects the case (P1 of 0xC4, P4 of 0xC1, ...); a rule
+ * without one (0xD5, whose P1 is an address) groups by code and rule alone.
  */
 typedef struct out_group {
     drvsim_outcome outcome;
     uint32_t code;
-    uint64_t p1;
+    uint8_t sub_param; /* 1..4, or 0: no parameter in the key */
+    uint64_t sub_value;
     char driver[64];
     char rule[64];
     char message[1024]; /* timeouts and errors */

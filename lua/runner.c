@@ -18,6 +18,7 @@
 #include "kd/report.h"
 #include "kd/trace.h"
 #include "mm/mm.h"
+#include "mm/special.h"
 #include "vf/vf.h"
 
 #define LB_MEMORY_LIMIT_BYTES (1024ull << 20) /* host memory a scenario's Lua may hold */
@@ -452,6 +453,9 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
     }
     ke_run(m);
     collect(r, m, lb);
+    char warning[512];
+    if (mm_special_warning(m, warning, sizeof warning) && !add_note(r, warning))
+        fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory");
 
 done:
     if (trace != NULL)

@@ -3,10 +3,12 @@
 -- close path frees the context without ExDeleteResourceLite, leaving the
 -- resource in the kernel's list of resources, inside freed pool. Driver
 -- Verifier's miscellaneous checks stop the free: 0xC4/0xD2, P2 the resource,
--- P3 the pool block (its POOL_HEADER), P4 the block's size.
+-- P3 the pool block, P4 its size. /standard includes special pool, so the
+-- block is on a special pool page, which has no POOL_HEADER: P3 is the block
+-- and P4 the 0xA0 bytes asked for (in normal pool, the header and 0xB0).
 scenario {
   verifier = "/standard /driver filectx.sys",
-  expect = { bugcheck = 0xC4, p1 = 0xD2, p4 = 0xB0, driver = "filectx.sys" },
+  expect = { bugcheck = 0xC4, p1 = 0xD2, p4 = 0xA0, driver = "filectx.sys" },
 }
 
 driver "filectx.sys" {

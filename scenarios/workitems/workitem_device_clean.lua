@@ -19,8 +19,12 @@ local function SampleWorker(DeviceObject, Context)
   Extension:set_u32(WORKER_IRQL, KeGetCurrentIrql())
   assert(KeGetCurrentIrql() == PASSIVE_LEVEL and PsGetCurrentProcessId() == 4)
   Seen[#Seen + 1] = Context:u32(0)
+  -- The item's pointer is read before the context that holds it is freed
+  -- (reading it after the free is a use after free, which special pool,
+  -- part of /standard, catches as 0xD5).
+  local Item = Context:ptr(8)
   ExFreePoolWithTag(Context, "TmpS")
-  IoFreeWorkItem(Context:ptr(8))
+  IoFreeWorkItem(Item)
 end
 
 driver "tempmon.sys" {

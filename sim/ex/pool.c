@@ -12,6 +12,7 @@
 #include "io/io.h"
 #include "kd/kd.h"
 #include "mm/mm.h"
+#include "mm/special.h"
 #include "vf/vf.h"
 
 /* ------------------------------------------------------------------------ */
@@ -166,6 +167,11 @@ ex_pool *ex_pool_create(ke_machine *m)
     pool->limit_pages = m->config.memory_bytes / PAGE_SIZE;
     des_map_init(&pool->blocks);
     des_rng_stream(&pool->rng_fill, m->config.seed, "pool");
+    pool->special = mm_special_create(m);
+    if (pool->special == NULL) {
+        ex_pool_destroy(pool);
+        return NULL;
+    }
     return pool;
 }
 
@@ -177,6 +183,7 @@ void ex_pool_destroy(ex_pool *pool)
         free(pool->slabs[i]);
     free(pool->slabs);
     des_map_fini(&pool->blocks);
+    mm_special_destroy(pool->special);
     free(pool);
 }
 
@@ -225,6 +232,9 @@ void ex_pool_conditions_update(ke_machine *m)
 
 ex_block *ex_pool_find(const ex_pool *pool, PVOID_VA va)
 {
+    /* Special pool keeps its blocks' records by slot, not in the map. */
+    if (mm_special_in_region(pool->special, va))
+        return mm_special_find(pool->special, va);
     return des_map_get(&pool->blocks, va);
 }
 
@@ -263,7 +273,8 @@ static PVOID_VA take_pages(ke_machine *m, ex_pool_area *area, uint64_t page_coun
     return va;
 }
 
-static ex_block *new_block(ke_machine *m, PVOID_VA va)
+/* A zeroed record from the slabs, in no map. */
+static ex_block *new_record(ke_machine *m)
 {
     ex_pool *pool = m->pool;
     if (pool->slab_count == 0 || pool->slab_used == EX_SLAB_BLOCKS) {
@@ -277,8 +288,13 @@ static ex_block *new_block(ke_machine *m, PVOID_VA va)
         pool->slab_count++;
         pool->slab_used = 0;
     }
-    ex_block *b = &pool->slabs[pool->slab_count - 1][pool->slab_used++];
-    if (!des_map_put(&pool->blocks, va, b))
+    return &pool->slabs[pool->slab_count - 1][pool->slab_used++];
+}
+
+static ex_block *new_block(ke_machine *m, PVOID_VA va)
+{
+    ex_block *b = new_record(m);
+    if (!des_map_put(&m->pool->blocks, va, b))
         ke_panic(m, __FILE__, __LINE__, "out of host memory recording a pool block");
     b->va = va;
     return b;
@@ -386,7 +402,10 @@ static ex_block *place(ke_machine *m, ULONG pool_type, uint64_t size_bytes, ULON
         pattern = 0;
     ex_block *b;
     uint64_t granules = (size_bytes + gran - 1) / gran + 1;
-    if (granules * gran <= PAGE_SIZE) {
+    /* The largest small block leaves room for one more granule in its page
+     * (POOL_BUDDY_MAX: 0xFE0 bytes on x64, 0xFF0 on x86); x64's 8-bit
+     * BlockSize could not even say 256 granules. */
+    if (granules * gran < PAGE_SIZE) {
         b = place_small(m, area, (uint16_t)granules, pageable);
         if (b == NULL)
             return NULL;
@@ -412,6 +431,7 @@ static ex_block *place(ke_machine *m, ULONG pool_type, uint64_t size_bytes, ULON
     b->pattern = pattern;
     b->freed = false;
     b->tracked = false;
+    b->special = false;
     pool->live_blocks++;
     return b;
 }
@@ -463,6 +483,8 @@ typedef struct ex_request {
     bool raise_on_failure; /* raise STATUS_INSUFFICIENT_RESOURCES, not NULL */
     bool charge_quota;     /* charge the current process */
     uint32_t priority;     /* EX_POOL_PRIORITY, without the special pool bits */
+    uint32_t placement;    /* its special pool bits: 8 Verify End, 9 Verify Start, 0 GFlags' */
+    bool ask_special;      /* POOL_FLAG_SPECIAL_POOL: special pool if it can */
 } ex_request;
 
 /*
@@ -473,11 +495,13 @@ typedef struct ex_request {
  */
 static bool priority_allows(const ex_pool *pool, uint32_t priority)
 {
-    uint64_t used_percent = pool->used_pages * 100 / (pool->limit_pages ? pool->limit_pages : 1);
+    /* used * 100 / limit < 80, multiplied out (no division per request). */
+    uint64_t used_x100 = pool->used_pages * 100;
+    uint64_t limit = pool->limit_pages ? pool->limit_pages : 1;
     if (priority < NormalPoolPriority)
-        return used_percent < 80;
+        return used_x100 < 80 * limit;
     if (priority < HighPoolPriority)
-        return used_percent < 95;
+        return used_x100 < 95 * limit;
     return true;
 }
 
@@ -488,14 +512,56 @@ static void charge_quota(ps_process *p, const ex_block *b, bool charge)
     *bytes = charge ? *bytes + b->size_bytes : *bytes - b->size_bytes;
 }
 
+/* A block on a special pool page (mm/special.c), or NULL when special
+ * pool is full. Its memory holds the page's pattern, or zeroes. */
+static ex_block *place_special(ke_call *call, const ex_request *rq)
+{
+    ke_machine *m = call->m;
+    uint8_t pattern;
+    PVOID_VA va = mm_special_alloc(call, rq->pool_type, rq->size_bytes, rq->placement, &pattern);
+    if (va == 0)
+        return NULL;
+    /* One record per slot, reused, kept by special pool rather than in the
+     * map (ex_pool_find asks it): a live special allocation costs no map
+     * entry. */
+    ex_block **record = mm_special_record(m, va);
+    ex_block *b = *record;
+    if (b == NULL)
+        b = *record = new_record(m);
+    KE_CHECK(m, b->freed || b->size_bytes == 0);
+    b->va = va;
+    b->granules = 0;
+    b->prev_granules = 0;
+    b->size_bytes = rq->size_bytes;
+    b->tag = rq->tag;
+    b->pool_type = rq->pool_type;
+    b->pattern = pattern;
+    b->freed = false;
+    b->tracked = false;
+    b->special = true;
+    if (rq->pool_type & POOL_ZERO_ALLOCATION)
+        mm_fill(m->mm, va, rq->size_bytes, 0);
+    m->pool->live_blocks++;
+    return b;
+}
+
 static PVOID_VA allocate(ke_call *call, const ex_request *rq)
 {
     ke_machine *m = call->m;
+    /* Special pool's own IRQL check comes first, as MmAllocateSpecialPool
+     * makes it before the pool's. */
+    bool special = mm_special_wanted(call, rq->pool_type, rq->size_bytes, rq->tag, rq->ask_special);
+    if (special && !mm_special_check_alloc(call, rq->pool_type, rq->size_bytes))
+        return 0;
     if (!check_allocation(call, rq->pool_type, rq->size_bytes, rq->tag))
         return 0;
     ex_block *b = NULL;
-    if (priority_allows(m->pool, rq->priority))
-        b = place(m, rq->pool_type, rq->size_bytes, rq->tag);
+    if (priority_allows(m->pool, rq->priority)) {
+        if (special)
+            b = place_special(call, rq); /* NULL when full: normal pool serves it */
+        if (b == NULL && !ke_stopped(m))
+            b = place(m, rq->pool_type, rq->size_bytes, rq->tag);
+    }
     if (b == NULL) {
         if (rq->raise_on_failure)
             call->raised = STATUS_INSUFFICIENT_RESOURCES;
@@ -521,15 +587,16 @@ PVOID_VA ExAllocatePool(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes)
 {
     ex_request rq = {PoolType,    NumberOfBytes,
                      EX_TAG_NONE, (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0,
-                     false,       NormalPoolPriority};
+                     false,       NormalPoolPriority,
+                     0,           false};
     return allocate(call, &rq);
 }
 
 PVOID_VA ExAllocatePoolWithTag(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes, ULONG Tag)
 {
-    ex_request rq = {PoolType, NumberOfBytes,
-                     Tag,      (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0,
-                     false,    NormalPoolPriority};
+    ex_request rq = {
+        PoolType, NumberOfBytes,      Tag, (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0,
+        false,    NormalPoolPriority, 0,   false};
     return allocate(call, &rq);
 }
 
@@ -537,9 +604,14 @@ PVOID_VA ExAllocatePoolWithQuotaTag(ke_call *call, ULONG PoolType, uint64_t Numb
                                     ULONG Tag)
 {
     /* Raises on failure unless told not to: the opposite of the others. */
-    ex_request rq = {
-        PoolType & ~POOL_QUOTA_FAIL_INSTEAD_OF_RAISE,       NumberOfBytes, Tag,
-        (PoolType & POOL_QUOTA_FAIL_INSTEAD_OF_RAISE) == 0, true,          NormalPoolPriority};
+    ex_request rq = {PoolType & ~POOL_QUOTA_FAIL_INSTEAD_OF_RAISE,
+                     NumberOfBytes,
+                     Tag,
+                     (PoolType & POOL_QUOTA_FAIL_INSTEAD_OF_RAISE) == 0,
+                     true,
+                     NormalPoolPriority,
+                     0,
+                     false};
     return allocate(call, &rq);
 }
 
@@ -548,9 +620,14 @@ PVOID_VA ExAllocatePoolWithTagPriority(ke_call *call, ULONG PoolType, uint64_t N
 {
     /* +8 / +9 choose the special pool placement (Verify End / Start): they
      * change nothing for an allocation that is not special-pooled. */
-    ex_request rq = {PoolType, NumberOfBytes,
-                     Tag,      (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0,
-                     false,    Priority & ~15u};
+    ex_request rq = {PoolType,
+                     NumberOfBytes,
+                     Tag,
+                     (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0,
+                     false,
+                     Priority & ~15u,
+                     Priority & 15u,
+                     false};
     return allocate(call, &rq);
 }
 
@@ -585,13 +662,16 @@ static PVOID_VA allocate2(ke_call *call, uint64_t Flags, uint64_t NumberOfBytes,
                      Tag,
                      (Flags & POOL_FLAG_RAISE_ON_FAILURE) != 0,
                      (Flags & POOL_FLAG_USE_QUOTA) != 0,
-                     priority};
+                     priority,
+                     0,
+                     false};
     /* Bad flags and tag 0 are failures here, not bug checks. */
     if (!ex_pool2_type(Flags, &rq.pool_type) || Tag == 0) {
         if (rq.raise_on_failure)
             call->raised = STATUS_INVALID_PARAMETER;
         return 0;
     }
+    rq.ask_special = (Flags & POOL_FLAG_SPECIAL_POOL) != 0;
     /* Zeroed unless the caller opts out: ExAllocatePool2's whole point. */
     if (!(Flags & POOL_FLAG_UNINITIALIZED))
         rq.pool_type |= POOL_ZERO_ALLOCATION;
@@ -683,7 +763,11 @@ static bool check_headers(ke_call *call, const ex_block *b)
 static void free_block(ke_call *call, PVOID_VA P, bool check_tag, ULONG Tag)
 {
     ke_machine *m = call->m;
-    ex_block *b = ex_pool_find(m->pool, P);
+    /* Special pool checks its own addresses first (0xC1). */
+    bool special = mm_special_contains(m, P);
+    ex_block *b = special ? mm_special_check_free(call, P) : ex_pool_find(m->pool, P);
+    if (special && b == NULL)
+        return;
     if (b == NULL) {
         kd_raise(call, RULE_kpool_free_not_pool, P, 0, 0);
         return;
@@ -709,8 +793,9 @@ static void free_block(ke_call *call, PVOID_VA P, bool check_tag, ULONG Tag)
         return;
     /* A timer still set or a DPC still queued in the block: when it fires,
      * the kernel walks freed memory. */
-    uint64_t span =
-        b->granules != 0 ? b->size_bytes : (b->size_bytes + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE;
+    uint64_t span = b->granules != 0 || b->special
+                        ? b->size_bytes
+                        : (b->size_bytes + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE;
     ke_timer *timer = ke_timer_in_range(m, P, P + span);
     if (timer != NULL) {
         kd_raise(call, RULE_ktimer_in_freed_memory, timer->va, P, P + span);
@@ -721,6 +806,8 @@ static void free_block(ke_call *call, PVOID_VA P, bool check_tag, ULONG Tag)
         kd_raise(call, RULE_kdpc_in_freed_memory, dpc->va, P, P + span);
         return;
     }
+    if (b->special && !mm_special_check_pattern(call, b))
+        return;
 
     b->freed = true;
     m->pool->live_blocks--;
@@ -728,7 +815,9 @@ static void free_block(ke_call *call, PVOID_VA P, bool check_tag, ULONG Tag)
         charge_quota(m->processes[b->quota_process - 1], b, false);
     if (b->tracked)
         vf_pool_untrack(m, b); /* as ExFreePool calls the verifier for its blocks */
-    if (b->granules != 0) {
+    if (b->special) {
+        mm_special_release(m, b); /* its page unmapped: touching it is 0xCC / 0xD5 */
+    } else if (b->granules != 0) {
         uint32_t gran = ex_pool_granularity(m->config.arch);
         ex_header h = expected_header(b, b->prev_granules);
         h.pool_type = 0; /* free */
@@ -753,4 +842,38 @@ void ExFreePool(ke_call *call, PVOID_VA P)
 void ExFreePoolWithTag(ke_call *call, PVOID_VA P, ULONG Tag)
 {
     free_block(call, P, true, Tag);
+}
+
+/* ------------------------------------------------------------------------ */
+/* GDI: EngAllocMem / EngFreeMem                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * win32k's allocator for display and print drivers, which do not call the
+ * pool directly: paged pool unless FL_NONPAGED_MEMORY, zeroed with
+ * FL_ZERO_MEMORY. A size of 0 is refused (NULL), as win32k refuses it. With
+ * special pool on for a verified graphics driver, its blocks come from
+ * special pool (seed 003 2.1.2.1). IRQL: PASSIVE_LEVEL (GDI calls it there).
+ */
+PVOID_VA EngAllocMem(ke_call *call, ULONG Flags, ULONG cjMemSize, ULONG ulTag)
+{
+    if (cjMemSize == 0)
+        return 0;
+    ex_request rq = {(Flags & FL_NONPAGED_MEMORY) ? NonPagedPool : PagedPool,
+                     cjMemSize,
+                     ulTag,
+                     false,
+                     false,
+                     NormalPoolPriority,
+                     0,
+                     false};
+    if (Flags & FL_ZERO_MEMORY)
+        rq.pool_type |= POOL_ZERO_ALLOCATION;
+    return allocate(call, &rq);
+}
+
+/* Frees what EngAllocMem returned, with ExFreePool's checks. */
+void EngFreeMem(ke_call *call, PVOID_VA pv)
+{
+    free_block(call, pv, false, 0);
 }

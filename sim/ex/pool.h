@@ -53,6 +53,10 @@
 #define POOL_FLAG_SPECIAL_POOL      0x100000000ull
 #define POOL_FLAGS_REQUIRED_KNOWN   0x800001FFull /* through REQUIRED_END, less RESERVED2/3 */
 
+/* EngAllocMem flags (winddi.h). */
+#define FL_ZERO_MEMORY     0x1u
+#define FL_NONPAGED_MEMORY 0x2u
+
 /* EX_POOL_PRIORITY (ddi_facts.md 3). */
 #define LowPoolPriority    0u
 #define NormalPoolPriority 16u
@@ -84,6 +88,7 @@ typedef struct ex_block {
     uint8_t quota_process;   /* charged process index + 1; 0 = no quota charged */
     bool freed;
     bool tracked; /* on its owner's pool tracking list */
+    bool special; /* on a special pool page (mm/special.h); granules is 0 */
     /* A freed small block is on a free list, a live one may be on its owner's
      * tracking list: never both, so the links share their storage. */
     union {
@@ -143,6 +148,7 @@ typedef struct ex_pool {
     uint64_t used_pages;
     uint64_t live_blocks;
     des_rng rng_fill;                                 /* the "pool" stream: fill patterns */
+    struct mm_special *special;                       /* special pool (mm/special.h) */
     struct ke_object *conditions[EX_CONDITION_COUNT]; /* NULL until created */
 } ex_pool;
 

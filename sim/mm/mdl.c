@@ -238,7 +238,7 @@ void MmProbeAndLockPages(ke_call *call, PVOID_VA MemoryDescriptorList, ULONG Acc
     for (uint32_t i = 0; i < pages; i++) {
         mm_page *p = mm_lookup(m->mm, v.start_va + (uint64_t)i * PAGE_SIZE);
         p->locks++;
-        p->resident_epoch = m->mm->trim_epoch; /* probing paged it in */
+        p->resident_epoch = (uint32_t)m->mm->trim_epoch; /* probing paged it in */
     }
     remember_lock(call, MemoryDescriptorList, pages);
     uint16_t flags = v.flags | MDL_PAGES_LOCKED;

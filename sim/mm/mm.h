@@ -19,13 +19,25 @@
 #include "des/map.h"
 #include "ke/ke.h"
 
+/*
+ * A special pool page (special.c) stores only a window of itself: the block
+ * and its alignment slack, [win_off, win_off + win_len). Every other byte is
+ * `fill`, the page's pattern, until something writes outside the window (a
+ * bug, found when the block is freed): the page then gets all its PAGE_SIZE
+ * bytes (`full`). So a live special allocation costs host memory for its
+ * block, not for its page. The struct stays 24 bytes: the epoch is kept to
+ * 32 bits (a page would be wrongly resident only after 2^32 more trims).
+ */
 typedef struct mm_page {
-    uint8_t *data;           /* PAGE_SIZE bytes, or NULL: every byte is `fill` */
-    uint64_t resident_epoch; /* pageable pages: resident iff == mm_space.trim_epoch */
-    uint32_t pfn;            /* its physical page number, for MDLs */
-    uint16_t locks;          /* MmProbeAndLockPages holds: resident while > 0 */
-    uint8_t fill;            /* the value of every byte while data is NULL */
-    bool pageable;           /* may be trimmed (paged pool) */
+    uint8_t *data;             /* PAGE_SIZE bytes (or the window's), or NULL: all `fill` */
+    uint32_t resident_epoch;   /* pageable pages: resident iff == (uint32_t)trim_epoch */
+    uint32_t pfn;              /* its physical page number, for MDLs */
+    uint16_t win_off, win_len; /* windowed pages: what data holds while !full */
+    uint16_t locks;            /* MmProbeAndLockPages holds: resident while > 0 */
+    uint8_t fill;              /* the value of every byte data does not hold */
+    uint8_t pageable : 1;      /* may be trimmed (paged pool) */
+    uint8_t windowed : 1;      /* a special pool page: data holds the window only... */
+    uint8_t full : 1;          /* ...unless this is set: then all PAGE_SIZE bytes */
 } mm_page;
 
 /* One MmProbeAndLockPages not undone yet. */
@@ -48,13 +60,21 @@ typedef struct mm_space {
     struct mm_lock *locks;
     uint32_t lock_count, lock_capacity;
     uint32_t next_pfn; /* physical pages are numbered as they are mapped */
+    /* Unmapped page records kept for the next mapping (linked through
+     * data), at most MM_SPARE_PAGES: special pool maps and unmaps a page
+     * per allocation. */
+    mm_page *spare;
+    uint32_t spare_count;
 } mm_space;
+
+#define MM_SPARE_PAGES 256u
 
 /* Address layout: where each region starts, per architecture. */
 typedef enum mm_region {
     MM_REGION_NONPAGED_POOL,
     MM_REGION_PAGED_POOL,
     MM_REGION_SYSTEM_IMAGES, /* driver images and kernel objects */
+    MM_REGION_SPECIAL_POOL,  /* special pool: a guard page, then a data page, per slot */
 } mm_region;
 
 PVOID_VA mm_region_base(ke_arch arch, mm_region region);
@@ -80,6 +100,12 @@ void mm_destroy(mm_space *mm);
 /* Maps page_count pages at va (page aligned), every byte fill_byte. Already
  * mapped pages are left as they are. False when the host is out of memory. */
 bool mm_map(mm_space *mm, PVOID_VA va, uint64_t page_count, uint8_t fill_byte, bool pageable);
+
+/* Maps one special pool page at va (page aligned, not mapped): every byte
+ * fill_byte, host storage for [win_off, win_off + win_len) only once written.
+ * False when the host is out of memory. */
+bool mm_map_windowed(mm_space *mm, PVOID_VA va, uint8_t fill_byte, uint16_t win_off,
+                     uint16_t win_len, bool pageable);
 
 /* Unmaps page_count pages at va; later accesses fault. */
 void mm_unmap(mm_space *mm, PVOID_VA va, uint64_t page_count);

@@ -7,6 +7,7 @@
 #include "io/io.h"
 #include "kd/kd.h"
 #include "mm/mm.h"
+#include "mm/special.h"
 
 /* Kernel-looking addresses in the ranges Windows uses: x64 system space
  * above 0xFFFF800000000000, x86 above 0x80000000. Regions never overlap. */
@@ -14,11 +15,14 @@ static const PVOID_VA x64_regions[][2] = {
     [MM_REGION_NONPAGED_POOL] = {0xFFFFA58000000000ull, 0xFFFFB58000000000ull}, /* 16 TB */
     [MM_REGION_PAGED_POOL] = {0xFFFFC08000000000ull, 0xFFFFD08000000000ull},    /* 16 TB */
     [MM_REGION_SYSTEM_IMAGES] = {0xFFFFF80240000000ull, 0xFFFFF80280000000ull},
+    [MM_REGION_SPECIAL_POOL] = {0xFFFFE50000000000ull, 0xFFFFE60000000000ull}, /* 1 TB */
 };
 static const PVOID_VA x86_regions[][2] = {
     [MM_REGION_SYSTEM_IMAGES] = {0x80400000ull, 0x84400000ull},
     [MM_REGION_NONPAGED_POOL] = {0x84400000ull, 0xA0000000ull}, /* 444 MB */
     [MM_REGION_PAGED_POOL] = {0xA0000000ull, 0xC0000000ull},    /* 512 MB */
+    /* System PTE space above the page tables: 256 MB, 32,768 slots. */
+    [MM_REGION_SPECIAL_POOL] = {0xC8000000ull, 0xD8000000ull},
 };
 
 PVOID_VA mm_region_base(ke_arch arch, mm_region region)
@@ -48,10 +52,28 @@ mm_space *mm_create(ke_arch arch)
 
 static void free_page(mm_space *mm, mm_page *p)
 {
-    if (p->data != NULL)
+    if (p->data != NULL && (!p->windowed || p->full))
         mm->touched_pages--;
     free(p->data);
+    if (mm->spare_count < MM_SPARE_PAGES) {
+        p->data = (uint8_t *)mm->spare;
+        mm->spare = p;
+        mm->spare_count++;
+        return;
+    }
     free(p);
+}
+
+/* A zeroed page record: a spare one, or a new one. NULL on host OOM. */
+static mm_page *new_page(mm_space *mm)
+{
+    mm_page *p = mm->spare;
+    if (p == NULL)
+        return calloc(1, sizeof *p);
+    mm->spare = (mm_page *)(void *)p->data;
+    mm->spare_count--;
+    memset(p, 0, sizeof *p);
+    return p;
 }
 
 void mm_destroy(mm_space *mm)
@@ -64,6 +86,11 @@ void mm_destroy(mm_space *mm)
             free_page(mm, p);
     }
     des_map_fini(&mm->pages);
+    while (mm->spare != NULL) {
+        mm_page *next = (mm_page *)(void *)mm->spare->data;
+        free(mm->spare);
+        mm->spare = next;
+    }
     free(mm->locks);
     free(mm);
 }
@@ -76,7 +103,7 @@ bool mm_map(mm_space *mm, PVOID_VA va, uint64_t page_count, uint8_t fill_byte, b
         uint64_t vpn = (va >> PAGE_SHIFT) + i;
         if (des_map_get(&mm->pages, vpn) != NULL)
             continue;
-        mm_page *p = calloc(1, sizeof *p);
+        mm_page *p = new_page(mm);
         if (p == NULL || !des_map_put(&mm->pages, vpn, p)) {
             free(p);
             return false;
@@ -84,9 +111,31 @@ bool mm_map(mm_space *mm, PVOID_VA va, uint64_t page_count, uint8_t fill_byte, b
         p->fill = fill_byte;
         p->pageable = pageable;
         p->pfn = 0x1000 + mm->next_pfn++; /* above the first 16 MiB, as RAM would be */
-        p->resident_epoch = mm->trim_epoch;
+        p->resident_epoch = (uint32_t)mm->trim_epoch;
         mm->mapped_pages++;
     }
+    return true;
+}
+
+bool mm_map_windowed(mm_space *mm, PVOID_VA va, uint8_t fill_byte, uint16_t win_off,
+                     uint16_t win_len, bool pageable)
+{
+    if (va % PAGE_SIZE != 0 || (uint32_t)win_off + win_len > PAGE_SIZE)
+        abort(); /* special.c maps a slot's page (it knows it is unmapped), window inside it */
+    /* mm_map's work for one page known to be unmapped. */
+    mm_page *p = new_page(mm);
+    if (p == NULL || !des_map_put(&mm->pages, va >> PAGE_SHIFT, p)) {
+        free(p);
+        return false;
+    }
+    p->fill = fill_byte;
+    p->pageable = pageable;
+    p->pfn = 0x1000 + mm->next_pfn++;
+    p->resident_epoch = (uint32_t)mm->trim_epoch;
+    mm->mapped_pages++;
+    p->windowed = 1;
+    p->win_off = win_off;
+    p->win_len = win_len;
     return true;
 }
 
@@ -126,10 +175,10 @@ bool mm_execute(ke_call *call, PVOID_VA va)
     KE_CHECK(call->m, p != NULL && call->driver != NULL);
     KIRQL irql = ke_call_irql(call);
     if (irql < DISPATCH_LEVEL) {
-        p->resident_epoch = mm->trim_epoch; /* the pager reads it back in */
+        p->resident_epoch = (uint32_t)mm->trim_epoch; /* the pager reads it back in */
         return true;
     }
-    if (!p->pageable || p->locks > 0 || p->resident_epoch == mm->trim_epoch)
+    if (!p->pageable || p->locks > 0 || p->resident_epoch == (uint32_t)mm->trim_epoch)
         return true;
     /* The faulting instruction is the one fetched: P1 and P4 agree. */
     const uint64_t params[4] = {va, irql, 8, va};
@@ -139,9 +188,39 @@ bool mm_execute(ke_call *call, PVOID_VA va)
     return false;
 }
 
-/* Gives a page its own contents before a partial write. */
-static bool materialise(mm_space *mm, mm_page *p)
+/* Whether a windowed page holds [offset, offset + len) in its window. */
+static bool in_window(const mm_page *p, size_t offset, size_t len)
 {
+    return offset >= p->win_off && offset + len <= (size_t)p->win_off + p->win_len;
+}
+
+/* Gives a page its own contents before a write of [offset, offset + len):
+ * a windowed page gets its window only, unless the write falls outside it. */
+static bool materialise(mm_space *mm, mm_page *p, size_t offset, size_t len)
+{
+    if (p->windowed && !p->full) {
+        if (in_window(p, offset, len)) {
+            if (p->data == NULL) {
+                p->data = malloc(p->win_len ? p->win_len : 1);
+                if (p->data == NULL)
+                    return false;
+                memset(p->data, p->fill, p->win_len);
+            }
+            return true;
+        }
+        /* Outside the window: the whole page, the window's bytes kept. */
+        uint8_t *full = malloc(PAGE_SIZE);
+        if (full == NULL)
+            return false;
+        memset(full, p->fill, PAGE_SIZE);
+        if (p->data != NULL)
+            memcpy(full + p->win_off, p->data, p->win_len);
+        free(p->data);
+        p->data = full;
+        p->full = 1;
+        mm->touched_pages++;
+        return true;
+    }
     if (p->data != NULL)
         return true;
     p->data = malloc(PAGE_SIZE);
@@ -150,6 +229,31 @@ static bool materialise(mm_space *mm, mm_page *p)
     memset(p->data, p->fill, PAGE_SIZE);
     mm->touched_pages++;
     return true;
+}
+
+/* Reads [offset, offset + len) of a page into host memory. */
+static void read_page(const mm_page *p, size_t offset, uint8_t *host, size_t len)
+{
+    if (p->data == NULL) {
+        memset(host, p->fill, len);
+    } else if (!p->windowed || p->full) {
+        memcpy(host, p->data + offset, len);
+    } else {
+        /* The window's bytes from data, the rest the page's fill. */
+        for (size_t i = 0; i < len; i++) {
+            size_t at = offset + i;
+            host[i] = in_window(p, at, 1) ? p->data[at - p->win_off] : p->fill;
+        }
+    }
+}
+
+/* Writes host bytes at [offset, offset + len) of a materialised page. */
+static void write_page(mm_page *p, size_t offset, const uint8_t *host, size_t len)
+{
+    if (p->windowed && !p->full)
+        memcpy(p->data + (offset - p->win_off), host, len);
+    else
+        memcpy(p->data + offset, host, len);
 }
 
 /* The first unmapped address of [va, va+len), or 0 if all are mapped. Page 0
@@ -172,7 +276,7 @@ static PVOID_VA first_not_resident(const mm_space *mm, PVOID_VA va, size_t len)
     PVOID_VA end = va + len;
     for (PVOID_VA page = va & ~(PVOID_VA)(PAGE_SIZE - 1); page < end; page += PAGE_SIZE) {
         const mm_page *p = mm_lookup(mm, page);
-        if (p->pageable && p->locks == 0 && p->resident_epoch != mm->trim_epoch)
+        if (p->pageable && p->locks == 0 && p->resident_epoch != (uint32_t)mm->trim_epoch)
             return page < va ? va : page;
     }
     return 0;
@@ -187,15 +291,13 @@ static bool copy_pages(mm_space *mm, PVOID_VA va, uint8_t *host, size_t len, boo
         size_t offset = va & (PAGE_SIZE - 1);
         size_t chunk = PAGE_SIZE - offset < len ? PAGE_SIZE - offset : len;
         if (page_in)
-            p->resident_epoch = mm->trim_epoch;
+            p->resident_epoch = (uint32_t)mm->trim_epoch;
         if (write) {
-            if (!materialise(mm, p))
+            if (!materialise(mm, p, offset, chunk))
                 return false;
-            memcpy(p->data + offset, host, chunk);
-        } else if (p->data != NULL) {
-            memcpy(host, p->data + offset, chunk);
+            write_page(p, offset, host, chunk);
         } else {
-            memset(host, p->fill, chunk);
+            read_page(p, offset, host, chunk);
         }
         va += chunk;
         host += chunk;
@@ -214,15 +316,19 @@ void mm_fill(mm_space *mm, PVOID_VA va, uint64_t len, uint8_t byte)
         size_t chunk = PAGE_SIZE - offset < len ? PAGE_SIZE - offset : (size_t)len;
         if (chunk == PAGE_SIZE) {
             /* A whole page: back to one byte, whatever it held. */
-            if (p->data != NULL)
+            if (p->data != NULL && (!p->windowed || p->full))
                 mm->touched_pages--;
             free(p->data);
             p->data = NULL;
+            p->full = 0;
             p->fill = byte;
         } else if (p->data != NULL || p->fill != byte) {
-            if (!materialise(mm, p))
+            if (!materialise(mm, p, offset, chunk))
                 abort(); /* host out of memory in the kernel's own bookkeeping */
-            memset(p->data + offset, byte, chunk);
+            if (p->windowed && !p->full)
+                memset(p->data + (offset - p->win_off), byte, chunk);
+            else
+                memset(p->data + offset, byte, chunk);
         }
         va += chunk;
         len -= chunk;
@@ -251,6 +357,9 @@ static void check_touched(ke_call *call);
  * simulated address is not modelled (0). */
 static void fault(ke_call *call, PVOID_VA va, bool write, bool unmapped)
 {
+    /* Special pool's guard pages and freed pages have their own codes. */
+    if (unmapped && mm_special_fault(call, va, write))
+        return;
     KIRQL irql = ke_call_irql(call);
     if (irql >= DISPATCH_LEVEL && call->driver != NULL) {
         const uint64_t params[4] = {va, irql, write ? 1 : 0, 0};
@@ -269,6 +378,34 @@ static void fault(ke_call *call, PVOID_VA va, bool write, bool unmapped)
 bool mm_access(ke_call *call, PVOID_VA va, void *buf, size_t len, bool write)
 {
     mm_space *mm = call->m->mm;
+    /* Most accesses stay in one page: one lookup does for the checks and
+     * the copy. */
+    size_t offset = va & (PAGE_SIZE - 1);
+    if (va != 0 && len > 0 && offset + len <= PAGE_SIZE) {
+        mm_page *p = mm_lookup(mm, va);
+        if (p == NULL) {
+            fault(call, va, write, true);
+            return false;
+        }
+        bool page_in = ke_call_irql(call) < DISPATCH_LEVEL;
+        if (!page_in && p->pageable && p->locks == 0 &&
+            p->resident_epoch != (uint32_t)mm->trim_epoch) {
+            fault(call, va, write, false);
+            return false;
+        }
+        if (page_in)
+            p->resident_epoch = (uint32_t)mm->trim_epoch;
+        if (write) {
+            if (!materialise(mm, p, offset, len))
+                ke_panic(call->m, __FILE__, __LINE__,
+                         "out of host memory writing simulated memory");
+            write_page(p, offset, buf, len);
+            check_touched(call);
+        } else {
+            read_page(p, offset, buf, len);
+        }
+        return true;
+    }
     PVOID_VA bad = va == 0 ? 0 : first_unmapped(mm, va, len);
     if (va == 0 || bad != 0) {
         fault(call, bad, write, true);

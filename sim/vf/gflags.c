@@ -218,3 +218,58 @@ bool vf_gflags_parse(vf_gflags *g, const char *cmdline, char *err, size_t err_le
     vf_names_free(&args);
     return ok;
 }
+
+/* Glob match of a tag's text (NUL-terminated) against a +spp pattern. */
+static bool vf_gflags_glob(const char *pattern, const char *text)
+{
+    if (*pattern == '\0') {
+        return *text == '\0';
+    }
+    if (*pattern == '*') {
+        for (const char *t = text;; t++) {
+            if (vf_gflags_glob(pattern + 1, t)) {
+                return true;
+            }
+            if (*t == '\0') {
+                return false;
+            }
+        }
+    }
+    if (*text == '\0' || (*pattern != '?' && *pattern != *text)) {
+        return false;
+    }
+    return vf_gflags_glob(pattern + 1, text + 1);
+}
+
+bool vf_gflags_spp_matches(const vf_gflags *g, uint32_t tag, uint64_t size_bytes,
+                           uint32_t granularity_bytes)
+{
+    DES_CHECK(g != NULL && granularity_bytes != 0);
+    switch (g->spp) {
+    case VF_SPP_ALL:
+        return true;
+    case VF_SPP_SIZE: {
+        uint64_t rounded = (size_bytes + granularity_bytes - 1) / granularity_bytes;
+        return tag == g->spp_value ||
+               rounded * granularity_bytes + granularity_bytes == (uint64_t)g->spp_value;
+    }
+    case VF_SPP_TAG: {
+        /* The tag's characters in memory order, up to its first NUL (a
+         * shorter tag is NUL-padded). */
+        char text[VF_SPP_TAG_MAX_CHARS + 1];
+        size_t n = 0;
+        for (; n < VF_SPP_TAG_MAX_CHARS; n++) {
+            char c = (char)(tag >> (8u * n));
+            if (c == '\0') {
+                break;
+            }
+            text[n] = c;
+        }
+        text[n] = '\0';
+        return vf_gflags_glob(g->spp_tag, text);
+    }
+    case VF_SPP_NONE:
+    default:
+        return false;
+    }
+}

@@ -148,6 +148,33 @@
     X(locked_pages_at_process_exit, 0xCB, 0, 0, VF_FLAG_POOL_TRACKING,                             \
       "a process ended with pages a driver locked in its context still locked (locked-page "       \
       "tracking, which pool tracking turns on)")                                                   \
+    /* Special pool (/flags 0x1, and GFlags +spp for any driver): the memory manager raises        \
+     * these for every special pool allocation, verified or not. */                                \
+    X(special_pool_overrun_driver, 0xD6, 0, 0, VF_FLAG_SPECIAL_POOL,                               \
+      "driver code touched a special pool guard page: an access beyond its allocation")            \
+    X(special_pool_overrun, 0xCD, 0, 0, VF_FLAG_SPECIAL_POOL,                                      \
+      "code of no driver touched a special pool guard page: an access beyond an allocation")       \
+    X(special_pool_freed_driver, 0xD5, 0, 0, VF_FLAG_SPECIAL_POOL,                                 \
+      "driver code touched special pool after it was freed")                                       \
+    X(special_pool_freed, 0xCC, 0, 0, VF_FLAG_SPECIAL_POOL,                                        \
+      "code of no driver touched special pool after it was freed")                                 \
+    X(special_pool_free_unallocated, 0xC1, 4, 0x20, VF_FLAG_SPECIAL_POOL,                          \
+      "free of a special pool address that holds no allocation (never allocated, or freed "        \
+      "already)")                                                                                  \
+    X(special_pool_free_bad_address, 0xC1, 4, 0x21, VF_FLAG_SPECIAL_POOL,                          \
+      "free of an address inside a special pool block, past its start")                            \
+    X(special_pool_free_below_block, 0xC1, 4, 0x22, VF_FLAG_SPECIAL_POOL,                          \
+      "free of an address in a special pool page before its block's start")                        \
+    X(special_pool_underrun, 0xC1, 4, 0x23, VF_FLAG_SPECIAL_POOL,                                  \
+      "bytes before a special pool block were overwritten (pattern check at free)")                \
+    X(special_pool_overrun_slack, 0xC1, 4, 0x24, VF_FLAG_SPECIAL_POOL,                             \
+      "bytes after a special pool block were overwritten (pattern check at free)")                 \
+    X(special_pool_alloc_bad_irql, 0xC1, 4, 0x30, VF_FLAG_SPECIAL_POOL,                            \
+      "special pool allocated at an IRQL too high for its pool type")                              \
+    X(special_pool_free_bad_irql, 0xC1, 4, 0x31, VF_FLAG_SPECIAL_POOL,                             \
+      "special pool freed at an IRQL too high for its pool type")                                  \
+    X(special_pool_single_bit, 0xC1, 4, 0x32, VF_FLAG_SPECIAL_POOL,                                \
+      "one bit flipped in the pattern around a special pool block (found at free)")                \
     /* The kernel's own pool checks, raised without the verifier (0xC2). */                        \
     X(kpool_zero_size, 0xC2, 1, 0x00, RULE_KERNEL, "zero-byte pool allocation")                    \
     X(kpool_double_free, 0xC2, 1, 0x07, RULE_KERNEL, "pool block freed twice")                     \

@@ -18,6 +18,7 @@
 #include "mm/mdl.h"
 #include "ob/ob.h"
 #include "mm/mm.h"
+#include "mm/special.h"
 #include "vf/vf.h"
 
 static inline uint64_t *counter(ke_call *call, enum drvsim_global_counter which)
@@ -170,7 +171,9 @@ static PVOID_VA allocated(ke_call *call, PVOID_VA va)
     if (ke_stopped(call->m))
         return va;
     (*counter(call, va != 0 ? DRVSIM_GC_AllocationsSucceeded : DRVSIM_GC_AllocationsFailed))++;
-    if (va != 0)
+    if (va != 0 && mm_special_contains(call->m, va))
+        (*counter(call, DRVSIM_GC_AllocationsSucceededSpecialPool))++;
+    if (va != 0 && vf_option_enabled(call, VF_FLAG_POOL_TRACKING))
         vf_pool_track(call, ex_pool_find(call->m->pool, va));
     return va;
 }
@@ -263,6 +266,8 @@ static bool check_free(ke_call *call, PVOID_VA P)
     ke_machine *m = call->m;
     KIRQL irql = ke_call_irql(call);
     ex_block *b = ex_pool_find(m->pool, P);
+    if (b == NULL && mm_special_contains(m, P))
+        return true; /* special pool's own checks (0xC1) name the case */
     if (b == NULL) {
         if (vf_rule_enabled(call, RULE_pool_free_bad_address)) {
             kd_raise(call, RULE_pool_free_bad_address, P, 0, 0);
@@ -310,8 +315,10 @@ static bool check_free(ke_call *call, PVOID_VA P)
      * (a big block: its pages), as ExpCheckForResource passes them. */
     if (vf_rule_enabled(call, RULE_pool_free_active_resource)) {
         uint32_t gran = ex_pool_granularity(m->config.arch);
+        /* A special pool block has no header: the block itself. */
         PVOID_VA start = b->granules != 0 ? P - gran : P;
         uint64_t bytes = b->granules != 0 ? (uint64_t)b->granules * gran
+                         : b->special     ? b->size_bytes
                                           : (b->size_bytes + PAGE_SIZE - 1) / PAGE_SIZE * PAGE_SIZE;
         ex_resource *r = ex_resource_tracked_in_range(m, start, start + bytes);
         if (r != NULL) {
@@ -348,6 +355,26 @@ static void vf_ExFreePoolWithTag(ke_call *call, PVOID_VA P, ULONG Tag)
 {
     if (check_free(call, P))
         ExFreePoolWithTag(call, P, Tag);
+}
+
+/* GDI memory: the verifier hooks EngAllocMem for graphics drivers, which
+ * is how their allocations reach special pool and the counters. The
+ * automatic checks do not apply to graphics drivers (vf_option_enabled). */
+static PVOID_VA vf_EngAllocMem(ke_call *call, ULONG Flags, ULONG cjMemSize, ULONG ulTag)
+{
+    (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
+    if (cjMemSize == 0)
+        return EngAllocMem(call, Flags, cjMemSize, ulTag); /* refused: no allocation */
+    /* Low resources simulation fails EngAllocMem too (a NULL, never a raise). */
+    if (inject_pool(call, (Flags & FL_NONPAGED_MEMORY) ? NonPagedPool : PagedPool, ulTag, false))
+        return 0;
+    return allocated(call, EngAllocMem(call, Flags, cjMemSize, ulTag));
+}
+
+static void vf_EngFreeMem(ke_call *call, PVOID_VA pv)
+{
+    if (check_free(call, pv))
+        EngFreeMem(call, pv);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -538,10 +565,9 @@ static PVOID_VA vf_IoAllocateWorkItem(ke_call *call, PVOID_VA DeviceObject)
  * DISPATCH_LEVEL. P2 the item. False if the check fired. */
 static bool check_queue(ke_call *call, PVOID_VA IoWorkItem)
 {
-    ke_arch arch = call->m->config.arch;
-    if (IoWorkItem >= mm_region_base(arch, MM_REGION_PAGED_POOL) &&
-        IoWorkItem < mm_region_end(arch, MM_REGION_PAGED_POOL) &&
-        vf_rule_enabled(call, RULE_workitem_pageable)) {
+    /* Pageable: paged pool, paged special pool, a PAGE section. */
+    const mm_page *page = mm_lookup(call->m->mm, IoWorkItem);
+    if (page != NULL && page->pageable && vf_rule_enabled(call, RULE_workitem_pageable)) {
         kd_raise(call, RULE_workitem_pageable, IoWorkItem, 0, 0);
         return false;
     }
@@ -1118,4 +1144,6 @@ void vf_patch_imports(ddi_imports *imports)
     imports->ExTryToAcquireResourceExclusiveLite = vf_ExTryToAcquireResourceExclusiveLite;
     imports->ExReleaseResourceLite = vf_ExReleaseResourceLite;
     imports->ExReleaseResourceForThreadLite = vf_ExReleaseResourceForThreadLite;
+    imports->EngAllocMem = vf_EngAllocMem;
+    imports->EngFreeMem = vf_EngFreeMem;
 }

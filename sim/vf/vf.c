@@ -266,8 +266,5 @@ bool vf_unsimulated_notes(const vf_settings *s, const vf_gflags *g, char ***note
         if (!add_note(notes, count, line))
             return false;
     }
-    if (g->spp != VF_SPP_NONE &&
-        !add_note(notes, count, "gflags +spp is parsed but not simulated yet"))
-        return false;
     return true;
 }

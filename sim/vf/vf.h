@@ -19,7 +19,8 @@
 
 /* The /flags bits drvsim simulates so far; the others are reported. */
 #define VF_FLAGS_SIMULATED                                                                         \
-    (VF_FLAG_POOL_TRACKING | VF_FLAG_FORCE_IRQL_CHECKING | VF_FLAG_LOW_RESOURCES)
+    (VF_FLAG_SPECIAL_POOL | VF_FLAG_POOL_TRACKING | VF_FLAG_FORCE_IRQL_CHECKING |                  \
+     VF_FLAG_LOW_RESOURCES)
 
 typedef struct vf_state {
     vf_settings settings;

@@ -181,6 +181,17 @@ void vf_gflags_init(vf_gflags *g);
  */
 bool vf_gflags_parse(vf_gflags *g, const char *cmdline, char *err, size_t err_len);
 
+/*
+ * Whether GFlags' +spp selects an allocation of size_bytes with this tag
+ * (granularity_bytes: 8 on x86, 16 on x64). A tag pattern matches the tag's
+ * characters in memory order ('?' one character, '*' any run); a size value
+ * V matches the sizes whose class it is (V = size rounded up to the
+ * granularity, plus the granularity) and the tag equal to V; `*` matches
+ * everything.
+ */
+bool vf_gflags_spp_matches(const vf_gflags *g, uint32_t tag, uint64_t size_bytes,
+                           uint32_t granularity_bytes);
+
 /* An argument as error messages quote it: in double quotes, cut after
  * VF_QUOTE_MAX_CHARS, quotes and control bytes escaped so that a message
  * stays on one line. Returns buf. */

@@ -58,7 +58,8 @@ static void check_layout(uint32_t gran)
     des_rng rng;
     des_rng_seed(&rng, 99);
     for (int i = 0; i < 5000; i++) {
-        uint64_t size = 1 + des_rng_below(&rng, PAGE_SIZE - gran);
+        /* Up to the largest small block (POOL_BUDDY_MAX). */
+        uint64_t size = 1 + des_rng_below(&rng, PAGE_SIZE - 2 * gran);
         ULONG type = des_rng_below(&rng, 2) ? PagedPool : NonPagedPoolNx;
         PVOID_VA va = alloc(type, size);
         cr_assert_neq(va, 0);
@@ -85,9 +86,10 @@ Test(pool, x86_blocks_are_8_byte_aligned_within_a_page, .init = boot_x86, .fini 
 
 Test(pool, a_page_or_more_is_page_aligned, .init = boot_x64, .fini = shutdown)
 {
-    /* 4081 bytes + a 16-byte header no longer fit a page. */
-    PVOID_VA small = alloc(NonPagedPoolNx, PAGE_SIZE - 16);
-    PVOID_VA big = alloc(NonPagedPoolNx, PAGE_SIZE - 15);
+    /* POOL_BUDDY_MAX on x64 is 0xFE0 bytes: one byte more is a big block
+     * (256 granules would not fit x64's 8-bit BlockSize). */
+    PVOID_VA small = alloc(NonPagedPoolNx, PAGE_SIZE - 32);
+    PVOID_VA big = alloc(NonPagedPoolNx, PAGE_SIZE - 31);
     PVOID_VA huge = alloc(PagedPool, 3 * PAGE_SIZE + 1);
     cr_assert_neq(small % PAGE_SIZE, 0, "the largest small block still has a header");
     cr_assert_eq(big % PAGE_SIZE, 0);
