@@ -463,6 +463,25 @@ rows = [json.loads(l) for l in open('$T/sweep1.jsonl')]
 row = next(r for r in rows if r['seed'] == o['seed'])
 assert o['digest'] == row['digest'], (o['digest'], row['digest'])"
 
+# A sweep at the scale users run: 10,000 seeds on two workers, every line
+# there once and the summary agreeing with them.
+check "sweep 1..10000 -j 2: exit 1 (some seeds bug-check)" 1 \
+    "$DRVSIM" sweep $F/random_crash.lua --seeds 1..10000 -j 2 --jsonl "$T/sweep10k.jsonl"
+cp "$OUT" "$T/sweep10k_summary"
+py "sweep 1..10000: 10,000 JSON lines, seeds 1..10000 in order, the summary agrees" \
+    "$T/sweep10k.jsonl" "
+import json, re, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert [r['seed'] for r in rows] == list(range(1, 10001)), 'seeds'
+clean = sum(r['outcome'] == 'clean' for r in rows)
+bad = [r for r in rows if r['outcome'] == 'bugcheck']
+assert clean + len(bad) == 10000 and 0 < len(bad) < 10000, (clean, len(bad))
+summary = open('$T/sweep10k_summary').read()
+m = re.search(r'^10000 runs, ([0-9]+) clean, ([0-9]+) failed', summary, re.M)
+assert m and int(m.group(1)) == clean and int(m.group(2)) == len(bad), summary
+g = re.search(r'^ *([0-9]+) x bug check 0xE0000001 .*first seed ([0-9]+)', summary, re.M)
+assert g and int(g.group(1)) == len(bad) and int(g.group(2)) == bad[0]['seed'], summary"
+
 check "sweep -j 2: exit 1" 1 \
     "$DRVSIM" sweep $F/random_crash.lua --seeds 1..20 -j 2 --jsonl "$T/sweep2.jsonl"
 same "sweep -j 2: the same JSON lines as -j 1" "$T/sweep1.jsonl" "$T/sweep2.jsonl"
