@@ -96,6 +96,11 @@ bool mm_special_wanted(const ke_call *call, ULONG pool_type, uint64_t size_bytes
                        bool asked)
 {
     ke_machine *m = call->m;
+    /* Every allocation asks: the common answer (neither /flags 0x1 nor
+     * GFlags special pool in force) comes first. */
+    if (!asked && (m->vf->settings.flags & VF_FLAG_SPECIAL_POOL) == 0 &&
+        m->vf->gflags.spp == VF_SPP_NONE)
+        return false;
     if (size_bytes == 0 || size_bytes > mm_special_max_bytes(m->config.arch))
         return false; /* a page or more is never special-pooled */
     /* Requests the kernel refuses outright keep their own bug checks. */

@@ -300,13 +300,16 @@ static bool check_free(ke_call *call, PVOID_VA P)
     /* Miscellaneous checks: a lookaside list still initialised, or a work
      * item still queued, in the block (P3/P4 the block). */
     PVOID_VA end = P + b->size_bytes;
-    ex_lookaside *list = ex_lookaside_in(m, P, end);
-    if (list != NULL && vf_rule_enabled(call, RULE_pool_free_active_lookaside)) {
+    ex_lookaside *list =
+        vf_rule_enabled(call, RULE_pool_free_active_lookaside) ? ex_lookaside_in(m, P, end) : NULL;
+    if (list != NULL) {
         kd_raise(call, RULE_pool_free_active_lookaside, list->va, P, b->size_bytes);
         return false;
     }
-    ex_work_item *item = ex_work_item_queued_in(m, P, end);
-    if (item != NULL && vf_rule_enabled(call, RULE_pool_free_queued_workitem)) {
+    ex_work_item *item = vf_rule_enabled(call, RULE_pool_free_queued_workitem)
+                             ? ex_work_item_queued_in(m, P, end)
+                             : NULL;
+    if (item != NULL) {
         kd_raise(call, RULE_pool_free_queued_workitem, item->va, P, end);
         return false;
     }
