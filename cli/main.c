@@ -23,48 +23,9 @@
 #include "jobs.h"
 #include "kd/report.h"
 #include "ke/ke.h"
+#include "cli.h"
 #include "output.h"
 #include "vf/vf_settings.h"
-
-/* Exit status when the host fails us (cannot write an output file, cannot
- * start workers): the contract has no code for it; like a scenario error, it
- * means the run's result cannot be trusted. */
-#define CLI_EXIT_HOST DRVSIM_EXIT_SCENARIO
-/* An output path that cannot be written is a bad argument. */
-#define CLI_EXIT_OUTPUT DRVSIM_EXIT_USAGE
-
-#define CLI_MAX_CPUS 64u
-/* Seeds in one sweep range: also keeps B - A + 1 from overflowing. */
-#define CLI_MAX_SWEEP_SEEDS (UINT64_C(1) << 32)
-/* Directory nesting under a `test` PATH; deeper means a symbolic link loop. */
-#define CLI_MAX_DEPTH 64
-
-/* Long options without a short form. */
-enum {
-    OPT_SEED = 256,
-    OPT_VERIFIER,
-    OPT_GFLAGS,
-    OPT_CPUS,
-    OPT_SCHED,
-    OPT_JSON,
-    OPT_TRACE,
-    OPT_QUIET,
-    OPT_LIMIT,
-    OPT_MAX_EVENTS,
-    OPT_MAX_INSTRUCTIONS,
-    OPT_JUNIT,
-    OPT_CHECK_DETERMINISM,
-    OPT_TAP,
-    OPT_SEEDS,
-    OPT_SHARD,
-    OPT_JSONL,
-    OPT_VERSION,
-    OPT_FAIL_NTH,
-    OPT_REPLAY,
-    OPT_RECORD,
-    OPT_RESUME,
-    OPT_OUT,
-};
 
 static const char usage_main[] =
     "usage: drvsim <command> [options]\n"
@@ -82,24 +43,6 @@ static const char usage_main[] =
     "  drvsim --help        this text; `drvsim COMMAND --help` for a command's options\n"
     "\n"
     "exit status: 0 as expected, 1 not as expected, 2 usage error, 3 scenario error\n";
-
-/* The options run and sweep share, spliced into both usage texts. */
-#define USAGE_SIM_OPTIONS                                                                          \
-    "  --verifier \"ARGS\"       verifier.exe settings, replacing the scenario's\n"                \
-    "                          (\"/standard /driver a.sys\", \"/flags 0x9 /all\")\n"               \
-    "  --gflags \"ARGS\"         GFlags special pool, replacing the scenario's (\"+spp Fred\")\n"  \
-    "  --cpus N                processors, 1..64 (default: the scenario's, else 2)\n"              \
-    "  --sched STRATEGY        how processors interleave: random (default), or pct:D[:K],\n"       \
-    "                          PCT aimed at bugs of depth D over K decisions (pct = pct:3)\n"      \
-    "  --limit DURATION        simulated-time bound: \"250ms\", \"10s\", \"7min\", \"1h\" or\n"    \
-    "                          100 ns units (default: the scenario's, else 1h); reaching\n"        \
-    "                          it is a timeout\n"                                                  \
-    "  --max-events N          bound on simulated events (default 100000000)\n"                    \
-    "  --max-instructions N    bound on Lua instructions (default 1000000000)\n"                   \
-    "  --fail-nth N            low resources, systematically: fail exactly the Nth eligible\n"     \
-    "                          call of verified drivers (no delay, no probability)\n"              \
-    "  --replay FILE           fail exactly the calls of a choice file (--record, shrink);\n"      \
-    "                          its seed and --verifier apply unless given\n"
 
 static const char usage_run[] =
     "usage: drvsim run SCENARIO.lua [options]\n"
@@ -149,36 +92,6 @@ static const char usage_sweep[] =
     "\n"
     "exit status: 0 every run as expected, 1 some not, 2 usage error, 3 scenario error\n";
 
-static const char usage_explore[] =
-    "usage: drvsim explore-faults SCENARIO.lua [options]\n"
-    "\n"
-    "Runs the scenario once with no failure injected to list every distinct call site\n"
-    "(scenario file:line and DDI) of an eligible call of a verified driver, then once\n"
-    "per site failing the first call made there, and prints a table: site, DDI,\n"
-    "outcome (clean, bug check code and rule, leak, timeout, error), and the replay\n"
-    "command of each failing row.\n"
-    "\n"
-    "  --seed N                the runs' seed (default: the scenario's, else 1)\n" USAGE_SIM_OPTIONS
-    "  -h, --help              this text\n"
-    "\n"
-    "exit status: 0 no run bug-checked, 1 some did, 2 usage error, 3 scenario error\n";
-
-static const char usage_shrink[] =
-    "usage: drvsim shrink SCENARIO.lua [--seed N] [--out FILE] [options]\n"
-    "\n"
-    "Runs the scenario (low resources simulation on, as its settings say), which must\n"
-    "bug-check; records the failures it injected, then removes each in turn and keeps\n"
-    "the removal when the same rule still fires at the same site. Writes the minimal\n"
-    "choice file and prints the command replaying it.\n"
-    "\n"
-    "  --seed N                the run's seed (default: the scenario's, else 1)\n"
-    "  --out FILE              the choice file (default: SCENARIO's name + .faults.json,\n"
-    "                          in the current directory)\n" USAGE_SIM_OPTIONS
-    "  -h, --help              this text\n"
-    "\n"
-    "exit status: 0 written, 1 the run does not bug-check or does not replay, 2 usage\n"
-    "error, 3 scenario error\n";
-
 static const char usage_rules[] = "usage: drvsim rules [--json]\n"
                                   "\n"
                                   "Lists the rules drvsim checks: id, bug check code and\n"
@@ -193,8 +106,7 @@ static const char usage_rules[] = "usage: drvsim rules [--json]\n"
 /* Parsing helpers                                                          */
 /* ------------------------------------------------------------------------ */
 
-__attribute__((format(printf, 2, 3))) static int cli_usage_error(const char *usage, const char *fmt,
-                                                                 ...)
+__attribute__((format(printf, 2, 3))) int cli_usage_error(const char *usage, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -207,7 +119,7 @@ __attribute__((format(printf, 2, 3))) static int cli_usage_error(const char *usa
 }
 
 /* Explains what getopt_long refused (it prints nothing: opterr = 0). */
-static int cli_getopt_error(int c, char **argv, const char *usage)
+int cli_getopt_error(int c, char **argv, const char *usage)
 {
     const char *arg = argv[optind - 1];
     if (c == ':') {
@@ -225,7 +137,7 @@ static int cli_getopt_error(int c, char **argv, const char *usage)
 }
 
 /* An unsigned 64-bit number, decimal or 0x hex, nothing else around it. */
-static bool cli_parse_u64(const char *s, uint64_t *out)
+bool cli_parse_u64(const char *s, uint64_t *out)
 {
     int base = 10;
     if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
@@ -246,19 +158,12 @@ static bool cli_parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
-/* What run and sweep share: simulation options, parsed and as typed. */
-typedef struct cli_sim_args {
-    drvsim_options options;
-    out_cli_args raw;
-    faults_choices replay; /* --replay FILE, read */
-} cli_sim_args;
-
 /*
  * Takes one of the shared simulation options. Returns 1 when c was one
  * (and its value good), 0 when c is not a simulation option, and -1 after a
  * usage error (printed with `usage`).
  */
-static int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *usage)
+int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *usage)
 {
     uint64_t v;
     switch (c) {
@@ -367,7 +272,7 @@ static int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *u
 /* After parsing: a choice file's seed and settings apply unless given, and
  * --fail-nth and --replay exclude each other. Returns false after a usage
  * error. */
-static bool cli_sim_finish(cli_sim_args *a, const char *usage)
+bool cli_sim_finish(cli_sim_args *a, const char *usage)
 {
     if (a->options.fail_nth != 0 && a->options.replay_given) {
         cli_usage_error(usage, "--fail-nth and --replay exclude each other");
@@ -397,19 +302,14 @@ static bool cli_sim_finish(cli_sim_args *a, const char *usage)
  * head of the option string asks for that, so options may follow them
  * whatever POSIXLY_CORRECT says), then whatever follows "--".
  */
-typedef struct cli_args {
-    char **items;
-    size_t count;
-} cli_args;
-
-static bool cli_args_init(cli_args *p, int argc)
+bool cli_args_init(cli_args *p, int argc)
 {
     p->count = 0;
     p->items = malloc((size_t)argc * sizeof *p->items);
     return p->items != NULL;
 }
 
-static void cli_args_rest(cli_args *p, int argc, char **argv)
+void cli_args_rest(cli_args *p, int argc, char **argv)
 {
     while (optind < argc) {
         p->items[p->count++] = argv[optind++];
@@ -1357,411 +1257,6 @@ static int cmd_sweep(int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------------ */
-/* drvsim explore-faults and drvsim shrink                                  */
-/* ------------------------------------------------------------------------ */
-
-/* Parses the options explore-faults and shrink share (the run options, and
- * --out for shrink). Returns -1 to go on, else the exit status. */
-static int cli_fault_args(int argc, char **argv, const char *usage, cli_sim_args *a,
-                          const char **scenario, const char **out_path)
-{
-    static const struct option longopts[] = {
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"verifier", required_argument, NULL, OPT_VERIFIER},
-        {"gflags", required_argument, NULL, OPT_GFLAGS},
-        {"cpus", required_argument, NULL, OPT_CPUS},
-        {"sched", required_argument, NULL, OPT_SCHED},
-        {"limit", required_argument, NULL, OPT_LIMIT},
-        {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
-        {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},
-        {"out", required_argument, NULL, OPT_OUT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    cli_args pos;
-    int c;
-    int status = -1;
-    if (!cli_args_init(&pos, argc)) {
-        fprintf(stderr, "drvsim: out of memory\n");
-        return CLI_EXIT_HOST;
-    }
-    optind = 0;
-    opterr = 0;
-    while (status < 0 && (c = getopt_long(argc, argv, "-:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 1:
-            pos.items[pos.count++] = optarg;
-            break;
-        case 'h':
-            fputs(usage, stdout);
-            status = 0;
-            break;
-        case OPT_SEED:
-            if (!cli_parse_u64(optarg, &a->options.seed)) {
-                status = cli_usage_error(usage, "--seed wants a number, not '%s'", optarg);
-            }
-            a->options.seed_given = true;
-            break;
-        case OPT_OUT:
-            if (out_path == NULL) {
-                status = cli_usage_error(usage, "unknown option '--out'");
-            } else {
-                *out_path = optarg;
-            }
-            break;
-        case '?':
-        case ':':
-            status = cli_getopt_error(c, argv, usage);
-            break;
-        default:
-            if (cli_sim_option(c, optarg, a, usage) < 0) {
-                status = DRVSIM_EXIT_USAGE;
-            }
-        }
-    }
-    if (status < 0) {
-        cli_args_rest(&pos, argc, argv);
-        if (pos.count == 0) {
-            status = cli_usage_error(usage, "missing the scenario file");
-        } else if (pos.count > 1) {
-            status = cli_usage_error(usage, "unexpected argument '%s'", pos.items[1]);
-        } else {
-            *scenario = pos.items[0];
-            a->options.scenario_path = pos.items[0];
-        }
-    }
-    free(pos.items);
-    return status;
-}
-
-/* The outcome column: "clean", "0xD1 driver_fault_at_raised_irql", "leak
- * (0xC4/0x62)", "timeout", "error: ...". */
-static void cli_outcome_text(const drvsim_result *r, char *buf, size_t size)
-{
-    switch (r->outcome) {
-    case DRVSIM_OUTCOME_CLEAN:
-        snprintf(buf, size, "clean");
-        break;
-    case DRVSIM_OUTCOME_BUGCHECK:
-        if (strcmp(r->bugcheck.rule, "pool_leak_on_unload") == 0) {
-            snprintf(buf, size, "leak (0x%" PRIX32 "/0x%" PRIX64 ")", r->bugcheck.code,
-                     r->bugcheck.params[0]);
-        } else {
-            snprintf(buf, size, "0x%" PRIX32 " %s", r->bugcheck.code,
-                     r->bugcheck.rule[0] != '\0' ? r->bugcheck.rule : "(driver's own)");
-        }
-        break;
-    case DRVSIM_OUTCOME_TIMEOUT:
-        snprintf(buf, size, "timeout");
-        break;
-    case DRVSIM_OUTCOME_ERROR:
-        snprintf(buf, size, "error: %.200s", r->message);
-        break;
-    }
-}
-
-static int cmd_explore(int argc, char **argv)
-{
-    cli_sim_args a;
-    const char *scenario = NULL;
-    memset(&a, 0, sizeof a);
-    int status = cli_fault_args(argc, argv, usage_explore, &a, &scenario, NULL);
-    if (status >= 0) {
-        return status;
-    }
-    /* The listing run: no failure injected, every eligible call site kept. */
-    drvsim_result base;
-    drvsim_options options = a.options;
-    options.list_fault_sites = true;
-    drvsim_run(&options, &base);
-    for (size_t i = 0; i < base.note_count; i++) {
-        fprintf(stderr, "drvsim: note: %s\n", base.notes[i]);
-    }
-    if (base.outcome == DRVSIM_OUTCOME_ERROR) {
-        fprintf(stderr, "drvsim: %s\n", base.message);
-        status = base.exit_code;
-        drvsim_result_free(&base);
-        return status;
-    }
-    char outcome[300];
-    cli_outcome_text(&base, outcome, sizeof outcome);
-    printf("explore-faults %s: seed %" PRIu64 ", %zu eligible call site%s; without failures: %s\n",
-           scenario, base.seed, base.fault_site_count, base.fault_site_count == 1 ? "" : "s",
-           outcome);
-    int site_width = 4, ddi_width = 3;
-    for (size_t i = 0; i < base.fault_site_count; i++) {
-        int n = (int)strlen(base.fault_sites[i].site);
-        site_width = n > site_width ? n : site_width;
-        n = (int)strlen(base.fault_sites[i].key.ddi);
-        ddi_width = n > ddi_width ? n : ddi_width;
-    }
-    printf("%-*s  %-*s  %s\n", site_width, "SITE", ddi_width, "DDI", "OUTCOME");
-    status = DRVSIM_EXIT_OK;
-    size_t crashed = 0;
-    for (size_t i = 0; i < base.fault_site_count; i++) {
-        const drvsim_fault *site = &base.fault_sites[i];
-        drvsim_result r;
-        options = a.options;
-        options.seed_given = true;
-        options.seed = base.seed;
-        /* The first call at the site, by meaning: the run is the listing
-         * run's up to that call, so it is the site's nth eligible call. */
-        options.replay_given = true;
-        options.replay = &site->key;
-        options.replay_count = 1;
-        drvsim_run(&options, &r);
-        cli_outcome_text(&r, outcome, sizeof outcome);
-        printf("%-*s  %-*s  %s\n", site_width, site->site, ddi_width, site->key.ddi, outcome);
-        if (r.outcome != DRVSIM_OUTCOME_CLEAN) {
-            char nth[32];
-            snprintf(nth, sizeof nth, "%" PRIu64, site->nth);
-            out_cli_args raw = a.raw;
-            raw.fail_nth = nth;
-            char *replay = out_replay_command(scenario, base.seed, &raw);
-            printf("%-*s    replay: %s\n", site_width, "", replay != NULL ? replay : "?");
-            free(replay);
-        }
-        if (r.outcome == DRVSIM_OUTCOME_BUGCHECK) {
-            crashed++;
-            status = DRVSIM_EXIT_MISMATCH;
-        } else if (r.outcome == DRVSIM_OUTCOME_ERROR && status == DRVSIM_EXIT_OK) {
-            status = DRVSIM_EXIT_SCENARIO;
-        }
-        drvsim_result_free(&r);
-        fflush(stdout);
-    }
-    printf("%zu site%s, %zu bug-checked\n", base.fault_site_count,
-           base.fault_site_count == 1 ? "" : "s", crashed);
-    drvsim_result_free(&base);
-    return status;
-}
-
-/* Whether a run ended as the target did: the same rule (or code) at the
- * same site. */
-static bool cli_same_failure(const drvsim_result *r, const drvsim_result *target)
-{
-    return r->outcome == DRVSIM_OUTCOME_BUGCHECK && r->bugcheck.code == target->bugcheck.code &&
-           strcmp(r->bugcheck.rule, target->bugcheck.rule) == 0 &&
-           strcmp(r->bugcheck.site, target->bugcheck.site) == 0;
-}
-
-/* What shrink keeps of the target run's choices: masks over its injected
- * failures and its scheduling decisions, and the arrays a try replays. */
-typedef struct cli_shrink {
-    const drvsim_result *target;
-    bool *keep_fault, *keep_switch;
-    drvsim_fault_key *keys;
-    drvsim_switch *switches;
-} cli_shrink;
-
-/* Runs with exactly the kept choices; true when it ends as the target did. */
-static bool cli_shrink_try(const cli_sim_args *a, cli_shrink *sh)
-{
-    const drvsim_result *t = sh->target;
-    size_t nf = 0, ns = 0;
-    for (size_t i = 0; i < t->fault_count; i++) {
-        if (sh->keep_fault[i]) {
-            sh->keys[nf++] = t->faults[i].key;
-        }
-    }
-    for (size_t i = 0; i < t->switch_count; i++) {
-        if (sh->keep_switch[i]) {
-            sh->switches[ns++] = t->switches[i];
-        }
-    }
-    drvsim_options options = a->options;
-    options.seed_given = true;
-    options.seed = t->seed;
-    options.replay_given = true;
-    options.replay = sh->keys;
-    options.replay_count = nf;
-    options.record_switches = false;
-    options.replay_switches_given = true;
-    options.replay_switches = sh->switches;
-    options.replay_switch_count = ns;
-    drvsim_result r;
-    drvsim_run(&options, &r);
-    bool same = cli_same_failure(&r, t);
-    drvsim_result_free(&r);
-    return same;
-}
-
-/* Delta debugging over one mask: removes chunks of kept choices, halving
- * the chunk until single choices, keeping each removal that still ends as
- * the target did. Newest first: later choices are likelier bystanders.
- * Returns how many are left. */
-static size_t cli_shrink_mask(const cli_sim_args *a, cli_shrink *sh, bool *keep, size_t count)
-{
-    bool *saved = malloc(count + 1);
-    if (saved == NULL) {
-        return count; /* nothing removed: the full set still replays */
-    }
-    size_t left = count;
-    for (size_t chunk = count > 1 ? (count + 1) / 2 : 1;; chunk = chunk > 1 ? chunk / 2 : 1) {
-        for (size_t end = count; end > 0;) {
-            size_t start = end > chunk ? end - chunk : 0;
-            size_t removed = 0;
-            for (size_t i = start; i < end; i++) {
-                saved[i] = keep[i];
-                removed += keep[i];
-                keep[i] = false;
-            }
-            if (removed > 0 && cli_shrink_try(a, sh)) {
-                left -= removed;
-            } else {
-                memcpy(&keep[start], &saved[start], (end - start) * sizeof *keep);
-            }
-            end = start;
-        }
-        if (chunk == 1) {
-            break;
-        }
-    }
-    free(saved);
-    return left;
-}
-
-static int cmd_shrink(int argc, char **argv)
-{
-    cli_sim_args a;
-    const char *scenario = NULL;
-    const char *out_path = NULL;
-    memset(&a, 0, sizeof a);
-    int status = cli_fault_args(argc, argv, usage_shrink, &a, &scenario, &out_path);
-    if (status >= 0) {
-        return status;
-    }
-    char default_out[600];
-    if (out_path == NULL) {
-        const char *base = strrchr(scenario, '/');
-        base = base != NULL ? base + 1 : scenario;
-        size_t n = strlen(base);
-        if (n > 4 && strcmp(base + n - 4, ".lua") == 0) {
-            n -= 4;
-        }
-        snprintf(default_out, sizeof default_out, "%.*s.faults.json", (int)n, base);
-        out_path = default_out;
-    }
-    drvsim_result target;
-    a.options.record_switches = true;
-    drvsim_run(&a.options, &target);
-    if (target.outcome == DRVSIM_OUTCOME_ERROR) {
-        fprintf(stderr, "drvsim: %s\n", target.message);
-        status = target.exit_code;
-    } else if (target.outcome != DRVSIM_OUTCOME_BUGCHECK ||
-               (target.fault_total == 0 && target.switch_count == 0)) {
-        fprintf(stderr,
-                "drvsim: shrink: seed %" PRIu64 " does not end in a bug check after injected "
-                "failures or preemptions (%s, %" PRIu64 " injected, %zu switches): nothing to "
-                "shrink\n",
-                target.seed, drvsim_outcome_name(target.outcome), target.fault_total,
-                target.switch_count);
-        status = DRVSIM_EXIT_MISMATCH;
-    } else if (target.fault_total > target.fault_count) {
-        fprintf(stderr, "drvsim: shrink: %" PRIu64 " failures injected, more than the %zu kept\n",
-                target.fault_total, target.fault_count);
-        status = DRVSIM_EXIT_MISMATCH;
-    }
-    if (status >= 0) {
-        drvsim_result_free(&target);
-        return status;
-    }
-    size_t nf = target.fault_count, ns = target.switch_count;
-    cli_shrink sh = {
-        .target = &target,
-        .keep_fault = malloc((nf + 1) * sizeof *sh.keep_fault),
-        .keep_switch = malloc((ns + 1) * sizeof *sh.keep_switch),
-        .keys = malloc((nf + 1) * sizeof *sh.keys),
-        .switches = malloc((ns + 1) * sizeof *sh.switches),
-    };
-    drvsim_fault *kept = malloc((nf + 1) * sizeof *kept);
-    if (sh.keep_fault == NULL || sh.keep_switch == NULL || sh.keys == NULL || sh.switches == NULL ||
-        kept == NULL) {
-        fprintf(stderr, "drvsim: out of memory\n");
-        status = CLI_EXIT_HOST;
-    }
-    for (size_t i = 0; status < 0 && i < nf; i++) {
-        sh.keep_fault[i] = true;
-    }
-    for (size_t i = 0; status < 0 && i < ns; i++) {
-        sh.keep_switch[i] = true;
-    }
-    printf("shrink %s: seed %" PRIu64 ", 0x%" PRIX32 " %s at %s after %zu injected failure%s "
-           "and %zu preemption%s\n",
-           scenario, target.seed, target.bugcheck.code, target.bugcheck.rule, target.bugcheck.site,
-           nf, nf == 1 ? "" : "s", ns, ns == 1 ? "" : "s");
-    if (status < 0 && !cli_shrink_try(&a, &sh)) {
-        fprintf(stderr,
-                "drvsim: shrink: replaying the %zu failures and %zu preemptions does not give "
-                "the same bug check (does the scenario's faults predicate depend on the "
-                "\"faults\" stream?)\n",
-                nf, ns);
-        status = DRVSIM_EXIT_MISMATCH;
-    }
-    size_t faults_left = nf, switches_left = ns;
-    if (status < 0) {
-        faults_left = cli_shrink_mask(&a, &sh, sh.keep_fault, nf);
-        switches_left = cli_shrink_mask(&a, &sh, sh.keep_switch, ns);
-    }
-    if (status < 0) {
-        size_t n = 0, m = 0;
-        for (size_t i = 0; i < nf; i++) {
-            if (sh.keep_fault[i]) {
-                kept[n++] = target.faults[i];
-            }
-        }
-        for (size_t i = 0; i < ns; i++) {
-            if (sh.keep_switch[i]) {
-                sh.switches[m++] = target.switches[i];
-            }
-        }
-        char err[600];
-        if (!faults_write(out_path, scenario, target.seed, a.options.verifier, a.options.sched,
-                          kept, n, sh.switches, m, err, sizeof err)) {
-            fprintf(stderr, "drvsim: shrink: %s\n", err);
-            status = CLI_EXIT_OUTPUT;
-        } else {
-            printf("%zu of %zu failure%s and %zu of %zu preemption%s needed:\n", faults_left, nf,
-                   nf == 1 ? "" : "s", switches_left, ns, ns == 1 ? "" : "s");
-            for (size_t i = 0; i < n; i++) {
-                printf("  %s%s%s%s #%" PRIu64 " at %s\n", kept[i].key.ddi,
-                       kept[i].tag_text[0] ? " tag '" : "", kept[i].tag_text,
-                       kept[i].tag_text[0] ? "'" : "", kept[i].key.ordinal, kept[i].site);
-            }
-            static const char *const kinds[] = {"thread", "DPC run", "ISR run", "idle decision"};
-            for (size_t i = 0; i < m; i++) {
-                const drvsim_switch *w = &sh.switches[i];
-                if (w->kind == DRVSIM_SWITCH_THREAD) {
-                    printf("  thread %" PRIu32 " at its call %" PRIu64 ": CPU %" PRIu32
-                           " runs next\n",
-                           w->id, w->step, w->cpu);
-                } else if (w->kind == DRVSIM_SWITCH_IDLE) {
-                    printf("  %s %" PRIu64 ": CPU %" PRIu32 " runs next\n", kinds[w->kind], w->step,
-                           w->cpu);
-                } else {
-                    printf("  %s %" PRIu32 " of CPU %" PRIu32 " at its call %" PRIu64
-                           ": CPU %" PRIu32 " runs next\n",
-                           kinds[w->kind], w->run, w->id, w->step, w->cpu);
-                }
-            }
-            out_cli_args raw = a.raw;
-            raw.replay = out_path;
-            char *replay = out_replay_command(scenario, target.seed, &raw);
-            printf("wrote %s\nreplay: %s\n", out_path, replay != NULL ? replay : "?");
-            free(replay);
-            status = DRVSIM_EXIT_OK;
-        }
-    }
-    free(sh.keep_fault);
-    free(sh.keep_switch);
-    free(sh.keys);
-    free(sh.switches);
-    free(kept);
-    drvsim_result_free(&target);
-    return status;
-}
-
-/* ------------------------------------------------------------------------ */
 /* drvsim rules                                                             */
 /* ------------------------------------------------------------------------ */
 
@@ -1913,9 +1408,9 @@ int main(int argc, char **argv)
         const char *name;
         int (*fn)(int argc, char **argv);
     } commands[] = {
-        {"run", cmd_run},       {"test", cmd_test},
-        {"sweep", cmd_sweep},   {"explore-faults", cmd_explore},
-        {"shrink", cmd_shrink}, {"rules", cmd_rules},
+        {"run", cmd_run},           {"test", cmd_test},
+        {"sweep", cmd_sweep},       {"explore-faults", cli_cmd_explore},
+        {"shrink", cli_cmd_shrink}, {"rules", cmd_rules},
     };
     int c;
 
