@@ -335,9 +335,30 @@ void mm_fill(mm_space *mm, PVOID_VA va, uint64_t len, uint8_t byte)
     }
 }
 
+/* The page of [va, va + len) when the range lies within one page, else
+ * NULL; *found tells a missing page (unmapped) from a range that crosses
+ * pages. One lookup: the kernel's own reads and writes of headers and
+ * objects are small and come here on every pool and dispatcher call. */
+static mm_page *single_page(const mm_space *mm, PVOID_VA va, size_t len, bool *crosses)
+{
+    size_t offset = va & (PAGE_SIZE - 1);
+    *crosses = len > PAGE_SIZE - offset;
+    return *crosses ? NULL : mm_lookup(mm, va);
+}
+
 bool mm_peek(const mm_space *mm, PVOID_VA va, void *buf, size_t len)
 {
-    if (va == 0 || first_unmapped(mm, va, len) != 0)
+    if (va == 0)
+        return false;
+    bool crosses;
+    const mm_page *p = single_page(mm, va, len, &crosses);
+    if (!crosses) {
+        if (p == NULL)
+            return false;
+        read_page(p, va & (PAGE_SIZE - 1), buf, len);
+        return true;
+    }
+    if (first_unmapped(mm, va, len) != 0)
         return false;
     /* A read never materialises or pages in: the cast is safe. */
     return copy_pages((mm_space *)(uintptr_t)mm, va, buf, len, false, false);
@@ -345,7 +366,18 @@ bool mm_peek(const mm_space *mm, PVOID_VA va, void *buf, size_t len)
 
 bool mm_poke(mm_space *mm, PVOID_VA va, const void *buf, size_t len)
 {
-    if (va == 0 || first_unmapped(mm, va, len) != 0)
+    if (va == 0)
+        return false;
+    bool crosses;
+    mm_page *p = single_page(mm, va, len, &crosses);
+    if (!crosses) {
+        size_t offset = va & (PAGE_SIZE - 1);
+        if (p == NULL || !materialise(mm, p, offset, len))
+            return false;
+        write_page(p, offset, buf, len);
+        return true;
+    }
+    if (first_unmapped(mm, va, len) != 0)
         return false;
     return copy_pages(mm, va, (uint8_t *)(uintptr_t)buf, len, true, false);
 }

@@ -44,28 +44,6 @@ void vf_driver_loading(ke_machine *m, io_driver *d)
         vf_patch_imports(&d->imports);
 }
 
-bool vf_option_enabled(const ke_call *call, uint32_t option)
-{
-    const io_driver *d = call->driver;
-    if (d == NULL || !d->verified)
-        return false;
-    /* Graphics drivers get special pool and low resources simulation only:
-     * the automatic checks, force IRQL checking, pool tracking and I/O
-     * verification do not apply to them (seed 003, 2.1.2). */
-    if (d->graphics && (option == 0 || option == VF_FLAG_FORCE_IRQL_CHECKING ||
-                        option == VF_FLAG_POOL_TRACKING || option == VF_FLAG_IO_VERIFICATION))
-        return false;
-    return option == 0 || (call->m->vf->settings.flags & option) != 0;
-}
-
-bool vf_rule_enabled(const ke_call *call, rule_id rule)
-{
-    uint32_t option = rule_table[rule].option;
-    if (option == RULE_KERNEL)
-        return false; /* the kernel checks those itself */
-    return vf_option_enabled(call, option);
-}
-
 /* ------------------------------------------------------------------------ */
 /* Pool tracking                                                            */
 /* ------------------------------------------------------------------------ */

@@ -37,13 +37,32 @@ void vf_destroy(vf_state *vf);
  * import table. Graphics drivers get special pool only (seed 003, 2.1.2). */
 void vf_driver_loading(ke_machine *m, io_driver *d);
 
+/* Whether an option is on for this call's caller: a verified image (graphics
+ * drivers are exempt from some options, as on Windows). Inline: every check
+ * of every verified call asks. */
+static inline bool vf_option_enabled(const ke_call *call, uint32_t option)
+{
+    const io_driver *d = call->driver;
+    if (d == NULL || !d->verified)
+        return false;
+    /* Graphics drivers get special pool and low resources simulation only:
+     * the automatic checks, force IRQL checking, pool tracking and I/O
+     * verification do not apply to them (seed 003, 2.1.2). */
+    if (d->graphics && (option == 0 || option == VF_FLAG_FORCE_IRQL_CHECKING ||
+                        option == VF_FLAG_POOL_TRACKING || option == VF_FLAG_IO_VERIFICATION))
+        return false;
+    return option == 0 || (call->m->vf->settings.flags & option) != 0;
+}
+
 /* Whether a rule applies to this call: the caller is a verified image and
  * the rule is automatic or its option is on. */
-bool vf_rule_enabled(const ke_call *call, rule_id rule);
-
-/* Whether an option is on for this call's caller: a verified image (graphics
- * drivers are exempt from some options, as on Windows). */
-bool vf_option_enabled(const ke_call *call, uint32_t option);
+static inline bool vf_rule_enabled(const ke_call *call, rule_id rule)
+{
+    uint32_t option = rule_table[rule].option;
+    if (option == RULE_KERNEL)
+        return false; /* the kernel checks those itself */
+    return vf_option_enabled(call, option);
+}
 
 /* Pool tracking: a new allocation of the caller (thunks.c), one freed by
  * anyone (the kernel's free calls it for tracked blocks, as ExFreePool calls
