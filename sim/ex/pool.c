@@ -220,6 +220,8 @@ bool ex_condition_holds(const ex_pool *pool, ex_condition c)
 void ex_pool_conditions_update(ke_machine *m)
 {
     ex_pool *pool = m->pool;
+    if (pool->condition_count == 0)
+        return; /* no driver opened one: every allocation and free asks */
     for (int c = 0; c < EX_CONDITION_COUNT; c++) {
         ke_object *o = pool->conditions[c];
         if (o == NULL)

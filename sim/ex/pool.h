@@ -150,6 +150,7 @@ typedef struct ex_pool {
     des_rng rng_fill;                                 /* the "pool" stream: fill patterns */
     struct mm_special *special;                       /* special pool (mm/special.h) */
     struct ke_object *conditions[EX_CONDITION_COUNT]; /* NULL until created */
+    uint32_t condition_count; /* how many of them exist: none, nothing to keep */
 } ex_pool;
 
 ex_pool *ex_pool_create(ke_machine *m);

@@ -97,6 +97,7 @@ static io_named_event *condition_event(ke_machine *m, const char *name)
             if (e == NULL)
                 return NULL;
             m->pool->conditions[c] = e->object;
+            m->pool->condition_count++;
         }
         return find(m, name);
     }
