@@ -205,10 +205,12 @@ int lb_call_spin(lua_State *L, ke_call *call, lua_CFunction wrapper);
  * arguments and the DDI finishes. */
 int lb_call_again(lua_State *L, ke_call *call, lua_CFunction wrapper);
 
-/* The wrapper of a DDI that pushed a callout (KeSynchronizeExecution):
- * runs the driver routine on the calling execution, then the DDI's second
- * half (ke_callout_end); the routine's BOOLEAN is the result. */
-int lb_call_callout(lua_State *L, ke_call *call);
+/* The wrapper of a DDI that pushed a callout (KeSynchronizeExecution,
+ * IoCallDriver, IoCompleteRequest, IoCancelIrp): runs the driver routine on
+ * the calling execution, then the DDI's next step (ke_callout_end), which
+ * may call the next routine of a chain; `ret` says what the DDI returns. */
+enum lb_ret { LB_RET_VOID, LB_RET_BOOL, LB_RET_STATUS };
+int lb_call_callout(lua_State *L, ke_call *call, int ret);
 
 /* The end of every DDI wrapper, its `nresults` results pushed: the
  * preemption point, where the execution may yield to another processor's. */
@@ -247,6 +249,10 @@ PVOID_VA lb_check_wstr(lua_State *L, int arg, const char *fn, const char *param)
 PVOID_VA lb_check_ustr(lua_State *L, int arg, const char *fn, const char *param);
 /* A DEVICE_OBJECT pointer whose fields read by name. */
 void lb_push_device(lua_State *L, PVOID_VA va);
+void lb_push_irp(lua_State *L, PVOID_VA va);
+void lb_push_stack_location(lua_State *L, PVOID_VA va);
+/* A routine returned by a DDI (IoSetCancelRoutine's previous one), or nil. */
+void lb_push_routine_or_nil(lua_State *L, uint32_t r);
 /* Forgets an image's literals (it unloaded). */
 void lb_forget_literals(lua_State *L, io_driver *d);
 

@@ -199,6 +199,7 @@ void IoDeleteDevice(ke_call *call, PVOID_VA DeviceObject)
         return;
     }
     io_driver *d = dev->driver;
+    io_device_timer_delete(call, dev);
     /* Off the driver's list and out of the namespace at once; the memory
      * stays while references remain. */
     io_device *prev = NULL;

@@ -995,6 +995,358 @@ static NTSTATUS vf_RtlUnicodeStringToAnsiString(ke_call *call, PVOID_VA Destinat
     return status;
 }
 
+/* ------------------------------------------------------------------------ */
+/* I/O verification (/flags 0x10)                                           */
+/* ------------------------------------------------------------------------ */
+
+bool vf_io_watched(const ke_machine *m, const io_driver *d)
+{
+    if (d == NULL || !d->verified || d->graphics)
+        return false;
+    return (m->vf->settings.flags & VF_FLAG_IO_VERIFICATION) != 0;
+}
+
+/* Level 2 (the WDM DRIVER ERROR checks): /iolevel 2, the default. */
+static bool io_level2(const ke_machine *m)
+{
+    return m->vf->settings.iolevel >= 2;
+}
+
+/* A 0xC9 whose P1 is the rule's code, blaming `blame`. */
+static void io_raise(ke_call *call, rule_id rule, io_driver *blame, uint64_t p2, uint64_t p3,
+                     uint64_t p4)
+{
+    const uint64_t params[4] = {rule_table[rule].sub_value, p2, p3, p4};
+    kd_raise_full(call, rule, rule_table[rule].code, params, blame, NULL);
+}
+
+static uint64_t irp_field(ke_machine *m, PVOID_VA irp, const char *name)
+{
+    const ke_field *f = ke_type_field(KE_TYPE_IRP, name);
+    uint64_t v = 0;
+    mm_peek(m->mm, irp + f->offset[m->config.arch], &v, ke_field_size(m->config.arch, f));
+    return v;
+}
+
+static PVOID_VA irp_location(ke_machine *m, PVOID_VA irp)
+{
+    PVOID_VA tail = irp + ke_type_field(KE_TYPE_IRP, "Tail")->offset[m->config.arch];
+    const ke_field *f = ke_type_field(KE_TYPE_IRP_TAIL_OVERLAY, "CurrentStackLocation");
+    uint64_t v = 0;
+    mm_peek(m->mm, tail + f->offset[m->config.arch], &v, ke_field_size(m->config.arch, f));
+    return v;
+}
+
+static uint64_t sl_field(ke_machine *m, PVOID_VA sl, const char *name)
+{
+    const ke_field *f = ke_type_field(KE_TYPE_IO_STACK_LOCATION, name);
+    uint64_t v = 0;
+    mm_peek(m->mm, sl + f->offset[m->config.arch], &v, ke_field_size(m->config.arch, f));
+    return v;
+}
+
+/* Whether len bytes at va can be read without a fault (resident pages). */
+static bool readable(ke_machine *m, PVOID_VA va, uint64_t len)
+{
+    if (len == 0)
+        return true;
+    if (va == 0)
+        return false;
+    for (PVOID_VA p = va & ~(PVOID_VA)(PAGE_SIZE - 1); p < va + len; p += PAGE_SIZE) {
+        mm_page *page = mm_lookup(m->mm, p);
+        if (page == NULL)
+            return false;
+    }
+    return true;
+}
+
+static PVOID_VA vf_IoAllocateIrp(ke_call *call, uint8_t StackSize, bool ChargeQuota)
+{
+    return IoAllocateIrp(call, StackSize, ChargeQuota);
+}
+
+static void vf_IoFreeIrp(ke_call *call, PVOID_VA Irp)
+{
+    ke_machine *m = call->m;
+    if (vf_rule_enabled(call, RULE_io_free_not_irp)) {
+        io_irp *irp = io_irp_at(m, Irp);
+        uint16_t type = 0;
+        if (!mm_access(call, Irp, &type, sizeof type, false))
+            return;
+        if (type != IO_TYPE_IRP || irp == NULL) {
+            io_raise(call, RULE_io_free_not_irp, NULL, Irp, 0, 0);
+            return;
+        }
+        if (irp->thread != NULL) {
+            io_raise(call, RULE_io_free_irp_on_thread, NULL, Irp, 0, 0);
+            return;
+        }
+        if (io_level2(m) && (irp->dispatching > 0 || (irp->sent > 0 && !irp->completed))) {
+            io_raise(call, RULE_io2_free_irp_in_use, NULL, 0, Irp, 0);
+            return;
+        }
+    }
+    IoFreeIrp(call, Irp);
+}
+
+static NTSTATUS vf_IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
+{
+    ke_machine *m = call->m;
+    if (vf_option_enabled(call, VF_FLAG_IO_VERIFICATION)) {
+        KIRQL irql = ke_call_irql(call);
+        if (irql > DISPATCH_LEVEL) {
+            io_raise(call, RULE_io_call_above_dispatch, NULL, irql, 0, 0);
+            return STATUS_UNSUCCESSFUL;
+        }
+        uint16_t type = 0;
+        if (!mm_access(call, Irp, &type, sizeof type, false))
+            return STATUS_ACCESS_VIOLATION;
+        io_irp *irp = io_irp_at(m, Irp);
+        if (type != IO_TYPE_IRP || irp == NULL) {
+            io_raise(call, RULE_io_call_not_irp, NULL, Irp, 0, 0);
+            return STATUS_UNSUCCESSFUL;
+        }
+        io_device *dev = io_device_at(m, DeviceObject);
+        if (dev == NULL || dev->deleted) {
+            io_raise(call, RULE_io_call_bad_device, NULL, DeviceObject, 0, 0);
+            return STATUS_UNSUCCESSFUL;
+        }
+        if (io_level2(m)) {
+            uint64_t cancel = irp_field(m, Irp, "CancelRoutine");
+            if (cancel != 0) {
+                io_raise(call, RULE_io2_call_cancel_routine_set, NULL, 0, Irp, cancel);
+                return STATUS_UNSUCCESSFUL;
+            }
+            /* The device needs StackSize locations from here down. */
+            uint64_t stack_size = 0;
+            mm_peek(m->mm,
+                    DeviceObject + KE_FIELD(DEVICE_OBJECT, StackSize)->offset[m->config.arch],
+                    &stack_size, 1);
+            if (irp_field(m, Irp, "CurrentLocation") <= stack_size) {
+                io_raise(call, RULE_io2_out_of_stack_locations, NULL, 0, Irp, 0);
+                return STATUS_UNSUCCESSFUL;
+            }
+            /* A manual copy of the whole location takes the upper driver's
+             * completion routine with it: the lower location's routine is
+             * the current one's (IoCopyCurrentIrpStackLocationToNext stops
+             * before it). */
+            PVOID_VA sl = irp_location(m, Irp);
+            PVOID_VA next = sl - io_stack_location_bytes(m);
+            uint64_t upper = irp_field(m, Irp, "CurrentLocation") <= irp->stack_count
+                                 ? sl_field(m, sl, "CompletionRoutine")
+                                 : 0;
+            if (upper != 0 && sl_field(m, next, "CompletionRoutine") == upper) {
+                io_raise(call, RULE_io2_copied_completion_routine, NULL, 0, Irp, upper);
+                return STATUS_UNSUCCESSFUL;
+            }
+        }
+    }
+    return IoCallDriver(call, DeviceObject, Irp);
+}
+
+static void vf_IoCompleteRequest(ke_call *call, PVOID_VA Irp, uint8_t PriorityBoost)
+{
+    ke_machine *m = call->m;
+    if (vf_option_enabled(call, VF_FLAG_IO_VERIFICATION)) {
+        KIRQL irql = ke_call_irql(call);
+        if (irql > DISPATCH_LEVEL) {
+            io_raise(call, RULE_io_complete_above_dispatch, NULL, irql, Irp, 0);
+            return;
+        }
+        uint16_t type = 0;
+        if (!mm_access(call, Irp, &type, sizeof type, false))
+            return;
+        if (io_irp_at(m, Irp) != NULL) {
+            uint32_t status = 0;
+            const ke_field *f = KE_FIELD(IO_STATUS_BLOCK, Status);
+            PVOID_VA iosb = Irp + ke_type_field(KE_TYPE_IRP, "IoStatus")->offset[m->config.arch];
+            mm_peek(m->mm, iosb + f->offset[m->config.arch], &status, 4);
+            if (status == (uint32_t)STATUS_PENDING || status == 0xFFFFFFFFu) {
+                io_raise(call, RULE_io_complete_status_pending, NULL, status, Irp, 0);
+                return;
+            }
+            uint64_t cancel = irp_field(m, Irp, "CancelRoutine");
+            if (cancel != 0) {
+                io_raise(call, RULE_io_complete_cancel_routine_set, NULL, cancel, Irp, 0);
+                return;
+            }
+        }
+    }
+    IoCompleteRequest(call, Irp, PriorityBoost);
+}
+
+void vf_io_dispatch_returned(ke_call *call, const ke_callout *c, io_irp *irp, NTSTATUS status)
+{
+    ke_machine *m = call->m;
+    KIRQL irql = ke_call_irql(call);
+    uint64_t dispatch = io_routine_token(c->driver, c->routine);
+    if (irql != c->irql_before) {
+        io_raise(call, RULE_io_dispatch_irql_changed, c->driver, c->device, c->irql_before, irql);
+        return;
+    }
+    if (!io_level2(m) || irp == NULL)
+        return; /* an IRP freed already: the I/O manager's free came after */
+    /* The location this dispatch routine had: its Control still says
+     * whether it marked the IRP pending, unless completion passed it
+     * (which zeroed it, and left PendingReturned behind). */
+    bool done = irp->completed && !c->result;
+    PVOID_VA sl =
+        irp->va + io_irp_bytes(m, 0) + (uint64_t)(c->location - 1) * io_stack_location_bytes(m);
+    bool marked = done ? irp_field(m, irp->va, "PendingReturned") != 0
+                       : (sl_field(m, sl, "Control") & SL_PENDING_RETURNED) != 0;
+    /* Forwarded during the dispatch: the location below answers for the
+     * pending state, and a completion routine of this driver marks it
+     * when it runs (0x228 if it does not). */
+    bool forwarded = irp->sent > c->argument;
+    if (status == STATUS_PENDING && !marked && !forwarded) {
+        io_raise(call, RULE_io2_pending_not_marked, c->driver, dispatch, irp->va, (uint32_t)status);
+        return;
+    }
+    if (status != STATUS_PENDING && marked && !done) {
+        io_raise(call, RULE_io2_marked_not_pending, c->driver, dispatch, irp->va, (uint32_t)status);
+        return;
+    }
+    if (status == STATUS_PENDING)
+        return;
+    if (!done && !forwarded) {
+        io_raise(call, RULE_io2_not_completed_not_pending, c->driver, dispatch, irp->va,
+                 (uint32_t)status);
+        return;
+    }
+    if (done && irp->origin != IO_IRP_ALLOCATED) {
+        uint32_t expected = 0;
+        const ke_field *f = KE_FIELD(IO_STATUS_BLOCK, Status);
+        PVOID_VA iosb = irp->va + ke_type_field(KE_TYPE_IRP, "IoStatus")->offset[m->config.arch];
+        mm_peek(m->mm, iosb + f->offset[m->config.arch], &expected, 4);
+        if (expected != (uint32_t)status)
+            io_raise(call, RULE_io2_status_mismatch, c->driver, dispatch, irp->va, expected);
+    }
+}
+
+void vf_io_completion_returned(ke_call *call, const ke_callout *c, io_irp *irp, NTSTATUS status)
+{
+    ke_machine *m = call->m;
+    if (!io_level2(m) || irp == NULL || status == STATUS_MORE_PROCESSING_REQUIRED)
+        return;
+    /* The routine's own location is the current one now; with the IRP
+     * pending below, it must mark it pending (IoMarkIrpPending) so the
+     * pending state reaches the top. */
+    uint64_t location = irp_field(m, irp->va, "CurrentLocation");
+    if (location > irp->stack_count || irp_field(m, irp->va, "PendingReturned") == 0)
+        return;
+    PVOID_VA sl = irp_location(m, irp->va);
+    if ((sl_field(m, sl, "Control") & SL_PENDING_RETURNED) == 0)
+        io_raise(call, RULE_io2_completion_not_marked_pending, c->driver,
+                 io_routine_token(c->driver, c->routine), irp->va, 0);
+}
+
+static PVOID_VA vf_IoBuildDeviceIoControlRequest(ke_call *call, ULONG IoControlCode,
+                                                 PVOID_VA DeviceObject, PVOID_VA InputBuffer,
+                                                 ULONG InputBufferLength, PVOID_VA OutputBuffer,
+                                                 ULONG OutputBufferLength,
+                                                 bool InternalDeviceIoControl, PVOID_VA Event,
+                                                 PVOID_VA IoStatusBlock)
+{
+    if (vf_rule_enabled(call, RULE_io_build_ioctl_bad_buffer) &&
+        (IoControlCode & 3u) != METHOD_NEITHER &&
+        !readable(call->m, InputBuffer, InputBufferLength)) {
+        io_raise(call, RULE_io_build_ioctl_bad_buffer, NULL, DeviceObject, IoControlCode,
+                 (uint32_t)STATUS_ACCESS_VIOLATION);
+        return 0;
+    }
+    return IoBuildDeviceIoControlRequest(call, IoControlCode, DeviceObject, InputBuffer,
+                                         InputBufferLength, OutputBuffer, OutputBufferLength,
+                                         InternalDeviceIoControl, Event, IoStatusBlock);
+}
+
+static bool fsd_buffer_bad(ke_call *call, PVOID_VA DeviceObject, ULONG MajorFunction,
+                           PVOID_VA Buffer, ULONG Length)
+{
+    if (!vf_rule_enabled(call, RULE_io_build_fsd_bad_buffer) ||
+        (MajorFunction != IRP_MJ_READ && MajorFunction != IRP_MJ_WRITE))
+        return false;
+    if (readable(call->m, Buffer, Length))
+        return false;
+    io_raise(call, RULE_io_build_fsd_bad_buffer, NULL, DeviceObject, MajorFunction,
+             (uint32_t)STATUS_ACCESS_VIOLATION);
+    return true;
+}
+
+static PVOID_VA vf_IoBuildSynchronousFsdRequest(ke_call *call, ULONG MajorFunction,
+                                                PVOID_VA DeviceObject, PVOID_VA Buffer,
+                                                ULONG Length, PVOID_VA StartingOffset,
+                                                PVOID_VA Event, PVOID_VA IoStatusBlock)
+{
+    if (fsd_buffer_bad(call, DeviceObject, MajorFunction, Buffer, Length))
+        return 0;
+    return IoBuildSynchronousFsdRequest(call, MajorFunction, DeviceObject, Buffer, Length,
+                                        StartingOffset, Event, IoStatusBlock);
+}
+
+static PVOID_VA vf_IoBuildAsynchronousFsdRequest(ke_call *call, ULONG MajorFunction,
+                                                 PVOID_VA DeviceObject, PVOID_VA Buffer,
+                                                 ULONG Length, PVOID_VA StartingOffset,
+                                                 PVOID_VA IoStatusBlock)
+{
+    if (fsd_buffer_bad(call, DeviceObject, MajorFunction, Buffer, Length))
+        return 0;
+    return IoBuildAsynchronousFsdRequest(call, MajorFunction, DeviceObject, Buffer, Length,
+                                         StartingOffset, IoStatusBlock);
+}
+
+/* IoSetCompletionRoutineEx allocates its context block for the caller:
+ * pool tracking tracks it as the caller's. */
+static NTSTATUS vf_IoSetCompletionRoutineEx(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp,
+                                            uint32_t CompletionRoutine, PVOID_VA Context,
+                                            bool InvokeOnSuccess, bool InvokeOnError,
+                                            bool InvokeOnCancel)
+{
+    NTSTATUS status = IoSetCompletionRoutineEx(call, DeviceObject, Irp, CompletionRoutine, Context,
+                                               InvokeOnSuccess, InvokeOnError, InvokeOnCancel);
+    if (status == STATUS_SUCCESS && vf_option_enabled(call, VF_FLAG_POOL_TRACKING)) {
+        PVOID_VA next = IoGetNextIrpStackLocation(call, Irp);
+        uint64_t block = sl_field(call->m, next, "Context");
+        ex_block *b = ex_pool_find(call->m->pool, block);
+        if (b != NULL)
+            vf_pool_track(call, b);
+    }
+    return status;
+}
+
+static NTSTATUS vf_IoInitializeTimer(ke_call *call, PVOID_VA DeviceObject, uint32_t TimerRoutine,
+                                     PVOID_VA Context)
+{
+    io_device *dev = io_device_at(call->m, DeviceObject);
+    if (dev != NULL && dev->timer_initialized &&
+        vf_rule_enabled(call, RULE_io_timer_initialized_twice)) {
+        io_raise(call, RULE_io_timer_initialized_twice, NULL, DeviceObject, 0, 0);
+        return STATUS_UNSUCCESSFUL;
+    }
+    return IoInitializeTimer(call, DeviceObject, TimerRoutine, Context);
+}
+
+static void vf_IoDeleteDevice(ke_call *call, PVOID_VA DeviceObject)
+{
+    io_device *dev = io_device_at(call->m, DeviceObject);
+    if (dev != NULL && !dev->deleted && dev->lower != NULL &&
+        vf_option_enabled(call, VF_FLAG_IO_VERIFICATION) && io_level2(call->m)) {
+        io_raise(call, RULE_io2_delete_device_attached, NULL, 0, DeviceObject, dev->lower->va);
+        return;
+    }
+    IoDeleteDevice(call, DeviceObject);
+}
+
+static void vf_IoDetachDevice(ke_call *call, PVOID_VA TargetDevice)
+{
+    io_device *dev = io_device_at(call->m, TargetDevice);
+    if (dev != NULL && dev->attached == NULL && vf_option_enabled(call, VF_FLAG_IO_VERIFICATION) &&
+        io_level2(call->m)) {
+        io_raise(call, RULE_io2_detach_not_attached, NULL, 0, TargetDevice, 0);
+        return;
+    }
+    IoDetachDevice(call, TargetDevice);
+}
+
 void vf_patch_imports(ddi_imports *imports)
 {
     imports->KeRaiseIrql = vf_KeRaiseIrql;
@@ -1054,4 +1406,15 @@ void vf_patch_imports(ddi_imports *imports)
     imports->ExTryToAcquireResourceExclusiveLite = vf_ExTryToAcquireResourceExclusiveLite;
     imports->ExReleaseResourceLite = vf_ExReleaseResourceLite;
     imports->ExReleaseResourceForThreadLite = vf_ExReleaseResourceForThreadLite;
+    imports->IoAllocateIrp = vf_IoAllocateIrp;
+    imports->IoFreeIrp = vf_IoFreeIrp;
+    imports->IoCallDriver = vf_IoCallDriver;
+    imports->IoCompleteRequest = vf_IoCompleteRequest;
+    imports->IoBuildDeviceIoControlRequest = vf_IoBuildDeviceIoControlRequest;
+    imports->IoBuildSynchronousFsdRequest = vf_IoBuildSynchronousFsdRequest;
+    imports->IoBuildAsynchronousFsdRequest = vf_IoBuildAsynchronousFsdRequest;
+    imports->IoSetCompletionRoutineEx = vf_IoSetCompletionRoutineEx;
+    imports->IoDeleteDevice = vf_IoDeleteDevice;
+    imports->IoDetachDevice = vf_IoDetachDevice;
+    imports->IoInitializeTimer = vf_IoInitializeTimer;
 }
