@@ -57,6 +57,7 @@ enum {
     OPT_SHARD,
     OPT_JSONL,
     OPT_VERSION,
+    OPT_KD,
 };
 
 static const char usage_main[] =
@@ -85,7 +86,9 @@ static const char usage_main[] =
     "                          100 ns units (default: the scenario's, else 1h); reaching\n"        \
     "                          it is a timeout\n"                                                  \
     "  --max-events N          bound on simulated events (default 100000000)\n"                    \
-    "  --max-instructions N    bound on Lua instructions (default 1000000000)\n"
+    "  --max-instructions N    bound on Lua instructions (default 1000000000)\n"                   \
+    "  --kd                    a kernel debugger is attached: level 2 I/O verification\n"          \
+    "                          errors (WDM DRIVER ERROR) are printed and the run goes on\n"
 
 static const char usage_run[] =
     "usage: drvsim run SCENARIO.lua [options]\n"
@@ -258,6 +261,9 @@ static int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *u
         a->options.sched = a->raw.sched = arg;
         return 1;
     }
+    case OPT_KD:
+        a->options.kd = a->raw.kd = true;
+        return 1;
     case OPT_LIMIT:
         /* 0 would mean "the default" to drvsim_run: refuse it rather than
          * silently run for an hour. */
@@ -426,6 +432,7 @@ static int cmd_run(int argc, char **argv)
         {"gflags", required_argument, NULL, OPT_GFLAGS},
         {"cpus", required_argument, NULL, OPT_CPUS},
         {"sched", required_argument, NULL, OPT_SCHED},
+        {"kd", no_argument, NULL, OPT_KD},
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
         {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},
@@ -963,6 +970,7 @@ static int cmd_sweep(int argc, char **argv)
         {"gflags", required_argument, NULL, OPT_GFLAGS},
         {"cpus", required_argument, NULL, OPT_CPUS},
         {"sched", required_argument, NULL, OPT_SCHED},
+        {"kd", no_argument, NULL, OPT_KD},
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
         {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},

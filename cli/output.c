@@ -374,6 +374,9 @@ char *out_replay_command(const char *scenario, uint64_t seed, const out_cli_args
     out_option(out, "--limit", args->limit);
     out_option(out, "--max-events", args->max_events);
     out_option(out, "--max-instructions", args->max_instructions);
+    if (args->kd) {
+        fputs(" --kd", out);
+    }
     if (dashed) {
         fputs(" -- ", out);
         out_shell_quote(out, scenario);

@@ -74,6 +74,7 @@ typedef struct out_cli_args {
     const char *limit;
     const char *max_events;
     const char *max_instructions;
+    bool kd;
 } out_cli_args;
 
 /* "drvsim run <scenario> --seed N [options given]"; malloc'd, NULL on OOM. */

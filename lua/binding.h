@@ -43,6 +43,7 @@ typedef struct lb_scenario {
     uint64_t seed;
     uint64_t limit_100ns; /* 0 = default */
     ke_sched sched;       /* scheduling strategy: random unless `sched` says */
+    bool kd;              /* `kd = true`: a kernel debugger is attached */
     drvsim_expect expect;
 } lb_scenario;
 

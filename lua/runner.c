@@ -298,6 +298,7 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
         .build = sc->build,
         .memory_bytes = sc->memory_bytes,
         .sched = sc->sched,
+        .kd_attached = opt->kd || sc->kd,
     };
     /* The command line's strategy was checked when it was parsed. */
     if (opt->sched != NULL && !ke_sched_parse(opt->sched, &config.sched)) {

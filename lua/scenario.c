@@ -311,12 +311,16 @@ static int l_scenario(lua_State *L)
                                   "scenario{}: sched must be \"random\", \"pct\", "
                                   "\"pct:D\" or \"pct:D:K\" (D 1..%d)",
                                   KE_PCT_MAX_DEPTH);
+        } else if (strcmp(key, "kd") == 0) {
+            if (lua_type(L, v) != LUA_TBOOLEAN)
+                lb_scenario_error(L, "scenario{}: kd must be true or false");
+            sc->kd = lua_toboolean(L, v);
         } else if (strcmp(key, "expect") == 0) {
             read_expect(L, v, sc);
         } else {
             lb_scenario_error(L,
                               "scenario{}: unknown field \"%s\" (known: name, verifier, "
-                              "gflags, cpus, arch, memory, build, seed, limit, sched, expect)",
+                              "gflags, cpus, arch, memory, build, seed, limit, sched, kd, expect)",
                               key);
         }
         lua_settop(L, v - 1);

@@ -432,6 +432,7 @@ bool ke_sched_parse(const char *text, ke_sched *out);
 typedef struct ke_config {
     uint64_t seed;
     ke_sched sched;
+    bool kd_attached; /* a kernel debugger is attached (--kd) */
     uint32_t cpus;
     ke_arch arch;
     ke_build build;

@@ -1012,12 +1012,31 @@ static bool io_level2(const ke_machine *m)
     return m->vf->settings.iolevel >= 2;
 }
 
-/* A 0xC9 whose P1 is the rule's code, blaming `blame`. */
-static void io_raise(ke_call *call, rule_id rule, io_driver *blame, uint64_t p2, uint64_t p3,
+/*
+ * A 0xC9 whose P1 is the rule's code, blaming `blame` (NULL: the caller).
+ * A level 2 error (a WDM DRIVER ERROR, P1 0x200 and up) with a kernel
+ * debugger attached is printed, as the debugger shows it, and ignored
+ * (seed 003, 2.1.1.6): returns false then, and the call goes on as if the
+ * check had passed. Returns true when the machine stopped.
+ */
+static bool io_raise(ke_call *call, rule_id rule, io_driver *blame, uint64_t p2, uint64_t p3,
                      uint64_t p4)
 {
-    const uint64_t params[4] = {rule_table[rule].sub_value, p2, p3, p4};
-    kd_raise_full(call, rule, rule_table[rule].code, params, blame, NULL);
+    const rule_row *row = &rule_table[rule];
+    if (row->sub_value >= 0x200 && call->m->config.kd_attached) {
+        const io_driver *d = blame != NULL ? blame : call->driver;
+        char text[400];
+        snprintf(text, sizeof text,
+                 "WDM DRIVER ERROR 0x%X (%s): %s; P2 0x%llX, P3 0x%llX, P4 0x%llX\n",
+                 (unsigned)row->sub_value, d != NULL ? d->name : "?",
+                 row->description + strlen("WDM DRIVER ERROR: "), (unsigned long long)p2,
+                 (unsigned long long)p3, (unsigned long long)p4);
+        kd_debug_output(call, 0 /* DPFLTR_SYSTEM_ID */, 0 /* DPFLTR_ERROR_LEVEL */, text);
+        return false;
+    }
+    const uint64_t params[4] = {row->sub_value, p2, p3, p4};
+    kd_raise_full(call, rule, row->code, params, blame, NULL);
+    return true;
 }
 
 static uint64_t irp_field(ke_machine *m, PVOID_VA irp, const char *name)
@@ -1081,10 +1100,9 @@ static void vf_IoFreeIrp(ke_call *call, PVOID_VA Irp)
             io_raise(call, RULE_io_free_irp_on_thread, NULL, Irp, 0, 0);
             return;
         }
-        if (io_level2(m) && (irp->dispatching > 0 || (irp->sent > 0 && !irp->completed))) {
-            io_raise(call, RULE_io2_free_irp_in_use, NULL, 0, Irp, 0);
+        if (io_level2(m) && (irp->dispatching > 0 || (irp->sent > 0 && !irp->completed)) &&
+            io_raise(call, RULE_io2_free_irp_in_use, NULL, 0, Irp, 0))
             return;
-        }
     }
     IoFreeIrp(call, Irp);
 }
@@ -1113,19 +1131,17 @@ static NTSTATUS vf_IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA I
         }
         if (io_level2(m)) {
             uint64_t cancel = irp_field(m, Irp, "CancelRoutine");
-            if (cancel != 0) {
-                io_raise(call, RULE_io2_call_cancel_routine_set, NULL, 0, Irp, cancel);
+            if (cancel != 0 &&
+                io_raise(call, RULE_io2_call_cancel_routine_set, NULL, 0, Irp, cancel))
                 return STATUS_UNSUCCESSFUL;
-            }
             /* The device needs StackSize locations from here down. */
             uint64_t stack_size = 0;
             mm_peek(m->mm,
                     DeviceObject + KE_FIELD(DEVICE_OBJECT, StackSize)->offset[m->config.arch],
                     &stack_size, 1);
-            if (irp_field(m, Irp, "CurrentLocation") <= stack_size) {
-                io_raise(call, RULE_io2_out_of_stack_locations, NULL, 0, Irp, 0);
+            if (irp_field(m, Irp, "CurrentLocation") <= stack_size &&
+                io_raise(call, RULE_io2_out_of_stack_locations, NULL, 0, Irp, 0))
                 return STATUS_UNSUCCESSFUL;
-            }
             /* A manual copy of the whole location takes the upper driver's
              * completion routine with it: the lower location's routine is
              * the current one's (IoCopyCurrentIrpStackLocationToNext stops
@@ -1135,10 +1151,9 @@ static NTSTATUS vf_IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA I
             uint64_t upper = irp_field(m, Irp, "CurrentLocation") <= irp->stack_count
                                  ? sl_field(m, sl, "CompletionRoutine")
                                  : 0;
-            if (upper != 0 && sl_field(m, next, "CompletionRoutine") == upper) {
-                io_raise(call, RULE_io2_copied_completion_routine, NULL, 0, Irp, upper);
+            if (upper != 0 && sl_field(m, next, "CompletionRoutine") == upper &&
+                io_raise(call, RULE_io2_copied_completion_routine, NULL, 0, Irp, upper))
                 return STATUS_UNSUCCESSFUL;
-            }
         }
     }
     return IoCallDriver(call, DeviceObject, Irp);
@@ -1329,10 +1344,9 @@ static void vf_IoDeleteDevice(ke_call *call, PVOID_VA DeviceObject)
 {
     io_device *dev = io_device_at(call->m, DeviceObject);
     if (dev != NULL && !dev->deleted && dev->lower != NULL &&
-        vf_option_enabled(call, VF_FLAG_IO_VERIFICATION) && io_level2(call->m)) {
-        io_raise(call, RULE_io2_delete_device_attached, NULL, 0, DeviceObject, dev->lower->va);
+        vf_option_enabled(call, VF_FLAG_IO_VERIFICATION) && io_level2(call->m) &&
+        io_raise(call, RULE_io2_delete_device_attached, NULL, 0, DeviceObject, dev->lower->va))
         return;
-    }
     IoDeleteDevice(call, DeviceObject);
 }
 
