@@ -1451,4 +1451,5 @@ void lb_register_harness(lua_State *L)
     luaL_setfuncs(L, harness, 0);
     lua_pop(L, 1);
     lb_register_process(L);
+    lb_register_io(L);
 }

@@ -120,6 +120,7 @@ void lb_register_pointer(lua_State *L);                 /* pointer.c */
 void lb_register_scenario(lua_State *L);                /* scenario.c */
 void lb_register_harness(lua_State *L);                 /* binding.c */
 void lb_register_process(lua_State *L);                 /* process.c */
+void lb_register_io(lua_State *L);                      /* io.c */
 void lb_register_constants(lua_State *L, ke_arch arch); /* constants.c */
 
 /* Loads a Lua file of the scenario as chunk number *chunk (text only). */

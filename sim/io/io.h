@@ -178,6 +178,7 @@ void io_named_events_free(ke_machine *m);
 #define METHOD_NEITHER                  3u
 #define STATUS_MORE_PROCESSING_REQUIRED ((NTSTATUS)0xC0000016u)
 #define STATUS_CANCELLED                ((NTSTATUS)0xC0000120u)
+#define STATUS_NOT_SUPPORTED            ((NTSTATUS)0xC00000BBu)
 #define IO_IRP_POOL_TAG                 0x20707249u /* "Irp " */
 
 /* Who made an IRP, which says what the I/O manager does when its
@@ -236,6 +237,64 @@ void io_complete(ke_call *call, PVOID_VA Irp, uint64_t result);
 uint64_t io_routine_token(const io_driver *d, io_routine r);
 io_routine io_routine_of_token(const ke_machine *m, uint64_t token, io_driver **d);
 void io_irps_destroy(ke_machine *m);
+/* ------------------------------------------------------------------------ */
+/* Applications' requests (request.c)                                       */
+/* ------------------------------------------------------------------------ */
+
+/* An open device: a FILE_OBJECT and the application's handle to it. */
+typedef struct io_file {
+    uint64_t handle;
+    PVOID_VA file_object;
+    io_device *device; /* the device opened; requests go to the top of its stack */
+    struct ps_process *process;
+    bool closed;
+    struct io_file *next;
+} io_file;
+
+/* A request in flight: its IRP until completion, then the outcome. */
+typedef struct io_request {
+    uint32_t id;
+    uint8_t major;
+    PVOID_VA irp;           /* 0 once completed */
+    PVOID_VA event;         /* a notification KEVENT, set at completion */
+    PVOID_VA direct_buffer; /* an IOCTL's direct output: the locked user pages */
+    bool direct;
+    bool done;
+    NTSTATUS status;
+    uint64_t information;
+    uint32_t output_len;
+    char *data; /* the output for the application (reads and IOCTLs) */
+    uint32_t data_len;
+    io_file *file;
+    struct io_request *next;
+} io_request;
+
+typedef struct io_requests {
+    io_file *files;
+    io_request *list;
+    uint64_t next_handle;
+    uint32_t next_id;
+} io_requests;
+
+/* The device a path names: "\\.\X" through a \DosDevices (\??) link,
+ * or an NT device name. NULL if none. */
+io_device *io_resolve_path(const ke_machine *m, const char *path);
+io_file *io_file_open(ke_call *call, io_device *dev);
+void io_file_release(ke_call *call, io_file *f);
+io_file *io_file_of_handle(const ke_machine *m, uint64_t handle);
+/* Builds the IRP of a request (IRP_MJ_CREATE, READ, WRITE, DEVICE_CONTROL,
+ * CLEANUP, CLOSE) with the application's input; NULL with *status when it
+ * cannot be made (STATUS_NOT_SUPPORTED: METHOD_NEITHER or neither
+ * buffered nor direct I/O, which would hand the driver user addresses). */
+io_request *io_request_build(ke_call *call, io_file *f, uint8_t major, ULONG code,
+                             const void *input, uint32_t input_len, uint32_t output_len,
+                             NTSTATUS *status);
+io_request *io_request_of_id(const ke_machine *m, uint32_t id);
+/* Completion reached the top of a request's IRP (irp.c). */
+void io_request_completed(ke_call *call, io_irp *irp, NTSTATUS status, uint64_t information);
+void io_request_free(ke_call *call, io_request *r);
+void io_requests_destroy(ke_machine *m);
+
 /* IoDeleteDevice: the device's I/O timer stops and goes. */
 void io_device_timer_delete(ke_call *call, io_device *dev);
 /* The symbolic link's target device name, or NULL. */

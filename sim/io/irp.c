@@ -475,6 +475,15 @@ static void complete_finish(ke_call *call, io_irp *irp)
         return; /* its owner's completion routine had the last word */
     NTSTATUS status = (NTSTATUS)get(m, io_status(m, Irp), IOSB_STATUS);
     uint64_t information = get(m, io_status(m, Irp), IOSB_INFO);
+    if (irp->origin == IO_IRP_USER) {
+        /* The application's request: its output and status, its event;
+         * the I/O manager frees the IRP (after a dispatch routine still
+         * running on it has returned). */
+        io_request_completed(call, irp, status, information);
+        if (irp->dispatching == 0)
+            io_irp_free(call, irp);
+        return;
+    }
     if (irp->copy_back && NT_SUCCESS(status) && irp->user_buffer != 0) {
         /* A buffered read or IOCTL: the output goes back to the caller's
          * buffer, as much as Information says (at most its size). */
@@ -633,8 +642,9 @@ uint64_t io_callout_end(ke_call *call, uint64_t result)
         }
         if (c.verify)
             vf_io_dispatch_returned(call, &c, irp, (NTSTATUS)result);
-        if (irp != NULL && irp->dispatching == 0 && irp->origin == IO_IRP_SYNCHRONOUS &&
-            irp->completed && !irp->completing)
+        if (irp != NULL && irp->dispatching == 0 &&
+            (irp->origin == IO_IRP_SYNCHRONOUS || irp->origin == IO_IRP_USER) && irp->completed &&
+            !irp->completing)
             io_irp_free(call, irp); /* its completion came during the dispatch */
         return (uint32_t)result;
     case KE_CALLOUT_COMPLETION:

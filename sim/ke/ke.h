@@ -507,6 +507,7 @@ typedef struct ke_machine {
     des_map devices;                  /* DEVICE_OBJECT address -> io_device (io/device.c) */
     des_map irps;                     /* IRP address -> io_irp (io/irp.c) */
     struct io_manager *io;            /* cancel lock, symbolic links (io/irp.c), created lazily */
+    struct io_requests *requests;     /* applications' open files and requests (io/request.c) */
     des_map work_items;               /* IO_WORKITEM address -> ex_work_item (ex/work.c) */
     struct ex_work *work;             /* the system work queues, created with their first item */
     struct ex_lookasides *lookasides; /* lookaside lists (ex/lookaside.c), created lazily */

@@ -258,6 +258,7 @@ void ke_machine_destroy(ke_machine *m)
     des_map_fini(&m->handles);
     io_devices_destroy(m);
     io_irps_destroy(m);
+    io_requests_destroy(m);
     ex_work_destroy(m);
     ex_lookasides_destroy(m);
     ex_resource_free_all(m);

@@ -103,7 +103,7 @@ typedef enum ke_field_kind {
     X(IO_STACK_LOCATION, Control, KE_FIELD_U8, 0x3, 0x3, NONE)                                     \
     X(IO_STACK_LOCATION, Parameters, KE_FIELD_SUB, 0x8, 0x4, IO_STACK_PARAMETERS)                  \
     X(IO_STACK_LOCATION, DeviceObject, KE_FIELD_PTR, 0x28, 0x14, DEVICE_OBJECT)                    \
-    X(IO_STACK_LOCATION, FileObject, KE_FIELD_PTR, 0x30, 0x18, NONE)                               \
+    X(IO_STACK_LOCATION, FileObject, KE_FIELD_PTR, 0x30, 0x18, FILE_OBJECT)                        \
     X(IO_STACK_LOCATION, CompletionRoutine, KE_FIELD_PTR, 0x38, 0x1C, NONE)                        \
     X(IO_STACK_LOCATION, Context, KE_FIELD_PTR, 0x40, 0x20, NONE)                                  \
     X(IO_STACK_PARAMETERS, Read, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_READ)                       \
@@ -120,7 +120,12 @@ typedef enum ke_field_kind {
     X(IO_PARAMETERS_OTHERS, Argument1, KE_FIELD_PTR, 0x0, 0x0, NONE)                               \
     X(IO_PARAMETERS_OTHERS, Argument2, KE_FIELD_PTR, 0x8, 0x4, NONE)                               \
     X(IO_PARAMETERS_OTHERS, Argument3, KE_FIELD_PTR, 0x10, 0x8, NONE)                              \
-    X(IO_PARAMETERS_OTHERS, Argument4, KE_FIELD_PTR, 0x18, 0xC, NONE)
+    X(IO_PARAMETERS_OTHERS, Argument4, KE_FIELD_PTR, 0x18, 0xC, NONE)                              \
+    X(FILE_OBJECT, Type, KE_FIELD_U16, 0x0, 0x0, NONE)                                             \
+    X(FILE_OBJECT, Size, KE_FIELD_U16, 0x2, 0x2, NONE)                                             \
+    X(FILE_OBJECT, DeviceObject, KE_FIELD_PTR, 0x8, 0x4, DEVICE_OBJECT)                            \
+    X(FILE_OBJECT, FsContext, KE_FIELD_PTR, 0x18, 0xC, NONE)                                       \
+    X(FILE_OBJECT, FsContext2, KE_FIELD_PTR, 0x20, 0x10, NONE)
 
 /* The GENERAL_LOOKASIDE fields of a lookaside list (its member L in C:
  * `List.L.TotalAllocates` reads as `List.TotalAllocates`). ListHead is kept
@@ -171,7 +176,8 @@ typedef enum ke_field_kind {
     X(IO_STACK_PARAMETERS, 0x20, 0x10)                                                             \
     X(IO_PARAMETERS_READ, 0x18, 0x10)                                                              \
     X(IO_PARAMETERS_IOCTL, 0x20, 0x10)                                                             \
-    X(IO_PARAMETERS_OTHERS, 0x20, 0x10)
+    X(IO_PARAMETERS_OTHERS, 0x20, 0x10)                                                            \
+    X(FILE_OBJECT, 0xD8, 0x80)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */

@@ -2,7 +2,8 @@
 -- IRP_MJ_WRITE fills the buffer, IRP_MJ_READ returns it, IOCTL_ECHO_GET_LENGTH
 -- reports how much it holds, IOCTL_ECHO_WAIT parks the request until the
 -- next write (IoMarkIrpPending, STATUS_PENDING, a cancel routine under the
--- cancel spin lock). Its device object is the global EchoDevice. It does
+-- cancel spin lock). Its device object is the global EchoDevice, named
+-- \Device\Echo with the link \DosDevices\Echo (so "\\.\Echo" opens it). It does
 -- everything right: the scenarios use it as the device below the driver
 -- they test.
 local function CTL_CODE(DeviceType, Function, Method, Access)
@@ -19,6 +20,11 @@ return {
       return status
     end
     EchoDevice = device
+    status = IoCreateSymbolicLink("\\DosDevices\\Echo", "\\Device\\Echo")
+    if status ~= STATUS_SUCCESS then
+      IoDeleteDevice(device)
+      return status
+    end
     device.Flags = device.Flags | DO_BUFFERED_IO
     device.Flags = device.Flags & ~DO_DEVICE_INITIALIZING
     EchoHeld, EchoWaiting = 0, nil
@@ -38,6 +44,14 @@ return {
       IoReleaseCancelSpinLock(Irp.CancelIrql)
       Complete(Irp, STATUS_CANCELLED, 0)
     end
+
+    -- Opening and closing the device: nothing to set up per handle.
+    local function Succeed(DeviceObject, Irp)
+      return Complete(Irp, STATUS_SUCCESS, 0)
+    end
+    DriverObject.MajorFunction[IRP_MJ_CREATE] = Succeed
+    DriverObject.MajorFunction[IRP_MJ_CLEANUP] = Succeed
+    DriverObject.MajorFunction[IRP_MJ_CLOSE] = Succeed
 
     DriverObject.MajorFunction[IRP_MJ_WRITE] = function(DeviceObject, Irp)
       local Stack = IoGetCurrentIrpStackLocation(Irp)
@@ -94,6 +108,7 @@ return {
     end
 
     DriverObject.DriverUnload = function(DriverObject)
+      IoDeleteSymbolicLink("\\DosDevices\\Echo")
       IoDeleteDevice(EchoDevice)
     end
     return STATUS_SUCCESS
