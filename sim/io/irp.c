@@ -1132,7 +1132,7 @@ void io_device_timer_delete(ke_call *call, io_device *dev)
     kernel.driver = NULL;
     KeCancelTimer(&kernel, timer_of(call->m, dev));
     KeRemoveQueueDpc(&kernel, timer_dpc_of(call->m, dev));
-    des_map_remove(&call->m->dpcs, timer_dpc_of(call->m, dev));
+    free(des_map_remove(&call->m->dpcs, timer_dpc_of(call->m, dev))); /* its record goes */
     ExFreePool(&kernel, dev->timer_va);
     dev->timer_va = 0;
     dev->timer_initialized = false;
