@@ -1,6 +1,7 @@
 -- io_call_above_dispatch_clean: pollfilt.sys, a filter over echo.sys,
 -- polls the device's status when its interrupt fires: the ISR queues its
--- DPC, which sends the poll at DISPATCH_LEVEL. Clean.
+-- DPC, which sends the poll at DISPATCH_LEVEL, reusing its own IRP (its
+-- completion routine returns STATUS_MORE_PROCESSING_REQUIRED). Clean.
 scenario {
   verifier = "/standard /driver pollfilt.sys",
   cpus = 2,
@@ -67,7 +68,10 @@ driver "pollfilt.sys" {
 run(function()
   LoadDriver "echo.sys"
   LoadDriver "pollfilt.sys"
-  Interrupt(InterruptObject)     -- the device asks to be polled
-  Sleep "10ms"
+  for i = 1, 3 do
+    Interrupt(InterruptObject)   -- the device asks to be polled: the IRP is reused
+    Sleep "10ms"
+  end
+  assert(Polls == 3, "three polls")
   UnloadDriver "pollfilt.sys"
 end)

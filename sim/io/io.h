@@ -202,6 +202,8 @@ typedef struct io_irp {
     uint32_t dispatching;     /* dispatch routines of it running now */
     uint32_t sent;            /* IoCallDriver calls made with it */
     bool completed;           /* IoCompleteRequest ran on it */
+    uint32_t completions;     /* IoCompleteRequest calls on it (an IRP may be reused) */
+    bool in_flight;           /* sent down, its completion not yet back with its owner */
     bool completing;          /* its completion routines are running */
     /* The buffers the I/O manager made for it: a system buffer to copy
      * back to `user_buffer` (a buffered read, a buffered IOCTL's output),

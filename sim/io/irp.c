@@ -432,6 +432,7 @@ NTSTATUS IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
     io_driver *d = dev->driver;
     io_routine dispatch = major <= IRP_MJ_MAXIMUM_FUNCTION ? d->major[major] : 0;
     irp->sent++;
+    irp->in_flight = true;
     if (dispatch == 0) {
         /* IopInvalidDeviceRequest: completes the request at once. */
         set(m, io_status(m, Irp), IOSB_STATUS, (uint32_t)STATUS_INVALID_DEVICE_REQUEST);
@@ -454,9 +455,9 @@ NTSTATUS IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
     c->location = (int32_t)location - 1;
     c->irql_before = ke_call_irql(call);
     c->verify = vf_io_watched(m, d) || vf_io_watched(m, call->driver);
-    c->result = irp->completed; /* completed before this dispatch (for its checks) */
-    c->argument = irp->sent;    /* sent before its dispatch routine forwards it */
-    return STATUS_SUCCESS;      /* the routine's status is the result (io_callout_end) */
+    c->result = irp->completions; /* completions before this dispatch (for its checks) */
+    c->argument = irp->sent;      /* sent before its dispatch routine forwards it */
+    return STATUS_SUCCESS;        /* the routine's status is the result (io_callout_end) */
 }
 
 /* ------------------------------------------------------------------------ */
@@ -471,6 +472,7 @@ static void complete_finish(ke_call *call, io_irp *irp)
     ke_call kernel = *call;
     kernel.driver = NULL;
     irp->completing = false;
+    irp->in_flight = false;
     if (irp->origin == IO_IRP_ALLOCATED)
         return; /* its owner's completion routine had the last word */
     NTSTATUS status = (NTSTATUS)get(m, io_status(m, Irp), IOSB_STATUS);
@@ -614,6 +616,7 @@ void io_complete(ke_call *call, PVOID_VA Irp, uint64_t result)
     if (irp == NULL)
         return;
     irp->completed = true;
+    irp->completions++;
     irp->completing = true;
     complete_walk(call, irp, result);
 }
@@ -654,6 +657,7 @@ uint64_t io_callout_end(ke_call *call, uint64_t result)
             return c.result;
         if ((NTSTATUS)result == STATUS_MORE_PROCESSING_REQUIRED) {
             irp->completing = false; /* the routine owns the IRP again */
+            irp->in_flight = false;
             return c.result;
         }
         complete_walk(call, irp, c.result);

@@ -1100,7 +1100,7 @@ static void vf_IoFreeIrp(ke_call *call, PVOID_VA Irp)
             io_raise(call, RULE_io_free_irp_on_thread, NULL, Irp, 0, 0);
             return;
         }
-        if (io_level2(m) && (irp->dispatching > 0 || (irp->sent > 0 && !irp->completed)) &&
+        if (io_level2(m) && (irp->dispatching > 0 || irp->in_flight) &&
             io_raise(call, RULE_io2_free_irp_in_use, NULL, 0, Irp, 0))
             return;
     }
@@ -1204,7 +1204,7 @@ void vf_io_dispatch_returned(ke_call *call, const ke_callout *c, io_irp *irp, NT
     /* The location this dispatch routine had: its Control still says
      * whether it marked the IRP pending, unless completion passed it
      * (which zeroed it, and left PendingReturned behind). */
-    bool done = irp->completed && !c->result;
+    bool done = irp->completions > c->result; /* completed during this dispatch */
     PVOID_VA sl =
         irp->va + io_irp_bytes(m, 0) + (uint64_t)(c->location - 1) * io_stack_location_bytes(m);
     bool marked = done ? irp_field(m, irp->va, "PendingReturned") != 0
