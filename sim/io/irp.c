@@ -366,6 +366,9 @@ NTSTATUS IoSetCompletionRoutineEx(ke_call *call, PVOID_VA DeviceObject, PVOID_VA
     PVOID_VA block = ex_alloc_internal(m, NonPagedPoolNx, 3u * ptr, IO_COMPLETION_CONTEXT_TAG);
     if (block == 0)
         return STATUS_INSUFFICIENT_RESOURCES;
+    ex_block *b = ex_pool_find(m->pool, block);
+    KE_CHECK(m, b != NULL);
+    b->owner = call->driver; /* allocated on the caller's behalf */
     uint64_t values[3] = {call->driver != NULL ? io_routine_token(call->driver, CompletionRoutine)
                                                : 0,
                           Context, DeviceObject};
