@@ -81,6 +81,7 @@ typedef struct io_device {
 #define DO_EXCLUSIVE           0x00000008u
 #define DO_DEVICE_INITIALIZING 0x00000080u
 #define IO_TYPE_DEVICE         3
+#define IO_DEVICE_POOL_TAG     0x69766544u /* "Devi": the tag the object manager shows */
 
 /* The device object at va (live, or deleted and still referenced), or NULL. */
 io_device *io_device_at(const ke_machine *m, PVOID_VA va);

@@ -290,7 +290,14 @@
       "IoMarkIrpPending")                                                                          \
     X(io2_marked_not_pending, 0xC9, 1, 0x23E, VF_FLAG_IO_VERIFICATION,                             \
       "WDM DRIVER ERROR: a dispatch routine marked the IRP pending but did not return "            \
-      "STATUS_PENDING")
+      "STATUS_PENDING")                                                                            \
+    X(io2_illegal_status_returned, 0xC9, 1, 0x225, VF_FLAG_IO_VERIFICATION,                        \
+      "WDM DRIVER ERROR: a dispatch routine returned the illegal status 0xFFFFFFFF")               \
+    X(io2_delete_device_twice, 0xC9, 1, 0x240, VF_FLAG_IO_VERIFICATION,                            \
+      "WDM DRIVER ERROR: IoDeleteDevice called twice on the same device object")                   \
+    X(io2_information_too_large, 0xC9, 1, 0x312, VF_FLAG_IO_VERIFICATION,                          \
+      "WDM DRIVER ERROR: a buffered IOCTL completed with IoStatus.Information larger than its "    \
+      "output buffer (OutputBufferLength)")
 
 typedef enum rule_id {
 #define RULE_ENUM(id, code, sub_param, sub_value, option, text) RULE_##id,

@@ -1185,6 +1185,28 @@ static void vf_IoCompleteRequest(ke_call *call, PVOID_VA Irp, uint8_t PriorityBo
                 io_raise(call, RULE_io_complete_cancel_routine_set, NULL, cancel, Irp, 0);
                 return;
             }
+            /* A buffered IOCTL's Information is what the I/O manager copies
+             * back: no more than the caller's output buffer. */
+            PVOID_VA sl = irp_location(m, Irp);
+            uint64_t major = sl_field(m, sl, "MajorFunction");
+            PVOID_VA p =
+                sl + ke_type_field(KE_TYPE_IO_STACK_LOCATION, "Parameters")->offset[m->config.arch];
+            const ke_type_id T = KE_TYPE_IO_PARAMETERS_IOCTL;
+            uint64_t code = 0, out = 0, info = 0;
+            mm_peek(m->mm, p + ke_type_field(T, "IoControlCode")->offset[m->config.arch], &code, 4);
+            mm_peek(m->mm, p + ke_type_field(T, "OutputBufferLength")->offset[m->config.arch], &out,
+                    4);
+            mm_peek(m->mm,
+                    Irp + ke_type_field(KE_TYPE_IRP, "IoStatus")->offset[m->config.arch] +
+                        KE_FIELD(IO_STATUS_BLOCK, Information)->offset[m->config.arch],
+                    &info, m->config.arch == KE_ARCH_X86 ? 4 : 8);
+            bool location_valid =
+                irp_field(m, Irp, "CurrentLocation") <= io_irp_at(m, Irp)->stack_count;
+            if (io_level2(m) && location_valid &&
+                (major == IRP_MJ_DEVICE_CONTROL || major == IRP_MJ_INTERNAL_DEVICE_CONTROL) &&
+                (code & 3u) == METHOD_BUFFERED && NT_SUCCESS((NTSTATUS)status) && info > out &&
+                io_raise(call, RULE_io2_information_too_large, NULL, 0, Irp, info))
+                return;
         }
     }
     IoCompleteRequest(call, Irp, PriorityBoost);
@@ -1223,6 +1245,11 @@ void vf_io_dispatch_returned(ke_call *call, const ke_callout *c, io_irp *irp, NT
     }
     if (status == STATUS_PENDING)
         return;
+    if ((uint32_t)status == 0xFFFFFFFFu) {
+        io_raise(call, RULE_io2_illegal_status_returned, c->driver, dispatch, irp->va,
+                 (uint32_t)status);
+        return;
+    }
     if (!done && !forwarded) {
         io_raise(call, RULE_io2_not_completed_not_pending, c->driver, dispatch, irp->va,
                  (uint32_t)status);
@@ -1343,6 +1370,16 @@ static NTSTATUS vf_IoInitializeTimer(ke_call *call, PVOID_VA DeviceObject, uint3
 static void vf_IoDeleteDevice(ke_call *call, PVOID_VA DeviceObject)
 {
     io_device *dev = io_device_at(call->m, DeviceObject);
+    if (vf_option_enabled(call, VF_FLAG_IO_VERIFICATION) && io_level2(call->m)) {
+        /* Deleted before: still referenced, or its object gone from the
+         * pool (the verifier tracks device objects it has seen). */
+        ex_block *b = dev == NULL ? ex_pool_find(call->m->pool, DeviceObject) : NULL;
+        bool twice =
+            (dev != NULL && dev->deleted) ||
+            (b != NULL && b->freed && b->va == DeviceObject && b->tag == IO_DEVICE_POOL_TAG);
+        if (twice && io_raise(call, RULE_io2_delete_device_twice, NULL, 0, DeviceObject, 0))
+            return;
+    }
     if (dev != NULL && !dev->deleted && dev->lower != NULL &&
         vf_option_enabled(call, VF_FLAG_IO_VERIFICATION) && io_level2(call->m) &&
         io_raise(call, RULE_io2_delete_device_attached, NULL, 0, DeviceObject, dev->lower->va))
