@@ -531,3 +531,57 @@ Test(irp, verifier_dispatch_irql_changed, .init = boot_verified, .fini = shutdow
     cr_assert_eq(m->bugcheck.params[2], PASSIVE_LEVEL);
     cr_assert_eq(m->bugcheck.params[3], DISPATCH_LEVEL);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Applications' requests                                                   */
+/* ------------------------------------------------------------------------ */
+
+Test(irp, application_read_is_buffered_and_completes_the_request, .init = boot_x64,
+     .fini = shutdown)
+{
+    PVOID_VA dev = create_device();
+    set_field(dev, KE_TYPE_DEVICE_OBJECT, "Flags", DO_BUFFERED_IO);
+    io_file *f = io_file_open(&call, io_device_at(m, dev));
+    cr_assert_not_null(f);
+    cr_assert_eq(field(f->file_object, KE_TYPE_FILE_OBJECT, "Type"), 5);
+    cr_assert_eq(field(f->file_object, KE_TYPE_FILE_OBJECT, "DeviceObject"), dev);
+    NTSTATUS status = 0;
+    io_request *r = io_request_build(&call, f, IRP_MJ_READ, 0, NULL, 0, 8, &status);
+    cr_assert_not_null(r);
+    PVOID_VA irp = r->irp;
+    cr_assert_eq(field(irp, KE_TYPE_IRP, "RequestorMode"), 1); /* UserMode */
+    PVOID_VA sl = IoGetNextIrpStackLocation(&call, irp);
+    cr_assert_eq(field(sl, KE_TYPE_IO_STACK_LOCATION, "FileObject"), f->file_object);
+    PVOID_VA p = sub(sl, KE_TYPE_IO_STACK_LOCATION, "Parameters");
+    cr_assert_eq(field(p, KE_TYPE_IO_PARAMETERS_READ, "Length"), 8);
+    PVOID_VA system =
+        field(sub(irp, KE_TYPE_IRP, "AssociatedIrp"), KE_TYPE_IRP_ASSOCIATED, "SystemBuffer");
+    cr_assert_neq(system, 0);
+    /* The driver fills 5 bytes and completes. */
+    mm_poke(m->mm, system, "hello", 5);
+    set_irp_status(irp, STATUS_SUCCESS);
+    set_field(sub(irp, KE_TYPE_IRP, "IoStatus"), KE_TYPE_IO_STATUS_BLOCK, "Information", 5);
+    IoSetNextIrpStackLocation(&call, irp);
+    IoCompleteRequest(&call, irp, 0);
+    cr_assert(r->done);
+    cr_assert_eq(r->status, STATUS_SUCCESS);
+    cr_assert_eq(r->data_len, 5);
+    cr_assert(memcmp(r->data, "hello", 5) == 0);
+    cr_assert_eq(KeReadStateEvent(&call, r->event), 1);
+    cr_assert_null(io_irp_at(m, irp)); /* the I/O manager freed it */
+    io_request_free(&call, r);
+    io_file_release(&call, f);
+}
+
+Test(irp, application_neither_io_is_refused, .init = boot_x86, .fini = shutdown)
+{
+    PVOID_VA dev = create_device(); /* neither DO_BUFFERED_IO nor DO_DIRECT_IO */
+    io_file *f = io_file_open(&call, io_device_at(m, dev));
+    NTSTATUS status = 0;
+    cr_assert_null(io_request_build(&call, f, IRP_MJ_READ, 0, NULL, 0, 8, &status));
+    cr_assert_eq(status, STATUS_NOT_SUPPORTED);
+    cr_assert_null(io_request_build(&call, f, IRP_MJ_DEVICE_CONTROL, 0x222003, NULL, 0, 8,
+                                    &status)); /* METHOD_NEITHER */
+    cr_assert_eq(status, STATUS_NOT_SUPPORTED);
+    io_file_release(&call, f);
+}
