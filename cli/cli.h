@@ -54,6 +54,7 @@ enum {
     OPT_RECORD,
     OPT_RESUME,
     OPT_OUT,
+    OPT_KD,
 };
 
 /* The options run and sweep share, spliced into both usage texts. */
@@ -69,6 +70,8 @@ enum {
     "                          it is a timeout\n"                                                  \
     "  --max-events N          bound on simulated events (default 100000000)\n"                    \
     "  --max-instructions N    bound on Lua instructions (default 1000000000)\n"                   \
+    "  --kd                    a kernel debugger is attached: level 2 I/O verification\n"          \
+    "                          errors (WDM DRIVER ERROR) are printed and the run goes on\n"        \
     "  --fail-nth N            low resources, systematically: fail exactly the Nth eligible\n"     \
     "                          call of verified drivers (no delay, no probability)\n"              \
     "  --replay FILE           fail exactly the calls of a choice file (--record, shrink);\n"      \

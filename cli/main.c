@@ -212,6 +212,9 @@ int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *usage)
         a->options.sched = a->raw.sched = arg;
         return 1;
     }
+    case OPT_KD:
+        a->options.kd = a->raw.kd = true;
+        return 1;
     case OPT_LIMIT:
         /* 0 would mean "the default" to drvsim_run: refuse it rather than
          * silently run for an hour. */
@@ -442,6 +445,7 @@ static int cmd_run(int argc, char **argv)
         {"gflags", required_argument, NULL, OPT_GFLAGS},
         {"cpus", required_argument, NULL, OPT_CPUS},
         {"sched", required_argument, NULL, OPT_SCHED},
+        {"kd", no_argument, NULL, OPT_KD},
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
         {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},
@@ -1159,6 +1163,7 @@ static int cmd_sweep(int argc, char **argv)
         {"gflags", required_argument, NULL, OPT_GFLAGS},
         {"cpus", required_argument, NULL, OPT_CPUS},
         {"sched", required_argument, NULL, OPT_SCHED},
+        {"kd", no_argument, NULL, OPT_KD},
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
         {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},

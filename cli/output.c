@@ -428,6 +428,9 @@ char *out_replay_command(const char *scenario, uint64_t seed, const out_cli_args
     out_option(out, "--max-instructions", args->max_instructions);
     out_option(out, "--fail-nth", args->fail_nth);
     out_option(out, "--replay", args->replay);
+    if (args->kd) {
+        fputs(" --kd", out);
+    }
     if (dashed) {
         fputs(" -- ", out);
         out_shell_quote(out, scenario);

@@ -82,6 +82,7 @@ typedef struct out_cli_args {
     const char *max_instructions;
     const char *fail_nth;
     const char *replay;
+    bool kd;
 } out_cli_args;
 
 /* "drvsim run <scenario> --seed N [options given]"; malloc'd, NULL on OOM. */

@@ -478,6 +478,24 @@ void lb_push_device(lua_State *L, PVOID_VA va)
     lb_push_typed_ptr(L, va, KE_TYPE_DEVICE_OBJECT);
 }
 
+void lb_push_irp(lua_State *L, PVOID_VA va)
+{
+    lb_push_typed_ptr(L, va, KE_TYPE_IRP);
+}
+
+void lb_push_stack_location(lua_State *L, PVOID_VA va)
+{
+    lb_push_typed_ptr(L, va, KE_TYPE_IO_STACK_LOCATION);
+}
+
+void lb_push_routine_or_nil(lua_State *L, uint32_t r)
+{
+    if (r == 0)
+        lua_pushnil(L);
+    else
+        lb_push_routine(L, r);
+}
+
 void lb_forget_literals(lua_State *L, io_driver *d)
 {
     lb_state *lb = lb_get(L);
@@ -952,6 +970,17 @@ static io_driver *driver_of(lua_State *L, lua_KContext ctx)
 /* Callouts                                                                 */
 /* ------------------------------------------------------------------------ */
 
+static int callout_continue(lua_State *L, int status, lua_KContext ctx);
+
+/* Calls the routine of the innermost callout with its arguments. */
+static int run_callout(lua_State *L, const ke_callout *c)
+{
+    lb_push_routine(L, c->routine);
+    for (uint8_t i = 0; i < c->argc; i++)
+        lb_push_typed_ptr(L, c->args[i], c->arg_types[i]);
+    return call_routine(L, c->driver, c->name, c->argc, 1, callout_continue);
+}
+
 static int callout_continue(lua_State *L, int status, lua_KContext ctx)
 {
     lb_state *lb = lb_get(L);
@@ -963,12 +992,26 @@ static int callout_continue(lua_State *L, int status, lua_KContext ctx)
         return routine_failed(L, d);
     if (machine_stopped(lb))
         return lb_stopped(L);
-    /* The routine's BOOLEAN, as C reads it: false, nil, 0 are FALSE. */
-    bool value =
-        lua_toboolean(L, -1) && !(lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) == 0);
-    lua_pop(L, 1);
     ke_exec *e = lb->current;
     KE_CHECK(lb->m, e->callout_count > 0);
+    const ke_callout *top = &e->callouts[e->callout_count - 1];
+    uint64_t value = 0;
+    if (top->kind == KE_CALLOUT_SYNCHRONIZE) {
+        /* The routine's BOOLEAN, as C reads it: false, nil, 0 are FALSE. */
+        value =
+            lua_toboolean(L, -1) && !(lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) == 0);
+    } else if (top->kind != KE_CALLOUT_CANCEL) {
+        /* A dispatch or completion routine returns an NTSTATUS. */
+        int isnum = 0;
+        lua_Integer v = lua_tointegerx(L, -1, &isnum);
+        if (!isnum)
+            lb_scenario_error(L, "%s must return an NTSTATUS, got %s", top->name,
+                              luaL_typename(L, -1));
+        value = (uint32_t)v;
+    }
+    lua_pop(L, 1);
+    uint16_t ddi = top->ddi;
+    uint8_t ret = top->ret;
     ke_call call;
     memset(&call, 0, sizeof call);
     call.m = lb->m;
@@ -976,24 +1019,39 @@ static int callout_continue(lua_State *L, int status, lua_KContext ctx)
     call.thread = e->thread;
     const ke_frame *frame = ke_top_frame(e);
     call.driver = frame != NULL ? frame->driver : NULL;
-    call.ddi = e->callouts[e->callout_count - 1].ddi;
+    call.ddi = ddi;
     uint64_t result = ke_callout_end(&call, value);
+    if (machine_stopped(lb))
+        return lb_stopped(L);
+    if (call.callout) {
+        /* The next routine of the chain (a completion routine further up). */
+        ke_callout *next = &e->callouts[e->callout_count - 1];
+        next->ddi = ddi;
+        next->ret = ret;
+        return run_callout(L, next);
+    }
     lb_trace_return(&call, result);
     if (lb_call_end(L, &call))
         return lb_stopped(L);
-    lua_pushboolean(L, result != 0);
-    return lb_call_return(L, &call, 1);
+    int count = 0;
+    if (ret == LB_RET_BOOL) {
+        lua_pushboolean(L, result != 0);
+        count = 1;
+    } else if (ret == LB_RET_STATUS) {
+        lb_push_status(L, (NTSTATUS)result);
+        count = 1;
+    }
+    return lb_call_return(L, &call, count);
 }
 
-int lb_call_callout(lua_State *L, ke_call *call)
+int lb_call_callout(lua_State *L, ke_call *call, int ret)
 {
     ke_exec *e = call->exec;
     KE_CHECK(call->m, e->callout_count > 0);
     ke_callout *c = &e->callouts[e->callout_count - 1];
     c->ddi = call->ddi;
-    lb_push_routine(L, c->routine);
-    lb_push_ptr(L, c->argument);
-    return call_routine(L, c->driver, c->name, 1, 1, callout_continue);
+    c->ret = (uint8_t)ret;
+    return run_callout(L, c);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1398,4 +1456,5 @@ void lb_register_harness(lua_State *L)
     luaL_setfuncs(L, harness, 0);
     lua_pop(L, 1);
     lb_register_process(L);
+    lb_register_io(L);
 }

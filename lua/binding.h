@@ -43,6 +43,7 @@ typedef struct lb_scenario {
     uint64_t seed;
     uint64_t limit_100ns; /* 0 = default */
     ke_sched sched;       /* scheduling strategy: random unless `sched` says */
+    bool kd;              /* `kd = true`: a kernel debugger is attached */
     drvsim_expect expect;
     int faults_ref; /* scenario{ faults = fn }: the predicate, LUA_NOREF for none */
 } lb_scenario;
@@ -122,6 +123,7 @@ void lb_register_pointer(lua_State *L);                 /* pointer.c */
 void lb_register_scenario(lua_State *L);                /* scenario.c */
 void lb_register_harness(lua_State *L);                 /* binding.c */
 void lb_register_process(lua_State *L);                 /* process.c */
+void lb_register_io(lua_State *L);                      /* io.c */
 void lb_register_constants(lua_State *L, ke_arch arch); /* constants.c */
 
 /* Loads a Lua file of the scenario as chunk number *chunk (text only). */
@@ -213,10 +215,12 @@ int lb_call_spin(lua_State *L, ke_call *call, lua_CFunction wrapper);
  * arguments and the DDI finishes. */
 int lb_call_again(lua_State *L, ke_call *call, lua_CFunction wrapper);
 
-/* The wrapper of a DDI that pushed a callout (KeSynchronizeExecution):
- * runs the driver routine on the calling execution, then the DDI's second
- * half (ke_callout_end); the routine's BOOLEAN is the result. */
-int lb_call_callout(lua_State *L, ke_call *call);
+/* The wrapper of a DDI that pushed a callout (KeSynchronizeExecution,
+ * IoCallDriver, IoCompleteRequest, IoCancelIrp): runs the driver routine on
+ * the calling execution, then the DDI's next step (ke_callout_end), which
+ * may call the next routine of a chain; `ret` says what the DDI returns. */
+enum lb_ret { LB_RET_VOID, LB_RET_BOOL, LB_RET_STATUS };
+int lb_call_callout(lua_State *L, ke_call *call, int ret);
 
 /* The end of every DDI wrapper, its `nresults` results pushed: the
  * preemption point, where the execution may yield to another processor's. */
@@ -255,6 +259,10 @@ PVOID_VA lb_check_wstr(lua_State *L, int arg, const char *fn, const char *param)
 PVOID_VA lb_check_ustr(lua_State *L, int arg, const char *fn, const char *param);
 /* A DEVICE_OBJECT pointer whose fields read by name. */
 void lb_push_device(lua_State *L, PVOID_VA va);
+void lb_push_irp(lua_State *L, PVOID_VA va);
+void lb_push_stack_location(lua_State *L, PVOID_VA va);
+/* A routine returned by a DDI (IoSetCancelRoutine's previous one), or nil. */
+void lb_push_routine_or_nil(lua_State *L, uint32_t r);
 /* Forgets an image's literals (it unloaded). */
 void lb_forget_literals(lua_State *L, io_driver *d);
 

@@ -15,10 +15,12 @@
 
 #include "binding.h"
 #include "ke/types.h"
+#include "io/io.h"
 #include "mm/mm.h"
 
-#define POINTER_MT       "drvsim.pointer"
-#define DRIVER_OBJECT_MT "drvsim.DRIVER_OBJECT"
+#define POINTER_MT        "drvsim.pointer"
+#define DRIVER_OBJECT_MT  "drvsim.DRIVER_OBJECT"
+#define MAJOR_FUNCTION_MT "drvsim.MajorFunction"
 
 typedef struct lb_pointer {
     PVOID_VA va;
@@ -108,7 +110,17 @@ static bool access(lua_State *L, PVOID_VA va, void *buf, size_t len, bool write)
 static const ke_field *typed_field(lua_State *L)
 {
     lb_pointer *p = luaL_testudata(L, 1, POINTER_MT);
-    if (p == NULL || p->type == KE_TYPE_NONE || lua_type(L, 2) != LUA_TSTRING)
+    if (p == NULL || p->type == KE_TYPE_NONE)
+        return NULL;
+    if (p->type == KE_TYPE_DRIVER_CONTEXT && lua_type(L, 2) == LUA_TNUMBER) {
+        /* Irp.Tail.Overlay.DriverContext[i]: an array of four pointers. */
+        static const char *const names[4] = {"[0]", "[1]", "[2]", "[3]"};
+        lua_Integer i = lua_tointeger(L, 2);
+        if (i < 0 || i > 3)
+            lb_scenario_error(L, "DriverContext has 4 entries, [0] to [3]");
+        return ke_type_field(KE_TYPE_DRIVER_CONTEXT, names[i]);
+    }
+    if (lua_type(L, 2) != LUA_TSTRING)
         return NULL;
     return ke_type_field((ke_type_id)p->type, lua_tostring(L, 2));
 }
@@ -119,11 +131,15 @@ static int pointer_index(lua_State *L)
     const ke_field *f = typed_field(L);
     if (f != NULL) {
         ke_arch arch = lb_get(L)->sc.arch;
+        if (f->kind == KE_FIELD_SUB) {
+            lb_push_typed_ptr(L, va + f->offset[arch], f->sub);
+            return 1;
+        }
         uint64_t v = 0;
         if (!access(L, va + f->offset[arch], &v, ke_field_size(arch, f), false))
             return lb_stopped(L);
         if (f->kind == KE_FIELD_PTR)
-            lb_push_ptr(L, v);
+            lb_push_typed_ptr(L, v, f->sub);
         else
             lua_pushinteger(L, (lua_Integer)v);
         return 1;
@@ -153,7 +169,10 @@ static int pointer_newindex(lua_State *L)
         size_t bytes = ke_field_size(arch, f);
         uint64_t v = 0;
         bool ok = true;
-        if (f->kind == KE_FIELD_PTR)
+        if (f->kind == KE_FIELD_SUB)
+            lb_scenario_error(L, "%s.%s is a structure: set its fields",
+                              ke_types[((lb_pointer *)lua_touserdata(L, 1))->type].name, f->name);
+        if (f->kind == KE_FIELD_PTR || (f->kind == KE_FIELD_UPTR && lua_isuserdata(L, 3)))
             v = lua_isnil(L, 3) ? 0 : lb_to_ptr(L, 3, &ok);
         else
             v = (uint64_t)lua_tointegerx(L, 3, (int *)&ok);
@@ -399,6 +418,10 @@ static int driver_object_index(lua_State *L)
             lua_pushnil(L);
         else
             lb_push_routine(L, d->unload);
+    } else if (strcmp(field, "MajorFunction") == 0) {
+        lb_driver_object *o = lua_newuserdatauv(L, sizeof *o, 0);
+        o->driver = d->index;
+        luaL_setmetatable(L, MAJOR_FUNCTION_MT);
     } else if (strcmp(field, "DriverName") == 0) {
         lua_pushfstring(L, "\\Driver\\%s", d->service);
     } else if (strcmp(field, "DriverStart") == 0) {
@@ -408,7 +431,7 @@ static int driver_object_index(lua_State *L)
     } else {
         lb_scenario_error(L,
                           "DRIVER_OBJECT has no field \"%s\" (drvsim models DriverUnload, "
-                          "DriverName, DriverStart, DriverSize)",
+                          "MajorFunction, DriverName, DriverStart, DriverSize)",
                           field);
     }
     return 1;
@@ -427,6 +450,49 @@ static int driver_object_newindex(lua_State *L)
     else
         lb_scenario_error(L, "DRIVER_OBJECT.DriverUnload must be a function or nil, got %s",
                           luaL_typename(L, 3));
+    return 0;
+}
+
+/* DriverObject.MajorFunction[IRP_MJ_xxx]: the dispatch routines, also
+ * stored in the DRIVER_OBJECT (as addresses in the image) where the I/O
+ * manager's own readers would look. */
+static io_driver *check_major(lua_State *L, lua_Integer *index)
+{
+    lb_driver_object *o = luaL_checkudata(L, 1, MAJOR_FUNCTION_MT);
+    int isnum = 0;
+    *index = lua_tointegerx(L, 2, &isnum);
+    if (!isnum || *index < 0 || *index > IRP_MJ_MAXIMUM_FUNCTION)
+        lb_scenario_error(L, "MajorFunction is indexed by IRP_MJ_CREATE (0) .. IRP_MJ_PNP (0x1B)");
+    return lb_get(L)->m->drivers[o->driver];
+}
+
+static int major_index(lua_State *L)
+{
+    lua_Integer i = 0;
+    io_driver *d = check_major(L, &i);
+    if (d->major[i] == 0)
+        lua_pushnil(L);
+    else
+        lb_push_routine(L, d->major[i]);
+    return 1;
+}
+
+static int major_newindex(lua_State *L)
+{
+    lua_Integer i = 0;
+    io_driver *d = check_major(L, &i);
+    if (lua_isnil(L, 3))
+        d->major[i] = 0;
+    else if (lua_isfunction(L, 3))
+        d->major[i] = lb_routine_ref(L, 3);
+    else
+        lb_scenario_error(L, "MajorFunction[%d] must be a function or nil, got %s", (int)i,
+                          luaL_typename(L, 3));
+    ke_machine *m = lb_get(L)->m;
+    bool x86 = m->config.arch == KE_ARCH_X86;
+    uint64_t token = io_routine_token(d, d->major[i]);
+    PVOID_VA slot = d->driver_object + (x86 ? 0x38u : 0x70u) + (uint64_t)i * (x86 ? 4u : 8u);
+    mm_poke(m->mm, slot, &token, x86 ? 4 : 8);
     return 0;
 }
 
@@ -472,12 +538,19 @@ void lb_register_pointer(lua_State *L)
         {"__tostring", driver_object_tostring},
         {NULL, NULL},
     };
+    luaL_newmetatable(L, MAJOR_FUNCTION_MT);
+    lua_pushcfunction(L, major_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, major_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pop(L, 1);
     register_constructor(L, "UNICODE_STRING", KE_TYPE_UNICODE_STRING);
     register_constructor(L, "ANSI_STRING", KE_TYPE_ANSI_STRING);
     register_constructor(L, "STRING", KE_TYPE_ANSI_STRING);
     register_constructor(L, "KSPIN_LOCK", KE_TYPE_KSPIN_LOCK);
     register_constructor(L, "KLOCK_QUEUE_HANDLE", KE_TYPE_KLOCK_QUEUE_HANDLE);
     register_constructor(L, "KEVENT", KE_TYPE_KEVENT);
+    register_constructor(L, "IO_STATUS_BLOCK", KE_TYPE_IO_STATUS_BLOCK);
     register_constructor(L, "KSEMAPHORE", KE_TYPE_KSEMAPHORE);
     register_constructor(L, "KMUTEX", KE_TYPE_KMUTEX);
     register_constructor(L, "FAST_MUTEX", KE_TYPE_FAST_MUTEX);

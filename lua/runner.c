@@ -391,6 +391,7 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
         .replay_switches_given = opt->replay_switches_given,
         .replay_switches = opt->replay_switches,
         .replay_switch_count = opt->replay_switch_count,
+        .kd_attached = opt->kd || sc->kd,
     };
     /* The command line's strategy was checked when it was parsed. */
     if (opt->sched != NULL && !ke_sched_parse(opt->sched, &config.sched)) {

@@ -311,6 +311,10 @@ static int l_scenario(lua_State *L)
                                   "scenario{}: sched must be \"random\", \"pct\", "
                                   "\"pct:D\" or \"pct:D:K\" (D 1..%d)",
                                   KE_PCT_MAX_DEPTH);
+        } else if (strcmp(key, "kd") == 0) {
+            if (lua_type(L, v) != LUA_TBOOLEAN)
+                lb_scenario_error(L, "scenario{}: kd must be true or false");
+            sc->kd = lua_toboolean(L, v);
         } else if (strcmp(key, "expect") == 0) {
             read_expect(L, v, sc);
         } else if (strcmp(key, "faults") == 0) {
@@ -323,11 +327,11 @@ static int l_scenario(lua_State *L)
             lua_pushvalue(L, v);
             sc->faults_ref = luaL_ref(L, LUA_REGISTRYINDEX);
         } else {
-            lb_scenario_error(
-                L,
-                "scenario{}: unknown field \"%s\" (known: name, verifier, "
-                "gflags, cpus, arch, memory, build, seed, limit, sched, expect, faults)",
-                key);
+            lb_scenario_error(L,
+                              "scenario{}: unknown field \"%s\" (known: name, verifier, "
+                              "gflags, cpus, arch, memory, build, seed, limit, sched, kd, "
+                              "expect, faults)",
+                              key);
         }
         lua_settop(L, v - 1);
     }

@@ -34,13 +34,15 @@ TYPES = {
     "cstr": ("PVOID_VA", "lb_check_cstr", "lb_push_ptr", "(uint64_t){}"),
     "wstr": ("PVOID_VA", "lb_check_wstr", "lb_push_ptr", "(uint64_t){}"),
     "handle": ("uint64_t", "lb_check_handle", "lb_push_integer", "{}"),
-    "routine": ("uint32_t", "lb_check_routine", None, "(uint64_t){}"),
+    "routine": ("uint32_t", "lb_check_routine", "lb_push_routine_or_nil", "(uint64_t){}"),
     "timeout": ("ke_timeout", "lb_check_timeout", None,
                 "({}.given ? (uint64_t){}.value_100ns : UINT64_MAX)"),
     "objects": ("const ke_ptr_array *", "lb_check_objects", None, "(uint64_t){}->count"),
     "client_id": ("ke_client_id", None, "lb_push_client_id", "0"),
     "ustr": ("PVOID_VA", "lb_check_ustr", "lb_push_ptr", "(uint64_t){}"),
     "device": ("PVOID_VA", "lb_check_ptr", "lb_push_device", "(uint64_t){}"),
+    "irp": ("PVOID_VA", "lb_check_ptr", "lb_push_irp", "(uint64_t){}"),
+    "stack": ("PVOID_VA", "lb_check_ptr", "lb_push_stack_location", "(uint64_t){}"),
 }
 FLAGS = {"blocking", "spins", "resumes", "callout"}
 
@@ -162,14 +164,20 @@ def write_lua_c(ddis, out):
         call_args = ", ".join(["&call"] + [("&" if p.out else "") + p.name for p in d.params])
         if d.ret == "void":
             lines.append(f"    imports->{d.name}({call_args});")
+            if "callout" in d.flags:
+                lines.append("    if (call.callout)")
+                lines.append("        return lb_call_callout(L, &call, LB_RET_VOID);")
             lines.append("    lb_trace_return(&call, 0);")
         else:
             ctype, _, _, conv = TYPES[d.ret]
             lines.append(f"    {ctype} result = imports->{d.name}({call_args});")
             if "callout" in d.flags:
                 # The routine runs now; its continuation traces the return.
+                kinds = {"bool": "LB_RET_BOOL", "status": "LB_RET_STATUS"}
+                if d.ret not in kinds:
+                    sys.exit(f"{d.name}: a callout DDI returns void, bool or status")
                 lines.append("    if (call.callout)")
-                lines.append("        return lb_call_callout(L, &call);")
+                lines.append(f"        return lb_call_callout(L, &call, {kinds[d.ret]});")
             lines.append(f"    lb_trace_return(&call, {conv.replace('{}', 'result')});")
         if "blocking" in d.flags:
             # After the wait: nothing, the wait's status, or (any other

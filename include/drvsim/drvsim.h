@@ -120,6 +120,8 @@ typedef struct drvsim_options {
     uint32_t cpus;          /* --cpus: 0 = the scenario's (default 2) */
     const char *sched;      /* --sched: "random", "pct:D[:K]"; NULL = the scenario's */
     const char *trace_path; /* --trace: text trace written here; NULL = none */
+    bool kd;                /* --kd: a kernel debugger is attached (level 2 I/O
+                               verification errors are printed, and the run goes on) */
 
     /* Hard limits; 0 = the default (or the scenario's `limit` for time). */
     uint64_t limit_time_100ns;

@@ -585,6 +585,17 @@ static PVOID_VA allocate(ke_call *call, const ex_request *rq)
     return b->va;
 }
 
+PVOID_VA ex_alloc_special_internal(ke_call *call, ULONG pool_type, uint64_t size_bytes, ULONG tag)
+{
+    /* The kernel's own block, owned by no driver, asked of the special pool
+     * as POOL_FLAG_SPECIAL_POOL asks: a page of its own while there is
+     * room, else normal pool. No quota, no raise, the highest priority. */
+    ke_call kernel = *call;
+    kernel.driver = NULL;
+    ex_request rq = {pool_type, size_bytes, tag, false, false, HighPoolPriority, 0, true};
+    return allocate(&kernel, &rq);
+}
+
 PVOID_VA ExAllocatePool(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes)
 {
     ex_request rq = {PoolType,    NumberOfBytes,

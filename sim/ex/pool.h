@@ -182,6 +182,11 @@ ex_block *ex_pool_find(const ex_pool *pool, PVOID_VA va);
  * owner, zeroed. Returns 0 when the pool is exhausted. */
 PVOID_VA ex_alloc_internal(ke_machine *m, ULONG pool_type, uint64_t size_bytes, ULONG tag);
 
+/* The same, served by the special pool while it has room (a page of its
+ * own, Verify End): what I/O verification does with IRPs. The call gives
+ * the context (IRQL, the scenario line); no driver owns the block. */
+PVOID_VA ex_alloc_special_internal(ke_call *call, ULONG pool_type, uint64_t size_bytes, ULONG tag);
+
 /* The pool type an ExAllocatePool2 flag set asks for; false when the flags
  * name no pool type or more than one, or an unknown required flag. */
 bool ex_pool2_type(uint64_t flags, ULONG *pool_type);

@@ -23,7 +23,7 @@
 #include "ke/types.h"
 #include "mm/mm.h"
 
-#define DEVICE_POOL_TAG 0x69766544u /* "Devi": the tag the object manager shows */
+#define DEVICE_POOL_TAG IO_DEVICE_POOL_TAG
 /* DEVOBJ_EXTENSION: the I/O manager's own part, after the extension. Only
  * its header (Type, Size, DeviceObject) is modelled. */
 #define IO_TYPE_DEVICE_OBJECT_EXTENSION 13
@@ -199,6 +199,7 @@ void IoDeleteDevice(ke_call *call, PVOID_VA DeviceObject)
         return;
     }
     io_driver *d = dev->driver;
+    io_device_timer_delete(call, dev);
     /* Off the driver's list and out of the namespace at once; the memory
      * stays while references remain. */
     io_device *prev = NULL;

@@ -105,6 +105,7 @@ NTSTATUS io_load_begin(ke_call *call, io_driver *d)
     }
 
     d->unload = 0;
+    memset(d->major, 0, sizeof d->major);
     d->loaded = true;
     d->devices = NULL;
     d->object_refs = 0;

@@ -50,6 +50,9 @@ typedef struct io_driver {
      * device) is finished later, as the object manager does. */
     uint32_t object_refs;
     bool unload_pending; /* DriverUnload ran; the image waits for object_refs to reach 0 */
+    /* DRIVER_OBJECT.MajorFunction: its dispatch routines (0 = the I/O
+     * manager's IopInvalidDeviceRequest). */
+    io_routine major[0x1C];
 } io_driver;
 
 /*
@@ -65,12 +68,20 @@ typedef struct io_device {
     int64_t references;     /* object references: 1 from creation, one per work item holding it */
     bool deleted;           /* IoDeleteDevice called: off the driver's list, nameless */
     struct io_device *next; /* the driver's list */
+    /* The device stack: the device attached on top of this one
+     * (AttachedDevice) and the one this one is attached to. */
+    struct io_device *attached, *lower;
+    /* IoInitializeTimer: the device's timer, called once a second at
+     * DISPATCH_LEVEL while started. */
+    bool timer_initialized, timer_started;
+    PVOID_VA timer_va; /* its KTIMER and KDPC (irp.c), 0 = none */
 } io_device;
 
 /* DEVICE_OBJECT.Flags bits (wdm.h). */
 #define DO_EXCLUSIVE           0x00000008u
 #define DO_DEVICE_INITIALIZING 0x00000080u
 #define IO_TYPE_DEVICE         3
+#define IO_DEVICE_POOL_TAG     0x69766544u /* "Devi": the tag the object manager shows */
 
 /* The device object at va (live, or deleted and still referenced), or NULL. */
 io_device *io_device_at(const ke_machine *m, PVOID_VA va);
@@ -139,5 +150,164 @@ void io_event_released(ke_call *call, struct ke_object *o);
 void io_named_events_free(ke_machine *m);
 
 #define STATUS_INVALID_DEVICE_REQUEST ((NTSTATUS)0xC0000010u)
+
+/* ------------------------------------------------------------------------ */
+/* IRPs (irp.c)                                                             */
+/* ------------------------------------------------------------------------ */
+
+#define IO_TYPE_IRP                    6
+#define IRP_MJ_MAXIMUM_FUNCTION        0x1B
+#define IRP_MJ_CREATE                  0x00
+#define IRP_MJ_CLOSE                   0x02
+#define IRP_MJ_READ                    0x03
+#define IRP_MJ_WRITE                   0x04
+#define IRP_MJ_FLUSH_BUFFERS           0x09
+#define IRP_MJ_DEVICE_CONTROL          0x0E
+#define IRP_MJ_INTERNAL_DEVICE_CONTROL 0x0F
+#define IRP_MJ_SHUTDOWN                0x10
+#define IRP_MJ_CLEANUP                 0x12
+/* IO_STACK_LOCATION.Control (wdm.h). */
+#define SL_PENDING_RETURNED             0x01u
+#define SL_INVOKE_ON_CANCEL             0x20u
+#define SL_INVOKE_ON_SUCCESS            0x40u
+#define SL_INVOKE_ON_ERROR              0x80u
+#define DO_BUFFERED_IO                  0x00000004u
+#define DO_DIRECT_IO                    0x00000010u
+#define METHOD_BUFFERED                 0u
+#define METHOD_IN_DIRECT                1u
+#define METHOD_OUT_DIRECT               2u
+#define METHOD_NEITHER                  3u
+#define STATUS_MORE_PROCESSING_REQUIRED ((NTSTATUS)0xC0000016u)
+#define STATUS_CANCELLED                ((NTSTATUS)0xC0000120u)
+#define STATUS_NOT_SUPPORTED            ((NTSTATUS)0xC00000BBu)
+#define IO_IRP_POOL_TAG                 0x20707249u /* "Irp " */
+/* IoSetCompletionRoutineEx's context block. */
+#define IO_COMPLETION_CONTEXT_TAG 0x6F436F49u /* "IoCo" */
+
+/* Who made an IRP, which says what the I/O manager does when its
+ * completion reaches the top. */
+typedef enum io_irp_origin {
+    IO_IRP_ALLOCATED,    /* IoAllocateIrp: its owner frees it (IoFreeIrp) */
+    IO_IRP_SYNCHRONOUS,  /* IoBuildSynchronousFsdRequest, IoBuildDeviceIoControlRequest:
+                            queued to the thread; the I/O manager completes and frees it */
+    IO_IRP_ASYNCHRONOUS, /* IoBuildAsynchronousFsdRequest: freed by the caller's
+                            completion routine */
+    IO_IRP_USER,         /* a request of the harness (an application's ReadFile...) */
+} io_irp_origin;
+
+typedef struct io_irp {
+    PVOID_VA va;
+    uint8_t stack_count;
+    io_irp_origin origin;
+    io_driver *owner;         /* who allocated or built it; NULL = the I/O manager */
+    struct ke_thread *thread; /* the thread it is queued to (a threaded IRP), or NULL */
+    bool tracked;             /* allocated under I/O verification (level 1 tracks it) */
+    uint32_t dispatching;     /* dispatch routines of it running now */
+    uint32_t sent;            /* IoCallDriver calls made with it */
+    bool completed;           /* IoCompleteRequest ran on it */
+    uint32_t completions;     /* IoCompleteRequest calls on it (an IRP may be reused) */
+    bool in_flight;           /* sent down, its completion not yet back with its owner */
+    bool completing;          /* its completion routines are running */
+    /* The buffers the I/O manager made for it: a system buffer to copy
+     * back to `user_buffer` (a buffered read, a buffered IOCTL's output),
+     * up to copy_back_bytes, and free; an MDL to free. */
+    PVOID_VA system_buffer, user_buffer, mdl;
+    uint32_t copy_back_bytes;
+    bool copy_back;
+    struct io_request *request; /* IO_IRP_USER: the harness' request */
+} io_irp;
+
+/* The IRP record at va, or NULL. */
+io_irp *io_irp_at(const ke_machine *m, PVOID_VA va);
+/* The memory of an IRP of StackSize locations: nonpaged pool under the
+ * I/O manager's tag. The one place IRPs are allocated (the special pool
+ * serves them under I/O verification when it exists). */
+PVOID_VA io_irp_memory_allocate(ke_call *call, uint32_t bytes, bool verified);
+/* Sizes of the structures for the machine's architecture. */
+uint32_t io_irp_bytes(const ke_machine *m, uint32_t stack_size);
+uint32_t io_stack_location_bytes(const ke_machine *m);
+/* Makes an IRP (IoAllocateIrp's work) owned by `owner`. 0 on failure. */
+PVOID_VA io_irp_create(ke_call *call, uint8_t stack_size, io_irp_origin origin, io_driver *owner);
+/* Frees an IRP record and its memory, as the I/O manager does. */
+void io_irp_free(ke_call *call, io_irp *irp);
+/* The next step of a DDI whose callout (dispatch, completion or cancel
+ * routine) returned `result` (ke_callout_end hands I/O callouts here). */
+uint64_t io_callout_end(ke_call *call, uint64_t result);
+/* Completes an IRP from the kernel's own code (the invalid-request
+ * dispatch, the harness): like IoCompleteRequest, may push completion
+ * routines as callouts; `result` is what the calling DDI returns. */
+void io_complete(ke_call *call, PVOID_VA Irp, uint64_t result);
+/* A routine's address as stored in simulated memory (CompletionRoutine,
+ * CancelRoutine, MajorFunction[]): inside its driver's image. */
+uint64_t io_routine_token(const io_driver *d, io_routine r);
+io_routine io_routine_of_token(const ke_machine *m, uint64_t token, io_driver **d);
+void io_irps_destroy(ke_machine *m);
+/* ------------------------------------------------------------------------ */
+/* Applications' requests (request.c)                                       */
+/* ------------------------------------------------------------------------ */
+
+/* An open device: a FILE_OBJECT and the application's handle to it. */
+typedef struct io_file {
+    uint64_t handle;
+    PVOID_VA file_object;
+    io_device *device; /* the device opened; requests go to the top of its stack */
+    struct ps_process *process;
+    bool closed;
+    struct io_file *next;
+} io_file;
+
+/* A request in flight: its IRP until completion, then the outcome. */
+typedef struct io_request {
+    uint32_t id;
+    uint8_t major;
+    PVOID_VA irp;           /* 0 once completed */
+    PVOID_VA event;         /* a notification KEVENT, set at completion */
+    PVOID_VA direct_buffer; /* an IOCTL's direct output: the locked user pages */
+    bool direct;
+    bool done;
+    NTSTATUS status;
+    uint64_t information;
+    uint32_t output_len;
+    char *data; /* the output for the application (reads and IOCTLs) */
+    uint32_t data_len;
+    io_file *file;
+    struct io_request *next;
+} io_request;
+
+typedef struct io_requests {
+    io_file *files;
+    io_request *list;
+    uint64_t next_handle;
+    uint32_t next_id;
+} io_requests;
+
+/* The device a path names: "\\.\X" through a \DosDevices (\??) link,
+ * or an NT device name. NULL if none. */
+io_device *io_resolve_path(const ke_machine *m, const char *path);
+io_file *io_file_open(ke_call *call, io_device *dev);
+void io_file_release(ke_call *call, io_file *f);
+io_file *io_file_of_handle(const ke_machine *m, uint64_t handle);
+/* Builds the IRP of a request (IRP_MJ_CREATE, READ, WRITE, DEVICE_CONTROL,
+ * CLEANUP, CLOSE) with the application's input; NULL with *status when it
+ * cannot be made (STATUS_NOT_SUPPORTED: METHOD_NEITHER or neither
+ * buffered nor direct I/O, which would hand the driver user addresses). */
+io_request *io_request_build(ke_call *call, io_file *f, uint8_t major, ULONG code,
+                             const void *input, uint32_t input_len, uint32_t output_len,
+                             NTSTATUS *status);
+io_request *io_request_of_id(const ke_machine *m, uint32_t id);
+/* Completion reached the top of a request's IRP (irp.c). */
+void io_request_completed(ke_call *call, io_irp *irp, NTSTATUS status, uint64_t information);
+void io_request_free(ke_call *call, io_request *r);
+void io_requests_destroy(ke_machine *m);
+
+/* IoDeleteDevice: the device's I/O timer stops and goes. */
+void io_device_timer_delete(ke_call *call, io_device *dev);
+/* The symbolic link's target device name, or NULL. */
+const char *io_symbolic_link_target(const ke_machine *m, const char *link);
+/* The device object named `name` (a device name or a symbolic link to
+ * one), or NULL. */
+io_device *io_device_by_name(const ke_machine *m, const char *name);
+/* The top of the stack the device is in. */
+io_device *io_attached_top(io_device *dev);
 
 #endif /* DRVSIM_IO_H */

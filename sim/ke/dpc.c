@@ -18,6 +18,7 @@
 #include "io/io.h"
 #include "kd/kd.h"
 #include "ke/ke.h"
+#include "ke/types.h"
 #include "mm/mm.h"
 
 #define DPC_OBJECT_TYPE 0x13 /* DpcObject: KDPC.Type */
@@ -157,6 +158,12 @@ void KeFlushQueuedDpcs(ke_call *call)
     ke_wait_on(call, m->flush);
 }
 
+/* The KDPC a DPC execution runs (an I/O timer's routine is not passed it). */
+static PVOID_VA d_va_of(const ke_exec *e)
+{
+    return e->start_argc == 2 ? e->start_args[3] : e->start_args[0];
+}
+
 bool ke_cpu_start_dpc(ke_machine *m, ke_processor *cpu)
 {
     if (cpu->in_dpc || cpu->dpc_head == NULL || cpu->irql >= DISPATCH_LEVEL)
@@ -168,14 +175,23 @@ bool ke_cpu_start_dpc(ke_machine *m, ke_processor *cpu)
     ke_cpu_set_irql(m, cpu, DISPATCH_LEVEL);
     ke_exec *e = &cpu->dpc_exec;
     /* In the context of whatever it interrupts: often the Idle process. */
-    ke_exec_prepare(e, cpu->current, cpu->number, d->routine, d->driver, "DeferredRoutine");
+    if (d->io_timer_device != 0) {
+        ke_exec_prepare(e, cpu->current, cpu->number, d->routine, d->driver, "IoTimerRoutine");
+        e->start_args[0] = d->io_timer_device;
+        e->start_arg_types[0] = KE_TYPE_DEVICE_OBJECT;
+        e->start_args[1] = d->context;
+        e->start_args[3] = d->va; /* not passed: the trace's DPC */
+        e->start_argc = 2;
+    } else {
+        ke_exec_prepare(e, cpu->current, cpu->number, d->routine, d->driver, "DeferredRoutine");
+        e->start_args[0] = d->va;
+        e->start_args[1] = d->context;
+        e->start_args[2] = d->argument1;
+        e->start_args[3] = d->argument2;
+        e->start_argc = 4;
+    }
     e->is_dpc = true;
     e->run = ++cpu->dpc_runs;
-    e->start_args[0] = d->va;
-    e->start_args[1] = d->context;
-    e->start_args[2] = d->argument1;
-    e->start_args[3] = d->argument2;
-    e->start_argc = 4;
 
     des_rec rec;
     ke_trace_begin(m, &rec, KE_TR_DPC);
@@ -196,7 +212,7 @@ void ke_dpc_ended(ke_machine *m, ke_exec *e)
     des_rec rec;
     ke_trace_begin(m, &rec, KE_TR_DPC);
     des_rec_u8(&rec, (uint8_t)cpu->number);
-    des_rec_u64(&rec, e->start_args[0]);
+    des_rec_u64(&rec, d_va_of(e));
     des_rec_u8(&rec, 0);
     ke_trace_commit(m, &rec);
     if (!ke_dpcs_pending(m)) {

@@ -178,6 +178,10 @@ bool KeSynchronizeExecution(ke_call *call, PVOID_VA Interrupt, uint32_t Synchron
     if (!sync_acquire(call, i, &old))
         return false;
     ke_callout *c = &e->callouts[e->callout_count++];
+    memset(c, 0, sizeof *c);
+    c->kind = KE_CALLOUT_SYNCHRONIZE;
+    c->args[0] = SynchronizeContext;
+    c->argc = 1;
     c->routine = SynchronizeRoutine;
     c->driver = call->driver;
     c->name = "SynchronizeRoutine";
@@ -192,6 +196,8 @@ uint64_t ke_callout_end(ke_call *call, uint64_t result)
 {
     ke_exec *e = call->exec;
     KE_CHECK(call->m, e->callout_count > 0);
+    if (e->callouts[e->callout_count - 1].kind != KE_CALLOUT_SYNCHRONIZE)
+        return io_callout_end(call, result); /* the I/O manager's routines */
     ke_callout *c = &e->callouts[--e->callout_count];
     sync_release(call, c->interrupt, c->old_irql);
     return result != 0; /* a BOOLEAN */

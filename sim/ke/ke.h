@@ -114,21 +114,47 @@ struct ke_thread;
 
 /*
  * A driver routine the kernel calls back in the middle of a DDI
- * (KeSynchronizeExecution's SynchronizeRoutine): the DDI's first half set
- * it up (IRQL raised, lock taken) and pushed it; the host runs the routine
- * on the same execution, then ke_callout_end does the second half.
+ * (KeSynchronizeExecution's SynchronizeRoutine, IoCallDriver's dispatch
+ * routine, IoCompleteRequest's completion routines, IoCancelIrp's cancel
+ * routine): the DDI's first half set it up (IRQL raised, lock taken) and
+ * pushed it; the host runs the routine on the same execution, then
+ * ke_callout_end does the next step, which may push the next routine of a
+ * chain (the completion routines up a device stack) or finish the DDI.
  */
+typedef enum ke_callout_kind {
+    KE_CALLOUT_SYNCHRONIZE = 0, /* KeSynchronizeExecution; BOOLEAN result */
+    KE_CALLOUT_DISPATCH,        /* IoCallDriver: DRIVER_DISPATCH; NTSTATUS result */
+    KE_CALLOUT_COMPLETION,      /* IoCompleteRequest: IO_COMPLETION_ROUTINE; NTSTATUS result */
+    KE_CALLOUT_CANCEL,          /* IoCancelIrp: DRIVER_CANCEL; no result */
+} ke_callout_kind;
+
 typedef struct ke_callout {
-    uint32_t routine;               /* io_routine */
-    struct io_driver *driver;       /* whose routine */
-    const char *name;               /* the frame name: "SynchronizeRoutine" */
-    uint64_t argument;              /* its one pointer-sized argument */
+    uint8_t kind;             /* ke_callout_kind */
+    uint32_t routine;         /* io_routine */
+    struct io_driver *driver; /* whose routine */
+    const char *name;         /* the frame name: "SynchronizeRoutine" */
+    uint64_t argument;        /* KeSynchronizeExecution: its one argument */
+    uint64_t args[3];         /* the routine's arguments (argument is args[0]) */
+    uint8_t arg_types[3];     /* ke_type_id of each (0: a plain pointer) */
+    uint8_t argc;
     struct ke_interrupt *interrupt; /* KeSynchronizeExecution: whose lock is held */
     KIRQL old_irql;                 /* the IRQL to return to */
     uint16_t ddi;                   /* the DDI that called it, for the trace */
+    uint8_t ret;                    /* how the host returns the DDI's result (lb_ret) */
+    /* I/O (io/irp.c): the IRP, the device called or completing, the stack
+     * location (CurrentLocation) the step is at, the IRQL before the
+     * dispatch routine, the DDI's own result once the chain ends, and
+     * whether the I/O verifier watches this step. */
+    PVOID_VA irp, device;
+    int32_t location;
+    KIRQL irql_before;
+    uint64_t result;
+    bool verify;
 } ke_callout;
 
-#define KE_MAX_CALLOUTS 4 /* nested KeSynchronizeExecution of distinct interrupts */
+/* Nested callouts: KeSynchronizeExecution of distinct interrupts, and the
+ * dispatch and completion routines of a device stack. */
+#define KE_MAX_CALLOUTS 16
 
 /*
  * What a processor executes: a thread's code, or (later) a DPC routine that
@@ -186,6 +212,9 @@ typedef struct ke_dpc {
     bool queued;
     uint32_t queued_cpu;
     struct ke_dpc *next, *prev; /* the processor's DPC queue */
+    /* An I/O timer's DPC (IoInitializeTimer): the routine is the driver's
+     * IO_TIMER_ROUTINE, called with (DeviceObject, Context). */
+    PVOID_VA io_timer_device;
 } ke_dpc;
 
 /* A timer: the kernel's state of a KTIMER; its dispatcher object is the
@@ -413,6 +442,7 @@ typedef struct ke_config {
     bool replay_switches_given;
     const drvsim_switch *replay_switches;
     size_t replay_switch_count;
+    bool kd_attached; /* a kernel debugger is attached (--kd) */
     uint32_t cpus;
     ke_arch arch;
     ke_build build;
@@ -492,6 +522,9 @@ typedef struct ke_machine {
     struct io_driver **drivers;          /* registered images, in registration order */
     uint32_t driver_count;
     des_map devices;                  /* DEVICE_OBJECT address -> io_device (io/device.c) */
+    des_map irps;                     /* IRP address -> io_irp (io/irp.c) */
+    struct io_manager *io;            /* cancel lock, symbolic links (io/irp.c), created lazily */
+    struct io_requests *requests;     /* applications' open files and requests (io/request.c) */
     des_map work_items;               /* IO_WORKITEM address -> ex_work_item (ex/work.c) */
     struct ex_work *work;             /* the system work queues, created with their first item */
     struct ex_lookasides *lookasides; /* lookaside lists (ex/lookaside.c), created lazily */

@@ -177,6 +177,7 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
     des_map_init(&m->resources);
     des_map_init(&m->handles);
     des_map_init(&m->devices);
+    des_map_init(&m->irps);
     des_map_init(&m->work_items);
     m->next_handle = 1;
     m->pool = ex_pool_create(m);
@@ -257,6 +258,8 @@ void ke_machine_destroy(ke_machine *m)
     des_map_fini(&m->interrupts);
     des_map_fini(&m->handles);
     io_devices_destroy(m);
+    io_irps_destroy(m);
+    io_requests_destroy(m);
     ex_work_destroy(m);
     ex_lookasides_destroy(m);
     ex_resource_free_all(m);

@@ -13,9 +13,14 @@ const ke_type ke_types[KE_TYPE_COUNT] = {[KE_TYPE_NONE] = {"", {0, 0}},
 };
 
 static const ke_field fields[] = {
-#define KE_FIELD_ROW(type, field, kind, x64, x86) {KE_TYPE_##type, #field, kind, {x64, x86}},
+#define KE_FIELD_ROW(type, field, kind, x64, x86)                                                  \
+    {KE_TYPE_##type, #field, kind, {x64, x86}, KE_TYPE_NONE},
     KE_FIELDS(KE_FIELD_ROW)
 #undef KE_FIELD_ROW
+#define KE_TYPED_FIELD_ROW(type, field, kind, x64, x86, sub)                                       \
+    {KE_TYPE_##type, #field, kind, {x64, x86}, KE_TYPE_##sub},
+        KE_TYPED_FIELDS(KE_TYPED_FIELD_ROW)
+#undef KE_TYPED_FIELD_ROW
 };
 
 const ke_field *ke_type_field(ke_type_id type, const char *name)
@@ -37,7 +42,12 @@ size_t ke_field_size(ke_arch arch, const ke_field *f)
     case KE_FIELD_U32:
         return 4;
     case KE_FIELD_PTR:
+    case KE_FIELD_UPTR:
         return arch == KE_ARCH_X86 ? 4 : 8;
+    case KE_FIELD_U64:
+        return 8;
+    case KE_FIELD_SUB:
+        return 0;
     }
     return 0;
 }

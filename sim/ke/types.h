@@ -15,7 +15,11 @@ typedef enum ke_field_kind {
     KE_FIELD_U8,
     KE_FIELD_U16,
     KE_FIELD_U32,
-    KE_FIELD_PTR, /* pointer-sized: 4 bytes on x86, 8 on x64 */
+    KE_FIELD_PTR,  /* pointer-sized: 4 bytes on x86, 8 on x64 */
+    KE_FIELD_UPTR, /* ULONG_PTR: a pointer-sized integer */
+    KE_FIELD_U64,  /* LARGE_INTEGER, ULONGLONG */
+    KE_FIELD_SUB,  /* an embedded structure (its type is the field's sub):
+                      `Irp.IoStatus.Status` reads through it */
 } ke_field_kind;
 
 /* X(type, field, kind, x64 offset, x86 offset) */
@@ -46,6 +50,82 @@ typedef enum ke_field_kind {
     X(DEVICE_OBJECT, DeviceObjectExtension, KE_FIELD_PTR, 0x138, 0xB0)                             \
     KE_LOOKASIDE_FIELDS(X, NPAGED_LOOKASIDE_LIST)                                                  \
     KE_LOOKASIDE_FIELDS(X, PAGED_LOOKASIDE_LIST)
+
+/*
+ * Fields whose value has a type of its own: embedded structures
+ * (KE_FIELD_SUB) and pointers to a known type (KE_FIELD_PTR), which read as
+ * typed pointers. X(type, field, kind, x64 offset, x86 offset, sub type).
+ * The IRP and IO_STACK_LOCATION are wdm.h's; unions show each member
+ * drivers use under its own name (AssociatedIrp.SystemBuffer and
+ * AssociatedIrp.MasterIrp share their storage).
+ */
+#define KE_TYPED_FIELDS(X)                                                                         \
+    X(IO_STATUS_BLOCK, Status, KE_FIELD_U32, 0x0, 0x0, NONE)                                       \
+    X(IO_STATUS_BLOCK, Pointer, KE_FIELD_PTR, 0x0, 0x0, NONE)                                      \
+    X(IO_STATUS_BLOCK, Information, KE_FIELD_UPTR, 0x8, 0x4, NONE)                                 \
+    X(IRP, Type, KE_FIELD_U16, 0x0, 0x0, NONE)                                                     \
+    X(IRP, Size, KE_FIELD_U16, 0x2, 0x2, NONE)                                                     \
+    X(IRP, MdlAddress, KE_FIELD_PTR, 0x8, 0x4, NONE)                                               \
+    X(IRP, Flags, KE_FIELD_U32, 0x10, 0x8, NONE)                                                   \
+    X(IRP, AssociatedIrp, KE_FIELD_SUB, 0x18, 0xC, IRP_ASSOCIATED)                                 \
+    X(IRP, ThreadListEntry, KE_FIELD_SUB, 0x20, 0x10, LIST_ENTRY)                                  \
+    X(IRP, IoStatus, KE_FIELD_SUB, 0x30, 0x18, IO_STATUS_BLOCK)                                    \
+    X(IRP, RequestorMode, KE_FIELD_U8, 0x40, 0x20, NONE)                                           \
+    X(IRP, PendingReturned, KE_FIELD_U8, 0x41, 0x21, NONE)                                         \
+    X(IRP, StackCount, KE_FIELD_U8, 0x42, 0x22, NONE)                                              \
+    X(IRP, CurrentLocation, KE_FIELD_U8, 0x43, 0x23, NONE)                                         \
+    X(IRP, Cancel, KE_FIELD_U8, 0x44, 0x24, NONE)                                                  \
+    X(IRP, CancelIrql, KE_FIELD_U8, 0x45, 0x25, NONE)                                              \
+    X(IRP, ApcEnvironment, KE_FIELD_U8, 0x46, 0x26, NONE)                                          \
+    X(IRP, AllocationFlags, KE_FIELD_U8, 0x47, 0x27, NONE)                                         \
+    X(IRP, UserIosb, KE_FIELD_PTR, 0x48, 0x28, IO_STATUS_BLOCK)                                    \
+    X(IRP, UserEvent, KE_FIELD_PTR, 0x50, 0x2C, KEVENT)                                            \
+    X(IRP, CancelRoutine, KE_FIELD_PTR, 0x68, 0x38, NONE)                                          \
+    X(IRP, UserBuffer, KE_FIELD_PTR, 0x70, 0x3C, NONE)                                             \
+    X(IRP, Tail, KE_FIELD_SUB, 0x78, 0x40, IRP_TAIL)                                               \
+    X(IRP_ASSOCIATED, MasterIrp, KE_FIELD_PTR, 0x0, 0x0, IRP)                                      \
+    X(IRP_ASSOCIATED, IrpCount, KE_FIELD_U32, 0x0, 0x0, NONE)                                      \
+    X(IRP_ASSOCIATED, SystemBuffer, KE_FIELD_PTR, 0x0, 0x0, NONE)                                  \
+    X(IRP_TAIL, Overlay, KE_FIELD_SUB, 0x0, 0x0, IRP_TAIL_OVERLAY)                                 \
+    X(IRP_TAIL_OVERLAY, DriverContext, KE_FIELD_SUB, 0x0, 0x0, DRIVER_CONTEXT)                     \
+    X(IRP_TAIL_OVERLAY, Thread, KE_FIELD_PTR, 0x20, 0x10, NONE)                                    \
+    X(IRP_TAIL_OVERLAY, AuxiliaryBuffer, KE_FIELD_PTR, 0x28, 0x14, NONE)                           \
+    X(IRP_TAIL_OVERLAY, ListEntry, KE_FIELD_SUB, 0x30, 0x18, LIST_ENTRY)                           \
+    X(IRP_TAIL_OVERLAY, CurrentStackLocation, KE_FIELD_PTR, 0x40, 0x20, IO_STACK_LOCATION)         \
+    X(IRP_TAIL_OVERLAY, OriginalFileObject, KE_FIELD_PTR, 0x48, 0x24, NONE)                        \
+    X(DRIVER_CONTEXT, [0], KE_FIELD_PTR, 0x0, 0x0, NONE)                                           \
+    X(DRIVER_CONTEXT, [1], KE_FIELD_PTR, 0x8, 0x4, NONE)                                           \
+    X(DRIVER_CONTEXT, [2], KE_FIELD_PTR, 0x10, 0x8, NONE)                                          \
+    X(DRIVER_CONTEXT, [3], KE_FIELD_PTR, 0x18, 0xC, NONE)                                          \
+    X(IO_STACK_LOCATION, MajorFunction, KE_FIELD_U8, 0x0, 0x0, NONE)                               \
+    X(IO_STACK_LOCATION, MinorFunction, KE_FIELD_U8, 0x1, 0x1, NONE)                               \
+    X(IO_STACK_LOCATION, Flags, KE_FIELD_U8, 0x2, 0x2, NONE)                                       \
+    X(IO_STACK_LOCATION, Control, KE_FIELD_U8, 0x3, 0x3, NONE)                                     \
+    X(IO_STACK_LOCATION, Parameters, KE_FIELD_SUB, 0x8, 0x4, IO_STACK_PARAMETERS)                  \
+    X(IO_STACK_LOCATION, DeviceObject, KE_FIELD_PTR, 0x28, 0x14, DEVICE_OBJECT)                    \
+    X(IO_STACK_LOCATION, FileObject, KE_FIELD_PTR, 0x30, 0x18, FILE_OBJECT)                        \
+    X(IO_STACK_LOCATION, CompletionRoutine, KE_FIELD_PTR, 0x38, 0x1C, NONE)                        \
+    X(IO_STACK_LOCATION, Context, KE_FIELD_PTR, 0x40, 0x20, NONE)                                  \
+    X(IO_STACK_PARAMETERS, Read, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_READ)                       \
+    X(IO_STACK_PARAMETERS, Write, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_READ)                      \
+    X(IO_STACK_PARAMETERS, DeviceIoControl, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_IOCTL)           \
+    X(IO_STACK_PARAMETERS, Others, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_OTHERS)                   \
+    X(IO_PARAMETERS_READ, Length, KE_FIELD_U32, 0x0, 0x0, NONE)                                    \
+    X(IO_PARAMETERS_READ, Key, KE_FIELD_U32, 0x8, 0x4, NONE)                                       \
+    X(IO_PARAMETERS_READ, ByteOffset, KE_FIELD_U64, 0x10, 0x8, NONE)                               \
+    X(IO_PARAMETERS_IOCTL, OutputBufferLength, KE_FIELD_U32, 0x0, 0x0, NONE)                       \
+    X(IO_PARAMETERS_IOCTL, InputBufferLength, KE_FIELD_U32, 0x8, 0x4, NONE)                        \
+    X(IO_PARAMETERS_IOCTL, IoControlCode, KE_FIELD_U32, 0x10, 0x8, NONE)                           \
+    X(IO_PARAMETERS_IOCTL, Type3InputBuffer, KE_FIELD_PTR, 0x18, 0xC, NONE)                        \
+    X(IO_PARAMETERS_OTHERS, Argument1, KE_FIELD_PTR, 0x0, 0x0, NONE)                               \
+    X(IO_PARAMETERS_OTHERS, Argument2, KE_FIELD_PTR, 0x8, 0x4, NONE)                               \
+    X(IO_PARAMETERS_OTHERS, Argument3, KE_FIELD_PTR, 0x10, 0x8, NONE)                              \
+    X(IO_PARAMETERS_OTHERS, Argument4, KE_FIELD_PTR, 0x18, 0xC, NONE)                              \
+    X(FILE_OBJECT, Type, KE_FIELD_U16, 0x0, 0x0, NONE)                                             \
+    X(FILE_OBJECT, Size, KE_FIELD_U16, 0x2, 0x2, NONE)                                             \
+    X(FILE_OBJECT, DeviceObject, KE_FIELD_PTR, 0x8, 0x4, DEVICE_OBJECT)                            \
+    X(FILE_OBJECT, FsContext, KE_FIELD_PTR, 0x18, 0xC, NONE)                                       \
+    X(FILE_OBJECT, FsContext2, KE_FIELD_PTR, 0x20, 0x10, NONE)
 
 /* The GENERAL_LOOKASIDE fields of a lookaside list (its member L in C:
  * `List.L.TotalAllocates` reads as `List.TotalAllocates`). ListHead is kept
@@ -85,7 +165,19 @@ typedef enum ke_field_kind {
     X(NPAGED_LOOKASIDE_LIST, 0x80, 0x50)                                                           \
     X(PAGED_LOOKASIDE_LIST, 0x80, 0x68)                                                            \
     X(IO_WORKITEM, 0x58, 0x34)                                                                     \
-    X(ERESOURCE, 104, 56)
+    X(ERESOURCE, 104, 56)                                                                          \
+    X(IO_STATUS_BLOCK, 16, 8)                                                                      \
+    X(IRP, 0xD0, 0x70)                                                                             \
+    X(IRP_ASSOCIATED, 8, 4)                                                                        \
+    X(IRP_TAIL, 0x58, 0x30)                                                                        \
+    X(IRP_TAIL_OVERLAY, 0x58, 0x30)                                                                \
+    X(DRIVER_CONTEXT, 0x20, 0x10)                                                                  \
+    X(IO_STACK_LOCATION, 0x48, 0x24)                                                               \
+    X(IO_STACK_PARAMETERS, 0x20, 0x10)                                                             \
+    X(IO_PARAMETERS_READ, 0x18, 0x10)                                                              \
+    X(IO_PARAMETERS_IOCTL, 0x20, 0x10)                                                             \
+    X(IO_PARAMETERS_OTHERS, 0x20, 0x10)                                                            \
+    X(FILE_OBJECT, 0xD8, 0x80)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */
@@ -100,6 +192,7 @@ typedef struct ke_field {
     const char *name;
     ke_field_kind kind;
     uint16_t offset[2]; /* by ke_arch */
+    ke_type_id sub;     /* KE_FIELD_SUB: the embedded type; KE_FIELD_PTR: the pointee's */
 } ke_field;
 
 typedef struct ke_type {

@@ -104,6 +104,11 @@ NTSTATUS ObReferenceObjectByHandle(ke_call *call, uint64_t Handle, ULONG Desired
 
 void ObReferenceObject(ke_call *call, PVOID_VA Object)
 {
+    io_device *dev = io_device_at(call->m, Object);
+    if (dev != NULL) {
+        io_device_reference(dev); /* a device object (IoGetAttachedDeviceReference's kind) */
+        return;
+    }
     ke_object *o = ke_object_at(call->m, Object);
     if (o != NULL)
         o->references++;
@@ -111,6 +116,12 @@ void ObReferenceObject(ke_call *call, PVOID_VA Object)
 
 void ObDereferenceObject(ke_call *call, PVOID_VA Object)
 {
+    io_device *dev = io_device_at(call->m, Object);
+    if (dev != NULL && dev->references > 0) {
+        /* A device object: the last reference of a deleted one frees it. */
+        io_device_dereference(call, dev);
+        return;
+    }
     ke_object *o = ke_object_at(call->m, Object);
     if (o == NULL) {
         /* Not an object (or one already deleted): its header holds no

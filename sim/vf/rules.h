@@ -259,7 +259,75 @@
       "checked build: a processor acquired a spin lock it already holds")                          \
     /* Interrupts. */                                                                              \
     X(kisr_irql_changed, 0xC8, 0, 0, RULE_KERNEL,                                                  \
-      "an interrupt service routine returned at an IRQL other than its device IRQL")
+      "an interrupt service routine returned at an IRQL other than its device IRQL")               \
+    /* I/O verification (/flags 0x10), level 1 (0xC9, P1 = the violation). */                      \
+    X(io_free_not_irp, 0xC9, 1, 0x1, VF_FLAG_IO_VERIFICATION,                                      \
+      "IoFreeIrp given an object whose Type is not IO_TYPE_IRP")                                   \
+    X(io_free_irp_on_thread, 0xC9, 1, 0x2, VF_FLAG_IO_VERIFICATION,                                \
+      "IoFreeIrp on an IRP still queued to a thread (a synchronous request the I/O "               \
+      "manager frees)")                                                                            \
+    X(io_call_not_irp, 0xC9, 1, 0x3, VF_FLAG_IO_VERIFICATION,                                      \
+      "IoCallDriver given an IRP whose Type is not IO_TYPE_IRP")                                   \
+    X(io_call_bad_device, 0xC9, 1, 0x4, VF_FLAG_IO_VERIFICATION,                                   \
+      "IoCallDriver given a pointer that is not a device object (or a deleted one)")               \
+    X(io_dispatch_irql_changed, 0xC9, 1, 0x5, VF_FLAG_IO_VERIFICATION,                             \
+      "a dispatch routine returned at an IRQL other than the one IoCallDriver was "                \
+      "called at")                                                                                 \
+    X(io_complete_status_pending, 0xC9, 1, 0x6, VF_FLAG_IO_VERIFICATION,                           \
+      "IoCompleteRequest on an IRP whose IoStatus.Status is STATUS_PENDING (or -1)")               \
+    X(io_complete_cancel_routine_set, 0xC9, 1, 0x7, VF_FLAG_IO_VERIFICATION,                       \
+      "IoCompleteRequest on an IRP whose cancel routine is still set")                             \
+    X(io_build_fsd_bad_buffer, 0xC9, 1, 0x8, VF_FLAG_IO_VERIFICATION,                              \
+      "IoBuildAsynchronousFsdRequest or IoBuildSynchronousFsdRequest given a buffer "              \
+      "that cannot be read")                                                                       \
+    X(io_build_ioctl_bad_buffer, 0xC9, 1, 0x9, VF_FLAG_IO_VERIFICATION,                            \
+      "IoBuildDeviceIoControlRequest given an input buffer that cannot be read")                   \
+    X(io_timer_initialized_twice, 0xC9, 1, 0xA, VF_FLAG_IO_VERIFICATION,                           \
+      "IoInitializeTimer on a device object that already has a timer")                             \
+    X(io_complete_above_dispatch, 0xC9, 1, 0xE, VF_FLAG_IO_VERIFICATION,                           \
+      "IoCompleteRequest called above DISPATCH_LEVEL")                                             \
+    X(io_call_above_dispatch, 0xC9, 1, 0x10, VF_FLAG_IO_VERIFICATION,                              \
+      "IoCallDriver called above DISPATCH_LEVEL")                                                  \
+    /* I/O verification, level 2 (/iolevel 2, the default): the WDM DRIVER ERROR codes (0xC9,   \  \
+     * P1 = the code); with a kernel debugger attached (--kd) they are printed and ignored. */     \
+    X(io2_delete_device_attached, 0xC9, 1, 0x201, VF_FLAG_IO_VERIFICATION,                         \
+      "WDM DRIVER ERROR: IoDeleteDevice on a device still attached to a device below it "          \
+      "(IoDetachDevice missing)")                                                                  \
+    X(io2_detach_not_attached, 0xC9, 1, 0x202, VF_FLAG_IO_VERIFICATION,                            \
+      "WDM DRIVER ERROR: IoDetachDevice on a device that has nothing attached (a double "          \
+      "detach)")                                                                                   \
+    X(io2_call_cancel_routine_set, 0xC9, 1, 0x203, VF_FLAG_IO_VERIFICATION,                        \
+      "WDM DRIVER ERROR: IoCallDriver with the IRP's cancel routine still set")                    \
+    X(io2_copied_completion_routine, 0xC9, 1, 0x207, VF_FLAG_IO_VERIFICATION,                      \
+      "WDM DRIVER ERROR: an IRP forwarded with the upper driver's completion routine "             \
+      "copied into the next location (a manual stack copy)")                                       \
+    X(io2_out_of_stack_locations, 0xC9, 1, 0x208, VF_FLAG_IO_VERIFICATION,                         \
+      "WDM DRIVER ERROR: IoCallDriver with fewer stack locations left than the device's "          \
+      "stack needs (StackSize)")                                                                   \
+    X(io2_free_irp_in_use, 0xC9, 1, 0x20A, VF_FLAG_IO_VERIFICATION,                                \
+      "WDM DRIVER ERROR: IoFreeIrp on an IRP still in use (sent down and not completed)")          \
+    X(io2_status_mismatch, 0xC9, 1, 0x224, VF_FLAG_IO_VERIFICATION,                                \
+      "WDM DRIVER ERROR: a dispatch routine completed the IRP and returned a status "              \
+      "other than IoStatus.Status")                                                                \
+    X(io2_not_completed_not_pending, 0xC9, 1, 0x226, VF_FLAG_IO_VERIFICATION,                      \
+      "WDM DRIVER ERROR: a dispatch routine returned without completing or forwarding "            \
+      "the IRP and without STATUS_PENDING")                                                        \
+    X(io2_completion_not_marked_pending, 0xC9, 1, 0x228, VF_FLAG_IO_VERIFICATION,                  \
+      "WDM DRIVER ERROR: a completion routine did not mark the IRP pending although "              \
+      "PendingReturned was set")                                                                   \
+    X(io2_pending_not_marked, 0xC9, 1, 0x23D, VF_FLAG_IO_VERIFICATION,                             \
+      "WDM DRIVER ERROR: a dispatch routine returned STATUS_PENDING without "                      \
+      "IoMarkIrpPending")                                                                          \
+    X(io2_marked_not_pending, 0xC9, 1, 0x23E, VF_FLAG_IO_VERIFICATION,                             \
+      "WDM DRIVER ERROR: a dispatch routine marked the IRP pending but did not return "            \
+      "STATUS_PENDING")                                                                            \
+    X(io2_illegal_status_returned, 0xC9, 1, 0x225, VF_FLAG_IO_VERIFICATION,                        \
+      "WDM DRIVER ERROR: a dispatch routine returned the illegal status 0xFFFFFFFF")               \
+    X(io2_delete_device_twice, 0xC9, 1, 0x240, VF_FLAG_IO_VERIFICATION,                            \
+      "WDM DRIVER ERROR: IoDeleteDevice called twice on the same device object")                   \
+    X(io2_information_too_large, 0xC9, 1, 0x312, VF_FLAG_IO_VERIFICATION,                          \
+      "WDM DRIVER ERROR: a buffered IOCTL completed with IoStatus.Information larger than its "    \
+      "output buffer (OutputBufferLength)")
 
 typedef enum rule_id {
 #define RULE_ENUM(id, code, sub_param, sub_value, option, text) RULE_##id,

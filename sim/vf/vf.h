@@ -74,6 +74,20 @@ void vf_pool_untrack(ke_machine *m, struct ex_block *b);
 /* The unload checks of a verified driver after its DriverUnload returned. */
 void vf_driver_unloaded(ke_call *call, io_driver *d);
 
+/*
+ * I/O verification (thunks.c). vf_io_watched: whether it applies to a
+ * driver's IRPs (a verified driver with /flags 0x10). The checks made when
+ * a dispatch routine returns (the callout that ran it, the IRP record or
+ * NULL once freed) and when a completion routine returns; level 2 checks
+ * are reported per vf_io_level2.
+ */
+struct io_irp;
+bool vf_io_watched(const ke_machine *m, const io_driver *d);
+void vf_io_dispatch_returned(ke_call *call, const ke_callout *c, struct io_irp *irp,
+                             NTSTATUS status);
+void vf_io_completion_returned(ke_call *call, const ke_callout *c, struct io_irp *irp,
+                               NTSTATUS status);
+
 /* Points the imports of a verified image at the thunks. */
 void vf_patch_imports(ddi_imports *imports);
 

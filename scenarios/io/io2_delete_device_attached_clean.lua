@@ -1,0 +1,54 @@
+-- io2_delete_device_attached_clean: rmfilt.sys, a pass-through filter over
+-- echo.sys, detaches from the device below (IoDetachDevice) before it
+-- deletes its own device object on unload. Clean.
+scenario {
+  verifier = "/standard /driver rmfilt.sys",
+  cpus = 2,
+  expect = "clean",
+}
+
+driver "echo.sys" "drivers/echo.lua"
+
+driver "rmfilt.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    local status, filter = IoCreateDevice(DriverObject, 0, nil, FILE_DEVICE_UNKNOWN, 0, false)
+    if status ~= STATUS_SUCCESS then
+      return status
+    end
+    Lower = IoAttachDeviceToDeviceStack(filter, EchoDevice)
+    if Lower == nil then
+      IoDeleteDevice(filter)
+      return STATUS_DEVICE_NOT_READY
+    end
+    Filter = filter
+    filter.Flags = (filter.Flags | DO_BUFFERED_IO) & ~DO_DEVICE_INITIALIZING
+    for Major = IRP_MJ_CREATE, IRP_MJ_MAXIMUM_FUNCTION do
+      DriverObject.MajorFunction[Major] = function(DeviceObject, Irp)
+        IoSkipCurrentIrpStackLocation(Irp)
+        return IoCallDriver(Lower, Irp)
+      end
+    end
+
+    DriverObject.DriverUnload = function(DriverObject)
+      IoDetachDevice(Lower)
+      IoDeleteDevice(Filter)
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "echo.sys"
+  LoadDriver "rmfilt.sys"
+  local Event, Iosb = KEVENT(), IO_STATUS_BLOCK()
+  KeInitializeEvent(Event, NotificationEvent, false)
+  local Buffer = ExAllocatePoolWithTag(NonPagedPoolNx, 16, "Clnt")
+  local Top = IoGetAttachedDeviceReference(EchoDevice)
+  local Irp = IoBuildSynchronousFsdRequest(IRP_MJ_READ, Top, Buffer, 16, nil, Event, Iosb)
+  if IoCallDriver(Top, Irp) == STATUS_PENDING then
+    KeWaitForSingleObject(Event, Executive, KernelMode, false, nil)
+  end
+  ObDereferenceObject(Top)
+  ExFreePoolWithTag(Buffer, "Clnt")
+  UnloadDriver "rmfilt.sys"
+end)

@@ -1,0 +1,44 @@
+-- io_free_not_irp_clean: rdclient.sys reads echo.sys's buffer with an IRP of its
+-- own (IoAllocateIrp, a completion routine that returns
+-- STATUS_MORE_PROCESSING_REQUIRED, then IoFreeIrp). It keeps a small
+-- request context from pool next to the IRP; its cleanup frees the two
+-- with the right routines: IoFreeIrp(Irp), then the context goes back to
+-- the pool. Clean.
+scenario {
+  verifier = "/standard /driver rdclient.sys",
+  expect = "clean",
+}
+
+driver "echo.sys" "drivers/echo.lua"
+
+driver "rdclient.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    local Done = KEVENT()
+    KeInitializeEvent(Done, NotificationEvent, false)
+    local Request = ExAllocatePoolWithTag(NonPagedPoolNx, 64, "RdCl")
+    local Irp = IoAllocateIrp(EchoDevice.StackSize, false)
+    if Request == nil or Irp == nil then
+      return STATUS_INSUFFICIENT_RESOURCES
+    end
+    local Stack = IoGetNextIrpStackLocation(Irp)
+    Stack.MajorFunction = IRP_MJ_READ
+    Stack.Parameters.Read.Length = 64
+    Irp.AssociatedIrp.SystemBuffer = Request
+    IoSetCompletionRoutine(Irp, function(DeviceObject, Irp, Context)
+      KeSetEvent(Context, IO_NO_INCREMENT, false)
+      return STATUS_MORE_PROCESSING_REQUIRED
+    end, Done, true, true, true)
+    if IoCallDriver(EchoDevice, Irp) == STATUS_PENDING then
+      KeWaitForSingleObject(Done, Executive, KernelMode, false, nil)
+    end
+    IoFreeIrp(Irp)
+    ExFreePoolWithTag(Request, "RdCl")
+    DriverObject.DriverUnload = function(DriverObject) end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "echo.sys"
+  LoadDriver "rdclient.sys"
+end)
