@@ -1072,18 +1072,23 @@ static int process_notify_continue(lua_State *L, int status, lua_KContext ctx)
     return process_notify_next(L);
 }
 
+/* The next registered routine, called as NotifyRoutine(ParentId, ProcessId,
+ * Create). The stack holds the caller's one result, then the next index,
+ * ParentId, ProcessId and Create; after the last routine the four go and the
+ * result is returned. */
 static int process_notify_next(lua_State *L)
 {
     lb_state *lb = lb_get(L);
     ke_machine *m = lb->m;
-    uint32_t next = (uint32_t)lua_tointeger(L, -3);
+    uint32_t next = (uint32_t)lua_tointeger(L, -4);
+    bool create = lua_toboolean(L, -1);
     if (next >= m->process_notify_count) {
-        lua_pop(L, 3);
-        return 1; /* CreateProcess's result */
+        lua_pop(L, 4);
+        return 1; /* CreateProcess's result, or the ending thread's placeholder */
     }
     struct ke_notify n = m->process_notify[next];
     lua_pushinteger(L, next + 1);
-    lua_replace(L, -4);
+    lua_replace(L, -5);
     if (!n.driver->loaded) {
         /* Registered by a driver that unloaded without removing it: its
          * code is gone (P1, P3 the image, as for a thread left behind). */
@@ -1095,17 +1100,18 @@ static int process_notify_next(lua_State *L)
         return lb_stopped(L);
     }
     lb_push_routine(L, n.routine);
-    lua_pushvalue(L, -3);  /* ParentId */
-    lua_pushvalue(L, -3);  /* ProcessId */
-    lua_pushboolean(L, 1); /* Create */
+    lua_pushvalue(L, -4); /* ParentId */
+    lua_pushvalue(L, -4); /* ProcessId */
+    lua_pushboolean(L, create);
     return call_routine(L, n.driver, "CreateProcessNotifyRoutine", 3, 0, process_notify_continue);
 }
 
-int lb_process_notify(lua_State *L, uint32_t parent_id, uint32_t process_id)
+int lb_process_notify(lua_State *L, uint32_t parent_id, uint32_t process_id, bool create)
 {
     lua_pushinteger(L, 0);
     lua_pushinteger(L, parent_id);
     lua_pushinteger(L, process_id);
+    lua_pushboolean(L, create);
     return process_notify_next(L);
 }
 
@@ -1135,6 +1141,16 @@ static int exec_main_continue(lua_State *L, int status, lua_KContext ctx)
         return routine_failed(L, d);
     if (machine_stopped(lb))
         return lb_stopped(L);
+    /* The last thread of an application ends: the drivers' process
+     * callbacks run now, on it, with Create FALSE, as Windows calls them
+     * in the context of the last thread to exit. */
+    ke_thread *t = lb->current->thread;
+    ps_process *p = t->process;
+    if (d == NULL && p != lb->m->system_process && p->live_threads == 1 &&
+        lb->m->process_notify_count > 0 && lua_isyieldable(L)) {
+        lua_pushnil(L); /* the thread's result: none */
+        return lb_process_notify(L, p->parent_id, p->id, false);
+    }
     return 0; /* the start routine returned: the thread ends */
 }
 

@@ -141,7 +141,7 @@ bool lb_host_same_routine(void *ctx, uint32_t a, uint32_t b);
 /* Runs the process-creation callbacks (PsSetCreateProcessNotifyRoutine) on
  * the calling thread, each as a routine of its driver, for a new process;
  * the value on top of the stack is then the caller's one result. */
-int lb_process_notify(lua_State *L, uint32_t parent_id, uint32_t process_id);
+int lb_process_notify(lua_State *L, uint32_t parent_id, uint32_t process_id, bool create);
 ke_site lb_host_site(void *ctx, const ke_exec *exec);
 const char *lb_host_site_name(void *ctx, ke_site site, char *buf, size_t len);
 

@@ -27,6 +27,7 @@ static int l_CreateProcess(lua_State *L)
     if (p == NULL)
         lb_scenario_error(L, "CreateProcess: no room for another process (at most %d)",
                           KE_MAX_PROCESSES - 2);
+    p->parent_id = lb->current->thread->process->id;
     lb_push_ptr(L, p->eprocess);
     /* The drivers' process-creation callbacks run now, on this thread, in
      * the creating process's context (a user process's thread is not a
@@ -34,7 +35,7 @@ static int l_CreateProcess(lua_State *L)
     if (lb->m->process_notify_count == 0)
         return 1;
     lb_check_yieldable(L, "CreateProcess");
-    return lb_process_notify(L, lb->current->thread->process->id, p->id);
+    return lb_process_notify(L, p->parent_id, p->id, true);
 }
 
 static ps_process *check_process(lua_State *L, const char *fn)

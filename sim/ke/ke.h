@@ -85,6 +85,7 @@ _Noreturn void ke_panic(const struct ke_machine *m, const char *file, int line, 
 
 typedef struct ps_process {
     uint32_t id;           /* process id as Windows numbers them: Idle 0, System 4 */
+    uint32_t parent_id;    /* the creating process's id (0 for System and Idle) */
     uint32_t live_threads; /* threads created and not yet ended */
     bool exited;           /* a user process whose last thread ended */
     char image[32];        /* image file name: "System", "Idle", "app.exe" */
