@@ -24,6 +24,7 @@
 #include "ddi_table.h"
 #include "ex/pool.h"
 #include "io/io.h"
+#include "kd/kd.h"
 #include "ke/types.h"
 #include "mm/mm.h"
 #include "vf/vf.h"
@@ -544,6 +545,10 @@ static void complete_walk(ke_call *call, io_irp *irp, uint64_t result)
         uint64_t location = get(m, Irp, IRP_F(CurrentLocation));
         uint64_t count = get(m, Irp, IRP_F(StackCount));
         if (location > count) {
+            /* IopfCompleteRequest's loop steps past the last location once
+             * more before it stops: a completed IRP's CurrentLocation is
+             * StackCount + 2, which is what a second completion trips on. */
+            set(m, Irp, IRP_F(CurrentLocation), location + 1);
             complete_finish(call, irp);
             return;
         }
@@ -628,9 +633,24 @@ void io_complete(ke_call *call, PVOID_VA Irp, uint64_t result)
 void IoCompleteRequest(ke_call *call, PVOID_VA Irp, uint8_t PriorityBoost)
 {
     (void)PriorityBoost; /* thread priorities are not modelled */
-    uint64_t type = 0;
-    if (!ke_field_get(call, Irp, IRP_F(Type), &type))
+    uint64_t type = 0, location = 0, count = 0;
+    if (!ke_field_get(call, Irp, IRP_F(Type), &type) ||
+        !ke_field_get(call, Irp, IRP_F(CurrentLocation), &location) ||
+        !ke_field_get(call, Irp, IRP_F(StackCount), &count))
+        return; /* the read faulted: freed special pool, unmapped */
+    /* The kernel's own check, verified or not: not an IRP, or one whose
+     * completion already ran up past its last stack location (its memory
+     * still says so, freed or not). P1 the IRP; P2, the source line in
+     * Windows, is not modelled (0). */
+    if (type != IO_TYPE_IRP || (int8_t)location > (int8_t)(count + 1)) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "IRP 0x%llX: Type %llu, CurrentLocation %d of %llu",
+                 (unsigned long long)Irp, (unsigned long long)type, (int8_t)location,
+                 (unsigned long long)count);
+        const uint64_t p[4] = {Irp, 0, 0, 0};
+        kd_raise_full(call, RULE_kirp_completed_twice, 0x44, p, NULL, detail);
         return;
+    }
     io_complete(call, Irp, 0);
 }
 

@@ -205,6 +205,9 @@
     X(klist_entry_corrupted, 0x139, 1, 0x3, RULE_KERNEL,                                           \
       "a LIST_ENTRY's neighbour does not point back at it (a double remove, or a list updated "    \
       "by two processors without a lock): the list routines' fast-fail check")                     \
+    X(kirp_completed_twice, 0x44, 0, 0, RULE_KERNEL,                                               \
+      "IoCompleteRequest on an IRP already completed (its stack walked past the top), or on "      \
+      "something that is not an IRP")                                                              \
     X(kdpc_watchdog, 0x133, 0, 0, RULE_KERNEL,                                                     \
       "a processor stayed at DISPATCH_LEVEL or above for the whole DPC watchdog period "           \
       "(a deadlock on a spin lock, a lock never released)")                                        \

@@ -674,6 +674,14 @@ printf '{"format": "drvsim-faults/2", "faults": [], "switches": [{"kind": "fibre
 check "replay: a switch of an unknown kind is a usage error" 2 \
     "$DRVSIM" run $R/dpc_list_race.lua --replay "$T/bad.json"
 
+# The cancel race of scenarios/io: a timer DPC and IoCancelIrp both complete a
+# read on some seeds (0x44); with the ownership check, no seed does.
+check "io race: a sweep over 1..20 finds a double completion (exit 1)" 1 \
+    "$DRVSIM" sweep scenarios/io/kirp_completed_twice.lua --seeds 1..20 -j 2 --jsonl /dev/null
+out_has "io race: ... MULTIPLE_IRP_COMPLETE_REQUESTS" '0x44 driver pollread\.sys rule kirp_completed_twice'
+check "io race fixed: clean on every seed of 1..100" 0 \
+    "$DRVSIM" sweep scenarios/io/kirp_completed_twice_clean.lua --seeds 1..100 -j 2 --jsonl /dev/null
+
 # ---------------------------------------------------------------------------
 # The contract's examples, verbatim (CONTRACT 3), when ../shared is beside us
 # ---------------------------------------------------------------------------

@@ -224,7 +224,9 @@ Test(irp, call_driver_without_dispatch_completes_invalid_request, .init = boot_x
     cr_assert_not(call.callout);
     cr_assert_eq(irp_status(irp), (uint32_t)STATUS_INVALID_DEVICE_REQUEST);
     cr_assert(io_irp_at(m, irp)->completed);
-    cr_assert_eq(field(irp, KE_TYPE_IRP, "CurrentLocation"), 2);
+    /* A completed IRP stands one past StackCount + 1 (StackCount 1 here),
+     * as IopfCompleteRequest leaves it. */
+    cr_assert_eq(field(irp, KE_TYPE_IRP, "CurrentLocation"), 3);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -268,7 +270,7 @@ Test(irp, completion_routine_runs_with_the_upper_device, .init = boot_x64, .fini
     call.callout = false;
     ke_callout_end(&call, (uint32_t)STATUS_SUCCESS);
     cr_assert_not(call.callout);
-    cr_assert_eq(field(irp, KE_TYPE_IRP, "CurrentLocation"), 3);
+    cr_assert_eq(field(irp, KE_TYPE_IRP, "CurrentLocation"), 4); /* StackCount + 2 */
     cr_assert(io_irp_at(m, irp)->completed);
 }
 
@@ -294,7 +296,12 @@ Test(irp, invoke_on_error_only_skips_success, .init = boot_x64, .fini = shutdown
     call.callout = false;
     IoCompleteRequest(&call, irp, 0);
     cr_assert_not(call.callout);
-    cr_assert_eq(field(irp, KE_TYPE_IRP, "CurrentLocation"), 3);
+    cr_assert_eq(field(irp, KE_TYPE_IRP, "CurrentLocation"), 4); /* StackCount + 2 */
+    /* A second completion: the kernel's MULTIPLE_IRP_COMPLETE_REQUESTS. */
+    IoCompleteRequest(&call, irp, 0);
+    cr_assert(ke_stopped(m));
+    cr_assert_eq(m->bugcheck.code, 0x44);
+    cr_assert_eq(m->bugcheck.params[0], irp);
 }
 
 Test(irp, pending_propagates_without_a_routine, .init = boot_x64, .fini = shutdown)

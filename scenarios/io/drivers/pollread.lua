@@ -14,7 +14,13 @@
 -- first and sets the cancel routine after releasing the lock (the bug): the
 -- DPC can take the read, disarm nothing, and complete it just after the
 -- dispatch routine armed it.
+--
+-- POLLREAD_CANCEL_CHECKS (default true): false, the cancel routine does not
+-- look whether the DPC took the read first, and completes it anyway (the
+-- other classic bug): a cancel between the DPC taking the read and
+-- completing it completes the read twice (MULTIPLE_IRP_COMPLETE_REQUESTS).
 local ArmFirst = POLLREAD_ARM_FIRST
+local CancelChecks = POLLREAD_CANCEL_CHECKS ~= false
 
 return {
   DriverEntry = function(DriverObject, RegistryPath)
@@ -38,7 +44,7 @@ return {
       end
       KeReleaseSpinLockFromDpcLevel(PollLock)
       IoReleaseCancelSpinLock(CancelIrql)
-      if not Mine then
+      if not Mine and CancelChecks then
         return   -- the DPC took it first and completes it
       end
       Irp.IoStatus.Status = STATUS_CANCELLED
