@@ -1,0 +1,463 @@
+/*
+ * thunks_ke.c - the verifier's thunks for the kernel's synchronisation:
+ * interrupts, spin locks, fast mutexes and critical regions, executive
+ * resources, waits, events and object references (see thunks.c).
+ */
+#include "ddi_table.h"
+#include "ex/lookaside.h"
+#include "ex/pool.h"
+#include "ex/work.h"
+#include "ex/resource.h"
+#include "kd/kd.h"
+#include "ke/types.h"
+#include "mm/mdl.h"
+#include "ob/ob.h"
+#include "mm/mm.h"
+#include "mm/special.h"
+#include "vf/vf.h"
+#include "vf/thunks.h"
+
+/* ------------------------------------------------------------------------ */
+/* Interrupts                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* A synchronized call that got the lock (not one that spins and will be
+ * retried): the counter, and force IRQL checking's trim, which the verifier
+ * makes at every KeSynchronizeExecution of a verified driver. */
+static bool vf_KeSynchronizeExecution(ke_call *call, PVOID_VA Interrupt,
+                                      uint32_t SynchronizeRoutine, PVOID_VA SynchronizeContext)
+{
+    bool result = KeSynchronizeExecution(call, Interrupt, SynchronizeRoutine, SynchronizeContext);
+    if (call->callout && !ke_stopped(call->m)) {
+        (*counter(call, DRVSIM_GC_SynchronizeExecutions))++;
+        vf_force_irql_trim(call);
+    }
+    return result;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Spin locks                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* An acquire that succeeded (not one that spins and will be retried): the
+ * counter, and force IRQL checking's trim. */
+static void acquired(ke_call *call)
+{
+    if (call->spin || ke_stopped(call->m))
+        return;
+    (*counter(call, DRVSIM_GC_AcquireSpinLocks))++;
+    vf_force_irql_trim(call);
+}
+
+static void vf_KeAcquireSpinLock(ke_call *call, PVOID_VA SpinLock, KIRQL *OldIrql)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > DISPATCH_LEVEL && vf_rule_enabled(call, RULE_spinlock_acquire_above_dispatch)) {
+        kd_raise(call, RULE_spinlock_acquire_above_dispatch, irql, SpinLock, 0);
+        return;
+    }
+    KeAcquireSpinLock(call, SpinLock, OldIrql);
+    acquired(call);
+}
+
+static void vf_KeReleaseSpinLock(ke_call *call, PVOID_VA SpinLock, KIRQL NewIrql)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql != DISPATCH_LEVEL && vf_rule_enabled(call, RULE_spinlock_release_not_dispatch)) {
+        kd_raise(call, RULE_spinlock_release_not_dispatch, irql, SpinLock, 0);
+        return;
+    }
+    KeReleaseSpinLock(call, SpinLock, NewIrql);
+}
+
+static void vf_KeAcquireSpinLockAtDpcLevel(ke_call *call, PVOID_VA SpinLock)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql < DISPATCH_LEVEL && vf_rule_enabled(call, RULE_spinlock_acquire_dpc_below_dispatch)) {
+        kd_raise(call, RULE_spinlock_acquire_dpc_below_dispatch, irql, SpinLock, 0);
+        return;
+    }
+    KeAcquireSpinLockAtDpcLevel(call, SpinLock);
+    acquired(call);
+}
+
+static void vf_KeReleaseSpinLockFromDpcLevel(ke_call *call, PVOID_VA SpinLock)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql < DISPATCH_LEVEL && vf_rule_enabled(call, RULE_spinlock_release_dpc_below_dispatch)) {
+        kd_raise(call, RULE_spinlock_release_dpc_below_dispatch, irql, SpinLock, 0);
+        return;
+    }
+    KeReleaseSpinLockFromDpcLevel(call, SpinLock);
+}
+
+static void vf_KeAcquireInStackQueuedSpinLock(ke_call *call, PVOID_VA SpinLock, PVOID_VA LockHandle)
+{
+    KeAcquireInStackQueuedSpinLock(call, SpinLock, LockHandle);
+    acquired(call);
+}
+
+static void vf_KeAcquireInStackQueuedSpinLockAtDpcLevel(ke_call *call, PVOID_VA SpinLock,
+                                                        PVOID_VA LockHandle)
+{
+    KeAcquireInStackQueuedSpinLockAtDpcLevel(call, SpinLock, LockHandle);
+    acquired(call);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Fast mutexes, critical regions                                           */
+/* ------------------------------------------------------------------------ */
+
+/* The thread's APC-disable count as the 0x34/0x39/0x3A parameter gives it:
+ * KernelApcDisable, a SHORT, widened with its sign to a ULONG_PTR. */
+static uint64_t apc_disable_param(const ke_call *call)
+{
+    uint64_t v = (uint64_t)(int64_t)call->thread->kernel_apc_disable;
+    return call->m->config.arch == KE_ARCH_X86 ? (uint32_t)v : v;
+}
+
+static void vf_ExAcquireFastMutex(ke_call *call, PVOID_VA FastMutex)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > APC_LEVEL && vf_rule_enabled(call, RULE_fast_mutex_acquire_above_apc)) {
+        kd_raise(call, RULE_fast_mutex_acquire_above_apc, irql, FastMutex, 0);
+        return;
+    }
+    ExAcquireFastMutex(call, FastMutex);
+}
+
+static bool vf_ExTryToAcquireFastMutex(ke_call *call, PVOID_VA FastMutex)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > APC_LEVEL && vf_rule_enabled(call, RULE_fast_mutex_acquire_above_apc)) {
+        kd_raise(call, RULE_fast_mutex_acquire_above_apc, irql, FastMutex, 0);
+        return false;
+    }
+    return ExTryToAcquireFastMutex(call, FastMutex);
+}
+
+/* The acquire raised to APC_LEVEL: a release anywhere else means the IRQL
+ * was changed while the mutex was held, or the mutex was not acquired. */
+static void vf_ExReleaseFastMutex(ke_call *call, PVOID_VA FastMutex)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql != APC_LEVEL && vf_rule_enabled(call, RULE_fast_mutex_release_not_apc)) {
+        kd_raise(call, RULE_fast_mutex_release_not_apc, irql, apc_disable_param(call), FastMutex);
+        return;
+    }
+    ExReleaseFastMutex(call, FastMutex);
+}
+
+/* The Unsafe forms do not raise: the caller must hold off APCs itself, at
+ * APC_LEVEL or in a critical (or guarded) region, and may not be above
+ * APC_LEVEL since the acquire can wait. */
+static bool unsafe_ok(ke_call *call)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > APC_LEVEL)
+        return false;
+    return irql == APC_LEVEL || ke_combined_apc_disable(call->thread) != 0;
+}
+
+static void vf_ExAcquireFastMutexUnsafe(ke_call *call, PVOID_VA FastMutex)
+{
+    if (!unsafe_ok(call) && vf_rule_enabled(call, RULE_fast_mutex_unsafe_acquire_bad_irql)) {
+        kd_raise(call, RULE_fast_mutex_unsafe_acquire_bad_irql, ke_call_irql(call),
+                 apc_disable_param(call), FastMutex);
+        return;
+    }
+    ExAcquireFastMutexUnsafe(call, FastMutex);
+}
+
+static void vf_ExReleaseFastMutexUnsafe(ke_call *call, PVOID_VA FastMutex)
+{
+    if (!unsafe_ok(call) && vf_rule_enabled(call, RULE_fast_mutex_unsafe_release_bad_irql)) {
+        kd_raise(call, RULE_fast_mutex_unsafe_release_bad_irql, ke_call_irql(call),
+                 apc_disable_param(call), FastMutex);
+        return;
+    }
+    ExReleaseFastMutexUnsafe(call, FastMutex);
+}
+
+/* Force IRQL checking (Windows 7 and later) also holds the critical region
+ * routines to their IRQL bound, APC_LEVEL: 0xC4/0x11A and 0x11B, P2 the
+ * IRQL. */
+static void vf_KeEnterCriticalRegion(ke_call *call)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > APC_LEVEL && vf_rule_enabled(call, RULE_critical_region_enter_above_apc)) {
+        kd_raise(call, RULE_critical_region_enter_above_apc, irql, 0, 0);
+        return;
+    }
+    KeEnterCriticalRegion(call);
+}
+
+/* KernelApcDisable is negative inside a critical region: 0 (or positive,
+ * after an earlier unbalanced leave) means there is none to leave. */
+static void vf_KeLeaveCriticalRegion(ke_call *call)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > APC_LEVEL && vf_rule_enabled(call, RULE_critical_region_leave_above_apc)) {
+        kd_raise(call, RULE_critical_region_leave_above_apc, irql, 0, 0);
+        return;
+    }
+    if (call->thread->kernel_apc_disable >= 0 &&
+        vf_rule_enabled(call, RULE_critical_region_leave_not_entered)) {
+        kd_raise(call, RULE_critical_region_leave_not_entered, 0, 0, 0);
+        return;
+    }
+    KeLeaveCriticalRegion(call);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Executive resources                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* The checks of an acquire (ViMiscCheckResourceAcquire). An ERESOURCE must be
+ * pointer aligned (0x3D: P4 the resource). Then it must be acquired with
+ * normal kernel APCs disabled, so that no APC suspends the thread while it
+ * owns it (0x37: P2 the IRQL, P3 CombinedApcDisable, P4 the resource):
+ * APC_LEVEL does it, a critical or guarded region does it; DISPATCH_LEVEL
+ * with Wait FALSE is let through, and system threads are exempt, since
+ * nothing suspends them from user mode. False if one fired. */
+static bool check_resource_acquire(ke_call *call, PVOID_VA Resource, bool Wait)
+{
+    uint64_t mask = call->m->config.arch == KE_ARCH_X86 ? 3 : 7;
+    if ((Resource & mask) != 0 && vf_rule_enabled(call, RULE_resource_unaligned)) {
+        kd_raise(call, RULE_resource_unaligned, 0, 0, Resource);
+        return false;
+    }
+    KIRQL irql = ke_call_irql(call);
+    uint32_t combined = ke_combined_apc_disable(call->thread);
+    if (irql != APC_LEVEL && !ke_system_thread(call->thread) && combined == 0 &&
+        (irql != DISPATCH_LEVEL || Wait) &&
+        vf_rule_enabled(call, RULE_resource_acquire_apcs_enabled)) {
+        kd_raise(call, RULE_resource_acquire_apcs_enabled, irql, combined, Resource);
+        return false;
+    }
+    return true;
+}
+
+/* The same at release (ViMiscCheckResourceRelease), 0x38; any release at
+ * DISPATCH_LEVEL is let through. */
+static bool check_resource_release(ke_call *call, PVOID_VA Resource)
+{
+    KIRQL irql = ke_call_irql(call);
+    uint32_t combined = ke_combined_apc_disable(call->thread);
+    if (irql != APC_LEVEL && irql != DISPATCH_LEVEL && !ke_system_thread(call->thread) &&
+        combined == 0 && vf_rule_enabled(call, RULE_resource_release_apcs_enabled)) {
+        kd_raise(call, RULE_resource_release_apcs_enabled, irql, combined, Resource);
+        return false;
+    }
+    return true;
+}
+
+static bool vf_ExAcquireResourceExclusiveLite(ke_call *call, PVOID_VA Resource, bool Wait)
+{
+    if (!check_resource_acquire(call, Resource, Wait))
+        return false;
+    return ExAcquireResourceExclusiveLite(call, Resource, Wait);
+}
+
+static bool vf_ExAcquireResourceSharedLite(ke_call *call, PVOID_VA Resource, bool Wait)
+{
+    if (!check_resource_acquire(call, Resource, Wait))
+        return false;
+    return ExAcquireResourceSharedLite(call, Resource, Wait);
+}
+
+static bool vf_ExAcquireSharedStarveExclusive(ke_call *call, PVOID_VA Resource, bool Wait)
+{
+    if (!check_resource_acquire(call, Resource, Wait))
+        return false;
+    return ExAcquireSharedStarveExclusive(call, Resource, Wait);
+}
+
+static bool vf_ExAcquireSharedWaitForExclusive(ke_call *call, PVOID_VA Resource, bool Wait)
+{
+    if (!check_resource_acquire(call, Resource, Wait))
+        return false;
+    return ExAcquireSharedWaitForExclusive(call, Resource, Wait);
+}
+
+static bool vf_ExTryToAcquireResourceExclusiveLite(ke_call *call, PVOID_VA Resource)
+{
+    if (!check_resource_acquire(call, Resource, false))
+        return false;
+    return ExTryToAcquireResourceExclusiveLite(call, Resource);
+}
+
+static void vf_ExReleaseResourceLite(ke_call *call, PVOID_VA Resource)
+{
+    if (check_resource_release(call, Resource))
+        ExReleaseResourceLite(call, Resource);
+}
+
+static void vf_ExReleaseResourceForThreadLite(ke_call *call, PVOID_VA Resource,
+                                              uint64_t ResourceThreadId)
+{
+    if (check_resource_release(call, Resource))
+        ExReleaseResourceForThreadLite(call, Resource, ResourceThreadId);
+}
+
+/* Miscellaneous checks track the resources a verified driver initialises
+ * (VfTrackResource): one initialised again before ExDeleteResourceLite is
+ * 0xD0, P2 the resource; the free check (0xD2) looks for tracked ones. */
+static NTSTATUS vf_ExInitializeResourceLite(ke_call *call, PVOID_VA Resource)
+{
+    ex_resource *before = ex_resource_at(call->m, Resource);
+    bool tracked = before != NULL && before->listed && before->vf_tracked;
+    NTSTATUS status = ExInitializeResourceLite(call, Resource);
+    if (!NT_SUCCESS(status) || !vf_rule_enabled(call, RULE_resource_initialized_twice))
+        return status;
+    if (tracked) {
+        kd_raise(call, RULE_resource_initialized_twice, Resource, 0, 0);
+        return status;
+    }
+    ex_resource_at(call->m, Resource)->vf_tracked = true;
+    return status;
+}
+
+/* VfDeleteResource: a resource that is not initialised (never, or deleted
+ * already) is 0xD1, P2 the resource. */
+static NTSTATUS vf_ExDeleteResourceLite(ke_call *call, PVOID_VA Resource)
+{
+    ex_resource *r = ex_resource_at(call->m, Resource);
+    if ((r == NULL || !r->listed) && vf_rule_enabled(call, RULE_resource_delete_uninitialized)) {
+        kd_raise(call, RULE_resource_delete_uninitialized, Resource, 0, 0);
+        return STATUS_UNSUCCESSFUL;
+    }
+    return ExDeleteResourceLite(call, Resource);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Waits, events, object references                                          */
+/* ------------------------------------------------------------------------ */
+
+/* A wait at raised IRQL: above DISPATCH_LEVEL never; at DISPATCH_LEVEL only
+ * with a zero timeout (a poll). P2 is the IRQL (Windows gives the address of
+ * its IRQL variable, which a scenario has no use for), P3 the object, P4 the
+ * timeout (the value; ~0 for none). False if it fired. */
+static bool check_wait(ke_call *call, PVOID_VA object, ke_timeout timeout)
+{
+    KIRQL irql = ke_call_irql(call);
+    uint64_t timeout_value = timeout.given ? (uint64_t)timeout.value_100ns : UINT64_MAX;
+    rule_id rule;
+    if (irql > DISPATCH_LEVEL)
+        rule = RULE_wait_above_dispatch;
+    else if (irql == DISPATCH_LEVEL && !timeout.given)
+        rule = RULE_wait_at_dispatch_forever;
+    else if (irql == DISPATCH_LEVEL && timeout.value_100ns != 0)
+        rule = RULE_wait_at_dispatch_timeout;
+    else
+        return true;
+    if (!vf_rule_enabled(call, rule))
+        return true;
+    kd_raise(call, rule, irql, object, timeout_value);
+    return false;
+}
+
+static NTSTATUS vf_KeWaitForSingleObject(ke_call *call, PVOID_VA Object, ULONG WaitReason,
+                                         ULONG WaitMode, bool Alertable, ke_timeout Timeout)
+{
+    if (!check_wait(call, Object, Timeout))
+        return STATUS_UNSUCCESSFUL;
+    return KeWaitForSingleObject(call, Object, WaitReason, WaitMode, Alertable, Timeout);
+}
+
+static NTSTATUS vf_KeWaitForMultipleObjects(ke_call *call, ULONG Count, const ke_ptr_array *Object,
+                                            ULONG WaitType, ULONG WaitReason, ULONG WaitMode,
+                                            bool Alertable, ke_timeout Timeout,
+                                            PVOID_VA WaitBlockArray)
+{
+    if (!check_wait(call, Object->count > 0 ? Object->items[0] : 0, Timeout))
+        return STATUS_UNSUCCESSFUL;
+    return KeWaitForMultipleObjects(call, Count, Object, WaitType, WaitReason, WaitMode, Alertable,
+                                    Timeout, WaitBlockArray);
+}
+
+static NTSTATUS vf_KeDelayExecutionThread(ke_call *call, ULONG WaitMode, bool Alertable,
+                                          ke_timeout Interval)
+{
+    if (!check_wait(call, 0, Interval))
+        return STATUS_UNSUCCESSFUL;
+    return KeDelayExecutionThread(call, WaitMode, Alertable, Interval);
+}
+
+static int32_t vf_KeSetEvent(ke_call *call, PVOID_VA Event, int32_t Increment, bool Wait)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > DISPATCH_LEVEL && vf_rule_enabled(call, RULE_set_event_above_dispatch)) {
+        kd_raise(call, RULE_set_event_above_dispatch, irql, Event, 0);
+        return 0;
+    }
+    return KeSetEvent(call, Event, Increment, Wait);
+}
+
+static NTSTATUS vf_ObReferenceObjectByHandle(ke_call *call, uint64_t Handle, ULONG DesiredAccess,
+                                             PVOID_VA ObjectType, ULONG AccessMode,
+                                             PVOID_VA *Object, PVOID_VA *HandleInformation)
+{
+    if (ob_handle_object(call->m, Handle) == NULL && vf_rule_enabled(call, RULE_ob_bad_handle)) {
+        kd_raise(call, RULE_ob_bad_handle, Handle, ObjectType, 0);
+        return STATUS_UNSUCCESSFUL;
+    }
+    return ObReferenceObjectByHandle(call, Handle, DesiredAccess, ObjectType, AccessMode, Object,
+                                     HandleInformation);
+}
+
+/* Reference counts that reach zero are checked from Windows 7 on: P3 is the
+ * new count, -1 on the dereference path and 1 on the reference path. */
+static void vf_ObDereferenceObject(ke_call *call, PVOID_VA Object)
+{
+    ke_object *o = ke_object_at(call->m, Object);
+    if (o != NULL && o->references <= 0 && vf_rule_enabled(call, RULE_ob_reference_count_zero)) {
+        kd_raise(call, RULE_ob_reference_count_zero, Object, (uint64_t)-1, 0);
+        return;
+    }
+    ObDereferenceObject(call, Object);
+}
+
+static void vf_ObReferenceObject(ke_call *call, PVOID_VA Object)
+{
+    ke_object *o = ke_object_at(call->m, Object);
+    if (o != NULL && o->references <= 0 && vf_rule_enabled(call, RULE_ob_reference_count_zero)) {
+        kd_raise(call, RULE_ob_reference_count_zero, Object, 1, 0);
+        return;
+    }
+    ObReferenceObject(call, Object);
+}
+
+void vf_patch_imports_ke(ddi_imports *imports)
+{
+    imports->KeWaitForSingleObject = vf_KeWaitForSingleObject;
+    imports->KeAcquireSpinLock = vf_KeAcquireSpinLock;
+    imports->KeReleaseSpinLock = vf_KeReleaseSpinLock;
+    imports->KeAcquireSpinLockAtDpcLevel = vf_KeAcquireSpinLockAtDpcLevel;
+    imports->KeReleaseSpinLockFromDpcLevel = vf_KeReleaseSpinLockFromDpcLevel;
+    imports->KeAcquireInStackQueuedSpinLock = vf_KeAcquireInStackQueuedSpinLock;
+    imports->KeAcquireInStackQueuedSpinLockAtDpcLevel = vf_KeAcquireInStackQueuedSpinLockAtDpcLevel;
+    imports->KeWaitForMultipleObjects = vf_KeWaitForMultipleObjects;
+    imports->KeDelayExecutionThread = vf_KeDelayExecutionThread;
+    imports->KeSetEvent = vf_KeSetEvent;
+    imports->ObReferenceObjectByHandle = vf_ObReferenceObjectByHandle;
+    imports->ObDereferenceObject = vf_ObDereferenceObject;
+    imports->ObReferenceObject = vf_ObReferenceObject;
+    imports->ExAcquireFastMutex = vf_ExAcquireFastMutex;
+    imports->ExTryToAcquireFastMutex = vf_ExTryToAcquireFastMutex;
+    imports->ExReleaseFastMutex = vf_ExReleaseFastMutex;
+    imports->ExAcquireFastMutexUnsafe = vf_ExAcquireFastMutexUnsafe;
+    imports->ExReleaseFastMutexUnsafe = vf_ExReleaseFastMutexUnsafe;
+    imports->KeEnterCriticalRegion = vf_KeEnterCriticalRegion;
+    imports->KeLeaveCriticalRegion = vf_KeLeaveCriticalRegion;
+    imports->KeSynchronizeExecution = vf_KeSynchronizeExecution;
+    imports->ExInitializeResourceLite = vf_ExInitializeResourceLite;
+    imports->ExDeleteResourceLite = vf_ExDeleteResourceLite;
+    imports->ExAcquireResourceExclusiveLite = vf_ExAcquireResourceExclusiveLite;
+    imports->ExAcquireResourceSharedLite = vf_ExAcquireResourceSharedLite;
+    imports->ExAcquireSharedStarveExclusive = vf_ExAcquireSharedStarveExclusive;
+    imports->ExAcquireSharedWaitForExclusive = vf_ExAcquireSharedWaitForExclusive;
+    imports->ExTryToAcquireResourceExclusiveLite = vf_ExTryToAcquireResourceExclusiveLite;
+    imports->ExReleaseResourceLite = vf_ExReleaseResourceLite;
+    imports->ExReleaseResourceForThreadLite = vf_ExReleaseResourceForThreadLite;
+}
