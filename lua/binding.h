@@ -229,8 +229,8 @@ int lb_call_return(lua_State *L, ke_call *call, int nresults);
 void lb_trace_call(ke_call *call, unsigned argc, const uint64_t *args);
 void lb_trace_return(ke_call *call, uint64_t value);
 
-/* Argument checks: a wrong type or range is a scenario error naming the
- * DDI and the parameter. */
+/* Argument checks (marshal.c): a wrong type or range is a scenario error
+ * naming the DDI and the parameter. */
 KIRQL lb_check_irql(lua_State *L, int arg, const char *fn, const char *param);
 ULONG lb_check_ulong(lua_State *L, int arg, const char *fn, const char *param);
 uint64_t lb_check_ulongptr(lua_State *L, int arg, const char *fn, const char *param);
