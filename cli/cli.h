@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "drvsim/drvsim.h"
 #include "faults.h"
@@ -107,6 +108,18 @@ bool cli_sim_finish(cli_sim_args *a, const char *usage);
 
 bool cli_args_init(cli_args *p, int argc);
 void cli_args_rest(cli_args *p, int argc, char **argv);
+
+/* -j N: a number of worker processes, 1 to a bound; false after a usage
+ * error. */
+bool cli_parse_jobs(const char *arg, unsigned *out, const char *usage);
+
+/* An output file ("-" is standard output), and its close, which reports a
+ * write that failed; false then. */
+FILE *cli_open_output(const char *path);
+bool cli_close_output(FILE *f, const char *path);
+
+/* drvsim sweep (sweep_cmd.c). */
+int cli_cmd_sweep(int argc, char **argv);
 
 /* drvsim explore-faults, drvsim shrink (faults_cmd.c). */
 int cli_cmd_explore(int argc, char **argv);
