@@ -220,6 +220,27 @@ check "run: a harness function called from a driver routine exits 3" 3 \
     "$DRVSIM" run $F/harness_in_driver.lua
 err_has "run: ... naming Sleep" 'Sleep'
 
+check "run: a driver calling unresolved names fails its load with exit 3" 3 \
+    "$DRVSIM" run $F/unresolved_import.lua
+err_has "run: ... at the LoadDriver line, naming the unsimulated DDI and its caller" \
+    'unresolved_import\.lua:20: LoadDriver\("imports\.sys"\).*IoWMIRegistrationControl is not a DDI drvsim simulates \(called at [^ ]*unresolved_import\.lua:11\)'
+err_has "run: ... and suggesting the DDI a misspelt name meant" \
+    'KeInitializeSpinlock is not a DDI drvsim simulates; did you mean KeInitializeSpinLock\? \(called at [^ ]*unresolved_import\.lua:14\)'
+out_lacks "run: ... with no bug check" 'STOP'
+check "run: Microsoft's cancel sample with its IoCsq* calls exits 3" 3 \
+    "$DRVSIM" run $F/cancel_csq.lua
+err_has "run: ... naming the cancel-safe queue DDI drvsim does not simulate" \
+    'IoCsqInitializeEx is not a DDI drvsim simulates \(called at [^ ]*cancel_csq\.lua:22\)'
+err_has "run: ... and IoCreateDeviceSecure" 'IoCreateDeviceSecure is not a DDI drvsim simulates'
+check "run: a driver calling a global that is nil exits 3, not 0x7E" 3 \
+    "$DRVSIM" run $F/unresolved_call.lua
+err_has "run: ... naming the name and the calling line" \
+    'unresolved_call\.lua:9: Callback is not a DDI drvsim simulates'
+out_lacks "run: ... with no bug check" 'STOP'
+check "run: a misspelt harness call exits 3" 3 "$DRVSIM" run $F/unresolved_harness.lua
+err_has "run: ... with the name it meant" \
+    'unresolved_harness\.lua:5: LoadDrvier is not a DDI drvsim simulates; did you mean LoadDriver\?'
+
 check "run: while true with --max-instructions 100000 exits 1" 1 \
     "$DRVSIM" run $F/runaway.lua --max-instructions 100000
 out_has "run: ... and reports a timeout" '^TIMEOUT'
