@@ -735,7 +735,7 @@ check "faults: a DPC that ignores NULL crashes after the delay (its expect: 0xD1
 out_has "faults: the report counts the failures injected" \
     'low resources simulation failed 1 call deliberately; last 1:'
 out_has "faults: ... and lists the last with DDI, tag, ordinal, driver and line" \
-    "ExAllocatePoolWithTag tag 'Smpl' #[0-9]+  sensor\.sys  $S/sample_dpc_null\.lua:27"
+    "ExAllocatePoolWithTag tag \"Smpl\" #[0-9]+  sensor\.sys  $S/sample_dpc_null\.lua:27"
 check "faults: --json gives the injected failures" 0 "$DRVSIM" run $S/sample_dpc_null.lua --json -
 py "faults: ... count, last (ddi, tag, ordinal, site), and the counter" "$OUT" '
 import json, sys
