@@ -336,6 +336,7 @@ typedef struct scan {
     int assigned;   /* names assigned as globals somewhere */
     int unresolved; /* array: name, "file:line" of its first call, ... in order found */
     int reported;   /* name -> true */
+    int routines;   /* the driver's table */
     lua_Integer queued, done, found;
 } scan;
 
@@ -526,28 +527,44 @@ void lb_check_imports(lua_State *L, uint32_t driver)
         if (tl != NULL)
             assigned_names(L, s.assigned, lb->sources[c], tl);
     }
-    /* The routines of the driver's table, in a fixed order: the scan and
-     * its message do not depend on the table's hash order. */
+    /* The routines of the driver's table, by name in byte order: the scan
+     * and its message do not depend on the table's hash order (nor on the
+     * scenario's own pairs). */
     lua_rawgeti(L, LUA_REGISTRYINDEX, decl->table_ref);
     int routines = lua_gettop(L);
-    lua_getglobal(L, "pairs");
-    lua_pushvalue(L, routines);
-    lua_call(L, 1, 3);
-    for (;;) {
-        lua_pushvalue(L, -3);
-        lua_pushvalue(L, -3);
-        lua_pushvalue(L, -3);
-        lua_call(L, 2, 2);
-        if (lua_isnil(L, -2)) {
-            lua_pop(L, 2);
-            break;
+    lua_newtable(L);
+    int names = lua_gettop(L);
+    lua_Integer count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, routines) != 0) {
+        lua_pop(L, 1);
+        if (lua_type(L, -1) == LUA_TSTRING && count < 4096) {
+            lua_pushvalue(L, -1);
+            lua_rawseti(L, names, ++count);
         }
-        if (lua_type(L, -1) == LUA_TFUNCTION)
+    }
+    for (lua_Integer i = 2; i <= count; i++) { /* insertion sort: tables are small */
+        for (lua_Integer j = i; j > 1; j--) {
+            lua_rawgeti(L, names, j - 1);
+            lua_rawgeti(L, names, j);
+            bool swap = strcmp(lua_tostring(L, -2), lua_tostring(L, -1)) > 0;
+            if (swap) {
+                lua_rawseti(L, names, j - 1);
+                lua_rawseti(L, names, j);
+            } else {
+                lua_pop(L, 2);
+                break;
+            }
+        }
+    }
+    for (lua_Integer i = 1; i <= count; i++) {
+        lua_rawgeti(L, names, i);
+        if (lua_rawget(L, routines) == LUA_TFUNCTION)
             enqueue(L, &s, -1);
         lua_pop(L, 1);
-        lua_replace(L, -2); /* the key is the next call's control value */
     }
-    lua_pop(L, 2);
+    lua_settop(L, routines);
+    s.routines = routines;
     while (s.done < s.queued) {
         lua_rawgeti(L, s.queue, ++s.done);
         scan_function(L, lb, &s);
@@ -564,8 +581,18 @@ void lb_check_imports(lua_State *L, uint32_t driver)
     for (lua_Integer i = 1; i <= s.found; i++) {
         lua_rawgeti(L, s.unresolved, 2 * i - 1);
         lua_rawgeti(L, s.unresolved, 2 * i);
-        char what[200], item[320];
+        char what[300], item[420];
         describe(L, lua_tostring(L, -2), what, sizeof what);
+        lua_pushvalue(L, -2);
+        if (lua_rawget(L, s.routines) != LUA_TNIL) {
+            /* `Helper = function` inside driver "x" { } is a field of the
+             * table, not a global the routines can call. */
+            size_t w = strlen(what);
+            snprintf(what + w, sizeof what - w,
+                     " (it is a field of the driver's table, not a global: make it a local "
+                     "function above the table)");
+        }
+        lua_pop(L, 1);
         int n = snprintf(item, sizeof item, "%s%s (called at %s)", i > 1 ? "; " : "", what,
                          lua_tostring(L, -1));
         lua_pop(L, 2);

@@ -232,6 +232,10 @@ check "run: Microsoft's cancel sample with its IoCsq* calls exits 3" 3 \
 err_has "run: ... naming the cancel-safe queue DDI drvsim does not simulate" \
     'IoCsqInitializeEx is not a DDI drvsim simulates \(called at [^ ]*cancel_csq\.lua:22\)'
 err_has "run: ... and IoCreateDeviceSecure" 'IoCreateDeviceSecure is not a DDI drvsim simulates'
+check "run: a helper written as a field of the driver's table fails the load" 3 \
+    "$DRVSIM" run $F/unresolved_field.lua
+err_has "run: ... saying it is a field, not a global" \
+    "CompleteIt is not a DDI drvsim simulates \\(it is a field of the driver's table, not a global"
 check "run: a driver calling a global that is nil exits 3, not 0x7E" 3 \
     "$DRVSIM" run $F/unresolved_call.lua
 err_has "run: ... naming the name and the calling line" \
