@@ -22,8 +22,9 @@
  * if it is a global when the driver loads (a DDI, a harness function, a
  * constant, anything the scenario defined), if the function's code declares
  * it local or holds it as an upvalue, or if any file of the scenario assigns
- * it as a global (`Helper = ...`, `function Helper()`), since code may do so
- * at run time (DriverEntry assigning a global another routine calls). Every
+ * it as a global (`Helper = ...`, `function Helper()`, `_G.Helper = ...`,
+ * or names it in a string, as rawset(_G, "Helper", f) would), since code may
+ * do so at run time (DriverEntry assigning a global another routine calls). Every
  * doubt resolves the name: the scan never refuses a driver that would run;
  * what it misses, the call-time check still names.
  */
@@ -252,8 +253,23 @@ static void assigned_names(lua_State *L, int set, const char *src, const token_l
             bool field = depth > 0 && depth <= sizeof stack && stack[depth - 1] == '{';
             bool member = i > 0 && (tok_is(src, &tl->tokens[i - 1], TK_SYMBOL, ".") ||
                                     tok_is(src, &tl->tokens[i - 1], TK_SYMBOL, ":"));
-            if (!field && !member)
+            /* _G.Name = and _ENV.Name = assign the global */
+            bool global = member && i > 1 && (tok_is(src, &tl->tokens[i - 2], TK_NAME, "_G") ||
+                                              tok_is(src, &tl->tokens[i - 2], TK_NAME, "_ENV"));
+            if ((!field && !member) || global)
                 set_add(L, set, src, t);
+        } else if (t->kind == TK_STRING && t->len >= 3 &&
+                   (src[t->start] == '"' || src[t->start] == '\'')) {
+            /* A name in a string may become a global at run time
+             * (rawset(_G, "Name", f), _G[name] = f): lenient, it counts. */
+            bool identifier = isalpha((unsigned char)src[t->start + 1]) || src[t->start + 1] == '_';
+            for (uint32_t k = t->start + 1; identifier && k < t->start + t->len - 1; k++)
+                identifier = isalnum((unsigned char)src[k]) || src[k] == '_';
+            if (identifier) {
+                lua_pushlstring(L, src + t->start + 1, t->len - 2);
+                lua_pushboolean(L, 1);
+                lua_rawset(L, set);
+            }
         }
     }
 }
