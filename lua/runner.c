@@ -63,6 +63,7 @@ int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
             break; /* end of file, or an error */
     }
     bool read_error = ferror(f) != 0;
+    int read_errno = errno;
     fclose(f);
     if (too_big || oom || read_error) {
         free(text);
@@ -70,7 +71,7 @@ int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
             lua_pushfstring(L, "cannot read %s: larger than %d MiB", path,
                             (int)(LB_MAX_SOURCE_BYTES >> 20));
         else if (read_error)
-            lua_pushfstring(L, "cannot read %s", path);
+            lua_pushfstring(L, "cannot read %s: %s", path, strerror(read_errno));
         else
             lua_pushliteral(L, "out of host memory");
         return oom ? LUA_ERRMEM : LUA_ERRFILE;
