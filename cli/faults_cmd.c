@@ -407,8 +407,8 @@ int cli_cmd_shrink(int argc, char **argv)
                    nf == 1 ? "" : "s", switches_left, ns, ns == 1 ? "" : "s");
             for (size_t i = 0; i < n; i++) {
                 printf("  %s%s%s%s #%" PRIu64 " at %s\n", kept[i].key.ddi,
-                       kept[i].tag_text[0] ? " tag '" : "", kept[i].tag_text,
-                       kept[i].tag_text[0] ? "'" : "", kept[i].key.ordinal, kept[i].site);
+                       kept[i].tag_text[0] ? " tag \"" : "", kept[i].tag_text,
+                       kept[i].tag_text[0] ? "\"" : "", kept[i].key.ordinal, kept[i].site);
             }
             static const char *const kinds[] = {"thread", "DPC run", "ISR run", "idle decision"};
             for (size_t i = 0; i < m; i++) {

@@ -88,7 +88,7 @@ const char *lb_host_site_name(void *ctx, ke_site site, char *buf, size_t len)
 _Noreturn void lb_scenario_error(lua_State *L, const char *fmt, ...)
 {
     lb_state *lb = lb_get(L);
-    char text[768];
+    char text[900];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
@@ -397,8 +397,11 @@ void lb_host_resume(void *ctx, ke_exec *exec)
     }
     /* An error in harness code: the scenario is broken. Errors in driver
      * routines never get here: their pcall turns them into bug checks. */
-    char buf[128];
-    ke_stop_machine(m, KE_STOP_SCENARIO_ERROR, "%s", error_text(co, -1, buf, sizeof buf));
+    char buf[400];
+    if (lb_unresolved_call(co, -1, true, buf, sizeof buf))
+        ke_stop_machine(m, KE_STOP_SCENARIO_ERROR, "%s", buf);
+    else
+        ke_stop_machine(m, KE_STOP_SCENARIO_ERROR, "%s", error_text(co, -1, buf, sizeof buf));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -444,6 +447,18 @@ static int routine_failed(lua_State *L, io_driver *d)
     void *key = lua_touserdata(L, -1);
     if (key == &lb_stop_key || key == &lb_scenario_key || machine_stopped(lb))
         return lb_stopped(L);
+
+    char text[400];
+    if (lb_unresolved_call(L, -1, false, text, sizeof text)) {
+        /* A name nothing defines: on Windows the load would have failed
+         * (an unresolved import), the driver would not crash. */
+        char where[400] = "";
+        lb_host_site_name(lb, lb->error_site, where, sizeof where);
+        ke_stop_machine(lb->m, KE_STOP_SCENARIO_ERROR, "%s%s%s", where, where[0] ? ": " : "",
+                        text);
+        lb->error_site_pinned = false;
+        return lb_stopped(L);
+    }
 
     ke_call call;
     memset(&call, 0, sizeof call);
@@ -809,6 +824,7 @@ static int l_LoadDriver(lua_State *L)
 {
     lb_check_harness(L, "LoadDriver");
     io_driver *d = check_driver(L, "LoadDriver");
+    lb_check_imports(L, d->index);
     lb_state *lb = lb_get(L);
     ke_call call;
     lb_harness_call(L, &call);

@@ -53,6 +53,7 @@ typedef struct lb_driver_decl {
     bool graphics;
     int table_ref; /* registry reference to the routines table */
     uint16_t chunk;
+    bool imports_checked; /* its calls resolved at a LoadDriver (imports.c) */
 } lb_driver_decl;
 
 #define LB_MAX_CHUNKS   64
@@ -73,6 +74,9 @@ typedef struct lb_state {
 
     const char *scenario_path;
     char *chunks[LB_MAX_CHUNKS]; /* loaded files: [0] the scenario */
+    char *sources[LB_MAX_CHUNKS]; /* their text, as loaded (owned) */
+    size_t source_lengths[LB_MAX_CHUNKS];
+    struct token_list *chunk_tokens[LB_MAX_CHUNKS]; /* imports.c's cache, NULL until used */
     uint16_t chunk_count;
 
     lb_scenario sc;
@@ -126,8 +130,20 @@ void lb_register_process(lua_State *L);                 /* process.c */
 void lb_register_io(lua_State *L);                      /* io.c */
 void lb_register_constants(lua_State *L, ke_arch arch); /* constants.c */
 
-/* Loads a Lua file of the scenario as chunk number *chunk (text only). */
+/* Loads a Lua file of the scenario as chunk number *chunk (text only),
+ * keeping its text for the import scan. */
 int lb_load_file(lua_State *L, const char *path, uint16_t *chunk);
+
+/* The driver's imports (imports.c): at LoadDriver, a scenario error naming
+ * every global its code calls that nothing defines ("X is not a DDI drvsim
+ * simulates", with "did you mean Y?" for a near miss). */
+void lb_check_imports(lua_State *L, uint32_t driver);
+/* Whether the error value at idx is Lua's call of an undefined global; if
+ * so, the scenario error's text (naming it, with a near miss) in out, after
+ * the message's own "file:line: " if keep_where. */
+bool lb_unresolved_call(lua_State *L, int idx, bool keep_where, char *out, size_t len);
+/* Frees imports.c's caches. */
+void lb_imports_free(lb_state *lb);
 
 /* The scenario's fault predicate (faults.c), a vf_fault_predicate: calls
  * scenario{ faults = fn } with the call's context on the running code. */

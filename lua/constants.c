@@ -114,9 +114,14 @@ static const lb_constant constants[] = {
     {"METHOD_IN_DIRECT", 1},
     {"METHOD_OUT_DIRECT", 2},
     {"METHOD_NEITHER", 3},
+    {"METHOD_DIRECT_TO_HARDWARE", 1},   /* METHOD_IN_DIRECT */
+    {"METHOD_DIRECT_FROM_HARDWARE", 2}, /* METHOD_OUT_DIRECT */
     {"FILE_ANY_ACCESS", 0},
+    {"FILE_SPECIAL_ACCESS", 0}, /* FILE_ANY_ACCESS */
     {"FILE_READ_ACCESS", 1},
     {"FILE_WRITE_ACCESS", 2},
+    {"FILE_READ_DATA", 1},
+    {"FILE_WRITE_DATA", 2},
     {"DO_DIRECT_IO", 0x10},
     /* Device objects (wdm.h). */
     {"FILE_DEVICE_DISK", 0x7},
@@ -242,6 +247,76 @@ static int status_severity(lua_State *L)
     return 1;
 }
 
+/* An integer argument of a C macro, in 0..max. */
+static lua_Integer macro_arg(lua_State *L, int arg, const char *macro, const char *param,
+                             lua_Integer max)
+{
+    int isnum = 0;
+    lua_Integer v = lua_tointegerx(L, arg, &isnum);
+    if (!isnum || v < 0 || v > max)
+        lb_scenario_error(L, "%s: %s (argument %d) must be an integer 0..0x%llX, got %s", macro,
+                          param, arg, (unsigned long long)max,
+                          isnum ? lua_tostring(L, arg) : luaL_typename(L, arg));
+    return v;
+}
+
+/* The I/O control code macros of devioctl.h (wdm.h):
+ *   CTL_CODE(DeviceType, Function, Method, Access)
+ *     = (DeviceType << 16) | (Access << 14) | (Function << 2) | Method,
+ *   DEVICE_TYPE_FROM_CTL_CODE(c) = (c & 0xFFFF0000) >> 16,
+ *   METHOD_FROM_CTL_CODE(c) = c & 3,
+ *   IoGetFunctionCodeFromCtlCode(c) = (c >> 2) & 0xFFF.
+ * C would silently let a field overflow into the next; here an argument
+ * out of its field's range is a scenario error. */
+static int l_CTL_CODE(lua_State *L)
+{
+    lua_Integer type = macro_arg(L, 1, "CTL_CODE", "DeviceType", 0xFFFF);
+    lua_Integer function = macro_arg(L, 2, "CTL_CODE", "Function", 0xFFF);
+    lua_Integer method = macro_arg(L, 3, "CTL_CODE", "Method", 3);
+    lua_Integer access = macro_arg(L, 4, "CTL_CODE", "Access", 3);
+    lua_pushinteger(L, (type << 16) | (access << 14) | (function << 2) | method);
+    return 1;
+}
+
+static int l_ctl_code_field(lua_State *L)
+{
+    const char *macro = lua_tostring(L, lua_upvalueindex(1));
+    lua_Integer code = macro_arg(L, 1, macro, "ControlCode", 0xFFFFFFFF);
+    switch (macro[0]) {
+    case 'D': /* DEVICE_TYPE_FROM_CTL_CODE */
+        lua_pushinteger(L, (code & 0xFFFF0000) >> 16);
+        break;
+    case 'M': /* METHOD_FROM_CTL_CODE */
+        lua_pushinteger(L, code & 3);
+        break;
+    default: /* IoGetFunctionCodeFromCtlCode */
+        lua_pushinteger(L, (code >> 2) & 0xFFF);
+        break;
+    }
+    return 1;
+}
+
+/* TAG_FROM_C("kaeL") -> 0x6B61654C: a C multi-character constant as
+ * written in C source ('kaeL'), with the value MSVC gives it (the first
+ * character in the highest byte). As a pool tag it is the tag Windows
+ * displays as "Leak": ExAllocatePoolWithTag(..., TAG_FROM_C "kaeL") and
+ * ExAllocatePoolWithTag(..., "Leak") allocate with the same tag. */
+static int l_TAG_FROM_C(lua_State *L)
+{
+    size_t len = 0;
+    const char *s = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &len) : NULL;
+    if (s == NULL || len < 1 || len > 4)
+        lb_scenario_error(L,
+                          "TAG_FROM_C takes the 1 to 4 characters between the quotes of a C "
+                          "multi-character constant ('kaeL' is TAG_FROM_C \"kaeL\"), got %s",
+                          s != NULL ? "a string of another length" : luaL_typename(L, 1));
+    uint32_t v = 0;
+    for (size_t i = 0; i < len; i++)
+        v = v << 8 | (uint8_t)s[i];
+    lua_pushinteger(L, v);
+    return 1;
+}
+
 void lb_register_constants(lua_State *L, ke_arch arch)
 {
     lua_pushglobaltable(L);
@@ -252,6 +327,18 @@ void lb_register_constants(lua_State *L, ke_arch arch)
         lua_pushcclosure(L, status_severity, 1);
         lua_setfield(L, -2, severity_macros[i]);
     }
+    lua_pushcfunction(L, l_CTL_CODE);
+    lua_setfield(L, -2, "CTL_CODE");
+    static const char *const ctl_code_macros[] = {"DEVICE_TYPE_FROM_CTL_CODE",
+                                                  "METHOD_FROM_CTL_CODE",
+                                                  "IoGetFunctionCodeFromCtlCode"};
+    for (size_t i = 0; i < 3; i++) {
+        lua_pushstring(L, ctl_code_macros[i]);
+        lua_pushcclosure(L, l_ctl_code_field, 1);
+        lua_setfield(L, -2, ctl_code_macros[i]);
+    }
+    lua_pushcfunction(L, l_TAG_FROM_C);
+    lua_setfield(L, -2, "TAG_FROM_C");
     for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++) {
         lua_pushinteger(L, constants[i].value);
         lua_setfield(L, -2, constants[i].name);

@@ -383,8 +383,11 @@ ULONG lb_check_tag(lua_State *L, int arg, const char *fn, const char *param)
         size_t len = 0;
         const char *s = lua_tolstring(L, arg, &len);
         if (len < 1 || len > 4)
-            lb_scenario_error(L, "%s: %s (argument %d) must be 1 to 4 characters: \"%s\"", fn,
-                              param, arg, s);
+            lb_scenario_error(L,
+                              "%s: %s (argument %d) is a pool tag of 1 to 4 characters as "
+                              "Windows displays it (\"Leak\"; C's 'kaeL' is TAG_FROM_C "
+                              "\"kaeL\"), got \"%s\"",
+                              fn, param, arg, s);
         ULONG tag = 0;
         for (size_t i = 0; i < len; i++)
             tag |= (ULONG)(uint8_t)s[i] << (8 * i);

@@ -40,6 +40,17 @@ void lb_push_typed_ptr(lua_State *L, PVOID_VA va, int type)
         lua_pushnil(L);
         return;
     }
+    ke_machine *m = lb_get(L)->m;
+    if (type == KE_TYPE_DRIVER_OBJECT && m != NULL) {
+        /* A loaded driver's own object reads as DriverEntry's argument does
+         * (its routines as functions). */
+        for (uint32_t i = 0; i < m->driver_count; i++) {
+            if (m->drivers[i]->loaded && m->drivers[i]->driver_object == va) {
+                lb_push_driver_object(L, m->drivers[i]);
+                return;
+            }
+        }
+    }
     lb_pointer *p = lua_newuserdatauv(L, sizeof *p, 0);
     p->va = va;
     p->type = type;
@@ -149,8 +160,16 @@ static int pointer_index(lua_State *L)
         luaL_getmetatable(L, POINTER_MT);
         lua_pushvalue(L, 2);
         lua_rawget(L, -2);
-        if (lua_isnil(L, -1) || lua_tostring(L, 2)[0] == '_')
-            lb_scenario_error(L, "a pointer has no field \"%s\"", lua_tostring(L, 2));
+        if (lua_isnil(L, -1) || lua_tostring(L, 2)[0] == '_') {
+            lb_pointer *p = lua_touserdata(L, 1);
+            if (p->type != KE_TYPE_NONE)
+                lb_scenario_error(L, "%s has no field \"%s\" that drvsim models",
+                                  ke_types[p->type].name, lua_tostring(L, 2));
+            lb_scenario_error(L,
+                              "a pointer has no field \"%s\" (view it as its structure "
+                              "first: IRP(p), DEVICE_OBJECT(p), ...)",
+                              lua_tostring(L, 2));
+        }
         return 1;
     }
     uint8_t byte = 0;
@@ -311,7 +330,9 @@ static int pointer_set_ptr(lua_State *L)
 static int pointer_add(lua_State *L)
 {
     /* p + n or n + p */
-    int pidx = luaL_testudata(L, 1, POINTER_MT) != NULL ? 1 : 2;
+    bool first = false;
+    lb_to_ptr(L, 1, &first);
+    int pidx = first ? 1 : 2;
     PVOID_VA va = check_pointer(L, pidx, "pointer +");
     lua_Integer n = check_offset(L, pidx == 1 ? 2 : 1, "pointer +");
     lb_push_ptr(L, va + (uint64_t)n);
@@ -364,15 +385,60 @@ static int pointer_tostring(lua_State *L)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Objects a driver declares: UNICODE_STRING(), ANSI_STRING(), STRING()      */
+/* Structures: T() declares one, T(p) views p as one                        */
 /* ------------------------------------------------------------------------ */
 
-/* T(): zeroed storage for a T where the running code lives (a global of its
- * driver image), as a typed pointer (CONTRACT 4). */
+/* Whether type T can be declared by a driver (T() gives storage): the
+ * objects a C driver declares as globals or locals. The I/O manager's
+ * objects (IRP, DEVICE_OBJECT, ...) are only ever viewed. */
+static bool declarable(int type)
+{
+    switch (type) {
+    case KE_TYPE_DEVICE_OBJECT:
+    case KE_TYPE_DRIVER_OBJECT:
+    case KE_TYPE_FILE_OBJECT:
+    case KE_TYPE_IRP:
+    case KE_TYPE_IO_STACK_LOCATION:
+    case KE_TYPE_IO_WORKITEM:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* T() -> zeroed storage for a T where the running code lives (a global of
+ * its driver image), as a typed pointer (CONTRACT 4).
+ * T(p) -> p viewed as a T, as C's cast `(T *)p` (nil for nil or 0): its
+ * fields read by name. The argument count decides, so the two never mix. */
 static int make_object(lua_State *L)
 {
     int type = (int)lua_tointeger(L, lua_upvalueindex(1));
     const ke_type *t = &ke_types[type];
+    if (lua_gettop(L) >= 1) {
+        if (lua_gettop(L) > 1)
+            lb_scenario_error(L, "%s(p) views one pointer as a %s: got %d arguments", t->name,
+                              t->name, lua_gettop(L));
+        if (lua_isnil(L, 1)) {
+            lua_pushnil(L);
+            return 1;
+        }
+        bool ok = false;
+        PVOID_VA va = lb_to_ptr(L, 1, &ok);
+        if (!ok && lua_isinteger(L, 1)) {
+            va = (PVOID_VA)lua_tointeger(L, 1); /* an address read as an integer */
+            ok = true;
+        }
+        if (!ok)
+            lb_scenario_error(L, "%s(p): p must be a pointer (or an address), got %s", t->name,
+                              luaL_typename(L, 1));
+        lb_push_typed_ptr(L, va, type);
+        return 1;
+    }
+    if (!declarable(type))
+        lb_scenario_error(L,
+                          "%s() declares nothing: the I/O manager makes %s objects, a driver "
+                          "receives them; %s(p) views a pointer as one",
+                          t->name, t->name, t->name);
     ke_arch arch = lb_get(L)->sc.arch;
     uint16_t size = t->size[arch];
     /* Lookaside lists are cache aligned on x64 (LOOKASIDE_ALIGN); the rest
@@ -390,6 +456,106 @@ static void register_constructor(lua_State *L, const char *name, ke_type_id type
     lua_pushinteger(L, type);
     lua_pushcclosure(L, make_object, 1);
     lua_setglobal(L, name);
+}
+
+/* The structure type named by argument idx: a name ("IRP") or the global
+ * T itself (FIELD_OFFSET(IRP, ...)). */
+static ke_type_id check_type(lua_State *L, int idx, const char *fn)
+{
+    if (lua_tocfunction(L, idx) == make_object) {
+        lua_getupvalue(L, idx, 1);
+        ke_type_id type = (ke_type_id)lua_tointeger(L, -1);
+        lua_pop(L, 1);
+        return type;
+    }
+    if (lua_type(L, idx) == LUA_TSTRING) {
+        const char *name = lua_tostring(L, idx);
+        for (int t = 1; t < KE_TYPE_COUNT; t++) {
+            if (strcmp(ke_types[t].name, name) == 0)
+                return (ke_type_id)t;
+        }
+        lb_scenario_error(L, "%s: \"%s\" is not a structure drvsim models", fn, name);
+    }
+    lb_scenario_error(L, "%s: argument %d must name a structure (\"IRP\" or IRP), got %s", fn,
+                      idx, luaL_typename(L, idx));
+}
+
+/* The offset of a field path ("Tail.Overlay.ListEntry",
+ * "Tail.Overlay.DriverContext[2]") in a type, on the scenario's arch;
+ * *type gets the field's own type (KE_TYPE_NONE for a scalar). Only
+ * embedded structures are crossed: a pointer is not an offset. */
+static uint64_t field_offset(lua_State *L, ke_type_id base, const char *path, const char *fn,
+                             ke_type_id *type)
+{
+    ke_arch arch = lb_get(L)->sc.arch;
+    uint64_t offset = 0;
+    ke_type_id t = base;
+    const char *p = path;
+    const ke_field *f = NULL;
+    while (*p != '\0') {
+        if (f != NULL && f->kind != KE_FIELD_SUB)
+            lb_scenario_error(L, "%s: in \"%s\", %s.%s is not a structure", fn, path,
+                              ke_types[f->type].name, f->name);
+        char name[64];
+        size_t n = 0;
+        if (*p == '[') {
+            /* an array element: DriverContext[2] */
+            while (p[n] != '\0' && p[n] != ']' && n < sizeof name - 2)
+                n++;
+            if (p[n] == ']')
+                n++;
+        } else {
+            while (p[n] != '\0' && p[n] != '.' && p[n] != '[' && n < sizeof name - 1)
+                n++;
+        }
+        memcpy(name, p, n);
+        name[n] = '\0';
+        f = n > 0 ? ke_type_field(t, name) : NULL;
+        if (f == NULL)
+            lb_scenario_error(L, "%s: %s has no field \"%s\" that drvsim models (in \"%s\")", fn,
+                              ke_types[t].name, name, path);
+        offset += f->offset[arch];
+        t = f->kind == KE_FIELD_SUB ? f->sub : KE_TYPE_NONE;
+        p += n;
+        if (*p == '.')
+            p++;
+    }
+    if (f == NULL)
+        lb_scenario_error(L, "%s: an empty field name", fn);
+    *type = t;
+    return offset;
+}
+
+/* FIELD_OFFSET(T, "Field.Path") -> the byte offset, as wdm.h's macro on
+ * the scenario's arch. */
+static int l_FIELD_OFFSET(lua_State *L)
+{
+    ke_type_id type = check_type(L, 1, "FIELD_OFFSET");
+    const char *path = luaL_checkstring(L, 2);
+    ke_type_id field_type;
+    lua_pushinteger(L, (lua_Integer)field_offset(L, type, path, "FIELD_OFFSET", &field_type));
+    return 1;
+}
+
+/* CONTAINING_RECORD(p, T, "Field.Path") -> the T whose field p points at,
+ * as wdm.h's macro: p minus the field's offset, viewed as a T. NULL gives
+ * what C gives, an address just below 0, which faults when used. */
+static int l_CONTAINING_RECORD(lua_State *L)
+{
+    ke_type_id type = check_type(L, 2, "CONTAINING_RECORD");
+    const char *path = luaL_checkstring(L, 3);
+    ke_type_id field_type;
+    uint64_t offset = field_offset(L, type, path, "CONTAINING_RECORD", &field_type);
+    PVOID_VA va = 0;
+    if (!lua_isnil(L, 1)) {
+        bool ok = false;
+        va = lb_to_ptr(L, 1, &ok);
+        if (!ok)
+            lb_scenario_error(L, "CONTAINING_RECORD: argument 1 must be a pointer, got %s",
+                              luaL_typename(L, 1));
+    }
+    lb_push_typed_ptr(L, va - offset, type);
+    return 1;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -429,10 +595,28 @@ static int driver_object_index(lua_State *L)
     } else if (strcmp(field, "DriverSize") == 0) {
         lua_pushinteger(L, d->image_size);
     } else {
-        lb_scenario_error(L,
-                          "DRIVER_OBJECT has no field \"%s\" (drvsim models DriverUnload, "
-                          "MajorFunction, DriverName, DriverStart, DriverSize)",
-                          field);
+        /* The rest as the object's memory holds them: DeviceObject (the
+         * head of the driver's device list), Type, Size, Flags, ... */
+        const ke_field *f = ke_type_field(KE_TYPE_DRIVER_OBJECT, field);
+        if (f == NULL)
+            lb_scenario_error(L,
+                              "DRIVER_OBJECT has no field \"%s\" that drvsim models (it models "
+                              "DeviceObject, DriverUnload, MajorFunction, DriverName, "
+                              "DriverStart, DriverSize, DriverExtension, Flags, Type, Size)",
+                              field);
+        ke_arch arch = lb_get(L)->sc.arch;
+        PVOID_VA va = d->driver_object + f->offset[arch];
+        if (f->kind == KE_FIELD_SUB) {
+            lb_push_typed_ptr(L, va, f->sub);
+            return 1;
+        }
+        uint64_t v = 0;
+        if (!access(L, va, &v, ke_field_size(arch, f), false))
+            return lb_stopped(L);
+        if (f->kind == KE_FIELD_PTR)
+            lb_push_typed_ptr(L, v, f->sub);
+        else
+            lua_pushinteger(L, (lua_Integer)v);
     }
     return 1;
 }
@@ -450,6 +634,12 @@ static int driver_object_newindex(lua_State *L)
     else
         lb_scenario_error(L, "DRIVER_OBJECT.DriverUnload must be a function or nil, got %s",
                           luaL_typename(L, 3));
+    /* Also in the object's memory, where a reader of the raw object looks. */
+    ke_machine *m = lb_get(L)->m;
+    const ke_field *f = KE_FIELD(DRIVER_OBJECT, DriverUnload);
+    uint64_t token = d->unload != 0 ? io_routine_token(d, d->unload) : 0;
+    mm_poke(m->mm, d->driver_object + f->offset[m->config.arch], &token,
+            ke_field_size(m->config.arch, f));
     return 0;
 }
 
@@ -535,6 +725,9 @@ void lb_register_pointer(lua_State *L)
     static const luaL_Reg object_meta[] = {
         {"__index", driver_object_index},
         {"__newindex", driver_object_newindex},
+        {"__eq", pointer_eq},
+        {"__add", pointer_add},
+        {"__sub", pointer_sub},
         {"__tostring", driver_object_tostring},
         {NULL, NULL},
     };
@@ -561,6 +754,15 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "SINGLE_LIST_ENTRY", KE_TYPE_SINGLE_LIST_ENTRY);
     register_constructor(L, "NPAGED_LOOKASIDE_LIST", KE_TYPE_NPAGED_LOOKASIDE_LIST);
     register_constructor(L, "PAGED_LOOKASIDE_LIST", KE_TYPE_PAGED_LOOKASIDE_LIST);
+    /* Views only: T(p). */
+    register_constructor(L, "DRIVER_OBJECT", KE_TYPE_DRIVER_OBJECT);
+    register_constructor(L, "DEVICE_OBJECT", KE_TYPE_DEVICE_OBJECT);
+    register_constructor(L, "FILE_OBJECT", KE_TYPE_FILE_OBJECT);
+    register_constructor(L, "IRP", KE_TYPE_IRP);
+    register_constructor(L, "IO_STACK_LOCATION", KE_TYPE_IO_STACK_LOCATION);
+    register_constructor(L, "IO_WORKITEM", KE_TYPE_IO_WORKITEM);
+    lua_register(L, "FIELD_OFFSET", l_FIELD_OFFSET);
+    lua_register(L, "CONTAINING_RECORD", l_CONTAINING_RECORD);
 
     luaL_newmetatable(L, DRIVER_OBJECT_MT);
     luaL_setfuncs(L, object_meta, 0);

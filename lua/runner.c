@@ -23,6 +23,8 @@
 
 #define LB_MEMORY_LIMIT_BYTES (1024ull << 20) /* host memory a scenario's Lua may hold */
 
+#define LB_MAX_SOURCE_BYTES (64u << 20) /* a scenario or driver file */
+
 int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
 {
     lb_state *lb = lb_get(L);
@@ -30,17 +32,78 @@ int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
         lua_pushfstring(L, "too many files (at most %d)", LB_MAX_CHUNKS);
         return LUA_ERRFILE;
     }
-    int status = luaL_loadfilex(L, path, "t");
-    if (status != LUA_OK)
-        return status;
+    /* Read whole, as luaL_loadfilex would (a UTF-8 BOM skipped, a first
+     * line starting with '#' blanked, lines kept), and the text kept. */
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        lua_pushfstring(L, "cannot open %s: %s", path, strerror(errno));
+        return LUA_ERRFILE;
+    }
+    char *text = NULL;
+    size_t len = 0, cap = 0;
+    bool too_big = false, oom = false;
+    for (;;) {
+        if (len == cap) {
+            if (cap >= LB_MAX_SOURCE_BYTES) {
+                too_big = true;
+                break;
+            }
+            size_t grown_cap = cap != 0 ? 2 * cap : 65536;
+            char *grown = realloc(text, grown_cap + 1);
+            if (grown == NULL) {
+                oom = true;
+                break;
+            }
+            text = grown;
+            cap = grown_cap;
+        }
+        size_t n = fread(text + len, 1, cap - len, f);
+        len += n;
+        if (n == 0)
+            break; /* end of file, or an error */
+    }
+    bool read_error = ferror(f) != 0;
+    int read_errno = errno;
+    fclose(f);
+    if (too_big || oom || read_error) {
+        free(text);
+        if (too_big)
+            lua_pushfstring(L, "cannot read %s: larger than %d MiB", path,
+                            (int)(LB_MAX_SOURCE_BYTES >> 20));
+        else if (read_error)
+            lua_pushfstring(L, "cannot read %s: %s", path, strerror(read_errno));
+        else
+            lua_pushliteral(L, "out of host memory");
+        return oom ? LUA_ERRMEM : LUA_ERRFILE;
+    }
+    text[len] = '\0';
+    size_t skip = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    if (skip < len && text[skip] == '#') {
+        for (size_t i = skip; i < len && text[i] != '\n'; i++)
+            text[i] = ' ';
+    }
     char *copy = strdup(path);
-    if (copy == NULL) {
-        lua_pop(L, 1);
+    char *name = copy != NULL ? malloc(strlen(path) + 2) : NULL;
+    if (name == NULL) {
+        free(copy);
+        free(text);
         lua_pushliteral(L, "out of host memory");
         return LUA_ERRMEM;
     }
+    name[0] = '@';
+    strcpy(name + 1, path);
+    int status = luaL_loadbufferx(L, text + skip, len - skip, name, "t");
+    free(name);
+    if (status != LUA_OK) {
+        free(copy);
+        free(text);
+        return status;
+    }
     *chunk = lb->chunk_count;
-    lb->chunks[lb->chunk_count++] = copy;
+    lb->chunks[lb->chunk_count] = copy;
+    lb->sources[lb->chunk_count] = text;
+    lb->source_lengths[lb->chunk_count] = len;
+    lb->chunk_count++;
     return LUA_OK;
 }
 
@@ -281,7 +344,10 @@ static bool run_top_level(lb_state *lb, drvsim_result *r)
         return false;
     }
     if (status != LUA_OK) {
+        char text[400];
         const char *msg = lua_tostring(L, -1);
+        if (lb_unresolved_call(L, -1, true, text, sizeof text))
+            msg = text;
         fail(r, DRVSIM_EXIT_SCENARIO, msg != NULL ? msg : "error object is not a string");
         return false;
     }
@@ -542,8 +608,11 @@ int drvsim_run(const drvsim_options *opt, drvsim_result *r)
 done:
     if (lb->L != NULL)
         lua_close(lb->L);
-    for (uint16_t i = 0; i < lb->chunk_count; i++)
+    lb_imports_free(lb);
+    for (uint16_t i = 0; i < lb->chunk_count; i++) {
         free(lb->chunks[i]);
+        free(lb->sources[i]);
+    }
     free(lb->sc.verifier);
     free(lb->sc.gflags);
     free(lb);

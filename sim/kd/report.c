@@ -173,7 +173,7 @@ static void kd_write_faults(FILE *out, const drvsim_result *r)
         des_format_time(f->time_100ns, time_text, sizeof time_text);
         fprintf(out, "    %s  %s", time_text, f->key.ddi);
         if (f->tag_text[0] != '\0')
-            fprintf(out, " tag '%s'", f->tag_text);
+            fprintf(out, " tag \"%s\"", f->tag_text); /* as Windows shows it */
         fprintf(out, " #%" PRIu64 "  %s  %s\n", f->key.ordinal, f->driver, f->site);
     }
 }

@@ -165,7 +165,7 @@ void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
         const char *driver = driver_name(m, des_rec_read_u8(&rd));
         uint32_t tag = des_rec_read_u32(&rd);
         char text[5];
-        fprintf(out, "fault injected %s thread %u %s tag '%s'\n", ddi_name(ddi), thread, driver,
+        fprintf(out, "fault injected %s thread %u %s tag \"%s\"\n", ddi_name(ddi), thread, driver,
                 ex_tag_text(tag, text));
         break;
     }

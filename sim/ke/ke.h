@@ -537,7 +537,7 @@ typedef struct ke_machine {
 
     ke_stop stop;
     drvsim_bugcheck bugcheck; /* valid when stop == KE_STOP_BUGCHECK */
-    char stop_message[512];   /* for LIMIT and SCENARIO_ERROR */
+    char stop_message[1024];  /* for LIMIT and SCENARIO_ERROR */
 } ke_machine;
 
 /* Who calls a DDI, from where. Built by the host for every call. */

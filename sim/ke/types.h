@@ -36,10 +36,6 @@ typedef enum ke_field_kind {
     X(DEVICE_OBJECT, Type, KE_FIELD_U16, 0x0, 0x0)                                                 \
     X(DEVICE_OBJECT, Size, KE_FIELD_U16, 0x2, 0x2)                                                 \
     X(DEVICE_OBJECT, ReferenceCount, KE_FIELD_U32, 0x4, 0x4)                                       \
-    X(DEVICE_OBJECT, DriverObject, KE_FIELD_PTR, 0x8, 0x8)                                         \
-    X(DEVICE_OBJECT, NextDevice, KE_FIELD_PTR, 0x10, 0xC)                                          \
-    X(DEVICE_OBJECT, AttachedDevice, KE_FIELD_PTR, 0x18, 0x10)                                     \
-    X(DEVICE_OBJECT, CurrentIrp, KE_FIELD_PTR, 0x20, 0x14)                                         \
     X(DEVICE_OBJECT, Flags, KE_FIELD_U32, 0x30, 0x1C)                                              \
     X(DEVICE_OBJECT, Characteristics, KE_FIELD_U32, 0x34, 0x20)                                    \
     X(DEVICE_OBJECT, DeviceExtension, KE_FIELD_PTR, 0x40, 0x28)                                    \
@@ -125,7 +121,25 @@ typedef enum ke_field_kind {
     X(FILE_OBJECT, Size, KE_FIELD_U16, 0x2, 0x2, NONE)                                             \
     X(FILE_OBJECT, DeviceObject, KE_FIELD_PTR, 0x8, 0x4, DEVICE_OBJECT)                            \
     X(FILE_OBJECT, FsContext, KE_FIELD_PTR, 0x18, 0xC, NONE)                                       \
-    X(FILE_OBJECT, FsContext2, KE_FIELD_PTR, 0x20, 0x10, NONE)
+    X(FILE_OBJECT, FsContext2, KE_FIELD_PTR, 0x20, 0x10, NONE)                                     \
+    X(DEVICE_OBJECT, DriverObject, KE_FIELD_PTR, 0x8, 0x8, DRIVER_OBJECT)                          \
+    X(DEVICE_OBJECT, NextDevice, KE_FIELD_PTR, 0x10, 0xC, DEVICE_OBJECT)                           \
+    X(DEVICE_OBJECT, AttachedDevice, KE_FIELD_PTR, 0x18, 0x10, DEVICE_OBJECT)                      \
+    X(DEVICE_OBJECT, CurrentIrp, KE_FIELD_PTR, 0x20, 0x14, IRP)                                    \
+    X(DRIVER_OBJECT, Type, KE_FIELD_U16, 0x0, 0x0, NONE)                                           \
+    X(DRIVER_OBJECT, Size, KE_FIELD_U16, 0x2, 0x2, NONE)                                           \
+    X(DRIVER_OBJECT, DeviceObject, KE_FIELD_PTR, 0x8, 0x4, DEVICE_OBJECT)                          \
+    X(DRIVER_OBJECT, Flags, KE_FIELD_U32, 0x10, 0x8, NONE)                                         \
+    X(DRIVER_OBJECT, DriverStart, KE_FIELD_PTR, 0x18, 0xC, NONE)                                   \
+    X(DRIVER_OBJECT, DriverSize, KE_FIELD_U32, 0x20, 0x10, NONE)                                   \
+    X(DRIVER_OBJECT, DriverSection, KE_FIELD_PTR, 0x28, 0x14, NONE)                                \
+    X(DRIVER_OBJECT, DriverExtension, KE_FIELD_PTR, 0x30, 0x18, NONE)                              \
+    X(DRIVER_OBJECT, DriverName, KE_FIELD_SUB, 0x38, 0x1C, UNICODE_STRING)                         \
+    X(DRIVER_OBJECT, HardwareDatabase, KE_FIELD_PTR, 0x48, 0x24, UNICODE_STRING)                   \
+    X(DRIVER_OBJECT, FastIoDispatch, KE_FIELD_PTR, 0x50, 0x28, NONE)                               \
+    X(DRIVER_OBJECT, DriverInit, KE_FIELD_PTR, 0x58, 0x2C, NONE)                                   \
+    X(DRIVER_OBJECT, DriverStartIo, KE_FIELD_PTR, 0x60, 0x30, NONE)                                \
+    X(DRIVER_OBJECT, DriverUnload, KE_FIELD_PTR, 0x68, 0x34, NONE)
 
 /* The GENERAL_LOOKASIDE fields of a lookaside list (its member L in C:
  * `List.L.TotalAllocates` reads as `List.TotalAllocates`). ListHead is kept
@@ -177,7 +191,8 @@ typedef enum ke_field_kind {
     X(IO_PARAMETERS_READ, 0x18, 0x10)                                                              \
     X(IO_PARAMETERS_IOCTL, 0x20, 0x10)                                                             \
     X(IO_PARAMETERS_OTHERS, 0x20, 0x10)                                                            \
-    X(FILE_OBJECT, 0xD8, 0x80)
+    X(FILE_OBJECT, 0xD8, 0x80)                                                                     \
+    X(DRIVER_OBJECT, 0x150, 0xA8)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */

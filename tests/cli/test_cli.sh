@@ -220,6 +220,31 @@ check "run: a harness function called from a driver routine exits 3" 3 \
     "$DRVSIM" run $F/harness_in_driver.lua
 err_has "run: ... naming Sleep" 'Sleep'
 
+check "run: a driver calling unresolved names fails its load with exit 3" 3 \
+    "$DRVSIM" run $F/unresolved_import.lua
+err_has "run: ... at the LoadDriver line, naming the unsimulated DDI and its caller" \
+    'unresolved_import\.lua:20: LoadDriver\("imports\.sys"\).*IoWMIRegistrationControl is not a DDI drvsim simulates \(called at [^ ]*unresolved_import\.lua:11\)'
+err_has "run: ... and suggesting the DDI a misspelt name meant" \
+    'KeInitializeSpinlock is not a DDI drvsim simulates; did you mean KeInitializeSpinLock\? \(called at [^ ]*unresolved_import\.lua:14\)'
+out_lacks "run: ... with no bug check" 'STOP'
+check "run: Microsoft's cancel sample with its IoCsq* calls exits 3" 3 \
+    "$DRVSIM" run $F/cancel_csq.lua
+err_has "run: ... naming the cancel-safe queue DDI drvsim does not simulate" \
+    'IoCsqInitializeEx is not a DDI drvsim simulates \(called at [^ ]*cancel_csq\.lua:22\)'
+err_has "run: ... and IoCreateDeviceSecure" 'IoCreateDeviceSecure is not a DDI drvsim simulates'
+check "run: a helper written as a field of the driver's table fails the load" 3 \
+    "$DRVSIM" run $F/unresolved_field.lua
+err_has "run: ... saying it is a field, not a global" \
+    "CompleteIt is not a DDI drvsim simulates \\(it is a field of the driver's table, not a global"
+check "run: a driver calling a global that is nil exits 3, not 0x7E" 3 \
+    "$DRVSIM" run $F/unresolved_call.lua
+err_has "run: ... naming the name and the calling line" \
+    'unresolved_call\.lua:9: Callback is not a DDI drvsim simulates'
+out_lacks "run: ... with no bug check" 'STOP'
+check "run: a misspelt harness call exits 3" 3 "$DRVSIM" run $F/unresolved_harness.lua
+err_has "run: ... with the name it meant" \
+    'unresolved_harness\.lua:5: LoadDrvier is not a DDI drvsim simulates; did you mean LoadDriver\?'
+
 check "run: while true with --max-instructions 100000 exits 1" 1 \
     "$DRVSIM" run $F/runaway.lua --max-instructions 100000
 out_has "run: ... and reports a timeout" '^TIMEOUT'
@@ -714,7 +739,7 @@ check "faults: a DPC that ignores NULL crashes after the delay (its expect: 0xD1
 out_has "faults: the report counts the failures injected" \
     'low resources simulation failed 1 call deliberately; last 1:'
 out_has "faults: ... and lists the last with DDI, tag, ordinal, driver and line" \
-    "ExAllocatePoolWithTag tag 'Smpl' #[0-9]+  sensor\.sys  $S/sample_dpc_null\.lua:27"
+    "ExAllocatePoolWithTag tag \"Smpl\" #[0-9]+  sensor\.sys  $S/sample_dpc_null\.lua:27"
 check "faults: --json gives the injected failures" 0 "$DRVSIM" run $S/sample_dpc_null.lua --json -
 py "faults: ... count, last (ddi, tag, ordinal, site), and the counter" "$OUT" '
 import json, sys
