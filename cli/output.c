@@ -189,6 +189,15 @@ static json_t *out_bugcheck_json(const drvsim_bugcheck *b, bool full)
     out_set(o, "driver", out_json_text_or_null(b->driver), &ok);
     out_set(o, "rule", out_json_text_or_null(b->rule), &ok);
     if (full) {
+        /* What each parameter holds, as the report's Arguments: block says. */
+        const drvsim_rule_info *rule = b->rule[0] != '\0' ? drvsim_rule_find(b->rule) : NULL;
+        json_t *meanings = rule != NULL ? json_array() : json_null();
+        for (int i = 0; rule != NULL && i < 4; i++) {
+            if (json_array_append_new(meanings, json_string(rule->param_meaning[i])) != 0) {
+                ok = false;
+            }
+        }
+        out_set(o, "param_meanings", meanings, &ok);
         out_set(o, "description", out_json_text_or_null(b->description), &ok);
         out_set(o, "routine", out_json_text_or_null(b->routine), &ok);
         out_set(o, "rule_site", out_json_text_or_null(b->site), &ok);

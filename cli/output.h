@@ -51,6 +51,8 @@ bool out_json_dump(const json_t *j, size_t flags, FILE *out);
  * The JSON object of a run (CONTRACT section 2): scenario, seed, outcome,
  * bugcheck (or null), sim_time_ns, digest, expected, counters, then the
  * extensions name, message, replay (when given), notes, events, instructions.
+ * The full object's bugcheck also has param_meanings (what each parameter
+ * holds, from the rule catalogue).
  * `full` = false gives the JSONL line of a sweep: seed, outcome, bugcheck,
  * digest, expected, sim_time_ns (and message when there is one, and
  * injected_failures {count} when low resources simulation failed calls).
