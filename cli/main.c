@@ -386,6 +386,11 @@ static int cli_run_report(const cli_sim_args *a, const char *json_path, bool qui
         fprintf(stderr, "drvsim: %s\n", r.message[0] != '\0' ? r.message : "scenario error");
     } else if (!quiet) {
         kd_report_write(json_stdout ? stderr : stdout, &r, replay);
+        /* A bug check the scenario asked for is a pass (exit 0), which a
+         * report alone does not say. On standard error, after the report:
+         * --json - keeps standard output for the JSON. */
+        fflush(stdout);
+        out_write_matched(stderr, &r);
     }
 
     if (json_path != NULL) {

@@ -292,6 +292,22 @@ ok_if "report: the replay command gives the same digest ($DIGEST)" \
     "replay: drvsim $REPLAY; stdout: $(show "$OUT")" \
     grep -q "digest ${DIGEST:-none}\$" "$OUT"
 
+# A bug check the scenario expects exits 0, and says so on stderr.
+ok_if "report: stderr says 'drvsim: outcome matched expect (bug check 0xC4/0x30)'" \
+    "stderr: $(show "$ERR")" \
+    test "$(cat "$ERR")" = "drvsim: outcome matched expect (bug check 0xC4/0x30)"
+check "report: an unmet expect exits 1" 1 "$DRVSIM" run $F/unmet_expect.lua
+err_lacks "report: ... and nothing says it matched" 'matched expect'
+check "report: a clean run exits 0" 0 "$DRVSIM" run $F/clean.lua
+err_lacks "report: ... and needs no 'matched expect' line" 'matched expect'
+check "report: an expected timeout exits 0" 0 "$DRVSIM" run $F/runaway_expect_timeout.lua
+err_has "report: ... 'drvsim: outcome matched expect (timeout)'" \
+    '^drvsim: outcome matched expect \(timeout\)$'
+check "report: an expected bug check whose sub-code is P4" 0 \
+    "$DRVSIM" run scenarios/special_pool/special_pool_free_unallocated.lua
+err_has "report: ... 'matched expect (bug check 0xC1/P4=0x20)'" \
+    '^drvsim: outcome matched expect \(bug check 0xC1/P4=0x20\)$'
+
 # The leak list as `!verifier 3 leaky.sys` shows it (debugging-memory-leaks
 # page): the driver's statistics, nonpaged / paged, then Address Length Tag
 # Caller, the caller being the scenario line that allocated.
@@ -352,10 +368,14 @@ assert isinstance(o["sim_time_ns"], int), o["sim_time_ns"]
 import re
 assert re.fullmatch(r"0x[0-9a-f]{16}", o["digest"]), o["digest"]
 assert isinstance(o["counters"], dict) and "RaiseIrqls" in o["counters"], o["counters"]
-# Beside the contract: what each parameter holds.
+# Beside the contract: the parameters as hex strings too (jq rounds
+# integers above 2^53), and what each holds.
+assert b["params_hex"] == ["0x%016x" % p for p in b["params"]], b["params_hex"]
 assert len(b["param_meanings"]) == 4 and all(b["param_meanings"]), b["param_meanings"]
 assert b["param_meanings"][1] == "Current IRQL", b["param_meanings"]'
 err_has "--json -: the human report goes to stderr" '^\*\*\* STOP: 0x000000C4'
+err_has "--json -: ... and so does the 'matched expect' line" \
+    '^drvsim: outcome matched expect \(bug check 0xC4/0x30\)$'
 ok_if "--json -: the digest is the one of the human report" \
     "json: $(show "$OUT" 200); report: $(show "$T/report.txt" 200)" \
     sh -c 'd=$(grep "^  seed " "$2" | sed "s/.*digest //"); grep -q "\"digest\": *\"$d\"" "$1"' \
@@ -383,6 +403,7 @@ same "--json FILE: the file holds what --json - printed" "$T/result.json" "$T/js
 
 check "--quiet: exit 0" 0 "$DRVSIM" run $F/raise_below.lua --quiet
 out_empty "--quiet: nothing on stdout"
+err_lacks "--quiet: no 'matched expect' line either" 'matched expect'
 check "--quiet: an unmet expect still exits 1" 1 "$DRVSIM" run $F/unmet_expect.lua --quiet
 out_empty "--quiet: ... and prints nothing on stdout"
 check "--quiet --json -: exit 0" 0 "$DRVSIM" run $F/raise_below.lua --quiet --json -
@@ -489,6 +510,7 @@ bad = [r for r in rows if r["outcome"] == "bugcheck"]
 assert 0 < len(bad) < 20, len(bad)
 for r in bad:
     assert r["bugcheck"]["code"] == 0xE0000001 and r["bugcheck"]["params"] == [1, 2, 3, 4], r
+    assert r["bugcheck"]["params_hex"] == ["0x%016x" % p for p in (1, 2, 3, 4)], r
     assert "param_meanings" not in r["bugcheck"], r
     assert r["expected"] is False, r'
 out_has "sweep: a summary on stdout" '[0-9]+ runs'
@@ -522,8 +544,10 @@ clean = sum(r['outcome'] == 'clean' for r in rows)
 bad = [r for r in rows if r['outcome'] == 'bugcheck']
 assert clean + len(bad) == 10000 and 0 < len(bad) < 10000, (clean, len(bad))
 summary = open('$T/sweep10k_summary').read()
-m = re.search(r'^10000 runs, ([0-9]+) clean, ([0-9]+) failed', summary, re.M)
-assert m and int(m.group(1)) == clean and int(m.group(2)) == len(bad), summary
+m = re.search(r'^10000 runs, ([0-9]+) clean; ([0-9]+) matched expect, ([0-9]+) did not$',
+              summary, re.M)
+assert m and int(m.group(1)) == clean and int(m.group(2)) == clean, summary
+assert int(m.group(3)) == len(bad), summary
 g = re.search(r'^ *([0-9]+) x bug check 0xE0000001 .*first seed ([0-9]+)', summary, re.M)
 assert g and int(g.group(1)) == len(bad) and int(g.group(2)) == bad[0]['seed'], summary"
 
