@@ -75,12 +75,13 @@ static const char usage_test[] =
     "\n"
     "exit status: 0 all passed, 1 some failed, 2 usage error\n";
 
-static const char usage_rules[] = "usage: drvsim rules [--json]\n"
+static const char usage_rules[] = "usage: drvsim rules [--json] [RULE ...]\n"
                                   "\n"
                                   "Lists the rules drvsim checks: id, bug check code and\n"
                                   "parameter, the /flags option that enables it (auto: always\n"
                                   "on for a verified driver; kernel: raised by the kernel\n"
-                                  "itself), and what it means.\n"
+                                  "itself), and what it means. Given rule ids, shows those\n"
+                                  "rules only, each with what its four parameters hold.\n"
                                   "\n"
                                   "  --json                  as a JSON array\n"
                                   "  -h, --help              this text\n";
@@ -385,6 +386,11 @@ static int cli_run_report(const cli_sim_args *a, const char *json_path, bool qui
         fprintf(stderr, "drvsim: %s\n", r.message[0] != '\0' ? r.message : "scenario error");
     } else if (!quiet) {
         kd_report_write(json_stdout ? stderr : stdout, &r, replay);
+        /* A bug check the scenario asked for is a pass (exit 0), which a
+         * report alone does not say. On standard error, after the report:
+         * --json - keeps standard output for the JSON. */
+        fflush(stdout);
+        out_write_matched(stderr, &r);
     }
 
     if (json_path != NULL) {
@@ -878,12 +884,12 @@ static void cli_rule_option_text(const drvsim_rule_info *ri, char *buf, size_t s
     }
 }
 
-static json_t *cli_rules_json(void)
+static json_t *cli_rules_json(const drvsim_rule_info *const *rules, size_t count)
 {
     json_t *array = json_array();
     bool ok = array != NULL;
-    for (size_t i = 0; ok && i < drvsim_rule_count(); i++) {
-        const drvsim_rule_info *ri = drvsim_rule_at(i);
+    for (size_t i = 0; ok && i < count; i++) {
+        const drvsim_rule_info *ri = rules[i];
         const char *name = drvsim_bugcode_name(ri->code);
         const char *option = ri->option != 0 ? vf_flag_name(ri->option) : NULL;
         int sub = ri->sub_param;
@@ -901,12 +907,38 @@ static json_t *cli_rules_json(void)
              json_object_set_new(o, "option_name", option ? json_string(option) : json_null()) == 0;
         ok = ok && json_object_set_new(o, "kernel", json_boolean(ri->kernel)) == 0;
         ok = ok && json_object_set_new(o, "description", json_string(ri->description)) == 0;
+        json_t *meanings = json_array();
+        for (int p = 0; ok && p < 4; p++) {
+            ok = json_array_append_new(meanings, json_string(ri->param_meaning[p])) == 0;
+        }
+        ok = ok && json_object_set_new(o, "param_meanings", meanings) == 0;
     }
     if (!ok) {
         json_decref(array);
         return NULL;
     }
     return array;
+}
+
+/* The rules asked for, one block each: what `rules` prints of one line,
+ * then what P1..P4 hold. */
+static int cli_rules_detail(const drvsim_rule_info *const *rules, size_t count)
+{
+    char code[48];
+    char option[96];
+    for (size_t i = 0; i < count; i++) {
+        const drvsim_rule_info *ri = rules[i];
+        const char *name = drvsim_bugcode_name(ri->code);
+        cli_rule_code_text(ri, code, sizeof code);
+        cli_rule_option_text(ri, option, sizeof option);
+        printf("%s%s: %s%s%s, %s\n", i == 0 ? "" : "\n", ri->id, code, name != NULL ? " " : "",
+               name != NULL ? name : "", option);
+        printf("  %s\n", ri->description);
+        for (int p = 0; p < 4; p++) {
+            printf("  Arg%d: %s\n", p + 1, ri->param_meaning[p]);
+        }
+    }
+    return DRVSIM_EXIT_OK;
 }
 
 static int cli_rules_table(void)
@@ -949,30 +981,62 @@ static int cmd_rules(int argc, char **argv)
     };
     bool json = false;
     int c;
+    /* The rules named on the command line, in order; none = all of them. */
+    const drvsim_rule_info **named = calloc((size_t)argc, sizeof *named);
+    size_t named_count = 0;
+    if (named == NULL) {
+        fprintf(stderr, "drvsim: out of memory\n");
+        return CLI_EXIT_HOST;
+    }
 
     optind = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "-:h", longopts, NULL)) != -1) {
         switch (c) {
         case 1:
-            return cli_usage_error(usage_rules, "unexpected argument '%s'", optarg);
+            named[named_count] = drvsim_rule_find(optarg);
+            if (named[named_count] == NULL) {
+                free(named);
+                return cli_usage_error(usage_rules, "no rule '%s' (drvsim rules lists them)",
+                                       optarg);
+            }
+            named_count++;
+            break;
         case 'h':
+            free(named);
             fputs(usage_rules, stdout);
             return DRVSIM_EXIT_OK;
         case OPT_JSON:
             json = true;
             break;
         default:
+            free(named);
             return cli_getopt_error(c, argv, usage_rules);
         }
     }
-    if (optind < argc) {
-        return cli_usage_error(usage_rules, "unexpected argument '%s'", argv[optind]);
+    if (!json && named_count > 0) {
+        int status = cli_rules_detail(named, named_count);
+        free(named);
+        return status;
     }
     if (!json) {
+        free(named);
         return cli_rules_table();
     }
-    json_t *array = cli_rules_json();
+    const drvsim_rule_info **all = named;
+    size_t count = named_count;
+    if (count == 0) {
+        count = drvsim_rule_count();
+        all = calloc(count, sizeof *all);
+        for (size_t i = 0; all != NULL && i < count; i++) {
+            all[i] = drvsim_rule_at(i);
+        }
+    }
+    json_t *array = all != NULL ? cli_rules_json(all, count) : NULL;
+    if (all != named) {
+        free(all);
+    }
+    free(named);
     bool ok = array != NULL && out_json_dump(array, JSON_INDENT(2), stdout);
     json_decref(array);
     if (!ok) {

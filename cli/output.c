@@ -188,7 +188,26 @@ static json_t *out_bugcheck_json(const drvsim_bugcheck *b, bool full)
     out_set(o, "params", params, &ok);
     out_set(o, "driver", out_json_text_or_null(b->driver), &ok);
     out_set(o, "rule", out_json_text_or_null(b->rule), &ok);
+    /* The parameters again as hex strings: JSON readers that hold numbers
+     * as doubles (jq, JavaScript) round integers above 2^53, which most
+     * kernel addresses are. */
+    json_t *params_hex = json_array();
+    for (int i = 0; i < 4; i++) {
+        if (json_array_append_new(params_hex, out_hex64(b->params[i])) != 0) {
+            ok = false;
+        }
+    }
+    out_set(o, "params_hex", params_hex, &ok);
     if (full) {
+        /* What each parameter holds, as the report's Arguments: block says. */
+        const drvsim_rule_info *rule = b->rule[0] != '\0' ? drvsim_rule_find(b->rule) : NULL;
+        json_t *meanings = rule != NULL ? json_array() : json_null();
+        for (int i = 0; rule != NULL && i < 4; i++) {
+            if (json_array_append_new(meanings, json_string(rule->param_meaning[i])) != 0) {
+                ok = false;
+            }
+        }
+        out_set(o, "param_meanings", meanings, &ok);
         out_set(o, "description", out_json_text_or_null(b->description), &ok);
         out_set(o, "routine", out_json_text_or_null(b->routine), &ok);
         out_set(o, "rule_site", out_json_text_or_null(b->site), &ok);
@@ -368,6 +387,8 @@ done:
 /* Text                                                                     */
 /* ------------------------------------------------------------------------ */
 
+static uint8_t out_sub_param(const drvsim_bugcheck *b);
+
 static bool out_shell_safe(char c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
@@ -462,6 +483,27 @@ void out_write_outcome(FILE *out, const drvsim_result *r)
     if (b->rule[0] != '\0') {
         fprintf(out, " rule %s", b->rule);
     }
+}
+
+void out_write_matched(FILE *out, const drvsim_result *r)
+{
+    if (!r->expected || r->outcome == DRVSIM_OUTCOME_CLEAN || r->outcome == DRVSIM_OUTCOME_ERROR) {
+        return;
+    }
+    fputs("drvsim: outcome matched expect (", out);
+    if (r->outcome != DRVSIM_OUTCOME_BUGCHECK) {
+        fputs(drvsim_outcome_name(r->outcome), out);
+    } else {
+        const drvsim_bugcheck *b = &r->bugcheck;
+        uint8_t sub = out_sub_param(b);
+        fprintf(out, "bug check 0x%" PRIX32, b->code);
+        if (sub == 1) {
+            fprintf(out, "/0x%" PRIX64, b->params[0]);
+        } else if (sub != 0) {
+            fprintf(out, "/P%u=0x%" PRIX64, sub, b->params[sub - 1]);
+        }
+    }
+    fputs(")\n", out);
 }
 
 /* Writes text on one line: a line break and the indentation after it become
@@ -686,8 +728,10 @@ static int out_group_order(const void *a, const void *b)
 
 void out_summary_write(FILE *out, out_summary *s, const char *scenario, const out_cli_args *args)
 {
-    fprintf(out, "%zu run%s, %zu clean, %zu failed\n", s->runs, s->runs == 1 ? "" : "s", s->clean,
-            s->failed);
+    /* "failed" would read as a contradiction beside a group "as expected":
+     * say what was compared. */
+    fprintf(out, "%zu run%s, %zu clean; %zu matched expect, %zu did not\n", s->runs,
+            s->runs == 1 ? "" : "s", s->clean, s->runs - s->failed, s->failed);
     if (s->group_count == 0) {
         return;
     }

@@ -51,6 +51,9 @@ bool out_json_dump(const json_t *j, size_t flags, FILE *out);
  * The JSON object of a run (CONTRACT section 2): scenario, seed, outcome,
  * bugcheck (or null), sim_time_ns, digest, expected, counters, then the
  * extensions name, message, replay (when given), notes, events, instructions.
+ * The bugcheck object also has params_hex (the four as "0x..." strings, for
+ * readers that round integers above 2^53) and, in the full object,
+ * param_meanings (what each holds, from the rule catalogue).
  * `full` = false gives the JSONL line of a sweep: seed, outcome, bugcheck,
  * digest, expected, sim_time_ns (and message when there is one, and
  * injected_failures {count} when low resources simulation failed calls).
@@ -93,6 +96,14 @@ void out_write_expect(FILE *out, const drvsim_expect *e);
 
 /* "clean", "bug check 0xC4 P1=0x62 driver leaky.sys", "timeout", "error". */
 void out_write_outcome(FILE *out, const drvsim_result *r);
+
+/*
+ * For a run whose bug check or timeout is what its expect asked for, the
+ * line that says so: "drvsim: outcome matched expect (bug check 0xC4/0x62)",
+ * the code written as `drvsim rules` writes it. Nothing for any other run: a
+ * clean run says so itself, and a mismatch is reported by the report.
+ */
+void out_write_matched(FILE *out, const drvsim_result *r);
 
 /*
  * Why a run failed, on one line: its message, else "expected X, got Y".

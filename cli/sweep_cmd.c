@@ -229,8 +229,8 @@ static void cli_sweep_result(void *ctx, size_t index, const drvsim_result *r)
     if (s->progress) {
         /* One line, rewritten in place: runs done of this invocation, and
          * how many did not go as expected so far (all lines of the file). */
-        fprintf(stderr, "\rdrvsim sweep: %zu/%zu seeds, %zu failed", s->finished, s->total,
-                s->summary.failed);
+        fprintf(stderr, "\rdrvsim sweep: %zu/%zu seeds, %zu did not match expect", s->finished,
+                s->total, s->summary.failed);
         if (s->finished == s->total) {
             fputc('\n', stderr);
         }

@@ -277,6 +277,9 @@ typedef struct drvsim_rule_info {
     uint32_t option;         /* /flags bit that enables it; 0 = automatic */
     bool kernel;             /* raised by the kernel itself, verifier or not */
     const char *description; /* one line */
+    /* What P1..P4 hold, as the bug check's documentation names them ("Current
+     * IRQL", "Pool type", ...): the meanings `!analyze -v` prints. */
+    const char *param_meaning[4];
 } drvsim_rule_info;
 
 size_t drvsim_rule_count(void);

@@ -140,19 +140,60 @@ static void kd_write_rule_line(FILE *out, const drvsim_bugcheck *b)
     }
 }
 
-/* The outstanding allocations of a leaking driver, as `!verifier 3` lists
- * them, with the scenario line that allocated each. */
+/* The driver's per-driver counters, or NULL when the run has none for it. */
+static const drvsim_driver_result *kd_driver_of(const drvsim_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->driver_count; i++) {
+        if (strcmp(r->drivers[i].name, name) == 0)
+            return &r->drivers[i];
+    }
+    return NULL;
+}
+
+/*
+ * The outstanding allocations of a leaking driver in the layout of
+ * `!verifier 3 driver.sys` (devtest/debugging-memory-leaks---driver-verifier-
+ * detected-violation--c4---0x62.md): the driver's pool statistics, nonpaged
+ * then paged, then one line per allocation. Where Windows gives the caller's
+ * code address, drvsim gives the scenario line that made the call. The
+ * contiguous-memory lines are left out: drvsim does not simulate contiguous
+ * memory.
+ */
 static void kd_write_leaks(FILE *out, const drvsim_result *r)
 {
     if (r->leak_count == 0)
         return;
-    fprintf(out, "  outstanding allocations of %s (%zu):\n", r->bugcheck.driver, r->leak_count);
-    fprintf(out, "    %-18s  %-16s  %8s  %-4s  %s\n", "Address", "PoolType", "Size", "Tag",
-            "Allocated at");
+    fprintf(out, "  MODULE: %s\n", r->bugcheck.driver);
+    const drvsim_driver_result *d = kd_driver_of(r, r->bugcheck.driver);
+    if (d != NULL) {
+        const uint64_t *c = d->counters;
+        static const struct {
+            const char *label;
+            enum drvsim_driver_counter nonpaged, paged;
+        } rows[] = {
+            {"Current Pool Allocations:", DRVSIM_DC_CurrentNonPagedPoolAllocations,
+             DRVSIM_DC_CurrentPagedPoolAllocations},
+            {"Current Pool Bytes:", DRVSIM_DC_NonPagedPoolUsageInBytes,
+             DRVSIM_DC_PagedPoolUsageInBytes},
+            {"Peak Pool Allocations:", DRVSIM_DC_PeakNonPagedPoolAllocations,
+             DRVSIM_DC_PeakPagedPoolAllocations},
+            {"Peak Pool Bytes:", DRVSIM_DC_PeakNonPagedPoolUsageInBytes,
+             DRVSIM_DC_PeakPagedPoolUsageInBytes},
+        };
+        fputs("    Pool Allocation Statistics: ( NonPagedPool / PagedPool )\n", out);
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+            fprintf(out, "      %-25s ( 0x%08" PRIX64 " / 0x%08" PRIX64 " )\n", rows[i].label,
+                    c[rows[i].nonpaged], c[rows[i].paged]);
+        }
+    }
+    fputs("    Pool Allocations:\n", out);
+    fprintf(out, "      %-18s  %-10s  %-4s  %s\n", "Address", "Length", "Tag", "Caller");
+    fprintf(out, "      %-18s  %-10s  %-4s  %s\n", "------------------", "----------", "----",
+            "------");
     for (size_t i = 0; i < r->leak_count; i++) {
         const drvsim_allocation *a = &r->leaks[i];
-        fprintf(out, "    0x%016" PRIX64 "  %-16s  %#8" PRIx64 "  %-4s  %s\n", a->address,
-                a->pool_type, a->size_bytes, a->tag_text, a->site);
+        fprintf(out, "      0x%016" PRIX64 "  0x%08" PRIX64 "  %-4s  %s\n", a->address,
+                a->size_bytes, a->tag_text, a->site);
     }
 }
 
@@ -178,6 +219,22 @@ static void kd_write_faults(FILE *out, const drvsim_result *r)
     }
 }
 
+/*
+ * The parameters as `!analyze -v` lists them: "Arg1: 0000000000000062, "
+ * and what the parameter holds, from the rule catalogue.
+ */
+static void kd_write_arguments(FILE *out, const drvsim_bugcheck *b)
+{
+    const drvsim_rule_info *rule = b->rule[0] != '\0' ? drvsim_rule_find(b->rule) : NULL;
+    fputs("  Arguments:\n", out);
+    for (int i = 0; i < 4; i++) {
+        fprintf(out, "  Arg%d: %016" PRIx64, i + 1, b->params[i]);
+        if (rule != NULL)
+            fprintf(out, ", %s", rule->param_meaning[i]);
+        fputc('\n', out);
+    }
+}
+
 static void kd_write_bugcheck(FILE *out, const drvsim_result *r, const char *replay)
 {
     const drvsim_bugcheck *b = &r->bugcheck;
@@ -191,6 +248,7 @@ static void kd_write_bugcheck(FILE *out, const drvsim_result *r, const char *rep
     /* A driver may call KeBugCheckEx with any code; say so rather than
      * inventing a name. */
     fprintf(out, "%s\n", name != NULL ? name : "UNKNOWN_BUG_CHECK_CODE");
+    kd_write_arguments(out, b);
 
     if (b->driver[0] != '\0') {
         fprintf(out, "  driver %s%s%s\n", b->driver, b->description[0] != '\0' ? ": " : "",

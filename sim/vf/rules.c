@@ -6,28 +6,46 @@
 
 #include "vf/rules.h"
 
+/* The meanings column, ("P1", "P2", "P3", "P4"): as an initialiser, and as a
+ * compile-time check that each is a string literal with some text in it, so
+ * that a row whose meanings were forgotten or left empty stops the build
+ * rather than printing nothing. A row without the column at all already
+ * fails: X takes seven arguments. */
+#define RULE_PARAMS_INIT(p1, p2, p3, p4)                                                           \
+    {                                                                                              \
+        p1, p2, p3, p4                                                                             \
+    }
+#define RULE_PARAMS_GIVEN(p1, p2, p3, p4)                                                          \
+    (sizeof("" p1) > 1 && sizeof("" p2) > 1 && sizeof("" p3) > 1 && sizeof("" p4) > 1)
+#define RULE_CHECK(id_, code_, sub_param_, sub_value_, option_, text_, params_)                    \
+    _Static_assert(RULE_PARAMS_GIVEN params_, "rule " #id_ ": every parameter needs its meaning");
+DRVSIM_RULES(RULE_CHECK)
+#undef RULE_CHECK
+
 const rule_row rule_table[RULE_COUNT] = {
-#define RULE_ROW(id_, code_, sub_param_, sub_value_, option_, text_)                               \
+#define RULE_ROW(id_, code_, sub_param_, sub_value_, option_, text_, params_)                      \
     [RULE_##id_] = {.id = #id_,                                                                    \
                     .code = code_,                                                                 \
                     .sub_param = sub_param_,                                                       \
                     .sub_value = sub_value_,                                                       \
                     .option = option_,                                                             \
-                    .description = text_},
+                    .description = text_,                                                          \
+                    .param_meaning = RULE_PARAMS_INIT params_},
     DRVSIM_RULES(RULE_ROW)
 #undef RULE_ROW
 };
 
 /* The public rows are built from the same table, once, at compile time. */
 static const drvsim_rule_info public_rules[RULE_COUNT] = {
-#define RULE_INFO(id_, code_, sub_param_, sub_value_, option_, text_)                              \
+#define RULE_INFO(id_, code_, sub_param_, sub_value_, option_, text_, params_)                     \
     [RULE_##id_] = {.id = #id_,                                                                    \
                     .code = code_,                                                                 \
                     .sub_param = sub_param_,                                                       \
                     .sub_value = sub_value_,                                                       \
                     .option = (option_) == RULE_KERNEL ? 0 : (option_),                            \
                     .kernel = (option_) == RULE_KERNEL,                                            \
-                    .description = text_},
+                    .description = text_,                                                          \
+                    .param_meaning = RULE_PARAMS_INIT params_},
     DRVSIM_RULES(RULE_INFO)
 #undef RULE_INFO
 };

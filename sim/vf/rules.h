@@ -5,9 +5,19 @@
  * parameter carries the sub-code that selects the case (1 for 0xC4/0xC2/0xC9,
  * 4 for 0xC1, 0 when the code alone says it) and its value, the /flags bit
  * that enables it (0 = automatic checks, always on for a verified driver;
- * RULE_KERNEL = checked by the kernel itself, verified or not), and what it
- * means in one line. Check sites name the rule; code and sub-code come from
- * here, so they cannot disagree with `drvsim rules`.
+ * RULE_KERNEL = checked by the kernel itself, verified or not), what it
+ * means in one line, and what each of its four parameters holds. Check sites
+ * name the rule; code and sub-code come from here, so they cannot disagree
+ * with `drvsim rules`.
+ *
+ * The last column is a parenthesised list of four strings, the meanings of
+ * P1, P2, P3 and P4 as `!analyze -v` prints them after each Argn (the
+ * sub-code parameter's meaning is the case it selects), in the words of the
+ * bug check's page on learn.microsoft.com. Where drvsim gives something else
+ * than the page documents, the meaning says what drvsim gives and names the
+ * Windows value in parentheses: "Current IRQL (Windows: the address of a
+ * variable that holds it)", "... (drvsim: 0)". A row without the column, with
+ * fewer or more than four, or with an empty one does not compile (rules.c).
  *
  * Add rows at the end of their group. Every row needs a scenario that
  * triggers it and a clean twin (tests/scenarios/README.md).
@@ -22,318 +32,597 @@
 
 #define RULE_KERNEL 0xFFFFFFFFu
 
-/* X(id, code, sub_param, sub_value, option, description) */
+/* X(id, code, sub_param, sub_value, option, description, (p1, p2, p3, p4)) */
 #define DRVSIM_RULES(X)                                                                            \
     /* Automatic checks: IRQL (0xC4, verifier_options.md "Automatic checks"). */                   \
     X(irql_raise_below_current, 0xC4, 1, 0x30, 0,                                                  \
-      "KeRaiseIrql called to lower the IRQL, or to a value above HIGH_LEVEL")                      \
+      "KeRaiseIrql called to lower the IRQL, or to a value above HIGH_LEVEL",                      \
+      ("KeRaiseIrql to an IRQL below the current one, or above HIGH_LEVEL", "Current IRQL",        \
+       "IRQL asked for", "Not used (0)"))                                                          \
     X(irql_lower_above_current, 0xC4, 1, 0x31, 0,                                                  \
-      "KeLowerIrql called to raise the IRQL, or to a value above HIGH_LEVEL")                      \
+      "KeLowerIrql called to raise the IRQL, or to a value above HIGH_LEVEL",                      \
+      ("KeLowerIrql to an IRQL above the current one, or above HIGH_LEVEL", "Current IRQL",        \
+       "IRQL asked for", "0: the new IRQL is bad; 1: the new IRQL is not allowed inside a DPC"))   \
     /* Automatic checks: waits, events, object references (0xC4). */                               \
-    X(wait_above_dispatch, 0xC4, 1, 0x120, 0, "a KeWaitXxx routine called above DISPATCH_LEVEL")   \
+    X(wait_above_dispatch, 0xC4, 1, 0x120, 0, "a KeWaitXxx routine called above DISPATCH_LEVEL",   \
+      ("A wait at IRQL above DISPATCH_LEVEL",                                                      \
+       "Current IRQL (Windows: the address of a variable that holds it)", "Object waited on",      \
+       "Timeout in 100 ns units (Windows: the address of the timeout)"))                           \
     X(wait_at_dispatch_forever, 0xC4, 1, 0x121, 0,                                                 \
-      "a KeWaitXxx routine called at DISPATCH_LEVEL with no timeout")                              \
+      "a KeWaitXxx routine called at DISPATCH_LEVEL with no timeout",                              \
+      ("A wait at DISPATCH_LEVEL with no timeout (Timeout is NULL)",                               \
+       "Current IRQL (Windows: the address of a variable that holds it)", "Object waited on",      \
+       "0xFFFFFFFFFFFFFFFF: no timeout (Windows: the address of the timeout, NULL)"))              \
     X(wait_at_dispatch_timeout, 0xC4, 1, 0x122, 0,                                                 \
-      "a KeWaitXxx routine called at DISPATCH_LEVEL with a nonzero timeout")                       \
-    X(set_event_above_dispatch, 0xC4, 1, 0x80, 0, "KeSetEvent called above DISPATCH_LEVEL")        \
+      "a KeWaitXxx routine called at DISPATCH_LEVEL with a nonzero timeout",                       \
+      ("A wait at DISPATCH_LEVEL with a nonzero timeout",                                          \
+       "Current IRQL (Windows: the address of a variable that holds it)",                          \
+       "Object waited on (0 for KeDelayExecutionThread)",                                          \
+       "Timeout in 100 ns units (Windows: the address of the timeout)"))                           \
+    X(set_event_above_dispatch, 0xC4, 1, 0x80, 0, "KeSetEvent called above DISPATCH_LEVEL",        \
+      ("KeSetEvent at IRQL above DISPATCH_LEVEL", "Current IRQL", "Event object", "Not used (0)")) \
     X(ob_bad_handle, 0xC4, 1, 0x3C, 0,                                                             \
-      "ObReferenceObjectByHandle given a handle that is not valid")                                \
+      "ObReferenceObjectByHandle given a handle that is not valid",                                \
+      ("ObReferenceObjectByHandle given a bad handle", "Bad handle", "Object type",                \
+       "Not used (0)"))                                                                            \
     X(ob_reference_count_zero, 0xC4, 1, 0x3F, 0,                                                   \
-      "an object referenced or dereferenced with its reference count already zero")                \
+      "an object referenced or dereferenced with its reference count already zero",                \
+      ("An object referenced or dereferenced with its reference count already zero", "Object",     \
+       "New reference count: -1 on a dereference, 1 on a reference", "Not used (0)"))              \
     /* Automatic checks: spin locks (0xC4). */                                                     \
     X(spinlock_release_not_dispatch, 0xC4, 1, 0x32, 0,                                             \
-      "KeReleaseSpinLock called at an IRQL other than DISPATCH_LEVEL (often a double release)")    \
+      "KeReleaseSpinLock called at an IRQL other than DISPATCH_LEVEL (often a double release)",    \
+      ("KeReleaseSpinLock at an IRQL other than DISPATCH_LEVEL", "Current IRQL", "Spin lock",      \
+       "Not used (0)"))                                                                            \
     X(spinlock_acquire_dpc_below_dispatch, 0xC4, 1, 0x40, 0,                                       \
-      "KeAcquireSpinLockAtDpcLevel called below DISPATCH_LEVEL")                                   \
+      "KeAcquireSpinLockAtDpcLevel called below DISPATCH_LEVEL",                                   \
+      ("KeAcquireSpinLockAtDpcLevel below DISPATCH_LEVEL", "Current IRQL", "Spin lock",            \
+       "Not used (0)"))                                                                            \
     X(spinlock_release_dpc_below_dispatch, 0xC4, 1, 0x41, 0,                                       \
-      "KeReleaseSpinLockFromDpcLevel called below DISPATCH_LEVEL")                                 \
+      "KeReleaseSpinLockFromDpcLevel called below DISPATCH_LEVEL",                                 \
+      ("KeReleaseSpinLockFromDpcLevel below DISPATCH_LEVEL", "Current IRQL", "Spin lock",          \
+       "Not used (0)"))                                                                            \
     X(spinlock_acquire_above_dispatch, 0xC4, 1, 0x42, 0,                                           \
-      "KeAcquireSpinLock called above DISPATCH_LEVEL")                                             \
+      "KeAcquireSpinLock called above DISPATCH_LEVEL",                                             \
+      ("KeAcquireSpinLock above DISPATCH_LEVEL", "Current IRQL", "Spin lock", "Not used (0)"))     \
     /* Automatic checks: fast mutexes and critical regions (0xC4). */                              \
     X(fast_mutex_acquire_above_apc, 0xC4, 1, 0x33, 0,                                              \
-      "ExAcquireFastMutex or ExTryToAcquireFastMutex called above APC_LEVEL")                      \
+      "ExAcquireFastMutex or ExTryToAcquireFastMutex called above APC_LEVEL",                      \
+      ("Fast mutex acquired above APC_LEVEL", "Current IRQL", "Fast mutex", "Not used (0)"))       \
     X(fast_mutex_release_not_apc, 0xC4, 1, 0x34, 0,                                                \
-      "ExReleaseFastMutex called at an IRQL other than APC_LEVEL")                                 \
+      "ExReleaseFastMutex called at an IRQL other than APC_LEVEL",                                 \
+      ("Fast mutex released at an IRQL other than APC_LEVEL", "Current IRQL",                      \
+       "Thread's APC disable count", "Fast mutex"))                                                \
     X(fast_mutex_unsafe_acquire_bad_irql, 0xC4, 1, 0x39, 0,                                        \
-      "ExAcquireFastMutexUnsafe called above APC_LEVEL, or below it outside a critical region")    \
+      "ExAcquireFastMutexUnsafe called above APC_LEVEL, or below it outside a critical region",    \
+      ("ExAcquireFastMutexUnsafe at an IRQL other than APC_LEVEL", "Current IRQL",                 \
+       "Thread's APC disable count", "Fast mutex"))                                                \
     X(fast_mutex_unsafe_release_bad_irql, 0xC4, 1, 0x3A, 0,                                        \
-      "ExReleaseFastMutexUnsafe called above APC_LEVEL, or below it outside a critical region")    \
+      "ExReleaseFastMutexUnsafe called above APC_LEVEL, or below it outside a critical region",    \
+      ("ExReleaseFastMutexUnsafe at an IRQL other than APC_LEVEL", "Current IRQL",                 \
+       "Thread's APC disable count", "Fast mutex"))                                                \
     X(critical_region_leave_not_entered, 0xC4, 1, 0x3E, 0,                                         \
-      "KeLeaveCriticalRegion called by a thread that is not in a critical region")                 \
+      "KeLeaveCriticalRegion called by a thread that is not in a critical region",                 \
+      ("KeLeaveCriticalRegion by a thread not in a critical region", "Not used (0)",               \
+       "Not used (0)", "Not used (0)"))                                                            \
     X(critical_region_enter_above_apc, 0xC4, 1, 0x11A, VF_FLAG_FORCE_IRQL_CHECKING,                \
-      "KeEnterCriticalRegion called above APC_LEVEL (force IRQL checking)")                        \
+      "KeEnterCriticalRegion called above APC_LEVEL (force IRQL checking)",                        \
+      ("KeEnterCriticalRegion above APC_LEVEL", "Current IRQL", "Not used (0)", "Not used (0)"))   \
     X(critical_region_leave_above_apc, 0xC4, 1, 0x11B, VF_FLAG_FORCE_IRQL_CHECKING,                \
-      "KeLeaveCriticalRegion called above APC_LEVEL (force IRQL checking)")                        \
+      "KeLeaveCriticalRegion called above APC_LEVEL (force IRQL checking)",                        \
+      ("KeLeaveCriticalRegion above APC_LEVEL", "Current IRQL", "Not used (0)", "Not used (0)"))   \
     /* Automatic checks: executive resources (0xC4). System threads are exempt from 0x37 and       \
      * 0x38, as in Windows: nothing can suspend them from user mode. */                            \
     X(resource_acquire_apcs_enabled, 0xC4, 1, 0x37, 0,                                             \
       "ERESOURCE acquired with normal kernel APCs enabled (outside a critical region, below "      \
-      "APC_LEVEL) on a thread an application could suspend")                                       \
+      "APC_LEVEL) on a thread an application could suspend",                                       \
+      ("ERESOURCE acquired with normal kernel APCs enabled", "Current IRQL",                       \
+       "Thread's APC disable count", "ERESOURCE"))                                                 \
     X(resource_release_apcs_enabled, 0xC4, 1, 0x38, 0,                                             \
-      "ERESOURCE released with normal kernel APCs enabled (the critical region left too early)")   \
+      "ERESOURCE released with normal kernel APCs enabled (the critical region left too early)",   \
+      ("ERESOURCE released with normal kernel APCs enabled", "Current IRQL",                       \
+       "Thread's APC disable count", "ERESOURCE"))                                                 \
     X(resource_unaligned, 0xC4, 1, 0x3D, 0,                                                        \
-      "ERESOURCE at an address not aligned to a pointer's size passed to an acquire routine")      \
+      "ERESOURCE at an address not aligned to a pointer's size passed to an acquire routine",      \
+      ("Unaligned ERESOURCE passed to an acquire routine", "Not used (0)", "Not used (0)",         \
+       "ERESOURCE"))                                                                               \
     /* Miscellaneous checks (/flags 0x800): executive resources (0xC4). */                         \
     X(resource_initialized_twice, 0xC4, 1, 0xD0, VF_FLAG_MISC_CHECKS,                              \
-      "ExInitializeResourceLite on an ERESOURCE initialised before and not deleted")               \
+      "ExInitializeResourceLite on an ERESOURCE initialised before and not deleted",               \
+      ("ERESOURCE initialised twice", "ERESOURCE", "Reserved", "Reserved"))                        \
     X(resource_delete_uninitialized, 0xC4, 1, 0xD1, VF_FLAG_MISC_CHECKS,                           \
-      "ExDeleteResourceLite on an ERESOURCE that is not initialised (or deleted already)")         \
+      "ExDeleteResourceLite on an ERESOURCE that is not initialised (or deleted already)",         \
+      ("ERESOURCE deleted that is not initialised", "ERESOURCE", "Reserved", "Reserved"))          \
     X(pool_free_active_resource, 0xC4, 1, 0xD2, VF_FLAG_MISC_CHECKS,                               \
-      "pool freed while an ERESOURCE in it is still initialised (ExDeleteResourceLite missing)")   \
+      "pool freed while an ERESOURCE in it is still initialised (ExDeleteResourceLite missing)",   \
+      ("Pool freed that holds an initialised ERESOURCE", "ERESOURCE",                              \
+       "Start of the pool block being freed", "Size of the pool block, in bytes"))                 \
     /* Automatic checks: pool allocate and free (0xC4). */                                         \
-    X(pool_zero_size, 0xC4, 1, 0x00, 0, "pool request of zero bytes")                              \
-    X(pool_paged_above_apc, 0xC4, 1, 0x01, 0, "paged pool allocated at IRQL above APC_LEVEL")      \
+    X(pool_zero_size, 0xC4, 1, 0x00, 0, "pool request of zero bytes",                              \
+      ("Pool request of zero bytes", "Current IRQL", "Pool type", "Number of bytes"))              \
+    X(pool_paged_above_apc, 0xC4, 1, 0x01, 0, "paged pool allocated at IRQL above APC_LEVEL",      \
+      ("Paged pool allocated above APC_LEVEL", "Current IRQL", "Pool type",                        \
+       "Size of the allocation, in bytes"))                                                        \
     X(pool_nonpaged_above_dispatch, 0xC4, 1, 0x02, 0,                                              \
-      "nonpaged pool allocated at IRQL above DISPATCH_LEVEL")                                      \
+      "nonpaged pool allocated at IRQL above DISPATCH_LEVEL",                                      \
+      ("Nonpaged pool allocated above DISPATCH_LEVEL", "Current IRQL", "Pool type",                \
+       "Size of the allocation, in bytes"))                                                        \
     X(pool_must_succeed, 0xC4, 1, 0x03, 0,                                                         \
-      "must-succeed pool request (drivers may never make one)")                                    \
+      "must-succeed pool request (drivers may never make one)",                                    \
+      ("More than one page of must-succeed pool asked for (one page is the most)",                 \
+       "Not given (0)", "Not given (0)", "Not given (0)"))                                         \
     X(pool_free_bad_address, 0xC4, 1, 0x10, 0,                                                     \
-      "free of an address that no pool allocation returned")                                       \
-    X(pool_free_paged_above_apc, 0xC4, 1, 0x11, 0, "paged pool freed at IRQL above APC_LEVEL")     \
+      "free of an address that no pool allocation returned",                                       \
+      ("Free of an address that no allocation returned", "Bad address", "Not used (0)",            \
+       "Not used (0)"))                                                                            \
+    X(pool_free_paged_above_apc, 0xC4, 1, 0x11, 0, "paged pool freed at IRQL above APC_LEVEL",     \
+      ("Paged pool freed above APC_LEVEL", "Current IRQL", "Pool type",                            \
+       "Address of the pool being freed"))                                                         \
     X(pool_free_nonpaged_above_dispatch, 0xC4, 1, 0x12, 0,                                         \
-      "nonpaged pool freed at IRQL above DISPATCH_LEVEL")                                          \
-    X(pool_double_free, 0xC4, 1, 0x13, 0, "pool block freed twice")                                \
+      "nonpaged pool freed at IRQL above DISPATCH_LEVEL",                                          \
+      ("Nonpaged pool freed above DISPATCH_LEVEL", "Current IRQL", "Pool type",                    \
+       "Address of the pool being freed"))                                                         \
+    X(pool_double_free, 0xC4, 1, 0x13, 0, "pool block freed twice",                                \
+      ("Pool block freed that is already free", "Reserved", "Pool header",                         \
+       "Pool header contents (drvsim: 0)"))                                                        \
     /* Automatic checks: MDLs (0xC4). */                                                           \
     X(mdl_probe_above_dispatch, 0xC4, 1, 0x70, 0,                                                  \
-      "MmProbeAndLockPages called above DISPATCH_LEVEL")                                           \
+      "MmProbeAndLockPages called above DISPATCH_LEVEL",                                           \
+      ("MmProbeAndLockPages above DISPATCH_LEVEL", "Current IRQL", "MDL", "Access mode"))          \
     X(mdl_map_above_dispatch, 0xC4, 1, 0x76, 0,                                                    \
-      "MmMapLockedPagesSpecifyCache (KernelMode) called above DISPATCH_LEVEL")                     \
-    X(mdl_unlock_above_dispatch, 0xC4, 1, 0x78, 0, "MmUnlockPages called above DISPATCH_LEVEL")    \
+      "MmMapLockedPagesSpecifyCache (KernelMode) called above DISPATCH_LEVEL",                     \
+      ("MmMapLockedPagesSpecifyCache (KernelMode) above DISPATCH_LEVEL", "Current IRQL", "MDL",    \
+       "Access mode"))                                                                             \
+    X(mdl_unlock_above_dispatch, 0xC4, 1, 0x78, 0, "MmUnlockPages called above DISPATCH_LEVEL",    \
+      ("MmUnlockPages above DISPATCH_LEVEL", "Current IRQL", "MDL", "Not used (0)"))               \
     X(mdl_unmap_above_dispatch, 0xC4, 1, 0x79, 0,                                                  \
-      "MmUnmapLockedPages (system address) called above DISPATCH_LEVEL")                           \
+      "MmUnmapLockedPages (system address) called above DISPATCH_LEVEL",                           \
+      ("MmUnmapLockedPages (system address) above DISPATCH_LEVEL", "Current IRQL",                 \
+       "Virtual address being unmapped", "MDL"))                                                   \
     X(mdl_unlock_not_locked, 0xC4, 1, 0x7C, 0,                                                     \
-      "MmUnlockPages on an MDL whose pages are not locked")                                        \
+      "MmUnlockPages on an MDL whose pages are not locked",                                        \
+      ("MmUnlockPages on an MDL whose pages are not locked", "MDL", "MDL flags", "Not used (0)"))  \
     X(mdl_unlock_nonpaged, 0xC4, 1, 0x7D, 0,                                                       \
-      "MmUnlockPages on an MDL built for nonpaged pool (never locked, never to unlock)")           \
+      "MmUnlockPages on an MDL built for nonpaged pool (never locked, never to unlock)",           \
+      ("MmUnlockPages on an MDL that describes nonpaged pool", "MDL", "MDL flags",                 \
+       "Not used (0)"))                                                                            \
     X(mdl_map_bugcheck_on_failure, 0xC4, 1, 0x82, 0,                                               \
-      "MmMapLockedPagesSpecifyCache with BugCheckOnFailure: a failed mapping must be handled")     \
+      "MmMapLockedPagesSpecifyCache with BugCheckOnFailure: a failed mapping must be handled",     \
+      ("MmMapLockedPagesSpecifyCache with BugCheckOnFailure set", "MDL", "MDL flags",              \
+       "Not used (0)"))                                                                            \
     X(mdl_probe_wrong_flags, 0xC4, 1, 0xB0, 0,                                                     \
       "MmProbeAndLockPages on an MDL whose flags forbid it (built for nonpaged pool, locked, "     \
-      "partial)")                                                                                  \
+      "partial)",                                                                                  \
+      ("MmProbeAndLockPages on an MDL with flags it must not have", "MDL", "MDL flags",            \
+       "Offending flags"))                                                                         \
     X(mdl_map_already_mapped, 0xC4, 1, 0xB2, 0,                                                    \
-      "MmMapLockedPagesSpecifyCache on an MDL already mapped to system space")                     \
+      "MmMapLockedPagesSpecifyCache on an MDL already mapped to system space",                     \
+      ("MmMapLockedPagesSpecifyCache on an MDL already mapped to system space", "MDL",             \
+       "MDL flags", "Offending flags"))                                                            \
     X(mdl_map_not_locked, 0xC4, 1, 0xB3, 0,                                                        \
-      "MmMapLockedPagesSpecifyCache on an MDL whose pages are not locked")                         \
-    X(mdl_free_mapped, 0xC4, 1, 0xB8, 0, "IoFreeMdl on an MDL still mapped to system space")       \
-    X(pool_free_active_timer, 0xC4, 1, 0x15, 0, "pool freed while a timer in it is still set")     \
+      "MmMapLockedPagesSpecifyCache on an MDL whose pages are not locked",                         \
+      ("MmMapLockedPagesSpecifyCache on an MDL without a required flag (not locked)", "MDL",       \
+       "MDL flags", "Missing flags"))                                                              \
+    X(mdl_free_mapped, 0xC4, 1, 0xB8, 0, "IoFreeMdl on an MDL still mapped to system space",       \
+      ("IoFreeMdl on an MDL still mapped to system space", "MDL", "MDL flags", "Reserved"))        \
+    X(pool_free_active_timer, 0xC4, 1, 0x15, 0, "pool freed while a timer in it is still set",     \
+      ("Pool freed that holds an active timer", "Timer", "Pool type",                              \
+       "Address of the pool being freed"))                                                         \
     /* Automatic checks: work items and lookaside lists (0xC4). */                                 \
-    X(workitem_pageable, 0xC4, 1, 0x131, 0, "a work item in pageable memory queued")               \
-    X(lookaside_init_twice, 0xC4, 1, 0xCA, 0, "a lookaside list initialised twice")                \
+    X(workitem_pageable, 0xC4, 1, 0x131, 0, "a work item in pageable memory queued",               \
+      ("Work item in pageable memory", "Work item", "Not used (0)", "Not used (0)"))               \
+    X(lookaside_init_twice, 0xC4, 1, 0xCA, 0, "a lookaside list initialised twice",                \
+      ("Lookaside list initialised twice", "Lookaside list", "Reserved", "Reserved"))              \
     X(lookaside_delete_uninitialized, 0xC4, 1, 0xCB, 0,                                            \
-      "a lookaside list deleted that is not initialised (never, or deleted before)")               \
+      "a lookaside list deleted that is not initialised (never, or deleted before)",               \
+      ("Lookaside list deleted that is not initialised", "Lookaside list", "Reserved",             \
+       "Reserved"))                                                                                \
     X(lookaside_block_too_small, 0xC4, 1, 0xCD, 0,                                                 \
-      "a lookaside list made for blocks too small to hold its free-list link")                     \
+      "a lookaside list made for blocks too small to hold its free-list link",                     \
+      ("Lookaside list made with a block size too small", "Lookaside list",                        \
+       "Block size asked for", "Minimum block size"))                                              \
     /* Miscellaneous checks (/flags 0x800). */                                                     \
     X(pool_free_active_lookaside, 0xC4, 1, 0xCC, VF_FLAG_MISC_CHECKS,                              \
-      "pool freed while a lookaside list in it is still initialised")                              \
+      "pool freed while a lookaside list in it is still initialised",                              \
+      ("Pool freed that holds an initialised lookaside list", "Lookaside list",                    \
+       "Start of the pool block being freed", "Size of the pool block, in bytes"))                 \
     X(pool_free_queued_workitem, 0xE4, 1, 0x0, VF_FLAG_MISC_CHECKS,                                \
-      "pool freed while a work item in it is still queued")                                        \
+      "pool freed while a work item in it is still queued",                                        \
+      ("Pool freed that holds an active work item", "Work item",                                   \
+       "Start of the pool block being freed", "End of the pool block"))                            \
     /* Automatic checks on unload (0xC7). */                                                       \
-    X(unload_timer_set, 0xC7, 1, 0x0, 0, "driver unloaded with a timer of its still set")          \
-    X(unload_dpc_queued, 0xC7, 1, 0x1, 0, "driver unloaded with a DPC of its still queued")        \
+    X(unload_timer_set, 0xC7, 1, 0x0, 0, "driver unloaded with a timer of its still set",          \
+      ("A timer in memory where timers are not allowed (an unloading driver's image)", "Timer",    \
+       "Start of the memory range", "End of the memory range"))                                    \
+    X(unload_dpc_queued, 0xC7, 1, 0x1, 0, "driver unloaded with a DPC of its still queued",        \
+      ("A DPC in memory where DPCs are not allowed (an unloading driver's image)", "DPC object",   \
+       "Start of the memory range", "End of the memory range"))                                    \
     /* Pool tracking (/flags 0x8). */                                                              \
     X(pool_overrun_tracked, 0xC4, 1, 0x51, VF_FLAG_POOL_TRACKING,                                  \
-      "a block being freed was written past its end (found by pool tracking)")                     \
+      "a block being freed was written past its end (found by pool tracking)",                     \
+      ("Free of a block written past its end", "Base address of the allocation",                   \
+       "Address of the reference beyond the allocation", "Number of charged bytes"))               \
     X(pool_header_damaged_tracked, 0xC4, 1, 0x53, VF_FLAG_POOL_TRACKING,                           \
       "a block being freed has a damaged POOL_HEADER: an overrun of the block before it, or an "   \
-      "underrun of its own (found by pool tracking)")                                              \
+      "underrun of its own (found by pool tracking)",                                              \
+      ("Free of a block whose pool header is damaged", "Base address of the allocation",           \
+       "Pool header", "Reserved"))                                                                 \
     X(pool_leak_on_unload, 0xC4, 1, 0x62, VF_FLAG_POOL_TRACKING,                                   \
-      "driver unloaded without freeing its pool allocations")                                      \
+      "driver unloaded without freeing its pool allocations",                                      \
+      ("A driver unloaded without freeing its pool allocations", "Name of the driver", "Reserved", \
+       "Number of allocations not freed, paged and nonpaged"))                                     \
     X(pool_alloc_during_unload, 0xC4, 1, 0x61, VF_FLAG_POOL_TRACKING,                              \
-      "a thread of a driver allocated pool while the driver was unloading")                        \
+      "a thread of a driver allocated pool while the driver was unloading",                        \
+      ("A thread of the driver allocated pool while the driver was unloading",                     \
+       "Paged pool bytes outstanding", "Nonpaged pool bytes outstanding",                          \
+       "Number of allocations not freed"))                                                         \
     X(pool_quota_idle_process, 0xC4, 1, 0x10A, VF_FLAG_POOL_TRACKING,                              \
-      "pool quota charged to the Idle process (a DPC that interrupted an idle processor)")         \
+      "pool quota charged to the Idle process (a DPC that interrupted an idle processor)",         \
+      ("Pool quota charged to the Idle process", "Not used (0)", "Not used (0)", "Not used (0)"))  \
     X(pool_quota_from_dpc, 0xC4, 1, 0x10B, VF_FLAG_POOL_TRACKING,                                  \
-      "pool quota charged from a DPC routine, whose process context is arbitrary")                 \
+      "pool quota charged from a DPC routine, whose process context is arbitrary",                 \
+      ("Pool quota charged from a DPC routine", "Not used (0)", "Not used (0)", "Not used (0)"))   \
     X(locked_pages_at_process_exit, 0xCB, 0, 0, VF_FLAG_POOL_TRACKING,                             \
       "a process ended with pages a driver locked in its context still locked (locked-page "       \
-      "tracking, which pool tracking turns on)")                                                   \
+      "tracking, which pool tracking turns on)",                                                   \
+      ("Lock-tracking structure (drvsim: 0)", "Reserved", "MDL of the locked pages",               \
+       "Number of locked pages"))                                                                  \
     /* Special pool (/flags 0x1, and GFlags +spp for any driver): the memory manager raises        \
      * these for every special pool allocation, verified or not. */                                \
     X(special_pool_overrun_driver, 0xD6, 0, 0, VF_FLAG_SPECIAL_POOL,                               \
-      "driver code touched a special pool guard page: an access beyond its allocation")            \
+      "driver code touched a special pool guard page: an access beyond its allocation",            \
+      ("Memory address referenced", "0: read, 1: write",                                           \
+       "Address of the code that referenced it, if known (drvsim: 0)", "Reserved"))                \
     X(special_pool_overrun, 0xCD, 0, 0, VF_FLAG_SPECIAL_POOL,                                      \
-      "code of no driver touched a special pool guard page: an access beyond an allocation")       \
+      "code of no driver touched a special pool guard page: an access beyond an allocation",       \
+      ("Memory address referenced", "0: read, 1: write",                                           \
+       "Address of the code that referenced it, if known (drvsim: 0)", "Reserved"))                \
     X(special_pool_freed_driver, 0xD5, 0, 0, VF_FLAG_SPECIAL_POOL,                                 \
-      "driver code touched special pool after it was freed")                                       \
+      "driver code touched special pool after it was freed",                                       \
+      ("Memory address referenced", "0: read, 1: write",                                           \
+       "Address of the code that referenced it, if known (drvsim: 0)", "Reserved"))                \
     X(special_pool_freed, 0xCC, 0, 0, VF_FLAG_SPECIAL_POOL,                                        \
-      "code of no driver touched special pool after it was freed")                                 \
+      "code of no driver touched special pool after it was freed",                                 \
+      ("Memory address referenced", "0: read, 1: write",                                           \
+       "Address of the code that referenced it, if known (drvsim: 0)", "Reserved"))                \
     X(special_pool_free_unallocated, 0xC1, 4, 0x20, VF_FLAG_SPECIAL_POOL,                          \
       "free of a special pool address that holds no allocation (never allocated, or freed "        \
-      "already)")                                                                                  \
+      "already)",                                                                                  \
+      ("Address being freed", "Reserved", "Not used (0)",                                          \
+       "Free of special pool that was never allocated (or is free already)"))                      \
     X(special_pool_free_bad_address, 0xC1, 4, 0x21, VF_FLAG_SPECIAL_POOL,                          \
-      "free of an address inside a special pool block, past its start")                            \
+      "free of an address inside a special pool block, past its start",                            \
+      ("Address being freed", "Number of bytes asked for", "Number of bytes calculated",           \
+       "Free of a bad address (inside the block, past its start)"))                                \
     X(special_pool_free_below_block, 0xC1, 4, 0x22, VF_FLAG_SPECIAL_POOL,                          \
-      "free of an address in a special pool page before its block's start")                        \
+      "free of an address in a special pool page before its block's start",                        \
+      ("Address being freed", "Number of bytes asked for", "Number of bytes calculated",           \
+       "Free of a bad address (before the block's start)"))                                        \
     X(special_pool_underrun, 0xC1, 4, 0x23, VF_FLAG_SPECIAL_POOL,                                  \
-      "bytes before a special pool block were overwritten (pattern check at free)")                \
+      "bytes before a special pool block were overwritten (pattern check at free)",                \
+      ("Address being freed", "Address of the corrupted byte",                                     \
+       "Fill byte expected there (Windows: reserved)",                                             \
+       "Bytes in front of the block, in its page, were overwritten"))                              \
     X(special_pool_overrun_slack, 0xC1, 4, 0x24, VF_FLAG_SPECIAL_POOL,                             \
-      "bytes after a special pool block were overwritten (pattern check at free)")                 \
+      "bytes after a special pool block were overwritten (pattern check at free)",                 \
+      ("Address being freed", "Address of the corrupted byte",                                     \
+       "Fill byte expected there (Windows: reserved)",                                             \
+       "Bytes after the end of the block were overwritten"))                                       \
     X(special_pool_alloc_bad_irql, 0xC1, 4, 0x30, VF_FLAG_SPECIAL_POOL,                            \
-      "special pool allocated at an IRQL too high for its pool type")                              \
+      "special pool allocated at an IRQL too high for its pool type",                              \
+      ("Current IRQL", "Pool type", "Number of bytes",                                             \
+       "Allocation at an IRQL too high for its pool type"))                                        \
     X(special_pool_free_bad_irql, 0xC1, 4, 0x31, VF_FLAG_SPECIAL_POOL,                             \
-      "special pool freed at an IRQL too high for its pool type")                                  \
+      "special pool freed at an IRQL too high for its pool type",                                  \
+      ("Current IRQL", "Pool type", "Address being freed",                                         \
+       "Free at an IRQL too high for its pool type"))                                              \
     X(special_pool_single_bit, 0xC1, 4, 0x32, VF_FLAG_SPECIAL_POOL,                                \
-      "one bit flipped in the pattern around a special pool block (found at free)")                \
+      "one bit flipped in the pattern around a special pool block (found at free)",                \
+      ("Address being freed", "Address of the bad bit", "Reserved",                                \
+       "A single-bit error around the block, found at free"))                                      \
     /* The kernel's own pool checks, raised without the verifier (0xC2). */                        \
-    X(kpool_zero_size, 0xC2, 1, 0x00, RULE_KERNEL, "zero-byte pool allocation")                    \
-    X(kpool_double_free, 0xC2, 1, 0x07, RULE_KERNEL, "pool block freed twice")                     \
+    X(kpool_zero_size, 0xC2, 1, 0x00, RULE_KERNEL, "zero-byte pool allocation",                    \
+      ("Zero-byte pool allocation", "Not used (0)", "Pool type", "Pool tag"))                      \
+    X(kpool_double_free, 0xC2, 1, 0x07, RULE_KERNEL, "pool block freed twice",                     \
+      ("Pool block freed twice", "Reserved", "Pool header contents",                               \
+       "Address of the block being freed"))                                                        \
     X(kpool_alloc_bad_irql, 0xC2, 1, 0x08, RULE_KERNEL,                                            \
-      "pool allocation at an IRQL too high for its pool type")                                     \
+      "pool allocation at an IRQL too high for its pool type",                                     \
+      ("Pool allocation at an invalid IRQL", "Current IRQL", "Pool type",                          \
+       "Size of the allocation, in bytes"))                                                        \
     X(kpool_free_bad_irql, 0xC2, 1, 0x09, RULE_KERNEL,                                             \
-      "pool free at an IRQL too high for its pool type")                                           \
+      "pool free at an IRQL too high for its pool type",                                           \
+      ("Pool free at an invalid IRQL", "Current IRQL", "Pool type",                                \
+       "Address of the block being freed"))                                                        \
     X(kpool_free_wrong_tag, 0xC2, 1, 0x0A, RULE_KERNEL,                                            \
-      "ExFreePoolWithTag given a tag other than the allocation's")                                 \
+      "ExFreePoolWithTag given a tag other than the allocation's",                                 \
+      ("ExFreePoolWithTag given a tag other than the allocation's",                                \
+       "Address of the block being freed", "Tag the block was allocated with",                     \
+       "Tag given to the free"))                                                                   \
     X(kpool_free_not_pool, 0xC2, 1, 0x46, RULE_KERNEL,                                             \
-      "free of an address that is not a pool allocation")                                          \
+      "free of an address that is not a pool allocation",                                          \
+      ("Free of an invalid pool address", "Address being freed", "Not used (0)", "Not used (0)"))  \
     X(kpool_must_succeed, 0xC2, 1, 0x9A, RULE_KERNEL,                                              \
-      "pool request marked MUST_SUCCEED (no longer supported)")                                    \
-    X(kpool_tag_zero, 0xC2, 1, 0x9B, RULE_KERNEL, "pool allocation with tag 0")                    \
+      "pool request marked MUST_SUCCEED (no longer supported)",                                    \
+      ("Pool request marked MUST_SUCCEED (no longer supported)", "Pool type",                      \
+       "Number of bytes asked for", "Pool tag"))                                                   \
+    X(kpool_tag_zero, 0xC2, 1, 0x9B, RULE_KERNEL, "pool allocation with tag 0",                    \
+      ("Pool allocation with a tag of zero", "Pool type", "Number of bytes asked for",             \
+       "Address of the caller (drvsim: 0)"))                                                       \
     X(kpool_header_corrupt, 0x19, 0, 0, RULE_KERNEL,                                               \
-      "a pool header is damaged (usually an overrun of the block before it), found at free")       \
+      "a pool header is damaged (usually an overrun of the block before it), found at free",       \
+      ("0x5: pool entries next to each other disagree (a damaged pool header)", "One pool entry",  \
+       "Reserved", "The other pool entry"))                                                        \
     X(kpool_tag_invalid, 0xC2, 1, 0x9D, RULE_KERNEL,                                               \
-      "pool tag with no letter or digit, or a character outside 0x20..0x7E")                       \
+      "pool tag with no letter or digit, or a character outside 0x20..0x7E",                       \
+      ("Pool tag with no letter or digit", "The bad tag", "Pool type",                             \
+       "Address of the caller (drvsim: 0)"))                                                       \
     X(kwait_too_many, 0x0C, 0, 0, RULE_KERNEL,                                                     \
-      "KeWaitForMultipleObjects given more objects than its wait blocks can hold")                 \
+      "KeWaitForMultipleObjects given more objects than its wait blocks can hold",                 \
+      ("Number of objects waited on (Windows documents no parameters)",                            \
+       "Wait block array (0: none given)", "Not used (0)", "Not used (0)"))                        \
     X(kob_reference_by_pointer, 0x18, 0, 0, RULE_KERNEL,                                           \
-      "an object dereferenced more often than it was referenced")                                  \
+      "an object dereferenced more often than it was referenced",                                  \
+      ("Object type (drvsim: its type number)", "Object", "Reserved (handle count)",               \
+       "Reserved (pointer count)"))                                                                \
     X(kdpc_switch, 0xB8, 0, 0, RULE_KERNEL,                                                        \
-      "a DPC routine tried to wait: it has no thread of its own to put to sleep")                  \
+      "a DPC routine tried to wait: it has no thread of its own to put to sleep",                  \
+      ("Original thread", "New thread (drvsim: 0)",                                                \
+       "Stack address of the original thread (drvsim: 0)", "Reserved"))                            \
     X(ktimer_in_freed_memory, 0xC7, 1, 0x0, RULE_KERNEL,                                           \
-      "pool freed while a timer in it is still set")                                               \
-    X(kdpc_in_freed_memory, 0xC7, 1, 0x1, RULE_KERNEL, "pool freed while a DPC in it is queued")   \
+      "pool freed while a timer in it is still set",                                               \
+      ("A timer in memory being freed", "Timer", "Start of the memory range",                      \
+       "End of the memory range"))                                                                 \
+    X(kdpc_in_freed_memory, 0xC7, 1, 0x1, RULE_KERNEL, "pool freed while a DPC in it is queued",   \
+      ("A DPC in memory being freed", "DPC object", "Start of the memory range",                   \
+       "End of the memory range"))                                                                 \
     X(klist_entry_corrupted, 0x139, 1, 0x3, RULE_KERNEL,                                           \
       "a LIST_ENTRY's neighbour does not point back at it (a double remove, or a list updated "    \
-      "by two processors without a lock): the list routines' fast-fail check")                     \
+      "by two processors without a lock): the list routines' fast-fail check",                     \
+      ("3: a LIST_ENTRY was corrupted", "Trap frame (drvsim: 0)", "Exception record (drvsim: 0)",  \
+       "Reserved"))                                                                                \
     X(kirp_completed_twice, 0x44, 0, 0, RULE_KERNEL,                                               \
       "IoCompleteRequest on an IRP already completed (its stack walked past the top), or on "      \
-      "something that is not an IRP")                                                              \
+      "something that is not an IRP",                                                              \
+      ("IRP", "Reserved", "Reserved", "Reserved"))                                                 \
     X(kdpc_watchdog, 0x133, 0, 0, RULE_KERNEL,                                                     \
       "a processor stayed at DISPATCH_LEVEL or above for the whole DPC watchdog period "           \
-      "(a deadlock on a spin lock, a lock never released)")                                        \
+      "(a deadlock on a spin lock, a lock never released)",                                        \
+      ("1: a processor exceeded the cumulative DPC watchdog period",                               \
+       "Watchdog period, in clock ticks", "Triage block (drvsim: 0)", "Reserved"))                 \
     X(unloaded_code_executed, 0xCE, 0, 0, RULE_KERNEL,                                             \
-      "code of an unloaded driver ran: a thread (or DPC or timer) it left behind")                 \
+      "code of an unloaded driver ran: a thread (or DPC or timer) it left behind",                 \
+      ("Memory address referenced", "0: read, 1: write", "Address of the code that referenced it", \
+       "Reserved"))                                                                                \
     X(kmdl_unlock_not_locked, 0x76, 1, 0x1, RULE_KERNEL,                                           \
-      "MmUnlockPages on pages that are not locked")                                                \
+      "MmUnlockPages on pages that are not locked",                                                \
+      ("1: pages unlocked that were not locked", "MDL", "Number of locked pages",                  \
+       "Pointer to driver stacks, or 0"))                                                          \
     X(kprocess_has_locked_pages, 0x76, 1, 0x0, RULE_KERNEL,                                        \
       "a process ended with pages still locked in its context (a driver's MmProbeAndLockPages "    \
-      "never undone)")                                                                             \
+      "never undone)",                                                                             \
+      ("0: a process ended with pages still locked", "Process", "Number of locked pages",          \
+       "Pointer to driver stacks, or 0"))                                                          \
     X(kthread_exit_apcs_disabled, 0x20, 0, 0, RULE_KERNEL,                                         \
       "a thread ended inside a critical or guarded region (a KeLeaveCriticalRegion, "              \
-      "KeReleaseMutex or KeLeaveGuardedRegion missing)")                                           \
+      "KeReleaseMutex or KeLeaveGuardedRegion missing)",                                           \
+      ("APC found pending (0: none)", "Thread's APC disable count", "Current IRQL", "Reserved"))   \
     X(kthread_exit_mutex_held, 0x4000008A, 0, 0, RULE_KERNEL,                                      \
-      "a thread ended still owning a KMUTEX")                                                      \
+      "a thread ended still owning a KMUTEX", ("Thread", "Mutex held", "Reserved", "Reserved"))    \
     X(kworker_queued_again, 0xE4, 1, 0x1, RULE_KERNEL,                                             \
-      "a work item queued again while it is still queued")                                         \
+      "a work item queued again while it is still queued",                                         \
+      ("A work item queued again while it is queued", "Work item", "Queue number",                 \
+       "Not used (0)"))                                                                            \
     X(kworker_free_queued, 0xE4, 1, 0x2, RULE_KERNEL,                                              \
-      "IoFreeWorkItem (or IoUninitializeWorkItem) on a work item still queued")                    \
+      "IoFreeWorkItem (or IoUninitializeWorkItem) on a work item still queued",                    \
+      ("An I/O work item freed while it is queued", "Work item", "Worker routine",                 \
+       "Not used (0)"))                                                                            \
     X(kworker_bad_object, 0xE4, 1, 0x3, RULE_KERNEL,                                               \
-      "a work item made for an object that is neither a device object nor a driver object")        \
+      "a work item made for an object that is neither a device object nor a driver object",        \
+      ("An I/O work item made for an invalid object", "Work item", "The invalid object",           \
+       "Not used (0)"))                                                                            \
     X(kworker_bad_queue_type, 0xE4, 1, 0x6, RULE_KERNEL,                                           \
-      "a work item queued to a WORK_QUEUE_TYPE that does not exist")                               \
+      "a work item queued to a WORK_QUEUE_TYPE that does not exist",                               \
+      ("A work item queued to a queue type that does not exist", "Work item", "Queue number",      \
+       "Not used (0)"))                                                                            \
     X(klookaside_in_unloaded_image, 0xCE, 0, 0, RULE_KERNEL,                                       \
       "a lookaside list left in an unloaded driver (never deleted), touched by the kernel's "      \
-      "periodic depth adjustment")                                                                 \
+      "periodic depth adjustment",                                                                 \
+      ("Memory address referenced", "0: read, 1: write",                                           \
+       "Address of the code that referenced it (drvsim: 0)", "Reserved"))                          \
     X(kresource_not_owned, 0xE3, 0, 0, RULE_KERNEL,                                                \
-      "ERESOURCE released by a thread that does not own it (RESOURCE_NOT_OWNED)")                  \
+      "ERESOURCE released by a thread that does not own it (RESOURCE_NOT_OWNED)",                  \
+      ("ERESOURCE", "Current thread", "Owner table (drvsim: 0)",                                   \
+       "Reserved (drvsim: where the check was made)"))                                             \
     /* Crashes: what the kernel does with a driver that faults. */                                 \
     X(driver_exception, 0x7E, 0, 0, RULE_KERNEL,                                                   \
-      "a driver routine on a system thread raised an exception nobody handled")                    \
+      "a driver routine on a system thread raised an exception nobody handled",                    \
+      ("Exception code that was not handled", "Address where the exception occurred",              \
+       "Exception record (drvsim: 0)", "Context record (drvsim: 0)"))                              \
     X(driver_fault_at_raised_irql, 0xD1, 0, 0, RULE_KERNEL,                                        \
-      "a driver faulted (touched invalid or pageable memory) at DISPATCH_LEVEL or above")          \
+      "a driver faulted (touched invalid or pageable memory) at DISPATCH_LEVEL or above",          \
+      ("Memory address referenced", "IRQL at the time of the reference",                           \
+       "0: read, 1: write, 2 or 8: execute",                                                       \
+       "Address of the instruction that referenced memory (drvsim: 0 for a data access)"))         \
     X(kernel_fault_at_raised_irql, 0x0A, 0, 0, RULE_KERNEL,                                        \
-      "code outside any driver faulted at DISPATCH_LEVEL or above")                                \
+      "code outside any driver faulted at DISPATCH_LEVEL or above",                                \
+      ("Memory address referenced", "IRQL at the time of the reference",                           \
+       "Bit field: bit 0 set for a write, bit 3 for an execute",                                   \
+       "Address of the instruction that referenced memory (drvsim: 0)"))                           \
     X(page_fault_unmapped, 0x50, 0, 0, RULE_KERNEL,                                                \
-      "access to a simulated address that is not mapped")                                          \
-    X(driver_called_bugcheck, 0, 0, 0, RULE_KERNEL, "the driver called KeBugCheckEx")              \
+      "access to a simulated address that is not mapped",                                          \
+      ("Memory address referenced", "0: read, 1: write (Windows 10 x64 and x86: 2), 10: execute",  \
+       "Address of the instruction that referenced memory, if known (drvsim: 0)",                  \
+       "Type of page fault (drvsim: 0)"))                                                          \
+    X(driver_called_bugcheck, 0, 0, 0, RULE_KERNEL, "the driver called KeBugCheckEx",              \
+      ("BugCheckParameter1 given to KeBugCheckEx", "BugCheckParameter2 given to KeBugCheckEx",     \
+       "BugCheckParameter3 given to KeBugCheckEx", "BugCheckParameter4 given to KeBugCheckEx"))    \
     /* Checked builds (scenario{ build = "checked" }): DBG code in the driver and the kernel.      \
      * With no kernel debugger attached, RtlAssert's breakpoint (STATUS_BREAKPOINT) and            \
      * NT_ASSERT's int 2c (STATUS_ASSERTION_FAILURE) are exceptions nobody handles: 0x7E when      \
      * they reach a system thread's handler, 0x1E in a DPC or an ISR, whose stacks have none. */   \
     X(checked_assert, 0x7E, 1, 0x80000003, RULE_KERNEL,                                            \
-      "checked build: an ASSERT failed on a system thread (an unhandled breakpoint)")              \
+      "checked build: an ASSERT failed on a system thread (an unhandled breakpoint)",              \
+      ("Exception code that was not handled: STATUS_BREAKPOINT (ASSERT)",                          \
+       "Address where the exception occurred", "Exception record (drvsim: 0)",                     \
+       "Context record (drvsim: 0)"))                                                              \
     X(checked_assert_arbitrary, 0x1E, 1, 0x80000003, RULE_KERNEL,                                  \
-      "checked build: an ASSERT failed in a DPC or an ISR (an unhandled breakpoint)")              \
+      "checked build: an ASSERT failed in a DPC or an ISR (an unhandled breakpoint)",              \
+      ("Exception code that was not handled: STATUS_BREAKPOINT (ASSERT)",                          \
+       "Address where the exception occurred", "Exception information parameter 0 (drvsim: 0)",    \
+       "Exception information parameter 1 (drvsim: 0)"))                                           \
     X(paged_code_raised_irql, 0x7E, 1, 0xC0000420, RULE_KERNEL,                                    \
-      "checked build: PAGED_CODE() ran above APC_LEVEL on a system thread (NT_ASSERT failed)")     \
+      "checked build: PAGED_CODE() ran above APC_LEVEL on a system thread (NT_ASSERT failed)",     \
+      ("Exception code that was not handled: STATUS_ASSERTION_FAILURE (NT_ASSERT)",                \
+       "Address where the exception occurred", "Exception record (drvsim: 0)",                     \
+       "Context record (drvsim: 0)"))                                                              \
     X(paged_code_raised_irql_arbitrary, 0x1E, 1, 0xC0000420, RULE_KERNEL,                          \
-      "checked build: PAGED_CODE() ran in a DPC or an ISR (NT_ASSERT failed)")                     \
+      "checked build: PAGED_CODE() ran in a DPC or an ISR (NT_ASSERT failed)",                     \
+      ("Exception code that was not handled: STATUS_ASSERTION_FAILURE (NT_ASSERT)",                \
+       "Address where the exception occurred", "Exception information parameter 0 (drvsim: 0)",    \
+       "Exception information parameter 1 (drvsim: 0)"))                                           \
     X(kspin_lock_already_owned, 0x0F, 0, 0, RULE_KERNEL,                                           \
-      "checked build: a processor acquired a spin lock it already holds")                          \
+      "checked build: a processor acquired a spin lock it already holds",                          \
+      ("Spin lock (Windows documents no parameters)", "Not used (0)", "Not used (0)",              \
+       "Not used (0)"))                                                                            \
     /* Interrupts. */                                                                              \
     X(kisr_irql_changed, 0xC8, 0, 0, RULE_KERNEL,                                                  \
-      "an interrupt service routine returned at an IRQL other than its device IRQL")               \
+      "an interrupt service routine returned at an IRQL other than its device IRQL",               \
+      ("(IRQL << 16) | (expected IRQL << 8) | 3: an ISR returned at another IRQL",                 \
+       "Interrupt service routine", "KINTERRUPT", "Not used (0)"))                                 \
     /* I/O verification (/flags 0x10), level 1 (0xC9, P1 = the violation). */                      \
     X(io_free_not_irp, 0xC9, 1, 0x1, VF_FLAG_IO_VERIFICATION,                                      \
-      "IoFreeIrp given an object whose Type is not IO_TYPE_IRP")                                   \
+      "IoFreeIrp given an object whose Type is not IO_TYPE_IRP",                                   \
+      ("Free of an object whose type is not IO_TYPE_IRP", "Address of the IRP being freed",        \
+       "Not used (0)", "Not used (0)"))                                                            \
     X(io_free_irp_on_thread, 0xC9, 1, 0x2, VF_FLAG_IO_VERIFICATION,                                \
       "IoFreeIrp on an IRP still queued to a thread (a synchronous request the I/O "               \
-      "manager frees)")                                                                            \
+      "manager frees)",                                                                            \
+      ("Free of an IRP still associated with a thread", "Address of the IRP being freed",          \
+       "Not used (0)", "Not used (0)"))                                                            \
     X(io_call_not_irp, 0xC9, 1, 0x3, VF_FLAG_IO_VERIFICATION,                                      \
-      "IoCallDriver given an IRP whose Type is not IO_TYPE_IRP")                                   \
+      "IoCallDriver given an IRP whose Type is not IO_TYPE_IRP",                                   \
+      ("IoCallDriver given an IRP whose Type is not IO_TYPE_IRP", "Address of the IRP being sent", \
+       "Not used (0)", "Not used (0)"))                                                            \
     X(io_call_bad_device, 0xC9, 1, 0x4, VF_FLAG_IO_VERIFICATION,                                   \
-      "IoCallDriver given a pointer that is not a device object (or a deleted one)")               \
+      "IoCallDriver given a pointer that is not a device object (or a deleted one)",               \
+      ("IoCallDriver given an invalid device object", "Device object", "Not used (0)",             \
+       "Not used (0)"))                                                                            \
     X(io_dispatch_irql_changed, 0xC9, 1, 0x5, VF_FLAG_IO_VERIFICATION,                             \
       "a dispatch routine returned at an IRQL other than the one IoCallDriver was "                \
-      "called at")                                                                                 \
+      "called at",                                                                                 \
+      ("The IRQL changed during a call to a dispatch routine",                                     \
+       "Device object of the offending driver", "IRQL before IoCallDriver",                        \
+       "IRQL after IoCallDriver"))                                                                 \
     X(io_complete_status_pending, 0xC9, 1, 0x6, VF_FLAG_IO_VERIFICATION,                           \
-      "IoCompleteRequest on an IRP whose IoStatus.Status is STATUS_PENDING (or -1)")               \
+      "IoCompleteRequest on an IRP whose IoStatus.Status is STATUS_PENDING (or -1)",               \
+      ("IoCompleteRequest with a status of STATUS_PENDING (or -1)", "IRP status",                  \
+       "Address of the IRP being completed", "Not used (0)"))                                      \
     X(io_complete_cancel_routine_set, 0xC9, 1, 0x7, VF_FLAG_IO_VERIFICATION,                       \
-      "IoCompleteRequest on an IRP whose cancel routine is still set")                             \
+      "IoCompleteRequest on an IRP whose cancel routine is still set",                             \
+      ("IoCompleteRequest with the cancel routine still set", "Cancel routine",                    \
+       "Address of the IRP being completed", "Not used (0)"))                                      \
     X(io_build_fsd_bad_buffer, 0xC9, 1, 0x8, VF_FLAG_IO_VERIFICATION,                              \
       "IoBuildAsynchronousFsdRequest or IoBuildSynchronousFsdRequest given a buffer "              \
-      "that cannot be read")                                                                       \
+      "that cannot be read",                                                                       \
+      ("IoBuildAsynchronousFsdRequest given an invalid buffer", "Device object",                   \
+       "IRP major function code", "Exception status code"))                                        \
     X(io_build_ioctl_bad_buffer, 0xC9, 1, 0x9, VF_FLAG_IO_VERIFICATION,                            \
-      "IoBuildDeviceIoControlRequest given an input buffer that cannot be read")                   \
+      "IoBuildDeviceIoControlRequest given an input buffer that cannot be read",                   \
+      ("IoBuildDeviceIoControlRequest given an invalid buffer", "Device object",                   \
+       "I/O control code", "Exception status code"))                                               \
     X(io_timer_initialized_twice, 0xC9, 1, 0xA, VF_FLAG_IO_VERIFICATION,                           \
-      "IoInitializeTimer on a device object that already has a timer")                             \
+      "IoInitializeTimer on a device object that already has a timer",                             \
+      ("IoInitializeTimer on a device object that already has a timer", "Device object",           \
+       "Not used (0)", "Not used (0)"))                                                            \
     X(io_complete_above_dispatch, 0xC9, 1, 0xE, VF_FLAG_IO_VERIFICATION,                           \
-      "IoCompleteRequest called above DISPATCH_LEVEL")                                             \
+      "IoCompleteRequest called above DISPATCH_LEVEL",                                             \
+      ("IoCompleteRequest above DISPATCH_LEVEL", "Current IRQL", "Address of the IRP",             \
+       "Not used (0)"))                                                                            \
     X(io_call_above_dispatch, 0xC9, 1, 0x10, VF_FLAG_IO_VERIFICATION,                              \
-      "IoCallDriver called above DISPATCH_LEVEL")                                                  \
+      "IoCallDriver called above DISPATCH_LEVEL",                                                  \
+      ("IoCallDriver above DISPATCH_LEVEL", "Current IRQL", "Reserved", "Reserved"))               \
     /* I/O verification, level 2 (/iolevel 2, the default): the WDM DRIVER ERROR codes (0xC9,   \  \
      * P1 = the code); with a kernel debugger attached (--kd) they are printed and ignored. */     \
     X(io2_delete_device_attached, 0xC9, 1, 0x201, VF_FLAG_IO_VERIFICATION,                         \
       "WDM DRIVER ERROR: IoDeleteDevice on a device still attached to a device below it "          \
-      "(IoDetachDevice missing)")                                                                  \
+      "(IoDetachDevice missing)",                                                                  \
+      ("WDM DRIVER ERROR: a device deleted itself with a device still attached below it",          \
+       "Address in the driver's code where the error was detected (drvsim: 0)",                    \
+       "Device object being deleted", "Device object below it"))                                   \
     X(io2_detach_not_attached, 0xC9, 1, 0x202, VF_FLAG_IO_VERIFICATION,                            \
       "WDM DRIVER ERROR: IoDetachDevice on a device that has nothing attached (a double "          \
-      "detach)")                                                                                   \
+      "detach)",                                                                                   \
+      ("WDM DRIVER ERROR: a detach of a device object that is not attached",                       \
+       "Address in the driver's code where the error was detected (drvsim: 0)", "Device object",   \
+       "Not used (0)"))                                                                            \
     X(io2_call_cancel_routine_set, 0xC9, 1, 0x203, VF_FLAG_IO_VERIFICATION,                        \
-      "WDM DRIVER ERROR: IoCallDriver with the IRP's cancel routine still set")                    \
+      "WDM DRIVER ERROR: IoCallDriver with the IRP's cancel routine still set",                    \
+      ("WDM DRIVER ERROR: IoCallDriver with the IRP's cancel routine still set",                   \
+       "Address in the driver's code where the error was detected (drvsim: 0)", "IRP",             \
+       "Cancel routine"))                                                                          \
     X(io2_copied_completion_routine, 0xC9, 1, 0x207, VF_FLAG_IO_VERIFICATION,                      \
       "WDM DRIVER ERROR: an IRP forwarded with the upper driver's completion routine "             \
-      "copied into the next location (a manual stack copy)")                                       \
+      "copied into the next location (a manual stack copy)",                                       \
+      ("WDM DRIVER ERROR: a manual stack copy copied the upper driver's completion routine",       \
+       "Address in the driver's code where the error was detected (drvsim: 0)", "IRP",             \
+       "Completion routine copied"))                                                               \
     X(io2_out_of_stack_locations, 0xC9, 1, 0x208, VF_FLAG_IO_VERIFICATION,                         \
       "WDM DRIVER ERROR: IoCallDriver with fewer stack locations left than the device's "          \
-      "stack needs (StackSize)")                                                                   \
+      "stack needs (StackSize)",                                                                   \
+      ("WDM DRIVER ERROR: an IRP about to run out of stack locations",                             \
+       "Address in the driver's code where the error was detected (drvsim: 0)", "IRP",             \
+       "Not used (0)"))                                                                            \
     X(io2_free_irp_in_use, 0xC9, 1, 0x20A, VF_FLAG_IO_VERIFICATION,                                \
-      "WDM DRIVER ERROR: IoFreeIrp on an IRP still in use (sent down and not completed)")          \
+      "WDM DRIVER ERROR: IoFreeIrp on an IRP still in use (sent down and not completed)",          \
+      ("WDM DRIVER ERROR: IoFreeIrp on an IRP still in use", "Reserved (drvsim: 0)",               \
+       "IRP (the layout of 0x20B)", "Not used (0)"))                                               \
     X(io2_status_mismatch, 0xC9, 1, 0x224, VF_FLAG_IO_VERIFICATION,                                \
       "WDM DRIVER ERROR: a dispatch routine completed the IRP and returned a status "              \
-      "other than IoStatus.Status")                                                                \
+      "other than IoStatus.Status",                                                                \
+      ("WDM DRIVER ERROR: a dispatch routine returned a status other than IoStatus.Status",        \
+       "Address of the dispatch routine", "IRP", "Status expected (IoStatus.Status)"))             \
     X(io2_not_completed_not_pending, 0xC9, 1, 0x226, VF_FLAG_IO_VERIFICATION,                      \
       "WDM DRIVER ERROR: a dispatch routine returned without completing or forwarding "            \
-      "the IRP and without STATUS_PENDING")                                                        \
+      "the IRP and without STATUS_PENDING",                                                        \
+      ("WDM DRIVER ERROR: a dispatch routine returned without completing, forwarding or pending "  \
+       "the IRP",                                                                                  \
+       "Address of the dispatch routine", "IRP", "Status returned"))                               \
     X(io2_completion_not_marked_pending, 0xC9, 1, 0x228, VF_FLAG_IO_VERIFICATION,                  \
       "WDM DRIVER ERROR: a completion routine did not mark the IRP pending although "              \
-      "PendingReturned was set")                                                                   \
+      "PendingReturned was set",                                                                   \
+      ("WDM DRIVER ERROR: a completion routine did not mark the IRP pending although "             \
+       "PendingReturned is set",                                                                   \
+       "Address of the completion routine", "IRP", "Not used (0)"))                                \
     X(io2_pending_not_marked, 0xC9, 1, 0x23D, VF_FLAG_IO_VERIFICATION,                             \
       "WDM DRIVER ERROR: a dispatch routine returned STATUS_PENDING without "                      \
-      "IoMarkIrpPending")                                                                          \
+      "IoMarkIrpPending",                                                                          \
+      ("WDM DRIVER ERROR: a dispatch routine returned STATUS_PENDING without IoMarkIrpPending",    \
+       "Address of the dispatch routine", "IRP", "Status returned"))                               \
     X(io2_marked_not_pending, 0xC9, 1, 0x23E, VF_FLAG_IO_VERIFICATION,                             \
       "WDM DRIVER ERROR: a dispatch routine marked the IRP pending but did not return "            \
-      "STATUS_PENDING")                                                                            \
+      "STATUS_PENDING",                                                                            \
+      ("WDM DRIVER ERROR: a dispatch routine marked the IRP pending but did not return "           \
+       "STATUS_PENDING",                                                                           \
+       "Address of the dispatch routine", "IRP", "Status returned"))                               \
     X(io2_illegal_status_returned, 0xC9, 1, 0x225, VF_FLAG_IO_VERIFICATION,                        \
-      "WDM DRIVER ERROR: a dispatch routine returned the illegal status 0xFFFFFFFF")               \
+      "WDM DRIVER ERROR: a dispatch routine returned the illegal status 0xFFFFFFFF",               \
+      ("WDM DRIVER ERROR: a dispatch routine returned the illegal status 0xFFFFFFFF",              \
+       "Address of the dispatch routine", "IRP", "Status returned"))                               \
     X(io2_delete_device_twice, 0xC9, 1, 0x240, VF_FLAG_IO_VERIFICATION,                            \
-      "WDM DRIVER ERROR: IoDeleteDevice called twice on the same device object")                   \
+      "WDM DRIVER ERROR: IoDeleteDevice called twice on the same device object",                   \
+      ("WDM DRIVER ERROR: IoDeleteDevice called twice on one device object",                       \
+       "Address in the driver's code where the error was detected (drvsim: 0)",                    \
+       "Device object (Windows: reserved)", "Reserved"))                                           \
     X(io2_information_too_large, 0xC9, 1, 0x312, VF_FLAG_IO_VERIFICATION,                          \
       "WDM DRIVER ERROR: a buffered IOCTL completed with IoStatus.Information larger than its "    \
-      "output buffer (OutputBufferLength)")
+      "output buffer (OutputBufferLength)",                                                        \
+      ("WDM DRIVER ERROR: IoStatus.Information larger than the output buffer of a buffered IOCTL", \
+       "Address in the driver's code where the error was detected (drvsim: 0)", "IRP",             \
+       "IoStatus.Information"))
 
 typedef enum rule_id {
-#define RULE_ENUM(id, code, sub_param, sub_value, option, text) RULE_##id,
+#define RULE_ENUM(id, code, sub_param, sub_value, option, text, params) RULE_##id,
     DRVSIM_RULES(RULE_ENUM)
 #undef RULE_ENUM
         RULE_COUNT
@@ -346,6 +635,7 @@ typedef struct rule_row {
     uint64_t sub_value;
     uint32_t option; /* /flags bit, 0 = automatic, RULE_KERNEL */
     const char *description;
+    const char *param_meaning[4]; /* what P1..P4 hold, for the report's Arguments: block */
 } rule_row;
 
 extern const rule_row rule_table[RULE_COUNT];

@@ -177,7 +177,8 @@ check "sweep --shard 3/2: exit 2" 2 "$DRVSIM" sweep $F/clean.lua --seeds 1..4 --
 check "sweep --shard 0/2: exit 2" 2 "$DRVSIM" sweep $F/clean.lua --seeds 1..4 --shard 0/2
 check "sweep -j 0: exit 2" 2 "$DRVSIM" sweep $F/clean.lua --seeds 1..4 -j 0
 check "test -j 0: exit 2" 2 "$DRVSIM" test -j 0 $F/clean.lua
-check "rules with an argument: exit 2" 2 "$DRVSIM" rules extra
+check "rules with a rule id that does not exist: exit 2" 2 "$DRVSIM" rules extra
+err_has "rules extra: ... names it" "^drvsim: no rule 'extra'"
 
 check "run --verifier '/flags 0xZZ': exit 2" 2 \
     "$DRVSIM" run $F/clean.lua --verifier "/flags 0xZZ"
@@ -281,16 +282,30 @@ ok_if "report: line 1 is '*** STOP: 0x000000C4 (0x0000000000000030,...)'" \
     - "$OUT" "$H"
 ok_if "report: line 2 is the name DRIVER_VERIFIER_DETECTED_VIOLATION" "stdout: $(show "$OUT")" \
     sh -c 'sed -n 2p "$1" | grep -Eq "^DRIVER_VERIFIER_DETECTED_VIOLATION$"' - "$OUT"
-ok_if "report: line 3 is '  driver lower.sys: ...'" "stdout: $(show "$OUT")" \
-    sh -c 'sed -n 3p "$1" | grep -Eq "^  driver lower\.sys: .+"' - "$OUT"
+# Then the parameters as `!analyze -v` lists them, each with its meaning
+# from the rule catalogue (`drvsim rules --json`), then the driver.
+ok_if "report: line 3 is '  Arguments:'" "stdout: $(show "$OUT")" \
+    sh -c 'sed -n 3p "$1" | grep -Eq "^  Arguments:$"' - "$OUT"
+"$DRVSIM" rules --json irql_raise_below_current >"$T/rule_30.json" 2>/dev/null
+py "report: lines 4-7 are '  ArgN: <16 hex digits>, <meaning>', the rule's meanings" "$OUT" "
+import json, re, sys
+lines = sys.stdin.read().splitlines()
+rule = json.load(open('$T/rule_30.json'))[0]
+stop = re.match(r'\*\*\* STOP: 0x[0-9A-F]{8} \((.*)\)$', lines[0]).group(1).split(',')
+for i in range(4):
+    want = '  Arg%d: %016x, %s' % (i + 1, int(stop[i], 16), rule['param_meanings'][i])
+    assert lines[3 + i] == want, (lines[3 + i], want)
+assert rule['param_meanings'][1] == 'Current IRQL', rule['param_meanings']"
+ok_if "report: line 8 is '  driver lower.sys: ...'" "stdout: $(show "$OUT")" \
+    sh -c 'sed -n 8p "$1" | grep -Eq "^  driver lower\.sys: .+"' - "$OUT"
 out_has "report: '  at 0:00:... simulated, CPU n, IRQL ..., process ...'" \
     '^  at 0:00:[0-9]{2}\.[0-9]{3} simulated, CPU [0-9]+, IRQL [A-Z_]+, process .+'
 out_has "report: '  seed 7, digest 0x' and 16 hex digits" '^  seed 7, digest 0x[0-9a-f]{16}$'
 out_has "report: '  replay: drvsim run $F/raise_below.lua --seed 7'" \
     "^  replay: drvsim run $F/raise_below\.lua --seed 7$"
-ok_if "report: the lines come in the contract's order (STOP, name, driver, at, seed, replay)" \
+ok_if "report: the lines come in order (STOP, name, Arguments, driver, at, seed, replay)" \
     "stdout: $(show "$OUT")" \
-    awk 'BEGIN { n = split("^\\*\\*\\* STOP:|^DRIVER_VERIFIER|^  driver |^  at |^  seed |^  replay: ", p, "|") }
+    awk 'BEGIN { n = split("^\\*\\*\\* STOP:|^DRIVER_VERIFIER|^  Arguments:$|^  Arg4: |^  driver |^  at |^  seed |^  replay: ", p, "|") }
          { for (i = 1; i <= n; i++) if (!(i in at) && $0 ~ p[i]) at[i] = NR }
          END { for (i = 1; i <= n; i++) if (!(i in at) || (i > 1 && at[i] <= at[i - 1])) exit 1 }' "$OUT"
 
@@ -301,6 +316,48 @@ check "report: the replay command exits 0 too" 0 "$DRVSIM" $REPLAY
 ok_if "report: the replay command gives the same digest ($DIGEST)" \
     "replay: drvsim $REPLAY; stdout: $(show "$OUT")" \
     grep -q "digest ${DIGEST:-none}\$" "$OUT"
+
+# A bug check the scenario expects exits 0, and says so on stderr.
+ok_if "report: stderr says 'drvsim: outcome matched expect (bug check 0xC4/0x30)'" \
+    "stderr: $(show "$ERR")" \
+    test "$(cat "$ERR")" = "drvsim: outcome matched expect (bug check 0xC4/0x30)"
+check "report: an unmet expect exits 1" 1 "$DRVSIM" run $F/unmet_expect.lua
+err_lacks "report: ... and nothing says it matched" 'matched expect'
+check "report: a clean run exits 0" 0 "$DRVSIM" run $F/clean.lua
+err_lacks "report: ... and needs no 'matched expect' line" 'matched expect'
+check "report: an expected timeout exits 0" 0 "$DRVSIM" run $F/runaway_expect_timeout.lua
+err_has "report: ... 'drvsim: outcome matched expect (timeout)'" \
+    '^drvsim: outcome matched expect \(timeout\)$'
+check "report: an expected bug check whose sub-code is P4" 0 \
+    "$DRVSIM" run scenarios/special_pool/special_pool_free_unallocated.lua
+err_has "report: ... 'matched expect (bug check 0xC1/P4=0x20)'" \
+    '^drvsim: outcome matched expect \(bug check 0xC1/P4=0x20\)$'
+
+# The leak list as `!verifier 3 leaky.sys` shows it (debugging-memory-leaks
+# page): the driver's statistics, nonpaged / paged, then Address Length Tag
+# Caller, the caller being the scenario line that allocated.
+check "report: a leak at unload" 0 "$DRVSIM" run scenarios/demo/leak_on_unload.lua --seed 42
+cat >"$T/leak_layout" <<'LAYOUT'
+  MODULE: leaky.sys
+    Pool Allocation Statistics: ( NonPagedPool / PagedPool )
+      Current Pool Allocations: ( 0x00000001 / 0x00000000 )
+      Current Pool Bytes:       ( 0x00000040 / 0x00000000 )
+      Peak Pool Allocations:    ( 0x00000001 / 0x00000000 )
+      Peak Pool Bytes:          ( 0x00000040 / 0x00000000 )
+    Pool Allocations:
+      Address             Length      Tag   Caller
+      ------------------  ----------  ----  ------
+LAYOUT
+py "report: ... the leak list in the layout of !verifier 3" "$OUT" "
+import re, sys
+text = sys.stdin.read()
+want = open('$T/leak_layout').read()
+assert want in text, text
+row = text.split(want)[1].splitlines()[0]
+assert re.fullmatch(r'      0x[0-9A-F]{16}  0x00000040  Leak  scenarios/demo/leak_on_unload.lua:15',
+                    row), row"
+out_has "report: ... Arg4 counts the allocations left" \
+    '^  Arg4: 0000000000000001, Number of allocations not freed, paged and nonpaged$'
 
 check "report: --verifier on the command line is in the replay line" 0 \
     "$DRVSIM" run $F/raise_below.lua --verifier "/flags 0x2 /driver lower.sys"
@@ -335,8 +392,15 @@ assert o["expected"] is True, o["expected"]
 assert isinstance(o["sim_time_ns"], int), o["sim_time_ns"]
 import re
 assert re.fullmatch(r"0x[0-9a-f]{16}", o["digest"]), o["digest"]
-assert isinstance(o["counters"], dict) and "RaiseIrqls" in o["counters"], o["counters"]'
+assert isinstance(o["counters"], dict) and "RaiseIrqls" in o["counters"], o["counters"]
+# Beside the contract: the parameters as hex strings too (jq rounds
+# integers above 2^53), and what each holds.
+assert b["params_hex"] == ["0x%016x" % p for p in b["params"]], b["params_hex"]
+assert len(b["param_meanings"]) == 4 and all(b["param_meanings"]), b["param_meanings"]
+assert b["param_meanings"][1] == "Current IRQL", b["param_meanings"]'
 err_has "--json -: the human report goes to stderr" '^\*\*\* STOP: 0x000000C4'
+err_has "--json -: ... and so does the 'matched expect' line" \
+    '^drvsim: outcome matched expect \(bug check 0xC4/0x30\)$'
 ok_if "--json -: the digest is the one of the human report" \
     "json: $(show "$OUT" 200); report: $(show "$T/report.txt" 200)" \
     sh -c 'd=$(grep "^  seed " "$2" | sed "s/.*digest //"); grep -q "\"digest\": *\"$d\"" "$1"' \
@@ -364,6 +428,7 @@ same "--json FILE: the file holds what --json - printed" "$T/result.json" "$T/js
 
 check "--quiet: exit 0" 0 "$DRVSIM" run $F/raise_below.lua --quiet
 out_empty "--quiet: nothing on stdout"
+err_lacks "--quiet: no 'matched expect' line either" 'matched expect'
 check "--quiet: an unmet expect still exits 1" 1 "$DRVSIM" run $F/unmet_expect.lua --quiet
 out_empty "--quiet: ... and prints nothing on stdout"
 check "--quiet --json -: exit 0" 0 "$DRVSIM" run $F/raise_below.lua --quiet --json -
@@ -470,6 +535,8 @@ bad = [r for r in rows if r["outcome"] == "bugcheck"]
 assert 0 < len(bad) < 20, len(bad)
 for r in bad:
     assert r["bugcheck"]["code"] == 0xE0000001 and r["bugcheck"]["params"] == [1, 2, 3, 4], r
+    assert r["bugcheck"]["params_hex"] == ["0x%016x" % p for p in (1, 2, 3, 4)], r
+    assert "param_meanings" not in r["bugcheck"], r
     assert r["expected"] is False, r'
 out_has "sweep: a summary on stdout" '[0-9]+ runs'
 out_has "sweep: the summary names the distinct bug check" '0xE0000001'
@@ -502,8 +569,10 @@ clean = sum(r['outcome'] == 'clean' for r in rows)
 bad = [r for r in rows if r['outcome'] == 'bugcheck']
 assert clean + len(bad) == 10000 and 0 < len(bad) < 10000, (clean, len(bad))
 summary = open('$T/sweep10k_summary').read()
-m = re.search(r'^10000 runs, ([0-9]+) clean, ([0-9]+) failed', summary, re.M)
-assert m and int(m.group(1)) == clean and int(m.group(2)) == len(bad), summary
+m = re.search(r'^10000 runs, ([0-9]+) clean; ([0-9]+) matched expect, ([0-9]+) did not$',
+              summary, re.M)
+assert m and int(m.group(1)) == clean and int(m.group(2)) == clean, summary
+assert int(m.group(3)) == len(bad), summary
 g = re.search(r'^ *([0-9]+) x bug check 0xE0000001 .*first seed ([0-9]+)', summary, re.M)
 assert g and int(g.group(1)) == len(bad) and int(g.group(2)) == bad[0]['seed'], summary"
 
@@ -558,6 +627,29 @@ ids = [r["id"] for r in a]
 assert len(ids) == len(set(ids)), "duplicate ids"
 r = next(r for r in a if r["id"] == "irql_raise_below_current")
 assert r["code"] == 0xC4, r'
+py "rules --json: every rule says what its four parameters hold" "$OUT" '
+import json, sys
+for r in json.load(sys.stdin):
+    m = r.get("param_meanings")
+    assert isinstance(m, list) and len(m) == 4, r
+    assert all(isinstance(x, str) and x.strip() for x in m), r'
+check "rules RULE: exit 0" 0 "$DRVSIM" rules pool_leak_on_unload kisr_irql_changed
+py "rules RULE...: each rule asked for, with its code, name, option and Arg1..Arg4" "$OUT" '
+import sys
+blocks = sys.stdin.read().split("\n\n")
+assert len(blocks) == 2, blocks
+lines = blocks[0].splitlines()
+assert lines[0] == ("pool_leak_on_unload: 0xC4/0x62 DRIVER_VERIFIER_DETECTED_VIOLATION, "
+                    "0x8 Pool tracking"), lines[0]
+assert lines[3] == "  Arg2: Name of the driver", lines
+assert lines[5] == "  Arg4: Number of allocations not freed, paged and nonpaged", lines
+assert blocks[1].startswith("kisr_irql_changed: 0xC8 IRQL_UNEXPECTED_VALUE, kernel\n"), blocks[1]'
+check "rules --json RULE: exit 0" 0 "$DRVSIM" rules --json kisr_irql_changed
+py "rules --json RULE: only that rule" "$OUT" '
+import json, sys
+a = json.load(sys.stdin)
+assert [r["id"] for r in a] == ["kisr_irql_changed"], a
+assert a[0]["param_meanings"][2] == "KINTERRUPT", a'
 
 # ---------------------------------------------------------------------------
 # The sandbox: each check is a scenario whose run() asserts one thing; it
