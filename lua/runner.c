@@ -8,10 +8,13 @@
  * returns or the machine stops.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "binding.h"
 #include "ex/pool.h"
@@ -23,6 +26,70 @@
 
 #define LB_MEMORY_LIMIT_BYTES (1024ull << 20) /* host memory a scenario's Lua may hold */
 
+/* The largest scenario or driver file drvsim reads. */
+#define LB_MAX_FILE_BYTES (16u << 20)
+
+/*
+ * Reads a scenario or driver file into *text (malloc'd; the caller frees
+ * it). Only a regular file: a FIFO or a device would block the run for ever
+ * or read the host, so it is stat'ed before it is opened, opened without
+ * blocking, and checked again on the open descriptor (the same file). False
+ * with the reason in why.
+ */
+static bool read_source(const char *path, char **text, size_t *len, char *why, size_t why_len)
+{
+    struct stat before, st;
+    if (stat(path, &before) != 0) {
+        snprintf(why, why_len, "cannot open %s: %s", path, strerror(errno));
+        return false;
+    }
+    if (!S_ISREG(before.st_mode)) {
+        snprintf(why, why_len, "%s is not a regular file (drvsim reads Lua source files only)",
+                 path);
+        return false;
+    }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, why_len, "cannot open %s: %s", path, strerror(errno));
+        return false;
+    }
+    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == before.st_dev &&
+              st.st_ino == before.st_ino;
+    if (!ok)
+        snprintf(why, why_len, "%s is not a regular file (drvsim reads Lua source files only)",
+                 path);
+    else if (st.st_size > (off_t)LB_MAX_FILE_BYTES) {
+        snprintf(why, why_len, "%s is larger than %u MiB", path, LB_MAX_FILE_BYTES >> 20);
+        ok = false;
+    }
+    char *buf = ok ? malloc((size_t)st.st_size + 1) : NULL;
+    if (ok && buf == NULL) {
+        snprintf(why, why_len, "out of host memory reading %s", path);
+        ok = false;
+    }
+    size_t got = 0;
+    while (ok && got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            snprintf(why, why_len, "cannot read %s: %s", path,
+                     n < 0 ? strerror(errno) : "the file shrank while being read");
+            ok = false;
+            break;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    if (!ok) {
+        free(buf);
+        return false;
+    }
+    *text = buf;
+    *len = got;
+    return true;
+}
+
 int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
 {
     lb_state *lb = lb_get(L);
@@ -30,14 +97,41 @@ int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
         lua_pushfstring(L, "too many files (at most %d)", LB_MAX_CHUNKS);
         return LUA_ERRFILE;
     }
-    int status = luaL_loadfilex(L, path, "t");
-    if (status != LUA_OK)
-        return status;
+    char why[600];
+    char *text = NULL;
+    size_t len = 0;
+    if (!read_source(path, &text, &len, why, sizeof why)) {
+        lua_pushstring(L, why);
+        return LUA_ERRFILE;
+    }
+    /* As luaL_loadfile: a UTF-8 byte order mark, then a first line that
+     * starts with '#' (a #! line), are skipped; the line stays counted. */
+    size_t skip = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    if (skip < len && text[skip] == '#') {
+        while (skip < len && text[skip] != '\n')
+            skip++;
+    }
+    /* Precompiled chunks are refused by name: Lua's own message for them
+     * ("attempt to load a binary chunk") names no file. */
+    if (skip < len && text[skip] == LUA_SIGNATURE[0]) {
+        free(text);
+        lua_pushfstring(L, "%s: a precompiled Lua chunk (bytecode); drvsim runs Lua source only",
+                        path);
+        return LUA_ERRSYNTAX;
+    }
     char *copy = strdup(path);
     if (copy == NULL) {
-        lua_pop(L, 1);
+        free(text);
         lua_pushliteral(L, "out of host memory");
         return LUA_ERRMEM;
+    }
+    lua_pushfstring(L, "@%s", path);
+    int status = luaL_loadbufferx(L, text + skip, len - skip, lua_tostring(L, -1), "t");
+    free(text);
+    lua_remove(L, -2); /* the chunk name */
+    if (status != LUA_OK) {
+        free(copy);
+        return status;
     }
     *chunk = lb->chunk_count;
     lb->chunks[lb->chunk_count++] = copy;

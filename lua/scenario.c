@@ -3,7 +3,10 @@
  * and run(function() ... end) (CONTRACT 3). Each is validated as it is
  * called, so a mistake is reported at its own line.
  */
+#define _XOPEN_SOURCE 700 /* realpath(3) */
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -342,6 +345,56 @@ static int l_scenario(lua_State *L)
 /* driver "x.sys" { ... } and driver "x.sys" "file.lua"                      */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * A driver file must lie inside the scenario's tree: the root is the
+ * directory of the scenario file, as realpath(3) resolves it, and the file,
+ * resolved the same way (every symbolic link followed), must be below it. A
+ * link such as drivers/etc -> /etc would otherwise read the host's files
+ * into the sandbox. A file that does not exist is judged by its longest
+ * existing prefix, so that the message does not tell which host files exist;
+ * inside the root, lb_load_file then reports it missing.
+ */
+static void check_inside_root(lua_State *L, const lb_state *lb, const char *name,
+                              const char *path)
+{
+    const char *slash = strrchr(lb->scenario_path, '/');
+    char dir[PATH_MAX];
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == lb->scenario_path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - lb->scenario_path), lb->scenario_path);
+    char root[PATH_MAX], real[PATH_MAX], prefix[PATH_MAX];
+    if (realpath(dir, root) == NULL)
+        lb_scenario_error(L, "driver \"%s\": cannot resolve the scenario's directory %s: %s",
+                          name, dir, strerror(errno));
+    if (strlen(path) >= sizeof prefix)
+        lb_scenario_error(L, "driver \"%s\": the path %s is too long", name, path);
+    snprintf(prefix, sizeof prefix, "%s", path);
+    while (realpath(prefix, real) == NULL) {
+        if ((errno != ENOENT && errno != ENOTDIR) || strcmp(prefix, ".") == 0 ||
+            strcmp(prefix, "/") == 0)
+            lb_scenario_error(L, "driver \"%s\": cannot resolve %s: %s", name, path,
+                              strerror(errno));
+        char *last = strrchr(prefix, '/');
+        if (last == NULL)
+            snprintf(prefix, sizeof prefix, ".");
+        else if (last == prefix)
+            prefix[1] = '\0';
+        else
+            *last = '\0';
+    }
+    size_t n = strlen(root);
+    bool inside = strncmp(real, root, n) == 0 &&
+                  (real[n] == '\0' || real[n] == '/' || strcmp(root, "/") == 0);
+    if (!inside)
+        lb_scenario_error(L,
+                          "driver \"%s\": %s leads outside the scenario's directory %s (driver "
+                          "files must lie below it, symbolic links resolved)",
+                          name, path, root);
+}
+
 static int driver_body(lua_State *L)
 {
     lb_state *lb = lb_get(L);
@@ -369,6 +422,7 @@ static int driver_body(lua_State *L)
             lua_pushstring(L, file);
         }
         const char *path = lua_tostring(L, -1);
+        check_inside_root(L, lb, name, path);
         if (lb_load_file(L, path, &chunk) != LUA_OK)
             lb_scenario_error(L, "driver \"%s\": %s", name, lua_tostring(L, -1));
         lua_call(L, 0, 1);

@@ -857,6 +857,53 @@ check "driver file: a missing driver file exits 3" 3 "$DRVSIM" run $F/driver_fil
 err_has "driver file: ... naming the file" 'does_not_exist\.lua'
 
 # ---------------------------------------------------------------------------
+# The sandbox's files: driver files stay below the scenario's directory
+# (realpath'd), and only regular files holding Lua source are read.
+# ---------------------------------------------------------------------------
+
+SBF=$F/sandbox
+mkdir -p "$T/tree/drivers"
+cp $SBF/escape.lua $SBF/linked.lua $SBF/pipe.lua "$T/tree/"
+cp $F/drivers/filed.lua "$T/tree/drivers/"
+ln -s /etc "$T/tree/drivers/etc"
+ln -s filed.lua "$T/tree/drivers/alias.lua"
+check "files: a driver file through drivers/etc -> /etc exits 3" 3 \
+    "$DRVSIM" run "$T/tree/escape.lua"
+err_has "files: ... naming the line and the scenario's directory" \
+    'escape\.lua:4: driver "escape\.sys": .*drivers/etc/os-release leads outside the scenario.s directory'
+ok_if "files: ... and nothing of /etc/os-release reaches the output" \
+    "stdout: $(show "$OUT") stderr: $(show "$ERR")" \
+    not grep -Eqi 'PRETTY_NAME|debian|ubuntu|linux' "$OUT" "$ERR"
+sed 's#drivers/etc/os-release#drivers/etc/no/such/file#' "$T/tree/escape.lua" >"$T/tree/escape2.lua"
+check "files: a missing file behind the link exits 3 with the same message" 3 \
+    "$DRVSIM" run "$T/tree/escape2.lua"
+err_has "files: ... (which host files exist is not told)" 'leads outside the scenario.s directory'
+check "files: a symbolic link that stays inside the directory is followed" 0 \
+    "$DRVSIM" run "$T/tree/linked.lua"
+if mkfifo "$T/tree/drivers/pipe.lua" "$T/fifo.lua" 2>/dev/null; then
+    check "files: a FIFO driver file exits 3 at once" 3 timeout 20 "$DRVSIM" run "$T/tree/pipe.lua"
+    err_has "files: ... naming it, not a regular file" \
+        'pipe\.lua:3: driver "pipe\.sys": .*drivers/pipe\.lua is not a regular file'
+    check "files: a FIFO scenario exits 3 at once" 3 timeout 20 "$DRVSIM" run "$T/fifo.lua"
+    err_has "files: ... naming it, not a regular file" 'fifo\.lua is not a regular file'
+else
+    fail "files: mkfifo works here" "mkfifo $T/fifo.lua failed"
+fi
+check "files: a directory as the scenario exits 3" 3 "$DRVSIM" run "$T/tree/drivers"
+err_has "files: ... not a regular file" 'drivers is not a regular file'
+printf '\033LuaT\000\031\223\r\n\032\n' >"$T/bytecode.lua"
+check "files: a precompiled (bytecode) scenario exits 3" 3 "$DRVSIM" run "$T/bytecode.lua"
+err_has "files: ... naming the file" 'bytecode\.lua: a precompiled Lua chunk'
+cp "$T/bytecode.lua" "$T/tree/drivers/compiled.lua"
+printf 'driver "c.sys" "drivers/compiled.lua"\nrun(function() end)\n' >"$T/tree/compiled.lua"
+check "files: a precompiled driver file exits 3" 3 "$DRVSIM" run "$T/tree/compiled.lua"
+err_has "files: ... naming the line and the file" \
+    'compiled\.lua:1: driver "c\.sys": .*drivers/compiled\.lua: a precompiled Lua chunk'
+printf '#!/usr/bin/env drvsim\nrun(function() error("line 2") end)\n' >"$T/shebang.lua"
+check "files: a #! first line is skipped, the lines still counted" 3 "$DRVSIM" run "$T/shebang.lua"
+err_has "files: ... the error is on line 2" 'shebang\.lua:2: line 2'
+
+# ---------------------------------------------------------------------------
 
 echo "1..$N"
 cat "$RESULTS"
