@@ -143,6 +143,12 @@ static bool machine_stopped(const lb_state *lb)
     return lb->stopped_early || (lb->m != NULL && ke_stopped(lb->m));
 }
 
+void lb_check_running(lua_State *L)
+{
+    if (machine_stopped(lb_get(L)))
+        lb_refuse(L);
+}
+
 /* ------------------------------------------------------------------------ */
 /* DDI calls                                                                */
 /* ------------------------------------------------------------------------ */

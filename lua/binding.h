@@ -114,6 +114,9 @@ lb_state *lb_get(lua_State *L);
 
 /* Creates the sandboxed Lua state (sandbox.c). NULL on host OOM. */
 lua_State *lb_sandbox_new(lb_state *lb);
+/* Seals the string metatable and protects the binding's metatables, once
+ * they are registered (sandbox.c). */
+void lb_sandbox_seal(lua_State *L);
 
 /* Registers scenario{}, driver, run, the DDIs, the harness functions, the
  * constants and the pointer types as globals. */
@@ -158,6 +161,9 @@ _Noreturn void lb_scenario_error(lua_State *L, const char *fmt, ...)
 int lb_stopped(lua_State *L);
 /* The same, from code that cannot return a value to Lua: never returns. */
 _Noreturn void lb_refuse(lua_State *L);
+/* Refuses (lb_refuse) when the machine has stopped: where C code is about to
+ * call scenario code back (a comparator, a replacement function). */
+void lb_check_running(lua_State *L);
 
 /* Raises a structured exception (a table {code, text} with the
  * "drvsim.exception" metatable) into the calling code: __try may handle it;

@@ -149,6 +149,7 @@ void lb_register_globals(lua_State *L)
     lua_pushglobaltable(L);
     lb_register_ddis(L);
     lua_pop(L, 1);
+    lb_sandbox_seal(L);
 }
 
 /* ------------------------------------------------------------------------ */

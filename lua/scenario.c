@@ -354,8 +354,7 @@ static int l_scenario(lua_State *L)
  * existing prefix, so that the message does not tell which host files exist;
  * inside the root, lb_load_file then reports it missing.
  */
-static void check_inside_root(lua_State *L, const lb_state *lb, const char *name,
-                              const char *path)
+static void check_inside_root(lua_State *L, const lb_state *lb, const char *name, const char *path)
 {
     const char *slash = strrchr(lb->scenario_path, '/');
     char dir[PATH_MAX];
@@ -367,8 +366,8 @@ static void check_inside_root(lua_State *L, const lb_state *lb, const char *name
         snprintf(dir, sizeof dir, "%.*s", (int)(slash - lb->scenario_path), lb->scenario_path);
     char root[PATH_MAX], real[PATH_MAX], prefix[PATH_MAX];
     if (realpath(dir, root) == NULL)
-        lb_scenario_error(L, "driver \"%s\": cannot resolve the scenario's directory %s: %s",
-                          name, dir, strerror(errno));
+        lb_scenario_error(L, "driver \"%s\": cannot resolve the scenario's directory %s: %s", name,
+                          dir, strerror(errno));
     if (strlen(path) >= sizeof prefix)
         lb_scenario_error(L, "driver \"%s\": the path %s is too long", name, path);
     snprintf(prefix, sizeof prefix, "%s", path);

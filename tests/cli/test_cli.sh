@@ -580,6 +580,30 @@ sandbox "load of a binary chunk (default mode) returns nil" \
     'load("\27LuaT\0") == nil'
 sandbox "load of text still works" 'load("return 6 * 7")() == 42'
 
+# probe FILE STATUS ERE: runs a fixture of $F/sandbox (bounded by timeout),
+# wants that exit status and a line matching ERE on stderr or stdout, and no
+# scenario code running after the machine stopped.
+probe() {
+    check "sandbox: $1 exits $2" "$2" timeout 30 "$DRVSIM" run "$F/sandbox/$1"
+    ok_if "sandbox: $1 says where and why" "stdout: $(show "$OUT") stderr: $(show "$ERR")" \
+        grep -Eq -- "$3" "$OUT" "$ERR"
+    err_lacks "sandbox: $1 runs no scenario code after the stop" 'after the (bug check|stop)'
+}
+probe pointer_metatable.lua 3 'pointer_metatable\.lua:6: attempt to index a string value'
+probe exception_metatable.lua 3 'exception_metatable\.lua:8: attempt to index a string value'
+probe weak_nested.lua 3 'weak_nested\.lua:7: __mode depends on when the garbage collector runs'
+probe weak_unsealed.lua 3 'weak_unsealed\.lua:7: __mode depends on when the garbage collector'
+probe close_variable.lua 3 'close_variable\.lua:5: __close runs scenario code while an error'
+probe close_string.lua 3 'close_string\.lua:4: __close runs scenario code'
+probe load_reader.lua 3 'load_reader\.lua:6: load: the chunk must be a string'
+probe sort_stop.lua 0 'rule driver_called_bugcheck, at .*sort_stop\.lua:7'
+probe gsub_stop.lua 0 'rule driver_called_bugcheck, at .*gsub_stop\.lua:7'
+probe classes.lua 0 '^clean: classes'
+sandbox "setmetatable(t, {__close = f}) raises" \
+    'not pcall(setmetatable, {}, { __close = function() end })'
+sandbox "rawset(t, \"__mode\", \"k\") raises" 'not pcall(rawset, {}, "__mode", "k")'
+sandbox "getmetatable(\"\").__index is still string" 'getmetatable("").__index == string'
+
 # ---------------------------------------------------------------------------
 # Scheduling strategies and the race a sweep finds (scenarios/races/)
 # ---------------------------------------------------------------------------
@@ -899,6 +923,16 @@ printf 'driver "c.sys" "drivers/compiled.lua"\nrun(function() end)\n' >"$T/tree/
 check "files: a precompiled driver file exits 3" 3 "$DRVSIM" run "$T/tree/compiled.lua"
 err_has "files: ... naming the line and the file" \
     'compiled\.lua:1: driver "c\.sys": .*drivers/compiled\.lua: a precompiled Lua chunk'
+mkdir -p "$T/walk/sub"
+cp $F/clean.lua "$T/walk/sub/"
+ln -s /etc/os-release "$T/walk/sub/host.lua"
+check "files: test DIR refuses a scenario that links outside DIR (exit 2)" 2 \
+    "$DRVSIM" test "$T/walk"
+err_has "files: ... naming it" 'host\.lua leads outside .*walk'
+rm "$T/walk/sub/host.lua"
+ln -s / "$T/walk/root"
+check "files: ... and a directory that links outside (exit 2)" 2 "$DRVSIM" test "$T/walk"
+err_has "files: ... naming it" 'walk/root leads outside'
 printf '#!/usr/bin/env drvsim\nrun(function() error("line 2") end)\n' >"$T/shebang.lua"
 check "files: a #! first line is skipped, the lines still counted" 3 "$DRVSIM" run "$T/shebang.lua"
 err_has "files: ... the error is on line 2" 'shebang\.lua:2: line 2'
