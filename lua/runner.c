@@ -90,6 +90,33 @@ static bool read_source(const char *path, char **text, size_t *len, char *why, s
     return true;
 }
 
+/*
+ * Lua's parser reports nesting deeper than it allows ("C stack overflow")
+ * with no line. The first line whose prefix of the text overflows too is
+ * where the nesting became too deep: found by bisection, each step a parse
+ * of a prefix (only when the error happened). Returns 0 if none does.
+ */
+static size_t overflow_line(lua_State *L, const char *text, size_t len, const char *name)
+{
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    size_t lo = 1, hi = lines + 1; /* the answer is in [lo, hi); hi: none */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2, end = 0;
+        for (size_t line = 1; end < len && line <= mid; end++)
+            line += text[end] == '\n';
+        bool overflows = luaL_loadbufferx(L, text, end, name, "t") != LUA_OK &&
+                         strstr(lua_tostring(L, -1), "C stack overflow") != NULL;
+        lua_pop(L, 1);
+        if (overflows)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo <= lines ? lo : 0;
+}
+
 int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
 {
     lb_state *lb = lb_get(L);
@@ -126,7 +153,14 @@ int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
         return LUA_ERRMEM;
     }
     lua_pushfstring(L, "@%s", path);
-    int status = luaL_loadbufferx(L, text + skip, len - skip, lua_tostring(L, -1), "t");
+    const char *name = lua_tostring(L, -1);
+    int status = luaL_loadbufferx(L, text + skip, len - skip, name, "t");
+    if (status != LUA_OK && lua_isstring(L, -1) &&
+        strcmp(lua_tostring(L, -1), "C stack overflow") == 0) {
+        lua_pop(L, 1);
+        size_t line = overflow_line(L, text + skip, len - skip, name);
+        lua_pushfstring(L, "%s:%I: nesting too deep (C stack overflow)", path, (lua_Integer)line);
+    }
     free(text);
     lua_remove(L, -2); /* the chunk name */
     if (status != LUA_OK) {
@@ -368,18 +402,40 @@ static bool run_top_level(lb_state *lb, drvsim_result *r)
     lua_State *L = lb->L;
     uint16_t chunk = 0;
     int status = lb_load_file(L, lb->scenario_path, &chunk);
-    if (status == LUA_OK)
-        status = lua_pcall(L, 0, 0, 0);
+    if (status != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        fail(r, DRVSIM_EXIT_SCENARIO, msg != NULL ? msg : "cannot load the scenario");
+        return false;
+    }
+    /* The top level runs as a coroutine, so that after an error its stack
+     * still says where it was raised, whatever the error value: error({}),
+     * error(), and "not enough memory", which no message handler sees. A
+     * limit or a scenario error yields it for good. */
+    lua_State *co = lua_newthread(L);
+    lua_insert(L, -2);
+    lua_xmove(L, co, 1);
+    lb->top_level = co;
+    int results = 0;
+    status = lua_resume(co, L, 0, &results);
+    lb->top_level = NULL;
     if (lb->stopped_early) {
         r->outcome = lb->early_outcome;
         snprintf(r->message, sizeof r->message, "%s", lb->early_message);
+        lua_pop(L, 1);
         return false;
     }
     if (status != LUA_OK) {
-        const char *msg = lua_tostring(L, -1);
-        fail(r, DRVSIM_EXIT_SCENARIO, msg != NULL ? msg : "error object is not a string");
+        char msg[1024];
+        if (status == LUA_YIELD || lua_touserdata(co, -1) == &lb_stop_key ||
+            lua_touserdata(co, -1) == &lb_scenario_key)
+            snprintf(msg, sizeof msg, "%s: the top level stopped unexpectedly", lb->scenario_path);
+        else
+            lb_error_message(co, -1, status, msg, sizeof msg);
+        fail(r, DRVSIM_EXIT_SCENARIO, msg);
+        lua_pop(L, 1);
         return false;
     }
+    lua_pop(L, 1); /* the coroutine, done */
     if (lb->run_ref == LUA_NOREF) {
         char msg[600];
         snprintf(msg, sizeof msg, "%s: the scenario has no run(function() ... end) body",
@@ -388,6 +444,12 @@ static bool run_top_level(lb_state *lb, drvsim_result *r)
         return false;
     }
     return true;
+}
+
+/* The file:line of the scenario{} table, for messages about its fields. */
+static const char *scenario_where(const lb_state *lb)
+{
+    return lb->sc.where[0] != '\0' ? lb->sc.where : lb->scenario_path;
 }
 
 /* The verifier and GFlags settings in force: the command line's, else the
@@ -401,7 +463,7 @@ static bool settings(const drvsim_options *opt, lb_state *lb, vf_settings *vs, v
     if (text != NULL && !vf_settings_parse(vs, text, err, sizeof err)) {
         snprintf(msg, sizeof msg, "%s%s", opt->verifier != NULL ? "--verifier: " : "", err);
         if (opt->verifier == NULL)
-            snprintf(msg, sizeof msg, "%s: scenario{ verifier }: %s", lb->scenario_path, err);
+            snprintf(msg, sizeof msg, "%s: scenario{ verifier }: %s", scenario_where(lb), err);
         fail(r, opt->verifier != NULL ? DRVSIM_EXIT_USAGE : DRVSIM_EXIT_SCENARIO, msg);
         return false;
     }
@@ -410,7 +472,7 @@ static bool settings(const drvsim_options *opt, lb_state *lb, vf_settings *vs, v
         if (opt->gflags != NULL)
             snprintf(msg, sizeof msg, "--gflags: %s", err);
         else
-            snprintf(msg, sizeof msg, "%s: scenario{ gflags }: %s", lb->scenario_path, err);
+            snprintf(msg, sizeof msg, "%s: scenario{ gflags }: %s", scenario_where(lb), err);
         fail(r, opt->gflags != NULL ? DRVSIM_EXIT_USAGE : DRVSIM_EXIT_SCENARIO, msg);
         return false;
     }
@@ -468,7 +530,7 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
     lb_scenario *sc = &lb->sc;
     if (sc->memory_bytes > mm_memory_limit(sc->arch)) {
         char msg[700];
-        snprintf(msg, sizeof msg, "%s: scenario{}: memory is at most %s on %s", lb->scenario_path,
+        snprintf(msg, sizeof msg, "%s: scenario{}: memory is at most %s on %s", scenario_where(lb),
                  sc->arch == KE_ARCH_X86 ? "4GB" : "16TB", sc->arch == KE_ARCH_X86 ? "x86" : "x64");
         fail(r, DRVSIM_EXIT_SCENARIO, msg);
         lua_close(lb->L);

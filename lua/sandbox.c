@@ -10,7 +10,8 @@
  *    seed; table.sort is a stable merge sort, since Lua's own picks pivots
  *    from the host's clock;
  *  - tostring() and string.format("%s") of tables, functions and threads
- *    give the type name, not a host address; "%p" is refused;
+ *    give the type name, not a host address; "%p" is refused; a NaN is
+ *    "nan" whatever its sign (tostring, print, string.format);
  *  - __gc, __mode and __close are refused in metatables (see "Metatables"
  *    below); the host's metatables are protected; collectgarbage is absent;
  *  - load() takes a string only, and Lua source only;
@@ -18,6 +19,7 @@
  * A count hook bounds the instructions a run may execute, and the allocator
  * bounds the host memory the state may hold.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,18 +147,24 @@ static int sandbox_pairs(lua_State *L)
     lua_newtable(L); /* the keys, kept alive while we sort pointers into them */
     int keys = lua_gettop(L);
     int count = 0;
+    const char *unordered = NULL; /* the first type name, in byte order: the same every run */
     lua_pushnil(L);
     while (lua_next(L, 1) != 0) {
         lua_pop(L, 1);
         int t = lua_type(L, -1);
-        if (t != LUA_TNUMBER && t != LUA_TSTRING && t != LUA_TBOOLEAN)
-            return luaL_error(L,
-                              "pairs: a table with %s keys has no deterministic order; "
-                              "keep such values in an array",
-                              lua_typename(L, t));
+        if (t != LUA_TNUMBER && t != LUA_TSTRING && t != LUA_TBOOLEAN) {
+            if (unordered == NULL || strcmp(lua_typename(L, t), unordered) < 0)
+                unordered = lua_typename(L, t);
+            continue;
+        }
         lua_pushvalue(L, -1);
         lua_rawseti(L, keys, ++count);
     }
+    if (unordered != NULL)
+        return luaL_error(L,
+                          "pairs: a table with %s keys has no deterministic order; keep such "
+                          "values in an array",
+                          unordered);
     key_entry *entries = lua_newuserdatauv(L, (size_t)count * sizeof *entries + 1, 0);
     for (int i = 0; i < count; i++) {
         key_entry *e = &entries[i];
@@ -217,10 +225,17 @@ static int sandbox_next(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 2);
     bool have_best = false;
-    lua_pushnil(L); /* 3: the best key so far */
-    lua_pushnil(L); /* 4: lua_next's cursor */
+    const char *unordered = NULL; /* as in pairs: the same message every run */
+    lua_pushnil(L);               /* 3: the best key so far */
+    lua_pushnil(L);               /* 4: lua_next's cursor */
     while (lua_next(L, 1) != 0) {
         lua_pop(L, 1);
+        int t = lua_type(L, 4);
+        if (t != LUA_TNUMBER && t != LUA_TSTRING && t != LUA_TBOOLEAN) {
+            if (unordered == NULL || strcmp(lua_typename(L, t), unordered) < 0)
+                unordered = lua_typename(L, t);
+            continue;
+        }
         if (!lua_isnil(L, 2) && compare_stack_keys(L, 4, 2) <= 0)
             continue;
         if (!have_best || compare_stack_keys(L, 4, 3) < 0) {
@@ -229,6 +244,11 @@ static int sandbox_next(lua_State *L)
             have_best = true;
         }
     }
+    if (unordered != NULL)
+        return luaL_error(L,
+                          "next: a table with %s keys has no deterministic order; keep such "
+                          "values in an array",
+                          unordered);
     if (!have_best) {
         lua_pushnil(L);
         return 1;
@@ -312,10 +332,25 @@ static int sandbox_sort(lua_State *L)
 /* Host-independent text                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* Converts the value at idx as tostring() would, minus host addresses. */
+/* Whether the value at idx is a float NaN. */
+static bool is_nan(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TNUMBER || lua_isinteger(L, idx))
+        return false;
+    lua_Number n = lua_tonumber(L, idx);
+    return n != n;
+}
+
+/* Converts the value at idx as tostring() would, minus host addresses, and
+ * with every NaN "nan": the sign of a NaN is the processor's (0/0 is
+ * negative on x86-64, positive on arm64) and glibc prints it ("-nan"). */
 static const char *safe_tostring(lua_State *L, int idx, size_t *len)
 {
     idx = lua_absindex(L, idx);
+    if (is_nan(L, idx)) {
+        lua_pushliteral(L, "nan");
+        return lua_tolstring(L, -1, len);
+    }
     if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
         lua_pop(L, 1);
         return luaL_tolstring(L, idx, len); /* ours and the scenario's own */
@@ -346,12 +381,12 @@ static int sandbox_print(lua_State *L)
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     for (int i = 1; i <= n; i++) {
-        size_t len = 0;
-        const char *s = safe_tostring(L, i, &len);
+        /* The buffer may hold a box on the stack: only luaL_addvalue may
+         * take a value from above it. */
         if (i > 1)
             luaL_addchar(&b, '\t');
-        luaL_addlstring(&b, s, len);
-        lua_pop(L, 1);
+        safe_tostring(L, i, NULL);
+        luaL_addvalue(&b);
     }
     luaL_addchar(&b, '\n');
     luaL_pushresult(&b);
@@ -381,8 +416,13 @@ static int sandbox_format(lua_State *L)
         if (fmt[i] == 'p')
             return luaL_error(L, "string.format: %%p shows host addresses; drvsim does not "
                                  "allow it");
-        if (fmt[i] == 's' && arg <= lua_gettop(L) && !lua_isstring(L, arg)) {
+        if (fmt[i] == 's' && arg <= lua_gettop(L) && (!lua_isstring(L, arg) || is_nan(L, arg))) {
             safe_tostring(L, arg, NULL);
+            lua_replace(L, arg);
+        }
+        /* A NaN prints with the processor's sign: always the positive one. */
+        if (strchr("aAeEfFgG", fmt[i]) != NULL && arg <= lua_gettop(L) && is_nan(L, arg)) {
+            lua_pushnumber(L, (lua_Number)NAN);
             lua_replace(L, arg);
         }
     }

@@ -938,6 +938,62 @@ check "files: a #! first line is skipped, the lines still counted" 3 "$DRVSIM" r
 err_has "files: ... the error is on line 2" 'shebang\.lua:2: line 2'
 
 # ---------------------------------------------------------------------------
+# Every error names its place (file:line), and says the same every run.
+# ---------------------------------------------------------------------------
+
+E=$F/errors
+# placed FILE ERE: a scenario error (exit 3, never a hang or a crash) whose
+# message matches ERE.
+placed() {
+    check "errors: $1 exits 3" 3 timeout 60 "$DRVSIM" run "$E/$1"
+    err_has "errors: $1 names its place" "$2"
+}
+placed error_table_top.lua '^drvsim: .*error_table_top\.lua:3: error object is a table value$'
+placed error_nil_top.lua '^drvsim: .*error_nil_top\.lua:3: error object is a nil value$'
+placed error_nil_run.lua '^drvsim: .*error_nil_run\.lua:7: error object is a nil value$'
+placed error_table_run.lua '^drvsim: .*error_table_run\.lua:5: error object is a table value$'
+placed error_level0.lua '^drvsim: .*error_level0\.lua:6: no position given$'
+placed memory_top.lua '^drvsim: .*memory_top\.lua:5: not enough memory \(a scenario.s Lua state holds at most 1024 MiB\)'
+placed memory_run.lua '^drvsim: .*memory_run\.lua:7: not enough memory'
+placed nesting.lua '^drvsim: .*nesting\.lua:202: nesting too deep \(C stack overflow\)'
+placed bad_verifier.lua '^drvsim: .*bad_verifier\.lua:3: scenario\{ verifier \}: .*0xZZ'
+placed bad_gflags.lua '^drvsim: .*bad_gflags\.lua:4: scenario\{ gflags \}: .*spp'
+for f in bad_fields.lua unknown_fields.lua expect_fields.lua pairs_keys.lua; do
+    : >"$T/messages"
+    for i in 1 2 3 4 5 6 7 8; do
+        "$DRVSIM" run "$E/$f" 2>>"$T/messages" >/dev/null
+    done
+    ok_if "errors: $f gives one message in 8 runs (Lua's hash seed differs per process)" \
+        "$(sort "$T/messages" | uniq -c | head -n 4)" test "$(sort -u "$T/messages" | wc -l)" -eq 1
+done
+run "$DRVSIM" run "$E/bad_fields.lua"
+err_has "errors: bad_fields names cpus, the first in scenario{}'s order" \
+    'bad_fields\.lua:4: scenario\{\}: cpus must be'
+run "$DRVSIM" run "$E/unknown_fields.lua"
+err_has "errors: unknown_fields names beta, the first in byte order" 'unknown field "beta"'
+run "$DRVSIM" run "$E/expect_fields.lua"
+err_has "errors: expect_fields names bugcheck first" 'expect\.bugcheck must be an integer'
+run "$DRVSIM" run "$E/pairs_keys.lua"
+err_has "errors: pairs_keys names function keys (before table, in byte order)" \
+    'pairs_keys\.lua:5: pairs: a table with function keys'
+
+check "errors: print of 1 MiB, and of 5,000 values, exits 0" 0 timeout 60 "$DRVSIM" run "$E/print_long.lua"
+py "errors: ... the whole text on stderr" "$ERR" '
+import sys
+lines = sys.stdin.read().split("\n")
+assert lines[0] == "x" * (1 << 20), len(lines[0])
+assert lines[1] == "\t".join(["y" * 100] * 5000), len(lines[1])'
+
+check "errors: a NaN prints as nan, whatever its sign" 0 "$DRVSIM" run "$E/nan.lua" --json -
+err_has "errors: ... print(0/0, -(0/0)) says nan nan" '^nan	nan$'
+cp "$OUT" "$T/nan.json"
+check "errors: ... the same trace with the text written out" 0 \
+    "$DRVSIM" run "$E/nan_text.lua" --json -
+ok_if "errors: ... the same digest: DbgPrint of a NaN does not depend on the machine" \
+    "$(show "$T/nan.json") vs $(show "$OUT")" \
+    sh -c 'test "$(grep -o "\"digest\": *\"[^\"]*\"" "$1")" = "$(grep -o "\"digest\": *\"[^\"]*\"" "$2")"' - "$T/nan.json" "$OUT"
+
+# ---------------------------------------------------------------------------
 
 echo "1..$N"
 cat "$RESULTS"
