@@ -958,6 +958,8 @@ placed memory_run.lua '^drvsim: .*memory_run\.lua:7: not enough memory'
 placed nesting.lua '^drvsim: .*nesting\.lua:202: nesting too deep \(C stack overflow\)'
 placed bad_verifier.lua '^drvsim: .*bad_verifier\.lua:3: scenario\{ verifier \}: .*0xZZ'
 placed bad_gflags.lua '^drvsim: .*bad_gflags\.lua:4: scenario\{ gflags \}: .*spp'
+placed predicate_table.lua \
+    '^drvsim: scenario\{ faults \}: .*predicate_table\.lua:6: error object is a table value$'
 for f in bad_fields.lua unknown_fields.lua expect_fields.lua pairs_keys.lua; do
     : >"$T/messages"
     for i in 1 2 3 4 5 6 7 8; do
