@@ -3,10 +3,12 @@
  * section 1). Parsing and printing live here; running many jobs is jobs.c,
  * formats are output.c, the bug check report is sim/kd/report.c.
  */
+#define _XOPEN_SOURCE 700 /* realpath(3) */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -570,8 +572,22 @@ static bool cli_ends_with(const char *s, const char *suffix)
     return n >= k && memcmp(s + n - k, suffix, k) == 0;
 }
 
-/* Adds every scenario under dir. On failure prints why and returns false. */
-static bool cli_walk(cli_paths *out, const char *dir, int depth)
+/* Whether path, every symbolic link resolved, lies below root (resolved).
+ * A scenario found by walking a directory stays inside it: a link such as
+ * scenarios/x.lua -> /etc/passwd would otherwise run a host file. */
+static bool cli_inside(const char *path, const char *root)
+{
+    char real[PATH_MAX];
+    if (realpath(path, real) == NULL) {
+        return true; /* a dangling link: reading it fails with its own message */
+    }
+    size_t n = strlen(root);
+    return strncmp(real, root, n) == 0 && (real[n] == '/' || strcmp(root, "/") == 0);
+}
+
+/* Adds every scenario under dir, which lies below root (realpath'd). On
+ * failure prints why and returns false. */
+static bool cli_walk(cli_paths *out, const char *dir, const char *root, int depth)
 {
     if (depth > CLI_MAX_DEPTH) {
         fprintf(stderr, "drvsim: %s: directories nested too deep (a symbolic link loop?)\n", dir);
@@ -601,8 +617,16 @@ static bool cli_walk(cli_paths *out, const char *dir, int depth)
         snprintf(path, n, "%s%s%s", dir, slash ? "" : "/", e->d_name);
         struct stat st;
         bool is_dir = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-        if (is_dir && strcmp(e->d_name, "drivers") != 0) {
-            ok = cli_walk(out, path, depth + 1);
+        bool wanted = (is_dir && strcmp(e->d_name, "drivers") != 0) ||
+                      (!is_dir && cli_ends_with(e->d_name, ".lua"));
+        if (wanted && !cli_inside(path, root)) {
+            fprintf(stderr,
+                    "drvsim: %s leads outside %s (a symbolic link); drvsim test does not "
+                    "follow it\n",
+                    path, root);
+            ok = false;
+        } else if (is_dir && strcmp(e->d_name, "drivers") != 0) {
+            ok = cli_walk(out, path, root, depth + 1);
         } else if (!is_dir && cli_ends_with(e->d_name, ".lua")) {
             ok = cli_paths_add(out, path);
             if (!ok) {
@@ -630,7 +654,11 @@ static int cli_collect(cli_paths *out, const char *path)
         return 0;
     }
     size_t first = out->count;
-    if (!cli_walk(out, path, 0)) {
+    char root[PATH_MAX];
+    if (realpath(path, root) == NULL) {
+        return cli_usage_error(usage_test, "cannot read %s: %s", path, strerror(errno));
+    }
+    if (!cli_walk(out, path, root, 0)) {
         return DRVSIM_EXIT_USAGE;
     }
     qsort(out->items + first, out->count - first, sizeof *out->items, cli_path_order);

@@ -66,6 +66,8 @@ ke_site lb_host_site(void *ctx, const ke_exec *exec)
         return lb->error_site;
     if (exec != NULL && exec->host != NULL)
         return site_of(lb, exec->host);
+    if (lb->current == NULL && lb->top_level != NULL)
+        return site_of(lb, lb->top_level);
     return site_of(lb, lb->current != NULL ? lb->current->host : lb->L);
 }
 
@@ -141,6 +143,12 @@ _Noreturn void lb_refuse(lua_State *L)
 static bool machine_stopped(const lb_state *lb)
 {
     return lb->stopped_early || (lb->m != NULL && ke_stopped(lb->m));
+}
+
+void lb_check_running(lua_State *L)
+{
+    if (machine_stopped(lb_get(L)))
+        lb_refuse(L);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -338,6 +346,47 @@ static const char *error_text(lua_State *L, int idx, char *buf, size_t len)
     return buf;
 }
 
+/* Whether a message begins with a place: "file:line:" of a loaded file, or
+ * the "[string \"...\"]:line:" of a chunk load() made. */
+static bool has_place(const lb_state *lb, const char *text)
+{
+    if (strncmp(text, "[string \"", 9) == 0)
+        return true;
+    for (uint16_t i = 0; i < lb->chunk_count; i++) {
+        size_t n = strlen(lb->chunks[i]);
+        if (strncmp(text, lb->chunks[i], n) == 0 && text[n] == ':' && text[n + 1] >= '0' &&
+            text[n + 1] <= '9')
+            return true;
+    }
+    return false;
+}
+
+const char *lb_error_message(lua_State *co, int idx, int status, char *buf, size_t len)
+{
+    lb_state *lb = lb_get(co);
+    char value[400], where[400] = "";
+    const char *text = NULL;
+    if (lua_type(co, idx) == LUA_TSTRING) {
+        text = lua_tostring(co, idx);
+    } else {
+        NTSTATUS code;
+        if (exception_code(co, idx, &code))
+            text = error_text(co, idx, value, sizeof value);
+        else {
+            snprintf(value, sizeof value, "error object is a %s value", luaL_typename(co, idx));
+            text = value;
+        }
+    }
+    if (!has_place(lb, text))
+        lb_host_site_name(lb, site_of(lb, co), where, sizeof where);
+    char limit[96] = "";
+    if (status == LUA_ERRMEM)
+        snprintf(limit, sizeof limit, " (a scenario's Lua state holds at most %zu MiB)",
+                 lb->memory_limit_bytes >> 20);
+    snprintf(buf, len, "%s%s%s%s", where, where[0] != '\0' ? ": " : "", text, limit);
+    return buf;
+}
+
 /* Forward: the body of a system thread's coroutine (below). */
 static int exec_main(lua_State *L);
 
@@ -397,11 +446,10 @@ void lb_host_resume(void *ctx, ke_exec *exec)
     }
     /* An error in harness code: the scenario is broken. Errors in driver
      * routines never get here: their pcall turns them into bug checks. */
-    char buf[400];
-    if (lb_unresolved_call(co, -1, true, buf, sizeof buf))
-        ke_stop_machine(m, KE_STOP_SCENARIO_ERROR, "%s", buf);
-    else
-        ke_stop_machine(m, KE_STOP_SCENARIO_ERROR, "%s", error_text(co, -1, buf, sizeof buf));
+    char buf[1024];
+    if (!lb_unresolved_call(co, -1, true, buf, sizeof buf))
+        lb_error_message(co, -1, status, buf, sizeof buf);
+    ke_stop_machine(m, KE_STOP_SCENARIO_ERROR, "%s", buf);
 }
 
 /* ------------------------------------------------------------------------ */

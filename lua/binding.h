@@ -45,7 +45,8 @@ typedef struct lb_scenario {
     ke_sched sched;       /* scheduling strategy: random unless `sched` says */
     bool kd;              /* `kd = true`: a kernel debugger is attached */
     drvsim_expect expect;
-    int faults_ref; /* scenario{ faults = fn }: the predicate, LUA_NOREF for none */
+    int faults_ref;  /* scenario{ faults = fn }: the predicate, LUA_NOREF for none */
+    char where[320]; /* "file:line" of the scenario{} call, for later messages */
 } lb_scenario;
 
 typedef struct lb_driver_decl {
@@ -69,8 +70,9 @@ typedef struct lb_pageable_range {
 
 typedef struct lb_state {
     lua_State *L;
-    ke_machine *m;    /* NULL while the scenario's top level runs */
-    ke_exec *current; /* the execution (a thread's code) running now */
+    ke_machine *m;        /* NULL while the scenario's top level runs */
+    ke_exec *current;     /* the execution (a thread's code) running now */
+    lua_State *top_level; /* the coroutine running the scenario's top level, or NULL */
 
     const char *scenario_path;
     char *chunks[LB_MAX_CHUNKS]; /* loaded files: [0] the scenario */
@@ -118,6 +120,9 @@ lb_state *lb_get(lua_State *L);
 
 /* Creates the sandboxed Lua state (sandbox.c). NULL on host OOM. */
 lua_State *lb_sandbox_new(lb_state *lb);
+/* Seals the string metatable and protects the binding's metatables, once
+ * they are registered (sandbox.c). */
+void lb_sandbox_seal(lua_State *L);
 
 /* Registers scenario{}, driver, run, the DDIs, the harness functions, the
  * constants and the pointer types as globals. */
@@ -174,6 +179,15 @@ _Noreturn void lb_scenario_error(lua_State *L, const char *fmt, ...)
 int lb_stopped(lua_State *L);
 /* The same, from code that cannot return a value to Lua: never returns. */
 _Noreturn void lb_refuse(lua_State *L);
+/* The text of a scenario error: the error value at idx of co, a coroutine
+ * whose stack is still where the error was raised. A string keeps its text,
+ * with the file:line it was raised at in front when it names no place;
+ * another value is named by its type; a memory error says the limit. */
+const char *lb_error_message(lua_State *co, int idx, int status, char *buf, size_t len);
+
+/* Refuses (lb_refuse) when the machine has stopped: where C code is about to
+ * call scenario code back (a comparator, a replacement function). */
+void lb_check_running(lua_State *L);
 
 /* Raises a structured exception (a table {code, text} with the
  * "drvsim.exception" metatable) into the calling code: __try may handle it;

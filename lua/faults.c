@@ -49,15 +49,28 @@ static int call_predicate(lua_State *L)
     return 1;
 }
 
+/* The message handler of the predicate: names the line the error was
+ * raised at while the stack is intact, whatever the error value. */
+static int predicate_error(lua_State *L)
+{
+    void *key = lua_touserdata(L, 1);
+    if (key == &lb_stop_key || key == &lb_scenario_key)
+        return 1;
+    char buf[1024];
+    lua_pushstring(L, lb_error_message(L, 1, LUA_ERRRUN, buf, sizeof buf));
+    return 1;
+}
+
 bool lb_fault_predicate(void *ctx, const vf_fault_query *q)
 {
     lb_state *lb = ctx;
     lua_State *L = lb->current != NULL ? lb->current->host : lb->L;
     int top = lua_gettop(L);
     lb->in_fault_predicate = true;
+    lua_pushcfunction(L, predicate_error);
     lua_pushcfunction(L, call_predicate);
     lua_pushlightuserdata(L, (void *)q);
-    int status = lua_pcall(L, 1, 1, 0);
+    int status = lua_pcall(L, 1, 1, top + 1);
     lb->in_fault_predicate = false;
     bool allow = true;
     if (status != LUA_OK) {

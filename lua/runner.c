@@ -8,10 +8,13 @@
  * returns or the machine stops.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "binding.h"
 #include "ex/pool.h"
@@ -23,7 +26,96 @@
 
 #define LB_MEMORY_LIMIT_BYTES (1024ull << 20) /* host memory a scenario's Lua may hold */
 
-#define LB_MAX_SOURCE_BYTES (64u << 20) /* a scenario or driver file */
+/* The largest scenario or driver file drvsim reads. */
+#define LB_MAX_FILE_BYTES (16u << 20)
+
+/*
+ * Reads a scenario or driver file into *text (malloc'd; the caller frees
+ * it). Only a regular file: a FIFO or a device would block the run for ever
+ * or read the host, so it is stat'ed before it is opened, opened without
+ * blocking, and checked again on the open descriptor (the same file). False
+ * with the reason in why.
+ */
+static bool read_source(const char *path, char **text, size_t *len, char *why, size_t why_len)
+{
+    struct stat before, st;
+    if (stat(path, &before) != 0) {
+        snprintf(why, why_len, "cannot open %s: %s", path, strerror(errno));
+        return false;
+    }
+    if (!S_ISREG(before.st_mode)) {
+        snprintf(why, why_len, "%s is not a regular file (drvsim reads Lua source files only)",
+                 path);
+        return false;
+    }
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(why, why_len, "cannot open %s: %s", path, strerror(errno));
+        return false;
+    }
+    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_dev == before.st_dev &&
+              st.st_ino == before.st_ino;
+    if (!ok)
+        snprintf(why, why_len, "%s is not a regular file (drvsim reads Lua source files only)",
+                 path);
+    else if (st.st_size > (off_t)LB_MAX_FILE_BYTES) {
+        snprintf(why, why_len, "%s is larger than %u MiB", path, LB_MAX_FILE_BYTES >> 20);
+        ok = false;
+    }
+    char *buf = ok ? malloc((size_t)st.st_size + 1) : NULL;
+    if (ok && buf == NULL) {
+        snprintf(why, why_len, "out of host memory reading %s", path);
+        ok = false;
+    }
+    size_t got = 0;
+    while (ok && got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            snprintf(why, why_len, "cannot read %s: %s", path,
+                     n < 0 ? strerror(errno) : "the file shrank while being read");
+            ok = false;
+            break;
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    if (!ok) {
+        free(buf);
+        return false;
+    }
+    *text = buf;
+    *len = got;
+    return true;
+}
+
+/*
+ * Lua's parser reports nesting deeper than it allows ("C stack overflow")
+ * with no line. The first line whose prefix of the text overflows too is
+ * where the nesting became too deep: found by bisection, each step a parse
+ * of a prefix (only when the error happened). Returns 0 if none does.
+ */
+static size_t overflow_line(lua_State *L, const char *text, size_t len, const char *name)
+{
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    size_t lo = 1, hi = lines + 1; /* the answer is in [lo, hi); hi: none */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2, end = 0;
+        for (size_t line = 1; end < len && line <= mid; end++)
+            line += text[end] == '\n';
+        bool overflows = luaL_loadbufferx(L, text, end, name, "t") != LUA_OK &&
+                         strstr(lua_tostring(L, -1), "C stack overflow") != NULL;
+        lua_pop(L, 1);
+        if (overflows)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo <= lines ? lo : 0;
+}
 
 int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
 {
@@ -32,68 +124,49 @@ int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
         lua_pushfstring(L, "too many files (at most %d)", LB_MAX_CHUNKS);
         return LUA_ERRFILE;
     }
-    /* Read whole, as luaL_loadfilex would (a UTF-8 BOM skipped, a first
-     * line starting with '#' blanked, lines kept), and the text kept. */
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        lua_pushfstring(L, "cannot open %s: %s", path, strerror(errno));
+    char why[600];
+    char *text = NULL;
+    size_t len = 0;
+    if (!read_source(path, &text, &len, why, sizeof why)) {
+        lua_pushstring(L, why);
         return LUA_ERRFILE;
     }
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    bool too_big = false, oom = false;
-    for (;;) {
-        if (len == cap) {
-            if (cap >= LB_MAX_SOURCE_BYTES) {
-                too_big = true;
-                break;
-            }
-            size_t grown_cap = cap != 0 ? 2 * cap : 65536;
-            char *grown = realloc(text, grown_cap + 1);
-            if (grown == NULL) {
-                oom = true;
-                break;
-            }
-            text = grown;
-            cap = grown_cap;
-        }
-        size_t n = fread(text + len, 1, cap - len, f);
-        len += n;
-        if (n == 0)
-            break; /* end of file, or an error */
-    }
-    bool read_error = ferror(f) != 0;
-    int read_errno = errno;
-    fclose(f);
-    if (too_big || oom || read_error) {
-        free(text);
-        if (too_big)
-            lua_pushfstring(L, "cannot read %s: larger than %d MiB", path,
-                            (int)(LB_MAX_SOURCE_BYTES >> 20));
-        else if (read_error)
-            lua_pushfstring(L, "cannot read %s: %s", path, strerror(read_errno));
-        else
-            lua_pushliteral(L, "out of host memory");
-        return oom ? LUA_ERRMEM : LUA_ERRFILE;
-    }
     text[len] = '\0';
+    /* As luaL_loadfile: a UTF-8 byte order mark is skipped, and a first line
+     * that starts with '#' (a #! line) is blanked, so the line stays counted
+     * and the text kept for the import scan keeps its offsets. */
     size_t skip = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
     if (skip < len && text[skip] == '#') {
         for (size_t i = skip; i < len && text[i] != '\n'; i++)
             text[i] = ' ';
     }
+    /* Precompiled chunks are refused by name: Lua's own message for them
+     * ("attempt to load a binary chunk") names no file. */
+    size_t first = skip;
+    while (first < len && text[first] == ' ')
+        first++;
+    if (first < len && text[first] == LUA_SIGNATURE[0]) {
+        free(text);
+        lua_pushfstring(L, "%s: a precompiled Lua chunk (bytecode); drvsim runs Lua source only",
+                        path);
+        return LUA_ERRSYNTAX;
+    }
     char *copy = strdup(path);
-    char *name = copy != NULL ? malloc(strlen(path) + 2) : NULL;
-    if (name == NULL) {
-        free(copy);
+    if (copy == NULL) {
         free(text);
         lua_pushliteral(L, "out of host memory");
         return LUA_ERRMEM;
     }
-    name[0] = '@';
-    strcpy(name + 1, path);
+    lua_pushfstring(L, "@%s", path);
+    const char *name = lua_tostring(L, -1);
     int status = luaL_loadbufferx(L, text + skip, len - skip, name, "t");
-    free(name);
+    if (status != LUA_OK && lua_isstring(L, -1) &&
+        strcmp(lua_tostring(L, -1), "C stack overflow") == 0) {
+        lua_pop(L, 1);
+        size_t line = overflow_line(L, text + skip, len - skip, name);
+        lua_pushfstring(L, "%s:%I: nesting too deep (C stack overflow)", path, (lua_Integer)line);
+    }
+    lua_remove(L, -2); /* the chunk name */
     if (status != LUA_OK) {
         free(copy);
         free(text);
@@ -118,6 +191,7 @@ void lb_register_globals(lua_State *L)
     lua_pushglobaltable(L);
     lb_register_ddis(L);
     lua_pop(L, 1);
+    lb_sandbox_seal(L);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -336,21 +410,40 @@ static bool run_top_level(lb_state *lb, drvsim_result *r)
     lua_State *L = lb->L;
     uint16_t chunk = 0;
     int status = lb_load_file(L, lb->scenario_path, &chunk);
-    if (status == LUA_OK)
-        status = lua_pcall(L, 0, 0, 0);
+    if (status != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        fail(r, DRVSIM_EXIT_SCENARIO, msg != NULL ? msg : "cannot load the scenario");
+        return false;
+    }
+    /* The top level runs as a coroutine, so that after an error its stack
+     * still says where it was raised, whatever the error value: error({}),
+     * error(), and "not enough memory", which no message handler sees. A
+     * limit or a scenario error yields it for good. */
+    lua_State *co = lua_newthread(L);
+    lua_insert(L, -2);
+    lua_xmove(L, co, 1);
+    lb->top_level = co;
+    int results = 0;
+    status = lua_resume(co, L, 0, &results);
+    lb->top_level = NULL;
     if (lb->stopped_early) {
         r->outcome = lb->early_outcome;
         snprintf(r->message, sizeof r->message, "%s", lb->early_message);
+        lua_pop(L, 1);
         return false;
     }
     if (status != LUA_OK) {
-        char text[400];
-        const char *msg = lua_tostring(L, -1);
-        if (lb_unresolved_call(L, -1, true, text, sizeof text))
-            msg = text;
-        fail(r, DRVSIM_EXIT_SCENARIO, msg != NULL ? msg : "error object is not a string");
+        char msg[1024];
+        if (status == LUA_YIELD || lua_touserdata(co, -1) == &lb_stop_key ||
+            lua_touserdata(co, -1) == &lb_scenario_key)
+            snprintf(msg, sizeof msg, "%s: the top level stopped unexpectedly", lb->scenario_path);
+        else if (!lb_unresolved_call(co, -1, true, msg, sizeof msg))
+            lb_error_message(co, -1, status, msg, sizeof msg);
+        fail(r, DRVSIM_EXIT_SCENARIO, msg);
+        lua_pop(L, 1);
         return false;
     }
+    lua_pop(L, 1); /* the coroutine, done */
     if (lb->run_ref == LUA_NOREF) {
         char msg[600];
         snprintf(msg, sizeof msg, "%s: the scenario has no run(function() ... end) body",
@@ -359,6 +452,12 @@ static bool run_top_level(lb_state *lb, drvsim_result *r)
         return false;
     }
     return true;
+}
+
+/* The file:line of the scenario{} table, for messages about its fields. */
+static const char *scenario_where(const lb_state *lb)
+{
+    return lb->sc.where[0] != '\0' ? lb->sc.where : lb->scenario_path;
 }
 
 /* The verifier and GFlags settings in force: the command line's, else the
@@ -372,7 +471,7 @@ static bool settings(const drvsim_options *opt, lb_state *lb, vf_settings *vs, v
     if (text != NULL && !vf_settings_parse(vs, text, err, sizeof err)) {
         snprintf(msg, sizeof msg, "%s%s", opt->verifier != NULL ? "--verifier: " : "", err);
         if (opt->verifier == NULL)
-            snprintf(msg, sizeof msg, "%s: scenario{ verifier }: %s", lb->scenario_path, err);
+            snprintf(msg, sizeof msg, "%s: scenario{ verifier }: %s", scenario_where(lb), err);
         fail(r, opt->verifier != NULL ? DRVSIM_EXIT_USAGE : DRVSIM_EXIT_SCENARIO, msg);
         return false;
     }
@@ -381,7 +480,7 @@ static bool settings(const drvsim_options *opt, lb_state *lb, vf_settings *vs, v
         if (opt->gflags != NULL)
             snprintf(msg, sizeof msg, "--gflags: %s", err);
         else
-            snprintf(msg, sizeof msg, "%s: scenario{ gflags }: %s", lb->scenario_path, err);
+            snprintf(msg, sizeof msg, "%s: scenario{ gflags }: %s", scenario_where(lb), err);
         fail(r, opt->gflags != NULL ? DRVSIM_EXIT_USAGE : DRVSIM_EXIT_SCENARIO, msg);
         return false;
     }
@@ -439,7 +538,7 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
     lb_scenario *sc = &lb->sc;
     if (sc->memory_bytes > mm_memory_limit(sc->arch)) {
         char msg[700];
-        snprintf(msg, sizeof msg, "%s: scenario{}: memory is at most %s on %s", lb->scenario_path,
+        snprintf(msg, sizeof msg, "%s: scenario{}: memory is at most %s on %s", scenario_where(lb),
                  sc->arch == KE_ARCH_X86 ? "4GB" : "16TB", sc->arch == KE_ARCH_X86 ? "x86" : "x64");
         fail(r, DRVSIM_EXIT_SCENARIO, msg);
         lua_close(lb->L);

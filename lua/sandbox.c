@@ -10,14 +10,16 @@
  *    seed; table.sort is a stable merge sort, since Lua's own picks pivots
  *    from the host's clock;
  *  - tostring() and string.format("%s") of tables, functions and threads
- *    give the type name, not a host address; "%p" is refused;
- *  - __gc and __mode, whose effects depend on when the garbage collector
- *    runs, are refused by setmetatable() and rawset(), and when added to a
- *    metatable later; collectgarbage is absent;
+ *    give the type name, not a host address; "%p" is refused; a NaN is
+ *    "nan" whatever its sign (tostring, print, string.format);
+ *  - __gc, __mode and __close are refused in metatables (see "Metatables"
+ *    below); the host's metatables are protected; collectgarbage is absent;
+ *  - load() takes a string only, and Lua source only;
  *  - print() writes to standard error (the run's report owns stdout).
  * A count hook bounds the instructions a run may execute, and the allocator
  * bounds the host memory the state may hold.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,18 +147,24 @@ static int sandbox_pairs(lua_State *L)
     lua_newtable(L); /* the keys, kept alive while we sort pointers into them */
     int keys = lua_gettop(L);
     int count = 0;
+    const char *unordered = NULL; /* the first type name, in byte order: the same every run */
     lua_pushnil(L);
     while (lua_next(L, 1) != 0) {
         lua_pop(L, 1);
         int t = lua_type(L, -1);
-        if (t != LUA_TNUMBER && t != LUA_TSTRING && t != LUA_TBOOLEAN)
-            return luaL_error(L,
-                              "pairs: a table with %s keys has no deterministic order; "
-                              "keep such values in an array",
-                              lua_typename(L, t));
+        if (t != LUA_TNUMBER && t != LUA_TSTRING && t != LUA_TBOOLEAN) {
+            if (unordered == NULL || strcmp(lua_typename(L, t), unordered) < 0)
+                unordered = lua_typename(L, t);
+            continue;
+        }
         lua_pushvalue(L, -1);
         lua_rawseti(L, keys, ++count);
     }
+    if (unordered != NULL)
+        return luaL_error(L,
+                          "pairs: a table with %s keys has no deterministic order; keep such "
+                          "values in an array",
+                          unordered);
     key_entry *entries = lua_newuserdatauv(L, (size_t)count * sizeof *entries + 1, 0);
     for (int i = 0; i < count; i++) {
         key_entry *e = &entries[i];
@@ -217,10 +225,17 @@ static int sandbox_next(lua_State *L)
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 2);
     bool have_best = false;
-    lua_pushnil(L); /* 3: the best key so far */
-    lua_pushnil(L); /* 4: lua_next's cursor */
+    const char *unordered = NULL; /* as in pairs: the same message every run */
+    lua_pushnil(L);               /* 3: the best key so far */
+    lua_pushnil(L);               /* 4: lua_next's cursor */
     while (lua_next(L, 1) != 0) {
         lua_pop(L, 1);
+        int t = lua_type(L, 4);
+        if (t != LUA_TNUMBER && t != LUA_TSTRING && t != LUA_TBOOLEAN) {
+            if (unordered == NULL || strcmp(lua_typename(L, t), unordered) < 0)
+                unordered = lua_typename(L, t);
+            continue;
+        }
         if (!lua_isnil(L, 2) && compare_stack_keys(L, 4, 2) <= 0)
             continue;
         if (!have_best || compare_stack_keys(L, 4, 3) < 0) {
@@ -229,6 +244,11 @@ static int sandbox_next(lua_State *L)
             have_best = true;
         }
     }
+    if (unordered != NULL)
+        return luaL_error(L,
+                          "next: a table with %s keys has no deterministic order; keep such "
+                          "values in an array",
+                          unordered);
     if (!have_best) {
         lua_pushnil(L);
         return 1;
@@ -248,6 +268,7 @@ static bool sort_less(lua_State *L, int a, int b, bool has_comparator)
 {
     if (!has_comparator)
         return lua_compare(L, a, b, LUA_OPLT);
+    lb_check_running(L);
     lua_pushvalue(L, 2);
     lua_pushvalue(L, a);
     lua_pushvalue(L, b);
@@ -311,10 +332,25 @@ static int sandbox_sort(lua_State *L)
 /* Host-independent text                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* Converts the value at idx as tostring() would, minus host addresses. */
+/* Whether the value at idx is a float NaN. */
+static bool is_nan(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TNUMBER || lua_isinteger(L, idx))
+        return false;
+    lua_Number n = lua_tonumber(L, idx);
+    return n != n;
+}
+
+/* Converts the value at idx as tostring() would, minus host addresses, and
+ * with every NaN "nan": the sign of a NaN is the processor's (0/0 is
+ * negative on x86-64, positive on arm64) and glibc prints it ("-nan"). */
 static const char *safe_tostring(lua_State *L, int idx, size_t *len)
 {
     idx = lua_absindex(L, idx);
+    if (is_nan(L, idx)) {
+        lua_pushliteral(L, "nan");
+        return lua_tolstring(L, -1, len);
+    }
     if (luaL_getmetafield(L, idx, "__tostring") != LUA_TNIL) {
         lua_pop(L, 1);
         return luaL_tolstring(L, idx, len); /* ours and the scenario's own */
@@ -345,12 +381,12 @@ static int sandbox_print(lua_State *L)
     luaL_Buffer b;
     luaL_buffinit(L, &b);
     for (int i = 1; i <= n; i++) {
-        size_t len = 0;
-        const char *s = safe_tostring(L, i, &len);
+        /* The buffer may hold a box on the stack: only luaL_addvalue may
+         * take a value from above it. */
         if (i > 1)
             luaL_addchar(&b, '\t');
-        luaL_addlstring(&b, s, len);
-        lua_pop(L, 1);
+        safe_tostring(L, i, NULL);
+        luaL_addvalue(&b);
     }
     luaL_addchar(&b, '\n');
     luaL_pushresult(&b);
@@ -380,8 +416,13 @@ static int sandbox_format(lua_State *L)
         if (fmt[i] == 'p')
             return luaL_error(L, "string.format: %%p shows host addresses; drvsim does not "
                                  "allow it");
-        if (fmt[i] == 's' && arg <= lua_gettop(L) && !lua_isstring(L, arg)) {
+        if (fmt[i] == 's' && arg <= lua_gettop(L) && (!lua_isstring(L, arg) || is_nan(L, arg))) {
             safe_tostring(L, arg, NULL);
+            lua_replace(L, arg);
+        }
+        /* A NaN prints with the processor's sign: always the positive one. */
+        if (strchr("aAeEfFgG", fmt[i]) != NULL && arg <= lua_gettop(L) && is_nan(L, arg)) {
+            lua_pushnumber(L, (lua_Number)NAN);
             lua_replace(L, arg);
         }
     }
@@ -391,36 +432,203 @@ static int sandbox_format(lua_State *L)
     return 1;
 }
 
-/* Whether key (at idx) is one of the fields the garbage collector reads. */
-static bool gc_field(lua_State *L, int idx)
+/*
+ * Metatables. Three metamethods would let scenario code run, or values
+ * vanish, at moments the scenario does not decide:
+ *  - __gc: a finalizer runs when the collector gets to it, which depends on
+ *    the host's allocation sizes and the Lua version, and runs with the
+ *    count hook off;
+ *  - __mode: entries of a weak table vanish at the same moments;
+ *  - __close: a to-be-closed variable's handler runs while an error
+ *    unwinds, including the error that a stopped machine raises in code Lua
+ *    cannot suspend (a table.sort comparator): scenario code would keep
+ *    running after the machine stopped.
+ * So no metatable may hold them. Lua reads __gc when setmetatable is called
+ * and __mode and __close whenever it needs them, so a table that is a
+ * metatable must also never gain them: every such table is sealed, its own
+ * metatable being a guard (below) whose __newindex refuses them, rawset
+ * refuses them anywhere, and setmetatable cannot take the guard away. The
+ * host's metatables (pointers, driver objects, exceptions) are protected
+ * with __metatable: getmetatable gives their name, and they cannot be
+ * changed; the string metatable is sealed like the scenario's own.
+ *
+ * The guard of a sealed table is hidden from the scenario: getmetatable
+ * gives the metatable the scenario gave the table (or nil). When it gave
+ * one (a class table with a base: setmetatable(Derived, {__index = Base})),
+ * the guard passes __index, __newindex, __call and __tostring on to it;
+ * other events of a metatable's own metatable do not apply.
+ */
+
+static const char guard_key = 0;  /* guard[&guard_key]: the scenario's metatable, or false */
+static const char guard0_key = 0; /* registry: the guard of tables without one */
+
+static const char *const forbidden_fields[] = {"__gc", "__mode", "__close"};
+
+/* Whether key (at idx) is a field no metatable may hold. */
+static bool forbidden_field(lua_State *L, int idx)
 {
     const char *k = lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : NULL;
-    return k != NULL && (strcmp(k, "__gc") == 0 || strcmp(k, "__mode") == 0);
+    for (size_t i = 0; k != NULL && i < sizeof forbidden_fields / sizeof *forbidden_fields; i++) {
+        if (strcmp(k, forbidden_fields[i]) == 0)
+            return true;
+    }
+    return false;
 }
 
-static int refuse_gc_field(lua_State *L, int key)
+static int refuse_field(lua_State *L, const char *field)
 {
-    return luaL_error(L,
-                      "%s depends on when the garbage collector runs; drvsim does not allow "
-                      "it",
-                      lua_tostring(L, key));
+    if (strcmp(field, "__close") == 0)
+        return luaL_error(L, "__close runs scenario code while an error unwinds, also after the "
+                             "machine stopped; drvsim does not allow it");
+    return luaL_error(L, "%s depends on when the garbage collector runs; drvsim does not allow it",
+                      field);
 }
 
-/* The metatable of a metatable: adding __gc or __mode to it later is
- * refused, as setmetatable refuses them up front. */
+/* The scenario's metatable behind the guard of the table at idx, pushed
+ * (nil for none); false when the table is not sealed (nothing pushed). */
+static bool sealed_with(lua_State *L, int idx)
+{
+    if (!lua_getmetatable(L, idx))
+        return false;
+    int type = lua_rawgetp(L, -1, &guard_key);
+    lua_remove(L, -2);
+    if (type == LUA_TNIL) {
+        lua_pop(L, 1);
+        return false;
+    }
+    if (type == LUA_TBOOLEAN) {
+        lua_pop(L, 1);
+        lua_pushnil(L);
+    }
+    return true;
+}
+
+/* The guard's __newindex: refuses the forbidden fields, then assigns as the
+ * scenario's metatable (upvalue 1, nil for none) would have. */
 static int guard_newindex(lua_State *L)
 {
-    if (gc_field(L, 2))
-        return refuse_gc_field(L, 2);
+    if (forbidden_field(L, 2))
+        return refuse_field(L, lua_tostring(L, 2));
     lua_settop(L, 3);
-    lua_rawset(L, 1);
+    if (lua_istable(L, lua_upvalueindex(1))) {
+        lua_pushliteral(L, "__newindex");
+        lua_rawget(L, lua_upvalueindex(1));
+    } else {
+        lua_pushnil(L);
+    }
+    if (lua_isnil(L, 4)) {
+        lua_pop(L, 1);
+        lua_rawset(L, 1);
+        return 0;
+    }
+    lb_check_running(L);
+    if (lua_isfunction(L, 4)) {
+        lua_insert(L, 1);
+        lua_call(L, 3, 0);
+    } else {
+        lua_replace(L, 1);
+        lua_settable(L, 1);
+    }
     return 0;
+}
+
+/* The guard's __index: as the scenario's metatable (upvalue 1) would. */
+static int guard_index(lua_State *L)
+{
+    lua_settop(L, 2);
+    lua_pushliteral(L, "__index");
+    if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNIL)
+        return 1;
+    lb_check_running(L);
+    if (lua_isfunction(L, 3)) {
+        lua_insert(L, 1);
+        lua_call(L, 2, 1);
+    } else {
+        lua_insert(L, 1);
+        lua_gettable(L, 1);
+    }
+    return 1;
+}
+
+/* The guard's __call: as the scenario's metatable (upvalue 1) would. */
+static int guard_call(lua_State *L)
+{
+    lua_pushliteral(L, "__call");
+    if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNIL)
+        return luaL_error(L, "attempt to call a table value");
+    lb_check_running(L);
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* The guard's __tostring: the scenario's, or the sandbox's "table". */
+static int guard_tostring(lua_State *L)
+{
+    lua_settop(L, 1);
+    lua_pushliteral(L, "__tostring");
+    if (lua_rawget(L, lua_upvalueindex(1)) == LUA_TNIL) {
+        lua_pushliteral(L, "table");
+        return 1;
+    }
+    lb_check_running(L);
+    lua_insert(L, 1);
+    lua_call(L, 1, 1);
+    return 1;
+}
+
+/* Makes the table at idx sealed, passing events on to the scenario's
+ * metatable at mt (0: none). */
+static void set_guard(lua_State *L, int idx, int mt)
+{
+    idx = lua_absindex(L, idx);
+    if (mt == 0) {
+        lua_rawgetp(L, LUA_REGISTRYINDEX, &guard0_key);
+        lua_setmetatable(L, idx);
+        return;
+    }
+    mt = lua_absindex(L, mt);
+    static const struct {
+        const char *event;
+        lua_CFunction fn;
+    } events[] = {{"__newindex", guard_newindex},
+                  {"__index", guard_index},
+                  {"__call", guard_call},
+                  {"__tostring", guard_tostring}};
+    lua_createtable(L, 0, 5);
+    for (size_t i = 0; i < sizeof events / sizeof *events; i++) {
+        lua_pushvalue(L, mt);
+        lua_pushcclosure(L, events[i].fn, 1);
+        lua_setfield(L, -2, events[i].event);
+    }
+    lua_pushvalue(L, mt);
+    lua_rawsetp(L, -2, &guard_key);
+    lua_setmetatable(L, idx);
+}
+
+/* Seals the table at idx, about to become a metatable (see above). */
+static void seal(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    if (!lua_getmetatable(L, idx)) {
+        set_guard(L, idx, 0);
+        return;
+    }
+    int mt = lua_gettop(L);
+    bool guarded = lua_rawgetp(L, mt, &guard_key) != LUA_TNIL;
+    lua_pushliteral(L, "__metatable");
+    bool protected = lua_rawget(L, mt) != LUA_TNIL;
+    if (!guarded && protected)
+        luaL_error(L, "setmetatable: a table with a protected metatable cannot be a metatable");
+    if (!guarded)
+        set_guard(L, idx, mt);
+    lua_settop(L, mt - 1);
 }
 
 static int sandbox_rawset(lua_State *L)
 {
-    if (gc_field(L, 2))
-        return refuse_gc_field(L, 2);
+    if (forbidden_field(L, 2))
+        return refuse_field(L, lua_tostring(L, 2));
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, 1);
@@ -429,26 +637,72 @@ static int sandbox_rawset(lua_State *L)
 
 static int sandbox_setmetatable(lua_State *L)
 {
-    if (lua_istable(L, 2)) {
-        lua_pushnil(L);
-        while (lua_next(L, 2) != 0) {
-            lua_pop(L, 1);
-            if (gc_field(L, -1))
-                return refuse_gc_field(L, lua_gettop(L));
-        }
-        if (!lua_getmetatable(L, 2)) {
-            lua_newtable(L);
-            lua_pushcfunction(L, guard_newindex);
-            lua_setfield(L, -2, "__newindex");
-            lua_setmetatable(L, 2);
-        } else {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    int type = lua_type(L, 2);
+    luaL_argexpected(L, type == LUA_TNIL || type == LUA_TTABLE, 2, "nil or table");
+    lua_settop(L, 2);
+    if (type == LUA_TTABLE) {
+        /* In a fixed order, so that the message is the same every run. */
+        for (size_t i = 0; i < sizeof forbidden_fields / sizeof *forbidden_fields; i++) {
+            lua_pushstring(L, forbidden_fields[i]);
+            if (lua_rawget(L, 2) != LUA_TNIL)
+                return refuse_field(L, forbidden_fields[i]);
             lua_pop(L, 1);
         }
+        seal(L, 2);
+    }
+    if (sealed_with(L, 1)) {
+        /* A metatable gets a metatable of its own: behind its guard. */
+        if (lua_istable(L, 3)) {
+            lua_pushliteral(L, "__metatable");
+            if (lua_rawget(L, 3) != LUA_TNIL)
+                return luaL_error(L, "cannot change a protected metatable");
+        }
+        lua_settop(L, 2);
+        set_guard(L, 1, type == LUA_TTABLE ? 2 : 0);
+        return 1;
     }
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, 1);
+    lua_call(L, 2, 1);
     return 1;
+}
+
+/* getmetatable(v): as Lua's, the guards of sealed tables unseen. */
+static int sandbox_getmetatable(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    lua_settop(L, 1);
+    if (!sealed_with(L, 1) && !lua_getmetatable(L, 1))
+        lua_pushnil(L);
+    if (lua_isnil(L, 2))
+        return 1;
+    lua_pushliteral(L, "__metatable");
+    if (lua_rawget(L, 2) == LUA_TNIL)
+        lua_pop(L, 1);
+    return 1;
+}
+
+/* Seals the string metatable and protects every metatable the binding
+ * registered (luaL_newmetatable): their __metatable is their name. */
+void lb_sandbox_seal(lua_State *L)
+{
+    int top = lua_gettop(L);
+    lua_pushliteral(L, "");
+    if (lua_getmetatable(L, -1))
+        set_guard(L, -1, 0);
+    lua_settop(L, top);
+    lua_pushnil(L);
+    while (lua_next(L, LUA_REGISTRYINDEX) != 0) {
+        if (lua_type(L, -2) == LUA_TSTRING && lua_istable(L, -1)) {
+            lua_pushliteral(L, "__name");
+            if (lua_rawget(L, -2) == LUA_TSTRING && lua_rawequal(L, -1, -3))
+                lua_setfield(L, -2, "__metatable");
+            else
+                lua_pop(L, 1);
+        }
+        lua_pop(L, 1);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -478,6 +732,7 @@ static int protected_finish(lua_State *L, int status, lua_KContext ctx)
 
 static int sandbox_pcall(lua_State *L)
 {
+    lb_check_running(L);
     int nargs = lua_gettop(L);
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
@@ -499,6 +754,7 @@ static int stop_aware_handler(lua_State *L)
 
 static int sandbox_xpcall(lua_State *L)
 {
+    lb_check_running(L);
     int nargs = lua_gettop(L);
     luaL_checktype(L, 2, LUA_TFUNCTION);
     lua_pushvalue(L, 2);
@@ -510,10 +766,40 @@ static int sandbox_xpcall(lua_State *L)
     return protected_finish(L, LUA_OK, 0);
 }
 
-/* load(chunk [, chunkname [, mode [, env]]]) with mode forced to text. */
+/* A string.gsub replacement function, wrapped (upvalue 1): it does not run
+ * once the machine has stopped. */
+static int gsub_callback(lua_State *L)
+{
+    lb_check_running(L);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int sandbox_gsub(lua_State *L)
+{
+    if (lua_type(L, 3) == LUA_TFUNCTION) {
+        lua_pushvalue(L, 3);
+        lua_pushcclosure(L, gsub_callback, 1);
+        lua_replace(L, 3);
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
+
+/* load(chunk [, chunkname [, mode [, env]]]) with mode forced to text and the
+ * chunk a string. */
 static int sandbox_load(lua_State *L)
 {
     int n = lua_gettop(L);
+    /* A reader function runs inside load's protected parser, which catches
+     * every error, the machine's stop too: scenario code would run on. */
+    if (lua_type(L, 1) != LUA_TSTRING)
+        return luaL_error(L, "load: the chunk must be a string (drvsim does not allow a reader "
+                             "function)");
     if (n >= 3 && !lua_isnil(L, 3) && strchr(luaL_checkstring(L, 3), 't') == NULL)
         return luaL_error(L, "load: binary chunks are not allowed");
     bool env_given = n >= 4; /* load tells an absent env from a nil one */
@@ -618,6 +904,8 @@ lua_State *lb_sandbox_new(lb_state *lb)
     lua_pushcfunction(L, sandbox_print);
     lua_setfield(L, g, "print");
     wrap_field(L, g, "setmetatable", sandbox_setmetatable);
+    lua_pushcfunction(L, sandbox_getmetatable);
+    lua_setfield(L, g, "getmetatable");
     wrap_field(L, g, "load", sandbox_load);
     wrap_field(L, g, "pcall", sandbox_pcall);
     wrap_field(L, g, "rawset", sandbox_rawset);
@@ -629,6 +917,7 @@ lua_State *lb_sandbox_new(lb_state *lb)
     int str = lua_gettop(L);
     remove_field(L, str, "dump");
     wrap_field(L, str, "format", sandbox_format);
+    wrap_field(L, str, "gsub", sandbox_gsub);
     lua_pop(L, 1);
 
     lua_getfield(L, g, "table");
@@ -643,6 +932,15 @@ lua_State *lb_sandbox_new(lb_state *lb)
     lua_pushcfunction(L, sandbox_randomseed);
     lua_setfield(L, math, "randomseed");
     lua_pop(L, 2);
+
+    /* The guard of sealed tables that have no metatable of their own. */
+    lua_createtable(L, 0, 2);
+    lua_pushnil(L);
+    lua_pushcclosure(L, guard_newindex, 1);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushboolean(L, 0);
+    lua_rawsetp(L, -2, &guard_key);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &guard0_key);
 
     lua_sethook(L, instruction_hook, LUA_MASKCOUNT, HOOK_STEP);
     return L;

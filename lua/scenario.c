@@ -3,7 +3,10 @@
  * and run(function() ... end) (CONTRACT 3). Each is validated as it is
  * called, so a mistake is reported at its own line.
  */
+#define _XOPEN_SOURCE 700 /* realpath(3) */
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +50,47 @@ static char *dup_string(lua_State *L, const char *s)
     if (copy == NULL)
         luaL_error(L, "not enough memory");
     return copy;
+}
+
+/*
+ * The first, in byte order, of the keys of the table at idx that known
+ * (NULL-terminated) does not list: its name, or "[type]" for a key that is
+ * not a string. False if there is none. A fixed choice, so that a message
+ * is the same every run: lua_next's order depends on Lua's per-process hash
+ * seed.
+ */
+static bool first_unknown_key(lua_State *L, int idx, const char *const known[], char *out,
+                              size_t len)
+{
+    bool found = false;
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        lua_pop(L, 1);
+        char name[128];
+        if (lua_type(L, -1) == LUA_TSTRING) {
+            const char *key = lua_tostring(L, -1);
+            bool is_known = false;
+            for (int i = 0; known[i] != NULL && !is_known; i++)
+                is_known = strcmp(key, known[i]) == 0;
+            if (is_known)
+                continue;
+            snprintf(name, sizeof name, "%s", key);
+        } else {
+            snprintf(name, sizeof name, "[%s]", luaL_typename(L, -1));
+        }
+        if (!found || strcmp(name, out) < 0)
+            snprintf(out, len, "%s", name);
+        found = true;
+    }
+    return found;
+}
+
+/* Pushes t[field] of the table at idx (raw, as lua_next reads) and returns
+ * its type. */
+static int raw_field(lua_State *L, int idx, const char *field)
+{
+    lua_pushstring(L, field);
+    return lua_rawget(L, idx < 0 ? idx - 1 : idx);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -98,19 +142,12 @@ static void verifier_table(lua_State *L, int idx)
 {
     static const char *const known[] = {"standard", "flags",   "drivers", "all",
                                         "faults",   "iolevel", NULL};
-    lua_pushnil(L);
-    while (lua_next(L, idx) != 0) {
-        lua_pop(L, 1);
-        const char *key = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
-        bool found = false;
-        for (int i = 0; key != NULL && !found && known[i] != NULL; i++)
-            found = strcmp(key, known[i]) == 0;
-        if (!found)
-            lb_scenario_error(L,
-                              "scenario{}: verifier table has an unknown field %s (known: "
-                              "standard, flags, drivers, all, faults, iolevel)",
-                              key != NULL ? key : luaL_typename(L, -1));
-    }
+    char unknown[128];
+    if (first_unknown_key(L, idx, known, unknown, sizeof unknown))
+        lb_scenario_error(L,
+                          "scenario{}: verifier table has an unknown field %s (known: "
+                          "standard, flags, drivers, all, faults, iolevel)",
+                          unknown);
     vt_text t = {.len = 0};
     t.text[0] = '\0';
     char number[48];
@@ -194,34 +231,37 @@ static void read_expect(lua_State *L, int idx, lb_scenario *sc)
     if (!lua_istable(L, idx))
         lb_scenario_error(L, "scenario{}: expect must be \"clean\" or a table, got %s",
                           luaL_typename(L, idx));
-    lua_pushnil(L);
-    while (lua_next(L, idx) != 0) {
-        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : "";
-        if (strcmp(key, "bugcheck") == 0 ||
-            (key[0] == 'p' && key[1] >= '1' && key[1] <= '4' && key[2] == '\0')) {
+    static const char *const known[] = {"bugcheck", "p1", "p2", "p3", "p4", "driver", NULL};
+    char unknown[128];
+    if (first_unknown_key(L, idx, known, unknown, sizeof unknown))
+        lb_scenario_error(L,
+                          "scenario{}: expect has an unknown field \"%s\" (known: "
+                          "bugcheck, p1, p2, p3, p4, driver)",
+                          unknown);
+    /* In a fixed order, so that the first mistake is the one reported. */
+    for (int i = 0; i < 5; i++) {
+        const char *key = known[i];
+        if (raw_field(L, idx, key) != LUA_TNIL) {
             if (!lua_isinteger(L, -1))
                 lb_scenario_error(L, "scenario{}: expect.%s must be an integer", key);
             uint64_t v = (uint64_t)lua_tointeger(L, -1);
-            if (key[0] == 'b') {
+            if (i == 0) {
                 if (v > 0xFFFFFFFFu)
                     lb_scenario_error(L, "scenario{}: expect.bugcheck is a 32-bit code");
                 sc->expect.code = (uint32_t)v;
             } else {
-                sc->expect.has_p[key[1] - '1'] = true;
-                sc->expect.p[key[1] - '1'] = v;
+                sc->expect.has_p[i - 1] = true;
+                sc->expect.p[i - 1] = v;
             }
-        } else if (strcmp(key, "driver") == 0) {
-            if (lua_type(L, -1) != LUA_TSTRING)
-                lb_scenario_error(L, "scenario{}: expect.driver must be a string");
-            snprintf(sc->expect.driver, sizeof sc->expect.driver, "%s", lua_tostring(L, -1));
-        } else {
-            lb_scenario_error(L,
-                              "scenario{}: expect has an unknown field \"%s\" (known: "
-                              "bugcheck, p1, p2, p3, p4, driver)",
-                              key);
         }
         lua_pop(L, 1);
     }
+    if (raw_field(L, idx, "driver") != LUA_TNIL) {
+        if (lua_type(L, -1) != LUA_TSTRING)
+            lb_scenario_error(L, "scenario{}: expect.driver must be a string");
+        snprintf(sc->expect.driver, sizeof sc->expect.driver, "%s", lua_tostring(L, -1));
+    }
+    lua_pop(L, 1);
     if (sc->expect.code == 0)
         lb_scenario_error(L, "scenario{}: expect needs bugcheck = CODE (or \"clean\")");
 }
@@ -234,16 +274,38 @@ static int l_scenario(lua_State *L)
     if (sc->declared)
         lb_scenario_error(L, "scenario{} is given twice");
     luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
     sc->declared = true;
+    /* Where the table is, for the messages about it after the top level
+     * (an invalid verifier or gflags string, memory on x86). */
+    lb_host_site_name(lb, lb_host_site(lb, NULL), sc->where, sizeof sc->where);
 
-    lua_pushnil(L);
-    while (lua_next(L, 1) != 0) {
-        int v = lua_gettop(L);
-        if (lua_type(L, -2) != LUA_TSTRING)
+    static const char *const fields[] = {"name",   "verifier", "gflags", "cpus",  "arch",
+                                         "memory", "build",    "seed",   "limit", "sched",
+                                         "kd",     "expect",   "faults", NULL};
+    char unknown[128];
+    if (first_unknown_key(L, 1, fields, unknown, sizeof unknown)) {
+        if (unknown[0] == '[')
             lb_scenario_error(L, "scenario{}: fields are named (name = ..., cpus = ...)");
-        const char *key = lua_tostring(L, -2);
+        lb_scenario_error(L,
+                          "scenario{}: unknown field \"%s\" (known: name, verifier, "
+                          "gflags, cpus, arch, memory, build, seed, limit, sched, kd, "
+                          "expect, faults)",
+                          unknown);
+    }
+    /* The fields in a fixed order, so that the first mistake is the one
+     * reported, the same every run. */
+    for (int f = 0; fields[f] != NULL; f++) {
+        const char *key = fields[f];
+        if (raw_field(L, 1, key) == LUA_TNIL) {
+            lua_pop(L, 1);
+            continue;
+        }
+        int v = lua_gettop(L);
         if (strcmp(key, "name") == 0) {
-            snprintf(sc->name, sizeof sc->name, "%s", luaL_checkstring(L, v));
+            if (lua_type(L, v) != LUA_TSTRING)
+                lb_scenario_error(L, "scenario{}: name must be a string");
+            snprintf(sc->name, sizeof sc->name, "%s", lua_tostring(L, v));
         } else if (strcmp(key, "verifier") == 0) {
             if (lua_istable(L, v))
                 verifier_table(L, v);
@@ -254,8 +316,10 @@ static int l_scenario(lua_State *L)
             sc->verifier = dup_string(L, lua_tostring(L, -1));
             lua_settop(L, v);
         } else if (strcmp(key, "gflags") == 0) {
+            if (lua_type(L, v) != LUA_TSTRING)
+                lb_scenario_error(L, "scenario{}: gflags must be a string (\"+spp Tag1\")");
             free(sc->gflags);
-            sc->gflags = dup_string(L, luaL_checkstring(L, v));
+            sc->gflags = dup_string(L, lua_tostring(L, v));
         } else if (strcmp(key, "cpus") == 0) {
             if (!lua_isinteger(L, v) || lua_tointeger(L, v) < 1 ||
                 lua_tointeger(L, v) > KE_MAX_CPUS)
@@ -326,12 +390,6 @@ static int l_scenario(lua_State *L)
                 luaL_unref(L, LUA_REGISTRYINDEX, sc->faults_ref);
             lua_pushvalue(L, v);
             sc->faults_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-        } else {
-            lb_scenario_error(L,
-                              "scenario{}: unknown field \"%s\" (known: name, verifier, "
-                              "gflags, cpus, arch, memory, build, seed, limit, sched, kd, "
-                              "expect, faults)",
-                              key);
         }
         lua_settop(L, v - 1);
     }
@@ -341,6 +399,55 @@ static int l_scenario(lua_State *L)
 /* ------------------------------------------------------------------------ */
 /* driver "x.sys" { ... } and driver "x.sys" "file.lua"                      */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * A driver file must lie inside the scenario's tree: the root is the
+ * directory of the scenario file, as realpath(3) resolves it, and the file,
+ * resolved the same way (every symbolic link followed), must be below it. A
+ * link such as drivers/etc -> /etc would otherwise read the host's files
+ * into the sandbox. A file that does not exist is judged by its longest
+ * existing prefix, so that the message does not tell which host files exist;
+ * inside the root, lb_load_file then reports it missing.
+ */
+static void check_inside_root(lua_State *L, const lb_state *lb, const char *name, const char *path)
+{
+    const char *slash = strrchr(lb->scenario_path, '/');
+    char dir[PATH_MAX];
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == lb->scenario_path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - lb->scenario_path), lb->scenario_path);
+    char root[PATH_MAX], real[PATH_MAX], prefix[PATH_MAX];
+    if (realpath(dir, root) == NULL)
+        lb_scenario_error(L, "driver \"%s\": cannot resolve the scenario's directory %s: %s", name,
+                          dir, strerror(errno));
+    if (strlen(path) >= sizeof prefix)
+        lb_scenario_error(L, "driver \"%s\": the path %s is too long", name, path);
+    snprintf(prefix, sizeof prefix, "%s", path);
+    while (realpath(prefix, real) == NULL) {
+        if ((errno != ENOENT && errno != ENOTDIR) || strcmp(prefix, ".") == 0 ||
+            strcmp(prefix, "/") == 0)
+            lb_scenario_error(L, "driver \"%s\": cannot resolve %s: %s", name, path,
+                              strerror(errno));
+        char *last = strrchr(prefix, '/');
+        if (last == NULL)
+            snprintf(prefix, sizeof prefix, ".");
+        else if (last == prefix)
+            prefix[1] = '\0';
+        else
+            *last = '\0';
+    }
+    size_t n = strlen(root);
+    bool inside = strncmp(real, root, n) == 0 &&
+                  (real[n] == '\0' || real[n] == '/' || strcmp(root, "/") == 0);
+    if (!inside)
+        lb_scenario_error(L,
+                          "driver \"%s\": %s leads outside the scenario's directory %s (driver "
+                          "files must lie below it, symbolic links resolved)",
+                          name, path, root);
+}
 
 static int driver_body(lua_State *L)
 {
@@ -369,6 +476,7 @@ static int driver_body(lua_State *L)
             lua_pushstring(L, file);
         }
         const char *path = lua_tostring(L, -1);
+        check_inside_root(L, lb, name, path);
         if (lb_load_file(L, path, &chunk) != LUA_OK)
             lb_scenario_error(L, "driver \"%s\": %s", name, lua_tostring(L, -1));
         lua_call(L, 0, 1);

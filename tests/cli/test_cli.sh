@@ -697,6 +697,30 @@ sandbox "load of a binary chunk (default mode) returns nil" \
     'load("\27LuaT\0") == nil'
 sandbox "load of text still works" 'load("return 6 * 7")() == 42'
 
+# probe FILE STATUS ERE: runs a fixture of $F/sandbox (bounded by timeout),
+# wants that exit status and a line matching ERE on stderr or stdout, and no
+# scenario code running after the machine stopped.
+probe() {
+    check "sandbox: $1 exits $2" "$2" timeout 30 "$DRVSIM" run "$F/sandbox/$1"
+    ok_if "sandbox: $1 says where and why" "stdout: $(show "$OUT") stderr: $(show "$ERR")" \
+        grep -Eq -- "$3" "$OUT" "$ERR"
+    err_lacks "sandbox: $1 runs no scenario code after the stop" 'after the (bug check|stop)'
+}
+probe pointer_metatable.lua 3 'pointer_metatable\.lua:6: attempt to index a string value'
+probe exception_metatable.lua 3 'exception_metatable\.lua:8: attempt to index a string value'
+probe weak_nested.lua 3 'weak_nested\.lua:7: __mode depends on when the garbage collector runs'
+probe weak_unsealed.lua 3 'weak_unsealed\.lua:7: __mode depends on when the garbage collector'
+probe close_variable.lua 3 'close_variable\.lua:5: __close runs scenario code while an error'
+probe close_string.lua 3 'close_string\.lua:4: __close runs scenario code'
+probe load_reader.lua 3 'load_reader\.lua:6: load: the chunk must be a string'
+probe sort_stop.lua 0 'rule driver_called_bugcheck, at .*sort_stop\.lua:7'
+probe gsub_stop.lua 0 'rule driver_called_bugcheck, at .*gsub_stop\.lua:7'
+probe classes.lua 0 '^clean: classes'
+sandbox "setmetatable(t, {__close = f}) raises" \
+    'not pcall(setmetatable, {}, { __close = function() end })'
+sandbox "rawset(t, \"__mode\", \"k\") raises" 'not pcall(rawset, {}, "__mode", "k")'
+sandbox "getmetatable(\"\").__index is still string" 'getmetatable("").__index == string'
+
 # ---------------------------------------------------------------------------
 # Scheduling strategies and the race a sweep finds (scenarios/races/)
 # ---------------------------------------------------------------------------
@@ -972,6 +996,121 @@ check "driver file: ... also when run from another directory" 0 \
     sh -c 'cd "$1" && "$2" run cli/fixtures/driver_file.lua' - tests "$DRVSIM"
 check "driver file: a missing driver file exits 3" 3 "$DRVSIM" run $F/driver_file_missing.lua
 err_has "driver file: ... naming the file" 'does_not_exist\.lua'
+
+# ---------------------------------------------------------------------------
+# The sandbox's files: driver files stay below the scenario's directory
+# (realpath'd), and only regular files holding Lua source are read.
+# ---------------------------------------------------------------------------
+
+SBF=$F/sandbox
+mkdir -p "$T/tree/drivers"
+cp $SBF/escape.lua $SBF/linked.lua $SBF/pipe.lua "$T/tree/"
+cp $F/drivers/filed.lua "$T/tree/drivers/"
+ln -s /etc "$T/tree/drivers/etc"
+ln -s filed.lua "$T/tree/drivers/alias.lua"
+check "files: a driver file through drivers/etc -> /etc exits 3" 3 \
+    "$DRVSIM" run "$T/tree/escape.lua"
+err_has "files: ... naming the line and the scenario's directory" \
+    'escape\.lua:4: driver "escape\.sys": .*drivers/etc/os-release leads outside the scenario.s directory'
+ok_if "files: ... and nothing of /etc/os-release reaches the output" \
+    "stdout: $(show "$OUT") stderr: $(show "$ERR")" \
+    not grep -Eqi 'PRETTY_NAME|debian|ubuntu|linux' "$OUT" "$ERR"
+sed 's#drivers/etc/os-release#drivers/etc/no/such/file#' "$T/tree/escape.lua" >"$T/tree/escape2.lua"
+check "files: a missing file behind the link exits 3 with the same message" 3 \
+    "$DRVSIM" run "$T/tree/escape2.lua"
+err_has "files: ... (which host files exist is not told)" 'leads outside the scenario.s directory'
+check "files: a symbolic link that stays inside the directory is followed" 0 \
+    "$DRVSIM" run "$T/tree/linked.lua"
+if mkfifo "$T/tree/drivers/pipe.lua" "$T/fifo.lua" 2>/dev/null; then
+    check "files: a FIFO driver file exits 3 at once" 3 timeout 20 "$DRVSIM" run "$T/tree/pipe.lua"
+    err_has "files: ... naming it, not a regular file" \
+        'pipe\.lua:3: driver "pipe\.sys": .*drivers/pipe\.lua is not a regular file'
+    check "files: a FIFO scenario exits 3 at once" 3 timeout 20 "$DRVSIM" run "$T/fifo.lua"
+    err_has "files: ... naming it, not a regular file" 'fifo\.lua is not a regular file'
+else
+    fail "files: mkfifo works here" "mkfifo $T/fifo.lua failed"
+fi
+check "files: a directory as the scenario exits 3" 3 "$DRVSIM" run "$T/tree/drivers"
+err_has "files: ... not a regular file" 'drivers is not a regular file'
+printf '\033LuaT\000\031\223\r\n\032\n' >"$T/bytecode.lua"
+check "files: a precompiled (bytecode) scenario exits 3" 3 "$DRVSIM" run "$T/bytecode.lua"
+err_has "files: ... naming the file" 'bytecode\.lua: a precompiled Lua chunk'
+cp "$T/bytecode.lua" "$T/tree/drivers/compiled.lua"
+printf 'driver "c.sys" "drivers/compiled.lua"\nrun(function() end)\n' >"$T/tree/compiled.lua"
+check "files: a precompiled driver file exits 3" 3 "$DRVSIM" run "$T/tree/compiled.lua"
+err_has "files: ... naming the line and the file" \
+    'compiled\.lua:1: driver "c\.sys": .*drivers/compiled\.lua: a precompiled Lua chunk'
+mkdir -p "$T/walk/sub"
+cp $F/clean.lua "$T/walk/sub/"
+ln -s /etc/os-release "$T/walk/sub/host.lua"
+check "files: test DIR refuses a scenario that links outside DIR (exit 2)" 2 \
+    "$DRVSIM" test "$T/walk"
+err_has "files: ... naming it" 'host\.lua leads outside .*walk'
+rm "$T/walk/sub/host.lua"
+ln -s / "$T/walk/root"
+check "files: ... and a directory that links outside (exit 2)" 2 "$DRVSIM" test "$T/walk"
+err_has "files: ... naming it" 'walk/root leads outside'
+printf '#!/usr/bin/env drvsim\nrun(function() error("line 2") end)\n' >"$T/shebang.lua"
+check "files: a #! first line is skipped, the lines still counted" 3 "$DRVSIM" run "$T/shebang.lua"
+err_has "files: ... the error is on line 2" 'shebang\.lua:2: line 2'
+
+# ---------------------------------------------------------------------------
+# Every error names its place (file:line), and says the same every run.
+# ---------------------------------------------------------------------------
+
+E=$F/errors
+# placed FILE ERE: a scenario error (exit 3, never a hang or a crash) whose
+# message matches ERE.
+placed() {
+    check "errors: $1 exits 3" 3 timeout 60 "$DRVSIM" run "$E/$1"
+    err_has "errors: $1 names its place" "$2"
+}
+placed error_table_top.lua '^drvsim: .*error_table_top\.lua:3: error object is a table value$'
+placed error_nil_top.lua '^drvsim: .*error_nil_top\.lua:3: error object is a nil value$'
+placed error_nil_run.lua '^drvsim: .*error_nil_run\.lua:7: error object is a nil value$'
+placed error_table_run.lua '^drvsim: .*error_table_run\.lua:5: error object is a table value$'
+placed error_level0.lua '^drvsim: .*error_level0\.lua:6: no position given$'
+placed memory_top.lua '^drvsim: .*memory_top\.lua:5: not enough memory \(a scenario.s Lua state holds at most 1024 MiB\)'
+placed memory_run.lua '^drvsim: .*memory_run\.lua:7: not enough memory'
+placed nesting.lua '^drvsim: .*nesting\.lua:202: nesting too deep \(C stack overflow\)'
+placed bad_verifier.lua '^drvsim: .*bad_verifier\.lua:3: scenario\{ verifier \}: .*0xZZ'
+placed bad_gflags.lua '^drvsim: .*bad_gflags\.lua:4: scenario\{ gflags \}: .*spp'
+placed predicate_table.lua \
+    '^drvsim: scenario\{ faults \}: .*predicate_table\.lua:6: error object is a table value$'
+for f in bad_fields.lua unknown_fields.lua expect_fields.lua pairs_keys.lua; do
+    : >"$T/messages"
+    for i in 1 2 3 4 5 6 7 8; do
+        "$DRVSIM" run "$E/$f" 2>>"$T/messages" >/dev/null
+    done
+    ok_if "errors: $f gives one message in 8 runs (Lua's hash seed differs per process)" \
+        "$(sort "$T/messages" | uniq -c | head -n 4)" test "$(sort -u "$T/messages" | wc -l)" -eq 1
+done
+run "$DRVSIM" run "$E/bad_fields.lua"
+err_has "errors: bad_fields names cpus, the first in scenario{}'s order" \
+    'bad_fields\.lua:4: scenario\{\}: cpus must be'
+run "$DRVSIM" run "$E/unknown_fields.lua"
+err_has "errors: unknown_fields names beta, the first in byte order" 'unknown field "beta"'
+run "$DRVSIM" run "$E/expect_fields.lua"
+err_has "errors: expect_fields names bugcheck first" 'expect\.bugcheck must be an integer'
+run "$DRVSIM" run "$E/pairs_keys.lua"
+err_has "errors: pairs_keys names function keys (before table, in byte order)" \
+    'pairs_keys\.lua:5: pairs: a table with function keys'
+
+check "errors: print of 1 MiB, and of 5,000 values, exits 0" 0 timeout 60 "$DRVSIM" run "$E/print_long.lua"
+py "errors: ... the whole text on stderr" "$ERR" '
+import sys
+lines = sys.stdin.read().split("\n")
+assert lines[0] == "x" * (1 << 20), len(lines[0])
+assert lines[1] == "\t".join(["y" * 100] * 5000), len(lines[1])'
+
+check "errors: a NaN prints as nan, whatever its sign" 0 "$DRVSIM" run "$E/nan.lua" --json -
+err_has "errors: ... print(0/0, -(0/0)) says nan nan" '^nan	nan$'
+cp "$OUT" "$T/nan.json"
+check "errors: ... the same trace with the text written out" 0 \
+    "$DRVSIM" run "$E/nan_text.lua" --json -
+ok_if "errors: ... the same digest: DbgPrint of a NaN does not depend on the machine" \
+    "$(show "$T/nan.json") vs $(show "$OUT")" \
+    sh -c 'test "$(grep -o "\"digest\": *\"[^\"]*\"" "$1")" = "$(grep -o "\"digest\": *\"[^\"]*\"" "$2")"' - "$T/nan.json" "$OUT"
 
 # ---------------------------------------------------------------------------
 
