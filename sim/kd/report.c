@@ -248,14 +248,15 @@ static void kd_write_bugcheck(FILE *out, const drvsim_result *r, const char *rep
     /* A driver may call KeBugCheckEx with any code; say so rather than
      * inventing a name. */
     fprintf(out, "%s\n", name != NULL ? name : "UNKNOWN_BUG_CHECK_CODE");
-    kd_write_arguments(out, b);
-
+    /* The contract's third line (CONTRACT 2), then the arguments as
+     * !analyze -v lists them after its description of the bug check. */
     if (b->driver[0] != '\0') {
         fprintf(out, "  driver %s%s%s\n", b->driver, b->description[0] != '\0' ? ": " : "",
                 b->description);
     } else if (b->description[0] != '\0') {
         fprintf(out, "  %s\n", b->description);
     }
+    kd_write_arguments(out, b);
     kd_write_rule_line(out, b);
     if (b->detail[0] != '\0') {
         kd_write_indented(out, b->detail);

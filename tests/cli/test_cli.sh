@@ -282,30 +282,31 @@ ok_if "report: line 1 is '*** STOP: 0x000000C4 (0x0000000000000030,...)'" \
     - "$OUT" "$H"
 ok_if "report: line 2 is the name DRIVER_VERIFIER_DETECTED_VIOLATION" "stdout: $(show "$OUT")" \
     sh -c 'sed -n 2p "$1" | grep -Eq "^DRIVER_VERIFIER_DETECTED_VIOLATION$"' - "$OUT"
-# Then the parameters as `!analyze -v` lists them, each with its meaning
-# from the rule catalogue (`drvsim rules --json`), then the driver.
-ok_if "report: line 3 is '  Arguments:'" "stdout: $(show "$OUT")" \
-    sh -c 'sed -n 3p "$1" | grep -Eq "^  Arguments:$"' - "$OUT"
+# Then the driver (the contract's third line), then the parameters as
+# `!analyze -v` lists them, each with its meaning from the rule catalogue
+# (`drvsim rules --json`).
+ok_if "report: line 3 is '  driver lower.sys: ...'" "stdout: $(show "$OUT")" \
+    sh -c 'sed -n 3p "$1" | grep -Eq "^  driver lower\.sys: .+"' - "$OUT"
+ok_if "report: line 4 is '  Arguments:'" "stdout: $(show "$OUT")" \
+    sh -c 'sed -n 4p "$1" | grep -Eq "^  Arguments:$"' - "$OUT"
 "$DRVSIM" rules --json irql_raise_below_current >"$T/rule_30.json" 2>/dev/null
-py "report: lines 4-7 are '  ArgN: <16 hex digits>, <meaning>', the rule's meanings" "$OUT" "
+py "report: lines 5-8 are '  ArgN: <16 hex digits>, <meaning>', the rule's meanings" "$OUT" "
 import json, re, sys
 lines = sys.stdin.read().splitlines()
 rule = json.load(open('$T/rule_30.json'))[0]
 stop = re.match(r'\*\*\* STOP: 0x[0-9A-F]{8} \((.*)\)$', lines[0]).group(1).split(',')
 for i in range(4):
     want = '  Arg%d: %016x, %s' % (i + 1, int(stop[i], 16), rule['param_meanings'][i])
-    assert lines[3 + i] == want, (lines[3 + i], want)
+    assert lines[4 + i] == want, (lines[4 + i], want)
 assert rule['param_meanings'][1] == 'Current IRQL', rule['param_meanings']"
-ok_if "report: line 8 is '  driver lower.sys: ...'" "stdout: $(show "$OUT")" \
-    sh -c 'sed -n 8p "$1" | grep -Eq "^  driver lower\.sys: .+"' - "$OUT"
 out_has "report: '  at 0:00:... simulated, CPU n, IRQL ..., process ...'" \
     '^  at 0:00:[0-9]{2}\.[0-9]{3} simulated, CPU [0-9]+, IRQL [A-Z_]+, process .+'
 out_has "report: '  seed 7, digest 0x' and 16 hex digits" '^  seed 7, digest 0x[0-9a-f]{16}$'
 out_has "report: '  replay: drvsim run $F/raise_below.lua --seed 7'" \
     "^  replay: drvsim run $F/raise_below\.lua --seed 7$"
-ok_if "report: the lines come in order (STOP, name, Arguments, driver, at, seed, replay)" \
+ok_if "report: the lines come in order (STOP, name, driver, Arguments, at, seed, replay)" \
     "stdout: $(show "$OUT")" \
-    awk 'BEGIN { n = split("^\\*\\*\\* STOP:|^DRIVER_VERIFIER|^  Arguments:$|^  Arg4: |^  driver |^  at |^  seed |^  replay: ", p, "|") }
+    awk 'BEGIN { n = split("^\\*\\*\\* STOP:|^DRIVER_VERIFIER|^  driver |^  Arguments:$|^  Arg4: |^  at |^  seed |^  replay: ", p, "|") }
          { for (i = 1; i <= n; i++) if (!(i in at) && $0 ~ p[i]) at[i] = NR }
          END { for (i = 1; i <= n; i++) if (!(i in at) || (i > 1 && at[i] <= at[i - 1])) exit 1 }' "$OUT"
 
