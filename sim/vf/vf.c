@@ -76,8 +76,13 @@ void vf_pool_track(ke_call *call, ex_block *b)
 {
     if (!vf_option_enabled(call, VF_FLAG_POOL_TRACKING))
         return;
-    if (b->granules == 0) {
-        /* A page or more is not tracked, only counted. */
+    /* Pool tracking goes by the size the driver asked for, not by where
+     * the block lives: below a page it is tracked in normal pool and in
+     * special pool alike (debugging-memory-leaks: the /standard leak's
+     * blocks are special pool's), a page or more is not tracked, only
+     * counted ("Allocations whose size is one page or larger are not
+     * tracked by Pool Tracking", monitoring-global-counters.md). */
+    if (b->size_bytes >= PAGE_SIZE) {
         call->m->vf->counters[DRVSIM_GC_UnTrackedPool]++;
         return;
     }

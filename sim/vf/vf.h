@@ -64,9 +64,10 @@ static inline bool vf_rule_enabled(const ke_call *call, rule_id rule)
     return vf_option_enabled(call, option);
 }
 
-/* Pool tracking: a new allocation of the caller (thunks.c), one freed by
- * anyone (the kernel's free calls it for tracked blocks, as ExFreePool calls
- * the verifier). */
+/* Pool tracking: a new allocation of the caller (thunks.c), tracked when
+ * it asked for less than a page, in normal or special pool alike, else
+ * counted in UnTrackedPool; one freed by anyone (the kernel's free calls it
+ * for tracked blocks, as ExFreePool calls the verifier). */
 struct ex_block;
 void vf_pool_track(ke_call *call, struct ex_block *b);
 void vf_pool_untrack(ke_machine *m, struct ex_block *b);
