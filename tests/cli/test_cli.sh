@@ -846,6 +846,29 @@ check "sweep --resume without --jsonl: exit 2" 2 \
     "$DRVSIM" sweep $F/random_crash.lua --seeds 1..20 --resume
 
 # ---------------------------------------------------------------------------
+# Verifier notes: the special pool warning, a command line that verifies
+# nothing, the options simulated in part
+# ---------------------------------------------------------------------------
+
+S=scenarios/special_pool
+check "special pool warning: special pool exhausted (128 of 160 from it)" 0 \
+    "$DRVSIM" run $S/exhausted_clean.lua --json -
+py "special pool warning: ... the note says fewer than 95% (80%)" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+want = "special pool: only 128 of 160 pool allocations (80%) came from special pool"
+assert any(n.startswith(want) for n in o["notes"]), o["notes"]'
+check "special pool warning: an 8 KB + 64 B driver under /flags 0x9" 0 \
+    "$DRVSIM" run $S/counters_page_or_more_clean.lua --json -
+py "special pool warning: ... none: a page or more is not counted (special-pool.md)" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+c = o["counters"]
+assert not any("special pool" in n for n in o["notes"]), o["notes"]
+assert (c["AllocationsAttempted"], c["AllocationsSucceeded"],
+        c["AllocationsSucceededSpecialPool"], c["UnTrackedPool"]) == (1, 1, 1, 1), c'
+
+# ---------------------------------------------------------------------------
 # Driver files
 # ---------------------------------------------------------------------------
 
