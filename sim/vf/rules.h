@@ -86,7 +86,8 @@
     X(pool_nonpaged_above_dispatch, 0xC4, 1, 0x02, 0,                                              \
       "nonpaged pool allocated at IRQL above DISPATCH_LEVEL")                                      \
     X(pool_must_succeed, 0xC4, 1, 0x03, 0,                                                         \
-      "must-succeed pool request (drivers may never make one)")                                    \
+      "must-succeed pool request for more than one page (a smaller one is the kernel's "           \
+      "0xC2/0x9A)")                                                                                \
     X(pool_free_bad_address, 0xC4, 1, 0x10, 0,                                                     \
       "free of an address that no pool allocation returned")                                       \
     X(pool_free_paged_above_apc, 0xC4, 1, 0x11, 0, "paged pool freed at IRQL above APC_LEVEL")     \

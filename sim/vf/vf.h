@@ -98,7 +98,9 @@ bool vf_apply_volatile(ke_machine *m, const char *args, char *err, size_t err_le
 
 /*
  * Appends to *notes (a growing array of malloc'd strings) one line per
- * setting that is parsed but not simulated. Returns false on host OOM.
+ * setting that is parsed but not simulated or simulated in part, and one
+ * when the settings name no driver (options without /driver or /all).
+ * Returns false on host OOM.
  */
 bool vf_unsimulated_notes(const vf_settings *s, const vf_gflags *g, char ***notes, size_t *count);
 
