@@ -386,13 +386,17 @@ bool mm_special_warning(const ke_machine *m, char *buf, size_t len)
     if (succeeded == 0 || special * 100 >= succeeded * 95)
         return false;
     /* Driver Verifier Manager's warning (seed 003 2.1.1.2): fewer than 95%
-     * of the allocations came from special pool. */
+     * of the allocations came from special pool. Neither counter counts
+     * allocations of a page or more (special-pool.md), so what is left is
+     * special pool running out, or requests too near a page to fit beside
+     * a guard page (above the top size class). */
     snprintf(buf, len,
              "special pool: only %llu of %llu pool allocations (%llu%%) came from special pool "
              "(AllocationsSucceededSpecialPool < 95%% of AllocationsSucceeded): special pool "
-             "ran out or the allocations were a page or more; verify fewer drivers, select "
+             "ran out, or the requests were over 0x%llX bytes; verify fewer drivers, select "
              "one pool tag with gflags +spp, or give the machine more memory",
              (unsigned long long)special, (unsigned long long)succeeded,
-             (unsigned long long)(special * 100 / succeeded));
+             (unsigned long long)(special * 100 / succeeded),
+             (unsigned long long)mm_special_max_bytes(m->config.arch));
     return true;
 }

@@ -148,7 +148,8 @@
       ("Nonpaged pool allocated above DISPATCH_LEVEL", "Current IRQL", "Pool type",                \
        "Size of the allocation, in bytes"))                                                        \
     X(pool_must_succeed, 0xC4, 1, 0x03, 0,                                                         \
-      "must-succeed pool request (drivers may never make one)",                                    \
+      "must-succeed pool request for more than one page (a smaller one is the kernel's "           \
+      "0xC2/0x9A)",                                                                                \
       ("More than one page of must-succeed pool asked for (one page is the most)",                 \
        "Not given (0)", "Not given (0)", "Not given (0)"))                                         \
     X(pool_free_bad_address, 0xC4, 1, 0x10, 0,                                                     \

@@ -164,14 +164,38 @@ bool vf_inject_pool(ke_call *call, ULONG PoolType, ULONG Tag, bool raise)
     return true;
 }
 
+/*
+ * The pool allocation counters (Attempted, Succeeded, SucceededSpecialPool,
+ * WithNoTag, Failed: the special pool group of monitoring-global-
+ * counters.md) "do not track allocations whose size is one page or larger,
+ * since the special pool is not applicable to them" (special-pool.md), so
+ * the 95% warning compares like with like. UnTrackedPool counts those.
+ */
+static bool pool_counted(uint64_t NumberOfBytes)
+{
+    return NumberOfBytes < PAGE_SIZE;
+}
+
+/* Counts an allocation request (WithNoTag for one that gives no tag). */
+static void attempted(ke_call *call, uint64_t NumberOfBytes, bool no_tag)
+{
+    if (!pool_counted(NumberOfBytes))
+        return;
+    (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
+    if (no_tag)
+        (*counter(call, DRVSIM_GC_AllocationsWithNoTag))++;
+}
+
 /* Counts the outcome of an allocation and tracks the new block. */
-static PVOID_VA allocated(ke_call *call, PVOID_VA va)
+static PVOID_VA allocated(ke_call *call, uint64_t NumberOfBytes, PVOID_VA va)
 {
     if (ke_stopped(call->m))
         return va;
-    (*counter(call, va != 0 ? DRVSIM_GC_AllocationsSucceeded : DRVSIM_GC_AllocationsFailed))++;
-    if (va != 0 && mm_special_contains(call->m, va))
-        (*counter(call, DRVSIM_GC_AllocationsSucceededSpecialPool))++;
+    if (pool_counted(NumberOfBytes)) {
+        (*counter(call, va != 0 ? DRVSIM_GC_AllocationsSucceeded : DRVSIM_GC_AllocationsFailed))++;
+        if (va != 0 && mm_special_contains(call->m, va))
+            (*counter(call, DRVSIM_GC_AllocationsSucceededSpecialPool))++;
+    }
     if (va != 0 && vf_option_enabled(call, VF_FLAG_POOL_TRACKING))
         vf_pool_track(call, ex_pool_find(call->m->pool, va));
     return va;
@@ -179,45 +203,46 @@ static PVOID_VA allocated(ke_call *call, PVOID_VA va)
 
 static PVOID_VA vf_ExAllocatePool(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes)
 {
-    (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
-    (*counter(call, DRVSIM_GC_AllocationsWithNoTag))++;
+    attempted(call, NumberOfBytes, true);
     if (!check_allocation(call, PoolType, NumberOfBytes, false) ||
         vf_inject_pool(call, PoolType, EX_TAG_NONE,
                        (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0))
         return 0;
-    return allocated(call, ExAllocatePool(call, PoolType, NumberOfBytes));
+    return allocated(call, NumberOfBytes, ExAllocatePool(call, PoolType, NumberOfBytes));
 }
 
 static PVOID_VA vf_ExAllocatePoolWithTag(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes,
                                          ULONG Tag)
 {
-    (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
+    attempted(call, NumberOfBytes, false);
     if (!check_allocation(call, PoolType, NumberOfBytes, false) ||
         vf_inject_pool(call, PoolType, Tag, (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0))
         return 0;
-    return allocated(call, ExAllocatePoolWithTag(call, PoolType, NumberOfBytes, Tag));
+    return allocated(call, NumberOfBytes,
+                     ExAllocatePoolWithTag(call, PoolType, NumberOfBytes, Tag));
 }
 
 static PVOID_VA vf_ExAllocatePoolWithQuotaTag(ke_call *call, ULONG PoolType, uint64_t NumberOfBytes,
                                               ULONG Tag)
 {
-    (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
+    attempted(call, NumberOfBytes, false);
     /* Quota allocations raise on failure unless told not to. */
     if (!check_allocation(call, PoolType & ~POOL_QUOTA_FAIL_INSTEAD_OF_RAISE, NumberOfBytes,
                           true) ||
         vf_inject_pool(call, PoolType, Tag, (PoolType & POOL_QUOTA_FAIL_INSTEAD_OF_RAISE) == 0))
         return 0;
-    return allocated(call, ExAllocatePoolWithQuotaTag(call, PoolType, NumberOfBytes, Tag));
+    return allocated(call, NumberOfBytes,
+                     ExAllocatePoolWithQuotaTag(call, PoolType, NumberOfBytes, Tag));
 }
 
 static PVOID_VA vf_ExAllocatePoolWithTagPriority(ke_call *call, ULONG PoolType,
                                                  uint64_t NumberOfBytes, ULONG Tag, ULONG Priority)
 {
-    (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
+    attempted(call, NumberOfBytes, false);
     if (!check_allocation(call, PoolType, NumberOfBytes, false) ||
         vf_inject_pool(call, PoolType, Tag, (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0))
         return 0;
-    return allocated(call,
+    return allocated(call, NumberOfBytes,
                      ExAllocatePoolWithTagPriority(call, PoolType, NumberOfBytes, Tag, Priority));
 }
 
@@ -243,20 +268,21 @@ static bool inject_pool2(ke_call *call, uint64_t Flags, ULONG Tag)
 
 static PVOID_VA vf_ExAllocatePool2(ke_call *call, uint64_t Flags, uint64_t NumberOfBytes, ULONG Tag)
 {
-    (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
+    attempted(call, NumberOfBytes, false);
     if (!check_allocation2(call, Flags, NumberOfBytes, Tag) || inject_pool2(call, Flags, Tag))
         return 0;
-    return allocated(call, ExAllocatePool2(call, Flags, NumberOfBytes, Tag));
+    return allocated(call, NumberOfBytes, ExAllocatePool2(call, Flags, NumberOfBytes, Tag));
 }
 
 static PVOID_VA vf_ExAllocatePool3(ke_call *call, uint64_t Flags, uint64_t NumberOfBytes, ULONG Tag,
                                    PVOID_VA ExtendedParameters, ULONG ExtendedParametersCount)
 {
-    (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
+    attempted(call, NumberOfBytes, false);
     if (!check_allocation2(call, Flags, NumberOfBytes, Tag) || inject_pool2(call, Flags, Tag))
         return 0;
-    return allocated(call, ExAllocatePool3(call, Flags, NumberOfBytes, Tag, ExtendedParameters,
-                                           ExtendedParametersCount));
+    return allocated(call, NumberOfBytes,
+                     ExAllocatePool3(call, Flags, NumberOfBytes, Tag, ExtendedParameters,
+                                     ExtendedParametersCount));
 }
 
 /* The automatic checks of a free; false if one fired. */
@@ -364,13 +390,13 @@ static void vf_ExFreePoolWithTag(ke_call *call, PVOID_VA P, ULONG Tag)
  * automatic checks do not apply to graphics drivers (vf_option_enabled). */
 static PVOID_VA vf_EngAllocMem(ke_call *call, ULONG Flags, ULONG cjMemSize, ULONG ulTag)
 {
-    (*counter(call, DRVSIM_GC_AllocationsAttempted))++;
+    attempted(call, cjMemSize, false);
     if (cjMemSize == 0)
         return EngAllocMem(call, Flags, cjMemSize, ulTag); /* refused: no allocation */
     /* Low resources simulation fails EngAllocMem too (a NULL, never a raise). */
     if (vf_inject_pool(call, (Flags & FL_NONPAGED_MEMORY) ? NonPagedPool : PagedPool, ulTag, false))
         return 0;
-    return allocated(call, EngAllocMem(call, Flags, cjMemSize, ulTag));
+    return allocated(call, cjMemSize, EngAllocMem(call, Flags, cjMemSize, ulTag));
 }
 
 static void vf_EngFreeMem(ke_call *call, PVOID_VA pv)

@@ -76,8 +76,13 @@ void vf_pool_track(ke_call *call, ex_block *b)
 {
     if (!vf_option_enabled(call, VF_FLAG_POOL_TRACKING))
         return;
-    if (b->granules == 0) {
-        /* A page or more is not tracked, only counted. */
+    /* Pool tracking goes by the size the driver asked for, not by where
+     * the block lives: below a page it is tracked in normal pool and in
+     * special pool alike (debugging-memory-leaks: the /standard leak's
+     * blocks are special pool's), a page or more is not tracked, only
+     * counted ("Allocations whose size is one page or larger are not
+     * tracked by Pool Tracking", monitoring-global-counters.md). */
+    if (b->size_bytes >= PAGE_SIZE) {
         call->m->vf->counters[DRVSIM_GC_UnTrackedPool]++;
         return;
     }
@@ -222,13 +227,94 @@ static bool flags_note(char ***notes, size_t *count, const char *head, uint32_t 
     return add_note(notes, count, line);
 }
 
+/*
+ * Enhanced I/O verification (0x40) has been on whenever I/O verification
+ * (0x10) is since Windows 7 (enhanced-i-o-verification.md), so the catalogue
+ * files its checks under 0x10: they are the 0xC9 codes C9 lists as Enhanced
+ * I/O's, 0x23C-0x24D and 0x300-0x312 (bug-check-0xc9--driver-verifier-
+ * iomanager-violation.md).
+ */
+static bool rule_is_enhanced_io(const rule_row *r)
+{
+    return r->code == 0xC9 && r->sub_param == 1 &&
+           ((r->sub_value >= 0x23C && r->sub_value <= 0x24D) ||
+            (r->sub_value >= 0x300 && r->sub_value <= 0x312));
+}
+
+/* The 0x40 note: how many of Enhanced I/O's checks the catalogue has, and
+ * which; its stress actions (fake power and WMI IRPs, a fake filter,
+ * shuffled enumeration) are not simulated. Nothing written (and false in
+ * *written) when the catalogue has none. False on host OOM. */
+static bool enhanced_io_note(const vf_settings *s, char ***notes, size_t *count, bool *written)
+{
+    char codes[512] = "";
+    uint32_t rules = 0;
+    int n = 0;
+    for (size_t i = 0; i < RULE_COUNT; i++) {
+        if (!rule_is_enhanced_io(&rule_table[i]))
+            continue;
+        if (n >= 0 && (size_t)n < sizeof codes)
+            n += snprintf(codes + n, sizeof codes - (size_t)n, "%s0x%X", rules ? ", " : "",
+                          (unsigned)rule_table[i].sub_value);
+        rules++;
+    }
+    *written = rules > 0;
+    if (rules == 0)
+        return true;
+    char line[1024];
+    snprintf(line, sizeof line,
+             "verifier option Enhanced I/O verification (0x40) is simulated in part: %u of its "
+             "checks (0xC9: %s), on with I/O verification (0x10) as on Windows 7 and later%s; "
+             "its stress actions (fake power and WMI IRPs, a fake filter, shuffled enumeration) "
+             "are not simulated",
+             rules, codes,
+             (s->flags & VF_FLAG_IO_VERIFICATION) ? "" : " (0x10 is not set: none is on)");
+    return add_note(notes, count, line);
+}
+
+/*
+ * verifier.exe names what /standard, /flags, /ruleclasses and /faults apply
+ * to with /driver or /all (verifier-command-line.md). Without either no
+ * driver is verified: say so, rather than run clean in silence.
+ */
+static bool no_target_note(const vf_settings *s, char ***notes, size_t *count)
+{
+    bool options = s->flags_given || s->rule_class_count > 0 || s->faults_given;
+    if (!options || s->all_drivers || s->drivers.count > 0)
+        return true;
+    char given[64];
+    if (s->standard)
+        snprintf(given, sizeof given, "/standard");
+    else if (s->flags_given)
+        snprintf(given, sizeof given, "/flags 0x%X", s->flags);
+    else if (s->rule_class_count > 0)
+        snprintf(given, sizeof given, "/ruleclasses");
+    else
+        snprintf(given, sizeof given, "/faults");
+    char line[256];
+    snprintf(line, sizeof line,
+             "verifier settings name no driver: %s without /driver or /all verifies nothing "
+             "(add /driver NAME.sys ... or /all)",
+             given);
+    return add_note(notes, count, line);
+}
+
 bool vf_unsimulated_notes(const vf_settings *s, const vf_gflags *g, char ***notes, size_t *count)
 {
     char line[1024];
+    if (!no_target_note(s, notes, count))
+        return false;
     /* An option not wholly simulated is partly so when the catalogue holds
      * rules it enables: the note says which, so it cannot disagree with
      * `drvsim rules`. */
     uint32_t pending = s->flags & ~VF_FLAGS_SIMULATED, partly = 0;
+    if (pending & VF_FLAG_ENHANCED_IO) {
+        bool written;
+        if (!enhanced_io_note(s, notes, count, &written))
+            return false;
+        if (written)
+            pending &= ~(uint32_t)VF_FLAG_ENHANCED_IO;
+    }
     for (uint32_t bit = 1; bit != 0; bit <<= 1) {
         if ((pending & bit) != 0 && rules_of_option(bit) > 0)
             partly |= bit;

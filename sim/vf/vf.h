@@ -64,9 +64,10 @@ static inline bool vf_rule_enabled(const ke_call *call, rule_id rule)
     return vf_option_enabled(call, option);
 }
 
-/* Pool tracking: a new allocation of the caller (thunks.c), one freed by
- * anyone (the kernel's free calls it for tracked blocks, as ExFreePool calls
- * the verifier). */
+/* Pool tracking: a new allocation of the caller (thunks.c), tracked when
+ * it asked for less than a page, in normal or special pool alike, else
+ * counted in UnTrackedPool; one freed by anyone (the kernel's free calls it
+ * for tracked blocks, as ExFreePool calls the verifier). */
 struct ex_block;
 void vf_pool_track(ke_call *call, struct ex_block *b);
 void vf_pool_untrack(ke_machine *m, struct ex_block *b);
@@ -97,7 +98,9 @@ bool vf_apply_volatile(ke_machine *m, const char *args, char *err, size_t err_le
 
 /*
  * Appends to *notes (a growing array of malloc'd strings) one line per
- * setting that is parsed but not simulated. Returns false on host OOM.
+ * setting that is parsed but not simulated or simulated in part, and one
+ * when the settings name no driver (options without /driver or /all).
+ * Returns false on host OOM.
  */
 bool vf_unsimulated_notes(const vf_settings *s, const vf_gflags *g, char ***notes, size_t *count);
 

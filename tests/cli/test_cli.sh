@@ -988,6 +988,72 @@ check "sweep --resume without --jsonl: exit 2" 2 \
     "$DRVSIM" sweep $F/random_crash.lua --seeds 1..20 --resume
 
 # ---------------------------------------------------------------------------
+# Verifier notes: the special pool warning, a command line that verifies
+# nothing, the options simulated in part
+# ---------------------------------------------------------------------------
+
+S=scenarios/special_pool
+check "special pool warning: special pool exhausted (128 of 160 from it)" 0 \
+    "$DRVSIM" run $S/exhausted_clean.lua --json -
+py "special pool warning: ... the note says fewer than 95% (80%)" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+want = "special pool: only 128 of 160 pool allocations (80%) came from special pool"
+assert any(n.startswith(want) for n in o["notes"]), o["notes"]'
+check "special pool warning: an 8 KB + 64 B driver under /flags 0x9" 0 \
+    "$DRVSIM" run $S/counters_page_or_more_clean.lua --json -
+py "special pool warning: ... none: a page or more is not counted (special-pool.md)" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+c = o["counters"]
+assert not any("special pool" in n for n in o["notes"]), o["notes"]
+assert (c["AllocationsAttempted"], c["AllocationsSucceeded"],
+        c["AllocationsSucceededSpecialPool"], c["UnTrackedPool"]) == (1, 1, 1, 1), c'
+
+L=scenarios/demo/leak_on_unload.lua
+for v in "/flags 0x8" "/standard" "/ruleclasses 1" "/faults 600"; do
+    check "no target: --verifier \"$v\" runs (the leak goes unseen: exit 1)" 1 \
+        "$DRVSIM" run $L --verifier "$v"
+    err_has "no target: ... a note says \"$v\" verifies nothing" \
+        "^drvsim: note: verifier settings name no driver: ${v%% *}.* without /driver or /all verifies nothing"
+done
+check "no target: --json carries the note too" 1 \
+    "$DRVSIM" run $L --verifier "/flags 0x8" --json "$T/notarget.json"
+check "no target: ... a driver named (not this one's): no note" 1 \
+    "$DRVSIM" run $L --verifier "/flags 0x8 /driver x.sys" --json "$T/othertarget.json"
+cat "$T/notarget.json" "$T/othertarget.json" >"$T/targets.json"
+py "no target: ... in notes, and the digest is the one of the run without the note" \
+    "$T/targets.json" '
+import json, sys
+text = sys.stdin.read()
+o, end = json.JSONDecoder().raw_decode(text)
+p = json.loads(text[end:])
+assert any(n.startswith("verifier settings name no driver: /flags 0x8 ") for n in o["notes"]), o
+assert not any("name no driver" in n for n in p["notes"]), p["notes"]
+assert o["digest"] == p["digest"], (o["digest"], p["digest"])'
+for v in "/flags 0x8 /driver leaky.sys" "/standard /all" "/flags 0x8 /all /driver.exclude x.sys"; do
+    run "$DRVSIM" run $L --verifier "$v"
+    err_lacks "no target: --verifier \"$v\" has no such note" 'name no driver'
+done
+check "Enhanced I/O: /flags 0x50 /all runs" 1 "$DRVSIM" run $L --verifier "/flags 0x50 /all"
+err_has "Enhanced I/O: ... 0x40 simulated in part, with the codes the catalogue has" \
+    '^drvsim: note: verifier option Enhanced I/O verification \(0x40\) is simulated in part: 4 of its checks \(0xC9: 0x23D, 0x23E, 0x240, 0x312\), on with I/O verification \(0x10\)'
+err_lacks "Enhanced I/O: ... and not listed as not simulated" 'not simulated yet:.*0x40'
+check "Enhanced I/O: /flags 0x40 alone runs" 1 "$DRVSIM" run $L --verifier "/flags 0x40 /all"
+err_has "Enhanced I/O: ... the note says none is on without 0x10" '0x10 is not set: none is on'
+check "rules --json: the catalogue" 0 "$DRVSIM" rules --json
+py "Enhanced I/O: ... the count in the note is the catalogue's 0xC9 0x23C-0x24D, 0x300-0x312" "$OUT" '
+import json, sys
+rules = json.load(sys.stdin)
+eio = sorted(r["p1"] for r in rules if r["code"] == 0xC9 and "p1" in r and
+             (0x23C <= r["p1"] <= 0x24D or 0x300 <= r["p1"] <= 0x312))
+assert eio == [0x23D, 0x23E, 0x240, 0x312], [hex(v) for v in eio]'
+py "rules --json: pool_must_succeed says what it checks (more than one page)" "$OUT" '
+import json, sys
+r = [r for r in json.load(sys.stdin) if r["id"] == "pool_must_succeed"][0]
+assert "more than one page" in r["description"], r'
+
+# ---------------------------------------------------------------------------
 # Driver files
 # ---------------------------------------------------------------------------
 
