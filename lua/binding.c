@@ -435,8 +435,9 @@ static uint64_t line_address(const io_driver *d, ke_site site)
 /*
  * A driver routine ended with an error (the value on top of the stack). Our
  * stop and scenario errors pass through; anything else is a crash of the
- * driver: an unhandled exception on a system thread below DISPATCH_LEVEL,
- * a fault at or above it.
+ * driver: below DISPATCH_LEVEL an unhandled exception, caught by the
+ * handler of what the thread runs (a system thread's start: 0x7E; a system
+ * service an application called: 0x3B), a fault at or above it.
  */
 static int routine_failed(lua_State *L, io_driver *d)
 {
@@ -463,14 +464,24 @@ static int routine_failed(lua_State *L, io_driver *d)
     lb->error_site_valid = true; /* the report names the faulting line */
     uint64_t where = line_address(d, lb->error_site);
     bool assertion = code == STATUS_BREAKPOINT || code == STATUS_ASSERTION_FAILURE;
-    if (assertion) {
+    bool arbitrary = call.exec->is_dpc || call.exec->is_isr;
+    /* A thread of an application's process runs driver code only inside a
+     * system service (NtCreateFile, NtDeviceIoControlFile, ...): the
+     * service dispatcher's handler catches what the driver did not, and
+     * raises SYSTEM_SERVICE_EXCEPTION (bug-check-0x3b--system-service-
+     * exception.md: P1 the exception code, P2 the instruction, P3 the
+     * context record (not modelled: 0), P4 0), breakpoints included. */
+    bool service = !arbitrary && !ke_system_thread(call.thread);
+    if (service && (assertion || irql < DISPATCH_LEVEL)) {
+        const uint64_t params[4] = {(uint32_t)code, where, 0, 0};
+        kd_raise_full(&call, RULE_system_service_exception, 0x3B, params, d, detail);
+    } else if (assertion) {
         /* A checked build's ASSERT (int 3) or NT_ASSERT (int 2c) with no
          * debugger attached: an exception, not a fault, so never 0xD1. On a
          * thread, the exception reaches the system thread's handler: 0x7E
          * (P3/P4 the exception and context records, not modelled: 0). A DPC
          * or an ISR runs on a stack with no handler: 0x1E (P3/P4 the
          * exception's parameters: 0 for both). */
-        bool arbitrary = call.exec->is_dpc || call.exec->is_isr;
         rule_id rule =
             code == STATUS_BREAKPOINT
                 ? (arbitrary ? RULE_checked_assert_arbitrary : RULE_checked_assert)

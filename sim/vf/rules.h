@@ -246,6 +246,9 @@
     X(page_fault_unmapped, 0x50, 0, 0, RULE_KERNEL,                                                \
       "access to a simulated address that is not mapped")                                          \
     X(driver_called_bugcheck, 0, 0, 0, RULE_KERNEL, "the driver called KeBugCheckEx")              \
+    X(system_service_exception, 0x3B, 0, 0, RULE_KERNEL,                                           \
+      "a driver routine on an application's thread (a dispatch routine reached from CreateFile, "  \
+      "ReadFile, DeviceIoControl ...: a system service) raised an exception nobody handled")       \
     /* Checked builds (scenario{ build = "checked" }): DBG code in the driver and the kernel.      \
      * With no kernel debugger attached, RtlAssert's breakpoint (STATUS_BREAKPOINT) and            \
      * NT_ASSERT's int 2c (STATUS_ASSERTION_FAILURE) are exceptions nobody handles: 0x7E when      \
