@@ -29,15 +29,24 @@
       "KeRaiseIrql called to lower the IRQL, or to a value above HIGH_LEVEL")                      \
     X(irql_lower_above_current, 0xC4, 1, 0x31, 0,                                                  \
       "KeLowerIrql called to raise the IRQL, or to a value above HIGH_LEVEL")                      \
+    X(isr_irql_changed, 0xC4, 1, 0x111, 0,                                                         \
+      "an interrupt service routine returned at an IRQL other than its device IRQL (0xC8 for "     \
+      "a driver that is not verified)")                                                            \
     /* Automatic checks: waits, events, object references (0xC4). */                               \
-    X(wait_above_dispatch, 0xC4, 1, 0x120, 0, "a KeWaitXxx routine called above DISPATCH_LEVEL")   \
+    X(wait_above_dispatch, 0xC4, 1, 0x120, 0,                                                      \
+      "a KeWaitXxx routine called above DISPATCH_LEVEL (drvsim: P2 the IRQL and P4 the timeout "   \
+      "value, 0 for none, where Windows gives their addresses)")                                   \
     X(wait_at_dispatch_forever, 0xC4, 1, 0x121, 0,                                                 \
-      "a KeWaitXxx routine called at DISPATCH_LEVEL with no timeout")                              \
+      "a KeWaitXxx routine called at DISPATCH_LEVEL with no timeout (drvsim: P2 the IRQL, "        \
+      "where Windows gives its address)")                                                          \
     X(wait_at_dispatch_timeout, 0xC4, 1, 0x122, 0,                                                 \
-      "a KeWaitXxx routine called at DISPATCH_LEVEL with a nonzero timeout")                       \
+      "a KeWaitXxx routine or KeDelayExecutionThread called at DISPATCH_LEVEL with a nonzero "     \
+      "timeout (drvsim: P2 the IRQL and P4 the timeout value, where Windows gives their "          \
+      "addresses)")                                                                                \
     X(set_event_above_dispatch, 0xC4, 1, 0x80, 0, "KeSetEvent called above DISPATCH_LEVEL")        \
     X(ob_bad_handle, 0xC4, 1, 0x3C, 0,                                                             \
-      "ObReferenceObjectByHandle given a handle that is not valid")                                \
+      "ObReferenceObjectByHandle given a handle that is not valid (0x93 instead with "             \
+      "miscellaneous checks on)")                                                                  \
     X(ob_reference_count_zero, 0xC4, 1, 0x3F, 0,                                                   \
       "an object referenced or dereferenced with its reference count already zero")                \
     /* Automatic checks: spin locks (0xC4). */                                                     \
@@ -128,6 +137,9 @@
       "pool freed while a lookaside list in it is still initialised")                              \
     X(pool_free_queued_workitem, 0xE4, 1, 0x0, VF_FLAG_MISC_CHECKS,                                \
       "pool freed while a work item in it is still queued")                                        \
+    X(ob_bad_kernel_handle_referenced, 0x93, 4, 0x1, VF_FLAG_MISC_CHECKS,                          \
+      "ObReferenceObjectByHandle given a kernel handle that is not valid (closed already), "       \
+      "found by bad handle detection (P2, the handle table, is not modelled: 0)")                  \
     /* Automatic checks on unload (0xC7). */                                                       \
     X(unload_timer_set, 0xC7, 1, 0x0, 0, "driver unloaded with a timer of its still set")          \
     X(unload_dpc_queued, 0xC7, 1, 0x1, 0, "driver unloaded with a DPC of its still queued")        \
@@ -236,6 +248,8 @@
       "periodic depth adjustment")                                                                 \
     X(kresource_not_owned, 0xE3, 0, 0, RULE_KERNEL,                                                \
       "ERESOURCE released by a thread that does not own it (RESOURCE_NOT_OWNED)")                  \
+    X(kob_close_invalid_handle, 0x93, 0, 0, RULE_KERNEL,                                           \
+      "ZwClose from kernel mode on a handle that is not valid (closed already, or never one)")     \
     /* Crashes: what the kernel does with a driver that faults. */                                 \
     X(driver_exception, 0x7E, 0, 0, RULE_KERNEL,                                                   \
       "a driver routine on a system thread raised an exception nobody handled")                    \
