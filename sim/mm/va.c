@@ -414,8 +414,8 @@ static void check_touched(ke_call *call);
  * that was never mapped and 0 (NONPAGED_BUGCHECK_FREED_PTE) for one whose
  * page was freed. 0xD1 and 0x0A keep 0/1 for read/write: their pages
  * document no such change. */
-#define MM_FAULT_WRITE_50 2u
-#define MM_FAULT_TYPE_FREED_PTE 0u
+#define MM_FAULT_WRITE_50                    2u
+#define MM_FAULT_TYPE_FREED_PTE              0u
 #define MM_FAULT_TYPE_NOT_PRESENT_PAGE_TABLE 2u
 static void fault(ke_call *call, PVOID_VA va, bool write, bool unmapped)
 {

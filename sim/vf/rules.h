@@ -28,7 +28,8 @@
     X(irql_raise_below_current, 0xC4, 1, 0x30, 0,                                                  \
       "KeRaiseIrql called to lower the IRQL, or to a value above HIGH_LEVEL")                      \
     X(irql_lower_above_current, 0xC4, 1, 0x31, 0,                                                  \
-      "KeLowerIrql called to raise the IRQL, or to a value above HIGH_LEVEL")                      \
+      "KeLowerIrql called to raise the IRQL, or to a value above HIGH_LEVEL (P4 0); or below "     \
+      "DISPATCH_LEVEL inside a DPC routine (P4 1)")                                                \
     X(isr_irql_changed, 0xC4, 1, 0x111, 0,                                                         \
       "an interrupt service routine returned at an IRQL other than its device IRQL (0xC8 for "     \
       "a driver that is not verified)")                                                            \

@@ -23,7 +23,12 @@
 
 /* A synchronized call that got the lock (not one that spins and will be
  * retried): the counter, and force IRQL checking's trim, which the verifier
- * makes at every KeSynchronizeExecution of a verified driver. */
+ * makes at every KeSynchronizeExecution of a verified driver
+ * (force-irql-checking.md). Order: KeSynchronizeExecution takes the
+ * interrupt spin lock at SynchronizeIrql and only queues the
+ * SynchCritSection routine as a callout, which runs once this thunk has
+ * returned: so the trim comes after the raise and before the routine, and
+ * pageable memory the routine touches faults (0xD1), as on Windows. */
 static bool vf_KeSynchronizeExecution(ke_call *call, PVOID_VA Interrupt,
                                       uint32_t SynchronizeRoutine, PVOID_VA SynchronizeContext)
 {
