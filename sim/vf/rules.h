@@ -325,7 +325,7 @@
     X(io2_out_of_stack_locations, 0xC9, 1, 0x208, VF_FLAG_IO_VERIFICATION,                         \
       "WDM DRIVER ERROR: IoCallDriver with fewer stack locations left than the device's "          \
       "stack needs (StackSize)")                                                                   \
-    X(io2_free_irp_in_use, 0xC9, 1, 0x20A, VF_FLAG_IO_VERIFICATION,                                \
+    X(io2_free_irp_in_use, 0xC9, 1, 0x20B, VF_FLAG_IO_VERIFICATION,                                \
       "WDM DRIVER ERROR: IoFreeIrp on an IRP still in use (sent down and not completed)")          \
     X(io2_status_mismatch, 0xC9, 1, 0x224, VF_FLAG_IO_VERIFICATION,                                \
       "WDM DRIVER ERROR: a dispatch routine completed the IRP and returned a status "              \
