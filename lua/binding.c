@@ -486,8 +486,9 @@ static uint64_t line_address(const io_driver *d, ke_site site)
 /*
  * A driver routine ended with an error (the value on top of the stack). Our
  * stop and scenario errors pass through; anything else is a crash of the
- * driver: an unhandled exception on a system thread below DISPATCH_LEVEL,
- * a fault at or above it.
+ * driver: below DISPATCH_LEVEL an unhandled exception, caught by the
+ * handler of what the thread runs (a system thread's start: 0x7E; a system
+ * service an application called: 0x3B), a fault at or above it.
  */
 static int routine_failed(lua_State *L, io_driver *d)
 {
@@ -526,14 +527,24 @@ static int routine_failed(lua_State *L, io_driver *d)
     lb->error_site_valid = true; /* the report names the faulting line */
     uint64_t where = line_address(d, lb->error_site);
     bool assertion = code == STATUS_BREAKPOINT || code == STATUS_ASSERTION_FAILURE;
-    if (assertion) {
+    bool arbitrary = call.exec->is_dpc || call.exec->is_isr;
+    /* A thread of an application's process runs driver code only inside a
+     * system service (NtCreateFile, NtDeviceIoControlFile, ...): the
+     * service dispatcher's handler catches what the driver did not, and
+     * raises SYSTEM_SERVICE_EXCEPTION (bug-check-0x3b--system-service-
+     * exception.md: P1 the exception code, P2 the instruction, P3 the
+     * context record (not modelled: 0), P4 0), breakpoints included. */
+    bool service = !arbitrary && !ke_system_thread(call.thread);
+    if (service && (assertion || irql < DISPATCH_LEVEL)) {
+        const uint64_t params[4] = {(uint32_t)code, where, 0, 0};
+        kd_raise_full(&call, RULE_system_service_exception, 0x3B, params, d, detail);
+    } else if (assertion) {
         /* A checked build's ASSERT (int 3) or NT_ASSERT (int 2c) with no
          * debugger attached: an exception, not a fault, so never 0xD1. On a
          * thread, the exception reaches the system thread's handler: 0x7E
          * (P3/P4 the exception and context records, not modelled: 0). A DPC
          * or an ISR runs on a stack with no handler: 0x1E (P3/P4 the
          * exception's parameters: 0 for both). */
-        bool arbitrary = call.exec->is_dpc || call.exec->is_isr;
         rule_id rule =
             code == STATUS_BREAKPOINT
                 ? (arbitrary ? RULE_checked_assert_arbitrary : RULE_checked_assert)
@@ -570,8 +581,8 @@ static int routine_error_handler(lua_State *L)
 /* Calls the function below `nargs` arguments on the stack as a routine of
  * driver d, on the running thread, then continues with k. The routine's frame
  * stays pushed until k has dealt with its outcome. */
-static int call_routine(lua_State *L, io_driver *d, const char *routine, int nargs, int nresults,
-                        lua_KFunction k)
+static int call_routine(lua_State *L, io_driver *d, const char *routine, uint64_t code, int nargs,
+                        int nresults, lua_KFunction k)
 {
     lb_state *lb = lb_get(L);
     int function = lua_gettop(L) - nargs;
@@ -579,7 +590,7 @@ static int call_routine(lua_State *L, io_driver *d, const char *routine, int nar
     lua_insert(L, function);
     lb->error_site = (ke_site){.chunk = 0xFFFF, .line = 0}; /* no stale site (LUA_ERRMEM) */
     lb->error_site_pinned = false;
-    ke_push_frame(lb->current, d, routine);
+    ke_push_frame(lb->current, d, routine, code);
     lua_KContext ctx = d != NULL ? (lua_KContext)d->index : -1;
     int status = lua_pcallk(L, nargs, nresults, function, ctx, k);
     return k(L, status, ctx);
@@ -614,7 +625,8 @@ static int run_callout(lua_State *L, const ke_callout *c)
     lb_push_routine(L, c->routine);
     for (uint8_t i = 0; i < c->argc; i++)
         lb_push_typed_ptr(L, c->args[i], c->arg_types[i]);
-    return call_routine(L, c->driver, c->name, c->argc, 1, callout_continue);
+    uint64_t code = c->driver != NULL ? io_routine_token(c->driver, c->routine) : 0;
+    return call_routine(L, c->driver, c->name, code, c->argc, 1, callout_continue);
 }
 
 static int callout_continue(lua_State *L, int status, lua_KContext ctx)
@@ -739,7 +751,8 @@ static int process_notify_next(lua_State *L)
     lua_pushvalue(L, -4); /* ParentId */
     lua_pushvalue(L, -4); /* ProcessId */
     lua_pushboolean(L, create);
-    return call_routine(L, n.driver, "CreateProcessNotifyRoutine", 3, 0, process_notify_continue);
+    return call_routine(L, n.driver, "CreateProcessNotifyRoutine",
+                        io_routine_token(n.driver, n.routine), 3, 0, process_notify_continue);
 }
 
 int lb_process_notify(lua_State *L, uint32_t parent_id, uint32_t process_id, bool create)
@@ -799,7 +812,9 @@ static int exec_main(lua_State *L)
     lb_push_routine(L, exec->start_routine);
     for (uint8_t i = 0; i < exec->start_argc; i++)
         lb_push_typed_ptr(L, exec->start_args[i], exec->start_arg_types[i]);
-    return call_routine(L, exec->start_driver, exec->start_name, exec->start_argc, 0,
+    uint64_t code =
+        exec->start_driver != NULL ? io_routine_token(exec->start_driver, exec->start_routine) : 0;
+    return call_routine(L, exec->start_driver, exec->start_name, code, exec->start_argc, 0,
                         exec_main_continue);
 }
 
@@ -887,7 +902,7 @@ static int l_LoadDriver(lua_State *L)
     lua_remove(L, -2);
     lb_push_driver_object(L, d);
     lua_pushfstring(L, "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\%s", d->service);
-    return call_routine(L, d, "DriverEntry", 2, 1, load_continue);
+    return call_routine(L, d, "DriverEntry", io_entry_point(d), 2, 1, load_continue);
 }
 
 static int unload_continue(lua_State *L, int status, lua_KContext ctx)
@@ -922,7 +937,8 @@ static int l_UnloadDriver(lua_State *L)
     }
     lb_push_routine(L, d->unload);
     lb_push_driver_object(L, d);
-    return call_routine(L, d, "DriverUnload", 1, 0, unload_continue);
+    return call_routine(L, d, "DriverUnload", io_routine_token(d, d->unload), 1, 0,
+                        unload_continue);
 }
 
 static int sleep_continue(lua_State *L, int status, lua_KContext ctx)

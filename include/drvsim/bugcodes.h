@@ -18,10 +18,12 @@
     X(KERNEL_APC_PENDING_DURING_EXIT, 0x00000020u)                                                 \
     X(BAD_POOL_HEADER, 0x00000019u)                                                                \
     X(KMODE_EXCEPTION_NOT_HANDLED, 0x0000001Eu)                                                    \
+    X(SYSTEM_SERVICE_EXCEPTION, 0x0000003Bu)                                                       \
     X(MULTIPLE_IRP_COMPLETE_REQUESTS, 0x00000044u)                                                 \
     X(PAGE_FAULT_IN_NONPAGED_AREA, 0x00000050u)                                                    \
     X(PROCESS_HAS_LOCKED_PAGES, 0x00000076u)                                                       \
     X(SYSTEM_THREAD_EXCEPTION_NOT_HANDLED, 0x0000007Eu)                                            \
+    X(INVALID_KERNEL_HANDLE, 0x00000093u)                                                          \
     X(SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION, 0x000000C1u)                                        \
     X(BAD_POOL_CALLER, 0x000000C2u)                                                                \
     X(DRIVER_VERIFIER_DETECTED_VIOLATION, 0x000000C4u)                                             \

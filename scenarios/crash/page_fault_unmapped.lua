@@ -1,7 +1,9 @@
 -- page_fault_unmapped: at PASSIVE_LEVEL a driver reads at an offset taken unchecked from a device header, outside any mapping (0x50).
 scenario {
-  -- P1 is the address referenced; P2 0 = a read.
-  expect = { bugcheck = 0x50, p2 = 0, p3 = 0, p4 = 0, driver = "fwparse.sys" },
+  -- P1 is the address referenced; P2 0 = a read; P4 2 =
+  -- NONPAGED_BUGCHECK_NOT_PRESENT_PAGE_TABLE, an address never mapped.
+  -- Source: windows-driver-docs-pr/debugger/bug-check-0x50--page-fault-in-nonpaged-area.md
+  expect = { bugcheck = 0x50, p2 = 0, p3 = 0, p4 = 2, driver = "fwparse.sys" },
 }
 
 local HEADER_SIZE = 256

@@ -6,10 +6,13 @@
 -- below. Level 2 I/O
 -- verification stops IoCallDriver (0xC9, P1 = 0x203, a WDM DRIVER ERROR;
 -- P3 the IRP, P4 the cancel routine).
+-- P2, the address in the driver's code where the error was detected, is
+-- that of the routine that made the call (DeferredRoutine), as drvsim numbers them.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
 scenario {
   verifier = "/standard /driver pausefilt.sys",
   cpus = 2,
-  expect = { bugcheck = 0xC9, p1 = 0x203, driver = "pausefilt.sys" },
+  expect = { bugcheck = 0xC9, p1 = 0x203, p2 = 0xFFFFF80240101250, driver = "pausefilt.sys" },
 }
 
 driver "echo.sys" "drivers/echo.lua"

@@ -4,6 +4,7 @@
 -- routine off (IoSetCancelRoutine(Irp, nil)) before it passes the read
 -- down, and leaves a read whose cancel routine is already running to it.
 -- Clean.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
 scenario {
   verifier = "/standard /driver pausefilt.sys",
   cpus = 2,

@@ -4,10 +4,13 @@
 -- RtlCopyMemory, and so copies echofilt.sys's completion routine too: it
 -- would run twice. Level 2 I/O verification stops IoCallDriver (0xC9, P1 =
 -- 0x207, a WDM DRIVER ERROR; P3 the IRP, P4 the routine).
+-- P2, the address in the driver's code where the error was detected, is
+-- that of the routine that made the call (IRP_MJ_READ), as drvsim numbers them.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
 scenario {
   verifier = "/standard /driver cpyfilt.sys",
   cpus = 2,
-  expect = { bugcheck = 0xC9, p1 = 0x207, driver = "cpyfilt.sys" },
+  expect = { bugcheck = 0xC9, p1 = 0x207, p2 = 0xFFFFF80240201240, driver = "cpyfilt.sys" },
 }
 
 driver "echo.sys" "drivers/echo.lua"

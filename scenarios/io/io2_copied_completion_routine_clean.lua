@@ -2,6 +2,7 @@
 -- and echofilt.sys (which sets a completion routine on reads). It passes
 -- reads down with IoCopyCurrentIrpStackLocationToNext, which copies the
 -- parameters and leaves the completion routine out. Clean.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
 scenario {
   verifier = "/standard /driver cpyfilt.sys",
   cpus = 2,

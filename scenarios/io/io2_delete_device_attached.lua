@@ -4,10 +4,13 @@
 -- AttachedDevice. Level 2 I/O verification stops IoDeleteDevice (0xC9,
 -- P1 = 0x201, a WDM DRIVER ERROR; P3 the device object, P4 the device
 -- below).
+-- P2, the address in the driver's code where the error was detected, is
+-- that of the routine that made the call (DriverUnload), as drvsim numbers them.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
 scenario {
   verifier = "/standard /driver rmfilt.sys",
   cpus = 2,
-  expect = { bugcheck = 0xC9, p1 = 0x201, driver = "rmfilt.sys" },
+  expect = { bugcheck = 0xC9, p1 = 0x201, p2 = 0xFFFFF80240101240, driver = "rmfilt.sys" },
 }
 
 driver "echo.sys" "drivers/echo.lua"

@@ -1,6 +1,7 @@
 -- io2_delete_device_attached_clean: rmfilt.sys, a pass-through filter over
 -- echo.sys, detaches from the device below (IoDetachDevice) before it
 -- deletes its own device object on unload. Clean.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
 scenario {
   verifier = "/standard /driver rmfilt.sys",
   cpus = 2,

@@ -3,9 +3,12 @@
 -- look whether that has happened. Level 2 I/O verification stops the
 -- second IoDeleteDevice (0xC9, P1 = 0x240, a WDM DRIVER ERROR; P3 the
 -- device object).
+-- P2, the address in the driver's code where the error was detected, is
+-- that of the routine that made the call (DriverUnload), as drvsim numbers them.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
 scenario {
   verifier = "/standard /driver ctldev.sys",
-  expect = { bugcheck = 0xC9, p1 = 0x240, driver = "ctldev.sys" },
+  expect = { bugcheck = 0xC9, p1 = 0x240, p2 = 0xFFFFF80240001040, driver = "ctldev.sys" },
 }
 
 driver "ctldev.sys" {

@@ -1,6 +1,7 @@
 -- io2_delete_device_twice_clean: ctldev.sys deletes its control device
 -- when the last tool closes it, and its unload routine deletes it only if
 -- that has not happened. Clean.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
 scenario {
   verifier = "/standard /driver ctldev.sys",
   expect = "clean",

@@ -3,10 +3,13 @@
 -- detaches again: the device below has nothing attached any more. Level 2
 -- I/O verification stops the second IoDetachDevice (0xC9, P1 = 0x202, a
 -- WDM DRIVER ERROR; P3 the device).
+-- P2, the address in the driver's code where the error was detected, is
+-- that of the routine that made the call (DriverUnload), as drvsim numbers them.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
 scenario {
   verifier = "/standard /driver dtfilt.sys",
   cpus = 2,
-  expect = { bugcheck = 0xC9, p1 = 0x202, driver = "dtfilt.sys" },
+  expect = { bugcheck = 0xC9, p1 = 0x202, p2 = 0xFFFFF80240101240, driver = "dtfilt.sys" },
 }
 
 driver "echo.sys" "drivers/echo.lua"

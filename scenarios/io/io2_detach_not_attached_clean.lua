@@ -1,6 +1,7 @@
 -- io2_detach_not_attached_clean: dtfilt.sys, a pass-through filter over
 -- echo.sys, detaches early when the device below goes away, and its unload
 -- routine detaches only if that has not happened. Clean.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
 scenario {
   verifier = "/standard /driver dtfilt.sys",
   cpus = 2,

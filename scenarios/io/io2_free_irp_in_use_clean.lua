@@ -2,6 +2,7 @@
 -- write with an IRP of its own (IOCTL_ECHO_WAIT), for at most 100 ms. On
 -- timeout it cancels the IRP, waits for its completion routine to see it
 -- come back, and only then frees it. Clean.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
 scenario {
   verifier = "/standard /driver waitclient.sys",
   cpus = 2,

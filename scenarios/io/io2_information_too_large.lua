@@ -4,9 +4,12 @@
 -- Information = 8. The I/O manager would copy 8 bytes into a 4-byte buffer.
 -- Level 2 I/O verification stops IoCompleteRequest (0xC9, P1 = 0x312, a
 -- WDM DRIVER ERROR; P3 the IRP, P4 the Information).
+-- P2, the address in the driver's code where the error was detected, is
+-- that of the routine that made the call (IRP_MJ_DEVICE_CONTROL), as drvsim numbers them.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
 scenario {
   verifier = "/standard /driver cntdev.sys",
-  expect = { bugcheck = 0xC9, p1 = 0x312, p4 = 8, driver = "cntdev.sys" },
+  expect = { bugcheck = 0xC9, p1 = 0x312, p2 = 0xFFFFF80240001020, p4 = 8, driver = "cntdev.sys" },
 }
 
 driver "cntdev.sys" {

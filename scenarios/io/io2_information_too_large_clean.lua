@@ -1,6 +1,7 @@
 -- io2_information_too_large_clean: cntdev.sys answers IOCTL_COUNTER_GET
 -- with a 64-bit total when the caller's output buffer holds 8 bytes, and
 -- with STATUS_BUFFER_TOO_SMALL otherwise. Clean.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
 scenario {
   verifier = "/standard /driver cntdev.sys",
   expect = "clean",

@@ -6,9 +6,12 @@
 -- location lands in the IRP's own header. Level 2 I/O verification stops
 -- the client's IoCallDriver, whose device needs more locations than the
 -- IRP has left (0xC9, P1 = 0x208, a WDM DRIVER ERROR; P3 the IRP).
+-- P2, the address in the driver's code where the error was detected, is
+-- that of the routine that made the call (DriverEntry), as drvsim numbers them.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
 scenario {
   verifier = "/standard /driver stkclient.sys echofilt.sys",
-  expect = { bugcheck = 0xC9, p1 = 0x208, driver = "stkclient.sys" },
+  expect = { bugcheck = 0xC9, p1 = 0x208, p2 = 0xFFFFF80240201000, driver = "stkclient.sys" },
 }
 
 driver "echo.sys" "drivers/echo.lua"

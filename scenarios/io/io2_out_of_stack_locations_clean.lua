@@ -3,6 +3,7 @@
 -- (IoGetAttachedDeviceReference), where echofilt.sys is attached, and
 -- allocates the IRP with that device's StackSize: a location for each
 -- driver of the stack. Clean.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
 scenario {
   verifier = "/standard /driver stkclient.sys echofilt.sys",
   expect = "clean",

@@ -3,6 +3,9 @@
 -- inside that section polls the conversion-complete event with a zero-timeout
 -- KeWaitForSingleObject. A zero timeout makes a wait legal at DISPATCH_LEVEL,
 -- never above it: 0xC4/0x120 (P2 the IRQL, HIGH_LEVEL; P4 the timeout, 0).
+-- (drvsim gives the IRQL and the timeout's value where Windows gives their
+-- addresses: README, "Parameters that differ from Windows".)
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc4--driver-verifier-detected-violation.md
 scenario {
   verifier = "/standard /driver hwmon.sys",
   expect   = { bugcheck = 0xC4, p1 = 0x120, p2 = HIGH_LEVEL, p4 = 0, driver = "hwmon.sys" },

@@ -2,6 +2,7 @@
 -- thread only reads the event's state with KeReadStateEvent (callable at any
 -- IRQL), and clears it after lowering the IRQL again; unload stops the timer,
 -- the DPC and the thread, and frees both buffers.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc4--driver-verifier-detected-violation.md
 scenario {
   verifier = "/standard /driver hwmon.sys",
   expect   = "clean",

@@ -2,12 +2,14 @@
 -- lock; the consumer thread takes the lock, finds the queue empty and waits
 -- for the "request queued" event without releasing the lock first. A wait at
 -- DISPATCH_LEVEL is only legal as a zero-timeout poll; this one has no
--- timeout at all: 0xC4/0x121 (P2 the IRQL, DISPATCH_LEVEL; P4 ~0, no
--- timeout). Had the verifier not stopped it, the producer (a DPC spinning on
--- the same lock) would never get in: a deadlock.
+-- timeout at all: 0xC4/0x121 (P2 the IRQL, DISPATCH_LEVEL, where Windows
+-- gives the address of its IRQL value; P4 0, the NULL timeout). Had the
+-- verifier not stopped it, the producer (a DPC spinning on the same lock)
+-- would never get in: a deadlock.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc4--driver-verifier-detected-violation.md
 scenario {
   verifier = "/standard /driver reqq.sys",
-  expect   = { bugcheck = 0xC4, p1 = 0x121, p2 = DISPATCH_LEVEL, p4 = -1, driver = "reqq.sys" },
+  expect   = { bugcheck = 0xC4, p1 = 0x121, p2 = DISPATCH_LEVEL, p4 = 0, driver = "reqq.sys" },
 }
 
 driver "reqq.sys" {

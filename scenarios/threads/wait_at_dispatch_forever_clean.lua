@@ -2,6 +2,7 @@
 -- queue lock before it waits (at PASSIVE_LEVEL, for a request or the stop
 -- event) and takes it again to dequeue; unload stops the producer DPC and
 -- the thread and frees any request still queued.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc4--driver-verifier-detected-violation.md
 scenario {
   verifier = "/standard /driver reqq.sys",
   expect   = "clean",

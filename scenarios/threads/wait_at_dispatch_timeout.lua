@@ -4,6 +4,9 @@
 -- than a zero-timeout poll is illegal (the processor cannot be given away
 -- while it holds a spin lock): 0xC4/0x122 (P2 the IRQL, DISPATCH_LEVEL;
 -- P3 0, a delay waits on no object; P4 the interval, -1 ms relative).
+-- (drvsim gives the IRQL and the timeout's value where Windows gives their
+-- addresses: README, "Parameters that differ from Windows".)
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc4--driver-verifier-detected-violation.md
 scenario {
   verifier = "/standard /driver i2cbus.sys",
   expect   = { bugcheck = 0xC4, p1 = 0x122, p2 = DISPATCH_LEVEL, p3 = 0, p4 = -10000 * 1,

@@ -3,6 +3,7 @@
 -- one owner at a time, at PASSIVE_LEVEL), so giving the controller 1 ms with
 -- KeDelayExecutionThread is legal; unload stops both client threads and
 -- frees the controller block.
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc4--driver-verifier-detected-violation.md
 scenario {
   verifier = "/standard /driver i2cbus.sys",
   expect   = "clean",

@@ -3,10 +3,11 @@
 -- once instead of waiting for the flush. The item is still queued when
 -- IoFreeWorkItem gets it: the kernel stops, verifier or not (0xE4
 -- WORKER_INVALID, P1 = 2: a queued I/O work item freed; P2 the item, P3
--- its worker routine).
+-- its worker routine's address, as drvsim numbers routines).
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xe4--worker-invalid.md
 scenario {
   cpus   = 1,
-  expect = { bugcheck = 0xE4, p1 = 0x2, driver = "evtlog.sys" },
+  expect = { bugcheck = 0xE4, p1 = 0x2, p3 = 0xFFFFF80240001020, driver = "evtlog.sys" },
 }
 
 local function FlushWorker(DeviceObject, Context)

@@ -39,11 +39,6 @@ static void write_ptr(ke_machine *m, PVOID_VA va, uint64_t v)
     mm_poke(m->mm, va, &v, m->config.arch == KE_ARCH_X86 ? 4 : 8);
 }
 
-uint64_t ex_routine_address(const io_driver *d)
-{
-    return d != NULL ? d->image_base + 0x1000u : 0;
-}
-
 static ex_work *work_of(ke_machine *m)
 {
     if (m->work == NULL) {
@@ -395,7 +390,9 @@ static bool check_release(ke_call *call, ex_work_item *item)
     if (!item->queued)
         return true;
     /* P2 the item, P3 its worker routine. */
-    kd_raise(call, RULE_kworker_free_queued, item->va, ex_routine_address(item->routine_driver), 0);
+    uint64_t routine =
+        item->routine_driver != NULL ? io_routine_token(item->routine_driver, item->routine) : 0;
+    kd_raise(call, RULE_kworker_free_queued, item->va, routine, 0);
     return false;
 }
 

@@ -95,10 +95,6 @@ void ex_worker_returned(ke_machine *m, ke_thread *t);
  * False when the queue is empty after all: the thread waits again. */
 bool ex_worker_start(ke_machine *m, ke_thread *t);
 
-/* The address a report gives for a routine of driver d: its image's code
- * (routine addresses are not modelled). */
-uint64_t ex_routine_address(const io_driver *d);
-
 void ex_work_destroy(ke_machine *m);
 
 #define IO_WORKITEM_POOL_TAG          0x49576F49u /* "IoWI" */

@@ -240,6 +240,9 @@ void io_complete(ke_call *call, PVOID_VA Irp, uint64_t result);
 /* A routine's address as stored in simulated memory (CompletionRoutine,
  * CancelRoutine, MajorFunction[]): inside its driver's image. */
 uint64_t io_routine_token(const io_driver *d, io_routine r);
+/* DriverEntry's address: the image's entry point, the first slot of the
+ * routine addresses (io_routine_token numbers the others from 1). */
+uint64_t io_entry_point(const io_driver *d);
 io_routine io_routine_of_token(const ke_machine *m, uint64_t token, io_driver **d);
 void io_irps_destroy(ke_machine *m);
 /* ------------------------------------------------------------------------ */

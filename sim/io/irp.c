@@ -110,6 +110,11 @@ uint64_t io_routine_token(const io_driver *d, io_routine r)
     return d->image_base + PAGE_SIZE + (uint64_t)r * 16u;
 }
 
+uint64_t io_entry_point(const io_driver *d)
+{
+    return d->image_base + PAGE_SIZE;
+}
+
 static uint64_t unload_safe_token(const ke_machine *m)
 {
     return mm_region_base(m->config.arch, MM_REGION_SYSTEM_IMAGES) -

@@ -26,6 +26,7 @@
 #include "kd/kd.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
+#include "vf/vf.h"
 
 /* What IoConnectInterrupt allocates: a KINTERRUPT in nonpaged pool. Its
  * real layout is not modelled; the lock used when the caller passes no
@@ -328,11 +329,14 @@ void ke_isr_ended(ke_machine *m, ke_exec *e)
     KE_CHECK(m, cpu->in_isr && e == &cpu->isr_exec);
     ke_interrupt *i = cpu->isr;
     if (cpu->irql != i->irql) {
-        /* The interrupt dispatcher finds the IRQL changed across the ISR:
-         * IRQL_UNEXPECTED_VALUE, UniqueValue 3, P2 the ServiceRoutine (its
-         * address is not modelled: the driver's image), P3 the KINTERRUPT. */
+        /* The interrupt dispatcher finds the IRQL changed across the ISR.
+         * For a verified driver, Driver Verifier's check comes first
+         * (0xC4/0x111); otherwise IRQL_UNEXPECTED_VALUE, UniqueValue 3, P2
+         * the ServiceRoutine, P3 the KINTERRUPT. */
         ke_call call = {.m = m, .exec = e, .thread = e->thread, .driver = i->driver};
-        uint64_t routine = i->driver != NULL ? i->driver->image_base + 0x1000u : 0;
+        uint64_t routine = i->driver != NULL ? io_routine_token(i->driver, i->routine) : 0;
+        if (vf_isr_irql_changed(&call, routine, i->irql, cpu->irql))
+            return;
         const uint64_t p[4] = {(uint64_t)cpu->irql << 16 | (uint64_t)i->irql << 8 | 3, routine,
                                i->va, 0};
         kd_raise_full(&call, RULE_kisr_irql_changed, 0xC8, p, i->driver, NULL);

@@ -107,6 +107,7 @@ typedef enum ke_thread_state {
 typedef struct ke_frame {
     struct io_driver *driver; /* whose code; NULL = the harness */
     const char *routine;      /* "DriverEntry", "DriverUnload", ... (static) */
+    uint64_t code;            /* the routine's simulated address (io_routine_token), 0 if none */
 } ke_frame;
 
 #define KE_MAX_FRAMES 32
@@ -699,9 +700,13 @@ void ke_exec_prepare(ke_exec *e, ke_thread *context, uint32_t cpu, uint32_t rout
                      struct io_driver *driver, const char *name);
 
 /* Driver routine frames of an execution. */
-void ke_push_frame(ke_exec *e, struct io_driver *driver, const char *routine);
+void ke_push_frame(ke_exec *e, struct io_driver *driver, const char *routine, uint64_t code);
 void ke_pop_frame(ke_exec *e);
 const ke_frame *ke_top_frame(const ke_exec *e);
+/* The simulated address of the innermost routine of call's driver on its
+ * execution (the code that made the call, as a bug check's "address in the
+ * driver's code" gives it), or 0 when none of its routines is running. */
+uint64_t ke_caller_code(const ke_call *call);
 
 /* ------------------------------------------------------------------------ */
 /* Waits (dispatcher.c)                                                     */

@@ -41,7 +41,7 @@ void ke_exec_prepare(ke_exec *e, ke_thread *context, uint32_t cpu, uint32_t rout
     e->start_name = name;
 }
 
-void ke_push_frame(ke_exec *e, io_driver *driver, const char *routine)
+void ke_push_frame(ke_exec *e, io_driver *driver, const char *routine, uint64_t code)
 {
     ke_machine *m = e->thread->machine;
     /* Routines nest only as deep as the scenario's own calls do; 32 levels
@@ -49,6 +49,7 @@ void ke_push_frame(ke_exec *e, io_driver *driver, const char *routine)
     KE_CHECK(m, e->frame_count < KE_MAX_FRAMES);
     e->frames[e->frame_count].driver = driver;
     e->frames[e->frame_count].routine = routine;
+    e->frames[e->frame_count].code = code;
     e->frame_count++;
 
     des_rec rec;
@@ -79,6 +80,18 @@ void ke_pop_frame(ke_exec *e)
 const ke_frame *ke_top_frame(const ke_exec *e)
 {
     return e->frame_count > 0 ? &e->frames[e->frame_count - 1] : NULL;
+}
+
+uint64_t ke_caller_code(const ke_call *call)
+{
+    if (call->driver == NULL)
+        return 0;
+    for (uint32_t i = call->exec->frame_count; i > 0; i--) {
+        const ke_frame *f = &call->exec->frames[i - 1];
+        if (f->driver == call->driver)
+            return f->code;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -65,6 +65,11 @@ typedef struct mm_space {
      * per allocation. */
     mm_page *spare;
     uint32_t spare_count;
+    /* The end of the highest page either pool region ever mapped (0: none).
+     * The pools hand out addresses upwards and never reuse them, so an
+     * unmapped pool address below it was mapped once and freed: 0x50's
+     * fault type tells the two apart. */
+    PVOID_VA pool_top[2]; /* [0] nonpaged, [1] paged */
 } mm_space;
 
 #define MM_SPARE_PAGES 256u

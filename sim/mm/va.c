@@ -114,7 +114,26 @@ bool mm_map(mm_space *mm, PVOID_VA va, uint64_t page_count, uint8_t fill_byte, b
         p->resident_epoch = (uint32_t)mm->trim_epoch;
         mm->mapped_pages++;
     }
+    for (int i = 0; i < 2; i++) {
+        mm_region r = i == 0 ? MM_REGION_NONPAGED_POOL : MM_REGION_PAGED_POOL;
+        PVOID_VA end = va + page_count * PAGE_SIZE;
+        if (va >= mm_region_base(mm->arch, r) && va < mm_region_end(mm->arch, r) &&
+            end > mm->pool_top[i])
+            mm->pool_top[i] = end;
+    }
     return true;
+}
+
+/* Whether an unmapped va was mapped once (a pool page given back): see
+ * mm_space.pool_top. */
+static bool was_mapped(const mm_space *mm, PVOID_VA va)
+{
+    for (int i = 0; i < 2; i++) {
+        mm_region r = i == 0 ? MM_REGION_NONPAGED_POOL : MM_REGION_PAGED_POOL;
+        if (va >= mm_region_base(mm->arch, r) && va < mm->pool_top[i])
+            return true;
+    }
+    return false;
 }
 
 bool mm_map_windowed(mm_space *mm, PVOID_VA va, uint8_t fill_byte, uint16_t win_off,
@@ -386,7 +405,18 @@ static void check_touched(ke_call *call);
 
 /* A page fault that cannot be served: the bug check depends on the IRQL and
  * on whose code faulted. The faulting instruction is the scenario line; its
- * simulated address is not modelled (0). */
+ * simulated address is not modelled (0).
+ *
+ * 0x50's P2 and P4 (bug-check-0x50--page-fault-in-nonpaged-area.md): after
+ * Windows 10 1507, x64 and x86 give 0 for a read, 2 for a write and 10 for
+ * an execute (1 and 8 are the older and the ARM values); P4, the fault
+ * type, is 2 (NONPAGED_BUGCHECK_NOT_PRESENT_PAGE_TABLE) for an address
+ * that was never mapped and 0 (NONPAGED_BUGCHECK_FREED_PTE) for one whose
+ * page was freed. 0xD1 and 0x0A keep 0/1 for read/write: their pages
+ * document no such change. */
+#define MM_FAULT_WRITE_50                    2u
+#define MM_FAULT_TYPE_FREED_PTE              0u
+#define MM_FAULT_TYPE_NOT_PRESENT_PAGE_TABLE 2u
 static void fault(ke_call *call, PVOID_VA va, bool write, bool unmapped)
 {
     /* Special pool's guard pages and freed pages have their own codes. */
@@ -402,7 +432,9 @@ static void fault(ke_call *call, PVOID_VA va, bool write, bool unmapped)
     } else {
         /* Below DISPATCH_LEVEL only an unmapped address is fatal. */
         KE_CHECK(call->m, unmapped);
-        const uint64_t params[4] = {va, write ? 1 : 0, 0, 0};
+        uint64_t type = was_mapped(call->m->mm, va) ? MM_FAULT_TYPE_FREED_PTE
+                                                    : MM_FAULT_TYPE_NOT_PRESENT_PAGE_TABLE;
+        const uint64_t params[4] = {va, write ? MM_FAULT_WRITE_50 : 0, 0, type};
         kd_raise_full(call, RULE_page_fault_unmapped, 0x50, params, NULL, NULL);
     }
 }

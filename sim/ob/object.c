@@ -75,11 +75,19 @@ void ob_thread_ended(ke_machine *m, ke_thread *t)
     release(&call, t->object);
 }
 
+/* ZwClose is kernel-mode code's NtClose (PreviousMode KernelMode): a handle
+ * that is not valid there is a bug of the kernel's own side, and NtClose
+ * stops the machine, verified or not: INVALID_KERNEL_HANDLE, P1 the handle,
+ * P2 = 1 (an invalid handle; 0 would be a protected one, which drvsim does
+ * not have), P3 = P4 = 0 (bug-check-0x93--invalid-kernel-handle.md). */
 NTSTATUS ZwClose(ke_call *call, uint64_t Handle)
 {
     ke_object *o = des_map_remove(&call->m->handles, Handle);
-    if (o == NULL)
+    if (o == NULL) {
+        const uint64_t p[4] = {Handle, 1, 0, 0};
+        kd_raise_full(call, RULE_kob_close_invalid_handle, 0x93, p, NULL, NULL);
         return STATUS_INVALID_HANDLE;
+    }
     release(call, o);
     return STATUS_SUCCESS;
 }

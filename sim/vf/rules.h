@@ -40,21 +40,32 @@
       ("KeRaiseIrql to an IRQL below the current one, or above HIGH_LEVEL", "Current IRQL",        \
        "IRQL asked for", "Not used (0)"))                                                          \
     X(irql_lower_above_current, 0xC4, 1, 0x31, 0,                                                  \
-      "KeLowerIrql called to raise the IRQL, or to a value above HIGH_LEVEL",                      \
+      "KeLowerIrql called to raise the IRQL, or to a value above HIGH_LEVEL (P4 0); or below "     \
+      "DISPATCH_LEVEL inside a DPC routine (P4 1)",                                                \
       ("KeLowerIrql to an IRQL above the current one, or above HIGH_LEVEL", "Current IRQL",        \
        "IRQL asked for", "0: the new IRQL is bad; 1: the new IRQL is not allowed inside a DPC"))   \
+    X(isr_irql_changed, 0xC4, 1, 0x111, 0,                                                         \
+      "an interrupt service routine returned at an IRQL other than its device IRQL (0xC8 for "     \
+      "a driver that is not verified)",                                                            \
+      ("An ISR returned at an IRQL other than it was called at", "Address of the ISR",             \
+       "IRQL before the ISR", "IRQL after the ISR"))                                               \
     /* Automatic checks: waits, events, object references (0xC4). */                               \
-    X(wait_above_dispatch, 0xC4, 1, 0x120, 0, "a KeWaitXxx routine called above DISPATCH_LEVEL",   \
+    X(wait_above_dispatch, 0xC4, 1, 0x120, 0,                                                      \
+      "a KeWaitXxx routine called above DISPATCH_LEVEL (drvsim: P2 the IRQL and P4 the timeout "   \
+      "value, 0 for none, where Windows gives their addresses)",                                   \
       ("A wait at IRQL above DISPATCH_LEVEL",                                                      \
        "Current IRQL (Windows: the address of a variable that holds it)", "Object waited on",      \
-       "Timeout in 100 ns units (Windows: the address of the timeout)"))                           \
+       "Timeout in 100 ns units, 0 for none (Windows: the address of the timeout)"))               \
     X(wait_at_dispatch_forever, 0xC4, 1, 0x121, 0,                                                 \
-      "a KeWaitXxx routine called at DISPATCH_LEVEL with no timeout",                              \
+      "a KeWaitXxx routine called at DISPATCH_LEVEL with no timeout (drvsim: P2 the IRQL, "        \
+      "where Windows gives its address)",                                                          \
       ("A wait at DISPATCH_LEVEL with no timeout (Timeout is NULL)",                               \
        "Current IRQL (Windows: the address of a variable that holds it)", "Object waited on",      \
-       "0xFFFFFFFFFFFFFFFF: no timeout (Windows: the address of the timeout, NULL)"))              \
+       "Address of the timeout: NULL (0)"))                                                        \
     X(wait_at_dispatch_timeout, 0xC4, 1, 0x122, 0,                                                 \
-      "a KeWaitXxx routine called at DISPATCH_LEVEL with a nonzero timeout",                       \
+      "a KeWaitXxx routine or KeDelayExecutionThread called at DISPATCH_LEVEL with a nonzero "     \
+      "timeout (drvsim: P2 the IRQL and P4 the timeout value, where Windows gives their "          \
+      "addresses)",                                                                                \
       ("A wait at DISPATCH_LEVEL with a nonzero timeout",                                          \
        "Current IRQL (Windows: the address of a variable that holds it)",                          \
        "Object waited on (0 for KeDelayExecutionThread)",                                          \
@@ -62,7 +73,8 @@
     X(set_event_above_dispatch, 0xC4, 1, 0x80, 0, "KeSetEvent called above DISPATCH_LEVEL",        \
       ("KeSetEvent at IRQL above DISPATCH_LEVEL", "Current IRQL", "Event object", "Not used (0)")) \
     X(ob_bad_handle, 0xC4, 1, 0x3C, 0,                                                             \
-      "ObReferenceObjectByHandle given a handle that is not valid",                                \
+      "ObReferenceObjectByHandle given a handle that is not valid (0x93 instead with "             \
+      "miscellaneous checks on)",                                                                  \
       ("ObReferenceObjectByHandle given a bad handle", "Bad handle", "Object type",                \
        "Not used (0)"))                                                                            \
     X(ob_reference_count_zero, 0xC4, 1, 0x3F, 0,                                                   \
@@ -231,6 +243,11 @@
       "pool freed while a work item in it is still queued",                                        \
       ("Pool freed that holds an active work item", "Work item",                                   \
        "Start of the pool block being freed", "End of the pool block"))                            \
+    X(ob_bad_kernel_handle_referenced, 0x93, 4, 0x1, VF_FLAG_MISC_CHECKS,                          \
+      "ObReferenceObjectByHandle given a kernel handle that is not valid (closed already), "       \
+      "found by bad handle detection (P2, the handle table, is not modelled: 0)",                  \
+      ("Handle referenced", "Handle table (drvsim: 0)", "Not used (0)",                            \
+       "1: an invalid kernel handle was referenced (bad handle detection)"))                       \
     /* Automatic checks on unload (0xC7). */                                                       \
     X(unload_timer_set, 0xC7, 1, 0x0, 0, "driver unloaded with a timer of its still set",          \
       ("A timer in memory where timers are not allowed (an unloading driver's image)", "Timer",    \
@@ -435,6 +452,10 @@
       "ERESOURCE released by a thread that does not own it (RESOURCE_NOT_OWNED)",                  \
       ("ERESOURCE", "Current thread", "Owner table (drvsim: 0)",                                   \
        "Reserved (drvsim: where the check was made)"))                                             \
+    X(kob_close_invalid_handle, 0x93, 0, 0, RULE_KERNEL,                                           \
+      "ZwClose from kernel mode on a handle that is not valid (closed already, or never one)",     \
+      ("Handle passed to NtClose", "1: an invalid handle was closed (0: a protected one)",         \
+       "Not used (0)", "Not used (0)"))                                                            \
     /* Crashes: what the kernel does with a driver that faults. */                                 \
     X(driver_exception, 0x7E, 0, 0, RULE_KERNEL,                                                   \
       "a driver routine on a system thread raised an exception nobody handled",                    \
@@ -452,12 +473,19 @@
        "Address of the instruction that referenced memory (drvsim: 0)"))                           \
     X(page_fault_unmapped, 0x50, 0, 0, RULE_KERNEL,                                                \
       "access to a simulated address that is not mapped",                                          \
-      ("Memory address referenced", "0: read, 1: write (Windows 10 x64 and x86: 2), 10: execute",  \
+      ("Memory address referenced", "0: read, 2: write, 10: execute (Windows 10 x64 and x86)",     \
        "Address of the instruction that referenced memory, if known (drvsim: 0)",                  \
-       "Type of page fault (drvsim: 0)"))                                                          \
+       "Type of page fault: 0 a freed page (NONPAGED_BUGCHECK_FREED_PTE), 2 never mapped "         \
+       "(NOT_PRESENT_PAGE_TABLE)"))                                                                \
     X(driver_called_bugcheck, 0, 0, 0, RULE_KERNEL, "the driver called KeBugCheckEx",              \
       ("BugCheckParameter1 given to KeBugCheckEx", "BugCheckParameter2 given to KeBugCheckEx",     \
        "BugCheckParameter3 given to KeBugCheckEx", "BugCheckParameter4 given to KeBugCheckEx"))    \
+    X(system_service_exception, 0x3B, 0, 0, RULE_KERNEL,                                           \
+      "a driver routine on an application's thread (a dispatch routine reached from CreateFile, "  \
+      "ReadFile, DeviceIoControl ...: a system service) raised an exception nobody handled",       \
+      ("Exception code that was not handled",                                                      \
+       "Address of the instruction that caused the exception (drvsim: the scenario line's)",       \
+       "Context record (drvsim: 0)", "Not used (0)"))                                              \
     /* Checked builds (scenario{ build = "checked" }): DBG code in the driver and the kernel.      \
      * With no kernel debugger attached, RtlAssert's breakpoint (STATUS_BREAKPOINT) and            \
      * NT_ASSERT's int 2c (STATUS_ASSERTION_FAILURE) are exceptions nobody handles: 0x7E when      \
@@ -549,35 +577,33 @@
       "WDM DRIVER ERROR: IoDeleteDevice on a device still attached to a device below it "          \
       "(IoDetachDevice missing)",                                                                  \
       ("WDM DRIVER ERROR: a device deleted itself with a device still attached below it",          \
-       "Address in the driver's code where the error was detected (drvsim: 0)",                    \
-       "Device object being deleted", "Device object below it"))                                   \
+       "Address in the driver's code where the error was detected", "Device object being deleted", \
+       "Device object below it"))                                                                  \
     X(io2_detach_not_attached, 0xC9, 1, 0x202, VF_FLAG_IO_VERIFICATION,                            \
       "WDM DRIVER ERROR: IoDetachDevice on a device that has nothing attached (a double "          \
       "detach)",                                                                                   \
       ("WDM DRIVER ERROR: a detach of a device object that is not attached",                       \
-       "Address in the driver's code where the error was detected (drvsim: 0)", "Device object",   \
+       "Address in the driver's code where the error was detected", "Device object",               \
        "Not used (0)"))                                                                            \
     X(io2_call_cancel_routine_set, 0xC9, 1, 0x203, VF_FLAG_IO_VERIFICATION,                        \
       "WDM DRIVER ERROR: IoCallDriver with the IRP's cancel routine still set",                    \
       ("WDM DRIVER ERROR: IoCallDriver with the IRP's cancel routine still set",                   \
-       "Address in the driver's code where the error was detected (drvsim: 0)", "IRP",             \
-       "Cancel routine"))                                                                          \
+       "Address in the driver's code where the error was detected", "IRP", "Cancel routine"))      \
     X(io2_copied_completion_routine, 0xC9, 1, 0x207, VF_FLAG_IO_VERIFICATION,                      \
       "WDM DRIVER ERROR: an IRP forwarded with the upper driver's completion routine "             \
       "copied into the next location (a manual stack copy)",                                       \
       ("WDM DRIVER ERROR: a manual stack copy copied the upper driver's completion routine",       \
-       "Address in the driver's code where the error was detected (drvsim: 0)", "IRP",             \
+       "Address in the driver's code where the error was detected", "IRP",                         \
        "Completion routine copied"))                                                               \
     X(io2_out_of_stack_locations, 0xC9, 1, 0x208, VF_FLAG_IO_VERIFICATION,                         \
       "WDM DRIVER ERROR: IoCallDriver with fewer stack locations left than the device's "          \
       "stack needs (StackSize)",                                                                   \
       ("WDM DRIVER ERROR: an IRP about to run out of stack locations",                             \
-       "Address in the driver's code where the error was detected (drvsim: 0)", "IRP",             \
-       "Not used (0)"))                                                                            \
-    X(io2_free_irp_in_use, 0xC9, 1, 0x20A, VF_FLAG_IO_VERIFICATION,                                \
+       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))        \
+    X(io2_free_irp_in_use, 0xC9, 1, 0x20B, VF_FLAG_IO_VERIFICATION,                                \
       "WDM DRIVER ERROR: IoFreeIrp on an IRP still in use (sent down and not completed)",          \
-      ("WDM DRIVER ERROR: IoFreeIrp on an IRP still in use", "Reserved (drvsim: 0)",               \
-       "IRP (the layout of 0x20B)", "Not used (0)"))                                               \
+      ("WDM DRIVER ERROR: IoFreeIrp on an IRP still in use",                                       \
+       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))        \
     X(io2_status_mismatch, 0xC9, 1, 0x224, VF_FLAG_IO_VERIFICATION,                                \
       "WDM DRIVER ERROR: a dispatch routine completed the IRP and returned a status "              \
       "other than IoStatus.Status",                                                                \
@@ -613,13 +639,13 @@
     X(io2_delete_device_twice, 0xC9, 1, 0x240, VF_FLAG_IO_VERIFICATION,                            \
       "WDM DRIVER ERROR: IoDeleteDevice called twice on the same device object",                   \
       ("WDM DRIVER ERROR: IoDeleteDevice called twice on one device object",                       \
-       "Address in the driver's code where the error was detected (drvsim: 0)",                    \
+       "Address in the driver's code where the error was detected",                                \
        "Device object (Windows: reserved)", "Reserved"))                                           \
     X(io2_information_too_large, 0xC9, 1, 0x312, VF_FLAG_IO_VERIFICATION,                          \
       "WDM DRIVER ERROR: a buffered IOCTL completed with IoStatus.Information larger than its "    \
       "output buffer (OutputBufferLength)",                                                        \
       ("WDM DRIVER ERROR: IoStatus.Information larger than the output buffer of a buffered IOCTL", \
-       "Address in the driver's code where the error was detected (drvsim: 0)", "IRP",             \
+       "Address in the driver's code where the error was detected", "IRP",                         \
        "IoStatus.Information"))
 
 typedef enum rule_id {

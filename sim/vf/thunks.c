@@ -72,8 +72,16 @@ static void vf_KeLowerIrql(ke_call *call, KIRQL NewIrql)
     KIRQL irql = ke_call_irql(call);
     if ((NewIrql > irql || NewIrql > ke_high_level(call->m->config.arch)) &&
         vf_rule_enabled(call, RULE_irql_lower_above_current)) {
-        /* P4 = 0: the new IRQL is bad (1 would be: not allowed in a DPC). */
+        /* P4 = 0: the new IRQL is bad. */
         kd_raise(call, RULE_irql_lower_above_current, irql, NewIrql, 0);
+        return;
+    }
+    /* P4 = 1: a DPC routine runs at DISPATCH_LEVEL from start to end and
+     * may not go below it (bug-check-0xc4--driver-verifier-detected-
+     * violation.md, 0x31). */
+    if (call->exec->is_dpc && NewIrql < DISPATCH_LEVEL &&
+        vf_rule_enabled(call, RULE_irql_lower_above_current)) {
+        kd_raise(call, RULE_irql_lower_above_current, irql, NewIrql, 1);
         return;
     }
     KeLowerIrql(call, NewIrql);

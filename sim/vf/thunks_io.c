@@ -138,6 +138,10 @@ static bool io_level2(const ke_machine *m)
 
 /*
  * A 0xC9 whose P1 is the rule's code, blaming `blame` (NULL: the caller).
+ * The WDM DRIVER ERRORs give "the address in the driver's code where the
+ * error was detected" in P2 (bug-check-0xc9--driver-verifier-iomanager-
+ * violation.md): the routine that made the call (ke_caller_code), or the
+ * dispatch or completion routine that returned.
  * A level 2 error (a WDM DRIVER ERROR, P1 0x200 and up) with a kernel
  * debugger attached is printed, as the debugger shows it, and ignored
  * (seed 003, 2.1.1.6): returns false then, and the call goes on as if the
@@ -233,8 +237,13 @@ static void vf_IoFreeIrp(ke_call *call, PVOID_VA Irp)
             io_raise(call, RULE_io_free_irp_on_thread, NULL, Irp, 0, 0);
             return;
         }
+        /* C9 lists two codes for this fault: 0x20A, "original IRP and IRP
+         * in use specified" with P2 and P3 reserved, and 0x20B, "IRP
+         * specified", P2 the code address and P3 the IRP. What is checked
+         * here is one IRP its caller frees while it is still in use: 0x20B's
+         * case and layout. */
         if (io_level2(m) && (irp->dispatching > 0 || irp->in_flight) &&
-            io_raise(call, RULE_io2_free_irp_in_use, NULL, 0, Irp, 0))
+            io_raise(call, RULE_io2_free_irp_in_use, NULL, ke_caller_code(call), Irp, 0))
             return;
     }
     IoFreeIrp(call, Irp);
@@ -264,8 +273,8 @@ static NTSTATUS vf_IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA I
         }
         if (io_level2(m)) {
             uint64_t cancel = irp_field(m, Irp, "CancelRoutine");
-            if (cancel != 0 &&
-                io_raise(call, RULE_io2_call_cancel_routine_set, NULL, 0, Irp, cancel))
+            if (cancel != 0 && io_raise(call, RULE_io2_call_cancel_routine_set, NULL,
+                                        ke_caller_code(call), Irp, cancel))
                 return STATUS_UNSUCCESSFUL;
             /* The device needs StackSize locations from here down. */
             uint64_t stack_size = 0;
@@ -273,7 +282,7 @@ static NTSTATUS vf_IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA I
                     DeviceObject + KE_FIELD(DEVICE_OBJECT, StackSize)->offset[m->config.arch],
                     &stack_size, 1);
             if (irp_field(m, Irp, "CurrentLocation") <= stack_size &&
-                io_raise(call, RULE_io2_out_of_stack_locations, NULL, 0, Irp, 0))
+                io_raise(call, RULE_io2_out_of_stack_locations, NULL, ke_caller_code(call), Irp, 0))
                 return STATUS_UNSUCCESSFUL;
             /* A manual copy of the whole location takes the upper driver's
              * completion routine with it: the lower location's routine is
@@ -285,7 +294,8 @@ static NTSTATUS vf_IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA I
                                  ? sl_field(m, sl, "CompletionRoutine")
                                  : 0;
             if (upper != 0 && sl_field(m, next, "CompletionRoutine") == upper &&
-                io_raise(call, RULE_io2_copied_completion_routine, NULL, 0, Irp, upper))
+                io_raise(call, RULE_io2_copied_completion_routine, NULL, ke_caller_code(call), Irp,
+                         upper))
                 return STATUS_UNSUCCESSFUL;
         }
     }
@@ -338,7 +348,8 @@ static void vf_IoCompleteRequest(ke_call *call, PVOID_VA Irp, uint8_t PriorityBo
             if (io_level2(m) && location_valid &&
                 (major == IRP_MJ_DEVICE_CONTROL || major == IRP_MJ_INTERNAL_DEVICE_CONTROL) &&
                 (code & 3u) == METHOD_BUFFERED && NT_SUCCESS((NTSTATUS)status) && info > out &&
-                io_raise(call, RULE_io2_information_too_large, NULL, 0, Irp, info))
+                io_raise(call, RULE_io2_information_too_large, NULL, ke_caller_code(call), Irp,
+                         info))
                 return;
         }
     }
@@ -516,12 +527,14 @@ static void vf_IoDeleteDevice(ke_call *call, PVOID_VA DeviceObject)
         bool twice =
             (dev != NULL && dev->deleted) ||
             (b != NULL && b->freed && b->va == DeviceObject && b->tag == IO_DEVICE_POOL_TAG);
-        if (twice && io_raise(call, RULE_io2_delete_device_twice, NULL, 0, DeviceObject, 0))
+        if (twice && io_raise(call, RULE_io2_delete_device_twice, NULL, ke_caller_code(call),
+                              DeviceObject, 0))
             return;
     }
     if (dev != NULL && !dev->deleted && dev->lower != NULL &&
         vf_option_enabled(call, VF_FLAG_IO_VERIFICATION) && io_level2(call->m) &&
-        io_raise(call, RULE_io2_delete_device_attached, NULL, 0, DeviceObject, dev->lower->va))
+        io_raise(call, RULE_io2_delete_device_attached, NULL, ke_caller_code(call), DeviceObject,
+                 dev->lower->va))
         return;
     IoDeleteDevice(call, DeviceObject);
 }
@@ -531,7 +544,7 @@ static void vf_IoDetachDevice(ke_call *call, PVOID_VA TargetDevice)
     io_device *dev = io_device_at(call->m, TargetDevice);
     if (dev != NULL && dev->attached == NULL && vf_option_enabled(call, VF_FLAG_IO_VERIFICATION) &&
         io_level2(call->m)) {
-        io_raise(call, RULE_io2_detach_not_attached, NULL, 0, TargetDevice, 0);
+        io_raise(call, RULE_io2_detach_not_attached, NULL, ke_caller_code(call), TargetDevice, 0);
         return;
     }
     IoDetachDevice(call, TargetDevice);

@@ -23,7 +23,12 @@
 
 /* A synchronized call that got the lock (not one that spins and will be
  * retried): the counter, and force IRQL checking's trim, which the verifier
- * makes at every KeSynchronizeExecution of a verified driver. */
+ * makes at every KeSynchronizeExecution of a verified driver
+ * (force-irql-checking.md). Order: KeSynchronizeExecution takes the
+ * interrupt spin lock at SynchronizeIrql and only queues the
+ * SynchCritSection routine as a callout, which runs once this thunk has
+ * returned: so the trim comes after the raise and before the routine, and
+ * pageable memory the routine touches faults (0xD1), as on Windows. */
 static bool vf_KeSynchronizeExecution(ke_call *call, PVOID_VA Interrupt,
                                       uint32_t SynchronizeRoutine, PVOID_VA SynchronizeContext)
 {
@@ -335,13 +340,20 @@ static NTSTATUS vf_ExDeleteResourceLite(ke_call *call, PVOID_VA Resource)
 /* ------------------------------------------------------------------------ */
 
 /* A wait at raised IRQL: above DISPATCH_LEVEL never; at DISPATCH_LEVEL only
- * with a zero timeout (a poll). P2 is the IRQL (Windows gives the address of
- * its IRQL variable, which a scenario has no use for), P3 the object, P4 the
- * timeout (the value; ~0 for none). False if it fired. */
+ * with a zero timeout (a poll). False if it fired.
+ *
+ * Parameters, a deliberate difference from
+ * bug-check-0xc4--driver-verifier-detected-violation.md, which gives the
+ * addresses of the IRQL value (P2) and of the timeout (P4): simulated
+ * threads have no stacks in simulated memory for those to point into, so P2
+ * is the IRQL itself and P4 the timeout's value (100 ns units, negative =
+ * relative), or 0 for a NULL timeout, which is what the address of none is.
+ * P3 the object (0 for KeDelayExecutionThread). README "Parameters that
+ * differ from Windows" and `drvsim rules` say the same. */
 static bool check_wait(ke_call *call, PVOID_VA object, ke_timeout timeout)
 {
     KIRQL irql = ke_call_irql(call);
-    uint64_t timeout_value = timeout.given ? (uint64_t)timeout.value_100ns : UINT64_MAX;
+    uint64_t timeout_value = timeout.given ? (uint64_t)timeout.value_100ns : 0;
     rule_id rule;
     if (irql > DISPATCH_LEVEL)
         rule = RULE_wait_above_dispatch;
@@ -398,9 +410,20 @@ static NTSTATUS vf_ObReferenceObjectByHandle(ke_call *call, uint64_t Handle, ULO
                                              PVOID_VA ObjectType, ULONG AccessMode,
                                              PVOID_VA *Object, PVOID_VA *HandleInformation)
 {
-    if (ob_handle_object(call->m, Handle) == NULL && vf_rule_enabled(call, RULE_ob_bad_handle)) {
-        kd_raise(call, RULE_ob_bad_handle, Handle, ObjectType, 0);
-        return STATUS_UNSUCCESSFUL;
+    if (ob_handle_object(call->m, Handle) == NULL) {
+        /* Miscellaneous checks turn on bad handle detection: the reference
+         * is INVALID_KERNEL_HANDLE, P1 the handle, P2 the handle table (not
+         * modelled: 0), P4 = 1 (miscellaneous-checks.md,
+         * bug-check-0x93--invalid-kernel-handle.md). Without them, the
+         * automatic check's 0xC4/0x3C. */
+        if (vf_rule_enabled(call, RULE_ob_bad_kernel_handle_referenced)) {
+            kd_raise(call, RULE_ob_bad_kernel_handle_referenced, Handle, 0, 0);
+            return STATUS_UNSUCCESSFUL;
+        }
+        if (vf_rule_enabled(call, RULE_ob_bad_handle)) {
+            kd_raise(call, RULE_ob_bad_handle, Handle, ObjectType, 0);
+            return STATUS_UNSUCCESSFUL;
+        }
     }
     return ObReferenceObjectByHandle(call, Handle, DesiredAccess, ObjectType, AccessMode, Object,
                                      HandleInformation);
@@ -426,6 +449,19 @@ static void vf_ObReferenceObject(ke_call *call, PVOID_VA Object)
         return;
     }
     ObReferenceObject(call, Object);
+}
+
+/* C4 0x111: an ISR returned at an IRQL other than the one it was called at;
+ * P2 the ISR, P3 the IRQL before, P4 after
+ * (bug-check-0xc4--driver-verifier-detected-violation.md). Automatic: any
+ * verified driver. */
+bool vf_isr_irql_changed(ke_call *call, PVOID_VA isr, KIRQL before, KIRQL after)
+{
+    KE_CHECK(call->m, before != after);
+    if (!vf_rule_enabled(call, RULE_isr_irql_changed))
+        return false;
+    kd_raise(call, RULE_isr_irql_changed, isr, before, after);
+    return true;
 }
 
 void vf_patch_imports_ke(ddi_imports *imports)

@@ -89,6 +89,11 @@ void vf_io_dispatch_returned(ke_call *call, const ke_callout *c, struct io_irp *
 void vf_io_completion_returned(ke_call *call, const ke_callout *c, struct io_irp *irp,
                                NTSTATUS status);
 
+/* An ISR of a verified driver returned at `after`, not at the `before` it
+ * was called at (the interrupt dispatcher's check, thunks_ke.c): 0xC4/0x111,
+ * where the kernel alone would raise 0xC8. True if it raised. */
+bool vf_isr_irql_changed(ke_call *call, PVOID_VA isr, KIRQL before, KIRQL after);
+
 /* Points the imports of a verified image at the thunks. */
 void vf_patch_imports(ddi_imports *imports);
 

@@ -217,6 +217,18 @@ Test(pool, big_blocks_are_unmapped_at_free, .init = boot_x64, .fini = shutdown)
     cr_assert_not(mm_access(&call, a + 100, &byte, 1, false));
     cr_assert_eq(m->bugcheck.code, 0x50, "PAGE_FAULT_IN_NONPAGED_AREA");
     cr_assert_eq(m->bugcheck.params[0], a + 100);
+    cr_assert_eq(m->bugcheck.params[1], 0, "a read");
+    cr_assert_eq(m->bugcheck.params[3], 0, "NONPAGED_BUGCHECK_FREED_PTE: mapped once");
+}
+
+Test(pool, write_beyond_the_pool_is_a_never_mapped_write, .init = boot_x64, .fini = shutdown)
+{
+    PVOID_VA a = alloc(NonPagedPoolNx, 2 * PAGE_SIZE);
+    uint8_t byte = 1;
+    cr_assert_not(mm_access(&call, a + 1024 * PAGE_SIZE, &byte, 1, true));
+    cr_assert_eq(m->bugcheck.code, 0x50);
+    cr_assert_eq(m->bugcheck.params[1], 2, "a write: 2 on x64 and x86 since Windows 10 1507");
+    cr_assert_eq(m->bugcheck.params[3], 2, "NONPAGED_BUGCHECK_NOT_PRESENT_PAGE_TABLE");
 }
 
 Test(mm, pages_cost_memory_only_once_written, .init = boot_x64, .fini = shutdown)
@@ -236,6 +248,7 @@ Test(mm, null_is_never_mapped, .init = boot_x64, .fini = shutdown)
     uint8_t byte;
     cr_assert_not(mm_access(&call, 0, &byte, 1, false));
     cr_assert_eq(m->bugcheck.code, 0x50);
+    cr_assert_eq(m->bugcheck.params[3], 2, "NONPAGED_BUGCHECK_NOT_PRESENT_PAGE_TABLE");
 }
 
 Test(mm, trimmed_pages_fault_only_at_raised_irql, .init = boot_x64, .fini = shutdown)

@@ -1,0 +1,50 @@
+-- ob_bad_kernel_handle_referenced: ob_bad_handle's network monitor under
+-- /standard. Miscellaneous checks (0x800, part of /standard) turn on bad
+-- handle detection for kernel handles: turning the handle DriverEntry closed
+-- into an object is INVALID_KERNEL_HANDLE (0x93), P1 the handle, P2 the
+-- handle table (not modelled: 0), P4 = 1 (a reference with bad handle
+-- detection on), instead of the automatic check's 0xC4/0x3C.
+-- Sources: windows-driver-docs-pr/devtest/miscellaneous-checks.md,
+-- windows-driver-docs-pr/debugger/bug-check-0x93--invalid-kernel-handle.md
+scenario {
+  verifier = "/standard /driver netmon.sys",
+  expect   = { bugcheck = 0x93, p1 = 0xFFFFFFFF80000004, p2 = 0, p3 = 0, p4 = 1,
+               driver = "netmon.sys" },
+}
+
+driver "netmon.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    Stop = KEVENT()
+    KeInitializeEvent(Stop, NotificationEvent, false)
+    Samples = 0
+    local status
+    status, WorkerHandle = PsCreateSystemThread(0, nil, nil, function(StartContext)
+      -- Sample the interface counters every 50 ms until Stop.
+      while KeWaitForSingleObject(Stop, Executive, KernelMode, false, -10000 * 50) == STATUS_TIMEOUT do
+        Samples = Samples + 1
+      end
+      PsTerminateSystemThread(STATUS_SUCCESS)
+    end, nil)
+    if status ~= STATUS_SUCCESS then
+      return status
+    end
+    ZwClose(WorkerHandle)      -- the thread runs on; the handle is not needed
+
+    DriverObject.DriverUnload = function(DriverObject)
+      KeSetEvent(Stop, 0, false)
+      -- BUG: WorkerHandle was closed in DriverEntry.
+      local status, Worker = ObReferenceObjectByHandle(WorkerHandle, 0, nil, KernelMode)
+      if status == STATUS_SUCCESS then
+        KeWaitForSingleObject(Worker, Executive, KernelMode, false, nil)
+        ObDereferenceObject(Worker)
+      end
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "netmon.sys"
+  Sleep "500ms"
+  UnloadDriver "netmon.sys"
+end)
