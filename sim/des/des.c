@@ -510,6 +510,15 @@ _Noreturn void des_check_failed(const char *file, int line, const char *cond)
     abort();
 }
 
+bool des_count_event(des_sim *sim)
+{
+    DES_CHECK(sim != NULL);
+    if (sim->limits.max_events != 0 && sim->events_fired >= sim->limits.max_events)
+        return false;
+    sim->events_fired++;
+    return true;
+}
+
 void des_advance(des_sim *sim, uint64_t delta_100ns)
 {
     DES_CHECK(sim != NULL);

@@ -236,6 +236,9 @@
       "periodic depth adjustment")                                                                 \
     X(kresource_not_owned, 0xE3, 0, 0, RULE_KERNEL,                                                \
       "ERESOURCE released by a thread that does not own it (RESOURCE_NOT_OWNED)")                  \
+    X(kstack_overflow, 0x7F, 1, 0x8, RULE_KERNEL,                                                  \
+      "the kernel stack overflowed (callbacks nested too deep: a device stack of too many "        \
+      "filters, a dispatch routine that calls back into its own stack): a double fault")           \
     /* Crashes: what the kernel does with a driver that faults. */                                 \
     X(driver_exception, 0x7E, 0, 0, RULE_KERNEL,                                                   \
       "a driver routine on a system thread raised an exception nobody handled")                    \
