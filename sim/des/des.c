@@ -503,10 +503,32 @@ uint64_t des_digest(const des_sim *sim)
     return digest;
 }
 
+/* The run's context for an abort report (check.h). Process-wide: a run
+ * owns the process while it runs. */
+static des_check_context_fn check_context_fn;
+static void *check_context_ctx;
+
+void des_check_set_context(des_check_context_fn fn, void *ctx)
+{
+    check_context_fn = fn;
+    check_context_ctx = ctx;
+}
+
+void des_check_print_context(void)
+{
+    /* Once: a check failing inside the context printer must not recurse. */
+    des_check_context_fn fn = check_context_fn;
+    check_context_fn = NULL;
+    if (fn != NULL)
+        fn(check_context_ctx);
+    fflush(stderr);
+}
+
 _Noreturn void des_check_failed(const char *file, int line, const char *cond)
 {
     fprintf(stderr, "%s:%d: drvsim internal check failed: %s\n", file, line, cond);
     fflush(stderr);
+    des_check_print_context();
     abort();
 }
 

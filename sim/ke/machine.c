@@ -28,6 +28,8 @@ _Noreturn void ke_panic(const ke_machine *m, const char *file, int line, const c
                 (unsigned long long)m->config.seed);
     else
         fprintf(stderr, "drvsim: internal error at %s:%d: %s\n", file, line, what);
+    fflush(stderr);
+    des_check_print_context();
     abort();
 }
 
