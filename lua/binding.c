@@ -375,7 +375,13 @@ static int start_exec(lb_state *lb, ke_exec *exec)
     lua_rawgeti(L, LUA_REGISTRYINDEX, lb->coroutines_ref);
     if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
         lua_pop(L, 1);
-        stop_memory_limit(lb, NULL);
+        ke_stop_machine(lb->m, KE_STOP_SCENARIO_ERROR,
+                        "Lua memory limit reached (%zu MiB held by the scenario's Lua state): "
+                        "no room to start %s%s%s",
+                        lb->memory_limit_bytes >> 20,
+                        exec->start_driver != NULL ? exec->start_driver->name : "",
+                        exec->start_driver != NULL ? " " : "",
+                        exec->start_routine != 0 ? exec->start_name : "the run() body");
         return -1;
     }
     lua_State *co = lua_tothread(L, -1);
