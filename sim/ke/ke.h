@@ -379,6 +379,13 @@ typedef struct ke_client_id {
 
 #define KE_MAX_CPUS 64
 
+/* Threads one run may create. The kernel keeps every thread's record for
+ * the run (its id, its object, the reports), about 8 KB of host memory
+ * each: the bound keeps a scenario that creates threads without end (or a
+ * million at once) to half a GiB, and ends it as an error naming the limit
+ * (ke_thread_limit_reached) rather than an abort when the host runs out. */
+#define KE_MAX_THREADS 65536u
+
 typedef struct ke_processor {
     uint32_t number;
     KIRQL irql;
@@ -627,6 +634,10 @@ ps_process *ke_create_process(ke_machine *m, uint32_t id, const char *image);
 /* Creates a thread in a process, READY, that will start with
  * exec.start_routine (set by the caller; 0 = the harness body). NULL on
  * host OOM. */
+/* Whether the run has created KE_MAX_THREADS threads; if so, stops the
+ * machine with a scenario error naming the limit and the scenario line. */
+bool ke_thread_limit_reached(ke_call *call);
+
 ke_thread *ke_create_thread(ke_machine *m, ps_process *process, struct io_driver *creator);
 
 /* Creates the thread that runs the scenario's run() body: a System thread. */
