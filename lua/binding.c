@@ -348,8 +348,8 @@ static void stop_memory_limit(lb_state *lb, lua_State *co)
     char where[400] = "";
     lb_host_site_name(lb, site_of(lb, co != NULL ? co : lb->L), where, sizeof where);
     ke_stop_machine(lb->m, KE_STOP_SCENARIO_ERROR,
-                    "%s%sLua memory limit reached (%zu MiB held by the scenario's Lua state)", where,
-                    where[0] != '\0' ? ": " : "", lb->memory_limit_bytes >> 20);
+                    "%s%sLua memory limit reached (%zu MiB held by the scenario's Lua state)",
+                    where, where[0] != '\0' ? ": " : "", lb->memory_limit_bytes >> 20);
 }
 
 /* Creates an execution's coroutine and keeps it alive in the registry's

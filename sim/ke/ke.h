@@ -174,12 +174,12 @@ typedef struct ke_callout {
  * and the processor double-faults: UNEXPECTED_KERNEL_MODE_TRAP (0x7F,
  * P1 = 8, EXCEPTION_DOUBLE_FAULT).
  */
-#define KE_KERNEL_STACK_BYTES_X64 0x6000u
-#define KE_KERNEL_STACK_BYTES_X86 0x3000u
+#define KE_KERNEL_STACK_BYTES_X64  0x6000u
+#define KE_KERNEL_STACK_BYTES_X86  0x3000u
 #define KE_ROUTINE_FRAME_BYTES_X64 512u
-#define KE_KERNEL_FRAME_BYTES_X64 256u
+#define KE_KERNEL_FRAME_BYTES_X64  256u
 #define KE_ROUTINE_FRAME_BYTES_X86 256u
-#define KE_KERNEL_FRAME_BYTES_X86 128u
+#define KE_KERNEL_FRAME_BYTES_X86  128u
 
 /* Nested callouts: KeSynchronizeExecution of distinct interrupts, and the
  * dispatch and completion routines of a device stack. The stack overflows
