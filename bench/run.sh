@@ -110,6 +110,16 @@ printf 'first fault:    a run to the first failure 7 simulated minutes in: %.3f 
 # 3. Memory of one small run.
 printf 'small run:      peak RSS %s KiB\n' "$(rss "$DRVSIM" run "$HERE/small_run.lua" --quiet)"
 
+# 3b. Memory that stays flat: a 10 ms periodic timer DPC for 1 simulated
+#     hour and for 24 (bench/timer_hours.lua, 8,640,000 DPC runs).
+start=$(now)
+peak1=$(rss "$DRVSIM" run "$HERE/timer_hours.lua" --limit 1h --quiet || true)
+mid=$(now)
+peak24=$(rss "$DRVSIM" run "$HERE/timer_hours.lua" --quiet)
+end=$(now)
+printf 'timer 10 ms:    1 h in %.3f s, peak RSS %s KiB; 24 h in %.3f s, peak RSS %s KiB\n' \
+    "$(elapsed "$start" "$mid")" "$peak1" "$(elapsed "$mid" "$end")" "$peak24"
+
 # 4. The pool driven from C: alloc+free pairs, and memory per live
 #    allocation with 1,000,000 live.
 echo "pool from C:"

@@ -261,8 +261,27 @@ int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *usage)
 /* After parsing: a choice file's seed and settings apply unless given, and
  * --fail-nth and --replay exclude each other. Returns false after a usage
  * error. */
+/* The options of the command line's runs, for the replay command an
+ * internal abort prints (none for test: its runs take no options). */
+static const out_cli_args *abort_args;
+
+/* drvsim_abort_fn: the run an internal check failed in, and how to replay
+ * it. The heap may be damaged: a replay line that cannot be built is "?". */
+static void cli_abort_report(void *ctx, const drvsim_abort_info *info)
+{
+    (void)ctx;
+    static const out_cli_args none;
+    fprintf(stderr, "drvsim: this is a drvsim bug; the run: scenario %s, seed %" PRIu64 "%s%s\n",
+            info->scenario, info->seed, info->where[0] != '\0' ? ", at " : "", info->where);
+    char *replay =
+        out_replay_command(info->scenario, info->seed, abort_args != NULL ? abort_args : &none);
+    fprintf(stderr, "  replay: %s\n", replay != NULL ? replay : "?");
+    free(replay);
+}
+
 bool cli_sim_finish(cli_sim_args *a, const char *usage)
 {
+    abort_args = &a->raw;
     if (a->options.fail_nth != 0 && a->options.replay_given) {
         cli_usage_error(usage, "--fail-nth and --replay exclude each other");
         return false;
@@ -1095,6 +1114,7 @@ int main(int argc, char **argv)
     };
     int c;
 
+    drvsim_set_abort_handler(cli_abort_report, NULL);
     opterr = 0;
     /* "+": stop at the command; its options are its own. */
     while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {

@@ -390,34 +390,83 @@ const char *lb_error_message(lua_State *co, int idx, int status, char *buf, size
 /* Forward: the body of a system thread's coroutine (below). */
 static int exec_main(lua_State *L);
 
+/* The message of a run stopped by the Lua memory cap, with the scenario
+ * line it was at. */
+static void stop_memory_limit(lb_state *lb, lua_State *co)
+{
+    char where[400] = "";
+    lb_host_site_name(lb, site_of(lb, co != NULL ? co : lb->L), where, sizeof where);
+    ke_stop_machine(lb->m, KE_STOP_SCENARIO_ERROR,
+                    "%s%sLua memory limit reached (%zu MiB held by the scenario's Lua state)",
+                    where, where[0] != '\0' ? ": " : "", lb->memory_limit_bytes >> 20);
+}
+
+/* Creates an execution's coroutine and keeps it alive in the registry's
+ * coroutine table, keyed by its address, until the execution ends
+ * (release_exec). Runs protected: the allocations may fail at the memory
+ * cap. In: the table; out: the coroutine. */
+static int new_coroutine(lua_State *L)
+{
+    lua_State *co = lua_newthread(L);
+    lua_pushlightuserdata(L, co);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, 1);
+    return 1;
+}
+
 /* Gives an execution its coroutine: the harness body, or exec_main for a
  * driver routine (a system thread's start routine). Returns the number of
- * arguments for its first resume. */
+ * arguments for its first resume, or -1 if the memory cap stopped the run. */
 static int start_exec(lb_state *lb, ke_exec *exec)
 {
     lua_State *L = lb->L;
-    lua_State *co = lua_newthread(L);
-    /* Kept alive by the registry for the rest of the run. */
+    lua_pushcfunction(L, new_coroutine);
     lua_rawgeti(L, LUA_REGISTRYINDEX, lb->coroutines_ref);
-    lua_pushvalue(L, -2);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, -3);
-    lua_pop(L, 2);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+        lua_pop(L, 1);
+        ke_stop_machine(lb->m, KE_STOP_SCENARIO_ERROR,
+                        "Lua memory limit reached (%zu MiB held by the scenario's Lua state): "
+                        "no room to start %s%s%s",
+                        lb->memory_limit_bytes >> 20,
+                        exec->start_driver != NULL ? exec->start_driver->name : "",
+                        exec->start_driver != NULL ? " " : "",
+                        exec->start_routine != 0 ? exec->start_name : "the run() body");
+        return -1;
+    }
+    lua_State *co = lua_tothread(L, -1);
+    lua_pop(L, 1);
     exec->host = co;
     if (exec->start_routine == 0) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, lb->run_ref);
         lua_xmove(L, co, 1);
         return 0;
     }
+    /* A fresh thread has LUA_MINSTACK free slots: no allocation here. */
     lua_pushcfunction(co, exec_main);
     lua_pushlightuserdata(co, exec);
     return 1;
+}
+
+/* A coroutine whose execution is over (it returned, its thread ended, or
+ * the kernel restarted the execution for new work): out of the table, so
+ * that the collector frees it. A DPC, ISR or work item runs on a fresh
+ * coroutine each time; keeping them all would grow without bound. */
+static void release_coroutine(lb_state *lb, lua_State *co)
+{
+    lua_State *L = lb->L;
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lb->coroutines_ref);
+    lua_pushlightuserdata(L, co);
+    lua_pushnil(L);
+    lua_rawset(L, -3); /* assigning nil to a present key never allocates */
+    lua_pop(L, 1);
 }
 
 void lb_host_resume(void *ctx, ke_exec *exec)
 {
     lb_state *lb = ctx;
     int nargs = exec->host == NULL ? start_exec(lb, exec) : 0;
+    if (nargs < 0)
+        return;
     lua_State *co = exec->host;
     lb->current = exec;
     int results = 0;
@@ -433,15 +482,28 @@ void lb_host_resume(void *ctx, ke_exec *exec)
          * library, so there are no others. */
         KE_CHECK(m, t->state == KE_THREAD_RUNNING || t->state == KE_THREAD_WAITING ||
                         t->state == KE_THREAD_TERMINATED || ke_stopped(m));
+        if (exec == &t->exec && t->state == KE_THREAD_TERMINATED && exec->host == co) {
+            exec->host = NULL; /* PsTerminateSystemThread: it never resumes */
+            release_coroutine(lb, co);
+        } else if (exec->host != co) {
+            release_coroutine(lb, co);
+        }
         return;
     }
     if (status == LUA_OK) {
         lua_pop(co, results);
         ke_exec_ended(m, exec); /* the code returned */
+        if (exec->host == co)
+            exec->host = NULL; /* a thread that ended: nothing resumes it */
+        release_coroutine(lb, co);
         return;
     }
     if (lua_touserdata(co, -1) == &lb_stop_key || lua_touserdata(co, -1) == &lb_scenario_key) {
         KE_CHECK(m, ke_stopped(m));
+        return;
+    }
+    if (status == LUA_ERRMEM) {
+        stop_memory_limit(lb, co);
         return;
     }
     /* An error in harness code: the scenario is broken. Errors in driver
@@ -496,6 +558,12 @@ static int routine_failed(lua_State *L, io_driver *d)
     void *key = lua_touserdata(L, -1);
     if (key == &lb_stop_key || key == &lb_scenario_key || machine_stopped(lb))
         return lb_stopped(L);
+    if (lb->routine_status == LUA_ERRMEM) {
+        /* The scenario's Lua state reached its cap: a limit of the host,
+         * not a fault of the driver. */
+        stop_memory_limit(lb, L);
+        return lb_stopped(L);
+    }
 
     char text[400];
     if (lb_unresolved_call(L, -1, false, text, sizeof text)) {
@@ -602,6 +670,7 @@ static int call_routine(lua_State *L, io_driver *d, const char *routine, uint64_
 static bool routine_returned(lua_State *L, int status, int nresults)
 {
     bool failed = status != LUA_OK && status != LUA_YIELD;
+    lb_get(L)->routine_status = status;
     lua_remove(L, -(failed ? 1 : nresults) - 1);
     if (!failed)
         ke_pop_frame(lb_get(L)->current);

@@ -108,6 +108,8 @@ typedef struct lb_state {
     bool error_site_valid;
     bool error_site_pinned; /* a __try saw the error first: keep its site */
 
+    int routine_status; /* how the last driver routine ended (LUA_OK, LUA_ERRMEM...) */
+
     bool in_fault_predicate; /* scenario{ faults } runs: no DDI may be called */
 
     bool stopped_early;       /* a limit or error stopped the top level */

@@ -635,6 +635,61 @@ done:
     ke_machine_destroy(m);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Abort reports                                                            */
+/* ------------------------------------------------------------------------ */
+
+static drvsim_abort_fn abort_handler;
+static void *abort_handler_ctx;
+
+void drvsim_set_abort_handler(drvsim_abort_fn fn, void *ctx)
+{
+    abort_handler = fn;
+    abort_handler_ctx = ctx;
+}
+
+/* des_check_print_context's callback while a run is in progress. */
+static void abort_context(void *ctx)
+{
+    lb_state *lb = ctx;
+    char where[400] = "";
+    if (lb->L != NULL)
+        lb_host_site_name(lb, lb_host_site(lb, NULL), where, sizeof where);
+    drvsim_abort_info info = {.scenario = lb->scenario_path, .seed = lb->seed, .where = where};
+    if (abort_handler != NULL) {
+        abort_handler(abort_handler_ctx, &info);
+        return;
+    }
+    fprintf(stderr, "drvsim: the run: scenario %s, seed %llu%s%s\n", info.scenario,
+            (unsigned long long)info.seed, where[0] != '\0' ? ", at " : "", where);
+}
+
+/* A Lua panic (an error outside any protected call: a drvsim bug, as every
+ * call into Lua from C is protected) aborts the process: report it first. */
+static int lua_panic(lua_State *L)
+{
+    const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "?";
+    fprintf(stderr, "drvsim: internal error: Lua panic: %s\n", msg);
+    fflush(stderr);
+    des_check_print_context();
+    return 0; /* Lua aborts */
+}
+
+/* The registry tables of the binding, made under protection (a fresh state
+ * holds little, but the host's memory may still fail it). */
+static int make_registry_tables(lua_State *L)
+{
+    lb_state *lb = lua_touserdata(L, 1);
+    lua_newtable(L);
+    lb->routines_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_newtable(L);
+    lb->literals_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_newtable(L);
+    lb->coroutines_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lb_register_globals(L);
+    return 0;
+}
+
 int drvsim_run(const drvsim_options *opt, drvsim_result *r)
 {
     memset(r, 0, sizeof *r);
@@ -668,18 +723,20 @@ int drvsim_run(const drvsim_options *opt, drvsim_result *r)
     vf_settings_init(&vs);
     vf_gflags_init(&gf);
 
+    /* From here an internal abort reports this run (check.h). */
+    des_check_set_context(abort_context, lb);
     lb->L = lb_sandbox_new(lb);
     if (lb->L == NULL) {
         fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory creating the Lua state");
         goto done;
     }
-    lua_newtable(lb->L);
-    lb->routines_ref = luaL_ref(lb->L, LUA_REGISTRYINDEX);
-    lua_newtable(lb->L);
-    lb->literals_ref = luaL_ref(lb->L, LUA_REGISTRYINDEX);
-    lua_newtable(lb->L);
-    lb->coroutines_ref = luaL_ref(lb->L, LUA_REGISTRYINDEX);
-    lb_register_globals(lb->L);
+    lua_atpanic(lb->L, lua_panic);
+    lua_pushcfunction(lb->L, make_registry_tables);
+    lua_pushlightuserdata(lb->L, lb);
+    if (lua_pcall(lb->L, 1, 0, 0) != LUA_OK) {
+        fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory creating the Lua state");
+        goto done;
+    }
 
     if (!run_top_level(lb, r))
         goto done;
@@ -707,6 +764,8 @@ int drvsim_run(const drvsim_options *opt, drvsim_result *r)
 done:
     if (lb->L != NULL)
         lua_close(lb->L);
+    lb->L = NULL;
+    des_check_set_context(NULL, NULL);
     lb_imports_free(lb);
     for (uint16_t i = 0; i < lb->chunk_count; i++) {
         free(lb->chunks[i]);

@@ -23,6 +23,7 @@
     X(PAGE_FAULT_IN_NONPAGED_AREA, 0x00000050u)                                                    \
     X(PROCESS_HAS_LOCKED_PAGES, 0x00000076u)                                                       \
     X(SYSTEM_THREAD_EXCEPTION_NOT_HANDLED, 0x0000007Eu)                                            \
+    X(UNEXPECTED_KERNEL_MODE_TRAP, 0x0000007Fu)                                                    \
     X(INVALID_KERNEL_HANDLE, 0x00000093u)                                                          \
     X(SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION, 0x000000C1u)                                        \
     X(BAD_POOL_CALLER, 0x000000C2u)                                                                \

@@ -265,6 +265,23 @@ typedef struct drvsim_result {
  * released with drvsim_result_free.
  */
 int drvsim_run(const drvsim_options *options, drvsim_result *result);
+
+/*
+ * A simulator invariant that fails (a drvsim bug, never a scenario's) ends
+ * the process with abort(); before that, the handler set here is called
+ * with the run that was in progress, so that the bug can be replayed. The
+ * scenario line is where the running code was ("" when none ran yet).
+ * Without a handler, drvsim_run prints the three on standard error itself.
+ * Set once per process; runs in the failing thread, with the heap possibly
+ * damaged: print and return.
+ */
+typedef struct drvsim_abort_info {
+    const char *scenario;
+    uint64_t seed;
+    const char *where; /* "file:line", or "" */
+} drvsim_abort_info;
+typedef void (*drvsim_abort_fn)(void *ctx, const drvsim_abort_info *info);
+void drvsim_set_abort_handler(drvsim_abort_fn fn, void *ctx);
 void drvsim_result_free(drvsim_result *result);
 
 /* The rule catalogue, for `drvsim rules`. */

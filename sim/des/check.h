@@ -10,6 +10,18 @@
 
 _Noreturn void des_check_failed(const char *file, int line, const char *cond);
 
+/*
+ * What a failed check prints after its own line and before it aborts: the
+ * context of the run it happened in (its seed, scenario line and replay
+ * command), which the engine cannot know. Whoever runs the simulation
+ * installs it once per run and clears it after (fn NULL). Every abort path
+ * of the simulator (DES_CHECK, KE_CHECK, ke_panic, a Lua panic) calls
+ * des_check_print_context, which calls fn at most once per process.
+ */
+typedef void (*des_check_context_fn)(void *ctx);
+void des_check_set_context(des_check_context_fn fn, void *ctx);
+void des_check_print_context(void);
+
 #define DES_CHECK(cond)                                                                            \
     do {                                                                                           \
         if (!(cond))                                                                               \

@@ -503,11 +503,42 @@ uint64_t des_digest(const des_sim *sim)
     return digest;
 }
 
+/* The run's context for an abort report (check.h). Process-wide: a run
+ * owns the process while it runs. */
+static des_check_context_fn check_context_fn;
+static void *check_context_ctx;
+
+void des_check_set_context(des_check_context_fn fn, void *ctx)
+{
+    check_context_fn = fn;
+    check_context_ctx = ctx;
+}
+
+void des_check_print_context(void)
+{
+    /* Once: a check failing inside the context printer must not recurse. */
+    des_check_context_fn fn = check_context_fn;
+    check_context_fn = NULL;
+    if (fn != NULL)
+        fn(check_context_ctx);
+    fflush(stderr);
+}
+
 _Noreturn void des_check_failed(const char *file, int line, const char *cond)
 {
     fprintf(stderr, "%s:%d: drvsim internal check failed: %s\n", file, line, cond);
     fflush(stderr);
+    des_check_print_context();
     abort();
+}
+
+bool des_count_event(des_sim *sim)
+{
+    DES_CHECK(sim != NULL);
+    if (sim->limits.max_events != 0 && sim->events_fired >= sim->limits.max_events)
+        return false;
+    sim->events_fired++;
+    return true;
 }
 
 void des_advance(des_sim *sim, uint64_t delta_100ns)

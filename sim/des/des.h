@@ -287,6 +287,12 @@ des_stop des_step(des_sim *sim);
  */
 void des_advance(des_sim *sim, uint64_t delta_100ns);
 
+/*
+ * Counts work that is not a queued event but is bounded like one (a DPC
+ * routine's run): false, counting nothing, once max_events is reached.
+ */
+bool des_count_event(des_sim *sim);
+
 /* Hashes a record into the digest and passes it to the sink. */
 void des_commit(des_sim *sim, const des_rec *rec);
 

@@ -20,6 +20,7 @@
 #include "ddi_table.h"
 #include "ex/pool.h"
 #include "io/io.h"
+#include "kd/kd.h"
 #include "ke/types.h"
 #include "mm/mm.h"
 
@@ -175,9 +176,29 @@ void io_device_dereference(ke_call *call, io_device *dev)
     KE_CHECK(m, dev->references > 0);
     if (--dev->references > 0)
         return;
+    if (!dev->deleted) {
+        /*
+         * The last reference of a device never deleted: a driver
+         * dereferenced a device object more often than it referenced it
+         * (the creation reference belongs to IoDeleteDevice). The object is
+         * still on its driver's list (and in the namespace if named): a
+         * count of zero is illegal for its state. Windows' object manager
+         * would free it here and the corruption would surface later, at
+         * the next use of the freed device (commonly the owner's
+         * IoDeleteDevice driving the count below zero, 0x18 again); drvsim
+         * stops at the dereference itself, with REFERENCE_BY_POINTER: P1
+         * the object type (IO_TYPE_DEVICE), P2 the object, P3 its handle
+         * count (0: kernel code holds no handle), P4 its pointer count (0).
+         * The record stays as it was, at count zero.
+         */
+        const uint64_t p[4] = {IO_TYPE_DEVICE, dev->va, 0, 0};
+        kd_raise_full(call, RULE_kob_reference_by_pointer, 0x18, p, NULL,
+                      "the last reference of a device object that was never deleted "
+                      "(IoDeleteDevice owns the one IoCreateDevice gives)");
+        return;
+    }
     /* The last reference of a device deleted before: the object goes, and
      * with it its reference on the driver object. */
-    KE_CHECK(m, dev->deleted);
     io_driver *d = dev->driver;
     des_map_remove(&m->devices, dev->va);
     ke_call kernel = *call;

@@ -397,10 +397,13 @@ NTSTATUS IoSetCompletionRoutineEx(ke_call *call, PVOID_VA DeviceObject, PVOID_VA
 /* IoCallDriver                                                             */
 /* ------------------------------------------------------------------------ */
 
+/* The next callout, or NULL when the kernel stack has no room for it (the
+ * machine stopped with 0x7F). */
 static ke_callout *push_callout(ke_call *call, ke_callout_kind kind)
 {
     ke_exec *e = call->exec;
-    KE_CHECK(call->m, e->callout_count < KE_MAX_CALLOUTS);
+    if (!ke_callout_stack_room(call))
+        return NULL;
     ke_callout *c = &e->callouts[e->callout_count++];
     memset(c, 0, sizeof *c);
     c->kind = (uint8_t)kind;
@@ -450,8 +453,10 @@ NTSTATUS IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
         io_complete(call, Irp, (uint32_t)STATUS_INVALID_DEVICE_REQUEST);
         return STATUS_INVALID_DEVICE_REQUEST; /* ignored when a completion routine runs */
     }
-    irp->dispatching++;
     ke_callout *c = push_callout(call, KE_CALLOUT_DISPATCH);
+    if (c == NULL)
+        return STATUS_ACCESS_VIOLATION; /* the machine stopped */
+    irp->dispatching++;
     c->routine = dispatch;
     c->driver = d;
     c->name = major_names[major];
@@ -599,6 +604,8 @@ static void complete_walk(ke_call *call, io_irp *irp, uint64_t result)
             io_routine r = io_routine_of_token(m, routine, &d);
             if (r != 0) {
                 ke_callout *c = push_callout(call, KE_CALLOUT_COMPLETION);
+                if (c == NULL)
+                    return; /* the machine stopped */
                 c->routine = r;
                 c->driver = d;
                 c->name = "CompletionRoutine";
@@ -751,6 +758,8 @@ bool IoCancelIrp(ke_call *call, PVOID_VA Irp)
     ke_field_set(call, Irp, IRP_F(CancelIrql), old);
     PVOID_VA sl = current_location(m, Irp);
     ke_callout *c = push_callout(call, KE_CALLOUT_CANCEL);
+    if (c == NULL)
+        return false; /* the machine stopped */
     c->routine = r;
     c->driver = d;
     c->name = "CancelRoutine";

@@ -164,15 +164,50 @@ static PVOID_VA d_va_of(const ke_exec *e)
     return e->start_argc == 2 ? e->start_args[3] : e->start_args[0];
 }
 
+/* The end of a drain: the processor goes back to the IRQL the first DPC
+ * interrupted, and a KeFlushQueuedDpcs waiting for every queue may return. */
+static void end_drain(ke_machine *m, ke_processor *cpu)
+{
+    cpu->dpc_drain = false;
+    ke_cpu_set_irql(m, cpu, cpu->irql_before_dpc);
+    if (!ke_dpcs_pending(m)) {
+        m->flush->signal_state = 1;
+        ke_object_signal(m, m->flush);
+    }
+}
+
 bool ke_cpu_start_dpc(ke_machine *m, ke_processor *cpu)
 {
-    if (cpu->in_dpc || cpu->dpc_head == NULL || cpu->irql >= DISPATCH_LEVEL)
+    if (cpu->in_dpc)
         return false;
+    if (cpu->dpc_drain && cpu->dpc_head == NULL) {
+        end_drain(m, cpu); /* another processor removed what was queued */
+        return false;
+    }
+    if (cpu->dpc_head == NULL || (cpu->irql >= DISPATCH_LEVEL && !cpu->dpc_drain))
+        return false;
+    /* Each DPC run counts against the event limit, so that a drain that
+     * never empties is bounded by --max-events too. */
+    if (!des_count_event(&m->des)) {
+        ke_stop_machine(m, KE_STOP_LIMIT, "event limit reached (%llu events)",
+                        (unsigned long long)m->des.limits.max_events);
+        return false;
+    }
     ke_dpc *d = cpu->dpc_head;
     unqueue_dpc(m, d);
     cpu->in_dpc = true;
-    cpu->irql_before_dpc = cpu->irql;
-    ke_cpu_set_irql(m, cpu, DISPATCH_LEVEL);
+    if (cpu->dpc_drain) {
+        /* Back-to-back in one drain: still at DISPATCH_LEVEL, the time the
+         * last one took (see KE_DPC_BACK_TO_BACK_100NS) counting towards
+         * the DPC watchdog. */
+        cpu->dpc_drain = false;
+        cpu->drain_runs++;
+        des_advance(&m->des, KE_DPC_BACK_TO_BACK_100NS);
+    } else {
+        cpu->drain_runs = 1;
+        cpu->irql_before_dpc = cpu->irql;
+        ke_cpu_set_irql(m, cpu, DISPATCH_LEVEL);
+    }
     ke_exec *e = &cpu->dpc_exec;
     /* In the context of whatever it interrupts: often the Idle process. */
     if (d->io_timer_device != 0) {
@@ -208,17 +243,17 @@ void ke_dpc_ended(ke_machine *m, ke_exec *e)
     KE_CHECK(m, cpu->in_dpc && e == &cpu->dpc_exec);
     cpu->in_dpc = false;
     e->host = NULL;
-    ke_cpu_set_irql(m, cpu, cpu->irql_before_dpc);
     des_rec rec;
     ke_trace_begin(m, &rec, KE_TR_DPC);
     des_rec_u8(&rec, (uint8_t)cpu->number);
     des_rec_u64(&rec, d_va_of(e));
     des_rec_u8(&rec, 0);
     ke_trace_commit(m, &rec);
-    if (!ke_dpcs_pending(m)) {
-        m->flush->signal_state = 1;
-        ke_object_signal(m, m->flush);
-    }
+    /* KiRetireDpcList runs the queue until it is empty without lowering
+     * the IRQL: the next DPC of this processor starts at DISPATCH_LEVEL. */
+    cpu->dpc_drain = true;
+    if (cpu->dpc_head == NULL)
+        end_drain(m, cpu);
 }
 
 ke_dpc *ke_dpc_in_range(const ke_machine *m, PVOID_VA start, PVOID_VA end)

@@ -173,8 +173,8 @@ bool KeSynchronizeExecution(ke_call *call, PVOID_VA Interrupt, uint32_t Synchron
     if (i == NULL)
         return false;
     ke_exec *e = call->exec;
-    /* Nesting goes no deeper than distinct interrupts of one driver. */
-    KE_CHECK(call->m, e->callout_count < KE_MAX_CALLOUTS);
+    if (!ke_callout_stack_room(call))
+        return false; /* the kernel stack overflowed: the machine stopped */
     KIRQL old;
     if (!sync_acquire(call, i, &old))
         return false;

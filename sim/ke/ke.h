@@ -110,7 +110,10 @@ typedef struct ke_frame {
     uint64_t code;            /* the routine's simulated address (io_routine_token), 0 if none */
 } ke_frame;
 
-#define KE_MAX_FRAMES 32
+/* Frames an execution can hold: its start routine, one routine per nested
+ * callout (bounded by the kernel stack, below), and a few the harness adds
+ * (a process-creation callback). */
+#define KE_MAX_FRAMES 40
 
 struct ke_thread;
 
@@ -154,9 +157,42 @@ typedef struct ke_callout {
     bool verify;
 } ke_callout;
 
+/*
+ * The kernel stack. Each thread has one of KERNEL_STACK_SIZE bytes, 24 KB on
+ * x64 and 12 KB on x86 ("How do I keep my driver from running out of
+ * kernel-mode stack?"); a DPC runs on its processor's DPC stack of the same
+ * size, and drvsim gives an ISR its own too (on x64 Windows an ISR borrows
+ * the interrupted stack: a simplification). drvsim does not know how much
+ * stack a Lua routine would use in C, so it charges every frame a fixed
+ * cost: a driver routine half of the WDK's kernel-mode budget for one
+ * function (code analysis warning C6262: 1 KB), 512 bytes on x64, and the
+ * kernel routine that calls it back (IofCallDriver, IofCompleteRequest,
+ * IoCancelIrp, KeSynchronizeExecution) 256 bytes; x86 frames, half as wide,
+ * half of each. The stack starts with one of each (the system thread's or
+ * the DPC dispatcher's start, and the first routine), so a callout nested
+ * n deep uses (n + 1) * 768 bytes on x64: 31 levels fit (16 pass-through
+ * filters over a device take 17), the 32nd overflows into the guard page
+ * and the processor double-faults: UNEXPECTED_KERNEL_MODE_TRAP (0x7F,
+ * P1 = 8, EXCEPTION_DOUBLE_FAULT).
+ */
+#define KE_KERNEL_STACK_BYTES_X64  0x6000u
+#define KE_KERNEL_STACK_BYTES_X86  0x3000u
+#define KE_ROUTINE_FRAME_BYTES_X64 512u
+#define KE_KERNEL_FRAME_BYTES_X64  256u
+#define KE_ROUTINE_FRAME_BYTES_X86 256u
+#define KE_KERNEL_FRAME_BYTES_X86  128u
+
 /* Nested callouts: KeSynchronizeExecution of distinct interrupts, and the
- * dispatch and completion routines of a device stack. */
-#define KE_MAX_CALLOUTS 16
+ * dispatch and completion routines of a device stack. The stack overflows
+ * before the array does, on either architecture. */
+#define KE_MAX_CALLOUTS 32
+_Static_assert((KE_MAX_CALLOUTS + 1) * (KE_ROUTINE_FRAME_BYTES_X64 + KE_KERNEL_FRAME_BYTES_X64) >
+                   KE_KERNEL_STACK_BYTES_X64,
+               "the x64 stack overflows before the callout array fills");
+_Static_assert((KE_MAX_CALLOUTS + 1) * (KE_ROUTINE_FRAME_BYTES_X86 + KE_KERNEL_FRAME_BYTES_X86) >
+                   KE_KERNEL_STACK_BYTES_X86,
+               "the x86 stack overflows before the callout array fills");
+_Static_assert(KE_MAX_FRAMES >= KE_MAX_CALLOUTS + 2, "a frame for every callout's routine");
 
 /*
  * What a processor executes: a thread's code, or (later) a DPC routine that
@@ -344,6 +380,13 @@ typedef struct ke_client_id {
 
 #define KE_MAX_CPUS 64
 
+/* Threads one run may create. The kernel keeps every thread's record for
+ * the run (its id, its object, the reports), about 8 KB of host memory
+ * each: the bound keeps a scenario that creates threads without end (or a
+ * million at once) to half a GiB, and ends it as an error naming the limit
+ * (ke_thread_limit_reached) rather than an abort when the host runs out. */
+#define KE_MAX_THREADS 65536u
+
 typedef struct ke_processor {
     uint32_t number;
     KIRQL irql;
@@ -359,6 +402,11 @@ typedef struct ke_processor {
     ke_exec dpc_exec;
     bool in_dpc;
     KIRQL irql_before_dpc;
+    /* Between two DPCs of one drain (KiRetireDpcList): the queue was not
+     * empty when the last one returned, so the processor stayed at
+     * DISPATCH_LEVEL for the next. */
+    bool dpc_drain;
+    uint64_t drain_runs; /* DPCs run in the current drain */
     /* The DPC watchdog: when it went to DISPATCH_LEVEL or above, and the
      * event that fires if it stays there for the watchdog period. */
     uint64_t dispatch_since_100ns;
@@ -587,6 +635,10 @@ ps_process *ke_create_process(ke_machine *m, uint32_t id, const char *image);
 /* Creates a thread in a process, READY, that will start with
  * exec.start_routine (set by the caller; 0 = the harness body). NULL on
  * host OOM. */
+/* Whether the run has created KE_MAX_THREADS threads; if so, stops the
+ * machine with a scenario error naming the limit and the scenario line. */
+bool ke_thread_limit_reached(ke_call *call);
+
 ke_thread *ke_create_thread(ke_machine *m, ps_process *process, struct io_driver *creator);
 
 /* Creates the thread that runs the scenario's run() body: a System thread. */
@@ -693,6 +745,16 @@ void ke_spinlock_give(ke_call *call, PVOID_VA lock);
 #define KE_DPC_WATCHDOG_PERIOD_100NS (120ull * 10000000ull)
 #define KE_DPC_WATCHDOG_PERIOD_TICKS 0x1E00u /* in 15.625 ms clock ticks */
 
+/* Simulated time charged to a DPC that runs back-to-back with the one
+ * before it, the processor never leaving DISPATCH_LEVEL in between: the
+ * ceiling Microsoft gives a DPC routine's run ("a single DPC routine should
+ * not execute for more than 100 microseconds", Sharing Processor Resources
+ * During Startup...). drvsim does not time driver code, so a drain that
+ * never empties (a DPC that queues itself again) reaches the watchdog's
+ * 120 s after 1.2 million runs, as a real machine's would at its own pace.
+ * A DPC that starts from below DISPATCH_LEVEL is charged nothing. */
+#define KE_DPC_BACK_TO_BACK_100NS 1000u
+
 /* Starts an execution afresh for a routine of a driver that interrupts
  * `context`'s code on processor `cpu` (a DPC, an ISR); the caller sets its
  * kind and arguments. */
@@ -700,6 +762,11 @@ void ke_exec_prepare(ke_exec *e, ke_thread *context, uint32_t cpu, uint32_t rout
                      struct io_driver *driver, const char *name);
 
 /* Driver routine frames of an execution. */
+/* Whether the calling execution's kernel stack has room for one more
+ * callout (a kernel routine and the driver routine it calls); if not, the
+ * stack overflows: raises 0x7F (P1 = 8) and returns false. */
+bool ke_callout_stack_room(ke_call *call);
+
 void ke_push_frame(ke_exec *e, struct io_driver *driver, const char *routine, uint64_t code);
 void ke_pop_frame(ke_exec *e);
 const ke_frame *ke_top_frame(const ke_exec *e);

@@ -28,6 +28,8 @@ _Noreturn void ke_panic(const ke_machine *m, const char *file, int line, const c
                 (unsigned long long)m->config.seed);
     else
         fprintf(stderr, "drvsim: internal error at %s:%d: %s\n", file, line, what);
+    fflush(stderr);
+    des_check_print_context();
     abort();
 }
 
@@ -111,6 +113,20 @@ static ke_thread *new_thread(ke_machine *m, ps_process *process)
     t->object->references = 1;
     m->threads[m->thread_count++] = t;
     return t;
+}
+
+bool ke_thread_limit_reached(ke_call *call)
+{
+    ke_machine *m = call->m;
+    if (m->thread_count < KE_MAX_THREADS)
+        return false;
+    char where[400] = "";
+    m->host.site_name(m->host.ctx, m->host.site(m->host.ctx, call->exec), where, sizeof where);
+    ke_stop_machine(m, KE_STOP_SCENARIO_ERROR,
+                    "%s%shost limit reached: %u threads created in one run (drvsim keeps every "
+                    "thread's record for the run)",
+                    where, where[0] != '\0' ? ": " : "", KE_MAX_THREADS);
+    return true;
 }
 
 ke_thread *ke_create_thread(ke_machine *m, ps_process *process, io_driver *creator)

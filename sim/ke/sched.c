@@ -41,11 +41,40 @@ void ke_exec_prepare(ke_exec *e, ke_thread *context, uint32_t cpu, uint32_t rout
     e->start_name = name;
 }
 
+bool ke_callout_stack_room(ke_call *call)
+{
+    ke_machine *m = call->m;
+    ke_exec *e = call->exec;
+    bool x86 = m->config.arch == KE_ARCH_X86;
+    uint64_t level_bytes = x86 ? KE_ROUTINE_FRAME_BYTES_X86 + KE_KERNEL_FRAME_BYTES_X86
+                               : KE_ROUTINE_FRAME_BYTES_X64 + KE_KERNEL_FRAME_BYTES_X64;
+    uint64_t stack_bytes = x86 ? KE_KERNEL_STACK_BYTES_X86 : KE_KERNEL_STACK_BYTES_X64;
+    /* The start (one level's worth) and the callouts already nested. */
+    uint64_t used_bytes = ((uint64_t)e->callout_count + 2) * level_bytes;
+    if (used_bytes <= stack_bytes) {
+        KE_CHECK(m, e->callout_count < KE_MAX_CALLOUTS);
+        return true;
+    }
+    /* The next frame lands in the guard page below the stack; the page
+     * fault cannot push its trap frame there, so the processor takes a
+     * double fault. P2..P4 (the trap's registers on x86, reserved on x64)
+     * are not modelled: 0. */
+    char detail[200];
+    snprintf(detail, sizeof detail,
+             "the kernel stack (%llu KB) overflowed: callback %u levels deep, %llu bytes of "
+             "frames",
+             (unsigned long long)(stack_bytes >> 10), e->callout_count + 1,
+             (unsigned long long)used_bytes);
+    const uint64_t p[4] = {8, 0, 0, 0};
+    kd_raise_full(call, RULE_kstack_overflow, 0x7F, p, NULL, detail);
+    return false;
+}
+
 void ke_push_frame(ke_exec *e, io_driver *driver, const char *routine, uint64_t code)
 {
     ke_machine *m = e->thread->machine;
-    /* Routines nest only as deep as the scenario's own calls do; 32 levels
-     * of driver-to-kernel-to-driver nesting is far beyond any real driver. */
+    /* Routines nest through callouts, which the kernel stack bounds
+     * (ke_callout_stack_room); the array holds them all. */
     KE_CHECK(m, e->frame_count < KE_MAX_FRAMES);
     e->frames[e->frame_count].driver = driver;
     e->frames[e->frame_count].routine = routine;
@@ -217,6 +246,20 @@ static void watchdog_fire(des_sim *sim, des_event *ev)
     const ke_frame *f = ke_top_frame(e);
     ke_call call = {.m = m, .exec = e, .thread = e->thread, .driver = f ? f->driver : NULL};
     const uint64_t p[4] = {1, KE_DPC_WATCHDOG_PERIOD_TICKS, 0, 0};
+    if (cpu->in_dpc || cpu->dpc_drain) {
+        /* A drain that never emptied: the DPC running (or the last one)
+         * is blamed. */
+        char detail[200];
+        e = &cpu->dpc_exec;
+        f = ke_top_frame(e);
+        call.exec = e;
+        call.driver = f != NULL ? f->driver : e->start_driver;
+        snprintf(detail, sizeof detail,
+                 "CPU %u ran %llu DPCs back-to-back without its DPC queue emptying", cpu->number,
+                 (unsigned long long)cpu->drain_runs);
+        kd_raise_full(&call, RULE_kdpc_watchdog, 0x133, p, call.driver, detail);
+        return;
+    }
     kd_raise_full(&call, RULE_kdpc_watchdog, 0x133, p, NULL, NULL);
 }
 
@@ -680,8 +723,10 @@ ke_stop ke_run(ke_machine *m)
          * anything else runs. */
         for (uint32_t i = 0; i < m->cpu_count; i++)
             ke_cpu_start_isr(m, &m->cpus[i]);
-        for (uint32_t i = 0; i < m->cpu_count; i++)
+        for (uint32_t i = 0; i < m->cpu_count && !ke_stopped(m); i++)
             ke_cpu_start_dpc(m, &m->cpus[i]);
+        if (ke_stopped(m))
+            break;
         uint32_t cpus[KE_MAX_CPUS];
         uint32_t n = candidates(m, cpus);
         if (n == 0) {

@@ -24,6 +24,8 @@ NTSTATUS PsCreateSystemThread(ke_call *call, uint64_t *ThreadHandle, ULONG Desir
     /* Only the System process exists to put a thread in (NULL means it). */
     if (ProcessHandle != 0)
         return STATUS_INVALID_HANDLE;
+    if (ke_thread_limit_reached(call))
+        return STATUS_INSUFFICIENT_RESOURCES; /* the machine stopped */
     ke_thread *t = ke_create_thread(m, m->system_process, call->driver);
     if (t == NULL)
         ke_panic(m, __FILE__, __LINE__, "out of host memory creating a thread");

@@ -456,6 +456,11 @@
       "ZwClose from kernel mode on a handle that is not valid (closed already, or never one)",     \
       ("Handle passed to NtClose", "1: an invalid handle was closed (0: a protected one)",         \
        "Not used (0)", "Not used (0)"))                                                            \
+    X(kstack_overflow, 0x7F, 1, 0x8, RULE_KERNEL,                                                  \
+      "the kernel stack overflowed (callbacks nested too deep: a device stack of too many "        \
+      "filters, a dispatch routine that calls back into its own stack): a double fault",           \
+      ("8: a double fault (EXCEPTION_DOUBLE_FAULT), here a kernel stack overflow",                 \
+       "Reserved (drvsim: 0)", "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                    \
     /* Crashes: what the kernel does with a driver that faults. */                                 \
     X(driver_exception, 0x7E, 0, 0, RULE_KERNEL,                                                   \
       "a driver routine on a system thread raised an exception nobody handled",                    \

@@ -259,6 +259,29 @@ assert o["expected"] is False'
 check "run: a runaway with expect = \"timeout\" exits 0" 0 \
     "$DRVSIM" run $F/runaway_expect_timeout.lua --max-instructions 100000
 
+# Issue 11 item 2: no abort without a report (each of these ended with exit
+# 134 and nothing else).
+check "run: a DPC that queues itself for ever: 0x133 (the DPC watchdog), exit 0 as expected" 0 \
+    "$DRVSIM" run scenarios/sync/dpc_requeue_forever.lua
+out_has "run: ... STOP 0x133, P1 = 1" '^\*\*\* STOP: 0x00000133 \(0x0000000000000001,'
+check "run: ... with --max-events 1000: a timeout, exit 1" 1 \
+    "$DRVSIM" run scenarios/sync/dpc_requeue_forever.lua --max-events 1000
+out_has "run: ... naming the event limit" '^TIMEOUT: event limit reached \(1000 events\)'
+check "run: a self-queueing DPC with --max-instructions 100000: a timeout, exit 1" 1 \
+    "$DRVSIM" run $F/dpc_requeue_heavy.lua --max-instructions 100000
+out_has "run: ... naming the instruction limit and the DPC" \
+    '^TIMEOUT: instruction limit reached \(100000 Lua instructions\) in spin\.sys DeferredRoutine'
+check "run: 17 nested IoCallDriver calls (16 pass-through filters) are legal: exit 0" 0 \
+    "$DRVSIM" run scenarios/io/kstack_overflow_clean.lua
+check "run: a dispatch routine that calls its own stack: 0x7F/8, exit 0 as expected" 0 \
+    "$DRVSIM" run scenarios/io/kstack_overflow.lua
+check "run: ObDereferenceObject of a live device to zero: 0x18, exit 0 as expected" 0 \
+    "$DRVSIM" run scenarios/io/device_dereferenced_too_often.lua
+check "run: a million system threads: a scenario error at the host limit, exit 3" 3 \
+    "$DRVSIM" run $F/thread_flood.lua
+err_has "run: ... naming the limit and the line" \
+    'thread_flood\.lua:10: host limit reached: 65536 threads created in one run'
+
 check "run: limit = 1s with Sleep 10s exits 1" 1 "$DRVSIM" run $F/limit.lua --json -
 py "run: ... outcome timeout at 1 s simulated" "$OUT" '
 import json, sys

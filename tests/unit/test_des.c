@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <xxhash.h>
@@ -546,6 +547,39 @@ Test(queue, cancel_on_the_wrong_sim_aborts, .signal = SIGABRT)
     test_item_init(&item, &log, 0);
     cr_assert(des_schedule(&sim1, &item.ev, 100));
     des_cancel(&sim2, &item.ev);
+}
+
+/* A failed check prints the run's context (check.h) before it aborts: the
+ * context callback ends the process with a code of its own, which only it
+ * can have produced. */
+static void exit_from_context(void *ctx)
+{
+    _exit(*(int *)ctx);
+}
+
+Test(check, a_failed_check_prints_the_run_context_first, .exit_code = 42)
+{
+    static int code = 42;
+    des_check_set_context(exit_from_context, &code);
+    DES_CHECK(1 + 1 == 3);
+}
+
+static void count_context(void *ctx)
+{
+    (*(int *)ctx)++;
+}
+
+Test(check, the_context_is_printed_once_and_can_be_cleared)
+{
+    int calls = 0;
+    des_check_set_context(count_context, &calls);
+    des_check_print_context();
+    des_check_print_context(); /* a check failing in the printer: no recursion */
+    cr_assert_eq(calls, 1);
+    des_check_set_context(count_context, &calls);
+    des_check_set_context(NULL, NULL);
+    des_check_print_context();
+    cr_assert_eq(calls, 1);
 }
 
 /* ------------------------------------------------------------------------ */
