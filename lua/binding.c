@@ -397,8 +397,8 @@ static void stop_memory_limit(lb_state *lb, lua_State *co)
     char where[400] = "";
     lb_host_site_name(lb, site_of(lb, co != NULL ? co : lb->L), where, sizeof where);
     ke_stop_machine(lb->m, KE_STOP_SCENARIO_ERROR,
-                    "%s%sLua memory limit reached (%zu MiB held by the scenario's Lua state)",
-                    where, where[0] != '\0' ? ": " : "", lb->memory_limit_bytes >> 20);
+                    "%s%snot enough memory (a scenario's Lua state holds at most %zu MiB)", where,
+                    where[0] != '\0' ? ": " : "", lb->memory_limit_bytes >> 20);
 }
 
 /* Creates an execution's coroutine and keeps it alive in the registry's
@@ -425,7 +425,7 @@ static int start_exec(lb_state *lb, ke_exec *exec)
     if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
         lua_pop(L, 1);
         ke_stop_machine(lb->m, KE_STOP_SCENARIO_ERROR,
-                        "Lua memory limit reached (%zu MiB held by the scenario's Lua state): "
+                        "not enough memory (a scenario's Lua state holds at most %zu MiB): "
                         "no room to start %s%s%s",
                         lb->memory_limit_bytes >> 20,
                         exec->start_driver != NULL ? exec->start_driver->name : "",
@@ -571,8 +571,7 @@ static int routine_failed(lua_State *L, io_driver *d)
          * (an unresolved import), the driver would not crash. */
         char where[400] = "";
         lb_host_site_name(lb, lb->error_site, where, sizeof where);
-        ke_stop_machine(lb->m, KE_STOP_SCENARIO_ERROR, "%s%s%s", where, where[0] ? ": " : "",
-                        text);
+        ke_stop_machine(lb->m, KE_STOP_SCENARIO_ERROR, "%s%s%s", where, where[0] ? ": " : "", text);
         lb->error_site_pinned = false;
         return lb_stopped(L);
     }
