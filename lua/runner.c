@@ -250,6 +250,8 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
     for (int i = 0; m->vf->inject.rng_drawn && i < 4; i++)
         des_digest_u64(&m->des, m->vf->inject.rng.s[i]);
     r->digest = des_digest(&m->des);
+    if (lb->host_timed_out)
+        r->digest = 0; /* wall time decided where the run stopped */
 }
 
 /* ------------------------------------------------------------------------ */
@@ -470,8 +472,14 @@ done:
     ke_machine_destroy(m);
 }
 
+void drvsim_host_timeout(void)
+{
+    lb_host_time_up = 1;
+}
+
 int drvsim_run(const drvsim_options *opt, drvsim_result *r)
 {
+    lb_host_time_up = 0;
     memset(r, 0, sizeof *r);
     snprintf(r->scenario, sizeof r->scenario, "%s", opt->scenario_path);
     default_name(opt->scenario_path, r->name, sizeof r->name);
@@ -540,6 +548,7 @@ int drvsim_run(const drvsim_options *opt, drvsim_result *r)
     run_machine(opt, lb, r, &vs, &gf);
 
 done:
+    r->instructions = lb->instructions; /* the top level's too, if it stopped the run */
     if (lb->L != NULL)
         lua_close(lb->L);
     for (uint16_t i = 0; i < lb->chunk_count; i++)

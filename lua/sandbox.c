@@ -15,9 +15,11 @@
  *    runs, are refused by setmetatable() and rawset(), and when added to a
  *    metatable later; collectgarbage is absent;
  *  - print() writes to standard error (the run's report owns stdout).
- * A count hook bounds the instructions a run may execute, and the allocator
- * bounds the host memory the state may hold.
+ * A count hook bounds the instructions a run may execute; library functions
+ * that do work in C on Lua's behalf charge it to the same budget (charged.c,
+ * pattern.c); the allocator bounds the host memory the state may hold.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +29,16 @@
 #include "binding.h"
 #include "io/io.h"
 
-#define HOOK_STEP 1000 /* instructions between two hook calls */
+/* Larger than any short (interned) string object: Lua 5.4 interns strings of
+ * at most 40 bytes, 65 bytes with the header on a 64-bit host. */
+#define LB_LONG_STRING_BYTES 100
+
+volatile sig_atomic_t lb_host_time_up;
 
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     lb_state *lb = ud;
+    bool new_string = ptr == NULL && osize == LUA_TSTRING; /* osize: the new object's type */
     if (ptr == NULL)
         osize = 0; /* osize then encodes the object type, not a size */
     if (nsize == 0) {
@@ -44,37 +51,84 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     void *grown = realloc(ptr, nsize);
     if (grown != NULL)
         lb->memory_bytes = lb->memory_bytes - osize + nsize;
+    /* A new long string is charged one instruction a byte (charged.c): the
+     * work of whatever made it (string.rep, `..`, table.concat ...). Short
+     * strings are interned, and whether one is new depends on the garbage
+     * collector; long ones are always new. Over the budget, the hook stops
+     * the run at the next instruction. */
+    if (grown != NULL && new_string && nsize > LB_LONG_STRING_BYTES)
+        lb->instructions += nsize;
     return grown;
 }
 
+/*
+ * Ends the run: the instruction budget is spent (outcome "timeout") or the
+ * host's time is up (--host-timeout: outcome "error", and the digest is not
+ * reported, since where the run stood depends on the host's speed). Names
+ * the line and the driver routine the code was in. Returns; the caller
+ * unwinds.
+ */
+static void budget_stop(lua_State *L, lb_state *lb)
+{
+    bool host = lb_host_time_up != 0;
+    char where[400] = "", message[600], limit[96];
+    lb_host_site_name(lb, lb_host_site(lb, NULL), where, sizeof where);
+    const ke_frame *frame = lb->current != NULL ? ke_top_frame(lb->current) : NULL;
+    if (host)
+        snprintf(limit, sizeof limit, "host time limit reached (--host-timeout)");
+    else
+        snprintf(limit, sizeof limit, "instruction limit reached (%llu Lua instructions)",
+                 (unsigned long long)lb->instruction_limit);
+    snprintf(message, sizeof message, "%s%s%s%s%s%s%s", limit, frame && frame->driver ? " in " : "",
+             frame && frame->driver ? frame->driver->name : "", frame && frame->driver ? " " : "",
+             frame && frame->driver ? frame->routine : "", where[0] ? " at " : "", where);
+    (void)L;
+    if (host)
+        lb->host_timed_out = true;
+    if (lb->m != NULL) {
+        ke_stop_machine(lb->m, host ? KE_STOP_SCENARIO_ERROR : KE_STOP_LIMIT, "%s", message);
+    } else if (!lb->stopped_early) {
+        lb->stopped_early = true;
+        lb->early_outcome = host ? DRVSIM_OUTCOME_ERROR : DRVSIM_OUTCOME_TIMEOUT;
+        snprintf(lb->early_message, sizeof lb->early_message, "%s", message);
+    }
+}
+
+/*
+ * The count hook, called before every Lua instruction (a step of 1: Lua's
+ * public API cannot tell how far a larger step had counted when a coroutine
+ * ends, so a DPC shorter than the step would go uncharged). Costs about
+ * 10 ns an instruction; the simulated kernel's work per DDI call dwarfs it.
+ */
 static void instruction_hook(lua_State *L, lua_Debug *ar)
 {
     (void)ar;
     lb_state *lb = lb_get(L);
-    lb->instructions += HOOK_STEP;
-    if (lb->instructions <= lb->instruction_limit)
+    if (++lb->instructions <= lb->instruction_limit && !lb_host_time_up)
         return;
-    /* Say where the code was spinning: the line, and the driver routine. */
-    char where[400] = "", message[600];
-    lb_host_site_name(lb, lb_host_site(lb, NULL), where, sizeof where);
-    const ke_frame *frame = lb->current != NULL ? ke_top_frame(lb->current) : NULL;
-    snprintf(message, sizeof message,
-             "instruction limit reached (%llu Lua instructions)%s%s%s%s%s%s",
-             (unsigned long long)lb->instruction_limit, frame && frame->driver ? " in " : "",
-             frame && frame->driver ? frame->driver->name : "", frame && frame->driver ? " " : "",
-             frame && frame->driver ? frame->routine : "", where[0] ? " at " : "", where);
-    if (lb->m != NULL) {
-        ke_stop_machine(lb->m, KE_STOP_LIMIT, "%s", message);
-    } else if (!lb->stopped_early) {
-        lb->stopped_early = true;
-        lb->early_outcome = DRVSIM_OUTCOME_TIMEOUT;
-        snprintf(lb->early_message, sizeof lb->early_message, "%s", message);
-    }
+    budget_stop(L, lb);
     /* A hook may yield only from a count or line event, with no values. */
     if (lua_isyieldable(L)) {
         lua_yield(L, 0);
         return;
     }
+    lua_pushlightuserdata(L, (void *)&lb_stop_key);
+    lua_error(L);
+}
+
+void lb_charge(lua_State *L, uint64_t instructions)
+{
+    lb_state *lb = lb_get(L);
+    uint64_t left =
+        lb->instructions >= lb->instruction_limit ? 0 : lb->instruction_limit - lb->instructions;
+    if (instructions <= left && !lb_host_time_up) {
+        lb->instructions += instructions;
+        return;
+    }
+    /* Work past the budget is refused, not done: it counts up to the limit. */
+    if (instructions > left && lb->instructions <= lb->instruction_limit)
+        lb->instructions = lb->instruction_limit + 1;
+    budget_stop(L, lb);
     lua_pushlightuserdata(L, (void *)&lb_stop_key);
     lua_error(L);
 }
@@ -157,6 +211,11 @@ static int sandbox_pairs(lua_State *L)
         lua_pushvalue(L, -1);
         lua_rawseti(L, keys, ++count);
     }
+    /* The keys visited and the comparisons of sorting them. */
+    uint64_t log2_count = 0;
+    while ((1ull << log2_count) < (uint64_t)count)
+        log2_count++;
+    lb_charge(L, (uint64_t)count * (1 + log2_count));
     key_entry *entries = lua_newuserdatauv(L, (size_t)count * sizeof *entries + 1, 0);
     for (int i = 0; i < count; i++) {
         key_entry *e = &entries[i];
@@ -219,8 +278,13 @@ static int sandbox_next(lua_State *L)
     bool have_best = false;
     lua_pushnil(L); /* 3: the best key so far */
     lua_pushnil(L); /* 4: lua_next's cursor */
+    uint64_t visited = 0;
     while (lua_next(L, 1) != 0) {
         lua_pop(L, 1);
+        if (++visited == 4096) { /* a long scan: charged as it goes */
+            lb_charge(L, visited);
+            visited = 0;
+        }
         if (!lua_isnil(L, 2) && compare_stack_keys(L, 4, 2) <= 0)
             continue;
         if (!have_best || compare_stack_keys(L, 4, 3) < 0) {
@@ -229,6 +293,7 @@ static int sandbox_next(lua_State *L)
             have_best = true;
         }
     }
+    lb_charge(L, visited);
     if (!have_best) {
         lua_pushnil(L);
         return 1;
@@ -285,6 +350,7 @@ static int sandbox_sort(lua_State *L)
             lua_Integer hi = lo + 2 * width < n ? lo + 2 * width : n;
             lua_Integer i = lo, j = mid;
             for (lua_Integer k = lo; k < hi; k++) {
+                lb_charge(L, 1); /* one move, at most one comparison */
                 bool right = i >= mid;
                 if (!right && j < hi) {
                     lua_geti(L, from, j + 1);
@@ -644,6 +710,7 @@ lua_State *lb_sandbox_new(lb_state *lb)
     lua_setfield(L, math, "randomseed");
     lua_pop(L, 2);
 
-    lua_sethook(L, instruction_hook, LUA_MASKCOUNT, HOOK_STEP);
+    lb_register_charged(L);
+    lua_sethook(L, instruction_hook, LUA_MASKCOUNT, 1);
     return L;
 }
