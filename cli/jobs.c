@@ -365,7 +365,8 @@ static char *jobs_run_one(size_t index, jobs_options_fn options_of, void *ctx,
     options_of(ctx, index, &options);
     if (host_timeout_ms != 0) {
         /* The parent kills this worker if the run does not stop. */
-        watchdog_arm(host_timeout_ms, options.scenario_path, options.seed, false);
+        watchdog_arm(host_timeout_ms, options.scenario_path,
+                     options.seed_given ? &options.seed : NULL, false);
     }
     drvsim_run(&options, &result);
     if (host_timeout_ms != 0) {

@@ -377,7 +377,7 @@ static int cli_run_report(const cli_sim_args *a, const char *json_path, bool qui
         }
     }
 
-    watchdog_arm(host_timeout_ms, scenario, a->options.seed_given ? a->options.seed : 1, true);
+    watchdog_arm(host_timeout_ms, scenario, a->options.seed_given ? &a->options.seed : NULL, true);
     status = drvsim_run(&a->options, &r);
     watchdog_disarm();
     for (size_t i = 0; i < r.note_count; i++) {

@@ -54,13 +54,17 @@ bool watchdog_parse(const char *arg, uint64_t *ms, const char *usage)
     return true;
 }
 
-void watchdog_arm(uint64_t ms, const char *scenario, uint64_t seed, bool exit_after_grace)
+void watchdog_arm(uint64_t ms, const char *scenario, const uint64_t *seed, bool exit_after_grace)
 {
+    char seed_text[32] = "";
+    if (seed != NULL) {
+        snprintf(seed_text, sizeof seed_text, " --seed %" PRIu64, *seed);
+    }
     int n = snprintf(watchdog_message, sizeof watchdog_message,
                      "drvsim: %s: host time limit reached (--host-timeout), and the run did not "
                      "stop within %us: it is stuck outside Lua code (a simulator bug; please "
-                     "report it with this line)\n  replay: drvsim run %s --seed %" PRIu64 "\n",
-                     scenario, WATCHDOG_GRACE_S, scenario, seed);
+                     "report it with this line)\n  replay: drvsim run %s%s\n",
+                     scenario, WATCHDOG_GRACE_S, scenario, seed_text);
     watchdog_message_len = n < 0                                 ? 0
                            : (size_t)n < sizeof watchdog_message ? (size_t)n
                                                                  : sizeof watchdog_message - 1;

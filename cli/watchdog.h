@@ -35,9 +35,10 @@
  * false (after a usage error naming --host-timeout) when it is not one. */
 bool watchdog_parse(const char *arg, uint64_t *ms, const char *usage);
 
-/* Arms the limit for one run of `scenario` (seed for the message). With
- * exit_after_grace, a run that does not stop ends the process. */
-void watchdog_arm(uint64_t ms, const char *scenario, uint64_t seed, bool exit_after_grace);
+/* Arms the limit for one run of `scenario` (seed: --seed, or NULL, for the
+ * replay command of the message). With exit_after_grace, a run that does not
+ * stop ends the process. */
+void watchdog_arm(uint64_t ms, const char *scenario, const uint64_t *seed, bool exit_after_grace);
 
 /* Disarms it, after the run returned. */
 void watchdog_disarm(void);

@@ -910,7 +910,8 @@ out_has "sweep --host-timeout: ... seed 2 too" '"seed":2,"outcome":"error".*host
 children() { cat /proc/"$1"/task/*/children 2>/dev/null; }
 abort_worker() {
     local sig=$1 pid d w i
-    "${BOUND[@]}" "$DRVSIM" test $H >"$OUT" 2>"$ERR" </dev/null &
+    shift
+    "${BOUND[@]}" "$DRVSIM" test "$@" $H >"$OUT" 2>"$ERR" </dev/null &
     pid=$!
     d=$pid
     for i in $(seq 100); do # $! may be timeout(1): find drvsim below it
@@ -938,10 +939,22 @@ if [ -r /proc/self/exe ]; then
         else
             fail "test: a worker killed by SIG$sig: exit 1" "exit $RC: $(show "$OUT")"
         fi
-        out_has "test: ... one FAIL line naming the signal" \
-            "^FAIL $H/a_hang\.lua: simulator crashed: signal [0-9]+ \("
+        # (a sanitized build catches SIGSEGV itself and exits with status 1)
+        out_has "test: ... one FAIL line saying how the worker died" \
+            "^FAIL $H/a_hang\.lua: simulator crashed: (signal [0-9]+ \(|worker exited with status)"
         out_has "test: ... and the next scenario still runs" "^PASS $H/b_clean\.lua"
     done
+    # A worker that cannot stop its run (stopped here: its watchdog never
+    # runs) is killed by the parent after the limit and the grace (14 s).
+    abort_worker STOP --host-timeout 3s
+    if [ "$RC" -eq 1 ]; then
+        pass "test --host-timeout 3s: a worker that does not stop: exit 1"
+    else
+        fail "test --host-timeout 3s: a worker that does not stop: exit 1" "exit $RC: $(show "$OUT")"
+    fi
+    out_has "test --host-timeout 3s: ... killed, one FAIL line" \
+        "^FAIL $H/a_hang\.lua: host time limit reached \(--host-timeout 3000ms\) and the run did not stop: killed$"
+    out_has "test --host-timeout 3s: ... and the next scenario still runs" "^PASS $H/b_clean\.lua"
 fi
 
 # ---------------------------------------------------------------------------
