@@ -348,6 +348,7 @@ static int start_exec(lb_state *lb, ke_exec *exec)
 {
     lua_State *L = lb->L;
     lua_State *co = lua_newthread(L);
+    lb_hook_thread(co);
     /* Kept alive by the registry for the rest of the run. */
     lua_rawgeti(L, LUA_REGISTRYINDEX, lb->coroutines_ref);
     lua_pushvalue(L, -2);
@@ -388,6 +389,7 @@ void lb_host_resume(void *ctx, ke_exec *exec)
     }
     if (status == LUA_OK) {
         lua_pop(co, results);
+        lb_charge_tail(co);
         ke_exec_ended(m, exec); /* the code returned */
         return;
     }

@@ -94,8 +94,12 @@ typedef struct lb_state {
 
     uint64_t instructions; /* executed and charged so far */
     uint64_t instruction_limit;
-    bool host_timed_out; /* --host-timeout stopped the run: no digest */
-    size_t memory_bytes; /* host memory the Lua state holds */
+    uint32_t hook_step_max; /* the count hook's largest step (sandbox.c) */
+    int probe_ref;          /* the probe that measures a count's tail */
+    bool probing;           /* the probe runs: the hook ends it */
+    uint64_t probe_fetched; /* what the probe had run when the hook fired */
+    bool host_timed_out;    /* --host-timeout stopped the run: no digest */
+    size_t memory_bytes;    /* host memory the Lua state holds */
     size_t memory_limit_bytes;
 
     /* Where the last driver routine error was raised, captured by the error
@@ -122,6 +126,11 @@ lua_State *lb_sandbox_new(lb_state *lb);
  * matcher step); past the budget, or once the host's time is up, stops the
  * run and raises the stop error (sandbox.c). */
 void lb_charge(lua_State *L, uint64_t instructions);
+/* A new execution's coroutine: counted from its first instruction. */
+void lb_hook_thread(lua_State *co);
+/* An execution's coroutine returned: charges its instructions since the
+ * count hook last fired. */
+void lb_charge_tail(lua_State *co);
 /* Set (from a signal handler) by drvsim_host_timeout; cleared per run. */
 extern volatile sig_atomic_t lb_host_time_up;
 /* Replaces the library functions that do unbounded work in C with charged

@@ -277,6 +277,8 @@ static bool run_top_level(lb_state *lb, drvsim_result *r)
     int status = lb_load_file(L, lb->scenario_path, &chunk);
     if (status == LUA_OK)
         status = lua_pcall(L, 0, 0, 0);
+    if (status == LUA_OK)
+        lb_charge_tail(L);
     if (lb->stopped_early) {
         r->outcome = lb->early_outcome;
         snprintf(r->message, sizeof r->message, "%s", lb->early_message);

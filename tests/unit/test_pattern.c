@@ -86,7 +86,7 @@ Test(pattern, same_as_lua)
     luaL_openlibs(oracle);
     lb_state *lb = new_binding();
     uint64_t x = 12345;
-    for (int round = 0; round < 20000; round++) {
+    for (int round = 0; round < 10000; round++) {
         char s[32] = "", p[96] = "";
         size_t ls = lcg(&x) % 14;
         for (size_t i = 0; i < ls; i++)
