@@ -56,6 +56,7 @@ enum {
     OPT_RESUME,
     OPT_OUT,
     OPT_KD,
+    OPT_HOST_TIMEOUT,
 };
 
 /* The options run and sweep share, spliced into both usage texts. */
@@ -70,7 +71,8 @@ enum {
     "                          100 ns units (default: the scenario's, else 1h); reaching\n"        \
     "                          it is a timeout\n"                                                  \
     "  --max-events N          bound on simulated events (default 100000000)\n"                    \
-    "  --max-instructions N    bound on Lua instructions (default 1000000000)\n"                   \
+    "  --max-instructions N    bound on Lua instructions, with the work library functions do\n"    \
+    "                          in C charged too (default 1000000000)\n"                            \
     "  --kd                    a kernel debugger is attached: level 2 I/O verification\n"          \
     "                          errors (WDM DRIVER ERROR) are printed and the run goes on\n"        \
     "  --fail-nth N            low resources, systematically: fail exactly the Nth eligible\n"     \

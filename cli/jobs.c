@@ -1,6 +1,6 @@
 /*
- * jobs.c - many drvsim_run jobs, in this process or in forked workers. See
- * jobs.h.
+ * jobs.c - many drvsim_run jobs in forked workers, each under the host time
+ * limit. See jobs.h.
  *
  * Workers: each one holds one end of a socket pair. The parent writes a job
  * index (8 bytes) to an idle worker; the worker runs the job and answers with
@@ -30,11 +30,13 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
 #include "output.h"
+#include "watchdog.h"
 
 /* Results that may wait for an earlier one, per worker. */
 #define JOBS_RING_PER_WORKER 4u
@@ -351,36 +353,28 @@ static void jobs_failed_result(const drvsim_options *options, const char *why, d
 /* In this process                                                          */
 /* ------------------------------------------------------------------------ */
 
-/* Runs one job and passes the result through the codec (see jobs.h).
- * Returns the encoded line; NULL when out of memory. */
-static char *jobs_run_one(size_t index, jobs_options_fn options_of, void *ctx)
+/* Runs one job and passes the result through the codec (see jobs.h), under
+ * the host time limit (0: none). Returns the encoded line; NULL when out of
+ * memory. */
+static char *jobs_run_one(size_t index, jobs_options_fn options_of, void *ctx,
+                          uint64_t host_timeout_ms)
 {
     drvsim_options options;
     drvsim_result result;
     memset(&options, 0, sizeof options);
     options_of(ctx, index, &options);
+    if (host_timeout_ms != 0) {
+        /* The parent kills this worker if the run does not stop. */
+        watchdog_arm(host_timeout_ms, options.scenario_path,
+                     options.seed_given ? &options.seed : NULL, false);
+    }
     drvsim_run(&options, &result);
+    if (host_timeout_ms != 0) {
+        watchdog_disarm();
+    }
     char *line = jobs_encode(&result);
     drvsim_result_free(&result);
     return line;
-}
-
-static int jobs_run_here(size_t count, jobs_options_fn options_of, jobs_result_fn on_result,
-                         void *ctx)
-{
-    for (size_t i = 0; i < count; i++) {
-        drvsim_result result;
-        char *line = jobs_run_one(i, options_of, ctx);
-        bool decoded = line != NULL && jobs_decode(line, &result);
-        free(line);
-        if (!decoded) {
-            fprintf(stderr, "drvsim: out of memory\n");
-            return -1;
-        }
-        on_result(ctx, i, &result);
-        jobs_release(&result);
-    }
-    return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -392,7 +386,8 @@ typedef struct jobs_worker {
     int fd;    /* the parent's end of the socket pair */
     bool busy; /* running `job` */
     size_t job;
-    char *buf; /* bytes of the result line received so far */
+    uint64_t deadline_ms; /* busy: when the parent kills it (monotonic clock) */
+    char *buf;            /* bytes of the result line received so far */
     size_t len;
     size_t cap;
 } jobs_worker;
@@ -409,7 +404,17 @@ typedef struct jobs_pool {
     jobs_options_fn options_of;
     jobs_result_fn on_result;
     void *ctx;
+    uint64_t host_timeout_ms; /* per job; 0: none */
 } jobs_pool;
+
+/* The host's monotonic clock, in milliseconds: only for the host time
+ * limit, never for anything a run computes. */
+static uint64_t jobs_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 static bool jobs_send_all(int fd, const void *data, size_t len)
 {
@@ -448,11 +453,12 @@ static bool jobs_recv_all(int fd, void *data, size_t len)
 /* A worker's life: job index in, result line out, until the parent closes
  * its end. _exit, not exit: the parent's stdio buffers and atexit handlers
  * are not the worker's to flush or run. */
-static _Noreturn void jobs_worker_main(int fd, jobs_options_fn options_of, void *ctx)
+static _Noreturn void jobs_worker_main(int fd, jobs_options_fn options_of, void *ctx,
+                                       uint64_t host_timeout_ms)
 {
     uint64_t index;
     while (jobs_recv_all(fd, &index, sizeof index)) {
-        char *line = jobs_run_one((size_t)index, options_of, ctx);
+        char *line = jobs_run_one((size_t)index, options_of, ctx, host_timeout_ms);
         bool sent =
             line != NULL && jobs_send_all(fd, line, strlen(line)) && jobs_send_all(fd, "\n", 1);
         free(line);
@@ -488,7 +494,7 @@ static bool jobs_spawn(jobs_pool *p, unsigned slot)
                 close(p->workers[i].fd);
             }
         }
-        jobs_worker_main(sv[1], p->options_of, p->ctx);
+        jobs_worker_main(sv[1], p->options_of, p->ctx, p->host_timeout_ms);
     }
     close(sv[1]);
     w->pid = pid;
@@ -594,6 +600,11 @@ static void jobs_dispatch(jobs_pool *p)
         uint64_t index = p->next_job;
         w->busy = true;
         w->job = p->next_job++;
+        /* The worker's own watchdog asks the run to stop at the limit; after
+         * the grace and a second more, the parent ends it. */
+        w->deadline_ms = p->host_timeout_ms == 0 ? UINT64_MAX
+                                                 : jobs_now_ms() + p->host_timeout_ms +
+                                                       WATCHDOG_GRACE_S * 1000u + 1000u;
         /* A worker that cannot take its job has died: the job fails with it,
          * which also guarantees progress if workers keep dying. */
         if (!jobs_send_all(w->fd, &index, sizeof index)) {
@@ -610,6 +621,42 @@ static void jobs_deliver(jobs_pool *p)
         jobs_release(&p->ring[k]);
         p->ready[k] = false;
         p->next_result++;
+    }
+}
+
+/* How long poll may wait: until the first busy worker's deadline. */
+static int jobs_poll_timeout(const jobs_pool *p)
+{
+    uint64_t first = UINT64_MAX;
+    for (unsigned i = 0; i < p->worker_count; i++) {
+        const jobs_worker *w = &p->workers[i];
+        if (w->pid != 0 && w->busy && w->deadline_ms < first) {
+            first = w->deadline_ms;
+        }
+    }
+    if (first == UINT64_MAX) {
+        return -1;
+    }
+    uint64_t now = jobs_now_ms();
+    return first <= now ? 0 : first - now > INT32_MAX ? INT32_MAX : (int)(first - now);
+}
+
+/* Kills the workers whose job outlived the host time limit: stuck where
+ * their own watchdog could not stop the run. The job fails, one line. */
+static void jobs_expire(jobs_pool *p)
+{
+    uint64_t now = jobs_now_ms();
+    for (unsigned i = 0; i < p->worker_count; i++) {
+        jobs_worker *w = &p->workers[i];
+        if (w->pid != 0 && w->busy && w->deadline_ms <= now) {
+            char why[200];
+            snprintf(why, sizeof why,
+                     "host time limit reached (--host-timeout %" PRIu64
+                     "ms) and the run did not stop: killed",
+                     p->host_timeout_ms);
+            kill(w->pid, SIGKILL);
+            jobs_reap(p, i, why);
+        }
     }
 }
 
@@ -645,7 +692,7 @@ static bool jobs_round(jobs_pool *p)
         fprintf(stderr, "drvsim: cannot start worker processes: %s\n", strerror(spawn_error));
         return false;
     }
-    if (poll(fds, nfds, -1) < 0) {
+    if (poll(fds, nfds, jobs_poll_timeout(p)) < 0) {
         if (errno == EINTR) {
             return true;
         }
@@ -657,12 +704,13 @@ static bool jobs_round(jobs_pool *p)
             jobs_receive(p, slots[k]);
         }
     }
+    jobs_expire(p);
     jobs_deliver(p);
     return true;
 }
 
 static int jobs_run_workers(size_t count, unsigned workers, jobs_options_fn options_of,
-                            jobs_result_fn on_result, void *ctx)
+                            jobs_result_fn on_result, void *ctx, uint64_t host_timeout_ms)
 {
     jobs_pool *p = calloc(1, sizeof *p);
     if (p == NULL) {
@@ -677,6 +725,7 @@ static int jobs_run_workers(size_t count, unsigned workers, jobs_options_fn opti
     p->options_of = options_of;
     p->on_result = on_result;
     p->ctx = ctx;
+    p->host_timeout_ms = host_timeout_ms;
 
     bool ok = p->ring != NULL && p->ready != NULL;
     if (!ok) {
@@ -706,7 +755,7 @@ static int jobs_run_workers(size_t count, unsigned workers, jobs_options_fn opti
 }
 
 int jobs_run(size_t count, unsigned workers, jobs_options_fn options_of, jobs_result_fn on_result,
-             void *ctx)
+             void *ctx, uint64_t host_timeout_ms)
 {
     if (workers > JOBS_MAX_WORKERS) {
         workers = JOBS_MAX_WORKERS;
@@ -714,8 +763,11 @@ int jobs_run(size_t count, unsigned workers, jobs_options_fn options_of, jobs_re
     if (count < workers) {
         workers = (unsigned)count;
     }
-    if (workers <= 1) {
-        return jobs_run_here(count, options_of, on_result, ctx);
+    if (count == 0) {
+        return 0;
     }
-    return jobs_run_workers(count, workers, options_of, on_result, ctx);
+    /* One worker too, never this process: a run that aborts (an invariant
+     * of the simulator, a crash) or hangs costs one job, not the command. */
+    return jobs_run_workers(count, workers < 1 ? 1 : workers, options_of, on_result, ctx,
+                            host_timeout_ms);
 }

@@ -1,11 +1,10 @@
 /*
- * jobs.h - running many drvsim_run jobs for `test` and `sweep`, in this
- * process or in forked worker processes, with results delivered in job order.
+ * jobs.h - running many drvsim_run jobs for `test` and `sweep` in forked
+ * worker processes (one at least: a run that aborts or hangs costs its job,
+ * not the command), with results delivered in job order.
  *
- * The result handed to the callback is the same whatever the number of
- * workers: every result, in-process ones included, goes through the codec the
- * workers use, so a callback cannot come to depend on a field that only an
- * in-process run would carry. What survives the trip: everything in
+ * Every result goes through the codec between worker and parent, so a
+ * callback sees the same fields whatever the number of workers. What survives the trip: everything in
  * drvsim_result except the counters (global and per driver), which `test`
  * and `sweep` do not report, and of the injected failures their count and
  * the last four (what the report lists); fault sites are not carried.
@@ -14,6 +13,7 @@
 #define DRVSIM_CLI_JOBS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "drvsim/drvsim.h"
 
@@ -29,14 +29,18 @@ typedef void (*jobs_options_fn)(void *ctx, size_t index, drvsim_options *options
 typedef void (*jobs_result_fn)(void *ctx, size_t index, const drvsim_result *result);
 
 /*
- * Runs jobs 0..count-1 with `workers` processes (1 = in this process, one
- * after another; at most JOBS_MAX_WORKERS). A worker that dies yields an
- * "error" result for the job it was running ("simulator crashed: signal 6
- * (Aborted)") and is replaced. Returns 0, or -1 after writing
- * "drvsim: <why>" to stderr when the host fails us (no processes, no memory);
- * results delivered until then stay delivered.
+ * Runs jobs 0..count-1 with `workers` forked processes (at most
+ * JOBS_MAX_WORKERS; 1 runs them one after another, still in a child, so that
+ * an abort costs one job). A worker that dies yields an "error" result for
+ * the job it was running ("simulator crashed: signal 6 (Aborted)") and is
+ * replaced. With host_timeout_ms (0: none), each job runs under the host
+ * time limit (watchdog.h): the worker asks its run to stop at the limit, and
+ * a worker still busy with the job WATCHDOG_GRACE_S seconds later is killed,
+ * the job failing with "host time limit reached". Returns 0, or -1 after
+ * writing "drvsim: <why>" to stderr when the host fails us (no processes, no
+ * memory); results delivered until then stay delivered.
  */
 int jobs_run(size_t count, unsigned workers, jobs_options_fn options_of, jobs_result_fn on_result,
-             void *ctx);
+             void *ctx, uint64_t host_timeout_ms);
 
 #endif /* DRVSIM_CLI_JOBS_H */

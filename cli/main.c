@@ -28,6 +28,7 @@
 #include "cli.h"
 #include "output.h"
 #include "vf/vf_settings.h"
+#include "watchdog.h"
 
 static const char usage_main[] =
     "usage: drvsim <command> [options]\n"
@@ -44,7 +45,8 @@ static const char usage_main[] =
     "  drvsim --version     print the version\n"
     "  drvsim --help        this text; `drvsim COMMAND --help` for a command's options\n"
     "\n"
-    "exit status: 0 as expected, 1 not as expected, 2 usage error, 3 scenario error\n";
+    "exit status: 0 as expected, 1 not as expected, 2 usage error, 3 scenario error\n"
+    "(or the run reached --host-timeout)\n";
 
 static const char usage_run[] =
     "usage: drvsim run SCENARIO.lua [options]\n"
@@ -56,10 +58,11 @@ static const char usage_run[] =
     "  --trace PATH            write the simulation trace as text to PATH\n"
     "  --record FILE           write the failures low resources simulation injected to\n"
     "                          FILE, keyed by DDI, tag and ordinal (for --replay)\n"
-    "  --quiet                 no report; only --json - writes to standard output\n"
-    "  -h, --help              this text\n"
+    "  --quiet                 no report; only --json - writes to standard "
+    "output\n" USAGE_HOST_TIMEOUT "  -h, --help              this text\n"
     "\n"
-    "exit status: 0 as expected, 1 not as expected, 2 usage error, 3 scenario error\n";
+    "exit status: 0 as expected, 1 not as expected, 2 usage error, 3 scenario error\n"
+    "(or the run reached --host-timeout)\n";
 
 static const char usage_test[] =
     "usage: drvsim test [PATH ...] [options]\n"
@@ -72,7 +75,9 @@ static const char usage_test[] =
     "  --junit PATH            also write JUnit XML to PATH (times are simulated seconds)\n"
     "  -j, --jobs N            run N scenarios at a time in worker processes (default 1)\n"
     "  --check-determinism     run each scenario twice; a different outcome or digest fails\n"
-    "  --tap                   TAP output (ok / not ok per scenario) for test harnesses\n"
+    "  --tap                   TAP output (ok / not ok per scenario) for test "
+    "harnesses\n" USAGE_HOST_TIMEOUT
+    "                          (per scenario: a hung scenario is one FAIL line)\n"
     "  -h, --help              this text\n"
     "\n"
     "exit status: 0 all passed, 1 some failed, 2 usage error\n";
@@ -378,7 +383,7 @@ static char *cli_text(void (*fn)(FILE *, const drvsim_result *), const drvsim_re
 /* ------------------------------------------------------------------------ */
 
 static int cli_run_report(const cli_sim_args *a, const char *json_path, bool quiet,
-                          const char *record_path)
+                          const char *record_path, uint64_t host_timeout_ms)
 {
     const char *scenario = a->options.scenario_path;
     bool json_stdout = json_path != NULL && strcmp(json_path, "-") == 0;
@@ -394,7 +399,9 @@ static int cli_run_report(const cli_sim_args *a, const char *json_path, bool qui
         }
     }
 
+    watchdog_arm(host_timeout_ms, scenario, a->options.seed_given ? &a->options.seed : NULL, true);
     status = drvsim_run(&a->options, &r);
+    watchdog_disarm();
     for (size_t i = 0; i < r.note_count; i++) {
         fprintf(stderr, "drvsim: note: %s\n", r.notes[i]);
     }
@@ -465,9 +472,11 @@ static int cmd_run(int argc, char **argv)
         {"fail-nth", required_argument, NULL, OPT_FAIL_NTH},
         {"replay", required_argument, NULL, OPT_REPLAY},
         {"record", required_argument, NULL, OPT_RECORD},
+        {"host-timeout", required_argument, NULL, OPT_HOST_TIMEOUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    uint64_t host_timeout_ms = WATCHDOG_DEFAULT_MS;
     cli_sim_args a;
     cli_args pos;
     const char *json_path = NULL;
@@ -511,6 +520,11 @@ static int cmd_run(int argc, char **argv)
             record_path = optarg;
             a.options.record_switches = true; /* the schedule goes in the file too */
             break;
+        case OPT_HOST_TIMEOUT:
+            if (!watchdog_parse(optarg, &host_timeout_ms, usage_run)) {
+                status = DRVSIM_EXIT_USAGE;
+            }
+            break;
         case '?':
         case ':':
             status = cli_getopt_error(c, argv, usage_run);
@@ -534,7 +548,7 @@ static int cmd_run(int argc, char **argv)
     }
     if (status < 0) {
         a.options.scenario_path = pos.items[0];
-        status = cli_run_report(&a, json_path, quiet, record_path);
+        status = cli_run_report(&a, json_path, quiet, record_path, host_timeout_ms);
     }
     faults_choices_free(&a.replay);
     free(pos.items);
@@ -790,7 +804,8 @@ static void cli_test_result(void *ctx, size_t index, const drvsim_result *r)
     free(why);
 }
 
-static int cli_test_all(cli_test *t, unsigned workers, const char *junit_path)
+static int cli_test_all(cli_test *t, unsigned workers, const char *junit_path,
+                        uint64_t host_timeout_ms)
 {
     FILE *junit = NULL;
     size_t count = t->scenarios.count;
@@ -810,8 +825,9 @@ static int cli_test_all(cli_test *t, unsigned workers, const char *junit_path)
     size_t jobs = t->check_determinism ? 2 * count : count;
     if (t->tap)
         printf("1..%zu\n", count);
-    int status = jobs_run(jobs, workers, cli_test_options, cli_test_result, t) == 0 ? DRVSIM_EXIT_OK
-                                                                                    : CLI_EXIT_HOST;
+    int status = jobs_run(jobs, workers, cli_test_options, cli_test_result, t, host_timeout_ms) == 0
+                     ? DRVSIM_EXIT_OK
+                     : CLI_EXIT_HOST;
     if (status == DRVSIM_EXIT_OK) {
         printf("%s%zu passed, %zu failed\n", t->tap ? "# " : "", t->passed, t->failed);
         if (t->failed > 0) {
@@ -839,9 +855,11 @@ static int cmd_test(int argc, char **argv)
         {"jobs", required_argument, NULL, 'j'},
         {"check-determinism", no_argument, NULL, OPT_CHECK_DETERMINISM},
         {"tap", no_argument, NULL, OPT_TAP},
+        {"host-timeout", required_argument, NULL, OPT_HOST_TIMEOUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
+    uint64_t host_timeout_ms = WATCHDOG_DEFAULT_MS;
     cli_test t;
     cli_args pos;
     const char *junit_path = NULL;
@@ -879,6 +897,11 @@ static int cmd_test(int argc, char **argv)
         case OPT_TAP:
             t.tap = true;
             break;
+        case OPT_HOST_TIMEOUT:
+            if (!watchdog_parse(optarg, &host_timeout_ms, usage_test)) {
+                status = DRVSIM_EXIT_USAGE;
+            }
+            break;
         default:
             status = cli_getopt_error(c, argv, usage_test);
         }
@@ -891,7 +914,7 @@ static int cmd_test(int argc, char **argv)
         for (size_t i = 0; i < pos.count && status <= 0; i++) {
             status = cli_collect(&t.scenarios, pos.items[i]);
         }
-        status = status <= 0 ? cli_test_all(&t, workers, junit_path) : status;
+        status = status <= 0 ? cli_test_all(&t, workers, junit_path, host_timeout_ms) : status;
     }
     cli_paths_free(&t.scenarios);
     free(pos.items);

@@ -27,6 +27,7 @@
 #include "cli.h"
 #include "output.h"
 #include "vf/vf_settings.h"
+#include "watchdog.h"
 
 static const char usage_sweep[] =
     "usage: drvsim sweep SCENARIO.lua --seeds A..B [options]\n"
@@ -41,6 +42,7 @@ static const char usage_sweep[] =
     "                          summary then goes to standard error)\n"
     "  --resume                skip the seeds already in the --jsonl PATH, append to it;\n"
     "                          the summary covers every line of the file\n" USAGE_SIM_OPTIONS
+        USAGE_HOST_TIMEOUT "                          (per seed: a hung run is one error line)\n"
     "  -h, --help              this text\n"
     "\n"
     "exit status: 0 every run as expected, 1 some not, 2 usage error, 3 scenario error\n";
@@ -61,8 +63,9 @@ typedef struct cli_sweep {
     bool resume;            /* --resume: skip the seeds the JSON lines hold */
     uint64_t *done;         /* positions in the shard's sequence already run, ascending */
     size_t done_count;
-    size_t total, finished; /* for the progress line */
-    bool progress;          /* standard error is a terminal */
+    size_t total, finished;   /* for the progress line */
+    bool progress;            /* standard error is a terminal */
+    uint64_t host_timeout_ms; /* --host-timeout, per seed */
 } cli_sweep;
 
 /* How many done positions are <= p. */
@@ -308,9 +311,10 @@ static int cli_sweep_all(cli_sweep *s, uint64_t a, uint64_t b, uint64_t k, unsig
         return CLI_EXIT_OUTPUT;
     }
 
-    int status = jobs_run(count, workers, cli_sweep_options, cli_sweep_result, s) == 0
-                     ? DRVSIM_EXIT_OK
-                     : CLI_EXIT_HOST;
+    int status =
+        jobs_run(count, workers, cli_sweep_options, cli_sweep_result, s, s->host_timeout_ms) == 0
+            ? DRVSIM_EXIT_OK
+            : CLI_EXIT_HOST;
     if (!to_stdout && !cli_close_output(s->jsonl, jsonl_path)) {
         status = CLI_EXIT_HOST;
     } else if (s->write_failed) {
@@ -353,6 +357,7 @@ int cli_cmd_sweep(int argc, char **argv)
         {"fail-nth", required_argument, NULL, OPT_FAIL_NTH},
         {"replay", required_argument, NULL, OPT_REPLAY},
         {"resume", no_argument, NULL, OPT_RESUME},
+        {"host-timeout", required_argument, NULL, OPT_HOST_TIMEOUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -367,6 +372,7 @@ int cli_cmd_sweep(int argc, char **argv)
 
     memset(&s, 0, sizeof s);
     s.stride = 1;
+    s.host_timeout_ms = WATCHDOG_DEFAULT_MS;
     if (!cli_args_init(&pos, argc)) {
         fprintf(stderr, "drvsim: out of memory\n");
         return CLI_EXIT_HOST;
@@ -408,6 +414,11 @@ int cli_cmd_sweep(int argc, char **argv)
             break;
         case OPT_RESUME:
             s.resume = true;
+            break;
+        case OPT_HOST_TIMEOUT:
+            if (!watchdog_parse(optarg, &s.host_timeout_ms, usage_sweep)) {
+                status = DRVSIM_EXIT_USAGE;
+            }
             break;
         case '?':
         case ':':

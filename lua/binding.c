@@ -435,6 +435,7 @@ static int start_exec(lb_state *lb, ke_exec *exec)
     }
     lua_State *co = lua_tothread(L, -1);
     lua_pop(L, 1);
+    lb_hook_thread(co); /* its own count step, from 1 (lb_charge_tail) */
     exec->host = co;
     if (exec->start_routine == 0) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, lb->run_ref);
@@ -492,6 +493,7 @@ void lb_host_resume(void *ctx, ke_exec *exec)
     }
     if (status == LUA_OK) {
         lua_pop(co, results);
+        lb_charge_tail(co);
         ke_exec_ended(m, exec); /* the code returned */
         if (exec->host == co)
             exec->host = NULL; /* a thread that ended: nothing resumes it */

@@ -23,6 +23,7 @@
 
 #include <lauxlib.h>
 #include <lua.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "ddi_table.h"
@@ -97,9 +98,14 @@ typedef struct lb_state {
     des_rng *rng;           /* math.random's stream (the machine's "lua" stream) */
     des_rng rng_early;      /* used before the machine exists */
 
-    uint64_t instructions; /* executed so far, in hook steps */
+    uint64_t instructions; /* executed and charged so far */
     uint64_t instruction_limit;
-    size_t memory_bytes; /* host memory the Lua state holds */
+    uint32_t hook_step_max; /* the count hook's largest step (sandbox.c) */
+    int probe_ref;          /* the probe that measures a count's tail */
+    bool probing;           /* the probe runs: the hook ends it */
+    uint64_t probe_fetched; /* what the probe had run when the hook fired */
+    bool host_timed_out;    /* --host-timeout stopped the run: no digest */
+    size_t memory_bytes;    /* host memory the Lua state holds */
     size_t memory_limit_bytes;
 
     /* Where the last driver routine error was raised, captured by the error
@@ -125,6 +131,25 @@ lua_State *lb_sandbox_new(lb_state *lb);
 /* Seals the string metatable and protects the binding's metatables, once
  * they are registered (sandbox.c). */
 void lb_sandbox_seal(lua_State *L);
+
+/* Charges work done in C on Lua's behalf to the instruction budget (one
+ * instruction per byte produced or examined, per table element, per pattern
+ * matcher step); past the budget, or once the host's time is up, stops the
+ * run and raises the stop error (sandbox.c). */
+void lb_charge(lua_State *L, uint64_t instructions);
+/* A new execution's coroutine: counted from its first instruction. */
+void lb_hook_thread(lua_State *co);
+/* An execution's coroutine returned: charges its instructions since the
+ * count hook last fired. */
+void lb_charge_tail(lua_State *co);
+/* Set (from a signal handler) by drvsim_host_timeout; cleared per run. */
+extern volatile sig_atomic_t lb_host_time_up;
+/* Replaces the library functions that do unbounded work in C with charged
+ * ones: string.rep, upper, lower, reverse, sub, byte, char, format, pack,
+ * unpack, table.concat, insert, remove, move, unpack (charged.c), and the
+ * pattern functions find, match, gmatch, gsub (pattern.c). */
+void lb_register_charged(lua_State *L);
+void lb_register_patterns(lua_State *L, int string_table);
 
 /* Registers scenario{}, driver, run, the DDIs, the harness functions, the
  * constants and the pointer types as globals. */

@@ -387,6 +387,8 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
     for (int i = 0; m->vf->inject.rng_drawn && i < 4; i++)
         des_digest_u64(&m->des, m->vf->inject.rng.s[i]);
     r->digest = des_digest(&m->des);
+    if (lb->host_timed_out)
+        r->digest = 0; /* wall time decided where the run stopped */
 }
 
 /* ------------------------------------------------------------------------ */
@@ -422,10 +424,13 @@ static bool run_top_level(lb_state *lb, drvsim_result *r)
     lua_State *co = lua_newthread(L);
     lua_insert(L, -2);
     lua_xmove(L, co, 1);
+    lb_hook_thread(co);
     lb->top_level = co;
     int results = 0;
     status = lua_resume(co, L, 0, &results);
     lb->top_level = NULL;
+    if (status == LUA_OK)
+        lb_charge_tail(co);
     if (lb->stopped_early) {
         r->outcome = lb->early_outcome;
         snprintf(r->message, sizeof r->message, "%s", lb->early_message);
@@ -690,8 +695,14 @@ static int make_registry_tables(lua_State *L)
     return 0;
 }
 
+void drvsim_host_timeout(void)
+{
+    lb_host_time_up = 1;
+}
+
 int drvsim_run(const drvsim_options *opt, drvsim_result *r)
 {
+    lb_host_time_up = 0;
     memset(r, 0, sizeof *r);
     snprintf(r->scenario, sizeof r->scenario, "%s", opt->scenario_path);
     default_name(opt->scenario_path, r->name, sizeof r->name);
@@ -762,6 +773,7 @@ int drvsim_run(const drvsim_options *opt, drvsim_result *r)
     run_machine(opt, lb, r, &vs, &gf);
 
 done:
+    r->instructions = lb->instructions; /* the top level's too, if it stopped the run */
     if (lb->L != NULL)
         lua_close(lb->L);
     lb->L = NULL;

@@ -16,10 +16,12 @@
  *    below); the host's metatables are protected; collectgarbage is absent;
  *  - load() takes a string only, and Lua source only;
  *  - print() writes to standard error (the run's report owns stdout).
- * A count hook bounds the instructions a run may execute, and the allocator
- * bounds the host memory the state may hold.
+ * A count hook bounds the instructions a run may execute; library functions
+ * that do work in C on Lua's behalf charge it to the same budget (charged.c,
+ * pattern.c); the allocator bounds the host memory the state may hold.
  */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,11 +31,16 @@
 #include "binding.h"
 #include "io/io.h"
 
-#define HOOK_STEP 1000 /* instructions between two hook calls */
+/* Larger than any short (interned) string object: Lua 5.4 interns strings of
+ * at most 40 bytes, 65 bytes with the header on a 64-bit host. */
+#define LB_LONG_STRING_BYTES 100
+
+volatile sig_atomic_t lb_host_time_up;
 
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     lb_state *lb = ud;
+    bool new_string = ptr == NULL && osize == LUA_TSTRING; /* osize: the new object's type */
     if (ptr == NULL)
         osize = 0; /* osize then encodes the object type, not a size */
     if (nsize == 0) {
@@ -46,37 +53,209 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     void *grown = realloc(ptr, nsize);
     if (grown != NULL)
         lb->memory_bytes = lb->memory_bytes - osize + nsize;
+    /* A new long string is charged one instruction a byte (charged.c): the
+     * work of whatever made it (string.rep, `..`, table.concat ...). Short
+     * strings are interned, and whether one is new depends on the garbage
+     * collector; long ones are always new. Over the budget, the hook stops
+     * the run at the next instruction. */
+    if (grown != NULL && new_string && nsize > LB_LONG_STRING_BYTES)
+        lb->instructions += nsize;
     return grown;
 }
 
-static void instruction_hook(lua_State *L, lua_Debug *ar)
+/*
+ * Ends the run: the instruction budget is spent (outcome "timeout") or the
+ * host's time is up (--host-timeout: outcome "error", and the digest is not
+ * reported, since where the run stood depends on the host's speed). Names
+ * the line and the driver routine the code was in. Returns; the caller
+ * unwinds.
+ */
+static void budget_stop(lua_State *L, lb_state *lb)
 {
-    (void)ar;
-    lb_state *lb = lb_get(L);
-    lb->instructions += HOOK_STEP;
-    if (lb->instructions <= lb->instruction_limit)
-        return;
-    /* Say where the code was spinning: the line, and the driver routine. */
-    char where[400] = "", message[600];
+    bool host = lb_host_time_up != 0;
+    char where[400] = "", message[600], limit[96];
     lb_host_site_name(lb, lb_host_site(lb, NULL), where, sizeof where);
     const ke_frame *frame = lb->current != NULL ? ke_top_frame(lb->current) : NULL;
-    snprintf(message, sizeof message,
-             "instruction limit reached (%llu Lua instructions)%s%s%s%s%s%s",
-             (unsigned long long)lb->instruction_limit, frame && frame->driver ? " in " : "",
+    if (host)
+        snprintf(limit, sizeof limit, "host time limit reached (--host-timeout)");
+    else
+        snprintf(limit, sizeof limit, "instruction limit reached (%llu Lua instructions)",
+                 (unsigned long long)lb->instruction_limit);
+    snprintf(message, sizeof message, "%s%s%s%s%s%s%s", limit, frame && frame->driver ? " in " : "",
              frame && frame->driver ? frame->driver->name : "", frame && frame->driver ? " " : "",
              frame && frame->driver ? frame->routine : "", where[0] ? " at " : "", where);
+    (void)L;
+    if (host)
+        lb->host_timed_out = true;
     if (lb->m != NULL) {
-        ke_stop_machine(lb->m, KE_STOP_LIMIT, "%s", message);
+        ke_stop_machine(lb->m, host ? KE_STOP_SCENARIO_ERROR : KE_STOP_LIMIT, "%s", message);
     } else if (!lb->stopped_early) {
         lb->stopped_early = true;
-        lb->early_outcome = DRVSIM_OUTCOME_TIMEOUT;
+        lb->early_outcome = host ? DRVSIM_OUTCOME_ERROR : DRVSIM_OUTCOME_TIMEOUT;
         snprintf(lb->early_message, sizeof lb->early_message, "%s", message);
     }
+}
+
+/*
+ * Counting instructions exactly, cheaply.
+ *
+ * The count hook fires every `step` instructions of a coroutine, and Lua's
+ * API cannot say how far the count had got when a coroutine ends: with a
+ * fixed step of 1,000, a DPC of 20 instructions was never charged, and a
+ * step of 1 costs about 120 host instructions a Lua instruction (+36% on a
+ * loop of DDI calls). So each execution's coroutine starts at step 1, the
+ * step doubles at each firing up to HOOK_STEP_MAX (and never passes what is
+ * left of the budget, so the limit stops a run at its exact instruction),
+ * and when the coroutine returns, the instructions since the last firing
+ * are measured: a probe function runs on it until the hook fires, and the
+ * probe's own progress (a counter and the line it is at) says how many of
+ * the step were still to go. The ramp keeps the probe short: at most as
+ * long as the execution. The probe's arithmetic is checked against Lua when
+ * the state is created; should it not hold (another Lua), the step stays 1.
+ */
+#define HOOK_STEP_MAX 1024
+
+/* Lines 2, 4 and 5: LOADI, ADDI, JMP; a loop of two instructions. */
+static const char probe_source[] = "return function()\n"
+                                   "  local n = 0\n"
+                                   "  ::top::\n"
+                                   "  n = n + 1\n"
+                                   "  goto top\n"
+                                   "end\n";
+
+static const char probe_key = 0; /* ends the probe */
+
+static void instruction_hook(lua_State *L, lua_Debug *ar);
+
+/* In the hook, inside the probe: which instruction of it is being fetched,
+ * counting from 1. Ends the probe. */
+static int probe_fired(lua_State *L, lua_Debug *ar, lb_state *lb)
+{
+    lua_Integer n = 0;
+    lua_getinfo(L, "l", ar);
+    const char *name = lua_getlocal(L, ar, 1);
+    if (name != NULL) {
+        n = lua_isinteger(L, -1) ? lua_tointeger(L, -1) : 0;
+        lua_pop(L, 1);
+    }
+    switch (ar->currentline) {
+    case 2:
+        lb->probe_fetched = 1;
+        break; /* LOADI */
+    case 4:
+        lb->probe_fetched = 2 + 2 * (uint64_t)n;
+        break; /* ADDI, n increments done */
+    case 5:
+        lb->probe_fetched = 1 + 2 * (uint64_t)n;
+        break; /* JMP after the nth */
+    default:
+        lb->probe_fetched = 0;
+        break;
+    }
+    lua_pushlightuserdata(L, (void *)&probe_key);
+    return lua_error(L);
+}
+
+/* How many instructions co's count had still to go: runs the probe on co (a
+ * coroutine that has returned) until the hook fires. 0 if it cannot say. */
+static uint64_t probe_remaining(lb_state *lb, lua_State *co)
+{
+    int top = lua_gettop(co);
+    lua_rawgeti(co, LUA_REGISTRYINDEX, lb->probe_ref);
+    lb->probing = true;
+    lb->probe_fetched = 0;
+    int status = lua_pcall(co, 0, 0, 0);
+    lb->probing = false;
+    bool ours = status != LUA_OK && lua_touserdata(co, -1) == &probe_key;
+    lua_settop(co, top);
+    return ours ? lb->probe_fetched : 0;
+}
+
+/* The count hook: charges the step that just ran out. */
+static void instruction_hook(lua_State *L, lua_Debug *ar)
+{
+    lb_state *lb = lb_get(L);
+    if (lb->probing) {
+        probe_fired(L, ar, lb);
+        return;
+    }
+    uint64_t step = (uint64_t)lua_gethookcount(L);
+    lb->instructions += step;
+    if (lb->instructions <= lb->instruction_limit && !lb_host_time_up) {
+        uint64_t left = lb->instruction_limit - lb->instructions;
+        uint64_t next = step * 2 < lb->hook_step_max ? step * 2 : lb->hook_step_max;
+        if (next - 1 > left)
+            next = left + 1; /* fire at the first instruction past the budget */
+        if (next != step)
+            lua_sethook(L, instruction_hook, LUA_MASKCOUNT, (int)next);
+        return;
+    }
+    budget_stop(L, lb);
     /* A hook may yield only from a count or line event, with no values. */
     if (lua_isyieldable(L)) {
         lua_yield(L, 0);
         return;
     }
+    lua_pushlightuserdata(L, (void *)&lb_stop_key);
+    lua_error(L);
+}
+
+void lb_hook_thread(lua_State *co)
+{
+    lua_sethook(co, instruction_hook, LUA_MASKCOUNT, 1);
+}
+
+void lb_charge_tail(lua_State *co)
+{
+    lb_state *lb = lb_get(co);
+    uint64_t step = (uint64_t)lua_gethookcount(co);
+    if (step <= 1)
+        return; /* counted to its last instruction */
+    uint64_t remaining = probe_remaining(lb, co);
+    /* 1..step; should the probe fail, the whole step (never less). */
+    lb->instructions += remaining >= 1 && remaining <= step ? step - remaining : step;
+}
+
+/* Sets up the probe; checks its arithmetic once per process (it is the Lua
+ * library's): the step stays 1 if it does not hold. */
+static void probe_init(lb_state *lb, lua_State *L)
+{
+    static int holds = 0; /* 0 not checked yet, 1 holds, -1 does not */
+    lb->probe_ref = LUA_NOREF;
+    lb->hook_step_max = 1;
+    if (holds < 0)
+        return;
+    if (luaL_loadstring(L, probe_source) != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) {
+        lua_pop(L, 1);
+        return;
+    }
+    lb->probe_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    if (holds == 0) {
+        lua_State *t = lua_newthread(L);
+        holds = t != NULL ? 1 : -1;
+        for (int count = 1; holds > 0 && count <= 12; count++) {
+            lua_sethook(t, instruction_hook, LUA_MASKCOUNT, count);
+            holds = probe_remaining(lb, t) == (uint64_t)count ? 1 : -1;
+        }
+        lua_pop(L, 1);
+    }
+    if (holds > 0)
+        lb->hook_step_max = HOOK_STEP_MAX;
+}
+
+void lb_charge(lua_State *L, uint64_t instructions)
+{
+    lb_state *lb = lb_get(L);
+    uint64_t left =
+        lb->instructions >= lb->instruction_limit ? 0 : lb->instruction_limit - lb->instructions;
+    if (instructions <= left && !lb_host_time_up) {
+        lb->instructions += instructions;
+        return;
+    }
+    /* Work past the budget is refused, not done: it counts up to the limit. */
+    if (instructions > left && lb->instructions <= lb->instruction_limit)
+        lb->instructions = lb->instruction_limit + 1;
+    budget_stop(L, lb);
     lua_pushlightuserdata(L, (void *)&lb_stop_key);
     lua_error(L);
 }
@@ -160,6 +339,11 @@ static int sandbox_pairs(lua_State *L)
         lua_pushvalue(L, -1);
         lua_rawseti(L, keys, ++count);
     }
+    /* The keys visited and the comparisons of sorting them. */
+    uint64_t log2_count = 0;
+    while ((1ull << log2_count) < (uint64_t)count)
+        log2_count++;
+    lb_charge(L, (uint64_t)count * (1 + log2_count));
     if (unordered != NULL)
         return luaL_error(L,
                           "pairs: a table with %s keys has no deterministic order; keep such "
@@ -228,8 +412,13 @@ static int sandbox_next(lua_State *L)
     const char *unordered = NULL; /* as in pairs: the same message every run */
     lua_pushnil(L);               /* 3: the best key so far */
     lua_pushnil(L);               /* 4: lua_next's cursor */
+    uint64_t visited = 0;
     while (lua_next(L, 1) != 0) {
         lua_pop(L, 1);
+        if (++visited == 4096) { /* a long scan: charged as it goes */
+            lb_charge(L, visited);
+            visited = 0;
+        }
         int t = lua_type(L, 4);
         if (t != LUA_TNUMBER && t != LUA_TSTRING && t != LUA_TBOOLEAN) {
             if (unordered == NULL || strcmp(lua_typename(L, t), unordered) < 0)
@@ -244,6 +433,7 @@ static int sandbox_next(lua_State *L)
             have_best = true;
         }
     }
+    lb_charge(L, visited);
     if (unordered != NULL)
         return luaL_error(L,
                           "next: a table with %s keys has no deterministic order; keep such "
@@ -306,6 +496,7 @@ static int sandbox_sort(lua_State *L)
             lua_Integer hi = lo + 2 * width < n ? lo + 2 * width : n;
             lua_Integer i = lo, j = mid;
             for (lua_Integer k = lo; k < hi; k++) {
+                lb_charge(L, 1); /* one move, at most one comparison */
                 bool right = i >= mid;
                 if (!right && j < hi) {
                     lua_geti(L, from, j + 1);
@@ -942,6 +1133,8 @@ lua_State *lb_sandbox_new(lb_state *lb)
     lua_rawsetp(L, -2, &guard_key);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &guard0_key);
 
-    lua_sethook(L, instruction_hook, LUA_MASKCOUNT, HOOK_STEP);
+    lb_register_charged(L);
+    probe_init(lb, L);
+    lua_sethook(L, instruction_hook, LUA_MASKCOUNT, 1);
     return L;
 }

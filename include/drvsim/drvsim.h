@@ -169,6 +169,14 @@ enum {
     DRVSIM_EXIT_SCENARIO = 3,
 };
 
+/* Tells the run in progress that the host's time for it is up (the CLI's
+ * --host-timeout watchdog). The run ends at its next Lua instruction or
+ * charged library call with outcome "error", the message "host time limit
+ * reached (--host-timeout)" and the scenario line, and digest 0: where it
+ * stood depends on the host's speed, so nothing of it is a result.
+ * Async-signal-safe. drvsim_run clears the request when it starts. */
+void drvsim_host_timeout(void);
+
 /* "clean", "bugcheck", "timeout", "error" */
 const char *drvsim_outcome_name(drvsim_outcome o);
 
@@ -223,7 +231,8 @@ typedef struct drvsim_result {
     uint64_t sim_time_100ns;
     uint64_t digest;
     uint64_t events;       /* events fired */
-    uint64_t instructions; /* Lua instructions executed, in steps of 1,000 (the hook step) */
+    uint64_t instructions; /* Lua instructions executed, plus the work library
+                              functions did in C, charged (see --max-instructions) */
     drvsim_expect expect;
     drvsim_bugcheck bugcheck; /* valid when outcome == BUGCHECK */
     /* Error text (with file:line) for ERROR, the limit hit for TIMEOUT, and

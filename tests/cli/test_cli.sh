@@ -1203,6 +1203,107 @@ ok_if "errors: ... the same digest: DbgPrint of a NaN does not depend on the mac
     sh -c 'test "$(grep -o "\"digest\": *\"[^\"]*\"" "$1")" = "$(grep -o "\"digest\": *\"[^\"]*\"" "$2")"' - "$T/nan.json" "$OUT"
 
 # ---------------------------------------------------------------------------
+# Budgets: work in C is charged; the host time limit; test survives aborts
+# ---------------------------------------------------------------------------
+
+B=$F/budget
+for name in pattern_backtrack rep_empty table_move pairs_loop concat_loop; do
+    check "budget: $name ends with the timeout it expects (exit 0)" 0 \
+        "$DRVSIM" run $B/$name.lua --max-instructions 10000000 --json -
+    out_has "budget: ... at its line" "\"message\": \"instruction limit reached \(10000000 Lua instructions\) at $B/$name\.lua:[0-9]+\""
+done
+
+check "accounting: a storm of 10,000 short DPCs is clean" 0 \
+    "$DRVSIM" run $B/dpc_storm.lua --json -
+py "accounting: ... and every DPC run is charged (instructions > 30,000)" "$OUT" '
+import json, sys
+r = json.load(sys.stdin)
+assert r["instructions"] > 30000, r["instructions"]'
+check "accounting: --max-instructions 30000 stops the storm (exit 1)" 1 \
+    "$DRVSIM" run $B/dpc_storm.lua --max-instructions 30000
+out_has "accounting: ... in the DPC routine" "instruction limit reached \(30000 Lua instructions\) in storm\.sys"
+check "accounting: --max-instructions 1 stops the first instructions (exit 1)" 1 \
+    "$DRVSIM" run $F/clean.lua --max-instructions 1 --json -
+py "accounting: ... a timeout after 2 instructions" "$OUT" '
+import json, sys
+r = json.load(sys.stdin)
+assert r["outcome"] == "timeout" and r["instructions"] == 2, (r["outcome"], r["instructions"])'
+
+H=$F/hang
+check "host-timeout: a run no budget ends stops at --host-timeout 2s (exit 3)" 3 \
+    "$DRVSIM" run $H/a_hang.lua --host-timeout 2s --json -
+err_has "host-timeout: ... naming the scenario line" "host time limit reached \(--host-timeout\) at $H/a_hang\.lua:[0-9]+"
+py "host-timeout: ... outcome error, digest 0" "$OUT" '
+import json, sys
+r = json.load(sys.stdin)
+assert r["outcome"] == "error" and r["digest"] == "0x0000000000000000", r'
+check "host-timeout: a bad duration is a usage error" 2 \
+    "$DRVSIM" run $F/clean.lua --host-timeout soon
+check "test --host-timeout 2s: the hung scenario fails, the next one runs (exit 1)" 1 \
+    "$DRVSIM" test --host-timeout 2s $H
+out_has "test --host-timeout: one FAIL line for the hung scenario" \
+    "^FAIL $H/a_hang\.lua: host time limit reached \(--host-timeout\) at $H/a_hang\.lua:[0-9]+$"
+out_has "test --host-timeout: ... and a PASS line for the next" "^PASS $H/b_clean\.lua"
+ok_if "test --host-timeout: ... '1 passed, 1 failed'" "stdout: $(show "$OUT")" \
+    sh -c 'tail -n1 "$1" | grep -Eq "^1 passed, 1 failed$"' - "$OUT"
+check "sweep --host-timeout 1s: each hung seed is an error line (exit 3)" 3 \
+    "$DRVSIM" sweep $H/a_hang.lua --seeds 1..2 --host-timeout 1s
+out_has "sweep --host-timeout: ... seed 2 too" '"seed":2,"outcome":"error".*host time limit reached'
+
+# A worker that dies of a signal: `test` (without -j) reports its scenario as
+# one FAIL line and goes on. The signal comes from here: the simulator has no
+# abort to order.
+children() { cat /proc/"$1"/task/*/children 2>/dev/null; }
+abort_worker() {
+    local sig=$1 pid d w i
+    shift
+    "${BOUND[@]}" "$DRVSIM" test "$@" $H >"$OUT" 2>"$ERR" </dev/null &
+    pid=$!
+    d=$pid
+    for i in $(seq 100); do # $! may be timeout(1): find drvsim below it
+        case $(readlink "/proc/$d/exe") in *drvsim) break ;; esac
+        d=$(children "$d" | tr ' ' '\n' | head -n1)
+        [ -n "$d" ] || d=$pid
+        sleep 0.05
+    done
+    w=
+    for i in $(seq 100); do
+        w=$(children "$d" | tr -d ' ')
+        [ -n "$w" ] && break
+        sleep 0.05
+    done
+    sleep 1 # the worker is in a_hang's run
+    [ -n "$w" ] && kill "-$sig" "$w"
+    wait "$pid"
+    RC=$?
+}
+if [ -r /proc/self/exe ]; then
+    for sig in ABRT SEGV; do
+        abort_worker $sig
+        if [ "$RC" -eq 1 ]; then
+            pass "test: a worker killed by SIG$sig: exit 1"
+        else
+            fail "test: a worker killed by SIG$sig: exit 1" "exit $RC: $(show "$OUT")"
+        fi
+        # (a sanitized build catches SIGSEGV itself and exits with status 1)
+        out_has "test: ... one FAIL line saying how the worker died" \
+            "^FAIL $H/a_hang\.lua: simulator crashed: (signal [0-9]+ \(|worker exited with status)"
+        out_has "test: ... and the next scenario still runs" "^PASS $H/b_clean\.lua"
+    done
+    # A worker that cannot stop its run (stopped here: its watchdog never
+    # runs) is killed by the parent after the limit and the grace (14 s).
+    abort_worker STOP --host-timeout 3s
+    if [ "$RC" -eq 1 ]; then
+        pass "test --host-timeout 3s: a worker that does not stop: exit 1"
+    else
+        fail "test --host-timeout 3s: a worker that does not stop: exit 1" "exit $RC: $(show "$OUT")"
+    fi
+    out_has "test --host-timeout 3s: ... killed, one FAIL line" \
+        "^FAIL $H/a_hang\.lua: host time limit reached \(--host-timeout 3000ms\) and the run did not stop: killed$"
+    out_has "test --host-timeout 3s: ... and the next scenario still runs" "^PASS $H/b_clean\.lua"
+fi
+
+# ---------------------------------------------------------------------------
 
 echo "1..$N"
 cat "$RESULTS"
