@@ -23,6 +23,9 @@
 #define CLI_EXIT_HOST DRVSIM_EXIT_SCENARIO
 /* An output path that cannot be written is a bad argument. */
 #define CLI_EXIT_OUTPUT DRVSIM_EXIT_USAGE
+/* A result that could not be saved (a full disk, an I/O error) after the
+ * output was opened: README "Exit codes". The contract's codes stop at 3. */
+#define CLI_EXIT_WRITE 4
 
 #define CLI_MAX_CPUS 64u
 /* Seeds in one sweep range: also keeps B - A + 1 from overflowing. */

@@ -684,8 +684,9 @@ static void cli_digest_text(const drvsim_result *r, bool with_outcome, char *buf
              with_outcome ? drvsim_outcome_name(r->outcome) : "", with_outcome ? ")" : "");
 }
 
-static void cli_test_result(void *ctx, size_t index, const drvsim_result *r)
+static bool cli_test_result(void *ctx, size_t index, const drvsim_result *r, int signo)
 {
+    (void)signo; /* the message says it: "simulator crashed: signal ..." */
     cli_test *t = ctx;
     size_t k = t->check_determinism ? index / 2 : index;
     const char *path = t->scenarios.items[k];
@@ -696,7 +697,7 @@ static void cli_test_result(void *ctx, size_t index, const drvsim_result *r)
             t->first = *r;
             t->first.notes = NULL; /* they are freed when we return */
             t->first.note_count = 0;
-            return;
+            return true;
         }
         if (t->first.digest != r->digest || t->first.outcome != r->outcome) {
             bool with_outcome = t->first.outcome != r->outcome;
@@ -735,6 +736,7 @@ static void cli_test_result(void *ctx, size_t index, const drvsim_result *r)
         cli_test_case(t, k, r, pass ? NULL : why != NULL ? why : "out of memory");
     }
     free(why);
+    return true;
 }
 
 static int cli_test_all(cli_test *t, unsigned workers, const char *junit_path)
