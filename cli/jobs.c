@@ -409,7 +409,7 @@ typedef struct jobs_pool {
     size_t ring_size;
     drvsim_result *ring; /* job i waits in ring[i % ring_size] */
     bool *ready;
-    int *signo; /* the signal that killed job i's worker, else 0 */
+    int *signo;   /* the signal that killed job i's worker, else 0 */
     bool stopped; /* on_result asked to stop */
     jobs_options_fn options_of;
     jobs_result_fn on_result;

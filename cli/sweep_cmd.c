@@ -421,8 +421,8 @@ static bool cli_sweep_result(void *ctx, size_t index, const drvsim_result *r, in
     }
     /* A result not saved is not counted: stop at the first one. */
     errno = ENOMEM;
-    bool saved = line != NULL && out_json_dump(line, JSON_COMPACT, s->jsonl) &&
-                 fflush(s->jsonl) == 0;
+    bool saved =
+        line != NULL && out_json_dump(line, JSON_COMPACT, s->jsonl) && fflush(s->jsonl) == 0;
     json_decref(line);
     if (!saved) {
         s->write_errno = errno;
@@ -532,8 +532,8 @@ static int cli_sweep_all(cli_sweep *s, uint64_t a, uint64_t b, uint64_t k, unsig
         fprintf(stderr,
                 "drvsim: cannot write the JSON lines to %s: %s; the sweep stopped after %zu "
                 "seed%s of %zu%s\n",
-                where, strerror(s->write_errno), s->finished, s->finished == 1 ? "" : "s",
-                s->total, to_stdout ? "" : ": the lines before are saved, --resume carries on");
+                where, strerror(s->write_errno), s->finished, s->finished == 1 ? "" : "s", s->total,
+                to_stdout ? "" : ": the lines before are saved, --resume carries on");
         status = CLI_EXIT_WRITE;
     }
     if (!to_stdout) {
