@@ -121,6 +121,12 @@ bool cli_parse_jobs(const char *arg, unsigned *out, const char *usage);
 FILE *cli_open_output(const char *path);
 bool cli_close_output(FILE *f, const char *path);
 
+/* The whole command line (main.c): main() is this, and the CLI fuzz harness
+ * (fuzz/fuzz_cli.c) calls it with cli_parse_only set: each command then
+ * parses its arguments and returns 0 where it would start running. */
+int cli_main(int argc, char **argv);
+extern bool cli_parse_only;
+
 /* drvsim sweep (sweep_cmd.c). */
 int cli_cmd_sweep(int argc, char **argv);
 

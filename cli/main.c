@@ -505,6 +505,9 @@ static int cmd_run(int argc, char **argv)
     if (status < 0 && !cli_sim_finish(&a, usage_run)) {
         status = DRVSIM_EXIT_USAGE;
     }
+    if (status < 0 && cli_parse_only) {
+        status = DRVSIM_EXIT_OK;
+    }
     if (status < 0) {
         a.options.scenario_path = pos.items[0];
         status = cli_run_report(&a, json_path, quiet, record_path);
@@ -832,6 +835,9 @@ static int cmd_test(int argc, char **argv)
             status = cli_getopt_error(c, argv, usage_test);
         }
     }
+    if (status < 0 && cli_parse_only) {
+        status = DRVSIM_EXIT_OK;
+    }
     if (status < 0) {
         cli_args_rest(&pos, argc, argv);
         if (pos.count == 0) {
@@ -988,7 +994,9 @@ static int cmd_rules(int argc, char **argv)
 /* main                                                                     */
 /* ------------------------------------------------------------------------ */
 
-int main(int argc, char **argv)
+bool cli_parse_only;
+
+int cli_main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
@@ -1029,3 +1037,10 @@ int main(int argc, char **argv)
     }
     return cli_usage_error(usage_main, "unknown command '%s'", argv[optind]);
 }
+
+#ifndef DRVSIM_NO_MAIN
+int main(int argc, char **argv)
+{
+    return cli_main(argc, argv);
+}
+#endif

@@ -673,6 +673,9 @@ int cli_cmd_sweep(int argc, char **argv)
             status = DRVSIM_EXIT_USAGE;
         }
     }
+    if (status < 0 && cli_parse_only) {
+        status = DRVSIM_EXIT_OK;
+    }
     if (status < 0) {
         s.a.options.scenario_path = pos.items[0];
         status = cli_sweep_all(&s, a, b, k, workers, jsonl_path);
