@@ -21,6 +21,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_MAX_ARGS 64
 
+static char dir[400];
+
+static void remove_dir(void)
+{
+    rmdir(dir); /* empty: no command writes when only parsing */
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -28,13 +35,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     cli_parse_only = true;
     /* Relative paths (--replay FILE) find nothing here. */
     const char *tmp = getenv("TMPDIR");
-    char dir[400];
     snprintf(dir, sizeof dir, "%s/drvsim_fuzz.XXXXXX",
              tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
     if (mkdtemp(dir) == NULL || chdir(dir) != 0) {
         perror("fuzz_cli: a working directory");
         abort();
     }
+    atexit(remove_dir);
     return 0;
 }
 

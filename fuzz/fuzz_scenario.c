@@ -18,21 +18,28 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char scenario_dir[400];
 static char scenario_path[512];
+
+static void remove_scenario(void)
+{
+    unlink(scenario_path);
+    rmdir(scenario_dir);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
     const char *tmp = getenv("TMPDIR");
-    char dir[400];
-    snprintf(dir, sizeof dir, "%s/drvsim_fuzz.XXXXXX",
+    snprintf(scenario_dir, sizeof scenario_dir, "%s/drvsim_fuzz.XXXXXX",
              tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-    if (mkdtemp(dir) == NULL) {
+    if (mkdtemp(scenario_dir) == NULL) {
         perror("fuzz_scenario: mkdtemp");
         abort();
     }
-    snprintf(scenario_path, sizeof scenario_path, "%s/fuzz.lua", dir);
+    snprintf(scenario_path, sizeof scenario_path, "%s/fuzz.lua", scenario_dir);
+    atexit(remove_scenario);
     return 0;
 }
 
@@ -64,6 +71,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     run_once(&b);
     FUZZ_CHECK(a.outcome == b.outcome);
     FUZZ_CHECK(a.digest == b.digest);
+    if (strcmp(a.message, b.message) != 0) {
+        fprintf(stderr, "first run:  %s\nsecond run: %s\n", a.message, b.message);
+    }
     FUZZ_CHECK(strcmp(a.message, b.message) == 0);
     drvsim_result_free(&a);
     drvsim_result_free(&b);
