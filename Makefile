@@ -14,7 +14,7 @@ DRVSIM := ./$(BUILD)/drvsim
 PACKAGES := gcc pkgconf meson ninja-build python3 \
             liblua5.4-dev libxxhash-dev libjansson-dev libcriterion-dev
 
-.PHONY: all deps build run test golden bench clean
+.PHONY: all deps build run test golden bench fuzz clean
 
 all: build
 
@@ -70,5 +70,19 @@ bench: PACKAGES += electric-fence
 bench: build
 	@sh bench/run.sh $(DRVSIM)
 
+# The libFuzzer harnesses of fuzz/ (README "Fuzzing"): clang, with address
+# and undefined behaviour sanitizers, in their own build directory; each
+# harness runs FUZZ_SECONDS, one at a time, at low priority.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 180
+FUZZ_HARNESSES ?= verifier gflags cli scenario
+
+fuzz: PACKAGES += clang libclang-rt-dev
+fuzz: deps
+	@[ -f $(FUZZ_BUILD)/build.ninja ] || CC=clang meson setup $(FUZZ_BUILD) -Dfuzz=true \
+	    -Dtests=disabled -Dwerror=false -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C $(FUZZ_BUILD) $(patsubst %,fuzz/fuzz_%,$(FUZZ_HARNESSES))
+	@sh fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_HARNESSES)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)

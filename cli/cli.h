@@ -23,6 +23,9 @@
 #define CLI_EXIT_HOST DRVSIM_EXIT_SCENARIO
 /* An output path that cannot be written is a bad argument. */
 #define CLI_EXIT_OUTPUT DRVSIM_EXIT_USAGE
+/* A result that could not be saved (a full disk, an I/O error) after the
+ * output was opened: README "Exit codes". The contract's codes stop at 3. */
+#define CLI_EXIT_WRITE 4
 
 #define CLI_MAX_CPUS 64u
 /* Seeds in one sweep range: also keeps B - A + 1 from overflowing. */
@@ -119,6 +122,12 @@ bool cli_parse_jobs(const char *arg, unsigned *out, const char *usage);
  * write that failed; false then. */
 FILE *cli_open_output(const char *path);
 bool cli_close_output(FILE *f, const char *path);
+
+/* The whole command line (main.c): main() is this, and the CLI fuzz harness
+ * (fuzz/fuzz_cli.c) calls it with cli_parse_only set: each command then
+ * parses its arguments and returns 0 where it would start running. */
+int cli_main(int argc, char **argv);
+extern bool cli_parse_only;
 
 /* drvsim sweep (sweep_cmd.c). */
 int cli_cmd_sweep(int argc, char **argv);

@@ -112,6 +112,9 @@ static int cli_fault_args(int argc, char **argv, const char *usage, cli_sim_args
             a->options.scenario_path = pos.items[0];
         }
     }
+    if (status < 0 && cli_parse_only) {
+        status = DRVSIM_EXIT_OK;
+    }
     free(pos.items);
     return status;
 }

@@ -401,6 +401,8 @@ typedef struct jobs_pool {
     size_t ring_size;
     drvsim_result *ring; /* job i waits in ring[i % ring_size] */
     bool *ready;
+    int *signo;   /* the signal that killed job i's worker, else 0 */
+    bool stopped; /* on_result asked to stop */
     jobs_options_fn options_of;
     jobs_result_fn on_result;
     void *ctx;
@@ -504,7 +506,7 @@ static bool jobs_spawn(jobs_pool *p, unsigned slot)
     return true;
 }
 
-static void jobs_store(jobs_pool *p, size_t job, const char *line, const char *why)
+static void jobs_store(jobs_pool *p, size_t job, const char *line, const char *why, int signo)
 {
     drvsim_result *r = &p->ring[job % p->ring_size];
     /* Dispatch stays within one ring of next_result, so the slot is free. */
@@ -516,6 +518,7 @@ static void jobs_store(jobs_pool *p, size_t job, const char *line, const char *w
         p->options_of(p->ctx, job, &options);
         jobs_failed_result(&options, line != NULL ? "worker sent a malformed result" : why, r);
     }
+    p->signo[job % p->ring_size] = line == NULL ? signo : 0;
     p->ready[job % p->ring_size] = true;
 }
 
@@ -526,13 +529,14 @@ static void jobs_reap(jobs_pool *p, unsigned slot, const char *why)
     jobs_worker *w = &p->workers[slot];
     int status = 0;
     char text[128];
+    int sig = 0;
 
     close(w->fd);
     while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (w->busy) {
         if (why == NULL && WIFSIGNALED(status)) {
-            int sig = WTERMSIG(status);
+            sig = WTERMSIG(status);
             snprintf(text, sizeof text, "simulator crashed: signal %d (%s)", sig, strsignal(sig));
             why = text;
         } else if (why == NULL) {
@@ -540,7 +544,7 @@ static void jobs_reap(jobs_pool *p, unsigned slot, const char *why)
                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
             why = text;
         }
-        jobs_store(p, w->job, NULL, why);
+        jobs_store(p, w->job, NULL, why, sig);
     }
     w->pid = 0;
     w->fd = -1;
@@ -578,7 +582,7 @@ static void jobs_receive(jobs_pool *p, unsigned slot)
     while ((nl = memchr(w->buf, '\n', w->len)) != NULL) {
         *nl = '\0';
         if (w->busy) { /* a line from an idle worker would be a protocol error: drop it */
-            jobs_store(p, w->job, w->buf, NULL);
+            jobs_store(p, w->job, w->buf, NULL, 0);
             w->busy = false;
         }
         size_t used = (size_t)(nl + 1 - w->buf);
@@ -615,9 +619,9 @@ static void jobs_dispatch(jobs_pool *p)
 
 static void jobs_deliver(jobs_pool *p)
 {
-    while (p->next_result < p->count && p->ready[p->next_result % p->ring_size]) {
+    while (!p->stopped && p->next_result < p->count && p->ready[p->next_result % p->ring_size]) {
         size_t k = p->next_result % p->ring_size;
-        p->on_result(p->ctx, p->next_result, &p->ring[k]);
+        p->stopped = !p->on_result(p->ctx, p->next_result, &p->ring[k], p->signo[k]);
         jobs_release(&p->ring[k]);
         p->ready[k] = false;
         p->next_result++;
@@ -722,23 +726,25 @@ static int jobs_run_workers(size_t count, unsigned workers, jobs_options_fn opti
     p->ring_size = (size_t)workers * JOBS_RING_PER_WORKER;
     p->ring = calloc(p->ring_size, sizeof *p->ring);
     p->ready = calloc(p->ring_size, sizeof *p->ready);
+    p->signo = calloc(p->ring_size, sizeof *p->signo);
     p->options_of = options_of;
     p->on_result = on_result;
     p->ctx = ctx;
     p->host_timeout_ms = host_timeout_ms;
 
-    bool ok = p->ring != NULL && p->ready != NULL;
+    bool ok = p->ring != NULL && p->ready != NULL && p->signo != NULL;
     if (!ok) {
         fprintf(stderr, "drvsim: out of memory\n");
     }
-    while (ok && p->next_result < p->count) {
+    while (ok && !p->stopped && p->next_result < p->count) {
         ok = jobs_round(p);
     }
 
     /* Closing a worker's socket is its signal to exit. */
     for (unsigned i = 0; i < p->worker_count; i++) {
         if (p->workers[i].pid != 0) {
-            p->workers[i].busy = false; /* only after a failure: no result is owed then */
+            /* Only after a failure or a stop: no result is owed then. */
+            p->workers[i].busy = false;
             jobs_reap(p, i, NULL);
         }
         free(p->workers[i].buf);
@@ -748,10 +754,12 @@ static int jobs_run_workers(size_t count, unsigned workers, jobs_options_fn opti
             jobs_release(&p->ring[k]);
         }
     }
+    bool stopped = p->stopped;
     free(p->ring);
     free(p->ready);
+    free(p->signo);
     free(p);
-    return ok ? 0 : -1;
+    return !ok ? -1 : stopped ? JOBS_STOPPED : 0;
 }
 
 int jobs_run(size_t count, unsigned workers, jobs_options_fn options_of, jobs_result_fn on_result,

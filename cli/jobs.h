@@ -12,6 +12,7 @@
 #ifndef DRVSIM_CLI_JOBS_H
 #define DRVSIM_CLI_JOBS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,14 +20,20 @@
 
 #define JOBS_MAX_WORKERS 256u
 
+/* jobs_run: a result callback asked to stop. */
+#define JOBS_STOPPED 1
+
 /* Fills the options of job `index` (0 <= index < count). Called in the
  * parent and in workers, which see the parent's memory as it was when they
  * were forked; the strings must outlive jobs_run. */
 typedef void (*jobs_options_fn)(void *ctx, size_t index, drvsim_options *options);
 
 /* Receives the result of job `index`, in increasing index order. The result
- * is freed when the callback returns. */
-typedef void (*jobs_result_fn)(void *ctx, size_t index, const drvsim_result *result);
+ * is freed when the callback returns. `signo` is the signal that killed the
+ * worker process running the job (the result is then an "error" saying so:
+ * the job did not end, something outside it ended it), else 0. Returns false
+ * to stop: no further result is delivered and jobs_run returns JOBS_STOPPED. */
+typedef bool (*jobs_result_fn)(void *ctx, size_t index, const drvsim_result *result, int signo);
 
 /*
  * Runs jobs 0..count-1 with `workers` forked processes (at most
@@ -36,9 +43,10 @@ typedef void (*jobs_result_fn)(void *ctx, size_t index, const drvsim_result *res
  * replaced. With host_timeout_ms (0: none), each job runs under the host
  * time limit (watchdog.h): the worker asks its run to stop at the limit, and
  * a worker still busy with the job WATCHDOG_GRACE_S seconds later is killed,
- * the job failing with "host time limit reached". Returns 0, or -1 after
- * writing "drvsim: <why>" to stderr when the host fails us (no processes, no
- * memory); results delivered until then stay delivered.
+ * the job failing with "host time limit reached". Returns 0, JOBS_STOPPED
+ * when on_result returned false, or -1 after writing "drvsim: <why>" to
+ * stderr when the host fails us (no processes, no memory); results delivered
+ * until then stay delivered.
  */
 int jobs_run(size_t count, unsigned workers, jobs_options_fn options_of, jobs_result_fn on_result,
              void *ctx, uint64_t host_timeout_ms);

@@ -546,6 +546,9 @@ static int cmd_run(int argc, char **argv)
     if (status < 0 && !cli_sim_finish(&a, usage_run)) {
         status = DRVSIM_EXIT_USAGE;
     }
+    if (status < 0 && cli_parse_only) {
+        status = DRVSIM_EXIT_OK;
+    }
     if (status < 0) {
         a.options.scenario_path = pos.items[0];
         status = cli_run_report(&a, json_path, quiet, record_path, host_timeout_ms);
@@ -751,8 +754,9 @@ static void cli_digest_text(const drvsim_result *r, bool with_outcome, char *buf
              with_outcome ? drvsim_outcome_name(r->outcome) : "", with_outcome ? ")" : "");
 }
 
-static void cli_test_result(void *ctx, size_t index, const drvsim_result *r)
+static bool cli_test_result(void *ctx, size_t index, const drvsim_result *r, int signo)
 {
+    (void)signo; /* the message says it: "simulator crashed: signal ..." */
     cli_test *t = ctx;
     size_t k = t->check_determinism ? index / 2 : index;
     const char *path = t->scenarios.items[k];
@@ -763,7 +767,7 @@ static void cli_test_result(void *ctx, size_t index, const drvsim_result *r)
             t->first = *r;
             t->first.notes = NULL; /* they are freed when we return */
             t->first.note_count = 0;
-            return;
+            return true;
         }
         if (t->first.digest != r->digest || t->first.outcome != r->outcome) {
             bool with_outcome = t->first.outcome != r->outcome;
@@ -802,6 +806,7 @@ static void cli_test_result(void *ctx, size_t index, const drvsim_result *r)
         cli_test_case(t, k, r, pass ? NULL : why != NULL ? why : "out of memory");
     }
     free(why);
+    return true;
 }
 
 static int cli_test_all(cli_test *t, unsigned workers, const char *junit_path,
@@ -905,6 +910,9 @@ static int cmd_test(int argc, char **argv)
         default:
             status = cli_getopt_error(c, argv, usage_test);
         }
+    }
+    if (status < 0 && cli_parse_only) {
+        status = DRVSIM_EXIT_OK;
     }
     if (status < 0) {
         cli_args_rest(&pos, argc, argv);
@@ -1120,7 +1128,9 @@ static int cmd_rules(int argc, char **argv)
 /* main                                                                     */
 /* ------------------------------------------------------------------------ */
 
-int main(int argc, char **argv)
+bool cli_parse_only;
+
+int cli_main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"help", no_argument, NULL, 'h'},
@@ -1162,3 +1172,10 @@ int main(int argc, char **argv)
     }
     return cli_usage_error(usage_main, "unknown command '%s'", argv[optind]);
 }
+
+#ifndef DRVSIM_NO_MAIN
+int main(int argc, char **argv)
+{
+    return cli_main(argc, argv);
+}
+#endif

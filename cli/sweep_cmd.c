@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -45,7 +46,8 @@ static const char usage_sweep[] =
         USAGE_HOST_TIMEOUT "                          (per seed: a hung run is one error line)\n"
     "  -h, --help              this text\n"
     "\n"
-    "exit status: 0 every run as expected, 1 some not, 2 usage error, 3 scenario error\n";
+    "exit status: 0 every run as expected, 1 some not, 2 usage error, 3 scenario error,\n"
+    "4 a JSON line could not be written (full disk): the sweep stopped there\n";
 
 /* ------------------------------------------------------------------------ */
 /* drvsim sweep                                                             */
@@ -56,7 +58,9 @@ typedef struct cli_sweep {
     uint64_t first_seed; /* A + K - 1 */
     uint64_t stride;     /* N of --shard K/N, else 1 */
     FILE *jsonl;
-    bool write_failed;
+    bool write_failed; /* a JSON line could not be saved: the sweep stopped */
+    int write_errno;
+    size_t killed; /* runs whose worker a signal killed */
     out_summary summary;
     bool out_of_memory;
     size_t scenario_errors; /* runs whose scenario was broken (exit 3) */
@@ -126,53 +130,231 @@ static bool cli_json_u64_after(const char *line, const char *key, uint64_t *v)
     return true;
 }
 
+/* The seeds met in the file, to count a seed held twice once: an open
+ * addressing set (a seed can be any 64-bit value, so `used` marks slots). */
+typedef struct cli_seed_set {
+    uint64_t *seeds;
+    bool *used;
+    size_t cap; /* a power of two, or 0 */
+    size_t count;
+} cli_seed_set;
+
+static size_t cli_seed_slot(const cli_seed_set *set, uint64_t seed)
+{
+    uint64_t h = seed * UINT64_C(0x9e3779b97f4a7c15);
+    size_t i = (size_t)(h >> 32) & (set->cap - 1);
+    while (set->used[i] && set->seeds[i] != seed) {
+        i = (i + 1) & (set->cap - 1);
+    }
+    return i;
+}
+
+/* Adds seed; *fresh says whether it was new. False when out of memory. */
+static bool cli_seed_set_add(cli_seed_set *set, uint64_t seed, bool *fresh)
+{
+    if (2 * (set->count + 1) > set->cap) {
+        cli_seed_set grown = {.cap = set->cap == 0 ? 1024 : 2 * set->cap};
+        grown.seeds = malloc(grown.cap * sizeof *grown.seeds);
+        grown.used = calloc(grown.cap, sizeof *grown.used);
+        if (grown.seeds == NULL || grown.used == NULL) {
+            free(grown.seeds);
+            free(grown.used);
+            return false;
+        }
+        for (size_t i = 0; i < set->cap; i++) {
+            if (set->used[i]) {
+                size_t k = cli_seed_slot(&grown, set->seeds[i]);
+                grown.used[k] = true;
+                grown.seeds[k] = set->seeds[i];
+            }
+        }
+        grown.count = set->count;
+        free(set->seeds);
+        free(set->used);
+        *set = grown;
+    }
+    size_t k = cli_seed_slot(set, seed);
+    *fresh = !set->used[k];
+    if (*fresh) {
+        set->used[k] = true;
+        set->seeds[k] = seed;
+        set->count++;
+    }
+    return true;
+}
+
+/* One JSON line of a sweep, read back into r (what the summary needs).
+ * *signo is its "signal" field (0 without). False if it is not one. */
+static bool cli_sweep_parse_line(const char *line, drvsim_result *r, int *signo)
+{
+    json_error_t jerr;
+    json_t *o = json_loads(line, JSON_DECODE_INT_AS_REAL, &jerr);
+    memset(r, 0, sizeof *r);
+    const char *outcome = json_string_value(json_object_get(o, "outcome"));
+    if (o == NULL || outcome == NULL || !cli_json_u64_after(line, "\"seed\":", &r->seed)) {
+        json_decref(o);
+        return false;
+    }
+    r->outcome = strcmp(outcome, "bugcheck") == 0  ? DRVSIM_OUTCOME_BUGCHECK
+                 : strcmp(outcome, "timeout") == 0 ? DRVSIM_OUTCOME_TIMEOUT
+                 : strcmp(outcome, "error") == 0   ? DRVSIM_OUTCOME_ERROR
+                                                   : DRVSIM_OUTCOME_CLEAN;
+    r->expected = json_is_true(json_object_get(o, "expected"));
+    const json_t *bc = json_object_get(o, "bugcheck");
+    if (json_is_object(bc)) {
+        r->bugcheck.code = (uint32_t)json_number_value(json_object_get(bc, "code"));
+        (void)cli_json_u64_after(line, "\"params\":", &r->bugcheck.params[0]);
+        const char *d = json_string_value(json_object_get(bc, "driver"));
+        const char *rule = json_string_value(json_object_get(bc, "rule"));
+        snprintf(r->bugcheck.driver, sizeof r->bugcheck.driver, "%s", d != NULL ? d : "");
+        snprintf(r->bugcheck.rule, sizeof r->bugcheck.rule, "%s", rule != NULL ? rule : "");
+    }
+    const char *message = json_string_value(json_object_get(o, "message"));
+    snprintf(r->message, sizeof r->message, "%s", message != NULL ? message : "");
+    *signo = (int)json_number_value(json_object_get(o, "signal"));
+    json_decref(o);
+    return true;
+}
+
+/*
+ * --resume, after reading: rewrites `path` without the lines whose numbers
+ * `drop` lists (ascending), and without a cut last line. Through a
+ * temporary file renamed over it, so that a sweep killed meanwhile leaves the
+ * file as it was. Returns 0 or CLI_EXIT_WRITE after printing why.
+ */
+static int cli_sweep_rewrite(const char *path, const size_t *drop, size_t drop_count)
+{
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 8);
+    if (tmp == NULL) {
+        fprintf(stderr, "drvsim: out of memory\n");
+        return CLI_EXIT_HOST;
+    }
+    memcpy(tmp, path, len);
+    memcpy(tmp + len, ".XXXXXX", 8);
+    FILE *in = fopen(path, "r");
+    int fd = in != NULL ? mkstemp(tmp) : -1;
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    int err = out == NULL ? errno : 0;
+    struct stat st;
+    if (out != NULL && fstat(fileno(in), &st) == 0) {
+        (void)fchmod(fd, st.st_mode & 07777);
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    size_t number = 0, d = 0;
+    while (err == 0 && (n = getline(&line, &cap, in)) > 0 && line[n - 1] == '\n') {
+        number++;
+        if (d < drop_count && drop[d] == number) {
+            d++;
+        } else if (fwrite(line, 1, (size_t)n, out) != (size_t)n) {
+            err = errno;
+        }
+    }
+    free(line);
+    if (err == 0 && ferror(in)) {
+        err = EIO;
+    }
+    if (err == 0 && (fflush(out) != 0 || fsync(fd) != 0)) {
+        err = errno;
+    }
+    if (out != NULL && fclose(out) != 0 && err == 0) {
+        err = errno;
+    } else if (out == NULL && fd >= 0) {
+        close(fd);
+    }
+    if (err == 0 && rename(tmp, path) != 0) {
+        err = errno;
+    }
+    if (err != 0) {
+        fprintf(stderr, "drvsim: --resume: cannot rewrite %s: %s\n", path, strerror(err));
+        if (fd >= 0) {
+            unlink(tmp);
+        }
+    }
+    if (in != NULL) {
+        fclose(in);
+    }
+    free(tmp);
+    return err == 0 ? 0 : CLI_EXIT_WRITE;
+}
+
 /*
  * --resume: reads the JSON lines already written. Each goes into the
- * summary; the seeds of this sweep's sequence among them are skipped.
- * Returns false after printing why.
+ * summary (a seed held twice, once); the seeds of this sweep's sequence
+ * among them are skipped. Two kinds of line are removed from the file and
+ * their seeds run again: a last line without its newline (cut short by a
+ * writer that was killed, or by a full disk), and the lines of runs whose
+ * worker process a signal killed ("signal" field: the OOM killer, a kill -9;
+ * the run did not end, something outside ended it).
+ * Returns 0, or the exit status after printing why.
  */
-static bool cli_sweep_read_done(cli_sweep *s, const char *path, uint64_t a, uint64_t b,
-                                uint64_t count)
+static int cli_sweep_read_done(cli_sweep *s, const char *path, uint64_t b, uint64_t count)
 {
-    FILE *in = fopen(path, "r");
-    if (in == NULL) {
-        return errno == ENOENT; /* nothing yet: a fresh start */
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        if (errno == ENOENT) {
+            return 0; /* nothing yet: a fresh start */
+        }
+        fprintf(stderr, "drvsim: --resume: cannot read %s: %s\n", path, strerror(errno));
+        return CLI_EXIT_OUTPUT;
+    }
+    struct stat st;
+    FILE *in = NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (in = fdopen(fd, "r")) == NULL) {
+        fprintf(stderr, "drvsim: --resume: %s is not a regular file\n", path);
+        close(fd);
+        return CLI_EXIT_OUTPUT;
     }
     char *line = NULL;
     size_t cap = 0;
     size_t capacity = 0;
-    bool ok = true;
+    int status = 0;
     size_t number = 0;
-    while (ok && getline(&line, &cap, in) > 0) {
+    off_t complete = 0; /* bytes up to the end of the last complete line */
+    bool torn = false;
+    size_t *drop = NULL; /* numbers of the lines to remove, ascending */
+    size_t drop_count = 0, drop_cap = 0;
+    cli_seed_set seen = {0};
+    ssize_t n;
+    while (status == 0 && (n = getline(&line, &cap, in)) > 0) {
         number++;
-        json_error_t jerr;
-        json_t *o = json_loads(line, JSON_DECODE_INT_AS_REAL, &jerr);
-        drvsim_result r;
-        memset(&r, 0, sizeof r);
-        const char *outcome = json_string_value(json_object_get(o, "outcome"));
-        if (o == NULL || outcome == NULL || !cli_json_u64_after(line, "\"seed\":", &r.seed)) {
-            fprintf(stderr, "drvsim: --resume: %s line %zu is not a sweep result\n", path, number);
-            json_decref(o);
-            ok = false;
+        if (line[n - 1] != '\n') {
+            torn = true; /* the last line: getline read to the end of the file */
             break;
         }
-        r.outcome = strcmp(outcome, "bugcheck") == 0  ? DRVSIM_OUTCOME_BUGCHECK
-                    : strcmp(outcome, "timeout") == 0 ? DRVSIM_OUTCOME_TIMEOUT
-                    : strcmp(outcome, "error") == 0   ? DRVSIM_OUTCOME_ERROR
-                                                      : DRVSIM_OUTCOME_CLEAN;
-        r.expected = json_is_true(json_object_get(o, "expected"));
-        const json_t *bc = json_object_get(o, "bugcheck");
-        if (json_is_object(bc)) {
-            r.bugcheck.code = (uint32_t)json_number_value(json_object_get(bc, "code"));
-            (void)cli_json_u64_after(line, "\"params\":", &r.bugcheck.params[0]);
-            const char *d = json_string_value(json_object_get(bc, "driver"));
-            const char *rule = json_string_value(json_object_get(bc, "rule"));
-            snprintf(r.bugcheck.driver, sizeof r.bugcheck.driver, "%s", d != NULL ? d : "");
-            snprintf(r.bugcheck.rule, sizeof r.bugcheck.rule, "%s", rule != NULL ? rule : "");
+        drvsim_result r;
+        int signo = 0;
+        bool fresh = false;
+        if (!cli_sweep_parse_line(line, &r, &signo)) {
+            fprintf(stderr, "drvsim: --resume: %s line %zu is not a sweep result\n", path, number);
+            status = CLI_EXIT_OUTPUT;
+            break;
         }
-        const char *message = json_string_value(json_object_get(o, "message"));
-        snprintf(r.message, sizeof r.message, "%s", message != NULL ? message : "");
-        json_decref(o);
+        complete += n;
+        if (signo != 0) {
+            if (drop_count == drop_cap) {
+                drop_cap = drop_cap == 0 ? 16 : 2 * drop_cap;
+                size_t *grown = realloc(drop, drop_cap * sizeof *grown);
+                if (grown == NULL) {
+                    fprintf(stderr, "drvsim: out of memory\n");
+                    status = CLI_EXIT_HOST;
+                    break;
+                }
+                drop = grown;
+            }
+            drop[drop_count++] = number;
+            continue;
+        }
+        if (!cli_seed_set_add(&seen, r.seed, &fresh)) {
+            fprintf(stderr, "drvsim: out of memory\n");
+            status = CLI_EXIT_HOST;
+            break;
+        }
+        if (!fresh) {
+            continue; /* a seed held twice: counted once */
+        }
         if (!out_summary_add(&s->summary, &r)) {
             s->out_of_memory = true;
         }
@@ -188,7 +370,7 @@ static bool cli_sweep_read_done(cli_sweep *s, const char *path, uint64_t a, uint
                     uint64_t *grown = realloc(s->done, capacity * sizeof *grown);
                     if (grown == NULL) {
                         fprintf(stderr, "drvsim: out of memory\n");
-                        ok = false;
+                        status = CLI_EXIT_HOST;
                         break;
                     }
                     s->done = grown;
@@ -197,33 +379,64 @@ static bool cli_sweep_read_done(cli_sweep *s, const char *path, uint64_t a, uint
             }
         }
     }
-    (void)a;
-    free(line);
-    fclose(in);
-    if (ok && s->done_count > 1) {
-        qsort(s->done, s->done_count, sizeof *s->done, cli_u64_order);
-        size_t w = 1;
-        for (size_t i = 1; i < s->done_count; i++) {
-            if (s->done[i] != s->done[w - 1]) {
-                s->done[w++] = s->done[i];
-            }
-        }
-        s->done_count = w;
+    if (status == 0 && ferror(in)) {
+        fprintf(stderr, "drvsim: --resume: cannot read %s: %s\n", path, strerror(errno));
+        status = CLI_EXIT_OUTPUT;
     }
-    return ok;
+    free(line);
+    free(seen.seeds);
+    free(seen.used);
+    fclose(in);
+    if (status == 0 && drop_count > 0) {
+        fprintf(stderr,
+                "drvsim: note: --resume: %s: %zu line%s of runs whose worker process a signal "
+                "killed%s removed; %s again\n",
+                path, drop_count, drop_count == 1 ? "" : "s",
+                torn ? ", and a last line cut short," : "",
+                drop_count == 1 && !torn ? "its seed runs" : "their seeds run");
+        status = cli_sweep_rewrite(path, drop, drop_count);
+    } else if (status == 0 && torn) {
+        fprintf(stderr,
+                "drvsim: note: --resume: %s line %zu was cut short (a writer was killed, or the "
+                "disk was full): removed; its seed runs again\n",
+                path, number);
+        if (truncate(path, complete) != 0) {
+            fprintf(stderr, "drvsim: --resume: cannot truncate %s: %s\n", path, strerror(errno));
+            status = CLI_EXIT_WRITE;
+        }
+    }
+    free(drop);
+    if (status == 0 && s->done_count > 1) {
+        qsort(s->done, s->done_count, sizeof *s->done, cli_u64_order);
+    }
+    return status;
 }
 
-static void cli_sweep_result(void *ctx, size_t index, const drvsim_result *r)
+static bool cli_sweep_result(void *ctx, size_t index, const drvsim_result *r, int signo)
 {
     cli_sweep *s = ctx;
     (void)index;
     json_t *line = out_result_json(r, NULL, false);
-    if (line == NULL || !out_json_dump(line, JSON_COMPACT, s->jsonl) || fflush(s->jsonl) != 0) {
-        s->write_failed = true;
+    if (line != NULL && signo != 0 &&
+        json_object_set_new(line, "signal", json_integer(signo)) != 0) {
+        json_decref(line);
+        line = NULL;
     }
+    /* A result not saved is not counted: stop at the first one. */
+    errno = ENOMEM;
+    bool saved =
+        line != NULL && out_json_dump(line, JSON_COMPACT, s->jsonl) && fflush(s->jsonl) == 0;
     json_decref(line);
+    if (!saved) {
+        s->write_errno = errno;
+        s->write_failed = true;
+        return false;
+    }
     if (r->exit_code == DRVSIM_EXIT_SCENARIO) {
         s->scenario_errors++;
+    }
+    if (signo != 0) {
+        s->killed++;
     }
     if (!out_summary_add(&s->summary, r)) {
         s->out_of_memory = true;
@@ -239,6 +452,7 @@ static void cli_sweep_result(void *ctx, size_t index, const drvsim_result *r)
         }
         fflush(stderr);
     }
+    return true;
 }
 
 /* "A..B" */
@@ -290,8 +504,11 @@ static int cli_sweep_all(cli_sweep *s, uint64_t a, uint64_t b, uint64_t k, unsig
     uint64_t offset = k - 1;
     size_t count = span > offset ? (size_t)((span - offset - 1) / s->stride + 1) : 0;
     s->first_seed = a + offset;
-    if (s->resume && !cli_sweep_read_done(s, jsonl_path, a, b, count)) {
-        return CLI_EXIT_OUTPUT;
+    if (s->resume) {
+        int status = cli_sweep_read_done(s, jsonl_path, b, count);
+        if (status != 0) {
+            return status;
+        }
     }
     count -= s->done_count;
     s->total = count;
@@ -311,20 +528,42 @@ static int cli_sweep_all(cli_sweep *s, uint64_t a, uint64_t b, uint64_t k, unsig
         return CLI_EXIT_OUTPUT;
     }
 
-    int status =
-        jobs_run(count, workers, cli_sweep_options, cli_sweep_result, s, s->host_timeout_ms) == 0
-            ? DRVSIM_EXIT_OK
-            : CLI_EXIT_HOST;
-    if (!to_stdout && !cli_close_output(s->jsonl, jsonl_path)) {
-        status = CLI_EXIT_HOST;
-    } else if (s->write_failed) {
-        fprintf(stderr, "drvsim: cannot write the JSON lines to %s\n",
-                to_stdout ? "standard output" : jsonl_path);
-        status = CLI_EXIT_HOST;
+    int ran = jobs_run(count, workers, cli_sweep_options, cli_sweep_result, s, s->host_timeout_ms);
+    int status = ran < 0 ? CLI_EXIT_HOST : DRVSIM_EXIT_OK;
+    const char *where = to_stdout ? "standard output" : jsonl_path;
+    if (s->write_failed) {
+        fprintf(stderr,
+                "drvsim: cannot write the JSON lines to %s: %s; the sweep stopped after %zu "
+                "seed%s of %zu%s\n",
+                where, strerror(s->write_errno), s->finished, s->finished == 1 ? "" : "s", s->total,
+                to_stdout ? "" : ": the lines before are saved, --resume carries on");
+        status = CLI_EXIT_WRITE;
+    }
+    if (!to_stdout) {
+        /* Lines flushed may still sit in the page cache: a result is saved
+         * once it is on the disk (fsync fails with EINVAL on a device or
+         * a pipe, which have no disk to wait for). */
+        bool synced = s->write_failed || fsync(fileno(s->jsonl)) == 0 || errno == EINVAL;
+        if (!synced) {
+            fprintf(stderr, "drvsim: cannot write %s: %s\n", jsonl_path, strerror(errno));
+        }
+        if (s->write_failed) {
+            fclose(s->jsonl); /* said above */
+        } else if ((!cli_close_output(s->jsonl, jsonl_path) || !synced) &&
+                   status != CLI_EXIT_HOST) {
+            status = CLI_EXIT_WRITE;
+        }
     }
     if (s->out_of_memory) {
         fprintf(stderr, "drvsim: out of memory: the summary is incomplete\n");
         status = CLI_EXIT_HOST;
+    }
+    if (s->killed > 0) {
+        fprintf(stderr,
+                "drvsim: %zu run%s ended by a signal to %s worker process (killed from outside, "
+                "the OOM killer for one): --resume runs %s again\n",
+                s->killed, s->killed == 1 ? "" : "s", s->killed == 1 ? "its" : "their",
+                s->killed == 1 ? "it" : "them");
     }
     FILE *out = to_stdout ? stderr : stdout;
     out_summary_write(out, &s->summary, scenario, &s->a.raw);
@@ -443,6 +682,9 @@ int cli_cmd_sweep(int argc, char **argv)
         } else if (!cli_sim_finish(&s.a, usage_sweep)) {
             status = DRVSIM_EXIT_USAGE;
         }
+    }
+    if (status < 0 && cli_parse_only) {
+        status = DRVSIM_EXIT_OK;
     }
     if (status < 0) {
         s.a.options.scenario_path = pos.items[0];

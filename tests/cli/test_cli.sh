@@ -1077,6 +1077,139 @@ r = [r for r in json.load(sys.stdin) if r["id"] == "pool_must_succeed"][0]
 assert "more than one page" in r["description"], r'
 
 # ---------------------------------------------------------------------------
+# A sweep keeps every result: a killed sweep, a torn line, a full disk and a
+# killed worker all resume to the lines an uninterrupted sweep writes.
+# ---------------------------------------------------------------------------
+
+# same_lines DESCRIPTION FILE REFERENCE: the same set of lines, by seed.
+same_lines() {
+    py "$1" "$2" "
+import json, sys
+got = sorted(sys.stdin.read().splitlines(), key=lambda l: json.loads(l)['seed'])
+want = sorted(open('$3').read().splitlines(), key=lambda l: json.loads(l)['seed'])
+assert len(got) == len(want), (len(got), len(want))
+bad = [(g, w) for g, w in zip(got, want) if g != w]
+assert not bad, bad[0]"
+}
+
+# wait_lines FILE N: waits (20 s at most) until FILE has N lines.
+wait_lines() {
+    local tries=0
+    while [ "$(wc -l <"$1" 2>/dev/null || echo 0)" -lt "$2" ] && [ $tries -lt 2000 ]; do
+        sleep 0.01
+        tries=$((tries + 1))
+    done
+}
+
+# The references: seeds 1..N of the uninterrupted 10,000-seed sweep above.
+head -n 1500 "$T/sweep10k.jsonl" >"$T/ref1500.jsonl"
+head -n 300 "$T/sweep10k.jsonl" >"$T/ref300.jsonl"
+rm -f "$T/killed.jsonl"
+for n in 1 400 900; do
+    "$DRVSIM" sweep $F/random_crash.lua --seeds 1..1500 -j 2 --resume \
+        --jsonl "$T/killed.jsonl" >/dev/null 2>&1 </dev/null &
+    pid=$!
+    wait_lines "$T/killed.jsonl" "$n"
+    kill -9 "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+done
+lines=$(wc -l <"$T/killed.jsonl")
+ok_if "sweep killed with kill -9 three times: it had not finished ($lines lines)" \
+    "$lines lines" test "$lines" -lt 1500
+check "sweep killed with kill -9: --resume finishes it (exit 1: some seeds bug-check)" 1 \
+    "$DRVSIM" sweep $F/random_crash.lua --seeds 1..1500 -j 2 --resume --jsonl "$T/killed.jsonl"
+same_lines "sweep killed with kill -9: ... the lines of an uninterrupted sweep" \
+    "$T/killed.jsonl" "$T/ref1500.jsonl"
+
+# A last line cut short (a writer killed mid-line): dropped, its seed run again.
+head -n 7 "$T/sweep1.jsonl" >"$T/torn.jsonl"
+sed -n 8p "$T/sweep1.jsonl" | head -c 50 >>"$T/torn.jsonl"
+check "sweep --resume after a torn last line: exit 1 (not 2)" 1 \
+    "$DRVSIM" sweep $F/random_crash.lua --seeds 1..20 --resume --jsonl "$T/torn.jsonl"
+err_has "sweep --resume after a torn last line: ... a note names the line" \
+    'note: --resume: .*torn\.jsonl line 8 was cut short'
+same "sweep --resume after a torn last line: ... the lines of one sweep" \
+    "$T/sweep1.jsonl" "$T/torn.jsonl"
+same "sweep --resume after a torn last line: ... the summary of one sweep" \
+    "$T/sweep_summary" "$OUT"
+
+# A seed held twice (two files joined by hand) counts once.
+cat "$T/sweep1.jsonl" "$T/shard1.jsonl" >"$T/dup.jsonl"
+check "sweep --resume, a seed twice in the file: exit 1" 1 \
+    "$DRVSIM" sweep $F/random_crash.lua --seeds 1..20 --resume --jsonl "$T/dup.jsonl"
+same "sweep --resume, a seed twice in the file: ... counted once in the summary" \
+    "$T/sweep_summary" "$OUT"
+check "sweep --resume from a directory: exit 2" 2 \
+    "$DRVSIM" sweep $F/random_crash.lua --seeds 1..20 --resume --jsonl "$T"
+err_has "sweep --resume from a directory: ... 'not a regular file'" 'not a regular file'
+
+# A full disk: the sweep stops at the first line it cannot write, exit 4.
+check "sweep --jsonl /dev/full: exit 4 (an output error)" 4 \
+    "$DRVSIM" sweep $F/random_crash.lua --seeds 1..20 --jsonl /dev/full
+err_has "sweep --jsonl /dev/full: ... says why and where it stopped" \
+    'cannot write the JSON lines to /dev/full: No space left on device; the sweep stopped after 0 seeds of 20'
+out_has "sweep --jsonl /dev/full: ... the summary claims no run" '^0 runs'
+check "sweep -j 2 to a full standard output: exit 4" 4 \
+    sh -c '"$1" sweep "$2" --seeds 1..20 -j 2 >/dev/full' - "$DRVSIM" $F/random_crash.lua
+err_has "sweep -j 2 to a full standard output: ... 'standard output'" \
+    'cannot write the JSON lines to standard output: No space left'
+# A small file system that fills up mid-sweep (root only: mount a tmpfs).
+SMALL=$T/small
+mkdir -p "$SMALL"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=8k drvsim-test "$SMALL" 2>/dev/null; then
+    check "sweep on a file system that fills up: exit 4" 4 \
+        "$DRVSIM" sweep $F/random_crash.lua --seeds 1..300 -j 2 --jsonl "$SMALL/s.jsonl"
+    err_has "sweep on a file system that fills up: ... 'No space left on device'" \
+        'No space left on device; the sweep stopped after [0-9]+ seeds of 300: the lines before are saved'
+    py "sweep on a file system that fills up: ... the summary counts only lines saved" "$OUT" "
+import re, sys
+n = int(re.match(r'(\d+) runs', sys.stdin.read()).group(1))
+saved = sum(1 for l in open('$SMALL/s.jsonl') if l.endswith('\n'))
+assert 0 < n == saved, (n, saved)"
+    mount -o remount,size=4m "$SMALL"
+    check "sweep on a file system that filled up: room made, --resume finishes (exit 1)" 1 \
+        "$DRVSIM" sweep $F/random_crash.lua --seeds 1..300 -j 2 --resume --jsonl "$SMALL/s.jsonl"
+    same_lines "sweep on a file system that filled up: ... the lines of an uninterrupted sweep" \
+        "$SMALL/s.jsonl" "$T/ref300.jsonl"
+    umount "$SMALL"
+else
+    pass "sweep on a file system that fills up # SKIP needs root to mount a tmpfs"
+fi
+
+# A worker killed by a signal (the OOM killer's kill -9): its line says so
+# and --resume runs the seed again.
+run "$DRVSIM" sweep $F/slow.lua --seeds 1..4 -j 2 --jsonl "$T/slow_ref.jsonl"
+"$DRVSIM" sweep $F/slow.lua --seeds 1..4 -j 2 --jsonl "$T/slow.jsonl" \
+    >"$OUT" 2>"$ERR" </dev/null &
+pid=$!
+worker=
+for _ in $(seq 2000); do
+    worker=$(pgrep -P "$pid" | head -n 1)
+    [ -n "$worker" ] && break
+    sleep 0.01
+done
+[ -n "$worker" ] && kill -9 "$worker"
+wait "$pid"
+RC=$?
+ok_if "sweep, a worker killed by kill -9: exit 3 (a run that means nothing)" \
+    "exit $RC; stderr: $(show "$ERR")" test "$RC" -eq 3
+py "sweep, a worker killed by kill -9: ... its line is an error with \"signal\": 9" \
+    "$T/slow.jsonl" '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+killed = [r for r in rows if r.get("signal") == 9]
+assert len(rows) == 4 and len(killed) == 1, rows
+assert killed[0]["outcome"] == "error" and "signal 9" in killed[0]["message"], killed'
+err_has "sweep, a worker killed by kill -9: ... --resume runs it again" \
+    '1 run ended by a signal to its worker process .*--resume runs it again'
+check "sweep, a worker killed by kill -9: --resume (exit 0)" 0 \
+    "$DRVSIM" sweep $F/slow.lua --seeds 1..4 -j 2 --resume --jsonl "$T/slow.jsonl"
+err_has "sweep, a worker killed by kill -9: ... a note says the line goes" \
+    'note: --resume: .*slow\.jsonl: 1 line of runs whose worker process a signal killed removed'
+same_lines "sweep, a worker killed by kill -9: ... the lines of an uninterrupted sweep" \
+    "$T/slow.jsonl" "$T/slow_ref.jsonl"
+
+# ---------------------------------------------------------------------------
 # Driver files
 # ---------------------------------------------------------------------------
 
