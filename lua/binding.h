@@ -76,7 +76,7 @@ typedef struct lb_state {
     lua_State *top_level; /* the coroutine running the scenario's top level, or NULL */
 
     const char *scenario_path;
-    char *chunks[LB_MAX_CHUNKS]; /* loaded files: [0] the scenario */
+    char *chunks[LB_MAX_CHUNKS];  /* loaded files: [0] the scenario */
     char *sources[LB_MAX_CHUNKS]; /* their text, as loaded (owned) */
     size_t source_lengths[LB_MAX_CHUNKS];
     struct token_list *chunk_tokens[LB_MAX_CHUNKS]; /* imports.c's cache, NULL until used */

@@ -329,9 +329,8 @@ void lb_register_constants(lua_State *L, ke_arch arch)
     }
     lua_pushcfunction(L, l_CTL_CODE);
     lua_setfield(L, -2, "CTL_CODE");
-    static const char *const ctl_code_macros[] = {"DEVICE_TYPE_FROM_CTL_CODE",
-                                                  "METHOD_FROM_CTL_CODE",
-                                                  "IoGetFunctionCodeFromCtlCode"};
+    static const char *const ctl_code_macros[] = {
+        "DEVICE_TYPE_FROM_CTL_CODE", "METHOD_FROM_CTL_CODE", "IoGetFunctionCodeFromCtlCode"};
     for (size_t i = 0; i < 3; i++) {
         lua_pushstring(L, ctl_code_macros[i]);
         lua_pushcclosure(L, l_ctl_code_field, 1);

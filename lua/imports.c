@@ -59,9 +59,9 @@ typedef struct token_list {
 } token_list;
 
 static const char *const keywords[] = {
-    "and",   "break", "do",  "else", "elseif", "end",    "false", "for",  "function", "goto", "if",
-    "in",    "local", "nil", "not",  "or",     "repeat", "return", "then", "true",    "until",
-    "while", NULL,
+    "and",      "break",  "do",   "else", "elseif", "end",   "false", "for",
+    "function", "goto",   "if",   "in",   "local",  "nil",   "not",   "or",
+    "repeat",   "return", "then", "true", "until",  "while", NULL,
 };
 
 static bool is_keyword(const char *s, size_t len)
@@ -122,8 +122,8 @@ static bool push_token(token_list *list, tk_kind kind, size_t start, size_t len,
 static bool tokenize(const char *s, size_t len, token_list *out)
 {
     static const char *const symbols3[] = {"...", NULL};
-    static const char *const symbols2[] = {"==", "~=", "<=", ">=", "..", "::", "//", "<<", ">>",
-                                           NULL};
+    static const char *const symbols2[] = {"==", "~=", "<=", ">=", "..",
+                                           "::", "//", "<<", ">>", NULL};
     int line = 1;
     size_t i = 0;
     while (i < len) {
@@ -254,8 +254,9 @@ static void assigned_names(lua_State *L, int set, const char *src, const token_l
             bool member = i > 0 && (tok_is(src, &tl->tokens[i - 1], TK_SYMBOL, ".") ||
                                     tok_is(src, &tl->tokens[i - 1], TK_SYMBOL, ":"));
             /* _G.Name = and _ENV.Name = assign the global */
-            bool global = member && i > 1 && (tok_is(src, &tl->tokens[i - 2], TK_NAME, "_G") ||
-                                              tok_is(src, &tl->tokens[i - 2], TK_NAME, "_ENV"));
+            bool global = member && i > 1 &&
+                          (tok_is(src, &tl->tokens[i - 2], TK_NAME, "_G") ||
+                           tok_is(src, &tl->tokens[i - 2], TK_NAME, "_ENV"));
             if ((!field && !member) || global)
                 set_add(L, set, src, t);
         } else if (t->kind == TK_STRING && t->len >= 3 &&
@@ -465,7 +466,8 @@ static size_t distance(const char *a, size_t la, const char *b, size_t lb_)
         row[0] = i;
         for (size_t j = 1; j <= lb_; j++) {
             size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
+            size_t cost =
+                tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
             size_t best = diag + cost;
             if (up + 1 < best)
                 best = up + 1;

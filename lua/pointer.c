@@ -476,8 +476,8 @@ static ke_type_id check_type(lua_State *L, int idx, const char *fn)
         }
         lb_scenario_error(L, "%s: \"%s\" is not a structure drvsim models", fn, name);
     }
-    lb_scenario_error(L, "%s: argument %d must name a structure (\"IRP\" or IRP), got %s", fn,
-                      idx, luaL_typename(L, idx));
+    lb_scenario_error(L, "%s: argument %d must name a structure (\"IRP\" or IRP), got %s", fn, idx,
+                      luaL_typename(L, idx));
 }
 
 /* The offset of a field path ("Tail.Overlay.ListEntry",
