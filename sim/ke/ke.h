@@ -530,6 +530,7 @@ typedef struct ke_machine {
 
     ke_thread **threads; /* all threads, in creation order (id - 1) */
     uint32_t thread_count;
+    uint32_t thread_capacity; /* slots of threads, grown by doubling */
     ke_thread *ready_head, *ready_tail;
     ke_thread *harness; /* the thread running run() */
 

@@ -86,15 +86,20 @@ ps_process *ke_create_process(ke_machine *m, uint32_t id, const char *image)
 
 static ke_thread *new_thread(ke_machine *m, ps_process *process)
 {
-    ke_thread *t = calloc(1, sizeof *t);
-    ke_thread **grown = realloc(m->threads, (m->thread_count + 1) * sizeof *grown);
-    if (t == NULL || grown == NULL) {
-        free(t);
-        if (grown != NULL)
-            m->threads = grown;
-        return NULL;
+    if (m->thread_count == m->thread_capacity) {
+        /* Doubled, not grown by one: a run may create tens of thousands of
+         * threads, and a realloc that copies (as under AddressSanitizer)
+         * would make that quadratic. */
+        uint32_t capacity = m->thread_capacity != 0 ? 2 * m->thread_capacity : 64;
+        ke_thread **grown = realloc(m->threads, capacity * sizeof *grown);
+        if (grown == NULL)
+            return NULL;
+        m->threads = grown;
+        m->thread_capacity = capacity;
     }
-    m->threads = grown;
+    ke_thread *t = calloc(1, sizeof *t);
+    if (t == NULL)
+        return NULL;
     t->id = m->thread_count + 1;
     t->process = process;
     t->machine = m;
