@@ -12,36 +12,7 @@ scenario {
                driver = "netmon.sys" },
 }
 
-driver "netmon.sys" {
-  DriverEntry = function(DriverObject, RegistryPath)
-    Stop = KEVENT()
-    KeInitializeEvent(Stop, NotificationEvent, false)
-    Samples = 0
-    local status
-    status, WorkerHandle = PsCreateSystemThread(0, nil, nil, function(StartContext)
-      -- Sample the interface counters every 50 ms until Stop.
-      while KeWaitForSingleObject(Stop, Executive, KernelMode, false, -10000 * 50) == STATUS_TIMEOUT do
-        Samples = Samples + 1
-      end
-      PsTerminateSystemThread(STATUS_SUCCESS)
-    end, nil)
-    if status ~= STATUS_SUCCESS then
-      return status
-    end
-    ZwClose(WorkerHandle)      -- the thread runs on; the handle is not needed
-
-    DriverObject.DriverUnload = function(DriverObject)
-      KeSetEvent(Stop, 0, false)
-      -- BUG: WorkerHandle was closed in DriverEntry.
-      local status, Worker = ObReferenceObjectByHandle(WorkerHandle, 0, nil, KernelMode)
-      if status == STATUS_SUCCESS then
-        KeWaitForSingleObject(Worker, Executive, KernelMode, false, nil)
-        ObDereferenceObject(Worker)
-      end
-    end
-    return STATUS_SUCCESS
-  end,
-}
+driver "netmon.sys" "drivers/netmon_stale.lua"
 
 run(function()
   LoadDriver "netmon.sys"
