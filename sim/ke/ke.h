@@ -585,6 +585,10 @@ typedef struct ke_machine {
     char **debug_output;
     uint32_t debug_output_count;
 
+    /* Which ke_event kinds the verifier listens to (ke/hooks.h), one bit
+     * per kind, set by vf_hooks_update. */
+    uint32_t hook_mask;
+
     ke_stop stop;
     drvsim_bugcheck bugcheck; /* valid when stop == KE_STOP_BUGCHECK */
     char stop_message[1024];  /* for LIMIT and SCENARIO_ERROR */

@@ -190,6 +190,7 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
     m->idle_process = ke_create_process(m, 0, "Idle");
     if (m->mm == NULL || m->vf == NULL || m->system_process == NULL || m->idle_process == NULL)
         goto fail;
+    vf_hooks_update(m);
     m->next_cpu = -1;
     des_map_init(&m->objects);
     des_map_init(&m->dpcs);

@@ -174,6 +174,7 @@ bool vf_apply_volatile(ke_machine *m, const char *args, char *err, size_t err_le
             vf_patch_imports(&d->imports);
         }
     }
+    vf_hooks_update(m);
     des_rec rec;
     ke_trace_begin(m, &rec, KE_TR_VERIFIER);
     des_rec_u32(&rec, m->vf->settings.flags);

@@ -94,6 +94,11 @@ void vf_io_completion_returned(ke_call *call, const ke_callout *c, struct io_irp
  * where the kernel alone would raise 0xC8. True if it raised. */
 bool vf_isr_irql_changed(ke_call *call, PVOID_VA isr, KIRQL before, KIRQL after);
 
+/* Sets m->hook_mask to the kernel events (ke/hooks.h) the verifier's
+ * subsystems need under the settings in force; called when the machine is
+ * created and after a /volatile change. */
+void vf_hooks_update(ke_machine *m);
+
 /* Points the imports of a verified image at the thunks. */
 void vf_patch_imports(ddi_imports *imports);
 

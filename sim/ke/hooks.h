@@ -1,0 +1,112 @@
+/*
+ * hooks.h - what the kernel tells the layers above it, through one door.
+ *
+ * The verifier's subsystems that watch the kernel as a whole rather than one
+ * DDI call (the lock graph of deadlock detection, the DDI compliance rule
+ * engine, the race detector) hear it through this interface and nothing
+ * else: where something happens, the kernel fills a ke_event and calls
+ * ke_hook(). The kernel knows the listener only by this header; the
+ * listener (sim/vf/hooks.c) dispatches each kind to the subsystems that
+ * asked for it.
+ *
+ * Cost when nobody listens: ke_hook is inline and tests one bit of
+ * m->hook_mask, which the verifier sets from its settings (vf_hooks_update)
+ * when the machine is created and on a /volatile change. A kind nobody
+ * listens to costs a load and a branch, and nothing reaches the trace.
+ *
+ * Adding a kind: append it to its group below (never renumber: masks are
+ * bits), emit it where the kernel does the thing, and route it in
+ * vf_kernel_event.
+ */
+#ifndef DRVSIM_KE_HOOKS_H
+#define DRVSIM_KE_HOOKS_H
+
+#include "ke/ke.h"
+
+typedef enum ke_event_kind {
+    /* A driver routine starts or returns on an execution: the start
+     * routine of a thread, DPC, ISR or work item, and each callout
+     * (dispatch, completion, cancel, synchronize). `role` says which. */
+    KE_EVENT_ROUTINE_ENTER = 0,
+    KE_EVENT_ROUTINE_EXIT,
+    /* Locks: initialised, acquired (the acquisition took effect: a spin
+     * lock held, a wait satisfied), released. `lock` says which kind;
+     * `address` is the lock's simulated address. */
+    KE_EVENT_LOCK_INITIALIZED,
+    KE_EVENT_LOCK_ACQUIRED,
+    KE_EVENT_LOCK_RELEASED,
+    /* A thread ends (PsTerminateSystemThread, or its start routine
+     * returned), still owning whatever it owns. */
+    KE_EVENT_THREAD_TERMINATED,
+    /* Pool memory returns to the pool: [address, address + size). */
+    KE_EVENT_POOL_FREED,
+    KE_EVENT_KIND_COUNT
+} ke_event_kind;
+
+_Static_assert(KE_EVENT_KIND_COUNT <= 32, "hook_mask is 32 bits");
+
+/* What kind of routine an execution or callout runs, as the DDI compliance
+ * rules name them (SLIC's entry points by role). */
+typedef enum ke_role {
+    KE_ROLE_NONE = 0,     /* harness code */
+    KE_ROLE_DRIVER_ENTRY, /* DriverEntry */
+    KE_ROLE_UNLOAD,       /* DriverUnload */
+    KE_ROLE_THREAD,       /* a system thread's start routine */
+    KE_ROLE_DPC,          /* a DPC's DeferredRoutine (a timer's too) */
+    KE_ROLE_ISR,          /* an interrupt service routine */
+    KE_ROLE_WORK_ITEM,    /* a work item's routine */
+    KE_ROLE_DISPATCH,     /* DRIVER_DISPATCH, from IoCallDriver */
+    KE_ROLE_COMPLETION,   /* IO_COMPLETION_ROUTINE, from IoCompleteRequest */
+    KE_ROLE_CANCEL,       /* DRIVER_CANCEL, from IoCancelIrp */
+    KE_ROLE_SYNCHRONIZE,  /* KSYNCHRONIZE_ROUTINE, from KeSynchronizeExecution */
+    KE_ROLE_OTHER,        /* any other callback (notify routines, ...) */
+} ke_role;
+
+/* The kinds of lock the kernel reports, by the API family that takes it. */
+typedef enum ke_lock_kind {
+    KE_LOCK_SPIN = 0,           /* KSPIN_LOCK: KeAcquireSpinLock(AtDpcLevel), ... */
+    KE_LOCK_QUEUED_SPIN,        /* KSPIN_LOCK through KeAcquireInStackQueuedSpinLock* */
+    KE_LOCK_INTERRUPT_SPIN,     /* a KINTERRUPT's lock: the ISR, KeSynchronizeExecution,
+                                   KeAcquireInterruptSpinLock */
+    KE_LOCK_CANCEL_SPIN,        /* the I/O manager's cancel spin lock */
+    KE_LOCK_FAST_MUTEX,         /* FAST_MUTEX */
+    KE_LOCK_GUARDED_MUTEX,      /* KGUARDED_MUTEX */
+    KE_LOCK_MUTEX,              /* KMUTEX, acquired by a satisfied wait */
+    KE_LOCK_RESOURCE_EXCLUSIVE, /* ERESOURCE held exclusive */
+    KE_LOCK_RESOURCE_SHARED,    /* ERESOURCE held shared */
+    KE_LOCK_PUSH_EXCLUSIVE,     /* EX_PUSH_LOCK exclusive */
+    KE_LOCK_PUSH_SHARED,        /* EX_PUSH_LOCK shared */
+} ke_lock_kind;
+
+typedef struct ke_event {
+    uint8_t kind;  /* ke_event_kind */
+    uint8_t role;  /* ke_role: ROUTINE_ENTER / EXIT */
+    uint8_t lock;  /* ke_lock_kind: LOCK_* */
+    KIRQL irql;    /* the processor's IRQL when it happened */
+    uint16_t ddi;  /* the DDI that did it (ddi_table.h), 0 if the kernel itself */
+    ke_call *call; /* the call that did it; NULL when the kernel acted alone */
+    ke_exec *exec; /* the execution it happened on (call->exec when call is set) */
+    ke_thread *thread;
+    struct io_driver *driver; /* whose code: the caller, or the routine's driver */
+    PVOID_VA address;         /* the lock, the object, the memory, the routine's code */
+    uint64_t size;            /* POOL_FREED: bytes */
+    const char *name;         /* ROUTINE_*: the frame name ("DispatchRead") */
+    uint64_t result;          /* ROUTINE_EXIT: what the routine returned */
+} ke_event;
+
+/* The listener (sim/vf/hooks.c). */
+void vf_kernel_event(ke_machine *m, const ke_event *ev);
+
+static inline bool ke_hook_wanted(const ke_machine *m, ke_event_kind kind)
+{
+    return (m->hook_mask >> kind) & 1u;
+}
+
+/* Reports ev if someone listens to its kind. */
+static inline void ke_hook(ke_machine *m, const ke_event *ev)
+{
+    if (ke_hook_wanted(m, (ke_event_kind)ev->kind))
+        vf_kernel_event(m, ev);
+}
+
+#endif /* DRVSIM_KE_HOOKS_H */

@@ -1,0 +1,36 @@
+/*
+ * hooks.c - the verifier's end of the kernel's one hook interface
+ * (ke/hooks.h): which events the settings in force need, and to which
+ * subsystem each goes.
+ *
+ * Each subsystem that listens (deadlock detection's lock graph, the DDI
+ * compliance rule engine, the race detector) adds the kinds it needs to the
+ * mask in vf_hooks_update, under the option that turns it on, and its entry
+ * point to the switch in vf_kernel_event. Nothing else in the verifier
+ * reads ke_event.
+ */
+#include "ke/hooks.h"
+#include "vf/vf.h"
+
+void vf_hooks_update(ke_machine *m)
+{
+    uint32_t mask = 0;
+    (void)m->vf->settings;
+    m->hook_mask = mask;
+}
+
+void vf_kernel_event(ke_machine *m, const ke_event *ev)
+{
+    (void)m;
+    switch ((ke_event_kind)ev->kind) {
+    case KE_EVENT_ROUTINE_ENTER:
+    case KE_EVENT_ROUTINE_EXIT:
+    case KE_EVENT_LOCK_INITIALIZED:
+    case KE_EVENT_LOCK_ACQUIRED:
+    case KE_EVENT_LOCK_RELEASED:
+    case KE_EVENT_THREAD_TERMINATED:
+    case KE_EVENT_POOL_FREED:
+    case KE_EVENT_KIND_COUNT:
+        break;
+    }
+}
