@@ -940,7 +940,8 @@ static void cli_rule_code_text(const drvsim_rule_info *ri, char *buf, size_t siz
     if (ri->code == 0) {
         snprintf(buf, size, "any");
     } else if (sub == 1) {
-        snprintf(buf, size, "0x%" PRIX32 "/0x%" PRIX64, ri->code, ri->sub_value);
+        snprintf(buf, size, "0x%" PRIX32 "/0x%" PRIX64 "%s", ri->code, ri->sub_value,
+                 ri->drvsim_own ? " (drvsim)" : "");
     } else if (sub != 0) {
         snprintf(buf, size, "0x%" PRIX32 "/P%d=0x%" PRIX64, ri->code, sub, ri->sub_value);
     } else {
@@ -984,6 +985,8 @@ static json_t *cli_rules_json(const drvsim_rule_info *const *rules, size_t count
         ok = ok &&
              json_object_set_new(o, "option_name", option ? json_string(option) : json_null()) == 0;
         ok = ok && json_object_set_new(o, "kernel", json_boolean(ri->kernel)) == 0;
+        ok = ok && json_object_set_new(o, "origin",
+                                       json_string(ri->drvsim_own ? "drvsim" : "windows")) == 0;
         ok = ok && json_object_set_new(o, "description", json_string(ri->description)) == 0;
         json_t *meanings = json_array();
         for (int p = 0; ok && p < 4; p++) {

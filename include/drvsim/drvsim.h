@@ -293,6 +293,18 @@ typedef void (*drvsim_abort_fn)(void *ctx, const drvsim_abort_info *info);
 void drvsim_set_abort_handler(drvsim_abort_fn fn, void *ctx);
 void drvsim_result_free(drvsim_result *result);
 
+/*
+ * drvsim's own checks (deadlock detection's IRQL-safety rules, SDV's static
+ * rules checked at run time, the race detector, ...) raise 0xC4 with a P1 at
+ * or above this value, which no Windows 0xC4 sub-code reaches (Windows' are
+ * below 0x00100000). Each subsystem has its own block of 0x10000:
+ *   0xD0010000  deadlock detection: lock IRQL safety
+ *   0xD0020000  DDI compliance: SDV's rules checked dynamically
+ *   0xD0030000  data races
+ *   0xD0040000  real deadlocks (the wait-for graph)
+ */
+#define DRVSIM_OWN_SUBCODE_BASE 0xD0000000u
+
 /* The rule catalogue, for `drvsim rules`. */
 typedef struct drvsim_rule_info {
     const char *id;          /* "irql_raise_below_current" */
@@ -302,6 +314,8 @@ typedef struct drvsim_rule_info {
     uint64_t sub_value;      /* that parameter's value */
     uint32_t option;         /* /flags bit that enables it; 0 = automatic */
     bool kernel;             /* raised by the kernel itself, verifier or not */
+    bool drvsim_own;         /* a check Windows does not make, with a sub-code in drvsim's
+                                private range (DRVSIM_OWN_SUBCODE_BASE and up) */
     const char *description; /* one line */
     /* What P1..P4 hold, as the bug check's documentation names them ("Current
      * IRQL", "Pool type", ...): the meanings `!analyze -v` prints. */

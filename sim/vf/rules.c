@@ -44,6 +44,7 @@ static const drvsim_rule_info public_rules[RULE_COUNT] = {
                     .sub_value = sub_value_,                                                       \
                     .option = (option_) == RULE_KERNEL ? 0 : (option_),                            \
                     .kernel = (option_) == RULE_KERNEL,                                            \
+                    .drvsim_own = (code_) == 0xC4 && (sub_value_) >= DRVSIM_OWN_SUBCODE_BASE,      \
                     .description = text_,                                                          \
                     .param_meaning = RULE_PARAMS_INIT params_},
     DRVSIM_RULES(RULE_INFO)
