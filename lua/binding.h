@@ -290,6 +290,9 @@ void lb_trace_return(ke_call *call, uint64_t value);
  * naming the DDI and the parameter. */
 KIRQL lb_check_irql(lua_State *L, int arg, const char *fn, const char *param);
 ULONG lb_check_ulong(lua_State *L, int arg, const char *fn, const char *param);
+/* A POOL_TYPE: a ULONG, with NonPagedPool read as NonPagedPoolNx in the code
+ * of an image that opted in (ExInitializeDriverRuntime: POOL_NX_OPTIN). */
+ULONG lb_check_pool_type(lua_State *L, int arg, const char *fn, const char *param);
 uint64_t lb_check_ulongptr(lua_State *L, int arg, const char *fn, const char *param);
 uint64_t lb_check_size(lua_State *L, int arg, const char *fn, const char *param);
 ULONG lb_check_tag(lua_State *L, int arg, const char *fn, const char *param);

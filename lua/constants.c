@@ -46,6 +46,8 @@ static const lb_constant constants[] = {
     C(POOL_COLD_ALLOCATION),
     C(POOL_NX_ALLOCATION),
     C(POOL_ZERO_ALLOCATION),
+    /* ExInitializeDriverRuntime's flag (wdm.h). */
+    {"DrvRtPoolNxOptIn", 1},
     /* KINTERRUPT_MODE (wdm.h). */
     {"LevelSensitive", 0},
     {"Latched", 1},

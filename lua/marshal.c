@@ -355,6 +355,23 @@ ULONG lb_check_ulong(lua_State *L, int arg, const char *fn, const char *param)
     return (ULONG)v;
 }
 
+ULONG lb_check_pool_type(lua_State *L, int arg, const char *fn, const char *param)
+{
+    ULONG type = lb_check_ulong(L, arg, fn, param);
+    /* POOL_NX_OPTIN compiles NonPagedPool as ExDefaultNonPagedPoolType, which
+     * ExInitializeDriverRuntime(DrvRtPoolNxOptIn) set to NonPagedPoolNx:
+     * NonPagedPool alone, with its modifier bits kept (NonPagedPoolCacheAligned
+     * and the others are not remapped). Lua cannot tell the constant from a
+     * literal 0, which C would not remap. */
+    lb_state *lb = lb_get(L);
+    const ke_frame *frame = lb->current != NULL ? ke_top_frame(lb->current) : NULL;
+    if (frame != NULL && frame->driver != NULL && frame->driver->pool_nx_optin &&
+        (type & ~(POOL_QUOTA_FAIL_INSTEAD_OF_RAISE | POOL_RAISE_IF_ALLOCATION_FAILURE |
+                  POOL_COLD_ALLOCATION | POOL_ZERO_ALLOCATION)) == NonPagedPool)
+        type |= NonPagedPoolNx;
+    return type;
+}
+
 uint64_t lb_check_ulongptr(lua_State *L, int arg, const char *fn, const char *param)
 {
     bool ok = false;

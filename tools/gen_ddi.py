@@ -25,7 +25,7 @@ TYPES = {
     "size": ("uint64_t", "lb_check_size", "lb_push_integer", "(uint64_t){}"),
     "u64": ("uint64_t", "lb_check_u64", "lb_push_integer", "{}"),
     "int64": ("int64_t", "lb_check_int64", "lb_push_long", "(uint64_t){}"),
-    "pool_type": ("ULONG", "lb_check_ulong", "lb_push_integer", "(uint64_t){}"),
+    "pool_type": ("ULONG", "lb_check_pool_type", "lb_push_integer", "(uint64_t){}"),
     "tag": ("ULONG", "lb_check_tag", "lb_push_integer", "(uint64_t){}"),
     "ptr": ("PVOID_VA", "lb_check_ptr", "lb_push_ptr", "(uint64_t){}"),
     "status": ("NTSTATUS", "lb_check_status", "lb_push_status", "(uint64_t)(uint32_t){}"),

@@ -26,6 +26,8 @@ typedef struct io_driver {
     bool graphics;    /* kind = "graphics": display or print driver */
     bool loaded;
     bool verified;          /* decided at load, kept until unload (as Windows) */
+    bool pool_nx_optin;     /* ExInitializeDriverRuntime(DrvRtPoolNxOptIn): its code's
+                               NonPagedPool means NonPagedPoolNx (POOL_NX_OPTIN) */
     ddi_imports imports;    /* what its calls go through */
     io_routine unload;      /* DriverObject->DriverUnload */
     PVOID_VA driver_object; /* DRIVER_OBJECT in nonpaged memory */
