@@ -221,6 +221,9 @@ void lb_check_running(lua_State *L);
  * unhandled in a driver routine it is the bug check Windows gives. `text`
  * (or NULL) is the report's detail. Never returns. */
 int lb_raise_exception(lua_State *L, NTSTATUS code, const char *text);
+/* The same, naming what raised it ("nt_assert", "breakpoint"), so that an
+ * unhandled one is reported under its own rule. */
+int lb_raise_exception_from(lua_State *L, NTSTATUS code, const char *text, const char *origin);
 
 /* Registers DBG, ASSERT, ASSERTMSG, PAGED_CODE, DbgPrint, DbgPrintEx,
  * KdPrint, KdPrintEx (debug.c); lb_set_build makes DBG say the build. */

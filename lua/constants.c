@@ -64,6 +64,10 @@ static const lb_constant constants[] = {
     {"DPFLTR_TRACE_LEVEL", 2},
     {"DPFLTR_INFO_LEVEL", 3},
     {"DPFLTR_MASK", 0x80000000},
+    /* __except filter results (excpt.h). */
+    {"EXCEPTION_EXECUTE_HANDLER", 1},
+    {"EXCEPTION_CONTINUE_SEARCH", 0},
+    {"EXCEPTION_CONTINUE_EXECUTION", -1},
     S(STATUS_BREAKPOINT),
     S(STATUS_ASSERTION_FAILURE),
     S(STATUS_SUCCESS),
