@@ -29,6 +29,7 @@
 #include "ddi_table.h"
 #include "io/io.h"
 #include "ke/ke.h"
+#include "ke/types.h"
 
 /* What the scenario declared with scenario{ ... }. */
 typedef struct lb_scenario {
@@ -228,6 +229,12 @@ int lb_raise_exception_from(lua_State *L, NTSTATUS code, const char *text, const
 /* Registers DBG, ASSERT, ASSERTMSG, PAGED_CODE, DbgPrint, DbgPrintEx,
  * KdPrint, KdPrintEx (debug.c); lb_set_build makes DBG say the build. */
 void lb_register_debug(lua_State *L);
+void lb_register_wdk(lua_State *L); /* wdk.c */
+/* The structure type named by argument idx ("IRP" or the global IRP), and
+ * a field path's offset in it, its type, and the field itself (pointer.c). */
+ke_type_id lb_check_type(lua_State *L, int idx, const char *fn);
+uint64_t lb_field_offset(lua_State *L, ke_type_id base, const char *path, const char *fn,
+                         ke_type_id *type, const ke_field **field);
 void lb_set_build(lua_State *L, ke_build build);
 
 /* Registers PAGE (pageable.c). */
