@@ -229,7 +229,14 @@ int lb_raise_exception_from(lua_State *L, NTSTATUS code, const char *text, const
 /* Registers DBG, ASSERT, ASSERTMSG, PAGED_CODE, DbgPrint, DbgPrintEx,
  * KdPrint, KdPrintEx (debug.c); lb_set_build makes DBG say the build. */
 void lb_register_debug(lua_State *L);
-void lb_register_wdk(lua_State *L); /* wdk.c */
+void lb_register_wdk(lua_State *L);     /* wdk.c */
+void lb_register_strsafe(lua_State *L); /* strsafe.c */
+/* The call context of code running on a simulated processor, for routines
+ * the binding implements itself (debug.c); and a printf-style format of the
+ * arguments from `first` on (the format, then its arguments) into text, as
+ * DbgPrint formats: false if a string pointer faulted (the machine stops). */
+void lb_debug_call(lua_State *L, ke_call *call, const char *fn);
+bool lb_format(lua_State *L, ke_call *call, const char *fn, int first, char *text, size_t len);
 /* The structure type named by argument idx ("IRP" or the global IRP), and
  * a field path's offset in it, its type, and the field itself (pointer.c). */
 ke_type_id lb_check_type(lua_State *L, int idx, const char *fn);

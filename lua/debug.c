@@ -43,12 +43,15 @@ static void debug_call(lua_State *L, ke_call *call, const char *fn)
     call->ddi = 0xFFFF;
 }
 
-/* Formats the arguments from `first` on (the format string, then its
- * arguments) and records the text. Returns the number of results. */
-static int print(lua_State *L, const char *fn, int first, uint32_t component, uint32_t level)
+/* The call context of code running on a simulated processor, for the
+ * routines the binding implements itself (strsafe.c's Printf too). */
+void lb_debug_call(lua_State *L, ke_call *call, const char *fn)
 {
-    ke_call call;
-    debug_call(L, &call, fn);
+    debug_call(L, call, fn);
+}
+
+bool lb_format(lua_State *L, ke_call *call, const char *fn, int first, char *text, size_t len)
+{
     const char *format = luaL_checkstring(L, first);
     int top = lua_gettop(L);
     if (top - first > DEBUG_MAX_ARGS)
@@ -83,13 +86,24 @@ static int print(lua_State *L, const char *fn, int first, uint32_t component, ui
             break;
         }
     }
-    char text[KD_DBGPRINT_MAX_BYTES + 1];
     bool missing = false;
-    if (!kd_format(&call, format, args, argc, text, sizeof text, &missing))
-        return lb_stopped(L); /* a string pointer faulted: the bug check is raised */
+    if (!kd_format(call, format, args, argc, text, len, &missing))
+        return false; /* a string pointer faulted: the bug check is raised */
     if (missing)
         lb_scenario_error(L, "%s: the format \"%s\" needs more arguments than the %zu given", fn,
                           format, argc);
+    return true;
+}
+
+/* Formats the arguments from `first` on (the format string, then its
+ * arguments) and records the text. Returns the number of results. */
+static int print(lua_State *L, const char *fn, int first, uint32_t component, uint32_t level)
+{
+    ke_call call;
+    debug_call(L, &call, fn);
+    char text[KD_DBGPRINT_MAX_BYTES + 1];
+    if (!lb_format(L, &call, fn, first, text, sizeof text))
+        return lb_stopped(L);
     kd_debug_output(&call, component, level, text);
     lb_push_status(L, STATUS_SUCCESS);
     return lb_call_return(L, &call, 1);
