@@ -156,6 +156,10 @@ void lb_register_patterns(lua_State *L, int string_table);
  * constants and the pointer types as globals. */
 void lb_register_globals(lua_State *L);
 void lb_register_ddis(lua_State *L);                    /* generated: ddi_lua.c */
+/* The DDIs' Lua functions, indexed by DDI id (generated: ddi_lua.c). */
+extern const luaL_Reg lb_ddi_functions[DDI_COUNT + 1];
+/* A kernel export's address as Lua sees it: the routine, or nil. */
+void lb_push_export(lua_State *L, PVOID_VA va);
 void lb_register_pointer(lua_State *L);                 /* pointer.c */
 void lb_register_scenario(lua_State *L);                /* scenario.c */
 void lb_register_harness(lua_State *L);                 /* binding.c */

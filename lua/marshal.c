@@ -192,6 +192,15 @@ PVOID_VA lb_check_ustr(lua_State *L, int arg, const char *fn, const char *param)
     return s;
 }
 
+void lb_push_export(lua_State *L, PVOID_VA va)
+{
+    uint16_t ddi;
+    if (va == 0 || !mm_export_ddi(lb_get(L)->sc.arch, va, &ddi))
+        lua_pushnil(L);
+    else
+        lua_pushcfunction(L, lb_ddi_functions[ddi].func);
+}
+
 void lb_push_device(lua_State *L, PVOID_VA va)
 {
     lb_push_typed_ptr(L, va, KE_TYPE_DEVICE_OBJECT);

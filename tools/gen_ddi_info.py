@@ -32,7 +32,7 @@ WDK_TYPES = {
     "cstr": "PCSZ", "wstr": "PCWSTR", "handle": "HANDLE", "routine": "PVOID",
     "timeout": "PLARGE_INTEGER", "objects": "PVOID[]", "client_id": "CLIENT_ID",
     "ustr": "PUNICODE_STRING", "device": "PDEVICE_OBJECT", "irp": "PIRP",
-    "stack": "PIO_STACK_LOCATION",
+    "stack": "PIO_STACK_LOCATION", "export": "PVOID",
 }
 # An output parameter is a pointer to the type.
 OUT_TYPES = {"KIRQL": "PKIRQL", "HANDLE": "PHANDLE", "PVOID": "PVOID *",
