@@ -302,5 +302,21 @@ void lb_register_wdk(lua_State *L)
     };
     lua_pushglobaltable(L);
     luaL_setfuncs(L, fns, 0);
+    /* wdmsec.h's SDDL strings for IoCreateDeviceSecure. */
+    static const char *const sddl[][2] = {
+        {"SDDL_DEVOBJ_KERNEL_ONLY", "D:P"},
+        {"SDDL_DEVOBJ_SYS_ALL", "D:P(A;;GA;;;SY)"},
+        {"SDDL_DEVOBJ_SYS_ALL_ADM_ALL", "D:P(A;;GA;;;SY)(A;;GA;;;BA)"},
+        {"SDDL_DEVOBJ_SYS_ALL_ADM_RX", "D:P(A;;GA;;;SY)(A;;GRGX;;;BA)"},
+        {"SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_R", "D:P(A;;GA;;;SY)(A;;GRGWGX;;;BA)(A;;GR;;;WD)"},
+        {"SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_RW_RES_R",
+         "D:P(A;;GA;;;SY)(A;;GRGWGX;;;BA)(A;;GRGW;;;WD)(A;;GR;;;RC)"},
+        {"SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_RWX_RES_RWX",
+         "D:P(A;;GA;;;SY)(A;;GRGWGX;;;BA)(A;;GRGWGX;;;WD)(A;;GRGWGX;;;RC)"},
+    };
+    for (size_t i = 0; i < sizeof sddl / sizeof sddl[0]; i++) {
+        lua_pushstring(L, sddl[i][1]);
+        lua_setfield(L, -2, sddl[i][0]);
+    }
     lua_pop(L, 1);
 }

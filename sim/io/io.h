@@ -315,4 +315,8 @@ io_device *io_device_by_name(const ke_machine *m, const char *name);
 /* The top of the stack the device is in. */
 io_device *io_attached_top(io_device *dev);
 
+/* Whether an SDDL string is in the subset IoCreateDeviceSecure accepts
+ * (device_secure.c). */
+bool io_sddl_valid(const char *sddl);
+
 #endif /* DRVSIM_IO_H */
