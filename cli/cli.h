@@ -132,6 +132,9 @@ extern bool cli_parse_only;
 /* drvsim sweep (sweep_cmd.c). */
 int cli_cmd_sweep(int argc, char **argv);
 
+/* drvsim ddis (ddis_cmd.c). */
+int cli_cmd_ddis(int argc, char **argv);
+
 /* drvsim explore-faults, drvsim shrink (faults_cmd.c). */
 int cli_cmd_explore(int argc, char **argv);
 int cli_cmd_shrink(int argc, char **argv);

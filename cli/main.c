@@ -41,6 +41,7 @@ static const char usage_main[] =
     "                       fail each eligible allocation site once, in turn\n"
     "  shrink SCENARIO.lua  minimise the injected failures of a crashing run\n"
     "  rules                list the rules drvsim checks\n"
+    "  ddis                 list the kernel routines drivers can call\n"
     "\n"
     "  drvsim --version     print the version\n"
     "  drvsim --help        this text; `drvsim COMMAND --help` for a command's options\n"
@@ -1147,6 +1148,7 @@ int cli_main(int argc, char **argv)
         {"run", cmd_run},           {"test", cmd_test},
         {"sweep", cli_cmd_sweep},   {"explore-faults", cli_cmd_explore},
         {"shrink", cli_cmd_shrink}, {"rules", cmd_rules},
+        {"ddis", cli_cmd_ddis},
     };
     int c;
 

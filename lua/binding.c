@@ -182,7 +182,16 @@ const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t ddi)
  * from a plain Lua error. */
 int lb_raise_exception(lua_State *L, NTSTATUS code, const char *text)
 {
-    lua_createtable(L, 0, 2);
+    return lb_raise_exception_from(L, code, text, NULL);
+}
+
+int lb_raise_exception_from(lua_State *L, NTSTATUS code, const char *text, const char *origin)
+{
+    lua_createtable(L, 0, 3);
+    if (origin != NULL) {
+        lua_pushstring(L, origin);
+        lua_setfield(L, -2, "origin");
+    }
     lua_pushinteger(L, (lua_Integer)(uint32_t)code);
     lua_setfield(L, -2, "code");
     if (text != NULL) {
@@ -614,10 +623,23 @@ static int routine_failed(lua_State *L, io_driver *d)
          * (P3/P4 the exception and context records, not modelled: 0). A DPC
          * or an ISR runs on a stack with no handler: 0x1E (P3/P4 the
          * exception's parameters: 0 for both). */
-        rule_id rule =
-            code == STATUS_BREAKPOINT
-                ? (arbitrary ? RULE_checked_assert_arbitrary : RULE_checked_assert)
-                : (arbitrary ? RULE_paged_code_raised_irql_arbitrary : RULE_paged_code_raised_irql);
+        char origin[16] = "";
+        if (lua_istable(L, -1)) {
+            lua_getfield(L, -1, "origin");
+            if (lua_type(L, -1) == LUA_TSTRING)
+                snprintf(origin, sizeof origin, "%s", lua_tostring(L, -1));
+            lua_pop(L, 1);
+        }
+        rule_id rule;
+        if (code == STATUS_BREAKPOINT && strcmp(origin, "breakpoint") == 0)
+            rule = arbitrary ? RULE_breakpoint_without_debugger_arbitrary
+                             : RULE_breakpoint_without_debugger;
+        else if (code == STATUS_BREAKPOINT)
+            rule = arbitrary ? RULE_checked_assert_arbitrary : RULE_checked_assert;
+        else if (strcmp(origin, "nt_assert") == 0)
+            rule = arbitrary ? RULE_nt_assert_failed_arbitrary : RULE_nt_assert_failed;
+        else
+            rule = arbitrary ? RULE_paged_code_raised_irql_arbitrary : RULE_paged_code_raised_irql;
         const uint64_t params[4] = {(uint32_t)code, where, 0, 0};
         kd_raise_full(&call, rule, arbitrary ? 0x1E : 0x7E, params, d, detail);
     } else if (irql >= DISPATCH_LEVEL) {
@@ -1113,16 +1135,69 @@ static int l_Uptime(lua_State *L)
 /* __try                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* Slots of __try's stack: 1 the body, 2 the handler, 3 the message handler
- * while the body runs; the body's results above that, the handler's above
- * slot 2. */
-#define TRY_BASE    2
-#define TRY_HANDLER 3
+/* Slots of __try's stack: 1 the body, 2 the handler, 3 the filter (nil
+ * for EXCEPTION_EXECUTE_HANDLER), 4 the message handler while the body
+ * runs; the body's results above that, the filter's and the handler's
+ * above slot 3. */
+#define TRY_BASE    3
+#define TRY_HANDLER 4
+
+/*
+ * GetExceptionCode() is valid in an __except filter or block: the code of
+ * the exception being handled. Each coroutine (an execution) keeps the codes
+ * of the filters and handlers it is in, innermost last, in a registry table
+ * keyed by the coroutine (looked up, never iterated).
+ */
+static const char EXCEPTION_CODES_KEY = 'x';
+
+static void push_exception_code(lua_State *L, NTSTATUS code)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &EXCEPTION_CODES_KEY);
+    lua_pushthread(L);
+    lua_rawget(L, -2);
+    if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_pushthread(L);
+        lua_pushvalue(L, -2);
+        lua_rawset(L, -4);
+    }
+    lua_pushinteger(L, (lua_Integer)(uint32_t)code);
+    lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+    lua_pop(L, 2);
+}
+
+static void pop_exception_code(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &EXCEPTION_CODES_KEY);
+    lua_pushthread(L);
+    lua_rawget(L, -2);
+    lua_Integer n = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
+    if (n > 0) {
+        lua_pushnil(L);
+        lua_rawseti(L, -2, n);
+    }
+    lua_pop(L, 2);
+}
+
+static int l_GetExceptionCode(lua_State *L)
+{
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &EXCEPTION_CODES_KEY);
+    lua_pushthread(L);
+    lua_rawget(L, -2);
+    lua_Integer n = lua_istable(L, -1) ? (lua_Integer)lua_rawlen(L, -1) : 0;
+    if (n == 0)
+        lb_scenario_error(L, "GetExceptionCode called outside an __except filter or handler");
+    lua_rawgeti(L, -1, n);
+    lb_push_status(L, (NTSTATUS)(uint32_t)lua_tointeger(L, -1));
+    return 1;
+}
 
 static int try_handled(lua_State *L, int status, lua_KContext ctx)
 {
     (void)status;
     (void)ctx;
+    pop_exception_code(L);
     return lua_gettop(L) - TRY_BASE;
 }
 
@@ -1139,14 +1214,10 @@ static int try_error_handler(lua_State *L)
     return 1;
 }
 
-static int try_continue(lua_State *L, int status, lua_KContext ctx)
+/* The exception of slot TRY_HANDLER + 1 has passed the filter (or there is
+ * none): the handler runs with its code. */
+static int try_run_handler(lua_State *L, NTSTATUS code)
 {
-    (void)ctx;
-    if (status == LUA_OK || status == LUA_YIELD)
-        return lua_gettop(L) - TRY_HANDLER;
-    NTSTATUS code;
-    if (!exception_code(L, -1, &code))
-        return lua_error(L);              /* not an exception: a crash, a stop, a scenario error */
     lb_get(L)->error_site_pinned = false; /* handled: its site is of no use */
     lua_settop(L, TRY_BASE);
     lua_pushvalue(L, 2);
@@ -1155,20 +1226,73 @@ static int try_continue(lua_State *L, int status, lua_KContext ctx)
     return try_handled(L, LUA_OK, 0);
 }
 
+/* What the filter decided, on top of the stack, over the exception below
+ * it: EXCEPTION_EXECUTE_HANDLER (1) runs the handler, EXCEPTION_CONTINUE_SEARCH
+ * (0) passes the exception on to the next __try out. */
+static int try_filtered(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)status;
+    NTSTATUS code = (NTSTATUS)(uint32_t)ctx;
+    lua_Integer verdict = 0;
+    if (lua_isboolean(L, -1))
+        verdict = lua_toboolean(L, -1); /* a C comparison: TRUE executes the handler */
+    else if (lua_isinteger(L, -1))
+        verdict = lua_tointeger(L, -1);
+    else
+        lb_scenario_error(L,
+                          "an __except filter returns EXCEPTION_EXECUTE_HANDLER (1), "
+                          "EXCEPTION_CONTINUE_SEARCH (0) or a boolean, got %s",
+                          luaL_typename(L, -1));
+    lua_pop(L, 1);
+    if (verdict == -1)
+        lb_scenario_error(L, "EXCEPTION_CONTINUE_EXECUTION: resuming at the faulting "
+                             "instruction is not simulated");
+    if (verdict == 0) {
+        pop_exception_code(L);
+        return lua_error(L); /* EXCEPTION_CONTINUE_SEARCH: the exception goes on outward */
+    }
+    return try_run_handler(L, code);
+}
+
+static int try_continue(lua_State *L, int status, lua_KContext ctx)
+{
+    (void)ctx;
+    if (status == LUA_OK || status == LUA_YIELD)
+        return lua_gettop(L) - TRY_HANDLER;
+    NTSTATUS code;
+    if (!exception_code(L, -1, &code))
+        return lua_error(L); /* not an exception: a crash, a stop, a scenario error */
+    push_exception_code(L, code);
+    if (lua_isnil(L, 3))
+        return try_run_handler(L, code);
+    /* The filter runs with the exception still below it, to be rethrown
+     * if it declines. */
+    lua_pushvalue(L, 3);
+    lb_push_status(L, code);
+    lua_callk(L, 1, 1, (lua_KContext)(uint32_t)code, try_filtered);
+    return try_filtered(L, LUA_OK, (lua_KContext)(uint32_t)code);
+}
+
 /*
- * __try(body, handler): calls body(). A structured exception raised inside
- * it (ExRaiseStatus, an allocation with POOL_RAISE_IF_ALLOCATION_FAILURE,
- * ExAllocatePoolWithQuotaTag without POOL_QUOTA_FAIL_INSTEAD_OF_RAISE)
- * unwinds to here and handler(code) runs, as __try / __except
- * (EXCEPTION_EXECUTE_HANDLER) does in C. Returns what body or handler
- * returned. A Lua error is not a structured exception: it passes through, as
- * a fault the driver cannot catch would.
+ * __try(body, handler [, filter]): calls body(). A structured exception
+ * raised inside it (ExRaiseStatus, an allocation with
+ * POOL_RAISE_IF_ALLOCATION_FAILURE, ExAllocatePoolWithQuotaTag without
+ * POOL_QUOTA_FAIL_INSTEAD_OF_RAISE, a breakpoint or assertion) unwinds to
+ * here; filter(code), if given, decides as an __except expression does
+ * (EXCEPTION_EXECUTE_HANDLER, EXCEPTION_CONTINUE_SEARCH, or a boolean), and
+ * then handler(code) runs; without a filter, __except
+ * (EXCEPTION_EXECUTE_HANDLER). GetExceptionCode() gives the code inside
+ * both. Returns what body or handler returned. A Lua error is not a
+ * structured exception: it passes through, as a fault the driver cannot
+ * catch would.
  */
 static int l_try(lua_State *L)
 {
-    if (lua_type(L, 1) != LUA_TFUNCTION || lua_type(L, 2) != LUA_TFUNCTION)
-        lb_scenario_error(L, "__try takes the body and the handler: __try(function() ... end, "
-                             "function(code) ... end)");
+    if (lua_type(L, 1) != LUA_TFUNCTION || lua_type(L, 2) != LUA_TFUNCTION ||
+        !(lua_isnoneornil(L, 3) || lua_type(L, 3) == LUA_TFUNCTION))
+        lb_scenario_error(L, "__try takes the body, the handler and optionally the filter: "
+                             "__try(function() ... end, function(code) ... end [, "
+                             "function(code) return EXCEPTION_EXECUTE_HANDLER end])");
     lua_settop(L, TRY_BASE);
     lua_pushcfunction(L, try_error_handler);
     lua_pushvalue(L, 1);
@@ -1187,10 +1311,17 @@ void lb_register_harness(lua_State *L)
         {"Query", l_Query},
         {"Uptime", l_Uptime},
         {"__try", l_try},
+        {"GetExceptionCode", l_GetExceptionCode},
         {NULL, NULL},
     };
     luaL_newmetatable(L, "drvsim.exception");
     lua_pop(L, 1);
+    lua_newtable(L); /* GetExceptionCode's codes, by coroutine: weak keys */
+    lua_newtable(L);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &EXCEPTION_CODES_KEY);
     lua_pushglobaltable(L);
     luaL_setfuncs(L, harness, 0);
     lua_pop(L, 1);

@@ -29,6 +29,7 @@
 #include "ddi_table.h"
 #include "io/io.h"
 #include "ke/ke.h"
+#include "ke/types.h"
 
 /* What the scenario declared with scenario{ ... }. */
 typedef struct lb_scenario {
@@ -155,6 +156,10 @@ void lb_register_patterns(lua_State *L, int string_table);
  * constants and the pointer types as globals. */
 void lb_register_globals(lua_State *L);
 void lb_register_ddis(lua_State *L);                    /* generated: ddi_lua.c */
+/* The DDIs' Lua functions, indexed by DDI id (generated: ddi_lua.c). */
+extern const luaL_Reg lb_ddi_functions[DDI_COUNT + 1];
+/* A kernel export's address as Lua sees it: the routine, or nil. */
+void lb_push_export(lua_State *L, PVOID_VA va);
 void lb_register_pointer(lua_State *L);                 /* pointer.c */
 void lb_register_scenario(lua_State *L);                /* scenario.c */
 void lb_register_harness(lua_State *L);                 /* binding.c */
@@ -221,10 +226,26 @@ void lb_check_running(lua_State *L);
  * unhandled in a driver routine it is the bug check Windows gives. `text`
  * (or NULL) is the report's detail. Never returns. */
 int lb_raise_exception(lua_State *L, NTSTATUS code, const char *text);
+/* The same, naming what raised it ("nt_assert", "breakpoint"), so that an
+ * unhandled one is reported under its own rule. */
+int lb_raise_exception_from(lua_State *L, NTSTATUS code, const char *text, const char *origin);
 
 /* Registers DBG, ASSERT, ASSERTMSG, PAGED_CODE, DbgPrint, DbgPrintEx,
  * KdPrint, KdPrintEx (debug.c); lb_set_build makes DBG say the build. */
 void lb_register_debug(lua_State *L);
+void lb_register_wdk(lua_State *L);     /* wdk.c */
+void lb_register_strsafe(lua_State *L); /* strsafe.c */
+/* The call context of code running on a simulated processor, for routines
+ * the binding implements itself (debug.c); and a printf-style format of the
+ * arguments from `first` on (the format, then its arguments) into text, as
+ * DbgPrint formats: false if a string pointer faulted (the machine stops). */
+void lb_debug_call(lua_State *L, ke_call *call, const char *fn);
+bool lb_format(lua_State *L, ke_call *call, const char *fn, int first, char *text, size_t len);
+/* The structure type named by argument idx ("IRP" or the global IRP), and
+ * a field path's offset in it, its type, and the field itself (pointer.c). */
+ke_type_id lb_check_type(lua_State *L, int idx, const char *fn);
+uint64_t lb_field_offset(lua_State *L, ke_type_id base, const char *path, const char *fn,
+                         ke_type_id *type, const ke_field **field);
 void lb_set_build(lua_State *L, ke_build build);
 
 /* Registers PAGE (pageable.c). */
@@ -290,6 +311,9 @@ void lb_trace_return(ke_call *call, uint64_t value);
  * naming the DDI and the parameter. */
 KIRQL lb_check_irql(lua_State *L, int arg, const char *fn, const char *param);
 ULONG lb_check_ulong(lua_State *L, int arg, const char *fn, const char *param);
+/* A POOL_TYPE: a ULONG, with NonPagedPool read as NonPagedPoolNx in the code
+ * of an image that opted in (ExInitializeDriverRuntime: POOL_NX_OPTIN). */
+ULONG lb_check_pool_type(lua_State *L, int arg, const char *fn, const char *param);
 uint64_t lb_check_ulongptr(lua_State *L, int arg, const char *fn, const char *param);
 uint64_t lb_check_size(lua_State *L, int arg, const char *fn, const char *param);
 ULONG lb_check_tag(lua_State *L, int arg, const char *fn, const char *param);

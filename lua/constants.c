@@ -46,6 +46,8 @@ static const lb_constant constants[] = {
     C(POOL_COLD_ALLOCATION),
     C(POOL_NX_ALLOCATION),
     C(POOL_ZERO_ALLOCATION),
+    /* ExInitializeDriverRuntime's flag (wdm.h). */
+    {"DrvRtPoolNxOptIn", 1},
     /* KINTERRUPT_MODE (wdm.h). */
     {"LevelSensitive", 0},
     {"Latched", 1},
@@ -62,6 +64,10 @@ static const lb_constant constants[] = {
     {"DPFLTR_TRACE_LEVEL", 2},
     {"DPFLTR_INFO_LEVEL", 3},
     {"DPFLTR_MASK", 0x80000000},
+    /* __except filter results (excpt.h). */
+    {"EXCEPTION_EXECUTE_HANDLER", 1},
+    {"EXCEPTION_CONTINUE_SEARCH", 0},
+    {"EXCEPTION_CONTINUE_EXECUTION", -1},
     S(STATUS_BREAKPOINT),
     S(STATUS_ASSERTION_FAILURE),
     S(STATUS_SUCCESS),
@@ -72,6 +78,7 @@ static const lb_constant constants[] = {
     S(STATUS_INVALID_PARAMETER),
     S(STATUS_NO_MEMORY),
     S(STATUS_INSUFFICIENT_RESOURCES),
+    {"STATUS_INTEGER_OVERFLOW", (lua_Integer)0xC0000095u},
     S(STATUS_WORKING_SET_QUOTA),
     S(STATUS_OBJECT_NAME_NOT_FOUND),
     S(STATUS_OBJECT_NAME_COLLISION),

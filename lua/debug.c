@@ -1,7 +1,8 @@
 /*
  * debug.c - what a checked build adds to driver code, and what a debugger
- * shows: DBG, ASSERT, ASSERTMSG, PAGED_CODE, DbgPrint, DbgPrintEx, KdPrint,
- * KdPrintEx.
+ * shows: DBG, ASSERT, ASSERTMSG, NT_ASSERT, NT_ASSERTMSG, NT_VERIFY,
+ * NT_VERIFYMSG, PAGED_CODE, DbgBreakPoint, DbgBreakPointWithStatus, DbgPrint,
+ * DbgPrintEx, KdPrint, KdPrintEx.
  *
  * In C these are macros that a free build compiles away, arguments and all.
  * In Lua the arguments are evaluated before the call (a free build's
@@ -42,12 +43,15 @@ static void debug_call(lua_State *L, ke_call *call, const char *fn)
     call->ddi = 0xFFFF;
 }
 
-/* Formats the arguments from `first` on (the format string, then its
- * arguments) and records the text. Returns the number of results. */
-static int print(lua_State *L, const char *fn, int first, uint32_t component, uint32_t level)
+/* The call context of code running on a simulated processor, for the
+ * routines the binding implements itself (strsafe.c's Printf too). */
+void lb_debug_call(lua_State *L, ke_call *call, const char *fn)
 {
-    ke_call call;
-    debug_call(L, &call, fn);
+    debug_call(L, call, fn);
+}
+
+bool lb_format(lua_State *L, ke_call *call, const char *fn, int first, char *text, size_t len)
+{
     const char *format = luaL_checkstring(L, first);
     int top = lua_gettop(L);
     if (top - first > DEBUG_MAX_ARGS)
@@ -82,13 +86,24 @@ static int print(lua_State *L, const char *fn, int first, uint32_t component, ui
             break;
         }
     }
-    char text[KD_DBGPRINT_MAX_BYTES + 1];
     bool missing = false;
-    if (!kd_format(&call, format, args, argc, text, sizeof text, &missing))
-        return lb_stopped(L); /* a string pointer faulted: the bug check is raised */
+    if (!kd_format(call, format, args, argc, text, len, &missing))
+        return false; /* a string pointer faulted: the bug check is raised */
     if (missing)
         lb_scenario_error(L, "%s: the format \"%s\" needs more arguments than the %zu given", fn,
                           format, argc);
+    return true;
+}
+
+/* Formats the arguments from `first` on (the format string, then its
+ * arguments) and records the text. Returns the number of results. */
+static int print(lua_State *L, const char *fn, int first, uint32_t component, uint32_t level)
+{
+    ke_call call;
+    debug_call(L, &call, fn);
+    char text[KD_DBGPRINT_MAX_BYTES + 1];
+    if (!lb_format(L, &call, fn, first, text, sizeof text))
+        return lb_stopped(L);
     kd_debug_output(&call, component, level, text);
     lb_push_status(L, STATUS_SUCCESS);
     return lb_call_return(L, &call, 1);
@@ -292,6 +307,133 @@ static int l_PAGED_CODE(lua_State *L)
     return lb_raise_exception(L, STATUS_ASSERTION_FAILURE, detail);
 }
 
+/*
+ * NT_ASSERT and its family (wdm.h, NT_ASSERT_ACTION): in a checked build a
+ * false condition is DbgRaiseAssertionFailure, int 2c: a
+ * STATUS_ASSERTION_FAILURE exception. With a kernel debugger attached (--kd)
+ * the debugger stops on it, prints it and the run goes on (as `g` would);
+ * without one the exception is raised and, unhandled, is the bug check (0x7E
+ * on a thread, 0x1E in a DPC or ISR). A free build compiles NT_ASSERT away;
+ * NT_VERIFY keeps its condition and gives TRUE or FALSE in both builds.
+ */
+static bool nt_assert_failed(lua_State *L, const char *fn, const char *message)
+{
+    lb_state *lb = lb_get(L);
+    ke_call call;
+    debug_call(L, &call, fn);
+    ke_site site = lb_host_site(lb, lb->current);
+    char expression[384], where[400] = "";
+    assert_expression(lb, site, fn, message != NULL, expression, sizeof expression);
+    lb_host_site_name(lb, site, where, sizeof where);
+    char text[KD_DBGPRINT_MAX_BYTES + 1];
+    snprintf(text, sizeof text, "Assertion failure - code c0000420 (first chance)\n%s%s%s (%s)\n",
+             message != NULL ? message : "", message != NULL ? ": " : "", expression, where);
+    if (lb->m->config.kd_attached) {
+        kd_debug_output(&call, DPFLTR_SYSTEM_ID, DPFLTR_ERROR_LEVEL, text);
+        return false; /* the debugger continues */
+    }
+    char detail[480];
+    snprintf(detail, sizeof detail, "NT_ASSERT failed: %s%s%s (%s)", message != NULL ? message : "",
+             message != NULL ? ": " : "", expression, where);
+    lb_raise_exception_from(L, STATUS_ASSERTION_FAILURE, detail, "nt_assert");
+    return true;
+}
+
+/* NT_ASSERT(condition) */
+static int l_NT_ASSERT(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    if (checked_build(L) && c_false(L, 1))
+        nt_assert_failed(L, "NT_ASSERT", NULL);
+    return 0;
+}
+
+/* NT_ASSERTMSG(Message, condition), NT_ASSERTMSGW: the same, with Message. */
+static int l_NT_ASSERTMSG(lua_State *L)
+{
+    const char *message = luaL_checkstring(L, 1);
+    luaL_checkany(L, 2);
+    if (checked_build(L) && c_false(L, 2))
+        nt_assert_failed(L, "NT_ASSERTMSG", message);
+    return 0;
+}
+
+/* NT_VERIFY(condition) -> TRUE or FALSE: evaluated in every build, asserted
+ * in a checked one. */
+static int l_NT_VERIFY(lua_State *L)
+{
+    luaL_checkany(L, 1);
+    bool holds = !c_false(L, 1);
+    if (!holds && checked_build(L))
+        nt_assert_failed(L, "NT_VERIFY", NULL);
+    lua_pushboolean(L, holds);
+    return 1;
+}
+
+/* NT_VERIFYMSG(Message, condition) -> TRUE or FALSE. */
+static int l_NT_VERIFYMSG(lua_State *L)
+{
+    const char *message = luaL_checkstring(L, 1);
+    luaL_checkany(L, 2);
+    bool holds = !c_false(L, 2);
+    if (!holds && checked_build(L))
+        nt_assert_failed(L, "NT_VERIFYMSG", message);
+    lua_pushboolean(L, holds);
+    return 1;
+}
+
+/*
+ * DbgBreakPoint(), DbgBreakPointWithStatus(Status): int 3 in any build. A
+ * kernel debugger attached (--kd) breaks in and, here, continues; with none,
+ * the breakpoint is an ordinary STATUS_BREAKPOINT exception, which a driver's
+ * __try may handle and which, unhandled, is 0x7E (0x1E in a DPC or ISR) with
+ * 0x80000003 in P1: the classic crash of a driver shipped with a hard-coded
+ * breakpoint.
+ */
+static int breakpoint(lua_State *L, const char *fn, bool with_status)
+{
+    lb_state *lb = lb_get(L);
+    ke_call call;
+    debug_call(L, &call, fn);
+    NTSTATUS status = with_status ? (NTSTATUS)lb_check_ulong(L, 1, fn, "Status") : 0;
+    char where[400] = "", text[512];
+    lb_host_site_name(lb, lb_host_site(lb, lb->current), where, sizeof where);
+    if (lb->m->config.kd_attached) {
+        if (with_status)
+            snprintf(text, sizeof text,
+                     "Break instruction exception - code 80000003 (first chance), status "
+                     "0x%08X (%s)\n",
+                     (uint32_t)status, where);
+        else
+            snprintf(text, sizeof text,
+                     "Break instruction exception - code 80000003 (first chance) (%s)\n", where);
+        kd_debug_output(&call, DPFLTR_SYSTEM_ID, DPFLTR_ERROR_LEVEL, text);
+        return 0;
+    }
+    snprintf(text, sizeof text, "%s with no kernel debugger attached (%s)", fn, where);
+    return lb_raise_exception_from(L, STATUS_BREAKPOINT, text, "breakpoint");
+}
+
+/* KdRefreshDebuggerNotPresent() -> TRUE when no kernel debugger is attached:
+ * what a driver checks before a deliberate breakpoint. */
+static int l_KdRefreshDebuggerNotPresent(lua_State *L)
+{
+    ke_call call;
+    debug_call(L, &call, "KdRefreshDebuggerNotPresent");
+    lua_pushboolean(L, !lb_get(L)->m->config.kd_attached);
+    return 1;
+}
+
+static int l_DbgBreakPoint(lua_State *L)
+{
+    return breakpoint(L, "DbgBreakPoint", false);
+}
+
+static int l_DbgBreakPointWithStatus(lua_State *L)
+{
+    return breakpoint(L, "DbgBreakPointWithStatus", true);
+}
+
 void lb_set_build(lua_State *L, ke_build build)
 {
     /* As C's DBG: 1 or 0, so `if DBG == 1` (Lua's 0 is true, test it). */
@@ -302,10 +444,22 @@ void lb_set_build(lua_State *L, ke_build build)
 void lb_register_debug(lua_State *L)
 {
     static const luaL_Reg fns[] = {
-        {"ASSERT", l_ASSERT},         {"ASSERTMSG", l_ASSERTMSG},
-        {"PAGED_CODE", l_PAGED_CODE}, {"DbgPrint", l_DbgPrint},
-        {"DbgPrintEx", l_DbgPrintEx}, {"KdPrint", l_KdPrint},
-        {"KdPrintEx", l_KdPrintEx},   {NULL, NULL},
+        {"ASSERT", l_ASSERT},
+        {"ASSERTMSG", l_ASSERTMSG},
+        {"PAGED_CODE", l_PAGED_CODE},
+        {"DbgPrint", l_DbgPrint},
+        {"DbgPrintEx", l_DbgPrintEx},
+        {"KdPrint", l_KdPrint},
+        {"KdPrintEx", l_KdPrintEx},
+        {"NT_ASSERT", l_NT_ASSERT},
+        {"NT_ASSERTMSG", l_NT_ASSERTMSG},
+        {"NT_ASSERTMSGW", l_NT_ASSERTMSG},
+        {"NT_VERIFY", l_NT_VERIFY},
+        {"NT_VERIFYMSG", l_NT_VERIFYMSG},
+        {"KdRefreshDebuggerNotPresent", l_KdRefreshDebuggerNotPresent},
+        {"DbgBreakPoint", l_DbgBreakPoint},
+        {"DbgBreakPointWithStatus", l_DbgBreakPointWithStatus},
+        {NULL, NULL},
     };
     lua_pushglobaltable(L);
     luaL_setfuncs(L, fns, 0);

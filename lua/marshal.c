@@ -192,6 +192,15 @@ PVOID_VA lb_check_ustr(lua_State *L, int arg, const char *fn, const char *param)
     return s;
 }
 
+void lb_push_export(lua_State *L, PVOID_VA va)
+{
+    uint16_t ddi;
+    if (va == 0 || !mm_export_ddi(lb_get(L)->sc.arch, va, &ddi))
+        lua_pushnil(L);
+    else
+        lua_pushcfunction(L, lb_ddi_functions[ddi].func);
+}
+
 void lb_push_device(lua_State *L, PVOID_VA va)
 {
     lb_push_typed_ptr(L, va, KE_TYPE_DEVICE_OBJECT);
@@ -353,6 +362,23 @@ ULONG lb_check_ulong(lua_State *L, int arg, const char *fn, const char *param)
         lb_scenario_error(L, "%s: %s (argument %d) is not a ULONG: %lld", fn, param, arg,
                           (long long)v);
     return (ULONG)v;
+}
+
+ULONG lb_check_pool_type(lua_State *L, int arg, const char *fn, const char *param)
+{
+    ULONG type = lb_check_ulong(L, arg, fn, param);
+    /* POOL_NX_OPTIN compiles NonPagedPool as ExDefaultNonPagedPoolType, which
+     * ExInitializeDriverRuntime(DrvRtPoolNxOptIn) set to NonPagedPoolNx:
+     * NonPagedPool alone, with its modifier bits kept (NonPagedPoolCacheAligned
+     * and the others are not remapped). Lua cannot tell the constant from a
+     * literal 0, which C would not remap. */
+    lb_state *lb = lb_get(L);
+    const ke_frame *frame = lb->current != NULL ? ke_top_frame(lb->current) : NULL;
+    if (frame != NULL && frame->driver != NULL && frame->driver->pool_nx_optin &&
+        (type & ~(POOL_QUOTA_FAIL_INSTEAD_OF_RAISE | POOL_RAISE_IF_ALLOCATION_FAILURE |
+                  POOL_COLD_ALLOCATION | POOL_ZERO_ALLOCATION)) == NonPagedPool)
+        type |= NonPagedPoolNx;
+    return type;
 }
 
 uint64_t lb_check_ulongptr(lua_State *L, int arg, const char *fn, const char *param)

@@ -526,6 +526,32 @@ static uint64_t field_offset(lua_State *L, ke_type_id base, const char *path, co
     return offset;
 }
 
+ke_type_id lb_check_type(lua_State *L, int idx, const char *fn)
+{
+    return check_type(L, idx, fn);
+}
+
+uint64_t lb_field_offset(lua_State *L, ke_type_id base, const char *path, const char *fn,
+                         ke_type_id *type, const ke_field **field)
+{
+    uint64_t offset = field_offset(L, base, path, fn, type);
+    if (field != NULL) {
+        /* The last component names the field: its kind gives its size. */
+        const char *last = strrchr(path, '.');
+        last = last != NULL ? last + 1 : path;
+        ke_type_id owner = base;
+        if (last != path) {
+            char head[128];
+            snprintf(head, sizeof head, "%.*s", (int)(last - 1 - path), path);
+            ke_type_id sub;
+            field_offset(L, base, head, fn, &sub);
+            owner = sub;
+        }
+        *field = ke_type_field(owner, last);
+    }
+    return offset;
+}
+
 /* FIELD_OFFSET(T, "Field.Path") -> the byte offset, as wdm.h's macro on
  * the scenario's arch. */
 static int l_FIELD_OFFSET(lua_State *L)

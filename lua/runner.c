@@ -187,6 +187,8 @@ void lb_register_globals(lua_State *L)
     lb_register_scenario(L);
     lb_register_harness(L);
     lb_register_debug(L);
+    lb_register_wdk(L);
+    lb_register_strsafe(L);
     lb_register_pageable(L);
     lua_pushglobaltable(L);
     lb_register_ddis(L);

@@ -25,7 +25,7 @@ TYPES = {
     "size": ("uint64_t", "lb_check_size", "lb_push_integer", "(uint64_t){}"),
     "u64": ("uint64_t", "lb_check_u64", "lb_push_integer", "{}"),
     "int64": ("int64_t", "lb_check_int64", "lb_push_long", "(uint64_t){}"),
-    "pool_type": ("ULONG", "lb_check_ulong", "lb_push_integer", "(uint64_t){}"),
+    "pool_type": ("ULONG", "lb_check_pool_type", "lb_push_integer", "(uint64_t){}"),
     "tag": ("ULONG", "lb_check_tag", "lb_push_integer", "(uint64_t){}"),
     "ptr": ("PVOID_VA", "lb_check_ptr", "lb_push_ptr", "(uint64_t){}"),
     "status": ("NTSTATUS", "lb_check_status", "lb_push_status", "(uint64_t)(uint32_t){}"),
@@ -43,8 +43,9 @@ TYPES = {
     "device": ("PVOID_VA", "lb_check_ptr", "lb_push_device", "(uint64_t){}"),
     "irp": ("PVOID_VA", "lb_check_ptr", "lb_push_irp", "(uint64_t){}"),
     "stack": ("PVOID_VA", "lb_check_ptr", "lb_push_stack_location", "(uint64_t){}"),
+    "export": ("PVOID_VA", None, "lb_push_export", "(uint64_t){}"),
 }
-FLAGS = {"blocking", "spins", "resumes", "callout"}
+FLAGS = {"blocking", "spins", "resumes", "callout", "inline"}
 
 
 class Param:
@@ -114,7 +115,9 @@ def write_table_h(ddis, out):
     lines += [f"    {d.c_ret()} (*{d.name})({d.c_params()});" for d in ddis]
     lines += ["} ddi_imports;", "",
               "extern const ddi_imports ddi_kernel_exports;",
-              "extern const char *const ddi_names[DDI_COUNT];", "",
+              "extern const char *const ddi_names[DDI_COUNT];",
+              "/* Whether ntoskrnl.exe exports it (not a WDK macro or inline). */",
+              "extern const bool ddi_exported[DDI_COUNT];", "",
               "/* The kernel's implementations. */"]
     lines += [f"{d.c_ret()} {d.name}({d.c_params()});" for d in ddis]
     lines += ["", "#endif"]
@@ -127,6 +130,8 @@ def write_exports_c(ddis, out):
     lines += [f"    .{d.name} = {d.name}," for d in ddis]
     lines += ["};", "", "const char *const ddi_names[DDI_COUNT] = {"]
     lines += [f'    [DDI_{d.name}] = "{d.name}",' for d in ddis]
+    lines += ["};", "", "const bool ddi_exported[DDI_COUNT] = {"]
+    lines += [f"    [DDI_{d.name}] = {'false' if 'inline' in d.flags else 'true'}," for d in ddis]
     lines += ["};"]
     out.write("\n".join(lines) + "\n")
 
@@ -213,12 +218,12 @@ def write_lua_c(ddis, out):
         lines.append(f"    return lb_call_return(L, &call, {count});")
         lines.append("}")
         lines.append("")
-    lines.append("static const luaL_Reg ddi_functions[] = {")
+    lines.append("const luaL_Reg lb_ddi_functions[DDI_COUNT + 1] = {")
     lines += [f'    {{"{d.name}", l_{d.name}}},' for d in ddis]
     lines += ["    {NULL, NULL},", "};", "",
               "void lb_register_ddis(lua_State *L)",
               "{",
-              "    luaL_setfuncs(L, ddi_functions, 0);",
+              "    luaL_setfuncs(L, lb_ddi_functions, 0);",
               "}"]
     out.write("\n".join(lines) + "\n")
 

@@ -26,6 +26,8 @@ typedef struct io_driver {
     bool graphics;    /* kind = "graphics": display or print driver */
     bool loaded;
     bool verified;          /* decided at load, kept until unload (as Windows) */
+    bool pool_nx_optin;     /* ExInitializeDriverRuntime(DrvRtPoolNxOptIn): its code's
+                               NonPagedPool means NonPagedPoolNx (POOL_NX_OPTIN) */
     ddi_imports imports;    /* what its calls go through */
     io_routine unload;      /* DriverObject->DriverUnload */
     PVOID_VA driver_object; /* DRIVER_OBJECT in nonpaged memory */
@@ -312,5 +314,9 @@ const char *io_symbolic_link_target(const ke_machine *m, const char *link);
 io_device *io_device_by_name(const ke_machine *m, const char *name);
 /* The top of the stack the device is in. */
 io_device *io_attached_top(io_device *dev);
+
+/* Whether an SDDL string is in the subset IoCreateDeviceSecure accepts
+ * (device_secure.c). */
+bool io_sddl_valid(const char *sddl);
 
 #endif /* DRVSIM_IO_H */

@@ -86,6 +86,11 @@ PVOID_VA mm_region_base(ke_arch arch, mm_region region);
 /* The first address past a region: a pool that reaches it is exhausted. */
 PVOID_VA mm_region_end(ke_arch arch, mm_region region);
 
+/* ntoskrnl.exe's exports (exports.c): the address of a DDI's export, and
+ * the DDI an address is the export of (false if none, or a WDK inline). */
+PVOID_VA mm_export_address(ke_arch arch, uint16_t ddi);
+bool mm_export_ddi(ke_arch arch, PVOID_VA va, uint16_t *ddi);
+
 /* The most `memory` a machine may have: what the pool regions can hold on
  * x64; 4 GB (PAE's reach in kernel space terms) on x86. */
 uint64_t mm_memory_limit(ke_arch arch);

@@ -3,7 +3,9 @@
  * RtlInitString, RtlInitUnicodeString, RtlAnsiStringToUnicodeString,
  * RtlUnicodeStringToAnsiString, RtlFreeUnicodeString, RtlFreeAnsiString,
  * RtlCopyUnicodeString, RtlEqualUnicodeString, RtlCompareUnicodeString,
- * RtlAppendUnicodeToString, RtlAppendUnicodeStringToString.
+ * RtlAppendUnicodeToString, RtlAppendUnicodeStringToString,
+ * RtlUpcaseUnicodeString, RtlInitEmptyUnicodeString, RtlPrefixUnicodeString,
+ * RtlStringFromGUID, RtlGUIDFromString.
  *
  * UNICODE_STRING and ANSI_STRING live in simulated memory (ke/types.h) and
  * are read and written as the calling driver's own accesses, so a bad
@@ -12,6 +14,7 @@
  * routines take paged pool under the caller's identity (pool tracking sees
  * the buffers) with the tags ReactOS documents: "RtlU" and "RtlA".
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ddi_table.h"
@@ -318,5 +321,150 @@ NTSTATUS RtlAppendUnicodeStringToString(ke_call *call, PVOID_VA Destination, PVO
         return STATUS_BUFFER_TOO_SMALL;
     if (put_chars(call, &dst, dst.length, src.buffer, src.length))
         set_counted(call, Destination, KE_TYPE_UNICODE_STRING, &dst);
+    return STATUS_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Upper case, prefixes, empty strings, GUIDs                               */
+/* ------------------------------------------------------------------------ */
+
+NTSTATUS RtlUpcaseUnicodeString(ke_call *call, PVOID_VA DestinationString, PVOID_VA SourceString,
+                                bool AllocateDestinationString)
+{
+    counted src, dst;
+    if (!get_counted(call, SourceString, KE_TYPE_UNICODE_STRING, &src) ||
+        !get_counted(call, DestinationString, KE_TYPE_UNICODE_STRING, &dst))
+        return STATUS_SUCCESS; /* the fault stopped the machine */
+    if (AllocateDestinationString) {
+        /* Exactly the source's length, no terminator (as ReactOS and the
+         * documentation's "MaximumLength ... Length" describe). */
+        dst.maximum = src.length;
+        dst.buffer = ExAllocatePoolWithTag(call, PagedPool, src.length == 0 ? 2 : src.length,
+                                           RTL_STRING_POOL_TAG_UNICODE);
+        if (dst.buffer == 0)
+            return STATUS_NO_MEMORY;
+    } else if (src.length > dst.maximum) {
+        return STATUS_BUFFER_OVERFLOW;
+    }
+    for (uint64_t i = 0; i < src.length; i += 2) {
+        uint16_t wc;
+        if (!mm_access(call, src.buffer + i, &wc, 2, false))
+            return STATUS_SUCCESS;
+        wc = upcase(wc);
+        if (!mm_access(call, dst.buffer + i, &wc, 2, true))
+            return STATUS_SUCCESS;
+    }
+    dst.length = src.length;
+    set_counted(call, DestinationString, KE_TYPE_UNICODE_STRING, &dst);
+    return STATUS_SUCCESS;
+}
+
+/* RtlInitEmptyUnicodeString (an inline of wdm.h): Length 0 over a buffer. */
+void RtlInitEmptyUnicodeString(ke_call *call, PVOID_VA UnicodeString, PVOID_VA Buffer,
+                               ULONG BufferSize)
+{
+    counted c = {0, BufferSize & 0xFFFFu, Buffer};
+    set_counted(call, UnicodeString, KE_TYPE_UNICODE_STRING, &c);
+}
+
+bool RtlPrefixUnicodeString(ke_call *call, PVOID_VA String1, PVOID_VA String2, bool CaseInSensitive)
+{
+    counted a, b;
+    if (!get_counted(call, String1, KE_TYPE_UNICODE_STRING, &a) ||
+        !get_counted(call, String2, KE_TYPE_UNICODE_STRING, &b))
+        return false;
+    if (a.length > b.length)
+        return false;
+    for (uint64_t i = 0; i < a.length; i += 2) {
+        uint16_t x, y;
+        if (!mm_access(call, a.buffer + i, &x, 2, false) ||
+            !mm_access(call, b.buffer + i, &y, 2, false))
+            return false;
+        if (CaseInSensitive ? upcase(x) != upcase(y) : x != y)
+            return false;
+    }
+    return true;
+}
+
+/* GUID: Data1 (ULONG), Data2, Data3 (USHORT), Data4[8], 16 bytes. */
+#define GUID_STRING_CHARS 38 /* {XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX} */
+
+NTSTATUS RtlStringFromGUID(ke_call *call, PVOID_VA Guid, PVOID_VA GuidString)
+{
+    uint8_t g[16];
+    if (!mm_access(call, Guid, g, sizeof g, false))
+        return STATUS_SUCCESS;
+    uint32_t d1 =
+        (uint32_t)g[0] | (uint32_t)g[1] << 8 | (uint32_t)g[2] << 16 | (uint32_t)g[3] << 24;
+    unsigned d2 = g[4] | g[5] << 8, d3 = g[6] | g[7] << 8;
+    char text[GUID_STRING_CHARS + 1];
+    snprintf(text, sizeof text, "{%08X-%04X-%04X-%02X%02X-%02X%02X%02X%02X%02X%02X}", d1, d2, d3,
+             g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]);
+    counted dst = {2 * GUID_STRING_CHARS, 2 * GUID_STRING_CHARS + 2, 0};
+    dst.buffer = ExAllocatePoolWithTag(call, PagedPool, dst.maximum, RTL_STRING_POOL_TAG_UNICODE);
+    if (dst.buffer == 0)
+        return STATUS_NO_MEMORY;
+    for (size_t i = 0; i <= GUID_STRING_CHARS; i++) {
+        uint16_t wc = (uint8_t)text[i];
+        if (!mm_access(call, dst.buffer + 2 * i, &wc, 2, true))
+            return STATUS_SUCCESS;
+    }
+    set_counted(call, GuidString, KE_TYPE_UNICODE_STRING, &dst);
+    return STATUS_SUCCESS;
+}
+
+static int hex_digit(uint16_t wc)
+{
+    if (wc >= '0' && wc <= '9')
+        return wc - '0';
+    if (wc >= 'a' && wc <= 'f')
+        return wc - 'a' + 10;
+    if (wc >= 'A' && wc <= 'F')
+        return wc - 'A' + 10;
+    return -1;
+}
+
+/* RtlGUIDFromString: the braced form only, as the routine accepts. */
+NTSTATUS RtlGUIDFromString(ke_call *call, PVOID_VA GuidString, PVOID_VA Guid)
+{
+    counted s;
+    if (!get_counted(call, GuidString, KE_TYPE_UNICODE_STRING, &s))
+        return STATUS_SUCCESS;
+    if (s.length != 2 * GUID_STRING_CHARS)
+        return STATUS_INVALID_PARAMETER;
+    uint16_t wc[GUID_STRING_CHARS];
+    for (size_t i = 0; i < GUID_STRING_CHARS; i++) {
+        if (!mm_access(call, s.buffer + 2 * i, &wc[i], 2, false))
+            return STATUS_SUCCESS;
+    }
+    static const char shape[] = "{........-....-....-....-............}";
+    uint8_t nibbles[32];
+    size_t n = 0;
+    for (size_t i = 0; i < GUID_STRING_CHARS; i++) {
+        if (shape[i] != '.') {
+            if (wc[i] != (uint16_t)shape[i])
+                return STATUS_INVALID_PARAMETER;
+            continue;
+        }
+        int d = hex_digit(wc[i]);
+        if (d < 0)
+            return STATUS_INVALID_PARAMETER;
+        nibbles[n++] = (uint8_t)d;
+    }
+    uint8_t g[16];
+    uint32_t d1 = 0;
+    for (int i = 0; i < 8; i++)
+        d1 = d1 << 4 | nibbles[i];
+    unsigned d2 = 0, d3 = 0;
+    for (int i = 8; i < 12; i++)
+        d2 = d2 << 4 | nibbles[i];
+    for (int i = 12; i < 16; i++)
+        d3 = d3 << 4 | nibbles[i];
+    for (int i = 0; i < 4; i++)
+        g[i] = (uint8_t)(d1 >> (8 * i));
+    g[4] = (uint8_t)d2, g[5] = (uint8_t)(d2 >> 8), g[6] = (uint8_t)d3, g[7] = (uint8_t)(d3 >> 8);
+    for (int i = 0; i < 8; i++)
+        g[8 + i] = (uint8_t)(nibbles[16 + 2 * i] << 4 | nibbles[17 + 2 * i]);
+    mm_access(call, Guid, g, sizeof g, true);
     return STATUS_SUCCESS;
 }

@@ -515,6 +515,29 @@
       ("Exception code that was not handled: STATUS_ASSERTION_FAILURE (NT_ASSERT)",                \
        "Address where the exception occurred", "Exception information parameter 0 (drvsim: 0)",    \
        "Exception information parameter 1 (drvsim: 0)"))                                           \
+    X(nt_assert_failed, 0x7E, 1, 0xC0000420, RULE_KERNEL,                                          \
+      "checked build: an NT_ASSERT failed on a system thread with no kernel debugger attached "    \
+      "(int 2c, an unhandled STATUS_ASSERTION_FAILURE)",                                           \
+      ("Exception code that was not handled: STATUS_ASSERTION_FAILURE (NT_ASSERT)",                \
+       "Address where the exception occurred", "Exception record (drvsim: 0)",                     \
+       "Context record (drvsim: 0)"))                                                              \
+    X(nt_assert_failed_arbitrary, 0x1E, 1, 0xC0000420, RULE_KERNEL,                                \
+      "checked build: an NT_ASSERT failed in a DPC or an ISR with no kernel debugger attached",    \
+      ("Exception code that was not handled: STATUS_ASSERTION_FAILURE (NT_ASSERT)",                \
+       "Address where the exception occurred", "Exception information parameter 0 (drvsim: 0)",    \
+       "Exception information parameter 1 (drvsim: 0)"))                                           \
+    /* DbgBreakPoint in any build: int 3 with no kernel debugger attached is an ordinary           \
+     * STATUS_BREAKPOINT exception; unhandled, the same two codes. */                              \
+    X(breakpoint_without_debugger, 0x7E, 1, 0x80000003, RULE_KERNEL,                               \
+      "DbgBreakPoint on a system thread with no kernel debugger attached (an unhandled "           \
+      "breakpoint exception)",                                                                     \
+      ("Exception code that was not handled: STATUS_BREAKPOINT", "Address of the breakpoint",      \
+       "Exception record (drvsim: 0)", "Context record (drvsim: 0)"))                              \
+    X(breakpoint_without_debugger_arbitrary, 0x1E, 1, 0x80000003, RULE_KERNEL,                     \
+      "DbgBreakPoint in a DPC or an ISR with no kernel debugger attached",                         \
+      ("Exception code that was not handled: STATUS_BREAKPOINT", "Address of the breakpoint",      \
+       "Exception information parameter 0 (drvsim: 0)",                                            \
+       "Exception information parameter 1 (drvsim: 0)"))                                           \
     X(kspin_lock_already_owned, 0x0F, 0, 0, RULE_KERNEL,                                           \
       "checked build: a processor acquired a spin lock it already holds",                          \
       ("Spin lock (Windows documents no parameters)", "Not used (0)", "Not used (0)",              \

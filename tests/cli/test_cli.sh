@@ -114,7 +114,7 @@ same() {
 # py DESCRIPTION FILE CODE: python3 CODE with FILE on stdin, must exit 0.
 py() {
     local desc=$1 file=$2 code=$3 msg
-    if msg=$(python3 -c "$code" <"$file" 2>&1); then
+    if msg=$(python3 -c "$code" "${@:4}" <"$file" 2>&1); then
         pass "$desc"
     else
         fail "$desc" "$(printf '%s' "$msg" | tail -n 2 | tr '\n' '|'); input: $(show "$file" 300)"
@@ -133,7 +133,7 @@ ok_if "--version prints exactly 'drvsim 0.1.0'" "stdout: $(show "$OUT")" \
     test "$(cat "$OUT")" = "drvsim 0.1.0"
 
 check "--help exits 0" 0 "$DRVSIM" --help
-for cmd in run test sweep rules; do
+for cmd in run test sweep rules ddis; do
     out_has "--help lists $cmd" "^ +$cmd( |$)"
 done
 
@@ -147,7 +147,7 @@ err_has "unknown command: named on stderr" '^drvsim: .*frobnicate'
 check "unknown global option: exit 2" 2 "$DRVSIM" --frobnicate
 err_has "unknown global option: usage on stderr" '^usage: drvsim'
 
-for cmd in run test sweep rules; do
+for cmd in run test sweep rules ddis; do
     check "$cmd --help: exit 0" 0 "$DRVSIM" "$cmd" --help
     ok_if "$cmd --help: its usage on stdout" "stdout: $(show "$OUT")" \
         grep -Eq "^usage: drvsim $cmd" "$OUT"
@@ -232,7 +232,6 @@ check "run: Microsoft's cancel sample with its IoCsq* calls exits 3" 3 \
     "$DRVSIM" run $F/cancel_csq.lua
 err_has "run: ... naming the cancel-safe queue DDI drvsim does not simulate" \
     'IoCsqInitializeEx is not a DDI drvsim simulates \(called at [^ ]*cancel_csq\.lua:22\)'
-err_has "run: ... and IoCreateDeviceSecure" 'IoCreateDeviceSecure is not a DDI drvsim simulates'
 check "run: a helper written as a field of the driver's table fails the load" 3 \
     "$DRVSIM" run $F/unresolved_field.lua
 err_has "run: ... saying it is a field, not a global" \
@@ -679,6 +678,38 @@ import json, sys
 a = json.load(sys.stdin)
 assert [r["id"] for r in a] == ["kisr_irql_changed"], a
 assert a[0]["param_meanings"][2] == "KINTERRUPT", a'
+
+# ---------------------------------------------------------------------------
+# drvsim ddis
+# ---------------------------------------------------------------------------
+
+check "ddis KeAcquireSpinLock: exit 0" 0 "$DRVSIM" ddis KeAcquireSpinLock
+py "ddis NAME: the WDK signature, the Lua form, the file and the checks that watch it" "$OUT" '
+import sys
+lines = sys.stdin.read().splitlines()
+assert lines == [
+    "KeAcquireSpinLock",
+    "  VOID KeAcquireSpinLock(PVOID SpinLock, _Out_ PKIRQL OldIrql)",
+    "  Lua: local OldIrql = KeAcquireSpinLock(SpinLock)",
+    "  flags: spins",
+    "  in: sim/ke/spinlock.c",
+    "  checks: kspin_lock_already_owned, spinlock_acquire_above_dispatch"], lines'
+check "ddis with a name that is not a DDI: exit 2" 2 "$DRVSIM" ddis KeFrobnicate
+err_has "ddis KeFrobnicate: ... names it" "^drvsim: no DDI 'KeFrobnicate'"
+check "ddis --json: exit 0" 0 "$DRVSIM" ddis --json
+"$DRVSIM" rules --json >"$T/all_rules.json" 2>/dev/null
+py "ddis --json: every DDI once, numbered as in the trace, each check a rule of drvsim rules" "$OUT" '
+import json, sys, os
+a = json.load(sys.stdin)
+rules = {r["id"] for r in json.load(open(sys.argv[1]))}
+assert [d["number"] for d in a] == list(range(len(a))), "numbers"
+assert len({d["name"] for d in a}) == len(a), "duplicates"
+for d in a:
+    assert d["signature"].split("(")[0].endswith(" " + d["name"]), d
+    assert set(d["checks"]) <= rules, (d["name"], set(d["checks"]) - rules)
+    assert all(p["wdk_type"] for p in d["params"]), d
+w = next(d for d in a if d["name"] == "KeWaitForSingleObject")
+assert "wait_above_dispatch" in w["checks"] and "blocking" in w["flags"], w' "$T/all_rules.json"
 
 # ---------------------------------------------------------------------------
 # The sandbox: each check is a scenario whose run() asserts one thing; it
