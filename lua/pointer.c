@@ -136,6 +136,31 @@ static const ke_field *typed_field(lua_State *L)
     return ke_type_field((ke_type_id)p->type, lua_tostring(L, 2));
 }
 
+/* A routine pointer read from memory: the driver's function when it is
+ * the address of one of its routines, else the pointer (NULL reads nil). */
+static void push_routine_at(lua_State *L, uint64_t v)
+{
+    io_driver *d = NULL;
+    io_routine r = v != 0 ? io_routine_of_token(lb_get(L)->m, v, &d) : 0;
+    if (d != NULL && r != 0)
+        lb_push_routine(L, r);
+    else
+        lb_push_ptr(L, v);
+}
+
+/* A driver's function stored into a routine pointer: the address of that
+ * routine in the storing driver's image, as C's `&Routine`. */
+static uint64_t routine_address(lua_State *L, int idx, const ke_field *f)
+{
+    lb_state *lb = lb_get(L);
+    const ke_frame *frame = lb->current != NULL ? ke_top_frame(lb->current) : NULL;
+    if (frame == NULL || frame->driver == NULL)
+        lb_scenario_error(L, "%s: only a driver's code stores its routines (harness code has no "
+                             "image to point into)",
+                          f->name);
+    return io_routine_token(frame->driver, lb_routine_ref(L, idx));
+}
+
 static int pointer_index(lua_State *L)
 {
     PVOID_VA va = check_pointer(L, 1, "pointer index");
@@ -151,6 +176,8 @@ static int pointer_index(lua_State *L)
             return lb_stopped(L);
         if (f->kind == KE_FIELD_PTR)
             lb_push_typed_ptr(L, v, f->sub);
+        else if (f->kind == KE_FIELD_ROUTINE)
+            push_routine_at(L, v);
         else
             lua_pushinteger(L, (lua_Integer)v);
         return 1;
@@ -191,7 +218,10 @@ static int pointer_newindex(lua_State *L)
         if (f->kind == KE_FIELD_SUB)
             lb_scenario_error(L, "%s.%s is a structure: set its fields",
                               ke_types[((lb_pointer *)lua_touserdata(L, 1))->type].name, f->name);
-        if (f->kind == KE_FIELD_PTR || (f->kind == KE_FIELD_UPTR && lua_isuserdata(L, 3)))
+        if (f->kind == KE_FIELD_ROUTINE && lua_type(L, 3) == LUA_TFUNCTION)
+            v = routine_address(L, 3, f);
+        else if (f->kind == KE_FIELD_PTR || f->kind == KE_FIELD_ROUTINE ||
+                 (f->kind == KE_FIELD_UPTR && lua_isuserdata(L, 3)))
             v = lua_isnil(L, 3) ? 0 : lb_to_ptr(L, 3, &ok);
         else
             v = (uint64_t)lua_tointegerx(L, 3, (int *)&ok);
@@ -537,6 +567,33 @@ static int l_FIELD_OFFSET(lua_State *L)
     return 1;
 }
 
+/* sizeof(T) -> the structure's size on the scenario's arch, as C's. */
+static int l_sizeof(lua_State *L)
+{
+    ke_type_id type = check_type(L, 1, "sizeof");
+    lua_pushinteger(L, ke_types[type].size[lb_get(L)->sc.arch]);
+    return 1;
+}
+
+/* ARRAY(T, n) -> storage for n T's, as C's `T name[n]` (zeroed, where the
+ * running code lives, as T() gives one), a pointer to the first viewed as
+ * a T; element i is T(p + i * sizeof(T)). */
+static int l_ARRAY(lua_State *L)
+{
+    ke_type_id type = check_type(L, 1, "ARRAY");
+    lua_Integer n = luaL_checkinteger(L, 2);
+    const ke_type *t = &ke_types[type];
+    if (!declarable(type))
+        lb_scenario_error(L, "ARRAY(%s, n) declares nothing: the I/O manager makes %s objects",
+                          t->name, t->name);
+    ke_arch arch = lb_get(L)->sc.arch;
+    if (n < 1 || (uint64_t)n * t->size[arch] > 0x10000u)
+        lb_scenario_error(L, "ARRAY(%s, n): n must be 1.. and the array at most 64 KiB", t->name);
+    lb_push_typed_ptr(
+        L, lb_object_storage(L, (uint32_t)((uint64_t)n * t->size[arch]), 8, t->name), type);
+    return 1;
+}
+
 /* CONTAINING_RECORD(p, T, "Field.Path") -> the T whose field p points at,
  * as wdm.h's macro: p minus the field's offset, viewed as a T. NULL gives
  * what C gives, an address just below 0, which faults when used. */
@@ -763,6 +820,8 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "IO_WORKITEM", KE_TYPE_IO_WORKITEM);
     lua_register(L, "FIELD_OFFSET", l_FIELD_OFFSET);
     lua_register(L, "CONTAINING_RECORD", l_CONTAINING_RECORD);
+    lua_register(L, "sizeof", l_sizeof);
+    lua_register(L, "ARRAY", l_ARRAY);
 
     luaL_newmetatable(L, DRIVER_OBJECT_MT);
     luaL_setfuncs(L, object_meta, 0);

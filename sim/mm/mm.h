@@ -106,6 +106,12 @@ void mm_destroy(mm_space *mm);
  * mapped pages are left as they are. False when the host is out of memory. */
 bool mm_map(mm_space *mm, PVOID_VA va, uint64_t page_count, uint8_t fill_byte, bool pageable);
 
+/* Maps one page of the kernel's own image at va (page aligned, not mapped),
+ * zeroed, with physical page number pfn: the kernel image lies in the
+ * first 16 MiB, below the pages mm_map numbers, so no other page's number
+ * moves. False when the host is out of memory. */
+bool mm_map_kernel_page(mm_space *mm, PVOID_VA va, uint32_t pfn);
+
 /* Maps one special pool page at va (page aligned, not mapped): every byte
  * fill_byte, host storage for [win_off, win_off + win_len) only once written.
  * False when the host is out of memory. */

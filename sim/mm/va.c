@@ -124,6 +124,15 @@ bool mm_map(mm_space *mm, PVOID_VA va, uint64_t page_count, uint8_t fill_byte, b
     return true;
 }
 
+bool mm_map_kernel_page(mm_space *mm, PVOID_VA va, uint32_t pfn)
+{
+    if (!mm_map(mm, va, 1, 0, false))
+        return false;
+    mm->next_pfn--; /* mm_map numbered it as RAM: it is the image's page */
+    mm_lookup(mm, va)->pfn = pfn;
+    return true;
+}
+
 /* Whether an unmapped va was mapped once (a pool page given back): see
  * mm_space.pool_top. */
 static bool was_mapped(const mm_space *mm, PVOID_VA va)
