@@ -222,6 +222,7 @@ static const lb_constant constants[] = {
     /* Objects, access rights, Ob callbacks, notify routines (wdm.h, ntddk.h,
      * winnt.h). */
     {"STATUS_ACCESS_DENIED", 0xC0000022ll},
+    {"STATUS_BUFFER_OVERFLOW", 0x80000005ll},
     {"STATUS_OBJECT_TYPE_MISMATCH", 0xC0000024ll},
     {"STATUS_PROCEDURE_NOT_FOUND", 0xC000007All},
     {"STATUS_FLT_INSTANCE_ALTITUDE_COLLISION", 0xC01C0011ll},

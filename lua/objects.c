@@ -212,8 +212,26 @@ static int l_HandleAccess(lua_State *L)
     return 1;
 }
 
+/* NtCurrentProcess() and NtCurrentThread() (and their Zw names): the
+ * pseudo-handles, (HANDLE)-1 and (HANDLE)-2 at the scenario's width. */
+static int current_handle(lua_State *L)
+{
+    lua_Integer v = lua_tointeger(L, lua_upvalueindex(1));
+    if (lb_get(L)->sc.arch == KE_ARCH_X86)
+        v &= 0xFFFFFFFF;
+    lua_pushinteger(L, v);
+    return 1;
+}
+
 void lb_register_objects(lua_State *L)
 {
+    static const char *const pseudo[4] = {"NtCurrentProcess", "ZwCurrentProcess",
+                                          "NtCurrentThread", "ZwCurrentThread"};
+    for (int i = 0; i < 4; i++) {
+        lua_pushinteger(L, i < 2 ? -1 : -2);
+        lua_pushcclosure(L, current_handle, 1);
+        lua_setglobal(L, pseudo[i]);
+    }
     static const luaL_Reg functions[] = {
         {"CreateEvent", l_CreateEvent},
         {"SetEvent", l_SetEvent},

@@ -430,6 +430,16 @@ static bool declarable(int type)
     case KE_TYPE_IRP:
     case KE_TYPE_IO_STACK_LOCATION:
     case KE_TYPE_IO_WORKITEM:
+    case KE_TYPE_OB_PRE_OPERATION_INFORMATION:
+    case KE_TYPE_OB_PRE_OPERATION_PARAMETERS:
+    case KE_TYPE_OB_PRE_CREATE_HANDLE_INFORMATION:
+    case KE_TYPE_OB_PRE_DUPLICATE_HANDLE_INFORMATION:
+    case KE_TYPE_OB_POST_OPERATION_INFORMATION:
+    case KE_TYPE_OB_POST_OPERATION_PARAMETERS:
+    case KE_TYPE_OB_POST_CREATE_HANDLE_INFORMATION:
+    case KE_TYPE_PS_CREATE_NOTIFY_INFO:
+    case KE_TYPE_IMAGE_INFO:
+    case KE_TYPE_SE_EXPORTS:
         return false;
     default:
         return true;
@@ -811,7 +821,16 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "SINGLE_LIST_ENTRY", KE_TYPE_SINGLE_LIST_ENTRY);
     register_constructor(L, "NPAGED_LOOKASIDE_LIST", KE_TYPE_NPAGED_LOOKASIDE_LIST);
     register_constructor(L, "PAGED_LOOKASIDE_LIST", KE_TYPE_PAGED_LOOKASIDE_LIST);
+    register_constructor(L, "OB_CALLBACK_REGISTRATION", KE_TYPE_OB_CALLBACK_REGISTRATION);
+    register_constructor(L, "OB_OPERATION_REGISTRATION", KE_TYPE_OB_OPERATION_REGISTRATION);
+    register_constructor(L, "CLIENT_ID", KE_TYPE_CLIENT_ID);
     /* Views only: T(p). */
+    register_constructor(L, "OB_PRE_OPERATION_INFORMATION", KE_TYPE_OB_PRE_OPERATION_INFORMATION);
+    register_constructor(L, "OB_POST_OPERATION_INFORMATION",
+                         KE_TYPE_OB_POST_OPERATION_INFORMATION);
+    register_constructor(L, "PS_CREATE_NOTIFY_INFO", KE_TYPE_PS_CREATE_NOTIFY_INFO);
+    register_constructor(L, "IMAGE_INFO", KE_TYPE_IMAGE_INFO);
+    register_constructor(L, "SE_EXPORTS", KE_TYPE_SE_EXPORTS);
     register_constructor(L, "DRIVER_OBJECT", KE_TYPE_DRIVER_OBJECT);
     register_constructor(L, "DEVICE_OBJECT", KE_TYPE_DEVICE_OBJECT);
     register_constructor(L, "FILE_OBJECT", KE_TYPE_FILE_OBJECT);
