@@ -14,6 +14,7 @@
 #include "binding.h"
 #include "ddi_table.h"
 #include "ke/types.h"
+#include "mm/mm.h"
 #include "ob/ob.h"
 #include "ps/ps.h"
 
@@ -212,6 +213,41 @@ static int l_HandleAccess(lua_State *L)
     return 1;
 }
 
+/* VirtualAlloc(size) -> pointer: zeroed pages of the calling process's
+ * user address space (MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE), followed
+ * by a page that is not there; nil when its range is full. */
+static int l_VirtualAlloc(lua_State *L)
+{
+    lb_check_harness(L, "VirtualAlloc");
+    uint64_t bytes = lb_check_size(L, 1, "VirtualAlloc", "dwSize");
+    ps_process *p = caller(L);
+    if (p == lb_get(L)->m->system_process)
+        lb_scenario_error(L, "VirtualAlloc: run() is the System process, which has no user "
+                             "address space: call it in an application (RunInProcess)");
+    if (bytes == 0 || bytes > 0x1000000)
+        lb_scenario_error(L, "VirtualAlloc: dwSize must be 1 byte to 16 MiB");
+    PVOID_VA va = mm_user_alloc(lb_get(L)->m, p, bytes);
+    if (va == 0) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lb_push_ptr(L, va);
+    return 1;
+}
+
+/* VirtualFree(pointer, size) -> true: the pages go (MEM_RELEASE); touching
+ * them afterwards faults. */
+static int l_VirtualFree(lua_State *L)
+{
+    lb_check_harness(L, "VirtualFree");
+    PVOID_VA va = lb_check_ptr(L, 1, "VirtualFree", "lpAddress");
+    uint64_t bytes = lb_check_size(L, 2, "VirtualFree", "dwSize");
+    if (!mm_user_free(lb_get(L)->m, caller(L), va, bytes))
+        lb_scenario_error(L, "VirtualFree: argument 1 is not what VirtualAlloc gave this process");
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* NtCurrentProcess() and NtCurrentThread() (and their Zw names): the
  * pseudo-handles, (HANDLE)-1 and (HANDLE)-2 at the scenario's width. */
 static int current_handle(lua_State *L)
@@ -240,6 +276,8 @@ void lb_register_objects(lua_State *L)
         {"OpenProcess", l_OpenProcess},
         {"OpenThread", l_OpenThread},
         {"HandleAccess", l_HandleAccess},
+        {"VirtualAlloc", l_VirtualAlloc},
+        {"VirtualFree", l_VirtualFree},
         {NULL, NULL},
     };
     lua_pushglobaltable(L);

@@ -114,7 +114,11 @@ static bool access(lua_State *L, PVOID_VA va, void *buf, size_t len, bool write)
     const ke_frame *frame = ke_top_frame(lb->current);
     call.driver = frame != NULL ? frame->driver : NULL;
     call.ddi = 0xFFFF;
-    return mm_access(&call, va, buf, len, write);
+    if (mm_access(&call, va, buf, len, write))
+        return true;
+    if (call.raised != 0 && !ke_stopped(lb->m))
+        lb_raise_exception(L, call.raised, NULL); /* an application's address: an exception */
+    return false;
 }
 
 /* The named field of a typed pointer at 1, key at 2; NULL if none. */
@@ -577,6 +581,22 @@ static int l_FIELD_OFFSET(lua_State *L)
     return 1;
 }
 
+/* ULONG_PTR(p) -> the address p holds as an integer, C's (ULONG_PTR)p
+ * (0 for nil), to put in a buffer or compare with a HANDLE or id. */
+static int l_ULONG_PTR(lua_State *L)
+{
+    if (lua_isnil(L, 1)) {
+        lua_pushinteger(L, 0);
+        return 1;
+    }
+    bool ok = false;
+    PVOID_VA va = lb_to_ptr(L, 1, &ok);
+    if (!ok)
+        lb_scenario_error(L, "ULONG_PTR(p): p must be a pointer, got %s", luaL_typename(L, 1));
+    lua_pushinteger(L, (lua_Integer)va);
+    return 1;
+}
+
 /* sizeof(T) -> the structure's size on the scenario's arch, as C's. */
 static int l_sizeof(lua_State *L)
 {
@@ -840,6 +860,7 @@ void lb_register_pointer(lua_State *L)
     lua_register(L, "FIELD_OFFSET", l_FIELD_OFFSET);
     lua_register(L, "CONTAINING_RECORD", l_CONTAINING_RECORD);
     lua_register(L, "sizeof", l_sizeof);
+    lua_register(L, "ULONG_PTR", l_ULONG_PTR);
     lua_register(L, "ARRAY", l_ARRAY);
 
     luaL_newmetatable(L, DRIVER_OBJECT_MT);

@@ -70,6 +70,7 @@ typedef struct mm_space {
      * unmapped pool address below it was mapped once and freed: 0x50's
      * fault type tells the two apart. */
     PVOID_VA pool_top[2]; /* [0] nonpaged, [1] paged */
+    struct mm_user *user;  /* applications' user ranges (user.c), created lazily */
 } mm_space;
 
 #define MM_SPARE_PAGES 256u
@@ -175,5 +176,27 @@ bool mm_execute(ke_call *call, PVOID_VA va);
  * driver, 0x0A outside one, 0x50 below DISPATCH_LEVEL) and returns false.
  */
 bool mm_access(ke_call *call, PVOID_VA va, void *buf, size_t len, bool write);
+
+/* ------------------------------------------------------------------------ */
+/* Applications' user address space (user.c)                                */
+/* ------------------------------------------------------------------------ */
+
+/* MmUserProbeAddress on an architecture. */
+PVOID_VA mm_user_probe_address(ke_arch arch);
+
+/* Whether va lies in another process's user range than the current one
+ * (not there in this context). */
+bool mm_user_foreign(const ke_call *call, PVOID_VA va);
+
+/* A fault on va: when it is a user address of drvsim's ranges, below
+ * DISPATCH_LEVEL, raises STATUS_ACCESS_VIOLATION in the caller
+ * (call->raised) and returns true; otherwise false (the kernel's fault). */
+bool mm_user_fault(ke_call *call, PVOID_VA va);
+
+/* Allocates zeroed pages of process p's user range (VirtualAlloc), 0 when
+ * the range is full; frees them (VirtualFree: false if not p's). */
+PVOID_VA mm_user_alloc(ke_machine *m, const ps_process *p, uint64_t bytes);
+bool mm_user_free(ke_machine *m, const ps_process *p, PVOID_VA va, uint64_t bytes);
+void mm_user_destroy(mm_space *mm);
 
 #endif /* DRVSIM_MM_H */

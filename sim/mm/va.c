@@ -80,6 +80,7 @@ void mm_destroy(mm_space *mm)
 {
     if (mm == NULL)
         return;
+    mm_user_destroy(mm);
     for (size_t i = 0; i < mm->pages.capacity; i++) {
         mm_page *p = mm->pages.slots[i].value;
         if (p != NULL)
@@ -428,6 +429,9 @@ static void check_touched(ke_call *call);
 #define MM_FAULT_TYPE_NOT_PRESENT_PAGE_TABLE 2u
 static void fault(ke_call *call, PVOID_VA va, bool write, bool unmapped)
 {
+    /* An application's address: an exception in the code that touched it. */
+    if (unmapped && mm_user_fault(call, va))
+        return;
     /* Special pool's guard pages and freed pages have their own codes. */
     if (unmapped && mm_special_fault(call, va, write))
         return;
@@ -456,6 +460,8 @@ bool mm_access(ke_call *call, PVOID_VA va, void *buf, size_t len, bool write)
     size_t offset = va & (PAGE_SIZE - 1);
     if (va != 0 && len > 0 && offset + len <= PAGE_SIZE) {
         mm_page *p = mm_lookup(mm, va);
+        if (p != NULL && mm->user != NULL && mm_user_foreign(call, va))
+            p = NULL; /* another process's page: not there in this context */
         if (p == NULL) {
             fault(call, va, write, true);
             return false;
@@ -480,6 +486,11 @@ bool mm_access(ke_call *call, PVOID_VA va, void *buf, size_t len, bool write)
         return true;
     }
     PVOID_VA bad = va == 0 ? 0 : first_unmapped(mm, va, len);
+    if (bad == 0 && va != 0 && mm->user != NULL) {
+        for (PVOID_VA at = va; at < va + len && bad == 0;
+             at = (at & ~(uint64_t)(PAGE_SIZE - 1)) + PAGE_SIZE)
+            bad = mm_user_foreign(call, at) ? at : 0;
+    }
     if (va == 0 || bad != 0) {
         fault(call, bad, write, true);
         return false;
