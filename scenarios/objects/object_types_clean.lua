@@ -8,7 +8,9 @@
 -- ObOpenObjectByPointer gives a kernel handle with OBJ_KERNEL_HANDLE;
 -- SeExports' LUIDs are the privileges' values, and SeSinglePrivilegeCheck
 -- grants every privilege to KernelMode and only SeChangeNotifyPrivilege to
--- an application's UserMode. Clean under /standard.
+-- an application's UserMode. An ended process is found while a handle
+-- references it; a process's handles close when it ends. Clean under
+-- /standard.
 scenario {
   verifier = "/standard /driver objtest.sys",
   expect = "clean",
@@ -78,5 +80,22 @@ run(function()
   assert(status == STATUS_INVALID_HANDLE, "a kernel handle is not UserMode's")
   ObDereferenceObject(Ref)
   ZwClose(Handle)
+
+  -- An ended process stays while a handle references it; its own handles
+  -- are closed when it ends.
+  local B = CreateProcess "b.exe"
+  local Bid = PsGetProcessId(B)
+  local Holder = StartInProcess(CreateProcess "a.exe", function()
+    assert(OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, false, Bid) ~= nil)
+    Sleep "10ms"
+  end)
+  RunInProcess(B, function() end)
+  local found
+  status, found = PsLookupProcessByProcessId(Bid)
+  assert(status == STATUS_SUCCESS and found == B, "held by a.exe's handle")
+  ObDereferenceObject(found)
+  KeWaitForSingleObject(Holder, Executive, KernelMode, false, nil)
+  ObDereferenceObject(Holder)
+  assert(PsLookupProcessByProcessId(Bid) == STATUS_INVALID_PARAMETER, "a.exe's handle closed")
   UnloadDriver "objtest.sys"
 end)

@@ -148,6 +148,11 @@ bool ob_user_handle_valid(const ke_machine *m, const ps_process *p, uint64_t han
  * not one. */
 bool ob_user_handle_close(ke_call *call, ps_process *p, uint64_t handle);
 
+/* Process p ended (its last thread, t, runs it down): the handles of its
+ * table are closed, as the object manager's handle table rundown does
+ * (its files are the I/O manager's and stay). */
+void ob_process_ended(ke_machine *m, ps_process *p, ke_thread *t);
+
 /* An event an application creates (CreateEvent): a KEVENT in nonpaged pool
  * whose memory goes with its last reference. 0 when the pool is out. */
 PVOID_VA ob_create_event(ke_call *call, bool manual_reset, bool initial_state);

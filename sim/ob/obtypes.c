@@ -387,6 +387,18 @@ bool ob_user_handle_close(ke_call *call, ps_process *p, uint64_t handle)
     return true;
 }
 
+void ob_process_ended(ke_machine *m, ps_process *p, ke_thread *t)
+{
+    ke_call call = {.m = m, .exec = &t->exec, .thread = t, .driver = NULL};
+    struct ob_state *ob = m->ob;
+    for (uint32_t i = 0; i < ob->handle_count && !ke_stopped(m);) {
+        if (ob->handles[i].process == p)
+            ob_user_handle_close(&call, p, ob->handles[i].handle); /* shifts the rest down */
+        else
+            i++;
+    }
+}
+
 PVOID_VA ob_create_event(ke_call *call, bool manual_reset, bool initial_state)
 {
     ke_machine *m = call->m;

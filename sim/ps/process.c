@@ -115,6 +115,7 @@ void ps_process_ended(ke_machine *m, ps_process *p, ke_thread *t)
     ke_trace_begin(m, &rec, KE_TR_PROCESS_EXIT);
     des_rec_u32(&rec, p->id);
     ke_trace_commit(m, &rec);
+    ob_process_ended(m, p, t);
     mdl_process_ended(m, p, t);
 }
 
