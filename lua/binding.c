@@ -795,65 +795,78 @@ int lb_call_callout(lua_State *L, ke_call *call, int ret)
 }
 
 /* ------------------------------------------------------------------------ */
-/* Process-creation callbacks                                               */
+/* Notify routines and Ob callbacks: batches                                */
 /* ------------------------------------------------------------------------ */
 
-/* While they run, the stack ends with the index of the next routine, the
- * ParentId and the ProcessId, above what CreateProcess returns. */
-static int process_notify_next(lua_State *L);
+/* While a batch runs, its userdata is on top of the stack, above what the
+ * harness function that started it keeps. Each routine the kernel names
+ * (ps_batch_next) is called as a routine of its driver, on the running
+ * thread; after the last, the batch's finish function takes the stack
+ * from there (it pops the userdata and returns the caller's results). */
+static int batch_step(lua_State *L);
 
-static int process_notify_continue(lua_State *L, int status, lua_KContext ctx)
+static int batch_continue(lua_State *L, int status, lua_KContext ctx)
 {
     io_driver *d = driver_of(L, ctx);
-    if (routine_returned(L, status, 0))
+    if (routine_returned(L, status, 1))
         return routine_failed(L, d);
-    if (machine_stopped(lb_get(L)))
+    lb_state *lb = lb_get(L);
+    if (machine_stopped(lb))
         return lb_stopped(L);
-    return process_notify_next(L);
+    uint64_t result = lua_isinteger(L, -1) ? (uint64_t)lua_tointeger(L, -1) : 0;
+    lua_pop(L, 1);
+    lb_batch *b = lua_touserdata(L, -1);
+    ke_call call;
+    lb_harness_call(L, &call);
+    ps_batch_returned(&call, &b->b, result);
+    return batch_step(L);
 }
 
-/* The next registered routine, called as NotifyRoutine(ParentId, ProcessId,
- * Create). The stack holds the caller's one result, then the next index,
- * ParentId, ProcessId and Create; after the last routine the four go and the
- * result is returned. */
-static int process_notify_next(lua_State *L)
+static int batch_step(lua_State *L)
 {
     lb_state *lb = lb_get(L);
-    ke_machine *m = lb->m;
-    uint32_t next = (uint32_t)lua_tointeger(L, -4);
-    bool create = lua_toboolean(L, -1);
-    if (next >= m->process_notify_count) {
-        lua_pop(L, 4);
-        return 1; /* CreateProcess's result, or the ending thread's placeholder */
+    lb_batch *b = lua_touserdata(L, -1);
+    ke_call call;
+    lb_harness_call(L, &call);
+    ps_routine_call rc;
+    if (!ps_batch_next(&call, &b->b, &rc)) {
+        if (machine_stopped(lb))
+            return lb_stopped(L);
+        ps_batch_end(&call, &b->b);
+        return b->finish(L, b);
     }
-    struct ke_notify n = m->process_notify[next];
-    lua_pushinteger(L, next + 1);
-    lua_replace(L, -5);
-    if (!n.driver->loaded) {
-        /* Registered by a driver that unloaded without removing it: its
-         * code is gone (P1, P3 the image, as for a thread left behind). */
-        ke_call call = {
-            .m = m, .exec = lb->current, .thread = lb->current->thread, .driver = n.driver};
-        uint64_t code = n.driver->image_base + 0x1000u;
-        const uint64_t p[4] = {code, 0, code, 0};
-        kd_raise_full(&call, RULE_unloaded_code_executed, 0xCE, p, n.driver, NULL);
-        return lb_stopped(L);
+    lb_push_routine(L, rc.routine);
+    for (uint8_t i = 0; i < rc.argc; i++) {
+        if (rc.arg_kinds[i] == PS_ARG_INT)
+            lua_pushinteger(L, (lua_Integer)rc.args[i]);
+        else if (rc.arg_kinds[i] == PS_ARG_BOOL)
+            lua_pushboolean(L, rc.args[i] != 0);
+        else
+            lb_push_typed_ptr(L, rc.args[i], rc.arg_types[i]);
     }
-    lb_push_routine(L, n.routine);
-    lua_pushvalue(L, -4); /* ParentId */
-    lua_pushvalue(L, -4); /* ProcessId */
-    lua_pushboolean(L, create);
-    return call_routine(L, n.driver, "CreateProcessNotifyRoutine",
-                        io_routine_token(n.driver, n.routine), 3, 0, process_notify_continue);
+    return call_routine(L, rc.driver, rc.name, io_routine_token(rc.driver, rc.routine), rc.argc,
+                        1, batch_continue);
 }
 
-int lb_process_notify(lua_State *L, uint32_t parent_id, uint32_t process_id, bool create)
+lb_batch *lb_push_batch(lua_State *L, lb_batch_finish finish)
 {
-    lua_pushinteger(L, 0);
-    lua_pushinteger(L, parent_id);
-    lua_pushinteger(L, process_id);
-    lua_pushboolean(L, create);
-    return process_notify_next(L);
+    lb_batch *b = lua_newuserdatauv(L, sizeof *b, 0);
+    memset(b, 0, sizeof *b);
+    b->finish = finish;
+    return b;
+}
+
+int lb_run_batch(lua_State *L)
+{
+    return batch_step(L);
+}
+
+/* A process exit's routines end: the thread's placeholder result stays. */
+static int process_exit_finish(lua_State *L, lb_batch *b)
+{
+    (void)b;
+    lua_pop(L, 1);
+    return 1;
 }
 
 bool lb_host_same_routine(void *ctx, uint32_t a, uint32_t b)
@@ -871,6 +884,41 @@ bool lb_host_same_routine(void *ctx, uint32_t a, uint32_t b)
 /* System threads                                                           */
 /* ------------------------------------------------------------------------ */
 
+/* The last thread of an application ends: the drivers' process callbacks
+ * run now, on it, with Create FALSE, as Windows calls them in the context
+ * of the last thread to exit. */
+static int process_exit(lua_State *L, io_driver *d)
+{
+    lb_state *lb = lb_get(L);
+    ke_thread *t = lb->current->thread;
+    ps_process *p = t->process;
+    if (d == NULL && p != lb->m->system_process && p->live_threads == 1 &&
+        lb->m->process_notify_count > 0 && lua_isyieldable(L)) {
+        lua_pushnil(L); /* the thread's result: none */
+        lb_batch *b = lb_push_batch(L, process_exit_finish);
+        ke_call call;
+        lb_harness_call(L, &call);
+        ps_batch_process(&call, &b->b, p, false, NULL);
+        return lb_run_batch(L);
+    }
+    return 0; /* the start routine returned: the thread ends */
+}
+
+/* Whether a thread's creation and exit reach the thread notify routines:
+ * every thread created while the scenario runs, except the system worker
+ * threads (Windows creates them at boot, before any driver). */
+static bool thread_notified(const lb_state *lb, const ke_thread *t)
+{
+    return t != lb->m->harness && t->work_queue == NULL && !t->idle;
+}
+
+static int thread_exit_finish(lua_State *L, lb_batch *b)
+{
+    io_driver *d = b->aux >= 0 ? lb_get(L)->m->drivers[b->aux] : NULL;
+    lua_pop(L, 1);
+    return process_exit(L, d);
+}
+
 static int exec_main_continue(lua_State *L, int status, lua_KContext ctx)
 {
     lb_state *lb = lb_get(L);
@@ -886,21 +934,51 @@ static int exec_main_continue(lua_State *L, int status, lua_KContext ctx)
      * callbacks run now, on it, with Create FALSE, as Windows calls them
      * in the context of the last thread to exit. */
     ke_thread *t = lb->current->thread;
-    ps_process *p = t->process;
-    if (d == NULL && p != lb->m->system_process && p->live_threads == 1 &&
-        lb->m->process_notify_count > 0 && lua_isyieldable(L)) {
-        lua_pushnil(L); /* the thread's result: none */
-        return lb_process_notify(L, p->parent_id, p->id, false);
+    if (thread_notified(lb, t) && ps_thread_notify_any(lb->m) && lua_isyieldable(L)) {
+        /* Its thread notify routines first, with Create FALSE, on it. */
+        lb_batch *b = lb_push_batch(L, thread_exit_finish);
+        b->aux = d != NULL ? (int64_t)d->index : -1;
+        ke_call call;
+        lb_harness_call(L, &call);
+        ps_batch_thread(&call, &b->b, t, false, false);
+        return lb_run_batch(L);
     }
-    return 0; /* the start routine returned: the thread ends */
+    return process_exit(L, d);
 }
 
 /* The body of a system thread's coroutine: its start routine, run as a
  * routine of the driver that created the thread. */
+static int exec_start(lua_State *L, ke_exec *exec);
+
+static int thread_start_finish(lua_State *L, lb_batch *b)
+{
+    (void)b;
+    lua_pop(L, 1);
+    return exec_start(L, lb_get(L)->current);
+}
+
 static int exec_main(lua_State *L)
 {
     ke_exec *exec = lua_touserdata(L, 1);
     lua_settop(L, 0);
+    lb_state *lb = lb_get(L);
+    ke_thread *t = exec->thread;
+    if (!exec->is_dpc && !exec->is_isr && thread_notified(lb, t) &&
+        ps_thread_notify_any(lb->m)) {
+        /* The thread notify routines hear of the new thread on it, before
+         * its start routine (see ps/notify.c). */
+        lb_batch *b = lb_push_batch(L, thread_start_finish);
+        ke_call call;
+        lb_harness_call(L, &call);
+        ps_batch_thread(&call, &b->b, t, true, true);
+        b->b.new_thread = true;
+        return lb_run_batch(L);
+    }
+    return exec_start(L, exec);
+}
+
+static int exec_start(lua_State *L, ke_exec *exec)
+{
     lb_push_routine(L, exec->start_routine);
     for (uint8_t i = 0; i < exec->start_argc; i++)
         lb_push_typed_ptr(L, exec->start_args[i], exec->start_arg_types[i]);
@@ -975,6 +1053,15 @@ static int load_continue(lua_State *L, int status, lua_KContext ctx)
 }
 
 /* LoadDriver(name) -> NTSTATUS: loads the image and runs its DriverEntry. */
+static int driver_entry(lua_State *L, io_driver *d);
+
+static int load_image_finish(lua_State *L, lb_batch *b)
+{
+    io_driver *d = lb_get(L)->m->drivers[b->aux];
+    lua_pop(L, 1);
+    return driver_entry(L, d);
+}
+
 static int l_LoadDriver(lua_State *L)
 {
     lb_check_harness(L, "LoadDriver");
@@ -988,6 +1075,20 @@ static int l_LoadDriver(lua_State *L)
         lb_push_status(L, status);
         return 1;
     }
+    if (ps_image_notify_any(lb->m) && lua_isyieldable(L)) {
+        /* The image is mapped: the load image notify routines hear of it
+         * before its DriverEntry runs. */
+        lb_batch *b = lb_push_batch(L, load_image_finish);
+        b->aux = d->index;
+        ps_batch_image_driver(&call, &b->b, d);
+        return lb_run_batch(L);
+    }
+    return driver_entry(L, d);
+}
+
+static int driver_entry(lua_State *L, io_driver *d)
+{
+    lb_state *lb = lb_get(L);
     const lb_driver_decl *decl = &lb->drivers[d->index];
     lua_rawgeti(L, LUA_REGISTRYINDEX, decl->table_ref);
     lua_getfield(L, -1, "DriverEntry");
@@ -1327,4 +1428,5 @@ void lb_register_harness(lua_State *L)
     lua_pop(L, 1);
     lb_register_process(L);
     lb_register_io(L);
+    lb_register_objects(L);
 }

@@ -30,6 +30,7 @@
 #include "io/io.h"
 #include "ke/ke.h"
 #include "ke/types.h"
+#include "ps/ps.h"
 
 /* What the scenario declared with scenario{ ... }. */
 typedef struct lb_scenario {
@@ -165,6 +166,9 @@ void lb_register_scenario(lua_State *L);                /* scenario.c */
 void lb_register_harness(lua_State *L);                 /* binding.c */
 void lb_register_process(lua_State *L);                 /* process.c */
 void lb_register_io(lua_State *L);                      /* io.c */
+void lb_register_objects(lua_State *L);                 /* objects.c */
+/* The kernel's exported variables (PsProcessType...) for an architecture. */
+void lb_register_object_globals(lua_State *L, ke_arch arch);
 void lb_register_constants(lua_State *L, ke_arch arch); /* constants.c */
 
 /* Loads a Lua file of the scenario as chunk number *chunk (text only),
@@ -191,10 +195,21 @@ bool lb_fault_predicate(void *ctx, const struct vf_fault_query *q);
 void lb_host_resume(void *ctx, ke_exec *exec);
 /* ke_host.same_routine: whether two routine references hold one function. */
 bool lb_host_same_routine(void *ctx, uint32_t a, uint32_t b);
-/* Runs the process-creation callbacks (PsSetCreateProcessNotifyRoutine) on
- * the calling thread, each as a routine of its driver, for a new process;
- * the value on top of the stack is then the caller's one result. */
-int lb_process_notify(lua_State *L, uint32_t parent_id, uint32_t process_id, bool create);
+/* A batch of driver routines the kernel calls back in the calling thread
+ * (ps/ps.h: notify routines, Ob callbacks): lb_push_batch pushes one (set
+ * it up with ps_batch_*), lb_run_batch runs it from the top of the stack;
+ * after its last routine, finish gets the stack with the batch on top: it
+ * pops it and returns what the harness function returns. */
+typedef struct lb_batch lb_batch;
+typedef int (*lb_batch_finish)(lua_State *L, lb_batch *b);
+struct lb_batch {
+    ps_batch b;
+    lb_batch_finish finish;
+    int64_t aux; /* the finish function's own */
+    const char *text; /* the finish function's own */
+};
+lb_batch *lb_push_batch(lua_State *L, lb_batch_finish finish);
+int lb_run_batch(lua_State *L);
 ke_site lb_host_site(void *ctx, const ke_exec *exec);
 const char *lb_host_site_name(void *ctx, ke_site site, char *buf, size_t len);
 

@@ -17,6 +17,7 @@
 #include "ddi_table.h"
 #include "io/io.h"
 #include "ke/types.h"
+#include "ob/ob.h"
 
 static io_file *check_file(lua_State *L, const char *fn)
 {
@@ -316,10 +317,21 @@ static void start_close(lua_State *L, io_file *f)
     after_call(L, LUA_OK, 0);
 }
 
-/* CloseHandle(handle) -> status: IRP_MJ_CLEANUP, then IRP_MJ_CLOSE. */
+/* CloseHandle(handle) -> status: for a file, IRP_MJ_CLEANUP, then
+ * IRP_MJ_CLOSE; an object's handle (CreateEvent, OpenProcess, OpenThread)
+ * drops its reference. */
 static int l_CloseHandle(lua_State *L)
 {
     lb_check_harness(L, "CloseHandle");
+    lb_state *lb = lb_get(L);
+    if (lua_isinteger(L, 1) && io_file_of_handle(lb->m, (uint64_t)lua_tointeger(L, 1)) == NULL) {
+        ke_call call;
+        lb_harness_call(L, &call);
+        if (ob_user_handle_close(&call, call.thread->process, (uint64_t)lua_tointeger(L, 1))) {
+            lb_push_status(L, STATUS_SUCCESS);
+            return 1;
+        }
+    }
     io_file *f = check_file(L, "CloseHandle");
     lb_check_yieldable(L, "CloseHandle");
     f->closed = true; /* no new request through the handle */

@@ -114,7 +114,11 @@ static bool access(lua_State *L, PVOID_VA va, void *buf, size_t len, bool write)
     const ke_frame *frame = ke_top_frame(lb->current);
     call.driver = frame != NULL ? frame->driver : NULL;
     call.ddi = 0xFFFF;
-    return mm_access(&call, va, buf, len, write);
+    if (mm_access(&call, va, buf, len, write))
+        return true;
+    if (call.raised != 0 && !ke_stopped(lb->m))
+        lb_raise_exception(L, call.raised, NULL); /* an application's address: an exception */
+    return false;
 }
 
 /* The named field of a typed pointer at 1, key at 2; NULL if none. */
@@ -136,6 +140,31 @@ static const ke_field *typed_field(lua_State *L)
     return ke_type_field((ke_type_id)p->type, lua_tostring(L, 2));
 }
 
+/* A routine pointer read from memory: the driver's function when it is
+ * the address of one of its routines, else the pointer (NULL reads nil). */
+static void push_routine_at(lua_State *L, uint64_t v)
+{
+    io_driver *d = NULL;
+    io_routine r = v != 0 ? io_routine_of_token(lb_get(L)->m, v, &d) : 0;
+    if (d != NULL && r != 0)
+        lb_push_routine(L, r);
+    else
+        lb_push_ptr(L, v);
+}
+
+/* A driver's function stored into a routine pointer: the address of that
+ * routine in the storing driver's image, as C's `&Routine`. */
+static uint64_t routine_address(lua_State *L, int idx, const ke_field *f)
+{
+    lb_state *lb = lb_get(L);
+    const ke_frame *frame = lb->current != NULL ? ke_top_frame(lb->current) : NULL;
+    if (frame == NULL || frame->driver == NULL)
+        lb_scenario_error(L, "%s: only a driver's code stores its routines (harness code has no "
+                             "image to point into)",
+                          f->name);
+    return io_routine_token(frame->driver, lb_routine_ref(L, idx));
+}
+
 static int pointer_index(lua_State *L)
 {
     PVOID_VA va = check_pointer(L, 1, "pointer index");
@@ -151,6 +180,8 @@ static int pointer_index(lua_State *L)
             return lb_stopped(L);
         if (f->kind == KE_FIELD_PTR)
             lb_push_typed_ptr(L, v, f->sub);
+        else if (f->kind == KE_FIELD_ROUTINE)
+            push_routine_at(L, v);
         else
             lua_pushinteger(L, (lua_Integer)v);
         return 1;
@@ -191,7 +222,10 @@ static int pointer_newindex(lua_State *L)
         if (f->kind == KE_FIELD_SUB)
             lb_scenario_error(L, "%s.%s is a structure: set its fields",
                               ke_types[((lb_pointer *)lua_touserdata(L, 1))->type].name, f->name);
-        if (f->kind == KE_FIELD_PTR || (f->kind == KE_FIELD_UPTR && lua_isuserdata(L, 3)))
+        if (f->kind == KE_FIELD_ROUTINE && lua_type(L, 3) == LUA_TFUNCTION)
+            v = routine_address(L, 3, f);
+        else if (f->kind == KE_FIELD_PTR || f->kind == KE_FIELD_ROUTINE ||
+                 (f->kind == KE_FIELD_UPTR && lua_isuserdata(L, 3)))
             v = lua_isnil(L, 3) ? 0 : lb_to_ptr(L, 3, &ok);
         else
             v = (uint64_t)lua_tointegerx(L, 3, (int *)&ok);
@@ -400,6 +434,16 @@ static bool declarable(int type)
     case KE_TYPE_IRP:
     case KE_TYPE_IO_STACK_LOCATION:
     case KE_TYPE_IO_WORKITEM:
+    case KE_TYPE_OB_PRE_OPERATION_INFORMATION:
+    case KE_TYPE_OB_PRE_OPERATION_PARAMETERS:
+    case KE_TYPE_OB_PRE_CREATE_HANDLE_INFORMATION:
+    case KE_TYPE_OB_PRE_DUPLICATE_HANDLE_INFORMATION:
+    case KE_TYPE_OB_POST_OPERATION_INFORMATION:
+    case KE_TYPE_OB_POST_OPERATION_PARAMETERS:
+    case KE_TYPE_OB_POST_CREATE_HANDLE_INFORMATION:
+    case KE_TYPE_PS_CREATE_NOTIFY_INFO:
+    case KE_TYPE_IMAGE_INFO:
+    case KE_TYPE_SE_EXPORTS:
         return false;
     default:
         return true;
@@ -560,6 +604,49 @@ static int l_FIELD_OFFSET(lua_State *L)
     const char *path = luaL_checkstring(L, 2);
     ke_type_id field_type;
     lua_pushinteger(L, (lua_Integer)field_offset(L, type, path, "FIELD_OFFSET", &field_type));
+    return 1;
+}
+
+/* ULONG_PTR(p) -> the address p holds as an integer, C's (ULONG_PTR)p
+ * (0 for nil), to put in a buffer or compare with a HANDLE or id. */
+static int l_ULONG_PTR(lua_State *L)
+{
+    if (lua_isnil(L, 1)) {
+        lua_pushinteger(L, 0);
+        return 1;
+    }
+    bool ok = false;
+    PVOID_VA va = lb_to_ptr(L, 1, &ok);
+    if (!ok)
+        lb_scenario_error(L, "ULONG_PTR(p): p must be a pointer, got %s", luaL_typename(L, 1));
+    lua_pushinteger(L, (lua_Integer)va);
+    return 1;
+}
+
+/* sizeof(T) -> the structure's size on the scenario's arch, as C's. */
+static int l_sizeof(lua_State *L)
+{
+    ke_type_id type = check_type(L, 1, "sizeof");
+    lua_pushinteger(L, ke_types[type].size[lb_get(L)->sc.arch]);
+    return 1;
+}
+
+/* ARRAY(T, n) -> storage for n T's, as C's `T name[n]` (zeroed, where the
+ * running code lives, as T() gives one), a pointer to the first viewed as
+ * a T; element i is T(p + i * sizeof(T)). */
+static int l_ARRAY(lua_State *L)
+{
+    ke_type_id type = check_type(L, 1, "ARRAY");
+    lua_Integer n = luaL_checkinteger(L, 2);
+    const ke_type *t = &ke_types[type];
+    if (!declarable(type))
+        lb_scenario_error(L, "ARRAY(%s, n) declares nothing: the I/O manager makes %s objects",
+                          t->name, t->name);
+    ke_arch arch = lb_get(L)->sc.arch;
+    if (n < 1 || (uint64_t)n * t->size[arch] > 0x10000u)
+        lb_scenario_error(L, "ARRAY(%s, n): n must be 1.. and the array at most 64 KiB", t->name);
+    lb_push_typed_ptr(
+        L, lb_object_storage(L, (uint32_t)((uint64_t)n * t->size[arch]), 8, t->name), type);
     return 1;
 }
 
@@ -780,7 +867,16 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "SINGLE_LIST_ENTRY", KE_TYPE_SINGLE_LIST_ENTRY);
     register_constructor(L, "NPAGED_LOOKASIDE_LIST", KE_TYPE_NPAGED_LOOKASIDE_LIST);
     register_constructor(L, "PAGED_LOOKASIDE_LIST", KE_TYPE_PAGED_LOOKASIDE_LIST);
+    register_constructor(L, "OB_CALLBACK_REGISTRATION", KE_TYPE_OB_CALLBACK_REGISTRATION);
+    register_constructor(L, "OB_OPERATION_REGISTRATION", KE_TYPE_OB_OPERATION_REGISTRATION);
+    register_constructor(L, "CLIENT_ID", KE_TYPE_CLIENT_ID);
     /* Views only: T(p). */
+    register_constructor(L, "OB_PRE_OPERATION_INFORMATION", KE_TYPE_OB_PRE_OPERATION_INFORMATION);
+    register_constructor(L, "OB_POST_OPERATION_INFORMATION",
+                         KE_TYPE_OB_POST_OPERATION_INFORMATION);
+    register_constructor(L, "PS_CREATE_NOTIFY_INFO", KE_TYPE_PS_CREATE_NOTIFY_INFO);
+    register_constructor(L, "IMAGE_INFO", KE_TYPE_IMAGE_INFO);
+    register_constructor(L, "SE_EXPORTS", KE_TYPE_SE_EXPORTS);
     register_constructor(L, "DRIVER_OBJECT", KE_TYPE_DRIVER_OBJECT);
     register_constructor(L, "DEVICE_OBJECT", KE_TYPE_DEVICE_OBJECT);
     register_constructor(L, "FILE_OBJECT", KE_TYPE_FILE_OBJECT);
@@ -789,6 +885,9 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "IO_WORKITEM", KE_TYPE_IO_WORKITEM);
     lua_register(L, "FIELD_OFFSET", l_FIELD_OFFSET);
     lua_register(L, "CONTAINING_RECORD", l_CONTAINING_RECORD);
+    lua_register(L, "sizeof", l_sizeof);
+    lua_register(L, "ULONG_PTR", l_ULONG_PTR);
+    lua_register(L, "ARRAY", l_ARRAY);
 
     luaL_newmetatable(L, DRIVER_OBJECT_MT);
     luaL_setfuncs(L, object_meta, 0);

@@ -13,7 +13,54 @@
 #include "ddi_table.h"
 #include "ps/ps.h"
 
-/* CreateProcess(name) -> PEPROCESS: a new user process. */
+/* The process notify routines have run: the new process, or, when an Ex
+ * routine refused it (CreationStatus), nil and that status. */
+static int create_finish(lua_State *L, lb_batch *b)
+{
+    ps_process *p = b->b.process;
+    NTSTATUS status = b->b.status;
+    lua_pop(L, 1);
+    if (!NT_SUCCESS(status)) {
+        ke_call call;
+        lb_harness_call(L, &call);
+        ps_process_refused(&call, p);
+        lua_pushnil(L);
+        lb_push_status(L, status);
+        return 2;
+    }
+    lb_push_ptr(L, p->eprocess);
+    return 1;
+}
+
+/* The process notify routines of a new process: they run on this thread,
+ * in the creating process's context (a user process's thread is not a
+ * system thread). */
+static int notify_created(lua_State *L, ps_process *p, const char *command_line)
+{
+    lb_state *lb = lb_get(L);
+    if (lb->m->process_notify_count == 0) {
+        lb_push_ptr(L, p->eprocess);
+        return 1;
+    }
+    lb_batch *b = lb_push_batch(L, create_finish);
+    ke_call call;
+    lb_harness_call(L, &call);
+    ps_batch_process(&call, &b->b, p, true, command_line);
+    return lb_run_batch(L);
+}
+
+/* The executable is mapped: the load image notify routines, then the
+ * process notify routines. The command line stays in the stack slot
+ * below the batch. */
+static int image_finish(lua_State *L, lb_batch *b)
+{
+    ps_process *p = b->b.process;
+    lua_pop(L, 1);
+    const char *line = lua_tostring(L, -1);
+    return notify_created(L, p, line);
+}
+
+/* CreateProcess(name [, command line]) -> PEPROCESS: a new user process. */
 static int l_CreateProcess(lua_State *L)
 {
     lb_check_harness(L, "CreateProcess");
@@ -22,20 +69,31 @@ static int l_CreateProcess(lua_State *L)
     if (len == 0 || len >= sizeof((ps_process *)0)->image || strpbrk(image, "\\/:") != NULL)
         lb_scenario_error(L, "CreateProcess: \"%s\" is not an image file name (\"app.exe\")",
                           image);
+    if (!lua_isnoneornil(L, 2) && lua_type(L, 2) != LUA_TSTRING)
+        lb_scenario_error(L, "CreateProcess: argument 2, the command line, must be a string");
+    if (lua_type(L, 2) == LUA_TSTRING && lua_rawlen(L, 2) > 1024)
+        lb_scenario_error(L, "CreateProcess: a command line is at most 1024 characters here");
     lb_state *lb = lb_get(L);
     ps_process *p = ps_create_process(lb->m, image);
     if (p == NULL)
         lb_scenario_error(L, "CreateProcess: no room for another process (at most %d)",
                           KE_MAX_PROCESSES - 2);
     p->parent_id = lb->current->thread->process->id;
-    lb_push_ptr(L, p->eprocess);
-    /* The drivers' process-creation callbacks run now, on this thread, in
-     * the creating process's context (a user process's thread is not a
-     * system thread). */
-    if (lb->m->process_notify_count == 0)
+    bool image_notify = ps_image_notify_any(lb->m);
+    if (lb->m->process_notify_count == 0 && !image_notify) {
+        lb_push_ptr(L, p->eprocess);
         return 1;
+    }
     lb_check_yieldable(L, "CreateProcess");
-    return lb_process_notify(L, p->parent_id, p->id, true);
+    lua_settop(L, 2);
+    if (!image_notify)
+        return notify_created(L, p, lua_tostring(L, 2));
+    lb_batch *b = lb_push_batch(L, image_finish);
+    ke_call call;
+    lb_harness_call(L, &call);
+    ps_batch_image_process(&call, &b->b, p);
+    b->b.process = p;
+    return lb_run_batch(L);
 }
 
 static ps_process *check_process(lua_State *L, const char *fn)

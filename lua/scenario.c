@@ -334,6 +334,7 @@ static int l_scenario(lua_State *L)
             else
                 lb_scenario_error(L, "scenario{}: arch must be \"x64\" or \"x86\"");
             lb_register_constants(L, sc->arch);
+            lb_register_object_globals(L, sc->arch);
         } else if (strcmp(key, "memory") == 0) {
             uint64_t bytes = 0;
             if (lua_isinteger(L, v) && lua_tointeger(L, v) > 0)

@@ -289,6 +289,10 @@ typedef struct io_requests {
 /* The device a path names: "\\.\X" through a \DosDevices (\??) link,
  * or an NT device name. NULL if none. */
 io_device *io_resolve_path(const ke_machine *m, const char *path);
+/* The next handle value of an application's table (file handles and the
+ * object manager's share one numbering). */
+uint64_t io_next_user_handle(ke_machine *m);
+
 io_file *io_file_open(ke_call *call, io_device *dev);
 void io_file_release(ke_call *call, io_file *f);
 io_file *io_file_of_handle(const ke_machine *m, uint64_t handle);

@@ -95,6 +95,14 @@ io_device *io_resolve_path(const ke_machine *m, const char *path)
     return io_device_by_name(m, path);
 }
 
+uint64_t io_next_user_handle(ke_machine *m)
+{
+    io_requests *rs = requests_of(m);
+    uint64_t h = rs->next_handle;
+    rs->next_handle += 4;
+    return h;
+}
+
 io_file *io_file_open(ke_call *call, io_device *dev)
 {
     ke_machine *m = call->m;

@@ -93,6 +93,12 @@ typedef struct ps_process {
     uint8_t index;         /* position in the machine's process list */
     /* Pool quota charged to it (ExAllocatePoolWithQuotaTag, POOL_FLAG_USE_QUOTA). */
     uint64_t quota_paged_bytes, quota_nonpaged_bytes;
+    /* References drivers took on its EPROCESS (PsLookupProcessByProcessId,
+     * ObReferenceObject...) beyond the kernel's own (ob/obtypes.c). */
+    int64_t references;
+    /* Its token's enabled privileges: bit n for the privilege whose LUID is n
+     * (SeSinglePrivilegeCheck). */
+    uint64_t privileges;
 } ps_process;
 
 typedef enum ke_thread_state {
@@ -311,6 +317,8 @@ typedef struct ke_object {
     struct ke_thread *owner;
     uint8_t apc_disable;
     struct ke_object *next_owned;
+    bool ob_created; /* created by the object manager for an application
+                        (CreateEvent): its memory goes with its last reference */
 } ke_object;
 
 #define KE_MAX_WAIT_OBJECTS 64 /* MAXIMUM_WAIT_OBJECTS */
@@ -558,8 +566,11 @@ typedef struct ke_machine {
     struct ke_notify {
         struct io_driver *driver;
         uint32_t routine; /* io_routine */
+        bool ex;          /* PsSetCreateProcessNotifyRoutineEx's (PCREATE_PROCESS_NOTIFY_ROUTINE_EX) */
     } process_notify[KE_MAX_PROCESS_NOTIFY];
     uint32_t process_notify_count;
+    struct ps_notify *notify; /* thread and image notify routines (ps/notify.c), lazily */
+    struct ob_state *ob;      /* object types, applications' handles, Ob callbacks (ob/) */
     ke_interrupt *interrupts_head, *interrupts_tail;
     ke_timer *timers_head; /* the timers that are set */
     ke_object *flush;      /* what KeFlushQueuedDpcs waits on */

@@ -18,6 +18,8 @@
 #include "io/io.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
+#include "ob/ob.h"
+#include "ps/ps.h"
 #include "vf/vf.h"
 
 _Noreturn void ke_panic(const ke_machine *m, const char *file, int line, const char *what)
@@ -218,6 +220,9 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
             goto fail;
     }
 
+    if (!ob_init(m))
+        goto fail;
+
     m->cpu_count = config->cpus;
     for (uint32_t i = 0; i < m->cpu_count; i++) {
         ke_processor *cpu = &m->cpus[i];
@@ -286,6 +291,8 @@ void ke_machine_destroy(ke_machine *m)
     ex_lookasides_destroy(m);
     ex_resource_free_all(m);
     io_named_events_free(m);
+    ob_destroy(m);
+    ps_notify_destroy(m);
     for (uint32_t i = 0; i < m->process_count; i++)
         free(m->processes[i]);
     free(m->processes);

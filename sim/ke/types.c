@@ -43,6 +43,7 @@ size_t ke_field_size(ke_arch arch, const ke_field *f)
         return 4;
     case KE_FIELD_PTR:
     case KE_FIELD_UPTR:
+    case KE_FIELD_ROUTINE:
         return arch == KE_ARCH_X86 ? 4 : 8;
     case KE_FIELD_U64:
         return 8;

@@ -20,6 +20,8 @@ typedef enum ke_field_kind {
     KE_FIELD_U64,  /* LARGE_INTEGER, ULONGLONG */
     KE_FIELD_SUB,  /* an embedded structure (its type is the field's sub):
                       `Irp.IoStatus.Status` reads through it */
+    KE_FIELD_ROUTINE, /* a pointer to a driver routine: a Lua function stores
+                         the routine's address, which reads back as the function */
 } ke_field_kind;
 
 /* X(type, field, kind, x64 offset, x86 offset) */
@@ -45,7 +47,61 @@ typedef enum ke_field_kind {
     X(DEVICE_OBJECT, SectorSize, KE_FIELD_U16, 0x130, 0xAC)                                        \
     X(DEVICE_OBJECT, DeviceObjectExtension, KE_FIELD_PTR, 0x138, 0xB0)                             \
     KE_LOOKASIDE_FIELDS(X, NPAGED_LOOKASIDE_LIST)                                                  \
-    KE_LOOKASIDE_FIELDS(X, PAGED_LOOKASIDE_LIST)
+    KE_LOOKASIDE_FIELDS(X, PAGED_LOOKASIDE_LIST)                                                   \
+    KE_SE_EXPORTS_FIELDS(X)
+
+/* SE_EXPORTS (ntifs.h, through its NT5 members): privilege LUIDs read as
+ * 64-bit integers (LowPart | HighPart << 32), as SeSinglePrivilegeCheck
+ * takes them; the SIDs as pointers. */
+#define KE_SE_EXPORTS_FIELDS(X)                                                                    \
+    X(SE_EXPORTS, SeCreateTokenPrivilege, KE_FIELD_U64, 0x0, 0x0)                                  \
+    X(SE_EXPORTS, SeAssignPrimaryTokenPrivilege, KE_FIELD_U64, 0x8, 0x8)                           \
+    X(SE_EXPORTS, SeLockMemoryPrivilege, KE_FIELD_U64, 0x10, 0x10)                                 \
+    X(SE_EXPORTS, SeIncreaseQuotaPrivilege, KE_FIELD_U64, 0x18, 0x18)                              \
+    X(SE_EXPORTS, SeUnsolicitedInputPrivilege, KE_FIELD_U64, 0x20, 0x20)                           \
+    X(SE_EXPORTS, SeTcbPrivilege, KE_FIELD_U64, 0x28, 0x28)                                        \
+    X(SE_EXPORTS, SeSecurityPrivilege, KE_FIELD_U64, 0x30, 0x30)                                   \
+    X(SE_EXPORTS, SeTakeOwnershipPrivilege, KE_FIELD_U64, 0x38, 0x38)                              \
+    X(SE_EXPORTS, SeLoadDriverPrivilege, KE_FIELD_U64, 0x40, 0x40)                                 \
+    X(SE_EXPORTS, SeCreatePagefilePrivilege, KE_FIELD_U64, 0x48, 0x48)                             \
+    X(SE_EXPORTS, SeIncreaseBasePriorityPrivilege, KE_FIELD_U64, 0x50, 0x50)                       \
+    X(SE_EXPORTS, SeSystemProfilePrivilege, KE_FIELD_U64, 0x58, 0x58)                              \
+    X(SE_EXPORTS, SeSystemtimePrivilege, KE_FIELD_U64, 0x60, 0x60)                                 \
+    X(SE_EXPORTS, SeProfileSingleProcessPrivilege, KE_FIELD_U64, 0x68, 0x68)                       \
+    X(SE_EXPORTS, SeCreatePermanentPrivilege, KE_FIELD_U64, 0x70, 0x70)                            \
+    X(SE_EXPORTS, SeBackupPrivilege, KE_FIELD_U64, 0x78, 0x78)                                     \
+    X(SE_EXPORTS, SeRestorePrivilege, KE_FIELD_U64, 0x80, 0x80)                                    \
+    X(SE_EXPORTS, SeShutdownPrivilege, KE_FIELD_U64, 0x88, 0x88)                                   \
+    X(SE_EXPORTS, SeDebugPrivilege, KE_FIELD_U64, 0x90, 0x90)                                      \
+    X(SE_EXPORTS, SeAuditPrivilege, KE_FIELD_U64, 0x98, 0x98)                                      \
+    X(SE_EXPORTS, SeSystemEnvironmentPrivilege, KE_FIELD_U64, 0xA0, 0xA0)                          \
+    X(SE_EXPORTS, SeChangeNotifyPrivilege, KE_FIELD_U64, 0xA8, 0xA8)                               \
+    X(SE_EXPORTS, SeRemoteShutdownPrivilege, KE_FIELD_U64, 0xB0, 0xB0)                             \
+    X(SE_EXPORTS, SeNullSid, KE_FIELD_PTR, 0xB8, 0xB8)                                             \
+    X(SE_EXPORTS, SeWorldSid, KE_FIELD_PTR, 0xC0, 0xBC)                                            \
+    X(SE_EXPORTS, SeLocalSid, KE_FIELD_PTR, 0xC8, 0xC0)                                            \
+    X(SE_EXPORTS, SeCreatorOwnerSid, KE_FIELD_PTR, 0xD0, 0xC4)                                     \
+    X(SE_EXPORTS, SeCreatorGroupSid, KE_FIELD_PTR, 0xD8, 0xC8)                                     \
+    X(SE_EXPORTS, SeNtAuthoritySid, KE_FIELD_PTR, 0xE0, 0xCC)                                      \
+    X(SE_EXPORTS, SeDialupSid, KE_FIELD_PTR, 0xE8, 0xD0)                                           \
+    X(SE_EXPORTS, SeNetworkSid, KE_FIELD_PTR, 0xF0, 0xD4)                                          \
+    X(SE_EXPORTS, SeBatchSid, KE_FIELD_PTR, 0xF8, 0xD8)                                            \
+    X(SE_EXPORTS, SeInteractiveSid, KE_FIELD_PTR, 0x100, 0xDC)                                     \
+    X(SE_EXPORTS, SeLocalSystemSid, KE_FIELD_PTR, 0x108, 0xE0)                                     \
+    X(SE_EXPORTS, SeAliasAdminsSid, KE_FIELD_PTR, 0x110, 0xE4)                                     \
+    X(SE_EXPORTS, SeAliasUsersSid, KE_FIELD_PTR, 0x118, 0xE8)                                      \
+    X(SE_EXPORTS, SeAliasGuestsSid, KE_FIELD_PTR, 0x120, 0xEC)                                     \
+    X(SE_EXPORTS, SeAliasPowerUsersSid, KE_FIELD_PTR, 0x128, 0xF0)                                 \
+    X(SE_EXPORTS, SeAliasAccountOpsSid, KE_FIELD_PTR, 0x130, 0xF4)                                 \
+    X(SE_EXPORTS, SeAliasSystemOpsSid, KE_FIELD_PTR, 0x138, 0xF8)                                  \
+    X(SE_EXPORTS, SeAliasPrintOpsSid, KE_FIELD_PTR, 0x140, 0xFC)                                   \
+    X(SE_EXPORTS, SeAliasBackupOpsSid, KE_FIELD_PTR, 0x148, 0x100)                                 \
+    X(SE_EXPORTS, SeAuthenticatedUsersSid, KE_FIELD_PTR, 0x150, 0x104)                             \
+    X(SE_EXPORTS, SeRestrictedSid, KE_FIELD_PTR, 0x158, 0x108)                                     \
+    X(SE_EXPORTS, SeAnonymousLogonSid, KE_FIELD_PTR, 0x160, 0x10C)                                 \
+    X(SE_EXPORTS, SeUndockPrivilege, KE_FIELD_U64, 0x168, 0x110)                                   \
+    X(SE_EXPORTS, SeSyncAgentPrivilege, KE_FIELD_U64, 0x170, 0x118)                                \
+    X(SE_EXPORTS, SeEnableDelegationPrivilege, KE_FIELD_U64, 0x178, 0x120)
 
 /*
  * Fields whose value has a type of its own: embedded structures
@@ -139,7 +195,58 @@ typedef enum ke_field_kind {
     X(DRIVER_OBJECT, FastIoDispatch, KE_FIELD_PTR, 0x50, 0x28, NONE)                               \
     X(DRIVER_OBJECT, DriverInit, KE_FIELD_PTR, 0x58, 0x2C, NONE)                                   \
     X(DRIVER_OBJECT, DriverStartIo, KE_FIELD_PTR, 0x60, 0x30, NONE)                                \
-    X(DRIVER_OBJECT, DriverUnload, KE_FIELD_PTR, 0x68, 0x34, NONE)
+    X(DRIVER_OBJECT, DriverUnload, KE_FIELD_PTR, 0x68, 0x34, NONE)                                  \
+    X(OB_CALLBACK_REGISTRATION, Version, KE_FIELD_U16, 0x0, 0x0, NONE)                             \
+    X(OB_CALLBACK_REGISTRATION, OperationRegistrationCount, KE_FIELD_U16, 0x2, 0x2, NONE)          \
+    X(OB_CALLBACK_REGISTRATION, Altitude, KE_FIELD_SUB, 0x8, 0x4, UNICODE_STRING)                  \
+    X(OB_CALLBACK_REGISTRATION, RegistrationContext, KE_FIELD_PTR, 0x18, 0xC, NONE)                \
+    X(OB_CALLBACK_REGISTRATION, OperationRegistration, KE_FIELD_PTR, 0x20, 0x10, OB_OPERATION_REGISTRATION) \
+    X(OB_OPERATION_REGISTRATION, ObjectType, KE_FIELD_PTR, 0x0, 0x0, NONE)                         \
+    X(OB_OPERATION_REGISTRATION, Operations, KE_FIELD_U32, 0x8, 0x4, NONE)                         \
+    X(OB_OPERATION_REGISTRATION, PreOperation, KE_FIELD_ROUTINE, 0x10, 0x8, NONE)                  \
+    X(OB_OPERATION_REGISTRATION, PostOperation, KE_FIELD_ROUTINE, 0x18, 0xC, NONE)                 \
+    X(OB_PRE_OPERATION_INFORMATION, Operation, KE_FIELD_U32, 0x0, 0x0, NONE)                       \
+    X(OB_PRE_OPERATION_INFORMATION, Flags, KE_FIELD_U32, 0x4, 0x4, NONE)                           \
+    X(OB_PRE_OPERATION_INFORMATION, KernelHandle, KE_FIELD_U32, 0x4, 0x4, NONE)                    \
+    X(OB_PRE_OPERATION_INFORMATION, Object, KE_FIELD_PTR, 0x8, 0x8, NONE)                          \
+    X(OB_PRE_OPERATION_INFORMATION, ObjectType, KE_FIELD_PTR, 0x10, 0xC, NONE)                     \
+    X(OB_PRE_OPERATION_INFORMATION, CallContext, KE_FIELD_PTR, 0x18, 0x10, NONE)                   \
+    X(OB_PRE_OPERATION_INFORMATION, Parameters, KE_FIELD_PTR, 0x20, 0x14, OB_PRE_OPERATION_PARAMETERS) \
+    X(OB_PRE_OPERATION_PARAMETERS, CreateHandleInformation, KE_FIELD_SUB, 0x0, 0x0, OB_PRE_CREATE_HANDLE_INFORMATION) \
+    X(OB_PRE_OPERATION_PARAMETERS, DuplicateHandleInformation, KE_FIELD_SUB, 0x0, 0x0, OB_PRE_DUPLICATE_HANDLE_INFORMATION) \
+    X(OB_PRE_CREATE_HANDLE_INFORMATION, DesiredAccess, KE_FIELD_U32, 0x0, 0x0, NONE)               \
+    X(OB_PRE_CREATE_HANDLE_INFORMATION, OriginalDesiredAccess, KE_FIELD_U32, 0x4, 0x4, NONE)       \
+    X(OB_PRE_DUPLICATE_HANDLE_INFORMATION, DesiredAccess, KE_FIELD_U32, 0x0, 0x0, NONE)            \
+    X(OB_PRE_DUPLICATE_HANDLE_INFORMATION, OriginalDesiredAccess, KE_FIELD_U32, 0x4, 0x4, NONE)    \
+    X(OB_PRE_DUPLICATE_HANDLE_INFORMATION, SourceProcess, KE_FIELD_PTR, 0x8, 0x8, NONE)            \
+    X(OB_PRE_DUPLICATE_HANDLE_INFORMATION, TargetProcess, KE_FIELD_PTR, 0x10, 0xC, NONE)           \
+    X(OB_POST_OPERATION_INFORMATION, Operation, KE_FIELD_U32, 0x0, 0x0, NONE)                      \
+    X(OB_POST_OPERATION_INFORMATION, Flags, KE_FIELD_U32, 0x4, 0x4, NONE)                          \
+    X(OB_POST_OPERATION_INFORMATION, KernelHandle, KE_FIELD_U32, 0x4, 0x4, NONE)                   \
+    X(OB_POST_OPERATION_INFORMATION, Object, KE_FIELD_PTR, 0x8, 0x8, NONE)                         \
+    X(OB_POST_OPERATION_INFORMATION, ObjectType, KE_FIELD_PTR, 0x10, 0xC, NONE)                    \
+    X(OB_POST_OPERATION_INFORMATION, CallContext, KE_FIELD_PTR, 0x18, 0x10, NONE)                  \
+    X(OB_POST_OPERATION_INFORMATION, ReturnStatus, KE_FIELD_U32, 0x20, 0x14, NONE)                 \
+    X(OB_POST_OPERATION_INFORMATION, Parameters, KE_FIELD_PTR, 0x28, 0x18, OB_POST_OPERATION_PARAMETERS) \
+    X(OB_POST_OPERATION_PARAMETERS, CreateHandleInformation, KE_FIELD_SUB, 0x0, 0x0, OB_POST_CREATE_HANDLE_INFORMATION) \
+    X(OB_POST_OPERATION_PARAMETERS, DuplicateHandleInformation, KE_FIELD_SUB, 0x0, 0x0, OB_POST_CREATE_HANDLE_INFORMATION) \
+    X(OB_POST_CREATE_HANDLE_INFORMATION, GrantedAccess, KE_FIELD_U32, 0x0, 0x0, NONE)              \
+    X(CLIENT_ID, UniqueProcess, KE_FIELD_PTR, 0x0, 0x0, NONE)                                      \
+    X(CLIENT_ID, UniqueThread, KE_FIELD_PTR, 0x8, 0x4, NONE)                                       \
+    X(PS_CREATE_NOTIFY_INFO, Size, KE_FIELD_UPTR, 0x0, 0x0, NONE)                                  \
+    X(PS_CREATE_NOTIFY_INFO, Flags, KE_FIELD_U32, 0x8, 0x4, NONE)                                  \
+    X(PS_CREATE_NOTIFY_INFO, FileOpenNameAvailable, KE_FIELD_U32, 0x8, 0x4, NONE)                  \
+    X(PS_CREATE_NOTIFY_INFO, ParentProcessId, KE_FIELD_UPTR, 0x10, 0x8, NONE)                      \
+    X(PS_CREATE_NOTIFY_INFO, CreatingThreadId, KE_FIELD_SUB, 0x18, 0xC, CLIENT_ID)                 \
+    X(PS_CREATE_NOTIFY_INFO, FileObject, KE_FIELD_PTR, 0x28, 0x14, FILE_OBJECT)                    \
+    X(PS_CREATE_NOTIFY_INFO, ImageFileName, KE_FIELD_PTR, 0x30, 0x18, UNICODE_STRING)              \
+    X(PS_CREATE_NOTIFY_INFO, CommandLine, KE_FIELD_PTR, 0x38, 0x1C, UNICODE_STRING)                \
+    X(PS_CREATE_NOTIFY_INFO, CreationStatus, KE_FIELD_U32, 0x40, 0x20, NONE)                       \
+    X(IMAGE_INFO, Properties, KE_FIELD_U32, 0x0, 0x0, NONE)                                        \
+    X(IMAGE_INFO, ImageBase, KE_FIELD_PTR, 0x8, 0x4, NONE)                                         \
+    X(IMAGE_INFO, ImageSelector, KE_FIELD_U32, 0x10, 0x8, NONE)                                    \
+    X(IMAGE_INFO, ImageSize, KE_FIELD_UPTR, 0x18, 0xC, NONE)                                       \
+    X(IMAGE_INFO, ImageSectionNumber, KE_FIELD_U32, 0x20, 0x10, NONE)
 
 /* The GENERAL_LOOKASIDE fields of a lookaside list (its member L in C:
  * `List.L.TotalAllocates` reads as `List.TotalAllocates`). ListHead is kept
@@ -192,7 +299,20 @@ typedef enum ke_field_kind {
     X(IO_PARAMETERS_IOCTL, 0x20, 0x10)                                                             \
     X(IO_PARAMETERS_OTHERS, 0x20, 0x10)                                                            \
     X(FILE_OBJECT, 0xD8, 0x80)                                                                     \
-    X(DRIVER_OBJECT, 0x150, 0xA8)
+    X(DRIVER_OBJECT, 0x150, 0xA8)                                                                   \
+    X(SE_EXPORTS, 0x180, 0x128)                                                                    \
+    X(OB_CALLBACK_REGISTRATION, 0x28, 0x14)                                                        \
+    X(OB_OPERATION_REGISTRATION, 0x20, 0x10)                                                       \
+    X(OB_PRE_OPERATION_INFORMATION, 0x28, 0x18)                                                    \
+    X(OB_PRE_OPERATION_PARAMETERS, 0x18, 0x10)                                                     \
+    X(OB_PRE_CREATE_HANDLE_INFORMATION, 0x8, 0x8)                                                  \
+    X(OB_PRE_DUPLICATE_HANDLE_INFORMATION, 0x18, 0x10)                                             \
+    X(OB_POST_OPERATION_INFORMATION, 0x30, 0x1C)                                                   \
+    X(OB_POST_OPERATION_PARAMETERS, 0x4, 0x4)                                                      \
+    X(OB_POST_CREATE_HANDLE_INFORMATION, 0x4, 0x4)                                                 \
+    X(CLIENT_ID, 0x10, 0x8)                                                                        \
+    X(PS_CREATE_NOTIFY_INFO, 0x48, 0x24)                                                           \
+    X(IMAGE_INFO, 0x28, 0x14)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */

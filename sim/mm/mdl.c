@@ -226,7 +226,18 @@ void MmProbeAndLockPages(ke_call *call, PVOID_VA MemoryDescriptorList, ULONG Acc
         call->raised = STATUS_ACCESS_VIOLATION;
         return;
     }
-    (void)AccessMode; /* user buffers come with processes and I/O */
+    /* UserMode: the buffer must lie in user space (below
+     * MmUserProbeAddress) and be the current process's. */
+    if (AccessMode == 1 /* UserMode */) {
+        PVOID_VA end = v.start_va + v.byte_offset + v.byte_count;
+        bool bad = end < v.start_va || end > mm_user_probe_address(m->config.arch);
+        for (PVOID_VA at = v.start_va; !bad && at < end; at += PAGE_SIZE)
+            bad = mm_user_foreign(call, at);
+        if (bad) {
+            call->raised = STATUS_ACCESS_VIOLATION;
+            return;
+        }
+    }
     /* Probing touches every page: one that is not there raises, and the
      * caller's __try gets STATUS_ACCESS_VIOLATION, as on Windows. */
     PVOID_VA unmapped = 0;

@@ -70,6 +70,7 @@ typedef struct mm_space {
      * unmapped pool address below it was mapped once and freed: 0x50's
      * fault type tells the two apart. */
     PVOID_VA pool_top[2]; /* [0] nonpaged, [1] paged */
+    struct mm_user *user;  /* applications' user ranges (user.c), created lazily */
 } mm_space;
 
 #define MM_SPARE_PAGES 256u
@@ -110,6 +111,12 @@ void mm_destroy(mm_space *mm);
 /* Maps page_count pages at va (page aligned), every byte fill_byte. Already
  * mapped pages are left as they are. False when the host is out of memory. */
 bool mm_map(mm_space *mm, PVOID_VA va, uint64_t page_count, uint8_t fill_byte, bool pageable);
+
+/* Maps one page of the kernel's own image at va (page aligned, not mapped),
+ * zeroed, with physical page number pfn: the kernel image lies in the
+ * first 16 MiB, below the pages mm_map numbers, so no other page's number
+ * moves. False when the host is out of memory. */
+bool mm_map_kernel_page(mm_space *mm, PVOID_VA va, uint32_t pfn);
 
 /* Maps one special pool page at va (page aligned, not mapped): every byte
  * fill_byte, host storage for [win_off, win_off + win_len) only once written.
@@ -174,5 +181,27 @@ bool mm_execute(ke_call *call, PVOID_VA va);
  * driver, 0x0A outside one, 0x50 below DISPATCH_LEVEL) and returns false.
  */
 bool mm_access(ke_call *call, PVOID_VA va, void *buf, size_t len, bool write);
+
+/* ------------------------------------------------------------------------ */
+/* Applications' user address space (user.c)                                */
+/* ------------------------------------------------------------------------ */
+
+/* MmUserProbeAddress on an architecture. */
+PVOID_VA mm_user_probe_address(ke_arch arch);
+
+/* Whether va lies in another process's user range than the current one
+ * (not there in this context). */
+bool mm_user_foreign(const ke_call *call, PVOID_VA va);
+
+/* A fault on va: when it is a user address of drvsim's ranges, below
+ * DISPATCH_LEVEL, raises STATUS_ACCESS_VIOLATION in the caller
+ * (call->raised) and returns true; otherwise false (the kernel's fault). */
+bool mm_user_fault(ke_call *call, PVOID_VA va);
+
+/* Allocates zeroed pages of process p's user range (VirtualAlloc), 0 when
+ * the range is full; frees them (VirtualFree: false if not p's). */
+PVOID_VA mm_user_alloc(ke_machine *m, const ps_process *p, uint64_t bytes);
+bool mm_user_free(ke_machine *m, const ps_process *p, PVOID_VA va, uint64_t bytes);
+void mm_user_destroy(mm_space *mm);
 
 #endif /* DRVSIM_MM_H */

@@ -80,6 +80,7 @@ void mm_destroy(mm_space *mm)
 {
     if (mm == NULL)
         return;
+    mm_user_destroy(mm);
     for (size_t i = 0; i < mm->pages.capacity; i++) {
         mm_page *p = mm->pages.slots[i].value;
         if (p != NULL)
@@ -121,6 +122,15 @@ bool mm_map(mm_space *mm, PVOID_VA va, uint64_t page_count, uint8_t fill_byte, b
             end > mm->pool_top[i])
             mm->pool_top[i] = end;
     }
+    return true;
+}
+
+bool mm_map_kernel_page(mm_space *mm, PVOID_VA va, uint32_t pfn)
+{
+    if (!mm_map(mm, va, 1, 0, false))
+        return false;
+    mm->next_pfn--; /* mm_map numbered it as RAM: it is the image's page */
+    mm_lookup(mm, va)->pfn = pfn;
     return true;
 }
 
@@ -419,6 +429,9 @@ static void check_touched(ke_call *call);
 #define MM_FAULT_TYPE_NOT_PRESENT_PAGE_TABLE 2u
 static void fault(ke_call *call, PVOID_VA va, bool write, bool unmapped)
 {
+    /* An application's address: an exception in the code that touched it. */
+    if (unmapped && mm_user_fault(call, va))
+        return;
     /* Special pool's guard pages and freed pages have their own codes. */
     if (unmapped && mm_special_fault(call, va, write))
         return;
@@ -447,6 +460,8 @@ bool mm_access(ke_call *call, PVOID_VA va, void *buf, size_t len, bool write)
     size_t offset = va & (PAGE_SIZE - 1);
     if (va != 0 && len > 0 && offset + len <= PAGE_SIZE) {
         mm_page *p = mm_lookup(mm, va);
+        if (p != NULL && mm->user != NULL && mm_user_foreign(call, va))
+            p = NULL; /* another process's page: not there in this context */
         if (p == NULL) {
             fault(call, va, write, true);
             return false;
@@ -471,6 +486,11 @@ bool mm_access(ke_call *call, PVOID_VA va, void *buf, size_t len, bool write)
         return true;
     }
     PVOID_VA bad = va == 0 ? 0 : first_unmapped(mm, va, len);
+    if (bad == 0 && va != 0 && mm->user != NULL) {
+        for (PVOID_VA at = va; at < va + len && bad == 0;
+             at = (at & ~(uint64_t)(PAGE_SIZE - 1)) + PAGE_SIZE)
+            bad = mm_user_foreign(call, at) ? at : 0;
+    }
     if (va == 0 || bad != 0) {
         fault(call, bad, write, true);
         return false;

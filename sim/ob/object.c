@@ -16,8 +16,8 @@
 #include "kd/kd.h"
 #include "ke/ke.h"
 #include "ob/ob.h"
+#include "ps/ps.h"
 
-#define STATUS_INVALID_HANDLE ((NTSTATUS)0xC0000008u)
 
 /* The kernel-handle bit of a HANDLE: the top bit, on either architecture. */
 static uint64_t kernel_handle_bit(const ke_machine *m)
@@ -62,6 +62,8 @@ static void release(ke_call *call, ke_object *o)
         ke_call kernel = *call;
         kernel.driver = NULL;
         ExFreePool(&kernel, o->va);
+    } else if (o->references == 0 && o->ob_created) {
+        ob_object_deleted(call, o); /* an application's event: its memory goes */
     } else if (o->references == 0 && o->type == KE_OBJECT_NOTIFICATION_EVENT) {
         io_event_released(call, o); /* a named event, or nothing to do */
     }
@@ -92,26 +94,88 @@ NTSTATUS ZwClose(ke_call *call, uint64_t Handle)
     return STATUS_SUCCESS;
 }
 
+/* NtCurrentProcess() and NtCurrentThread(): the pseudo-handles. */
+#define OB_CURRENT_PROCESS_HANDLE 0xFFFFFFFFFFFFFFFFull
+#define OB_CURRENT_THREAD_HANDLE  0xFFFFFFFFFFFFFFFEull
+
+bool ob_is_pseudo_handle(const ke_machine *m, uint64_t handle)
+{
+    uint64_t mask = m->config.arch == KE_ARCH_X86 ? 0xFFFFFFFFull : ~0ull;
+    return (handle & mask) == (OB_CURRENT_PROCESS_HANDLE & mask) ||
+           (handle & mask) == (OB_CURRENT_THREAD_HANDLE & mask);
+}
+
+bool ob_is_kernel_handle(const ke_machine *m, uint64_t handle)
+{
+    uint64_t kbit = kernel_handle_bit(m);
+    return (handle & kbit) == kbit && !ob_is_pseudo_handle(m, handle);
+}
+
+/*
+ * ObReferenceObjectByHandle: the object a handle names, referenced. A
+ * kernel handle (its top bit set) is valid in KernelMode only: UserMode
+ * never reaches the kernel's table. Other handles are the current
+ * process's (an application's: CreateFile, CreateEvent, OpenProcess, or a
+ * driver's ObOpenObjectByPointer in that context), and the pseudo-handles
+ * name the current process and thread. ObjectType, when not NULL, must be
+ * the object's (STATUS_OBJECT_TYPE_MISMATCH); in UserMode the handle must
+ * have been granted DesiredAccess (STATUS_ACCESS_DENIED). *HandleInformation
+ * is the access the handle grants (every right for a kernel handle).
+ */
 NTSTATUS ObReferenceObjectByHandle(ke_call *call, uint64_t Handle, ULONG DesiredAccess,
                                    PVOID_VA ObjectType, ULONG AccessMode, PVOID_VA *Object,
                                    PVOID_VA *HandleInformation)
 {
-    (void)DesiredAccess; /* kernel handles grant everything to kernel code */
-    (void)ObjectType;    /* threads and named events: object types are not checked */
-    (void)AccessMode;
+    ke_machine *m = call->m;
+    *Object = 0;
     *HandleInformation = 0;
-    ke_object *o = ob_handle_object(call->m, Handle);
-    if (o == NULL) {
-        *Object = 0;
-        return STATUS_INVALID_HANDLE;
+    ob_type_id type = OB_TYPE_NONE;
+    PVOID_VA object = 0;
+    ULONG granted = 0;
+    uint64_t mask = m->config.arch == KE_ARCH_X86 ? 0xFFFFFFFFull : ~0ull;
+    uint64_t kbit = kernel_handle_bit(m);
+    if ((Handle & mask) == (OB_CURRENT_PROCESS_HANDLE & mask)) {
+        type = OB_TYPE_PROCESS;
+        object = call->thread->process->eprocess;
+        granted = ob_map_access(type, OB_GENERIC_ALL);
+    } else if ((Handle & mask) == (OB_CURRENT_THREAD_HANDLE & mask)) {
+        type = OB_TYPE_THREAD;
+        object = call->thread->object->va;
+        granted = ob_map_access(type, OB_GENERIC_ALL);
+    } else if ((Handle & kbit) == kbit) {
+        ke_object *o = AccessMode == OB_KERNEL_MODE ? ob_handle_object(m, Handle) : NULL;
+        if (o == NULL)
+            return STATUS_INVALID_HANDLE;
+        object = o->va;
+        type = ob_object_type(m, object);
+        granted = ob_map_access(type, OB_GENERIC_ALL);
+    } else if (!ob_user_handle_lookup(m, call->thread->process, Handle, &type, &object,
+                                      &granted)) {
+        /* An application's open file: the I/O manager's handles. */
+        io_file *f = io_file_of_handle(m, Handle);
+        if (f == NULL || f->process != call->thread->process)
+            return STATUS_INVALID_HANDLE;
+        type = OB_TYPE_FILE;
+        object = f->file_object;
+        granted = ob_map_access(type, OB_GENERIC_ALL);
     }
-    o->references++;
-    *Object = o->va;
+    if (ObjectType != 0 && ob_type_at(m->config.arch, ObjectType) != type)
+        return STATUS_OBJECT_TYPE_MISMATCH;
+    if (AccessMode != OB_KERNEL_MODE && (ob_map_access(type, DesiredAccess) & ~granted) != 0)
+        return STATUS_ACCESS_DENIED;
+    ob_reference(call, object);
+    *Object = object;
+    *HandleInformation = granted;
     return STATUS_SUCCESS;
 }
 
 void ObReferenceObject(ke_call *call, PVOID_VA Object)
 {
+    ps_process *p = ps_process_at(call->m, Object);
+    if (p != NULL) {
+        p->references++; /* a process: its object outlives its threads */
+        return;
+    }
     io_device *dev = io_device_at(call->m, Object);
     if (dev != NULL) {
         io_device_reference(dev); /* a device object (IoGetAttachedDeviceReference's kind) */
@@ -124,6 +188,19 @@ void ObReferenceObject(ke_call *call, PVOID_VA Object)
 
 void ObDereferenceObject(ke_call *call, PVOID_VA Object)
 {
+    ps_process *p = ps_process_at(call->m, Object);
+    if (p != NULL) {
+        /* A process: drvsim counts the references drivers and handles took;
+         * dropping one more than they did would free the kernel's own. */
+        if (p->references <= 0) {
+            const uint64_t params[4] = {ob_type_va(call->m->config.arch, OB_TYPE_PROCESS),
+                                        Object, 0, (uint64_t)(p->references - 1)};
+            kd_raise_full(call, RULE_kob_reference_by_pointer, 0x18, params, NULL, NULL);
+            return;
+        }
+        p->references--;
+        return;
+    }
     io_device *dev = io_device_at(call->m, Object);
     if (dev != NULL && dev->references > 0) {
         /* A device object: the last reference of a deleted one frees it. */
@@ -134,8 +211,8 @@ void ObDereferenceObject(ke_call *call, PVOID_VA Object)
     if (o == NULL) {
         /* Not an object (or one already deleted): its header holds no
          * reference to drop. */
-        const uint64_t p[4] = {0, Object, 0, 0};
-        kd_raise_full(call, RULE_kob_reference_by_pointer, 0x18, p, NULL, NULL);
+        const uint64_t params[4] = {0, Object, 0, 0};
+        kd_raise_full(call, RULE_kob_reference_by_pointer, 0x18, params, NULL, NULL);
         return;
     }
     release(call, o);

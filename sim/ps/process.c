@@ -14,6 +14,7 @@
 #include "ddi_table.h"
 #include "ex/pool.h"
 #include "mm/mdl.h"
+#include "ob/ob.h"
 #include "ps/ps.h"
 
 ps_process *ps_create_process(ke_machine *m, const char *image)
@@ -22,6 +23,7 @@ ps_process *ps_create_process(ke_machine *m, const char *image)
     ps_process *p = ke_create_process(m, PS_FIRST_USER_PROCESS_ID + 4u * users, image);
     if (p == NULL)
         return NULL;
+    p->privileges = ob_default_privileges();
     p->eprocess = ex_alloc_internal(m, NonPagedPool, KE_EPROCESS_SIZE, 0x636F7250u /* "Proc" */);
     if (p->eprocess == 0)
         return NULL; /* the registered process stays, unusable; the run ends */
@@ -73,15 +75,17 @@ static bool same_routine(const ke_machine *m, uint32_t a, uint32_t b)
  * is created: NotifyRoutine(ParentId, ProcessId, Create = TRUE). Processes
  * never end here, so it is never called with Create FALSE. A routine
  * registered already, one more than PSP_MAX_CREATE_PROCESS_NOTIFY, or one
- * to remove that is not registered: STATUS_INVALID_PARAMETER. Unloading
+ * to remove that is not registered: STATUS_INVALID_PARAMETER. The routines
+ * of PsSetCreateProcessNotifyRoutineEx (notify.c) share the list, in
+ * registration order; a routine's two kinds are registered apart. Unloading
  * without removing it is not checked by Windows; the next process creation
  * runs code that is gone (0xCE).
  */
-NTSTATUS PsSetCreateProcessNotifyRoutine(ke_call *call, uint32_t NotifyRoutine, bool Remove)
+NTSTATUS ps_set_process_notify(ke_call *call, uint32_t NotifyRoutine, bool Remove, bool ex)
 {
     ke_machine *m = call->m;
     for (uint32_t i = 0; i < m->process_notify_count; i++) {
-        if (m->process_notify[i].driver != call->driver ||
+        if (m->process_notify[i].driver != call->driver || m->process_notify[i].ex != ex ||
             !same_routine(m, m->process_notify[i].routine, NotifyRoutine))
             continue;
         if (!Remove)
@@ -94,8 +98,13 @@ NTSTATUS PsSetCreateProcessNotifyRoutine(ke_call *call, uint32_t NotifyRoutine, 
     if (Remove || NotifyRoutine == 0 || m->process_notify_count == KE_MAX_PROCESS_NOTIFY)
         return STATUS_INVALID_PARAMETER;
     m->process_notify[m->process_notify_count++] =
-        (struct ke_notify){.driver = call->driver, .routine = NotifyRoutine};
+        (struct ke_notify){.driver = call->driver, .routine = NotifyRoutine, .ex = ex};
     return STATUS_SUCCESS;
+}
+
+NTSTATUS PsSetCreateProcessNotifyRoutine(ke_call *call, uint32_t NotifyRoutine, bool Remove)
+{
+    return ps_set_process_notify(call, NotifyRoutine, Remove, false);
 }
 
 void ps_process_ended(ke_machine *m, ps_process *p, ke_thread *t)
@@ -106,5 +115,17 @@ void ps_process_ended(ke_machine *m, ps_process *p, ke_thread *t)
     ke_trace_begin(m, &rec, KE_TR_PROCESS_EXIT);
     des_rec_u32(&rec, p->id);
     ke_trace_commit(m, &rec);
+    ob_process_ended(m, p, t);
     mdl_process_ended(m, p, t);
+}
+
+void ps_process_refused(ke_call *call, ps_process *p)
+{
+    ke_machine *m = call->m;
+    KE_CHECK(m, !p->exited && p->live_threads == 0);
+    p->exited = true;
+    des_rec rec;
+    ke_trace_begin(m, &rec, KE_TR_PROCESS_EXIT);
+    des_rec_u32(&rec, p->id);
+    ke_trace_commit(m, &rec);
 }

@@ -248,6 +248,12 @@
       "found by bad handle detection (P2, the handle table, is not modelled: 0)",                  \
       ("Handle referenced", "Handle table (drvsim: 0)", "Not used (0)",                            \
        "1: an invalid kernel handle was referenced (bad handle detection)"))                       \
+    X(ob_user_handle_kernel_mode, 0xC4, 1, 0xF6, VF_FLAG_MISC_CHECKS,                              \
+      "ObReferenceObjectByHandle given an application's handle with AccessMode KernelMode, "      \
+      "which skips the access check the application's handle carries (drvsim: P4 the address "  \
+      "of the calling routine, where Windows gives the call site)",                               \
+      ("A user-mode handle referenced with KernelMode access", "Handle referenced",              \
+       "Current process", "Address of the calling routine (Windows: the call site)"))            \
     /* Automatic checks on unload (0xC7). */                                                       \
     X(unload_timer_set, 0xC7, 1, 0x0, 0, "driver unloaded with a timer of its still set",          \
       ("A timer in memory where timers are not allowed (an unloading driver's image)", "Timer",    \

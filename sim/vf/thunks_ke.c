@@ -410,7 +410,11 @@ static NTSTATUS vf_ObReferenceObjectByHandle(ke_call *call, uint64_t Handle, ULO
                                              PVOID_VA ObjectType, ULONG AccessMode,
                                              PVOID_VA *Object, PVOID_VA *HandleInformation)
 {
-    if (ob_handle_object(call->m, Handle) == NULL) {
+    bool kernel_handle = ob_is_kernel_handle(call->m, Handle);
+    ps_process *p = call->thread->process;
+    bool user_handle = !kernel_handle && ob_user_handle_valid(call->m, p, Handle);
+    if (AccessMode == OB_KERNEL_MODE && !user_handle && !ob_is_pseudo_handle(call->m, Handle) &&
+        ob_handle_object(call->m, Handle) == NULL) {
         /* Miscellaneous checks turn on bad handle detection: the reference
          * is INVALID_KERNEL_HANDLE, P1 the handle, P2 the handle table (not
          * modelled: 0), P4 = 1 (miscellaneous-checks.md,
@@ -424,6 +428,16 @@ static NTSTATUS vf_ObReferenceObjectByHandle(ke_call *call, uint64_t Handle, ULO
             kd_raise(call, RULE_ob_bad_handle, Handle, ObjectType, 0);
             return STATUS_UNSUCCESSFUL;
         }
+    }
+    /* An application's handle referenced with KernelMode: the access the
+     * handle grants is not checked, so the application reaches what it
+     * could not open (miscellaneous checks, 0xC4/0xF6). */
+    if (user_handle && AccessMode == OB_KERNEL_MODE && p != call->m->system_process &&
+        vf_rule_enabled(call, RULE_ob_user_handle_kernel_mode)) {
+        const ke_frame *frame = ke_top_frame(call->exec);
+        kd_raise(call, RULE_ob_user_handle_kernel_mode, Handle, p->eprocess,
+                 frame != NULL ? frame->code : 0);
+        return STATUS_UNSUCCESSFUL;
     }
     return ObReferenceObjectByHandle(call, Handle, DesiredAccess, ObjectType, AccessMode, Object,
                                      HandleInformation);

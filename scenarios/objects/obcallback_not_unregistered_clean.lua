@@ -1,0 +1,30 @@
+-- obcallback_not_unregistered_clean: the twin of 
+-- obcallback_not_unregistered.lua, whose driver removes what it registered at 
+-- unload: the same steps are clean.
+scenario {
+  verifier = "/standard /driver ObCallbackTest.sys",
+  expect = "clean",
+}
+
+ObCbForgetUnregister = false
+driver "ObCallbackTest.sys" "drivers/obcallback.lua"
+
+local TD_IOCTL_PROTECT_NAME_CALLBACK = CTL_CODE(FILE_DEVICE_UNKNOWN, 0x800 + 2, METHOD_BUFFERED,
+                                                FILE_SPECIAL_ACCESS)
+
+run(function()
+  LoadDriver "ObCallbackTest.sys"
+  local Control = CreateProcess "ObCallbackTestCtrl.exe"
+  RunInProcess(Control, function()
+    local Device = CreateFile "\\\\.\\ObCallbackTest"
+    local Name = ("notepad"):gsub(".", "%0\0")
+    DeviceIoControl(Device, TD_IOCTL_PROTECT_NAME_CALLBACK,
+                    string.pack("<I4", 0) .. Name .. string.rep("\0", 402 - #Name), 0)
+    CloseHandle(Device)
+  end)
+  UnloadDriver "ObCallbackTest.sys"
+  RunInProcess(CreateProcess "taskmgr.exe", function()
+    local Handle = OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, false, PsGetCurrentProcessId())
+    if Handle then CloseHandle(Handle) end
+  end)
+end)
