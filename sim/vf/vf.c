@@ -9,6 +9,7 @@
 #include "ex/pool.h"
 #include "io/io.h"
 #include "kd/kd.h"
+#include "vf/ddirules.h"
 #include "vf/vf.h"
 
 vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags, uint64_t seed)
@@ -22,6 +23,13 @@ vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags, uint64
     }
     vf->gflags = *gflags;
     vf_inject_init(&vf->inject, seed);
+    if (ddc_wanted(settings)) {
+        vf->ddc = ddc_create();
+        if (vf->ddc == NULL) {
+            vf_destroy(vf);
+            return NULL;
+        }
+    }
     return vf;
 }
 
@@ -31,7 +39,18 @@ void vf_destroy(vf_state *vf)
         return;
     vf_settings_free(&vf->settings);
     vf_inject_free(&vf->inject);
+    ddc_destroy(vf->ddc);
     free(vf);
+}
+
+/* A verified image's imports: the verifier's thunks, and over them the DDI
+ * rules' where a DDI compliance option is on (DDI compliance is never
+ * /volatile, so that is known when the image loads). */
+static void vf_patch_imports_all(ke_machine *m, ddi_imports *imports)
+{
+    vf_patch_imports(imports);
+    if (m->vf->ddc != NULL)
+        ddc_patch_imports(imports);
 }
 
 void vf_driver_loading(ke_machine *m, io_driver *d)
@@ -41,7 +60,7 @@ void vf_driver_loading(ke_machine *m, io_driver *d)
     d->verified = vf_settings_verifies(&m->vf->settings, d->name);
     d->imports = ddi_kernel_exports;
     if (d->verified)
-        vf_patch_imports(&d->imports);
+        vf_patch_imports_all(m, &d->imports);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -171,7 +190,7 @@ bool vf_apply_volatile(ke_machine *m, const char *args, char *err, size_t err_le
         io_driver *d = m->drivers[i];
         if (d->loaded && !d->verified && vf_settings_verifies(&m->vf->settings, d->name)) {
             d->verified = true;
-            vf_patch_imports(&d->imports);
+            vf_patch_imports_all(m, &d->imports);
         }
     }
     vf_hooks_update(m);
