@@ -14,6 +14,7 @@ its top. An error names the spec's file and line.
 import os
 import re
 import sys
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_ddi  # noqa: E402  (the DDI table's parser and types)
@@ -49,6 +50,9 @@ ROLES = {
 }
 ROLE_COUNT = 12  # KE_ROLE_OTHER + 1
 ROUTINE_ARGS = 4  # a routine's arguments a handler may name
+# The verifier's image of texts: TEXT_SLOTS slots of TEXT_SLOT bytes (1 MiB,
+# IO_IMAGE_STRIDE), one per rule.
+TEXT_SLOTS, TEXT_SLOT = 1024, 1024
 
 C_WORDS = {"if", "else", "return", "while", "for", "state", "break", "continue", "do",
            "switch", "case", "default"}
@@ -225,7 +229,8 @@ class Gen:
         self.ddi_index = {d.name: n for n, d in enumerate(ddis)}
         self.by_name = {d.name: d for d in ddis}
         self.texts = []
-        self.text_ids = {}
+        self.text_ids = {}   # (rule, text) -> index
+        self.text_rule = {}  # index -> rule name
         self.functions = []  # C source of handler, key and predicate functions
         # (phase, what) -> list of handler initialisers; phase: ddi_entry, ddi_exit,
         # role_entry, role_exit
@@ -234,11 +239,13 @@ class Gen:
         self.watches = {}   # rule name -> (present DDIs, missing DDIs)
         self.fn_count = 0
 
-    def text(self, t):
-        if t not in self.text_ids:
-            self.text_ids[t] = len(self.texts)
+    def text(self, t, rule):
+        key = (rule.name, t)
+        if key not in self.text_ids:
+            self.text_ids[key] = len(self.texts)
             self.texts.append(t)
-        return self.text_ids[t]
+            self.text_rule[len(self.texts) - 1] = rule.name
+        return self.text_ids[key]
 
     def translate(self, expr, where, nargs, rule, in_body):
         """The spec's words in C: $N, $return, $irql, $entry_irql, $thread,
@@ -251,7 +258,7 @@ class Gen:
                 if not in_body:
                     raise SpecError(f"{where}: abort only in a handler body")
                 text = unquote(m.group(1), where)
-                out.append(f"return DDC_ABORT({self.text(text)});")
+                out.append(f"return DDC_ABORT({self.text(text, rule)});")
             else:
                 raise SpecError(f"{where}: a string outside abort \"...\"")
             pos = m.end()
@@ -322,7 +329,7 @@ class Gen:
                     self.add("ddi_entry", self.ddi_index[ddi],
                              f"{{.rule = RULE_{rule.name}, .index = DDC_RULE_INDEX_{rule.name}, "
                              f".event = \"{ddi}.entry\", .bound = {op}, "
-                             f".text = {self.text(text)}, .when = {pred}}}")
+                             f".text = {self.text(text, rule)}, .when = {pred}}}")
             for h in rule.handlers:
                 fn = None
                 key = None
@@ -458,21 +465,34 @@ class Gen:
              '#include "vf/ddirules.h"', "",
              "_Static_assert(KE_ROLE_DISPATCH == 7 && KE_ROLE_OTHER == 11, "
              "\"gen_ddi_rules.py numbers the roles as ke/hooks.h\");", ""]
-        # The conditions' texts: one blob, each NUL-terminated, as they lie in
-        # the verifier's image in simulated memory.
-        L.append("const char ddc_text_blob[] =")
+        # The conditions' texts, and where each lies in the verifier's image
+        # in simulated memory: each rule has a slot of TEXT_SLOT bytes there,
+        # chosen from its name, so that adding or changing a rule moves no
+        # other rule's text (a bug check's P2 is in the trace).
+        slot_of = {}
+        used = set()
+        for r in self.rules:
+            slot = zlib.crc32(r.name.encode()) % TEXT_SLOTS
+            while slot in used:
+                slot = (slot + 1) % TEXT_SLOTS
+            used.add(slot)
+            slot_of[r.name] = slot
         offsets = []
-        pos = 0
-        for t in self.texts:
-            offsets.append(pos)
-            L.append(f"    {c_string(t)} \"\\0\"")
-            pos += len(t.encode("utf-8")) + 1
-        if not self.texts:
-            L.append('    ""')
-        L[-1] += ";"
-        L.append(f"const uint32_t ddc_text_blob_bytes = {max(pos, 1)}u;")
-        L.append(f"const uint32_t ddc_text_offset[{max(len(offsets), 1)}] = {{"
-                 + ", ".join(str(o) for o in offsets or [0]) + "};")
+        inner = {}
+        for n, t in enumerate(self.texts):
+            rule = self.text_rule[n]
+            at = inner.get(rule, 0)
+            offsets.append(slot_of[rule] * TEXT_SLOT + at)
+            inner[rule] = at + len(t.encode("utf-8")) + 1
+            if inner[rule] > TEXT_SLOT:
+                raise SpecError(f"{self.spec}: rule {rule}'s texts exceed {TEXT_SLOT} bytes")
+        L.append(f"const char *const ddc_texts[{max(len(self.texts), 1)}] = {{")
+        L += [f"    {c_string(t)}," for t in self.texts] or ['    "",']
+        L.append("};")
+        L.append(f"const uint32_t ddc_text_offset[{max(len(offsets), 1)}] = {{")
+        for k in range(0, max(len(offsets), 1), 10):
+            L.append("    " + ", ".join(str(o) for o in (offsets or [0])[k:k + 10]) + ",")
+        L.append("};")
         L.append("")
         for r in self.live:
             if r.states:

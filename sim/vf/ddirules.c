@@ -163,20 +163,23 @@ static void record(ke_call *call, ddc_instance *in, const char *event, int64_t f
 /* The violation                                                            */
 /* ------------------------------------------------------------------------ */
 
-/* The address of a condition's text, mapping the verifier's image with all
- * the texts the first time one is needed (only a violation maps it, so a
- * run without one has the memory layout of a run without the rules). */
+/* The address of a condition's text in the verifier's image (the system
+ * image slot DDC_TEXT_SLOT), mapping its page and writing the text there when
+ * it is needed: only a violation does, so a run without one has the memory
+ * layout of a run without the rules. */
 static PVOID_VA text_address(ke_machine *m, uint16_t text)
 {
-    PVOID_VA base = mm_region_base(m->config.arch, MM_REGION_SYSTEM_IMAGES) +
-                    (PVOID_VA)DDC_TEXT_SLOT * IO_IMAGE_STRIDE;
-    if (mm_lookup(m->mm, base) == NULL) {
-        uint64_t pages = (ddc_text_blob_bytes + PAGE_SIZE - 1) / PAGE_SIZE;
-        if (!mm_map(m->mm, base, pages, 0, false) ||
-            !mm_poke(m->mm, base, ddc_text_blob, ddc_text_blob_bytes))
+    PVOID_VA va = mm_region_base(m->config.arch, MM_REGION_SYSTEM_IMAGES) +
+                  (PVOID_VA)DDC_TEXT_SLOT * IO_IMAGE_STRIDE + ddc_text_offset[text];
+    size_t bytes = strlen(ddc_texts[text]) + 1;
+    PVOID_VA first = va & ~(PVOID_VA)(PAGE_SIZE - 1);
+    uint64_t pages = (va + bytes - first + PAGE_SIZE - 1) / PAGE_SIZE;
+    for (uint64_t i = 0; i < pages; i++) {
+        if (mm_lookup(m->mm, first + i * PAGE_SIZE) == NULL &&
+            !mm_map(m->mm, first + i * PAGE_SIZE, 1, 0, false))
             return 0;
     }
-    return base + ddc_text_offset[text];
+    return mm_poke(m->mm, va, ddc_texts[text], bytes) ? va : 0;
 }
 
 static const char *state_name(const ddc_rule_info *r, int64_t state, char *buf, size_t len)
@@ -249,7 +252,7 @@ static void raise_violation(ke_call *call, const ddc_handler *h, const ddc_insta
     if (ke_stopped(m))
         return;
     char detail[sizeof m->bugcheck.detail];
-    describe(call, h, in, ddc_text_blob + ddc_text_offset[text], detail, sizeof detail);
+    describe(call, h, in, ddc_texts[text], detail, sizeof detail);
     const uint64_t params[4] = {rule_table[h->rule].sub_value, text_address(m, text), p3,
                                 in != NULL ? in->key : 0};
     kd_raise_full(call, h->rule, 0xC4, params, NULL, detail);

@@ -98,9 +98,10 @@ extern const uint16_t ddc_ddi_exit_at[DDI_COUNT + 1];
 extern const uint16_t ddc_role_entry_at[DDC_ROLE_COUNT + 1];
 extern const uint16_t ddc_role_exit_at[DDC_ROLE_COUNT + 1];
 extern const bool ddc_wants_routines;
-extern const char ddc_text_blob[];
-extern const uint32_t ddc_text_blob_bytes;
-extern const uint32_t ddc_text_offset[];
+extern const char *const ddc_texts[];   /* the conditions' texts */
+extern const uint32_t ddc_text_offset[]; /* each one's, in the verifier's image: a
+                                            slot per rule, so that no rule's text
+                                            moves when another changes */
 
 /* Points a verified image's watched imports at the rules' thunks. */
 void ddc_patch_imports(ddi_imports *imports);
