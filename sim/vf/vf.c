@@ -344,6 +344,27 @@ bool vf_unsimulated_notes(const vf_settings *s, const vf_gflags *g, char ***note
         !flags_note(notes, count, "verifier options simulated in part (see drvsim rules):", partly,
                     true))
         return false;
+    /* The options that are no /flags bit (/ruleclasses 35, /sdv): how many
+     * of their rules the catalogue runs (rules whose DDIs drvsim lacks wait
+     * in sim/vf/ddi_rules.spec). */
+    for (uint32_t bit = VF_OPTION_DDI_IRQL_ADDITIONAL; bit != 0; bit <<= 1) {
+        if ((s->options & bit) == 0)
+            continue;
+        char sw[32];
+        const char *name = vf_option_name(bit, sw, sizeof sw);
+        uint32_t rules = rules_of_option(bit);
+        if (rules == 0)
+            snprintf(line, sizeof line,
+                     "verifier %s (%s) is parsed but not simulated yet: none of its rules runs "
+                     "here yet (their DDIs are missing)",
+                     sw, name);
+        else
+            snprintf(line, sizeof line,
+                     "verifier %s (%s) is simulated in part (see drvsim rules): %u of its checks",
+                     sw, name, rules);
+        if (!add_note(notes, count, line))
+            return false;
+    }
     for (size_t i = 0; i < s->unsimulated.count; i++) {
         snprintf(line, sizeof line, "verifier %s is parsed but not simulated",
                  s->unsimulated.items[i]);
