@@ -950,14 +950,18 @@ static void cli_rule_code_text(const drvsim_rule_info *ri, char *buf, size_t siz
     }
 }
 
-/* "auto", "kernel", or "0x8 Pool tracking". */
+/* "auto", "kernel", "0x8 Pool tracking", or for an option that is no /flags
+ * bit its switch: "/ruleclasses 35 DDI checking (additional IRQL rules)". */
 static void cli_rule_option_text(const drvsim_rule_info *ri, char *buf, size_t size)
 {
-    const char *name = ri->option != 0 ? vf_flag_name(ri->option) : NULL;
+    char sw[32];
+    const char *name = ri->option != 0 ? vf_option_name(ri->option, sw, sizeof sw) : NULL;
     if (ri->kernel) {
         snprintf(buf, size, "kernel");
     } else if (ri->option == 0) {
         snprintf(buf, size, "auto");
+    } else if ((ri->option & VF_OPTIONS_EXTRA) != 0 && name != NULL) {
+        snprintf(buf, size, "%s %s", sw, name);
     } else {
         snprintf(buf, size, "0x%" PRIX32 "%s%s", ri->option, name != NULL ? " " : "",
                  name != NULL ? name : "");
@@ -971,7 +975,12 @@ static json_t *cli_rules_json(const drvsim_rule_info *const *rules, size_t count
     for (size_t i = 0; ok && i < count; i++) {
         const drvsim_rule_info *ri = rules[i];
         const char *name = drvsim_bugcode_name(ri->code);
-        const char *option = ri->option != 0 ? vf_flag_name(ri->option) : NULL;
+        char option_switch[32] = "";
+        const char *option =
+            ri->option != 0 ? vf_option_name(ri->option, option_switch, sizeof option_switch)
+                            : NULL;
+        const char *watches = drvsim_rule_watches(ri);
+        const char *conditions = drvsim_rule_conditions(ri);
         int sub = ri->sub_param;
         json_t *o = json_object();
         ok = json_array_append_new(array, o) == 0;
@@ -988,7 +997,15 @@ static json_t *cli_rules_json(const drvsim_rule_info *const *rules, size_t count
         ok = ok && json_object_set_new(o, "kernel", json_boolean(ri->kernel)) == 0;
         ok = ok && json_object_set_new(o, "origin",
                                        json_string(ri->drvsim_own ? "drvsim" : "windows")) == 0;
+        if (option != NULL) {
+            ok = ok && json_object_set_new(o, "option_switch", json_string(option_switch)) == 0;
+        }
         ok = ok && json_object_set_new(o, "description", json_string(ri->description)) == 0;
+        if (watches != NULL) {
+            /* A DDI compliance rule: what it watches, its conditions' texts. */
+            ok = ok && json_object_set_new(o, "watches", json_string(watches)) == 0;
+            ok = ok && json_object_set_new(o, "conditions", json_string(conditions)) == 0;
+        }
         json_t *meanings = json_array();
         for (int p = 0; ok && p < 4; p++) {
             ok = json_array_append_new(meanings, json_string(ri->param_meaning[p])) == 0;
@@ -1000,6 +1017,17 @@ static json_t *cli_rules_json(const drvsim_rule_info *const *rules, size_t count
         return NULL;
     }
     return array;
+}
+
+/* A DDI compliance rule's conditions, one a line after "condition: ". */
+static void cli_print_conditions(const char *conditions)
+{
+    for (const char *p = conditions; p != NULL && *p != '\0';) {
+        const char *end = strchr(p, '\n');
+        int n = end != NULL ? (int)(end - p) : (int)strlen(p);
+        printf("  condition: %.*s\n", n, p);
+        p = end != NULL ? end + 1 : NULL;
+    }
 }
 
 /* The rules asked for, one block each: what `rules` prints of one line,
@@ -1016,6 +1044,11 @@ static int cli_rules_detail(const drvsim_rule_info *const *rules, size_t count)
         printf("%s%s: %s%s%s, %s\n", i == 0 ? "" : "\n", ri->id, code, name != NULL ? " " : "",
                name != NULL ? name : "", option);
         printf("  %s\n", ri->description);
+        const char *watches = drvsim_rule_watches(ri);
+        if (watches != NULL) {
+            printf("  watches: %s\n", watches);
+            cli_print_conditions(drvsim_rule_conditions(ri));
+        }
         for (int p = 0; p < 4; p++) {
             printf("  Arg%d: %s\n", p + 1, ri->param_meaning[p]);
         }

@@ -11,6 +11,7 @@
 
 #include "binding.h"
 #include "ex/pool.h"
+#include "ke/hooks.h"
 #include "ke/types.h"
 #include "mm/mm.h"
 #include "kd/kd.h"
@@ -672,8 +673,8 @@ static int routine_error_handler(lua_State *L)
 /* Calls the function below `nargs` arguments on the stack as a routine of
  * driver d, on the running thread, then continues with k. The routine's frame
  * stays pushed until k has dealt with its outcome. */
-static int call_routine(lua_State *L, io_driver *d, const char *routine, uint64_t code, int nargs,
-                        int nresults, lua_KFunction k)
+static int call_routine(lua_State *L, io_driver *d, const char *routine, uint64_t code,
+                        uint8_t role, int nargs, int nresults, lua_KFunction k)
 {
     lb_state *lb = lb_get(L);
     int function = lua_gettop(L) - nargs;
@@ -681,7 +682,7 @@ static int call_routine(lua_State *L, io_driver *d, const char *routine, uint64_
     lua_insert(L, function);
     lb->error_site = (ke_site){.chunk = 0xFFFF, .line = 0}; /* no stale site (LUA_ERRMEM) */
     lb->error_site_pinned = false;
-    ke_push_frame(lb->current, d, routine, code);
+    ke_push_frame(lb->current, d, routine, code, role);
     lua_KContext ctx = d != NULL ? (lua_KContext)d->index : -1;
     int status = lua_pcallk(L, nargs, nresults, function, ctx, k);
     return k(L, status, ctx);
@@ -695,8 +696,15 @@ static bool routine_returned(lua_State *L, int status, int nresults)
     bool failed = status != LUA_OK && status != LUA_YIELD;
     lb_get(L)->routine_status = status;
     lua_remove(L, -(failed ? 1 : nresults) - 1);
-    if (!failed)
-        ke_pop_frame(lb_get(L)->current);
+    if (!failed) {
+        /* The result as C would hold it: an NTSTATUS, a BOOLEAN as 0 or 1. */
+        uint64_t result = 0;
+        if (nresults == 1 && lua_type(L, -1) == LUA_TNUMBER)
+            result = (uint32_t)lua_tointeger(L, -1);
+        else if (nresults == 1 && lua_type(L, -1) == LUA_TBOOLEAN)
+            result = lua_toboolean(L, -1);
+        ke_pop_frame(lb_get(L)->current, result);
+    }
     return failed;
 }
 
@@ -718,7 +726,8 @@ static int run_callout(lua_State *L, const ke_callout *c)
     for (uint8_t i = 0; i < c->argc; i++)
         lb_push_typed_ptr(L, c->args[i], c->arg_types[i]);
     uint64_t code = c->driver != NULL ? io_routine_token(c->driver, c->routine) : 0;
-    return call_routine(L, c->driver, c->name, code, c->argc, 1, callout_continue);
+    return call_routine(L, c->driver, c->name, code, ke_callout_role(c), c->argc, 1,
+                        callout_continue);
 }
 
 static int callout_continue(lua_State *L, int status, lua_KContext ctx)
@@ -844,8 +853,8 @@ static int batch_step(lua_State *L)
         else
             lb_push_typed_ptr(L, rc.args[i], rc.arg_types[i]);
     }
-    return call_routine(L, rc.driver, rc.name, io_routine_token(rc.driver, rc.routine), rc.argc,
-                        1, batch_continue);
+    return call_routine(L, rc.driver, rc.name, io_routine_token(rc.driver, rc.routine),
+                        KE_ROLE_OTHER, rc.argc, 1, batch_continue);
 }
 
 lb_batch *lb_push_batch(lua_State *L, lb_batch_finish finish)
@@ -984,8 +993,8 @@ static int exec_start(lua_State *L, ke_exec *exec)
         lb_push_typed_ptr(L, exec->start_args[i], exec->start_arg_types[i]);
     uint64_t code =
         exec->start_driver != NULL ? io_routine_token(exec->start_driver, exec->start_routine) : 0;
-    return call_routine(L, exec->start_driver, exec->start_name, code, exec->start_argc, 0,
-                        exec_main_continue);
+    return call_routine(L, exec->start_driver, exec->start_name, code, ke_exec_role(exec),
+                        exec->start_argc, 0, exec_main_continue);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1095,7 +1104,8 @@ static int driver_entry(lua_State *L, io_driver *d)
     lua_remove(L, -2);
     lb_push_driver_object(L, d);
     lua_pushfstring(L, "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\%s", d->service);
-    return call_routine(L, d, "DriverEntry", io_entry_point(d), 2, 1, load_continue);
+    return call_routine(L, d, "DriverEntry", io_entry_point(d), KE_ROLE_DRIVER_ENTRY, 2, 1,
+                        load_continue);
 }
 
 static int unload_continue(lua_State *L, int status, lua_KContext ctx)
@@ -1130,8 +1140,8 @@ static int l_UnloadDriver(lua_State *L)
     }
     lb_push_routine(L, d->unload);
     lb_push_driver_object(L, d);
-    return call_routine(L, d, "DriverUnload", io_routine_token(d, d->unload), 1, 0,
-                        unload_continue);
+    return call_routine(L, d, "DriverUnload", io_routine_token(d, d->unload), KE_ROLE_UNLOAD, 1,
+                        0, unload_continue);
 }
 
 static int sleep_continue(lua_State *L, int status, lua_KContext ctx)

@@ -7,6 +7,11 @@ For rule ID, scenarios/<group>/ID.lua must end in a bug check naming ID, and
 scenarios/<group>/ID_clean.lua must run clean. The catalogue comes from
 `drvsim rules --json`, the one table it is printed from, so a new rule
 without its scenarios fails here.
+
+A DDI compliance rule (its option one of OPTION_OFF's) is checked a third
+time: its trigger, run with every driver verified under the settings in
+OPTION_OFF (the rest of /standard, without the rule's option), must not
+raise it: a rule raises only when its option is on.
 """
 
 import json
@@ -23,8 +28,20 @@ def find(name):
     return None
 
 
-def run(drvsim, path):
-    out = subprocess.run([drvsim, "run", path, "--json", "-", "--quiet"],
+# The DDI compliance options, and settings without each: /standard without
+# 0x20000 (0x209BB - 0x20000); /standard alone for the others, which it
+# does not include (0x80000, /ruleclasses 35, drvsim's /sdv).
+OPTION_OFF = {
+    0x20000: "/flags 0x9BB /all",
+    0x80000: "/standard /all",
+    0x40000000: "/standard /all",
+    0x80000000: "/standard /all",
+}
+
+
+def run(drvsim, path, verifier=None):
+    extra = ["--verifier", verifier] if verifier is not None else []
+    out = subprocess.run([drvsim, "run", path, "--json", "-", "--quiet"] + extra,
                          capture_output=True, text=True, timeout=300)
     try:
         return json.loads(out.stdout)
@@ -38,10 +55,21 @@ def main():
     drvsim = sys.argv[1]
     rules = json.loads(subprocess.run([drvsim, "rules", "--json"], capture_output=True,
                                       text=True, check=True).stdout)
-    print("1..%d" % (2 * len(rules)))
+    print("1..%d" % (2 * len(rules) + sum(r["option"] in OPTION_OFF for r in rules)))
     n = failed = 0
     for rule in rules:
         rid = rule["id"]
+        if rule["option"] in OPTION_OFF:
+            n += 1
+            path = find(rid + ".lua")
+            verifier = OPTION_OFF[rule["option"]]
+            result = run(drvsim, path, verifier) if path is not None else {}
+            got = (result.get("bugcheck") or {}).get("rule")
+            if path is not None and result.get("outcome") is not None and got != rid:
+                print("ok %d - %s: not raised under %s" % (n, rid, verifier))
+            else:
+                failed += 1
+                print("not ok %d - %s: %s raised it under %s" % (n, rid, path, verifier))
         for name, want_clean in ((rid + ".lua", False), (rid + "_clean.lua", True)):
             n += 1
             path = find(name)

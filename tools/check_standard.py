@@ -72,6 +72,19 @@ SPECIAL_POOL_OF_THE_VERIFIER = {
     "scenarios/special_pool/special_pool_free_unallocated.lua": "pool_double_free",
 }
 STANDARD_CHANGES.update(SPECIAL_POOL_OF_THE_VERIFIER)
+# DDI compliance checking (0x20000, part of /standard) checks a DDI's IRQL
+# on the call's entry, before the automatic checks and I/O verification look
+# at it, as on Windows (the debugging page's example: an allocation above
+# DISPATCH_LEVEL reported as IrqlExAllocatePool, 0x20004). These scenarios
+# verify with /standard minus 0x20000 to show the other option's check.
+STANDARD_CHANGES.update({
+    # KeAcquireSpinLock above DISPATCH_LEVEL (in an ISR): IrqlKeDispatchLte.
+    "scenarios/io/io_call_above_dispatch.lua": "IrqlKeDispatchLte",
+    # A dispatch routine returns at another IRQL: IrqlReturn, at its return.
+    "scenarios/io/io_dispatch_irql_changed.lua": "IrqlReturn",
+    # Paged pool at DISPATCH_LEVEL: IrqlExAllocatePool.
+    "scenarios/special_pool/special_pool_alloc_bad_irql.lua": "IrqlExAllocatePool",
+})
 
 # Scenarios whose outcome their family's single flag changes (they need
 # another option of /standard, or none of them), the outcome, and why.

@@ -188,7 +188,8 @@ typedef struct drvsim_bugcheck {
     char description[192]; /* one line: what the rule says happened */
     char site[320];        /* "file:line" of the scenario code that made the call */
     char routine[64];      /* the driver routine running, e.g. "DriverUnload" */
-    char detail[320];      /* more, e.g. the Lua error message of a driver crash */
+    char detail[1536];     /* more, e.g. the Lua error message of a driver crash, or a DDI
+                              rule's violated condition and its instance's history */
     uint64_t time_100ns;
     uint32_t cpu;
     uint8_t irql;
@@ -325,5 +326,10 @@ typedef struct drvsim_rule_info {
 size_t drvsim_rule_count(void);
 const drvsim_rule_info *drvsim_rule_at(size_t index);
 const drvsim_rule_info *drvsim_rule_find(const char *id);
+/* A DDI compliance rule's watched DDIs and routines ("KeSetEvent"; those
+ * drvsim does not have yet after "not in drvsim yet:") and its conditions'
+ * texts, one a line; NULL for the other rules. */
+const char *drvsim_rule_watches(const drvsim_rule_info *rule);
+const char *drvsim_rule_conditions(const drvsim_rule_info *rule);
 
 #endif /* DRVSIM_DRVSIM_H */

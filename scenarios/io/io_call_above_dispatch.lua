@@ -3,7 +3,9 @@
 -- (IoCallDriver) itself, at the device's IRQL (5), instead of leaving it to
 -- its DPC. I/O verification stops the call (0xC9, P1 = 0x10, P2 the IRQL).
 scenario {
-  verifier = "/standard /driver pollfilt.sys",
+  -- /standard without DDI compliance checking (0x20000): with it, the rule
+  -- IrqlKeDispatchLte (0x20011) reports the same call first, as on Windows.
+  verifier = "/flags 0x9BB /driver pollfilt.sys",
   cpus = 2,
   expect = { bugcheck = 0xC9, p1 = 0x10, p2 = 5, driver = "pollfilt.sys" },
 }

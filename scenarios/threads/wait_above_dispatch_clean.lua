@@ -1,6 +1,7 @@
--- wait_above_dispatch, clean twin: inside the HIGH_LEVEL section the sampling
--- thread only reads the event's state with KeReadStateEvent (callable at any
--- IRQL), and clears it after lowering the IRQL again; unload stops the timer,
+-- wait_above_dispatch, clean twin: the sampling thread reads the event's
+-- state with KeReadStateEvent before it raises to HIGH_LEVEL for the copy
+-- (IRQL <= DISPATCH_LEVEL, its page says), and clears the event after
+-- lowering the IRQL again; unload stops the timer,
 -- the DPC and the thread, and frees both buffers.
 -- Source: windows-driver-docs-pr/debugger/bug-check-0xc4--driver-verifier-detected-violation.md
 scenario {
@@ -37,11 +38,12 @@ driver "hwmon.sys" {
     local status, handle = PsCreateSystemThread(0, nil, nil, function(StartContext)
       -- Every 5 ms until Stop: take a consistent snapshot of the registers.
       while KeWaitForSingleObject(Stop, Executive, KernelMode, false, -10000 * 5) == STATUS_TIMEOUT do
-        local Ready = false
+        -- KeReadStateEvent reads, never waits, but only at IRQL <= DISPATCH_LEVEL
+        -- (its page; DDI compliance's IrqlKeDispatchLte): before the raise.
+        local Ready = KeReadStateEvent(ConversionDone) ~= 0
         local OldIrql = KeRaiseIrql(HIGH_LEVEL)      -- nothing may interrupt the copy
-        if KeReadStateEvent(ConversionDone) ~= 0 then   -- any IRQL: reads, never waits
+        if Ready then
           RtlCopyMemory(Snapshot, Registers, 16)
-          Ready = true
         end
         KeLowerIrql(OldIrql)
         if Ready then

@@ -240,6 +240,34 @@ void IoDeleteDevice(ke_call *call, PVOID_VA DeviceObject)
     io_device_dereference(call, dev);
 }
 
+/*
+ * ETHREAD.DeviceToVerify: the device whose media may have changed, which a
+ * removable-media driver names for the file system to verify
+ * (IoSetDeviceToVerify) and the file system reads back (IoGetDeviceToVerify).
+ * drvsim's ETHREAD has no Windows layout; the field is pointer-sized at
+ * IO_ETHREAD_DEVICE_TO_VERIFY of it (inside the 0x500 bytes of the object on
+ * either architecture), and both routines access it as Windows' do: through
+ * the pointer they are given, so a pointer that is no ETHREAD reads or
+ * writes whatever is there, or faults.
+ */
+#define IO_ETHREAD_DEVICE_TO_VERIFY 0x4F0u
+
+PVOID_VA IoGetDeviceToVerify(ke_call *call, PVOID_VA Thread)
+{
+    uint64_t device = 0;
+    size_t bytes = call->m->config.arch == KE_ARCH_X86 ? 4 : 8;
+    if (!mm_access(call, Thread + IO_ETHREAD_DEVICE_TO_VERIFY, &device, bytes, false))
+        return 0; /* the fault stopped the machine */
+    return device;
+}
+
+void IoSetDeviceToVerify(ke_call *call, PVOID_VA Thread, PVOID_VA DeviceObject)
+{
+    uint64_t device = DeviceObject;
+    size_t bytes = call->m->config.arch == KE_ARCH_X86 ? 4 : 8;
+    mm_access(call, Thread + IO_ETHREAD_DEVICE_TO_VERIFY, &device, bytes, true);
+}
+
 void io_devices_destroy(ke_machine *m)
 {
     for (size_t i = 0; i < m->devices.capacity; i++)

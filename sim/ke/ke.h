@@ -114,6 +114,8 @@ typedef struct ke_frame {
     struct io_driver *driver; /* whose code; NULL = the harness */
     const char *routine;      /* "DriverEntry", "DriverUnload", ... (static) */
     uint64_t code;            /* the routine's simulated address (io_routine_token), 0 if none */
+    uint8_t role;             /* ke_role (ke/hooks.h): what kind of routine */
+    KIRQL irql;               /* the processor's IRQL when the routine started */
 } ke_frame;
 
 /* Frames an execution can hold: its start routine, one routine per nested
@@ -783,8 +785,15 @@ void ke_exec_prepare(ke_exec *e, ke_thread *context, uint32_t cpu, uint32_t rout
  * stack overflows: raises 0x7F (P1 = 8) and returns false. */
 bool ke_callout_stack_room(ke_call *call);
 
-void ke_push_frame(ke_exec *e, struct io_driver *driver, const char *routine, uint64_t code);
-void ke_pop_frame(ke_exec *e);
+void ke_push_frame(ke_exec *e, struct io_driver *driver, const char *routine, uint64_t code,
+                   uint8_t role);
+/* `result`: what the routine returned (an NTSTATUS, a BOOLEAN as 0 or 1; 0
+ * for a routine without a result), for the hook's ROUTINE_EXIT. */
+void ke_pop_frame(ke_exec *e, uint64_t result);
+/* The role (ke_role, ke/hooks.h) of an execution's start routine, and of a
+ * callout's routine. */
+uint8_t ke_exec_role(const ke_exec *e);
+uint8_t ke_callout_role(const ke_callout *c);
 const ke_frame *ke_top_frame(const ke_exec *e);
 /* The simulated address of the innermost routine of call's driver on its
  * execution (the code that made the call, as a bug check's "address in the

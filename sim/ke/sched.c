@@ -21,6 +21,7 @@
 #include "ex/resource.h"
 #include "io/io.h"
 #include "kd/kd.h"
+#include "ke/hooks.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
 #include "ps/ps.h"
@@ -70,7 +71,52 @@ bool ke_callout_stack_room(ke_call *call)
     return false;
 }
 
-void ke_push_frame(ke_exec *e, io_driver *driver, const char *routine, uint64_t code)
+uint8_t ke_exec_role(const ke_exec *e)
+{
+    if (e->is_isr)
+        return KE_ROLE_ISR;
+    if (e->is_dpc)
+        return KE_ROLE_DPC; /* a timer's DPC and an I/O timer routine too */
+    if (e->thread->work_queue != NULL)
+        return KE_ROLE_WORK_ITEM;
+    return e->start_routine != 0 ? KE_ROLE_THREAD : KE_ROLE_NONE;
+}
+
+uint8_t ke_callout_role(const ke_callout *c)
+{
+    switch ((ke_callout_kind)c->kind) {
+    case KE_CALLOUT_SYNCHRONIZE:
+        return KE_ROLE_SYNCHRONIZE;
+    case KE_CALLOUT_DISPATCH:
+        return KE_ROLE_DISPATCH;
+    case KE_CALLOUT_COMPLETION:
+        return KE_ROLE_COMPLETION;
+    case KE_CALLOUT_CANCEL:
+        return KE_ROLE_CANCEL;
+    }
+    return KE_ROLE_OTHER;
+}
+
+/* A driver routine starts or returns: the hook's ROUTINE_ENTER / EXIT, with
+ * the frame on top. */
+static void routine_event(ke_machine *m, ke_exec *e, ke_event_kind kind, uint64_t result)
+{
+    if (!ke_hook_wanted(m, kind))
+        return;
+    const ke_frame *f = &e->frames[e->frame_count - 1];
+    ke_event ev = {.kind = (uint8_t)kind,
+                   .role = f->role,
+                   .irql = m->cpus[e->cpu].irql,
+                   .exec = e,
+                   .thread = e->thread,
+                   .driver = f->driver,
+                   .address = f->code,
+                   .name = f->routine,
+                   .result = result};
+    ke_hook(m, &ev);
+}
+
+void ke_push_frame(ke_exec *e, io_driver *driver, const char *routine, uint64_t code, uint8_t role)
 {
     ke_machine *m = e->thread->machine;
     /* Routines nest through callouts, which the kernel stack bounds
@@ -79,6 +125,8 @@ void ke_push_frame(ke_exec *e, io_driver *driver, const char *routine, uint64_t 
     e->frames[e->frame_count].driver = driver;
     e->frames[e->frame_count].routine = routine;
     e->frames[e->frame_count].code = code;
+    e->frames[e->frame_count].role = role;
+    e->frames[e->frame_count].irql = m->cpus[e->cpu].irql;
     e->frame_count++;
 
     des_rec rec;
@@ -88,12 +136,14 @@ void ke_push_frame(ke_exec *e, io_driver *driver, const char *routine, uint64_t 
     des_rec_str(&rec, routine);
     des_rec_u8(&rec, 1);
     ke_trace_commit(m, &rec);
+    routine_event(m, e, KE_EVENT_ROUTINE_ENTER, 0);
 }
 
-void ke_pop_frame(ke_exec *e)
+void ke_pop_frame(ke_exec *e, uint64_t result)
 {
     ke_machine *m = e->thread->machine;
     KE_CHECK(m, e->frame_count > 0);
+    routine_event(m, e, KE_EVENT_ROUTINE_EXIT, result);
     e->frame_count--;
     const ke_frame *f = &e->frames[e->frame_count];
 

@@ -10,21 +10,25 @@
  * reads ke_event.
  */
 #include "ke/hooks.h"
+#include "vf/ddirules.h"
 #include "vf/vf.h"
 
 void vf_hooks_update(ke_machine *m)
 {
     uint32_t mask = 0;
-    (void)m->vf->settings;
+    /* DDI compliance (ddirules.c): the rules on driver routines by role. */
+    if (m->vf->ddc != NULL && ddc_wants_routines)
+        mask |= 1u << KE_EVENT_ROUTINE_ENTER | 1u << KE_EVENT_ROUTINE_EXIT;
     m->hook_mask = mask;
 }
 
 void vf_kernel_event(ke_machine *m, const ke_event *ev)
 {
-    (void)m;
     switch ((ke_event_kind)ev->kind) {
     case KE_EVENT_ROUTINE_ENTER:
     case KE_EVENT_ROUTINE_EXIT:
+        ddc_routine_event(m, ev);
+        break;
     case KE_EVENT_LOCK_INITIALIZED:
     case KE_EVENT_LOCK_ACQUIRED:
     case KE_EVENT_LOCK_RELEASED:

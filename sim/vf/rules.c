@@ -20,6 +20,7 @@
 #define RULE_CHECK(id_, code_, sub_param_, sub_value_, option_, text_, params_)                    \
     _Static_assert(RULE_PARAMS_GIVEN params_, "rule " #id_ ": every parameter needs its meaning");
 DRVSIM_RULES(RULE_CHECK)
+DRVSIM_DDI_RULES(RULE_CHECK)
 #undef RULE_CHECK
 
 const rule_row rule_table[RULE_COUNT] = {
@@ -31,7 +32,7 @@ const rule_row rule_table[RULE_COUNT] = {
                     .option = option_,                                                             \
                     .description = text_,                                                          \
                     .param_meaning = RULE_PARAMS_INIT params_},
-    DRVSIM_RULES(RULE_ROW)
+    DRVSIM_RULES(RULE_ROW) DRVSIM_DDI_RULES(RULE_ROW)
 #undef RULE_ROW
 };
 
@@ -47,8 +48,18 @@ static const drvsim_rule_info public_rules[RULE_COUNT] = {
                     .drvsim_own = (code_) == 0xC4 && (sub_value_) >= DRVSIM_OWN_SUBCODE_BASE,      \
                     .description = text_,                                                          \
                     .param_meaning = RULE_PARAMS_INIT params_},
-    DRVSIM_RULES(RULE_INFO)
+    DRVSIM_RULES(RULE_INFO) DRVSIM_DDI_RULES(RULE_INFO)
 #undef RULE_INFO
+};
+
+/* The DDI compliance rules' watched DDIs and conditions (ddi_rules.spec). */
+static const struct {
+    const char *watches, *conditions;
+} ddi_rule_watch[RULE_COUNT] = {
+#define RULE_WATCH(id_, watches_, conditions_)                                                     \
+    [RULE_##id_] = {.watches = watches_, .conditions = conditions_},
+    DRVSIM_DDI_RULES_WATCH(RULE_WATCH)
+#undef RULE_WATCH
 };
 
 size_t drvsim_rule_count(void)
@@ -59,6 +70,18 @@ size_t drvsim_rule_count(void)
 const drvsim_rule_info *drvsim_rule_at(size_t index)
 {
     return index < RULE_COUNT ? &public_rules[index] : NULL;
+}
+
+const char *drvsim_rule_watches(const drvsim_rule_info *rule)
+{
+    size_t i = (size_t)(rule - public_rules);
+    return i < RULE_COUNT ? ddi_rule_watch[i].watches : NULL;
+}
+
+const char *drvsim_rule_conditions(const drvsim_rule_info *rule)
+{
+    size_t i = (size_t)(rule - public_rules);
+    return i < RULE_COUNT ? ddi_rule_watch[i].conditions : NULL;
 }
 
 const drvsim_rule_info *drvsim_rule_find(const char *id)

@@ -682,9 +682,19 @@
        "Address in the driver's code where the error was detected", "IRP",                         \
        "IoStatus.Information"))
 
+/*
+ * The DDI compliance rules (/flags 0x20000, 0x80000, /ruleclasses 35, /sdv)
+ * join the catalogue from their own spec, sim/vf/ddi_rules.spec: the build
+ * generates their rows (DRVSIM_DDI_RULES, same columns) into ddi_rules.h,
+ * with the DDIs each watches and its conditions' texts
+ * (DRVSIM_DDI_RULES_WATCH). Their ids are the rules' names in Microsoft's
+ * documentation (IrqlKeSetEvent, SpinLock).
+ */
+#include "ddi_rules.h"
+
 typedef enum rule_id {
 #define RULE_ENUM(id, code, sub_param, sub_value, option, text, params) RULE_##id,
-    DRVSIM_RULES(RULE_ENUM)
+    DRVSIM_RULES(RULE_ENUM) DRVSIM_DDI_RULES(RULE_ENUM)
 #undef RULE_ENUM
         RULE_COUNT
 } rule_id;
@@ -694,7 +704,7 @@ typedef struct rule_row {
     uint32_t code;
     uint8_t sub_param; /* 1..4, or 0 when the code alone identifies it */
     uint64_t sub_value;
-    uint32_t option; /* /flags bit, 0 = automatic, RULE_KERNEL */
+    uint32_t option; /* /flags bit or VF_OPTION_* bit, 0 = automatic, RULE_KERNEL */
     const char *description;
     const char *param_meaning[4]; /* what P1..P4 hold, for the report's Arguments: block */
 } rule_row;

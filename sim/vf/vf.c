@@ -9,6 +9,7 @@
 #include "ex/pool.h"
 #include "io/io.h"
 #include "kd/kd.h"
+#include "vf/ddirules.h"
 #include "vf/vf.h"
 
 vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags, uint64_t seed)
@@ -22,6 +23,13 @@ vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags, uint64
     }
     vf->gflags = *gflags;
     vf_inject_init(&vf->inject, seed);
+    if (ddc_wanted(settings)) {
+        vf->ddc = ddc_create();
+        if (vf->ddc == NULL) {
+            vf_destroy(vf);
+            return NULL;
+        }
+    }
     return vf;
 }
 
@@ -31,7 +39,18 @@ void vf_destroy(vf_state *vf)
         return;
     vf_settings_free(&vf->settings);
     vf_inject_free(&vf->inject);
+    ddc_destroy(vf->ddc);
     free(vf);
+}
+
+/* A verified image's imports: the verifier's thunks, and over them the DDI
+ * rules' where a DDI compliance option is on (DDI compliance is never
+ * /volatile, so that is known when the image loads). */
+static void vf_patch_imports_all(ke_machine *m, ddi_imports *imports)
+{
+    vf_patch_imports(imports);
+    if (m->vf->ddc != NULL)
+        ddc_patch_imports(imports);
 }
 
 void vf_driver_loading(ke_machine *m, io_driver *d)
@@ -41,7 +60,7 @@ void vf_driver_loading(ke_machine *m, io_driver *d)
     d->verified = vf_settings_verifies(&m->vf->settings, d->name);
     d->imports = ddi_kernel_exports;
     if (d->verified)
-        vf_patch_imports(&d->imports);
+        vf_patch_imports_all(m, &d->imports);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -171,7 +190,7 @@ bool vf_apply_volatile(ke_machine *m, const char *args, char *err, size_t err_le
         io_driver *d = m->drivers[i];
         if (d->loaded && !d->verified && vf_settings_verifies(&m->vf->settings, d->name)) {
             d->verified = true;
-            vf_patch_imports(&d->imports);
+            vf_patch_imports_all(m, &d->imports);
         }
     }
     vf_hooks_update(m);
@@ -325,6 +344,27 @@ bool vf_unsimulated_notes(const vf_settings *s, const vf_gflags *g, char ***note
         !flags_note(notes, count, "verifier options simulated in part (see drvsim rules):", partly,
                     true))
         return false;
+    /* The options that are no /flags bit (/ruleclasses 35, /sdv): how many
+     * of their rules the catalogue runs (rules whose DDIs drvsim lacks wait
+     * in sim/vf/ddi_rules.spec). */
+    for (uint32_t bit = VF_OPTION_DDI_IRQL_ADDITIONAL; bit != 0; bit <<= 1) {
+        if ((s->options & bit) == 0)
+            continue;
+        char sw[32];
+        const char *name = vf_option_name(bit, sw, sizeof sw);
+        uint32_t rules = rules_of_option(bit);
+        if (rules == 0)
+            snprintf(line, sizeof line,
+                     "verifier %s (%s) is parsed but not simulated yet: none of its rules runs "
+                     "here yet (their DDIs are missing)",
+                     sw, name);
+        else
+            snprintf(line, sizeof line,
+                     "verifier %s (%s) is simulated in part (see drvsim rules): %u of its checks",
+                     sw, name, rules);
+        if (!add_note(notes, count, line))
+            return false;
+    }
     for (size_t i = 0; i < s->unsimulated.count; i++) {
         snprintf(line, sizeof line, "verifier %s is parsed but not simulated",
                  s->unsimulated.items[i]);

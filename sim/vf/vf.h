@@ -27,6 +27,9 @@ typedef struct vf_state {
     vf_gflags gflags;
     uint64_t counters[DRVSIM_GLOBAL_COUNTER_COUNT];
     vf_inject inject; /* low resources simulation */
+    /* The DDI compliance rule engine (vf/ddirules.h), when the settings
+     * turn a DDI rule on; NULL otherwise. */
+    struct ddc_engine *ddc;
 } vf_state;
 
 /* `seed` seeds the "faults" stream (without drawing from it). */
@@ -51,7 +54,8 @@ static inline bool vf_option_enabled(const ke_call *call, uint32_t option)
     if (d->graphics && (option == 0 || option == VF_FLAG_FORCE_IRQL_CHECKING ||
                         option == VF_FLAG_POOL_TRACKING || option == VF_FLAG_IO_VERIFICATION))
         return false;
-    return option == 0 || (call->m->vf->settings.flags & option) != 0;
+    const vf_settings *s = &call->m->vf->settings;
+    return option == 0 || ((s->flags | s->options) & option) != 0;
 }
 
 /* Whether a rule applies to this call: the caller is a verified image and

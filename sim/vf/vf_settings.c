@@ -40,6 +40,10 @@
 
 _Static_assert((VF_FLAGS_STANDARD & ~VF_FLAGS_KNOWN) == 0, "standard bits are documented");
 _Static_assert((VF_FLAGS_VOLATILE & ~VF_FLAGS_KNOWN) == 0, "volatile bits are documented");
+_Static_assert((VF_OPTIONS_EXTRA & VF_FLAGS_KNOWN) == 0, "VF_OPTION_* bits are no /flags bit");
+
+/* The rule class of the additional IRQL rules (no /flags bit). */
+#define VF_RULE_CLASS_DDI_IRQL_ADDITIONAL 35u
 
 #define VF_FAULTS_PROBABILITY_MAX 10000u /* in 10,000 */
 #define VF_FAULTS_VALUE_COUNT     4u     /* Probability PoolTags Applications DelayMins */
@@ -133,6 +137,26 @@ const char *vf_flag_name(uint32_t bit)
     default:
         return NULL;
     }
+}
+
+const char *vf_option_name(uint32_t bit, char *switch_text, size_t len)
+{
+    const char *name = vf_flag_name(bit);
+    const char *sw = NULL;
+    char flags[24];
+    if (bit == VF_OPTION_DDI_IRQL_ADDITIONAL) {
+        name = "DDI checking (additional IRQL rules)";
+        sw = "/ruleclasses 35";
+    } else if (bit == VF_OPTION_SDV_RULES) {
+        name = "Static Driver Verifier rules at run time (drvsim)";
+        sw = "/sdv";
+    } else if (name != NULL) {
+        snprintf(flags, sizeof flags, "/flags 0x%X", (unsigned)bit);
+        sw = flags;
+    }
+    if (switch_text != NULL && len > 0)
+        snprintf(switch_text, len, "%s", sw != NULL ? sw : "");
+    return name;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -480,6 +504,7 @@ typedef bool (*vf_switch_fn)(vf_parser *p, const char *sw);
     X(FAULTS, "/faults", vf_sw_faults, true, true)                                                 \
     X(FAULTSSYSTEMATIC, "/faultssystematic", vf_sw_faultssystematic, false, false)                 \
     X(VOLATILE, "/volatile", vf_sw_volatile, true, false)                                          \
+    X(SDV, "/sdv", vf_sw_sdv, false, false)                                                        \
     X(IOLEVEL, "/iolevel", vf_sw_iolevel, false, true)                                             \
     X(BOOTMODE, "/bootmode", vf_sw_bootmode, false, true)                                          \
     X(BC, "/bc", vf_sw_bc, false, true)                                                            \
@@ -699,6 +724,10 @@ static bool vf_add_rule_class(vf_parser *p, const char *sw, const char *text, bo
     }
     classes[s->rule_class_count++] = id;
     s->rule_classes = classes;
+    if (id == VF_RULE_CLASS_DDI_IRQL_ADDITIONAL) {
+        s->options |= VF_OPTION_DDI_IRQL_ADDITIONAL; /* simulated: ddi_rules.spec */
+        return true;
+    }
     if (rc->flag == 0) {
         return vf_note(p, "rule class %u (%s)", id, vf_rule_class_name(rc));
     }
@@ -873,6 +902,16 @@ static bool vf_sw_volatile(vf_parser *p, const char *sw)
 {
     (void)sw;
     p->s->is_volatile = true;
+    return true;
+}
+
+/* drvsim's own switch, not verifier.exe's: Static Driver Verifier's rules
+ * that Windows checks only statically, checked at run time
+ * (sim/vf/ddi_rules.spec, option sdv). */
+static bool vf_sw_sdv(vf_parser *p, const char *sw)
+{
+    (void)sw;
+    p->s->options |= VF_OPTION_SDV_RULES;
     return true;
 }
 

@@ -47,6 +47,22 @@ enum {
 #undef VF_FLAG_ENUM
 };
 
+/*
+ * Options that are not /flags bits, for the rule catalogue's option column:
+ * bits no /flags value documents (above VF_FLAGS_KNOWN), kept in
+ * vf_settings.options, never in flags.
+ *   VF_OPTION_DDI_IRQL_ADDITIONAL  /ruleclasses 35 (or /rc 35): "DDI checking
+ *                                  (additional IRQL rules)", IrqlIoRtlZwPassive
+ *                                  and IrqlNtifsApcPassive
+ *   VF_OPTION_SDV_RULES            /sdv, drvsim's own switch: Static Driver
+ *                                  Verifier's rules that Windows checks only
+ *                                  statically, checked at run time (0xC4 codes
+ *                                  0xD0020000 and up, drvsim's private range)
+ */
+#define VF_OPTION_DDI_IRQL_ADDITIONAL 0x40000000u
+#define VF_OPTION_SDV_RULES           0x80000000u
+#define VF_OPTIONS_EXTRA              (VF_OPTION_DDI_IRQL_ADDITIONAL | VF_OPTION_SDV_RULES)
+
 /* /standard == /flags 0x209BB (verifier_cli.md). */
 #define VF_FLAGS_STANDARD 0x000209BBu
 
@@ -76,6 +92,7 @@ typedef struct vf_settings {
     vf_names excluded; /* /driver.exclude NAME ... */
     vf_names removed;  /* /removedriver NAME ... (with /volatile) */
     bool is_volatile;  /* /volatile: takes effect at once, replaces settings */
+    uint32_t options;  /* VF_OPTION_* bits: /ruleclasses 35, /sdv */
 
     /* /faults [Probability [PoolTags [Applications [DelayMins]]]] */
     bool faults_given;
@@ -130,6 +147,11 @@ bool vf_settings_verifies(const vf_settings *s, const char *image);
 
 /* The verifier.exe name of a single flag bit, or NULL. */
 const char *vf_flag_name(uint32_t bit);
+/* The name of a single option bit: a /flags bit's (vf_flag_name) or a
+ * VF_OPTION_* bit's ("DDI checking (additional IRQL rules)"); NULL if none.
+ * `switch_text`, when not NULL, gets how to turn it on ("/flags 0x20000",
+ * "/ruleclasses 35", "/sdv"). */
+const char *vf_option_name(uint32_t bit, char *switch_text, size_t len);
 
 /* ------------------------------------------------------------------------ */
 /* Command-line helpers shared by both parsers                              */

@@ -1100,7 +1100,33 @@ err_has "Enhanced I/O: ... 0x40 simulated in part, with the codes the catalogue 
 err_lacks "Enhanced I/O: ... and not listed as not simulated" 'not simulated yet:.*0x40'
 check "Enhanced I/O: /flags 0x40 alone runs" 1 "$DRVSIM" run $L --verifier "/flags 0x40 /all"
 err_has "Enhanced I/O: ... the note says none is on without 0x10" '0x10 is not set: none is on'
+# DDI compliance: /flags 0x20000 is simulated in part; /ruleclasses 35 and
+# drvsim's /sdv say how many of their rules run.
+check "DDI compliance: /standard /rc 35 /sdv /all runs (the leak, as expected)" 0 "$DRVSIM" run $L \
+    --verifier "/standard /rc 35 /sdv /all"
+err_has "DDI compliance: ... 0x20000 simulated in part" \
+    '^drvsim: note: verifier options simulated in part .*DDI compliance checking \(0x20000\): [0-9]+ of its checks'
+err_lacks "DDI compliance: ... 0x20000 not listed as not simulated" 'not simulated yet:.*0x20000'
+err_has "DDI compliance: ... a note for /ruleclasses 35" \
+    '^drvsim: note: verifier /ruleclasses 35 \(DDI checking \(additional IRQL rules\)\) is '
+err_has "DDI compliance: ... a note for /sdv" \
+    '^drvsim: note: verifier /sdv \(Static Driver Verifier rules at run time \(drvsim\)\) is '
+check "rules IrqlKeSetEvent: the rule's DDIs and conditions" 0 "$DRVSIM" rules IrqlKeSetEvent
+out_has "rules IrqlKeSetEvent: ... code and option" \
+    '^IrqlKeSetEvent: 0xC4/0x20016 DRIVER_VERIFIER_DETECTED_VIOLATION, 0x20000 DDI compliance checking$'
+out_has "rules IrqlKeSetEvent: ... watched DDIs" '^  watches: KeSetEvent$'
+out_has "rules IrqlKeSetEvent: ... the Wait condition" \
+    '^  condition: KeSetEvent: IRQL <= APC_LEVEL when Wait is TRUE$'
 check "rules --json: the catalogue" 0 "$DRVSIM" rules --json
+py "rules --json: a DDI rule has its watched DDIs, conditions and option switch" "$OUT" '
+import json, sys
+rules = {r["id"]: r for r in json.load(sys.stdin)}
+r = rules["IrqlKeSetEvent"]
+assert r["p1"] == 0x20016 and r["option"] == 0x20000, r
+assert r["option_switch"] == "/flags 0x20000", r
+assert r["watches"] == "KeSetEvent", r
+assert "when Wait is TRUE" in r["conditions"], r
+assert "watches" not in rules["irql_raise_below_current"]'
 py "Enhanced I/O: ... the count in the note is the catalogue's 0xC9 0x23C-0x24D, 0x300-0x312" "$OUT" '
 import json, sys
 rules = json.load(sys.stdin)

@@ -498,7 +498,6 @@ Test(rule_classes, classes_without_flag_bits_are_unsimulated)
     } map[] = {
         {33, "rule class 33 (Driver isolation checks)"},
         {34, "rule class 34 (WDF verification)"},
-        {35, "rule class 35 (DDI checking (additional IRQL rules))"},
         {36, "rule class 36 (DIF mode)"},
         {37, "rule class 37 (File system filter verification)"},
     };
@@ -511,6 +510,29 @@ Test(rule_classes, classes_without_flag_bits_are_unsimulated)
         cr_assert(has_name(&s.unsimulated, map[i].phrase), "%s", cmd);
         vf_settings_free(&s);
     }
+}
+
+/* Rule class 35 is simulated (sim/vf/ddi_rules.spec): an option bit that
+ * is no /flags bit, and no "not simulated" note. */
+Test(rule_classes, class_35_turns_on_the_additional_irql_rules)
+{
+    vf_settings s = parse_ok("/rc 35 /driver x.sys");
+    cr_assert_eq(s.flags, 0);
+    cr_assert_eq(s.options, VF_OPTION_DDI_IRQL_ADDITIONAL);
+    cr_assert(has_class(&s, 35));
+    cr_assert_eq(s.unsimulated.count, 0);
+    vf_settings_free(&s);
+}
+
+/* /sdv, drvsim's own switch: the SDV rules checked at run time. */
+Test(rule_classes, sdv_switch)
+{
+    vf_settings s = parse_ok("/standard /sdv /driver x.sys");
+    cr_assert_eq(s.flags, VF_FLAGS_STANDARD);
+    cr_assert_eq(s.options, VF_OPTION_SDV_RULES);
+    cr_assert_eq(s.unsimulated.count, 0);
+    vf_settings_free(&s);
+    parse_fails("/volatile /sdv /flags 0x1", "/volatile cannot be combined with \"/sdv\"");
 }
 
 Test(rule_classes, errors)

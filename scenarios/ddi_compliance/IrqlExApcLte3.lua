@@ -1,0 +1,50 @@
+-- IrqlExApcLte3: a volume metadata driver takes its ERESOURCE exclusive from
+-- its timer DPC to flush. The executive resource routines may be called at
+-- IRQL <= APC_LEVEL only (0xC4/0x20007).
+scenario {
+  verifier = "/standard /driver volmeta.sys",
+  expect   = { bugcheck = 0xC4, p1 = 0x20007, p3 = 0, p4 = 0, driver = "volmeta.sys" },
+}
+
+driver "volmeta.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    Driver, Timer, Dpc, Ready = DriverObject, KTIMER(), KDPC(), KEVENT()
+    Resource = ERESOURCE()
+    ExInitializeResourceLite(Resource)
+    KeInitializeEvent(Ready, NotificationEvent, false)
+    KeInitializeTimer(Timer)
+    KeInitializeDpc(Dpc, function(Dpc, DeferredContext, SystemArgument1, SystemArgument2)
+      -- BUG: an ERESOURCE at DISPATCH_LEVEL.
+      ExAcquireResourceExclusiveLite(Resource, true)
+      ExReleaseResourceLite(Resource)
+      KeSetEvent(Ready, IO_NO_INCREMENT, false)
+    end, nil)
+    local status, handle = PsCreateSystemThread(0, nil, nil, function(StartContext)
+      KeWaitForSingleObject(Ready, Executive, KernelMode, false, nil)
+      -- nothing more to do
+      PsTerminateSystemThread(STATUS_SUCCESS)
+    end, nil)
+    if status ~= STATUS_SUCCESS then
+      return status
+    end
+    WorkerHandle = handle
+    local _, object = ObReferenceObjectByHandle(handle, 0, nil, KernelMode)
+    Worker = object
+    KeSetTimer(Timer, -10000 * 10, Dpc)                 -- in 10 ms
+    DriverObject.DriverUnload = function(DriverObject)
+      KeCancelTimer(Timer)
+      KeFlushQueuedDpcs()
+      KeWaitForSingleObject(Worker, Executive, KernelMode, false, nil)
+      ObDereferenceObject(Worker)
+      ZwClose(WorkerHandle)
+      ExDeleteResourceLite(Resource)
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "volmeta.sys"
+  Sleep "50ms"
+  UnloadDriver "volmeta.sys"
+end)

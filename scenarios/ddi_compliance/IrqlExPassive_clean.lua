@@ -1,0 +1,43 @@
+-- IrqlExPassive, clean twin: the parsing, and its ExRaiseStatus, runs on
+-- the driver's thread at PASSIVE_LEVEL.
+scenario {
+  verifier = "/standard /driver parsecfg.sys",
+  expect   = "clean",
+}
+
+driver "parsecfg.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    Driver, Timer, Dpc, Ready = DriverObject, KTIMER(), KDPC(), KEVENT()
+    KeInitializeEvent(Ready, NotificationEvent, false)
+    KeInitializeTimer(Timer)
+    KeInitializeDpc(Dpc, function(Dpc, DeferredContext, SystemArgument1, SystemArgument2)
+      KeSetEvent(Ready, IO_NO_INCREMENT, false)
+    end, nil)
+    local status, handle = PsCreateSystemThread(0, nil, nil, function(StartContext)
+      KeWaitForSingleObject(Ready, Executive, KernelMode, false, nil)
+      __try(function() ExRaiseStatus(STATUS_INVALID_PARAMETER) end, function(code) return code end)
+      PsTerminateSystemThread(STATUS_SUCCESS)
+    end, nil)
+    if status ~= STATUS_SUCCESS then
+      return status
+    end
+    WorkerHandle = handle
+    local _, object = ObReferenceObjectByHandle(handle, 0, nil, KernelMode)
+    Worker = object
+    KeSetTimer(Timer, -10000 * 10, Dpc)                 -- in 10 ms
+    DriverObject.DriverUnload = function(DriverObject)
+      KeCancelTimer(Timer)
+      KeFlushQueuedDpcs()
+      KeWaitForSingleObject(Worker, Executive, KernelMode, false, nil)
+      ObDereferenceObject(Worker)
+      ZwClose(WorkerHandle)
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "parsecfg.sys"
+  Sleep "50ms"
+  UnloadDriver "parsecfg.sys"
+end)

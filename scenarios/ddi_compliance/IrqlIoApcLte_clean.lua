@@ -1,0 +1,45 @@
+-- IrqlIoApcLte, clean twin: the DPC only signals; the driver's thread
+-- deletes the device object at PASSIVE_LEVEL.
+scenario {
+  verifier = "/standard /driver hotplug.sys",
+  expect   = "clean",
+}
+
+driver "hotplug.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    Driver, Timer, Dpc, Ready = DriverObject, KTIMER(), KDPC(), KEVENT()
+    local status
+    status, Device = IoCreateDevice(DriverObject, 0, nil, FILE_DEVICE_UNKNOWN, 0, false)
+    KeInitializeEvent(Ready, NotificationEvent, false)
+    KeInitializeTimer(Timer)
+    KeInitializeDpc(Dpc, function(Dpc, DeferredContext, SystemArgument1, SystemArgument2)
+      KeSetEvent(Ready, IO_NO_INCREMENT, false)
+    end, nil)
+    local status, handle = PsCreateSystemThread(0, nil, nil, function(StartContext)
+      KeWaitForSingleObject(Ready, Executive, KernelMode, false, nil)
+      IoDeleteDevice(Device)
+      PsTerminateSystemThread(STATUS_SUCCESS)
+    end, nil)
+    if status ~= STATUS_SUCCESS then
+      return status
+    end
+    WorkerHandle = handle
+    local _, object = ObReferenceObjectByHandle(handle, 0, nil, KernelMode)
+    Worker = object
+    KeSetTimer(Timer, -10000 * 10, Dpc)                 -- in 10 ms
+    DriverObject.DriverUnload = function(DriverObject)
+      KeCancelTimer(Timer)
+      KeFlushQueuedDpcs()
+      KeWaitForSingleObject(Worker, Executive, KernelMode, false, nil)
+      ObDereferenceObject(Worker)
+      ZwClose(WorkerHandle)
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "hotplug.sys"
+  Sleep "50ms"
+  UnloadDriver "hotplug.sys"
+end)

@@ -1,0 +1,51 @@
+-- IrqlIoPassive2: a driver connects its interrupt from the timer DPC that
+-- sees the device come up. IoConnectInterrupt may be called at PASSIVE_LEVEL
+-- only (0xC4/0x2000B).
+scenario {
+  verifier = "/standard /driver latecon.sys",
+  expect   = { bugcheck = 0xC4, p1 = 0x2000B, p3 = 0, p4 = 0, driver = "latecon.sys" },
+}
+
+driver "latecon.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    Driver, Timer, Dpc, Ready = DriverObject, KTIMER(), KDPC(), KEVENT()
+    KeInitializeEvent(Ready, NotificationEvent, false)
+    KeInitializeTimer(Timer)
+    KeInitializeDpc(Dpc, function(Dpc, DeferredContext, SystemArgument1, SystemArgument2)
+      -- BUG: an interrupt connected at DISPATCH_LEVEL.
+      local status
+      status, Interrupt = IoConnectInterrupt(function(Interrupt, ServiceContext) return false end,
+                                             nil, nil, 0x52, 5, 5, Latched, false, 0x1, false)
+      KeSetEvent(Ready, IO_NO_INCREMENT, false)
+    end, nil)
+    local status, handle = PsCreateSystemThread(0, nil, nil, function(StartContext)
+      KeWaitForSingleObject(Ready, Executive, KernelMode, false, nil)
+      -- nothing more to do
+      PsTerminateSystemThread(STATUS_SUCCESS)
+    end, nil)
+    if status ~= STATUS_SUCCESS then
+      return status
+    end
+    WorkerHandle = handle
+    local _, object = ObReferenceObjectByHandle(handle, 0, nil, KernelMode)
+    Worker = object
+    KeSetTimer(Timer, -10000 * 10, Dpc)                 -- in 10 ms
+    DriverObject.DriverUnload = function(DriverObject)
+      KeCancelTimer(Timer)
+      KeFlushQueuedDpcs()
+      KeWaitForSingleObject(Worker, Executive, KernelMode, false, nil)
+      ObDereferenceObject(Worker)
+      ZwClose(WorkerHandle)
+      if Interrupt ~= nil then
+        IoDisconnectInterrupt(Interrupt)
+      end
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "latecon.sys"
+  Sleep "50ms"
+  UnloadDriver "latecon.sys"
+end)

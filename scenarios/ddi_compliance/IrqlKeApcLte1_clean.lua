@@ -1,0 +1,48 @@
+-- IrqlKeApcLte1, clean twin: the pacer releases its spin lock before it
+-- sleeps.
+scenario {
+  verifier = "/standard /driver pacer.sys",
+  expect   = "clean",
+}
+
+driver "pacer.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    Driver, Timer, Dpc, Ready = DriverObject, KTIMER(), KDPC(), KEVENT()
+    Lock, Sent = KSPIN_LOCK(), 0
+    KeInitializeSpinLock(Lock)
+    KeInitializeEvent(Ready, NotificationEvent, false)
+    KeInitializeTimer(Timer)
+    KeInitializeDpc(Dpc, function(Dpc, DeferredContext, SystemArgument1, SystemArgument2)
+      KeSetEvent(Ready, IO_NO_INCREMENT, false)
+    end, nil)
+    local status, handle = PsCreateSystemThread(0, nil, nil, function(StartContext)
+      KeWaitForSingleObject(Ready, Executive, KernelMode, false, nil)
+      local OldIrql = KeAcquireSpinLock(Lock)
+      Sent = Sent + 1
+      KeReleaseSpinLock(Lock, OldIrql)
+      KeDelayExecutionThread(KernelMode, false, -10000)
+      PsTerminateSystemThread(STATUS_SUCCESS)
+    end, nil)
+    if status ~= STATUS_SUCCESS then
+      return status
+    end
+    WorkerHandle = handle
+    local _, object = ObReferenceObjectByHandle(handle, 0, nil, KernelMode)
+    Worker = object
+    KeSetTimer(Timer, -10000 * 10, Dpc)                 -- in 10 ms
+    DriverObject.DriverUnload = function(DriverObject)
+      KeCancelTimer(Timer)
+      KeFlushQueuedDpcs()
+      KeWaitForSingleObject(Worker, Executive, KernelMode, false, nil)
+      ObDereferenceObject(Worker)
+      ZwClose(WorkerHandle)
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "pacer.sys"
+  Sleep "50ms"
+  UnloadDriver "pacer.sys"
+end)

@@ -1,0 +1,51 @@
+-- IrqlPsPassive, clean twin: the driver's thread starts the helper at
+-- PASSIVE_LEVEL and waits for it to end.
+scenario {
+  verifier = "/standard /driver spawner.sys",
+  expect   = "clean",
+}
+
+driver "spawner.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    Driver, Timer, Dpc, Ready = DriverObject, KTIMER(), KDPC(), KEVENT()
+    KeInitializeEvent(Ready, NotificationEvent, false)
+    KeInitializeTimer(Timer)
+    KeInitializeDpc(Dpc, function(Dpc, DeferredContext, SystemArgument1, SystemArgument2)
+      KeSetEvent(Ready, IO_NO_INCREMENT, false)
+    end, nil)
+    local status, handle = PsCreateSystemThread(0, nil, nil, function(StartContext)
+      KeWaitForSingleObject(Ready, Executive, KernelMode, false, nil)
+      local status, handle = PsCreateSystemThread(0, nil, nil, function(StartContext)
+        PsTerminateSystemThread(STATUS_SUCCESS)
+      end, nil)
+      if status == STATUS_SUCCESS then
+        local _, helper = ObReferenceObjectByHandle(handle, 0, nil, KernelMode)
+        ZwClose(handle)
+        KeWaitForSingleObject(helper, Executive, KernelMode, false, nil)
+        ObDereferenceObject(helper)
+      end
+      PsTerminateSystemThread(STATUS_SUCCESS)
+    end, nil)
+    if status ~= STATUS_SUCCESS then
+      return status
+    end
+    WorkerHandle = handle
+    local _, object = ObReferenceObjectByHandle(handle, 0, nil, KernelMode)
+    Worker = object
+    KeSetTimer(Timer, -10000 * 10, Dpc)                 -- in 10 ms
+    DriverObject.DriverUnload = function(DriverObject)
+      KeCancelTimer(Timer)
+      KeFlushQueuedDpcs()
+      KeWaitForSingleObject(Worker, Executive, KernelMode, false, nil)
+      ObDereferenceObject(Worker)
+      ZwClose(WorkerHandle)
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "spawner.sys"
+  Sleep "50ms"
+  UnloadDriver "spawner.sys"
+end)
