@@ -10,26 +10,31 @@
  * reads ke_event.
  */
 #include "ke/hooks.h"
+#include "vf/deadlock.h"
 #include "vf/vf.h"
 
 void vf_hooks_update(ke_machine *m)
 {
     uint32_t mask = 0;
-    (void)m->vf->settings;
+    m->vf->deadlock_mask = vf_deadlock_hook_mask(&m->vf->settings);
+    mask |= m->vf->deadlock_mask;
     m->hook_mask = mask;
 }
 
 void vf_kernel_event(ke_machine *m, const ke_event *ev)
 {
-    (void)m;
     switch ((ke_event_kind)ev->kind) {
-    case KE_EVENT_ROUTINE_ENTER:
-    case KE_EVENT_ROUTINE_EXIT:
     case KE_EVENT_LOCK_INITIALIZED:
     case KE_EVENT_LOCK_ACQUIRED:
     case KE_EVENT_LOCK_RELEASED:
     case KE_EVENT_THREAD_TERMINATED:
     case KE_EVENT_POOL_FREED:
+    case KE_EVENT_LOCK_DELETED:
+        if ((m->vf->deadlock_mask >> ev->kind) & 1u)
+            vf_deadlock_event(m, ev);
+        break;
+    case KE_EVENT_ROUTINE_ENTER:
+    case KE_EVENT_ROUTINE_EXIT:
     case KE_EVENT_KIND_COUNT:
         break;
     }

@@ -9,6 +9,7 @@
 #include "ex/pool.h"
 #include "io/io.h"
 #include "kd/kd.h"
+#include "vf/deadlock.h"
 #include "vf/vf.h"
 
 vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags, uint64_t seed)
@@ -31,6 +32,7 @@ void vf_destroy(vf_state *vf)
         return;
     vf_settings_free(&vf->settings);
     vf_inject_free(&vf->inject);
+    vf_deadlock_destroy(vf->deadlock);
     free(vf);
 }
 

@@ -20,13 +20,15 @@
 /* The /flags bits drvsim simulates so far; the others are reported. */
 #define VF_FLAGS_SIMULATED                                                                         \
     (VF_FLAG_SPECIAL_POOL | VF_FLAG_POOL_TRACKING | VF_FLAG_FORCE_IRQL_CHECKING |                  \
-     VF_FLAG_LOW_RESOURCES)
+     VF_FLAG_LOW_RESOURCES | VF_FLAG_DEADLOCK_DETECTION)
 
 typedef struct vf_state {
     vf_settings settings;
     vf_gflags gflags;
     uint64_t counters[DRVSIM_GLOBAL_COUNTER_COUNT];
     vf_inject inject; /* low resources simulation */
+    struct vf_deadlock *deadlock; /* deadlock detection's lock graph (deadlock.c), lazily */
+    uint32_t deadlock_mask;       /* the hook kinds it listens to now (vf_hooks_update) */
 } vf_state;
 
 /* `seed` seeds the "faults" stream (without drawing from it). */
