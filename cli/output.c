@@ -383,6 +383,10 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
             out_set(faults, "count", out_json_u64(r->fault_total), &ok);
             out_set(o, "injected_failures", faults, &ok);
         }
+        if (r->deadlock != NULL) {
+            /* The chains, so that a sweep shows every seed's cycle. */
+            out_set(o, "deadlock", out_deadlock_json(r->deadlock), &ok);
+        }
         goto done;
     }
 

@@ -276,9 +276,13 @@ static void kd_write_deadlock(FILE *out, const drvsim_deadlock *d)
     if (d->irql_rule)
         fprintf(out, "  IRQL-unsafe locking (%zu lock%s):\n", d->lock_count,
                 d->lock_count == 1 ? "" : "s");
+    else if (d->chain_count == 1)
+        fputs("  Possible recursive locking: a lock taken while a lock of its class is held "
+              "(the locks are examples):\n",
+              out);
     else
-        fprintf(out, "  Deadlock detected (%zu lock%s in %zu chains)%s:\n", d->lock_count,
-                d->lock_count == 1 ? "" : "s", d->chain_count,
+        fprintf(out, "  Deadlock detected (%zu locks in %zu chains)%s:\n", d->lock_count,
+                d->chain_count,
                 d->by_class ? ", between lock classes (the locks are examples)" : "");
     for (size_t i = 0; i < d->chain_count; i++) {
         const drvsim_lock_chain *c = &d->chains[i];
@@ -321,6 +325,8 @@ static void kd_write_deadlock(FILE *out, const drvsim_deadlock *d)
         kd_write_scenario_row(out, 0, row);
     }
     fputs("   *** DEADLOCK ***\n", out);
+    if (!d->irql_rule && d->chain_count == 1)
+        fputs("  May be due to missing lock nesting notation (LockSubclass)\n", out);
 }
 
 static void kd_write_bugcheck(FILE *out, const drvsim_result *r, const char *replay)

@@ -240,7 +240,7 @@ void dl_acq_fill(ke_machine *m, dl_acq *a, const ke_event *ev)
         a->context = DL_CTX_DPC;
     } else if (ev->thread != NULL && ev->thread->work_queue != NULL) {
         a->context = DL_CTX_WORK_ITEM;
-    } else if (ev->thread != NULL && ev->thread->harness) {
+    } else if (ev->thread != NULL && ev->thread->harness && (f == NULL || f->driver == NULL)) {
         a->context = DL_CTX_HARNESS;
     } else {
         a->context = DL_CTX_THREAD;

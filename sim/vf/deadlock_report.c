@@ -200,7 +200,10 @@ drvsim_deadlock *dl_report_build(ke_machine *m, const dl_report_input *in)
                 r->by_class = true;
         }
         r->lock_count = in->edge_count;
-        dl_make_it_real(m, r);
+        /* A cycle of classes through other instances is not one a schedule
+         * of this run can close: make it real needs the instances' own. */
+        if (!r->by_class)
+            dl_make_it_real(m, r);
         return r;
     }
     if (in->order_held == NULL) {
