@@ -56,7 +56,8 @@ typedef struct dl_lock {
     ke_site init_site;
     bool init_known;
     uint32_t subclass;
-    uint32_t holders; /* held entries naming it */
+    uint32_t holders;  /* held entries naming it */
+    uint32_t live_pos; /* its place in the live list */
 } dl_lock;
 
 typedef struct dl_held {
@@ -77,7 +78,9 @@ typedef struct dl_exec {
 
 struct vf_deadlock {
     dl_lock *locks;
-    uint32_t lock_count, lock_cap, live_locks;
+    uint32_t lock_count, lock_cap;
+    uint32_t *live; /* the locks not freed or deleted, in no order that matters */
+    uint32_t live_count, live_cap;
     des_map by_va; /* lock address -> index + 1 */
     dl_class *classes;
     uint32_t class_count, class_cap;
@@ -156,6 +159,7 @@ void vf_deadlock_destroy(struct vf_deadlock *dl)
     for (uint32_t i = 0; i < dl->exec_count; i++)
         free(dl->execs[i].held);
     free(dl->locks);
+    free(dl->live);
     free(dl->classes);
     free(dl->edges);
     free(dl->execs);
@@ -215,7 +219,7 @@ static bool dl_init_seen(uint8_t kind)
 /* Acquisitions, locks, classes                                             */
 /* ------------------------------------------------------------------------ */
 
-void dl_acq_fill(ke_machine *m, dl_acq *a, const ke_event *ev)
+void dl_acq_fill(ke_machine *m, dl_acq *a, const ke_event *ev, bool with_site)
 {
     const ke_exec *e = ev->exec;
     memset(a, 0, sizeof *a);
@@ -246,8 +250,9 @@ void dl_acq_fill(ke_machine *m, dl_acq *a, const ke_event *ev)
         a->context = DL_CTX_THREAD;
     }
     /* An execution not started yet (an ISR whose lock the kernel takes
-     * before it runs) is at no scenario line. */
-    if (e->host != NULL) {
+     * before it runs) is at no scenario line. The line costs a walk of the
+     * Lua stack: only acquisitions the graph keeps need it. */
+    if (with_site && e->host != NULL) {
         a->site = m->host.site(m->host.ctx, e);
         a->site_known = a->site.line != 0;
     }
@@ -301,7 +306,9 @@ static uint32_t dl_lock_create(ke_machine *m, struct vf_deadlock *dl, PVOID_VA v
     l->type = DL_TYPE_ANY;
     l->live = true;
     dl_put(m, &dl->by_va, va, dl->lock_count);
-    dl->live_locks++;
+    DL_GROW(m, dl->live, dl->live_cap, dl->live_count);
+    l->live_pos = dl->live_count;
+    dl->live[dl->live_count++] = dl->lock_count;
     return dl->lock_count++;
 }
 
@@ -327,7 +334,9 @@ static void dl_lock_forget(struct vf_deadlock *dl, uint32_t li)
     dl_lock *l = &dl->locks[li];
     des_map_remove(&dl->by_va, l->va);
     l->live = false;
-    dl->live_locks--;
+    uint32_t last = dl->live[--dl->live_count];
+    dl->live[l->live_pos] = last;
+    dl->locks[last].live_pos = l->live_pos;
 }
 
 static dl_exec *dl_exec_of(ke_machine *m, struct vf_deadlock *dl, const ke_exec *e, bool create)
@@ -631,7 +640,7 @@ static void dl_acquired(ke_machine *m, struct vf_deadlock *dl, const ke_event *e
     h->driver = ev->driver;
     h->graphed = watched;
     h->depth = 1;
-    dl_acq_fill(m, &h->acq, ev);
+    dl_acq_fill(m, &h->acq, ev, watched);
     h->acq.cls = cls;
     dl->locks[li].holders++;
     uint64_t below = x->count > 1 ? x->held[x->count - 2].chain : DL_CHAIN_SEED;
@@ -736,12 +745,14 @@ static bool dl_gone(ke_machine *m, struct vf_deadlock *dl, const ke_event *ev, u
 
 static void dl_freed(ke_machine *m, struct vf_deadlock *dl, const ke_event *ev)
 {
-    if (dl->live_locks == 0)
-        return;
     PVOID_VA start = ev->address, end = ev->address + ev->size;
-    for (uint32_t i = 0; i < dl->lock_count; i++) {
+    /* Backwards: forgetting a lock moves the last one into its place. A
+     * block holding two owned locks names the one this walk meets first,
+     * fixed by the run's own order of creations and deletions. */
+    for (uint32_t k = dl->live_count; k-- > 0;) {
+        uint32_t i = dl->live[k];
         const dl_lock *l = &dl->locks[i];
-        if (l->live && l->va >= start && l->va < end && dl_gone(m, dl, ev, i))
+        if (l->va >= start && l->va < end && dl_gone(m, dl, ev, i))
             return;
     }
 }

@@ -120,7 +120,8 @@ typedef struct dl_report_input {
  * NULL on host OOM. */
 drvsim_deadlock *dl_report_build(ke_machine *m, const dl_report_input *in);
 
-/* Fills an acquisition from an execution. */
-void dl_acq_fill(ke_machine *m, dl_acq *a, const ke_event *ev);
+/* Fills an acquisition from an execution (with its scenario line if
+ * with_site). */
+void dl_acq_fill(ke_machine *m, dl_acq *a, const ke_event *ev, bool with_site);
 
 #endif /* DRVSIM_VF_DEADLOCK_H */

@@ -678,7 +678,8 @@
       ("Unexpected release of a resource: released by the wrong thread", "Address of the "        \
        "resource", "Thread that acquired it", "Current thread"))                                   \
     X(deadlock_initialized_twice, 0xC4, 1, 0x1005, VF_FLAG_DEADLOCK_DETECTION,                     \
-      "a KMUTEX or ERESOURCE initialised a second time without being deleted or freed",           \
+      "a KMUTEX initialised a second time without being freed (an ERESOURCE initialised "        \
+      "twice is the miscellaneous checks' 0xD0)",                                                  \
       ("Unexpected initialization of a resource: initialized twice", "Address of the resource",   \
        "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                                            \
     X(deadlock_release_not_acquired, 0xC4, 1, 0x1007, VF_FLAG_DEADLOCK_DETECTION,                 \
