@@ -71,6 +71,17 @@ secs=$(elapsed "$start" "$end")
 printf 'irql pairs:     2000000 calls in %.3f s = %.0f calls/s, %.0f ns per call\n' \
     "$secs" "$(calc "2000000 / $secs")" "$(calc "$secs * 1000000000 / 2000000")"
 
+# 1b'. Spin locks with and without deadlock detection (/flags 0x20): 200,000
+#      nested acquire/release pairs (800,000 calls), bench/spinlock_loop.lua.
+for flags in 0x0 0x20; do
+    start=$(now)
+    "$DRVSIM" run "$HERE/spinlock_loop.lua" --verifier "/flags $flags /driver spin.sys" --quiet
+    end=$(now)
+    secs=$(elapsed "$start" "$end")
+    printf 'spin locks /flags %-4s 800000 calls in %.3f s = %.0f ns per call\n' \
+        "$flags:" "$secs" "$(calc "$secs * 1000000000 / 800000")"
+done
+
 # 1c. Thread switches: two threads ping-pong through events on one
 #     processor, 200,000 switches (and 400,000 DDI calls).
 start=$(now)

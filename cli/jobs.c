@@ -110,6 +110,53 @@ static json_t *jobs_encode_bugcheck(const drvsim_bugcheck *b)
     return o;
 }
 
+/* Deadlock detection's chains (drvsim_deadlock), field by field. */
+static json_t *jobs_encode_step(const drvsim_lock_step *s)
+{
+    bool ok = true;
+    json_t *o = json_object();
+    jobs_set(o, "lock", jobs_u64(s->lock), &ok);
+    jobs_set(o, "name", json_integer(s->name), &ok);
+    jobs_set(o, "type", out_json_text(s->type), &ok);
+    jobs_set(o, "class", out_json_text(s->lock_class), &ok);
+    jobs_set(o, "routine", out_json_text(s->routine), &ok);
+    jobs_set(o, "context", out_json_text(s->context), &ok);
+    jobs_set(o, "irql", out_json_text(s->irql), &ok);
+    jobs_set(o, "site", out_json_text(s->site), &ok);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *jobs_encode_deadlock(const drvsim_deadlock *d)
+{
+    bool ok = true;
+    json_t *o = json_object();
+    json_t *chains = json_array();
+    for (size_t i = 0; i < d->chain_count; i++) {
+        const drvsim_lock_chain *c = &d->chains[i];
+        json_t *j = json_object();
+        jobs_set(j, "who", out_json_text(c->who), &ok);
+        jobs_set(j, "has_held", json_boolean(c->has_held), &ok);
+        jobs_set(j, "held", jobs_encode_step(&c->held), &ok);
+        jobs_set(j, "acquired", jobs_encode_step(&c->acquired), &ok);
+        ok = ok && json_array_append_new(chains, j) == 0;
+    }
+    jobs_set(o, "by_class", json_boolean(d->by_class), &ok);
+    jobs_set(o, "irql_rule", json_boolean(d->irql_rule), &ok);
+    jobs_set(o, "lock_count", jobs_u64(d->lock_count), &ok);
+    jobs_set(o, "chains", chains, &ok);
+    jobs_set(o, "verifier", out_json_text(d->verifier), &ok);
+    jobs_set(o, "sched", out_json_text(d->sched), &ok);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 /* The last failures injected: what the report lists (kd/report.c). */
 #define JOBS_LAST_FAULTS 4u
 
@@ -154,6 +201,9 @@ static char *jobs_encode(const drvsim_result *r)
     jobs_set(o, "expect", jobs_encode_expect(&r->expect), &ok);
     if (r->outcome == DRVSIM_OUTCOME_BUGCHECK) {
         jobs_set(o, "bugcheck", jobs_encode_bugcheck(&r->bugcheck), &ok);
+    }
+    if (r->deadlock != NULL) {
+        jobs_set(o, "deadlock", jobs_encode_deadlock(r->deadlock), &ok);
     }
     jobs_set(o, "message", out_json_text(r->message), &ok);
     jobs_set(o, "notes", notes, &ok);
@@ -248,6 +298,47 @@ static void jobs_decode_bugcheck(const json_t *o, drvsim_bugcheck *b, bool *ok)
     jobs_get_str(json_object_get(o, "process"), b->process, sizeof b->process, ok);
 }
 
+static void jobs_decode_step(const json_t *o, drvsim_lock_step *s, bool *ok)
+{
+    s->lock = jobs_get_u64(json_object_get(o, "lock"), ok);
+    s->name = (char)jobs_get_int(json_object_get(o, "name"), ok);
+    jobs_get_str(json_object_get(o, "type"), s->type, sizeof s->type, ok);
+    jobs_get_str(json_object_get(o, "class"), s->lock_class, sizeof s->lock_class, ok);
+    jobs_get_str(json_object_get(o, "routine"), s->routine, sizeof s->routine, ok);
+    jobs_get_str(json_object_get(o, "context"), s->context, sizeof s->context, ok);
+    jobs_get_str(json_object_get(o, "irql"), s->irql, sizeof s->irql, ok);
+    jobs_get_str(json_object_get(o, "site"), s->site, sizeof s->site, ok);
+}
+
+/* A deadlock report, or NULL (and *ok cleared when out of memory or
+ * garbled). */
+static drvsim_deadlock *jobs_decode_deadlock(const json_t *o, bool *ok)
+{
+    drvsim_deadlock *d = calloc(1, sizeof *d);
+    if (d == NULL) {
+        *ok = false;
+        return NULL;
+    }
+    const json_t *chains = json_object_get(o, "chains");
+    size_t count = json_array_size(chains);
+    *ok = *ok && json_is_array(chains) && count <= DRVSIM_DEADLOCK_MAX_CHAINS;
+    for (size_t i = 0; *ok && i < count; i++) {
+        const json_t *j = json_array_get(chains, i);
+        drvsim_lock_chain *c = &d->chains[i];
+        jobs_get_str(json_object_get(j, "who"), c->who, sizeof c->who, ok);
+        c->has_held = jobs_get_bool(json_object_get(j, "has_held"), ok);
+        jobs_decode_step(json_object_get(j, "held"), &c->held, ok);
+        jobs_decode_step(json_object_get(j, "acquired"), &c->acquired, ok);
+        d->chain_count += *ok;
+    }
+    d->by_class = jobs_get_bool(json_object_get(o, "by_class"), ok);
+    d->irql_rule = jobs_get_bool(json_object_get(o, "irql_rule"), ok);
+    d->lock_count = (size_t)jobs_get_u64(json_object_get(o, "lock_count"), ok);
+    jobs_get_str(json_object_get(o, "verifier"), d->verifier, sizeof d->verifier, ok);
+    jobs_get_str(json_object_get(o, "sched"), d->sched, sizeof d->sched, ok);
+    return d;
+}
+
 static void jobs_decode_fault(const json_t *o, drvsim_fault *f, bool *ok)
 {
     jobs_get_str(json_object_get(o, "ddi"), f->key.ddi, sizeof f->key.ddi, ok);
@@ -266,6 +357,8 @@ static void jobs_release(drvsim_result *r)
     free(r->faults);
     r->faults = NULL;
     r->fault_count = 0;
+    free(r->deadlock);
+    r->deadlock = NULL;
     for (size_t i = 0; i < r->note_count; i++) {
         free(r->notes[i]);
     }
@@ -299,6 +392,10 @@ static bool jobs_decode(const char *line, drvsim_result *r)
     jobs_decode_expect(json_object_get(o, "expect"), &r->expect, &ok);
     if (ok && r->outcome == DRVSIM_OUTCOME_BUGCHECK) {
         jobs_decode_bugcheck(json_object_get(o, "bugcheck"), &r->bugcheck, &ok);
+    }
+    const json_t *deadlock = json_object_get(o, "deadlock");
+    if (ok && deadlock != NULL) {
+        r->deadlock = jobs_decode_deadlock(deadlock, &ok);
     }
     jobs_get_str(json_object_get(o, "message"), r->message, sizeof r->message, &ok);
 

@@ -407,6 +407,7 @@ static int cli_run_report(const cli_sim_args *a, const char *json_path, bool qui
         fprintf(stderr, "drvsim: note: %s\n", r.notes[i]);
     }
     char *replay = out_replay_command(scenario, r.seed, &a->raw);
+    out_make_it_real(&r, scenario, &a->raw);
     /* What the drivers printed, as a debugger shows it, before the report. */
     for (size_t i = 0; !quiet && i < r.debug_output_count; i++) {
         fputs(r.debug_output[i], stderr);

@@ -300,6 +300,66 @@ static json_t *out_faults_json(const drvsim_result *r)
     return o;
 }
 
+static json_t *out_lock_step_json(const drvsim_lock_step *s)
+{
+    bool ok = true;
+    json_t *o = json_object();
+    char name[2] = {s->name, '\0'};
+    out_set(o, "name", json_string(name), &ok);
+    out_set(o, "lock", out_json_u64(s->lock), &ok);
+    out_set(o, "type", out_json_text(s->type), &ok);
+    out_set(o, "class", out_json_text(s->lock_class), &ok);
+    out_set(o, "routine", out_json_text(s->routine), &ok);
+    out_set(o, "context", out_json_text(s->context), &ok);
+    out_set(o, "irql", out_json_text(s->irql), &ok);
+    out_set(o, "site", out_json_text_or_null(s->site), &ok);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Deadlock detection's chains and make it real (README, "Deadlock
+ * detection"). */
+static json_t *out_deadlock_json(const drvsim_deadlock *d)
+{
+    bool ok = true;
+    json_t *o = json_object();
+    out_set(o, "kind", json_string(d->irql_rule ? "irql" : "cycle"), &ok);
+    out_set(o, "by_class", json_boolean(d->by_class), &ok);
+    out_set(o, "locks", out_json_u64(d->lock_count), &ok);
+    json_t *chains = json_array();
+    for (size_t i = 0; i < d->chain_count; i++) {
+        const drvsim_lock_chain *c = &d->chains[i];
+        json_t *j = json_object();
+        out_set(j, "who", out_json_text(c->who), &ok);
+        out_set(j, "held", c->has_held ? out_lock_step_json(&c->held) : json_null(), &ok);
+        out_set(j, "acquired", out_lock_step_json(&c->acquired), &ok);
+        if (json_array_append_new(chains, j) != 0)
+            ok = false;
+    }
+    out_set(o, "chains", chains, &ok);
+    if (d->sched[0] != '\0') {
+        json_t *real = json_object();
+        json_t *sites = json_array();
+        for (size_t i = 0; i < d->chain_count; i++) {
+            if (json_array_append_new(sites, out_json_text(d->chains[i].held.site)) != 0)
+                ok = false;
+        }
+        out_set(real, "sites", sites, &ok);
+        out_set(real, "verifier", out_json_text(d->verifier), &ok);
+        out_set(real, "sched", out_json_text(d->sched), &ok);
+        out_set(real, "command", out_json_text_or_null(d->make_it_real), &ok);
+        out_set(o, "make_it_real", real, &ok);
+    }
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
 {
     bool ok = true;
@@ -322,6 +382,10 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
             json_t *faults = json_object();
             out_set(faults, "count", out_json_u64(r->fault_total), &ok);
             out_set(o, "injected_failures", faults, &ok);
+        }
+        if (r->deadlock != NULL) {
+            /* The chains, so that a sweep shows every seed's cycle. */
+            out_set(o, "deadlock", out_deadlock_json(r->deadlock), &ok);
         }
         goto done;
     }
@@ -371,6 +435,9 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
     }
     if (r->fault_total > 0) {
         out_set(o, "injected_failures", out_faults_json(r), &ok);
+    }
+    if (r->deadlock != NULL) {
+        out_set(o, "deadlock", out_deadlock_json(r->deadlock), &ok);
     }
     out_set(o, "events", out_json_u64(r->events), &ok);
     out_set(o, "instructions", out_json_u64(r->instructions), &ok);
@@ -461,6 +528,20 @@ char *out_replay_command(const char *scenario, uint64_t seed, const out_cli_args
         return NULL;
     }
     return text;
+}
+
+void out_make_it_real(drvsim_result *r, const char *scenario, const out_cli_args *args)
+{
+    drvsim_deadlock *d = r->deadlock;
+    if (d == NULL || d->sched[0] == '\0' || d->verifier[0] == '\0')
+        return;
+    out_cli_args real = *args;
+    real.verifier = d->verifier;
+    real.sched = d->sched;
+    char *command = out_replay_command(scenario, r->seed, &real);
+    if (command != NULL)
+        snprintf(d->make_it_real, sizeof d->make_it_real, "%s", command);
+    free(command);
 }
 
 void out_write_expect(FILE *out, const drvsim_expect *e)

@@ -91,6 +91,11 @@ typedef struct out_cli_args {
 /* "drvsim run <scenario> --seed N [options given]"; malloc'd, NULL on OOM. */
 char *out_replay_command(const char *scenario, uint64_t seed, const out_cli_args *args);
 
+/* Deadlock detection's "make it real" (README): the replay command of a
+ * 0x1001 run with its settings without deadlock detection and the directed
+ * schedule of its chains, into r->deadlock->make_it_real. */
+void out_make_it_real(drvsim_result *r, const char *scenario, const out_cli_args *args);
+
 /* "bug check 0xC4 P1=0x62 driver leaky.sys" or "clean": what expect asks. */
 void out_write_expect(FILE *out, const drvsim_expect *e);
 

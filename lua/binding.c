@@ -15,6 +15,7 @@
 #include "ke/types.h"
 #include "mm/mm.h"
 #include "kd/kd.h"
+#include "vf/deadlock.h"
 #include "vf/vf.h"
 
 const char lb_stop_key = 0;
@@ -1209,6 +1210,27 @@ static int l_Verifier(lua_State *L)
     return 0;
 }
 
+/*
+ * LockSubclass(Lock, Subclass): deadlock detection's annotation of a
+ * deliberate nesting (lockdep_set_subclass). The lock's class becomes the
+ * line that initialised it with Subclass (0-7; 0 is every lock's default),
+ * so taking it while holding a lock of the same line with another subclass
+ * is an order, not a same-class nesting. Driver or harness code, before the
+ * lock's first acquisition; no trace record, nothing else changes.
+ */
+#define LB_LOCK_SUBCLASSES 8 /* lockdep's MAX_LOCKDEP_SUBCLASSES */
+
+static int l_LockSubclass(lua_State *L)
+{
+    PVOID_VA va = lb_check_ptr(L, 1, "LockSubclass", "Lock");
+    lua_Integer sub = luaL_checkinteger(L, 2);
+    if (sub < 0 || sub >= LB_LOCK_SUBCLASSES)
+        lb_scenario_error(L, "LockSubclass: Subclass %lld is out of range 0-%d", (long long)sub,
+                          LB_LOCK_SUBCLASSES - 1);
+    vf_deadlock_set_subclass(lb_get(L)->m, va, (uint32_t)sub);
+    return 0;
+}
+
 /* Query(): Driver Verifier's counters, as verifier /query shows them. */
 static int l_Query(lua_State *L)
 {
@@ -1419,6 +1441,7 @@ void lb_register_harness(lua_State *L)
         {"Sleep", l_Sleep},
         {"Interrupt", l_Interrupt},
         {"Verifier", l_Verifier},
+        {"LockSubclass", l_LockSubclass},
         {"Query", l_Query},
         {"Uptime", l_Uptime},
         {"__try", l_try},

@@ -216,6 +216,42 @@ typedef struct drvsim_allocation {
     char site[320];     /* "file:line" of the call that allocated it */
 } drvsim_allocation;
 
+/*
+ * Deadlock detection's report (0xC4/0x1001, and drvsim's IRQL-safety rules
+ * 0xC4/0xD001xxxx): the acquisition chains that make the cycle, each a lock
+ * held and the lock acquired while holding it, as `!deadlock 3` lists them
+ * but with the scenario line, routine and IRQL of every acquisition.
+ */
+#define DRVSIM_DEADLOCK_MAX_CHAINS 8
+
+typedef struct drvsim_lock_step {
+    uint64_t lock;        /* the lock's address */
+    char name;            /* 'A', 'B', ...: the report's name for the lock */
+    char type[24];        /* "Spinlock", "FastMutex", ... as !deadlock types it */
+    char lock_class[320]; /* the class: "file:line" that initialised it, or "lock 0x..." */
+    char routine[64];     /* the driver routine that acquired it, "" if none */
+    char context[24];     /* "thread", "DPC", "ISR", "work item", "dispatch routine", ... */
+    char irql[24];        /* the IRQL it was acquired at */
+    char site[320];       /* "file:line" of the acquisition, "" when not known */
+} drvsim_lock_step;
+
+typedef struct drvsim_lock_chain {
+    char who[48];  /* "thread 7", "thread 7 (terminated)", "DPC on CPU 1" */
+    bool has_held; /* false: a single acquisition (an IRQL-safety rule's) */
+    drvsim_lock_step held, acquired;
+} drvsim_lock_chain;
+
+typedef struct drvsim_deadlock {
+    bool by_class;         /* the cycle is between lock classes, not these instances */
+    size_t lock_count;     /* locks in the cycle */
+    size_t chain_count;
+    drvsim_lock_chain chains[DRVSIM_DEADLOCK_MAX_CHAINS];
+    bool irql_rule;        /* an IRQL-safety rule: the scenario has an <Interrupt> */
+    char verifier[512];    /* make it real (0x1001): the settings without deadlock detection */
+    char sched[1024];      /* make it real: "directed:SITE1,SITE2" */
+    char make_it_real[2048]; /* the command, filled by the front end ("" = none) */
+} drvsim_deadlock;
+
 typedef struct drvsim_driver_result {
     char name[64];
     bool verified;
@@ -245,6 +281,8 @@ typedef struct drvsim_result {
      * first. */
     drvsim_allocation *leaks;
     size_t leak_count;
+    /* For a deadlock detection bug check: the chains (NULL otherwise). */
+    drvsim_deadlock *deadlock;
     size_t driver_count;
     /* Things the user should know: options parsed but not simulated, ... */
     char **notes;

@@ -19,6 +19,7 @@
  * its deadlock report instead of hanging.
  */
 #include "ddi_table.h"
+#include "ke/hooks.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
 
@@ -85,6 +86,7 @@ void ExInitializeFastMutex(ke_call *call, PVOID_VA FastMutex)
         return;
     KeInitializeEvent(call, field_va(call->m, FastMutex, FM_F_EVENT), 1 /* Synchronization */,
                       false);
+    ke_hook_lock(call, KE_EVENT_LOCK_INITIALIZED, KE_LOCK_FAST_MUTEX, FastMutex);
 }
 
 /* Makes the calling thread the owner; the safe form records old_irql. */
@@ -92,6 +94,7 @@ static void take(ke_call *call, PVOID_VA fm, bool safe, KIRQL old_irql)
 {
     if (set(call, fm, FM_F_OWNER, call->thread->object->va) && safe)
         set(call, fm, FM_F_OLD_IRQL, old_irql);
+    ke_hook_lock(call, KE_EVENT_LOCK_ACQUIRED, KE_LOCK_FAST_MUTEX, fm);
 }
 
 /* Count down; owned already, the caller waits on the event until a release
@@ -136,6 +139,7 @@ static void acquire(ke_call *call, PVOID_VA fm, bool safe, KIRQL old_irql)
  * ends. */
 static void release(ke_call *call, PVOID_VA fm)
 {
+    ke_hook_lock(call, KE_EVENT_LOCK_RELEASED, KE_LOCK_FAST_MUTEX, fm);
     uint64_t raw;
     if (!set(call, fm, FM_F_OWNER, 0) || !get(call, fm, FM_F_COUNT, &raw))
         return;
@@ -159,6 +163,9 @@ static void release(ke_call *call, PVOID_VA fm)
             uint32_t old = next->fast_mutex_old_irql;
             mm_poke(call->m->mm, field_va(call->m, fm, FM_F_OLD_IRQL), &old, 4);
         }
+        const ke_frame *f = ke_top_frame(&next->exec);
+        ke_hook_lock_exec(call->m, KE_EVENT_LOCK_ACQUIRED, KE_LOCK_FAST_MUTEX, fm, &next->exec,
+                          f != NULL ? f->driver : NULL, next->wait_irql);
     }
     KeSetEvent(call, event_va, 0, false);
 }

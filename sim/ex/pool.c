@@ -11,6 +11,7 @@
 #include "ex/pool.h"
 #include "io/io.h"
 #include "kd/kd.h"
+#include "ke/hooks.h"
 #include "mm/mm.h"
 #include "mm/special.h"
 #include "vf/vf.h"
@@ -822,6 +823,19 @@ static void free_block(ke_call *call, PVOID_VA P, bool check_tag, ULONG Tag)
     if (b->special && !mm_special_check_pattern(call, b))
         return;
 
+    if (ke_hook_wanted(m, KE_EVENT_POOL_FREED)) {
+        const ke_event ev = {.kind = KE_EVENT_POOL_FREED,
+                             .irql = irql,
+                             .call = call,
+                             .exec = call->exec,
+                             .thread = call->thread,
+                             .driver = call->driver,
+                             .address = P,
+                             .size = b->size_bytes};
+        vf_kernel_event(m, &ev);
+        if (ke_stopped(m))
+            return;
+    }
     b->freed = true;
     m->pool->live_blocks--;
     if (b->quota_process != 0)

@@ -45,6 +45,7 @@
 #include "ex/pool.h"
 #include "ex/resource.h"
 #include "kd/kd.h"
+#include "ke/hooks.h"
 #include "mm/mm.h"
 
 #define ResourceOwnedExclusive 0x0080u
@@ -308,6 +309,39 @@ static ke_object *waiter_object(ke_call *call, ex_resource *r, bool exclusive)
     return ke_object_at(m, *va);
 }
 
+/* The hook interface's account of ownership (ke/hooks.h): the caller took
+ * a level; a waiter was handed the resource (at its wait's IRQL); `thread`'s
+ * level is given back. */
+static void hook_acquired(ke_call *call, const ex_resource *r)
+{
+    ke_hook_lock(call, KE_EVENT_LOCK_ACQUIRED,
+                 r->exclusive ? KE_LOCK_RESOURCE_EXCLUSIVE : KE_LOCK_RESOURCE_SHARED, r->va);
+}
+
+static void hook_granted(ke_machine *m, const ex_resource *r, ke_thread *t)
+{
+    if (!ke_hook_wanted(m, KE_EVENT_LOCK_ACQUIRED))
+        return;
+    const ke_frame *f = ke_top_frame(&t->exec);
+    ke_hook_lock_exec(m, KE_EVENT_LOCK_ACQUIRED,
+                      r->exclusive ? KE_LOCK_RESOURCE_EXCLUSIVE : KE_LOCK_RESOURCE_SHARED, r->va,
+                      &t->exec, f != NULL ? f->driver : NULL, t->wait_irql);
+}
+
+static void hook_released(ke_call *call, const ex_resource *r, uint64_t thread)
+{
+    if (!ke_hook_wanted(call->m, KE_EVENT_LOCK_RELEASED))
+        return;
+    ke_lock_kind kind = r->exclusive ? KE_LOCK_RESOURCE_EXCLUSIVE : KE_LOCK_RESOURCE_SHARED;
+    /* ExReleaseResourceForThreadLite gives back another thread's level. */
+    int64_t i = thread == call->thread->object->va ? -1 : find_owner(r, thread);
+    if (i < 0)
+        ke_hook_lock(call, KE_EVENT_LOCK_RELEASED, kind, r->va);
+    else
+        ke_hook_lock_exec(call->m, KE_EVENT_LOCK_RELEASED, kind, r->va,
+                          &r->owners[i].thread->exec, call->driver, ke_call_irql(call));
+}
+
 /* The calling thread waits until a release hands it the resource.
  * Precondition: it may wait (IRQL <= APC_LEVEL on a thread). */
 static void wait_for(ke_call *call, ex_resource *r, bool exclusive)
@@ -335,12 +369,13 @@ static void grant_shared_waiters(ke_call *call, ex_resource *r)
     ke_object *o = ke_object_at(call->m, r->shared_semaphore);
     KE_CHECK(call->m, o != NULL);
     int32_t n = 0;
+    r->exclusive = false;
     for (ke_wait_block *wb = o->waiters_head; wb != NULL; wb = wb->next) {
         add_owner(call->m, r, wb->thread);
         wb->thread->resource_wait = 0;
+        hook_granted(call->m, r, wb->thread);
         n++;
     }
-    r->exclusive = false;
     r->shared_waiters = 0;
     mirror(call->m, r);
     KeReleaseSemaphore(call, r->shared_semaphore, 0, n, false);
@@ -358,6 +393,7 @@ static void grant_exclusive_waiter(ke_call *call, ex_resource *r)
     r->exclusive = true;
     if (r->exclusive_waiters != 0) /* 0 after a reinitialisation with waiters */
         r->exclusive_waiters--;
+    hook_granted(call->m, r, next);
     mirror(call->m, r);
     KeSetEvent(call, r->exclusive_event, 0, false);
 }
@@ -403,6 +439,7 @@ NTSTATUS ExInitializeResourceLite(ke_call *call, PVOID_VA Resource)
     r->listed = true;
     r->vf_tracked = false; /* the verifier's thunk decides after the call */
     mirror(m, r);
+    ke_hook_lock(call, KE_EVENT_LOCK_INITIALIZED, KE_LOCK_RESOURCE_EXCLUSIVE, Resource);
     return STATUS_SUCCESS;
 }
 
@@ -415,7 +452,10 @@ NTSTATUS ExReinitializeResourceLite(ke_call *call, PVOID_VA Resource)
     if (r == NULL)
         return STATUS_ACCESS_VIOLATION;
     /* Threads waiting now keep waiting on the reinitialised objects; a later
-     * release may hand the resource to them. */
+     * release may hand the resource to them. To a lock graph it is a new
+     * lock. */
+    ke_hook_lock(call, KE_EVENT_LOCK_DELETED, KE_LOCK_RESOURCE_EXCLUSIVE, Resource);
+    ke_hook_lock(call, KE_EVENT_LOCK_INITIALIZED, KE_LOCK_RESOURCE_EXCLUSIVE, Resource);
     r->owner_count = 0;
     r->exclusive = false;
     r->shared_waiters = r->exclusive_waiters = r->contention_count = 0;
@@ -441,6 +481,7 @@ NTSTATUS ExDeleteResourceLite(ke_call *call, PVOID_VA Resource)
     ex_resource *r = resource_of(call, Resource);
     if (r == NULL)
         return STATUS_ACCESS_VIOLATION;
+    ke_hook_lock(call, KE_EVENT_LOCK_DELETED, KE_LOCK_RESOURCE_EXCLUSIVE, Resource);
     free_waiter_object(call, r->exclusive_event);
     free_waiter_object(call, r->shared_semaphore);
     const res_layout *l = layout(call->m);
@@ -477,6 +518,7 @@ static bool acquire(ke_call *call, PVOID_VA Resource, acquire_kind kind, bool Wa
         add_owner(m, r, t);
         r->exclusive = exclusive;
         mirror(m, r);
+        hook_acquired(call, r);
         return true;
     }
     if (r->exclusive) {
@@ -484,6 +526,7 @@ static bool acquire(ke_call *call, PVOID_VA Resource, acquire_kind kind, bool Wa
         if (r->owners[0].thread == t) {
             r->owners[0].count++;
             mirror(m, r);
+            hook_acquired(call, r);
             return true;
         }
     } else if (!exclusive) {
@@ -493,6 +536,7 @@ static bool acquire(ke_call *call, PVOID_VA Resource, acquire_kind kind, bool Wa
         if (granted) {
             add_owner(m, r, t);
             mirror(m, r);
+            hook_acquired(call, r);
             return true;
         }
     }
@@ -571,6 +615,7 @@ static void release(ke_call *call, PVOID_VA Resource, uint64_t thread)
             not_owned(call, Resource, thread, 1);
             return;
         }
+        hook_released(call, r, thread);
         if (--r->owners[0].count == 0) {
             remove_owner(r, 0);
             hand_over(call, r, true);
@@ -584,6 +629,7 @@ static void release(ke_call *call, PVOID_VA Resource, uint64_t thread)
         not_owned(call, Resource, thread, 2);
         return;
     }
+    hook_released(call, r, thread);
     if (--r->owners[i].count == 0) {
         remove_owner(r, (uint32_t)i);
         if (r->owner_count == 0) {

@@ -25,6 +25,7 @@
 #include "ex/pool.h"
 #include "io/io.h"
 #include "kd/kd.h"
+#include "ke/hooks.h"
 #include "ke/types.h"
 #include "mm/mm.h"
 #include "vf/vf.h"
@@ -713,12 +714,12 @@ uint64_t io_callout_end(ke_call *call, uint64_t result)
 
 void IoAcquireCancelSpinLock(ke_call *call, KIRQL *Irql)
 {
-    KeAcquireSpinLock(call, io_of(call->m)->cancel_lock, Irql);
+    ke_acquire_spin_lock_as(call, io_of(call->m)->cancel_lock, Irql, KE_LOCK_CANCEL_SPIN);
 }
 
 void IoReleaseCancelSpinLock(ke_call *call, KIRQL Irql)
 {
-    KeReleaseSpinLock(call, io_of(call->m)->cancel_lock, Irql);
+    ke_release_spin_lock_as(call, io_of(call->m)->cancel_lock, Irql, KE_LOCK_CANCEL_SPIN);
 }
 
 uint32_t IoSetCancelRoutine(ke_call *call, PVOID_VA Irp, uint32_t CancelRoutine)

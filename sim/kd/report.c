@@ -235,6 +235,100 @@ static void kd_write_arguments(FILE *out, const drvsim_bugcheck *b)
     }
 }
 
+/* One step of a chain: the lock, its type and class, the routine and the
+ * kind of code that took it, its IRQL, the scenario line. */
+static void kd_write_lock_step(FILE *out, const char *verb, const drvsim_lock_step *s)
+{
+    fprintf(out, "    %-8s %c 0x%016" PRIX64 " %s, class %s\n", verb, s->name, s->lock, s->type,
+            s->lock_class);
+    fprintf(out, "             in %s%s(%s) at %s, %s\n", s->routine, s->routine[0] ? " " : "",
+            s->context, s->irql, s->site[0] != '\0' ? s->site : "(routine entry)");
+}
+
+/* A row of the possible scenario: `text` in processor `column`'s column,
+ * as lockdep lays it out (the first column's rows start further left). */
+static void kd_write_scenario_row(FILE *out, size_t column, const char *text)
+{
+    fprintf(out, "%*s%s\n", column == 0 ? 2 : (int)(7 + 24 * column), "", text);
+}
+
+/* The heading: "CPU0", "CPU1", ... and their rules. */
+static void kd_write_scenario_heading(FILE *out, size_t columns)
+{
+    for (int rule = 0; rule < 2; rule++) {
+        for (size_t i = 0; i < columns; i++) {
+            if (rule == 0)
+                fprintf(out, "%*sCPU%zu", i == 0 ? 7 : 20, "", i);
+            else
+                fprintf(out, "%*s----", i == 0 ? 7 : 20, "");
+        }
+        fputc('\n', out);
+    }
+}
+
+/*
+ * Deadlock detection's chains (drvsim_deadlock): one per edge of the cycle,
+ * or the acquisitions of an IRQL-safety rule, then lockdep's "possible
+ * unsafe locking scenario" with a column per processor.
+ */
+static void kd_write_deadlock(FILE *out, const drvsim_deadlock *d)
+{
+    if (d->irql_rule)
+        fprintf(out, "  IRQL-unsafe locking (%zu lock%s):\n", d->lock_count,
+                d->lock_count == 1 ? "" : "s");
+    else if (d->chain_count == 1)
+        fputs("  Possible recursive locking: a lock taken while a lock of its class is held "
+              "(the locks are examples):\n",
+              out);
+    else
+        fprintf(out, "  Deadlock detected (%zu locks in %zu chains)%s:\n", d->lock_count,
+                d->chain_count,
+                d->by_class ? ", between lock classes (the locks are examples)" : "");
+    for (size_t i = 0; i < d->chain_count; i++) {
+        const drvsim_lock_chain *c = &d->chains[i];
+        fprintf(out, "  Chain %zu: %s\n", i + 1, c->who);
+        if (c->has_held)
+            kd_write_lock_step(out, "holds", &c->held);
+        kd_write_lock_step(out, c->has_held ? "acquires" : "takes", &c->acquired);
+    }
+    fputs("  Possible unsafe locking scenario:\n", out);
+    char row[64];
+    if (!d->irql_rule) {
+        kd_write_scenario_heading(out, d->chain_count);
+        for (size_t i = 0; i < d->chain_count; i++) {
+            snprintf(row, sizeof row, "lock(%c);", d->chains[i].held.name);
+            kd_write_scenario_row(out, i, row);
+        }
+        for (size_t i = 0; i < d->chain_count; i++) {
+            snprintf(row, sizeof row, "lock(%c);", d->chains[i].acquired.name);
+            kd_write_scenario_row(out, i, row);
+        }
+    } else if (d->chain_count == 2) {
+        /* One lock: held below the ISR's IRQL, the ISR preempts the holder. */
+        kd_write_scenario_heading(out, 1);
+        snprintf(row, sizeof row, "lock(%c);", d->chains[0].acquired.name);
+        kd_write_scenario_row(out, 0, row);
+        kd_write_scenario_row(out, 0, "<Interrupt>");
+        snprintf(row, sizeof row, "  lock(%c);", d->chains[1].acquired.name);
+        kd_write_scenario_row(out, 0, row);
+    } else {
+        /* Two locks: CPU1 holds the ISR's lock and spins on the other. */
+        kd_write_scenario_heading(out, 2);
+        snprintf(row, sizeof row, "lock(%c);", d->chains[0].acquired.name);
+        kd_write_scenario_row(out, 0, row);
+        snprintf(row, sizeof row, "lock(%c);", d->chains[1].held.name);
+        kd_write_scenario_row(out, 1, row);
+        snprintf(row, sizeof row, "lock(%c);", d->chains[1].acquired.name);
+        kd_write_scenario_row(out, 1, row);
+        kd_write_scenario_row(out, 0, "<Interrupt>");
+        snprintf(row, sizeof row, "  lock(%c);", d->chains[2].acquired.name);
+        kd_write_scenario_row(out, 0, row);
+    }
+    fputs("   *** DEADLOCK ***\n", out);
+    if (!d->irql_rule && d->chain_count == 1)
+        fputs("  May be due to missing lock nesting notation (LockSubclass)\n", out);
+}
+
 static void kd_write_bugcheck(FILE *out, const drvsim_result *r, const char *replay)
 {
     const drvsim_bugcheck *b = &r->bugcheck;
@@ -261,6 +355,8 @@ static void kd_write_bugcheck(FILE *out, const drvsim_result *r, const char *rep
     if (b->detail[0] != '\0') {
         kd_write_indented(out, b->detail);
     }
+    if (r->deadlock != NULL)
+        kd_write_deadlock(out, r->deadlock);
     kd_write_leaks(out, r);
     kd_write_faults(out, r);
 
@@ -279,6 +375,8 @@ static void kd_write_bugcheck(FILE *out, const drvsim_result *r, const char *rep
     fprintf(out, "  seed %" PRIu64 ", digest 0x%016" PRIx64 "\n", r->seed, r->digest);
     kd_write_replay_line(out, replay);
     kd_write_expect_line(out, r);
+    if (r->deadlock != NULL && r->deadlock->make_it_real[0] != '\0')
+        fprintf(out, "  make it real: %s\n", r->deadlock->make_it_real);
 }
 
 void kd_report_write(FILE *out, const drvsim_result *r, const char *replay)

@@ -18,6 +18,7 @@
 
 #include "ddi_table.h"
 #include "kd/kd.h"
+#include "ke/hooks.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
 
@@ -178,6 +179,15 @@ static void consume(ke_machine *m, ke_object *o, ke_thread *t)
             o->owner = t;
             t->kernel_apc_disable = (int16_t)(t->kernel_apc_disable - o->apc_disable);
             own_mutex(t, o);
+        }
+        if (ke_hook_wanted(m, KE_EVENT_LOCK_ACQUIRED)) {
+            /* The wait that takes it is satisfied: by the waiter itself, or
+             * by a release on its behalf (at the IRQL it waits at). */
+            const ke_frame *f = ke_top_frame(&t->exec);
+            KIRQL irql =
+                t->state == KE_THREAD_RUNNING ? m->cpus[t->exec.cpu].irql : t->wait_irql;
+            ke_hook_lock_exec(m, KE_EVENT_LOCK_ACQUIRED, KE_LOCK_MUTEX, o->va, &t->exec,
+                              f != NULL ? f->driver : NULL, irql);
         }
         break;
     default:
@@ -569,6 +579,7 @@ void KeInitializeMutex(ke_call *call, PVOID_VA Mutex, ULONG Level)
     if (o == NULL)
         ke_panic(m, __FILE__, __LINE__, "out of host memory initialising a mutex");
     o->apc_disable = apc_disable;
+    ke_hook_lock(call, KE_EVENT_LOCK_INITIALIZED, KE_LOCK_MUTEX, Mutex);
 }
 
 /*
@@ -592,6 +603,7 @@ int32_t KeReleaseMutex(ke_call *call, PVOID_VA Mutex, bool Wait)
         call->raised = STATUS_MUTANT_NOT_OWNED;
         return previous;
     }
+    ke_hook_lock(call, KE_EVENT_LOCK_RELEASED, KE_LOCK_MUTEX, Mutex);
     o->signal_state++;
     if (o->signal_state == 1) {
         disown_mutex(t, o);

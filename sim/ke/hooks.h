@@ -40,6 +40,9 @@ typedef enum ke_event_kind {
     KE_EVENT_THREAD_TERMINATED,
     /* Pool memory returns to the pool: [address, address + size). */
     KE_EVENT_POOL_FREED,
+    /* A lock's object is deleted (ExDeleteResourceLite): `address` is no
+     * longer a lock until initialised again. */
+    KE_EVENT_LOCK_DELETED,
     KE_EVENT_KIND_COUNT
 } ke_event_kind;
 
@@ -107,6 +110,44 @@ static inline void ke_hook(ke_machine *m, const ke_event *ev)
 {
     if (ke_hook_wanted(m, (ke_event_kind)ev->kind))
         vf_kernel_event(m, ev);
+}
+
+/* A lock event of the calling execution: `kind` LOCK_*, after the thing
+ * took effect (an acquire that spins and will be retried reports nothing). */
+static inline void ke_hook_lock(ke_call *call, ke_event_kind kind, ke_lock_kind lock,
+                                PVOID_VA address)
+{
+    if (!ke_hook_wanted(call->m, kind))
+        return;
+    const ke_event ev = {.kind = (uint8_t)kind,
+                         .lock = (uint8_t)lock,
+                         .irql = ke_call_irql(call),
+                         .ddi = call->ddi,
+                         .call = call,
+                         .exec = call->exec,
+                         .thread = call->thread,
+                         .driver = call->driver,
+                         .address = address};
+    vf_kernel_event(call->m, &ev);
+}
+
+/* The same for an execution other than a DDI's caller: the waiter a lock is
+ * handed to (at its wait's IRQL), an ISR whose interrupt lock the kernel
+ * takes around it. `driver` is whose code holds it. */
+static inline void ke_hook_lock_exec(ke_machine *m, ke_event_kind kind, ke_lock_kind lock,
+                                     PVOID_VA address, ke_exec *exec, struct io_driver *driver,
+                                     KIRQL irql)
+{
+    if (!ke_hook_wanted(m, kind))
+        return;
+    const ke_event ev = {.kind = (uint8_t)kind,
+                         .lock = (uint8_t)lock,
+                         .irql = irql,
+                         .exec = exec,
+                         .thread = exec->thread,
+                         .driver = driver,
+                         .address = address};
+    vf_kernel_event(m, &ev);
 }
 
 #endif /* DRVSIM_KE_HOOKS_H */

@@ -24,6 +24,7 @@
 #include "ex/pool.h"
 #include "io/io.h"
 #include "kd/kd.h"
+#include "ke/hooks.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
 #include "vf/vf.h"
@@ -157,11 +158,13 @@ static bool sync_acquire(ke_call *call, ke_interrupt *i, KIRQL *old)
     }
     cpu->spinning_on = 0;
     lock_set(m, i, cpu->number + 1u);
+    ke_hook_lock(call, KE_EVENT_LOCK_ACQUIRED, KE_LOCK_INTERRUPT_SPIN, i->spin_lock);
     return true;
 }
 
 static void sync_release(ke_call *call, ke_interrupt *i, KIRQL old)
 {
+    ke_hook_lock(call, KE_EVENT_LOCK_RELEASED, KE_LOCK_INTERRUPT_SPIN, i->spin_lock);
     lock_set(call->m, i, 0);
     ke_set_irql(call, old);
 }
@@ -311,6 +314,8 @@ bool ke_cpu_start_isr(ke_machine *m, ke_processor *cpu)
         ke_trace_commit(m, &rec);
     } else {
         lock_set(m, i, cpu->number + 1u);
+        ke_hook_lock_exec(m, KE_EVENT_LOCK_ACQUIRED, KE_LOCK_INTERRUPT_SPIN, i->spin_lock, e,
+                          i->driver, i->irql);
     }
     return true;
 }
@@ -321,6 +326,8 @@ void ke_isr_take_lock(ke_machine *m, ke_processor *cpu)
     cpu->isr_lock_wait = false;
     cpu->spinning_on = 0;
     lock_set(m, cpu->isr, cpu->number + 1u);
+    ke_hook_lock_exec(m, KE_EVENT_LOCK_ACQUIRED, KE_LOCK_INTERRUPT_SPIN, cpu->isr->spin_lock,
+                      &cpu->isr_exec, cpu->isr->driver, cpu->isr->irql);
 }
 
 void ke_isr_ended(ke_machine *m, ke_exec *e)
@@ -342,6 +349,8 @@ void ke_isr_ended(ke_machine *m, ke_exec *e)
         kd_raise_full(&call, RULE_kisr_irql_changed, 0xC8, p, i->driver, NULL);
         return;
     }
+    ke_hook_lock_exec(m, KE_EVENT_LOCK_RELEASED, KE_LOCK_INTERRUPT_SPIN, i->spin_lock, e,
+                      i->driver, cpu->irql);
     lock_set(m, i, 0);
     cpu->in_isr = false;
     cpu->isr = NULL;

@@ -757,6 +757,11 @@ void ke_spin(ke_call *call, PVOID_VA lock);
  * processor holds the lock; on a uniprocessor both only return. */
 bool ke_spinlock_take(ke_call *call, PVOID_VA lock);
 void ke_spinlock_give(ke_call *call, PVOID_VA lock);
+/* KeAcquireSpinLock and KeReleaseSpinLock reporting the lock to the hook
+ * interface as `kind` (ke_lock_kind): the I/O manager's cancel spin lock is
+ * one. */
+void ke_acquire_spin_lock_as(ke_call *call, PVOID_VA lock, KIRQL *old_irql, uint8_t kind);
+void ke_release_spin_lock_as(ke_call *call, PVOID_VA lock, KIRQL new_irql, uint8_t kind);
 
 /* The DPC watchdog period: cumulative time at DISPATCH_LEVEL and above
  * before 0x133 DPC_WATCHDOG_VIOLATION (P1 = 1). */

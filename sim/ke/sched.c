@@ -221,6 +221,17 @@ void ke_terminate_thread(ke_machine *m, ke_thread *t, NTSTATUS status)
 {
     if (t->state == KE_THREAD_TERMINATED)
         return;
+    if (ke_hook_wanted(m, KE_EVENT_THREAD_TERMINATED)) {
+        const ke_event ev = {.kind = KE_EVENT_THREAD_TERMINATED,
+                             .irql = m->cpus[t->exec.cpu].irql,
+                             .exec = &t->exec,
+                             .thread = t,
+                             .driver = t->creator,
+                             .address = t->object->va};
+        vf_kernel_event(m, &ev);
+        if (ke_stopped(m))
+            return;
+    }
     t->state = KE_THREAD_TERMINATED;
     t->exit_status = status;
     des_cancel(&m->des, &t->wake);

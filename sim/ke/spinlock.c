@@ -16,6 +16,7 @@
  */
 #include "ddi_table.h"
 #include "kd/kd.h"
+#include "ke/hooks.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
 
@@ -44,7 +45,8 @@ static bool write_lock(ke_call *call, PVOID_VA lock, uint64_t owner)
 
 void KeInitializeSpinLock(ke_call *call, PVOID_VA SpinLock)
 {
-    write_lock(call, SpinLock, 0);
+    if (write_lock(call, SpinLock, 0))
+        ke_hook_lock(call, KE_EVENT_LOCK_INITIALIZED, KE_LOCK_SPIN, SpinLock);
 }
 
 /* Whether the kernel writes the lock: on a multiprocessor, and in a checked
@@ -100,40 +102,58 @@ static KIRQL old_irql(const ke_call *call, PVOID_VA lock)
     return cpu->spinning_on == lock ? cpu->spin_old_irql : cpu->irql;
 }
 
-void KeAcquireSpinLock(ke_call *call, PVOID_VA SpinLock, KIRQL *OldIrql)
+void ke_acquire_spin_lock_as(ke_call *call, PVOID_VA SpinLock, KIRQL *OldIrql, uint8_t kind)
 {
     KIRQL old = old_irql(call, SpinLock);
     *OldIrql = old;
     ke_set_irql(call, DISPATCH_LEVEL); /* it spins at DISPATCH_LEVEL, as Windows does */
-    if (!ke_spinlock_take(call, SpinLock))
+    if (!ke_spinlock_take(call, SpinLock)) {
         ke_call_cpu(call)->spin_old_irql = old;
+        return;
+    }
+    ke_hook_lock(call, KE_EVENT_LOCK_ACQUIRED, (ke_lock_kind)kind, SpinLock);
 }
 
-void KeReleaseSpinLock(ke_call *call, PVOID_VA SpinLock, KIRQL NewIrql)
+void ke_release_spin_lock_as(ke_call *call, PVOID_VA SpinLock, KIRQL NewIrql, uint8_t kind)
 {
+    ke_hook_lock(call, KE_EVENT_LOCK_RELEASED, (ke_lock_kind)kind, SpinLock);
     ke_spinlock_give(call, SpinLock);
     ke_set_irql(call, NewIrql);
 }
 
+void KeAcquireSpinLock(ke_call *call, PVOID_VA SpinLock, KIRQL *OldIrql)
+{
+    ke_acquire_spin_lock_as(call, SpinLock, OldIrql, KE_LOCK_SPIN);
+}
+
+void KeReleaseSpinLock(ke_call *call, PVOID_VA SpinLock, KIRQL NewIrql)
+{
+    ke_release_spin_lock_as(call, SpinLock, NewIrql, KE_LOCK_SPIN);
+}
+
 void KeAcquireSpinLockAtDpcLevel(ke_call *call, PVOID_VA SpinLock)
 {
-    ke_spinlock_take(call, SpinLock);
+    if (ke_spinlock_take(call, SpinLock))
+        ke_hook_lock(call, KE_EVENT_LOCK_ACQUIRED, KE_LOCK_SPIN, SpinLock);
 }
 
 void KeReleaseSpinLockFromDpcLevel(ke_call *call, PVOID_VA SpinLock)
 {
+    ke_hook_lock(call, KE_EVENT_LOCK_RELEASED, KE_LOCK_SPIN, SpinLock);
     ke_spinlock_give(call, SpinLock);
 }
 
 bool KeTryToAcquireSpinLockAtDpcLevel(ke_call *call, PVOID_VA SpinLock)
 {
     ke_machine *m = call->m;
-    if (!lock_tracked(m))
-        return true;
-    uint64_t owner;
-    if (!read_lock(call, SpinLock, &owner) || owner != 0)
-        return false;
-    return write_lock(call, SpinLock, ke_call_cpu(call)->number + 1u);
+    if (lock_tracked(m)) {
+        uint64_t owner;
+        if (!read_lock(call, SpinLock, &owner) || owner != 0 ||
+            !write_lock(call, SpinLock, ke_call_cpu(call)->number + 1u))
+            return false;
+    }
+    ke_hook_lock(call, KE_EVENT_LOCK_ACQUIRED, KE_LOCK_SPIN, SpinLock);
+    return true;
 }
 
 /* The lock and the saved IRQL live in the caller's KLOCK_QUEUE_HANDLE. */
@@ -164,7 +184,8 @@ void KeAcquireInStackQueuedSpinLock(ke_call *call, PVOID_VA SpinLock, PVOID_VA L
         ke_call_cpu(call)->spin_old_irql = old;
         return;
     }
-    handle_set(call, LockHandle, SpinLock, old);
+    if (handle_set(call, LockHandle, SpinLock, old))
+        ke_hook_lock(call, KE_EVENT_LOCK_ACQUIRED, KE_LOCK_QUEUED_SPIN, SpinLock);
 }
 
 void KeReleaseInStackQueuedSpinLock(ke_call *call, PVOID_VA LockHandle)
@@ -173,20 +194,24 @@ void KeReleaseInStackQueuedSpinLock(ke_call *call, PVOID_VA LockHandle)
     KIRQL old = PASSIVE_LEVEL;
     if (!handle_get(call, LockHandle, &lock, &old))
         return;
+    ke_hook_lock(call, KE_EVENT_LOCK_RELEASED, KE_LOCK_QUEUED_SPIN, lock);
     ke_spinlock_give(call, lock);
     ke_set_irql(call, old);
 }
 
 void KeAcquireInStackQueuedSpinLockAtDpcLevel(ke_call *call, PVOID_VA SpinLock, PVOID_VA LockHandle)
 {
-    if (ke_spinlock_take(call, SpinLock))
-        handle_set(call, LockHandle, SpinLock, ke_call_irql(call));
+    if (ke_spinlock_take(call, SpinLock) &&
+        handle_set(call, LockHandle, SpinLock, ke_call_irql(call)))
+        ke_hook_lock(call, KE_EVENT_LOCK_ACQUIRED, KE_LOCK_QUEUED_SPIN, SpinLock);
 }
 
 void KeReleaseInStackQueuedSpinLockFromDpcLevel(ke_call *call, PVOID_VA LockHandle)
 {
     PVOID_VA lock;
     KIRQL irql;
-    if (handle_get(call, LockHandle, &lock, &irql))
+    if (handle_get(call, LockHandle, &lock, &irql)) {
+        ke_hook_lock(call, KE_EVENT_LOCK_RELEASED, KE_LOCK_QUEUED_SPIN, lock);
         ke_spinlock_give(call, lock);
+    }
 }

@@ -11,6 +11,7 @@
  */
 #include "ke/hooks.h"
 #include "vf/ddirules.h"
+#include "vf/deadlock.h"
 #include "vf/vf.h"
 
 void vf_hooks_update(ke_machine *m)
@@ -19,6 +20,8 @@ void vf_hooks_update(ke_machine *m)
     /* DDI compliance (ddirules.c): the rules on driver routines by role. */
     if (m->vf->ddc != NULL && ddc_wants_routines)
         mask |= 1u << KE_EVENT_ROUTINE_ENTER | 1u << KE_EVENT_ROUTINE_EXIT;
+    m->vf->deadlock_mask = vf_deadlock_hook_mask(&m->vf->settings);
+    mask |= m->vf->deadlock_mask;
     m->hook_mask = mask;
 }
 
@@ -34,6 +37,10 @@ void vf_kernel_event(ke_machine *m, const ke_event *ev)
     case KE_EVENT_LOCK_RELEASED:
     case KE_EVENT_THREAD_TERMINATED:
     case KE_EVENT_POOL_FREED:
+    case KE_EVENT_LOCK_DELETED:
+        if ((m->vf->deadlock_mask >> ev->kind) & 1u)
+            vf_deadlock_event(m, ev);
+        break;
     case KE_EVENT_KIND_COUNT:
         break;
     }

@@ -680,7 +680,69 @@
       "output buffer (OutputBufferLength)",                                                        \
       ("WDM DRIVER ERROR: IoStatus.Information larger than the output buffer of a buffered IOCTL", \
        "Address in the driver's code where the error was detected", "IRP",                         \
-       "IoStatus.Information"))
+       "IoStatus.Information"))                                                                    \
+    /* Deadlock detection (0xC4/0x1000-0x100B, bug-check-0xc4 "Deadlocks"; 0x1006 is not        \
+     * documented), then drvsim's own IRQL-safety rules (0xD001xxxx). */                           \
+    X(deadlock_recursive_exclusive, 0xC4, 1, 0x1000, VF_FLAG_DEADLOCK_DETECTION,                   \
+      "self-deadlock: a thread asks exclusive access to an ERESOURCE it holds shared",             \
+      ("Self-deadlock: the current thread tried to recursively acquire a resource",               \
+       "Address of the resource", "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                 \
+    X(deadlock_lock_hierarchy, 0xC4, 1, 0x1001, VF_FLAG_DEADLOCK_DETECTION,                        \
+      "lock hierarchy violation: locks acquired in an order that closes a cycle (the chains "     \
+      "below; the paths need not have overlapped in time)",                                        \
+      ("Deadlock: a lock hierarchy violation was found (use !deadlock)",                           \
+       "Address of the resource that closed the cycle", "Reserved (drvsim: 0)",                   \
+       "Reserved (drvsim: 0)"))                                                                    \
+    X(deadlock_uninitialized, 0xC4, 1, 0x1002, VF_FLAG_DEADLOCK_DETECTION,                         \
+      "a KMUTEX or ERESOURCE acquired that was never initialised (or was deleted or freed since)", \
+      ("Unexpected acquisition of a resource: acquired without being initialized",                \
+       "Address of the resource", "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                 \
+    X(deadlock_release_out_of_order, 0xC4, 1, 0x1003, VF_FLAG_DEADLOCK_DETECTION,                  \
+      "in-stack queued spin locks released out of order (the one acquired last goes first)",      \
+      ("Unexpected release of a resource: released out of order", "Address of the resource "      \
+       "being released", "Address of the resource that should have been released first",          \
+       "Reserved (drvsim: 0)"))                                                                    \
+    X(deadlock_release_wrong_thread, 0xC4, 1, 0x1004, VF_FLAG_DEADLOCK_DETECTION,                  \
+      "a lock released by a thread other than the one that acquired it",                          \
+      ("Unexpected release of a resource: released by the wrong thread", "Address of the "        \
+       "resource", "Thread that acquired it", "Current thread"))                                   \
+    X(deadlock_initialized_twice, 0xC4, 1, 0x1005, VF_FLAG_DEADLOCK_DETECTION,                     \
+      "a KMUTEX initialised a second time without being freed (an ERESOURCE initialised "        \
+      "twice is the miscellaneous checks' 0xD0)",                                                  \
+      ("Unexpected initialization of a resource: initialized twice", "Address of the resource",   \
+       "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                                            \
+    X(deadlock_release_not_acquired, 0xC4, 1, 0x1007, VF_FLAG_DEADLOCK_DETECTION,                 \
+      "a lock released that no execution had acquired",                                            \
+      ("Unexpected release of a resource: released but never acquired",                           \
+       "Address of the resource", "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                 \
+    X(deadlock_acquire_type_mismatch, 0xC4, 1, 0x1008, VF_FLAG_DEADLOCK_DETECTION,                \
+      "a lock acquired through an API of another lock type than before (a KSPIN_LOCK used both "  \
+      "as an ordinary and as an in-stack queued spin lock)",                                       \
+      ("Unexpected acquisition: the API does not match the lock type", "Address of the lock",      \
+       "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                                            \
+    X(deadlock_release_type_mismatch, 0xC4, 1, 0x1009, VF_FLAG_DEADLOCK_DETECTION,                \
+      "a lock released through an API of another lock type than it was acquired with",            \
+      ("Unexpected release: the API does not match the lock type", "Address of the lock",         \
+       "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                                            \
+    X(deadlock_thread_terminated_owner, 0xC4, 1, 0x100A, VF_FLAG_DEADLOCK_DETECTION,              \
+      "a thread terminated while it still owns a lock",                                            \
+      ("A thread terminated while still owning a lock", "Address of the owner thread",             \
+       "Reserved (drvsim: the lock)", "Reserved (drvsim: 0)"))                                     \
+    X(deadlock_freed_lock_owned, 0xC4, 1, 0x100B, VF_FLAG_DEADLOCK_DETECTION,                      \
+      "the memory of a lock still owned was freed, or the lock deleted (ExDeleteResourceLite)",   \
+      ("A lock that is still owned was deleted (its memory freed)", "Address of the lock",        \
+       "Address of the owner thread", "Reserved (drvsim: 0)"))                                     \
+    X(deadlock_isr_lock_unmasked, 0xC4, 1, 0xD0010001, VF_FLAG_DEADLOCK_DETECTION,                 \
+      "a lock taken in an ISR is also taken below that ISR's IRQL, where the interrupt can "      \
+      "preempt its holder and spin for ever (drvsim's own check; Windows has no such code)",      \
+      ("drvsim: lock taken both in an ISR and below that ISR's IRQL", "Address of the lock",      \
+       "Device IRQL the ISR took it at", "IRQL it was taken at elsewhere"))                        \
+    X(deadlock_isr_lock_order, 0xC4, 1, 0xD0010002, VF_FLAG_DEADLOCK_DETECTION,                    \
+      "a lock taken in an ISR is held while acquiring one taken below that ISR's IRQL "          \
+      "(drvsim's own check, lockdep's irq-safe -> unsafe order; Windows has no such code)",       \
+      ("drvsim: ISR lock held while acquiring a lock taken below the ISR's IRQL",                 \
+       "Address of the lock acquired (taken below the ISR's IRQL)",                                \
+       "Address of the lock held (taken in the ISR)", "Device IRQL the ISR took it at"))
 
 /*
  * The DDI compliance rules (/flags 0x20000, 0x80000, /ruleclasses 35, /sdv)

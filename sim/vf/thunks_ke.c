@@ -14,6 +14,7 @@
 #include "ob/ob.h"
 #include "mm/mm.h"
 #include "mm/special.h"
+#include "vf/deadlock.h"
 #include "vf/vf.h"
 #include "vf/thunks.h"
 
@@ -259,7 +260,8 @@ static bool check_resource_release(ke_call *call, PVOID_VA Resource)
 
 static bool vf_ExAcquireResourceExclusiveLite(ke_call *call, PVOID_VA Resource, bool Wait)
 {
-    if (!check_resource_acquire(call, Resource, Wait))
+    if (!check_resource_acquire(call, Resource, Wait) ||
+        vf_deadlock_exclusive_of_shared(call, Resource))
         return false;
     return ExAcquireResourceExclusiveLite(call, Resource, Wait);
 }

@@ -10,6 +10,7 @@
 #include "io/io.h"
 #include "kd/kd.h"
 #include "vf/ddirules.h"
+#include "vf/deadlock.h"
 #include "vf/vf.h"
 
 vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags, uint64_t seed)
@@ -40,6 +41,7 @@ void vf_destroy(vf_state *vf)
     vf_settings_free(&vf->settings);
     vf_inject_free(&vf->inject);
     ddc_destroy(vf->ddc);
+    vf_deadlock_destroy(vf->deadlock);
     free(vf);
 }
 

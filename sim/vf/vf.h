@@ -20,7 +20,7 @@
 /* The /flags bits drvsim simulates so far; the others are reported. */
 #define VF_FLAGS_SIMULATED                                                                         \
     (VF_FLAG_SPECIAL_POOL | VF_FLAG_POOL_TRACKING | VF_FLAG_FORCE_IRQL_CHECKING |                  \
-     VF_FLAG_LOW_RESOURCES)
+     VF_FLAG_LOW_RESOURCES | VF_FLAG_DEADLOCK_DETECTION)
 
 typedef struct vf_state {
     vf_settings settings;
@@ -30,6 +30,8 @@ typedef struct vf_state {
     /* The DDI compliance rule engine (vf/ddirules.h), when the settings
      * turn a DDI rule on; NULL otherwise. */
     struct ddc_engine *ddc;
+    struct vf_deadlock *deadlock; /* deadlock detection's lock graph (deadlock.c), lazily */
+    uint32_t deadlock_mask;       /* the hook kinds it listens to now (vf_hooks_update) */
 } vf_state;
 
 /* `seed` seeds the "faults" stream (without drawing from it). */

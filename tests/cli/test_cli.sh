@@ -565,6 +565,57 @@ out_has "sweep: a summary on stdout" '[0-9]+ runs'
 out_has "sweep: the summary names the distinct bug check" '0xE0000001'
 out_has "sweep: the summary has a replay command" 'replay: drvsim run .*random_crash\.lua --seed [0-9]+'
 
+# Deadlock detection: an ABBA pair on two threads that never overlap (the
+# second starts after the first has ended) raises 0xC4/0x1001 on every
+# seed, with the same lock in P2 and the same chains.
+DL=scenarios/deadlock/deadlock_lock_hierarchy.lua
+SAVED_BOUND=("${BOUND[@]}")
+[ ${#BOUND[@]} -eq 0 ] || BOUND=(timeout 300)
+check "deadlock: ABBA sweep 1..1000: exit 0 (every seed as expected)" 0 \
+    "$DRVSIM" sweep $DL --seeds 1..1000 --jsonl "$T/abba.jsonl"
+BOUND=("${SAVED_BOUND[@]}")
+py "deadlock: ABBA on every seed: 0x1001, one P2, one report (the same chains)" "$T/abba.jsonl" '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert [r["seed"] for r in rows] == list(range(1, 1001)), "seeds"
+for r in rows:
+    b = r["bugcheck"]
+    assert r["outcome"] == "bugcheck" and b["code"] == 0xC4 and b["params"][0] == 0x1001, r
+assert len({r["bugcheck"]["params"][1] for r in rows}) == 1, "P2 differs"
+chains = {json.dumps(r["deadlock"]["chains"], sort_keys=True) for r in rows}
+assert len(chains) == 1, "%d different reports" % len(chains)
+c = rows[0]["deadlock"]["chains"]
+assert [(x["held"]["name"], x["acquired"]["name"]) for x in c] == [("A", "B"), ("B", "A")], c
+assert c[0]["who"].endswith("(terminated)"), c[0]["who"]
+assert rows[0]["bugcheck"]["params"][1] == c[1]["acquired"]["lock"], "P2 closed the cycle"'
+check "deadlock: ABBA run: exit 0" 0 "$DRVSIM" run $DL --seed 7
+out_has "deadlock: the report lists the chains by scenario line" \
+    '^    acquires A 0x[0-9A-F]{16} Spinlock, class scenarios/deadlock/deadlock_lock_hierarchy\.lua:[0-9]+$'
+out_has "deadlock: ... with lockdep's possible scenario" '^   \*\*\* DEADLOCK \*\*\*$'
+py "deadlock: the report ends with make it real, without deadlock detection, directed at the first acquisition of each chain" "$OUT" '
+import sys
+lines = sys.stdin.read().splitlines()
+last = lines[-1]
+want = ("  make it real: drvsim run scenarios/deadlock/deadlock_lock_hierarchy.lua --seed 7 "
+        "--verifier \x27/flags 0x0 /driver stats.sys\x27 --sched \x27directed:"
+        "scenarios/deadlock/deadlock_lock_hierarchy.lua:23,"
+        "scenarios/deadlock/deadlock_lock_hierarchy.lua:31\x27")
+assert last == want, last'
+check "deadlock: the same run with the option off: exit 1 (clean, not the expected 0x1001)" 1 \
+    "$DRVSIM" run $DL --verifier "/flags 0x2099B /driver stats.sys"
+out_has "deadlock: ... and clean" '^clean: '
+check "deadlock: the three-lock cycle: exit 0" 0 "$DRVSIM" run scenarios/deadlock/lock_cycle_three_routines.lua --json "$T/three.json"
+py "deadlock: a dispatch routine, a DPC and a work item: three chains with their lines" "$T/three.json" '
+import json, sys
+d = json.load(sys.stdin)["deadlock"]
+c = d["chains"]
+assert len(c) == 3 and d["locks"] == 3 and not d["by_class"], d
+assert [x["acquired"]["context"] for x in c] == ["dispatch routine", "DPC", "work item"], c
+for x in c:
+    for step in ("held", "acquired"):
+        assert x[step]["site"].startswith("scenarios/deadlock/lock_cycle_three_routines.lua:"), x
+assert len(d["make_it_real"]["sites"]) == 3, d'
+
 FIRST_BAD=$(python3 -c '
 import json, sys
 print(next(json.loads(l)["seed"] for l in sys.stdin if json.loads(l)["outcome"] == "bugcheck"))' \
