@@ -69,7 +69,12 @@ enum {
     "  --gflags \"ARGS\"         GFlags special pool, replacing the scenario's (\"+spp Fred\")\n"  \
     "  --cpus N                processors, 1..64 (default: the scenario's, else 2)\n"              \
     "  --sched STRATEGY        how processors interleave: random (default), or pct:D[:K],\n"       \
-    "                          PCT aimed at bugs of depth D over K decisions (pct = pct:3)\n"      \
+    "                          PCT aimed at bugs of depth D over K decisions (pct = pct:3),\n"     \
+    "                          or directed:FILE:LINE[,FILE:LINE...]: random, and the code\n"       \
+    "                          returning from a DDI called at one of those scenario lines\n"       \
+    "                          is held back (its processor stalled) until every line is\n"         \
+    "                          reached or nothing else can happen (makes a lock order\n"           \
+    "                          inversion an actual deadlock)\n"                                    \
     "  --limit DURATION        simulated-time bound: \"250ms\", \"10s\", \"7min\", \"1h\" or\n"    \
     "                          100 ns units (default: the scenario's, else 1h); reaching\n"        \
     "                          it is a timeout\n"                                                  \

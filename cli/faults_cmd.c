@@ -120,7 +120,7 @@ static int cli_fault_args(int argc, char **argv, const char *usage, cli_sim_args
 }
 
 /* The outcome column: "clean", "0xD1 driver_fault_at_raised_irql", "leak
- * (0xC4/0x62)", "timeout", "error: ...". */
+ * (0xC4/0x62)", "timeout", "deadlock", "error: ...". */
 static void cli_outcome_text(const drvsim_result *r, char *buf, size_t size)
 {
     switch (r->outcome) {
@@ -138,6 +138,9 @@ static void cli_outcome_text(const drvsim_result *r, char *buf, size_t size)
         break;
     case DRVSIM_OUTCOME_TIMEOUT:
         snprintf(buf, size, "timeout");
+        break;
+    case DRVSIM_OUTCOME_DEADLOCK:
+        snprintf(buf, size, "deadlock");
         break;
     case DRVSIM_OUTCOME_ERROR:
         snprintf(buf, size, "error: %.200s", r->message);

@@ -71,6 +71,8 @@ static json_t *jobs_encode_expect(const drvsim_expect *e)
         ok = ok && json_array_append_new(p, jobs_u64(e->p[i])) == 0;
     }
     jobs_set(o, "clean", json_boolean(e->clean), &ok);
+    jobs_set(o, "timeout", json_boolean(e->timeout), &ok);
+    jobs_set(o, "deadlock", json_boolean(e->deadlock), &ok);
     jobs_set(o, "code", json_integer(e->code), &ok);
     jobs_set(o, "has_p", has_p, &ok);
     jobs_set(o, "p", p, &ok);
@@ -270,6 +272,8 @@ static void jobs_decode_expect(const json_t *o, drvsim_expect *e, bool *ok)
     const json_t *has_p = json_object_get(o, "has_p");
     const json_t *p = json_object_get(o, "p");
     e->clean = jobs_get_bool(json_object_get(o, "clean"), ok);
+    e->timeout = jobs_get_bool(json_object_get(o, "timeout"), ok);
+    e->deadlock = jobs_get_bool(json_object_get(o, "deadlock"), ok);
     e->code = (uint32_t)jobs_get_int(json_object_get(o, "code"), ok);
     for (size_t i = 0; i < 4; i++) {
         e->has_p[i] = jobs_get_bool(json_array_get(has_p, i), ok);
@@ -378,7 +382,7 @@ static bool jobs_decode(const char *line, drvsim_result *r)
         return false;
     }
     json_int_t outcome = jobs_get_int(json_object_get(o, "outcome"), &ok);
-    ok = ok && outcome >= DRVSIM_OUTCOME_CLEAN && outcome <= DRVSIM_OUTCOME_ERROR;
+    ok = ok && outcome >= DRVSIM_OUTCOME_CLEAN && outcome <= DRVSIM_OUTCOME_DEADLOCK;
     r->outcome = (drvsim_outcome)outcome;
     r->expected = jobs_get_bool(json_object_get(o, "expected"), &ok);
     r->exit_code = (int)jobs_get_int(json_object_get(o, "exit_code"), &ok);

@@ -55,7 +55,10 @@ static const char usage_run[] =
     "  --seed N                the run's seed, decimal or 0x hex (default: the scenario's,\n"
     "                          else 1)\n" USAGE_SIM_OPTIONS
     "  --json PATH|-           write the result as one JSON object to PATH; with -, to\n"
-    "                          standard output (the report then goes to standard error)\n"
+    "                          standard output (the report then goes to standard error);\n"
+    "                          outcome clean, bugcheck, timeout, error, or deadlock (every\n"
+    "                          thread waits and nothing can wake one: a hang on Windows;\n"
+    "                          the wait-for graph is in \"deadlock\")\n"
     "  --trace PATH            write the simulation trace as text to PATH\n"
     "  --record FILE           write the failures low resources simulation injected to\n"
     "                          FILE, keyed by DDI, tag and ordinal (for --replay)\n"
@@ -197,8 +200,9 @@ int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *usage)
         ke_sched check;
         if (!ke_sched_parse(arg, &check)) {
             cli_usage_error(usage,
-                            "--sched wants random, pct, pct:D or pct:D:K (D 1..%d), not '%s'",
-                            KE_PCT_MAX_DEPTH, arg);
+                            "--sched wants random, pct, pct:D or pct:D:K (D 1..%d), or "
+                            "directed:FILE:LINE[,FILE:LINE...] (at most %d sites), not '%s'",
+                            KE_PCT_MAX_DEPTH, KE_DIRECTED_MAX_SITES, arg);
             return -1;
         }
         a->options.sched = a->raw.sched = arg;

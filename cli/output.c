@@ -360,6 +360,45 @@ static json_t *out_deadlock_json(const drvsim_deadlock *d)
     return o;
 }
 
+/* A deadlock's wait-for graph: {"cycle", "waits": [...], "idle_workers"}
+ * (README "Deadlocks"). */
+static json_t *out_waits_json(const drvsim_result *r)
+{
+    bool ok = true;
+    json_t *d = json_object();
+    json_t *waits = json_array();
+    for (size_t i = 0; i < r->wait_count; i++) {
+        const drvsim_wait *w = &r->waits[i];
+        json_t *o = json_object();
+        json_t *owners = json_array();
+        out_set(o, "thread", json_integer(w->thread), &ok);
+        out_set(o, "cpu", w->cpu >= 0 ? json_integer(w->cpu) : json_null(), &ok);
+        out_set(o, "who", out_json_text(w->who), &ok);
+        out_set(o, "site", out_json_text(w->site), &ok);
+        out_set(o, "kind", out_json_text(w->kind), &ok);
+        out_set(o, "how", out_json_text_or_null(w->how), &ok);
+        out_set(o, "object", out_hex64(w->object), &ok);
+        for (uint32_t k = 0; k < w->owner_count; k++) {
+            if (json_array_append_new(owners, json_integer(w->owners[k])) != 0)
+                ok = false;
+        }
+        out_set(o, "owners", owners, &ok);
+        out_set(o, "ownership", out_json_text(w->ownership), &ok);
+        out_set(o, "holder_cpu", w->holder_cpu >= 0 ? json_integer(w->holder_cpu) : json_null(),
+                &ok);
+        if (json_array_append_new(waits, o) != 0)
+            ok = false;
+    }
+    out_set(d, "cycle", out_json_text_or_null(r->cycle), &ok);
+    out_set(d, "waits", waits, &ok);
+    out_set(d, "idle_workers", json_integer(r->idle_workers), &ok);
+    if (!ok) {
+        json_decref(d);
+        return NULL;
+    }
+    return d;
+}
+
 json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
 {
     bool ok = true;
@@ -436,8 +475,13 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
     if (r->fault_total > 0) {
         out_set(o, "injected_failures", out_faults_json(r), &ok);
     }
+    /* "deadlock": deadlock detection's lock-order report (a bug check of
+     * /flags 0x20), or the wait-for graph of a real deadlock (the outcome, or
+     * processors spinning into 0x133); a run has one or the other. */
     if (r->deadlock != NULL) {
         out_set(o, "deadlock", out_deadlock_json(r->deadlock), &ok);
+    } else if (r->wait_count > 0 || r->outcome == DRVSIM_OUTCOME_DEADLOCK) {
+        out_set(o, "deadlock", out_waits_json(r), &ok);
     }
     out_set(o, "events", out_json_u64(r->events), &ok);
     out_set(o, "instructions", out_json_u64(r->instructions), &ok);

@@ -195,10 +195,11 @@ static bool cli_sweep_parse_line(const char *line, drvsim_result *r, int *signo)
         json_decref(o);
         return false;
     }
-    r->outcome = strcmp(outcome, "bugcheck") == 0  ? DRVSIM_OUTCOME_BUGCHECK
-                 : strcmp(outcome, "timeout") == 0 ? DRVSIM_OUTCOME_TIMEOUT
-                 : strcmp(outcome, "error") == 0   ? DRVSIM_OUTCOME_ERROR
-                                                   : DRVSIM_OUTCOME_CLEAN;
+    r->outcome = strcmp(outcome, "bugcheck") == 0   ? DRVSIM_OUTCOME_BUGCHECK
+                 : strcmp(outcome, "timeout") == 0  ? DRVSIM_OUTCOME_TIMEOUT
+                 : strcmp(outcome, "deadlock") == 0 ? DRVSIM_OUTCOME_DEADLOCK
+                 : strcmp(outcome, "error") == 0    ? DRVSIM_OUTCOME_ERROR
+                                                    : DRVSIM_OUTCOME_CLEAN;
     r->expected = json_is_true(json_object_get(o, "expected"));
     const json_t *bc = json_object_get(o, "bugcheck");
     if (json_is_object(bc)) {

@@ -218,6 +218,9 @@ static void describe_outcome(const drvsim_result *r, char *buf, size_t len)
     case DRVSIM_OUTCOME_ERROR:
         snprintf(buf, len, "a scenario error");
         break;
+    case DRVSIM_OUTCOME_DEADLOCK:
+        snprintf(buf, len, "a deadlock (%s)", r->message);
+        break;
     }
 }
 
@@ -226,6 +229,8 @@ static bool outcome_matches(const drvsim_result *r)
     const drvsim_expect *e = &r->expect;
     if (e->timeout)
         return r->outcome == DRVSIM_OUTCOME_TIMEOUT;
+    if (e->deadlock)
+        return r->outcome == DRVSIM_OUTCOME_DEADLOCK;
     if (e->clean)
         return r->outcome == DRVSIM_OUTCOME_CLEAN;
     if (r->outcome != DRVSIM_OUTCOME_BUGCHECK || r->bugcheck.code != e->code)
@@ -247,9 +252,10 @@ static void finish_result(drvsim_result *r)
     }
     r->expected = outcome_matches(r);
     r->exit_code = r->expected ? DRVSIM_EXIT_OK : DRVSIM_EXIT_MISMATCH;
-    /* A timeout keeps its own message (which limit); the report adds what
-     * was expected. */
-    if (!r->expected && r->outcome != DRVSIM_OUTCOME_TIMEOUT) {
+    /* A timeout keeps its own message (which limit), a deadlock its own
+     * (who waits for whom); the report adds what was expected. */
+    if (!r->expected && r->outcome != DRVSIM_OUTCOME_TIMEOUT &&
+        r->outcome != DRVSIM_OUTCOME_DEADLOCK) {
         char want[256], got[640];
         kd_format_expect(&r->expect, want, sizeof want);
         describe_outcome(r, got, sizeof got);
@@ -350,6 +356,10 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
         r->outcome = DRVSIM_OUTCOME_ERROR;
         snprintf(r->message, sizeof r->message, "%s", m->stop_message);
         break;
+    case KE_STOP_DEADLOCK:
+        r->outcome = DRVSIM_OUTCOME_DEADLOCK;
+        snprintf(r->message, sizeof r->message, "%s", m->stop_message);
+        break;
     case KE_RUNNING:
     case KE_STOP_FINISHED:
         r->outcome = DRVSIM_OUTCOME_CLEAN;
@@ -367,6 +377,17 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
             r->drivers[i].verified = m->drivers[i]->verified;
             memcpy(r->drivers[i].counters, m->drivers[i]->counters, sizeof r->drivers[i].counters);
         }
+    }
+    /* A deadlock's wait-for graph (outcome deadlock, or the spinners of a
+     * DPC watchdog bug check) moves to the result. */
+    if (m->waitgraph.built &&
+        (r->outcome == DRVSIM_OUTCOME_DEADLOCK || r->outcome == DRVSIM_OUTCOME_BUGCHECK)) {
+        r->waits = m->waitgraph.rows;
+        r->wait_count = m->waitgraph.count;
+        r->idle_workers = m->waitgraph.idle_workers;
+        snprintf(r->cycle, sizeof r->cycle, "%s", m->waitgraph.cycle);
+        m->waitgraph.rows = NULL;
+        m->waitgraph.count = m->waitgraph.capacity = 0;
     }
     /* The debug output moves to the result. */
     r->debug_output = m->debug_output;
@@ -758,7 +779,7 @@ int drvsim_run(const drvsim_options *opt, drvsim_result *r)
         goto done;
     r->seed = lb->seed;
     snprintf(r->name, sizeof r->name, "%s", lb->sc.name);
-    if (lb->sc.expect.code != 0 || lb->sc.expect.timeout)
+    if (lb->sc.expect.code != 0 || lb->sc.expect.timeout || lb->sc.expect.deadlock)
         r->expect = lb->sc.expect;
     if (!settings(opt, lb, &vs, &gf, r))
         goto done;
@@ -803,6 +824,9 @@ void drvsim_result_free(drvsim_result *r)
     free(r->switches);
     r->switches = NULL;
     r->switch_count = 0;
+    free(r->waits);
+    r->waits = NULL;
+    r->wait_count = 0;
     r->faults = r->fault_sites = NULL;
     r->fault_count = r->fault_site_count = 0;
     free(r->drivers);

@@ -221,10 +221,12 @@ static void read_expect(lua_State *L, int idx, lb_scenario *sc)
             sc->expect.clean = true;
         else if (strcmp(s, "timeout") == 0)
             sc->expect.timeout = true;
+        else if (strcmp(s, "deadlock") == 0)
+            sc->expect.deadlock = true;
         else
             lb_scenario_error(L,
-                              "scenario{}: expect must be \"clean\", \"timeout\" or a table "
-                              "{ bugcheck = ..., p1 = ..., driver = ... }, got \"%s\"",
+                              "scenario{}: expect must be \"clean\", \"timeout\", \"deadlock\" "
+                              "or a table { bugcheck = ..., p1 = ..., driver = ... }, got \"%s\"",
                               s);
         return;
     }
@@ -374,8 +376,9 @@ static int l_scenario(lua_State *L)
             if (lua_type(L, v) != LUA_TSTRING || !ke_sched_parse(text, &sc->sched))
                 lb_scenario_error(L,
                                   "scenario{}: sched must be \"random\", \"pct\", "
-                                  "\"pct:D\" or \"pct:D:K\" (D 1..%d)",
-                                  KE_PCT_MAX_DEPTH);
+                                  "\"pct:D\", \"pct:D:K\" (D 1..%d) or "
+                                  "\"directed:FILE:LINE[,FILE:LINE...]\" (at most %d sites)",
+                                  KE_PCT_MAX_DEPTH, KE_DIRECTED_MAX_SITES);
         } else if (strcmp(key, "kd") == 0) {
             if (lua_type(L, v) != LUA_TBOOLEAN)
                 lb_scenario_error(L, "scenario{}: kd must be true or false");

@@ -159,6 +159,7 @@ typedef enum drvsim_outcome {
     DRVSIM_OUTCOME_BUGCHECK,  /* the simulated machine stopped */
     DRVSIM_OUTCOME_TIMEOUT,   /* a limit (time, events, instructions) ended it */
     DRVSIM_OUTCOME_ERROR,     /* a scenario error: the run means nothing */
+    DRVSIM_OUTCOME_DEADLOCK,  /* every thread waits and nothing can wake one: a hang */
 } drvsim_outcome;
 
 /* Exit codes of CONTRACT section 1. */
@@ -177,7 +178,7 @@ enum {
  * Async-signal-safe. drvsim_run clears the request when it starts. */
 void drvsim_host_timeout(void);
 
-/* "clean", "bugcheck", "timeout", "error" */
+/* "clean", "bugcheck", "timeout", "error", "deadlock" */
 const char *drvsim_outcome_name(drvsim_outcome o);
 
 typedef struct drvsim_bugcheck {
@@ -198,8 +199,9 @@ typedef struct drvsim_bugcheck {
 } drvsim_bugcheck;
 
 typedef struct drvsim_expect {
-    bool clean;   /* expect = "clean" (the default) */
-    bool timeout; /* expect = "timeout": a limit must end the run */
+    bool clean;    /* expect = "clean" (the default) */
+    bool timeout;  /* expect = "timeout": a limit must end the run */
+    bool deadlock; /* expect = "deadlock": the run must end in a deadlock */
     uint32_t code;
     bool has_p[4];
     uint64_t p[4];
@@ -252,6 +254,30 @@ typedef struct drvsim_deadlock {
     char make_it_real[2048]; /* the command, filled by the front end ("" = none) */
 } drvsim_deadlock;
 
+/*
+ * One edge of a deadlock's wait-for graph (sim/ke/waitgraph.c): a thread
+ * waiting on an object (one row per object of its wait), or a processor
+ * spinning on a spin lock.
+ */
+typedef struct drvsim_wait {
+    uint32_t thread; /* the waiting thread's id; a spin: the thread its code runs in */
+    int32_t cpu;     /* a spin: the spinning processor; -1 for a wait */
+    char who[96];    /* "run() body", "tick.sys SystemThread", "x.sys DeferredRoutine (DPC)" */
+    char site[320];  /* "file:line": where the wait (or the acquire that spins) was made */
+    char kind[32];   /* "KEVENT", "KSEMAPHORE", "KMUTEX", "KTIMER", "FAST_MUTEX",
+                        "ERESOURCE", "KSPIN_LOCK", "KTHREAD" (its end awaited) */
+    char how[24];    /* "notification", "synchronization", "exclusive", "shared", or "" */
+    uint64_t object; /* its address */
+    /* Who holds it: owning threads (a spin lock: the holding processor's
+     * thread), how ("owned", "owned exclusive", "owned shared", "not owned",
+     * "held by CPU n"), and for a spin lock the holding processor (-1). */
+    uint32_t owners[4];
+    uint32_t owner_count;
+    bool more_owners; /* shared owners beyond the four listed */
+    char ownership[32];
+    int32_t holder_cpu;
+} drvsim_wait;
+
 typedef struct drvsim_driver_result {
     char name[64];
     bool verified;
@@ -303,6 +329,15 @@ typedef struct drvsim_result {
      * default, in order. */
     drvsim_switch *switches;
     size_t switch_count;
+    /* A deadlock (outcome "deadlock", or a 0x133 whose processors spin on
+     * each other's locks): the wait-for graph, threads first (in creation
+     * order), then spinning processors; the cycle found, as text ("thread 3
+     * -> thread 4 -> thread 3"; "" if none); idle system worker threads,
+     * which wait for work, are only counted. */
+    drvsim_wait *waits;
+    size_t wait_count;
+    char cycle[256];
+    uint32_t idle_workers;
 } drvsim_result;
 
 #define DRVSIM_MAX_RECORDED_FAULTS 65536u

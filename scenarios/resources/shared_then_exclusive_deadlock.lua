@@ -2,10 +2,11 @@
 -- shared lock and, finding a stale value, "upgrades" to the exclusive lock
 -- without releasing the shared one first. An ERESOURCE has no upgrade: a
 -- writer waits until every reader has gone, and the reader it waits for is
--- itself. No bug check: the thread waits for ever, as on Windows; nothing
--- else can run, and drvsim ends the run with its deadlock report (outcome
--- timeout) naming the thread and the resource it owns shared.
-scenario { expect = "timeout" }
+-- itself. No bug check: the thread waits for ever, as on Windows (a hang);
+-- nothing else can run, and drvsim ends the run with outcome "deadlock" and
+-- the wait-for graph: the thread, the resource, and its shared owner, the
+-- thread itself.
+scenario { expect = "deadlock" }
 
 driver "upgrade.sys" {
   DriverEntry = function(DriverObject, RegistryPath)

@@ -161,6 +161,19 @@ static void scan_fire(des_sim *sim, des_event *ev)
         ke_panic(m, __FILE__, __LINE__, "out of host memory scheduling the lookaside scan");
 }
 
+bool ex_lookaside_scan_inert(const ke_machine *m)
+{
+    const ex_lookasides *ls = m->lookasides;
+    if (ls == NULL || !des_event_queued(&ls->scan))
+        return false;
+    for (const ex_lookaside *l = ls->head; l != NULL; l = l->next) {
+        const ke_field *entry = ke_type_field(type_of(l), "ListEntry");
+        if (mm_lookup(m->mm, l->va + entry->offset[m->config.arch]) == NULL)
+            return false;
+    }
+    return true;
+}
+
 static ex_lookasides *lookasides_of(ke_machine *m)
 {
     if (m->lookasides == NULL) {

@@ -55,4 +55,9 @@ uint32_t ex_lookaside_minimum_size(ke_arch arch);
 
 void ex_lookasides_destroy(ke_machine *m);
 
+/* Whether the depth scan is queued and can do nothing but adjust depths:
+ * every active list's memory is there (a deadlock's check: such a scan
+ * wakes no thread and raises nothing). */
+bool ex_lookaside_scan_inert(const ke_machine *m);
+
 #endif /* DRVSIM_EX_LOOKASIDE_H */

@@ -149,33 +149,6 @@ void ex_resource_free_all(ke_machine *m)
     des_map_fini(&m->resources);
 }
 
-bool ex_resource_wait_text(const ke_machine *m, const ke_thread *t, char *buf, size_t len)
-{
-    if (t->resource_wait == 0)
-        return false;
-    const ex_resource *r = ex_resource_at(m, t->resource_wait);
-    const char *how = t->resource_wait_exclusive ? "exclusive" : "shared";
-    unsigned long long va = t->resource_wait;
-    if (r == NULL) {
-        snprintf(buf, len, "thread %u waits for ERESOURCE 0x%llx (%s), deleted since", t->id, va,
-                 how);
-        return true;
-    }
-    uint32_t held = ex_resource_held(r, t);
-    if (held != 0 && !r->exclusive) {
-        snprintf(buf, len,
-                 "thread %u waits for ERESOURCE 0x%llx (%s), which it owns shared itself: "
-                 "a shared owner cannot get exclusive access (or wait behind a writer)",
-                 t->id, va, how);
-        return true;
-    }
-    uint32_t owner = r->owner_count > 0 ? r->owners[0].thread->id : 0;
-    snprintf(buf, len, "thread %u waits for ERESOURCE 0x%llx (%s), owned %s by thread %u%s", t->id,
-             va, how, r->exclusive ? "exclusive" : "shared", owner,
-             r->owner_count > 1 ? " and others" : "");
-    return true;
-}
-
 static ex_resource *create(ke_machine *m, PVOID_VA va)
 {
     ex_resource *r = calloc(1, sizeof *r);

@@ -1,6 +1,7 @@
 /*
  * resource.h - executive resources (ERESOURCE): the kernel's state of each
- * one, for the verifier's checks and the scheduler's deadlock report.
+ * one, for the verifier's checks and the wait-for graph of a deadlock
+ * (ke/waitgraph.c).
  *
  * The ERESOURCE lives in simulated memory with its wdm.h layout (0x68 bytes
  * on x64, 0x38 on x86); the kernel keeps its owners and waiters here and
@@ -55,9 +56,5 @@ uint32_t ex_resource_held(const ex_resource *r, const ke_thread *t);
 
 /* Frees the kernel's state of every resource (machine teardown). */
 void ex_resource_free_all(ke_machine *m);
-
-/* For a deadlock report: what thread t (waiting in an acquire) waits for,
- * or false if it does not wait for a resource. */
-bool ex_resource_wait_text(const ke_machine *m, const ke_thread *t, char *buf, size_t len);
 
 #endif /* DRVSIM_EX_RESOURCE_H */

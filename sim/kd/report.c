@@ -39,6 +39,8 @@ const char *drvsim_outcome_name(drvsim_outcome o)
         return "timeout";
     case DRVSIM_OUTCOME_ERROR:
         return "error";
+    case DRVSIM_OUTCOME_DEADLOCK:
+        return "deadlock";
     }
     /* Only a corrupted value gets here; a name is more useful than a crash
      * in a report that is already describing something going wrong. */
@@ -82,6 +84,10 @@ const char *kd_format_expect(const drvsim_expect *e, char *buf, size_t len)
 {
     if (e->timeout) {
         snprintf(buf, len, "timeout");
+        return buf;
+    }
+    if (e->deadlock) {
+        snprintf(buf, len, "deadlock");
         return buf;
     }
     if (e->clean) {
@@ -329,6 +335,38 @@ static void kd_write_deadlock(FILE *out, const drvsim_deadlock *d)
         fputs("  May be due to missing lock nesting notation (LockSubclass)\n", out);
 }
 
+/* The wait-for graph of a deadlock, one line per edge: who waits (or
+ * spins), where, on what, and who holds it. */
+static void kd_write_waits(FILE *out, const drvsim_result *r)
+{
+    for (size_t i = 0; i < r->wait_count; i++) {
+        const drvsim_wait *w = &r->waits[i];
+        if (w->cpu >= 0)
+            fprintf(out, "  CPU %" PRId32 " (thread %" PRIu32 ", %s) spins on %s 0x%016" PRIx64,
+                    w->cpu, w->thread, w->who, w->kind, w->object);
+        else
+            fprintf(out, "  thread %" PRIu32 " (%s) waits for %s%s%s%s 0x%016" PRIx64, w->thread,
+                    w->who, w->kind, w->how[0] != '\0' ? " (" : "", w->how,
+                    w->how[0] != '\0' ? ")" : "", w->object);
+        if (w->site[0] != '\0')
+            fprintf(out, " at %s", w->site);
+        fprintf(out, ": %s", w->ownership);
+        if (strncmp(w->ownership, "owned", 5) == 0 && w->owner_count > 0) {
+            fprintf(out, " by thread%s", w->owner_count > 1 || w->more_owners ? "s" : "");
+            for (uint32_t k = 0; k < w->owner_count; k++)
+                fprintf(out, "%s %" PRIu32, k > 0 ? "," : "", w->owners[k]);
+            if (w->more_owners)
+                fputs(" and others", out);
+        } else if (w->cpu >= 0 && w->owner_count > 0) {
+            fprintf(out, " (thread %" PRIu32 ")", w->owners[0]);
+        }
+        fputc('\n', out);
+    }
+    if (r->idle_workers > 0)
+        fprintf(out, "  (%" PRIu32 " idle system worker thread%s wait%s for work)\n",
+                r->idle_workers, r->idle_workers > 1 ? "s" : "", r->idle_workers > 1 ? "" : "s");
+}
+
 static void kd_write_bugcheck(FILE *out, const drvsim_result *r, const char *replay)
 {
     const drvsim_bugcheck *b = &r->bugcheck;
@@ -357,6 +395,7 @@ static void kd_write_bugcheck(FILE *out, const drvsim_result *r, const char *rep
     }
     if (r->deadlock != NULL)
         kd_write_deadlock(out, r->deadlock);
+    kd_write_waits(out, r);
     kd_write_leaks(out, r);
     kd_write_faults(out, r);
 
@@ -398,6 +437,17 @@ void kd_report_write(FILE *out, const drvsim_result *r, const char *replay)
         fprintf(out, "TIMEOUT: %s, seed %" PRIu64 ", %s simulated, digest 0x%016" PRIx64 "\n",
                 r->message[0] != '\0' ? r->message : "a limit was reached", r->seed, time_text,
                 r->digest);
+        kd_write_replay_line(out, replay);
+        kd_write_expect_line(out, r);
+        return;
+    case DRVSIM_OUTCOME_DEADLOCK:
+        /* A hang: no bug check on Windows; the graph says who waits for
+         * whom (sim/ke/waitgraph.c). */
+        des_format_time(r->sim_time_100ns, time_text, sizeof time_text);
+        fprintf(out, "DEADLOCK: %s\n", r->message[0] != '\0' ? r->message : "nothing can run");
+        kd_write_waits(out, r);
+        fprintf(out, "  at %s simulated\n", time_text);
+        fprintf(out, "  seed %" PRIu64 ", digest 0x%016" PRIx64 "\n", r->seed, r->digest);
         kd_write_replay_line(out, replay);
         kd_write_expect_line(out, r);
         return;

@@ -169,6 +169,12 @@ void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
                 ex_tag_text(tag, text));
         break;
     }
+    case KE_TR_HOLD: {
+        unsigned cpu = des_rec_read_u8(&rd), thread = des_rec_read_u32(&rd);
+        fprintf(out, "%s cpu=%u thread=%u\n", des_rec_read_u8(&rd) ? "hold" : "release", cpu,
+                thread);
+        break;
+    }
     default:
         fprintf(out, "record type=%u\n", rec->type);
         break;

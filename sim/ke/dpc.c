@@ -178,8 +178,8 @@ static void end_drain(ke_machine *m, ke_processor *cpu)
 
 bool ke_cpu_start_dpc(ke_machine *m, ke_processor *cpu)
 {
-    if (cpu->in_dpc)
-        return false;
+    if (cpu->in_dpc || cpu->held)
+        return false; /* held: --sched directed stalls the processor */
     if (cpu->dpc_drain && cpu->dpc_head == NULL) {
         end_drain(m, cpu); /* another processor removed what was queued */
         return false;

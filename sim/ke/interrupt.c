@@ -270,8 +270,8 @@ bool ke_request_interrupt(ke_machine *m, ke_interrupt *i)
  * it, in connection order. */
 static ke_interrupt *deliverable(const ke_machine *m, const ke_processor *cpu)
 {
-    if (cpu->in_isr || cpu->spinning_on != 0)
-        return NULL;
+    if (cpu->in_isr || cpu->spinning_on != 0 || cpu->held)
+        return NULL; /* held: --sched directed stalls the processor */
     for (ke_interrupt *i = m->interrupts_head; i != NULL; i = i->next) {
         if (i->connected && (i->pending_cpus & (1ull << cpu->number)) && cpu->irql < i->irql)
             return i;

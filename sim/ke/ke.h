@@ -431,6 +431,11 @@ typedef struct ke_processor {
     bool isr_lock_wait;
     /* DPCs and ISRs run so far: the next one's ke_exec.run. */
     uint32_t dpc_runs, isr_runs;
+    /* --sched directed: held back (stalled: nothing runs on it), and what
+     * was left of its DPC watchdog period when the hold began (0: none
+     * armed), which the hold does not count. */
+    bool held;
+    uint64_t held_watchdog_left_100ns;
 } ke_processor;
 
 /* ------------------------------------------------------------------------ */
@@ -470,6 +475,7 @@ typedef enum ke_stop {
     KE_STOP_LIMIT,          /* a hard limit (time, events, instructions) */
     KE_STOP_SCENARIO_ERROR, /* the scenario is broken; the run means nothing */
     KE_STOP_FINISHED,       /* the harness body returned */
+    KE_STOP_DEADLOCK,       /* every thread waits, nothing can wake one (waitgraph.c) */
 } ke_stop;
 
 /*
@@ -479,19 +485,39 @@ typedef enum ke_stop {
  * priority above D, the highest runs, and at D-1 decisions drawn among the
  * first K the running one drops below all others. A bug that needs D
  * ordering constraints is found on at least 1/(n K^(D-1)) of the seeds.
+ * directed:SITE[,SITE...]: random, and an execution that returns from a DDI
+ * called at one of the scenario lines SITE ("file:line", as reports print
+ * it; the first time per site) is held back, its processor stalled as a
+ * host preempting a virtual processor would stall it, while the others run
+ * and time goes on; see ke_directed_* in sched.c.
  */
-typedef enum ke_sched_kind { KE_SCHED_RANDOM = 0, KE_SCHED_PCT } ke_sched_kind;
+typedef enum ke_sched_kind { KE_SCHED_RANDOM = 0, KE_SCHED_PCT, KE_SCHED_DIRECTED } ke_sched_kind;
 
 #define KE_PCT_MAX_DEPTH     16
 #define KE_PCT_DEFAULT_STEPS 10000u /* K: the decisions a typical scenario makes */
+
+/* directed: sites at most, and the longest "file:line" taken. */
+#define KE_DIRECTED_MAX_SITES  8
+#define KE_DIRECTED_SITE_BYTES 320
+
+/* directed: the longest a held processor stays stalled while something
+ * else is still to happen (a later event); shorter than the DPC watchdog
+ * period, so that a processor spinning on a lock the held one owns is not
+ * timed out by the hold alone. */
+#define KE_DIRECTED_MAX_HOLD_100NS (10ull * 10000000ull)
 
 typedef struct ke_sched {
     ke_sched_kind kind;
     uint32_t depth; /* PCT: D, 1..KE_PCT_MAX_DEPTH */
     uint64_t steps; /* PCT: K, the decisions the change points are drawn among */
+    /* directed: the sites, as given ("file:line"), and each one's line. */
+    uint32_t site_count;
+    uint32_t site_line[KE_DIRECTED_MAX_SITES];
+    char site[KE_DIRECTED_MAX_SITES][KE_DIRECTED_SITE_BYTES];
 } ke_sched;
 
-/* Parses "random", "pct" (depth 3), "pct:D" or "pct:D:K"; false if malformed. */
+/* Parses "random", "pct" (depth 3), "pct:D", "pct:D:K" or
+ * "directed:FILE:LINE[,FILE:LINE...]"; false if malformed. */
 bool ke_sched_parse(const char *text, ke_sched *out);
 
 typedef struct ke_config {
@@ -516,6 +542,16 @@ struct io_driver;
 struct mm_space;
 struct ex_pool;
 struct vf_state;
+
+/* A deadlock's wait-for graph: its rows (drvsim.h), the cycle found, and
+ * the idle worker threads counted aside. */
+typedef struct ke_waitgraph {
+    drvsim_wait *rows;
+    size_t count, capacity;
+    char cycle[256];
+    uint32_t idle_workers;
+    bool built;
+} ke_waitgraph;
 
 /* PSP_MAX_CREATE_PROCESS_NOTIFY: process-creation callbacks at most. */
 #define KE_MAX_PROCESS_NOTIFY 64
@@ -558,6 +594,11 @@ typedef struct ke_machine {
     drvsim_switch *switch_replay;
     size_t switch_replay_count;
     ke_exec *last_exec; /* the execution run last, for the trace */
+    /* --sched directed: the sites reached (a bit each), the processors
+     * held, and when the first of them was. */
+    uint32_t directed_reached;
+    uint32_t held_count;
+    uint64_t held_since_100ns;
 
     des_map objects;    /* dispatcher object address -> ke_object */
     des_map dpcs;       /* KDPC address -> ke_dpc */
@@ -601,6 +642,9 @@ typedef struct ke_machine {
     /* Which ke_event kinds the verifier listens to (ke/hooks.h), one bit
      * per kind, set by vf_hooks_update. */
     uint32_t hook_mask;
+
+    /* A deadlock's wait-for graph (waitgraph.c), built when one is found. */
+    ke_waitgraph waitgraph;
 
     ke_stop stop;
     drvsim_bugcheck bugcheck; /* valid when stop == KE_STOP_BUGCHECK */
@@ -806,6 +850,27 @@ const ke_frame *ke_top_frame(const ke_exec *e);
 uint64_t ke_caller_code(const ke_call *call);
 
 /* ------------------------------------------------------------------------ */
+/* Real deadlocks (waitgraph.c)                                             */
+/* ------------------------------------------------------------------------ */
+
+/* No processor has work: if nothing queued can make one run again, stops
+ * the machine with KE_STOP_DEADLOCK and the wait-for graph; false (and
+ * nothing done) otherwise. */
+bool ke_deadlock_check(ke_machine *m);
+
+/* For the DPC watchdog of a spinning processor: the graph built, and a
+ * line saying which processors spin on whose locks; NULL if cpu does not
+ * spin. */
+const char *ke_deadlock_spin_text(ke_machine *m, const ke_processor *cpu, char *buf, size_t len);
+
+/* Whether every event still queued is one that cannot make anything run
+ * (a timer with neither DPC nor waiter, the lookaside scan over lists that
+ * are there); true for an empty queue. */
+bool ke_nothing_pending(const ke_machine *m);
+
+void ke_waitgraph_free(ke_machine *m);
+
+/* ------------------------------------------------------------------------ */
 /* Waits (dispatcher.c)                                                     */
 /* ------------------------------------------------------------------------ */
 
@@ -894,6 +959,7 @@ enum ke_trace_type {
     KE_TR_INTERRUPT,    /* cpu u8, interrupt u64, requested(0)/start(1)/end(2) u8 */
     KE_TR_PROCESS_EXIT, /* process u32: a user process's last thread ended */
     KE_TR_FAULT,        /* ddi u16, thread u32, driver u8, tag u32: an injected failure */
+    KE_TR_HOLD,         /* cpu u8, thread u32, held(1)/released(0) u8: --sched directed */
 };
 
 /* The driver index used in trace records: 0xFF for none. */

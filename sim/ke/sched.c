@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include "ex/work.h"
-#include "ex/resource.h"
 #include "io/io.h"
 #include "kd/kd.h"
 #include "ke/hooks.h"
@@ -307,6 +306,10 @@ static void watchdog_fire(des_sim *sim, des_event *ev)
     const ke_frame *f = ke_top_frame(e);
     ke_call call = {.m = m, .exec = e, .thread = e->thread, .driver = f ? f->driver : NULL};
     const uint64_t p[4] = {1, KE_DPC_WATCHDOG_PERIOD_TICKS, 0, 0};
+    /* A processor spinning on a lock (its holder spinning too, or unable
+     * to run): Windows' outcome of a spin deadlock, with its graph. */
+    char spins[320];
+    const char *spin_text = ke_deadlock_spin_text(m, cpu, spins, sizeof spins);
     if (cpu->in_dpc || cpu->dpc_drain) {
         /* A drain that never emptied: the DPC running (or the last one)
          * is blamed. */
@@ -318,10 +321,11 @@ static void watchdog_fire(des_sim *sim, des_event *ev)
         snprintf(detail, sizeof detail,
                  "CPU %u ran %llu DPCs back-to-back without its DPC queue emptying", cpu->number,
                  (unsigned long long)cpu->drain_runs);
-        kd_raise_full(&call, RULE_kdpc_watchdog, 0x133, p, call.driver, detail);
+        kd_raise_full(&call, RULE_kdpc_watchdog, 0x133, p, call.driver,
+                      spin_text != NULL ? spin_text : detail);
         return;
     }
-    kd_raise_full(&call, RULE_kdpc_watchdog, 0x133, p, NULL, NULL);
+    kd_raise_full(&call, RULE_kdpc_watchdog, 0x133, p, NULL, spin_text);
 }
 
 void ke_cpu_init_watchdog(ke_machine *m, ke_processor *cpu)
@@ -367,6 +371,8 @@ static uint32_t candidates(const ke_machine *m, uint32_t out[KE_MAX_CPUS])
     uint32_t n = 0, ready = ready_count(m);
     for (uint32_t i = 0; i < m->cpu_count; i++) {
         const ke_processor *cpu = &m->cpus[i];
+        if (cpu->held)
+            continue; /* --sched directed: stalled */
         if (cpu->in_isr || cpu->in_dpc || !cpu->current->idle) {
             if (!spinning(m, cpu))
                 out[n++] = i;
@@ -382,12 +388,40 @@ static uint32_t candidates(const ke_machine *m, uint32_t out[KE_MAX_CPUS])
 /* Strategies                                                               */
 /* ------------------------------------------------------------------------ */
 
+/* "directed:FILE:LINE[,FILE:LINE...]": each site's line after its last
+ * colon, decimal, 1 or more; the file before it, not empty. */
+static bool parse_directed(const char *list, ke_sched *out)
+{
+    ke_sched s = {.kind = KE_SCHED_DIRECTED};
+    const char *p = list;
+    while (true) {
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= KE_DIRECTED_SITE_BYTES || s.site_count == KE_DIRECTED_MAX_SITES)
+            return false;
+        char *site = s.site[s.site_count];
+        memcpy(site, p, len);
+        site[len] = '\0';
+        const char *colon = strrchr(site, ':');
+        if (colon == NULL || colon == site || colon[1] < '1' || colon[1] > '9' ||
+            strspn(colon + 1, "0123456789") != strlen(colon + 1) || strlen(colon + 1) > 9)
+            return false;
+        s.site_line[s.site_count++] = (uint32_t)strtoul(colon + 1, NULL, 10);
+        if (p[len] == '\0')
+            break;
+        p += len + 1;
+    }
+    *out = s;
+    return true;
+}
+
 bool ke_sched_parse(const char *text, ke_sched *out)
 {
     if (strcmp(text, "random") == 0) {
         *out = (ke_sched){.kind = KE_SCHED_RANDOM};
         return true;
     }
+    if (strncmp(text, "directed:", 9) == 0)
+        return parse_directed(text + 9, out);
     if (strncmp(text, "pct", 3) != 0)
         return false;
     ke_sched s = {.kind = KE_SCHED_PCT, .depth = 3, .steps = KE_PCT_DEFAULT_STEPS};
@@ -460,7 +494,7 @@ void ke_sched_init(ke_machine *m)
         ke_panic(m, __FILE__, __LINE__, "out of host memory for the replayed decisions");
     const ke_sched *s = &m->config.sched;
     if (s->kind != KE_SCHED_PCT)
-        return; /* random draws at each decision only: its digests stay as they were */
+        return; /* random (and directed) draw at each decision only: digests stay as they were */
     KE_CHECK(m, s->depth >= 1 && s->depth <= KE_PCT_MAX_DEPTH && s->steps >= 1);
     /* D - 1 change points among the first K decisions, kept ascending. */
     m->pct_change_count = s->depth - 1;
@@ -504,8 +538,8 @@ static ke_exec *candidate_exec(ke_machine *m, uint32_t i)
 static uint32_t choose(ke_machine *m, const uint32_t *cpus, uint32_t n, ke_exec *running)
 {
     KE_CHECK(m, n >= 2);
-    if (m->config.sched.kind == KE_SCHED_RANDOM)
-        return cpus[des_rng_below(&m->rng_sched, n)];
+    if (m->config.sched.kind != KE_SCHED_PCT)
+        return cpus[des_rng_below(&m->rng_sched, n)]; /* random; directed chooses as random */
     m->sched_steps++;
     while (m->pct_change_next < m->pct_change_count &&
            m->pct_change[m->pct_change_next] <= m->sched_steps) {
@@ -583,6 +617,112 @@ static uint32_t settle(ke_machine *m, drvsim_switch name, const uint32_t *cpus, 
     return chosen;
 }
 
+/* ------------------------------------------------------------------------ */
+/* --sched directed: holding executions back at given scenario lines         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * An execution that returns from a DDI called at one of the strategy's
+ * sites (the first time the site is reached) is held back: its processor is
+ * stalled, as a host preempting a virtual processor stalls it, while the
+ * other processors run and simulated time goes on, so that timers fire and
+ * threads started later get as far as they can. The holds end together,
+ * when every site has been reached (the last execution to reach one is not
+ * held at all), or when nothing else can happen: no other processor has
+ * work and no event that might give one work is due within
+ * KE_DIRECTED_MAX_HOLD_100NS of the first hold (nor before the run's time
+ * limit). A stalled processor's DPC watchdog does not count the stall: the
+ * host took the time, not the code at DISPATCH_LEVEL (a guest's clock
+ * interrupt does not tick on a virtual processor that is not running); a
+ * processor spinning meanwhile on a lock the held one owns counts its time,
+ * as lock-holder preemption does on a real host. Everything depends on the
+ * run's seed and the sites, so the replay line (--sched included)
+ * reproduces the run, and a choice file records the strategy with the
+ * decisions.
+ */
+
+static void hold_trace(ke_machine *m, ke_processor *cpu, bool held)
+{
+    const ke_exec *e = running_exec(cpu);
+    des_rec rec;
+    ke_trace_begin(m, &rec, KE_TR_HOLD);
+    des_rec_u8(&rec, (uint8_t)cpu->number);
+    des_rec_u32(&rec, e->thread->id);
+    des_rec_u8(&rec, held ? 1 : 0);
+    ke_trace_commit(m, &rec);
+}
+
+static void directed_release_all(ke_machine *m)
+{
+    for (uint32_t i = 0; i < m->cpu_count && m->held_count > 0; i++) {
+        ke_processor *cpu = &m->cpus[i];
+        if (!cpu->held)
+            continue;
+        cpu->held = false;
+        m->held_count--;
+        if (cpu->held_watchdog_left_100ns != 0 &&
+            !des_schedule(&m->des, &cpu->watchdog,
+                          m->des.now_100ns + cpu->held_watchdog_left_100ns))
+            ke_panic(m, __FILE__, __LINE__, "out of host memory re-arming the DPC watchdog");
+        cpu->held_watchdog_left_100ns = 0;
+        hold_trace(m, cpu, false);
+    }
+}
+
+/* Whether the calling execution returns from a DDI called at a site not
+ * reached yet; if so, it is held (true) unless it was the last one. */
+static bool directed_hold(ke_call *call)
+{
+    ke_machine *m = call->m;
+    const ke_sched *s = &m->config.sched;
+    uint32_t all = (1u << s->site_count) - 1;
+    if (m->directed_reached == all || m->host.site == NULL || m->host.site_name == NULL)
+        return false;
+    ke_site here = m->host.site(m->host.ctx, call->exec);
+    uint32_t i = 0;
+    char name[KE_DIRECTED_SITE_BYTES];
+    name[0] = '\0';
+    for (; i < s->site_count; i++) {
+        if ((m->directed_reached & (1u << i)) != 0 || s->site_line[i] != here.line)
+            continue;
+        if (name[0] == '\0')
+            m->host.site_name(m->host.ctx, here, name, sizeof name);
+        if (strcmp(name, s->site[i]) == 0)
+            break;
+    }
+    if (i == s->site_count)
+        return false;
+    m->directed_reached |= 1u << i;
+    if (m->directed_reached == all) {
+        directed_release_all(m);
+        return false;
+    }
+    ke_processor *cpu = ke_call_cpu(call);
+    cpu->held = true;
+    if (m->held_count++ == 0)
+        m->held_since_100ns = m->des.now_100ns;
+    cpu->held_watchdog_left_100ns = 0;
+    if (des_event_queued(&cpu->watchdog)) {
+        uint64_t due = cpu->watchdog.due_100ns;
+        cpu->held_watchdog_left_100ns = due > m->des.now_100ns ? due - m->des.now_100ns : 1;
+        des_cancel(&m->des, &cpu->watchdog);
+    }
+    hold_trace(m, cpu, true);
+    return true;
+}
+
+/* Nothing but held processors has work: whether the holds end now, rather
+ * than time going on to the next event. */
+static bool directed_release_due(const ke_machine *m)
+{
+    const des_event *next = des_peek(&m->des);
+    if (next == NULL || ke_nothing_pending(m))
+        return true;
+    if (m->des.limits.max_time_100ns != 0 && next->due_100ns >= m->des.limits.max_time_100ns)
+        return true;
+    return next->due_100ns - m->held_since_100ns > KE_DIRECTED_MAX_HOLD_100NS;
+}
+
 static bool event_due(const ke_machine *m)
 {
     const des_event *next = des_peek(&m->des);
@@ -596,6 +736,8 @@ bool ke_preempt_point(ke_call *call)
         return false;
     call->exec->steps++; /* every point counts, so that decisions keep their names */
     des_advance(&m->des, KE_CALL_COST_100NS);
+    if (m->config.sched.kind == KE_SCHED_DIRECTED && directed_hold(call))
+        return true; /* held back: the loop runs something else */
     if (event_due(m) || m->des.now_100ns >= m->des.limits.max_time_100ns)
         return true; /* the loop fires it, and may run something else */
     ke_processor *cpu = ke_call_cpu(call);
@@ -704,46 +846,6 @@ static void fire_due(ke_machine *m)
     }
 }
 
-/* A deadlock's report: every thread waits. A thread blocked in a fast mutex
- * acquire is named with the mutex and its owner (the first found, in thread
- * creation order), the commonest self-inflicted one being a thread that
- * acquires a fast mutex it owns already; failing that, one blocked in an
- * ERESOURCE acquire. */
-static void stop_deadlocked(ke_machine *m)
-{
-    for (uint32_t i = 0; i < m->thread_count; i++) {
-        const ke_thread *t = m->threads[i];
-        if (t->state != KE_THREAD_WAITING || t->fast_mutex_wait == 0)
-            continue;
-        uint64_t owner_va = 0;
-        mm_peek(m->mm, t->fast_mutex_wait + (m->config.arch == KE_ARCH_X86 ? 4 : 8), &owner_va,
-                m->config.arch == KE_ARCH_X86 ? 4 : 8);
-        uint32_t owner = 0;
-        for (uint32_t k = 0; k < m->thread_count; k++) {
-            if (m->threads[k]->object->va == owner_va)
-                owner = m->threads[k]->id;
-        }
-        ke_stop_machine(m, KE_STOP_LIMIT,
-                        "deadlock: every thread waits; thread %u waits for fast mutex 0x%llx, "
-                        "owned by thread %u%s",
-                        t->id, (unsigned long long)t->fast_mutex_wait, owner,
-                        owner == t->id ? " (itself: it acquired the mutex twice)" : "");
-        return;
-    }
-    /* Then one blocked in an ERESOURCE acquire, the resource and its owners
-     * named (a shared owner asking for exclusive access waits for itself). */
-    for (uint32_t i = 0; i < m->thread_count; i++) {
-        char text[256];
-        const ke_thread *t = m->threads[i];
-        if (t->state == KE_THREAD_WAITING && ex_resource_wait_text(m, t, text, sizeof text)) {
-            ke_stop_machine(m, KE_STOP_LIMIT, "deadlock: every thread waits; %s", text);
-            return;
-        }
-    }
-    ke_stop_machine(m, KE_STOP_LIMIT,
-                    "deadlock: every thread waits and nothing is scheduled to wake one");
-}
-
 /* Nothing can run: let time jump to the next event, or say why the run
  * cannot go on. */
 static void idle_step(ke_machine *m)
@@ -753,7 +855,8 @@ static void idle_step(ke_machine *m)
     case DES_FIRED:
         break;
     case DES_IDLE:
-        stop_deadlocked(m);
+        /* ke_deadlock_check saw an empty queue first: not reached. */
+        KE_CHECK(m, ke_stopped(m));
         break;
     case DES_STOP_EVENT_LIMIT:
         ke_stop_machine(m, KE_STOP_LIMIT, "event limit reached (%llu events)",
@@ -791,7 +894,10 @@ ke_stop ke_run(ke_machine *m)
         uint32_t cpus[KE_MAX_CPUS];
         uint32_t n = candidates(m, cpus);
         if (n == 0) {
-            idle_step(m);
+            if (m->held_count > 0 && directed_release_due(m))
+                directed_release_all(m);
+            else if (!ke_deadlock_check(m))
+                idle_step(m);
             continue;
         }
         /* The processor a preemption point chose, if it still has work;

@@ -1449,6 +1449,206 @@ ok_if "errors: ... the same digest: DbgPrint of a NaN does not depend on the mac
     sh -c 'test "$(grep -o "\"digest\": *\"[^\"]*\"" "$1")" = "$(grep -o "\"digest\": *\"[^\"]*\"" "$2")"' - "$T/nan.json" "$OUT"
 
 # ---------------------------------------------------------------------------
+# Deadlocks (issue 12 item 6): the wait-for graph, outcome "deadlock"
+# ---------------------------------------------------------------------------
+
+D=scenarios/deadlock
+check "deadlock: two threads each owning the KMUTEX the other waits for: exit 0 (expected)" 0 \
+    "$DRVSIM" run $D/kmutex_cycle.lua
+out_has "deadlock: ... the DEADLOCK block with the cycle" \
+    '^DEADLOCK: every thread waits and nothing can wake one; cycle: thread 4 -> thread 5 -> thread 4$'
+out_has "deadlock: ... each thread, the KMUTEX, the line of its wait and the owner" \
+    '^  thread 4 \(volume\.sys SystemThread\) waits for KMUTEX 0x[0-9a-f]{16} at scenarios/deadlock/kmutex_cycle\.lua:32: owned by thread 5$'
+out_has "deadlock: ... the other thread's wait" \
+    '^  thread 5 \(volume\.sys SystemThread\) waits for KMUTEX 0x[0-9a-f]{16} at scenarios/deadlock/kmutex_cycle\.lua:40: owned by thread 4$'
+out_has "deadlock: ... the unload waiting for a thread's end" \
+    'waits for KTHREAD 0x[0-9a-f]{16} at scenarios/deadlock/kmutex_cycle\.lua:45: until thread 4 ends$'
+out_has "deadlock: ... and the replay line" '^  replay: drvsim run scenarios/deadlock/kmutex_cycle\.lua --seed 1$'
+err_has "deadlock: ... matched expect" '^drvsim: outcome matched expect \(deadlock\)$'
+check "deadlock: --json -" 0 "$DRVSIM" run $D/kmutex_cycle.lua --json -
+py "deadlock: ... outcome deadlock, stopped at once (10 ms), the graph in deadlock.waits" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["outcome"] == "deadlock" and o["expected"] is True and o["bugcheck"] is None, o
+assert o["sim_time_ns"] < 11 * 10**6, o["sim_time_ns"]
+d = o["deadlock"]
+assert d["cycle"] == "thread 4 -> thread 5 -> thread 4", d
+w = {r["thread"]: r for r in d["waits"]}
+assert w[4]["kind"] == "KMUTEX" and w[4]["owners"] == [5] and w[4]["ownership"] == "owned", w[4]
+assert w[5]["kind"] == "KMUTEX" and w[5]["owners"] == [4], w[5]
+assert w[4]["site"].endswith("kmutex_cycle.lua:32") and w[4]["cpu"] is None, w[4]
+assert w[3]["kind"] == "KTHREAD" and w[3]["owners"] == [4], w[3]'
+check "deadlock: the clean twin (one lock order) is clean" 0 "$DRVSIM" run $D/kmutex_cycle_clean.lua
+check "deadlock: a 200-seed sweep deadlocks on every seed, as expected" 0 \
+    "$DRVSIM" sweep $D/kmutex_cycle.lua --seeds 1..200 -j 2 --jsonl /dev/null
+out_has "deadlock: ... one group, the same cycle" \
+    '^ *200 x deadlock: every thread waits and nothing can wake one; cycle: thread 4 -> thread 5 -> thread 4, first seed 1, as expected$'
+check "deadlock: the clean twin over the same seeds is clean" 0 \
+    "$DRVSIM" sweep $D/kmutex_cycle_clean.lua --seeds 1..200 -j 2 --jsonl /dev/null
+check "deadlock: an event nobody sets, a periodic timer and a lookaside list: exit 1" 1 \
+    "$DRVSIM" run $F/deadlock_forgotten_event.lua --json -
+py "deadlock: ... outcome deadlock at once, not a timeout at the limit; the event not owned" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["outcome"] == "deadlock" and o["expected"] is False, o["outcome"]
+assert o["sim_time_ns"] < 10**6, o["sim_time_ns"]
+(w,) = o["deadlock"]["waits"]
+assert w["kind"] == "KEVENT" and w["how"] == "notification" and w["owners"] == [], w
+assert w["ownership"] == "not owned" and w["who"] == "run() body", w'
+check "deadlock: ... the human report says what was expected" 1 \
+    "$DRVSIM" run $F/deadlock_forgotten_event.lua
+out_has "deadlock: ... an event: not owned" \
+    '^  thread 3 \(run\(\) body\) waits for KEVENT \(notification\) 0x[0-9a-f]{16} at tests/cli/fixtures/deadlock_forgotten_event\.lua:20: not owned$'
+out_has "deadlock: ... expected: clean" '^  expected: clean$'
+check "deadlock: a timed wait on the same event is no deadlock: clean" 0 \
+    "$DRVSIM" run $F/deadlock_timed_wait.lua
+check "deadlock: test counts an unexpected deadlock as a failure" 1 \
+    "$DRVSIM" test $F/deadlock_forgotten_event.lua $D/kmutex_cycle.lua
+out_has "deadlock: ... FAIL with the deadlock" \
+    '^FAIL tests/cli/fixtures/deadlock_forgotten_event\.lua: every thread waits and nothing can wake one'
+out_has "deadlock: ... an expected one passes" '^PASS scenarios/deadlock/kmutex_cycle\.lua'
+check "deadlock: test -j 2 --check-determinism over scenarios/deadlock" 0 \
+    "$DRVSIM" test $D -j 2 --check-determinism
+check "deadlock: the ERESOURCE upgrade waits for itself: exit 0 (expect = \"deadlock\")" 0 \
+    "$DRVSIM" run scenarios/resources/shared_then_exclusive_deadlock.lua
+out_has "deadlock: ... owned shared by the waiting thread itself" \
+    'waits for ERESOURCE \(exclusive\) 0x[0-9a-f]{16} at [^ ]*shared_then_exclusive_deadlock\.lua:20: owned shared by thread 3$'
+# The spin form stays Windows' outcome: the DPC watchdog at its time.
+check "deadlock: ABBA on spin locks: 0x133 at the watchdog's time, as Windows" 0 \
+    "$DRVSIM" run scenarios/sync/kdpc_watchdog.lua --json -
+py "deadlock: ... 0x133 with the spinning processors in deadlock.waits" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["outcome"] == "bugcheck" and o["bugcheck"]["code"] == 0x133, o["outcome"]
+assert o["sim_time_ns"] >= 120 * 10**9, o["sim_time_ns"]
+d = o["deadlock"]
+assert d["cycle"] in ("CPU 0 -> CPU 1 -> CPU 0", "CPU 1 -> CPU 0 -> CPU 1"), d
+spins = [w for w in d["waits"] if w["cpu"] is not None]
+assert len(spins) == 2 and all(w["kind"] == "KSPIN_LOCK" for w in spins), spins
+assert {w["holder_cpu"] for w in spins} == {0, 1}, spins'
+check "deadlock: ... the report" 0 "$DRVSIM" run scenarios/sync/kdpc_watchdog.lua
+out_has "deadlock: ... names the cycle" "^  processors spin on each other's spin locks: CPU [01] -> CPU [01] -> CPU [01]$"
+out_has "deadlock: ... and each spinner, its lock and its holder" \
+    '^  CPU [01] \(thread [0-9]+, ledger\.sys SystemThread\) spins on KSPIN_LOCK 0x[0-9a-f]{16} at scenarios/sync/kdpc_watchdog\.lua:19: held by CPU [01] \(thread [0-9]+\)$'
+
+# ---------------------------------------------------------------------------
+# Make it real (issue 12 item 5): --sched directed:SITE[,SITE...]
+# ---------------------------------------------------------------------------
+
+check "directed: --sched directed: with no site: exit 2" 2 "$DRVSIM" run $F/clean.lua --sched directed:
+err_has "directed: ... naming the form" 'directed:FILE:LINE\[,FILE:LINE\.\.\.\]'
+check "directed: a site without a line: exit 2" 2 "$DRVSIM" run $F/clean.lua --sched directed:a.lua
+check "directed: line 0: exit 2" 2 "$DRVSIM" run $F/clean.lua --sched directed:a.lua:0
+check "directed: an empty site between commas: exit 2" 2 \
+    "$DRVSIM" run $F/clean.lua --sched directed:a.lua:1,,a.lua:2
+check "directed: nine sites (eight at most): exit 2" 2 \
+    "$DRVSIM" sweep $F/clean.lua --seeds 1..2 \
+    --sched directed:a:1,a:2,a:3,a:4,a:5,a:6,a:7,a:8,a:9
+check "directed: a site never reached changes nothing: clean" 0 \
+    "$DRVSIM" run $F/clean.lua --sched directed:nowhere.lua:1 --json "$T/directed_none.json"
+check "directed: ... the same digest as --sched random" 0 \
+    "$DRVSIM" run $F/clean.lua --sched random --json "$T/directed_random.json"
+py "directed: ... (directed draws as random does)" "$T/directed_none.json" "
+import json, sys
+a = json.load(sys.stdin)
+b = json.load(open('$T/directed_random.json'))
+assert a['digest'] == b['digest'], (a['digest'], b['digest'])"
+
+AS=$D/abba_spin_locks.lua
+AF=$D/abba_fast_mutexes.lua
+SPIN_SITES=directed:$AS:31,$AS:40
+MUTEX_SITES=directed:$AF:30,$AF:39
+check "directed: ABBA on spin locks that never overlap: clean on 100 seeds" 0 \
+    "$DRVSIM" sweep $AS --seeds 1..100 -j 2 --jsonl /dev/null
+check "directed: ABBA on fast mutexes: clean on 100 seeds" 0 \
+    "$DRVSIM" sweep $AF --seeds 1..100 -j 2 --jsonl /dev/null
+check "directed: spin locks held at their first acquisitions: exit 1" 1 \
+    "$DRVSIM" run $AS --sched "$SPIN_SITES" --verifier "/flags 0x2099B /driver netrx.sys"
+out_has "directed: ... an actual deadlock: 0x133, the two processors spinning on each other" \
+    "^  processors spin on each other's spin locks: CPU [01] -> CPU [01] -> CPU [01]$"
+out_has "directed: ... the receiver spinning on the statistics' lock at its second acquisition" \
+    '^  CPU [01] \(thread 4, netrx\.sys SystemThread\) spins on KSPIN_LOCK 0x[0-9a-f]{16} at scenarios/deadlock/abba_spin_locks\.lua:33: held by CPU [01] \(thread 5\)$'
+out_has "directed: ... the replay line keeps the strategy" \
+    "^  replay: drvsim run $AS --seed 1 --verifier '/flags 0x2099B /driver netrx.sys' --sched '$SPIN_SITES'$"
+export DRVSIM
+for seed in 1 7; do
+    check "directed: fast mutexes held at their first acquisitions, seed $seed: exit 1" 1 \
+        "$DRVSIM" run $AF --seed $seed --sched "$MUTEX_SITES" --json -
+    cp "$OUT" "$T/directed_$seed.json"
+    py "directed: ... an actual wait deadlock: each thread waits for the FAST_MUTEX the other owns" \
+        "$T/directed_$seed.json" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["outcome"] == "deadlock" and o["expected"] is False, o["outcome"]
+d = o["deadlock"]
+assert d["cycle"] == "thread 4 -> thread 5 -> thread 4", d["cycle"]
+w = {r["thread"]: r for r in d["waits"]}
+assert w[4]["kind"] == "FAST_MUTEX" and w[4]["owners"] == [5], w[4]
+assert w[4]["site"].endswith("abba_fast_mutexes.lua:32"), w[4]
+assert w[5]["kind"] == "FAST_MUTEX" and w[5]["owners"] == [4], w[5]
+assert w[5]["site"].endswith("abba_fast_mutexes.lua:40"), w[5]'
+    py "directed: ... and its printed replay line reproduces it bit for bit (seed $seed)" \
+        "$T/directed_$seed.json" '
+import json, os, shlex, subprocess, sys
+o = json.load(sys.stdin)
+argv = shlex.split(o["replay"])
+assert argv[:2] == ["drvsim", "run"] and "--sched" in argv, argv
+p = subprocess.run([os.environ["DRVSIM"]] + argv[1:] + ["--json", "-"], capture_output=True,
+                   text=True, timeout=60)
+r = json.loads(p.stdout)
+assert (r["outcome"], r["digest"]) == (o["outcome"], o["digest"]), (r["digest"], o["digest"])
+assert r["deadlock"] == o["deadlock"]'
+done
+check "directed: ... every seed of a sweep deadlocks" 1 \
+    "$DRVSIM" sweep $AF --seeds 1..50 -j 2 --sched "$MUTEX_SITES" --jsonl /dev/null
+out_has "directed: ... one group of 50 deadlocks" \
+    '^ *50 x deadlock: every thread waits and nothing can wake one; cycle: thread 4 -> thread 5 -> thread 4, first seed 1$'
+check "directed: --record keeps the strategy and the decisions" 1 \
+    "$DRVSIM" run $AF --seed 7 --sched "$MUTEX_SITES" --record "$T/directed.rec.json" --quiet
+check "directed: ... --replay of the file reproduces the digest" 1 \
+    "$DRVSIM" run $AF --replay "$T/directed.rec.json" --json "$T/directed_replayed.json"
+py "directed: ... the same digest as the recorded run" "$T/directed_replayed.json" "
+import json, sys
+a = json.load(sys.stdin)
+b = json.load(open('$T/directed_7.json'))
+assert a['digest'] == b['digest'] and a['outcome'] == 'deadlock', (a['digest'], b['digest'])"
+check "directed: --trace shows the hold and its release" 1 \
+    "$DRVSIM" run $AF --sched "$MUTEX_SITES" --trace "$T/directed.trace" --quiet
+ok_if "directed: ... a hold line and a release line" "$(show "$T/directed.trace")" \
+    sh -c 'grep -Eq "^[0-9:.]+ hold cpu=[01] thread=4$" "$1" && grep -Eq "^[0-9:.]+ release cpu=[01] thread=4$" "$1"' - "$T/directed.trace"
+check "directed: the clean twins stay clean under the same kind of schedule (spin locks)" 0 \
+    "$DRVSIM" run $D/abba_spin_locks_clean.lua \
+    --sched "directed:$D/abba_spin_locks_clean.lua:27,$D/abba_spin_locks_clean.lua:36"
+check "directed: ... (fast mutexes)" 0 \
+    "$DRVSIM" run $D/abba_fast_mutexes_clean.lua \
+    --sched "directed:$D/abba_fast_mutexes_clean.lua:26,$D/abba_fast_mutexes_clean.lua:35"
+check "directed: a scenario may name the strategy: sched = \"directed:...\"" 1 \
+    "$DRVSIM" run $F/directed_in_scenario.lua --json -
+py "directed: ... and the run deadlocks" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["outcome"] == "deadlock", o["outcome"]'
+LS=$F/directed_long_stall.lua
+check "directed: the other path 30 s later: the hold ends after 10 s without an event, clean" 0 \
+    "$DRVSIM" run $LS --sched "directed:$LS:21,$LS:28" --trace "$T/long_stall.trace" --json -
+py "directed: ... the run lasts until the second path, 30 s" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["outcome"] == "clean" and o["sim_time_ns"] >= 30 * 10**9, o'
+ok_if "directed: ... released at once (the next event is 30 s away), before the second path" \
+    "$(show "$T/long_stall.trace")" \
+    grep -Eq "^0:00:00\.000 release cpu=[01] thread=4$" "$T/long_stall.trace"
+check "directed: ... with --limit 20s: released, then a timeout at the limit, no 0x133" 1 \
+    "$DRVSIM" run $LS --sched "directed:$LS:21,$LS:28" --limit 20s --json -
+py "directed: ... outcome timeout" "$OUT" '
+import json, sys
+o = json.load(sys.stdin)
+assert o["outcome"] == "timeout", o["outcome"]'
+
+check "directed: explore-faults takes --sched directed" 0 \
+    "$DRVSIM" explore-faults $AF --sched "$MUTEX_SITES"
+
+# ---------------------------------------------------------------------------
 # Budgets: work in C is charged; the host time limit; test survives aborts
 # ---------------------------------------------------------------------------
 

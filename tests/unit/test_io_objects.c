@@ -314,12 +314,24 @@ Test(lookaside, depth_and_fall_through, .init = boot_x64, .fini = shutdown)
     cr_assert(!ex_lookaside_at(m, list)->active);
 }
 
+static void nothing_fire(des_sim *sim, des_event *ev)
+{
+    (void)sim;
+    (void)ev;
+}
+
 Test(lookaside, depth_follows_the_miss_rate, .init = boot_x64, .fini = shutdown)
 {
     PVOID_VA list = io_image_storage(m, drv, 0x80, 64);
     ExInitializeNPagedLookasideList(&call, list, 0, 0, 0, 32, 0x6B6F6F4Cu, 0);
     for (int i = 0; i < 30; i++)
         cr_assert_neq(ExAllocateFromNPagedLookasideList(&call, list), 0);
+    /* Something still to come past both scans (as a thread's timed wait
+     * would be): without it nothing could ever run again, the scans wake
+     * nobody, and the machine would stop at once as a deadlock. */
+    static des_event later;
+    des_event_init(&later, nothing_fire);
+    cr_assert(des_schedule(&m->des, &later, 3 * EX_LOOKASIDE_SCAN_100NS));
     m->des.limits.max_time_100ns = EX_LOOKASIDE_SCAN_100NS + 1;
     run_machine();
     /* 30 allocations, all misses: 4 + (995 * 256) / 2000 + 5. */

@@ -251,6 +251,38 @@ Test(sched, strategy_syntax)
         cr_assert_not(ke_sched_parse(bad[i], &s), "\"%s\" was accepted", bad[i]);
 }
 
+Test(sched, directed_syntax)
+{
+    ke_sched s;
+    cr_assert(ke_sched_parse("directed:a.lua:12", &s) && s.kind == KE_SCHED_DIRECTED);
+    cr_assert_eq(s.site_count, 1);
+    cr_assert_str_eq(s.site[0], "a.lua:12");
+    cr_assert_eq(s.site_line[0], 12);
+    /* The line is after the last colon: a path may hold one. */
+    cr_assert(ke_sched_parse("directed:C:/x/a.lua:7,b.lua:300", &s) && s.site_count == 2);
+    cr_assert_str_eq(s.site[0], "C:/x/a.lua:7");
+    cr_assert_eq(s.site_line[0], 7);
+    cr_assert_str_eq(s.site[1], "b.lua:300");
+    cr_assert_eq(s.site_line[1], 300);
+    cr_assert(ke_sched_parse("directed:a:1,a:2,a:3,a:4,a:5,a:6,a:7,a:8", &s) &&
+              s.site_count == KE_DIRECTED_MAX_SITES);
+    const char *bad[] = {"directed",
+                         "directed:",
+                         "directed:a.lua",
+                         "directed::12",
+                         "directed:a.lua:0",
+                         "directed:a.lua:012",
+                         "directed:a.lua:x",
+                         "directed:a.lua:1,",
+                         "directed:,a.lua:1",
+                         "directed:a:1,,a:2",
+                         "directed:a.lua:1x",
+                         "directed:a.lua:12345678901",
+                         "directed:a:1,a:2,a:3,a:4,a:5,a:6,a:7,a:8,a:9"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_not(ke_sched_parse(bad[i], &s), "\"%s\" was accepted", bad[i]);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Lists                                                                    */
 /* ------------------------------------------------------------------------ */
