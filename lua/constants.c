@@ -219,6 +219,16 @@ static const lb_constant constants[] = {
     C(HighPoolPriority),
     {"HighPoolPrioritySpecialPoolOverrun", 40},
     {"HighPoolPrioritySpecialPoolUnderrun", 41},
+    /* Thread priorities (wdm.h) and processor groups. */
+    {"LOW_PRIORITY", 0},
+    {"LOW_REALTIME_PRIORITY", 16},
+    {"HIGH_PRIORITY", 31},
+    {"MAXIMUM_PRIORITY", 32},
+    {"ALL_PROCESSOR_GROUPS", 0xFFFF},
+    /* Push locks (wdm.h) and rundown protection (ntddk.h). */
+    {"EX_DEFAULT_PUSH_LOCK_FLAGS", 0},
+    {"EX_RUNDOWN_ACTIVE", 0x1},
+    {"EX_RUNDOWN_COUNT_INC", 0x2},
 };
 
 /* The NTSTATUS severity macros of ntdef.h, as functions: NT_SUCCESS(s) and

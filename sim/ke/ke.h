@@ -361,6 +361,13 @@ typedef struct ke_thread {
      * deadlock report. */
     PVOID_VA resource_wait;
     bool resource_wait_exclusive;
+    /* KeSetPriorityThread's priority (8 at creation, the System process's
+     * base priority; the scheduler explores interleavings regardless), and
+     * the system affinity KeSetSystemAffinityThreadEx set: the processors
+     * it may run on, 0 for no constraint (processor.c). */
+    int32_t priority;
+    uint64_t affinity;
+    uint64_t claim; /* the scheduler's matching of ready threads to processors */
 } ke_thread;
 
 /* Marshalled DDI arguments: an array of object pointers (a Lua table). */
@@ -421,6 +428,10 @@ typedef struct ke_processor {
     bool isr_lock_wait;
     /* DPCs and ISRs run so far: the next one's ke_exec.run. */
     uint32_t dpc_runs, isr_runs;
+    /* KeStallExecutionProcessor: the processor spins, busy, until the
+     * event fires; it runs nothing else meanwhile (processor.c). */
+    bool stalled;
+    des_event stall_end;
 } ke_processor;
 
 /* ------------------------------------------------------------------------ */
@@ -548,6 +559,7 @@ typedef struct ke_machine {
     drvsim_switch *switch_replay;
     size_t switch_replay_count;
     ke_exec *last_exec; /* the execution run last, for the trace */
+    uint64_t claim_epoch; /* candidates(): matching ready threads with an affinity */
 
     des_map objects;    /* dispatcher object address -> ke_object */
     des_map dpcs;       /* KDPC address -> ke_dpc */
@@ -734,6 +746,13 @@ uint64_t ke_callout_end(ke_call *call, uint64_t result);
 
 /* Prepares a processor's DPC watchdog (at boot). */
 void ke_cpu_init_watchdog(ke_machine *m, ke_processor *cpu);
+/* Prepares a processor's stall (at boot; processor.c). */
+void ke_cpu_init_stall(ke_processor *cpu);
+/* Whether a ready thread may run on processor `cpu` (its affinity). */
+static inline bool ke_thread_allows(const ke_thread *t, uint32_t cpu)
+{
+    return t->affinity == 0 || ((t->affinity >> cpu) & 1u) != 0;
+}
 
 /* The calling processor spins on a held lock: it stops being a candidate
  * until the lock is free, then the call is made again. */

@@ -140,6 +140,7 @@ ke_thread *ke_create_thread(ke_machine *m, ps_process *process, io_driver *creat
     if (t == NULL)
         return NULL;
     t->creator = creator;
+    t->priority = 8;
     process->live_threads++;
     des_rec rec;
     ke_trace_begin(m, &rec, KE_TR_THREAD);
@@ -224,6 +225,7 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
         cpu->number = i;
         cpu->irql = PASSIVE_LEVEL;
         ke_cpu_init_watchdog(m, cpu);
+        ke_cpu_init_stall(cpu);
         cpu->idle_thread = new_thread(m, m->idle_process);
         if (cpu->idle_thread == NULL)
             goto fail;

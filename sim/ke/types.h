@@ -45,7 +45,22 @@ typedef enum ke_field_kind {
     X(DEVICE_OBJECT, SectorSize, KE_FIELD_U16, 0x130, 0xAC)                                        \
     X(DEVICE_OBJECT, DeviceObjectExtension, KE_FIELD_PTR, 0x138, 0xB0)                             \
     KE_LOOKASIDE_FIELDS(X, NPAGED_LOOKASIDE_LIST)                                                  \
-    KE_LOOKASIDE_FIELDS(X, PAGED_LOOKASIDE_LIST)
+    KE_LOOKASIDE_FIELDS(X, PAGED_LOOKASIDE_LIST)                                                   \
+    X(SLIST_ENTRY, Next, KE_FIELD_PTR, 0, 0)                                                       \
+    X(LARGE_INTEGER, QuadPart, KE_FIELD_U64, 0, 0)                                                 \
+    X(LARGE_INTEGER, LowPart, KE_FIELD_U32, 0, 0)                                                  \
+    X(LARGE_INTEGER, HighPart, KE_FIELD_U32, 4, 4)                                                 \
+    X(TIME_FIELDS, Year, KE_FIELD_U16, 0, 0)                                                       \
+    X(TIME_FIELDS, Month, KE_FIELD_U16, 2, 2)                                                      \
+    X(TIME_FIELDS, Day, KE_FIELD_U16, 4, 4)                                                        \
+    X(TIME_FIELDS, Hour, KE_FIELD_U16, 6, 6)                                                       \
+    X(TIME_FIELDS, Minute, KE_FIELD_U16, 8, 8)                                                     \
+    X(TIME_FIELDS, Second, KE_FIELD_U16, 10, 10)                                                   \
+    X(TIME_FIELDS, Milliseconds, KE_FIELD_U16, 12, 12)                                             \
+    X(TIME_FIELDS, Weekday, KE_FIELD_U16, 14, 14)                                                  \
+    X(PROCESSOR_NUMBER, Group, KE_FIELD_U16, 0, 0)                                                 \
+    X(PROCESSOR_NUMBER, Number, KE_FIELD_U8, 2, 2)                                                 \
+    X(PROCESSOR_NUMBER, Reserved, KE_FIELD_U8, 3, 3)
 
 /*
  * Fields whose value has a type of its own: embedded structures
@@ -192,7 +207,17 @@ typedef enum ke_field_kind {
     X(IO_PARAMETERS_IOCTL, 0x20, 0x10)                                                             \
     X(IO_PARAMETERS_OTHERS, 0x20, 0x10)                                                            \
     X(FILE_OBJECT, 0xD8, 0x80)                                                                     \
-    X(DRIVER_OBJECT, 0x150, 0xA8)
+    X(DRIVER_OBJECT, 0x150, 0xA8)                                                                  \
+    X(LONG, 4, 4)                                                                                  \
+    X(LONG64, 8, 8)                                                                                \
+    X(LARGE_INTEGER, 8, 8)                                                                         \
+    X(SLIST_HEADER, 16, 8)                                                                         \
+    X(SLIST_ENTRY, 16, 4)                                                                          \
+    X(TIME_FIELDS, 16, 16)                                                                         \
+    X(PROCESSOR_NUMBER, 4, 4)                                                                      \
+    X(KGUARDED_MUTEX, 56, 32)                                                                      \
+    X(EX_RUNDOWN_REF, 8, 4)                                                                        \
+    X(EX_PUSH_LOCK, 8, 4)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */
