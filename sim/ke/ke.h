@@ -367,6 +367,10 @@ typedef struct ke_thread {
      * it may run on, 0 for no constraint (processor.c). */
     int32_t priority;
     uint64_t affinity;
+    /* A synchronization event of its own, in nonpaged pool, made on first
+     * need: what it waits on inside a push lock or a rundown wait, where
+     * Windows puts a wait block on the thread's stack (processor.c). */
+    struct ke_object *lock_event;
     uint64_t claim; /* the scheduler's matching of ready threads to processors */
 } ke_thread;
 
@@ -566,6 +570,8 @@ typedef struct ke_machine {
     des_map timers;     /* KTIMER address -> ke_timer */
     des_map interrupts; /* KINTERRUPT address -> ke_interrupt */
     des_map resources;  /* ERESOURCE address -> ex_resource (ex/resource.h) */
+    des_map rundown_waiters; /* EX_RUNDOWN_REF address -> its waiting ke_thread (ex/rundown.c) */
+    des_map push_locks;      /* EX_PUSH_LOCK address -> ex_push_lock, its waiters (ex/pushlock.c) */
     /* PsSetCreateProcessNotifyRoutine: the routines registered, in order. */
     struct ke_notify {
         struct io_driver *driver;
@@ -748,6 +754,9 @@ uint64_t ke_callout_end(ke_call *call, uint64_t result);
 void ke_cpu_init_watchdog(ke_machine *m, ke_processor *cpu);
 /* Prepares a processor's stall (at boot; processor.c). */
 void ke_cpu_init_stall(ke_processor *cpu);
+/* The thread's own wait event (ke_thread.lock_event), made on first use;
+ * NULL when the pool has no room (the machine is stopped then). */
+struct ke_object *ke_thread_lock_event(ke_machine *m, ke_thread *t);
 /* Whether a ready thread may run on processor `cpu` (its affinity). */
 static inline bool ke_thread_allows(const ke_thread *t, uint32_t cpu)
 {

@@ -42,6 +42,7 @@
  * priority.
  */
 #include "ddi_table.h"
+#include "ex/pool.h"
 #include "ke/types.h"
 #include "mm/mm.h"
 
@@ -249,4 +250,21 @@ void KeRevertToUserAffinityThreadEx(ke_call *call, uint64_t Affinity)
 ULONG ExGetPreviousMode(ke_call *call)
 {
     return ke_system_thread(call->thread) ? KernelMode : UserMode;
+}
+
+ke_object *ke_thread_lock_event(ke_machine *m, ke_thread *t)
+{
+    if (t->lock_event != NULL)
+        return t->lock_event;
+    PVOID_VA va = ex_alloc_internal(m, NonPagedPool, ke_types[KE_TYPE_KEVENT].size[m->config.arch],
+                                    0x6257654Bu /* "KeWb" */);
+    if (va == 0) {
+        ke_stop_machine(m, KE_STOP_LIMIT, "nonpaged pool exhausted: no room for a thread's wait "
+                                          "block (a push lock or rundown wait)");
+        return NULL;
+    }
+    t->lock_event = ke_object_init(m, va, KE_OBJECT_SYNCHRONIZATION_EVENT, 0);
+    if (t->lock_event == NULL)
+        ke_panic(m, __FILE__, __LINE__, "out of host memory for a thread's wait block");
+    return t->lock_event;
 }
