@@ -229,6 +229,11 @@ static const lb_constant constants[] = {
     {"EX_DEFAULT_PUSH_LOCK_FLAGS", 0},
     {"EX_RUNDOWN_ACTIVE", 0x1},
     {"EX_RUNDOWN_COUNT_INC", 0x2},
+    /* ExAllocateTimer attributes and LOOKASIDE_LIST_EX flags (wdm.h). */
+    {"EX_TIMER_HIGH_RESOLUTION", 0x4},
+    {"EX_TIMER_NO_WAKE", 0x8},
+    {"EX_LOOKASIDE_LIST_EX_FLAGS_RAISE_ON_FAIL", 0x1},
+    {"EX_LOOKASIDE_LIST_EX_FLAGS_FAIL_NO_RAISE", 0x2},
 };
 
 /* The NTSTATUS severity macros of ntdef.h, as functions: NT_SUCCESS(s) and

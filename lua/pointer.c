@@ -447,8 +447,10 @@ static int make_object(lua_State *L)
     if (arch == KE_ARCH_X64 &&
         (type == KE_TYPE_NPAGED_LOOKASIDE_LIST || type == KE_TYPE_PAGED_LOOKASIDE_LIST))
         align = 64;
-    /* SLIST_HEADER and SLIST_ENTRY are DECLSPEC_ALIGN(16) on x64. */
-    if (arch == KE_ARCH_X64 && (type == KE_TYPE_SLIST_HEADER || type == KE_TYPE_SLIST_ENTRY))
+    /* SLIST_HEADER and SLIST_ENTRY are DECLSPEC_ALIGN(16) on x64, and so is
+     * a LOOKASIDE_LIST_EX, which holds one. */
+    if (arch == KE_ARCH_X64 && (type == KE_TYPE_SLIST_HEADER || type == KE_TYPE_SLIST_ENTRY ||
+                                type == KE_TYPE_LOOKASIDE_LIST_EX))
         align = 16;
     lb_push_typed_ptr(L, lb_object_storage(L, size, align, t->name), type);
     return 1;
@@ -767,6 +769,8 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "KGUARDED_MUTEX", KE_TYPE_KGUARDED_MUTEX);
     register_constructor(L, "EX_RUNDOWN_REF", KE_TYPE_EX_RUNDOWN_REF);
     register_constructor(L, "EX_PUSH_LOCK", KE_TYPE_EX_PUSH_LOCK);
+    register_constructor(L, "WORK_QUEUE_ITEM", KE_TYPE_WORK_QUEUE_ITEM);
+    register_constructor(L, "LOOKASIDE_LIST_EX", KE_TYPE_LOOKASIDE_LIST_EX);
     /* Views only: T(p). */
     register_constructor(L, "DRIVER_OBJECT", KE_TYPE_DRIVER_OBJECT);
     register_constructor(L, "DEVICE_OBJECT", KE_TYPE_DEVICE_OBJECT);

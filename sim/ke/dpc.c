@@ -210,7 +210,13 @@ bool ke_cpu_start_dpc(ke_machine *m, ke_processor *cpu)
     }
     ke_exec *e = &cpu->dpc_exec;
     /* In the context of whatever it interrupts: often the Idle process. */
-    if (d->io_timer_device != 0) {
+    if (d->ex_timer != 0) {
+        ke_exec_prepare(e, cpu->current, cpu->number, d->routine, d->driver, "ExTimerCallback");
+        e->start_args[0] = d->ex_timer;
+        e->start_args[1] = d->context;
+        e->start_args[3] = d->va; /* not passed: the trace's DPC */
+        e->start_argc = 2;
+    } else if (d->io_timer_device != 0) {
         ke_exec_prepare(e, cpu->current, cpu->number, d->routine, d->driver, "IoTimerRoutine");
         e->start_args[0] = d->io_timer_device;
         e->start_arg_types[0] = KE_TYPE_DEVICE_OBJECT;

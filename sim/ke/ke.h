@@ -253,6 +253,9 @@ typedef struct ke_dpc {
     /* An I/O timer's DPC (IoInitializeTimer): the routine is the driver's
      * IO_TIMER_ROUTINE, called with (DeviceObject, Context). */
     PVOID_VA io_timer_device;
+    /* An EX_TIMER's DPC (ExAllocateTimer): the routine is the driver's
+     * EXT_CALLBACK, called with (Timer, Context). */
+    PVOID_VA ex_timer;
 } ke_dpc;
 
 /* A timer: the kernel's state of a KTIMER; its dispatcher object is the

@@ -60,7 +60,11 @@ typedef enum ke_field_kind {
     X(TIME_FIELDS, Weekday, KE_FIELD_U16, 14, 14)                                                  \
     X(PROCESSOR_NUMBER, Group, KE_FIELD_U16, 0, 0)                                                 \
     X(PROCESSOR_NUMBER, Number, KE_FIELD_U8, 2, 2)                                                 \
-    X(PROCESSOR_NUMBER, Reserved, KE_FIELD_U8, 3, 3)
+    X(PROCESSOR_NUMBER, Reserved, KE_FIELD_U8, 3, 3)                                               \
+    X(WORK_QUEUE_ITEM, List, KE_FIELD_PTR, 0, 0)                                                   \
+    X(WORK_QUEUE_ITEM, WorkerRoutine, KE_FIELD_PTR, 0x10, 0x8)                                     \
+    X(WORK_QUEUE_ITEM, Parameter, KE_FIELD_PTR, 0x18, 0xC)                                         \
+    KE_LOOKASIDE_FIELDS(X, LOOKASIDE_LIST_EX)
 
 /*
  * Fields whose value has a type of its own: embedded structures
@@ -217,7 +221,9 @@ typedef enum ke_field_kind {
     X(PROCESSOR_NUMBER, 4, 4)                                                                      \
     X(KGUARDED_MUTEX, 56, 32)                                                                      \
     X(EX_RUNDOWN_REF, 8, 4)                                                                        \
-    X(EX_PUSH_LOCK, 8, 4)
+    X(EX_PUSH_LOCK, 8, 4)                                                                          \
+    X(WORK_QUEUE_ITEM, 0x20, 0x10)                                                                 \
+    X(LOOKASIDE_LIST_EX, 0x60, 0x48)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */
