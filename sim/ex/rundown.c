@@ -2,7 +2,7 @@
  * rundown.c - run-down protection: ExInitializeRundownProtection,
  * ExReInitializeRundownProtection, ExAcquireRundownProtection(Ex),
  * ExReleaseRundownProtection(Ex), ExWaitForRundownProtectionRelease,
- * ExRundownCompleted.
+ * ExRundownCompleted, and their CacheAware forms (at the end).
  *
  * An EX_RUNDOWN_REF is one pointer-sized Count in simulated memory, as in
  * the Windows Research Kernel (ex/rundown.c): the references held, times
@@ -29,6 +29,7 @@
  * address; both show in the deadlock report.
  */
 #include "ddi_table.h"
+#include "io/io.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
 
@@ -129,4 +130,125 @@ void ExWaitForRundownProtectionRelease(ke_call *call, PVOID_VA RunRef)
             ke_panic(m, __FILE__, __LINE__, "out of host memory for a rundown wait");
     }
     ke_wait_on(call, event);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Cache-aware run-down protection                                          */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * EX_RUNDOWN_REF_CACHE_AWARE (ntddk.h, opaque): PEX_RUNDOWN_REF RunRefs,
+ * PVOID PoolToFree, ULONG RunRefSize, ULONG Number, then the references.
+ * Windows keeps one reference count per processor, each in a cache line of
+ * its own, so that acquires on different processors do not share a line;
+ * the wait sums them. drvsim has no caches to spare, so it keeps one count
+ * for all processors, in the cache line after the header (Number 1): the
+ * same semantics, one count. ExSizeOfRundownProtectionCacheAware gives the
+ * header's line and that one.
+ */
+#define CACHE_LINE 64u
+
+static uint64_t cache_aware_size(const ke_call *call)
+{
+    (void)call;
+    return 2u * CACHE_LINE;
+}
+
+/* The shared EX_RUNDOWN_REF, read from RunRefs as Windows reads it. */
+static PVOID_VA ref_of(ke_call *call, PVOID_VA cache_aware)
+{
+    uint64_t refs = 0;
+    if (!mm_access(call, cache_aware, &refs, count_bytes(call), false))
+        return 0;
+    return refs;
+}
+
+uint64_t ExSizeOfRundownProtectionCacheAware(ke_call *call)
+{
+    return cache_aware_size(call);
+}
+
+static void init_cache_aware(ke_call *call, PVOID_VA ra, PVOID_VA pool_to_free)
+{
+    size_t p = count_bytes(call);
+    uint64_t refs = ra + CACHE_LINE, size = p, number = 1;
+    if (mm_access(call, ra, &refs, p, true) && mm_access(call, ra + p, &pool_to_free, p, true) &&
+        mm_access(call, ra + 2 * p, &size, 4, true) &&
+        mm_access(call, ra + 2 * p + 4, &number, 4, true))
+        set(call, refs, 0);
+}
+
+void ExInitializeRundownProtectionCacheAware(ke_call *call, PVOID_VA RunRefCacheAware,
+                                             uint64_t RunRefSize)
+{
+    /* The caller's storage must hold what the size routine said. */
+    (void)RunRefSize;
+    init_cache_aware(call, RunRefCacheAware, 0);
+}
+
+PVOID_VA ExAllocateCacheAwareRundownProtection(ke_call *call, ULONG PoolType, ULONG PoolTag)
+{
+    const ddi_imports *imports =
+        call->driver != NULL ? &call->driver->imports : &ddi_kernel_exports;
+    PVOID_VA ra = imports->ExAllocatePoolWithTag(call, PoolType, cache_aware_size(call), PoolTag);
+    if (ra != 0 && !ke_stopped(call->m))
+        init_cache_aware(call, ra, ra);
+    return ra;
+}
+
+void ExFreeCacheAwareRundownProtection(ke_call *call, PVOID_VA RunRefCacheAware)
+{
+    const ddi_imports *imports =
+        call->driver != NULL ? &call->driver->imports : &ddi_kernel_exports;
+    uint64_t pool = 0;
+    if (!mm_access(call, RunRefCacheAware + count_bytes(call), &pool, count_bytes(call), false))
+        return;
+    imports->ExFreePool(call, pool);
+}
+
+bool ExAcquireRundownProtectionCacheAware(ke_call *call, PVOID_VA RunRefCacheAware)
+{
+    PVOID_VA ref = ref_of(call, RunRefCacheAware);
+    return ref != 0 && ExAcquireRundownProtectionEx(call, ref, 1);
+}
+
+bool ExAcquireRundownProtectionCacheAwareEx(ke_call *call, PVOID_VA RunRefCacheAware, ULONG Count)
+{
+    PVOID_VA ref = ref_of(call, RunRefCacheAware);
+    return ref != 0 && ExAcquireRundownProtectionEx(call, ref, Count);
+}
+
+void ExReleaseRundownProtectionCacheAware(ke_call *call, PVOID_VA RunRefCacheAware)
+{
+    PVOID_VA ref = ref_of(call, RunRefCacheAware);
+    if (ref != 0)
+        ExReleaseRundownProtectionEx(call, ref, 1);
+}
+
+void ExReleaseRundownProtectionCacheAwareEx(ke_call *call, PVOID_VA RunRef, ULONG Count)
+{
+    PVOID_VA ref = ref_of(call, RunRef);
+    if (ref != 0)
+        ExReleaseRundownProtectionEx(call, ref, Count);
+}
+
+void ExWaitForRundownProtectionReleaseCacheAware(ke_call *call, PVOID_VA RunRef)
+{
+    PVOID_VA ref = ref_of(call, RunRef);
+    if (ref != 0)
+        ExWaitForRundownProtectionRelease(call, ref);
+}
+
+void ExRundownCompletedCacheAware(ke_call *call, PVOID_VA RunRefCacheAware)
+{
+    PVOID_VA ref = ref_of(call, RunRefCacheAware);
+    if (ref != 0)
+        ExRundownCompleted(call, ref);
+}
+
+void ExReInitializeRundownProtectionCacheAware(ke_call *call, PVOID_VA RunRefCacheAware)
+{
+    PVOID_VA ref = ref_of(call, RunRefCacheAware);
+    if (ref != 0)
+        ExReInitializeRundownProtection(call, ref);
 }

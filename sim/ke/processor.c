@@ -4,7 +4,10 @@
  * KeQueryInterruptTimePrecise, KeQueryUnbiasedInterruptTime(Precise),
  * KeStallExecutionProcessor, ExSystemTimeToLocalTime,
  * ExLocalTimeToSystemTime; KeQueryActiveProcessorCount(Ex),
- * KeQueryActiveProcessors, KeGetCurrentProcessorNumberEx; and threads:
+ * KeQueryActiveProcessors, KeGetCurrentProcessorNumberEx,
+ * KeGetProcessorNumberFromIndex, KeGetProcessorIndexFromNumber,
+ * KeQueryHighestNodeNumber, KeQueryNodeActiveAffinity,
+ * KeQueryDpcWatchdogInformation; and threads:
  * KeGetCurrentThread, KeSetPriorityThread, KeQueryPriorityThread,
  * KeSetSystemAffinityThreadEx, KeRevertToUserAffinityThreadEx,
  * ExGetPreviousMode.
@@ -267,4 +270,79 @@ ke_object *ke_thread_lock_event(ke_machine *m, ke_thread *t)
     if (t->lock_event == NULL)
         ke_panic(m, __FILE__, __LINE__, "out of host memory for a thread's wait block");
     return t->lock_event;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Processor numbers, nodes and the DPC watchdog                            */
+/* ------------------------------------------------------------------------ */
+
+/* One group (0) and one NUMA node (0) hold every processor. */
+NTSTATUS KeGetProcessorNumberFromIndex(ke_call *call, ULONG ProcIndex, PVOID_VA ProcNumber)
+{
+    if (ProcIndex >= call->m->cpu_count)
+        return STATUS_INVALID_PARAMETER;
+    uint64_t value = (uint64_t)ProcIndex << 16; /* Group 0, Number, Reserved 0 */
+    if (!mm_access(call, ProcNumber, &value, 4, true))
+        return STATUS_ACCESS_VIOLATION;
+    return STATUS_SUCCESS;
+}
+
+/* INVALID_PROCESSOR_INDEX (0xFFFFFFFF) for a processor that does not exist. */
+ULONG KeGetProcessorIndexFromNumber(ke_call *call, PVOID_VA ProcNumber)
+{
+    uint64_t value = 0;
+    if (!mm_access(call, ProcNumber, &value, 4, false))
+        return 0;
+    uint32_t group = (uint16_t)value, number = (uint8_t)(value >> 16);
+    return group == 0 && number < call->m->cpu_count ? number : 0xFFFFFFFFu;
+}
+
+ULONG KeQueryHighestNodeNumber(ke_call *call)
+{
+    (void)call;
+    return 0;
+}
+
+/* GROUP_AFFINITY: KAFFINITY Mask, USHORT Group, USHORT Reserved[3]. */
+void KeQueryNodeActiveAffinity(ke_call *call, ULONG NodeNumber, PVOID_VA Affinity,
+                               PVOID_VA Count)
+{
+    uint64_t mask = NodeNumber == 0 ? active_mask(call->m) : 0;
+    uint64_t zero = 0, count = 0;
+    for (uint64_t bits = mask; bits != 0; bits &= bits - 1)
+        count++;
+    size_t kaffinity = call->m->config.arch == KE_ARCH_X86 ? 4 : 8;
+    if (Affinity != 0 && (!mm_access(call, Affinity, &mask, kaffinity, true) ||
+                          !mm_access(call, Affinity + kaffinity, &zero, 8, true)))
+        return;
+    if (Count != 0)
+        mm_access(call, Count, &count, 2, true);
+}
+
+/*
+ * KDPC_WATCHDOG_INFORMATION: ULONG DpcTimeLimit, DpcTimeCount,
+ * DpcWatchdogLimit, DpcWatchdogCount, Reserved. drvsim models the
+ * cumulative watchdog (0x133 P1 1), in clock ticks: its limit, and the
+ * ticks left before it fires on this processor. The single-DPC time-out is
+ * not modelled: DpcTimeLimit 0, which the structure's page says means
+ * disabled. STATUS_UNSUCCESSFUL, nothing written, when the processor is not
+ * running a DPC.
+ */
+NTSTATUS KeQueryDpcWatchdogInformation(ke_call *call, PVOID_VA WatchdogInformation)
+{
+    const ke_processor *cpu = ke_call_cpu(call);
+    if (!call->exec->is_dpc)
+        return STATUS_UNSUCCESSFUL;
+    uint64_t elapsed = cpu->irql >= DISPATCH_LEVEL
+                           ? (call->m->des.now_100ns - cpu->dispatch_since_100ns) /
+                                 KE_TIME_INCREMENT_100NS
+                           : 0;
+    uint32_t info[5] = {0, 0, KE_DPC_WATCHDOG_PERIOD_TICKS,
+                        elapsed < KE_DPC_WATCHDOG_PERIOD_TICKS
+                            ? KE_DPC_WATCHDOG_PERIOD_TICKS - (uint32_t)elapsed
+                            : 0,
+                        0};
+    if (!mm_access(call, WatchdogInformation, info, sizeof info, true))
+        return STATUS_ACCESS_VIOLATION;
+    return STATUS_SUCCESS;
 }

@@ -427,3 +427,9 @@ PVOID_VA ExInterlockedFlushSList(ke_call *call, PVOID_VA ListHead)
 {
     return InterlockedFlushSList(call, ListHead);
 }
+
+/* The NoFence forms order nothing, as every access here is ordered. */
+int64_t InterlockedExchangeNoFence64(ke_call *call, PVOID_VA Target, int64_t Value)
+{
+    return rmw64(call, Target, RMW_EXCHANGE, Value);
+}
