@@ -1,5 +1,5 @@
 -- guarded_mutex_exit_held: obcb.sys's worker thread returns on an error
--- path without releasing the table's guarded mutex. The thread ends inside
+-- path (a process missing from its table) without releasing the table's guarded mutex. The thread ends inside
 -- the guarded region KeAcquireGuardedMutex entered (SpecialApcDisable -1),
 -- and Windows stops with KERNEL_APC_PENDING_DURING_EXIT (0x20): P2 the
 -- thread's CombinedApcDisable, 0xFFFF0000 (SpecialApcDisable in the high
@@ -13,13 +13,14 @@ driver "obcb.sys" {
   DriverEntry = function(DriverObject, RegistryPath)
     TableLock = KGUARDED_MUTEX()
     KeInitializeGuardedMutex(TableLock)
+    Table = { [4] = "System" }
     local status, handle = PsCreateSystemThread(0, nil, nil, function(Context)
       KeAcquireGuardedMutex(TableLock)
-      local Entry = ExAllocatePoolWithTag(PagedPool, 0x20000000000, "ObCb")
+      local Entry = Table[0x104]                 -- a process the table does not have
       if Entry == nil then
         return                              -- BUG: the mutex is still held
       end
-      ExFreePoolWithTag(Entry, "ObCb")
+      Table[0x104] = nil
       KeReleaseGuardedMutex(TableLock)
     end, nil)
     ZwClose(handle)

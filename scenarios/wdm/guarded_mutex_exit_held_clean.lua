@@ -9,14 +9,15 @@ driver "obcb.sys" {
   DriverEntry = function(DriverObject, RegistryPath)
     TableLock = KGUARDED_MUTEX()
     KeInitializeGuardedMutex(TableLock)
+    Table = { [4] = "System" }
     local status, handle = PsCreateSystemThread(0, nil, nil, function(Context)
       KeAcquireGuardedMutex(TableLock)
-      local Entry = ExAllocatePoolWithTag(PagedPool, 0x20000000000, "ObCb")
+      local Entry = Table[0x104]                 -- a process the table does not have
       if Entry == nil then
         KeReleaseGuardedMutex(TableLock)
         return                              -- the fix: release first
       end
-      ExFreePoolWithTag(Entry, "ObCb")
+      Table[0x104] = nil
       KeReleaseGuardedMutex(TableLock)
     end, nil)
     ZwClose(handle)

@@ -16,7 +16,7 @@
  * waits; otherwise it waits. A release that frees the lock hands it to the
  * first waiter: a writer alone, or the readers at the head of the queue,
  * together. A thread that acquires a push lock it owns exclusively waits
- * for itself (the deadlock report says every thread waits). Each
+ * for itself (the deadlock report names the thread and the lock). Each
  * acquisition and release is one atomic step; the caller's accesses fault
  * on a freed lock.
  *
@@ -138,6 +138,8 @@ static void wait(ke_call *call, PVOID_VA lock, uint64_t v, bool exclusive)
         return;
     if (!enqueue(m, lock, call->thread, exclusive))
         ke_panic(m, __FILE__, __LINE__, "out of host memory for a push lock's waiters");
+    call->thread->lock_wait = lock;
+    call->thread->lock_wait_kind = exclusive ? KE_LOCK_WAIT_PUSH_EXCLUSIVE : KE_LOCK_WAIT_PUSH_SHARED;
     ke_wait_on(call, event);
 }
 
@@ -160,6 +162,8 @@ static uint64_t hand_over(ke_call *call, PVOID_VA lock)
         v = w.exclusive ? PL_LOCKED : v + PL_SHARE_INC;
         v |= PL_LOCKED;
         lock_event(call, KE_EVENT_LOCK_ACQUIRED, w.exclusive, lock, w.thread);
+        w.thread->lock_wait = 0;
+        w.thread->lock_wait_kind = 0;
         ke_object_set_state(m, w.thread->lock_event, 1);
         first = false;
         if (w.exclusive)

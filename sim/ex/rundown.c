@@ -95,8 +95,11 @@ void ExReleaseRundownProtectionEx(ke_call *call, PVOID_VA RunRef, ULONG Count)
     if ((v & EX_RUNDOWN_ACTIVE) != 0 && next == EX_RUNDOWN_ACTIVE) {
         /* The last reference: the waiter, if any, wakes. */
         ke_thread *waiter = des_map_remove(&call->m->rundown_waiters, RunRef);
-        if (waiter != NULL && waiter->lock_event != NULL)
+        if (waiter != NULL && waiter->lock_event != NULL) {
+            waiter->lock_wait = 0;
+            waiter->lock_wait_kind = 0;
             ke_object_set_state(call->m, waiter->lock_event, 1);
+        }
     }
 }
 
@@ -129,6 +132,8 @@ void ExWaitForRundownProtectionRelease(ke_call *call, PVOID_VA RunRef)
         if (!des_map_put(&m->rundown_waiters, RunRef, call->thread))
             ke_panic(m, __FILE__, __LINE__, "out of host memory for a rundown wait");
     }
+    call->thread->lock_wait = RunRef;
+    call->thread->lock_wait_kind = KE_LOCK_WAIT_RUNDOWN;
     ke_wait_on(call, event);
 }
 

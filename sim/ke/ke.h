@@ -374,6 +374,10 @@ typedef struct ke_thread {
      * need: what it waits on inside a push lock or a rundown wait, where
      * Windows puts a wait block on the thread's stack (processor.c). */
     struct ke_object *lock_event;
+    /* What it waits for on lock_event, for the deadlock report: a push
+     * lock (exclusive or shared) or a run-down; 0 for none. */
+    PVOID_VA lock_wait;
+    uint8_t lock_wait_kind; /* KE_LOCK_WAIT_* */
     uint64_t claim; /* the scheduler's matching of ready threads to processors */
 } ke_thread;
 
@@ -757,6 +761,10 @@ uint64_t ke_callout_end(ke_call *call, uint64_t result);
 void ke_cpu_init_watchdog(ke_machine *m, ke_processor *cpu);
 /* Prepares a processor's stall (at boot; processor.c). */
 void ke_cpu_init_stall(ke_processor *cpu);
+#define KE_LOCK_WAIT_PUSH_EXCLUSIVE 1u
+#define KE_LOCK_WAIT_PUSH_SHARED    2u
+#define KE_LOCK_WAIT_RUNDOWN        3u
+
 /* The thread's own wait event (ke_thread.lock_event), made on first use;
  * NULL when the pool has no room (the machine is stopped then). */
 struct ke_object *ke_thread_lock_event(ke_machine *m, ke_thread *t);

@@ -715,6 +715,26 @@ static void stop_deadlocked(ke_machine *m)
             return;
         }
     }
+    /* Then one waiting in a push lock acquire or a run-down wait. */
+    for (uint32_t i = 0; i < m->thread_count; i++) {
+        const ke_thread *t = m->threads[i];
+        if (t->state != KE_THREAD_WAITING || t->lock_wait_kind == 0)
+            continue;
+        if (t->lock_wait_kind == KE_LOCK_WAIT_RUNDOWN)
+            ke_stop_machine(m, KE_STOP_LIMIT,
+                            "deadlock: every thread waits; thread %u waits for the run-down of "
+                            "0x%llx (its references to be released)",
+                            t->id, (unsigned long long)t->lock_wait);
+        else
+            ke_stop_machine(m, KE_STOP_LIMIT,
+                            "deadlock: every thread waits; thread %u waits to acquire push lock "
+                            "0x%llx %s (a push lock is not recursive: its owner acquiring it "
+                            "again waits for itself)",
+                            t->id, (unsigned long long)t->lock_wait,
+                            t->lock_wait_kind == KE_LOCK_WAIT_PUSH_EXCLUSIVE ? "exclusive"
+                                                                            : "shared");
+        return;
+    }
     ke_stop_machine(m, KE_STOP_LIMIT,
                     "deadlock: every thread waits and nothing is scheduled to wake one");
 }
