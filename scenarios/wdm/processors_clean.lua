@@ -2,7 +2,9 @@
 -- processors as the NDIS sample does: it numbers them with
 -- KeGetProcessorNumberFromIndex / KeGetProcessorIndexFromNumber (one
 -- group, one NUMA node: KeQueryHighestNodeNumber 0,
--- KeQueryNodeActiveAffinity), targets a DPC at each, and inside the DPC
+-- KeQueryNodeActiveAffinity), targets a DPC at each by its PROCESSOR_NUMBER
+-- (KeSetTargetProcessorDpcEx), marks it in a bit mask
+-- (RtlInterlockedSetBits), and inside the DPC
 -- asks KeQueryDpcWatchdogInformation how much of the DPC watchdog's budget
 -- is left (in clock ticks; the single-DPC time-out is not modelled, so its
 -- limit reads 0, "disabled"). Outside a DPC the routine fails.
@@ -24,7 +26,7 @@ driver "netvmini.sys" {
     local Info = ExAllocatePoolWithTag(NonPagedPoolNx, 20, "NvWd")
     assert(KeQueryDpcWatchdogInformation(Info) == STATUS_UNSUCCESSFUL, "not in a DPC")
 
-    Dpcs, Ran, Budget = {}, LONG(), {}
+    Dpcs, Ran, Budget, Seen = {}, LONG(), {}, LONG()
     for Index = 0, Count - 1 do
       assert(KeGetProcessorNumberFromIndex(Index, Number) == STATUS_SUCCESS)
       assert(Number.Group == 0 and Number.Number == Index)
@@ -37,13 +39,17 @@ driver "netvmini.sys" {
         Budget[Index] = Info:u32(12)
         InterlockedExchangeNoFence64(Context, Index)
         InterlockedIncrement(Ran)
+        RtlInterlockedSetBits(Seen, 1 << Index)
       end, LONG64())
-      KeSetTargetProcessorDpc(Dpcs[Index], Number.Number)
+      assert(KeSetTargetProcessorDpcEx(Dpcs[Index], Number) == STATUS_SUCCESS)
       KeInsertQueueDpc(Dpcs[Index], nil, nil)
     end
     DriverObject.DriverUnload = function(DriverObject)
       KeFlushQueuedDpcs()
       assert(Ran:u32(0) == 4)
+      assert(Seen:u32(0) == 0xF, "each processor ran its DPC")
+      RtlInterlockedClearBits(Seen, 0x5)
+      assert(Seen:u32(0) == 0xA)
       for Index = 0, 3 do
         assert(Budget[Index] > 0 and Budget[Index] <= 0x1E00)
       end

@@ -433,3 +433,14 @@ int64_t InterlockedExchangeNoFence64(ke_call *call, PVOID_VA Target, int64_t Val
 {
     return rmw64(call, Target, RMW_EXCHANGE, Value);
 }
+
+/* ntddk.h's flag macros: InterlockedOr / InterlockedAnd on a ULONG. */
+void RtlInterlockedSetBits(ke_call *call, PVOID_VA Flags, ULONG Flag)
+{
+    rmw32(call, Flags, RMW_OR, (int32_t)Flag);
+}
+
+void RtlInterlockedClearBits(ke_call *call, PVOID_VA Flags, ULONG Flag)
+{
+    rmw32(call, Flags, RMW_AND, (int32_t)~Flag);
+}
