@@ -9,10 +9,10 @@
  * the ExInterlocked...EntrySList forms.
  *
  * In the WDK the Interlocked routines are compiler intrinsics: one locked
- * instruction. Here each is one DDI call: its load and store are the
- * caller's own accesses through the page tables (mm_access), so a freed,
- * guard or unmapped page faults as the instruction would, and nothing runs
- * between them; the call's end is a preemption point, as every DDI's is,
+ * instruction. Here each is one DDI call: its access is the caller's
+ * own, through the page tables (mm_access), so a freed, guard or unmapped
+ * page faults as the locked instruction would (as a write: rmw_load), and
+ * nothing runs between its load and its store; the call's end is a preemption point, as every DDI's is,
  * where another processor may run before the caller goes on. That is the
  * difference from the inline list routines (sim/rtl/list.c), which yield
  * between their loads and their stores.
@@ -57,6 +57,21 @@ static bool store(ke_call *call, PVOID_VA va, size_t n, uint64_t v)
     return mm_access(call, va, &v, n, true);
 }
 
+/* The load of a locked read-modify-write instruction. Its one access is a
+ * write (x86 reports a fault in a locked RMW with the write bit), so the
+ * value is read without checks and the store that follows is the checked
+ * access: a freed, guard or unmapped page faults there, as a write, and
+ * nothing is stored. False when it faulted. */
+static bool rmw_load(ke_call *call, PVOID_VA va, size_t n, uint64_t *v)
+{
+    *v = 0;
+    if (mm_peek(call->m->mm, va, v, n))
+        return true;
+    uint64_t unused = 0;
+    mm_access(call, va, &unused, n, true); /* unmapped: faults */
+    return false;
+}
+
 /* ------------------------------------------------------------------------ */
 /* 32-bit operations (LONG)                                                 */
 /* ------------------------------------------------------------------------ */
@@ -68,7 +83,7 @@ typedef enum rmw_op { RMW_ADD, RMW_AND, RMW_OR, RMW_XOR, RMW_EXCHANGE } rmw_op;
 static int32_t rmw32(ke_call *call, PVOID_VA target, rmw_op op, int32_t operand)
 {
     uint64_t raw;
-    if (!load(call, target, 4, &raw))
+    if (!rmw_load(call, target, 4, &raw))
         return 0;
     uint32_t old = (uint32_t)raw, v = (uint32_t)operand, next = old;
     switch (op) {
@@ -138,7 +153,7 @@ int32_t InterlockedCompareExchange(ke_call *call, PVOID_VA Destination, int32_t 
                                    int32_t Comperand)
 {
     uint64_t raw;
-    if (!load(call, Destination, 4, &raw))
+    if (!rmw_load(call, Destination, 4, &raw))
         return 0;
     uint32_t old = (uint32_t)raw;
     store(call, Destination, 4, old == (uint32_t)Comperand ? (uint32_t)ExChange : old);
@@ -153,7 +168,7 @@ static bool bit_test_and(ke_call *call, PVOID_VA base, int32_t offset, bool set)
     PVOID_VA word = base + (uint64_t)(int64_t)((offset >> 5) * 4);
     uint32_t mask = 1u << (offset & 31);
     uint64_t raw;
-    if (!load(call, word, 4, &raw))
+    if (!rmw_load(call, word, 4, &raw))
         return false;
     uint32_t old = (uint32_t)raw;
     store(call, word, 4, set ? old | mask : old & ~mask);
@@ -177,7 +192,7 @@ bool InterlockedBitTestAndReset(ke_call *call, PVOID_VA Base, int32_t Offset)
 static int64_t rmw64(ke_call *call, PVOID_VA target, rmw_op op, int64_t operand)
 {
     uint64_t old;
-    if (!load(call, target, 8, &old))
+    if (!rmw_load(call, target, 8, &old))
         return 0;
     uint64_t v = (uint64_t)operand, next = old;
     switch (op) {
@@ -245,7 +260,7 @@ int64_t InterlockedCompareExchange64(ke_call *call, PVOID_VA Destination, int64_
                                      int64_t Comperand)
 {
     uint64_t old;
-    if (!load(call, Destination, 8, &old))
+    if (!rmw_load(call, Destination, 8, &old))
         return 0;
     store(call, Destination, 8, old == (uint64_t)Comperand ? (uint64_t)ExChange : old);
     return (int64_t)old;
@@ -258,7 +273,7 @@ int64_t InterlockedCompareExchange64(ke_call *call, PVOID_VA Destination, int64_
 PVOID_VA InterlockedExchangePointer(ke_call *call, PVOID_VA Target, PVOID_VA Value)
 {
     uint64_t old;
-    if (!load(call, Target, ptr_bytes(call), &old))
+    if (!rmw_load(call, Target, ptr_bytes(call), &old))
         return 0;
     store(call, Target, ptr_bytes(call), Value);
     return old;
@@ -268,7 +283,7 @@ PVOID_VA InterlockedCompareExchangePointer(ke_call *call, PVOID_VA Destination,
                                            PVOID_VA ExChange, PVOID_VA Comperand)
 {
     uint64_t old;
-    if (!load(call, Destination, ptr_bytes(call), &old))
+    if (!rmw_load(call, Destination, ptr_bytes(call), &old))
         return 0;
     store(call, Destination, ptr_bytes(call), old == Comperand ? ExChange : old);
     return old;
