@@ -489,11 +489,13 @@ void lb_host_resume(void *ctx, ke_exec *exec)
 
     if (status == LUA_YIELD) {
         lua_pop(co, results);
-        /* Our yields: a preemption point (still running), a wait, the end of
-         * the thread, or the machine stopped. The sandbox has no coroutine
-         * library, so there are no others. */
+        /* Our yields: a preemption point (still running), a wait, a move
+         * to another processor (ready: KeSetSystemAffinityThreadEx), the
+         * end of the thread, or the machine stopped. The sandbox has no
+         * coroutine library, so there are no others. */
         KE_CHECK(m, t->state == KE_THREAD_RUNNING || t->state == KE_THREAD_WAITING ||
-                        t->state == KE_THREAD_TERMINATED || ke_stopped(m));
+                        t->state == KE_THREAD_READY || t->state == KE_THREAD_TERMINATED ||
+                        ke_stopped(m));
         if (exec == &t->exec && t->state == KE_THREAD_TERMINATED && exec->host == co) {
             exec->host = NULL; /* PsTerminateSystemThread: it never resumes */
             release_coroutine(lb, co);

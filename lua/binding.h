@@ -341,6 +341,9 @@ uint64_t lb_check_u64(lua_State *L, int arg, const char *fn, const char *param);
 uint64_t lb_check_handle(lua_State *L, int arg, const char *fn, const char *param);
 uint32_t lb_check_routine(lua_State *L, int arg, const char *fn, const char *param);
 ke_timeout lb_check_timeout(lua_State *L, int arg, const char *fn, const char *param);
+/* PLARGE_INTEGER input: an integer, or a pointer to a LARGE_INTEGER (the
+ * caller's own load). */
+int64_t lb_check_plarge(lua_State *L, int arg, const char *fn, const char *param);
 const ke_ptr_array *lb_check_objects(lua_State *L, int arg, const char *fn, const char *param,
                                      ke_ptr_array *storage);
 void lb_push_long(lua_State *L, int64_t v);

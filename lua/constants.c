@@ -308,6 +308,21 @@ static const lb_constant constants[] = {
     {"SE_DELEGATE_SESSION_USER_IMPERSONATE_PRIVILEGE", 36},
     {"SE_MIN_WELL_KNOWN_PRIVILEGE", 2},
     {"SE_MAX_WELL_KNOWN_PRIVILEGE", 36},
+    /* Thread priorities (wdm.h) and processor groups. */
+    {"LOW_PRIORITY", 0},
+    {"LOW_REALTIME_PRIORITY", 16},
+    {"HIGH_PRIORITY", 31},
+    {"MAXIMUM_PRIORITY", 32},
+    {"ALL_PROCESSOR_GROUPS", 0xFFFF},
+    /* Push locks (wdm.h) and rundown protection (ntddk.h). */
+    {"EX_DEFAULT_PUSH_LOCK_FLAGS", 0},
+    {"EX_RUNDOWN_ACTIVE", 0x1},
+    {"EX_RUNDOWN_COUNT_INC", 0x2},
+    /* ExAllocateTimer attributes and LOOKASIDE_LIST_EX flags (wdm.h). */
+    {"EX_TIMER_HIGH_RESOLUTION", 0x4},
+    {"EX_TIMER_NO_WAKE", 0x8},
+    {"EX_LOOKASIDE_LIST_EX_FLAGS_RAISE_ON_FAIL", 0x1},
+    {"EX_LOOKASIDE_LIST_EX_FLAGS_FAIL_NO_RAISE", 0x2},
 };
 
 /* The NTSTATUS severity macros of ntdef.h, as functions: NT_SUCCESS(s) and

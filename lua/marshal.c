@@ -297,6 +297,14 @@ ke_timeout lb_check_timeout(lua_State *L, int arg, const char *fn, const char *p
     return t;
 }
 
+int64_t lb_check_plarge(lua_State *L, int arg, const char *fn, const char *param)
+{
+    if (lua_isnoneornil(L, arg))
+        lb_scenario_error(L, "%s: %s (argument %d) must be a LARGE_INTEGER (an integer or a "
+                          "pointer to one), got nil", fn, param, arg);
+    return lb_check_timeout(L, arg, fn, param).value_100ns;
+}
+
 const ke_ptr_array *lb_check_objects(lua_State *L, int arg, const char *fn, const char *param,
                                      ke_ptr_array *storage)
 {

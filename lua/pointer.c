@@ -491,6 +491,11 @@ static int make_object(lua_State *L)
     if (arch == KE_ARCH_X64 &&
         (type == KE_TYPE_NPAGED_LOOKASIDE_LIST || type == KE_TYPE_PAGED_LOOKASIDE_LIST))
         align = 64;
+    /* SLIST_HEADER and SLIST_ENTRY are DECLSPEC_ALIGN(16) on x64, and so is
+     * a LOOKASIDE_LIST_EX, which holds one. */
+    if (arch == KE_ARCH_X64 && (type == KE_TYPE_SLIST_HEADER || type == KE_TYPE_SLIST_ENTRY ||
+                                type == KE_TYPE_LOOKASIDE_LIST_EX))
+        align = 16;
     lb_push_typed_ptr(L, lb_object_storage(L, size, align, t->name), type);
     return 1;
 }
@@ -870,6 +875,18 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "OB_CALLBACK_REGISTRATION", KE_TYPE_OB_CALLBACK_REGISTRATION);
     register_constructor(L, "OB_OPERATION_REGISTRATION", KE_TYPE_OB_OPERATION_REGISTRATION);
     register_constructor(L, "CLIENT_ID", KE_TYPE_CLIENT_ID);
+    register_constructor(L, "LONG", KE_TYPE_LONG);
+    register_constructor(L, "LONG64", KE_TYPE_LONG64);
+    register_constructor(L, "LARGE_INTEGER", KE_TYPE_LARGE_INTEGER);
+    register_constructor(L, "SLIST_HEADER", KE_TYPE_SLIST_HEADER);
+    register_constructor(L, "SLIST_ENTRY", KE_TYPE_SLIST_ENTRY);
+    register_constructor(L, "TIME_FIELDS", KE_TYPE_TIME_FIELDS);
+    register_constructor(L, "PROCESSOR_NUMBER", KE_TYPE_PROCESSOR_NUMBER);
+    register_constructor(L, "KGUARDED_MUTEX", KE_TYPE_KGUARDED_MUTEX);
+    register_constructor(L, "EX_RUNDOWN_REF", KE_TYPE_EX_RUNDOWN_REF);
+    register_constructor(L, "EX_PUSH_LOCK", KE_TYPE_EX_PUSH_LOCK);
+    register_constructor(L, "WORK_QUEUE_ITEM", KE_TYPE_WORK_QUEUE_ITEM);
+    register_constructor(L, "LOOKASIDE_LIST_EX", KE_TYPE_LOOKASIDE_LIST_EX);
     /* Views only: T(p). */
     register_constructor(L, "OB_PRE_OPERATION_INFORMATION", KE_TYPE_OB_PRE_OPERATION_INFORMATION);
     register_constructor(L, "OB_POST_OPERATION_INFORMATION",

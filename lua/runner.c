@@ -194,6 +194,10 @@ void lb_register_globals(lua_State *L)
     lua_pushglobaltable(L);
     lb_register_ddis(L);
     lua_pop(L, 1);
+    /* wdm.h's macro names for DDIs: `#define KeWaitForMutexObject
+     * KeWaitForSingleObject`. The call is the DDI's (and so is its trace). */
+    lua_getglobal(L, "KeWaitForSingleObject");
+    lua_setglobal(L, "KeWaitForMutexObject");
     lb_sandbox_seal(L);
 }
 

@@ -37,6 +37,7 @@ TYPES = {
     "routine": ("uint32_t", "lb_check_routine", "lb_push_routine_or_nil", "(uint64_t){}"),
     "timeout": ("ke_timeout", "lb_check_timeout", None,
                 "({}.given ? (uint64_t){}.value_100ns : UINT64_MAX)"),
+    "plarge": ("int64_t", "lb_check_plarge", None, "(uint64_t){}"),
     "objects": ("const ke_ptr_array *", "lb_check_objects", None, "(uint64_t){}->count"),
     "client_id": ("ke_client_id", None, "lb_push_client_id", "0"),
     "ustr": ("PVOID_VA", "lb_check_ustr", "lb_push_ptr", "(uint64_t){}"),

@@ -32,8 +32,14 @@ WDK_TYPES = {
     "cstr": "PCSZ", "wstr": "PCWSTR", "handle": "HANDLE", "routine": "PVOID",
     "timeout": "PLARGE_INTEGER", "objects": "PVOID[]", "client_id": "CLIENT_ID",
     "ustr": "PUNICODE_STRING", "device": "PDEVICE_OBJECT", "irp": "PIRP",
-    "stack": "PIO_STACK_LOCATION", "export": "PVOID",
+    "stack": "PIO_STACK_LOCATION", "export": "PVOID", "plarge": "PLARGE_INTEGER",
 }
+
+
+def wdk_type(t):
+    """The WDK's spelling of a table type; a type added to gen_ddi.py without
+    one here shows its C type."""
+    return WDK_TYPES.get(t, gen_ddi.TYPES[t][0])
 # An output parameter is a pointer to the type.
 OUT_TYPES = {"KIRQL": "PKIRQL", "HANDLE": "PHANDLE", "PVOID": "PVOID *",
              "CLIENT_ID": "PCLIENT_ID", "LONGLONG": "PLARGE_INTEGER", "ULONG": "PULONG"}
@@ -125,9 +131,9 @@ def c_string(s):
 def signature(d):
     params = []
     for p in d.params:
-        t = WDK_TYPES[p.type]
+        t = wdk_type(p.type)
         params.append(f"_Out_ {OUT_TYPES.get(t, 'P' + t)} {p.name}" if p.out else f"{t} {p.name}")
-    ret = "VOID" if d.ret == "void" else WDK_TYPES[d.ret]
+    ret = "VOID" if d.ret == "void" else wdk_type(d.ret)
     return f"{ret} {d.name}({', '.join(params) if params else 'VOID'})"
 
 
@@ -153,7 +159,7 @@ def main():
                      + "".join(f"{c_string(r)}, " for r in rules) + "NULL};")
         lines.append(f"static const ddi_param params_{d.name}[] = {{"
                      + "".join(f"{{{c_string(p.name)}, {c_string(p.type)}, "
-                               f"{c_string(WDK_TYPES[p.type])}, {'true' if p.out else 'false'}}}, "
+                               f"{c_string(wdk_type(p.type))}, {'true' if p.out else 'false'}}}, "
                                for p in d.params) + "{NULL, NULL, NULL, false}};")
     lines += ["", "const ddi_info ddi_infos[DDI_COUNT] = {"]
     for d in ddis:

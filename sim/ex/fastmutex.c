@@ -20,6 +20,7 @@
  */
 #include "ddi_table.h"
 #include "ke/hooks.h"
+#include "ex/fastmutex.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
 
@@ -136,22 +137,23 @@ static void acquire(ke_call *call, PVOID_VA fm, bool safe, KIRQL old_irql)
 }
 
 /* Count up; if threads wait, the first one becomes the owner and its wait
- * ends. */
-static void release(ke_call *call, PVOID_VA fm)
+ * ends. Returns that thread, NULL if none. */
+static ke_thread *release(ke_call *call, PVOID_VA fm)
 {
     ke_hook_lock(call, KE_EVENT_LOCK_RELEASED, KE_LOCK_FAST_MUTEX, fm);
     uint64_t raw;
     if (!set(call, fm, FM_F_OWNER, 0) || !get(call, fm, FM_F_COUNT, &raw))
-        return;
+        return NULL;
     int32_t count = (int32_t)(uint32_t)raw + 1;
     if (!set(call, fm, FM_F_COUNT, (uint32_t)count) || count > 0)
-        return;
+        return NULL;
     PVOID_VA event_va = field_va(call->m, fm, FM_F_EVENT);
     ke_object *event = ke_object_at(call->m, event_va);
     if (event == NULL)
-        return;
+        return NULL;
+    ke_thread *next = NULL;
     if (event->waiters_head != NULL) {
-        ke_thread *next = event->waiters_head->thread;
+        next = event->waiters_head->thread;
         KE_CHECK(call->m, next->fast_mutex_wait == fm);
         next->fast_mutex_wait = 0;
         /* The new owner's fields are written on its behalf, as it will find
@@ -168,6 +170,7 @@ static void release(ke_call *call, PVOID_VA fm)
                           f != NULL ? f->driver : NULL, next->wait_irql);
     }
     KeSetEvent(call, event_va, 0, false);
+    return next;
 }
 
 void ExAcquireFastMutex(ke_call *call, PVOID_VA FastMutex)
@@ -211,4 +214,36 @@ void ExAcquireFastMutexUnsafe(ke_call *call, PVOID_VA FastMutex)
 void ExReleaseFastMutexUnsafe(ke_call *call, PVOID_VA FastMutex)
 {
     release(call, FastMutex);
+}
+
+/* ------------------------------------------------------------------------ */
+/* For the guarded mutex (fastmutex.h)                                      */
+/* ------------------------------------------------------------------------ */
+
+void ex_fast_mutex_acquire(ke_call *call, PVOID_VA fm)
+{
+    acquire(call, fm, false, 0);
+}
+
+bool ex_fast_mutex_try(ke_call *call, PVOID_VA fm)
+{
+    uint64_t count;
+    if (!get(call, fm, FM_F_COUNT, &count) || (int32_t)(uint32_t)count != 1 ||
+        !set(call, fm, FM_F_COUNT, 0))
+        return false;
+    take(call, fm, false, 0);
+    return true;
+}
+
+ke_thread *ex_fast_mutex_release(ke_call *call, PVOID_VA fm)
+{
+    return release(call, fm);
+}
+
+PVOID_VA ex_fast_mutex_owner(ke_call *call, PVOID_VA fm)
+{
+    uint64_t owner = 0;
+    mm_peek(call->m->mm, field_va(call->m, fm, FM_F_OWNER), &owner,
+            field_bytes(call->m, FM_F_OWNER));
+    return owner;
 }

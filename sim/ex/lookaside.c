@@ -49,6 +49,8 @@ ex_lookaside *ex_lookaside_in(const ke_machine *m, PVOID_VA start, PVOID_VA end)
 
 static ke_type_id type_of(const ex_lookaside *l)
 {
+    if (l->ex)
+        return KE_TYPE_LOOKASIDE_LIST_EX;
     return l->paged ? KE_TYPE_PAGED_LOOKASIDE_LIST : KE_TYPE_NPAGED_LOOKASIDE_LIST;
 }
 
@@ -187,17 +189,19 @@ static ex_lookasides *lookasides_of(ke_machine *m)
     return m->lookasides;
 }
 
-static void initialize(ke_call *call, PVOID_VA Lookaside, uint32_t Allocate, uint32_t Free,
-                       ULONG Flags, uint64_t Size, ULONG Tag, bool paged)
+/* pool_type: the list's POOL_TYPE with its modifiers; ex: a
+ * LOOKASIDE_LIST_EX. False when the storage faulted or the run stopped. */
+static bool initialize(ke_call *call, PVOID_VA Lookaside, uint32_t Allocate, uint32_t Free,
+                       ULONG pool_type, uint64_t Size, ULONG Tag, bool paged, bool ex)
 {
     ke_machine *m = call->m;
     if (Allocate != 0 || Free != 0) {
         /* The kernel cannot call a driver routine from inside a DDI here. */
         ke_stop_machine(m, KE_STOP_SCENARIO_ERROR,
-                        "ExInitialize%sLookasideList: custom Allocate and Free routines are not "
-                        "simulated (pass nil for both)",
-                        paged ? "Paged" : "NPaged");
-        return;
+                        "ExInitialize%sLookasideList%s: custom Allocate and Free routines are "
+                        "not simulated (pass nil for both)",
+                        ex ? "" : paged ? "Paged" : "NPaged", ex ? "Ex" : "");
+        return false;
     }
     ex_lookasides *ls = lookasides_of(m);
     ex_lookaside *l = des_map_get(&ls->by_va, Lookaside);
@@ -213,8 +217,9 @@ static void initialize(ke_call *call, PVOID_VA Lookaside, uint32_t Allocate, uin
     memset(l, 0, sizeof *l);
     l->va = Lookaside;
     l->paged = paged;
+    l->ex = ex;
     l->owner = call->driver;
-    l->pool_type = (paged ? PagedPool : NonPagedPool) | Flags;
+    l->pool_type = pool_type;
     l->tag = Tag;
     l->size_bytes = (uint32_t)Size;
     l->depth = EX_LOOKASIDE_MINIMUM_DEPTH; /* the Depth argument is reserved */
@@ -225,7 +230,7 @@ static void initialize(ke_call *call, PVOID_VA Lookaside, uint32_t Allocate, uin
         !set_field(call, l, "Free", 0)) {
         des_map_remove(&ls->by_va, Lookaside);
         free(l);
-        return; /* the storage faulted */
+        return false; /* the storage faulted */
     }
     l->active = true;
     l->prev = ls->tail;
@@ -237,6 +242,7 @@ static void initialize(ke_call *call, PVOID_VA Lookaside, uint32_t Allocate, uin
     if (!des_event_queued(&ls->scan) &&
         !des_schedule(&m->des, &ls->scan, m->des.now_100ns + EX_LOOKASIDE_SCAN_100NS))
         ke_panic(m, __FILE__, __LINE__, "out of host memory scheduling the lookaside scan");
+    return true;
 }
 
 /* The pool routines the caller's inline code calls. */
@@ -312,7 +318,7 @@ void ExInitializeNPagedLookasideList(ke_call *call, PVOID_VA Lookaside, uint32_t
                                      ULONG Depth)
 {
     (void)Depth; /* reserved: the kernel manages the depth */
-    initialize(call, Lookaside, Allocate, Free, Flags, Size, Tag, false);
+    initialize(call, Lookaside, Allocate, Free, NonPagedPool | Flags, Size, Tag, false, false);
 }
 
 void ExInitializePagedLookasideList(ke_call *call, PVOID_VA Lookaside, uint32_t Allocate,
@@ -320,7 +326,7 @@ void ExInitializePagedLookasideList(ke_call *call, PVOID_VA Lookaside, uint32_t 
                                     ULONG Depth)
 {
     (void)Depth;
-    initialize(call, Lookaside, Allocate, Free, Flags, Size, Tag, true);
+    initialize(call, Lookaside, Allocate, Free, PagedPool | Flags, Size, Tag, true, false);
 }
 
 PVOID_VA ExAllocateFromNPagedLookasideList(ke_call *call, PVOID_VA Lookaside)
@@ -349,6 +355,49 @@ void ExDeleteNPagedLookasideList(ke_call *call, PVOID_VA Lookaside)
 }
 
 void ExDeletePagedLookasideList(ke_call *call, PVOID_VA Lookaside)
+{
+    delete_list(call, Lookaside);
+}
+
+/* EX_LOOKASIDE_LIST_EX_FLAGS_RAISE_ON_FAIL and _FAIL_NO_RAISE (wdm.h): an
+ * allocation that misses and fails raises (POOL_RAISE_IF_ALLOCATION_FAILURE),
+ * or a quota charge fails instead of raising
+ * (POOL_QUOTA_FAIL_INSTEAD_OF_RAISE). */
+#define EX_LOOKASIDE_LIST_EX_FLAGS_RAISE_ON_FAIL 0x1u
+#define EX_LOOKASIDE_LIST_EX_FLAGS_FAIL_NO_RAISE 0x2u
+
+NTSTATUS ExInitializeLookasideListEx(ke_call *call, PVOID_VA Lookaside, uint32_t Allocate,
+                                     uint32_t Free, ULONG PoolType, ULONG Flags, uint64_t Size,
+                                     ULONG Tag, ULONG Depth)
+{
+    (void)Depth; /* reserved: 0 */
+    if ((Flags & ~(EX_LOOKASIDE_LIST_EX_FLAGS_RAISE_ON_FAIL |
+                   EX_LOOKASIDE_LIST_EX_FLAGS_FAIL_NO_RAISE)) != 0 ||
+        Flags == (EX_LOOKASIDE_LIST_EX_FLAGS_RAISE_ON_FAIL |
+                  EX_LOOKASIDE_LIST_EX_FLAGS_FAIL_NO_RAISE))
+        return STATUS_INVALID_PARAMETER;
+    ULONG pool_type = PoolType;
+    if (Flags & EX_LOOKASIDE_LIST_EX_FLAGS_RAISE_ON_FAIL)
+        pool_type |= 0x10u; /* POOL_RAISE_IF_ALLOCATION_FAILURE */
+    if (Flags & EX_LOOKASIDE_LIST_EX_FLAGS_FAIL_NO_RAISE)
+        pool_type |= 0x8u; /* POOL_QUOTA_FAIL_INSTEAD_OF_RAISE */
+    bool paged = (PoolType & 1u) == PagedPool;
+    return initialize(call, Lookaside, Allocate, Free, pool_type, Size, Tag, paged, true)
+               ? STATUS_SUCCESS
+               : STATUS_UNSUCCESSFUL;
+}
+
+PVOID_VA ExAllocateFromLookasideListEx(ke_call *call, PVOID_VA Lookaside)
+{
+    return allocate(call, Lookaside);
+}
+
+void ExFreeToLookasideListEx(ke_call *call, PVOID_VA Lookaside, PVOID_VA Entry)
+{
+    free_to(call, Lookaside, Entry);
+}
+
+void ExDeleteLookasideListEx(ke_call *call, PVOID_VA Lookaside)
 {
     delete_list(call, Lookaside);
 }

@@ -1,6 +1,8 @@
 /*
  * lookaside.h - lookaside lists: ExInitialize/ExDelete(N)PagedLookasideList,
- * ExAllocateFrom/ExFreeTo(N)PagedLookasideList.
+ * ExAllocateFrom/ExFreeTo(N)PagedLookasideList, and the LOOKASIDE_LIST_EX
+ * forms ExInitializeLookasideListEx, ExAllocateFromLookasideListEx,
+ * ExFreeToLookasideListEx, ExDeleteLookasideListEx (any pool type).
  *
  * A lookaside list keeps up to Depth freed blocks of one size in front of
  * the pool. An allocation takes the most recently freed block, or falls
@@ -24,6 +26,7 @@
 typedef struct ex_lookaside {
     PVOID_VA va;
     bool paged;
+    bool ex;          /* a LOOKASIDE_LIST_EX (ExInitializeLookasideListEx) */
     bool active;      /* initialised and not deleted: on the kernel's list */
     io_driver *owner; /* the driver that initialised it */
     ULONG pool_type, tag;

@@ -106,7 +106,8 @@ static ex_work_item *new_item(ke_call *call, PVOID_VA va, PVOID_VA IoObject, boo
         w->items_head = item;
     w->items_tail = item;
     write_ptr(m, va + field_offset(m, 0), 0);
-    write_ptr(m, va + field_offset(m, 1), IoObject);
+    if (IoObject != 0)
+        write_ptr(m, va + field_offset(m, 1), IoObject);
     return item;
 }
 
@@ -201,6 +202,11 @@ static void start_item(ke_machine *m, ex_worker *wk, ex_work_item *item)
     e->start_name = "WorkerRoutine";
     memset(e->start_args, 0, sizeof e->start_args);
     memset(e->start_arg_types, 0, sizeof e->start_arg_types);
+    if (item->executive) {
+        e->start_args[0] = item->context; /* PWORKER_THREAD_ROUTINE(Parameter) */
+        e->start_argc = 1;
+        return;
+    }
     e->start_args[0] = item->io_object;
     e->start_arg_types[0] =
         io_device_at(m, item->io_object) != NULL ? KE_TYPE_DEVICE_OBJECT : KE_TYPE_NONE;
@@ -351,15 +357,18 @@ static void queue_item(ke_call *call, PVOID_VA IoWorkItem, io_routine WorkerRout
         drv->object_refs++;
     item->ref_device = dev;
     item->ref_driver = drv;
-    item->routine = WorkerRoutine;
-    item->routine_driver = call->driver;
-    item->routine_ex = routine_ex;
-    item->context = Context;
+    if (!item->executive) {
+        item->routine = WorkerRoutine;
+        item->routine_driver = call->driver;
+        item->routine_ex = routine_ex;
+        item->context = Context;
+    }
     item->queue_type = QueueType;
     item->queued = true;
     /* A nonzero link: the item is on a queue. */
     write_ptr(m, IoWorkItem + field_offset(m, 0), IoWorkItem);
-    write_ptr(m, IoWorkItem + field_offset(m, 2), Context);
+    if (!item->executive)
+        write_ptr(m, IoWorkItem + field_offset(m, 2), Context);
 
     ex_work_queue *q = queue_of(m, QueueType);
     item->next_queued = NULL;
@@ -382,6 +391,50 @@ void IoQueueWorkItemEx(ke_call *call, PVOID_VA IoWorkItem, uint32_t WorkerRoutin
                        PVOID_VA Context)
 {
     queue_item(call, IoWorkItem, WorkerRoutine, QueueType, Context, true);
+}
+
+/* WORK_QUEUE_ITEM (wdm.h): LIST_ENTRY List, PWORKER_THREAD_ROUTINE
+ * WorkerRoutine, PVOID Parameter. ExInitializeWorkItem is a macro: the
+ * driver's own stores (List.Flink NULL: not queued). */
+void ExInitializeWorkItem(ke_call *call, PVOID_VA Item, uint32_t Routine, PVOID_VA Parameter)
+{
+    ke_machine *m = call->m;
+    bool x86 = m->config.arch == KE_ARCH_X86;
+    uint64_t routine = Routine != 0 && call->driver != NULL ? io_routine_token(call->driver, Routine)
+                                                            : 0;
+    uint64_t zero = 0;
+    size_t ptr = x86 ? 4 : 8;
+    if (!mm_access(call, Item, &zero, ptr, true) ||
+        !mm_access(call, Item + 2 * ptr, &routine, ptr, true) ||
+        !mm_access(call, Item + 3 * ptr, &Parameter, ptr, true))
+        return;
+    ex_work_item *item = ex_work_item_at(m, Item);
+    if (item != NULL && item->queued) {
+        /* Reinitialising a queued item: the queue's link is overwritten
+         * (Windows corrupts its queue); drvsim forgets the old item. */
+        forget_item(call, item);
+        item = NULL;
+    }
+    if (item == NULL)
+        item = new_item(call, Item, 0, false);
+    item->executive = true;
+    item->routine = Routine;
+    item->routine_driver = call->driver;
+    item->routine_ex = false;
+    item->context = Parameter;
+}
+
+void ExQueueWorkItem(ke_call *call, PVOID_VA WorkItem, ULONG QueueType)
+{
+    ex_work_item *item = ex_work_item_at(call->m, WorkItem);
+    if (item != NULL && !item->executive)
+        item = NULL; /* an IO_WORKITEM is no WORK_QUEUE_ITEM */
+    if (item == NULL) {
+        uint64_t link = 0;
+        mm_access(call, WorkItem, &link, call->m->config.arch == KE_ARCH_X86 ? 4 : 8, false);
+        return;
+    }
+    queue_item(call, WorkItem, item->routine, QueueType, item->context, false);
 }
 
 /* The checks of freeing or uninitialising an item; false if one fired. */

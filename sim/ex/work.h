@@ -1,7 +1,8 @@
 /*
  * work.h - work items and the system worker threads that run them:
  * IoAllocateWorkItem, IoInitializeWorkItem, IoQueueWorkItem(Ex),
- * IoFreeWorkItem, IoUninitializeWorkItem, IoSizeofWorkItem.
+ * IoFreeWorkItem, IoUninitializeWorkItem, IoSizeofWorkItem; and the
+ * executive's own, ExInitializeWorkItem and ExQueueWorkItem.
  *
  * A queued item waits on its queue (one per WORK_QUEUE_TYPE) until a worker
  * thread of the System process takes it and runs its routine at
@@ -43,6 +44,10 @@ typedef struct ex_work_item {
     io_routine routine;
     io_driver *routine_driver;
     bool routine_ex; /* IO_WORKITEM_ROUTINE_EX: gets the item too */
+    /* An executive WORK_QUEUE_ITEM (ExInitializeWorkItem/ExQueueWorkItem):
+     * its routine gets Parameter alone, and it references nothing, so the
+     * driver may unload under it (why the routines are deprecated). */
+    bool executive;
     PVOID_VA context;
     /* What it references while queued: its device, or a driver object
      * (neither when the object was gone before it was queued). */

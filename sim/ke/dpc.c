@@ -132,6 +132,19 @@ void KeSetTargetProcessorDpc(ke_call *call, PVOID_VA Dpc, uint8_t Number)
     d->target_cpu = Number < call->m->cpu_count ? Number : (int32_t)call->m->cpu_count - 1;
 }
 
+/* PROCESSOR_NUMBER: USHORT Group, UCHAR Number. One group, 0: another, or
+ * a processor that does not exist, is STATUS_INVALID_PARAMETER. */
+NTSTATUS KeSetTargetProcessorDpcEx(ke_call *call, PVOID_VA Dpc, PVOID_VA ProcNumber)
+{
+    uint32_t number = 0;
+    if (!mm_access(call, ProcNumber, &number, 4, false))
+        return STATUS_ACCESS_VIOLATION;
+    if ((uint16_t)number != 0 || ((number >> 16) & 0xFFu) >= call->m->cpu_count)
+        return STATUS_INVALID_PARAMETER;
+    KeSetTargetProcessorDpc(call, Dpc, (uint8_t)(number >> 16));
+    return STATUS_SUCCESS;
+}
+
 void KeSetImportanceDpc(ke_call *call, PVOID_VA Dpc, ULONG Importance)
 {
     ke_dpc *d = dpc_at(call, Dpc);
@@ -210,7 +223,13 @@ bool ke_cpu_start_dpc(ke_machine *m, ke_processor *cpu)
     }
     ke_exec *e = &cpu->dpc_exec;
     /* In the context of whatever it interrupts: often the Idle process. */
-    if (d->io_timer_device != 0) {
+    if (d->ex_timer != 0) {
+        ke_exec_prepare(e, cpu->current, cpu->number, d->routine, d->driver, "ExTimerCallback");
+        e->start_args[0] = d->ex_timer;
+        e->start_args[1] = d->context;
+        e->start_args[3] = d->va; /* not passed: the trace's DPC */
+        e->start_argc = 2;
+    } else if (d->io_timer_device != 0) {
         ke_exec_prepare(e, cpu->current, cpu->number, d->routine, d->driver, "IoTimerRoutine");
         e->start_args[0] = d->io_timer_device;
         e->start_arg_types[0] = KE_TYPE_DEVICE_OBJECT;

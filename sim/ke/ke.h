@@ -261,6 +261,9 @@ typedef struct ke_dpc {
     /* An I/O timer's DPC (IoInitializeTimer): the routine is the driver's
      * IO_TIMER_ROUTINE, called with (DeviceObject, Context). */
     PVOID_VA io_timer_device;
+    /* An EX_TIMER's DPC (ExAllocateTimer): the routine is the driver's
+     * EXT_CALLBACK, called with (Timer, Context). */
+    PVOID_VA ex_timer;
 } ke_dpc;
 
 /* A timer: the kernel's state of a KTIMER; its dispatcher object is the
@@ -371,6 +374,21 @@ typedef struct ke_thread {
      * deadlock report. */
     PVOID_VA resource_wait;
     bool resource_wait_exclusive;
+    /* KeSetPriorityThread's priority (8 at creation, the System process's
+     * base priority; the scheduler explores interleavings regardless), and
+     * the system affinity KeSetSystemAffinityThreadEx set: the processors
+     * it may run on, 0 for no constraint (processor.c). */
+    int32_t priority;
+    uint64_t affinity;
+    /* A synchronization event of its own, in nonpaged pool, made on first
+     * need: what it waits on inside a push lock or a rundown wait, where
+     * Windows puts a wait block on the thread's stack (processor.c). */
+    struct ke_object *lock_event;
+    /* What it waits for on lock_event, for the deadlock report: a push
+     * lock (exclusive or shared) or a run-down; 0 for none. */
+    PVOID_VA lock_wait;
+    uint8_t lock_wait_kind; /* KE_LOCK_WAIT_* */
+    uint64_t claim; /* the scheduler's matching of ready threads to processors */
 } ke_thread;
 
 /* Marshalled DDI arguments: an array of object pointers (a Lua table). */
@@ -436,6 +454,10 @@ typedef struct ke_processor {
      * armed), which the hold does not count. */
     bool held;
     uint64_t held_watchdog_left_100ns;
+    /* KeStallExecutionProcessor: the processor spins, busy, until the
+     * event fires; it runs nothing else meanwhile (processor.c). */
+    bool stalled;
+    des_event stall_end;
 } ke_processor;
 
 /* ------------------------------------------------------------------------ */
@@ -599,12 +621,15 @@ typedef struct ke_machine {
     uint32_t directed_reached;
     uint32_t held_count;
     uint64_t held_since_100ns;
+    uint64_t claim_epoch; /* candidates(): matching ready threads with an affinity */
 
     des_map objects;    /* dispatcher object address -> ke_object */
     des_map dpcs;       /* KDPC address -> ke_dpc */
     des_map timers;     /* KTIMER address -> ke_timer */
     des_map interrupts; /* KINTERRUPT address -> ke_interrupt */
     des_map resources;  /* ERESOURCE address -> ex_resource (ex/resource.h) */
+    des_map rundown_waiters; /* EX_RUNDOWN_REF address -> its waiting ke_thread (ex/rundown.c) */
+    des_map push_locks;      /* EX_PUSH_LOCK address -> ex_push_lock, its waiters (ex/pushlock.c) */
     /* PsSetCreateProcessNotifyRoutine: the routines registered, in order. */
     struct ke_notify {
         struct io_driver *driver;
@@ -791,6 +816,20 @@ uint64_t ke_callout_end(ke_call *call, uint64_t result);
 
 /* Prepares a processor's DPC watchdog (at boot). */
 void ke_cpu_init_watchdog(ke_machine *m, ke_processor *cpu);
+/* Prepares a processor's stall (at boot; processor.c). */
+void ke_cpu_init_stall(ke_processor *cpu);
+#define KE_LOCK_WAIT_PUSH_EXCLUSIVE 1u
+#define KE_LOCK_WAIT_PUSH_SHARED    2u
+#define KE_LOCK_WAIT_RUNDOWN        3u
+
+/* The thread's own wait event (ke_thread.lock_event), made on first use;
+ * NULL when the pool has no room (the machine is stopped then). */
+struct ke_object *ke_thread_lock_event(ke_machine *m, ke_thread *t);
+/* Whether a ready thread may run on processor `cpu` (its affinity). */
+static inline bool ke_thread_allows(const ke_thread *t, uint32_t cpu)
+{
+    return t->affinity == 0 || ((t->affinity >> cpu) & 1u) != 0;
+}
 
 /* The calling processor spins on a held lock: it stops being a candidate
  * until the lock is free, then the call is made again. */

@@ -13,6 +13,7 @@
 
 #include "ex/lookaside.h"
 #include "ex/pool.h"
+#include "ex/pushlock.h"
 #include "ex/work.h"
 #include "ex/resource.h"
 #include "io/io.h"
@@ -142,6 +143,7 @@ ke_thread *ke_create_thread(ke_machine *m, ps_process *process, io_driver *creat
     if (t == NULL)
         return NULL;
     t->creator = creator;
+    t->priority = 8;
     process->live_threads++;
     des_rec rec;
     ke_trace_begin(m, &rec, KE_TR_THREAD);
@@ -203,6 +205,8 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
     des_map_init(&m->devices);
     des_map_init(&m->irps);
     des_map_init(&m->work_items);
+    des_map_init(&m->rundown_waiters);
+    des_map_init(&m->push_locks);
     m->next_handle = 1;
     m->pool = ex_pool_create(m);
     if (m->pool == NULL)
@@ -229,6 +233,7 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
         cpu->number = i;
         cpu->irql = PASSIVE_LEVEL;
         ke_cpu_init_watchdog(m, cpu);
+        ke_cpu_init_stall(cpu);
         cpu->idle_thread = new_thread(m, m->idle_process);
         if (cpu->idle_thread == NULL)
             goto fail;
@@ -272,6 +277,8 @@ void ke_machine_destroy(ke_machine *m)
     for (size_t i = 0; i < m->objects.capacity; i++)
         free(m->objects.slots[i].value);
     des_map_fini(&m->objects);
+    des_map_fini(&m->rundown_waiters);
+    ex_push_locks_destroy(m);
     for (size_t i = 0; i < m->dpcs.capacity; i++)
         free(m->dpcs.slots[i].value);
     des_map_fini(&m->dpcs);

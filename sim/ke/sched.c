@@ -196,23 +196,44 @@ void ke_ready_thread(ke_machine *m, ke_thread *t, NTSTATUS wait_status)
     ke_trace_commit(m, &rec);
 }
 
-static ke_thread *pop_ready(ke_machine *m)
+/* The first ready thread that may run on processor `cpu` (the head of the
+ * queue unless a system affinity excludes it), or NULL. */
+static ke_thread *first_ready_for(const ke_machine *m, uint32_t cpu)
 {
     ke_thread *t = m->ready_head;
-    if (t != NULL) {
-        m->ready_head = t->next_ready;
-        if (m->ready_head == NULL)
-            m->ready_tail = NULL;
-        t->next_ready = NULL;
-    }
+    while (t != NULL && !ke_thread_allows(t, cpu))
+        t = t->next_ready;
     return t;
 }
 
-static uint32_t ready_count(const ke_machine *m)
+/* Takes the first ready thread processor `cpu` may run. */
+static ke_thread *pop_ready(ke_machine *m, uint32_t cpu)
+{
+    ke_thread *t = first_ready_for(m, cpu), *prev = NULL;
+    if (t == NULL)
+        return NULL;
+    for (ke_thread *p = m->ready_head; p != t; p = p->next_ready)
+        prev = p;
+    if (prev != NULL)
+        prev->next_ready = t->next_ready;
+    else
+        m->ready_head = t->next_ready;
+    if (m->ready_tail == t)
+        m->ready_tail = prev;
+    t->next_ready = NULL;
+    return t;
+}
+
+/* The ready threads; *constrained tells whether any has a system affinity. */
+static uint32_t ready_count(const ke_machine *m, bool *constrained)
 {
     uint32_t n = 0;
-    for (const ke_thread *t = m->ready_head; t != NULL; t = t->next_ready)
+    bool any = false;
+    for (const ke_thread *t = m->ready_head; t != NULL; t = t->next_ready) {
         n++;
+        any = any || t->affinity != 0;
+    }
+    *constrained = any;
     return n;
 }
 
@@ -366,19 +387,33 @@ static bool spinning(const ke_machine *m, const ke_processor *cpu)
 /* The processors with work: one running (or preempted) thread each, and
  * idle processors for as many threads as wait in the ready queue. In
  * processor order, so the choice among them depends on the seed only. */
-static uint32_t candidates(const ke_machine *m, uint32_t out[KE_MAX_CPUS])
+static uint32_t candidates(ke_machine *m, uint32_t out[KE_MAX_CPUS])
 {
-    uint32_t n = 0, ready = ready_count(m);
+    bool constrained;
+    uint32_t n = 0, ready = ready_count(m, &constrained);
+    uint64_t epoch = constrained ? ++m->claim_epoch : 0;
     for (uint32_t i = 0; i < m->cpu_count; i++) {
         const ke_processor *cpu = &m->cpus[i];
         if (cpu->held)
             continue; /* --sched directed: stalled */
         if (cpu->in_isr || cpu->in_dpc || !cpu->current->idle) {
-            if (!spinning(m, cpu))
+            if (!spinning(m, cpu) && !cpu->stalled)
                 out[n++] = i;
-        } else if (ready > 0) {
+        } else if (ready > 0 && !constrained) {
             out[n++] = i;
             ready--;
+        } else if (ready > 0) {
+            /* A thread with a system affinity waits for one of its
+             * processors: each idle processor gets the first unclaimed
+             * thread it may run, in processor order. */
+            for (ke_thread *t = m->ready_head; t != NULL; t = t->next_ready) {
+                if (t->claim != epoch && ke_thread_allows(t, i)) {
+                    t->claim = epoch;
+                    out[n++] = i;
+                    ready--;
+                    break;
+                }
+            }
         }
     }
     return n;
@@ -529,8 +564,9 @@ static ke_exec *candidate_exec(ke_machine *m, uint32_t i)
     ke_processor *cpu = &m->cpus[i];
     if (cpu->in_isr || cpu->in_dpc || !cpu->current->idle)
         return running_exec(cpu);
-    KE_CHECK(m, m->ready_head != NULL);
-    return &m->ready_head->exec;
+    ke_thread *t = first_ready_for(m, i);
+    KE_CHECK(m, t != NULL);
+    return &t->exec;
 }
 
 /* A scheduling decision among n >= 2 candidate processors. `running` is the
@@ -804,7 +840,7 @@ static void run_cpu(ke_machine *m, uint32_t i)
     if (cpu->in_isr && cpu->isr_lock_wait)
         ke_isr_take_lock(m, cpu); /* a candidate: the lock is free now */
     if (!cpu->in_isr && !cpu->in_dpc && cpu->current->idle) {
-        ke_thread *t = pop_ready(m);
+        ke_thread *t = pop_ready(m, i);
         KE_CHECK(m, t != NULL);
         t->state = KE_THREAD_RUNNING;
         t->exec.cpu = i;

@@ -15,11 +15,11 @@ typedef enum ke_field_kind {
     KE_FIELD_U8,
     KE_FIELD_U16,
     KE_FIELD_U32,
-    KE_FIELD_PTR,  /* pointer-sized: 4 bytes on x86, 8 on x64 */
-    KE_FIELD_UPTR, /* ULONG_PTR: a pointer-sized integer */
-    KE_FIELD_U64,  /* LARGE_INTEGER, ULONGLONG */
-    KE_FIELD_SUB,  /* an embedded structure (its type is the field's sub):
-                      `Irp.IoStatus.Status` reads through it */
+    KE_FIELD_PTR,     /* pointer-sized: 4 bytes on x86, 8 on x64 */
+    KE_FIELD_UPTR,    /* ULONG_PTR: a pointer-sized integer */
+    KE_FIELD_U64,     /* LARGE_INTEGER, ULONGLONG */
+    KE_FIELD_SUB,     /* an embedded structure (its type is the field's sub):
+                         `Irp.IoStatus.Status` reads through it */
     KE_FIELD_ROUTINE, /* a pointer to a driver routine: a Lua function stores
                          the routine's address, which reads back as the function */
 } ke_field_kind;
@@ -48,7 +48,26 @@ typedef enum ke_field_kind {
     X(DEVICE_OBJECT, DeviceObjectExtension, KE_FIELD_PTR, 0x138, 0xB0)                             \
     KE_LOOKASIDE_FIELDS(X, NPAGED_LOOKASIDE_LIST)                                                  \
     KE_LOOKASIDE_FIELDS(X, PAGED_LOOKASIDE_LIST)                                                   \
-    KE_SE_EXPORTS_FIELDS(X)
+    KE_SE_EXPORTS_FIELDS(X)                                                                        \
+    X(SLIST_ENTRY, Next, KE_FIELD_PTR, 0, 0)                                                       \
+    X(LARGE_INTEGER, QuadPart, KE_FIELD_U64, 0, 0)                                                 \
+    X(LARGE_INTEGER, LowPart, KE_FIELD_U32, 0, 0)                                                  \
+    X(LARGE_INTEGER, HighPart, KE_FIELD_U32, 4, 4)                                                 \
+    X(TIME_FIELDS, Year, KE_FIELD_U16, 0, 0)                                                       \
+    X(TIME_FIELDS, Month, KE_FIELD_U16, 2, 2)                                                      \
+    X(TIME_FIELDS, Day, KE_FIELD_U16, 4, 4)                                                        \
+    X(TIME_FIELDS, Hour, KE_FIELD_U16, 6, 6)                                                       \
+    X(TIME_FIELDS, Minute, KE_FIELD_U16, 8, 8)                                                     \
+    X(TIME_FIELDS, Second, KE_FIELD_U16, 10, 10)                                                   \
+    X(TIME_FIELDS, Milliseconds, KE_FIELD_U16, 12, 12)                                             \
+    X(TIME_FIELDS, Weekday, KE_FIELD_U16, 14, 14)                                                  \
+    X(PROCESSOR_NUMBER, Group, KE_FIELD_U16, 0, 0)                                                 \
+    X(PROCESSOR_NUMBER, Number, KE_FIELD_U8, 2, 2)                                                 \
+    X(PROCESSOR_NUMBER, Reserved, KE_FIELD_U8, 3, 3)                                               \
+    X(WORK_QUEUE_ITEM, List, KE_FIELD_PTR, 0, 0)                                                   \
+    X(WORK_QUEUE_ITEM, WorkerRoutine, KE_FIELD_PTR, 0x10, 0x8)                                     \
+    X(WORK_QUEUE_ITEM, Parameter, KE_FIELD_PTR, 0x18, 0xC)                                         \
+    KE_LOOKASIDE_FIELDS(X, LOOKASIDE_LIST_EX)
 
 /* SE_EXPORTS (ntifs.h, through its NT5 members): privilege LUIDs read as
  * 64-bit integers (LowPart | HighPart << 32), as SeSinglePrivilegeCheck
@@ -195,12 +214,13 @@ typedef enum ke_field_kind {
     X(DRIVER_OBJECT, FastIoDispatch, KE_FIELD_PTR, 0x50, 0x28, NONE)                               \
     X(DRIVER_OBJECT, DriverInit, KE_FIELD_PTR, 0x58, 0x2C, NONE)                                   \
     X(DRIVER_OBJECT, DriverStartIo, KE_FIELD_PTR, 0x60, 0x30, NONE)                                \
-    X(DRIVER_OBJECT, DriverUnload, KE_FIELD_PTR, 0x68, 0x34, NONE)                                  \
+    X(DRIVER_OBJECT, DriverUnload, KE_FIELD_PTR, 0x68, 0x34, NONE)                                 \
     X(OB_CALLBACK_REGISTRATION, Version, KE_FIELD_U16, 0x0, 0x0, NONE)                             \
     X(OB_CALLBACK_REGISTRATION, OperationRegistrationCount, KE_FIELD_U16, 0x2, 0x2, NONE)          \
     X(OB_CALLBACK_REGISTRATION, Altitude, KE_FIELD_SUB, 0x8, 0x4, UNICODE_STRING)                  \
     X(OB_CALLBACK_REGISTRATION, RegistrationContext, KE_FIELD_PTR, 0x18, 0xC, NONE)                \
-    X(OB_CALLBACK_REGISTRATION, OperationRegistration, KE_FIELD_PTR, 0x20, 0x10, OB_OPERATION_REGISTRATION) \
+    X(OB_CALLBACK_REGISTRATION, OperationRegistration, KE_FIELD_PTR, 0x20, 0x10,                   \
+      OB_OPERATION_REGISTRATION)                                                                   \
     X(OB_OPERATION_REGISTRATION, ObjectType, KE_FIELD_PTR, 0x0, 0x0, NONE)                         \
     X(OB_OPERATION_REGISTRATION, Operations, KE_FIELD_U32, 0x8, 0x4, NONE)                         \
     X(OB_OPERATION_REGISTRATION, PreOperation, KE_FIELD_ROUTINE, 0x10, 0x8, NONE)                  \
@@ -211,9 +231,12 @@ typedef enum ke_field_kind {
     X(OB_PRE_OPERATION_INFORMATION, Object, KE_FIELD_PTR, 0x8, 0x8, NONE)                          \
     X(OB_PRE_OPERATION_INFORMATION, ObjectType, KE_FIELD_PTR, 0x10, 0xC, NONE)                     \
     X(OB_PRE_OPERATION_INFORMATION, CallContext, KE_FIELD_PTR, 0x18, 0x10, NONE)                   \
-    X(OB_PRE_OPERATION_INFORMATION, Parameters, KE_FIELD_PTR, 0x20, 0x14, OB_PRE_OPERATION_PARAMETERS) \
-    X(OB_PRE_OPERATION_PARAMETERS, CreateHandleInformation, KE_FIELD_SUB, 0x0, 0x0, OB_PRE_CREATE_HANDLE_INFORMATION) \
-    X(OB_PRE_OPERATION_PARAMETERS, DuplicateHandleInformation, KE_FIELD_SUB, 0x0, 0x0, OB_PRE_DUPLICATE_HANDLE_INFORMATION) \
+    X(OB_PRE_OPERATION_INFORMATION, Parameters, KE_FIELD_PTR, 0x20, 0x14,                          \
+      OB_PRE_OPERATION_PARAMETERS)                                                                 \
+    X(OB_PRE_OPERATION_PARAMETERS, CreateHandleInformation, KE_FIELD_SUB, 0x0, 0x0,                \
+      OB_PRE_CREATE_HANDLE_INFORMATION)                                                            \
+    X(OB_PRE_OPERATION_PARAMETERS, DuplicateHandleInformation, KE_FIELD_SUB, 0x0, 0x0,             \
+      OB_PRE_DUPLICATE_HANDLE_INFORMATION)                                                         \
     X(OB_PRE_CREATE_HANDLE_INFORMATION, DesiredAccess, KE_FIELD_U32, 0x0, 0x0, NONE)               \
     X(OB_PRE_CREATE_HANDLE_INFORMATION, OriginalDesiredAccess, KE_FIELD_U32, 0x4, 0x4, NONE)       \
     X(OB_PRE_DUPLICATE_HANDLE_INFORMATION, DesiredAccess, KE_FIELD_U32, 0x0, 0x0, NONE)            \
@@ -227,9 +250,12 @@ typedef enum ke_field_kind {
     X(OB_POST_OPERATION_INFORMATION, ObjectType, KE_FIELD_PTR, 0x10, 0xC, NONE)                    \
     X(OB_POST_OPERATION_INFORMATION, CallContext, KE_FIELD_PTR, 0x18, 0x10, NONE)                  \
     X(OB_POST_OPERATION_INFORMATION, ReturnStatus, KE_FIELD_U32, 0x20, 0x14, NONE)                 \
-    X(OB_POST_OPERATION_INFORMATION, Parameters, KE_FIELD_PTR, 0x28, 0x18, OB_POST_OPERATION_PARAMETERS) \
-    X(OB_POST_OPERATION_PARAMETERS, CreateHandleInformation, KE_FIELD_SUB, 0x0, 0x0, OB_POST_CREATE_HANDLE_INFORMATION) \
-    X(OB_POST_OPERATION_PARAMETERS, DuplicateHandleInformation, KE_FIELD_SUB, 0x0, 0x0, OB_POST_CREATE_HANDLE_INFORMATION) \
+    X(OB_POST_OPERATION_INFORMATION, Parameters, KE_FIELD_PTR, 0x28, 0x18,                         \
+      OB_POST_OPERATION_PARAMETERS)                                                                \
+    X(OB_POST_OPERATION_PARAMETERS, CreateHandleInformation, KE_FIELD_SUB, 0x0, 0x0,               \
+      OB_POST_CREATE_HANDLE_INFORMATION)                                                           \
+    X(OB_POST_OPERATION_PARAMETERS, DuplicateHandleInformation, KE_FIELD_SUB, 0x0, 0x0,            \
+      OB_POST_CREATE_HANDLE_INFORMATION)                                                           \
     X(OB_POST_CREATE_HANDLE_INFORMATION, GrantedAccess, KE_FIELD_U32, 0x0, 0x0, NONE)              \
     X(CLIENT_ID, UniqueProcess, KE_FIELD_PTR, 0x0, 0x0, NONE)                                      \
     X(CLIENT_ID, UniqueThread, KE_FIELD_PTR, 0x8, 0x4, NONE)                                       \
@@ -299,7 +325,7 @@ typedef enum ke_field_kind {
     X(IO_PARAMETERS_IOCTL, 0x20, 0x10)                                                             \
     X(IO_PARAMETERS_OTHERS, 0x20, 0x10)                                                            \
     X(FILE_OBJECT, 0xD8, 0x80)                                                                     \
-    X(DRIVER_OBJECT, 0x150, 0xA8)                                                                   \
+    X(DRIVER_OBJECT, 0x150, 0xA8)                                                                  \
     X(SE_EXPORTS, 0x180, 0x128)                                                                    \
     X(OB_CALLBACK_REGISTRATION, 0x28, 0x14)                                                        \
     X(OB_OPERATION_REGISTRATION, 0x20, 0x10)                                                       \
@@ -312,7 +338,19 @@ typedef enum ke_field_kind {
     X(OB_POST_CREATE_HANDLE_INFORMATION, 0x4, 0x4)                                                 \
     X(CLIENT_ID, 0x10, 0x8)                                                                        \
     X(PS_CREATE_NOTIFY_INFO, 0x48, 0x24)                                                           \
-    X(IMAGE_INFO, 0x28, 0x14)
+    X(IMAGE_INFO, 0x28, 0x14)                                                                      \
+    X(LONG, 4, 4)                                                                                  \
+    X(LONG64, 8, 8)                                                                                \
+    X(LARGE_INTEGER, 8, 8)                                                                         \
+    X(SLIST_HEADER, 16, 8)                                                                         \
+    X(SLIST_ENTRY, 16, 4)                                                                          \
+    X(TIME_FIELDS, 16, 16)                                                                         \
+    X(PROCESSOR_NUMBER, 4, 4)                                                                      \
+    X(KGUARDED_MUTEX, 56, 32)                                                                      \
+    X(EX_RUNDOWN_REF, 8, 4)                                                                        \
+    X(EX_PUSH_LOCK, 8, 4)                                                                          \
+    X(WORK_QUEUE_ITEM, 0x20, 0x10)                                                                 \
+    X(LOOKASIDE_LIST_EX, 0x60, 0x48)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */

@@ -458,3 +458,154 @@ Test(fast_mutex, x86_layout, .init = boot_x86)
     ExReleaseFastMutex(&a, fm);
     cr_expect_eq(peek(fm, 4), 1);
 }
+
+/* ------------------------------------------------------------------------ */
+/* Guarded mutexes, run-down protection, push locks, SLists, time fields    */
+/* ------------------------------------------------------------------------ */
+
+TestSuite(guarded_mutex, .init = boot_x64, .fini = shutdown);
+
+Test(guarded_mutex, owner_is_in_a_guarded_region_at_its_irql)
+{
+    PVOID_VA gm = storage(0x38);
+    KeInitializeGuardedMutex(&a, gm);
+    KeAcquireGuardedMutex(&a, gm);
+    cr_expect_eq(ke_call_irql(&a), PASSIVE_LEVEL, "the IRQL is left alone");
+    cr_expect_eq(ta->special_apc_disable, -1, "a guarded region");
+    cr_expect_eq(peek(gm + 8, 8), ta->object->va, "Owner");
+    cr_expect_not(KeTryToAcquireGuardedMutex(&b, gm));
+    cr_expect_eq(tb->special_apc_disable, 0, "a failed try leaves the region again");
+    KeAcquireGuardedMutex(&b, gm);
+    cr_expect(b.blocked);
+    KeReleaseGuardedMutex(&a, gm);
+    cr_expect_eq(ta->special_apc_disable, 0);
+    cr_expect_eq(tb->state, KE_THREAD_READY, "handed to the waiter");
+    cr_expect_eq(peek(gm + 8, 8), tb->object->va);
+}
+
+TestSuite(rundown, .init = boot_x64, .fini = shutdown);
+
+Test(rundown, wait_refuses_new_references_and_wakes_at_the_last_release)
+{
+    PVOID_VA ref = storage(8);
+    ExInitializeRundownProtection(&a, ref);
+    cr_expect(ExAcquireRundownProtection(&a, ref));
+    cr_expect(ExAcquireRundownProtectionEx(&a, ref, 2));
+    cr_expect_eq(peek(ref, 8), 6, "three references, two each");
+    b.blocked = false;
+    ExWaitForRundownProtectionRelease(&b, ref);
+    cr_expect(b.blocked);
+    cr_expect_eq(peek(ref, 8), 7, "EX_RUNDOWN_ACTIVE set");
+    cr_expect_not(ExAcquireRundownProtection(&a, ref));
+    ExReleaseRundownProtectionEx(&a, ref, 2);
+    cr_expect_eq(tb->state, KE_THREAD_WAITING);
+    ExReleaseRundownProtection(&a, ref);
+    cr_expect_eq(tb->state, KE_THREAD_READY);
+    cr_expect_eq(peek(ref, 8), 1);
+    ExReInitializeRundownProtection(&a, ref);
+    cr_expect(ExAcquireRundownProtection(&a, ref));
+}
+
+Test(rundown, wait_with_no_reference_returns_at_once)
+{
+    PVOID_VA ref = storage(8);
+    ExInitializeRundownProtection(&a, ref);
+    a.blocked = false;
+    ExWaitForRundownProtectionRelease(&a, ref);
+    cr_expect_not(a.blocked);
+    ExWaitForRundownProtectionRelease(&a, ref);
+    cr_expect_not(a.blocked, "run down already");
+    cr_expect_eq(peek(ref, 8), 1);
+}
+
+TestSuite(push_lock, .init = boot_x64, .fini = shutdown);
+
+Test(push_lock, readers_share_a_writer_waits_and_gets_it_alone)
+{
+    PVOID_VA pl = storage(8);
+    ExInitializePushLock(&a, pl);
+    ExAcquirePushLockSharedEx(&a, pl, 0);
+    ExAcquirePushLockSharedEx(&a, pl, 0);
+    cr_expect_eq(peek(pl, 8), 0x21, "two readers, Locked");
+    b.blocked = false;
+    ExAcquirePushLockExclusiveEx(&b, pl, 0);
+    cr_expect(b.blocked);
+    cr_expect_eq(peek(pl, 8), 0x23, "Waiting set");
+    ExReleasePushLockSharedEx(&a, pl, 0);
+    cr_expect_eq(tb->state, KE_THREAD_WAITING);
+    ExReleasePushLockSharedEx(&a, pl, 0);
+    cr_expect_eq(tb->state, KE_THREAD_READY);
+    cr_expect_eq(peek(pl, 8), 0x1, "the writer owns it");
+    ExReleasePushLockExclusiveEx(&b, pl, 0);
+    cr_expect_eq(peek(pl, 8), 0);
+}
+
+Test(push_lock, a_reader_waits_behind_a_waiting_writer)
+{
+    PVOID_VA pl = storage(8);
+    ExInitializePushLock(&a, pl);
+    ExAcquirePushLockExclusiveEx(&a, pl, 0);
+    ExAcquirePushLockSharedEx(&b, pl, 0);
+    cr_expect(b.blocked);
+    ExReleasePushLockExclusiveEx(&a, pl, 0);
+    cr_expect_eq(tb->state, KE_THREAD_READY);
+    cr_expect_eq(peek(pl, 8), 0x11, "the reader got it");
+}
+
+TestSuite(slist, .fini = shutdown);
+
+Test(slist, x64_layout_depth_and_sequence, .init = boot_x64)
+{
+    PVOID_VA head = storage(16), e1 = storage(16), e2 = storage(16);
+    ExInitializeSListHead(&a, head);
+    cr_expect_eq(InterlockedPushEntrySList(&a, head, e1), 0);
+    cr_expect_eq(InterlockedPushEntrySList(&a, head, e2), e1);
+    cr_expect_eq(peek(head, 8), 2u | 2u << 16, "Depth 2, Sequence 2");
+    cr_expect_eq(peek(head + 8, 8), e2, "NextEntry");
+    cr_expect_eq(peek(e2, 8), e1, "the entry's Next");
+    cr_expect_eq(ExQueryDepthSList(&a, head), 2);
+    cr_expect_eq(InterlockedPopEntrySList(&a, head), e2);
+    cr_expect_eq(InterlockedFlushSList(&a, head), e1);
+    cr_expect_eq(ExQueryDepthSList(&a, head), 0);
+    cr_expect_eq(InterlockedPopEntrySList(&a, head), 0);
+}
+
+Test(slist, x86_layout, .init = boot_x86)
+{
+    PVOID_VA head = storage(8), e1 = storage(8);
+    InitializeSListHead(&a, head);
+    InterlockedPushEntrySList(&a, head, e1);
+    cr_expect_eq(peek(head, 4), (uint32_t)e1, "Next at 0");
+    cr_expect_eq(peek(head + 4, 2), 1, "Depth at 4");
+    cr_expect_eq(peek(head + 6, 2), 1, "Sequence at 6");
+}
+
+TestSuite(time_fields, .init = boot_x64, .fini = shutdown);
+
+static uint16_t field(PVOID_VA tf, int i)
+{
+    return (uint16_t)peek(tf + 2u * (unsigned)i, 2);
+}
+
+Test(time_fields, known_dates)
+{
+    PVOID_VA tf = storage(16);
+    RtlTimeToTimeFields(&a, 0, tf);
+    cr_expect(field(tf, 0) == 1601 && field(tf, 1) == 1 && field(tf, 2) == 1);
+    cr_expect_eq(field(tf, 7), 1, "1601-01-01 was a Monday");
+    /* 2000-02-29 12:34:56.789, a Tuesday. */
+    int64_t t = 0;
+    uint16_t in[8] = {2000, 2, 29, 12, 34, 56, 789, 0};
+    cr_assert(mm_poke(m->mm, tf, in, sizeof in));
+    cr_expect(RtlTimeFieldsToTime(&a, tf, &t));
+    RtlTimeToTimeFields(&a, t, tf);
+    for (int i = 0; i < 7; i++)
+        cr_expect_eq(field(tf, i), in[i], "field %d", i);
+    cr_expect_eq(field(tf, 7), 2);
+    in[0] = 1900; /* no leap year: February 29 does not exist */
+    cr_assert(mm_poke(m->mm, tf, in, sizeof in));
+    cr_expect_not(RtlTimeFieldsToTime(&a, tf, &t));
+    in[0] = 1600;
+    cr_assert(mm_poke(m->mm, tf, in, sizeof in));
+    cr_expect_not(RtlTimeFieldsToTime(&a, tf, &t), "before 1601");
+}
