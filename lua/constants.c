@@ -85,6 +85,11 @@ static const lb_constant constants[] = {
     {"STATUS_INVALID_BUFFER_SIZE", 0xC0000206},
     {"STATUS_DEVICE_NOT_READY", 0xC00000A3},
     {"STATUS_NOT_SUPPORTED", 0xC00000BB},
+    {"STATUS_DELETE_PENDING", 0xC0000056}, /* IoAcquireRemoveLock after removal began */
+    /* Cancel-safe queues (wdm.h): IO_CSQ.Type and IO_CSQ_IRP_CONTEXT.Type. */
+    {"IO_TYPE_CSQ_IRP_CONTEXT", 1},
+    {"IO_TYPE_CSQ", 2},
+    {"IO_TYPE_CSQ_EX", 3},
     /* IRPs (wdm.h). */
     {"IRP_MJ_CREATE", 0x00},
     {"IRP_MJ_CREATE_NAMED_PIPE", 0x01},

@@ -190,6 +190,7 @@ void lb_register_globals(lua_State *L)
     lb_register_pageable(L);
     lua_pushglobaltable(L);
     lb_register_ddis(L);
+    lb_register_macros(L);
     lua_pop(L, 1);
     lb_sandbox_seal(L);
 }

@@ -411,6 +411,11 @@ static ke_callout *push_callout(ke_call *call, ke_callout_kind kind)
     return c;
 }
 
+ke_callout *io_push_callout(ke_call *call, ke_callout_kind kind)
+{
+    return push_callout(call, kind);
+}
+
 NTSTATUS IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
 {
     ke_machine *m = call->m;
@@ -700,6 +705,10 @@ uint64_t io_callout_end(ke_call *call, uint64_t result)
         return c.result;
     case KE_CALLOUT_CANCEL:
         return c.result;
+    case KE_CALLOUT_CSQ:
+        return io_csq_callout_end(call, &c, result);
+    case KE_CALLOUT_STARTIO:
+        return io_startio_callout_end(call, &c);
     case KE_CALLOUT_SYNCHRONIZE:
         break;
     }
@@ -747,6 +756,13 @@ bool IoCancelIrp(ke_call *call, PVOID_VA Irp)
     uint64_t token = 0;
     ke_field_get(call, Irp, IRP_F(CancelRoutine), &token);
     ke_field_set(call, Irp, IRP_F(CancelRoutine), 0);
+    if (token != 0 && token == io_csq_cancel_token(m)) {
+        /* A cancel-safe queue's IRP: the I/O manager's own cancel routine,
+         * which calls the queue's callbacks. */
+        ke_field_set(call, Irp, IRP_F(CancelIrql), old);
+        io_csq_cancel(call, Irp);
+        return true;
+    }
     io_driver *d = NULL;
     io_routine r = io_routine_of_token(m, token, &d);
     if (r == 0) {

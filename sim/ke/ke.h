@@ -131,7 +131,20 @@ typedef enum ke_callout_kind {
     KE_CALLOUT_DISPATCH,        /* IoCallDriver: DRIVER_DISPATCH; NTSTATUS result */
     KE_CALLOUT_COMPLETION,      /* IoCompleteRequest: IO_COMPLETION_ROUTINE; NTSTATUS result */
     KE_CALLOUT_CANCEL,          /* IoCancelIrp: DRIVER_CANCEL; no result */
+    KE_CALLOUT_CSQ,             /* IoCsq*: a callback of the driver's IO_CSQ (io/csq.c);
+                                   its result as `returns` says */
+    KE_CALLOUT_STARTIO,         /* IoStartPacket, IoStartNextPacket: DRIVER_STARTIO, or
+                                   IoStartPacket's cancel routine (io/startio.c); no result */
 } ke_callout_kind;
+
+/* How the host reads a callout routine's result when its kind does not say
+ * (KE_CALLOUT_CSQ). */
+typedef enum ke_callout_returns {
+    KE_RETURNS_BY_KIND = 0, /* SYNCHRONIZE: BOOLEAN; CANCEL, STARTIO: none; others: NTSTATUS */
+    KE_RETURNS_NOTHING,     /* VOID */
+    KE_RETURNS_STATUS,      /* NTSTATUS */
+    KE_RETURNS_POINTER,     /* a pointer (PIRP): nil is NULL */
+} ke_callout_returns;
 
 typedef struct ke_callout {
     uint8_t kind;             /* ke_callout_kind */
@@ -155,6 +168,16 @@ typedef struct ke_callout {
     KIRQL irql_before;
     uint64_t result;
     bool verify;
+    /* The routine's result (ke_callout_returns), which of its arguments
+     * are integers rather than pointers (a bit each: a KIRQL by value),
+     * and, for the I/O manager's multi-step routines (IoCsq*, StartIo),
+     * the step the DDI is at and the kernel's own storage for the step
+     * (the KIRQL CsqAcquireLock stores). */
+    uint8_t returns;
+    uint8_t int_args;
+    uint8_t step;
+    PVOID_VA queue;   /* IoCsq*: the IO_CSQ */
+    PVOID_VA scratch; /* IoCsq*: the KIRQL CsqAcquireLock stores */
 } ke_callout;
 
 /*
@@ -576,6 +599,7 @@ typedef struct ke_machine {
     des_map irps;                     /* IRP address -> io_irp (io/irp.c) */
     struct io_manager *io;            /* cancel lock, symbolic links (io/irp.c), created lazily */
     struct io_requests *requests;     /* applications' open files and requests (io/request.c) */
+    struct io_remove_lock *remove_locks; /* IO_REMOVE_LOCKs initialised (io/removelock.c) */
     des_map work_items;               /* IO_WORKITEM address -> ex_work_item (ex/work.c) */
     struct ex_work *work;             /* the system work queues, created with their first item */
     struct ex_lookasides *lookasides; /* lookaside lists (ex/lookaside.c), created lazily */
@@ -744,6 +768,14 @@ void ke_spin(ke_call *call, PVOID_VA lock);
  * processor holds the lock; on a uniprocessor both only return. */
 bool ke_spinlock_take(ke_call *call, PVOID_VA lock);
 void ke_spinlock_give(ke_call *call, PVOID_VA lock);
+
+/* Device queues (devqueue.c), for the I/O manager's StartIo: insert
+ * (by key or at the tail) and remove (by key or the head) under the
+ * queue's spin lock. False when the processor must spin (the call is made
+ * again) or the access faulted; *inserted / *entry give the outcome. */
+bool ke_device_queue_insert(ke_call *call, PVOID_VA q, PVOID_VA entry, bool by_key, ULONG key,
+                            bool *inserted);
+bool ke_device_queue_remove(ke_call *call, PVOID_VA q, bool by_key, ULONG key, PVOID_VA *entry);
 
 /* The DPC watchdog period: cumulative time at DISPATCH_LEVEL and above
  * before 0x133 DPC_WATCHDOG_VIOLATION (P1 = 1). */

@@ -139,7 +139,39 @@ typedef enum ke_field_kind {
     X(DRIVER_OBJECT, FastIoDispatch, KE_FIELD_PTR, 0x50, 0x28, NONE)                               \
     X(DRIVER_OBJECT, DriverInit, KE_FIELD_PTR, 0x58, 0x2C, NONE)                                   \
     X(DRIVER_OBJECT, DriverStartIo, KE_FIELD_PTR, 0x60, 0x30, NONE)                                \
-    X(DRIVER_OBJECT, DriverUnload, KE_FIELD_PTR, 0x68, 0x34, NONE)
+    X(DRIVER_OBJECT, DriverUnload, KE_FIELD_PTR, 0x68, 0x34, NONE)                                 \
+    KE_WDM_QUEUE_FIELDS(X)
+
+/* Remove locks (IO_REMOVE_LOCK as a free build lays it out: the common
+ * block only), cancel-safe queues (IO_CSQ, IO_CSQ_IRP_CONTEXT), device
+ * queues (KDEVICE_QUEUE, KDEVICE_QUEUE_ENTRY) and where the device object
+ * and the IRP hold theirs. */
+#define KE_WDM_QUEUE_FIELDS(X)                                                                     \
+    X(IO_REMOVE_LOCK, Common, KE_FIELD_SUB, 0x0, 0x0, IO_REMOVE_LOCK_COMMON_BLOCK)                 \
+    X(IO_REMOVE_LOCK_COMMON_BLOCK, Removed, KE_FIELD_U8, 0x0, 0x0, NONE)                           \
+    X(IO_REMOVE_LOCK_COMMON_BLOCK, IoCount, KE_FIELD_U32, 0x4, 0x4, NONE)                          \
+    X(IO_REMOVE_LOCK_COMMON_BLOCK, RemoveEvent, KE_FIELD_SUB, 0x8, 0x8, KEVENT)                    \
+    X(IO_CSQ, Type, KE_FIELD_U32, 0x0, 0x0, NONE)                                                  \
+    X(IO_CSQ, CsqInsertIrp, KE_FIELD_PTR, 0x8, 0x4, NONE)                                          \
+    X(IO_CSQ, CsqRemoveIrp, KE_FIELD_PTR, 0x10, 0x8, NONE)                                         \
+    X(IO_CSQ, CsqPeekNextIrp, KE_FIELD_PTR, 0x18, 0xC, NONE)                                       \
+    X(IO_CSQ, CsqAcquireLock, KE_FIELD_PTR, 0x20, 0x10, NONE)                                      \
+    X(IO_CSQ, CsqReleaseLock, KE_FIELD_PTR, 0x28, 0x14, NONE)                                      \
+    X(IO_CSQ, CsqCompleteCanceledIrp, KE_FIELD_PTR, 0x30, 0x18, NONE)                              \
+    X(IO_CSQ, ReservePointer, KE_FIELD_PTR, 0x38, 0x1C, NONE)                                      \
+    X(IO_CSQ_IRP_CONTEXT, Type, KE_FIELD_U32, 0x0, 0x0, NONE)                                      \
+    X(IO_CSQ_IRP_CONTEXT, Irp, KE_FIELD_PTR, 0x8, 0x4, IRP)                                        \
+    X(IO_CSQ_IRP_CONTEXT, Csq, KE_FIELD_PTR, 0x10, 0x8, IO_CSQ)                                    \
+    X(KDEVICE_QUEUE, Type, KE_FIELD_U16, 0x0, 0x0, NONE)                                           \
+    X(KDEVICE_QUEUE, Size, KE_FIELD_U16, 0x2, 0x2, NONE)                                           \
+    X(KDEVICE_QUEUE, DeviceListHead, KE_FIELD_SUB, 0x8, 0x4, LIST_ENTRY)                           \
+    X(KDEVICE_QUEUE, Lock, KE_FIELD_UPTR, 0x18, 0xC, NONE)                                         \
+    X(KDEVICE_QUEUE, Busy, KE_FIELD_U8, 0x20, 0x10, NONE)                                          \
+    X(KDEVICE_QUEUE_ENTRY, DeviceListEntry, KE_FIELD_SUB, 0x0, 0x0, LIST_ENTRY)                    \
+    X(KDEVICE_QUEUE_ENTRY, SortKey, KE_FIELD_U32, 0x10, 0x8, NONE)                                 \
+    X(KDEVICE_QUEUE_ENTRY, Inserted, KE_FIELD_U8, 0x14, 0xC, NONE)                                 \
+    X(DEVICE_OBJECT, DeviceQueue, KE_FIELD_SUB, 0xA0, 0x60, KDEVICE_QUEUE)                         \
+    X(IRP_TAIL_OVERLAY, DeviceQueueEntry, KE_FIELD_SUB, 0x0, 0x0, KDEVICE_QUEUE_ENTRY)
 
 /* The GENERAL_LOOKASIDE fields of a lookaside list (its member L in C:
  * `List.L.TotalAllocates` reads as `List.TotalAllocates`). ListHead is kept
@@ -192,7 +224,13 @@ typedef enum ke_field_kind {
     X(IO_PARAMETERS_IOCTL, 0x20, 0x10)                                                             \
     X(IO_PARAMETERS_OTHERS, 0x20, 0x10)                                                            \
     X(FILE_OBJECT, 0xD8, 0x80)                                                                     \
-    X(DRIVER_OBJECT, 0x150, 0xA8)
+    X(DRIVER_OBJECT, 0x150, 0xA8)                                                                  \
+    X(IO_REMOVE_LOCK, 0x20, 0x18)                                                                  \
+    X(IO_REMOVE_LOCK_COMMON_BLOCK, 0x20, 0x18)                                                     \
+    X(IO_CSQ, 0x40, 0x20)                                                                          \
+    X(IO_CSQ_IRP_CONTEXT, 0x18, 0xC)                                                               \
+    X(KDEVICE_QUEUE, 0x28, 0x14)                                                                   \
+    X(KDEVICE_QUEUE_ENTRY, 0x18, 0x10)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */

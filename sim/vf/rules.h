@@ -651,7 +651,28 @@
       "output buffer (OutputBufferLength)",                                                        \
       ("WDM DRIVER ERROR: IoStatus.Information larger than the output buffer of a buffered IOCTL", \
        "Address in the driver's code where the error was detected", "IRP",                         \
-       "IoStatus.Information"))
+       "IoStatus.Information"))                                                                    \
+    /* I/O verification (/flags 0x10), remove locks (0xC4, Windows Vista and later; Windows 7  \  \
+     * for 0xD7). Windows checks a free-build driver's lock through a shadow copy it makes;    \  \
+     * drvsim tracks the driver's own lock and gives it where Windows gives the copy. */          \
+    X(io_remove_lock_release_tag, 0xC4, 1, 0xD5, VF_FLAG_IO_VERIFICATION,                          \
+      "IoReleaseRemoveLock with a tag that no outstanding IoAcquireRemoveLock gave (a "            \
+      "mismatched tag, or a release of a lock not acquired)",                                      \
+      ("The IoReleaseRemoveLock tag does not match a previous IoAcquireRemoveLock tag",            \
+       "The IO_REMOVE_LOCK (Windows: Driver Verifier's shadow copy of it for a free-build driver)", \
+       "Tag passed to IoReleaseRemoveLock", "Reserved (0)"))                                       \
+    X(io_remove_lock_wait_tag, 0xC4, 1, 0xD6, VF_FLAG_IO_VERIFICATION,                             \
+      "IoReleaseRemoveLockAndWait with a tag that no outstanding IoAcquireRemoveLock gave",        \
+      ("The IoReleaseRemoveLockAndWait tag does not match a previous IoAcquireRemoveLock tag",     \
+       "The IO_REMOVE_LOCK (Windows: Driver Verifier's shadow copy of it for a free-build driver)", \
+       "Tag passed to IoReleaseRemoveLockAndWait",                                                 \
+       "Tag of an outstanding IoAcquireRemoveLock (the latest one)"))                              \
+    X(io_remove_lock_reinitialized, 0xC4, 1, 0xD7, VF_FLAG_IO_VERIFICATION,                        \
+      "IoInitializeRemoveLock on a remove lock after IoReleaseRemoveLockAndWait (a lock used "     \
+      "again after its device's removal)",                                                         \
+      ("A remove lock initialized again after IoReleaseRemoveLockAndWait",                         \
+       "The IO_REMOVE_LOCK (Windows: Driver Verifier's internal copy of it)",                      \
+       "The driver's IO_REMOVE_LOCK", "Reserved (0)"))
 
 typedef enum rule_id {
 #define RULE_ENUM(id, code, sub_param, sub_value, option, text, params) RULE_##id,

@@ -7,6 +7,7 @@
 #include "ex/pool.h"
 #include "ex/work.h"
 #include "ex/resource.h"
+#include "io/io.h"
 #include "kd/kd.h"
 #include "ke/types.h"
 #include "mm/mdl.h"
@@ -550,6 +551,53 @@ static void vf_IoDetachDevice(ke_call *call, PVOID_VA TargetDevice)
     IoDetachDevice(call, TargetDevice);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Remove locks (I/O verification, Windows Vista and later)                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Driver Verifier checks every remove lock of a verified driver against the
+ * acquisitions it tracked (on a free build of Windows, in a shadow copy of
+ * the lock it makes for the driver; drvsim's kernel keeps the tracking
+ * beside the lock, io/removelock.c, and P2 gives the driver's own lock).
+ */
+static void vf_IoInitializeRemoveLockEx(ke_call *call, PVOID_VA Lock, ULONG AllocateTag,
+                                        ULONG MaxLockedMinutes, ULONG HighWatermark,
+                                        ULONG RemlockSize)
+{
+    io_remove_lock *l = io_remove_lock_at(call->m, Lock);
+    if (l != NULL && l->waited && vf_rule_enabled(call, RULE_io_remove_lock_reinitialized)) {
+        kd_raise(call, RULE_io_remove_lock_reinitialized, Lock, Lock, 0);
+        return;
+    }
+    IoInitializeRemoveLockEx(call, Lock, AllocateTag, MaxLockedMinutes, HighWatermark,
+                             RemlockSize);
+}
+
+static void vf_IoReleaseRemoveLockEx(ke_call *call, PVOID_VA RemoveLock, PVOID_VA Tag,
+                                     ULONG RemlockSize)
+{
+    io_remove_lock *l = io_remove_lock_at(call->m, RemoveLock);
+    if (l != NULL && io_remove_lock_outstanding(l, Tag) == 0 &&
+        vf_rule_enabled(call, RULE_io_remove_lock_release_tag)) {
+        kd_raise(call, RULE_io_remove_lock_release_tag, RemoveLock, Tag, 0);
+        return;
+    }
+    IoReleaseRemoveLockEx(call, RemoveLock, Tag, RemlockSize);
+}
+
+static void vf_IoReleaseRemoveLockAndWaitEx(ke_call *call, PVOID_VA RemoveLock, PVOID_VA Tag,
+                                            ULONG RemlockSize)
+{
+    io_remove_lock *l = io_remove_lock_at(call->m, RemoveLock);
+    if (l != NULL && io_remove_lock_outstanding(l, Tag) == 0 &&
+        vf_rule_enabled(call, RULE_io_remove_lock_wait_tag)) {
+        kd_raise(call, RULE_io_remove_lock_wait_tag, RemoveLock, Tag, io_remove_lock_any_tag(l));
+        return;
+    }
+    IoReleaseRemoveLockAndWaitEx(call, RemoveLock, Tag, RemlockSize);
+}
+
 void vf_patch_imports_io(ddi_imports *imports)
 {
     imports->IoAllocateWorkItem = vf_IoAllocateWorkItem;
@@ -570,4 +618,7 @@ void vf_patch_imports_io(ddi_imports *imports)
     imports->IoDeleteDevice = vf_IoDeleteDevice;
     imports->IoDetachDevice = vf_IoDetachDevice;
     imports->IoInitializeTimer = vf_IoInitializeTimer;
+    imports->IoInitializeRemoveLockEx = vf_IoInitializeRemoveLockEx;
+    imports->IoReleaseRemoveLockEx = vf_IoReleaseRemoveLockEx;
+    imports->IoReleaseRemoveLockAndWaitEx = vf_IoReleaseRemoveLockAndWaitEx;
 }
