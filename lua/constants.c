@@ -132,6 +132,7 @@ static const lb_constant constants[] = {
     {"FILE_DEVICE_DISK", 0x7},
     {"FILE_DEVICE_NETWORK", 0x12},
     {"FILE_DEVICE_UNKNOWN", 0x22},
+    {"FILE_DEVICE_SERIAL_PORT", 0x1B},
     {"FILE_DEVICE_SECURE_OPEN", 0x100},
     {"FILE_REMOVABLE_MEDIA", 0x1},
     {"FILE_READ_ONLY_DEVICE", 0x2},

@@ -150,6 +150,12 @@ NTSTATUS IoCreateDevice(ke_call *call, PVOID_VA DriverObject, ULONG DeviceExtens
     write_field(m, va, KE_FIELD(DEVICE_OBJECT, DeviceType), DeviceType);
     write_field(m, va, KE_FIELD(DEVICE_OBJECT, StackSize), 1);
     write_field(m, va, KE_FIELD(DEVICE_OBJECT, DeviceObjectExtension), devobj_ext);
+    /* KeInitializeDeviceQueue(&DeviceObject->DeviceQueue): IoStartPacket's
+     * queue (startio.c). */
+    ke_call kernel = *call;
+    kernel.driver = NULL;
+    KeInitializeDeviceQueue(&kernel,
+                            va + KE_FIELD(DEVICE_OBJECT, DeviceQueue)->offset[m->config.arch]);
     uint16_t header[2] = {IO_TYPE_DEVICE_OBJECT_EXTENSION, (uint16_t)devobj_ext_bytes};
     KE_CHECK(m, mm_poke(m->mm, devobj_ext, header, sizeof header));
     KE_CHECK(m, mm_poke(m->mm, devobj_ext + (x86 ? 4 : 8), &va, x86 ? 4 : 8));

@@ -67,7 +67,7 @@ local function CsampPeekNextIrp(Csq, Irp, PeekContext)
     if PeekContext == nil or irpStack.FileObject == PeekContext then
       return nextIrp
     end
-    nextEntry = nextEntry.Flink
+    nextEntry = LIST_ENTRY(nextEntry).Flink
   end
   return nil
 end
