@@ -222,6 +222,10 @@ typedef struct io_irp {
     uint32_t copy_back_bytes;
     bool copy_back;
     struct io_request *request; /* IO_IRP_USER: the harness' request */
+    /* Made by IoInitializeIrp in its driver's memory (not IoAllocateIrp's):
+     * on the I/O manager's list of those, dropped when the memory goes. */
+    bool in_place;
+    struct io_irp *next_in_place;
 } io_irp;
 
 /* The IRP record at va, or NULL. */
@@ -237,6 +241,11 @@ uint32_t io_stack_location_bytes(const ke_machine *m);
 PVOID_VA io_irp_create(ke_call *call, uint8_t stack_size, io_irp_origin origin, io_driver *owner);
 /* Frees an IRP record and its memory, as the I/O manager does. */
 void io_irp_free(ke_call *call, io_irp *irp);
+/* The record of an IRP IoInitializeIrp made in a driver's memory (the
+ * existing one if there is one). */
+io_irp *io_irp_in_place(ke_call *call, PVOID_VA va, uint8_t stack_size);
+/* Memory [start, end) was freed: the records of IRPs made in it go. */
+void io_irps_memory_freed(ke_machine *m, PVOID_VA start, PVOID_VA end);
 /* The next step of a DDI whose callout (dispatch, completion or cancel
  * routine) returned `result` (ke_callout_end hands I/O callouts here). */
 uint64_t io_callout_end(ke_call *call, uint64_t result);

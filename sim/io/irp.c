@@ -43,6 +43,7 @@ typedef struct io_symlink {
 typedef struct io_manager {
     PVOID_VA cancel_lock; /* IopCancelSpinLock: a KSPIN_LOCK in nonpaged pool */
     io_symlink *links;
+    io_irp *in_place; /* IRPs IoInitializeIrp made in drivers' memory */
 } io_manager;
 
 static const char *const major_names[IRP_MJ_MAXIMUM_FUNCTION + 1] = {
@@ -242,6 +243,42 @@ void io_irp_free(ke_call *call, io_irp *irp)
     set(m, irp->va, IRP_F(Type), 0);
     ExFreePool(&kernel, irp->va);
     free(irp);
+}
+
+io_irp *io_irp_in_place(ke_call *call, PVOID_VA va, uint8_t stack_size)
+{
+    ke_machine *m = call->m;
+    io_irp *irp = io_irp_at(m, va);
+    if (irp != NULL)
+        return irp;
+    irp = calloc(1, sizeof *irp);
+    if (irp == NULL || !des_map_put(&m->irps, va, irp))
+        ke_panic(m, __FILE__, __LINE__, "out of host memory initialising an IRP");
+    irp->va = va;
+    irp->stack_count = stack_size;
+    irp->origin = IO_IRP_ALLOCATED;
+    irp->owner = call->driver;
+    irp->in_place = true;
+    io_manager *io = io_of(m);
+    irp->next_in_place = io->in_place;
+    io->in_place = irp;
+    return irp;
+}
+
+void io_irps_memory_freed(ke_machine *m, PVOID_VA start, PVOID_VA end)
+{
+    if (m->io == NULL)
+        return;
+    for (io_irp **p = &m->io->in_place; *p != NULL;) {
+        io_irp *irp = *p;
+        if (irp->va >= start && irp->va < end) {
+            *p = irp->next_in_place;
+            des_map_remove(&m->irps, irp->va);
+            free(irp);
+        } else {
+            p = &irp->next_in_place;
+        }
+    }
 }
 
 void io_irps_destroy(ke_machine *m)

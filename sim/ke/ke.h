@@ -384,6 +384,10 @@ typedef struct ke_thread {
      * deadlock report. */
     PVOID_VA resource_wait;
     bool resource_wait_exclusive;
+    /* The I/O manager's per-thread fields: IoGetTopLevelIrp's IRP (a file
+     * system's recursion marker) and the device IoSetHardErrorOrVerifyDevice
+     * named (IoGetDeviceToVerify). */
+    PVOID_VA top_level_irp, device_to_verify;
 } ke_thread;
 
 /* Marshalled DDI arguments: an array of object pointers (a Lua table). */

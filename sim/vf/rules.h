@@ -652,6 +652,11 @@
       ("WDM DRIVER ERROR: IoStatus.Information larger than the output buffer of a buffered IOCTL", \
        "Address in the driver's code where the error was detected", "IRP",                         \
        "IoStatus.Information"))                                                                    \
+    X(io2_initialize_allocated_irp, 0xC9, 1, 0x20D, VF_FLAG_IO_VERIFICATION,                       \
+      "WDM DRIVER ERROR: IoInitializeIrp on an IRP that IoAllocateIrp allocated (IoReuseIrp "      \
+      "reuses one; a quota charge leaks)",                                                         \
+      ("WDM DRIVER ERROR: IoInitializeIrp on an IRP allocated by IoAllocateIrp",                   \
+       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))        \
     /* I/O verification (/flags 0x10), remove locks (0xC4, Windows Vista and later; Windows 7  \  \
      * for 0xD7). Windows checks a free-build driver's lock through a shadow copy it makes;    \  \
      * drvsim tracks the driver's own lock and gives it where Windows gives the copy. */          \

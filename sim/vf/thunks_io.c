@@ -551,6 +551,24 @@ static void vf_IoDetachDevice(ke_call *call, PVOID_VA TargetDevice)
     IoDetachDevice(call, TargetDevice);
 }
 
+/* Windows Vista and later: PoCallDriver is IoCallDriver, checks included. */
+static NTSTATUS vf_PoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
+{
+    return vf_IoCallDriver(call, DeviceObject, Irp);
+}
+
+static void vf_IoInitializeIrp(ke_call *call, PVOID_VA Irp, ULONG PacketSize, uint8_t StackSize)
+{
+    /* An IRP from IoAllocateIrp is reused with IoReuseIrp: initialising it
+     * again loses what IoAllocateIrp recorded (its quota charge leaks). */
+    io_irp *irp = io_irp_at(call->m, Irp);
+    if (irp != NULL && irp->origin == IO_IRP_ALLOCATED && !irp->in_place &&
+        vf_option_enabled(call, VF_FLAG_IO_VERIFICATION) && io_level2(call->m) &&
+        io_raise(call, RULE_io2_initialize_allocated_irp, NULL, ke_caller_code(call), Irp, 0))
+        return;
+    IoInitializeIrp(call, Irp, PacketSize, StackSize);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Remove locks (I/O verification, Windows Vista and later)                 */
 /* ------------------------------------------------------------------------ */
@@ -621,4 +639,6 @@ void vf_patch_imports_io(ddi_imports *imports)
     imports->IoInitializeRemoveLockEx = vf_IoInitializeRemoveLockEx;
     imports->IoReleaseRemoveLockEx = vf_IoReleaseRemoveLockEx;
     imports->IoReleaseRemoveLockAndWaitEx = vf_IoReleaseRemoveLockAndWaitEx;
+    imports->PoCallDriver = vf_PoCallDriver;
+    imports->IoInitializeIrp = vf_IoInitializeIrp;
 }
