@@ -106,6 +106,14 @@ static const lb_constant constants[] = {
     {"STATUS_UNRECOGNIZED_MEDIA", 0xC0000014},
     {"STATUS_VERIFY_REQUIRED", 0x80000016},
     {"STATUS_WRONG_VOLUME", 0xC0000012},
+    {"STATUS_SHARING_VIOLATION", 0xC0000043},
+    /* Access rights and sharing (winnt.h / wdm.h), for the share-access routines. */
+    {"FILE_APPEND_DATA", 0x4},
+    {"FILE_EXECUTE", 0x20},
+    {"DELETE", 0x10000},
+    {"FILE_SHARE_READ", 0x1},
+    {"FILE_SHARE_WRITE", 0x2},
+    {"FILE_SHARE_DELETE", 0x4},
     /* IRPs (wdm.h). */
     {"IRP_MJ_CREATE", 0x00},
     {"IRP_MJ_CREATE_NAMED_PIPE", 0x01},
@@ -150,6 +158,7 @@ static const lb_constant constants[] = {
     {"FILE_DEVICE_UNKNOWN", 0x22},
     {"FILE_DEVICE_SERIAL_PORT", 0x1B},
     {"FILE_DEVICE_CD_ROM_FILE_SYSTEM", 0x03},
+    {"FILE_DEVICE_DISK_FILE_SYSTEM", 0x08},
     {"FILE_DEVICE_SECURE_OPEN", 0x100},
     {"FILE_REMOVABLE_MEDIA", 0x1},
     {"FILE_READ_ONLY_DEVICE", 0x2},

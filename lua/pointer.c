@@ -782,6 +782,7 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "IO_CSQ_IRP_CONTEXT", KE_TYPE_IO_CSQ_IRP_CONTEXT);
     register_constructor(L, "KDEVICE_QUEUE", KE_TYPE_KDEVICE_QUEUE);
     register_constructor(L, "KDEVICE_QUEUE_ENTRY", KE_TYPE_KDEVICE_QUEUE_ENTRY);
+    register_constructor(L, "SHARE_ACCESS", KE_TYPE_SHARE_ACCESS);
     /* Views only: T(p). */
     register_constructor(L, "DRIVER_OBJECT", KE_TYPE_DRIVER_OBJECT);
     register_constructor(L, "DEVICE_OBJECT", KE_TYPE_DEVICE_OBJECT);

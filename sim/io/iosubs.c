@@ -5,7 +5,8 @@
  * IoIsErrorUserInduced, IoIs32bitProcess, IoGetRequestorProcess,
  * IoIsOperationSynchronous, IoGetIoPriorityHint,
  * IoSetHardErrorOrVerifyDevice / IoGetDeviceToVerify, IoGetRemainingStackSize,
- * KeFlushIoBuffers,
+ * KeFlushIoBuffers, the share-access routines (IoCheckShareAccess,
+ * IoSetShareAccess, IoRemoveShareAccess, IoUpdateShareAccess),
  * PoCallDriver and PoStartNextPowerIrp.
  *
  * The power routines are as Windows Vista and later have them: PoCallDriver
@@ -26,8 +27,6 @@
 #define FO_SYNCHRONOUS_IO         0x00000002u
 #define IO_PRIORITY_NORMAL        2u /* IO_PRIORITY_HINT IoPriorityNormal */
 
-/* FILE_OBJECT.Flags (wdm.h): after the access and sharing booleans. */
-static const uint16_t file_object_flags_offset[2] = {0x50, 0x2C};
 
 static uint64_t read_field(ke_call *call, PVOID_VA va, const ke_field *f, bool *ok)
 {
@@ -174,7 +173,6 @@ bool IoIsOperationSynchronous(ke_call *call, PVOID_VA Irp)
     /* Synchronous: a file object opened for synchronous I/O, unless the IRP
      * is asynchronous paging I/O; a synchronous API; synchronous paging
      * I/O. */
-    ke_machine *m = call->m;
     bool ok = true;
     uint64_t flags = read_field(call, Irp, KE_FIELD(IRP, Flags), &ok);
     if (!ok)
@@ -185,8 +183,8 @@ bool IoIsOperationSynchronous(ke_call *call, PVOID_VA Irp)
     PVOID_VA file = sl != 0 ? read_field(call, sl, KE_FIELD(IO_STACK_LOCATION, FileObject), &ok) : 0;
     if (!ok || file == 0)
         return false;
-    uint32_t file_flags = 0;
-    if (!mm_access(call, file + file_object_flags_offset[m->config.arch], &file_flags, 4, false))
+    uint64_t file_flags = read_field(call, file, KE_FIELD(FILE_OBJECT, Flags), &ok);
+    if (!ok)
         return false;
     bool async_paging = (flags & IRP_PAGING_IO) && !(flags & IRP_SYNCHRONOUS_PAGING_IO);
     return (file_flags & FO_SYNCHRONOUS_IO) && !async_paging;
@@ -257,4 +255,134 @@ void PoStartNextPowerIrp(ke_call *call, PVOID_VA Irp)
      * next power IRP back until this call). */
     (void)call;
     (void)Irp;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Share access (a file system's IRP_MJ_CREATE and IRP_MJ_CLEANUP)          */
+/* ------------------------------------------------------------------------ */
+
+#define FILE_READ_DATA      0x0001u
+#define FILE_WRITE_DATA     0x0002u
+#define FILE_APPEND_DATA    0x0004u
+#define FILE_EXECUTE        0x0020u
+#define DELETE              0x00010000u
+#define FILE_SHARE_READ     0x1u
+#define FILE_SHARE_WRITE    0x2u
+#define FILE_SHARE_DELETE   0x4u
+#define STATUS_SHARING_VIOLATION ((NTSTATUS)0xC0000043u)
+
+static const char *const share_counts[7] = {"OpenCount",  "Readers",     "Writers",     "Deleters",
+                                            "SharedRead", "SharedWrite", "SharedDelete"};
+static const char *const file_booleans[6] = {"ReadAccess", "WriteAccess", "DeleteAccess",
+                                             "SharedRead", "SharedWrite", "SharedDelete"};
+
+/* The file object's six booleans, and the share record's seven counts. */
+static bool load_file(ke_call *call, PVOID_VA FileObject, uint64_t b[6])
+{
+    bool ok = true;
+    for (int i = 0; i < 6 && ok; i++)
+        b[i] = read_field(call, FileObject, ke_type_field(KE_TYPE_FILE_OBJECT, file_booleans[i]),
+                          &ok);
+    return ok;
+}
+
+static bool load_share(ke_call *call, PVOID_VA ShareAccess, uint64_t c[7])
+{
+    bool ok = true;
+    for (int i = 0; i < 7 && ok; i++)
+        c[i] = read_field(call, ShareAccess, ke_type_field(KE_TYPE_SHARE_ACCESS, share_counts[i]),
+                          &ok);
+    return ok;
+}
+
+static void store_share(ke_call *call, PVOID_VA ShareAccess, const uint64_t c[7])
+{
+    for (int i = 0; i < 7; i++)
+        if (!ke_field_set(call, ShareAccess,
+                          ke_type_field(KE_TYPE_SHARE_ACCESS, share_counts[i]), (uint32_t)c[i]))
+            return;
+}
+
+/* The access the caller wants and the sharing it allows, into the file
+ * object's booleans (the sharing only when it wants some access). Returns
+ * whether it wants any. */
+static bool set_file_access(ke_call *call, ULONG DesiredAccess, ULONG DesiredShareAccess,
+                            PVOID_VA FileObject, uint64_t b[6])
+{
+    b[0] = (DesiredAccess & (FILE_EXECUTE | FILE_READ_DATA)) != 0;
+    b[1] = (DesiredAccess & (FILE_WRITE_DATA | FILE_APPEND_DATA)) != 0;
+    b[2] = (DesiredAccess & DELETE) != 0;
+    bool any = b[0] || b[1] || b[2];
+    if (!load_file(call, FileObject, (uint64_t[6]){0}))
+        return false;
+    if (any) {
+        b[3] = (DesiredShareAccess & FILE_SHARE_READ) != 0;
+        b[4] = (DesiredShareAccess & FILE_SHARE_WRITE) != 0;
+        b[5] = (DesiredShareAccess & FILE_SHARE_DELETE) != 0;
+    }
+    for (int i = 0; i < (any ? 6 : 3); i++)
+        ke_field_set(call, FileObject, ke_type_field(KE_TYPE_FILE_OBJECT, file_booleans[i]), b[i]);
+    return any;
+}
+
+NTSTATUS IoCheckShareAccess(ke_call *call, ULONG DesiredAccess, ULONG DesiredShareAccess,
+                            PVOID_VA FileObject, PVOID_VA ShareAccess, bool Update)
+{
+    uint64_t b[6] = {0}, c[7] = {0};
+    if (!set_file_access(call, DesiredAccess, DesiredShareAccess, FileObject, b))
+        return STATUS_SUCCESS; /* no read, write or delete access: nothing to share */
+    if (!load_share(call, ShareAccess, c))
+        return STATUS_ACCESS_VIOLATION;
+    uint64_t open = c[0];
+    /* This open's access against what the others share, and the others'
+     * access against what this one shares. */
+    if ((b[0] && c[4] < open) || (b[1] && c[5] < open) || (b[2] && c[6] < open) ||
+        (c[1] != 0 && !b[3]) || (c[2] != 0 && !b[4]) || (c[3] != 0 && !b[5]))
+        return STATUS_SHARING_VIOLATION;
+    if (Update) {
+        c[0]++;
+        for (int i = 0; i < 6; i++)
+            c[i + 1] += b[i];
+        store_share(call, ShareAccess, c);
+    }
+    return STATUS_SUCCESS;
+}
+
+void IoSetShareAccess(ke_call *call, ULONG DesiredAccess, ULONG DesiredShareAccess,
+                      PVOID_VA FileObject, PVOID_VA ShareAccess)
+{
+    uint64_t b[6] = {0}, c[7] = {0};
+    if (set_file_access(call, DesiredAccess, DesiredShareAccess, FileObject, b)) {
+        /* The first open: the record starts with it. */
+        c[0] = 1;
+        for (int i = 0; i < 6; i++)
+            c[i + 1] = b[i];
+    }
+    store_share(call, ShareAccess, c);
+}
+
+/* IoRemoveShareAccess (-1) and IoUpdateShareAccess (+1): the file object's
+ * open counted out of or into the record. */
+static void count_open(ke_call *call, PVOID_VA FileObject, PVOID_VA ShareAccess, int delta)
+{
+    uint64_t b[6] = {0}, c[7] = {0};
+    if (!load_file(call, FileObject, b) || !(b[0] || b[1] || b[2]))
+        return;
+    if (!load_share(call, ShareAccess, c))
+        return;
+    c[0] = (uint32_t)(c[0] + (uint64_t)(int64_t)delta);
+    for (int i = 0; i < 6; i++)
+        if (b[i])
+            c[i + 1] = (uint32_t)(c[i + 1] + (uint64_t)(int64_t)delta);
+    store_share(call, ShareAccess, c);
+}
+
+void IoRemoveShareAccess(ke_call *call, PVOID_VA FileObject, PVOID_VA ShareAccess)
+{
+    count_open(call, FileObject, ShareAccess, -1);
+}
+
+void IoUpdateShareAccess(ke_call *call, PVOID_VA FileObject, PVOID_VA ShareAccess)
+{
+    count_open(call, FileObject, ShareAccess, +1);
 }
