@@ -74,8 +74,10 @@ static void call_startio(ke_call *call, io_device *dev, PVOID_VA Irp, enum start
     ke_callout *c = io_push_callout(call, KE_CALLOUT_STARTIO);
     if (c == NULL)
         return; /* the machine stopped */
-    if (dev->startio_deferred)
+    if (dev->startio_deferred) {
         dev->startio_running++;
+        c->result = 1; /* counted in startio_running: its end uncounts it */
+    }
     c->routine = r;
     c->driver = d;
     c->name = "StartIo";
@@ -263,7 +265,7 @@ uint64_t io_startio_callout_end(ke_call *call, const ke_callout *c)
     if (ke_stopped(m))
         return 0;
     io_device *dev = io_device_at(m, c->device);
-    if (c->step != STEP_CANCEL_PACKET && dev != NULL && dev->startio_deferred) {
+    if (c->step != STEP_CANCEL_PACKET && dev != NULL && c->result == 1) {
         KE_CHECK(m, dev->startio_running > 0);
         dev->startio_running--;
         if (dev->next_pending && dev->startio_running == 0) {
