@@ -726,8 +726,12 @@ static int callout_continue(lua_State *L, int status, lua_KContext ctx);
 static int run_callout(lua_State *L, const ke_callout *c)
 {
     lb_push_routine(L, c->routine);
-    for (uint8_t i = 0; i < c->argc; i++)
-        lb_push_typed_ptr(L, c->args[i], c->arg_types[i]);
+    for (uint8_t i = 0; i < c->argc; i++) {
+        if (c->int_args & (1u << i))
+            lua_pushinteger(L, (lua_Integer)c->args[i]);
+        else
+            lb_push_typed_ptr(L, c->args[i], c->arg_types[i]);
+    }
     uint64_t code = c->driver != NULL ? io_routine_token(c->driver, c->routine) : 0;
     return call_routine(L, c->driver, c->name, code, ke_callout_role(c), c->argc, 1,
                         callout_continue);
@@ -748,7 +752,17 @@ static int callout_continue(lua_State *L, int status, lua_KContext ctx)
     KE_CHECK(lb->m, e->callout_count > 0);
     const ke_callout *top = &e->callouts[e->callout_count - 1];
     uint64_t value = 0;
-    if (top->kind == KE_CALLOUT_SYNCHRONIZE) {
+    if (top->returns == KE_RETURNS_POINTER) {
+        /* A PIRP (CsqPeekNextIrp): nil is NULL. */
+        bool ok = true;
+        if (!lua_isnil(L, -1))
+            value = lb_to_ptr(L, -1, &ok);
+        if (!ok)
+            lb_scenario_error(L, "%s must return a pointer or nil, got %s", top->name,
+                              luaL_typename(L, -1));
+    } else if (top->returns == KE_RETURNS_NOTHING || top->kind == KE_CALLOUT_STARTIO) {
+        /* VOID: whatever the routine returned is not read. */
+    } else if (top->kind == KE_CALLOUT_SYNCHRONIZE) {
         /* The routine's BOOLEAN, as C reads it: false, nil, 0 are FALSE. */
         value =
             lua_toboolean(L, -1) && !(lua_type(L, -1) == LUA_TNUMBER && lua_tonumber(L, -1) == 0);
@@ -791,6 +805,9 @@ static int callout_continue(lua_State *L, int status, lua_KContext ctx)
         count = 1;
     } else if (ret == LB_RET_STATUS) {
         lb_push_status(L, (NTSTATUS)result);
+        count = 1;
+    } else if (ret == LB_RET_IRP) {
+        lb_push_irp(L, result);
         count = 1;
     }
     return lb_call_return(L, &call, count);

@@ -161,6 +161,7 @@ void lb_register_ddis(lua_State *L);                    /* generated: ddi_lua.c 
 extern const luaL_Reg lb_ddi_functions[DDI_COUNT + 1];
 /* A kernel export's address as Lua sees it: the routine, or nil. */
 void lb_push_export(lua_State *L, PVOID_VA va);
+void lb_register_macros(lua_State *L); /* macros.c: WDK macros over DDIs (the global table on top) */
 void lb_register_pointer(lua_State *L);                 /* pointer.c */
 void lb_register_scenario(lua_State *L);                /* scenario.c */
 void lb_register_harness(lua_State *L);                 /* binding.c */
@@ -312,7 +313,7 @@ int lb_call_again(lua_State *L, ke_call *call, lua_CFunction wrapper);
  * IoCallDriver, IoCompleteRequest, IoCancelIrp): runs the driver routine on
  * the calling execution, then the DDI's next step (ke_callout_end), which
  * may call the next routine of a chain; `ret` says what the DDI returns. */
-enum lb_ret { LB_RET_VOID, LB_RET_BOOL, LB_RET_STATUS };
+enum lb_ret { LB_RET_VOID, LB_RET_BOOL, LB_RET_STATUS, LB_RET_IRP };
 int lb_call_callout(lua_State *L, ke_call *call, int ret);
 
 /* The end of every DDI wrapper, its `nresults` results pushed: the

@@ -739,12 +739,35 @@ static int driver_object_index(lua_State *L)
     return 1;
 }
 
+/* DriverObject.DriverStartIo = routine: the address of the routine in the
+ * object's memory, where IoStartPacket reads it. */
+static int driver_object_set_startio(lua_State *L, io_driver *d)
+{
+    io_routine r = 0;
+    if (lua_isfunction(L, 3))
+        r = lb_routine_ref(L, 3);
+    else if (!lua_isnil(L, 3))
+        lb_scenario_error(L, "DRIVER_OBJECT.DriverStartIo must be a function or nil, got %s",
+                          luaL_typename(L, 3));
+    ke_machine *m = lb_get(L)->m;
+    const ke_field *f = KE_FIELD(DRIVER_OBJECT, DriverStartIo);
+    uint64_t token = io_routine_token(d, r);
+    mm_poke(m->mm, d->driver_object + f->offset[m->config.arch], &token,
+            ke_field_size(m->config.arch, f));
+    return 0;
+}
+
 static int driver_object_newindex(lua_State *L)
 {
     io_driver *d = check_driver_object(L);
     const char *field = luaL_checkstring(L, 2);
+    if (strcmp(field, "DriverStartIo") == 0)
+        return driver_object_set_startio(L, d);
     if (strcmp(field, "DriverUnload") != 0)
-        lb_scenario_error(L, "DRIVER_OBJECT.%s cannot be set (only DriverUnload can)", field);
+        lb_scenario_error(L,
+                          "DRIVER_OBJECT.%s cannot be set (only DriverUnload and DriverStartIo "
+                          "can)",
+                          field);
     if (lua_isnil(L, 3))
         d->unload = 0;
     else if (lua_isfunction(L, 3))
@@ -887,6 +910,12 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "EX_PUSH_LOCK", KE_TYPE_EX_PUSH_LOCK);
     register_constructor(L, "WORK_QUEUE_ITEM", KE_TYPE_WORK_QUEUE_ITEM);
     register_constructor(L, "LOOKASIDE_LIST_EX", KE_TYPE_LOOKASIDE_LIST_EX);
+    register_constructor(L, "IO_REMOVE_LOCK", KE_TYPE_IO_REMOVE_LOCK);
+    register_constructor(L, "IO_CSQ", KE_TYPE_IO_CSQ);
+    register_constructor(L, "IO_CSQ_IRP_CONTEXT", KE_TYPE_IO_CSQ_IRP_CONTEXT);
+    register_constructor(L, "KDEVICE_QUEUE", KE_TYPE_KDEVICE_QUEUE);
+    register_constructor(L, "KDEVICE_QUEUE_ENTRY", KE_TYPE_KDEVICE_QUEUE_ENTRY);
+    register_constructor(L, "SHARE_ACCESS", KE_TYPE_SHARE_ACCESS);
     /* Views only: T(p). */
     register_constructor(L, "OB_PRE_OPERATION_INFORMATION", KE_TYPE_OB_PRE_OPERATION_INFORMATION);
     register_constructor(L, "OB_POST_OPERATION_INFORMATION",

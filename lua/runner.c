@@ -193,6 +193,7 @@ void lb_register_globals(lua_State *L)
     lb_register_pageable(L);
     lua_pushglobaltable(L);
     lb_register_ddis(L);
+    lb_register_macros(L);
     lua_pop(L, 1);
     /* wdm.h's macro names for DDIs: `#define KeWaitForMutexObject
      * KeWaitForSingleObject`. The call is the DDI's (and so is its trace). */

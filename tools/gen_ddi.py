@@ -179,9 +179,9 @@ def write_lua_c(ddis, out):
             lines.append(f"    {ctype} result = imports->{d.name}({call_args});")
             if "callout" in d.flags:
                 # The routine runs now; its continuation traces the return.
-                kinds = {"bool": "LB_RET_BOOL", "status": "LB_RET_STATUS"}
+                kinds = {"bool": "LB_RET_BOOL", "status": "LB_RET_STATUS", "irp": "LB_RET_IRP"}
                 if d.ret not in kinds:
-                    sys.exit(f"{d.name}: a callout DDI returns void, bool or status")
+                    sys.exit(f"{d.name}: a callout DDI returns void, bool, status or irp")
                 lines.append("    if (call.callout)")
                 lines.append(f"        return lb_call_callout(L, &call, {kinds[d.ret]});")
             lines.append(f"    lb_trace_return(&call, {conv.replace('{}', 'result')});")

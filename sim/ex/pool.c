@@ -838,6 +838,9 @@ static void free_block(ke_call *call, PVOID_VA P, bool check_tag, ULONG Tag)
     }
     b->freed = true;
     m->pool->live_blocks--;
+    if (m->remove_locks != NULL)
+        io_remove_locks_freed(m, P, P + span);
+    io_irps_memory_freed(m, P, P + span);
     if (b->quota_process != 0)
         charge_quota(m->processes[b->quota_process - 1], b, false);
     if (b->tracked)

@@ -150,6 +150,12 @@ NTSTATUS IoCreateDevice(ke_call *call, PVOID_VA DriverObject, ULONG DeviceExtens
     write_field(m, va, KE_FIELD(DEVICE_OBJECT, DeviceType), DeviceType);
     write_field(m, va, KE_FIELD(DEVICE_OBJECT, StackSize), 1);
     write_field(m, va, KE_FIELD(DEVICE_OBJECT, DeviceObjectExtension), devobj_ext);
+    /* KeInitializeDeviceQueue(&DeviceObject->DeviceQueue): IoStartPacket's
+     * queue (startio.c). */
+    ke_call kernel = *call;
+    kernel.driver = NULL;
+    KeInitializeDeviceQueue(&kernel,
+                            va + KE_FIELD(DEVICE_OBJECT, DeviceQueue)->offset[m->config.arch]);
     uint16_t header[2] = {IO_TYPE_DEVICE_OBJECT_EXTENSION, (uint16_t)devobj_ext_bytes};
     KE_CHECK(m, mm_poke(m->mm, devobj_ext, header, sizeof header));
     KE_CHECK(m, mm_poke(m->mm, devobj_ext + (x86 ? 4 : 8), &va, x86 ? 4 : 8));
@@ -238,34 +244,6 @@ void IoDeleteDevice(ke_call *call, PVOID_VA DeviceObject)
     dev->deleted = true;
     dev->name[0] = '\0';
     io_device_dereference(call, dev);
-}
-
-/*
- * ETHREAD.DeviceToVerify: the device whose media may have changed, which a
- * removable-media driver names for the file system to verify
- * (IoSetDeviceToVerify) and the file system reads back (IoGetDeviceToVerify).
- * drvsim's ETHREAD has no Windows layout; the field is pointer-sized at
- * IO_ETHREAD_DEVICE_TO_VERIFY of it (inside the 0x500 bytes of the object on
- * either architecture), and both routines access it as Windows' do: through
- * the pointer they are given, so a pointer that is no ETHREAD reads or
- * writes whatever is there, or faults.
- */
-#define IO_ETHREAD_DEVICE_TO_VERIFY 0x4F0u
-
-PVOID_VA IoGetDeviceToVerify(ke_call *call, PVOID_VA Thread)
-{
-    uint64_t device = 0;
-    size_t bytes = call->m->config.arch == KE_ARCH_X86 ? 4 : 8;
-    if (!mm_access(call, Thread + IO_ETHREAD_DEVICE_TO_VERIFY, &device, bytes, false))
-        return 0; /* the fault stopped the machine */
-    return device;
-}
-
-void IoSetDeviceToVerify(ke_call *call, PVOID_VA Thread, PVOID_VA DeviceObject)
-{
-    uint64_t device = DeviceObject;
-    size_t bytes = call->m->config.arch == KE_ARCH_X86 ? 4 : 8;
-    mm_access(call, Thread + IO_ETHREAD_DEVICE_TO_VERIFY, &device, bytes, true);
 }
 
 void io_devices_destroy(ke_machine *m)

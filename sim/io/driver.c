@@ -159,6 +159,8 @@ static void unload_image(ke_call *call, io_driver *d)
     if (d->data_next != 0) {
         PVOID_VA data = d->image_base + d->image_size;
         mm_unmap(call->m->mm, data, (d->data_next - data + PAGE_SIZE - 1) / PAGE_SIZE);
+        if (call->m->remove_locks != NULL)
+            io_remove_locks_freed(call->m, data, d->data_next);
         d->data_next = 0;
     }
     d->loaded = false;

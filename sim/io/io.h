@@ -77,6 +77,13 @@ typedef struct io_device {
      * DISPATCH_LEVEL while started. */
     bool timer_initialized, timer_started;
     PVOID_VA timer_va; /* its KTIMER and KDPC (irp.c), 0 = none */
+    /* StartIo (startio.c): IoSetStartIoAttributes' flags, the StartIo
+     * calls running, and a start of the next packet deferred until the
+     * running one returns (Windows keeps these in DEVOBJ_EXTENSION). */
+    bool startio_deferred, startio_noncancelable;
+    uint32_t startio_running;
+    bool next_pending, next_cancelable, next_by_key;
+    ULONG next_key;
 } io_device;
 
 /* DEVICE_OBJECT.Flags bits (wdm.h). */
@@ -217,6 +224,10 @@ typedef struct io_irp {
     uint32_t copy_back_bytes;
     bool copy_back;
     struct io_request *request; /* IO_IRP_USER: the harness' request */
+    /* Made by IoInitializeIrp in its driver's memory (not IoAllocateIrp's):
+     * on the I/O manager's list of those, dropped when the memory goes. */
+    bool in_place;
+    struct io_irp *next_in_place;
 } io_irp;
 
 /* The IRP record at va, or NULL. */
@@ -232,6 +243,11 @@ uint32_t io_stack_location_bytes(const ke_machine *m);
 PVOID_VA io_irp_create(ke_call *call, uint8_t stack_size, io_irp_origin origin, io_driver *owner);
 /* Frees an IRP record and its memory, as the I/O manager does. */
 void io_irp_free(ke_call *call, io_irp *irp);
+/* The record of an IRP IoInitializeIrp made in a driver's memory (the
+ * existing one if there is one). */
+io_irp *io_irp_in_place(ke_call *call, PVOID_VA va, uint8_t stack_size);
+/* Memory [start, end) was freed: the records of IRPs made in it go. */
+void io_irps_memory_freed(ke_machine *m, PVOID_VA start, PVOID_VA end);
 /* The next step of a DDI whose callout (dispatch, completion or cancel
  * routine) returned `result` (ke_callout_end hands I/O callouts here). */
 uint64_t io_callout_end(ke_call *call, uint64_t result);
@@ -322,5 +338,54 @@ io_device *io_attached_top(io_device *dev);
 /* Whether an SDDL string is in the subset IoCreateDeviceSecure accepts
  * (device_secure.c). */
 bool io_sddl_valid(const char *sddl);
+/* ------------------------------------------------------------------------ */
+/* Remove locks (removelock.c)                                              */
+/* ------------------------------------------------------------------------ */
+
+/* What the kernel keeps beside an IO_REMOVE_LOCK (a checked kernel's DBG
+ * block, Driver Verifier's shadow copy): its outstanding acquisitions by
+ * tag, oldest first, and whether IoReleaseRemoveLockAndWait has run. */
+typedef struct io_remove_lock {
+    PVOID_VA va;
+    io_driver *driver; /* who initialised it */
+    bool waited;       /* IoReleaseRemoveLockAndWait ran: the lock is done with */
+    struct io_remove_lock_tag {
+        PVOID_VA tag;
+        uint32_t count;
+    } *tags;
+    uint32_t tag_count, tag_capacity;
+    PVOID_VA last_tag; /* the tag of the latest acquisition */
+    struct io_remove_lock *next;
+} io_remove_lock;
+
+io_remove_lock *io_remove_lock_at(const ke_machine *m, PVOID_VA va);
+/* Acquisitions outstanding under `tag`. */
+uint32_t io_remove_lock_outstanding(const io_remove_lock *l, PVOID_VA tag);
+/* The tag of the latest outstanding acquisition (else of the latest one). */
+PVOID_VA io_remove_lock_any_tag(const io_remove_lock *l);
+/* Memory [start, end) was freed: the records of locks in it go. */
+void io_remove_locks_freed(ke_machine *m, PVOID_VA start, PVOID_VA end);
+void io_remove_locks_destroy(ke_machine *m);
+
+/* ------------------------------------------------------------------------ */
+/* Callouts of the I/O manager's routines (irp.c, csq.c, startio.c)         */
+/* ------------------------------------------------------------------------ */
+
+/* The next callout of the calling execution, zeroed, or NULL when the
+ * kernel stack has no room for it (the machine stopped with 0x7F). */
+ke_callout *io_push_callout(ke_call *call, ke_callout_kind kind);
+
+/* IopCsqCancelRoutine: the cancel routine IoCsqInsertIrp sets, an address
+ * in the kernel's image. */
+#define IO_CSQ_CANCEL_ROUTINE_OFFSET 0x2100u
+uint64_t io_csq_cancel_token(const ke_machine *m);
+/* IoCancelIrp found IopCsqCancelRoutine (the cancel lock held, CancelIrql
+ * set): runs it, calling the queue's callbacks as callouts. */
+void io_csq_cancel(ke_call *call, PVOID_VA Irp);
+/* The next step of an IoCsq* routine whose callback returned `result`. */
+uint64_t io_csq_callout_end(ke_call *call, const ke_callout *c, uint64_t result);
+/* The next step of IoStartPacket / IoStartNextPacket after the driver's
+ * StartIo or cancel routine returned. */
+uint64_t io_startio_callout_end(ke_call *call, const ke_callout *c);
 
 #endif /* DRVSIM_IO_H */

@@ -44,6 +44,7 @@ typedef struct io_symlink {
 typedef struct io_manager {
     PVOID_VA cancel_lock; /* IopCancelSpinLock: a KSPIN_LOCK in nonpaged pool */
     io_symlink *links;
+    io_irp *in_place; /* IRPs IoInitializeIrp made in drivers' memory */
 } io_manager;
 
 static const char *const major_names[IRP_MJ_MAXIMUM_FUNCTION + 1] = {
@@ -245,6 +246,42 @@ void io_irp_free(ke_call *call, io_irp *irp)
     free(irp);
 }
 
+io_irp *io_irp_in_place(ke_call *call, PVOID_VA va, uint8_t stack_size)
+{
+    ke_machine *m = call->m;
+    io_irp *irp = io_irp_at(m, va);
+    if (irp != NULL)
+        return irp;
+    irp = calloc(1, sizeof *irp);
+    if (irp == NULL || !des_map_put(&m->irps, va, irp))
+        ke_panic(m, __FILE__, __LINE__, "out of host memory initialising an IRP");
+    irp->va = va;
+    irp->stack_count = stack_size;
+    irp->origin = IO_IRP_ALLOCATED;
+    irp->owner = call->driver;
+    irp->in_place = true;
+    io_manager *io = io_of(m);
+    irp->next_in_place = io->in_place;
+    io->in_place = irp;
+    return irp;
+}
+
+void io_irps_memory_freed(ke_machine *m, PVOID_VA start, PVOID_VA end)
+{
+    if (m->io == NULL)
+        return;
+    for (io_irp **p = &m->io->in_place; *p != NULL;) {
+        io_irp *irp = *p;
+        if (irp->va >= start && irp->va < end) {
+            *p = irp->next_in_place;
+            des_map_remove(&m->irps, irp->va);
+            free(irp);
+        } else {
+            p = &irp->next_in_place;
+        }
+    }
+}
+
 void io_irps_destroy(ke_machine *m)
 {
     for (size_t i = 0; i < m->irps.capacity; i++)
@@ -410,6 +447,11 @@ static ke_callout *push_callout(ke_call *call, ke_callout_kind kind)
     c->kind = (uint8_t)kind;
     call->callout = true;
     return c;
+}
+
+ke_callout *io_push_callout(ke_call *call, ke_callout_kind kind)
+{
+    return push_callout(call, kind);
 }
 
 NTSTATUS IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
@@ -701,6 +743,10 @@ uint64_t io_callout_end(ke_call *call, uint64_t result)
         return c.result;
     case KE_CALLOUT_CANCEL:
         return c.result;
+    case KE_CALLOUT_CSQ:
+        return io_csq_callout_end(call, &c, result);
+    case KE_CALLOUT_STARTIO:
+        return io_startio_callout_end(call, &c);
     case KE_CALLOUT_SYNCHRONIZE:
         break;
     }
@@ -748,6 +794,13 @@ bool IoCancelIrp(ke_call *call, PVOID_VA Irp)
     uint64_t token = 0;
     ke_field_get(call, Irp, IRP_F(CancelRoutine), &token);
     ke_field_set(call, Irp, IRP_F(CancelRoutine), 0);
+    if (token != 0 && token == io_csq_cancel_token(m)) {
+        /* A cancel-safe queue's IRP: the I/O manager's own cancel routine,
+         * which calls the queue's callbacks. */
+        ke_field_set(call, Irp, IRP_F(CancelIrql), old);
+        io_csq_cancel(call, Irp);
+        return true;
+    }
     io_driver *d = NULL;
     io_routine r = io_routine_of_token(m, token, &d);
     if (r == 0) {

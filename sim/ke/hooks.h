@@ -62,7 +62,9 @@ typedef enum ke_role {
     KE_ROLE_COMPLETION,   /* IO_COMPLETION_ROUTINE, from IoCompleteRequest */
     KE_ROLE_CANCEL,       /* DRIVER_CANCEL, from IoCancelIrp */
     KE_ROLE_SYNCHRONIZE,  /* KSYNCHRONIZE_ROUTINE, from KeSynchronizeExecution */
-    KE_ROLE_OTHER,        /* any other callback (notify routines, ...) */
+    KE_ROLE_OTHER,        /* any other callback (notify routines, cancel-safe queue
+                             callbacks, ...) */
+    KE_ROLE_STARTIO,      /* DRIVER_STARTIO, from IoStartPacket / IoStartNextPacket */
 } ke_role;
 
 /* The kinds of lock the kernel reports, by the API family that takes it. */

@@ -139,7 +139,20 @@ typedef enum ke_callout_kind {
     KE_CALLOUT_DISPATCH,        /* IoCallDriver: DRIVER_DISPATCH; NTSTATUS result */
     KE_CALLOUT_COMPLETION,      /* IoCompleteRequest: IO_COMPLETION_ROUTINE; NTSTATUS result */
     KE_CALLOUT_CANCEL,          /* IoCancelIrp: DRIVER_CANCEL; no result */
+    KE_CALLOUT_CSQ,             /* IoCsq*: a callback of the driver's IO_CSQ (io/csq.c);
+                                   its result as `returns` says */
+    KE_CALLOUT_STARTIO,         /* IoStartPacket, IoStartNextPacket: DRIVER_STARTIO, or
+                                   IoStartPacket's cancel routine (io/startio.c); no result */
 } ke_callout_kind;
+
+/* How the host reads a callout routine's result when its kind does not say
+ * (KE_CALLOUT_CSQ). */
+typedef enum ke_callout_returns {
+    KE_RETURNS_BY_KIND = 0, /* SYNCHRONIZE: BOOLEAN; CANCEL, STARTIO: none; others: NTSTATUS */
+    KE_RETURNS_NOTHING,     /* VOID */
+    KE_RETURNS_STATUS,      /* NTSTATUS */
+    KE_RETURNS_POINTER,     /* a pointer (PIRP): nil is NULL */
+} ke_callout_returns;
 
 typedef struct ke_callout {
     uint8_t kind;             /* ke_callout_kind */
@@ -163,6 +176,16 @@ typedef struct ke_callout {
     KIRQL irql_before;
     uint64_t result;
     bool verify;
+    /* The routine's result (ke_callout_returns), which of its arguments
+     * are integers rather than pointers (a bit each: a KIRQL by value),
+     * and, for the I/O manager's multi-step routines (IoCsq*, StartIo),
+     * the step the DDI is at and the kernel's own storage for the step
+     * (the KIRQL CsqAcquireLock stores). */
+    uint8_t returns;
+    uint8_t int_args;
+    uint8_t step;
+    PVOID_VA queue;   /* IoCsq*: the IO_CSQ */
+    PVOID_VA scratch; /* IoCsq*: the KIRQL CsqAcquireLock stores */
 } ke_callout;
 
 /*
@@ -389,6 +412,10 @@ typedef struct ke_thread {
     PVOID_VA lock_wait;
     uint8_t lock_wait_kind; /* KE_LOCK_WAIT_* */
     uint64_t claim; /* the scheduler's matching of ready threads to processors */
+    /* The I/O manager's per-thread fields: IoGetTopLevelIrp's IRP (a file
+     * system's recursion marker) and the device IoSetHardErrorOrVerifyDevice
+     * named (IoGetDeviceToVerify). */
+    PVOID_VA top_level_irp, device_to_verify;
 } ke_thread;
 
 /* Marshalled DDI arguments: an array of object pointers (a Lua table). */
@@ -655,6 +682,7 @@ typedef struct ke_machine {
     des_map irps;                     /* IRP address -> io_irp (io/irp.c) */
     struct io_manager *io;            /* cancel lock, symbolic links (io/irp.c), created lazily */
     struct io_requests *requests;     /* applications' open files and requests (io/request.c) */
+    struct io_remove_lock *remove_locks; /* IO_REMOVE_LOCKs initialised (io/removelock.c) */
     des_map work_items;               /* IO_WORKITEM address -> ex_work_item (ex/work.c) */
     struct ex_work *work;             /* the system work queues, created with their first item */
     struct ex_lookasides *lookasides; /* lookaside lists (ex/lookaside.c), created lazily */
@@ -845,6 +873,14 @@ void ke_spinlock_give(ke_call *call, PVOID_VA lock);
  * one. */
 void ke_acquire_spin_lock_as(ke_call *call, PVOID_VA lock, KIRQL *old_irql, uint8_t kind);
 void ke_release_spin_lock_as(ke_call *call, PVOID_VA lock, KIRQL new_irql, uint8_t kind);
+
+/* Device queues (devqueue.c), for the I/O manager's StartIo: insert
+ * (by key or at the tail) and remove (by key or the head) under the
+ * queue's spin lock. False when the processor must spin (the call is made
+ * again) or the access faulted; *inserted / *entry give the outcome. */
+bool ke_device_queue_insert(ke_call *call, PVOID_VA q, PVOID_VA entry, bool by_key, ULONG key,
+                            bool *inserted);
+bool ke_device_queue_remove(ke_call *call, PVOID_VA q, bool by_key, ULONG key, PVOID_VA *entry);
 
 /* The DPC watchdog period: cumulative time at DISPATCH_LEVEL and above
  * before 0x133 DPC_WATCHDOG_VIOLATION (P1 = 1). */

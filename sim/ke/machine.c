@@ -301,6 +301,7 @@ void ke_machine_destroy(ke_machine *m)
     io_named_events_free(m);
     ob_destroy(m);
     ps_notify_destroy(m);
+    io_remove_locks_destroy(m);
     for (uint32_t i = 0; i < m->process_count; i++)
         free(m->processes[i]);
     free(m->processes);

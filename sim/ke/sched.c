@@ -92,6 +92,10 @@ uint8_t ke_callout_role(const ke_callout *c)
         return KE_ROLE_COMPLETION;
     case KE_CALLOUT_CANCEL:
         return KE_ROLE_CANCEL;
+    case KE_CALLOUT_STARTIO:
+        return KE_ROLE_STARTIO;
+    case KE_CALLOUT_CSQ:
+        return KE_ROLE_OTHER;
     }
     return KE_ROLE_OTHER;
 }

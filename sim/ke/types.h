@@ -272,7 +272,54 @@ typedef enum ke_field_kind {
     X(IMAGE_INFO, ImageBase, KE_FIELD_PTR, 0x8, 0x4, NONE)                                         \
     X(IMAGE_INFO, ImageSelector, KE_FIELD_U32, 0x10, 0x8, NONE)                                    \
     X(IMAGE_INFO, ImageSize, KE_FIELD_UPTR, 0x18, 0xC, NONE)                                       \
-    X(IMAGE_INFO, ImageSectionNumber, KE_FIELD_U32, 0x20, 0x10, NONE)
+    X(IMAGE_INFO, ImageSectionNumber, KE_FIELD_U32, 0x20, 0x10, NONE)                              \
+    KE_WDM_QUEUE_FIELDS(X)
+
+/* Remove locks (IO_REMOVE_LOCK as a free build lays it out: the common
+ * block only), cancel-safe queues (IO_CSQ, IO_CSQ_IRP_CONTEXT), device
+ * queues (KDEVICE_QUEUE, KDEVICE_QUEUE_ENTRY) and where the device object
+ * and the IRP hold theirs; a file object's access and sharing (SHARE_ACCESS,
+ * the FILE_OBJECT's booleans and Flags). */
+#define KE_WDM_QUEUE_FIELDS(X)                                                                     \
+    X(IO_REMOVE_LOCK, Common, KE_FIELD_SUB, 0x0, 0x0, IO_REMOVE_LOCK_COMMON_BLOCK)                 \
+    X(IO_REMOVE_LOCK_COMMON_BLOCK, Removed, KE_FIELD_U8, 0x0, 0x0, NONE)                           \
+    X(IO_REMOVE_LOCK_COMMON_BLOCK, IoCount, KE_FIELD_U32, 0x4, 0x4, NONE)                          \
+    X(IO_REMOVE_LOCK_COMMON_BLOCK, RemoveEvent, KE_FIELD_SUB, 0x8, 0x8, KEVENT)                    \
+    X(IO_CSQ, Type, KE_FIELD_U32, 0x0, 0x0, NONE)                                                  \
+    X(IO_CSQ, CsqInsertIrp, KE_FIELD_PTR, 0x8, 0x4, NONE)                                          \
+    X(IO_CSQ, CsqRemoveIrp, KE_FIELD_PTR, 0x10, 0x8, NONE)                                         \
+    X(IO_CSQ, CsqPeekNextIrp, KE_FIELD_PTR, 0x18, 0xC, NONE)                                       \
+    X(IO_CSQ, CsqAcquireLock, KE_FIELD_PTR, 0x20, 0x10, NONE)                                      \
+    X(IO_CSQ, CsqReleaseLock, KE_FIELD_PTR, 0x28, 0x14, NONE)                                      \
+    X(IO_CSQ, CsqCompleteCanceledIrp, KE_FIELD_PTR, 0x30, 0x18, NONE)                              \
+    X(IO_CSQ, ReservePointer, KE_FIELD_PTR, 0x38, 0x1C, NONE)                                      \
+    X(IO_CSQ_IRP_CONTEXT, Type, KE_FIELD_U32, 0x0, 0x0, NONE)                                      \
+    X(IO_CSQ_IRP_CONTEXT, Irp, KE_FIELD_PTR, 0x8, 0x4, IRP)                                        \
+    X(IO_CSQ_IRP_CONTEXT, Csq, KE_FIELD_PTR, 0x10, 0x8, IO_CSQ)                                    \
+    X(KDEVICE_QUEUE, Type, KE_FIELD_U16, 0x0, 0x0, NONE)                                           \
+    X(KDEVICE_QUEUE, Size, KE_FIELD_U16, 0x2, 0x2, NONE)                                           \
+    X(KDEVICE_QUEUE, DeviceListHead, KE_FIELD_SUB, 0x8, 0x4, LIST_ENTRY)                           \
+    X(KDEVICE_QUEUE, Lock, KE_FIELD_UPTR, 0x18, 0xC, NONE)                                         \
+    X(KDEVICE_QUEUE, Busy, KE_FIELD_U8, 0x20, 0x10, NONE)                                          \
+    X(KDEVICE_QUEUE_ENTRY, DeviceListEntry, KE_FIELD_SUB, 0x0, 0x0, LIST_ENTRY)                    \
+    X(KDEVICE_QUEUE_ENTRY, SortKey, KE_FIELD_U32, 0x10, 0x8, NONE)                                 \
+    X(KDEVICE_QUEUE_ENTRY, Inserted, KE_FIELD_U8, 0x14, 0xC, NONE)                                 \
+    X(DEVICE_OBJECT, DeviceQueue, KE_FIELD_SUB, 0xA0, 0x60, KDEVICE_QUEUE)                         \
+    X(IRP_TAIL_OVERLAY, DeviceQueueEntry, KE_FIELD_SUB, 0x0, 0x0, KDEVICE_QUEUE_ENTRY)             \
+    X(FILE_OBJECT, ReadAccess, KE_FIELD_U8, 0x4A, 0x26, NONE)                                      \
+    X(FILE_OBJECT, WriteAccess, KE_FIELD_U8, 0x4B, 0x27, NONE)                                     \
+    X(FILE_OBJECT, DeleteAccess, KE_FIELD_U8, 0x4C, 0x28, NONE)                                    \
+    X(FILE_OBJECT, SharedRead, KE_FIELD_U8, 0x4D, 0x29, NONE)                                      \
+    X(FILE_OBJECT, SharedWrite, KE_FIELD_U8, 0x4E, 0x2A, NONE)                                     \
+    X(FILE_OBJECT, SharedDelete, KE_FIELD_U8, 0x4F, 0x2B, NONE)                                    \
+    X(FILE_OBJECT, Flags, KE_FIELD_U32, 0x50, 0x2C, NONE)                                          \
+    X(SHARE_ACCESS, OpenCount, KE_FIELD_U32, 0x0, 0x0, NONE)                                       \
+    X(SHARE_ACCESS, Readers, KE_FIELD_U32, 0x4, 0x4, NONE)                                         \
+    X(SHARE_ACCESS, Writers, KE_FIELD_U32, 0x8, 0x8, NONE)                                         \
+    X(SHARE_ACCESS, Deleters, KE_FIELD_U32, 0xC, 0xC, NONE)                                        \
+    X(SHARE_ACCESS, SharedRead, KE_FIELD_U32, 0x10, 0x10, NONE)                                    \
+    X(SHARE_ACCESS, SharedWrite, KE_FIELD_U32, 0x14, 0x14, NONE)                                   \
+    X(SHARE_ACCESS, SharedDelete, KE_FIELD_U32, 0x18, 0x18, NONE)
 
 /* The GENERAL_LOOKASIDE fields of a lookaside list (its member L in C:
  * `List.L.TotalAllocates` reads as `List.TotalAllocates`). ListHead is kept
@@ -350,7 +397,14 @@ typedef enum ke_field_kind {
     X(EX_RUNDOWN_REF, 8, 4)                                                                        \
     X(EX_PUSH_LOCK, 8, 4)                                                                          \
     X(WORK_QUEUE_ITEM, 0x20, 0x10)                                                                 \
-    X(LOOKASIDE_LIST_EX, 0x60, 0x48)
+    X(LOOKASIDE_LIST_EX, 0x60, 0x48)                                                               \
+    X(IO_REMOVE_LOCK, 0x20, 0x18)                                                                  \
+    X(IO_REMOVE_LOCK_COMMON_BLOCK, 0x20, 0x18)                                                     \
+    X(IO_CSQ, 0x40, 0x20)                                                                          \
+    X(IO_CSQ_IRP_CONTEXT, 0x18, 0xC)                                                               \
+    X(KDEVICE_QUEUE, 0x28, 0x14)                                                                   \
+    X(KDEVICE_QUEUE_ENTRY, 0x18, 0x10)                                                             \
+    X(SHARE_ACCESS, 0x1C, 0x1C)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */

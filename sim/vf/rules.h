@@ -249,11 +249,11 @@
       ("Handle referenced", "Handle table (drvsim: 0)", "Not used (0)",                            \
        "1: an invalid kernel handle was referenced (bad handle detection)"))                       \
     X(ob_user_handle_kernel_mode, 0xC4, 1, 0xF6, VF_FLAG_MISC_CHECKS,                              \
-      "ObReferenceObjectByHandle given an application's handle with AccessMode KernelMode, "      \
-      "which skips the access check the application's handle carries (drvsim: P4 the address "  \
-      "of the calling routine, where Windows gives the call site)",                               \
-      ("A user-mode handle referenced with KernelMode access", "Handle referenced",              \
-       "Current process", "Address of the calling routine (Windows: the call site)"))            \
+      "ObReferenceObjectByHandle given an application's handle with AccessMode KernelMode, "       \
+      "which skips the access check the application's handle carries (drvsim: P4 the address "     \
+      "of the calling routine, where Windows gives the call site)",                                \
+      ("A user-mode handle referenced with KernelMode access", "Handle referenced",                \
+       "Current process", "Address of the calling routine (Windows: the call site)"))              \
     /* Automatic checks on unload (0xC7). */                                                       \
     X(unload_timer_set, 0xC7, 1, 0x0, 0, "driver unloaded with a timer of its still set",          \
       ("A timer in memory where timers are not allowed (an unloading driver's image)", "Timer",    \
@@ -681,68 +681,99 @@
       ("WDM DRIVER ERROR: IoStatus.Information larger than the output buffer of a buffered IOCTL", \
        "Address in the driver's code where the error was detected", "IRP",                         \
        "IoStatus.Information"))                                                                    \
-    /* Deadlock detection (0xC4/0x1000-0x100B, bug-check-0xc4 "Deadlocks"; 0x1006 is not        \
+    /* Deadlock detection (0xC4/0x1000-0x100B, bug-check-0xc4 "Deadlocks"; 0x1006 is not           \
      * documented), then drvsim's own IRQL-safety rules (0xD001xxxx). */                           \
     X(deadlock_recursive_exclusive, 0xC4, 1, 0x1000, VF_FLAG_DEADLOCK_DETECTION,                   \
       "self-deadlock: a thread asks exclusive access to an ERESOURCE it holds shared",             \
-      ("Self-deadlock: the current thread tried to recursively acquire a resource",               \
+      ("Self-deadlock: the current thread tried to recursively acquire a resource",                \
        "Address of the resource", "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                 \
     X(deadlock_lock_hierarchy, 0xC4, 1, 0x1001, VF_FLAG_DEADLOCK_DETECTION,                        \
-      "lock hierarchy violation: locks acquired in an order that closes a cycle (the chains "     \
+      "lock hierarchy violation: locks acquired in an order that closes a cycle (the chains "      \
       "below; the paths need not have overlapped in time)",                                        \
       ("Deadlock: a lock hierarchy violation was found (use !deadlock)",                           \
-       "Address of the resource that closed the cycle", "Reserved (drvsim: 0)",                   \
+       "Address of the resource that closed the cycle", "Reserved (drvsim: 0)",                    \
        "Reserved (drvsim: 0)"))                                                                    \
     X(deadlock_uninitialized, 0xC4, 1, 0x1002, VF_FLAG_DEADLOCK_DETECTION,                         \
       "a KMUTEX or ERESOURCE acquired that was never initialised (or was deleted or freed since)", \
-      ("Unexpected acquisition of a resource: acquired without being initialized",                \
+      ("Unexpected acquisition of a resource: acquired without being initialized",                 \
        "Address of the resource", "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                 \
     X(deadlock_release_out_of_order, 0xC4, 1, 0x1003, VF_FLAG_DEADLOCK_DETECTION,                  \
-      "in-stack queued spin locks released out of order (the one acquired last goes first)",      \
-      ("Unexpected release of a resource: released out of order", "Address of the resource "      \
-       "being released", "Address of the resource that should have been released first",          \
-       "Reserved (drvsim: 0)"))                                                                    \
+      "in-stack queued spin locks released out of order (the one acquired last goes first)",       \
+      ("Unexpected release of a resource: released out of order",                                  \
+       "Address of the resource "                                                                  \
+       "being released",                                                                           \
+       "Address of the resource that should have been released first", "Reserved (drvsim: 0)"))    \
     X(deadlock_release_wrong_thread, 0xC4, 1, 0x1004, VF_FLAG_DEADLOCK_DETECTION,                  \
-      "a lock released by a thread other than the one that acquired it",                          \
-      ("Unexpected release of a resource: released by the wrong thread", "Address of the "        \
-       "resource", "Thread that acquired it", "Current thread"))                                   \
+      "a lock released by a thread other than the one that acquired it",                           \
+      ("Unexpected release of a resource: released by the wrong thread",                           \
+       "Address of the "                                                                           \
+       "resource",                                                                                 \
+       "Thread that acquired it", "Current thread"))                                               \
     X(deadlock_initialized_twice, 0xC4, 1, 0x1005, VF_FLAG_DEADLOCK_DETECTION,                     \
-      "a KMUTEX initialised a second time without being freed (an ERESOURCE initialised "        \
+      "a KMUTEX initialised a second time without being freed (an ERESOURCE initialised "          \
       "twice is the miscellaneous checks' 0xD0)",                                                  \
-      ("Unexpected initialization of a resource: initialized twice", "Address of the resource",   \
+      ("Unexpected initialization of a resource: initialized twice", "Address of the resource",    \
        "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                                            \
-    X(deadlock_release_not_acquired, 0xC4, 1, 0x1007, VF_FLAG_DEADLOCK_DETECTION,                 \
+    X(deadlock_release_not_acquired, 0xC4, 1, 0x1007, VF_FLAG_DEADLOCK_DETECTION,                  \
       "a lock released that no execution had acquired",                                            \
-      ("Unexpected release of a resource: released but never acquired",                           \
-       "Address of the resource", "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                 \
-    X(deadlock_acquire_type_mismatch, 0xC4, 1, 0x1008, VF_FLAG_DEADLOCK_DETECTION,                \
-      "a lock acquired through an API of another lock type than before (a KSPIN_LOCK used both "  \
+      ("Unexpected release of a resource: released but never acquired", "Address of the resource", \
+       "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                                            \
+    X(deadlock_acquire_type_mismatch, 0xC4, 1, 0x1008, VF_FLAG_DEADLOCK_DETECTION,                 \
+      "a lock acquired through an API of another lock type than before (a KSPIN_LOCK used both "   \
       "as an ordinary and as an in-stack queued spin lock)",                                       \
       ("Unexpected acquisition: the API does not match the lock type", "Address of the lock",      \
        "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                                            \
-    X(deadlock_release_type_mismatch, 0xC4, 1, 0x1009, VF_FLAG_DEADLOCK_DETECTION,                \
-      "a lock released through an API of another lock type than it was acquired with",            \
-      ("Unexpected release: the API does not match the lock type", "Address of the lock",         \
+    X(deadlock_release_type_mismatch, 0xC4, 1, 0x1009, VF_FLAG_DEADLOCK_DETECTION,                 \
+      "a lock released through an API of another lock type than it was acquired with",             \
+      ("Unexpected release: the API does not match the lock type", "Address of the lock",          \
        "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                                            \
-    X(deadlock_thread_terminated_owner, 0xC4, 1, 0x100A, VF_FLAG_DEADLOCK_DETECTION,              \
+    X(deadlock_thread_terminated_owner, 0xC4, 1, 0x100A, VF_FLAG_DEADLOCK_DETECTION,               \
       "a thread terminated while it still owns a lock",                                            \
       ("A thread terminated while still owning a lock", "Address of the owner thread",             \
        "Reserved (drvsim: the lock)", "Reserved (drvsim: 0)"))                                     \
     X(deadlock_freed_lock_owned, 0xC4, 1, 0x100B, VF_FLAG_DEADLOCK_DETECTION,                      \
-      "the memory of a lock still owned was freed, or the lock deleted (ExDeleteResourceLite)",   \
-      ("A lock that is still owned was deleted (its memory freed)", "Address of the lock",        \
+      "the memory of a lock still owned was freed, or the lock deleted (ExDeleteResourceLite)",    \
+      ("A lock that is still owned was deleted (its memory freed)", "Address of the lock",         \
        "Address of the owner thread", "Reserved (drvsim: 0)"))                                     \
     X(deadlock_isr_lock_unmasked, 0xC4, 1, 0xD0010001, VF_FLAG_DEADLOCK_DETECTION,                 \
-      "a lock taken in an ISR is also taken below that ISR's IRQL, where the interrupt can "      \
-      "preempt its holder and spin for ever (drvsim's own check; Windows has no such code)",      \
-      ("drvsim: lock taken both in an ISR and below that ISR's IRQL", "Address of the lock",      \
+      "a lock taken in an ISR is also taken below that ISR's IRQL, where the interrupt can "       \
+      "preempt its holder and spin for ever (drvsim's own check; Windows has no such code)",       \
+      ("drvsim: lock taken both in an ISR and below that ISR's IRQL", "Address of the lock",       \
        "Device IRQL the ISR took it at", "IRQL it was taken at elsewhere"))                        \
     X(deadlock_isr_lock_order, 0xC4, 1, 0xD0010002, VF_FLAG_DEADLOCK_DETECTION,                    \
-      "a lock taken in an ISR is held while acquiring one taken below that ISR's IRQL "          \
-      "(drvsim's own check, lockdep's irq-safe -> unsafe order; Windows has no such code)",       \
-      ("drvsim: ISR lock held while acquiring a lock taken below the ISR's IRQL",                 \
+      "a lock taken in an ISR is held while acquiring one taken below that ISR's IRQL "            \
+      "(drvsim's own check, lockdep's irq-safe -> unsafe order; Windows has no such code)",        \
+      ("drvsim: ISR lock held while acquiring a lock taken below the ISR's IRQL",                  \
        "Address of the lock acquired (taken below the ISR's IRQL)",                                \
-       "Address of the lock held (taken in the ISR)", "Device IRQL the ISR took it at"))
+       "Address of the lock held (taken in the ISR)", "Device IRQL the ISR took it at"))           \
+    X(io2_initialize_allocated_irp, 0xC9, 1, 0x20D, VF_FLAG_IO_VERIFICATION,                       \
+      "WDM DRIVER ERROR: IoInitializeIrp on an IRP that IoAllocateIrp allocated (IoReuseIrp "      \
+      "reuses one; a quota charge leaks)",                                                         \
+      ("WDM DRIVER ERROR: IoInitializeIrp on an IRP allocated by IoAllocateIrp",                   \
+       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))        \
+    /* I/O verification (/flags 0x10), remove locks (0xC4, Windows Vista and later; Windows 7  \   \
+     * for 0xD7). Windows checks a free-build driver's lock through a shadow copy it makes;    \   \
+     * drvsim tracks the driver's own lock and gives it where Windows gives the copy. */           \
+    X(io_remove_lock_release_tag, 0xC4, 1, 0xD5, VF_FLAG_IO_VERIFICATION,                          \
+      "IoReleaseRemoveLock with a tag that no outstanding IoAcquireRemoveLock gave (a "            \
+      "mismatched tag, or a release of a lock not acquired)",                                      \
+      ("The IoReleaseRemoveLock tag does not match a previous IoAcquireRemoveLock tag",            \
+       "The IO_REMOVE_LOCK (Windows: Driver Verifier's shadow copy of it for a free-build "        \
+       "driver)",                                                                                  \
+       "Tag passed to IoReleaseRemoveLock", "Reserved (0)"))                                       \
+    X(io_remove_lock_wait_tag, 0xC4, 1, 0xD6, VF_FLAG_IO_VERIFICATION,                             \
+      "IoReleaseRemoveLockAndWait with a tag that no outstanding IoAcquireRemoveLock gave",        \
+      ("The IoReleaseRemoveLockAndWait tag does not match a previous IoAcquireRemoveLock tag",     \
+       "The IO_REMOVE_LOCK (Windows: Driver Verifier's shadow copy of it for a free-build "        \
+       "driver)",                                                                                  \
+       "Tag passed to IoReleaseRemoveLockAndWait",                                                 \
+       "Tag of an outstanding IoAcquireRemoveLock (the latest one)"))                              \
+    X(io_remove_lock_reinitialized, 0xC4, 1, 0xD7, VF_FLAG_IO_VERIFICATION,                        \
+      "IoInitializeRemoveLock on a remove lock after IoReleaseRemoveLockAndWait (a lock used "     \
+      "again after its device's removal)",                                                         \
+      ("A remove lock initialized again after IoReleaseRemoveLockAndWait",                         \
+       "The IO_REMOVE_LOCK (Windows: Driver Verifier's internal copy of it)",                      \
+       "The driver's IO_REMOVE_LOCK", "Reserved (0)"))
 
 /*
  * The DDI compliance rules (/flags 0x20000, 0x80000, /ruleclasses 35, /sdv)

@@ -7,6 +7,7 @@
 #include "ex/pool.h"
 #include "ex/work.h"
 #include "ex/resource.h"
+#include "io/io.h"
 #include "kd/kd.h"
 #include "ke/types.h"
 #include "mm/mdl.h"
@@ -550,6 +551,71 @@ static void vf_IoDetachDevice(ke_call *call, PVOID_VA TargetDevice)
     IoDetachDevice(call, TargetDevice);
 }
 
+/* Windows Vista and later: PoCallDriver is IoCallDriver, checks included. */
+static NTSTATUS vf_PoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
+{
+    return vf_IoCallDriver(call, DeviceObject, Irp);
+}
+
+static void vf_IoInitializeIrp(ke_call *call, PVOID_VA Irp, ULONG PacketSize, uint8_t StackSize)
+{
+    /* An IRP from IoAllocateIrp is reused with IoReuseIrp: initialising it
+     * again loses what IoAllocateIrp recorded (its quota charge leaks). */
+    io_irp *irp = io_irp_at(call->m, Irp);
+    if (irp != NULL && irp->origin == IO_IRP_ALLOCATED && !irp->in_place &&
+        vf_option_enabled(call, VF_FLAG_IO_VERIFICATION) && io_level2(call->m) &&
+        io_raise(call, RULE_io2_initialize_allocated_irp, NULL, ke_caller_code(call), Irp, 0))
+        return;
+    IoInitializeIrp(call, Irp, PacketSize, StackSize);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Remove locks (I/O verification, Windows Vista and later)                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Driver Verifier checks every remove lock of a verified driver against the
+ * acquisitions it tracked (on a free build of Windows, in a shadow copy of
+ * the lock it makes for the driver; drvsim's kernel keeps the tracking
+ * beside the lock, io/removelock.c, and P2 gives the driver's own lock).
+ */
+static void vf_IoInitializeRemoveLockEx(ke_call *call, PVOID_VA Lock, ULONG AllocateTag,
+                                        ULONG MaxLockedMinutes, ULONG HighWatermark,
+                                        ULONG RemlockSize)
+{
+    io_remove_lock *l = io_remove_lock_at(call->m, Lock);
+    if (l != NULL && l->waited && vf_rule_enabled(call, RULE_io_remove_lock_reinitialized)) {
+        kd_raise(call, RULE_io_remove_lock_reinitialized, Lock, Lock, 0);
+        return;
+    }
+    IoInitializeRemoveLockEx(call, Lock, AllocateTag, MaxLockedMinutes, HighWatermark,
+                             RemlockSize);
+}
+
+static void vf_IoReleaseRemoveLockEx(ke_call *call, PVOID_VA RemoveLock, PVOID_VA Tag,
+                                     ULONG RemlockSize)
+{
+    io_remove_lock *l = io_remove_lock_at(call->m, RemoveLock);
+    if (l != NULL && io_remove_lock_outstanding(l, Tag) == 0 &&
+        vf_rule_enabled(call, RULE_io_remove_lock_release_tag)) {
+        kd_raise(call, RULE_io_remove_lock_release_tag, RemoveLock, Tag, 0);
+        return;
+    }
+    IoReleaseRemoveLockEx(call, RemoveLock, Tag, RemlockSize);
+}
+
+static void vf_IoReleaseRemoveLockAndWaitEx(ke_call *call, PVOID_VA RemoveLock, PVOID_VA Tag,
+                                            ULONG RemlockSize)
+{
+    io_remove_lock *l = io_remove_lock_at(call->m, RemoveLock);
+    if (l != NULL && io_remove_lock_outstanding(l, Tag) == 0 &&
+        vf_rule_enabled(call, RULE_io_remove_lock_wait_tag)) {
+        kd_raise(call, RULE_io_remove_lock_wait_tag, RemoveLock, Tag, io_remove_lock_any_tag(l));
+        return;
+    }
+    IoReleaseRemoveLockAndWaitEx(call, RemoveLock, Tag, RemlockSize);
+}
+
 void vf_patch_imports_io(ddi_imports *imports)
 {
     imports->IoAllocateWorkItem = vf_IoAllocateWorkItem;
@@ -570,4 +636,9 @@ void vf_patch_imports_io(ddi_imports *imports)
     imports->IoDeleteDevice = vf_IoDeleteDevice;
     imports->IoDetachDevice = vf_IoDetachDevice;
     imports->IoInitializeTimer = vf_IoInitializeTimer;
+    imports->IoInitializeRemoveLockEx = vf_IoInitializeRemoveLockEx;
+    imports->IoReleaseRemoveLockEx = vf_IoReleaseRemoveLockEx;
+    imports->IoReleaseRemoveLockAndWaitEx = vf_IoReleaseRemoveLockAndWaitEx;
+    imports->PoCallDriver = vf_PoCallDriver;
+    imports->IoInitializeIrp = vf_IoInitializeIrp;
 }

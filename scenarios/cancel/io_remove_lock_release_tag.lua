@@ -1,0 +1,29 @@
+-- io_remove_lock_release_tag: csamp.sys (drivers/csamp.lua, Microsoft's general/cancel/sys) releases
+-- the handle's remove lock in CsampRead with the device object as its tag, where it
+-- acquired it with the IRP. I/O verification compares the tag with the
+-- outstanding acquisitions: 0xC4, P1 = 0xD5, P2 the lock, P3 the tag released.
+scenario {
+  verifier = "/standard /driver csamp.sys",
+  cpus = 2,
+  expect = { bugcheck = 0xC4, p1 = 0xD5, driver = "csamp.sys" },
+}
+
+CsampVariant = "release_wrong_tag"
+driver "csamp.sys" "drivers/csamp.lua"
+
+run(function()
+  assert(LoadDriver "csamp.sys" == STATUS_SUCCESS)
+  local App = CreateProcess "canclapp.exe"
+  RunInProcess(App, function()
+    local Handle = assert(CreateFile "\\\\.\\CancelSamp")
+    assert(ReadFile(Handle, 2) == STATUS_BUFFER_TOO_SMALL)
+    local s1, r1, e1 = ReadFile(Handle, 4, true)
+    local s2, r2, e2 = ReadFile(Handle, 4, true)
+    assert(s1 == STATUS_PENDING and s2 == STATUS_PENDING)
+    KeWaitForSingleObject(e1, Executive, UserMode, false, nil)
+    assert(GetOverlappedResult(r1) == STATUS_SUCCESS)
+    assert(CloseHandle(Handle) == STATUS_SUCCESS)
+    KeWaitForSingleObject(e2, Executive, UserMode, false, nil)
+  end)
+  assert(UnloadDriver "csamp.sys" == STATUS_SUCCESS)
+end)
