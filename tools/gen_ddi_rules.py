@@ -355,9 +355,12 @@ class Gen:
                         f"/* {rule.name}: {name}.{phase} */\n"
                         f"static int {fn}(ddc_ctx *x)\n{{\n{self.line(h.body_line)}\n{body}\n"
                         f"    return DDC_DONE;\n}}\n")
-                    per = h.per or rule.per
+                    # A routine event keys by its own `per` only (the rule's
+                    # names a DDI's parameters); without one it runs on the
+                    # instances the routine changed.
+                    per = h.per if name in ROLES else (h.per or rule.per)
                     key = "NULL"
-                    if per and name not in ROLES:
+                    if per:
                         self.fn_count += 1
                         key = f"ddc_key{self.fn_count}"
                         kline = h.line if h.per else rule.per_line
@@ -460,16 +463,22 @@ class Gen:
              "\"gen_ddi_rules.py numbers the roles as ke/hooks.h\");", ""]
         # The conditions' texts: one blob, each NUL-terminated, as they lie in
         # the verifier's image in simulated memory.
-        L.append("const char ddc_text_blob[] =")
+        # Bytes, not one string literal: ISO C promises string literals of
+        # 4095 characters only (-Woverlength-strings), and the texts of all
+        # the rules are longer.
+        L.append("const char ddc_text_blob[] = {")
         offsets = []
         pos = 0
         for t in self.texts:
             offsets.append(pos)
-            L.append(f"    {c_string(t)} \"\\0\"")
-            pos += len(t.encode("utf-8")) + 1
+            data = t.encode("utf-8") + b"\0"
+            L.append("    /* " + t.replace("*/", "* /") + " */")
+            for i in range(0, len(data), 16):
+                L.append("    " + " ".join(f"0x{b:02X}," for b in data[i:i + 16]))
+            pos += len(data)
         if not self.texts:
-            L.append('    ""')
-        L[-1] += ";"
+            L.append("    0x00,")
+        L.append("};")
         L.append(f"const uint32_t ddc_text_blob_bytes = {max(pos, 1)}u;")
         L.append(f"const uint32_t ddc_text_offset[{max(len(offsets), 1)}] = {{"
                  + ", ".join(str(o) for o in offsets or [0]) + "};")
