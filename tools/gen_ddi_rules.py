@@ -362,9 +362,12 @@ class Gen:
                         f"/* {rule.name}: {name}.{phase} */\n"
                         f"static int {fn}(ddc_ctx *x)\n{{\n{self.line(h.body_line)}\n{body}\n"
                         f"    return DDC_DONE;\n}}\n")
-                    per = h.per or rule.per
+                    # A routine event keys by its own `per` only (the rule's
+                    # names a DDI's parameters); without one it runs on the
+                    # instances the routine changed.
+                    per = h.per if name in ROLES else (h.per or rule.per)
                     key = "NULL"
-                    if per and name not in ROLES:
+                    if per:
                         self.fn_count += 1
                         key = f"ddc_key{self.fn_count}"
                         kline = h.line if h.per else rule.per_line

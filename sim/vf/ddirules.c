@@ -417,6 +417,13 @@ void ddc_routine_event(ke_machine *m, const ke_event *ev)
             run_body(&x, h, instance_find(e, h->index, 0), 0);
             continue;
         }
+        if (h->key != NULL) {
+            /* The handler's own key (`on dispatch.entry per $2`): that
+             * instance, whoever changed it. */
+            uint64_t key = h->key(&x);
+            run_body(&x, h, instance_find(e, h->index, key), key);
+            continue;
+        }
         /* Each instance this routine changed (on its execution, at its depth
          * or in the routines it called). */
         for (ddc_instance *in = e->first[h->index], *next; in != NULL && !ke_stopped(m);

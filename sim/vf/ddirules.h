@@ -138,4 +138,20 @@ static inline bool ddc_pool_paged(uint64_t pool_type)
     return ex_pool_type_paged((ULONG)pool_type);
 }
 
+/* What the WDM rules read of the objects a DDI is handed (ddirules_wdm.c):
+ * the verifier's own reads, which neither fault nor reach the trace; 0
+ * where the memory cannot be read. */
+/* The spin lock a KLOCK_QUEUE_HANDLE holds (KeReleaseInStackQueuedSpinLock's). */
+uint64_t ddc_queued_lock_of(const ddc_ctx *x, uint64_t handle);
+/* Irp->IoStatus.Status. */
+int32_t ddc_irp_status(const ddc_ctx *x, uint64_t irp);
+/* Whether IoCallDriver may pass this IRP down at DISPATCH_LEVEL: the major
+ * function of its next stack location is IRP_MJ_POWER, READ, WRITE,
+ * DEVICE_CONTROL or INTERNAL_DEVICE_CONTROL (ForwardedAtBadIrql). */
+bool ddc_forward_allowed_at_dispatch(const ddc_ctx *x, uint64_t irp);
+/* The IRP whose Tail.Overlay.ListEntry is `entry`, or 0 when it is none. */
+uint64_t ddc_irp_of_list_entry(const ddc_ctx *x, uint64_t entry);
+/* Whether the IRP was made by IoAllocateIrp (or is no IRP drvsim knows). */
+bool ddc_irp_allocated(const ddc_ctx *x, uint64_t irp);
+
 #endif /* DRVSIM_VF_DDIRULES_H */

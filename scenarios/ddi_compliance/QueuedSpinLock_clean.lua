@@ -1,0 +1,79 @@
+-- QueuedSpinLock, clean twin: pktq.sys's write path reads the queue's
+-- depth while it holds the queue's in-stack queued spin lock, instead of
+-- calling QueueDepth(), which takes the lock itself; the helper is called
+-- only without the lock held, by the cleanup routine.
+scenario {
+  verifier = "/standard /driver pktq.sys",
+  cpus = 2,
+  expect = "clean",
+}
+
+local MAX_PACKETS, THROTTLE_AT = 8, 6
+
+local function QueueDepth()
+  local Handle = KLOCK_QUEUE_HANDLE()
+  KeAcquireInStackQueuedSpinLock(QueueLock, Handle)
+  local Depth = #Packets
+  KeReleaseInStackQueuedSpinLock(Handle)
+  return Depth
+end
+
+driver "pktq.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    local status, device = IoCreateDevice(DriverObject, 0, "\\Device\\PktQ", FILE_DEVICE_UNKNOWN,
+                                          FILE_DEVICE_SECURE_OPEN, false)
+    if status ~= STATUS_SUCCESS then
+      return status
+    end
+    PktDevice, QueueLock, Packets, Throttled = device, KSPIN_LOCK(), {}, 0
+    KeInitializeSpinLock(QueueLock)
+    device.Flags = (device.Flags | DO_BUFFERED_IO) & ~DO_DEVICE_INITIALIZING
+
+    local function Complete(Irp, Status, Information)
+      Irp.IoStatus.Status = Status
+      Irp.IoStatus.Information = Information
+      IoCompleteRequest(Irp, IO_NO_INCREMENT)
+      return Status
+    end
+    DriverObject.MajorFunction[IRP_MJ_CREATE] = function(DeviceObject, Irp)
+      return Complete(Irp, STATUS_SUCCESS, 0)
+    end
+    DriverObject.MajorFunction[IRP_MJ_CLOSE] = DriverObject.MajorFunction[IRP_MJ_CREATE]
+    DriverObject.MajorFunction[IRP_MJ_CLEANUP] = function(DeviceObject, Irp)
+      LastDepth = QueueDepth()                -- logged as the handle closes
+      return Complete(Irp, STATUS_SUCCESS, 0)
+    end
+
+    DriverObject.MajorFunction[IRP_MJ_WRITE] = function(DeviceObject, Irp)
+      local Length = IoGetCurrentIrpStackLocation(Irp).Parameters.Write.Length
+      local Status = STATUS_SUCCESS
+      local Handle = KLOCK_QUEUE_HANDLE()
+      KeAcquireInStackQueuedSpinLock(QueueLock, Handle)
+      if #Packets >= MAX_PACKETS then
+        Status = STATUS_DEVICE_NOT_READY
+      else
+        Packets[#Packets + 1] = Length
+        if #Packets >= THROTTLE_AT then
+          Throttled = Throttled + 1
+        end
+      end
+      KeReleaseInStackQueuedSpinLock(Handle)
+      return Complete(Irp, Status, Status == STATUS_SUCCESS and Length or 0)
+    end
+
+    DriverObject.DriverUnload = function(DriverObject)
+      IoDeleteDevice(PktDevice)
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "pktq.sys"
+  local Handle = assert(CreateFile "\\Device\\PktQ")
+  for i = 1, 3 do
+    assert(WriteFile(Handle, "packet " .. i) == STATUS_SUCCESS)
+  end
+  CloseHandle(Handle)
+  UnloadDriver "pktq.sys"
+end)
