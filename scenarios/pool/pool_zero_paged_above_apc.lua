@@ -3,7 +3,8 @@
 -- violation, caught by the same check (0xC4/0x01, P3 the pool type as the
 -- exported routine saw it: PagedPool | POOL_ZERO_ALLOCATION).
 scenario {
-  verifier = "/standard /driver zlog.sys",
+  verifier = "/flags 0x9BB /driver zlog.sys", -- /standard without DDI compliance, whose
+                                             -- IrqlExAllocatePool (0x20004) reports first
   expect   = { bugcheck = 0xC4, p1 = 0x01, p2 = DISPATCH_LEVEL,
                p3 = PagedPool | POOL_ZERO_ALLOCATION, p4 = 256, driver = "zlog.sys" },
 }

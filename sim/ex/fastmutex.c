@@ -80,27 +80,34 @@ static bool set(ke_call *call, PVOID_VA fm, fm_field f, uint64_t v)
     return mm_access(call, field_va(call->m, fm, f), &v, field_bytes(call->m, f), true);
 }
 
-void ExInitializeFastMutex(ke_call *call, PVOID_VA FastMutex)
+/* The structure is one for both (a KGUARDED_MUTEX is a FAST_MUTEX since
+ * Windows 8): `kind` says which API family the hook events name. */
+static void init(ke_call *call, PVOID_VA FastMutex, ke_lock_kind kind)
 {
     if (!set(call, FastMutex, FM_F_COUNT, 1) || !set(call, FastMutex, FM_F_OWNER, 0) ||
         !set(call, FastMutex, FM_F_CONTENTION, 0) || !set(call, FastMutex, FM_F_OLD_IRQL, 0))
         return;
     KeInitializeEvent(call, field_va(call->m, FastMutex, FM_F_EVENT), 1 /* Synchronization */,
                       false);
-    ke_hook_lock(call, KE_EVENT_LOCK_INITIALIZED, KE_LOCK_FAST_MUTEX, FastMutex);
+    ke_hook_lock(call, KE_EVENT_LOCK_INITIALIZED, kind, FastMutex);
+}
+
+void ExInitializeFastMutex(ke_call *call, PVOID_VA FastMutex)
+{
+    init(call, FastMutex, KE_LOCK_FAST_MUTEX);
 }
 
 /* Makes the calling thread the owner; the safe form records old_irql. */
-static void take(ke_call *call, PVOID_VA fm, bool safe, KIRQL old_irql)
+static void take(ke_call *call, PVOID_VA fm, bool safe, KIRQL old_irql, ke_lock_kind kind)
 {
     if (set(call, fm, FM_F_OWNER, call->thread->object->va) && safe)
         set(call, fm, FM_F_OLD_IRQL, old_irql);
-    ke_hook_lock(call, KE_EVENT_LOCK_ACQUIRED, KE_LOCK_FAST_MUTEX, fm);
+    ke_hook_lock(call, KE_EVENT_LOCK_ACQUIRED, kind, fm);
 }
 
 /* Count down; owned already, the caller waits on the event until a release
  * hands the mutex over. Precondition: IRQL <= APC_LEVEL (a wait). */
-static void acquire(ke_call *call, PVOID_VA fm, bool safe, KIRQL old_irql)
+static void acquire(ke_call *call, PVOID_VA fm, bool safe, KIRQL old_irql, ke_lock_kind kind)
 {
     uint64_t raw;
     if (!get(call, fm, FM_F_COUNT, &raw))
@@ -109,7 +116,7 @@ static void acquire(ke_call *call, PVOID_VA fm, bool safe, KIRQL old_irql)
     if (!set(call, fm, FM_F_COUNT, (uint32_t)count))
         return;
     if (count == 0) {
-        take(call, fm, safe, old_irql);
+        take(call, fm, safe, old_irql, kind);
         return;
     }
     uint64_t contention;
@@ -132,15 +139,15 @@ static void acquire(ke_call *call, PVOID_VA fm, bool safe, KIRQL old_irql)
     if (!call->blocked) {
         /* The event was left set by a release that found nobody waiting. */
         t->fast_mutex_wait = 0;
-        take(call, fm, safe, old_irql);
+        take(call, fm, safe, old_irql, kind);
     }
 }
 
 /* Count up; if threads wait, the first one becomes the owner and its wait
  * ends. Returns that thread, NULL if none. */
-static ke_thread *release(ke_call *call, PVOID_VA fm)
+static ke_thread *release(ke_call *call, PVOID_VA fm, ke_lock_kind kind)
 {
-    ke_hook_lock(call, KE_EVENT_LOCK_RELEASED, KE_LOCK_FAST_MUTEX, fm);
+    ke_hook_lock(call, KE_EVENT_LOCK_RELEASED, kind, fm);
     uint64_t raw;
     if (!set(call, fm, FM_F_OWNER, 0) || !get(call, fm, FM_F_COUNT, &raw))
         return NULL;
@@ -166,7 +173,7 @@ static ke_thread *release(ke_call *call, PVOID_VA fm)
             mm_poke(call->m->mm, field_va(call->m, fm, FM_F_OLD_IRQL), &old, 4);
         }
         const ke_frame *f = ke_top_frame(&next->exec);
-        ke_hook_lock_exec(call->m, KE_EVENT_LOCK_ACQUIRED, KE_LOCK_FAST_MUTEX, fm, &next->exec,
+        ke_hook_lock_exec(call->m, KE_EVENT_LOCK_ACQUIRED, kind, fm, &next->exec,
                           f != NULL ? f->driver : NULL, next->wait_irql);
     }
     KeSetEvent(call, event_va, 0, false);
@@ -177,7 +184,7 @@ void ExAcquireFastMutex(ke_call *call, PVOID_VA FastMutex)
 {
     KIRQL old;
     KeRaiseIrql(call, APC_LEVEL, &old);
-    acquire(call, FastMutex, true, old);
+    acquire(call, FastMutex, true, old, KE_LOCK_FAST_MUTEX);
 }
 
 void ExReleaseFastMutex(ke_call *call, PVOID_VA FastMutex)
@@ -185,7 +192,7 @@ void ExReleaseFastMutex(ke_call *call, PVOID_VA FastMutex)
     uint64_t old;
     if (!get(call, FastMutex, FM_F_OLD_IRQL, &old))
         return;
-    release(call, FastMutex);
+    release(call, FastMutex, KE_LOCK_FAST_MUTEX);
     KeLowerIrql(call, (KIRQL)old);
 }
 
@@ -202,27 +209,32 @@ bool ExTryToAcquireFastMutex(ke_call *call, PVOID_VA FastMutex)
     }
     if (!set(call, FastMutex, FM_F_COUNT, 0))
         return false;
-    take(call, FastMutex, true, old);
+    take(call, FastMutex, true, old, KE_LOCK_FAST_MUTEX);
     return true;
 }
 
 void ExAcquireFastMutexUnsafe(ke_call *call, PVOID_VA FastMutex)
 {
-    acquire(call, FastMutex, false, 0);
+    acquire(call, FastMutex, false, 0, KE_LOCK_FAST_MUTEX);
 }
 
 void ExReleaseFastMutexUnsafe(ke_call *call, PVOID_VA FastMutex)
 {
-    release(call, FastMutex);
+    release(call, FastMutex, KE_LOCK_FAST_MUTEX);
 }
 
 /* ------------------------------------------------------------------------ */
 /* For the guarded mutex (fastmutex.h)                                      */
 /* ------------------------------------------------------------------------ */
 
+void ex_fast_mutex_init(ke_call *call, PVOID_VA fm)
+{
+    init(call, fm, KE_LOCK_GUARDED_MUTEX);
+}
+
 void ex_fast_mutex_acquire(ke_call *call, PVOID_VA fm)
 {
-    acquire(call, fm, false, 0);
+    acquire(call, fm, false, 0, KE_LOCK_GUARDED_MUTEX);
 }
 
 bool ex_fast_mutex_try(ke_call *call, PVOID_VA fm)
@@ -231,13 +243,13 @@ bool ex_fast_mutex_try(ke_call *call, PVOID_VA fm)
     if (!get(call, fm, FM_F_COUNT, &count) || (int32_t)(uint32_t)count != 1 ||
         !set(call, fm, FM_F_COUNT, 0))
         return false;
-    take(call, fm, false, 0);
+    take(call, fm, false, 0, KE_LOCK_GUARDED_MUTEX);
     return true;
 }
 
 ke_thread *ex_fast_mutex_release(ke_call *call, PVOID_VA fm)
 {
-    return release(call, fm);
+    return release(call, fm, KE_LOCK_GUARDED_MUTEX);
 }
 
 PVOID_VA ex_fast_mutex_owner(ke_call *call, PVOID_VA fm)

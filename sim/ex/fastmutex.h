@@ -11,6 +11,7 @@
 
 /* Acquires for the calling thread, waiting (call->blocked) while another
  * owns it; OldIrql is left alone. */
+void ex_fast_mutex_init(ke_call *call, PVOID_VA fm);
 void ex_fast_mutex_acquire(ke_call *call, PVOID_VA fm);
 /* Takes it if it is free (Count 1); false, untouched, otherwise. */
 bool ex_fast_mutex_try(ke_call *call, PVOID_VA fm);

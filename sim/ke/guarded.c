@@ -20,54 +20,28 @@
  * (the deadlock report names the mutex); releasing a mutex nobody owns
  * corrupts its count, and the next acquire waits for ever. The routines'
  * IRQL requirement (<= APC_LEVEL) is a DDI compliance rule (IrqlKeApcLte1,
- * 0x2000F) that drvsim does not simulate yet.
+ * 0x2000F).
  *
- * The kernel reports each acquisition and release through its hook
- * interface (KE_LOCK_GUARDED_MUTEX), including the acquisition a release
- * hands to a waiting thread.
+ * The shared fast mutex code reports the initialisation, each acquisition
+ * and release through the kernel's hook interface as KE_LOCK_GUARDED_MUTEX,
+ * including the acquisition a release hands to a waiting thread.
  */
 #include "ddi_table.h"
 #include "ex/fastmutex.h"
-#include "ke/hooks.h"
-
-static void lock_event(ke_call *call, ke_event_kind kind, PVOID_VA mutex, ke_thread *thread)
-{
-    if (!ke_hook_wanted(call->m, kind))
-        return;
-    ke_event ev = {
-        .kind = (uint8_t)kind,
-        .lock = KE_LOCK_GUARDED_MUTEX,
-        .irql = ke_call_irql(call),
-        .ddi = call->ddi,
-        .call = thread == call->thread ? call : NULL,
-        .exec = thread == call->thread ? call->exec : &thread->exec,
-        .thread = thread,
-        .driver = call->driver,
-        .address = mutex,
-    };
-    ke_hook(call->m, &ev);
-}
 
 void KeInitializeGuardedMutex(ke_call *call, PVOID_VA Mutex)
 {
-    ExInitializeFastMutex(call, Mutex);
-    if (!ke_stopped(call->m))
-        lock_event(call, KE_EVENT_LOCK_INITIALIZED, Mutex, call->thread);
+    ex_fast_mutex_init(call, Mutex);
 }
 
 static void acquire(ke_call *call, PVOID_VA mutex)
 {
     ex_fast_mutex_acquire(call, mutex);
-    if (!call->blocked && !ke_stopped(call->m))
-        lock_event(call, KE_EVENT_LOCK_ACQUIRED, mutex, call->thread);
 }
 
 static void release(ke_call *call, PVOID_VA mutex)
 {
-    lock_event(call, KE_EVENT_LOCK_RELEASED, mutex, call->thread);
-    ke_thread *next = ex_fast_mutex_release(call, mutex);
-    if (next != NULL && !ke_stopped(call->m))
-        lock_event(call, KE_EVENT_LOCK_ACQUIRED, mutex, next);
+    ex_fast_mutex_release(call, mutex);
 }
 
 void KeAcquireGuardedMutex(ke_call *call, PVOID_VA Mutex)
@@ -91,7 +65,6 @@ bool KeTryToAcquireGuardedMutex(ke_call *call, PVOID_VA Mutex)
             KeLeaveGuardedRegion(call);
         return false;
     }
-    lock_event(call, KE_EVENT_LOCK_ACQUIRED, Mutex, call->thread);
     return true;
 }
 

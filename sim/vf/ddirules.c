@@ -57,7 +57,9 @@ struct ddc_engine {
  * drivers take slots 0..0xFE (the trace numbers them with a byte), so the
  * last one is free. The conditions' texts lie there as Windows keeps them
  * in VerifierExt's image. */
-#define DDC_TEXT_SLOT 0xFFu
+/* The verifier's image of condition texts: TEXT_SLOTS x TEXT_SLOT bytes
+ * (tools/gen_ddi_rules.py). */
+#define DDC_TEXT_IMAGE_BYTES 0x100000u
 
 bool ddc_wanted(const vf_settings *s)
 {
@@ -163,14 +165,17 @@ static void record(ke_call *call, ddc_instance *in, const char *event, int64_t f
 /* The violation                                                            */
 /* ------------------------------------------------------------------------ */
 
-/* The address of a condition's text in the verifier's image (the system
- * image slot DDC_TEXT_SLOT), mapping its page and writing the text there when
- * it is needed: only a violation does, so a run without one has the memory
- * layout of a run without the rules. */
+/* The address of a condition's text in the verifier's image (the 1 MiB just
+ * below ntoskrnl's export page at the top of the system images region,
+ * mm/exports.c; drivers load from the region's bottom, 1 MiB apart, so on
+ * x86's 64 MiB region the first 62 driver images stay clear of it), mapping
+ * its page and writing the text there when it is needed: only a violation
+ * does, so a run without one has the memory layout of a run without the
+ * rules. */
 static PVOID_VA text_address(ke_machine *m, uint16_t text)
 {
-    PVOID_VA va = mm_region_base(m->config.arch, MM_REGION_SYSTEM_IMAGES) +
-                  (PVOID_VA)DDC_TEXT_SLOT * IO_IMAGE_STRIDE + ddc_text_offset[text];
+    PVOID_VA va = mm_region_end(m->config.arch, MM_REGION_SYSTEM_IMAGES) - 0x10000u -
+                  (PVOID_VA)DDC_TEXT_IMAGE_BYTES + ddc_text_offset[text];
     size_t bytes = strlen(ddc_texts[text]) + 1;
     PVOID_VA first = va & ~(PVOID_VA)(PAGE_SIZE - 1);
     uint64_t pages = (va + bytes - first + PAGE_SIZE - 1) / PAGE_SIZE;
