@@ -693,8 +693,12 @@ static int callout_continue(lua_State *L, int status, lua_KContext ctx);
 static int run_callout(lua_State *L, const ke_callout *c)
 {
     lb_push_routine(L, c->routine);
-    for (uint8_t i = 0; i < c->argc; i++)
-        lb_push_typed_ptr(L, c->args[i], c->arg_types[i]);
+    for (uint8_t i = 0; i < c->argc; i++) {
+        if (c->arg_types[i] == KE_ARG_INTEGER)
+            lua_pushinteger(L, (lua_Integer)c->args[i]);
+        else
+            lb_push_typed_ptr(L, c->args[i], c->arg_types[i]);
+    }
     uint64_t code = c->driver != NULL ? io_routine_token(c->driver, c->routine) : 0;
     return call_routine(L, c->driver, c->name, code, c->argc, 1, callout_continue);
 }
@@ -1195,5 +1199,6 @@ void lb_register_harness(lua_State *L)
     luaL_setfuncs(L, harness, 0);
     lua_pop(L, 1);
     lb_register_process(L);
+    lb_register_registry(L);
     lb_register_io(L);
 }

@@ -179,6 +179,20 @@ static int pointer_index(lua_State *L)
     return 1;
 }
 
+/* A driver's function stored in a structure (a QueryRoutine in an
+ * RTL_QUERY_REGISTRY_TABLE): its address in the driver's image, as C stores
+ * a function pointer. */
+static uint64_t routine_address(lua_State *L, int idx, const ke_field *f)
+{
+    lb_state *lb = lb_get(L);
+    const ke_frame *frame = lb->current != NULL ? ke_top_frame(lb->current) : NULL;
+    if (frame == NULL || frame->driver == NULL)
+        lb_scenario_error(L, "%s: a routine stored in memory is a driver's: store it from the "
+                             "driver's code",
+                          f->name);
+    return io_routine_token(frame->driver, lb_routine_ref(L, idx));
+}
+
 static int pointer_newindex(lua_State *L)
 {
     PVOID_VA va = check_pointer(L, 1, "pointer store");
@@ -191,7 +205,9 @@ static int pointer_newindex(lua_State *L)
         if (f->kind == KE_FIELD_SUB)
             lb_scenario_error(L, "%s.%s is a structure: set its fields",
                               ke_types[((lb_pointer *)lua_touserdata(L, 1))->type].name, f->name);
-        if (f->kind == KE_FIELD_PTR || (f->kind == KE_FIELD_UPTR && lua_isuserdata(L, 3)))
+        if (f->kind == KE_FIELD_PTR && lua_type(L, 3) == LUA_TFUNCTION)
+            v = routine_address(L, 3, f);
+        else if (f->kind == KE_FIELD_PTR || (f->kind == KE_FIELD_UPTR && lua_isuserdata(L, 3)))
             v = lua_isnil(L, 3) ? 0 : lb_to_ptr(L, 3, &ok);
         else
             v = (uint64_t)lua_tointegerx(L, 3, (int *)&ok);
@@ -754,6 +770,14 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "SINGLE_LIST_ENTRY", KE_TYPE_SINGLE_LIST_ENTRY);
     register_constructor(L, "NPAGED_LOOKASIDE_LIST", KE_TYPE_NPAGED_LOOKASIDE_LIST);
     register_constructor(L, "PAGED_LOOKASIDE_LIST", KE_TYPE_PAGED_LOOKASIDE_LIST);
+    register_constructor(L, "OBJECT_ATTRIBUTES", KE_TYPE_OBJECT_ATTRIBUTES);
+    register_constructor(L, "KEY_VALUE_BASIC_INFORMATION", KE_TYPE_KEY_VALUE_BASIC_INFORMATION);
+    register_constructor(L, "KEY_VALUE_FULL_INFORMATION", KE_TYPE_KEY_VALUE_FULL_INFORMATION);
+    register_constructor(L, "KEY_VALUE_PARTIAL_INFORMATION",
+                         KE_TYPE_KEY_VALUE_PARTIAL_INFORMATION);
+    register_constructor(L, "KEY_BASIC_INFORMATION", KE_TYPE_KEY_BASIC_INFORMATION);
+    register_constructor(L, "KEY_FULL_INFORMATION", KE_TYPE_KEY_FULL_INFORMATION);
+    register_constructor(L, "RTL_QUERY_REGISTRY_TABLE", KE_TYPE_RTL_QUERY_REGISTRY_TABLE);
     /* Views only: T(p). */
     register_constructor(L, "DRIVER_OBJECT", KE_TYPE_DRIVER_OBJECT);
     register_constructor(L, "DEVICE_OBJECT", KE_TYPE_DEVICE_OBJECT);

@@ -131,7 +131,13 @@ typedef enum ke_callout_kind {
     KE_CALLOUT_DISPATCH,        /* IoCallDriver: DRIVER_DISPATCH; NTSTATUS result */
     KE_CALLOUT_COMPLETION,      /* IoCompleteRequest: IO_COMPLETION_ROUTINE; NTSTATUS result */
     KE_CALLOUT_CANCEL,          /* IoCancelIrp: DRIVER_CANCEL; no result */
+    KE_CALLOUT_QUERY_ROUTINE,   /* RtlQueryRegistryValues: RTL_QUERY_REGISTRY_ROUTINE;
+                                   NTSTATUS result (cm/rtl_registry.c) */
 } ke_callout_kind;
+
+/* A callout argument pushed as an integer (ke_callout.arg_types), not as a
+ * pointer: a ValueType, a ValueLength. */
+#define KE_ARG_INTEGER 0xFFu
 
 typedef struct ke_callout {
     uint8_t kind;             /* ke_callout_kind */
@@ -139,8 +145,8 @@ typedef struct ke_callout {
     struct io_driver *driver; /* whose routine */
     const char *name;         /* the frame name: "SynchronizeRoutine" */
     uint64_t argument;        /* KeSynchronizeExecution: its one argument */
-    uint64_t args[3];         /* the routine's arguments (argument is args[0]) */
-    uint8_t arg_types[3];     /* ke_type_id of each (0: a plain pointer) */
+    uint64_t args[6];         /* the routine's arguments (argument is args[0]) */
+    uint8_t arg_types[6];     /* ke_type_id of each (0: a plain pointer; KE_ARG_INTEGER) */
     uint8_t argc;
     struct ke_interrupt *interrupt; /* KeSynchronizeExecution: whose lock is held */
     KIRQL old_irql;                 /* the IRQL to return to */
@@ -155,6 +161,7 @@ typedef struct ke_callout {
     KIRQL irql_before;
     uint64_t result;
     bool verify;
+    void *context; /* KE_CALLOUT_QUERY_ROUTINE: the query's state (cm/rtl_registry.c) */
 } ke_callout;
 
 /*
@@ -311,6 +318,9 @@ typedef struct ke_object {
     struct ke_thread *owner;
     uint8_t apc_disable;
     struct ke_object *next_owned;
+    /* An object that is not a dispatcher object (a registry key object,
+     * cm/cm.h): its kernel state, owned by its manager. */
+    void *body;
 } ke_object;
 
 #define KE_MAX_WAIT_OBJECTS 64 /* MAXIMUM_WAIT_OBJECTS */
@@ -570,6 +580,7 @@ typedef struct ke_machine {
     struct ex_pool *pool;
     struct vf_state *vf;
     struct io_named_event *named_events; /* IoCreateNotificationEvent's, newest first */
+    struct cm_registry *registry;        /* the registry (cm/registry.c), made at first use */
     struct io_driver **drivers;          /* registered images, in registration order */
     uint32_t driver_count;
     des_map devices;                  /* DEVICE_OBJECT address -> io_device (io/device.c) */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cm/cm.h"
 #include "ex/lookaside.h"
 #include "ex/pool.h"
 #include "ex/work.h"
@@ -286,6 +287,7 @@ void ke_machine_destroy(ke_machine *m)
     ex_lookasides_destroy(m);
     ex_resource_free_all(m);
     io_named_events_free(m);
+    cm_free(m);
     for (uint32_t i = 0; i < m->process_count; i++)
         free(m->processes[i]);
     free(m->processes);

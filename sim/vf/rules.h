@@ -461,6 +461,11 @@
       "filters, a dispatch routine that calls back into its own stack): a double fault",           \
       ("8: a double fault (EXCEPTION_DOUBLE_FAULT), here a kernel stack overflow",                 \
        "Reserved (drvsim: 0)", "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                    \
+    X(kpnp_invalid_pdo, 0xCA, 1, 0x2, RULE_KERNEL,                                                 \
+      "a routine that needs a physical device object (IoOpenDeviceRegistryKey) given a device "    \
+      "object without a device node: drvsim has no PnP manager, so every device is a legacy one",  \
+      ("2: Invalid PDO (an API that needs a PDO called with an FDO or random memory)",             \
+       "Purported PDO", "Reserved (0)", "Reserved (0)"))                                           \
     /* Crashes: what the kernel does with a driver that faults. */                                 \
     X(driver_exception, 0x7E, 0, 0, RULE_KERNEL,                                                   \
       "a driver routine on a system thread raised an exception nobody handled",                    \
@@ -651,7 +656,20 @@
       "output buffer (OutputBufferLength)",                                                        \
       ("WDM DRIVER ERROR: IoStatus.Information larger than the output buffer of a buffered IOCTL", \
        "Address in the driver's code where the error was detected", "IRP",                         \
-       "IoStatus.Information"))
+       "IoStatus.Information"))                                                                   \
+    /* DDI compliance checking (/flags 0x20000, in /standard): the IRQL rules (0xC4, P1 the rule  \
+     * id; P2 Windows' text of the violated condition, P3 the rule's state). */                  \
+    X(ddi_irql_zw_passive, 0xC4, 1, 0x2001F, VF_FLAG_DDI_COMPLIANCE,                               \
+      "IrqlZwPassive: ZwClose, ZwCreateKey, ZwDeleteKey, ZwEnumerateKey, ZwEnumerateValueKey, "    \
+      "ZwFlushKey, ZwOpenKey, ZwQueryKey, ZwQueryValueKey or ZwSetValueKey above PASSIVE_LEVEL",                                          \
+      ("IrqlZwPassive: a ZwXxx routine called above PASSIVE_LEVEL",                                \
+       "Violated rule condition (drvsim: 0)", "Current IRQL (Windows: the rule state)",            \
+       "Reserved (0)"))                                                                            \
+    X(ddi_irql_rtl_passive, 0xC4, 1, 0x2001E, VF_FLAG_DDI_COMPLIANCE,                              \
+      "IrqlRtlPassive: RtlDeleteRegistryValue called above PASSIVE_LEVEL",                         \
+      ("IrqlRtlPassive: RtlDeleteRegistryValue called above PASSIVE_LEVEL",                        \
+       "Violated rule condition (drvsim: 0)", "Current IRQL (Windows: the rule state)",            \
+       "Reserved (0)"))
 
 typedef enum rule_id {
 #define RULE_ENUM(id, code, sub_param, sub_value, option, text, params) RULE_##id,
