@@ -1200,5 +1200,6 @@ void lb_register_harness(lua_State *L)
     lua_pop(L, 1);
     lb_register_process(L);
     lb_register_registry(L);
+    lb_register_errorlog(L);
     lb_register_io(L);
 }

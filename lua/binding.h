@@ -172,6 +172,7 @@ void lb_register_harness(lua_State *L);                 /* binding.c */
 void lb_register_process(lua_State *L);                 /* process.c */
 void lb_register_io(lua_State *L);                      /* io.c */
 void lb_register_registry(lua_State *L);                /* registry.c */
+void lb_register_errorlog(lua_State *L);                /* errorlog.c */
 /* scenario{ registry = t } (registry.c): parses t into sc; frees it; seeds a
  * booted machine (false with a message naming scenario{} on a refusal). */
 void lb_registry_parse(lua_State *L, int idx, lb_scenario *sc);

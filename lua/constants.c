@@ -311,6 +311,17 @@ static const lb_constant constants[] = {
     {"RTL_QUERY_REGISTRY_NOSTRING", 0x80},
     {"RTL_QUERY_REGISTRY_TYPECHECK", 0x100},
     {"RTL_QUERY_REGISTRY_TYPECHECK_SHIFT", 24},
+    /* Error log entries (ntiologc.h; sim/io/errorlog.c). */
+    {"STATUS_IO_TIMEOUT", 0xC00000B5},
+    {"IO_ERR_RETRY_SUCCEEDED", 0x00040001},
+    {"IO_ERR_INSUFFICIENT_RESOURCES", 0xC0040002},
+    {"IO_ERR_CONFIGURATION_ERROR", 0xC0040003},
+    {"IO_ERR_DRIVER_ERROR", 0xC0040004},
+    {"IO_ERR_TIMEOUT", 0xC0040009},
+    {"IO_ERR_CONTROLLER_ERROR", 0xC004000B},
+    {"IO_ERR_INTERNAL_ERROR", 0xC004000C},
+    {"IO_ERR_NOT_READY", 0xC004000F},
+    {"IO_ERR_RESET", 0xC0040013},
 };
 
 /* The NTSTATUS severity macros of ntdef.h, as functions: NT_SUCCESS(s) and
@@ -458,5 +469,9 @@ void lb_register_constants(lua_State *L, ke_arch arch)
         lua_pushinteger(L, irqls[i].value);
         lua_setfield(L, -2, irqls[i].name);
     }
+    /* ERROR_LOG_MAXIMUM_SIZE: 240 bytes on x64, 152 on x86 (ntiologc.h's
+     * LPC message limit; sim/io/errorlog.c). */
+    lua_pushinteger(L, x86 ? 152 : 240);
+    lua_setfield(L, -2, "ERROR_LOG_MAXIMUM_SIZE");
     lua_pop(L, 1);
 }

@@ -416,6 +416,7 @@ static bool declarable(int type)
     case KE_TYPE_IRP:
     case KE_TYPE_IO_STACK_LOCATION:
     case KE_TYPE_IO_WORKITEM:
+    case KE_TYPE_IO_ERROR_LOG_PACKET:
         return false;
     default:
         return true;
@@ -785,6 +786,7 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "IRP", KE_TYPE_IRP);
     register_constructor(L, "IO_STACK_LOCATION", KE_TYPE_IO_STACK_LOCATION);
     register_constructor(L, "IO_WORKITEM", KE_TYPE_IO_WORKITEM);
+    register_constructor(L, "IO_ERROR_LOG_PACKET", KE_TYPE_IO_ERROR_LOG_PACKET);
     lua_register(L, "FIELD_OFFSET", l_FIELD_OFFSET);
     lua_register(L, "CONTAINING_RECORD", l_CONTAINING_RECORD);
 

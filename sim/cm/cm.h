@@ -89,6 +89,7 @@ typedef struct cm_key_object {
 typedef struct cm_registry {
     cm_key *root; /* \REGISTRY */
     cm_key_object *objects;
+    struct cm_query *queries; /* RtlQueryRegistryValues calls in progress */
 } cm_registry;
 
 /* The machine's registry, made at first use: \REGISTRY\MACHINE with SYSTEM
@@ -162,5 +163,7 @@ const cm_value *cm_harness_get(ke_machine *m, const char *path, const char *name
 /* The second half of a query routine's call (rtl_registry.c): the next
  * routine of the table, or RtlQueryRegistryValues' result. */
 uint64_t cm_query_callout_end(ke_call *call, uint64_t result);
+/* Frees the queries a stopped machine left in progress (cm_free). */
+void cm_queries_free(cm_registry *r);
 
 #endif /* DRVSIM_CM_H */

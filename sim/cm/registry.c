@@ -460,6 +460,7 @@ void cm_free(ke_machine *m)
     cm_registry *r = m->registry;
     if (r == NULL)
         return;
+    cm_queries_free(r);
     for (cm_key_object *o = r->objects, *next; o != NULL; o = next) {
         next = o->next;
         if (o->key->deleted && --o->key->opens == 0)

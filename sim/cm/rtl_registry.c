@@ -151,6 +151,8 @@ typedef struct piece {
 } piece;
 
 typedef struct cm_query {
+    struct cm_query *next_query, *prev_query; /* the registry's queries in progress */
+    cm_registry *registry;
     cm_key *top, *current;
     PVOID_VA table;
     uint32_t index; /* the entry being given */
@@ -516,6 +518,12 @@ static void free_buffers(ke_call *call, cm_query *q)
 
 static void query_free(cm_query *q)
 {
+    if (q->prev_query != NULL)
+        q->prev_query->next_query = q->next_query;
+    else
+        q->registry->queries = q->next_query;
+    if (q->next_query != NULL)
+        q->next_query->prev_query = q->prev_query;
     free_pieces(q);
     cm_key_release(q->top);
     cm_key_release(q->current);
@@ -604,6 +612,12 @@ NTSTATUS RtlQueryRegistryValues(ke_call *call, ULONG RelativeTo, PVOID_VA Path,
     cm_query *q = calloc(1, sizeof *q);
     if (q == NULL)
         ke_panic(call->m, __FILE__, __LINE__, "out of host memory in the registry");
+    cm_registry *r = cm_get(call->m);
+    q->registry = r;
+    q->next_query = r->queries;
+    if (r->queries != NULL)
+        r->queries->prev_query = q;
+    r->queries = q;
     /* Both keys are kept while the query runs, as its handles keep them. */
     q->top = q->current = top;
     cm_key_hold(top);
@@ -619,6 +633,12 @@ NTSTATUS RtlQueryRegistryValues(ke_call *call, ULONG RelativeTo, PVOID_VA Path,
         return status;
     }
     return step(call, q);
+}
+
+void cm_queries_free(cm_registry *r)
+{
+    while (r->queries != NULL)
+        query_free(r->queries);
 }
 
 uint64_t cm_query_callout_end(ke_call *call, uint64_t result)

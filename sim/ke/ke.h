@@ -581,6 +581,7 @@ typedef struct ke_machine {
     struct vf_state *vf;
     struct io_named_event *named_events; /* IoCreateNotificationEvent's, newest first */
     struct cm_registry *registry;        /* the registry (cm/registry.c), made at first use */
+    struct io_error_log *error_log;      /* entries drivers wrote (io/errorlog.c), lazily */
     struct io_driver **drivers;          /* registered images, in registration order */
     uint32_t driver_count;
     des_map devices;                  /* DEVICE_OBJECT address -> io_device (io/device.c) */

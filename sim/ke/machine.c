@@ -288,6 +288,7 @@ void ke_machine_destroy(ke_machine *m)
     ex_resource_free_all(m);
     io_named_events_free(m);
     cm_free(m);
+    io_error_log_free(m);
     for (uint32_t i = 0; i < m->process_count; i++)
         free(m->processes[i]);
     free(m->processes);

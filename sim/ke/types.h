@@ -181,7 +181,20 @@ typedef enum ke_field_kind {
     X(RTL_QUERY_REGISTRY_TABLE, EntryContext, KE_FIELD_PTR, 0x18, 0xC, NONE)                       \
     X(RTL_QUERY_REGISTRY_TABLE, DefaultType, KE_FIELD_U32, 0x20, 0x10, NONE)                       \
     X(RTL_QUERY_REGISTRY_TABLE, DefaultData, KE_FIELD_PTR, 0x28, 0x14, NONE)                       \
-    X(RTL_QUERY_REGISTRY_TABLE, DefaultLength, KE_FIELD_U32, 0x30, 0x18, NONE)
+    X(RTL_QUERY_REGISTRY_TABLE, DefaultLength, KE_FIELD_U32, 0x30, 0x18, NONE)                     \
+    X(IO_ERROR_LOG_PACKET, MajorFunctionCode, KE_FIELD_U8, 0x0, 0x0, NONE)                         \
+    X(IO_ERROR_LOG_PACKET, RetryCount, KE_FIELD_U8, 0x1, 0x1, NONE)                                \
+    X(IO_ERROR_LOG_PACKET, DumpDataSize, KE_FIELD_U16, 0x2, 0x2, NONE)                             \
+    X(IO_ERROR_LOG_PACKET, NumberOfStrings, KE_FIELD_U16, 0x4, 0x4, NONE)                          \
+    X(IO_ERROR_LOG_PACKET, StringOffset, KE_FIELD_U16, 0x6, 0x6, NONE)                             \
+    X(IO_ERROR_LOG_PACKET, EventCategory, KE_FIELD_U16, 0x8, 0x8, NONE)                            \
+    X(IO_ERROR_LOG_PACKET, ErrorCode, KE_FIELD_U32, 0xC, 0xC, NONE)                                \
+    X(IO_ERROR_LOG_PACKET, UniqueErrorValue, KE_FIELD_U32, 0x10, 0x10, NONE)                       \
+    X(IO_ERROR_LOG_PACKET, FinalStatus, KE_FIELD_U32, 0x14, 0x14, NONE)                            \
+    X(IO_ERROR_LOG_PACKET, SequenceNumber, KE_FIELD_U32, 0x18, 0x18, NONE)                         \
+    X(IO_ERROR_LOG_PACKET, IoControlCode, KE_FIELD_U32, 0x1C, 0x1C, NONE)                          \
+    X(IO_ERROR_LOG_PACKET, DeviceOffset, KE_FIELD_U64, 0x20, 0x20, NONE)                           \
+    X(IO_ERROR_LOG_PACKET, DumpData, KE_FIELD_SUB, 0x28, 0x28, NONE)
 
 /* The GENERAL_LOOKASIDE fields of a lookaside list (its member L in C:
  * `List.L.TotalAllocates` reads as `List.TotalAllocates`). ListHead is kept
@@ -241,7 +254,8 @@ typedef enum ke_field_kind {
     X(KEY_VALUE_PARTIAL_INFORMATION, 16, 16)                                                       \
     X(KEY_BASIC_INFORMATION, 24, 24)                                                               \
     X(KEY_FULL_INFORMATION, 48, 48)                                                                \
-    X(RTL_QUERY_REGISTRY_TABLE, 0x38, 0x1C)
+    X(RTL_QUERY_REGISTRY_TABLE, 0x38, 0x1C)                                                        \
+    X(IO_ERROR_LOG_PACKET, 0x30, 0x30)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */
