@@ -727,7 +727,7 @@ static int run_callout(lua_State *L, const ke_callout *c)
 {
     lb_push_routine(L, c->routine);
     for (uint8_t i = 0; i < c->argc; i++) {
-        if (c->int_args & (1u << i))
+        if ((c->int_args & (1u << i)) || c->arg_types[i] == KE_ARG_INTEGER)
             lua_pushinteger(L, (lua_Integer)c->args[i]);
         else
             lb_push_typed_ptr(L, c->args[i], c->arg_types[i]);
@@ -1479,6 +1479,8 @@ void lb_register_harness(lua_State *L)
     luaL_setfuncs(L, harness, 0);
     lua_pop(L, 1);
     lb_register_process(L);
+    lb_register_registry(L);
+    lb_register_errorlog(L);
     lb_register_io(L);
     lb_register_objects(L);
 }

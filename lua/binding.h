@@ -32,6 +32,15 @@
 #include "ke/types.h"
 #include "ps/ps.h"
 
+/* One key or value of scenario{ registry = ... } (registry.c): name NULL
+ * for a key alone. */
+typedef struct lb_registry_item {
+    char *path, *name;
+    uint32_t type;
+    uint8_t *data;
+    uint32_t size;
+} lb_registry_item;
+
 /* What the scenario declared with scenario{ ... }. */
 typedef struct lb_scenario {
     bool declared;
@@ -49,6 +58,8 @@ typedef struct lb_scenario {
     bool kd;              /* `kd = true`: a kernel debugger is attached */
     drvsim_expect expect;
     int faults_ref;  /* scenario{ faults = fn }: the predicate, LUA_NOREF for none */
+    lb_registry_item *registry; /* scenario{ registry = ... }, keys and values in name order */
+    size_t registry_count;
     char where[320]; /* "file:line" of the scenario{} call, for later messages */
 } lb_scenario;
 
@@ -170,6 +181,13 @@ void lb_register_io(lua_State *L);                      /* io.c */
 void lb_register_objects(lua_State *L);                 /* objects.c */
 /* The kernel's exported variables (PsProcessType...) for an architecture. */
 void lb_register_object_globals(lua_State *L, ke_arch arch);
+void lb_register_registry(lua_State *L);                /* registry.c */
+void lb_register_errorlog(lua_State *L);                /* errorlog.c */
+/* scenario{ registry = t } (registry.c): parses t into sc; frees it; seeds a
+ * booted machine (false with a message naming scenario{} on a refusal). */
+void lb_registry_parse(lua_State *L, int idx, lb_scenario *sc);
+void lb_registry_free(lb_scenario *sc);
+bool lb_registry_seed(ke_machine *m, const lb_scenario *sc, char *err, size_t err_len);
 void lb_register_constants(lua_State *L, ke_arch arch); /* constants.c */
 
 /* Loads a Lua file of the scenario as chunk number *chunk (text only),

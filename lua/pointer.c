@@ -222,7 +222,8 @@ static int pointer_newindex(lua_State *L)
         if (f->kind == KE_FIELD_SUB)
             lb_scenario_error(L, "%s.%s is a structure: set its fields",
                               ke_types[((lb_pointer *)lua_touserdata(L, 1))->type].name, f->name);
-        if (f->kind == KE_FIELD_ROUTINE && lua_type(L, 3) == LUA_TFUNCTION)
+        if ((f->kind == KE_FIELD_ROUTINE || f->kind == KE_FIELD_PTR) &&
+            lua_type(L, 3) == LUA_TFUNCTION)
             v = routine_address(L, 3, f);
         else if (f->kind == KE_FIELD_PTR || f->kind == KE_FIELD_ROUTINE ||
                  (f->kind == KE_FIELD_UPTR && lua_isuserdata(L, 3)))
@@ -444,6 +445,7 @@ static bool declarable(int type)
     case KE_TYPE_PS_CREATE_NOTIFY_INFO:
     case KE_TYPE_IMAGE_INFO:
     case KE_TYPE_SE_EXPORTS:
+    case KE_TYPE_IO_ERROR_LOG_PACKET:
         return false;
     default:
         return true;
@@ -916,6 +918,14 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "KDEVICE_QUEUE", KE_TYPE_KDEVICE_QUEUE);
     register_constructor(L, "KDEVICE_QUEUE_ENTRY", KE_TYPE_KDEVICE_QUEUE_ENTRY);
     register_constructor(L, "SHARE_ACCESS", KE_TYPE_SHARE_ACCESS);
+    register_constructor(L, "OBJECT_ATTRIBUTES", KE_TYPE_OBJECT_ATTRIBUTES);
+    register_constructor(L, "KEY_VALUE_BASIC_INFORMATION", KE_TYPE_KEY_VALUE_BASIC_INFORMATION);
+    register_constructor(L, "KEY_VALUE_FULL_INFORMATION", KE_TYPE_KEY_VALUE_FULL_INFORMATION);
+    register_constructor(L, "KEY_VALUE_PARTIAL_INFORMATION",
+                         KE_TYPE_KEY_VALUE_PARTIAL_INFORMATION);
+    register_constructor(L, "KEY_BASIC_INFORMATION", KE_TYPE_KEY_BASIC_INFORMATION);
+    register_constructor(L, "KEY_FULL_INFORMATION", KE_TYPE_KEY_FULL_INFORMATION);
+    register_constructor(L, "RTL_QUERY_REGISTRY_TABLE", KE_TYPE_RTL_QUERY_REGISTRY_TABLE);
     /* Views only: T(p). */
     register_constructor(L, "OB_PRE_OPERATION_INFORMATION", KE_TYPE_OB_PRE_OPERATION_INFORMATION);
     register_constructor(L, "OB_POST_OPERATION_INFORMATION",
@@ -929,6 +939,7 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "IRP", KE_TYPE_IRP);
     register_constructor(L, "IO_STACK_LOCATION", KE_TYPE_IO_STACK_LOCATION);
     register_constructor(L, "IO_WORKITEM", KE_TYPE_IO_WORKITEM);
+    register_constructor(L, "IO_ERROR_LOG_PACKET", KE_TYPE_IO_ERROR_LOG_PACKET);
     lua_register(L, "FIELD_OFFSET", l_FIELD_OFFSET);
     lua_register(L, "CONTAINING_RECORD", l_CONTAINING_RECORD);
     lua_register(L, "sizeof", l_sizeof);

@@ -387,5 +387,36 @@ uint64_t io_csq_callout_end(ke_call *call, const ke_callout *c, uint64_t result)
 /* The next step of IoStartPacket / IoStartNextPacket after the driver's
  * StartIo or cancel routine returned. */
 uint64_t io_startio_callout_end(ke_call *call, const ke_callout *c);
+/* ------------------------------------------------------------------------ */
+/* The error log (errorlog.c)                                               */
+/* ------------------------------------------------------------------------ */
+
+#define IO_ERROR_LOG_MAX_STRINGS  8
+#define IO_ERROR_LOG_STRING_CHARS 128
+
+/* An entry a driver wrote (IoWriteErrorLogEntry), as the event log gets it. */
+typedef struct io_error_entry {
+    char driver[64]; /* the driver object's image, "" if none of the scenario's */
+    PVOID_VA device; /* the device object, 0 when a driver object logged it */
+    int64_t time_stamp;
+    uint8_t major_function, retry_count;
+    uint16_t event_category;
+    uint32_t error_code, unique_error_value, final_status, sequence_number, io_control_code;
+    uint64_t device_offset;
+    uint8_t dump[256];
+    uint32_t dump_bytes;
+    char strings[IO_ERROR_LOG_MAX_STRINGS][IO_ERROR_LOG_STRING_CHARS]; /* ASCII, '?' beyond */
+    uint32_t string_count;
+} io_error_entry;
+
+typedef struct io_error_log {
+    io_error_entry *entries; /* in the order they were written */
+    uint32_t count;
+} io_error_log;
+
+/* ERROR_LOG_MAXIMUM_SIZE on the machine's architecture. */
+uint32_t io_error_log_maximum_size(const ke_machine *m);
+const io_error_entry *io_error_log_entries(const ke_machine *m, uint32_t *count);
+void io_error_log_free(ke_machine *m);
 
 #endif /* DRVSIM_IO_H */

@@ -748,6 +748,7 @@ uint64_t io_callout_end(ke_call *call, uint64_t result)
     case KE_CALLOUT_STARTIO:
         return io_startio_callout_end(call, &c);
     case KE_CALLOUT_SYNCHRONIZE:
+    case KE_CALLOUT_QUERY_ROUTINE:
         break;
     }
     KE_CHECK(m, false);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cm/cm.h"
 #include "ddi_table.h"
 #include "ex/pool.h"
 #include "io/io.h"
@@ -200,6 +201,8 @@ uint64_t ke_callout_end(ke_call *call, uint64_t result)
 {
     ke_exec *e = call->exec;
     KE_CHECK(call->m, e->callout_count > 0);
+    if (e->callouts[e->callout_count - 1].kind == KE_CALLOUT_QUERY_ROUTINE)
+        return cm_query_callout_end(call, result); /* RtlQueryRegistryValues' routines */
     if (e->callouts[e->callout_count - 1].kind != KE_CALLOUT_SYNCHRONIZE)
         return io_callout_end(call, result); /* the I/O manager's routines */
     ke_callout *c = &e->callouts[--e->callout_count];

@@ -143,6 +143,8 @@ typedef enum ke_callout_kind {
                                    its result as `returns` says */
     KE_CALLOUT_STARTIO,         /* IoStartPacket, IoStartNextPacket: DRIVER_STARTIO, or
                                    IoStartPacket's cancel routine (io/startio.c); no result */
+    KE_CALLOUT_QUERY_ROUTINE,   /* RtlQueryRegistryValues: RTL_QUERY_REGISTRY_ROUTINE;
+                                   NTSTATUS result (cm/rtl_registry.c) */
 } ke_callout_kind;
 
 /* How the host reads a callout routine's result when its kind does not say
@@ -154,14 +156,19 @@ typedef enum ke_callout_returns {
     KE_RETURNS_POINTER,     /* a pointer (PIRP): nil is NULL */
 } ke_callout_returns;
 
+
+/* A callout argument pushed as an integer (ke_callout.arg_types), not as a
+ * pointer: a ValueType, a ValueLength. */
+#define KE_ARG_INTEGER 0xFFu
+
 typedef struct ke_callout {
     uint8_t kind;             /* ke_callout_kind */
     uint32_t routine;         /* io_routine */
     struct io_driver *driver; /* whose routine */
     const char *name;         /* the frame name: "SynchronizeRoutine" */
     uint64_t argument;        /* KeSynchronizeExecution: its one argument */
-    uint64_t args[3];         /* the routine's arguments (argument is args[0]) */
-    uint8_t arg_types[3];     /* ke_type_id of each (0: a plain pointer) */
+    uint64_t args[6];         /* the routine's arguments (argument is args[0]) */
+    uint8_t arg_types[6];     /* ke_type_id of each (0: a plain pointer; KE_ARG_INTEGER) */
     uint8_t argc;
     struct ke_interrupt *interrupt; /* KeSynchronizeExecution: whose lock is held */
     KIRQL old_irql;                 /* the IRQL to return to */
@@ -186,6 +193,7 @@ typedef struct ke_callout {
     uint8_t step;
     PVOID_VA queue;   /* IoCsq*: the IO_CSQ */
     PVOID_VA scratch; /* IoCsq*: the KIRQL CsqAcquireLock stores */
+    void *context; /* KE_CALLOUT_QUERY_ROUTINE: the query's state (cm/rtl_registry.c) */
 } ke_callout;
 
 /*
@@ -347,6 +355,9 @@ typedef struct ke_object {
     struct ke_object *next_owned;
     bool ob_created; /* created by the object manager for an application
                         (CreateEvent): its memory goes with its last reference */
+    /* An object that is not a dispatcher object (a registry key object,
+     * cm/cm.h): its kernel state, owned by its manager. */
+    void *body;
 } ke_object;
 
 #define KE_MAX_WAIT_OBJECTS 64 /* MAXIMUM_WAIT_OBJECTS */
@@ -676,6 +687,8 @@ typedef struct ke_machine {
     struct ex_pool *pool;
     struct vf_state *vf;
     struct io_named_event *named_events; /* IoCreateNotificationEvent's, newest first */
+    struct cm_registry *registry;        /* the registry (cm/registry.c), made at first use */
+    struct io_error_log *error_log;      /* entries drivers wrote (io/errorlog.c), lazily */
     struct io_driver **drivers;          /* registered images, in registration order */
     uint32_t driver_count;
     des_map devices;                  /* DEVICE_OBJECT address -> io_device (io/device.c) */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cm/cm.h"
 #include "ex/lookaside.h"
 #include "ex/pool.h"
 #include "ex/pushlock.h"
@@ -302,6 +303,8 @@ void ke_machine_destroy(ke_machine *m)
     ob_destroy(m);
     ps_notify_destroy(m);
     io_remove_locks_destroy(m);
+    cm_free(m);
+    io_error_log_free(m);
     for (uint32_t i = 0; i < m->process_count; i++)
         free(m->processes[i]);
     free(m->processes);

@@ -95,6 +95,7 @@ uint8_t ke_callout_role(const ke_callout *c)
     case KE_CALLOUT_STARTIO:
         return KE_ROLE_STARTIO;
     case KE_CALLOUT_CSQ:
+    case KE_CALLOUT_QUERY_ROUTINE:
         return KE_ROLE_OTHER;
     }
     return KE_ROLE_OTHER;

@@ -273,6 +273,61 @@ typedef enum ke_field_kind {
     X(IMAGE_INFO, ImageSelector, KE_FIELD_U32, 0x10, 0x8, NONE)                                    \
     X(IMAGE_INFO, ImageSize, KE_FIELD_UPTR, 0x18, 0xC, NONE)                                       \
     X(IMAGE_INFO, ImageSectionNumber, KE_FIELD_U32, 0x20, 0x10, NONE)                              \
+    X(OBJECT_ATTRIBUTES, Length, KE_FIELD_U32, 0x0, 0x0, NONE)                                     \
+    X(OBJECT_ATTRIBUTES, RootDirectory, KE_FIELD_UPTR, 0x8, 0x4, NONE)                             \
+    X(OBJECT_ATTRIBUTES, ObjectName, KE_FIELD_PTR, 0x10, 0x8, UNICODE_STRING)                      \
+    X(OBJECT_ATTRIBUTES, Attributes, KE_FIELD_U32, 0x18, 0xC, NONE)                                \
+    X(OBJECT_ATTRIBUTES, SecurityDescriptor, KE_FIELD_PTR, 0x20, 0x10, NONE)                       \
+    X(OBJECT_ATTRIBUTES, SecurityQualityOfService, KE_FIELD_PTR, 0x28, 0x14, NONE)                 \
+    X(KEY_VALUE_BASIC_INFORMATION, TitleIndex, KE_FIELD_U32, 0x0, 0x0, NONE)                       \
+    X(KEY_VALUE_BASIC_INFORMATION, Type, KE_FIELD_U32, 0x4, 0x4, NONE)                             \
+    X(KEY_VALUE_BASIC_INFORMATION, NameLength, KE_FIELD_U32, 0x8, 0x8, NONE)                       \
+    X(KEY_VALUE_BASIC_INFORMATION, Name, KE_FIELD_SUB, 0xC, 0xC, NONE)                             \
+    X(KEY_VALUE_FULL_INFORMATION, TitleIndex, KE_FIELD_U32, 0x0, 0x0, NONE)                        \
+    X(KEY_VALUE_FULL_INFORMATION, Type, KE_FIELD_U32, 0x4, 0x4, NONE)                              \
+    X(KEY_VALUE_FULL_INFORMATION, DataOffset, KE_FIELD_U32, 0x8, 0x8, NONE)                        \
+    X(KEY_VALUE_FULL_INFORMATION, DataLength, KE_FIELD_U32, 0xC, 0xC, NONE)                        \
+    X(KEY_VALUE_FULL_INFORMATION, NameLength, KE_FIELD_U32, 0x10, 0x10, NONE)                      \
+    X(KEY_VALUE_FULL_INFORMATION, Name, KE_FIELD_SUB, 0x14, 0x14, NONE)                            \
+    X(KEY_VALUE_PARTIAL_INFORMATION, TitleIndex, KE_FIELD_U32, 0x0, 0x0, NONE)                     \
+    X(KEY_VALUE_PARTIAL_INFORMATION, Type, KE_FIELD_U32, 0x4, 0x4, NONE)                           \
+    X(KEY_VALUE_PARTIAL_INFORMATION, DataLength, KE_FIELD_U32, 0x8, 0x8, NONE)                     \
+    X(KEY_VALUE_PARTIAL_INFORMATION, Data, KE_FIELD_SUB, 0xC, 0xC, NONE)                           \
+    X(KEY_BASIC_INFORMATION, LastWriteTime, KE_FIELD_U64, 0x0, 0x0, NONE)                          \
+    X(KEY_BASIC_INFORMATION, TitleIndex, KE_FIELD_U32, 0x8, 0x8, NONE)                             \
+    X(KEY_BASIC_INFORMATION, NameLength, KE_FIELD_U32, 0xC, 0xC, NONE)                             \
+    X(KEY_BASIC_INFORMATION, Name, KE_FIELD_SUB, 0x10, 0x10, NONE)                                 \
+    X(KEY_FULL_INFORMATION, LastWriteTime, KE_FIELD_U64, 0x0, 0x0, NONE)                           \
+    X(KEY_FULL_INFORMATION, TitleIndex, KE_FIELD_U32, 0x8, 0x8, NONE)                              \
+    X(KEY_FULL_INFORMATION, ClassOffset, KE_FIELD_U32, 0xC, 0xC, NONE)                             \
+    X(KEY_FULL_INFORMATION, ClassLength, KE_FIELD_U32, 0x10, 0x10, NONE)                           \
+    X(KEY_FULL_INFORMATION, SubKeys, KE_FIELD_U32, 0x14, 0x14, NONE)                               \
+    X(KEY_FULL_INFORMATION, MaxNameLen, KE_FIELD_U32, 0x18, 0x18, NONE)                            \
+    X(KEY_FULL_INFORMATION, MaxClassLen, KE_FIELD_U32, 0x1C, 0x1C, NONE)                           \
+    X(KEY_FULL_INFORMATION, Values, KE_FIELD_U32, 0x20, 0x20, NONE)                                \
+    X(KEY_FULL_INFORMATION, MaxValueNameLen, KE_FIELD_U32, 0x24, 0x24, NONE)                       \
+    X(KEY_FULL_INFORMATION, MaxValueDataLen, KE_FIELD_U32, 0x28, 0x28, NONE)                       \
+    X(KEY_FULL_INFORMATION, Class, KE_FIELD_SUB, 0x2C, 0x2C, NONE)                                 \
+    X(RTL_QUERY_REGISTRY_TABLE, QueryRoutine, KE_FIELD_PTR, 0x0, 0x0, NONE)                        \
+    X(RTL_QUERY_REGISTRY_TABLE, Flags, KE_FIELD_U32, 0x8, 0x4, NONE)                               \
+    X(RTL_QUERY_REGISTRY_TABLE, Name, KE_FIELD_PTR, 0x10, 0x8, NONE)                               \
+    X(RTL_QUERY_REGISTRY_TABLE, EntryContext, KE_FIELD_PTR, 0x18, 0xC, NONE)                       \
+    X(RTL_QUERY_REGISTRY_TABLE, DefaultType, KE_FIELD_U32, 0x20, 0x10, NONE)                       \
+    X(RTL_QUERY_REGISTRY_TABLE, DefaultData, KE_FIELD_PTR, 0x28, 0x14, NONE)                       \
+    X(RTL_QUERY_REGISTRY_TABLE, DefaultLength, KE_FIELD_U32, 0x30, 0x18, NONE)                     \
+    X(IO_ERROR_LOG_PACKET, MajorFunctionCode, KE_FIELD_U8, 0x0, 0x0, NONE)                         \
+    X(IO_ERROR_LOG_PACKET, RetryCount, KE_FIELD_U8, 0x1, 0x1, NONE)                                \
+    X(IO_ERROR_LOG_PACKET, DumpDataSize, KE_FIELD_U16, 0x2, 0x2, NONE)                             \
+    X(IO_ERROR_LOG_PACKET, NumberOfStrings, KE_FIELD_U16, 0x4, 0x4, NONE)                          \
+    X(IO_ERROR_LOG_PACKET, StringOffset, KE_FIELD_U16, 0x6, 0x6, NONE)                             \
+    X(IO_ERROR_LOG_PACKET, EventCategory, KE_FIELD_U16, 0x8, 0x8, NONE)                            \
+    X(IO_ERROR_LOG_PACKET, ErrorCode, KE_FIELD_U32, 0xC, 0xC, NONE)                                \
+    X(IO_ERROR_LOG_PACKET, UniqueErrorValue, KE_FIELD_U32, 0x10, 0x10, NONE)                       \
+    X(IO_ERROR_LOG_PACKET, FinalStatus, KE_FIELD_U32, 0x14, 0x14, NONE)                            \
+    X(IO_ERROR_LOG_PACKET, SequenceNumber, KE_FIELD_U32, 0x18, 0x18, NONE)                         \
+    X(IO_ERROR_LOG_PACKET, IoControlCode, KE_FIELD_U32, 0x1C, 0x1C, NONE)                          \
+    X(IO_ERROR_LOG_PACKET, DeviceOffset, KE_FIELD_U64, 0x20, 0x20, NONE)                           \
+    X(IO_ERROR_LOG_PACKET, DumpData, KE_FIELD_SUB, 0x28, 0x28, NONE)                               \
     KE_WDM_QUEUE_FIELDS(X)
 
 /* Remove locks (IO_REMOVE_LOCK as a free build lays it out: the common
@@ -404,7 +459,15 @@ typedef enum ke_field_kind {
     X(IO_CSQ_IRP_CONTEXT, 0x18, 0xC)                                                               \
     X(KDEVICE_QUEUE, 0x28, 0x14)                                                                   \
     X(KDEVICE_QUEUE_ENTRY, 0x18, 0x10)                                                             \
-    X(SHARE_ACCESS, 0x1C, 0x1C)
+    X(SHARE_ACCESS, 0x1C, 0x1C)                                                                    \
+    X(OBJECT_ATTRIBUTES, 0x30, 0x18)                                                               \
+    X(KEY_VALUE_BASIC_INFORMATION, 16, 16)                                                         \
+    X(KEY_VALUE_FULL_INFORMATION, 24, 24)                                                          \
+    X(KEY_VALUE_PARTIAL_INFORMATION, 16, 16)                                                       \
+    X(KEY_BASIC_INFORMATION, 24, 24)                                                               \
+    X(KEY_FULL_INFORMATION, 48, 48)                                                                \
+    X(RTL_QUERY_REGISTRY_TABLE, 0x38, 0x1C)                                                        \
+    X(IO_ERROR_LOG_PACKET, 0x30, 0x30)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */

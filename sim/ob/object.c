@@ -10,6 +10,7 @@
  */
 #include <stdlib.h>
 
+#include "cm/cm.h"
 #include "ddi_table.h"
 #include "ex/pool.h"
 #include "io/io.h"
@@ -66,6 +67,8 @@ static void release(ke_call *call, ke_object *o)
         ob_object_deleted(call, o); /* an application's event: its memory goes */
     } else if (o->references == 0 && o->type == KE_OBJECT_NOTIFICATION_EVENT) {
         io_event_released(call, o); /* a named event, or nothing to do */
+    } else if (o->references == 0 && o->type == KE_OBJECT_KEY) {
+        cm_key_object_released(call, o); /* frees o */
     }
 }
 

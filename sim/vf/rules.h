@@ -467,6 +467,11 @@
       "filters, a dispatch routine that calls back into its own stack): a double fault",           \
       ("8: a double fault (EXCEPTION_DOUBLE_FAULT), here a kernel stack overflow",                 \
        "Reserved (drvsim: 0)", "Reserved (drvsim: 0)", "Reserved (drvsim: 0)"))                    \
+    X(kpnp_invalid_pdo, 0xCA, 1, 0x2, RULE_KERNEL,                                                 \
+      "a routine that needs a physical device object (IoOpenDeviceRegistryKey) given a device "    \
+      "object without a device node: drvsim has no PnP manager, so every device is a legacy one",  \
+      ("2: Invalid PDO (an API that needs a PDO called with an FDO or random memory)",             \
+       "Purported PDO", "Reserved (0)", "Reserved (0)"))                                           \
     /* Crashes: what the kernel does with a driver that faults. */                                 \
     X(driver_exception, 0x7E, 0, 0, RULE_KERNEL,                                                   \
       "a driver routine on a system thread raised an exception nobody handled",                    \

@@ -633,4 +633,5 @@ void vf_patch_imports(ddi_imports *imports)
     imports->EngFreeMem = vf_EngFreeMem;
     vf_patch_imports_ke(imports);
     vf_patch_imports_io(imports);
+    vf_patch_imports_cm(imports);
 }

@@ -29,5 +29,6 @@ bool vf_inject_pool(ke_call *call, ULONG PoolType, ULONG Tag, bool raise);
 /* The thunks of thunks_ke.c and thunks_io.c into a verified image's imports. */
 void vf_patch_imports_ke(ddi_imports *imports);
 void vf_patch_imports_io(ddi_imports *imports);
+void vf_patch_imports_cm(ddi_imports *imports); /* thunks_cm.c: the registry */
 
 #endif /* DRVSIM_VF_THUNKS_H */

@@ -1,0 +1,147 @@
+/*
+ * thunks_cm.c - the verifier's thunks for the registry routines (see
+ * thunks.c): miscellaneous checks' bad handle detection
+ * for the key handles a Zw routine is given (0x93, as for
+ * ObReferenceObjectByHandle: the service references the handle in kernel
+ * mode, through the same table).
+ */
+#include "cm/cm.h"
+#include "ddi_table.h"
+#include "kd/kd.h"
+#include "ob/ob.h"
+#include "vf/thunks.h"
+#include "vf/vf.h"
+
+/* False when the call stopped the machine: a key handle that is no handle
+ * (miscellaneous checks). IrqlZwPassive and IrqlRtlPassive, the IRQL rules
+ * of these routines, are the DDI compliance engine's (ddi_rules.spec). */
+static bool zw_checks(ke_call *call, bool has_handle, uint64_t handle)
+{
+    if (has_handle && ob_handle_object(call->m, handle) == NULL &&
+        vf_rule_enabled(call, RULE_ob_bad_kernel_handle_referenced)) {
+        kd_raise(call, RULE_ob_bad_kernel_handle_referenced, handle, 0, 0);
+        return false;
+    }
+    return true;
+}
+
+static NTSTATUS vf_ZwClose(ke_call *call, uint64_t Handle)
+{
+    if (!zw_checks(call, false, 0))
+        return STATUS_UNSUCCESSFUL;
+    return ZwClose(call, Handle);
+}
+
+static NTSTATUS vf_ZwCreateKey(ke_call *call, uint64_t *KeyHandle, ULONG DesiredAccess,
+                               PVOID_VA ObjectAttributes, ULONG TitleIndex, PVOID_VA Class,
+                               ULONG CreateOptions, ULONG *Disposition)
+{
+    if (!zw_checks(call, false, 0)) {
+        *KeyHandle = 0;
+        *Disposition = 0;
+        return STATUS_UNSUCCESSFUL;
+    }
+    return ZwCreateKey(call, KeyHandle, DesiredAccess, ObjectAttributes, TitleIndex, Class,
+                       CreateOptions, Disposition);
+}
+
+static NTSTATUS vf_ZwOpenKey(ke_call *call, uint64_t *KeyHandle, ULONG DesiredAccess,
+                             PVOID_VA ObjectAttributes)
+{
+    if (!zw_checks(call, false, 0)) {
+        *KeyHandle = 0;
+        return STATUS_UNSUCCESSFUL;
+    }
+    return ZwOpenKey(call, KeyHandle, DesiredAccess, ObjectAttributes);
+}
+
+static NTSTATUS vf_ZwQueryValueKey(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName,
+                                   ULONG KeyValueInformationClass, PVOID_VA KeyValueInformation,
+                                   ULONG Length, ULONG *ResultLength)
+{
+    if (!zw_checks(call, true, KeyHandle)) {
+        *ResultLength = 0;
+        return STATUS_UNSUCCESSFUL;
+    }
+    return ZwQueryValueKey(call, KeyHandle, ValueName, KeyValueInformationClass,
+                           KeyValueInformation, Length, ResultLength);
+}
+
+static NTSTATUS vf_ZwSetValueKey(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName,
+                                 ULONG TitleIndex, ULONG Type, PVOID_VA Data, ULONG DataSize)
+{
+    if (!zw_checks(call, true, KeyHandle))
+        return STATUS_UNSUCCESSFUL;
+    return ZwSetValueKey(call, KeyHandle, ValueName, TitleIndex, Type, Data, DataSize);
+}
+
+static NTSTATUS vf_ZwDeleteKey(ke_call *call, uint64_t KeyHandle)
+{
+    if (!zw_checks(call, true, KeyHandle))
+        return STATUS_UNSUCCESSFUL;
+    return ZwDeleteKey(call, KeyHandle);
+}
+
+static NTSTATUS vf_ZwDeleteValueKey(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName)
+{
+    if (!zw_checks(call, true, KeyHandle))
+        return STATUS_UNSUCCESSFUL;
+    return ZwDeleteValueKey(call, KeyHandle, ValueName);
+}
+
+static NTSTATUS vf_ZwEnumerateKey(ke_call *call, uint64_t KeyHandle, ULONG Index,
+                                  ULONG KeyInformationClass, PVOID_VA KeyInformation,
+                                  ULONG Length, ULONG *ResultLength)
+{
+    if (!zw_checks(call, true, KeyHandle)) {
+        *ResultLength = 0;
+        return STATUS_UNSUCCESSFUL;
+    }
+    return ZwEnumerateKey(call, KeyHandle, Index, KeyInformationClass, KeyInformation, Length,
+                          ResultLength);
+}
+
+static NTSTATUS vf_ZwEnumerateValueKey(ke_call *call, uint64_t KeyHandle, ULONG Index,
+                                       ULONG KeyValueInformationClass,
+                                       PVOID_VA KeyValueInformation, ULONG Length,
+                                       ULONG *ResultLength)
+{
+    if (!zw_checks(call, true, KeyHandle)) {
+        *ResultLength = 0;
+        return STATUS_UNSUCCESSFUL;
+    }
+    return ZwEnumerateValueKey(call, KeyHandle, Index, KeyValueInformationClass,
+                               KeyValueInformation, Length, ResultLength);
+}
+
+static NTSTATUS vf_ZwFlushKey(ke_call *call, uint64_t KeyHandle)
+{
+    if (!zw_checks(call, true, KeyHandle))
+        return STATUS_UNSUCCESSFUL;
+    return ZwFlushKey(call, KeyHandle);
+}
+
+static NTSTATUS vf_ZwQueryKey(ke_call *call, uint64_t KeyHandle, ULONG KeyInformationClass,
+                              PVOID_VA KeyInformation, ULONG Length, ULONG *ResultLength)
+{
+    if (!zw_checks(call, true, KeyHandle)) {
+        *ResultLength = 0;
+        return STATUS_UNSUCCESSFUL;
+    }
+    return ZwQueryKey(call, KeyHandle, KeyInformationClass, KeyInformation, Length, ResultLength);
+}
+
+void vf_patch_imports_cm(ddi_imports *imports)
+{
+    imports->ZwClose = vf_ZwClose;
+    imports->ZwCreateKey = vf_ZwCreateKey;
+    imports->ZwOpenKey = vf_ZwOpenKey;
+    imports->ZwQueryValueKey = vf_ZwQueryValueKey;
+    imports->ZwSetValueKey = vf_ZwSetValueKey;
+    imports->ZwDeleteKey = vf_ZwDeleteKey;
+    imports->ZwDeleteValueKey = vf_ZwDeleteValueKey;
+    imports->ZwEnumerateKey = vf_ZwEnumerateKey;
+    imports->ZwEnumerateValueKey = vf_ZwEnumerateValueKey;
+    imports->ZwFlushKey = vf_ZwFlushKey;
+    imports->ZwQueryKey = vf_ZwQueryKey;
+}
