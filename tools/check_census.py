@@ -22,7 +22,7 @@ import os
 import subprocess
 import sys
 
-FLOOR = 0.59  # the weighted figure may not fall below this
+FLOOR = 0.88  # the weighted figure may not fall below this (88.0% at 7a1de9d + h-wc)
 EXCLUDED = ("Flt", "FsRtl", "Cc")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CENSUS = os.path.join(ROOT, "..", "shared", "reference", "wdm_census", "wdm_ddis.tsv")

@@ -1533,6 +1533,26 @@ out_has "deadlock: ... and each spinner, its lock and its holder" \
 # Make it real (issue 12 item 5): --sched directed:SITE[,SITE...]
 # ---------------------------------------------------------------------------
 
+# End to end (issue 12's done-when): deadlock detection's 0x1001 on the ABBA
+# pair that never overlaps prints a make-it-real command; that command ends
+# in the actual deadlock (two processors spinning on each other's lock: the
+# DPC watchdog's 0x133, as Windows), and its replay line gives the same
+# digest.
+check "make it real: the ABBA pair under deadlock detection raises 0x1001" 1 \
+    "$DRVSIM" run scenarios/deadlock/abba_spin_locks.lua --verifier "/flags 0x20 /driver netrx.sys"
+MAKE_REAL=$(sed -n 's/^  make it real: drvsim run //p' "$OUT")
+ok_if "make it real: ... and prints the command" "stdout: $(show "$OUT" 600)" test -n "$MAKE_REAL"
+eval "set -- $MAKE_REAL"
+check "make it real: the printed command ends in the actual deadlock (0x133, exit 1)" 1 "$DRVSIM" run "$@"
+out_has "make it real: ... with the spinning processors' cycle" '^\*\*\* STOP: 0x00000133 '
+REAL_DIGEST=$(sed -n 's/^  seed [0-9]*, digest //p' "$OUT")
+REAL_REPLAY=$(sed -n 's/^  replay: drvsim run //p' "$OUT")
+eval "set -- $REAL_REPLAY"
+check "make it real: its replay line runs" 1 "$DRVSIM" run "$@"
+ok_if "make it real: ... and reproduces the digest bit for bit" \
+    "first $REAL_DIGEST, replay $(sed -n 's/^  seed [0-9]*, digest //p' "$OUT")" \
+    test -n "$REAL_DIGEST" -a "$REAL_DIGEST" = "$(sed -n 's/^  seed [0-9]*, digest //p' "$OUT")"
+
 check "directed: --sched directed: with no site: exit 2" 2 "$DRVSIM" run $F/clean.lua --sched directed:
 err_has "directed: ... naming the form" 'directed:FILE:LINE\[,FILE:LINE\.\.\.\]'
 check "directed: a site without a line: exit 2" 2 "$DRVSIM" run $F/clean.lua --sched directed:a.lua
