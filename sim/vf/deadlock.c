@@ -231,13 +231,27 @@ void dl_acq_fill(ke_machine *m, dl_acq *a, const ke_event *ev, bool with_site)
     const ke_frame *f = ke_top_frame(e);
     a->routine = f != NULL ? f->routine : e->start_name;
     if (e->callout_count > 0) {
-        static const uint8_t by_callout[] = {
-            [KE_CALLOUT_SYNCHRONIZE] = DL_CTX_SYNCHRONIZE,
-            [KE_CALLOUT_DISPATCH] = DL_CTX_DISPATCH,
-            [KE_CALLOUT_COMPLETION] = DL_CTX_COMPLETION,
-            [KE_CALLOUT_CANCEL] = DL_CTX_CANCEL,
-        };
-        a->context = by_callout[e->callouts[e->callout_count - 1].kind];
+        switch ((ke_callout_kind)e->callouts[e->callout_count - 1].kind) {
+        case KE_CALLOUT_SYNCHRONIZE:
+            a->context = DL_CTX_SYNCHRONIZE;
+            break;
+        case KE_CALLOUT_DISPATCH:
+            a->context = DL_CTX_DISPATCH;
+            break;
+        case KE_CALLOUT_COMPLETION:
+            a->context = DL_CTX_COMPLETION;
+            break;
+        case KE_CALLOUT_CANCEL:
+            a->context = DL_CTX_CANCEL;
+            break;
+        case KE_CALLOUT_STARTIO:
+            a->context = DL_CTX_STARTIO;
+            break;
+        case KE_CALLOUT_CSQ:
+        case KE_CALLOUT_QUERY_ROUTINE:
+            a->context = DL_CTX_CALLBACK;
+            break;
+        }
     } else if (e->is_isr) {
         a->context = DL_CTX_ISR;
     } else if (e->is_dpc) {

@@ -67,6 +67,8 @@ typedef enum dl_context {
     DL_CTX_COMPLETION,
     DL_CTX_CANCEL,
     DL_CTX_SYNCHRONIZE,
+    DL_CTX_STARTIO,  /* DRIVER_STARTIO (or IoStartPacket's cancel routine) */
+    DL_CTX_CALLBACK, /* a cancel-safe queue callback, a registry query routine */
 } dl_context;
 
 /* One acquisition, as a witness keeps it. */

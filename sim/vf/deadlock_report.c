@@ -60,6 +60,8 @@ static const char *dl_context_name(uint8_t context)
         [DL_CTX_COMPLETION] = "completion routine",
         [DL_CTX_CANCEL] = "cancel routine",
         [DL_CTX_SYNCHRONIZE] = "synchronize routine",
+        [DL_CTX_STARTIO] = "StartIo routine",
+        [DL_CTX_CALLBACK] = "callback routine",
     };
     return context < sizeof names / sizeof names[0] ? names[context] : "?";
 }
