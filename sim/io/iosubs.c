@@ -142,12 +142,7 @@ static ke_thread *irp_thread(ke_call *call, PVOID_VA Irp)
     PVOID_VA thread = read_field(call, tail, KE_FIELD(IRP_TAIL_OVERLAY, Thread), &ok);
     if (!ok || thread == 0)
         return NULL;
-    for (uint32_t i = 0; i < m->thread_count; i++) {
-        ke_thread *t = m->threads[i];
-        if (t->object != NULL && t->object->va == thread)
-            return t;
-    }
-    return NULL;
+    return ke_thread_at(m, thread);
 }
 
 bool IoIs32bitProcess(ke_call *call, PVOID_VA Irp)
@@ -209,30 +204,19 @@ void IoSetHardErrorOrVerifyDevice(ke_call *call, PVOID_VA Irp, PVOID_VA DeviceOb
         t->device_to_verify = DeviceObject;
 }
 
-/* The thread whose ETHREAD is at va, or NULL. */
-static ke_thread *thread_at(ke_machine *m, PVOID_VA va)
-{
-    for (uint32_t i = 0; i < m->thread_count; i++) {
-        ke_thread *t = m->threads[i];
-        if (t->object != NULL && t->object->va == va)
-            return t;
-    }
-    return NULL;
-}
-
 /* ETHREAD.DeviceToVerify, which IoSetHardErrorOrVerifyDevice and
  * IoSetDeviceToVerify set and the file system reads back: kept with the
  * thread (drvsim's ETHREAD has no Windows layout); a pointer that is no
  * thread's reads NULL and writes nothing. */
 PVOID_VA IoGetDeviceToVerify(ke_call *call, PVOID_VA Thread)
 {
-    ke_thread *t = thread_at(call->m, Thread);
+    ke_thread *t = ke_thread_at(call->m, Thread);
     return t != NULL ? t->device_to_verify : 0;
 }
 
 void IoSetDeviceToVerify(ke_call *call, PVOID_VA Thread, PVOID_VA DeviceObject)
 {
-    ke_thread *t = thread_at(call->m, Thread);
+    ke_thread *t = ke_thread_at(call->m, Thread);
     if (t != NULL)
         t->device_to_verify = DeviceObject;
 }

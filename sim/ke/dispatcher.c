@@ -54,6 +54,12 @@ ke_object *ke_object_at(const ke_machine *m, PVOID_VA va)
     return des_map_get(&m->objects, va);
 }
 
+ke_thread *ke_thread_at(const ke_machine *m, PVOID_VA va)
+{
+    const ke_object *o = va != 0 ? ke_object_at(m, va) : NULL;
+    return o != NULL && o->type == KE_OBJECT_THREAD ? o->thread : NULL;
+}
+
 static void mirror(ke_machine *m, const ke_object *o)
 {
     uint8_t type = (uint8_t)o->type;

@@ -987,6 +987,10 @@ void ke_thread_init_wake(ke_thread *t);
 /* The dispatcher object at va, or NULL. */
 ke_object *ke_object_at(const ke_machine *m, PVOID_VA va);
 
+/* The thread whose ETHREAD (its dispatcher header) is at va, or NULL: a
+ * lookup in the object map, not a walk of the thread table. */
+ke_thread *ke_thread_at(const ke_machine *m, PVOID_VA va);
+
 /* Registers a dispatcher object at va (KeInitializeEvent...); an existing
  * one is reinitialised. NULL on host OOM. */
 ke_object *ke_object_init(ke_machine *m, PVOID_VA va, ke_object_type type, int32_t signal);

@@ -190,9 +190,9 @@ PVOID_VA KeGetCurrentThread(ke_call *call)
  * modelled. */
 static ke_thread *thread_at(ke_call *call, PVOID_VA va, const char *routine)
 {
-    ke_object *o = ke_object_at(call->m, va);
-    if (o != NULL && o->type == KE_OBJECT_THREAD)
-        return o->thread;
+    ke_thread *t = ke_thread_at(call->m, va);
+    if (t != NULL)
+        return t;
     uint64_t probe;
     if (!mm_access(call, va, &probe, 1, false))
         return NULL;

@@ -106,16 +106,6 @@ static void add_owner(drvsim_wait *w, uint32_t thread)
         w->more_owners = true;
 }
 
-/* The thread whose ETHREAD is at va, or NULL. */
-static const ke_thread *thread_of_object(const ke_machine *m, PVOID_VA va)
-{
-    for (uint32_t k = 0; k < m->thread_count && va != 0; k++) {
-        if (m->threads[k]->object->va == va)
-            return m->threads[k];
-    }
-    return NULL;
-}
-
 static void fill_object(const ke_machine *m, drvsim_wait *w, const ke_object *o)
 {
     w->object = o->va;
@@ -162,7 +152,7 @@ static void fill_fast_mutex(const ke_machine *m, drvsim_wait *w, PVOID_VA fm)
     mm_peek(m->mm, fm + (x86 ? FM_OWNER_X86 : FM_OWNER_X64), &owner_va, x86 ? 4 : 8);
     snprintf(w->kind, sizeof w->kind, "FAST_MUTEX");
     w->object = fm;
-    const ke_thread *owner = thread_of_object(m, owner_va);
+    const ke_thread *owner = ke_thread_at(m, owner_va);
     if (owner != NULL) {
         add_owner(w, owner->id);
         snprintf(w->ownership, sizeof w->ownership, "owned");
