@@ -83,11 +83,11 @@ static ke_share *share_of(ke_machine *m)
     return m->share;
 }
 
-static share_page *page_of(ke_machine *m, uint64_t page)
+/* The record of a page not looked up last: found, or made. Out of line:
+ * accesses cluster, and the cache in touch() answers most. */
+static __attribute__((noinline)) share_page *page_lookup(ke_machine *m, uint64_t page)
 {
     ke_share *s = share_of(m);
-    if (s->last != NULL && s->last->page == page)
-        return s->last;
     share_page *p = des_map_get(&s->pages, page);
     if (p == NULL) {
         p = calloc(1, sizeof *p);
@@ -99,9 +99,19 @@ static share_page *page_of(ke_machine *m, uint64_t page)
     return p;
 }
 
-/* Records the access of [va, va + len) by `context`; true when any of its
- * granules is (now) shared. Every granule is recorded, the whole range. */
-static bool touch(ke_machine *m, uint32_t context, PVOID_VA va, size_t len)
+static inline share_page *page_of(ke_machine *m, uint64_t page)
+{
+    const ke_share *s = m->share;
+    if (s != NULL && s->last != NULL && s->last->page == page)
+        return s->last;
+    return page_lookup(m, page);
+}
+
+/* Records the access of [va, va + len) by `context`, len >= 1, across
+ * granules; true when any of them is (now) shared. Every granule is
+ * recorded, the whole range. */
+static __attribute__((noinline)) bool touch_range(ke_machine *m, uint32_t context, PVOID_VA va,
+                                                  size_t len)
 {
     bool shared = false;
     uint64_t first = va >> SHARE_GRANULE_SHIFT, last = (va + len - 1) >> SHARE_GRANULE_SHIFT;
@@ -125,23 +135,43 @@ static bool touch(ke_machine *m, uint32_t context, PVOID_VA va, size_t len)
     return shared;
 }
 
+/* An access to shared memory: the scheduler's decision. Out of line, so
+ * that the common case (memory one context owns) stays a few instructions. */
+static __attribute__((noinline)) bool shared_access(ke_call *call)
+{
+    KE_CHECK(call->m, call->m->config.sched.accesses);
+    if (ke_stopped(call->m) || !ke_sched_decide(call, false))
+        return false;
+    call->exec->access_passed = true;
+    return true;
+}
+
 bool ke_access_point(ke_call *call, PVOID_VA va, size_t len)
 {
-    ke_machine *m = call->m;
     ke_exec *e = call->exec;
-    KE_CHECK(m, m->config.sched.accesses);
     if (e->access_passed) {
         /* The access made again after its point yielded: the same point. */
         e->access_passed = false;
         return false;
     }
-    if (ke_stopped(m) || len == 0)
+    if (len == 0)
         return false;
     e->steps++; /* every access counts, shared or not: names do not depend on who came first */
-    if (!touch(m, context_of(e), va, len) || !ke_sched_decide(call, false))
+    uint32_t context = context_of(e);
+    uint64_t g = va >> SHARE_GRANULE_SHIFT;
+    if (((va + len - 1) >> SHARE_GRANULE_SHIFT) != g)
+        return touch_range(call->m, context, va, len) && shared_access(call);
+    /* One granule, the common case: a lookup and a compare. */
+    uint32_t *owner = &page_of(call->m, g >> (SHARE_PAGE_SHIFT - SHARE_GRANULE_SHIFT))
+                           ->owner[g & (SHARE_GRANULES - 1)];
+    if (*owner == context)
         return false;
-    e->access_passed = true;
-    return true;
+    if (*owner == SHARE_UNTOUCHED) {
+        *owner = context;
+        return false;
+    }
+    *owner = SHARE_SHARED;
+    return shared_access(call);
 }
 
 void ke_share_fini(ke_machine *m)
