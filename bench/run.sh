@@ -91,6 +91,44 @@ secs=$(elapsed "$start" "$end")
 printf 'thread switches: 200000 in %.3f s = %.0f switches/s, %.0f ns per switch (with 2 DDI calls)\n' \
     "$secs" "$(calc "200000 / $secs")" "$(calc "$secs * 1000000000 / 200000")"
 
+# 1d. Interleaving at shared accesses (--sched ...+accesses): the DDI loop
+#     (its pointer stores touch memory one context owns) and a memory-heavy
+#     driver (bench/memory_loop.lua: 400,000 loads and stores of its own
+#     pool buffer), with the mode off and on; then a two-processor scenario
+#     whose thread and DPC share their statistics (InterlockedIncrement on
+#     the total, plain loads and stores of the per-side counts beside it:
+#     every access a preemption point the strategy decides).
+for sched in random random+accesses; do
+    start=$(now)
+    "$DRVSIM" run "$HERE/ddi_loop.lua" --quiet --sched "$sched"
+    mid=$(now)
+    "$DRVSIM" run "$HERE/memory_loop.lua" --quiet --sched "$sched"
+    end=$(now)
+    printf 'sched %-16s ddi calls %.0f ns per call; memory accesses %.0f ns per access\n' \
+        "$sched:" "$(calc "$(elapsed "$start" "$mid") * 1000000000 / 400000")" \
+        "$(calc "$(elapsed "$mid" "$end") * 1000000000 / 400000")"
+done
+SHARED=$HERE/../scenarios/races/lost_update_interlocked.lua
+for sched in random random+accesses; do
+    start=$(now)
+    "$DRVSIM" sweep "$SHARED" --seeds 1..20 --sched "$sched" --jsonl "$OUT/shared.jsonl" \
+        >/dev/null 2>&1 || true
+    end=$(now)
+    printf 'sched %-16s shared statistics (lost_update_interlocked): %.2f ms per run\n' \
+        "$sched:" "$(calc "$(elapsed "$start" "$end") * 1000 / 20")"
+done
+if command -v valgrind >/dev/null 2>&1; then
+    for sched in random random+accesses; do
+        valgrind --tool=callgrind --callgrind-out-file="$OUT/cgm.$sched" "$DRVSIM" run \
+            "$HERE/memory_loop.lua" --quiet --sched "$sched" 2>"$OUT/cgm.$sched.log" >/dev/null
+        sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$OUT/cgm.$sched.log" >"$OUT/irm.$sched"
+    done
+    off=$(cat "$OUT/irm.random")
+    on=$(cat "$OUT/irm.random+accesses")
+    printf 'memory accesses instructions: %s with +accesses off, %s on (%+.2f%%, %.1f per access)\n' \
+        "$off" "$on" "$(calc "($on / $off - 1) * 100")" "$(calc "($on - $off) / 400000")"
+fi
+
 # 2. Whole runs: a sweep of 1,000 seeds of a small scenario, one process.
 for jobs in 1 2; do
     start=$(now)

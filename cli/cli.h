@@ -74,7 +74,10 @@ enum {
     "                          returning from a DDI called at one of those scenario lines\n"       \
     "                          is held back (its processor stalled) until every line is\n"         \
     "                          reached or nothing else can happen (makes a lock order\n"           \
-    "                          inversion an actual deadlock)\n"                                    \
+    "                          inversion an actual deadlock); +accesses after any of them\n"       \
+    "                          (random+accesses, pct:3+accesses): a driver's loads and\n"          \
+    "                          stores through pointers to memory another execution\n"              \
+    "                          context has touched are preemption points too\n"                    \
     "  --limit DURATION        simulated-time bound: \"250ms\", \"10s\", \"7min\", \"1h\" or\n"    \
     "                          100 ns units (default: the scenario's, else 1h); reaching\n"        \
     "                          it is a timeout\n"                                                  \

@@ -274,39 +274,96 @@ static bool cli_shrink_try(const cli_sim_args *a, cli_shrink *sh)
     return same;
 }
 
-/* Delta debugging over one mask: removes chunks of kept choices, halving
- * the chunk until single choices, keeping each removal that still ends as
- * the target did. Newest first: later choices are likelier bystanders.
- * Returns how many are left. */
+/* Runs with keep[] set to exactly the `n` choices listed in `set` (other
+ * choices of the mask dropped); true when it ends as the target did. */
+static bool cli_shrink_try_set(const cli_sim_args *a, cli_shrink *sh, bool *keep, size_t count,
+                               const size_t *set, size_t n)
+{
+    memset(keep, 0, count * sizeof *keep);
+    for (size_t i = 0; i < n; i++) {
+        keep[set[i]] = true;
+    }
+    return cli_shrink_try(a, sh);
+}
+
+/*
+ * Delta debugging over one mask: Zeller and Hildebrandt's ddmin (TSE 2002)
+ * over the kept choices. The set is split into `parts` chunks; a chunk
+ * alone that still ends as the target did becomes the set (parts back to
+ * 2), else the set without a chunk (newest chunk first: later choices are
+ * likelier bystanders), else the chunks halve, until they are single
+ * choices. The result is 1-minimal: dropping any one kept choice loses the
+ * failure. Testing chunks alone matters for schedules: most preemptions of
+ * a random run only shuffle the processors, and a run that keeps one half
+ * of them often still fails, which halves the set in one run. A
+ * preemption and the one that hands the processor back are also removed
+ * together this way, where removing either alone changes what the other
+ * does. Returns how many are left.
+ */
 static size_t cli_shrink_mask(const cli_sim_args *a, cli_shrink *sh, bool *keep, size_t count)
 {
-    bool *saved = malloc(count + 1);
-    if (saved == NULL) {
+    size_t *set = malloc((count + 1) * sizeof *set);
+    size_t *trial = malloc((count + 1) * sizeof *trial);
+    if (set == NULL || trial == NULL) {
+        free(set);
+        free(trial);
         return count; /* nothing removed: the full set still replays */
     }
-    size_t left = count;
-    for (size_t chunk = count > 1 ? (count + 1) / 2 : 1;; chunk = chunk > 1 ? chunk / 2 : 1) {
-        for (size_t end = count; end > 0;) {
-            size_t start = end > chunk ? end - chunk : 0;
-            size_t removed = 0;
-            for (size_t i = start; i < end; i++) {
-                saved[i] = keep[i];
-                removed += keep[i];
-                keep[i] = false;
-            }
-            if (removed > 0 && cli_shrink_try(a, sh)) {
-                left -= removed;
-            } else {
-                memcpy(&keep[start], &saved[start], (end - start) * sizeof *keep);
-            }
-            end = start;
-        }
-        if (chunk == 1) {
-            break;
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (keep[i]) {
+            set[n++] = i;
         }
     }
-    free(saved);
-    return left;
+    size_t parts = 2;
+    while (n >= 2) {
+        if (parts > n) {
+            parts = n;
+        }
+        bool reduced = false;
+        /* A chunk alone. */
+        for (size_t k = 0; k < parts && !reduced; k++) {
+            size_t lo = n * k / parts, hi = n * (k + 1) / parts;
+            if (cli_shrink_try_set(a, sh, keep, count, &set[lo], hi - lo)) {
+                memmove(set, &set[lo], (hi - lo) * sizeof *set);
+                n = hi - lo;
+                parts = 2;
+                reduced = true;
+            }
+        }
+        /* The set without a chunk (the same runs as above when parts is 2). */
+        for (size_t k = parts; k-- > 0 && !reduced && parts > 2;) {
+            size_t lo = n * k / parts, hi = n * (k + 1) / parts, m = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (i < lo || i >= hi) {
+                    trial[m++] = set[i];
+                }
+            }
+            if (cli_shrink_try_set(a, sh, keep, count, trial, m)) {
+                memcpy(set, trial, m * sizeof *set);
+                n = m;
+                parts = parts - 1 > 2 ? parts - 1 : 2;
+                reduced = true;
+            }
+        }
+        if (!reduced) {
+            if (parts >= n) {
+                break;
+            }
+            parts = 2 * parts < n ? 2 * parts : n;
+        }
+    }
+    /* One left (or none): whether the failure needs it at all. */
+    if (n == 1 && cli_shrink_try_set(a, sh, keep, count, set, 0)) {
+        n = 0;
+    }
+    memset(keep, 0, count * sizeof *keep);
+    for (size_t i = 0; i < n; i++) {
+        keep[set[i]] = true;
+    }
+    free(set);
+    free(trial);
+    return n;
 }
 
 int cli_cmd_shrink(int argc, char **argv)

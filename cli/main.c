@@ -201,7 +201,8 @@ int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *usage)
         if (!ke_sched_parse(arg, &check)) {
             cli_usage_error(usage,
                             "--sched wants random, pct, pct:D or pct:D:K (D 1..%d), or "
-                            "directed:FILE:LINE[,FILE:LINE...] (at most %d sites), not '%s'",
+                            "directed:FILE:LINE[,FILE:LINE...] (at most %d sites), each "
+                            "optionally followed by +accesses, not '%s'",
                             KE_PCT_MAX_DEPTH, KE_DIRECTED_MAX_SITES, arg);
             return -1;
         }

@@ -252,13 +252,20 @@ static int spin_continue(lua_State *L, int status, lua_KContext wrapper)
     return ((lua_CFunction)wrapper)(L);
 }
 
+int lb_yield_again(lua_State *L, lua_CFunction wrapper)
+{
+    /* spin_continue calls the wrapper again, the arguments still on the
+     * stack, unless the machine stopped meanwhile. */
+    return lua_yieldk(L, 0, (lua_KContext)wrapper, spin_continue);
+}
+
 int lb_call_spin(lua_State *L, ke_call *call, lua_CFunction wrapper)
 {
     (void)call;
     if (!lua_isyieldable(L))
         lb_scenario_error(L, "a spin lock is contended inside a callback Lua cannot suspend "
                              "(a table.sort comparator, a string.gsub function, a metamethod)");
-    return lua_yieldk(L, 0, (lua_KContext)wrapper, spin_continue);
+    return lb_yield_again(L, wrapper);
 }
 
 int lb_call_again(lua_State *L, ke_call *call, lua_CFunction wrapper)
@@ -267,9 +274,7 @@ int lb_call_again(lua_State *L, ke_call *call, lua_CFunction wrapper)
      * running, the stores follow the loads at once. */
     if (!lua_isyieldable(L) || !ke_preempt_point(call))
         return wrapper(L);
-    /* spin_continue calls the wrapper again, the arguments still on the
-     * stack, unless the machine stopped meanwhile. */
-    return lua_yieldk(L, 0, (lua_KContext)wrapper, spin_continue);
+    return lb_yield_again(L, wrapper);
 }
 
 static int return_continue(lua_State *L, int status, lua_KContext nresults)

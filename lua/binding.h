@@ -318,6 +318,11 @@ typedef enum lb_block_returns {
 /* The wrapper of a DDI that blocked: yields the thread until it is ready. */
 int lb_call_block(lua_State *L, ke_call *call, lb_block_returns returns);
 
+/* Yields the running execution at a preemption point the scheduler took;
+ * when it is resumed, `wrapper` (the C function that yields, or the DDI's
+ * wrapper) runs again with the same arguments. Does not return. */
+int lb_yield_again(lua_State *L, lua_CFunction wrapper);
+
 /* The wrapper of a DDI whose processor must spin: yields it; when the lock
  * is free, the wrapper runs again with the same arguments. */
 int lb_call_spin(lua_State *L, ke_call *call, lua_CFunction wrapper);

@@ -96,8 +96,25 @@ static lua_Integer check_offset(lua_State *L, int idx, const char *what)
     return v;
 }
 
+/* The C function running (the pointer method or metamethod that
+ * accesses memory), to be called again after a preemption point. */
+static lua_CFunction running_function(lua_State *L)
+{
+    lua_Debug ar;
+    if (lua_getstack(L, 0, &ar) == 0 || lua_getinfo(L, "f", &ar) == 0)
+        return NULL;
+    lua_CFunction f = lua_tocfunction(L, -1);
+    lua_pop(L, 1);
+    return f;
+}
+
 /* A load or store by the running code. Returns false when it faulted (the
- * machine has stopped). */
+ * machine has stopped). Under --sched ...+accesses, an access to memory
+ * another execution context has touched is first a preemption point
+ * (ke_access_point): the code yields there, and when it is resumed the
+ * method runs again from its start, its arguments still on the stack, and
+ * makes the access. Where Lua cannot suspend the code (a metamethod called
+ * from C), the access is not a point, as a DDI call is not there. */
 static bool access(lua_State *L, PVOID_VA va, void *buf, size_t len, bool write)
 {
     lb_state *lb = lb_get(L);
@@ -114,6 +131,11 @@ static bool access(lua_State *L, PVOID_VA va, void *buf, size_t len, bool write)
     const ke_frame *frame = ke_top_frame(lb->current);
     call.driver = frame != NULL ? frame->driver : NULL;
     call.ddi = 0xFFFF;
+    if (lb->m->config.sched.accesses && lua_isyieldable(L) && ke_access_point(&call, va, len)) {
+        lua_CFunction self = running_function(L);
+        KE_CHECK(lb->m, self != NULL);
+        lb_yield_again(L, self);
+    }
     if (mm_access(&call, va, buf, len, write))
         return true;
     if (call.raised != 0 && !ke_stopped(lb->m))

@@ -377,7 +377,8 @@ static int l_scenario(lua_State *L)
                 lb_scenario_error(L,
                                   "scenario{}: sched must be \"random\", \"pct\", "
                                   "\"pct:D\", \"pct:D:K\" (D 1..%d) or "
-                                  "\"directed:FILE:LINE[,FILE:LINE...]\" (at most %d sites)",
+                                  "\"directed:FILE:LINE[,FILE:LINE...]\" (at most %d sites), "
+                                  "each optionally followed by \"+accesses\"",
                                   KE_PCT_MAX_DEPTH, KE_DIRECTED_MAX_SITES);
         } else if (strcmp(key, "kd") == 0) {
             if (lua_type(L, v) != LUA_TBOOLEAN)

@@ -257,6 +257,8 @@ typedef struct ke_exec {
      * which one (0 = none) and what its loads found. */
     uint16_t resume_ddi;
     uint64_t resume_values[3];
+    /* Its next access passed its preemption point (ke_access_point). */
+    bool access_passed;
     uint32_t pct_priority;                /* PCT scheduling: 0 until first considered */
     uint64_t steps;                       /* preemption points passed: names its decisions */
     uint32_t run;                         /* a DPC or ISR: its run on the processor (1 = first) */
@@ -568,6 +570,10 @@ typedef enum ke_sched_kind { KE_SCHED_RANDOM = 0, KE_SCHED_PCT, KE_SCHED_DIRECTE
 
 typedef struct ke_sched {
     ke_sched_kind kind;
+    /* "+accesses": a driver's own loads and stores through pointers are
+     * preemption points too where another execution context has touched
+     * the memory (ke_access_point, share.c). */
+    bool accesses;
     uint32_t depth; /* PCT: D, 1..KE_PCT_MAX_DEPTH */
     uint64_t steps; /* PCT: K, the decisions the change points are drawn among */
     /* directed: the sites, as given ("file:line"), and each one's line. */
@@ -577,7 +583,8 @@ typedef struct ke_sched {
 } ke_sched;
 
 /* Parses "random", "pct" (depth 3), "pct:D", "pct:D:K" or
- * "directed:FILE:LINE[,FILE:LINE...]"; false if malformed. */
+ * "directed:FILE:LINE[,FILE:LINE...]", each optionally followed by
+ * "+accesses"; false if malformed. */
 bool ke_sched_parse(const char *text, ke_sched *out);
 
 typedef struct ke_config {
@@ -660,6 +667,8 @@ typedef struct ke_machine {
     uint32_t held_count;
     uint64_t held_since_100ns;
     uint64_t claim_epoch; /* candidates(): matching ready threads with an affinity */
+    /* --sched ...+accesses: who touched which memory (share.c), lazily. */
+    struct ke_share *share;
 
     des_map objects;    /* dispatcher object address -> ke_object */
     des_map dpcs;       /* KDPC address -> ke_dpc */
@@ -806,6 +815,21 @@ void ke_sched_fini(ke_machine *m);
  * the run's "sched" stream, or an event that came due).
  */
 bool ke_preempt_point(ke_call *call);
+
+/*
+ * A driver's load or store of len bytes at va, through a pointer, under
+ * --sched ...+accesses: a preemption point when another execution context
+ * has touched that memory (share.c keeps who did), taken as a DDI's is but
+ * without the call's time. Every access counts as a step of the execution,
+ * so that decisions keep their names whoever touched the memory first.
+ * True when the execution must yield now; it then makes the same access
+ * again when resumed, and that one passes (it is the same point).
+ */
+bool ke_access_point(ke_call *call, PVOID_VA va, size_t len);
+/* The scheduler's half of a preemption point, once its step is counted:
+ * whether the execution yields. `ddi`: a DDI's point (directed holds). */
+bool ke_sched_decide(ke_call *call, bool ddi);
+void ke_share_fini(ke_machine *m);
 
 /* Makes a waiting thread READY; its wait returns wait_status. */
 void ke_ready_thread(ke_machine *m, ke_thread *t, NTSTATUS wait_status);

@@ -268,6 +268,7 @@ void ke_machine_destroy(ke_machine *m)
      * marks each one unqueued. */
     des_fini(&m->des);
     ke_sched_fini(m);
+    ke_share_fini(m);
     ke_waitgraph_free(m);
     for (uint32_t i = 0; i < m->driver_count; i++)
         free(m->drivers[i]);

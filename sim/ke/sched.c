@@ -454,7 +454,29 @@ static bool parse_directed(const char *list, ke_sched *out)
     return true;
 }
 
+static bool parse_strategy(const char *text, ke_sched *out);
+
 bool ke_sched_parse(const char *text, ke_sched *out)
+{
+    /* "+accesses" after the strategy: the interleaving mode (share.c). A
+     * directed site's line ends in digits, so the suffix is never part of
+     * one. */
+    static const char suffix[] = "+accesses";
+    size_t len = strlen(text), n = sizeof suffix - 1;
+    if (len <= n || strcmp(text + len - n, suffix) != 0)
+        return parse_strategy(text, out);
+    char strategy[16 + KE_DIRECTED_MAX_SITES * KE_DIRECTED_SITE_BYTES];
+    if (len - n >= sizeof strategy)
+        return false;
+    memcpy(strategy, text, len - n);
+    strategy[len - n] = '\0';
+    if (!parse_strategy(strategy, out))
+        return false;
+    out->accesses = true;
+    return true;
+}
+
+static bool parse_strategy(const char *text, ke_sched *out)
 {
     if (strcmp(text, "random") == 0) {
         *out = (ke_sched){.kind = KE_SCHED_RANDOM};
@@ -770,14 +792,13 @@ static bool event_due(const ke_machine *m)
     return next != NULL && next->due_100ns <= m->des.now_100ns;
 }
 
-bool ke_preempt_point(ke_call *call)
+/* A preemption point's decision, its step counted (see ke_sched_decide).
+ * Inlined into ke_preempt_point, every DDI call's path, as it was before
+ * access points shared it. */
+static inline __attribute__((always_inline)) bool decide(ke_call *call, bool ddi)
 {
     ke_machine *m = call->m;
-    if (ke_stopped(m))
-        return false;
-    call->exec->steps++; /* every point counts, so that decisions keep their names */
-    des_advance(&m->des, KE_CALL_COST_100NS);
-    if (m->config.sched.kind == KE_SCHED_DIRECTED && directed_hold(call))
+    if (ddi && m->config.sched.kind == KE_SCHED_DIRECTED && directed_hold(call))
         return true; /* held back: the loop runs something else */
     if (event_due(m) || m->des.now_100ns >= m->des.limits.max_time_100ns)
         return true; /* the loop fires it, and may run something else */
@@ -806,6 +827,21 @@ bool ke_preempt_point(ke_call *call)
         return false;
     m->next_cpu = (int32_t)next;
     return true;
+}
+
+bool ke_preempt_point(ke_call *call)
+{
+    ke_machine *m = call->m;
+    if (ke_stopped(m))
+        return false;
+    call->exec->steps++; /* every point counts, so that decisions keep their names */
+    des_advance(&m->des, KE_CALL_COST_100NS);
+    return decide(call, true);
+}
+
+bool ke_sched_decide(ke_call *call, bool ddi)
+{
+    return decide(call, ddi);
 }
 
 /* Whether an execution is about to run code of a driver that has unloaded

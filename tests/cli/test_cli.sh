@@ -924,6 +924,90 @@ printf '{"format": "drvsim-faults/2", "faults": [], "switches": [{"kind": "fibre
 check "replay: a switch of an unknown kind is a usage error" 2 \
     "$DRVSIM" run $R/dpc_list_race.lua --replay "$T/bad.json"
 
+# ---------------------------------------------------------------------------
+# Interleaving at shared accesses: --sched ...+accesses (sim/ke/share.c)
+# ---------------------------------------------------------------------------
+
+R=scenarios/races
+check "+accesses: a strategy with a bad suffix is a usage error" 2 \
+    "$DRVSIM" run $F/clean.lua --sched random+access
+err_has "+accesses: ... naming the suffix" '\+accesses'
+check "+accesses: pct:2+accesses runs a clean scenario clean" 0 \
+    "$DRVSIM" run $F/clean.lua --sched pct:2+accesses
+printf 'scenario { sched = "random+shared" }\nrun(function() end)\n' >"$T/badsched.lua"
+check "+accesses: a bad scenario sched is a scenario error" 3 "$DRVSIM" run "$T/badsched.lua"
+err_has "+accesses: ... naming the field and the suffix" 'sched must be .*"\+accesses"'
+# The lost update: a read-modify-write of a counter by a thread and a DPC.
+check "lost update: the pinned seed fails the driver's NT_ASSERT, as the scenario expects" 0 \
+    "$DRVSIM" run $R/lost_update_interleave.lua
+err_has "lost update: ... the count is wrong (its DbgPrint)" 'stats\.sys: [0-9]+ packets counted, [0-9]+ sent \+ [0-9]+ received'
+check "lost update: +accesses finds wrong counts on seeds of 1..100 (the others mismatch: exit 1)" 1 \
+    "$DRVSIM" sweep $R/lost_update_interleave.lua --seeds 1..100 --jsonl "$T/lost.jsonl"
+py "lost update: ... at least one seed of 100, not every one" "$T/lost.jsonl" '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+bad = [r for r in rows if r["outcome"] == "bugcheck" and r["bugcheck"]["code"] == 0x7E]
+assert len(rows) == 100 and 1 <= len(bad) < 100, len(bad)'
+check "lost update: without +accesses the count is right on every seed of 1..100" 1 \
+    "$DRVSIM" sweep $R/lost_update_interleave.lua --seeds 1..100 --sched random --jsonl "$T/lost0.jsonl"
+py "lost update: ... every run clean" "$T/lost0.jsonl" '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert len(rows) == 100 and all(r["outcome"] == "clean" for r in rows), [r["seed"] for r in rows if r["outcome"] != "clean"]'
+check "lost update fixed: InterlockedIncrement is right on every seed of 1..100, +accesses on" 0 \
+    "$DRVSIM" sweep $R/lost_update_interlocked.lua --seeds 1..100 --jsonl /dev/null
+check "lost update fixed: ... and under pct:3+accesses" 0 \
+    "$DRVSIM" sweep $R/lost_update_interlocked.lua --seeds 1..50 --sched pct:3+accesses --jsonl /dev/null
+# Decisions at accesses are recorded and replayed by meaning, and shrunk.
+check "lost update: --record keeps the decisions taken at accesses" 0 \
+    "$DRVSIM" run $R/lost_update_interleave.lua --record "$T/lost.rec.json" --json "$T/lost.rec.out"
+check "lost update: --replay gives the recorded run" 0 \
+    "$DRVSIM" run $R/lost_update_interleave.lua --replay "$T/lost.rec.json" --json -
+py "lost update: ... with its digest" "$OUT" "
+import json, sys
+o = json.load(sys.stdin)
+r = json.load(open('$T/lost.rec.out'))
+assert o['digest'] == r['digest'], (o['digest'], r['digest'])"
+check "lost update: under pct:3+accesses alone the seed is clean (exit 1)" 1 \
+    "$DRVSIM" run $R/lost_update_interleave.lua --sched pct:3+accesses
+check "lost update: ... the recorded decisions still lose the update (they name, not draw)" 0 \
+    "$DRVSIM" run $R/lost_update_interleave.lua --sched pct:3+accesses --replay "$T/lost.rec.json"
+check "lost update: shrink" 0 "$DRVSIM" shrink $R/lost_update_interleave.lua --out "$T/lost.min.json"
+py "lost update: ... to the preemption between the load and the store, and the one back" "$OUT" '
+import re, sys
+m = re.search(r"^0 of 0 failures and ([0-9]+) of ([0-9]+) preemptions? needed", sys.stdin.read(), re.M)
+assert m and int(m.group(1)) == 2 and int(m.group(2)) > 10, m and m.groups()'
+check "lost update: the two replay the failed NT_ASSERT" 0 \
+    "$DRVSIM" run $R/lost_update_interleave.lua --replay "$T/lost.min.json"
+# The lock-free tail pointer.
+check "tail pointer: the pinned seed writes through a freed packet (0xD5), as expected" 0 \
+    "$DRVSIM" run $R/tail_pointer_interleave.lua
+check "tail pointer: +accesses finds it on seeds of 1..100" 1 \
+    "$DRVSIM" sweep $R/tail_pointer_interleave.lua --seeds 1..100 --jsonl "$T/tail.jsonl"
+py "tail pointer: ... a freed packet written (0xD5) or a packet lost (0xC4/0x62)" "$T/tail.jsonl" '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+bad = [r for r in rows if r["outcome"] == "bugcheck"]
+assert len(rows) == 100 and len(bad) >= 1, len(bad)
+for r in bad:
+    b = r["bugcheck"]
+    assert b["code"] == 0xD5 or (b["code"] == 0xC4 and b["params"][0] == 0x62), b'
+check "tail pointer: without +accesses clean on every seed of 1..100" 1 \
+    "$DRVSIM" sweep $R/tail_pointer_interleave.lua --seeds 1..100 --sched random --jsonl "$T/tail0.jsonl"
+py "tail pointer: ... every run clean" "$T/tail0.jsonl" '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+assert len(rows) == 100 and all(r["outcome"] == "clean" for r in rows), [r["seed"] for r in rows if r["outcome"] != "clean"]'
+check "tail pointer fixed: the DPC under the lock is clean on every seed of 1..100" 0 \
+    "$DRVSIM" sweep $R/tail_pointer_locked.lua --seeds 1..100 --jsonl /dev/null
+check "tail pointer: shrink" 0 "$DRVSIM" shrink $R/tail_pointer_interleave.lua --out "$T/tail.min.json"
+py "tail pointer: ... from thousands of preemptions to at most 3" "$OUT" '
+import re, sys
+m = re.search(r"^0 of 0 failures and ([0-9]+) of ([0-9]+) preemptions? needed", sys.stdin.read(), re.M)
+assert m and 1 <= int(m.group(1)) <= 3 and int(m.group(2)) > 1000, m and m.groups()'
+check "tail pointer: the kept preemptions replay the 0xD5" 0 \
+    "$DRVSIM" run $R/tail_pointer_interleave.lua --replay "$T/tail.min.json"
+
 # The cancel race of scenarios/io: a timer DPC and IoCancelIrp both complete a
 # read on some seeds (0x44); with the ownership check, no seed does.
 check "io race: a sweep over 1..20 finds a double completion (exit 1)" 1 \

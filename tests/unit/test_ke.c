@@ -27,6 +27,13 @@ typedef struct test_host {
 
 static test_host host;
 
+/* --sched ...+accesses: each step of a worker is an access (to memory all
+ * workers share, or to its own), then a DDI's point. Kept across
+ * simulate(), which clears the host. */
+static struct {
+    bool on, shared;
+} access;
+
 static ke_call call_of(ke_exec *e)
 {
     return (ke_call){.m = host.m, .exec = e, .thread = e->thread, .ddi = 0xFFFF};
@@ -58,10 +65,16 @@ static void run_worker(ke_exec *e)
 {
     uint32_t *done = &host.done[e->thread->id];
     while (*done < host.steps) {
+        ke_call call = call_of(e);
+        /* An access that yields is made again when the worker resumes:
+         * that one passes (the same point). */
+        PVOID_VA va = access.shared ? 0xFFFFE00000001000ull
+                                    : 0xFFFFE00000100000ull + 0x1000ull * e->thread->id;
+        if (access.on && ke_access_point(&call, va, 8))
+            return;
         cr_assert_lt(host.log_len, MAX_LOG);
         host.log[host.log_len++] = e->thread->id;
         (*done)++;
-        ke_call call = call_of(e);
         if (ke_preempt_point(&call))
             return;
     }
@@ -237,6 +250,54 @@ Test(sched, recorded_decisions_replay_the_interleaving_under_any_strategy)
     decisions.log = NULL;
 }
 
+/* The steps (DDI points even, accesses odd) at which the recorded run
+ * switched processors: how many at accesses. */
+static size_t switches_at_accesses(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < decisions.log_count; i++)
+        n += decisions.log[i].kind == DRVSIM_SWITCH_THREAD && decisions.log[i].step % 2 == 1;
+    return n;
+}
+
+Test(sched, private_accesses_are_never_preemption_points)
+{
+    decisions.record = true;
+    access.on = true;
+    access.shared = false;
+    simulate(42, 2, "random+accesses", 3, 100);
+    cr_assert_gt(decisions.log_count, 0, "the DDI points still switch");
+    cr_assert_eq(switches_at_accesses(), 0);
+    access.shared = true;
+    simulate(42, 2, "random+accesses", 3, 100);
+    cr_assert_gt(switches_at_accesses(), 0, "shared memory: accesses switch too");
+    access.on = access.shared = false;
+    decisions.record = false;
+    free(decisions.log);
+    decisions.log = NULL;
+}
+
+Test(sched, access_decisions_replay_by_meaning)
+{
+    uint32_t first[MAX_LOG];
+    decisions.record = true;
+    access.on = access.shared = true;
+    uint32_t len = simulate(7, 2, "random+accesses", 3, 100);
+    memcpy(first, host.log, sizeof first);
+    cr_assert_gt(switches_at_accesses(), 0);
+    decisions.record = false;
+    decisions.replay = true;
+    decisions.replayed = decisions.log;
+    decisions.replayed_count = decisions.log_count;
+    /* Another seed and strategy: the recorded decisions name the steps. */
+    cr_assert_eq(simulate(99, 2, "pct:2+accesses", 3, 100), len);
+    cr_assert_arr_eq(host.log, first, len * sizeof first[0]);
+    decisions.replay = false;
+    access.on = access.shared = false;
+    free(decisions.log);
+    decisions.log = NULL;
+}
+
 Test(sched, strategy_syntax)
 {
     ke_sched s;
@@ -245,8 +306,33 @@ Test(sched, strategy_syntax)
               s.steps == KE_PCT_DEFAULT_STEPS);
     cr_assert(ke_sched_parse("pct:5", &s) && s.depth == 5 && s.steps == KE_PCT_DEFAULT_STEPS);
     cr_assert(ke_sched_parse("pct:2:300", &s) && s.depth == 2 && s.steps == 300);
-    const char *bad[] = {"",        "Random",    "pct:",   "pct:0",  "pct:17", "pct:3:",
-                         "pct:3:0", "pct:3:5:7", "pct:-1", "pct:3x", "pct3",   "pct:3:1e3"};
+    cr_assert(!s.accesses);
+    /* "+accesses": the interleaving mode, after any strategy. */
+    cr_assert(ke_sched_parse("random+accesses", &s) && s.kind == KE_SCHED_RANDOM && s.accesses);
+    cr_assert(ke_sched_parse("pct:2:300+accesses", &s) && s.kind == KE_SCHED_PCT && s.depth == 2 &&
+              s.steps == 300 && s.accesses);
+    cr_assert(ke_sched_parse("directed:a.lua:12+accesses", &s) && s.kind == KE_SCHED_DIRECTED &&
+              s.site_line[0] == 12 && s.accesses);
+    cr_assert_str_eq(s.site[0], "a.lua:12");
+    const char *bad[] = {"",
+                         "Random",
+                         "pct:",
+                         "pct:0",
+                         "pct:17",
+                         "pct:3:",
+                         "pct:3:0",
+                         "pct:3:5:7",
+                         "pct:-1",
+                         "pct:3x",
+                         "pct3",
+                         "pct:3:1e3",
+                         "+accesses",
+                         "accesses",
+                         "random+access",
+                         "random+accesses+accesses",
+                         "pct:3:+accesses",
+                         "random+ACCESSES",
+                         "random +accesses"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         cr_assert_not(ke_sched_parse(bad[i], &s), "\"%s\" was accepted", bad[i]);
 }
