@@ -70,6 +70,7 @@ static bool queue_dpc(ke_machine *m, ke_dpc *d, uint32_t cpu_number)
     ke_processor *cpu = &m->cpus[cpu_number];
     d->queued = true;
     d->queued_cpu = cpu_number;
+    m->dpc_cpus |= 1ull << cpu_number; /* ke_run looks at this processor's queue */
     d->next = d->prev = NULL;
     if (d->importance == HighImportance && cpu->dpc_head != NULL) {
         d->next = cpu->dpc_head;
@@ -209,6 +210,7 @@ bool ke_cpu_start_dpc(ke_machine *m, ke_processor *cpu)
     ke_dpc *d = cpu->dpc_head;
     unqueue_dpc(m, d);
     cpu->in_dpc = true;
+    ke_cpu_note_busy(m, cpu);
     if (cpu->dpc_drain) {
         /* Back-to-back in one drain: still at DISPATCH_LEVEL, the time the
          * last one took (see KE_DPC_BACK_TO_BACK_100NS) counting towards
@@ -261,6 +263,7 @@ void ke_dpc_ended(ke_machine *m, ke_exec *e)
     ke_processor *cpu = &m->cpus[e->cpu];
     KE_CHECK(m, cpu->in_dpc && e == &cpu->dpc_exec);
     cpu->in_dpc = false;
+    ke_cpu_note_busy(m, cpu);
     e->host = NULL;
     des_rec rec;
     ke_trace_begin(m, &rec, KE_TR_DPC);
@@ -271,6 +274,7 @@ void ke_dpc_ended(ke_machine *m, ke_exec *e)
     /* KiRetireDpcList runs the queue until it is empty without lowering
      * the IRQL: the next DPC of this processor starts at DISPATCH_LEVEL. */
     cpu->dpc_drain = true;
+    m->dpc_cpus |= 1ull << cpu->number; /* ke_run ends or continues the drain */
     if (cpu->dpc_head == NULL)
         end_drain(m, cpu);
 }
