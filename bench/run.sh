@@ -171,3 +171,7 @@ end=$(now)
 secs=$(elapsed "$start" "$end")
 printf 'special pool from Lua: 200000 allocate+write+free in %.3f s = %.0f ns each\n' \
     "$secs" "$(calc "$secs * 1000000000 / 200000")"
+
+# 6. Scaling (issue 18): threads, timers, live allocations, simulated span
+#    and processors, each over its range (bench/scale.sh).
+sh "$HERE/scale.sh" "$DRVSIM"

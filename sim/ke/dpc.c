@@ -311,6 +311,8 @@ ke_dpc *ke_dpc_of_driver(const ke_machine *m, const io_driver *driver)
 
 static void link_set(ke_machine *m, ke_timer *t)
 {
+    m->timers_set_count++;
+    t->set_seq = ++m->timers_set_seq;
     t->prev = NULL;
     t->next = m->timers_head;
     if (m->timers_head != NULL)
@@ -320,6 +322,7 @@ static void link_set(ke_machine *m, ke_timer *t)
 
 static void unlink_set(ke_machine *m, ke_timer *t)
 {
+    m->timers_set_count--;
     if (t->prev != NULL)
         t->prev->next = t->next;
     else
@@ -464,8 +467,22 @@ bool KeReadStateTimer(ke_call *call, PVOID_VA Timer)
     return t != NULL && t->object->signal_state > 0;
 }
 
+/* The set timer whose KTIMER starts in [start, end), the one set last if
+ * several do (the list's order), or NULL. A pool free asks it; with many
+ * timers set and a small block, each address of the block is looked up in
+ * the timers map instead of walking the set timers, so that frees stay
+ * flat in the number of timers (issue 18); the answer is the same. */
 ke_timer *ke_timer_in_range(const ke_machine *m, PVOID_VA start, PVOID_VA end)
 {
+    if (end > start && end - start < m->timers_set_count) {
+        ke_timer *found = NULL;
+        for (PVOID_VA a = start; a < end; a++) {
+            ke_timer *t = des_map_get(&m->timers, a);
+            if (t != NULL && t->set && (found == NULL || t->set_seq > found->set_seq))
+                found = t;
+        }
+        return found;
+    }
     for (ke_timer *t = m->timers_head; t != NULL; t = t->next) {
         if (t->va >= start && t->va < end)
             return t;

@@ -309,6 +309,7 @@ typedef struct ke_timer {
     PVOID_VA dpc;                 /* queued at expiry, 0 = none */
     struct io_driver *setter;     /* the driver that set it (for unload checks) */
     struct ke_timer *next, *prev; /* the set timers */
+    uint64_t set_seq;             /* when it joined them (newest first in the list) */
 } ke_timer;
 
 struct ke_wait_block;
@@ -692,6 +693,9 @@ typedef struct ke_machine {
     struct ob_state *ob;      /* object types, applications' handles, Ob callbacks (ob/) */
     ke_interrupt *interrupts_head, *interrupts_tail;
     ke_timer *timers_head; /* the timers that are set */
+    /* How many, and the count of joins, so that ke_timer_in_range can look
+     * a small range up in `timers` rather than walk them all (issue 18). */
+    uint64_t timers_set_count, timers_set_seq;
     ke_object *flush;      /* what KeFlushQueuedDpcs waits on */
     des_map handles;       /* kernel handle -> ke_object */
     uint64_t next_handle;
