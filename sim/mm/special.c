@@ -34,11 +34,12 @@ mm_special *mm_special_create(ke_machine *m)
     if (slots > UINT32_MAX - 1)
         slots = UINT32_MAX - 1;
     sp->slot_count = (uint32_t)slots;
-    /* calloc'd: the host commits the pages of these arrays as slots are
-     * used, so a large, little-used special pool costs little. */
-    sp->state = calloc(slots ? slots : 1, 1);
-    sp->fifo = calloc(slots ? slots : 1, sizeof *sp->fifo);
-    sp->records = calloc(slots ? slots : 1, sizeof *sp->records);
+    /* Mapped (des_zmap): the host commits the pages of these arrays as
+     * slots are used, so a large, little-used special pool costs little,
+     * and a machine whose special pool is never used zeroes nothing. */
+    sp->state = des_zmap(slots);
+    sp->fifo = des_zmap(slots * sizeof *sp->fifo);
+    sp->records = des_zmap(slots * sizeof *sp->records);
     if (sp->state == NULL || sp->fifo == NULL || sp->records == NULL) {
         mm_special_destroy(sp);
         return NULL;
@@ -51,9 +52,9 @@ void mm_special_destroy(mm_special *sp)
 {
     if (sp == NULL)
         return;
-    free(sp->state);
-    free(sp->fifo);
-    free(sp->records);
+    des_zunmap(sp->state, sp->slot_count);
+    des_zunmap(sp->fifo, (size_t)sp->slot_count * sizeof *sp->fifo);
+    des_zunmap(sp->records, (size_t)sp->slot_count * sizeof *sp->records);
     free(sp);
 }
 
