@@ -76,5 +76,5 @@ done
 echo "processors, 2,000,000 DDI calls on one (bench/scale/cpus.lua):"
 BASE=0
 for n in 1 2 4 8 16 32 64; do
-    point "  $n CPUs" 2000000 call "$HERE/scale/cpus.lua" 0 --cpus "$n"
+    point "  $n CPUs" 2000000 call "$HERE/scale/cpus.lua" 1000000 --cpus "$n"
 done
