@@ -2,14 +2,12 @@
  * des.c - the discrete-event engine: event queue, PRNG streams, canonical
  * trace records and the run digest. See des.h for the model.
  */
-#define _DEFAULT_SOURCE /* MAP_ANONYMOUS (des_zmap), which POSIX.1-2008 lacks */
 #include "des/check.h"
 #include "des/des.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include <xxhash.h>
 
@@ -550,16 +548,3 @@ void des_advance(des_sim *sim, uint64_t delta_100ns)
     sim->now_100ns += delta_100ns;
 }
 
-void *des_zmap(size_t bytes)
-{
-    if (bytes == 0)
-        bytes = 1;
-    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
-}
-
-void des_zunmap(void *p, size_t bytes)
-{
-    if (p != NULL)
-        munmap(p, bytes == 0 ? 1 : bytes);
-}

@@ -302,16 +302,4 @@ void des_digest_u64(des_sim *sim, uint64_t v);
 /* The digest of everything committed so far. */
 uint64_t des_digest(const des_sim *sim);
 
-/*
- * Host memory for large zero-filled arrays (the machine, special pool's
- * slot arrays): anonymous mapped pages, which the host zeroes and commits
- * only as they are touched. calloc zeroes such blocks by hand once glibc's
- * heap serves blocks that large (after the first one freed), which every
- * seed of a sweep paid for (issue 18: 4 MB of special-pool arrays zeroed
- * per machine, special pool on or not). NULL when out of host memory;
- * des_zunmap takes the same size.
- */
-void *des_zmap(size_t bytes);
-void des_zunmap(void *p, size_t bytes);
-
 #endif /* DRVSIM_DES_H */

@@ -173,15 +173,13 @@ ke_thread *ke_create_harness_thread(ke_machine *m)
 ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifier,
                               const vf_gflags *gflags, const ke_host *host)
 {
-    /* Mapped, not calloc'd: most of its 900 KB (64 processors' frames) is
-     * never touched, and a sweep makes one per seed (des_zmap). */
-    ke_machine *m = des_zmap(sizeof *m);
+    ke_machine *m = calloc(1, sizeof *m);
     if (m == NULL)
         return NULL;
     m->config = *config;
     m->host = *host;
     if (config->cpus == 0 || config->cpus > KE_MAX_CPUS || !des_init(&m->des, &config->limits)) {
-        des_zunmap(m, sizeof *m);
+        free(m);
         return NULL;
     }
     if (config->trace_sink != NULL)
@@ -317,7 +315,7 @@ void ke_machine_destroy(ke_machine *m)
     ex_pool_destroy(m->pool);
     vf_destroy(m->vf);
     mm_destroy(m->mm);
-    des_zunmap(m, sizeof *m);
+    free(m);
 }
 
 void ke_stop_machine(ke_machine *m, ke_stop why, const char *fmt, ...)
