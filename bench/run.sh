@@ -191,7 +191,7 @@ peak1=$(rss "$DRVSIM" run "$HERE/timer_hours.lua" --limit 1h --quiet || true)
 mid=$(now)
 peak24=$(rss "$DRVSIM" run "$HERE/timer_hours.lua" --quiet)
 end=$(now)
-printf 'timer 10 ms:    1 h in %.3f s, peak RSS %s KiB; 24 h in %.3f s, peak RSS %s KiB\n' \
+printf 'timer 10 ms:    1 h in %.3f s, peak RSS %s KiB; 24 h in %.3f s, peak RSS %s KiB (issue 18 item 2: target <= 64 MB)\n' \
     "$(elapsed "$start" "$mid")" "$peak1" "$(elapsed "$mid" "$end")" "$peak24"
 
 # 4. The pool driven from C: alloc+free pairs, and memory per live
@@ -209,3 +209,79 @@ end=$(now)
 secs=$(elapsed "$start" "$end")
 printf 'special pool from Lua: 200000 allocate+write+free in %.3f s = %.0f ns each\n' \
     "$secs" "$(calc "$secs * 1000000000 / 200000")"
+
+# 5b. Issue 18's targets, each beside its measurement. Instruction counts
+#     are callgrind's (repeatable, whatever the machine's load); a scenario
+#     of bench/scale/ runs with its `local N = ...` set, and a cost per unit
+#     is the difference between two sizes, so that start-up cancels out.
+if command -v valgrind >/dev/null 2>&1; then
+    # ir OUTPUT-NAME DRVSIM-ARGS...: the instructions of one drvsim command,
+    # its forked workers included.
+    ir() {
+        name=$1
+        shift
+        valgrind --tool=callgrind --trace-children=yes \
+            --callgrind-out-file="$OUT/ir.$name.%p" "$DRVSIM" "$@" >/dev/null 2>"$OUT/ir.$name.log" || true
+        sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$OUT/ir.$name.log" |
+            awk '{ total += $1 } END { print total + 0 }'
+    }
+    # sized SCENARIO N: bench/scale/SCENARIO with N set, as $OUT/SCENARIO.N.lua
+    sized() {
+        sed "s/^local N = .*/local N = $2/" "$HERE/scale/$1.lua" >"$OUT/$1.$2.lua"
+        echo "$OUT/$1.$2.lua"
+    }
+    echo "issue 18 targets (callgrind instructions):"
+    # Item 1: threads. Per thread between 1,000 and 3,000 ready threads,
+    # against per thread between 100 and 1,000.
+    a=$(ir t100 run "$(sized threads 100)" --quiet)
+    b=$(ir t1000 run "$(sized threads 1000)" --quiet)
+    c=$(ir t3000 run "$(sized threads 3000)" --quiet)
+    printf '  1 linear in threads: %.0f instructions per thread at 100..1,000, %.0f at 1,000..3,000 (%.2fx; target linear: about 1x)\n' \
+        "$(calc "($b - $a) / 900")" "$(calc "($c - $b) / 2000")" \
+        "$(calc "(($c - $b) / 2000) / (($b - $a) / 900)")"
+    # Item 3: a DDI call on 64 processors, most idle, against 1.
+    z=$(ir c0 run "$(sized cpus 0)" --quiet --cpus 1)
+    one=$(ir c1 run "$(sized cpus 100000)" --quiet --cpus 1)
+    z64=$(ir c064 run "$(sized cpus 0)" --quiet --cpus 64)
+    many=$(ir c64 run "$(sized cpus 100000)" --quiet --cpus 64)
+    printf '  3 flat in processors: %.0f instructions per DDI call on 1 CPU, %.0f on 64 (%.2fx; target flat, was 5.5x)\n' \
+        "$(calc "($one - $z) / 200000")" "$(calc "($many - $z64) / 200000")" \
+        "$(calc "(($many - $z64) / 200000) / (($one - $z) / 200000)")"
+    # Item 5: the cost of one Lua DDI call (bench/irql_loop.lua's pair).
+    printf '  5 per DDI call: %.0f instructions (bench/scale/cpus.lua, 1 CPU; target <= 700, was 1,245)\n' \
+        "$(calc "($one - $z) / 200000")"
+    # Item 6: the first injected failure, 7 simulated minutes of a 1 s
+    # periodic DPC, one whole process.
+    dpc=$(ir dpc run "$HERE/../scenarios/faults/sample_dpc_null.lua" --quiet)
+    printf '  6 periodic DPCs: scenarios/faults/sample_dpc_null.lua %s instructions a run (the wall time is the "first fault" line above; target < 1 ms, was 2.16 ms)\n' "$dpc"
+    # Items 4 and 7: a seed of bench/faults_sweep.lua, in its worker and in
+    # the parent (which decodes each result), between 20 and 120 seeds.
+    ir s20 sweep "$HERE/faults_sweep.lua" --seeds 1..20 -j 1 --jsonl "$OUT/s.jsonl" >/dev/null
+    ir s120 sweep "$HERE/faults_sweep.lua" --seeds 1..120 -j 1 --jsonl "$OUT/s.jsonl" >/dev/null
+    # The parent is the process whose log line comes last (it ends last).
+    p20=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$OUT/ir.s20.log" | tail -n 1)
+    p120=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$OUT/ir.s120.log" | tail -n 1)
+    w20=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$OUT/ir.s20.log" | sed '$d' | awk '{ t += $1 } END { print t }')
+    w120=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$OUT/ir.s120.log" | sed '$d' | awk '{ t += $1 } END { print t }')
+    printf '  4 per seed: %.0f instructions in the worker, %.0f in the parent (bench/faults_sweep.lua; target >= 7,000 seeds/s per core: the "faults sweep -j 1" line above)\n' \
+        "$(calc "($w120 - $w20) / 100")" "$(calc "($p120 - $p20) / 100")"
+    printf '  7 sweep -j 2: the parent decodes a result in %.0f instructions (%.1f%% of a seed); its wall-time ratio is the two "faults sweep" lines above\n' \
+        "$(calc "($p120 - $p20) / 100")" "$(calc "($p120 - $p20) / ($w120 - $w20) * 100")"
+    # Item 8: deadlock detection on the spin lock loop (issue 12's budget:
+    # +20%), DDI compliance on the DDI loop (issue 13's: +15%), 20,000
+    # iterations each.
+    sed 's/for i = 1, 200000 do/for i = 1, 20000 do/' "$HERE/spinlock_loop.lua" >"$OUT/spin.lua"
+    sed 's/^local ITERATIONS = .*/local ITERATIONS = 20000/' "$HERE/ddi_loop.lua" >"$OUT/ddi.lua"
+    s0=$(ir s0 run "$OUT/spin.lua" --quiet --verifier "/flags 0x0 /driver spin.sys")
+    s20=$(ir sdl run "$OUT/spin.lua" --quiet --verifier "/flags 0x20 /driver spin.sys")
+    d0=$(ir d0 run "$OUT/ddi.lua" --quiet --verifier "/flags 0x0 /driver bench.sys")
+    d20=$(ir d20 run "$OUT/ddi.lua" --quiet --verifier "/flags 0x20000 /driver bench.sys")
+    printf '  8 deadlock detection (/flags 0x20): %+.1f%% instructions on bench/spinlock_loop.lua (budget +20%%)\n' \
+        "$(calc "($s20 / $s0 - 1) * 100")"
+    printf '  8 DDI compliance (/flags 0x20000): %+.1f%% instructions on bench/ddi_loop.lua (budget +15%%)\n' \
+        "$(calc "($d20 / $d0 - 1) * 100")"
+fi
+
+# 6. Scaling (issue 18): threads, timers, live allocations, simulated span
+#    and processors, each over its range (bench/scale.sh).
+sh "$HERE/scale.sh" "$DRVSIM"

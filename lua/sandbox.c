@@ -1051,6 +1051,10 @@ static int sandbox_randomseed(lua_State *L)
 /* The state                                                                */
 /* ------------------------------------------------------------------------ */
 
+/* The globals a run's state starts with, rounded up: lb_sandbox_new sizes
+ * the table for them. A guess too small costs one rehash, never a fault. */
+#define LB_GLOBALS_SIZE 1200
+
 static void open_lib(lua_State *L, const char *name, lua_CFunction open)
 {
     luaL_requiref(L, name, open, 1);
@@ -1076,6 +1080,13 @@ lua_State *lb_sandbox_new(lb_state *lb)
     lua_State *L = lua_newstate(sandbox_alloc, lb);
     if (L == NULL)
         return NULL;
+    /* The globals table, made at its final size (the libraries', the
+     * constants', the DDIs', about 1,100 names: LB_GLOBALS_SIZE) before
+     * anything is in it, so that registering them does not rehash it ten
+     * times in every seed (issue 18). Nothing refers to the fresh state's
+     * own yet. */
+    lua_createtable(L, 0, LB_GLOBALS_SIZE);
+    lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
     open_lib(L, LUA_GNAME, luaopen_base);
     open_lib(L, LUA_STRLIBNAME, luaopen_string);
     open_lib(L, LUA_TABLIBNAME, luaopen_table);

@@ -547,3 +547,4 @@ void des_advance(des_sim *sim, uint64_t delta_100ns)
     DES_CHECK(sim->now_100ns + delta_100ns >= sim->now_100ns); /* no wrap */
     sim->now_100ns += delta_100ns;
 }
+

@@ -70,6 +70,7 @@ static bool queue_dpc(ke_machine *m, ke_dpc *d, uint32_t cpu_number)
     ke_processor *cpu = &m->cpus[cpu_number];
     d->queued = true;
     d->queued_cpu = cpu_number;
+    m->dpc_cpus |= 1ull << cpu_number; /* ke_run looks at this processor's queue */
     d->next = d->prev = NULL;
     if (d->importance == HighImportance && cpu->dpc_head != NULL) {
         d->next = cpu->dpc_head;
@@ -209,6 +210,7 @@ bool ke_cpu_start_dpc(ke_machine *m, ke_processor *cpu)
     ke_dpc *d = cpu->dpc_head;
     unqueue_dpc(m, d);
     cpu->in_dpc = true;
+    ke_cpu_note_busy(m, cpu);
     if (cpu->dpc_drain) {
         /* Back-to-back in one drain: still at DISPATCH_LEVEL, the time the
          * last one took (see KE_DPC_BACK_TO_BACK_100NS) counting towards
@@ -261,6 +263,7 @@ void ke_dpc_ended(ke_machine *m, ke_exec *e)
     ke_processor *cpu = &m->cpus[e->cpu];
     KE_CHECK(m, cpu->in_dpc && e == &cpu->dpc_exec);
     cpu->in_dpc = false;
+    ke_cpu_note_busy(m, cpu);
     e->host = NULL;
     des_rec rec;
     ke_trace_begin(m, &rec, KE_TR_DPC);
@@ -271,6 +274,7 @@ void ke_dpc_ended(ke_machine *m, ke_exec *e)
     /* KiRetireDpcList runs the queue until it is empty without lowering
      * the IRQL: the next DPC of this processor starts at DISPATCH_LEVEL. */
     cpu->dpc_drain = true;
+    m->dpc_cpus |= 1ull << cpu->number; /* ke_run ends or continues the drain */
     if (cpu->dpc_head == NULL)
         end_drain(m, cpu);
 }
@@ -307,6 +311,8 @@ ke_dpc *ke_dpc_of_driver(const ke_machine *m, const io_driver *driver)
 
 static void link_set(ke_machine *m, ke_timer *t)
 {
+    m->timers_set_count++;
+    t->set_seq = ++m->timers_set_seq;
     t->prev = NULL;
     t->next = m->timers_head;
     if (m->timers_head != NULL)
@@ -316,6 +322,7 @@ static void link_set(ke_machine *m, ke_timer *t)
 
 static void unlink_set(ke_machine *m, ke_timer *t)
 {
+    m->timers_set_count--;
     if (t->prev != NULL)
         t->prev->next = t->next;
     else
@@ -460,8 +467,22 @@ bool KeReadStateTimer(ke_call *call, PVOID_VA Timer)
     return t != NULL && t->object->signal_state > 0;
 }
 
+/* The set timer whose KTIMER starts in [start, end), the one set last if
+ * several do (the list's order), or NULL. A pool free asks it; with many
+ * timers set and a small block, each address of the block is looked up in
+ * the timers map instead of walking the set timers, so that frees stay
+ * flat in the number of timers (issue 18); the answer is the same. */
 ke_timer *ke_timer_in_range(const ke_machine *m, PVOID_VA start, PVOID_VA end)
 {
+    if (end > start && end - start < m->timers_set_count) {
+        ke_timer *found = NULL;
+        for (PVOID_VA a = start; a < end; a++) {
+            ke_timer *t = des_map_get(&m->timers, a);
+            if (t != NULL && t->set && (found == NULL || t->set_seq > found->set_seq))
+                found = t;
+        }
+        return found;
+    }
     for (ke_timer *t = m->timers_head; t != NULL; t = t->next) {
         if (t->va >= start && t->va < end)
             return t;

@@ -294,6 +294,7 @@ bool ke_cpu_start_isr(ke_machine *m, ke_processor *cpu)
         return false;
     i->pending_cpus &= ~(1ull << cpu->number);
     cpu->in_isr = true;
+    ke_cpu_note_busy(m, cpu);
     cpu->isr = i;
     cpu->irql_before_isr = cpu->irql;
     ke_cpu_set_irql(m, cpu, i->irql);
@@ -356,6 +357,7 @@ void ke_isr_ended(ke_machine *m, ke_exec *e)
                       i->driver, cpu->irql);
     lock_set(m, i, 0);
     cpu->in_isr = false;
+    ke_cpu_note_busy(m, cpu);
     cpu->isr = NULL;
     e->host = NULL;
     ke_cpu_set_irql(m, cpu, cpu->irql_before_isr);

@@ -311,6 +311,7 @@ typedef struct ke_timer {
     PVOID_VA dpc;                 /* queued at expiry, 0 = none */
     struct io_driver *setter;     /* the driver that set it (for unload checks) */
     struct ke_timer *next, *prev; /* the set timers */
+    uint64_t set_seq;             /* when it joined them (newest first in the list) */
 } ke_timer;
 
 struct ke_wait_block;
@@ -384,6 +385,7 @@ typedef struct ke_thread {
     bool idle;    /* a processor's idle thread: runs nothing */
     ke_exec exec;
     struct ke_thread *next_ready; /* ready queue link */
+    bool in_ready_queue;          /* on the machine's ready queue (ke_ready_thread) */
     /* The wait it is in: its blocks, how many, any or all. */
     ke_wait_block blocks[KE_MAX_WAIT_OBJECTS];
     uint32_t wait_count;
@@ -645,6 +647,18 @@ typedef struct ke_machine {
     uint32_t thread_count;
     uint32_t thread_capacity; /* slots of threads, grown by doubling */
     ke_thread *ready_head, *ready_tail;
+    /* The ready queue's length and, of it, the threads with a system
+     * affinity: kept as threads join and leave it (ke_ready_thread,
+     * ke_unready_thread, set_affinity), so that a preemption point does not
+     * walk the queue (issue 18: it was linear in threads per DDI call). */
+    uint32_t ready_count, ready_affine;
+    /* Processors by what they have, a bit each, so that a scheduling step
+     * visits only those (issue 18: flat in processors). busy_cpus: one runs
+     * an ISR, a DPC or a thread (ke_cpu_note_busy, wherever in_isr, in_dpc
+     * or current change). dpc_cpus: one may have DPCs to start (set as one
+     * is queued; cleared by ke_run once its queue is empty and no drain
+     * goes on). */
+    uint64_t busy_cpus, dpc_cpus;
     ke_thread *harness; /* the thread running run() */
 
     int32_t next_cpu; /* the processor a preemption point chose, -1 for none */
@@ -688,6 +702,9 @@ typedef struct ke_machine {
     struct ob_state *ob;      /* object types, applications' handles, Ob callbacks (ob/) */
     ke_interrupt *interrupts_head, *interrupts_tail;
     ke_timer *timers_head; /* the timers that are set */
+    /* How many, and the count of joins, so that ke_timer_in_range can look
+     * a small range up in `timers` rather than walk them all (issue 18). */
+    uint64_t timers_set_count, timers_set_seq;
     ke_object *flush;      /* what KeFlushQueuedDpcs waits on */
     des_map handles;       /* kernel handle -> ke_object */
     uint64_t next_handle;
@@ -833,6 +850,22 @@ void ke_share_fini(ke_machine *m);
 
 /* Makes a waiting thread READY; its wait returns wait_status. */
 void ke_ready_thread(ke_machine *m, ke_thread *t, NTSTATUS wait_status);
+
+/* Keeps m->busy_cpus up to date after a processor's in_isr, in_dpc or
+ * current changed. */
+static inline void ke_cpu_note_busy(ke_machine *m, const ke_processor *cpu)
+{
+    uint64_t bit = 1ull << cpu->number;
+    if (cpu->in_isr || cpu->in_dpc || !cpu->current->idle)
+        m->busy_cpus |= bit;
+    else
+        m->busy_cpus &= ~bit;
+}
+
+/* Takes a thread off the ready queue (the scheduler dispatching it; unit
+ * tests running one by hand), keeping the queue's counts. Its state is the
+ * caller's to set. */
+void ke_unready_thread(ke_machine *m, ke_thread *t);
 
 /* The host reports that an execution's code returned (a thread's start
  * routine, the harness body). */

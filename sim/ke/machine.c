@@ -242,6 +242,7 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
         cpu->idle_thread->exec.cpu = i;
         cpu->idle_thread->state = KE_THREAD_RUNNING;
         cpu->current = cpu->idle_thread;
+        ke_cpu_note_busy(m, cpu);
     }
 
     des_rec rec;

@@ -224,6 +224,8 @@ int32_t KeQueryPriorityThread(ke_call *call, PVOID_VA Thread)
 static void set_affinity(ke_call *call, uint64_t affinity)
 {
     ke_thread *t = call->thread;
+    if (t->in_ready_queue) /* the ready queue counts its threads with an affinity */
+        call->m->ready_affine += (affinity != 0) - (t->affinity != 0);
     t->affinity = affinity;
     if (call->exec != &t->exec || ke_thread_allows(t, call->exec->cpu))
         return;

@@ -193,6 +193,10 @@ void ke_ready_thread(ke_machine *m, ke_thread *t, NTSTATUS wait_status)
     else
         m->ready_head = t;
     m->ready_tail = t;
+    t->in_ready_queue = true;
+    m->ready_count++;
+    if (t->affinity != 0)
+        m->ready_affine++;
 
     des_rec rec;
     ke_trace_begin(m, &rec, KE_TR_WAKE);
@@ -211,12 +215,10 @@ static ke_thread *first_ready_for(const ke_machine *m, uint32_t cpu)
     return t;
 }
 
-/* Takes the first ready thread processor `cpu` may run. */
-static ke_thread *pop_ready(ke_machine *m, uint32_t cpu)
+void ke_unready_thread(ke_machine *m, ke_thread *t)
 {
-    ke_thread *t = first_ready_for(m, cpu), *prev = NULL;
-    if (t == NULL)
-        return NULL;
+    KE_CHECK(m, t->in_ready_queue);
+    ke_thread *prev = NULL;
     for (ke_thread *p = m->ready_head; p != t; p = p->next_ready)
         prev = p;
     if (prev != NULL)
@@ -226,20 +228,19 @@ static ke_thread *pop_ready(ke_machine *m, uint32_t cpu)
     if (m->ready_tail == t)
         m->ready_tail = prev;
     t->next_ready = NULL;
-    return t;
+    t->in_ready_queue = false;
+    m->ready_count--;
+    if (t->affinity != 0)
+        m->ready_affine--;
 }
 
-/* The ready threads; *constrained tells whether any has a system affinity. */
-static uint32_t ready_count(const ke_machine *m, bool *constrained)
+/* Takes the first ready thread processor `cpu` may run. */
+static ke_thread *pop_ready(ke_machine *m, uint32_t cpu)
 {
-    uint32_t n = 0;
-    bool any = false;
-    for (const ke_thread *t = m->ready_head; t != NULL; t = t->next_ready) {
-        n++;
-        any = any || t->affinity != 0;
-    }
-    *constrained = any;
-    return n;
+    ke_thread *t = first_ready_for(m, cpu);
+    if (t != NULL)
+        ke_unready_thread(m, t);
+    return t;
 }
 
 void ke_terminate_thread(ke_machine *m, ke_thread *t, NTSTATUS status)
@@ -389,15 +390,47 @@ static bool spinning(const ke_machine *m, const ke_processor *cpu)
 /* Choosing what runs                                                       */
 /* ------------------------------------------------------------------------ */
 
+/* The lowest set bit's index at or above `from` in a processor mask, or
+ * KE_MAX_CPUS when there is none. */
+static uint32_t next_cpu_in(uint64_t mask, uint32_t from)
+{
+    if (from >= KE_MAX_CPUS)
+        return KE_MAX_CPUS;
+    mask &= ~0ull << from;
+    return mask == 0 ? KE_MAX_CPUS : (uint32_t)__builtin_ctzll(mask);
+}
+
 /* The processors with work: one running (or preempted) thread each, and
  * idle processors for as many threads as wait in the ready queue. In
- * processor order, so the choice among them depends on the seed only. */
+ * processor order, so the choice among them depends on the seed only.
+ *
+ * Called at every DDI's preemption point: it visits the busy processors
+ * (m->busy_cpus) and the idle ones the ready threads will take, not every
+ * processor, so that a call costs the same on 64 processors as on 1 when
+ * most are idle (issue 18). Held processors (--sched directed) and ready
+ * threads with a system affinity take the full walk, processor by
+ * processor, as before. */
 static uint32_t candidates(ke_machine *m, uint32_t out[KE_MAX_CPUS])
 {
-    bool constrained;
-    uint32_t n = 0, ready = ready_count(m, &constrained);
+    /* The queue's counts are kept as threads join and leave it. */
+    bool constrained = m->ready_affine != 0;
+    uint32_t n = 0, ready = m->ready_count;
     uint64_t epoch = constrained ? ++m->claim_epoch : 0;
-    for (uint32_t i = 0; i < m->cpu_count; i++) {
+    uint64_t all = m->cpu_count >= 64 ? ~0ull : (1ull << m->cpu_count) - 1;
+    uint64_t visit = all;
+    if (!constrained && m->held_count == 0) {
+        /* The busy processors, and the first idle ones, in processor
+         * order, one for each ready thread: what the walk below would
+         * pick, without looking at the others. */
+        visit = m->busy_cpus;
+        for (uint64_t idle = all & ~m->busy_cpus; ready > 0 && idle != 0; ready--) {
+            uint64_t lowest = idle & (~idle + 1);
+            visit |= lowest;
+            idle &= ~lowest;
+        }
+        ready = m->ready_count;
+    }
+    for (uint32_t i = next_cpu_in(visit, 0); i < m->cpu_count; i = next_cpu_in(visit, i + 1)) {
         const ke_processor *cpu = &m->cpus[i];
         if (cpu->held)
             continue; /* --sched directed: stalled */
@@ -816,6 +849,11 @@ static inline __attribute__((always_inline)) bool decide(ke_call *call, bool ddi
             break;
         }
     }
+    /* No ready thread and no other busy processor: at most one candidate,
+     * the caller, so candidates() need not be asked (the common case of a
+     * DDI call; issue 18). */
+    if (m->ready_count == 0 && (m->busy_cpus & (m->busy_cpus - 1)) == 0)
+        return false;
     uint32_t cpus[KE_MAX_CPUS];
     uint32_t n = candidates(m, cpus);
     if (n <= 1)
@@ -886,6 +924,7 @@ static void run_cpu(ke_machine *m, uint32_t i)
         t->state = KE_THREAD_RUNNING;
         t->exec.cpu = i;
         cpu->current = t;
+        ke_cpu_note_busy(m, cpu);
         ke_cpu_set_irql(m, cpu, t->wait_irql); /* the IRQL it waited at (WaitIrql) */
     }
     ke_exec *e = running_exec(cpu);
@@ -894,6 +933,7 @@ static void run_cpu(ke_machine *m, uint32_t i)
      * is gone, the thread waits again and the processor is free. */
     if (e == &t->exec && t->work_queue != NULL && e->host == NULL && !ex_worker_start(m, t)) {
         cpu->current = cpu->idle_thread;
+        ke_cpu_note_busy(m, cpu);
         return;
     }
     if (unloaded_code(m, e))
@@ -908,8 +948,10 @@ static void run_cpu(ke_machine *m, uint32_t i)
         ke_trace_commit(m, &rec);
     }
     m->host.resume(m->host.ctx, e);
-    if (e == &t->exec && t->state != KE_THREAD_RUNNING && cpu->current == t)
+    if (e == &t->exec && t->state != KE_THREAD_RUNNING && cpu->current == t) {
         cpu->current = cpu->idle_thread; /* it waits or ended: the processor is free */
+        ke_cpu_note_busy(m, cpu);
+    }
 }
 
 /* Fires every event due by now. */
@@ -948,6 +990,33 @@ static void idle_step(ke_machine *m)
     }
 }
 
+/* Interrupts start wherever one is pending and the IRQL allows it, in
+ * processor order; only the processors an interrupt is pending on are
+ * visited. */
+static void start_isrs(ke_machine *m)
+{
+    uint64_t pending = 0;
+    for (const ke_interrupt *i = m->interrupts_head; i != NULL; i = i->next)
+        pending |= i->pending_cpus;
+    for (uint32_t c = next_cpu_in(pending, 0); c < m->cpu_count; c = next_cpu_in(pending, c + 1))
+        ke_cpu_start_isr(m, &m->cpus[c]);
+}
+
+/* DPCs start wherever one is queued (or a drain goes on) and the IRQL
+ * allows it, in processor order; only the processors of m->dpc_cpus are
+ * visited, and those found with nothing left to do leave it. The mask is
+ * read afresh at each step, as starting one DPC may queue another. */
+static void start_dpcs(ke_machine *m)
+{
+    for (uint32_t c = next_cpu_in(m->dpc_cpus, 0); c < m->cpu_count && !ke_stopped(m);
+         c = next_cpu_in(m->dpc_cpus, c + 1)) {
+        ke_processor *cpu = &m->cpus[c];
+        ke_cpu_start_dpc(m, cpu);
+        if (!cpu->in_dpc && cpu->dpc_head == NULL && !cpu->dpc_drain)
+            m->dpc_cpus &= ~(1ull << c);
+    }
+}
+
 ke_stop ke_run(ke_machine *m)
 {
     char limit[32];
@@ -962,10 +1031,8 @@ ke_stop ke_run(ke_machine *m)
             break;
         /* Interrupts, then DPCs, start wherever the IRQL allows, before
          * anything else runs. */
-        for (uint32_t i = 0; i < m->cpu_count; i++)
-            ke_cpu_start_isr(m, &m->cpus[i]);
-        for (uint32_t i = 0; i < m->cpu_count && !ke_stopped(m); i++)
-            ke_cpu_start_dpc(m, &m->cpus[i]);
+        start_isrs(m);
+        start_dpcs(m);
         if (ke_stopped(m))
             break;
         uint32_t cpus[KE_MAX_CPUS];

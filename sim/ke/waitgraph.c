@@ -304,23 +304,23 @@ static void build(ke_machine *m)
 
 /* Whether an event still queued might make something run: timed waits,
  * timers with a DPC or a waiter, the DPC watchdog (a bug check), and every
- * event this file does not know. Counts the ones that cannot. */
-static uint32_t inert_events(const ke_machine *m)
+ * event this file does not know. Nothing is pending when every queued event
+ * is one that cannot. Asked at every step where no processor has work: the
+ * first queued timer that may make something run answers it, rather than a
+ * walk of every set timer (issue 18: linear in timers). */
+bool ke_nothing_pending(const ke_machine *m)
 {
-    uint32_t inert = 0;
+    uint64_t inert = 0;
     for (const ke_timer *t = m->timers_head; t != NULL; t = t->next) {
-        if (t->set && des_event_queued(&t->expiry) && t->dpc == 0 &&
-            (t->object == NULL || t->object->waiters_head == NULL))
-            inert++;
+        if (!t->set || !des_event_queued(&t->expiry))
+            continue;
+        if (t->dpc != 0 || (t->object != NULL && t->object->waiters_head != NULL))
+            return false; /* a queued event that may make something run */
+        inert++;
     }
     if (ex_lookaside_scan_inert(m))
         inert++;
-    return inert;
-}
-
-bool ke_nothing_pending(const ke_machine *m)
-{
-    return inert_events(m) == m->des.heap_count;
+    return inert == m->des.heap_count;
 }
 
 bool ke_deadlock_check(ke_machine *m)

@@ -34,15 +34,10 @@ mm_special *mm_special_create(ke_machine *m)
     if (slots > UINT32_MAX - 1)
         slots = UINT32_MAX - 1;
     sp->slot_count = (uint32_t)slots;
-    /* calloc'd: the host commits the pages of these arrays as slots are
-     * used, so a large, little-used special pool costs little. */
-    sp->state = calloc(slots ? slots : 1, 1);
-    sp->fifo = calloc(slots ? slots : 1, sizeof *sp->fifo);
-    sp->records = calloc(slots ? slots : 1, sizeof *sp->records);
-    if (sp->state == NULL || sp->fifo == NULL || sp->records == NULL) {
-        mm_special_destroy(sp);
-        return NULL;
-    }
+    /* The slot arrays (state, fifo, records: about 4 MB) are allocated at
+     * the first special pool allocation (arrays_ready): a machine whose
+     * special pool is never used, most seeds of a sweep, neither allocates
+     * nor zeroes them (issue 18). Until then no slot is live or freed. */
     des_rng_stream(&sp->rng, m->config.seed, "special");
     return sp;
 }
@@ -133,6 +128,28 @@ bool mm_special_check_alloc(ke_call *call, ULONG pool_type, uint64_t size_bytes)
 /* A slot for a new allocation: the one freed longest ago once more than
  * MM_SPECIAL_QUARANTINE_PAGES wait (or no never-used one is left), else a
  * never-used one. False when every slot is live. */
+/* Allocates the slot arrays at the first special pool allocation (see
+ * mm_special_create). calloc'd: the host commits their pages as slots are
+ * used. False when the host is out of memory. */
+static bool arrays_ready(mm_special *sp)
+{
+    if (sp->state != NULL)
+        return true;
+    size_t slots = sp->slot_count != 0 ? sp->slot_count : 1;
+    sp->state = calloc(slots, 1);
+    sp->fifo = calloc(slots, sizeof *sp->fifo);
+    sp->records = calloc(slots, sizeof *sp->records);
+    if (sp->state != NULL && sp->fifo != NULL && sp->records != NULL)
+        return true;
+    free(sp->state);
+    free(sp->fifo);
+    free(sp->records);
+    sp->state = NULL;
+    sp->fifo = NULL;
+    sp->records = NULL;
+    return false;
+}
+
 static bool take_slot(mm_special *sp, uint32_t *slot)
 {
     bool fresh_left = sp->next_fresh < sp->slot_count;
@@ -165,6 +182,8 @@ PVOID_VA mm_special_alloc(ke_call *call, ULONG pool_type, uint64_t size_bytes,
                         (unsigned long long)(MM_MAPPED_LIMIT_PAGES * PAGE_SIZE >> 20));
         return 0;
     }
+    if (!arrays_ready(sp))
+        ke_panic(m, __FILE__, __LINE__, "out of host memory for special pool's slots");
     uint32_t slot;
     if (!take_slot(sp, &slot))
         return 0; /* exhausted: the caller falls back to normal pool */
@@ -198,7 +217,8 @@ void mm_special_release(ke_machine *m, const ex_block *b)
 {
     mm_special *sp = special_of(m);
     uint64_t slot = slot_of(sp, b->va);
-    KE_CHECK(m, b->special && slot < sp->slot_count && sp->state[slot] == MM_SLOT_LIVE);
+    KE_CHECK(m, b->special && sp->state != NULL && slot < sp->slot_count &&
+                    sp->state[slot] == MM_SLOT_LIVE);
     mm_unmap(m->mm, data_page(sp, slot), 1);
     sp->state[slot] = MM_SLOT_FREED;
     uint64_t tail = (uint64_t)sp->fifo_head + sp->fifo_count; /* < 2 * slot_count */
@@ -215,6 +235,8 @@ void mm_special_release(ke_machine *m, const ex_block *b)
 
 ex_block *mm_special_find(const mm_special *sp, PVOID_VA va)
 {
+    if (sp->records == NULL)
+        return NULL; /* nothing allocated from special pool yet */
     ex_block *b = sp->records[slot_of(sp, va)];
     return b != NULL && b->va == va ? b : NULL;
 }
@@ -223,7 +245,7 @@ ex_block **mm_special_record(const ke_machine *m, PVOID_VA va)
 {
     const mm_special *sp = special_of(m);
     uint64_t slot = slot_of(sp, va);
-    KE_CHECK(m, slot < sp->slot_count && sp->state[slot] == MM_SLOT_LIVE);
+    KE_CHECK(m, sp->state != NULL && slot < sp->slot_count && sp->state[slot] == MM_SLOT_LIVE);
     return &sp->records[slot];
 }
 
@@ -233,7 +255,8 @@ static ex_block *live_block_at(const ke_machine *m, PVOID_VA P)
     const mm_special *sp = special_of(m);
     uint64_t slot = slot_of(sp, P);
     PVOID_VA page = P & ~(PVOID_VA)(PAGE_SIZE - 1);
-    if (slot >= sp->slot_count || sp->state[slot] != MM_SLOT_LIVE || page != data_page(sp, slot))
+    if (sp->state == NULL || slot >= sp->slot_count || sp->state[slot] != MM_SLOT_LIVE ||
+        page != data_page(sp, slot))
         return NULL;
     ex_block *b = sp->records[slot];
     KE_CHECK(m, b != NULL && b->special && !b->freed);
@@ -354,7 +377,8 @@ bool mm_special_fault(ke_call *call, PVOID_VA va, bool write)
     const mm_special *sp = special_of(m);
     uint64_t slot = slot_of(sp, va);
     bool data = (va & ~(PVOID_VA)(PAGE_SIZE - 1)) == data_page(sp, slot);
-    bool freed = data && slot < sp->slot_count && sp->state[slot] == MM_SLOT_FREED;
+    bool freed =
+        data && sp->state != NULL && slot < sp->slot_count && sp->state[slot] == MM_SLOT_FREED;
     /* The driver is blamed when its own code made the access; the harness'
      * code is no driver's (0xCC / 0xCD, Windows' "could not identify the
      * driver"). P3, the faulting instruction, is the scenario line, whose

@@ -62,9 +62,7 @@ static void boot(ke_arch arch)
     /* It is READY from its creation: off the ready queue, waiting for ever,
      * so that the scheduler never picks it. */
     cr_assert_eq(m->ready_head, t);
-    m->ready_head = t->next_ready;
-    if (m->ready_head == NULL)
-        m->ready_tail = NULL;
+    ke_unready_thread(m, t);
     t->state = KE_THREAD_WAITING;
     memset(&call, 0, sizeof call);
     call.m = m;

@@ -33,11 +33,10 @@ static void boot_with(ke_arch arch, const char *verifier)
     ke_thread *t = ke_create_thread(m, m->system_process, NULL);
     cr_assert_not_null(t);
     cr_assert_eq(m->ready_head, t);
-    m->ready_head = t->next_ready;
-    if (m->ready_head == NULL)
-        m->ready_tail = NULL;
+    ke_unready_thread(m, t);
     t->state = KE_THREAD_RUNNING;
     m->cpus[0].current = t;
+    ke_cpu_note_busy(m, &m->cpus[0]);
     memset(&call, 0, sizeof call);
     call.m = m;
     call.exec = &t->exec;

@@ -75,20 +75,12 @@ static inline ke_machine *tm_create(const ke_config *config, const ke_host *host
  * at the IRQL it waited at, as the scheduler would. */
 static inline void tm_dispatch(ke_machine *m, ke_thread *t, uint32_t cpu)
 {
-    ke_thread **p = &m->ready_head;
-    ke_thread *prev = NULL;
-    while (*p != NULL && *p != t) {
-        prev = *p;
-        p = &(*p)->next_ready;
-    }
-    cr_assert_not_null(*p, "thread %u is not ready", t->id);
-    *p = t->next_ready;
-    if (m->ready_tail == t)
-        m->ready_tail = prev;
-    t->next_ready = NULL;
+    cr_assert(t->in_ready_queue, "thread %u is not ready", t->id);
+    ke_unready_thread(m, t);
     t->state = KE_THREAD_RUNNING;
     t->exec.cpu = cpu;
     m->cpus[cpu].current = t;
+    ke_cpu_note_busy(m, &m->cpus[cpu]);
     ke_cpu_set_irql(m, &m->cpus[cpu], t->wait_irql);
 }
 
