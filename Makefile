@@ -11,8 +11,9 @@ MESON_OPTIONS ?=
 DRVSIM := ./$(BUILD)/drvsim
 
 # What the build and the tests need, as Debian package names.
-PACKAGES := gcc pkgconf meson ninja-build python3 \
-            liblua5.4-dev libxxhash-dev libjansson-dev libcriterion-dev
+PACKAGES := gcc pkgconf meson ninja-build python3 git \
+            liblua5.4-dev libxxhash-dev libjansson-dev libcriterion-dev \
+            python3-jsonschema libxml2-utils
 
 .PHONY: all deps build run test golden bench fuzz clean
 
