@@ -13,7 +13,7 @@ DRVSIM := ./$(BUILD)/drvsim
 # What the build and the tests need, as Debian package names.
 PACKAGES := gcc pkgconf meson ninja-build python3 git \
             liblua5.4-dev libxxhash-dev libjansson-dev libcriterion-dev \
-            python3-jsonschema libxml2-utils lua-check
+            python3-jsonschema libxml2-utils lua-check man-db
 
 .PHONY: all deps build run test golden bench fuzz clean
 
