@@ -697,6 +697,7 @@ done:
         fclose(trace);
     if (perfetto != NULL) {
         bool written = kd_perfetto_finish(trace_ctx.perfetto, m->des.now_100ns);
+        trace_ctx.perfetto = NULL; /* freed: nothing more reaches it */
         written = fclose(perfetto) == 0 && written;
         if (!written && !add_note(r, "--perfetto: the file could not be written whole"))
             fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory");

@@ -9,7 +9,8 @@ Google's Trace Event Format, which Perfetto's and chrome://tracing's JSON
 importers follow:
   - a JSON object whose traceEvents is a list of events, each with a known
     phase (ph), integer pid and tid, and a numeric ts >= 0;
-  - B and E events nest per track (pid, tid) in time order, every B ended;
+  - B and E events nest per track (pid, tid) in time order, every B ended
+    (and an E that names its slice names the B it ends);
   - counter events (C) name a counter and carry numeric args;
   - flow events (s, f) come in pairs of one id, cat and name, start first;
   - instant events (i) have a scope s of g, p or t;
@@ -82,7 +83,10 @@ def trace_rules(doc):
             if not stacks.get(track):
                 bad.append("event %d: E with no open B on %s" % (n, track))
             else:
-                stacks[track].pop()
+                opened = stacks[track].pop()
+                # Optional in the format; Chrome DevTools' loader wants the B's name.
+                if "name" in e and e["name"] != opened:
+                    bad.append("event %d: E %r ends B %r" % (n, e["name"], opened))
         elif ph == "C":
             args = e.get("args")
             if not e.get("name") or not isinstance(args, dict) or not args or not all(

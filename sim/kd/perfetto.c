@@ -25,6 +25,7 @@
 #define PF_TIMER_TID   999u  /* timer expirations */
 #define PF_THREAD_TID  1000u /* thread N is tid 1000 + N */
 #define PF_MAX_DEPTH   128u  /* open slices on one track */
+#define PF_NAME_BYTES  64u   /* a slice's name, cut to fit, on its B and its E alike */
 #define PF_MAX_PENDING 256u  /* DPCs queued and timers set, awaiting their run */
 
 typedef enum pf_kind {
@@ -40,12 +41,15 @@ typedef enum pf_kind {
 typedef struct pf_slice {
     uint8_t kind;
     uint64_t key;
+    char name[PF_NAME_BYTES]; /* repeated on the E: DevTools' loader matches B and E by it */
 } pf_slice;
 
 typedef struct pf_track {
-    bool named; /* its thread_name metadata is written */
+    bool named;   /* its thread_name metadata is written */
+    uint32_t tid; /* set with the name */
     uint32_t depth;
-    pf_slice open[PF_MAX_DEPTH];
+    uint32_t cap;
+    pf_slice *open; /* grown as slices nest, up to PF_MAX_DEPTH */
     /* Threads: a flow waiting for the next routine the thread enters (an
      * IoCallDriver's dispatch routine, an IoCompleteRequest's completion
      * routine), and the DDI call that started it. */
@@ -125,13 +129,15 @@ static void pf_ts(FILE *out, uint64_t t)
     fprintf(out, "%" PRIu64 ".%u", t / 10u, (unsigned)(t % 10u));
 }
 
-/* Starts an event: {"ph":..,"pid":1,"tid":..,"ts":.. (the caller adds the
- * rest and the closing brace). */
+/* Starts an event: {"ph":..,"cat":"drvsim","pid":1,"tid":..,"ts":.. (the
+ * caller adds the rest and the closing brace). */
 static void pf_event(kd_perfetto *p, const char *ph, uint32_t tid, uint64_t t)
 {
     fputs(p->first ? "\n" : ",\n", p->out);
     p->first = false;
-    fprintf(p->out, "{\"ph\":\"%s\",\"pid\":%d,\"tid\":%" PRIu32 ",\"ts\":", ph, PF_PID, tid);
+    /* "cat" is optional in the format, but Chrome DevTools' loader wants it. */
+    fprintf(p->out, "{\"ph\":\"%s\",\"cat\":\"drvsim\",\"pid\":%d,\"tid\":%" PRIu32 ",\"ts\":", ph,
+            PF_PID, tid);
     pf_ts(p->out, t);
 }
 
@@ -164,6 +170,7 @@ static void pf_name_track(kd_perfetto *p, pf_track *t, uint32_t tid, const char 
     if (t->named)
         return;
     t->named = true;
+    t->tid = tid;
     pf_event(p, "M", tid, 0);
     fputs(",\"name\":\"thread_name\",\"args\":{\"name\":", p->out);
     pf_string(p->out, name);
@@ -205,15 +212,8 @@ static pf_track *pf_thread_track(kd_perfetto *p, uint32_t thread)
 
 static uint32_t pf_tid(const kd_perfetto *p, const pf_track *t)
 {
-    for (uint32_t c = 0; c < p->cpu_count; c++)
-        if (t == &p->cpus[c].track)
-            return PF_CPU_TID + c;
-    if (t == &p->timer_track)
-        return PF_TIMER_TID;
-    for (uint32_t i = 0; i < p->thread_cap; i++)
-        if (p->threads[i] == t)
-            return PF_THREAD_TID + i;
-    return 0;
+    (void)p;
+    return t->tid; /* every track is named before its first event */
 }
 
 /* Opens a slice: B with its name and args (site, and `extra`, a JSON
@@ -223,16 +223,37 @@ static void pf_begin(kd_perfetto *p, pf_track *t, uint64_t ts, pf_kind kind, uin
 {
     if (t == NULL || t->depth == PF_MAX_DEPTH)
         return;
+    if (t->depth == t->cap) {
+        uint32_t cap = t->cap == 0 ? 8 : 2 * t->cap;
+        pf_slice *grown = realloc(t->open, cap * sizeof *grown);
+        if (grown == NULL)
+            return; /* out of host memory: the slice is left out, the file stays valid */
+        t->open = grown;
+        t->cap = cap;
+    }
+    pf_slice *sl = &t->open[t->depth++];
+    sl->kind = (uint8_t)kind;
+    sl->key = key;
+    snprintf(sl->name, sizeof sl->name, "%s", name);
     char site[400];
     pf_event(p, "B", pf_tid(p, t), ts);
     fputs(",\"name\":", p->out);
-    pf_string(p->out, name);
+    pf_string(p->out, sl->name);
     fputs(",\"args\":{\"site\":", p->out);
     pf_string(p->out, pf_site(p, site, sizeof site));
     if (extra != NULL)
         fprintf(p->out, ",%s", extra);
     fputs("}}", p->out);
-    t->open[t->depth++] = (pf_slice){(uint8_t)kind, key};
+}
+
+/* The E of the track's top slice. */
+static void pf_pop(kd_perfetto *p, pf_track *t, uint64_t ts)
+{
+    pf_event(p, "E", pf_tid(p, t), ts);
+    fputs(",\"name\":", p->out);
+    pf_string(p->out, t->open[t->depth - 1].name);
+    fputs(",\"args\":{}}", p->out); /* DevTools' loader wants args on every event */
+    t->depth--;
 }
 
 /* Ends the topmost open slice of that kind and key (any key: ~0), and those
@@ -246,26 +267,16 @@ static void pf_end(kd_perfetto *p, pf_track *t, uint64_t ts, pf_kind kind, uint6
         i--;
     if (i == 0)
         return;
-    uint32_t tid = pf_tid(p, t);
-    while (t->depth >= i) {
-        pf_event(p, "E", tid, ts);
-        fputc('}', p->out);
-        t->depth--;
-        if (t->depth < i)
-            break;
-    }
+    while (t->depth >= i)
+        pf_pop(p, t, ts);
 }
 
 static void pf_end_all(kd_perfetto *p, pf_track *t, uint64_t ts)
 {
     if (t == NULL)
         return;
-    uint32_t tid = pf_tid(p, t);
-    while (t->depth > 0) {
-        pf_event(p, "E", tid, ts);
-        fputc('}', p->out);
-        t->depth--;
-    }
+    while (t->depth > 0)
+        pf_pop(p, t, ts);
 }
 
 /* A flow's start ("s") or end ("f", bound to the slice that encloses it). */
@@ -275,9 +286,9 @@ static void pf_flow(kd_perfetto *p, pf_track *t, uint64_t ts, bool start, uint64
     if (t == NULL || id == 0)
         return;
     pf_event(p, start ? "s" : "f", pf_tid(p, t), ts);
-    fputs(",\"cat\":\"flow\",\"name\":", p->out);
+    fputs(",\"name\":", p->out);
     pf_string(p->out, name);
-    fprintf(p->out, ",\"id\":%" PRIu64 "%s}", id, start ? "" : ",\"bp\":\"e\"");
+    fprintf(p->out, ",\"id\":%" PRIu64 "%s,\"args\":{}}", id, start ? "" : ",\"bp\":\"e\"");
 }
 
 /* The processor whose DPC or ISR runs in thread's context, else -1: code of
@@ -466,9 +477,16 @@ static void pf_call(kd_perfetto *p, uint64_t ts, des_rec_reader *rd)
     uint64_t args[16] = {0};
     char extra[512];
     size_t n = (size_t)snprintf(extra, sizeof extra, "\"cpu\":%" PRIu32 ",\"irql\":%u", cpu, irql);
-    if (driver != 0xFF)
-        n += (size_t)snprintf(extra + n, sizeof extra - n, ",\"driver\":\"%s\"",
-                              pf_driver(p, driver));
+    if (driver != 0xFF) {
+        /* A scenario names its drivers: only plain characters reach the JSON. */
+        char dname[64];
+        const char *d = pf_driver(p, driver);
+        size_t k = 0;
+        for (; d[k] != '\0' && k < sizeof dname - 1; k++)
+            dname[k] = d[k] >= 0x20 && d[k] < 0x7F && d[k] != '"' && d[k] != '\\' ? d[k] : '?';
+        dname[k] = '\0';
+        n += (size_t)snprintf(extra + n, sizeof extra - n, ",\"driver\":\"%s\"", dname);
+    }
     n += (size_t)snprintf(extra + n, sizeof extra - n, ",\"args\":[");
     for (unsigned i = 0; i < argc; i++) {
         uint64_t v = des_rec_read_u64(rd);
@@ -718,8 +736,14 @@ bool kd_perfetto_finish(kd_perfetto *p, uint64_t now_100ns)
         pf_close_all(p, now_100ns);
     fputs("\n]}\n", p->out);
     bool ok = !ferror(p->out);
-    for (uint32_t i = 0; i < p->thread_cap; i++)
+    for (uint32_t i = 0; i < p->thread_cap; i++) {
+        if (p->threads[i] != NULL)
+            free(p->threads[i]->open);
         free(p->threads[i]);
+    }
+    for (uint32_t c = 0; c < KE_MAX_CPUS; c++)
+        free(p->cpus[c].track.open);
+    free(p->timer_track.open);
     free(p->threads);
     free(p);
     return ok;
