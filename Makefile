@@ -11,15 +11,19 @@ MESON_OPTIONS ?=
 DRVSIM := ./$(BUILD)/drvsim
 
 # What the build and the tests need, as Debian package names.
-PACKAGES := gcc pkgconf meson ninja-build python3 \
-            liblua5.4-dev libxxhash-dev libjansson-dev libcriterion-dev
+PACKAGES := gcc pkgconf meson ninja-build python3 git \
+            liblua5.4-dev libxxhash-dev libjansson-dev libcriterion-dev \
+            python3-jsonschema python3-yaml libxml2-utils lua-check man-db
 
 .PHONY: all deps build run test golden bench fuzz clean
 
 all: build
 
-# Installs missing packages with apt-get when root; otherwise prints the
-# exact command to run and stops.
+# Installs missing packages with apt-get when root, or through $(SUDO) when
+# given (`make test SUDO=sudo`: a CI runner that is not root); otherwise
+# prints the exact command to run and stops.
+SUDO ?=
+
 deps:
 	@missing=""; \
 	for p in $(PACKAGES); do \
@@ -27,14 +31,15 @@ deps:
 	    || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
+	  if [ "$$(id -u)" = 0 ] || [ -n "$(SUDO)" ]; then \
+	    as=; [ "$$(id -u)" = 0 ] || as="$(SUDO)"; \
 	    echo "drvsim: installing$$missing"; \
-	    apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
-	      >/dev/null || exit 1; \
+	    $$as apt-get update -qq && \
+	    $$as env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      $$missing >/dev/null || exit 1; \
 	  else \
 	    echo "drvsim: missing Debian packages:$$missing"; \
-	    echo "  run: sudo apt-get install$$missing"; \
+	    echo "  run: sudo apt-get install$$missing (or: make $(or $(MAKECMDGOALS),all) SUDO=sudo)"; \
 	    exit 1; \
 	  fi; \
 	fi

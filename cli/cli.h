@@ -60,6 +60,14 @@ enum {
     OPT_OUT,
     OPT_KD,
     OPT_HOST_TIMEOUT,
+    OPT_SARIF,
+    OPT_FILTER,
+    OPT_JUNIT_HOST_TIME,
+    OPT_UNTIL_FAIL,
+    OPT_FOR,
+    OPT_HEARTBEAT,
+    OPT_PERFETTO,
+    OPT_PERFETTO_FAILING,
 };
 
 /* The options run and sweep share, spliced into both usage texts. */

@@ -216,6 +216,14 @@ static char *jobs_encode(const drvsim_result *r)
     }
     jobs_set(o, "fault_total", jobs_u64(r->fault_total), &ok);
     jobs_set(o, "faults", faults, &ok);
+    /* What the drivers printed (JUnit's system-out), and the run's host
+     * time (JUnit's times with --junit-host-time; nothing else reads it). */
+    json_t *debug = json_array();
+    for (size_t i = 0; i < r->debug_output_count; i++) {
+        ok = ok && json_array_append_new(debug, out_json_text(r->debug_output[i])) == 0;
+    }
+    jobs_set(o, "debug_output", debug, &ok);
+    jobs_set(o, "host_ns", jobs_u64(r->host_time_ns), &ok);
     char *line = ok ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     return line;
@@ -369,6 +377,12 @@ static void jobs_release(drvsim_result *r)
     free(r->notes);
     r->notes = NULL;
     r->note_count = 0;
+    for (size_t i = 0; i < r->debug_output_count; i++) {
+        free(r->debug_output[i]);
+    }
+    free(r->debug_output);
+    r->debug_output = NULL;
+    r->debug_output_count = 0;
 }
 
 /* Fills *r from a line of jobs_encode; false (and *r empty) if the line is
@@ -428,6 +442,20 @@ static bool jobs_decode(const char *line, drvsim_result *r)
             r->fault_count += ok;
         }
     }
+    const json_t *debug = json_object_get(o, "debug_output");
+    count = json_array_size(debug);
+    ok = ok && json_is_array(debug);
+    if (ok && count > 0) {
+        r->debug_output = calloc(count, sizeof *r->debug_output);
+        ok = r->debug_output != NULL;
+        for (size_t i = 0; ok && i < count; i++) {
+            const char *s = json_string_value(json_array_get(debug, i));
+            r->debug_output[i] = strdup(s != NULL ? s : "");
+            ok = r->debug_output[i] != NULL;
+            r->debug_output_count += ok;
+        }
+    }
+    r->host_time_ns = jobs_get_u64(json_object_get(o, "host_ns"), &ok);
     json_decref(o);
     if (!ok) {
         jobs_release(r);
@@ -469,7 +497,12 @@ static char *jobs_run_one(size_t index, jobs_options_fn options_of, void *ctx,
         watchdog_arm(host_timeout_ms, options.scenario_path,
                      options.seed_given ? &options.seed : NULL, false);
     }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     drvsim_run(&options, &result);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    result.host_time_ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
+                          (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
     if (host_timeout_ms != 0) {
         watchdog_disarm();
     }

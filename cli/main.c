@@ -6,6 +6,7 @@
 #define _XOPEN_SOURCE 700 /* realpath(3) */
 #include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -27,6 +28,8 @@
 #include "ke/ke.h"
 #include "cli.h"
 #include "output.h"
+#include "sarif.h"
+#include "version.h"
 #include "vf/vf_settings.h"
 #include "watchdog.h"
 
@@ -60,6 +63,10 @@ static const char usage_run[] =
     "                          thread waits and nothing can wake one: a hang on Windows;\n"
     "                          the wait-for graph is in \"deadlock\")\n"
     "  --trace PATH            write the simulation trace as text to PATH\n"
+    "  --perfetto PATH         write the run's timeline to PATH as Chrome trace event JSON\n"
+    "                          (open it in Perfetto or chrome://tracing): processors with\n"
+    "                          their IRQL, threads, DPCs, ISRs, DDI calls, pool and\n"
+    "                          verifier counters, the bug check; simulated time\n"
     "  --record FILE           write the failures low resources simulation injected to\n"
     "                          FILE, keyed by DDI, tag and ordinal (for --replay)\n"
     "  --quiet                 no report; only --json - writes to standard "
@@ -76,7 +83,22 @@ static const char usage_test[] =
     "drivers). Default PATH: scenarios/. Prints PASS or FAIL per scenario, then\n"
     "\"N passed, N failed\".\n"
     "\n"
-    "  --junit PATH            also write JUnit XML to PATH (times are simulated seconds)\n"
+    "  --filter PATTERN        run only the scenarios whose path matches PATTERN: a glob\n"
+    "                          (fnmatch, '*' crosses '/') when it has * ? or [, else a\n"
+    "                          substring; given again, a scenario matching any runs\n"
+    "  --seed N                run every scenario with this seed instead of its own\n"
+    "  --verifier \"ARGS\"       run every scenario with these verifier.exe settings\n"
+    "                          instead of its own (its expect still applies)\n"
+    "  --junit PATH            also write JUnit XML to PATH (Jenkins' schema): a bug check\n"
+    "                          is a <failure> typed by its name, a scenario error an\n"
+    "                          <error>, DbgPrint output the case's <system-out>; times are\n"
+    "                          simulated seconds, so the file is reproducible\n"
+    "  --junit-host-time       JUnit times are the runs' wall time instead\n"
+    "  --sarif PATH            also write a SARIF 2.1.0 log to PATH: one result per failing\n"
+    "                          scenario, with its rule, scenario line and replay command\n"
+    "  --perfetto-dir DIR      write the timeline of each failing scenario to DIR (made\n"
+    "                          if missing), one Chrome trace event JSON file each, named\n"
+    "                          by its path ('/' as '_') + .json, for Perfetto\n"
     "  -j, --jobs N            run N scenarios at a time in worker processes (default 1)\n"
     "  --check-determinism     run each scenario twice; a different outcome or digest fails\n"
     "  --tap                   TAP output (ok / not ok per scenario) for test "
@@ -475,6 +497,7 @@ static int cmd_run(int argc, char **argv)
         {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},
         {"json", required_argument, NULL, OPT_JSON},
         {"trace", required_argument, NULL, OPT_TRACE},
+        {"perfetto", required_argument, NULL, OPT_PERFETTO},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"fail-nth", required_argument, NULL, OPT_FAIL_NTH},
         {"replay", required_argument, NULL, OPT_REPLAY},
@@ -519,6 +542,9 @@ static int cmd_run(int argc, char **argv)
             break;
         case OPT_TRACE:
             a.options.trace_path = optarg;
+            break;
+        case OPT_PERFETTO:
+            a.options.perfetto_path = optarg;
             break;
         case OPT_QUIET:
             quiet = true;
@@ -601,6 +627,28 @@ static void cli_paths_free(cli_paths *p)
     }
     free(p->items);
     memset(p, 0, sizeof *p);
+}
+
+/* --filter: keeps the scenarios whose path matches one of the patterns, a
+ * glob when it has a wildcard (fnmatch without FNM_PATHNAME: '*' crosses
+ * directories), else a substring. */
+static void cli_filter(cli_paths *p, const char *const *patterns, size_t count)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < p->count; i++) {
+        bool match = false;
+        for (size_t k = 0; k < count && !match; k++) {
+            const char *pat = patterns[k];
+            match = strpbrk(pat, "*?[") != NULL ? fnmatch(pat, p->items[i], 0) == 0
+                                                : strstr(p->items[i], pat) != NULL;
+        }
+        if (match) {
+            p->items[kept++] = p->items[i];
+        } else {
+            free(p->items[i]);
+        }
+    }
+    p->count = kept;
 }
 
 static int cli_path_order(const void *a, const void *b)
@@ -710,6 +758,15 @@ static int cli_collect(cli_paths *out, const char *path)
 
 typedef struct cli_test {
     cli_paths scenarios;
+    cli_sim_args a; /* --seed and --verifier, for every scenario */
+    bool host_time; /* --junit-host-time */
+    bool sarif_on;
+    sarif_log sarif;
+    const char *perfetto_dir; /* --perfetto-dir */
+    size_t *failing;          /* the failing scenarios' indices, for it */
+    size_t failing_count;
+    char *timeline;           /* the timeline path of the job being run again */
+    bool timeline_ok;
     bool check_determinism; /* jobs 2k and 2k+1 both run scenario k */
     bool tap;               /* TAP lines instead of PASS/FAIL (meson, prove) */
     drvsim_result first;    /* of the pair being checked (without its notes) */
@@ -724,28 +781,88 @@ static void cli_test_options(void *ctx, size_t index, drvsim_options *options)
     const cli_test *t = ctx;
     size_t k = t->check_determinism ? index / 2 : index;
     options->scenario_path = t->scenarios.items[k];
+    options->seed_given = t->a.options.seed_given;
+    options->seed = t->a.options.seed;
+    options->verifier = t->a.options.verifier;
 }
 
-/* The JUnit case of one scenario; on failure, `why` and the full report. */
-static void cli_test_case(cli_test *t, size_t k, const drvsim_result *r, const char *why)
+/* What the drivers printed, one string; NULL for nothing. */
+static char *cli_debug_text(const drvsim_result *r)
+{
+    if (r->debug_output_count == 0) {
+        return NULL;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (f == NULL) {
+        return NULL;
+    }
+    for (size_t i = 0; i < r->debug_output_count; i++) {
+        fputs(r->debug_output[i], f);
+    }
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* A failure's JUnit type: the bug check's name (its code when it has
+ * none), or what else ended the run. */
+static char *cli_failure_type(const drvsim_result *r, bool nondeterministic)
+{
+    char text[64];
+    const char *name = drvsim_bugcode_name(r->bugcheck.code);
+    if (nondeterministic) {
+        snprintf(text, sizeof text, "nondeterministic");
+    } else if (r->outcome == DRVSIM_OUTCOME_BUGCHECK && name != NULL) {
+        snprintf(text, sizeof text, "%s", name);
+    } else if (r->outcome == DRVSIM_OUTCOME_BUGCHECK) {
+        snprintf(text, sizeof text, "bug check 0x%" PRIX32, r->bugcheck.code);
+    } else if (r->outcome == DRVSIM_OUTCOME_ERROR) {
+        snprintf(text, sizeof text, "scenario error");
+    } else if (r->outcome == DRVSIM_OUTCOME_CLEAN) {
+        snprintf(text, sizeof text, "expectation"); /* an expected bug check did not happen */
+    } else {
+        snprintf(text, sizeof text, "%s", drvsim_outcome_name(r->outcome));
+    }
+    return strdup(text);
+}
+
+/* The JUnit case of one scenario; on failure, `why`, its type and the full
+ * report, headed by the scenario file. */
+static void cli_test_case(cli_test *t, size_t k, const drvsim_result *r, const char *why,
+                          bool nondeterministic, const char *replay)
 {
     out_junit_case *c = &t->cases[k];
     const char *path = t->scenarios.items[k];
     const char *slash = strrchr(path, '/');
     c->classname = slash != NULL ? strndup(path, (size_t)(slash - path)) : strdup(".");
     c->name = strdup(slash != NULL ? slash + 1 : path);
-    c->time_100ns = r->sim_time_100ns;
+    /* Host time in the same 100 ns units, rounded to them. */
+    c->time_100ns = t->host_time ? (r->host_time_ns + 50) / 100 : r->sim_time_100ns;
+    c->system_out = cli_debug_text(r);
     if (why == NULL) {
         return;
     }
+    c->kind = r->outcome == DRVSIM_OUTCOME_ERROR && !nondeterministic ? "error" : "failure";
+    c->type = cli_failure_type(r, nondeterministic);
     c->failure = strdup(why);
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     if (f != NULL) {
-        char *replay = out_replay_command(path, r->seed, &(out_cli_args){0});
-        kd_report_write(f, r, replay);
-        free(replay);
+        fprintf(f, "scenario %s", path);
+        if (r->outcome == DRVSIM_OUTCOME_BUGCHECK && r->bugcheck.site[0] != '\0') {
+            fprintf(f, ", at %s", r->bugcheck.site);
+        }
+        fputc('\n', f);
+        if (r->outcome == DRVSIM_OUTCOME_ERROR) {
+            fprintf(f, "%s\n  replay: %s\n", r->message, replay != NULL ? replay : "?");
+        } else {
+            kd_report_write(f, r, replay);
+        }
         if (fclose(f) != 0) {
             free(text);
             text = NULL;
@@ -789,6 +906,9 @@ static bool cli_test_result(void *ctx, size_t index, const drvsim_result *r, int
         r = &t->first;
     }
     bool pass = why == NULL && r->expected;
+    if (!pass && t->failing != NULL) {
+        t->failing[t->failing_count++] = k;
+    }
     if (why == NULL && !r->expected) {
         why = cli_text(out_write_failure, r);
     }
@@ -809,18 +929,95 @@ static bool cli_test_result(void *ctx, size_t index, const drvsim_result *r, int
         t->failed++;
     }
     fflush(stdout); /* progress, and nothing lost if a later scenario hangs */
-    if (t->junit) {
-        cli_test_case(t, k, r, pass ? NULL : why != NULL ? why : "out of memory");
+    if (t->junit || (t->sarif_on && !pass)) {
+        bool nondeterministic = !pass && r->expected;
+        char *replay = out_replay_command(path, r->seed, &t->a.raw);
+        if (t->junit) {
+            cli_test_case(t, k, r, pass ? NULL : why != NULL ? why : "out of memory",
+                          nondeterministic, replay);
+        }
+        if (t->sarif_on && !pass) {
+            sarif_add(&t->sarif, r, nondeterministic ? why : NULL, nondeterministic, replay, 0);
+        }
+        free(replay);
     }
     free(why);
     return true;
 }
 
+/* --perfetto-dir: each failing scenario again, with its timeline. */
+static void cli_timeline_options(void *ctx, size_t index, drvsim_options *options)
+{
+    const cli_test *t = ctx;
+    (void)index;
+    options->scenario_path = t->scenarios.items[t->failing[0]];
+    options->seed_given = t->a.options.seed_given;
+    options->seed = t->a.options.seed;
+    options->verifier = t->a.options.verifier;
+    options->perfetto_path = t->timeline;
+}
+
+static bool cli_timeline_result(void *ctx, size_t index, const drvsim_result *r, int signo)
+{
+    (void)index;
+    ((cli_test *)ctx)->timeline_ok = signo == 0 && r->outcome != DRVSIM_OUTCOME_ERROR;
+    return true;
+}
+
+static bool cli_test_timelines(cli_test *t, uint64_t host_timeout_ms)
+{
+    if (t->failing_count > 0 && mkdir(t->perfetto_dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "drvsim: --perfetto-dir: cannot make %s: %s\n", t->perfetto_dir,
+                strerror(errno));
+        return false;
+    }
+    bool ok = true;
+    size_t *all = t->failing;
+    size_t count = t->failing_count;
+    for (size_t i = 0; i < count; i++) {
+        const char *path = t->scenarios.items[all[i]];
+        size_t n = strlen(t->perfetto_dir) + strlen(path) + 8;
+        t->timeline = malloc(n);
+        if (t->timeline == NULL) {
+            return false;
+        }
+        int at = snprintf(t->timeline, n, "%s/", t->perfetto_dir);
+        for (const char *p = path; *p != '\0'; p++) {
+            t->timeline[at++] = *p == '/' ? '_' : *p;
+        }
+        snprintf(t->timeline + at, n - (size_t)at, ".json");
+        t->failing = all + i; /* the job's scenario */
+        t->timeline_ok = false;
+        if (jobs_run(1, 1, cli_timeline_options, cli_timeline_result, t, host_timeout_ms) != 0 ||
+            !t->timeline_ok) {
+            /* A scenario error has no timeline worth the name. */
+            fprintf(stderr, "drvsim: --perfetto-dir: no timeline for %s\n", path);
+        } else {
+            fprintf(stderr, "drvsim: the timeline of %s is in %s (perfetto)\n", path,
+                    t->timeline);
+        }
+        free(t->timeline);
+        t->timeline = NULL;
+    }
+    t->failing = all;
+    return ok;
+}
+
 static int cli_test_all(cli_test *t, unsigned workers, const char *junit_path,
-                        uint64_t host_timeout_ms)
+                        const char *sarif_path, uint64_t host_timeout_ms)
 {
     FILE *junit = NULL;
+    FILE *sarif = NULL;
     size_t count = t->scenarios.count;
+
+    if (sarif_path != NULL) {
+        sarif = cli_open_output(sarif_path);
+        if (sarif == NULL) {
+            return CLI_EXIT_OUTPUT;
+        }
+        sarif_init(&t->sarif);
+        t->sarif_on = true;
+    }
 
     if (junit_path != NULL) {
         junit = cli_open_output(junit_path);
@@ -829,11 +1026,18 @@ static int cli_test_all(cli_test *t, unsigned workers, const char *junit_path,
             if (junit != NULL) {
                 fclose(junit);
             }
+            if (sarif != NULL) {
+                fclose(sarif);
+            }
             return CLI_EXIT_HOST;
         }
         t->junit = true;
     }
 
+    if (t->perfetto_dir != NULL && (t->failing = calloc(count + 1, sizeof *t->failing)) == NULL) {
+        fprintf(stderr, "drvsim: out of memory\n");
+        return CLI_EXIT_HOST;
+    }
     size_t jobs = t->check_determinism ? 2 * count : count;
     if (t->tap)
         printf("1..%zu\n", count);
@@ -856,6 +1060,17 @@ static int cli_test_all(cli_test *t, unsigned workers, const char *junit_path,
             out_junit_case_free(&t->cases[i]);
         }
     }
+    if (t->perfetto_dir != NULL && status != CLI_EXIT_HOST &&
+        !cli_test_timelines(t, host_timeout_ms)) {
+        status = CLI_EXIT_HOST;
+    }
+    free(t->failing);
+    if (sarif != NULL) {
+        bool ok = status == CLI_EXIT_HOST || sarif_write(&t->sarif, sarif);
+        if (!cli_close_output(sarif, sarif_path) || !ok) {
+            status = CLI_EXIT_HOST;
+        }
+    }
     free(t->cases);
     return status;
 }
@@ -864,6 +1079,12 @@ static int cmd_test(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"junit", required_argument, NULL, OPT_JUNIT},
+        {"junit-host-time", no_argument, NULL, OPT_JUNIT_HOST_TIME},
+        {"sarif", required_argument, NULL, OPT_SARIF},
+        {"perfetto-dir", required_argument, NULL, OPT_PERFETTO},
+        {"filter", required_argument, NULL, OPT_FILTER},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"verifier", required_argument, NULL, OPT_VERIFIER},
         {"jobs", required_argument, NULL, 'j'},
         {"check-determinism", no_argument, NULL, OPT_CHECK_DETERMINISM},
         {"tap", no_argument, NULL, OPT_TAP},
@@ -875,11 +1096,17 @@ static int cmd_test(int argc, char **argv)
     cli_test t;
     cli_args pos;
     const char *junit_path = NULL;
+    const char *sarif_path = NULL;
+    cli_args filters;
     unsigned workers = 1;
     int c;
     int status = -1;
 
     memset(&t, 0, sizeof t);
+    if (!cli_args_init(&filters, argc)) {
+        fprintf(stderr, "drvsim: out of memory\n");
+        return CLI_EXIT_HOST;
+    }
     if (!cli_args_init(&pos, argc)) {
         fprintf(stderr, "drvsim: out of memory\n");
         return CLI_EXIT_HOST;
@@ -902,6 +1129,29 @@ static int cmd_test(int argc, char **argv)
             break;
         case OPT_JUNIT:
             junit_path = optarg;
+            break;
+        case OPT_JUNIT_HOST_TIME:
+            t.host_time = true;
+            break;
+        case OPT_SARIF:
+            sarif_path = optarg;
+            break;
+        case OPT_PERFETTO:
+            t.perfetto_dir = optarg;
+            break;
+        case OPT_FILTER:
+            filters.items[filters.count++] = optarg;
+            break;
+        case OPT_SEED:
+            if (!cli_parse_u64(optarg, &t.a.options.seed)) {
+                status = cli_usage_error(usage_test, "--seed wants a number, not '%s'", optarg);
+            }
+            t.a.options.seed_given = true;
+            break;
+        case OPT_VERIFIER:
+            if (cli_sim_option(c, optarg, &t.a, usage_test) < 0) {
+                status = DRVSIM_EXIT_USAGE;
+            }
             break;
         case OPT_CHECK_DETERMINISM:
             t.check_determinism = true;
@@ -929,9 +1179,15 @@ static int cmd_test(int argc, char **argv)
         for (size_t i = 0; i < pos.count && status <= 0; i++) {
             status = cli_collect(&t.scenarios, pos.items[i]);
         }
-        status = status <= 0 ? cli_test_all(&t, workers, junit_path, host_timeout_ms) : status;
+        if (status <= 0 && filters.count > 0) {
+            cli_filter(&t.scenarios, (const char *const *)filters.items, filters.count);
+        }
+        abort_args = &t.a.raw;
+        status = status <= 0 ? cli_test_all(&t, workers, junit_path, sarif_path, host_timeout_ms)
+                             : status;
     }
     cli_paths_free(&t.scenarios);
+    free(filters.items);
     free(pos.items);
     return status;
 }
@@ -1200,7 +1456,10 @@ int cli_main(int argc, char **argv)
             fputs(usage_main, stdout);
             return DRVSIM_EXIT_OK;
         case OPT_VERSION:
-            printf("drvsim %s\n", DRVSIM_VERSION);
+            printf("drvsim %s\ntrace format %d\n", DRVSIM_VERSION, DRVSIM_TRACE_FORMAT);
+            if (drvsim_git_revision[0] != '\0') {
+                printf("git revision %s\n", drvsim_git_revision);
+            }
             return DRVSIM_EXIT_OK;
         default:
             return cli_getopt_error(c, argv, usage_main);

@@ -7,6 +7,7 @@
 #include "vf/rules.h"
 
 #include "kd/report.h"
+#include "version.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -399,6 +400,21 @@ static json_t *out_waits_json(const drvsim_result *r)
     return d;
 }
 
+json_t *out_version_json(void)
+{
+    bool ok = true;
+    json_t *o = json_object();
+    out_set(o, "version", json_string(DRVSIM_VERSION), &ok);
+    out_set(o, "trace_format", json_integer(DRVSIM_TRACE_FORMAT), &ok);
+    out_set(o, "git_revision",
+            drvsim_git_revision[0] != '\0' ? json_string(drvsim_git_revision) : json_null(), &ok);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
 {
     bool ok = true;
@@ -426,6 +442,7 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
             /* The chains, so that a sweep shows every seed's cycle. */
             out_set(o, "deadlock", out_deadlock_json(r->deadlock), &ok);
         }
+        out_set(o, "drvsim", out_version_json(), &ok);
         goto done;
     }
 
@@ -485,6 +502,7 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
     }
     out_set(o, "events", out_json_u64(r->events), &ok);
     out_set(o, "instructions", out_json_u64(r->instructions), &ok);
+    out_set(o, "drvsim", out_version_json(), &ok);
 
 done:
     if (!ok) {
@@ -712,17 +730,20 @@ static void out_xml_text(FILE *out, const char *text, bool attribute)
 bool out_junit_write(FILE *out, const out_junit_case *cases, size_t count)
 {
     size_t failures = 0;
+    size_t errors = 0;
     uint64_t total_100ns = 0;
     for (size_t i = 0; i < count; i++) {
-        failures += cases[i].failure != NULL;
+        bool error = cases[i].kind != NULL && strcmp(cases[i].kind, "error") == 0;
+        errors += error;
+        failures += cases[i].kind != NULL && !error;
         total_100ns += cases[i].time_100ns;
     }
 
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
     fprintf(out,
-            "<testsuite name=\"drvsim\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+            "<testsuite name=\"drvsim\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
             "skipped=\"0\" time=\"",
-            count, failures);
+            count, failures, errors);
     out_write_seconds(out, total_100ns);
     fputs("\">\n", out);
     for (size_t i = 0; i < count; i++) {
@@ -733,17 +754,28 @@ bool out_junit_write(FILE *out, const out_junit_case *cases, size_t count)
         out_xml_text(out, c->name, true);
         fputs("\" time=\"", out);
         out_write_seconds(out, c->time_100ns);
-        if (c->failure == NULL) {
+        if (c->kind == NULL && c->system_out == NULL) {
             fputs("\"/>\n", out);
             continue;
         }
-        fputs("\">\n    <failure message=\"", out);
-        out_xml_text(out, c->failure, true);
-        fputs("\">", out);
-        if (c->details != NULL) {
-            out_xml_text(out, c->details, false);
+        fputs("\">\n", out);
+        if (c->kind != NULL) {
+            fprintf(out, "    <%s message=\"", c->kind);
+            out_xml_text(out, c->failure != NULL ? c->failure : "", true);
+            fputs("\" type=\"", out);
+            out_xml_text(out, c->type != NULL ? c->type : c->kind, true);
+            fputs("\">", out);
+            if (c->details != NULL) {
+                out_xml_text(out, c->details, false);
+            }
+            fprintf(out, "</%s>\n", c->kind);
         }
-        fputs("</failure>\n  </testcase>\n", out);
+        if (c->system_out != NULL) {
+            fputs("    <system-out>", out);
+            out_xml_text(out, c->system_out, false);
+            fputs("</system-out>\n", out);
+        }
+        fputs("  </testcase>\n", out);
     }
     fputs("</testsuite>\n", out);
     return !ferror(out);
@@ -753,8 +785,10 @@ void out_junit_case_free(out_junit_case *c)
 {
     free(c->classname);
     free(c->name);
+    free(c->type);
     free(c->failure);
     free(c->details);
+    free(c->system_out);
     memset(c, 0, sizeof *c);
 }
 
@@ -796,6 +830,10 @@ bool out_summary_add(out_summary *s, const drvsim_result *r)
     s->clean += r->outcome == DRVSIM_OUTCOME_CLEAN;
     s->failed += !r->expected;
     if (r->outcome == DRVSIM_OUTCOME_CLEAN) {
+        if (!r->expected && (s->clean_unexpected++ == 0 || r->seed < s->clean_first_seed)) {
+            s->clean_first_seed = r->seed;
+            s->clean_expect = r->expect;
+        }
         return true;
     }
 
@@ -820,6 +858,10 @@ bool out_summary_add(out_summary *s, const drvsim_result *r)
         memset(g, 0, sizeof *g);
         g->outcome = r->outcome;
         g->first_seed = r->seed;
+        g->expect = r->expect;
+        if (r->outcome == DRVSIM_OUTCOME_BUGCHECK) {
+            g->bugcheck = r->bugcheck;
+        }
         if (r->outcome == DRVSIM_OUTCOME_BUGCHECK) {
             g->code = r->bugcheck.code;
             g->sub_param = out_sub_param(&r->bugcheck);

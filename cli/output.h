@@ -61,6 +61,11 @@ bool out_json_dump(const json_t *j, size_t flags, FILE *out);
  */
 json_t *out_result_json(const drvsim_result *r, const char *replay, bool full);
 
+/* What produced a result: {"version": DRVSIM_VERSION, "trace_format":
+ * DRVSIM_TRACE_FORMAT, "git_revision": the checkout's or null}, the last
+ * field ("drvsim") of every JSON object and JSONL line. NULL on host OOM. */
+json_t *out_version_json(void);
+
 /* An eligible call (an injected failure, a call site): ddi, tag (null for
  * none), ordinal, site, driver, nth, time_ns. NULL on host OOM. */
 json_t *out_fault_json(const drvsim_fault *f);
@@ -127,12 +132,21 @@ void out_write_seconds(FILE *out, uint64_t t_100ns);
 typedef struct out_junit_case {
     char *classname;     /* the scenario's directory, "." for none */
     char *name;          /* the scenario's file name */
-    uint64_t time_100ns; /* simulated: host time would make the file differ per run */
-    char *failure;       /* one-line reason; NULL when the case passed */
-    char *details;       /* the failure's full report; may be NULL */
+    uint64_t time_100ns; /* simulated time, or host time with --junit-host-time */
+    /* NULL when the case passed; else "failure" (a bug check, a timeout, a
+     * deadlock, an expectation not met, a nondeterministic digest) or
+     * "error" (a scenario error, a crashed or killed worker). */
+    const char *kind;
+    char *type;       /* the failure's type: the bug check's name, "timeout", ... */
+    char *failure;    /* one-line reason */
+    char *details;    /* the failure's full report; may be NULL */
+    char *system_out; /* what the drivers printed (DbgPrint); may be NULL */
 } out_junit_case;
 
-/* Writes one <testsuite name="drvsim">. Returns false on a write error. */
+/* Writes one <testsuite name="drvsim"> (the Jenkins xUnit schema, junit-10.xsd:
+ * testsuite attributes name, tests, failures, errors, skipped, time; each
+ * testcase's failure or error with message and type, then system-out).
+ * Returns false on a write error. */
 bool out_junit_write(FILE *out, const out_junit_case *cases, size_t count);
 
 /* Frees the strings of one case (the case itself belongs to the caller). */
@@ -160,12 +174,22 @@ typedef struct out_group {
     size_t count;
     size_t unexpected;   /* how many of them did not match the scenario's expect */
     uint64_t first_seed; /* the group's first seed in sweep order */
+    /* The first run's bug check and expect, as far as it is known (a line
+     * read back by --resume has no scenario line, description or routine):
+     * for the SARIF log. */
+    drvsim_bugcheck bugcheck;
+    drvsim_expect expect;
 } out_group;
 
 typedef struct out_summary {
     size_t runs;
     size_t clean;
     size_t failed; /* runs whose outcome did not match the expect */
+    /* Clean runs that did not match (an expected bug check did not happen):
+     * how many, the first seed, and what was expected. */
+    size_t clean_unexpected;
+    uint64_t clean_first_seed;
+    drvsim_expect clean_expect;
     out_group *groups;
     size_t group_count;
     size_t group_capacity;

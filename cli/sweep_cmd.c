@@ -14,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -27,16 +29,27 @@
 #include "ke/ke.h"
 #include "cli.h"
 #include "output.h"
+#include "sarif.h"
 #include "vf/vf_settings.h"
 #include "watchdog.h"
 
 static const char usage_sweep[] =
     "usage: drvsim sweep SCENARIO.lua --seeds A..B [options]\n"
+    "       drvsim sweep SCENARIO.lua {--until-fail | --for DURATION} [options]\n"
     "\n"
     "Runs the scenario once per seed of A..B (inclusive), writes one JSON line per seed\n"
     "and a summary grouped by distinct bug check, with the command replaying each.\n"
+    "Without --seeds, --until-fail and --for search from a random start seed, printed.\n"
     "\n"
     "  --seeds A..B            the seeds, A <= B, decimal or 0x hex\n"
+    "  --until-fail            stop at the first run that does not match the expect\n"
+    "  --for DURATION          stop after this much wall-clock time (\"90s\", \"1h\")\n"
+    "  --sarif PATH            write a SARIF 2.1.0 log to PATH: one result per distinct\n"
+    "                          way runs failed, with the replay command of its first seed\n"
+    "  --perfetto PATH         then the timeline of the first seed not as expected (not\n"
+    "                          clean, if any) to PATH, as drvsim run --perfetto writes it\n"
+    "  --heartbeat DURATION    when standard error is no terminal, a progress line this\n"
+    "                          often (default 30s; 0 = none)\n"
     "  --shard K/N             only seeds with (seed - A) % N == K - 1, 1 <= K <= N\n"
     "  -j, --jobs N            run N seeds at a time in worker processes (default 1)\n"
     "  --jsonl PATH|-          where the JSON lines go (default: standard output; the\n"
@@ -70,7 +83,26 @@ typedef struct cli_sweep {
     size_t total, finished;   /* for the progress line */
     bool progress;            /* standard error is a terminal */
     uint64_t host_timeout_ms; /* --host-timeout, per seed */
+    bool until_fail;          /* --until-fail */
+    uint64_t for_ms;          /* --for: 0 = no bound */
+    uint64_t heartbeat_ms;    /* --heartbeat: 0 = none */
+    uint64_t started_ms, deadline_ms, last_beat_ms; /* monotonic clock */
+    uint64_t last_seed;       /* the last seed whose line was written */
+    bool stopped_early;       /* --until-fail or --for ended the sweep */
+    bool has_failing;         /* a run of this invocation did not match the expect */
+    bool failing_not_clean;   /* it did not end clean */
+    uint64_t failing_seed;    /* the first of them (a clean one only if all are) */
+    const char *perfetto;     /* --perfetto PATH */
 } cli_sweep;
+
+/* The host's monotonic clock in milliseconds: for --for and the heartbeat
+ * only, never for anything a run computes. */
+static uint64_t cli_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /* How many done positions are <= p. */
 static size_t cli_done_upto(const cli_sweep *s, uint64_t p)
@@ -443,16 +475,93 @@ static bool cli_sweep_result(void *ctx, size_t index, const drvsim_result *r, in
         s->out_of_memory = true;
     }
     s->finished++;
+    s->last_seed = r->seed;
+    /* --perfetto's seed: the first run that did not match, one that did
+     * not end clean if there is one (a bug check is what a timeline shows). */
+    if (!r->expected && (!s->has_failing || (!s->failing_not_clean &&
+                                             r->outcome != DRVSIM_OUTCOME_CLEAN))) {
+        s->has_failing = true;
+        s->failing_not_clean = r->outcome != DRVSIM_OUTCOME_CLEAN;
+        s->failing_seed = r->seed;
+    }
+    if (!s->progress && s->heartbeat_ms != 0) {
+        /* CI logs are no terminal: a line now and then says the sweep lives. */
+        uint64_t now = cli_now_ms();
+        if (now - s->last_beat_ms >= s->heartbeat_ms) {
+            s->last_beat_ms = now;
+            fprintf(stderr, "drvsim sweep: %zu", s->finished);
+            if (s->for_ms == 0 && !s->until_fail) {
+                fprintf(stderr, "/%zu", s->total);
+            }
+            fprintf(stderr, " seeds, %zu did not match expect, last seed %" PRIu64 ", %" PRIu64
+                            " s\n",
+                    s->summary.failed, r->seed, (now - s->started_ms) / 1000u);
+            fflush(stderr);
+        }
+    }
+    if (s->until_fail && !r->expected) {
+        s->stopped_early = true;
+        return false;
+    }
+    if (s->for_ms != 0 && cli_now_ms() >= s->deadline_ms) {
+        s->stopped_early = true;
+        return false;
+    }
     if (s->progress) {
         /* One line, rewritten in place: runs done of this invocation, and
          * how many did not go as expected so far (all lines of the file). */
         fprintf(stderr, "\rdrvsim sweep: %zu/%zu seeds, %zu did not match expect", s->finished,
                 s->total, s->summary.failed);
-        if (s->finished == s->total) {
+        if (s->finished == s->total || s->stopped_early) {
             fputc('\n', stderr);
         }
         fflush(stderr);
     }
+    return true;
+}
+
+/* --perfetto: the failing seed's run again, with its timeline. */
+typedef struct cli_sweep_timeline {
+    const cli_sweep *s;
+    bool ok;
+} cli_sweep_timeline;
+
+static void cli_sweep_perfetto_options(void *ctx, size_t index, drvsim_options *options)
+{
+    const cli_sweep *s = ((const cli_sweep_timeline *)ctx)->s;
+    (void)index;
+    *options = s->a.options;
+    options->seed_given = true;
+    options->seed = s->failing_seed;
+    options->perfetto_path = s->perfetto;
+}
+
+static bool cli_sweep_perfetto_result(void *ctx, size_t index, const drvsim_result *r, int signo)
+{
+    (void)index;
+    ((cli_sweep_timeline *)ctx)->ok = signo == 0 && r->outcome != DRVSIM_OUTCOME_ERROR;
+    return true;
+}
+
+/* Writes the timeline of the sweep's first failing seed (in a worker, as
+ * every run); false after saying why. */
+static bool cli_sweep_perfetto(const cli_sweep *s)
+{
+    if (!s->has_failing) {
+        fprintf(stderr, "drvsim sweep: every run matched the expect: no --perfetto timeline\n");
+        return true;
+    }
+    cli_sweep_timeline t = {s, false};
+    if (jobs_run(1, 1, cli_sweep_perfetto_options, cli_sweep_perfetto_result, &t,
+                 s->host_timeout_ms) != 0 ||
+        !t.ok) {
+        fprintf(stderr,
+                "drvsim: --perfetto: could not write the timeline of seed %" PRIu64 " to %s\n",
+                s->failing_seed, s->perfetto);
+        return false;
+    }
+    fprintf(stderr, "drvsim sweep: the timeline of seed %" PRIu64 " is in %s (perfetto)\n",
+            s->failing_seed, s->perfetto);
     return true;
 }
 
@@ -488,7 +597,7 @@ static bool cli_parse_shard(const char *arg, uint64_t *k, uint64_t *n)
 }
 
 static int cli_sweep_all(cli_sweep *s, uint64_t a, uint64_t b, uint64_t k, unsigned workers,
-                         const char *jsonl_path)
+                         const char *jsonl_path, const char *sarif_path)
 {
     const char *scenario = s->a.options.scenario_path;
 
@@ -528,10 +637,28 @@ static int cli_sweep_all(cli_sweep *s, uint64_t a, uint64_t b, uint64_t k, unsig
     if (s->jsonl == NULL) {
         return CLI_EXIT_OUTPUT;
     }
+    FILE *sarif = NULL;
+    if (sarif_path != NULL && (sarif = cli_open_output(sarif_path)) == NULL) {
+        if (!to_stdout) {
+            fclose(s->jsonl);
+        }
+        return CLI_EXIT_OUTPUT;
+    }
 
+    s->started_ms = s->last_beat_ms = cli_now_ms();
+    s->deadline_ms = s->started_ms + s->for_ms;
     int ran = jobs_run(count, workers, cli_sweep_options, cli_sweep_result, s, s->host_timeout_ms);
     int status = ran < 0 ? CLI_EXIT_HOST : DRVSIM_EXIT_OK;
     const char *where = to_stdout ? "standard output" : jsonl_path;
+    if (s->stopped_early || ((s->until_fail || s->for_ms != 0) && !s->write_failed)) {
+        /* The seeds run, as the range that replays them. */
+        fprintf(stderr, "drvsim sweep: %s after seeds %" PRIu64 "..%" PRIu64 "%s\n",
+                s->stopped_early && s->until_fail && s->summary.failed > 0 ? "stopped at a failure"
+                : s->stopped_early                                         ? "time is up"
+                                                                           : "done",
+                s->first_seed, s->finished > 0 ? s->last_seed : s->first_seed,
+                s->stride > 1 ? " (this shard's)" : "");
+    }
     if (s->write_failed) {
         fprintf(stderr,
                 "drvsim: cannot write the JSON lines to %s: %s; the sweep stopped after %zu "
@@ -569,6 +696,40 @@ static int cli_sweep_all(cli_sweep *s, uint64_t a, uint64_t b, uint64_t k, unsig
     FILE *out = to_stdout ? stderr : stdout;
     out_summary_write(out, &s->summary, scenario, &s->a.raw);
     fflush(out);
+    if (s->perfetto != NULL && !s->write_failed && ran >= 0 && !cli_sweep_perfetto(s) &&
+        status == DRVSIM_EXIT_OK) {
+        status = CLI_EXIT_HOST;
+    }
+    if (sarif != NULL) {
+        /* After the summary, which sorted the groups: most runs first. */
+        sarif_log log;
+        sarif_init(&log);
+        for (size_t i = 0; i < s->summary.group_count; i++) {
+            const out_group *g = &s->summary.groups[i];
+            if (g->unexpected == 0) {
+                continue; /* what the scenario expects is no finding */
+            }
+            char *replay = out_replay_command(scenario, g->first_seed, &s->a.raw);
+            sarif_add_group(&log, g, scenario, replay);
+            free(replay);
+        }
+        if (s->summary.clean_unexpected > 0) {
+            /* Runs that ended clean where the scenario expects a bug check. */
+            out_group g = {.outcome = DRVSIM_OUTCOME_CLEAN,
+                           .count = s->summary.clean_unexpected,
+                           .unexpected = s->summary.clean_unexpected,
+                           .first_seed = s->summary.clean_first_seed,
+                           .expect = s->summary.clean_expect};
+            char *replay = out_replay_command(scenario, g.first_seed, &s->a.raw);
+            sarif_add_group(&log, &g, scenario, replay);
+            free(replay);
+        }
+        bool written = sarif_write(&log, sarif);
+        written = cli_close_output(sarif, sarif_path) && written;
+        if (!written && status == DRVSIM_EXIT_OK) {
+            status = CLI_EXIT_HOST;
+        }
+    }
     if (status == DRVSIM_EXIT_OK && s->scenario_errors > 0) {
         /* The scenario is broken (for some seeds at least): its runs mean
          * nothing, which is exit 3, not a finding. */
@@ -598,10 +759,17 @@ int cli_cmd_sweep(int argc, char **argv)
         {"replay", required_argument, NULL, OPT_REPLAY},
         {"resume", no_argument, NULL, OPT_RESUME},
         {"host-timeout", required_argument, NULL, OPT_HOST_TIMEOUT},
+        {"until-fail", no_argument, NULL, OPT_UNTIL_FAIL},
+        {"for", required_argument, NULL, OPT_FOR},
+        {"heartbeat", required_argument, NULL, OPT_HEARTBEAT},
+        {"sarif", required_argument, NULL, OPT_SARIF},
+        {"perfetto", required_argument, NULL, OPT_PERFETTO},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     cli_sweep s;
+    const char *sarif_path = NULL;
+    uint64_t v;
     cli_args pos;
     const char *jsonl_path = NULL;
     bool seeds_given = false;
@@ -613,6 +781,7 @@ int cli_cmd_sweep(int argc, char **argv)
     memset(&s, 0, sizeof s);
     s.stride = 1;
     s.host_timeout_ms = WATCHDOG_DEFAULT_MS;
+    s.heartbeat_ms = 30000;
     if (!cli_args_init(&pos, argc)) {
         fprintf(stderr, "drvsim: out of memory\n");
         return CLI_EXIT_HOST;
@@ -655,6 +824,28 @@ int cli_cmd_sweep(int argc, char **argv)
         case OPT_RESUME:
             s.resume = true;
             break;
+        case OPT_UNTIL_FAIL:
+            s.until_fail = true;
+            break;
+        case OPT_SARIF:
+            sarif_path = optarg;
+            break;
+        case OPT_PERFETTO:
+            s.perfetto = optarg;
+            break;
+        case OPT_FOR:
+        case OPT_HEARTBEAT:
+            /* Wall-clock durations, in the syntax of --limit. */
+            if (!des_parse_duration(optarg, &v) || (c == OPT_FOR && v == 0)) {
+                status = cli_usage_error(usage_sweep,
+                                         "%s wants a duration such as 90s, 10min or 1h, not '%s'",
+                                         c == OPT_FOR ? "--for" : "--heartbeat", optarg);
+            } else if (c == OPT_FOR) {
+                s.for_ms = v / 10000u > 0 ? v / 10000u : 1;
+            } else {
+                s.heartbeat_ms = v / 10000u;
+            }
+            break;
         case OPT_HOST_TIMEOUT:
             if (!watchdog_parse(optarg, &s.host_timeout_ms, usage_sweep)) {
                 status = DRVSIM_EXIT_USAGE;
@@ -676,8 +867,11 @@ int cli_cmd_sweep(int argc, char **argv)
             status = cli_usage_error(usage_sweep, "missing the scenario file");
         } else if (pos.count > 1) {
             status = cli_usage_error(usage_sweep, "unexpected argument '%s'", pos.items[1]);
-        } else if (!seeds_given) {
-            status = cli_usage_error(usage_sweep, "missing --seeds A..B");
+        } else if (!seeds_given && !s.until_fail && s.for_ms == 0) {
+            status = cli_usage_error(usage_sweep,
+                                     "missing --seeds A..B (or --until-fail, --for DURATION)");
+        } else if (!seeds_given && s.resume) {
+            status = cli_usage_error(usage_sweep, "--resume needs --seeds A..B");
         } else if (s.resume && (jsonl_path == NULL || strcmp(jsonl_path, "-") == 0)) {
             status = cli_usage_error(usage_sweep, "--resume needs --jsonl PATH (a file)");
         } else if (!cli_sim_finish(&s.a, usage_sweep)) {
@@ -687,9 +881,22 @@ int cli_cmd_sweep(int argc, char **argv)
     if (status < 0 && cli_parse_only) {
         status = DRVSIM_EXIT_OK;
     }
+    if (status < 0 && !seeds_given) {
+        /* An open-ended search: a random start, said first, so that the
+         * search can be replayed whatever it finds. */
+        uint64_t start = 0;
+        if (getrandom(&start, sizeof start, 0) != (ssize_t)sizeof start) {
+            start = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+        }
+        a = start >> 16; /* well below 2^64 - CLI_MAX_SWEEP_SEEDS, and shorter to type */
+        b = a + CLI_MAX_SWEEP_SEEDS - 1;
+        fprintf(stderr, "drvsim sweep: random start seed %" PRIu64 " (seeds %" PRIu64 "..)\n",
+                a, a);
+        fflush(stderr);
+    }
     if (status < 0) {
         s.a.options.scenario_path = pos.items[0];
-        status = cli_sweep_all(&s, a, b, k, workers, jsonl_path);
+        status = cli_sweep_all(&s, a, b, k, workers, jsonl_path, sarif_path);
     }
     out_summary_free(&s.summary);
     faults_choices_free(&s.a.replay);

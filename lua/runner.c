@@ -19,6 +19,7 @@
 #include "binding.h"
 #include "ex/pool.h"
 #include "kd/report.h"
+#include "kd/perfetto.h"
 #include "kd/trace.h"
 #include "mm/mm.h"
 #include "mm/special.h"
@@ -626,7 +627,26 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
             return;
         }
         trace_ctx.out = trace;
-        config.trace_sink = kd_trace_text;
+        config.trace_sink = kd_trace_sink;
+        config.trace_ctx = &trace_ctx;
+    }
+    FILE *perfetto = NULL;
+    if (opt->perfetto_path != NULL) {
+        perfetto = fopen(opt->perfetto_path, "w");
+        trace_ctx.perfetto =
+            perfetto != NULL ? kd_perfetto_create(perfetto, opt->scenario_path, lb->seed) : NULL;
+        if (trace_ctx.perfetto == NULL) {
+            char msg[700];
+            snprintf(msg, sizeof msg, "--perfetto: cannot open %s: %s", opt->perfetto_path,
+                     perfetto != NULL ? "out of host memory" : strerror(errno));
+            if (perfetto != NULL)
+                fclose(perfetto);
+            if (trace != NULL)
+                fclose(trace);
+            fail(r, DRVSIM_EXIT_USAGE, msg);
+            return;
+        }
+        config.trace_sink = kd_trace_sink;
         config.trace_ctx = &trace_ctx;
     }
     vf_fault_key *keys = NULL;
@@ -634,10 +654,16 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
     if (m == NULL) {
         if (trace != NULL)
             fclose(trace);
+        if (perfetto != NULL) {
+            kd_perfetto_finish(trace_ctx.perfetto, 0);
+            fclose(perfetto);
+        }
         fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory creating the machine");
         return;
     }
     trace_ctx.m = m;
+    if (trace_ctx.perfetto != NULL)
+        kd_perfetto_attach(trace_ctx.perfetto, m);
     lb->m = m;
     lb->rng = &m->rng_lua;
     if (!set_inject_mode(opt, lb, m, r, &keys))
@@ -669,6 +695,13 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
 done:
     if (trace != NULL)
         fclose(trace);
+    if (perfetto != NULL) {
+        bool written = kd_perfetto_finish(trace_ctx.perfetto, m->des.now_100ns);
+        trace_ctx.perfetto = NULL; /* freed: nothing more reaches it */
+        written = fclose(perfetto) == 0 && written;
+        if (!written && !add_note(r, "--perfetto: the file could not be written whole"))
+            fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory");
+    }
     free(keys);
     lb->m = NULL;
     lb->rng = NULL;

@@ -9,7 +9,18 @@ record, a model that behaves more like Windows): then `make golden` rewrites
 tests/golden/digests.txt and the commit says why. Unintended, it is a
 determinism or behaviour regression, which is what this check catches,
 including between build types (CI runs it against a second, sanitized build).
+
+The file's second line is "# trace-format N": the trace format the digests
+were pinned under, DRVSIM_TRACE_FORMAT (include/drvsim/drvsim.h), which
+`drvsim --version` and every JSON output print. `check` fails when the two
+differ; `write` refuses to rewrite a pinned digest unless the binary's number
+is higher than the file's (bump DRVSIM_TRACE_FORMAT with the change), and
+refuses a higher number when no pinned digest changed: the number changes
+exactly when digests do, so a digest pinned elsewhere is trusted under its
+number and knowingly re-pinned under the next.
 """
+
+import re
 
 import json
 import os
@@ -41,30 +52,69 @@ def digest(drvsim, path, seed):
     return "%s %s" % (result["outcome"], result["digest"])
 
 
+HEADER = "# scenario seed outcome digest (make golden rewrites this file)\n"
+FORMAT = re.compile(r"^# trace-format (\d+)$")
+
+
+def binary_format(drvsim):
+    out = subprocess.run([drvsim, "--version"], capture_output=True, text=True, timeout=60).stdout
+    m = re.search(r"^trace format (\d+)$", out, re.M)
+    return int(m.group(1)) if m else None
+
+
+def read_golden(golden):
+    pinned, fmt = {}, None
+    with open(golden, encoding="utf-8") as f:
+        for line in f:
+            m = FORMAT.match(line.rstrip("\n"))
+            if m:
+                fmt = int(m.group(1))
+            if line.startswith("#") or not line.strip():
+                continue
+            p, s, rest = line.rstrip("\n").split(" ", 2)
+            pinned[(p, s)] = rest
+    return pinned, fmt
+
+
 def main():
     if len(sys.argv) not in (3, 4) or sys.argv[1] not in ("check", "write"):
         sys.exit(__doc__)
     mode, drvsim = sys.argv[1], sys.argv[2]
     golden = sys.argv[3] if len(sys.argv) == 4 else "tests/golden/digests.txt"
     rows = [(p, s or "-", digest(drvsim, p, s)) for p in scenarios() for s in SEEDS]
+    fmt = binary_format(drvsim)
+    pinned, pinned_fmt = read_golden(golden) if os.path.exists(golden) else ({}, None)
     if mode == "write":
+        moved = sorted((p, s) for p, s, d in rows if (p, s) in pinned and pinned[(p, s)] != d)
+        if fmt is None:
+            sys.exit("golden.py: %s --version prints no trace format" % drvsim)
+        if moved and pinned_fmt is not None and fmt <= pinned_fmt:
+            sys.exit("golden.py: %d pinned digests change (%s, ...): bump DRVSIM_TRACE_FORMAT "
+                     "in include/drvsim/drvsim.h past %d first" % (len(moved), " ".join(moved[0]),
+                                                                  pinned_fmt))
+        if not moved and pinned_fmt is not None and fmt != pinned_fmt:
+            sys.exit("golden.py: no pinned digest changes, yet the binary's trace format is %d "
+                     "and the file's %d: the number changes exactly when digests do" %
+                     (fmt, pinned_fmt))
         with open(golden, "w", encoding="utf-8") as f:
-            f.write("# scenario seed outcome digest (make golden rewrites this file)\n")
+            f.write(HEADER)
+            f.write("# trace-format %d\n" % fmt)
             for p, s, d in rows:
                 f.write("%s %s %s\n" % (p, s, d))
         return 0
-    pinned = {}
-    with open(golden, encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("#") or not line.strip():
-                continue
-            p, s, rest = line.rstrip("\n").split(" ", 2)
-            pinned[(p, s)] = rest
+    rows.insert(0, ("trace-format", "-", fmt))
+    pinned[("trace-format", "-")] = pinned_fmt
     print("1..%d" % len(rows))
     failed = 0
     for i, (p, s, d) in enumerate(rows, 1):
         want = pinned.get((p, s))
-        if want == d:
+        if p == "trace-format" and want == d:
+            print("ok %d - trace format %s: the binary's and the golden file's" % (i, d))
+        elif p == "trace-format":
+            failed += 1
+            print("not ok %d - trace format: the binary's is %s, the golden file's %s "
+                  "(DRVSIM_TRACE_FORMAT and tests/golden/digests.txt)" % (i, d, want))
+        elif want == d:
             print("ok %d - %s seed %s" % (i, p, s))
         else:
             failed += 1

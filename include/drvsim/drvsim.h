@@ -17,6 +17,11 @@
 #include "drvsim/bugcodes.h"
 
 #define DRVSIM_VERSION "0.1.0"
+/* The trace format: bumped exactly when a change makes pinned digests
+ * differ (tests/golden/digests.txt carries the same number, and the golden
+ * test checks both), so that a digest pinned with one number is trusted
+ * under it and knowingly re-pinned under the next. */
+#define DRVSIM_TRACE_FORMAT 1
 
 /* Driver Verifier's global counters (CONTRACT section 5). */
 #define DRVSIM_GLOBAL_COUNTERS(X)                                                                  \
@@ -148,6 +153,11 @@ typedef struct drvsim_options {
     bool replay_switches_given;
     const drvsim_switch *replay_switches;
     size_t replay_switch_count;
+
+    /* --perfetto: the run's timeline as Chrome trace event JSON, which
+     * Perfetto and chrome://tracing open (sim/kd/perfetto.h); NULL = none.
+     * Like the text trace, it changes nothing of the run. */
+    const char *perfetto_path;
 } drvsim_options;
 
 #define DRVSIM_DEFAULT_LIMIT_TIME_100NS   (3600ull * 10000000ull) /* 1 h simulated */
@@ -338,6 +348,10 @@ typedef struct drvsim_result {
     size_t wait_count;
     char cycle[256];
     uint32_t idle_workers;
+    /* The run's wall time, in nanoseconds: filled by the command line's job
+     * runner (test --junit-host-time reports it), 0 from drvsim_run, which
+     * never reads the host's clock. */
+    uint64_t host_time_ns;
 } drvsim_result;
 
 #define DRVSIM_MAX_RECORDED_FAULTS 65536u

@@ -1,11 +1,17 @@
 /*
- * trace.c - writes trace records as text lines: "<time> <event> <details>".
+ * trace.c - writes trace records as text lines: "<time> <event> <details>",
+ * the time in simulated 100 ns units ("0:00:01.0000013"), and DDI calls,
+ * routine entries and the bug check followed by the scenario line running
+ * ("@ scenarios/x.lua:12"). The text is not what the digest is computed from
+ * (the records are), so its form can change without moving a digest.
  */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "ddi_table.h"
 #include "ex/pool.h"
 #include "io/io.h"
+#include "kd/perfetto.h"
 #include "kd/trace.h"
 
 static const char *driver_name(const ke_machine *m, uint8_t index)
@@ -20,6 +26,26 @@ static const char *ddi_name(uint16_t ddi)
     return ddi < DDI_COUNT ? ddi_names[ddi] : "?";
 }
 
+/* "H:MM:SS.fffffff": simulated time to its 100 ns unit. */
+static void trace_time(FILE *out, uint64_t t)
+{
+    fprintf(out, "%" PRIu64 ":%02u:%02u.%07u ", (uint64_t)(t / (60u * DES_100NS_PER_MIN)),
+            (unsigned)(t / DES_100NS_PER_MIN % 60), (unsigned)(t / DES_100NS_PER_SEC % 60),
+            (unsigned)(t % DES_100NS_PER_SEC));
+}
+
+/* " @ file:line" of the scenario code running, before the line's end. */
+static void trace_site(FILE *out, const ke_machine *m)
+{
+    if (m != NULL && m->host.site != NULL && m->host.site_name != NULL) {
+        ke_site site = m->host.site(m->host.ctx, NULL);
+        char buf[400];
+        if (site.line != 0)
+            fprintf(out, " @ %s", m->host.site_name(m->host.ctx, site, buf, sizeof buf));
+    }
+    fputc('\n', out);
+}
+
 void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
 {
     kd_trace_ctx *t = ctx;
@@ -29,7 +55,7 @@ void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
     des_rec_reader_init(&rd, rec);
     (void)des_rec_read_u64(&rd); /* the time stamp: printed from now_100ns */
     char time[32], name[80], irql[24];
-    fprintf(out, "%s ", des_format_time(now_100ns, time, sizeof time));
+    trace_time(out, now_100ns);
     switch (rec->type) {
     case KE_TR_BOOT: { /* written while the machine is built: t->m is not set yet */
         unsigned cpus = des_rec_read_u8(&rd), arch = des_rec_read_u8(&rd);
@@ -51,7 +77,8 @@ void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
                 ddi_name(ddi));
         for (unsigned i = 0; i < argc; i++)
             fprintf(out, "%s0x%llX", i ? ", " : "", (unsigned long long)des_rec_read_u64(&rd));
-        fprintf(out, ")\n");
+        fputc(')', out);
+        trace_site(out, m);
         break;
     }
     case KE_TR_RETURN: {
@@ -91,8 +118,13 @@ void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
         unsigned thread = des_rec_read_u32(&rd);
         uint8_t driver = des_rec_read_u8(&rd);
         des_rec_read_str(&rd, name, sizeof name);
-        fprintf(out, "%s thread=%u %s %s\n", des_rec_read_u8(&rd) ? "enter" : "leave", thread,
+        bool enter = des_rec_read_u8(&rd) != 0;
+        fprintf(out, "%s thread=%u %s %s", enter ? "enter" : "leave", thread,
                 driver_name(m, driver), name);
+        if (enter)
+            trace_site(out, m);
+        else
+            fputc('\n', out);
         break;
     }
     case KE_TR_BUGCHECK: {
@@ -100,8 +132,9 @@ void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
         unsigned long long p[4];
         for (int i = 0; i < 4; i++)
             p[i] = des_rec_read_u64(&rd);
-        fprintf(out, "bugcheck 0x%08X (0x%llX, 0x%llX, 0x%llX, 0x%llX) %s\n", code, p[0], p[1],
+        fprintf(out, "bugcheck 0x%08X (0x%llX, 0x%llX, 0x%llX, 0x%llX) %s", code, p[0], p[1],
                 p[2], p[3], driver_name(m, des_rec_read_u8(&rd)));
+        trace_site(out, m);
         break;
     }
     case KE_TR_STOP:
@@ -179,4 +212,13 @@ void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
         fprintf(out, "record type=%u\n", rec->type);
         break;
     }
+}
+
+void kd_trace_sink(void *ctx, uint64_t now_100ns, const des_rec *rec)
+{
+    kd_trace_ctx *t = ctx;
+    if (t->out != NULL)
+        kd_trace_text(ctx, now_100ns, rec);
+    if (t->perfetto != NULL)
+        kd_perfetto_record(t->perfetto, now_100ns, rec);
 }

@@ -129,8 +129,15 @@ line_of() { grep -Em1 -- "$2" "$1"; }
 # ---------------------------------------------------------------------------
 
 check "--version exits 0" 0 "$DRVSIM" --version
-ok_if "--version prints exactly 'drvsim 0.1.0'" "stdout: $(show "$OUT")" \
-    test "$(cat "$OUT")" = "drvsim 0.1.0"
+ok_if "--version: 'drvsim 0.1.0', the trace format, the git revision of a checkout" \
+    "stdout: $(show "$OUT")" \
+    sh -c 'head -n1 "$1" | grep -qx "drvsim 0\.1\.0" &&
+           sed -n 2p "$1" | grep -Eqx "trace format [0-9]+" &&
+           { [ "$(wc -l <"$1")" -eq 2 ] || sed -n 3p "$1" | grep -Eqx "git revision [0-9a-f]+(-dirty)?"; }' \
+    - "$OUT"
+ok_if "--version: the trace format is the golden file's" "stdout: $(show "$OUT")" \
+    sh -c 'sed -n 2p "$1" | grep -qx "trace format $(sed -n "s/^# trace-format //p" tests/golden/digests.txt)"' \
+    - "$OUT"
 
 check "--help exits 0" 0 "$DRVSIM" --help
 for cmd in run test sweep rules ddis; do
@@ -1739,7 +1746,7 @@ o = json.load(sys.stdin)
 assert o["outcome"] == "clean" and o["sim_time_ns"] >= 30 * 10**9, o'
 ok_if "directed: ... released at once (the next event is 30 s away), before the second path" \
     "$(show "$T/long_stall.trace")" \
-    grep -Eq "^0:00:00\.000 release cpu=[01] thread=4$" "$T/long_stall.trace"
+    grep -Eq "^0:00:00\.000[0-9]{4} release cpu=[01] thread=4$" "$T/long_stall.trace"
 check "directed: ... with --limit 20s: released, then a timeout at the limit, no 0x133" 1 \
     "$DRVSIM" run $LS --sched "directed:$LS:21,$LS:28" --limit 20s --json -
 py "directed: ... outcome timeout" "$OUT" '
