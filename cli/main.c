@@ -80,7 +80,9 @@ static const char usage_test[] =
     "  -j, --jobs N            run N scenarios at a time in worker processes (default 1)\n"
     "  --check-determinism     run each scenario twice; a different outcome or digest fails\n"
     "  --tap                   TAP output (ok / not ok per scenario) for test "
-    "harnesses\n" USAGE_HOST_TIMEOUT
+    "harnesses\n"
+    "  --races                 every scenario with the data race detector on (/races\n"
+    "                          added to its verifier settings)\n" USAGE_HOST_TIMEOUT
     "                          (per scenario: a hung scenario is one FAIL line)\n"
     "  -h, --help              this text\n"
     "\n"
@@ -210,6 +212,9 @@ int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *usage)
     }
     case OPT_KD:
         a->options.kd = a->raw.kd = true;
+        return 1;
+    case OPT_RACES:
+        a->options.races = a->raw.races = true;
         return 1;
     case OPT_LIMIT:
         /* 0 would mean "the default" to drvsim_run: refuse it rather than
@@ -469,6 +474,7 @@ static int cmd_run(int argc, char **argv)
         {"cpus", required_argument, NULL, OPT_CPUS},
         {"sched", required_argument, NULL, OPT_SCHED},
         {"kd", no_argument, NULL, OPT_KD},
+        {"races", no_argument, NULL, OPT_RACES},
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
         {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},
@@ -711,6 +717,7 @@ typedef struct cli_test {
     cli_paths scenarios;
     bool check_determinism; /* jobs 2k and 2k+1 both run scenario k */
     bool tap;               /* TAP lines instead of PASS/FAIL (meson, prove) */
+    bool races;             /* --races: every scenario with the race detector on */
     drvsim_result first;    /* of the pair being checked (without its notes) */
     size_t passed;
     size_t failed;
@@ -723,6 +730,7 @@ static void cli_test_options(void *ctx, size_t index, drvsim_options *options)
     const cli_test *t = ctx;
     size_t k = t->check_determinism ? index / 2 : index;
     options->scenario_path = t->scenarios.items[k];
+    options->races = t->races;
 }
 
 /* The JUnit case of one scenario; on failure, `why` and the full report. */
@@ -866,6 +874,7 @@ static int cmd_test(int argc, char **argv)
         {"jobs", required_argument, NULL, 'j'},
         {"check-determinism", no_argument, NULL, OPT_CHECK_DETERMINISM},
         {"tap", no_argument, NULL, OPT_TAP},
+        {"races", no_argument, NULL, OPT_RACES},
         {"host-timeout", required_argument, NULL, OPT_HOST_TIMEOUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -907,6 +916,9 @@ static int cmd_test(int argc, char **argv)
             break;
         case OPT_TAP:
             t.tap = true;
+            break;
+        case OPT_RACES:
+            t.races = true;
             break;
         case OPT_HOST_TIMEOUT:
             if (!watchdog_parse(optarg, &host_timeout_ms, usage_test)) {

@@ -563,6 +563,9 @@ char *out_replay_command(const char *scenario, uint64_t seed, const out_cli_args
     if (args->kd) {
         fputs(" --kd", out);
     }
+    if (args->races) {
+        fputs(" --races", out);
+    }
     if (dashed) {
         fputs(" -- ", out);
         out_shell_quote(out, scenario);

@@ -591,6 +591,7 @@ int cli_cmd_sweep(int argc, char **argv)
         {"cpus", required_argument, NULL, OPT_CPUS},
         {"sched", required_argument, NULL, OPT_SCHED},
         {"kd", no_argument, NULL, OPT_KD},
+        {"races", no_argument, NULL, OPT_RACES},
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
         {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},

@@ -511,6 +511,8 @@ static bool settings(const drvsim_options *opt, lb_state *lb, vf_settings *vs, v
         fail(r, opt->verifier != NULL ? DRVSIM_EXIT_USAGE : DRVSIM_EXIT_SCENARIO, msg);
         return false;
     }
+    if (opt->races)
+        vs->options |= VF_OPTION_RACES;
     text = opt->gflags != NULL ? opt->gflags : lb->sc.gflags;
     if (text != NULL && !vf_gflags_parse(gf, text, err, sizeof err)) {
         if (opt->gflags != NULL)

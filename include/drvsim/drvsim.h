@@ -122,6 +122,8 @@ typedef struct drvsim_options {
     const char *trace_path; /* --trace: text trace written here; NULL = none */
     bool kd;                /* --kd: a kernel debugger is attached (level 2 I/O
                                verification errors are printed, and the run goes on) */
+    bool races;             /* --races: the data race detector on (/races added to the
+                               verifier settings in force, the scenario's or --verifier's) */
 
     /* Hard limits; 0 = the default (or the scenario's `limit` for time). */
     uint64_t limit_time_100ns;
