@@ -66,17 +66,21 @@ fi
 # 1a'. The race detector (--races, drvsim's /races): the same DDI loop, and a
 #      memory-heavy driver (bench/memory_loop.lua: a thread and a 1 ms timer
 #      DPC share a 64 KiB ring under a spin lock, about 700,000 pointer
-#      accesses and 5 MiB of RtlCopyMemory). User CPU time, off and on.
+#      accesses and 5 MiB of RtlCopyMemory), off and on, three runs each.
 #      Target: within 2x.
-cpu() { /usr/bin/time -f %U -o "$OUT/cpu" "$@" >/dev/null 2>&1; cat "$OUT/cpu"; }
-if [ -x /usr/bin/time ]; then
-    for b in ddi_loop memory_loop; do
-        off=$(cpu "$DRVSIM" run "$HERE/$b.lua" --quiet)
-        on=$(cpu "$DRVSIM" run "$HERE/$b.lua" --quiet --races)
-        printf 'races %-12s %s s user off, %s s on (x%.2f)\n' "$b:" "$off" "$on" \
-            "$(calc "$on / ($off > 0 ? $off : 0.01)")"
+time3() {
+    t0=$(now)
+    for _ in 1 2 3; do
+        "$@" >/dev/null 2>&1
     done
-fi
+    elapsed "$t0" "$(now)"
+}
+for b in ddi_loop memory_loop; do
+    off=$(time3 "$DRVSIM" run "$HERE/$b.lua" --quiet)
+    on=$(time3 "$DRVSIM" run "$HERE/$b.lua" --quiet --races)
+    printf 'races %-12s %.3f s off, %.3f s on, 3 runs each (x%.2f)\n' "$b:" "$off" "$on" \
+        "$(calc "$on / $off")"
+done
 
 # 1b. The simplest DDIs: 1,000,000 KeRaiseIrql/KeLowerIrql pairs.
 start=$(now)
