@@ -60,8 +60,13 @@ typedef struct rc_cell {
     uint8_t w_mask, r_mask; /* the bytes of the granule each touched */
 } rc_cell;
 
+/* A page's granules; `used` counts those with a history, and a page whose
+ * last history a free clears is given back (special pool puts every
+ * allocation on pages of its own: the shadow must not outgrow the live
+ * memory). */
 typedef struct rc_page {
     rc_cell cells[RC_CELLS];
+    uint32_t used;
 } rc_page;
 
 typedef struct rc_read {
@@ -430,9 +435,20 @@ static void shadow_clear(struct vf_race *r, PVOID_VA va, uint64_t size)
         for (uint64_t g = (from + RC_GRANULE_BYTES - 1) >> RC_GRANULE_SHIFT;
              g < (to >> RC_GRANULE_SHIFT); g++) {
             rc_cell *c = &p->cells[g];
+            if (c->w_ctx == 0 && c->r_ctx == 0)
+                continue;
             if (c->r_ctx == RC_SHARED)
                 readset_release(r, c->r_clock);
             memset(c, 0, sizeof *c);
+            p->used--;
+        }
+        if (p->used == 0) {
+            des_map_remove(&r->pages, n);
+            if (r->last_page == p) {
+                r->last_page = NULL;
+                r->last_page_number = UINT64_MAX;
+            }
+            free(p);
         }
     }
 }
@@ -612,6 +628,8 @@ static void rc_access(ke_machine *m, struct vf_race *r, const ke_event *ev)
         uint8_t mask = (uint8_t)(((1u << bytes) - 1u) << first);
         rc_page *p = page_of(m, r, at >> PAGE_SHIFT, true);
         rc_cell *c = &p->cells[(at & (PAGE_SIZE - 1)) >> RC_GRANULE_SHIFT];
+        if (c->w_ctx == 0 && c->r_ctx == 0)
+            p->used++; /* it gets a history now (or the run stops) */
         if (!rc_cell_access(m, r, ev, t, granule, c, mask, &info))
             return;
         at = granule_end;

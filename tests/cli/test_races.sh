@@ -58,7 +58,7 @@ EOS
 
 EDGES="spinlock spinlock_dpc_level queued_spinlock fast_mutex guarded_mutex kmutex resource
 push_lock event semaphore thread_end interlocked memory_barrier acquire_release dpc timer
-work_item thread_start synchronize_execution isr_dpc"
+work_item thread_start synchronize_execution isr_dpc lookaside"
 for e in $EDGES; do
     for with in true false; do
         edge_scenario "$e" "$with"

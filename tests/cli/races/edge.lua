@@ -181,6 +181,27 @@ local function start()
         ExQueueWorkItem(W, DelayedWorkQueue); write()
       end
     end)
+  elseif Edge == "lookaside" then
+    -- A block freed to a lookaside list and allocated again by another
+    -- thread: the list hands it over. Without: the first thread writes it
+    -- after freeing it.
+    LA = NPAGED_LOOKASIDE_LIST()
+    ExInitializeNPagedLookasideList(LA, nil, nil, 0, 32, "Look", 0)
+    Threads[1] = thread(function()
+      local b = ExAllocateFromNPagedLookasideList(LA)
+      if With then
+        b:set_u32(8, 1); ExFreeToNPagedLookasideList(LA, b)
+      else
+        ExFreeToNPagedLookasideList(LA, b); b:set_u32(8, 1)
+      end
+    end)
+    Threads[2] = thread(function()
+      delay(5)
+      local b = ExAllocateFromNPagedLookasideList(LA)
+      b:set_u32(8, 2)
+      ExFreeToNPagedLookasideList(LA, b)
+    end)
+    Fini = function() ExDeleteNPagedLookasideList(LA) end
   elseif Edge == "thread_start" then
     Threads[1] = thread(function()
       if With then
