@@ -23,6 +23,7 @@
 #include "mm/mm.h"
 #include "mm/special.h"
 #include "vf/deadlock.h"
+#include "vf/race.h"
 #include "vf/vf.h"
 
 #define LB_MEMORY_LIMIT_BYTES (1024ull << 20) /* host memory a scenario's Lua may hold */
@@ -402,8 +403,10 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
     if (r->outcome == DRVSIM_OUTCOME_BUGCHECK &&
         strcmp(r->bugcheck.rule, "pool_leak_on_unload") == 0)
         collect_leaks(r, m, lb);
-    if (r->outcome == DRVSIM_OUTCOME_BUGCHECK)
+    if (r->outcome == DRVSIM_OUTCOME_BUGCHECK) {
         r->deadlock = vf_deadlock_take_report(m);
+        r->race = vf_race_take_report(m);
+    }
     collect_faults(r, m, lb);
     /* After the last record, the final state of every stream goes into the
      * digest (FoundationDB's run fingerprint): two runs that drew differently
@@ -849,6 +852,8 @@ void drvsim_result_free(drvsim_result *r)
     r->leaks = NULL;
     free(r->deadlock);
     r->deadlock = NULL;
+    free(r->race);
+    r->race = NULL;
     r->leak_count = 0;
     for (size_t i = 0; i < r->note_count; i++)
         free(r->notes[i]);

@@ -107,6 +107,7 @@ struct vf_race {
     rc_info *infos;
     uint32_t info_count, info_cap;
     des_map info_by_key; /* hash of an info -> index + 1 (the first with that hash) */
+    drvsim_race *report; /* the race raised, until the runner takes it */
 };
 
 static _Noreturn void rc_oom(ke_machine *m)
@@ -167,6 +168,7 @@ void vf_race_destroy(struct vf_race *r)
     free(r->vars);
     free(r->readsets);
     free(r->infos);
+    free(r->report);
     des_map_fini(&r->ctx_by_key);
     des_map_fini(&r->var_by_address);
     des_map_fini(&r->pages);
@@ -527,6 +529,11 @@ static void rc_raise(ke_machine *m, struct vf_race *r, const ke_event *ev, uint3
                     .overlap = overlap};
     char text[sizeof m->bugcheck.detail];
     rc_report_text(m, r->ctxs, &race, text, sizeof text);
+    free(r->report);
+    r->report = calloc(1, sizeof *r->report);
+    if (r->report == NULL)
+        rc_oom(m);
+    rc_report_fill(m, r->ctxs, &race, r->report);
     const uint64_t p[4] = {rule_table[RULE_race_data].sub_value, overlap,
                            race.earlier->write ? 1 : 0, ev->write ? 1 : 0};
     kd_raise_full(ev->call, RULE_race_data, 0xC4, p, NULL, text);
@@ -634,6 +641,17 @@ static void rc_access(ke_machine *m, struct vf_race *r, const ke_event *ev)
             return;
         at = granule_end;
     }
+}
+
+drvsim_race *vf_race_take_report(ke_machine *m)
+{
+    struct vf_race *r = m->vf->race;
+    if (r == NULL || r->report == NULL || m->stop != KE_STOP_BUGCHECK ||
+        strcmp(m->bugcheck.rule, "race_data") != 0)
+        return NULL;
+    drvsim_race *report = r->report;
+    r->report = NULL;
+    return report;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -40,6 +40,10 @@ void vf_race_event(ke_machine *m, const ke_event *ev);
 
 void vf_race_destroy(struct vf_race *r);
 
+/* The report of the race that stopped the machine, if the detector raised
+ * it; the caller owns it. NULL otherwise. */
+drvsim_race *vf_race_take_report(ke_machine *m);
+
 /* ------------------------------------------------------------------------ */
 /* Shared by race.c and race_report.c                                       */
 /* ------------------------------------------------------------------------ */
@@ -98,7 +102,8 @@ typedef struct rc_race {
     PVOID_VA overlap; /* the first byte both touched */
 } rc_race;
 
-/* Writes the report of a race into buf (race_report.c). */
+/* Writes the report of a race into buf, and fills *out (race_report.c). */
 void rc_report_text(ke_machine *m, const rc_ctx *ctxs, const rc_race *race, char *buf, size_t len);
+void rc_report_fill(ke_machine *m, const rc_ctx *ctxs, const rc_race *race, drvsim_race *out);
 
 #endif /* DRVSIM_VF_RACE_H */

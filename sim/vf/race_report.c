@@ -170,3 +170,39 @@ void rc_report_text(ke_machine *m, const rc_ctx *ctxs, const rc_race *race, char
         "end, interlocked operation or barrier between them",
         common ? "the lock both held was held shared" : "no lock held by both");
 }
+
+/* One access, field by field (drvsim_race_access). */
+static void fill_access(ke_machine *m, const rc_ctx *ctxs, const rc_info *a,
+                        drvsim_race_access *out)
+{
+    static const char *const contexts[] = {
+        [RC_CTX_THREAD] = "thread", [RC_CTX_DPC] = "DPC", [RC_CTX_ISR] = "ISR"};
+    const rc_ctx *c = &ctxs[a->ctx];
+    out->write = a->write;
+    snprintf(out->context, sizeof out->context, "%s", contexts[c->kind]);
+    rc_out who = {.buf = out->who, .len = sizeof out->who, .used = 0};
+    out->who[0] = '\0';
+    write_who(&who, c);
+    snprintf(out->routine, sizeof out->routine, "%s", a->routine != NULL ? a->routine : "");
+    snprintf(out->through, sizeof out->through, "%s",
+             a->ddi != KE_DDI_POINTER && a->ddi < DDI_COUNT ? ddi_names[a->ddi] : "");
+    ke_irql_name(m->config.arch, a->irql, out->irql, sizeof out->irql);
+    out->site[0] = '\0';
+    if (a->site_known)
+        m->host.site_name(m->host.ctx, a->site, out->site, sizeof out->site);
+    out->lock_count = a->held_count;
+    for (uint32_t i = 0; i < a->held_count && i < DRVSIM_RACE_MAX_LOCKS; i++) {
+        out->locks[i] = a->held[i].lock;
+        snprintf(out->lock_kinds[i], sizeof out->lock_kinds[i], "%s", lock_name(a->held[i].kind));
+    }
+}
+
+void rc_report_fill(ke_machine *m, const rc_ctx *ctxs, const rc_race *race, drvsim_race *out)
+{
+    memset(out, 0, sizeof *out);
+    out->address = race->overlap;
+    rc_out object = {.buf = out->object, .len = sizeof out->object, .used = 0};
+    write_object(&object, m, race->overlap);
+    fill_access(m, ctxs, race->earlier, &out->earlier);
+    fill_access(m, ctxs, race->later, &out->later);
+}

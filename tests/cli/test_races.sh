@@ -137,6 +137,17 @@ ok $? "--races: the replay line carries it" "$(grep replay "$T/out")"
 grep -q '"rule": *"race_data"' "$T/json" && grep -q 'earlier: write by' "$T/json" &&
     grep -q 'later: *read by the DPC' "$T/json"
 ok $? "--json: the bug check names the rule, and its detail both accesses" "$(head -c 600 "$T/json")"
+"$DRVSIM" run scenarios/races/tail_pointer.lua --json - >"$T/json" 2>/dev/null
+python3 - "$T/json" <<'EOP'
+import json, sys
+race = json.load(open(sys.argv[1]))["race"]
+assert race["object"].startswith("offset 0x8 of pool block"), race
+e, l = race["earlier"], race["later"]
+assert (e["access"], e["context"], e["routine"], e["locks_held"]) == ("write", "thread", "SystemThread", []), e
+assert e["site"].endswith("tailq.lua:68"), e
+assert (l["context"], l["irql"], l["locks_held"][0]["kind"]) == ("DPC", "DISPATCH_LEVEL", "spin lock"), l
+EOP
+ok $? "--json: \"race\" names the memory and both accesses, field by field" "$(head -c 600 "$T/json")"
 "$DRVSIM" run scenarios/races/race_data.lua >"$T/out" 2>&1
 grep -q 'offset 0x0 of pool block 0x[0-9a-f]* (16 bytes, tag "Cntr", allocated by counter.sys' "$T/out"
 ok $? "the report names the memory: the block, its tag, the offset" "$(grep 'data race on' "$T/out")"
