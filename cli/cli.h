@@ -59,6 +59,7 @@ enum {
     OPT_RESUME,
     OPT_OUT,
     OPT_KD,
+    OPT_RACES,
     OPT_HOST_TIMEOUT,
     OPT_SARIF,
     OPT_FILTER,
@@ -94,6 +95,8 @@ enum {
     "                          in C charged too (default 1000000000)\n"                            \
     "  --kd                    a kernel debugger is attached: level 2 I/O verification\n"          \
     "                          errors (WDM DRIVER ERROR) are printed and the run goes on\n"        \
+    "  --races                 the data race detector (drvsim's /races, 0xC4/0xD0030001)\n"      \
+    "                          on, over the verifier settings in force\n"                        \
     "  --fail-nth N            low resources, systematically: fail exactly the Nth eligible\n"     \
     "                          call of verified drivers (no delay, no probability)\n"              \
     "  --replay FILE           fail exactly the calls of a choice file (--record, shrink);\n"      \

@@ -56,6 +56,7 @@ static int cli_fault_args(int argc, char **argv, const char *usage, cli_sim_args
         {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
         {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},
         {"kd", no_argument, NULL, OPT_KD},
+        {"races", no_argument, NULL, OPT_RACES},
         {"out", required_argument, NULL, OPT_OUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},

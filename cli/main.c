@@ -102,7 +102,9 @@ static const char usage_test[] =
     "  -j, --jobs N            run N scenarios at a time in worker processes (default 1)\n"
     "  --check-determinism     run each scenario twice; a different outcome or digest fails\n"
     "  --tap                   TAP output (ok / not ok per scenario) for test "
-    "harnesses\n" USAGE_HOST_TIMEOUT
+    "harnesses\n"
+    "  --races                 every scenario with the data race detector on (/races\n"
+    "                          added to its verifier settings)\n" USAGE_HOST_TIMEOUT
     "                          (per scenario: a hung scenario is one FAIL line)\n"
     "  -h, --help              this text\n"
     "\n"
@@ -233,6 +235,9 @@ int cli_sim_option(int c, const char *arg, cli_sim_args *a, const char *usage)
     }
     case OPT_KD:
         a->options.kd = a->raw.kd = true;
+        return 1;
+    case OPT_RACES:
+        a->options.races = a->raw.races = true;
         return 1;
     case OPT_LIMIT:
         /* 0 would mean "the default" to drvsim_run: refuse it rather than
@@ -492,6 +497,7 @@ static int cmd_run(int argc, char **argv)
         {"cpus", required_argument, NULL, OPT_CPUS},
         {"sched", required_argument, NULL, OPT_SCHED},
         {"kd", no_argument, NULL, OPT_KD},
+        {"races", no_argument, NULL, OPT_RACES},
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
         {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},
@@ -769,6 +775,7 @@ typedef struct cli_test {
     bool timeline_ok;
     bool check_determinism; /* jobs 2k and 2k+1 both run scenario k */
     bool tap;               /* TAP lines instead of PASS/FAIL (meson, prove) */
+    bool races;             /* --races: every scenario with the race detector on */
     drvsim_result first;    /* of the pair being checked (without its notes) */
     size_t passed;
     size_t failed;
@@ -784,6 +791,7 @@ static void cli_test_options(void *ctx, size_t index, drvsim_options *options)
     options->seed_given = t->a.options.seed_given;
     options->seed = t->a.options.seed;
     options->verifier = t->a.options.verifier;
+    options->races = t->races;
 }
 
 /* What the drivers printed, one string; NULL for nothing. */
@@ -1088,6 +1096,7 @@ static int cmd_test(int argc, char **argv)
         {"jobs", required_argument, NULL, 'j'},
         {"check-determinism", no_argument, NULL, OPT_CHECK_DETERMINISM},
         {"tap", no_argument, NULL, OPT_TAP},
+        {"races", no_argument, NULL, OPT_RACES},
         {"host-timeout", required_argument, NULL, OPT_HOST_TIMEOUT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -1158,6 +1167,9 @@ static int cmd_test(int argc, char **argv)
             break;
         case OPT_TAP:
             t.tap = true;
+            break;
+        case OPT_RACES:
+            t.races = true;
             break;
         case OPT_HOST_TIMEOUT:
             if (!watchdog_parse(optarg, &host_timeout_ms, usage_test)) {

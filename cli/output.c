@@ -321,6 +321,50 @@ static json_t *out_lock_step_json(const drvsim_lock_step *s)
     return o;
 }
 
+/* One access of a data race (drvsim_race_access). */
+static json_t *out_race_access_json(const drvsim_race_access *a)
+{
+    bool ok = true;
+    json_t *o = json_object();
+    out_set(o, "access", json_string(a->write ? "write" : "read"), &ok);
+    out_set(o, "context", out_json_text(a->context), &ok);
+    out_set(o, "who", out_json_text(a->who), &ok);
+    out_set(o, "routine", out_json_text_or_null(a->routine), &ok);
+    out_set(o, "through", out_json_text_or_null(a->through), &ok);
+    out_set(o, "irql", out_json_text(a->irql), &ok);
+    out_set(o, "site", out_json_text_or_null(a->site), &ok);
+    json_t *locks = json_array();
+    for (size_t i = 0; i < a->lock_count && i < DRVSIM_RACE_MAX_LOCKS; i++) {
+        json_t *l = json_object();
+        out_set(l, "lock", out_json_u64(a->locks[i]), &ok);
+        out_set(l, "kind", out_json_text(a->lock_kinds[i]), &ok);
+        if (json_array_append_new(locks, l) != 0)
+            ok = false;
+    }
+    out_set(o, "locks_held", locks, &ok);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* The race detector's report (README, "Data races"). */
+static json_t *out_race_json(const drvsim_race *r)
+{
+    bool ok = true;
+    json_t *o = json_object();
+    out_set(o, "address", out_json_u64(r->address), &ok);
+    out_set(o, "object", out_json_text(r->object), &ok);
+    out_set(o, "earlier", out_race_access_json(&r->earlier), &ok);
+    out_set(o, "later", out_race_access_json(&r->later), &ok);
+    if (!ok) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
 /* Deadlock detection's chains and make it real (README, "Deadlock
  * detection"). */
 static json_t *out_deadlock_json(const drvsim_deadlock *d)
@@ -500,6 +544,10 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
     } else if (r->wait_count > 0 || r->outcome == DRVSIM_OUTCOME_DEADLOCK) {
         out_set(o, "deadlock", out_waits_json(r), &ok);
     }
+    /* "race": the data race detector's two accesses (0xC4/0xD0030001). */
+    if (r->race != NULL) {
+        out_set(o, "race", out_race_json(r->race), &ok);
+    }
     out_set(o, "events", out_json_u64(r->events), &ok);
     out_set(o, "instructions", out_json_u64(r->instructions), &ok);
     out_set(o, "drvsim", out_version_json(), &ok);
@@ -580,6 +628,9 @@ char *out_replay_command(const char *scenario, uint64_t seed, const out_cli_args
     out_option(out, "--replay", args->replay);
     if (args->kd) {
         fputs(" --kd", out);
+    }
+    if (args->races) {
+        fputs(" --races", out);
     }
     if (dashed) {
         fputs(" -- ", out);

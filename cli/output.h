@@ -91,6 +91,7 @@ typedef struct out_cli_args {
     const char *fail_nth;
     const char *replay;
     bool kd;
+    bool races;
 } out_cli_args;
 
 /* "drvsim run <scenario> --seed N [options given]"; malloc'd, NULL on OOM. */

@@ -33,7 +33,9 @@
 #include "vf/vf_settings.h"
 #include "watchdog.h"
 
-static const char usage_sweep[] =
+/* In two parts, each under the 4,095 characters ISO C requires a compiler
+ * to take in one string literal; joined once, at the start of the command. */
+static const char usage_sweep_head[] =
     "usage: drvsim sweep SCENARIO.lua --seeds A..B [options]\n"
     "       drvsim sweep SCENARIO.lua {--until-fail | --for DURATION} [options]\n"
     "\n"
@@ -55,12 +57,14 @@ static const char usage_sweep[] =
     "  --jsonl PATH|-          where the JSON lines go (default: standard output; the\n"
     "                          summary then goes to standard error)\n"
     "  --resume                skip the seeds already in the --jsonl PATH, append to it;\n"
-    "                          the summary covers every line of the file\n" USAGE_SIM_OPTIONS
+    "                          the summary covers every line of the file\n";
+static const char usage_sweep_tail[] = USAGE_SIM_OPTIONS
         USAGE_HOST_TIMEOUT "                          (per seed: a hung run is one error line)\n"
     "  -h, --help              this text\n"
     "\n"
     "exit status: 0 every run as expected, 1 some not, 2 usage error, 3 scenario error,\n"
     "4 a JSON line could not be written (full disk): the sweep stopped there\n";
+static char usage_sweep[sizeof usage_sweep_head + sizeof usage_sweep_tail - 1];
 
 /* ------------------------------------------------------------------------ */
 /* drvsim sweep                                                             */
@@ -742,6 +746,7 @@ static int cli_sweep_all(cli_sweep *s, uint64_t a, uint64_t b, uint64_t k, unsig
 
 int cli_cmd_sweep(int argc, char **argv)
 {
+    snprintf(usage_sweep, sizeof usage_sweep, "%s%s", usage_sweep_head, usage_sweep_tail);
     static const struct option longopts[] = {
         {"seeds", required_argument, NULL, OPT_SEEDS},
         {"shard", required_argument, NULL, OPT_SHARD},
@@ -752,6 +757,7 @@ int cli_cmd_sweep(int argc, char **argv)
         {"cpus", required_argument, NULL, OPT_CPUS},
         {"sched", required_argument, NULL, OPT_SCHED},
         {"kd", no_argument, NULL, OPT_KD},
+        {"races", no_argument, NULL, OPT_RACES},
         {"limit", required_argument, NULL, OPT_LIMIT},
         {"max-events", required_argument, NULL, OPT_MAX_EVENTS},
         {"max-instructions", required_argument, NULL, OPT_MAX_INSTRUCTIONS},

@@ -120,7 +120,7 @@ static ke_object *start(lua_State *L, ps_process *p)
     ke_call call = {.m = lb->m, .exec = lb->current, .thread = lb->current->thread};
     if (ke_thread_limit_reached(&call))
         lb_refuse(L); /* the machine stopped */
-    ke_thread *t = ps_create_harness_thread(lb->m, p, lb_routine_ref(L, 2));
+    ke_thread *t = ps_create_harness_thread(lb->m, p, lb_routine_ref(L, 2), lb->current);
     if (t == NULL)
         lb_scenario_error(L, "out of host memory creating a thread");
     t->object->references++;

@@ -24,6 +24,7 @@
 #include "mm/mm.h"
 #include "mm/special.h"
 #include "vf/deadlock.h"
+#include "vf/race.h"
 #include "vf/vf.h"
 
 #define LB_MEMORY_LIMIT_BYTES (1024ull << 20) /* host memory a scenario's Lua may hold */
@@ -403,8 +404,10 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
     if (r->outcome == DRVSIM_OUTCOME_BUGCHECK &&
         strcmp(r->bugcheck.rule, "pool_leak_on_unload") == 0)
         collect_leaks(r, m, lb);
-    if (r->outcome == DRVSIM_OUTCOME_BUGCHECK)
+    if (r->outcome == DRVSIM_OUTCOME_BUGCHECK) {
         r->deadlock = vf_deadlock_take_report(m);
+        r->race = vf_race_take_report(m);
+    }
     collect_faults(r, m, lb);
     /* After the last record, the final state of every stream goes into the
      * digest (FoundationDB's run fingerprint): two runs that drew differently
@@ -512,6 +515,8 @@ static bool settings(const drvsim_options *opt, lb_state *lb, vf_settings *vs, v
         fail(r, opt->verifier != NULL ? DRVSIM_EXIT_USAGE : DRVSIM_EXIT_SCENARIO, msg);
         return false;
     }
+    if (opt->races)
+        vs->options |= VF_OPTION_RACES;
     text = opt->gflags != NULL ? opt->gflags : lb->sc.gflags;
     if (text != NULL && !vf_gflags_parse(gf, text, err, sizeof err)) {
         if (opt->gflags != NULL)
@@ -880,6 +885,8 @@ void drvsim_result_free(drvsim_result *r)
     r->leaks = NULL;
     free(r->deadlock);
     r->deadlock = NULL;
+    free(r->race);
+    r->race = NULL;
     r->leak_count = 0;
     for (size_t i = 0; i < r->note_count; i++)
         free(r->notes[i]);

@@ -30,12 +30,13 @@ def find(name):
 
 # The DDI compliance options, and settings without each: /standard without
 # 0x20000 (0x209BB - 0x20000); /standard alone for the others, which it
-# does not include (0x80000, /ruleclasses 35, drvsim's /sdv).
+# does not include (0x80000, /ruleclasses 35, drvsim's /sdv and /races).
 OPTION_OFF = {
     0x20000: "/flags 0x9BB /all",
     0x80000: "/standard /all",
     0x40000000: "/standard /all",
     0x80000000: "/standard /all",
+    0x20000000: "/standard /all",  # drvsim's /races: off under /standard
 }
 
 

@@ -127,6 +127,8 @@ typedef struct drvsim_options {
     const char *trace_path; /* --trace: text trace written here; NULL = none */
     bool kd;                /* --kd: a kernel debugger is attached (level 2 I/O
                                verification errors are printed, and the run goes on) */
+    bool races;             /* --races: the data race detector on (/races added to the
+                               verifier settings in force, the scenario's or --verifier's) */
 
     /* Hard limits; 0 = the default (or the scenario's `limit` for time). */
     uint64_t limit_time_100ns;
@@ -265,6 +267,31 @@ typedef struct drvsim_deadlock {
 } drvsim_deadlock;
 
 /*
+ * The race detector's report (0xC4/0xD0030001, /races): the memory both
+ * accesses touched and each access, as the bug check's detail words them.
+ */
+#define DRVSIM_RACE_MAX_LOCKS 4
+
+typedef struct drvsim_race_access {
+    bool write;
+    char context[16];  /* "thread", "DPC", "ISR" */
+    char who[96];      /* "thread 4", "the DPC 0x... on CPU 1", "the run() body's thread 3" */
+    char routine[64];  /* the driver routine it was in, "" if none */
+    char through[48];  /* the Rtl routine that made it (RtlCopyMemory), "" for a pointer */
+    char irql[24];
+    char site[320];    /* "file:line", "" when not known */
+    size_t lock_count; /* locks its context held (the first DRVSIM_RACE_MAX_LOCKS) */
+    uint64_t locks[DRVSIM_RACE_MAX_LOCKS];
+    char lock_kinds[DRVSIM_RACE_MAX_LOCKS][32]; /* "spin lock", "fast mutex", ... */
+} drvsim_race_access;
+
+typedef struct drvsim_race {
+    uint64_t address; /* the first byte both touched */
+    char object[448]; /* "offset 0x8 of pool block 0x... (24 bytes, tag \"TQex\", ...)" */
+    drvsim_race_access earlier, later;
+} drvsim_race;
+
+/*
  * One edge of a deadlock's wait-for graph (sim/ke/waitgraph.c): a thread
  * waiting on an object (one row per object of its wait), or a processor
  * spinning on a spin lock.
@@ -319,6 +346,8 @@ typedef struct drvsim_result {
     size_t leak_count;
     /* For a deadlock detection bug check: the chains (NULL otherwise). */
     drvsim_deadlock *deadlock;
+    /* For a data race (0xC4/0xD0030001): the two accesses (NULL otherwise). */
+    drvsim_race *race;
     size_t driver_count;
     /* Things the user should know: options parsed but not simulated, ... */
     char **notes;

@@ -23,6 +23,7 @@
 #include "ex/lookaside.h"
 #include "ex/pool.h"
 #include "kd/kd.h"
+#include "ke/hooks.h"
 #include "ke/types.h"
 #include "mm/mm.h"
 
@@ -264,6 +265,9 @@ static PVOID_VA allocate(ke_call *call, PVOID_VA Lookaside)
         return 0;
     }
     l->total_allocates++;
+    /* An SList pop on Windows: a block freed to the list by another context
+     * is handed over with what that context did (the race detector). */
+    ke_hook_sync(call, KE_EVENT_ATOMIC, Lookaside);
     PVOID_VA block = 0;
     if (l->free_count > 0) {
         block = l->free_blocks[--l->free_count];
@@ -287,6 +291,7 @@ static void free_to(ke_call *call, PVOID_VA Lookaside, PVOID_VA Entry)
         return;
     }
     l->total_frees++;
+    ke_hook_sync(call, KE_EVENT_ATOMIC, Lookaside); /* an SList push on Windows */
     if (l->free_count >= l->depth) {
         l->free_misses++;
         imports_of(call)->ExFreePool(call, Entry);

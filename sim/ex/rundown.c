@@ -30,6 +30,7 @@
  */
 #include "ddi_table.h"
 #include "io/io.h"
+#include "ke/hooks.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
 
@@ -41,10 +42,16 @@ static size_t count_bytes(const ke_call *call)
     return call->m->config.arch == KE_ARCH_X86 ? 4 : 8;
 }
 
+/* Every operation starts here: an interlocked one on Windows, so for the
+ * race detector an ATOMIC on the reference (its releases are seen by its
+ * later acquisitions and by the wait). */
 static bool get(ke_call *call, PVOID_VA ref, uint64_t *v)
 {
     *v = 0;
-    return mm_access(call, ref, v, count_bytes(call), false);
+    if (!mm_access(call, ref, v, count_bytes(call), false))
+        return false;
+    ke_hook_sync(call, KE_EVENT_ATOMIC, ref);
+    return true;
 }
 
 static bool set(ke_call *call, PVOID_VA ref, uint64_t v)
@@ -98,6 +105,7 @@ void ExReleaseRundownProtectionEx(ke_call *call, PVOID_VA RunRef, ULONG Count)
         if (waiter != NULL && waiter->lock_event != NULL) {
             waiter->lock_wait = 0;
             waiter->lock_wait_kind = 0;
+            ke_hook_sync(call, KE_EVENT_SYNC_RELEASE, waiter->lock_event->va);
             ke_object_set_state(call->m, waiter->lock_event, 1);
         }
     }

@@ -18,6 +18,7 @@
 #include "ddi_table.h"
 #include "ex/pool.h"
 #include "ex/work.h"
+#include "ke/hooks.h"
 #include "kd/kd.h"
 #include "ke/types.h"
 #include "mm/mm.h"
@@ -200,6 +201,7 @@ static void start_item(ke_machine *m, ex_worker *wk, ex_work_item *item)
     e->start_routine = item->routine;
     e->start_driver = item->routine_driver;
     e->start_name = "WorkerRoutine";
+    ke_hook_sync_exec(m, KE_EVENT_SYNC_ACQUIRE, item->va, e, KE_ROLE_WORK_ITEM);
     memset(e->start_args, 0, sizeof e->start_args);
     memset(e->start_arg_types, 0, sizeof e->start_arg_types);
     if (item->executive) {
@@ -365,6 +367,8 @@ static void queue_item(ke_call *call, PVOID_VA IoWorkItem, io_routine WorkerRout
     }
     item->queue_type = QueueType;
     item->queued = true;
+    /* Its run sees what the queuer did (the race detector's edge). */
+    ke_hook_sync(call, KE_EVENT_SYNC_RELEASE, IoWorkItem);
     /* A nonzero link: the item is on a queue. */
     write_ptr(m, IoWorkItem + field_offset(m, 0), IoWorkItem);
     if (!item->executive)

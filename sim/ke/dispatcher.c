@@ -216,14 +216,21 @@ static int64_t satisfied(ke_object *const *objects, uint32_t count, bool wait_al
     return wait_all ? 0 : -1;
 }
 
+/* Satisfies a wait of exec (t's code, or a DPC polling with a zero
+ * timeout on t): each object that satisfies it is consumed, and for the
+ * race detector exec sees what was done before the object was signalled
+ * (SYNC_ACQUIRE). */
 static void consume_for(ke_machine *m, ke_object *const *objects, uint32_t count, bool wait_all,
-                        int64_t index, ke_thread *t)
+                        int64_t index, ke_thread *t, ke_exec *exec)
 {
     if (wait_all) {
-        for (uint32_t i = 0; i < count; i++)
+        for (uint32_t i = 0; i < count; i++) {
             consume(m, objects[i], t);
+            ke_hook_sync_exec(m, KE_EVENT_SYNC_ACQUIRE, objects[i]->va, exec, KE_ROLE_NONE);
+        }
     } else {
         consume(m, objects[index], t);
+        ke_hook_sync_exec(m, KE_EVENT_SYNC_ACQUIRE, objects[index]->va, exec, KE_ROLE_NONE);
     }
 }
 
@@ -248,7 +255,7 @@ void ke_object_signal(ke_machine *m, ke_object *o)
             wb = wb->next;
             continue;
         }
-        consume_for(m, objects, t->wait_count, t->wait_all, index, t);
+        consume_for(m, objects, t->wait_count, t->wait_all, index, t, &t->exec);
         unlink_blocks(t);
         ke_ready_thread(m, t, STATUS_WAIT_0 + (NTSTATUS)index);
         wb = o->waiters_head;
@@ -337,7 +344,7 @@ static NTSTATUS wait_objects(ke_call *call, ke_object *const *objects, uint32_t 
 {
     int64_t index = satisfied(objects, count, wait_all, call->thread);
     if (index >= 0) {
-        consume_for(call->m, objects, count, wait_all, index, call->thread);
+        consume_for(call->m, objects, count, wait_all, index, call->thread, call->exec);
         return STATUS_WAIT_0 + (NTSTATUS)index;
     }
     uint64_t due = timeout.given ? due_of(call->m, timeout) : DES_TIME_NEVER;
@@ -477,6 +484,7 @@ int32_t KeSetEvent(ke_call *call, PVOID_VA Event, int32_t Increment, bool Wait)
         return 0;
     int32_t previous = o->signal_state;
     o->signal_state = 1;
+    ke_hook_sync(call, KE_EVENT_SYNC_RELEASE, Event);
     ke_object_signal(call->m, o);
     return previous;
 }
@@ -553,6 +561,7 @@ int32_t KeReleaseSemaphore(ke_call *call, PVOID_VA Semaphore, int32_t Increment,
         return previous;
     }
     o->signal_state = (int32_t)state;
+    ke_hook_sync(call, KE_EVENT_SYNC_RELEASE, Semaphore);
     ke_object_signal(call->m, o);
     return previous;
 }

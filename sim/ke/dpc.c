@@ -17,6 +17,7 @@
 #include "ddi_table.h"
 #include "io/io.h"
 #include "kd/kd.h"
+#include "ke/hooks.h"
 #include "ke/ke.h"
 #include "ke/types.h"
 #include "mm/mm.h"
@@ -111,6 +112,9 @@ bool KeInsertQueueDpc(ke_call *call, PVOID_VA Dpc, PVOID_VA SystemArgument1,
     d->argument1 = SystemArgument1;
     d->argument2 = SystemArgument2;
     uint32_t cpu = d->target_cpu >= 0 ? (uint32_t)d->target_cpu : call->exec->cpu;
+    /* The DPC's run sees what its queuer did (the race detector's edge; an
+     * ISR's IoRequestDpc comes here too). */
+    ke_hook_sync(call, KE_EVENT_SYNC_RELEASE, Dpc);
     return queue_dpc(call->m, d, cpu);
 }
 
@@ -165,6 +169,10 @@ bool ke_dpcs_pending(const ke_machine *m)
 void KeFlushQueuedDpcs(ke_call *call)
 {
     ke_machine *m = call->m;
+    /* What every DPC that ran did is seen after it (the race detector's
+     * edge: each DPC's end releases the flush object). */
+    if (m->flush != NULL)
+        ke_hook_sync(call, KE_EVENT_SYNC_ACQUIRE, m->flush->va);
     if (!ke_dpcs_pending(m))
         return;
     /* Waits until every queue has drained and no DPC runs. */
@@ -248,6 +256,9 @@ bool ke_cpu_start_dpc(ke_machine *m, ke_processor *cpu)
     }
     e->is_dpc = true;
     e->run = ++cpu->dpc_runs;
+    /* A new run, ordered after the DPC's queueing (KeInsertQueueDpc, or
+     * the set of the timer that queued it). */
+    ke_hook_sync_exec(m, KE_EVENT_SYNC_ACQUIRE, d->va, e, KE_ROLE_DPC);
 
     des_rec rec;
     ke_trace_begin(m, &rec, KE_TR_DPC);
@@ -264,6 +275,8 @@ void ke_dpc_ended(ke_machine *m, ke_exec *e)
     KE_CHECK(m, cpu->in_dpc && e == &cpu->dpc_exec);
     cpu->in_dpc = false;
     ke_cpu_note_busy(m, cpu);
+    if (m->flush != NULL)
+        ke_hook_sync_exec(m, KE_EVENT_SYNC_RELEASE, m->flush->va, e, KE_ROLE_DPC); /* run ends */
     e->host = NULL;
     des_rec rec;
     ke_trace_begin(m, &rec, KE_TR_DPC);
@@ -439,6 +452,10 @@ bool KeSetTimerEx(ke_call *call, PVOID_VA Timer, int64_t DueTime, int32_t Period
     t->dpc = Dpc;
     t->setter = call->driver;
     t->object->signal_state = 0;
+    /* A wait on the timer and its DPC's runs see what the setter did. */
+    ke_hook_sync(call, KE_EVENT_SYNC_RELEASE, Timer);
+    if (Dpc != 0)
+        ke_hook_sync(call, KE_EVENT_SYNC_RELEASE, Dpc);
     link_set(m, t);
     if (!des_schedule(&m->des, &t->expiry, due))
         ke_panic(m, __FILE__, __LINE__, "out of host memory setting a timer");

@@ -43,6 +43,27 @@ typedef enum ke_event_kind {
     /* A lock's object is deleted (ExDeleteResourceLite): `address` is no
      * longer a lock until initialised again. */
     KE_EVENT_LOCK_DELETED,
+    /* Memory and ordering, for the race detector (vf/race.c). A driver's
+     * own load or store of [address, address + size): through a pointer
+     * (ddi KE_DDI_POINTER), or by a DDI that touches the driver's memory
+     * on its behalf (RtlCopyMemory, RtlFillMemory, ...); `write` says
+     * which. Reported after the access took effect (not when it faulted). */
+    KE_EVENT_MEMORY_ACCESS,
+    /* Happens-before edges that are not locks. SYNC_RELEASE: what `exec`
+     * did so far is published to the synchronisation object at `address`
+     * (an event set, a DPC queued, a timer set, a work item queued, a
+     * thread created or ended). SYNC_ACQUIRE: `exec` sees what was
+     * published there (a satisfied wait, a DPC run, a work item run, a
+     * thread's start); `role` other than KE_ROLE_NONE says a new run of
+     * that kind begins on `exec` (a DPC, an ISR, a work item), `address`
+     * its KDPC, KINTERRUPT or work item. A SYNC_RELEASE with role
+     * KE_ROLE_DPC is a DPC's run ending. */
+    KE_EVENT_SYNC_RELEASE,
+    KE_EVENT_SYNC_ACQUIRE,
+    /* An interlocked operation on `address` (a locked instruction: both an
+     * acquire and a release of that location), or with `address` 0 a full
+     * memory barrier (KeMemoryBarrier). */
+    KE_EVENT_ATOMIC,
     KE_EVENT_KIND_COUNT
 } ke_event_kind;
 
@@ -97,7 +118,12 @@ typedef struct ke_event {
     uint64_t size;            /* POOL_FREED: bytes */
     const char *name;         /* ROUTINE_*: the frame name ("DispatchRead") */
     uint64_t result;          /* ROUTINE_EXIT: what the routine returned */
+    bool write;               /* MEMORY_ACCESS: a store */
 } ke_event;
+
+/* ke_call.ddi of a driver's own access through a pointer (lua/pointer.c):
+ * no DDI made it. */
+#define KE_DDI_POINTER 0xFFFFu
 
 /* The listener (sim/vf/hooks.c). */
 void vf_kernel_event(ke_machine *m, const ke_event *ev);
@@ -148,6 +174,59 @@ static inline void ke_hook_lock_exec(ke_machine *m, ke_event_kind kind, ke_lock_
                          .exec = exec,
                          .thread = exec->thread,
                          .driver = driver,
+                         .address = address};
+    vf_kernel_event(m, &ev);
+}
+
+/* A driver's own access of size bytes at va (MEMORY_ACCESS), by the
+ * calling execution. */
+static inline void ke_hook_access(ke_call *call, PVOID_VA va, uint64_t size, bool write)
+{
+    if (!ke_hook_wanted(call->m, KE_EVENT_MEMORY_ACCESS) || call->driver == NULL || size == 0)
+        return;
+    const ke_event ev = {.kind = KE_EVENT_MEMORY_ACCESS,
+                         .irql = ke_call_irql(call),
+                         .ddi = call->ddi,
+                         .call = call,
+                         .exec = call->exec,
+                         .thread = call->thread,
+                         .driver = call->driver,
+                         .address = va,
+                         .size = size,
+                         .write = write};
+    vf_kernel_event(call->m, &ev);
+}
+
+/* A SYNC_RELEASE, SYNC_ACQUIRE or ATOMIC of the calling execution on the
+ * object at address. */
+static inline void ke_hook_sync(ke_call *call, ke_event_kind kind, PVOID_VA address)
+{
+    if (!ke_hook_wanted(call->m, kind))
+        return;
+    const ke_event ev = {.kind = (uint8_t)kind,
+                         .irql = ke_call_irql(call),
+                         .ddi = call->ddi,
+                         .call = call,
+                         .exec = call->exec,
+                         .thread = call->thread,
+                         .driver = call->driver,
+                         .address = address};
+    vf_kernel_event(call->m, &ev);
+}
+
+/* The same for an execution the kernel acts for (a waiter whose wait a
+ * signal satisfies, a DPC or work item it starts: `role` the kind of run
+ * that begins, KE_ROLE_NONE for none). */
+static inline void ke_hook_sync_exec(ke_machine *m, ke_event_kind kind, PVOID_VA address,
+                                     ke_exec *exec, uint8_t role)
+{
+    if (!ke_hook_wanted(m, kind))
+        return;
+    const ke_event ev = {.kind = (uint8_t)kind,
+                         .role = role,
+                         .irql = m->cpus[exec->cpu].irql,
+                         .exec = exec,
+                         .thread = exec->thread,
                          .address = address};
     vf_kernel_event(m, &ev);
 }

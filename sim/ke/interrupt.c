@@ -109,6 +109,8 @@ NTSTATUS IoConnectInterrupt(ke_call *call, PVOID_VA *InterruptObject, uint32_t S
     i->floating_save = FloatingSave;
     i->processor_mask = ProcessorEnableMask & present;
     i->connected = true;
+    /* Its ISR's runs see what the driver did before connecting it. */
+    ke_hook_sync(call, KE_EVENT_SYNC_RELEASE, i->va);
     /* The caller's lock is initialised by it (KeInitializeSpinLock); the
      * built-in one by the kernel. */
     if (SpinLock == 0)
@@ -305,6 +307,7 @@ bool ke_cpu_start_isr(ke_machine *m, ke_processor *cpu)
     e->start_args[0] = i->va;
     e->start_args[1] = i->context;
     e->start_argc = 2;
+    ke_hook_sync_exec(m, KE_EVENT_SYNC_ACQUIRE, i->va, e, KE_ROLE_ISR);
     trace_interrupt(m, cpu->number, i, 1);
     /* The interrupt spin lock, on a multiprocessor; the ISR spins at its
      * IRQL while another processor holds it. */

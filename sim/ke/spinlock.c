@@ -63,8 +63,11 @@ bool ke_spinlock_take(ke_call *call, PVOID_VA lock)
 {
     ke_machine *m = call->m;
     ke_processor *cpu = ke_call_cpu(call);
-    if (!lock_tracked(m))
-        return true; /* a uniprocessor kernel never touches the lock */
+    if (!lock_tracked(m)) {
+        /* A uniprocessor kernel never touches the lock. */
+        ke_hook_sync(call, KE_EVENT_SYNC_ACQUIRE, lock);
+        return true;
+    }
     uint64_t owner;
     if (!read_lock(call, lock, &owner))
         return false;
@@ -83,13 +86,19 @@ bool ke_spinlock_take(ke_call *call, PVOID_VA lock)
         return false;
     }
     cpu->spinning_on = 0;
-    return write_lock(call, lock, cpu->number + 1u);
+    if (!write_lock(call, lock, cpu->number + 1u))
+        return false;
+    /* For the race detector, whatever API took it (ExInterlocked... take
+     * it without a lock event). */
+    ke_hook_sync(call, KE_EVENT_SYNC_ACQUIRE, lock);
+    return true;
 }
 
 /* Releasing frees the lock; a processor spinning on it becomes a
  * candidate again (the scheduler reads the lock). */
 void ke_spinlock_give(ke_call *call, PVOID_VA lock)
 {
+    ke_hook_sync(call, KE_EVENT_SYNC_RELEASE, lock);
     if (lock_tracked(call->m))
         write_lock(call, lock, 0);
 }

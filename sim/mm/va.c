@@ -6,6 +6,7 @@
 
 #include "io/io.h"
 #include "kd/kd.h"
+#include "ke/hooks.h"
 #include "mm/mm.h"
 #include "mm/special.h"
 
@@ -483,6 +484,10 @@ bool mm_access(ke_call *call, PVOID_VA va, void *buf, size_t len, bool write)
         } else {
             read_page(p, offset, buf, len);
         }
+        if (call->ddi == KE_DDI_POINTER) {
+            ke_hook_access(call, va, len, write);
+            return !ke_stopped(call->m); /* a race reported: it stops here */
+        }
         return true;
     }
     PVOID_VA bad = va == 0 ? 0 : first_unmapped(mm, va, len);
@@ -508,6 +513,10 @@ bool mm_access(ke_call *call, PVOID_VA va, void *buf, size_t len, bool write)
     if (!copy_pages(mm, va, buf, len, write, page_in))
         ke_panic(call->m, __FILE__, __LINE__, "out of host memory writing simulated memory");
     check_touched(call);
+    if (call->ddi == KE_DDI_POINTER) {
+        ke_hook_access(call, va, len, write);
+        return !ke_stopped(call->m);
+    }
     return true;
 }
 

@@ -15,6 +15,7 @@
 #include "ex/pool.h"
 #include "mm/mdl.h"
 #include "ob/ob.h"
+#include "ke/hooks.h"
 #include "ps/ps.h"
 
 ps_process *ps_create_process(ke_machine *m, const char *image)
@@ -45,7 +46,8 @@ ps_process *ps_process_at(const ke_machine *m, PVOID_VA eprocess)
     return NULL;
 }
 
-ke_thread *ps_create_harness_thread(ke_machine *m, ps_process *p, uint32_t routine)
+ke_thread *ps_create_harness_thread(ke_machine *m, ps_process *p, uint32_t routine,
+                                   ke_exec *creator)
 {
     ke_thread *t = ke_create_thread(m, p, NULL);
     if (t == NULL)
@@ -55,6 +57,9 @@ ke_thread *ps_create_harness_thread(ke_machine *m, ps_process *p, uint32_t routi
     t->exec.start_driver = NULL;
     t->exec.start_name = "UserThread";
     t->exec.start_argc = 0;
+    /* It starts after its creator's call (the race detector's edge). */
+    ke_hook_sync_exec(m, KE_EVENT_SYNC_RELEASE, t->object->va, creator, KE_ROLE_NONE);
+    ke_hook_sync_exec(m, KE_EVENT_SYNC_ACQUIRE, t->object->va, &t->exec, KE_ROLE_NONE);
     return t;
 }
 

@@ -20,7 +20,8 @@ ps_process *ps_process_at(const ke_machine *m, PVOID_VA eprocess);
 /* Creates a thread of harness code in process p, READY: it runs host
  * routine `routine` (0 = none) with no arguments, and may call the harness
  * functions. NULL on host OOM. */
-ke_thread *ps_create_harness_thread(ke_machine *m, ps_process *p, uint32_t routine);
+ke_thread *ps_create_harness_thread(ke_machine *m, ps_process *p, uint32_t routine,
+                                   ke_exec *creator);
 
 /*
  * A user process's last thread ended (t, in whose context the kernel runs

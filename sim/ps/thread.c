@@ -8,6 +8,7 @@
  */
 #include "ddi_table.h"
 #include "io/io.h"
+#include "ke/hooks.h"
 #include "ke/ke.h"
 #include "ob/ob.h"
 
@@ -34,6 +35,11 @@ NTSTATUS PsCreateSystemThread(ke_call *call, uint64_t *ThreadHandle, ULONG Desir
     t->exec.start_name = "SystemThread";
     t->exec.start_args[0] = StartContext;
     t->exec.start_argc = 1;
+    /* The thread starts after its creation: it sees what its creator did
+     * (the race detector's edge; the kernel hands it over now, before the
+     * thread runs). */
+    ke_hook_sync(call, KE_EVENT_SYNC_RELEASE, t->object->va);
+    ke_hook_sync_exec(m, KE_EVENT_SYNC_ACQUIRE, t->object->va, &t->exec, KE_ROLE_NONE);
     *ThreadHandle = ob_create_handle(m, t->object);
     ClientId->process = m->system_process->id;
     ClientId->thread = t->id * 4; /* thread ids are multiples of 4 */

@@ -22,6 +22,12 @@
  * locked instruction on x86) orders nothing that is not ordered already, so
  * it is a call that does nothing but pass its preemption point.
  *
+ * For the race detector (ke/hooks.h) each locked operation is an ATOMIC
+ * event on its target, an acquire and a release of that location (the
+ * Interlocked routines are full barriers on Windows), and not an access
+ * of the driver's: atomics do not race with each other. KeMemoryBarrier
+ * is an ATOMIC of address 0, a full fence.
+ *
  * SLIST_HEADER keeps the layout of wdm.h. On x64 (16 bytes, 16-byte
  * aligned) the first quadword holds Depth (bits 0-15) and Sequence (bits
  * 16-63), the second NextEntry in its bits 4-63: the first entry's address,
@@ -32,6 +38,7 @@
  * against the ABA problem. An SLIST_ENTRY's Next is at offset 0.
  */
 #include "ddi_table.h"
+#include "ke/hooks.h"
 #include "mm/mm.h"
 
 static bool x86(const ke_call *call)
@@ -65,8 +72,10 @@ static bool store(ke_call *call, PVOID_VA va, size_t n, uint64_t v)
 static bool rmw_load(ke_call *call, PVOID_VA va, size_t n, uint64_t *v)
 {
     *v = 0;
-    if (mm_peek(call->m->mm, va, v, n))
+    if (mm_peek(call->m->mm, va, v, n)) {
+        ke_hook_sync(call, KE_EVENT_ATOMIC, va);
         return true;
+    }
     uint64_t unused = 0;
     mm_access(call, va, &unused, n, true); /* unmapped: faults */
     return false;
@@ -291,7 +300,9 @@ PVOID_VA InterlockedCompareExchangePointer(ke_call *call, PVOID_VA Destination,
 
 void KeMemoryBarrier(ke_call *call)
 {
-    (void)call; /* sequential consistency: see the comment at the top */
+    /* Sequential consistency (see the comment at the top): nothing to do
+     * but tell the race detector, for which it is a full fence. */
+    ke_hook_sync(call, KE_EVENT_ATOMIC, 0);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -375,6 +386,7 @@ void ExInitializeSListHead(ke_call *call, PVOID_VA SListHead)
 PVOID_VA InterlockedPushEntrySList(ke_call *call, PVOID_VA ListHead, PVOID_VA ListEntry)
 {
     slist_state s;
+    ke_hook_sync(call, KE_EVENT_ATOMIC, ListHead);
     if (!slist_get(call, ListHead, &s) || !store(call, ListEntry, ptr_bytes(call), s.first))
         return 0;
     PVOID_VA previous = s.first;
@@ -390,6 +402,7 @@ PVOID_VA InterlockedPushEntrySList(ke_call *call, PVOID_VA ListHead, PVOID_VA Li
 PVOID_VA InterlockedPopEntrySList(ke_call *call, PVOID_VA ListHead)
 {
     slist_state s;
+    ke_hook_sync(call, KE_EVENT_ATOMIC, ListHead);
     if (!slist_get(call, ListHead, &s) || s.first == 0)
         return 0;
     uint64_t next;
@@ -407,6 +420,7 @@ PVOID_VA InterlockedPopEntrySList(ke_call *call, PVOID_VA ListHead)
 PVOID_VA InterlockedFlushSList(ke_call *call, PVOID_VA ListHead)
 {
     slist_state s;
+    ke_hook_sync(call, KE_EVENT_ATOMIC, ListHead);
     if (!slist_get(call, ListHead, &s) || s.first == 0)
         return 0;
     PVOID_VA chain = s.first;

@@ -7,10 +7,15 @@
  * as it would in the driver. They work in page-sized chunks: a large length
  * costs no more host memory than a page, and the first byte that faults is
  * the one reported.
+ *
+ * They are the driver's accesses for the race detector too (MEMORY_ACCESS,
+ * ke/hooks.h): a chunk's read of the source, then its write of the
+ * destination; a fill as one write.
  */
 #include <string.h>
 
 #include "ddi_table.h"
+#include "ke/hooks.h"
 #include "mm/mm.h"
 
 #define RTL_CHUNK PAGE_SIZE
@@ -28,8 +33,14 @@ static void copy(ke_call *call, PVOID_VA dst, PVOID_VA src, uint64_t len)
     for (uint64_t done = 0; done < len;) {
         size_t n = chunk_of(len - done);
         uint64_t at = backwards ? len - done - n : done;
-        if (!mm_access(call, src + at, buf, n, false) || !mm_access(call, dst + at, buf, n, true))
+        if (!mm_access(call, src + at, buf, n, false))
             return; /* the fault stopped the machine */
+        ke_hook_access(call, src + at, n, false);
+        if (ke_stopped(call->m) || !mm_access(call, dst + at, buf, n, true))
+            return;
+        ke_hook_access(call, dst + at, n, true);
+        if (ke_stopped(call->m))
+            return;
         done += n;
     }
 }
@@ -46,7 +57,8 @@ void RtlMoveMemory(ke_call *call, PVOID_VA Destination, PVOID_VA Source, uint64_
 
 void RtlFillMemory(ke_call *call, PVOID_VA Destination, uint64_t Length, uint8_t Fill)
 {
-    mm_access_fill(call, Destination, Length, Fill);
+    if (mm_access_fill(call, Destination, Length, Fill))
+        ke_hook_access(call, Destination, Length, true);
 }
 
 void RtlZeroMemory(ke_call *call, PVOID_VA Destination, uint64_t Length)

@@ -12,6 +12,7 @@
 #include "ke/hooks.h"
 #include "vf/ddirules.h"
 #include "vf/deadlock.h"
+#include "vf/race.h"
 #include "vf/vf.h"
 
 void vf_hooks_update(ke_machine *m)
@@ -22,6 +23,9 @@ void vf_hooks_update(ke_machine *m)
         mask |= 1u << KE_EVENT_ROUTINE_ENTER | 1u << KE_EVENT_ROUTINE_EXIT;
     m->vf->deadlock_mask = vf_deadlock_hook_mask(&m->vf->settings);
     mask |= m->vf->deadlock_mask;
+    /* The race detector (race.c): memory accesses and every ordering. */
+    m->vf->race_mask = vf_race_hook_mask(&m->vf->settings);
+    mask |= m->vf->race_mask;
     m->hook_mask = mask;
 }
 
@@ -40,6 +44,15 @@ void vf_kernel_event(ke_machine *m, const ke_event *ev)
     case KE_EVENT_LOCK_DELETED:
         if ((m->vf->deadlock_mask >> ev->kind) & 1u)
             vf_deadlock_event(m, ev);
+        if (((m->vf->race_mask >> ev->kind) & 1u) && !ke_stopped(m))
+            vf_race_event(m, ev);
+        break;
+    case KE_EVENT_MEMORY_ACCESS:
+    case KE_EVENT_SYNC_RELEASE:
+    case KE_EVENT_SYNC_ACQUIRE:
+    case KE_EVENT_ATOMIC:
+        if (!ke_stopped(m))
+            vf_race_event(m, ev);
         break;
     case KE_EVENT_KIND_COUNT:
         break;

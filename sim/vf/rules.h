@@ -778,7 +778,13 @@
       "again after its device's removal)",                                                         \
       ("A remove lock initialized again after IoReleaseRemoveLockAndWait",                         \
        "The IO_REMOVE_LOCK (Windows: Driver Verifier's internal copy of it)",                      \
-       "The driver's IO_REMOVE_LOCK", "Reserved (0)"))
+       "The driver's IO_REMOVE_LOCK", "Reserved (0)"))                                       \
+    /* drvsim's data race detector (/races or --races, vf/race.h): 0xD003xxxx. */                 \
+    X(race_data, 0xC4, 1, 0xD0030001, VF_OPTION_RACES,                                             \
+      "a data race: two contexts (threads, DPCs, ISRs) touched the same bytes, one wrote, and "    \
+      "nothing orders the two accesses (drvsim's own check, /races)",                              \
+      ("drvsim: data race on memory a driver accesses", "Address of the first byte both touched", \
+       "The earlier access: 1 a write, 0 a read", "The later access: 1 a write, 0 a read"))
 
 /*
  * The DDI compliance rules (/flags 0x20000, 0x80000, /ruleclasses 35, /sdv)

@@ -11,6 +11,7 @@
 #include "kd/kd.h"
 #include "vf/ddirules.h"
 #include "vf/deadlock.h"
+#include "vf/race.h"
 #include "vf/vf.h"
 
 vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags, uint64_t seed)
@@ -42,6 +43,7 @@ void vf_destroy(vf_state *vf)
     vf_inject_free(&vf->inject);
     ddc_destroy(vf->ddc);
     vf_deadlock_destroy(vf->deadlock);
+    vf_race_destroy(vf->race);
     free(vf);
 }
 

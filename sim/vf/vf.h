@@ -32,6 +32,8 @@ typedef struct vf_state {
     struct ddc_engine *ddc;
     struct vf_deadlock *deadlock; /* deadlock detection's lock graph (deadlock.c), lazily */
     uint32_t deadlock_mask;       /* the hook kinds it listens to now (vf_hooks_update) */
+    struct vf_race *race;         /* the data race detector (race.c), lazily */
+    uint32_t race_mask;           /* the hook kinds it listens to now (vf_hooks_update) */
 } vf_state;
 
 /* `seed` seeds the "faults" stream (without drawing from it). */

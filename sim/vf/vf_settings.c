@@ -150,6 +150,9 @@ const char *vf_option_name(uint32_t bit, char *switch_text, size_t len)
     } else if (bit == VF_OPTION_SDV_RULES) {
         name = "Static Driver Verifier rules at run time (drvsim)";
         sw = "/sdv";
+    } else if (bit == VF_OPTION_RACES) {
+        name = "Data race detection (drvsim)";
+        sw = "/races";
     } else if (name != NULL) {
         snprintf(flags, sizeof flags, "/flags 0x%X", (unsigned)bit);
         sw = flags;
@@ -505,6 +508,7 @@ typedef bool (*vf_switch_fn)(vf_parser *p, const char *sw);
     X(FAULTSSYSTEMATIC, "/faultssystematic", vf_sw_faultssystematic, false, false)                 \
     X(VOLATILE, "/volatile", vf_sw_volatile, true, false)                                          \
     X(SDV, "/sdv", vf_sw_sdv, false, false)                                                        \
+    X(RACES, "/races", vf_sw_races, false, false)                                                  \
     X(IOLEVEL, "/iolevel", vf_sw_iolevel, false, true)                                             \
     X(BOOTMODE, "/bootmode", vf_sw_bootmode, false, true)                                          \
     X(BC, "/bc", vf_sw_bc, false, true)                                                            \
@@ -912,6 +916,14 @@ static bool vf_sw_sdv(vf_parser *p, const char *sw)
 {
     (void)sw;
     p->s->options |= VF_OPTION_SDV_RULES;
+    return true;
+}
+
+/* drvsim's own switch: the happens-before race detector (vf/race.h). */
+static bool vf_sw_races(vf_parser *p, const char *sw)
+{
+    (void)sw;
+    p->s->options |= VF_OPTION_RACES;
     return true;
 }
 

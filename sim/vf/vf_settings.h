@@ -58,10 +58,16 @@ enum {
  *                                  Verifier's rules that Windows checks only
  *                                  statically, checked at run time (0xC4 codes
  *                                  0xD0020000 and up, drvsim's private range)
+ *   VF_OPTION_RACES                /races (or drvsim's --races), drvsim's own:
+ *                                  the happens-before race detector over
+ *                                  every driver's memory accesses (0xC4 code
+ *                                  0xD0030001, vf/race.h)
  */
+#define VF_OPTION_RACES               0x20000000u
 #define VF_OPTION_DDI_IRQL_ADDITIONAL 0x40000000u
 #define VF_OPTION_SDV_RULES           0x80000000u
-#define VF_OPTIONS_EXTRA              (VF_OPTION_DDI_IRQL_ADDITIONAL | VF_OPTION_SDV_RULES)
+#define VF_OPTIONS_EXTRA                                                                           \
+    (VF_OPTION_DDI_IRQL_ADDITIONAL | VF_OPTION_SDV_RULES | VF_OPTION_RACES)
 
 /* /standard == /flags 0x209BB (verifier_cli.md). */
 #define VF_FLAGS_STANDARD 0x000209BBu
@@ -92,7 +98,7 @@ typedef struct vf_settings {
     vf_names excluded; /* /driver.exclude NAME ... */
     vf_names removed;  /* /removedriver NAME ... (with /volatile) */
     bool is_volatile;  /* /volatile: takes effect at once, replaces settings */
-    uint32_t options;  /* VF_OPTION_* bits: /ruleclasses 35, /sdv */
+    uint32_t options;  /* VF_OPTION_* bits: /ruleclasses 35, /sdv, /races */
 
     /* /faults [Probability [PoolTags [Applications [DelayMins]]]] */
     bool faults_given;

@@ -535,6 +535,21 @@ Test(rule_classes, sdv_switch)
     parse_fails("/volatile /sdv /flags 0x1", "/volatile cannot be combined with \"/sdv\"");
 }
 
+/* /races, drvsim's own switch: the data race detector (vf/race.h); no
+ * /flags bit, and not part of /standard. */
+Test(rule_classes, races_switch)
+{
+    vf_settings s = parse_ok("/standard /races /driver x.sys");
+    cr_assert_eq(s.flags, VF_FLAGS_STANDARD);
+    cr_assert_eq(s.options, VF_OPTION_RACES);
+    cr_assert_eq(s.unsimulated.count, 0);
+    vf_settings_free(&s);
+    s = parse_ok("/standard /driver x.sys");
+    cr_assert_eq(s.options & VF_OPTION_RACES, 0);
+    vf_settings_free(&s);
+    parse_fails("/volatile /races /flags 0x1", "/volatile cannot be combined with \"/races\"");
+}
+
 Test(rule_classes, errors)
 {
     parse_fails("/rc /all", "/rc needs one or more rule class ids");
