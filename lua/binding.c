@@ -783,6 +783,7 @@ static int callout_continue(lua_State *L, int status, lua_KContext ctx)
     lua_pop(L, 1);
     uint16_t ddi = top->ddi;
     uint8_t ret = top->ret;
+    uint8_t outs = top->outs;
     ke_call call;
     memset(&call, 0, sizeof call);
     call.m = lb->m;
@@ -799,6 +800,7 @@ static int callout_continue(lua_State *L, int status, lua_KContext ctx)
         ke_callout *next = &e->callouts[e->callout_count - 1];
         next->ddi = ddi;
         next->ret = ret;
+        next->outs = outs;
         return run_callout(L, next);
     }
     lb_trace_return(&call, result);
@@ -815,16 +817,24 @@ static int callout_continue(lua_State *L, int status, lua_KContext ctx)
         lb_push_irp(L, result);
         count = 1;
     }
+    for (uint8_t i = 0; i < outs; i++, count++)
+        lua_pushinteger(L, (lua_Integer)e->callout_outs[i]);
     return lb_call_return(L, &call, count);
 }
 
 int lb_call_callout(lua_State *L, ke_call *call, int ret)
 {
+    return lb_call_callout_outs(L, call, ret, 0);
+}
+
+int lb_call_callout_outs(lua_State *L, ke_call *call, int ret, int outs)
+{
     ke_exec *e = call->exec;
-    KE_CHECK(call->m, e->callout_count > 0);
+    KE_CHECK(call->m, e->callout_count > 0 && outs <= 2);
     ke_callout *c = &e->callouts[e->callout_count - 1];
     c->ddi = call->ddi;
     c->ret = (uint8_t)ret;
+    c->outs = (uint8_t)outs;
     return run_callout(L, c);
 }
 
@@ -1486,6 +1496,7 @@ void lb_register_harness(lua_State *L)
     lb_register_process(L);
     lb_register_registry(L);
     lb_register_errorlog(L);
+    lb_register_files(L);
     lb_register_io(L);
     lb_register_objects(L);
 }

@@ -41,6 +41,14 @@ typedef struct lb_registry_item {
     uint32_t size;
 } lb_registry_item;
 
+/* One file or directory of scenario{ files = ... } (files.c). */
+typedef struct lb_file_item {
+    char *path;
+    bool directory;
+    uint8_t *data;
+    uint32_t size;
+} lb_file_item;
+
 /* What the scenario declared with scenario{ ... }. */
 typedef struct lb_scenario {
     bool declared;
@@ -60,6 +68,8 @@ typedef struct lb_scenario {
     int faults_ref;  /* scenario{ faults = fn }: the predicate, LUA_NOREF for none */
     lb_registry_item *registry; /* scenario{ registry = ... }, keys and values in name order */
     size_t registry_count;
+    lb_file_item *files; /* scenario{ files = ... }, in path order */
+    size_t file_count;
     char where[320]; /* "file:line" of the scenario{} call, for later messages */
 } lb_scenario;
 
@@ -188,6 +198,11 @@ void lb_register_errorlog(lua_State *L);                /* errorlog.c */
 void lb_registry_parse(lua_State *L, int idx, lb_scenario *sc);
 void lb_registry_free(lb_scenario *sc);
 bool lb_registry_seed(ke_machine *m, const lb_scenario *sc, char *err, size_t err_len);
+/* scenario{ files = t } (files.c), as the registry's; and FileSet/FileGet. */
+void lb_register_files(lua_State *L);
+void lb_files_parse(lua_State *L, int idx, lb_scenario *sc);
+void lb_files_free(lb_scenario *sc);
+bool lb_files_seed(ke_machine *m, const lb_scenario *sc, char *err, size_t err_len);
 void lb_register_constants(lua_State *L, ke_arch arch); /* constants.c */
 
 /* Loads a Lua file of the scenario as chunk number *chunk (text only),
@@ -338,6 +353,9 @@ int lb_call_again(lua_State *L, ke_call *call, lua_CFunction wrapper);
  * may call the next routine of a chain; `ret` says what the DDI returns. */
 enum lb_ret { LB_RET_VOID, LB_RET_BOOL, LB_RET_STATUS, LB_RET_IRP };
 int lb_call_callout(lua_State *L, ke_call *call, int ret);
+/* The same for a DDI with out parameters (integers, at most 2): returned
+ * after its result once the chain ends (ke_exec.callout_outs). */
+int lb_call_callout_outs(lua_State *L, ke_call *call, int ret, int outs);
 
 /* The end of every DDI wrapper, its `nresults` results pushed: the
  * preemption point, where the execution may yield to another processor's. */

@@ -94,8 +94,9 @@ static int send(lua_State *L, io_request *r, bool overlapped)
     return after_call(L, LUA_OK, 0);
 }
 
-static io_request *build(lua_State *L, io_file *f, uint8_t major, ULONG code, const char *input,
-                         size_t input_len, uint64_t output_len, const char *fn)
+static io_request *build_at(lua_State *L, io_file *f, uint8_t major, ULONG code,
+                            const char *input, size_t input_len, uint64_t output_len,
+                            PVOID_VA in_va, PVOID_VA out_va, const char *fn)
 {
     if (input_len > 0x1000000 || output_len > 0x1000000)
         lb_scenario_error(L, "%s: buffers are at most 16 MiB", fn);
@@ -103,14 +104,38 @@ static io_request *build(lua_State *L, io_file *f, uint8_t major, ULONG code, co
     lb_harness_call(L, &call);
     NTSTATUS status = STATUS_SUCCESS;
     io_request *r = io_request_build(&call, f, major, code, input, (uint32_t)input_len,
-                                     (uint32_t)output_len, &status);
+                                     (uint32_t)output_len, in_va, out_va, &status);
     if (r == NULL && status == STATUS_NOT_SUPPORTED)
         lb_scenario_error(L,
-                          "%s: the driver would get the application's own addresses "
+                          "%s: the driver would get the caller's user addresses "
                           "(METHOD_NEITHER, or a device with neither DO_BUFFERED_IO nor "
-                          "DO_DIRECT_IO): applications have no address space in drvsim",
+                          "DO_DIRECT_IO), and run() is the System process, which has none: "
+                          "call it from an application's code (RunInProcess)",
                           fn);
     return r;
+}
+
+static io_request *build(lua_State *L, io_file *f, uint8_t major, ULONG code, const char *input,
+                         size_t input_len, uint64_t output_len, const char *fn)
+{
+    return build_at(L, f, major, code, input, input_len, output_len, 0, 0, fn);
+}
+
+/* A buffer the application names: {pointer, length} (its own memory, for
+ * METHOD_NEITHER); false when the argument is not a table. */
+static bool user_buffer(lua_State *L, int arg, const char *fn, const char *what, PVOID_VA *va,
+                        uint64_t *length)
+{
+    if (!lua_istable(L, arg))
+        return false;
+    lua_rawgeti(L, arg, 1);
+    lua_rawgeti(L, arg, 2);
+    if (lua_rawlen(L, arg) != 2 || !lua_isinteger(L, -1))
+        lb_scenario_error(L, "%s: %s (argument %d) is {pointer, length}", fn, what, arg);
+    *va = lb_check_ptr(L, -2, fn, what);
+    *length = lb_check_ulong(L, -1, fn, what);
+    lua_pop(L, 2);
+    return true;
 }
 
 static void start_close(lua_State *L, io_file *f);
@@ -233,19 +258,33 @@ static int l_WriteFile(lua_State *L)
 }
 
 /* DeviceIoControl(handle, code, input (string or nil), output length
- * [, overlapped]) -> status, output. */
+ * [, overlapped]) -> status, output. For METHOD_NEITHER, input and output
+ * may be {pointer, length}: the application's own memory, handed to the
+ * driver as it is. */
 static int l_DeviceIoControl(lua_State *L)
 {
     lb_check_harness(L, "DeviceIoControl");
     io_file *f = check_file(L, "DeviceIoControl");
     ULONG code = lb_check_ulong(L, 2, "DeviceIoControl", "IoControlCode");
     size_t len = 0;
-    const char *input = lua_isnil(L, 3) ? NULL : luaL_checklstring(L, 3, &len);
-    uint64_t output_len = lb_check_ulong(L, 4, "DeviceIoControl", "OutputBufferLength");
+    const char *input = NULL;
+    PVOID_VA in_va = 0, out_va = 0;
+    uint64_t in_len = 0, output_len = 0;
+    bool own_in = user_buffer(L, 3, "DeviceIoControl", "InputBuffer", &in_va, &in_len);
+    bool own_out = user_buffer(L, 4, "DeviceIoControl", "OutputBuffer", &out_va, &output_len);
+    if (own_in)
+        len = in_len;
+    else if (!lua_isnil(L, 3))
+        input = luaL_checklstring(L, 3, &len);
+    if (!own_out)
+        output_len = lb_check_ulong(L, 4, "DeviceIoControl", "OutputBufferLength");
+    if ((own_in || own_out) && (code & 3u) != 3u)
+        lb_scenario_error(L, "DeviceIoControl: a {pointer, length} buffer is for METHOD_NEITHER "
+                             "(the other methods copy a string)");
     bool overlapped = check_overlapped(L, 5);
     lb_check_yieldable(L, "DeviceIoControl");
-    io_request *r =
-        build(L, f, IRP_MJ_DEVICE_CONTROL, code, input, len, output_len, "DeviceIoControl");
+    io_request *r = build_at(L, f, IRP_MJ_DEVICE_CONTROL, code, input, len, output_len, in_va,
+                             out_va, "DeviceIoControl");
     if (r == NULL) {
         lb_push_status(L, STATUS_INSUFFICIENT_RESOURCES);
         lua_pushliteral(L, "");

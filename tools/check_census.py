@@ -22,7 +22,7 @@ import os
 import subprocess
 import sys
 
-FLOOR = 0.88  # the weighted figure may not fall below this (88.0% at 7a1de9d + h-wc)
+FLOOR = 0.90  # the weighted figure may not fall below this (90.1% with h-w14: files, Cm callbacks, bitmaps, OEM strings)
 EXCLUDED = ("Flt", "FsRtl", "Cc")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CENSUS = os.path.join(ROOT, "..", "shared", "reference", "wdm_census", "wdm_ddis.tsv")

@@ -183,7 +183,14 @@ def write_lua_c(ddis, out):
                 if d.ret not in kinds:
                     sys.exit(f"{d.name}: a callout DDI returns void, bool, status or irp")
                 lines.append("    if (call.callout)")
-                lines.append(f"        return lb_call_callout(L, &call, {kinds[d.ret]});")
+                if outs:
+                    # Its out parameters come back when the chain ends.
+                    if len(outs) > 2 or any(p.type not in ("handle", "ulong") for p in outs):
+                        sys.exit(f"{d.name}: a callout DDI returns at most 2 integer outs")
+                    lines.append(f"        return lb_call_callout_outs(L, &call, {kinds[d.ret]}, "
+                                 f"{len(outs)});")
+                else:
+                    lines.append(f"        return lb_call_callout(L, &call, {kinds[d.ret]});")
             lines.append(f"    lb_trace_return(&call, {conv.replace('{}', 'result')});")
         if "blocking" in d.flags:
             # After the wait: nothing, the wait's status, or (any other

@@ -13,6 +13,8 @@ driver "hwmon.sys" {
   DriverEntry = function(DriverObject, RegistryPath)
     ConversionDone, Stop = KEVENT(), KEVENT()
     ConversionTimer, ConversionDpc = KTIMER(), KDPC()
+    RegistersLock = KSPIN_LOCK()   -- orders the DPC's register writes and the thread's copy
+    KeInitializeSpinLock(RegistersLock)
     KeInitializeEvent(ConversionDone, NotificationEvent, false)
     KeInitializeEvent(Stop, NotificationEvent, false)
     Registers = ExAllocatePoolWithTag(NonPagedPoolNx, 16, "HwmR")   -- the device's register block
@@ -29,8 +31,10 @@ driver "hwmon.sys" {
     -- The hardware: a conversion completes every 10 ms.
     KeInitializeTimer(ConversionTimer)
     KeInitializeDpc(ConversionDpc, function(Dpc, DeferredContext, SystemArgument1, SystemArgument2)
+      KeAcquireSpinLockAtDpcLevel(RegistersLock)
       Registers:set_u32(0, Registers:u32(0) + 1)                   -- sequence
       Registers:set_u32(4, 2500 + math.random(-40, 40))           -- temperature, centi-degrees
+      KeReleaseSpinLockFromDpcLevel(RegistersLock)
       KeSetEvent(ConversionDone, 0, false)
     end, nil)
     KeSetTimerEx(ConversionTimer, -10000 * 10, 10, ConversionDpc)
@@ -41,11 +45,13 @@ driver "hwmon.sys" {
         -- KeReadStateEvent reads, never waits, but only at IRQL <= DISPATCH_LEVEL
         -- (its page; DDI compliance's IrqlKeDispatchLte): before the raise.
         local Ready = KeReadStateEvent(ConversionDone) ~= 0
+        local LockIrql = KeAcquireSpinLock(RegistersLock)  -- the DPC on another processor
         local OldIrql = KeRaiseIrql(HIGH_LEVEL)      -- nothing may interrupt the copy
         if Ready then
           RtlCopyMemory(Snapshot, Registers, 16)
         end
         KeLowerIrql(OldIrql)
+        KeReleaseSpinLock(RegistersLock, LockIrql)
         if Ready then
           KeClearEvent(ConversionDone)
           Snapshots = Snapshots + 1

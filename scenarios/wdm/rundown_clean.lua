@@ -29,7 +29,7 @@ driver "camdrv.sys" {
         return false
       end
       KeDelayExecutionThread(KernelMode, false, -math.random(10, 2000))
-      CaptureContext:set_u32(0, CaptureContext:u32(0) + 1)    -- the context is still there
+      InterlockedIncrement(CaptureContext)   -- the context is still there (two threads: atomic)
       Frames = Frames + 1
       ExReleaseRundownProtection(Capture)
       return true

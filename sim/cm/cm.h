@@ -90,6 +90,9 @@ typedef struct cm_registry {
     cm_key *root; /* \REGISTRY */
     cm_key_object *objects;
     struct cm_query *queries; /* RtlQueryRegistryValues calls in progress */
+    struct cm_callback *callbacks; /* CmRegisterCallbackEx's, by descending altitude */
+    uint64_t next_cookie;
+    struct cm_notify *notifies; /* operations whose callbacks are running */
 } cm_registry;
 
 /* The machine's registry, made at first use: \REGISTRY\MACHINE with SYSTEM
@@ -165,5 +168,43 @@ const cm_value *cm_harness_get(ke_machine *m, const char *path, const char *name
 uint64_t cm_query_callout_end(ke_call *call, uint64_t result);
 /* Frees the queries a stopped machine left in progress (cm_free). */
 void cm_queries_free(cm_registry *r);
+
+/* ------------------------------------------------------------------------ */
+/* Registry callbacks (callbacks.c)                                         */
+/* ------------------------------------------------------------------------ */
+
+#define STATUS_CALLBACK_BYPASS ((NTSTATUS)0xC0000503u)
+
+/* A registry operation of a Zw routine, as the registered RegistryCallback
+ * routines see it: the routine's arguments in WDK order after the key
+ * handle, and its out parameters. */
+typedef enum cm_op_kind {
+    CM_OP_DELETE_KEY,   /* ZwDeleteKey */
+    CM_OP_SET_VALUE,    /* ZwSetValueKey: ValueName, TitleIndex, Type, Data, DataSize */
+    CM_OP_DELETE_VALUE, /* ZwDeleteValueKey: ValueName */
+    CM_OP_QUERY_VALUE,  /* ZwQueryValueKey: ValueName, Class, Information, Length */
+    CM_OP_CREATE_KEY,   /* ZwCreateKey: DesiredAccess, ObjectAttributes, TitleIndex,
+                           Class, CreateOptions */
+    CM_OP_OPEN_KEY,     /* ZwOpenKey(Ex): DesiredAccess, ObjectAttributes, OpenOptions */
+} cm_op_kind;
+
+typedef struct cm_op {
+    cm_op_kind kind;
+    uint64_t handle;
+    uint64_t a[5];
+    uint64_t out_handle; /* ZwCreateKey, ZwOpenKey */
+    ULONG out_ulong;     /* the Disposition, the ResultLength */
+} cm_op;
+
+/* The operation itself (zw.c). */
+NTSTATUS cm_op_perform(ke_call *call, cm_op *op);
+/* The operation with the registered callbacks' pre- and post-notifications:
+ * without callbacks, performed at once (outs in op); with them, the first
+ * routine pushed as a callout (call->callout, STATUS_PENDING), the outs
+ * given at the end in the execution's callout_outs. */
+NTSTATUS cm_notify_run(ke_call *call, cm_op *op);
+/* After a RegistryCallback returned: the next routine, or the DDI's result. */
+uint64_t cm_notify_callout_end(ke_call *call, uint64_t result);
+void cm_callbacks_free(cm_registry *r);
 
 #endif /* DRVSIM_CM_H */

@@ -461,6 +461,7 @@ void cm_free(ke_machine *m)
     if (r == NULL)
         return;
     cm_queries_free(r);
+    cm_callbacks_free(r);
     for (cm_key_object *o = r->objects, *next; o != NULL; o = next) {
         next = o->next;
         if (o->key->deleted && --o->key->opens == 0)

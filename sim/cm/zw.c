@@ -386,9 +386,9 @@ static NTSTATUS open_key(ke_call *call, uint64_t *KeyHandle, PVOID_VA ObjectAttr
     return STATUS_SUCCESS;
 }
 
-NTSTATUS ZwCreateKey(ke_call *call, uint64_t *KeyHandle, ULONG DesiredAccess,
-                     PVOID_VA ObjectAttributes, ULONG TitleIndex, PVOID_VA Class,
-                     ULONG CreateOptions, ULONG *Disposition)
+static NTSTATUS do_create_key(ke_call *call, uint64_t *KeyHandle, ULONG DesiredAccess,
+                              PVOID_VA ObjectAttributes, ULONG TitleIndex, PVOID_VA Class,
+                              ULONG CreateOptions, ULONG *Disposition)
 {
     (void)DesiredAccess; /* a kernel handle: ZwXxx callers are not access-checked */
     (void)TitleIndex;    /* ignored, as on Windows */
@@ -401,15 +401,8 @@ NTSTATUS ZwCreateKey(ke_call *call, uint64_t *KeyHandle, ULONG DesiredAccess,
     return open_key(call, KeyHandle, ObjectAttributes, true, CreateOptions, Class, Disposition);
 }
 
-NTSTATUS ZwOpenKey(ke_call *call, uint64_t *KeyHandle, ULONG DesiredAccess,
-                   PVOID_VA ObjectAttributes)
-{
-    (void)DesiredAccess;
-    return open_key(call, KeyHandle, ObjectAttributes, false, 0, 0, NULL);
-}
-
-NTSTATUS ZwOpenKeyEx(ke_call *call, uint64_t *KeyHandle, ULONG DesiredAccess,
-                     PVOID_VA ObjectAttributes, ULONG OpenOptions)
+static NTSTATUS do_open_key(ke_call *call, uint64_t *KeyHandle, ULONG DesiredAccess,
+                            PVOID_VA ObjectAttributes, ULONG OpenOptions)
 {
     (void)DesiredAccess;
     /* REG_OPTION_BACKUP_RESTORE (4) and REG_OPTION_OPEN_LINK (8) are its
@@ -421,9 +414,9 @@ NTSTATUS ZwOpenKeyEx(ke_call *call, uint64_t *KeyHandle, ULONG DesiredAccess,
     return open_key(call, KeyHandle, ObjectAttributes, false, 0, 0, NULL);
 }
 
-NTSTATUS ZwQueryValueKey(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName,
-                         ULONG KeyValueInformationClass, PVOID_VA KeyValueInformation,
-                         ULONG Length, ULONG *ResultLength)
+static NTSTATUS do_query_value(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName,
+                               ULONG KeyValueInformationClass, PVOID_VA KeyValueInformation,
+                               ULONG Length, ULONG *ResultLength)
 {
     *ResultLength = 0;
     NTSTATUS status;
@@ -442,8 +435,8 @@ NTSTATUS ZwQueryValueKey(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName,
                         ResultLength);
 }
 
-NTSTATUS ZwSetValueKey(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName, ULONG TitleIndex,
-                       ULONG Type, PVOID_VA Data, ULONG DataSize)
+static NTSTATUS do_set_value(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName,
+                             ULONG TitleIndex, ULONG Type, PVOID_VA Data, ULONG DataSize)
 {
     (void)TitleIndex;
     NTSTATUS status;
@@ -468,7 +461,7 @@ NTSTATUS ZwSetValueKey(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName, UL
     return status;
 }
 
-NTSTATUS ZwDeleteKey(ke_call *call, uint64_t KeyHandle)
+static NTSTATUS do_delete_key(ke_call *call, uint64_t KeyHandle)
 {
     NTSTATUS status;
     cm_key *k = key_of(call, KeyHandle, &status);
@@ -477,7 +470,7 @@ NTSTATUS ZwDeleteKey(ke_call *call, uint64_t KeyHandle)
     return cm_delete_key(call->m, k);
 }
 
-NTSTATUS ZwDeleteValueKey(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName)
+static NTSTATUS do_delete_value(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName)
 {
     NTSTATUS status;
     cm_key *k = key_of(call, KeyHandle, &status);
@@ -562,4 +555,93 @@ NTSTATUS IoOpenDeviceRegistryKey(ke_call *call, PVOID_VA DeviceObject, ULONG Dev
     const uint64_t p[4] = {PNP_ERR_INVALID_PDO, DeviceObject, 0, 0};
     kd_raise_full(call, RULE_kpnp_invalid_pdo, 0xCA, p, NULL, NULL);
     return STATUS_INVALID_DEVICE_REQUEST;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The operations the registry callbacks see (cm/callbacks.c)               */
+/* ------------------------------------------------------------------------ */
+
+NTSTATUS cm_op_perform(ke_call *call, cm_op *op)
+{
+    const uint64_t *a = op->a;
+    switch (op->kind) {
+    case CM_OP_DELETE_KEY:
+        return do_delete_key(call, op->handle);
+    case CM_OP_SET_VALUE:
+        return do_set_value(call, op->handle, a[0], (ULONG)a[1], (ULONG)a[2], a[3], (ULONG)a[4]);
+    case CM_OP_DELETE_VALUE:
+        return do_delete_value(call, op->handle, a[0]);
+    case CM_OP_QUERY_VALUE:
+        return do_query_value(call, op->handle, a[0], (ULONG)a[1], a[2], (ULONG)a[3],
+                              &op->out_ulong);
+    case CM_OP_CREATE_KEY:
+        return do_create_key(call, &op->out_handle, (ULONG)a[0], a[1], (ULONG)a[2], a[3],
+                             (ULONG)a[4], &op->out_ulong);
+    case CM_OP_OPEN_KEY:
+        return do_open_key(call, &op->out_handle, (ULONG)a[0], a[1], (ULONG)a[2]);
+    }
+    return STATUS_INVALID_PARAMETER;
+}
+
+NTSTATUS ZwCreateKey(ke_call *call, uint64_t *KeyHandle, ULONG DesiredAccess,
+                     PVOID_VA ObjectAttributes, ULONG TitleIndex, PVOID_VA Class,
+                     ULONG CreateOptions, ULONG *Disposition)
+{
+    cm_op op = {.kind = CM_OP_CREATE_KEY,
+                .a = {DesiredAccess, ObjectAttributes, TitleIndex, Class, CreateOptions}};
+    NTSTATUS status = cm_notify_run(call, &op);
+    *KeyHandle = op.out_handle;
+    *Disposition = op.out_ulong;
+    return status;
+}
+
+NTSTATUS ZwOpenKey(ke_call *call, uint64_t *KeyHandle, ULONG DesiredAccess,
+                   PVOID_VA ObjectAttributes)
+{
+    cm_op op = {.kind = CM_OP_OPEN_KEY, .a = {DesiredAccess, ObjectAttributes, 0}};
+    NTSTATUS status = cm_notify_run(call, &op);
+    *KeyHandle = op.out_handle;
+    return status;
+}
+
+NTSTATUS ZwOpenKeyEx(ke_call *call, uint64_t *KeyHandle, ULONG DesiredAccess,
+                     PVOID_VA ObjectAttributes, ULONG OpenOptions)
+{
+    cm_op op = {.kind = CM_OP_OPEN_KEY, .a = {DesiredAccess, ObjectAttributes, OpenOptions}};
+    NTSTATUS status = cm_notify_run(call, &op);
+    *KeyHandle = op.out_handle;
+    return status;
+}
+
+NTSTATUS ZwQueryValueKey(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName,
+                         ULONG KeyValueInformationClass, PVOID_VA KeyValueInformation,
+                         ULONG Length, ULONG *ResultLength)
+{
+    cm_op op = {.kind = CM_OP_QUERY_VALUE,
+                .handle = KeyHandle,
+                .a = {ValueName, KeyValueInformationClass, KeyValueInformation, Length}};
+    NTSTATUS status = cm_notify_run(call, &op);
+    *ResultLength = op.out_ulong;
+    return status;
+}
+
+NTSTATUS ZwSetValueKey(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName, ULONG TitleIndex,
+                       ULONG Type, PVOID_VA Data, ULONG DataSize)
+{
+    cm_op op = {.kind = CM_OP_SET_VALUE,
+                .handle = KeyHandle,
+                .a = {ValueName, TitleIndex, Type, Data, DataSize}};
+    return cm_notify_run(call, &op);
+}
+
+NTSTATUS ZwDeleteKey(ke_call *call, uint64_t KeyHandle)
+{
+    cm_op op = {.kind = CM_OP_DELETE_KEY, .handle = KeyHandle};
+    return cm_notify_run(call, &op);
+}
+
+NTSTATUS ZwDeleteValueKey(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName)
+{
+    cm_op op = {.kind = CM_OP_DELETE_VALUE, .handle = KeyHandle, .a = {ValueName}};
+    return cm_notify_run(call, &op);
 }

@@ -285,6 +285,14 @@ typedef struct io_request {
     PVOID_VA event;         /* a notification KEVENT, set at completion */
     PVOID_VA direct_buffer; /* an IOCTL's direct output: the locked user pages */
     bool direct;
+    /* Neither buffered nor direct (METHOD_NEITHER, a device without
+     * DO_BUFFERED_IO or DO_DIRECT_IO): the application's own addresses, the
+     * driver's Type3InputBuffer and UserBuffer. The copies the I/O calls
+     * make of a string in the application's memory go with the request. */
+    bool neither;
+    PVOID_VA user_in, user_out; /* what the driver is given (0: none) */
+    PVOID_VA owned_in, owned_out; /* the copies made, freed with the request */
+    uint32_t owned_in_len, owned_out_len;
     bool done;
     NTSTATUS status;
     uint64_t information;
@@ -315,15 +323,21 @@ io_file *io_file_of_handle(const ke_machine *m, uint64_t handle);
 /* Builds the IRP of a request (IRP_MJ_CREATE, READ, WRITE, DEVICE_CONTROL,
  * CLEANUP, CLOSE) with the application's input; NULL with *status when it
  * cannot be made (STATUS_NOT_SUPPORTED: METHOD_NEITHER or neither
- * buffered nor direct I/O, which would hand the driver user addresses). */
+ * buffered nor direct I/O asked by the System process, which has no user
+ * addresses to hand the driver). For those requests, in_va and out_va are
+ * the application's own buffers when not 0 (else the input is copied into
+ * its memory and the output is a new buffer there). */
 io_request *io_request_build(ke_call *call, io_file *f, uint8_t major, ULONG code,
                              const void *input, uint32_t input_len, uint32_t output_len,
-                             NTSTATUS *status);
+                             PVOID_VA in_va, PVOID_VA out_va, NTSTATUS *status);
 io_request *io_request_of_id(const ke_machine *m, uint32_t id);
 /* Completion reached the top of a request's IRP (irp.c). */
 void io_request_completed(ke_call *call, io_irp *irp, NTSTATUS status, uint64_t information);
 void io_request_free(ke_call *call, io_request *r);
 void io_requests_destroy(ke_machine *m);
+
+/* Where IoGetConfigurationInformation keeps its structure (irp.c). */
+PVOID_VA *io_configuration_slot(ke_machine *m);
 
 /* IoDeleteDevice: the device's I/O timer stops and goes. */
 void io_device_timer_delete(ke_call *call, io_device *dev);
@@ -418,5 +432,35 @@ typedef struct io_error_log {
 uint32_t io_error_log_maximum_size(const ke_machine *m);
 const io_error_entry *io_error_log_entries(const ke_machine *m, uint32_t *count);
 void io_error_log_free(ke_machine *m);
+
+/* ------------------------------------------------------------------------ */
+/* The file namespace and the Zw file routines (file.c)                      */
+/* ------------------------------------------------------------------------ */
+
+/* A file object ZwCreateFile made: not a dispatcher object (its number is
+ * outside DISPATCHER_HEADER.Type's range, as a key object's is). */
+#define KE_OBJECT_FILE ((ke_object_type)0x41)
+
+/* The longest file drvsim stores (bytes): a write beyond is
+ * STATUS_DISK_FULL. */
+#define IO_FS_MAX_FILE (16u << 20)
+
+/* Creates a file (its directories on the way) with its content, or with
+ * data NULL a directory, from the scenario's seed or the harness; path
+ * UTF-8 in the namespace's forms (\??\C:\..., \DosDevices\C:\...,
+ * \SystemRoot\...). Returns the status (STATUS_OBJECT_NAME_INVALID for a
+ * path outside the namespace, STATUS_OBJECT_NAME_COLLISION for a file where
+ * a directory is, or the reverse). */
+NTSTATUS io_fs_harness_set(ke_machine *m, const char *path, const void *data, uint32_t size);
+/* A file's content (*size its length), or NULL when there is no such file;
+ * *is_directory says a directory was found (NULL returned). */
+const uint8_t *io_fs_harness_get(ke_machine *m, const char *path, uint32_t *size,
+                                 bool *is_directory);
+/* ZwClose of a file handle: the file object's cleanup (its share access
+ * goes, a delete-on-close file is deleted). */
+void io_fs_cleanup(ke_call *call, ke_object *o);
+/* The last reference on a file object went (ob/object.c): frees it. */
+void io_fs_file_released(ke_call *call, ke_object *o);
+void io_fs_free(ke_machine *m);
 
 #endif /* DRVSIM_IO_H */

@@ -17,6 +17,7 @@
  * through them as on Windows.
  */
 #include "ddi_table.h"
+#include "ex/pool.h"
 #include "io/io.h"
 #include "ke/types.h"
 #include "mm/mm.h"
@@ -386,4 +387,47 @@ void IoRemoveShareAccess(ke_call *call, PVOID_VA FileObject, PVOID_VA ShareAcces
 void IoUpdateShareAccess(ke_call *call, PVOID_VA FileObject, PVOID_VA ShareAccess)
 {
     count_open(call, FileObject, ShareAccess, +1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* The configuration counts, and a device object's DPC                      */
+/* ------------------------------------------------------------------------ */
+
+/* CONFIGURATION_INFORMATION (ntddk.h): the counts of disks, floppies, CD-ROMs,
+ * tapes, SCSI ports, serial and parallel ports the drivers of those classes
+ * number their devices by (and increment as they create them), in the
+ * kernel's nonpaged memory, made at first use with every count 0 (drvsim's
+ * machine has no such hardware of its own) and Version its size. */
+#define CONFIGURATION_INFORMATION_BYTES 40u
+#define IO_CONFIGURATION_TAG            0x666E6F43u /* "Conf" */
+
+PVOID_VA IoGetConfigurationInformation(ke_call *call)
+{
+    PVOID_VA *slot = io_configuration_slot(call->m);
+    if (*slot == 0) {
+        PVOID_VA ci = ex_alloc_internal(call->m, NonPagedPoolNx, CONFIGURATION_INFORMATION_BYTES,
+                                        IO_CONFIGURATION_TAG);
+        if (ci == 0)
+            ke_panic(call->m, __FILE__, __LINE__, "out of pool for CONFIGURATION_INFORMATION");
+        mm_fill(call->m->mm, ci, CONFIGURATION_INFORMATION_BYTES, 0);
+        uint32_t version = CONFIGURATION_INFORMATION_BYTES;
+        mm_poke(call->m->mm, ci + 32, &version, 4);
+        *slot = ci;
+    }
+    return *slot;
+}
+
+/* wdm.h's macro and inline function: the device object's own KDPC, whose
+ * routine gets the device object as its context and the IRP and context
+ * IoRequestDpc passes (an IO_DPC_ROUTINE). */
+void IoInitializeDpcRequest(ke_call *call, PVOID_VA DeviceObject, uint32_t DpcRoutine)
+{
+    KeInitializeDpc(call, DeviceObject + KE_FIELD(DEVICE_OBJECT, Dpc)->offset[call->m->config.arch],
+                    DpcRoutine, DeviceObject);
+}
+
+void IoRequestDpc(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp, PVOID_VA Context)
+{
+    KeInsertQueueDpc(call, DeviceObject + KE_FIELD(DEVICE_OBJECT, Dpc)->offset[call->m->config.arch],
+                     Irp, Context);
 }

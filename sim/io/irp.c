@@ -45,6 +45,7 @@ typedef struct io_manager {
     PVOID_VA cancel_lock; /* IopCancelSpinLock: a KSPIN_LOCK in nonpaged pool */
     io_symlink *links;
     io_irp *in_place; /* IRPs IoInitializeIrp made in drivers' memory */
+    PVOID_VA configuration_information; /* IoGetConfigurationInformation's (iosubs.c) */
 } io_manager;
 
 static const char *const major_names[IRP_MJ_MAXIMUM_FUNCTION + 1] = {
@@ -88,6 +89,11 @@ static io_manager *io_of(ke_machine *m)
         KE_CHECK(m, m->io->cancel_lock != 0);
     }
     return m->io;
+}
+
+PVOID_VA *io_configuration_slot(ke_machine *m)
+{
+    return &io_of(m)->configuration_information;
 }
 
 io_irp *io_irp_at(const ke_machine *m, PVOID_VA va)
@@ -749,6 +755,7 @@ uint64_t io_callout_end(ke_call *call, uint64_t result)
         return io_startio_callout_end(call, &c);
     case KE_CALLOUT_SYNCHRONIZE:
     case KE_CALLOUT_QUERY_ROUTINE:
+    case KE_CALLOUT_REGISTRY:
         break;
     }
     KE_CHECK(m, false);

@@ -6,10 +6,15 @@
  * An open device is a FILE_OBJECT in nonpaged pool and a handle; each
  * request is an IRP of the I/O manager's (IO_IRP_USER) with RequestorMode
  * UserMode, its thread the caller's, sent to the top of the device's stack.
- * Applications have no address space of their own in drvsim, so their
- * buffers are copies: buffered I/O gets a system buffer as on Windows;
- * direct I/O an MDL over a nonpaged copy standing for the locked user
- * pages; METHOD_NEITHER, which hands the driver user addresses, is refused.
+ * The I/O calls take the application's data as strings, so their buffers
+ * are copies: buffered I/O gets a system buffer as on Windows; direct I/O
+ * an MDL over a nonpaged copy standing for the locked user pages.
+ * METHOD_NEITHER (and a read or write to a device with neither
+ * DO_BUFFERED_IO nor DO_DIRECT_IO) hands the driver the application's own
+ * addresses, as the I/O manager does: Type3InputBuffer and UserBuffer in
+ * the calling process's user address space (sim/mm/user.c), a copy of the
+ * input string and a new output buffer there, or buffers the application
+ * names; the System process (run()) has no user space and cannot ask.
  * The request's completion copies the output for the application and sets
  * the request's event, which a synchronous caller waits on.
  */
@@ -23,6 +28,7 @@
 #include "io/io.h"
 #include "ke/types.h"
 #include "mm/mm.h"
+#include "ps/ps.h"
 
 #define IO_TYPE_FILE         5
 #define IO_REQUEST_POOL_TAG  0x71526F49u /* "IoRq" */
@@ -177,13 +183,45 @@ void io_request_free(ke_call *call, io_request *r)
     }
     if (r->event != 0 && r->done)
         ExFreePool(&kernel, r->event); /* a pending request's event stays for its IRP */
+    if (r->owned_in != 0)
+        mm_user_free(m, r->file->process, r->owned_in, r->owned_in_len);
+    if (r->owned_out != 0)
+        mm_user_free(m, r->file->process, r->owned_out, r->owned_out_len);
     free(r->data);
     free(r);
 }
 
+/* The application's buffers of a request that hands the driver user
+ * addresses: given, or made in its memory. False when its user space is
+ * exhausted. */
+static bool user_buffers(ke_machine *m, io_request *r, const void *input, uint32_t input_len,
+                         uint32_t output_len, PVOID_VA in_va, PVOID_VA out_va)
+{
+    const ps_process *p = r->file->process;
+    r->neither = true;
+    r->user_in = in_va;
+    r->user_out = out_va;
+    if (in_va == 0 && input_len > 0) {
+        r->owned_in = mm_user_alloc(m, p, input_len);
+        if (r->owned_in == 0)
+            return false;
+        r->owned_in_len = input_len;
+        mm_poke(m->mm, r->owned_in, input, input_len);
+        r->user_in = r->owned_in;
+    }
+    if (out_va == 0 && output_len > 0) {
+        r->owned_out = mm_user_alloc(m, p, output_len);
+        if (r->owned_out == 0)
+            return false;
+        r->owned_out_len = output_len;
+        r->user_out = r->owned_out;
+    }
+    return true;
+}
+
 io_request *io_request_build(ke_call *call, io_file *f, uint8_t major, ULONG code,
                              const void *input, uint32_t input_len, uint32_t output_len,
-                             NTSTATUS *status)
+                             PVOID_VA in_va, PVOID_VA out_va, NTSTATUS *status)
 {
     ke_machine *m = call->m;
     io_requests *rs = requests_of(m);
@@ -191,9 +229,11 @@ io_request *io_request_build(ke_call *call, io_file *f, uint8_t major, ULONG cod
     uint32_t method = code & 3u;
     uint64_t flags = get(m, top->va, KE_FIELD(DEVICE_OBJECT, Flags));
     bool rw = major == IRP_MJ_READ || major == IRP_MJ_WRITE;
-    if ((major == IRP_MJ_DEVICE_CONTROL && method == METHOD_NEITHER) ||
-        (rw && (flags & (DO_BUFFERED_IO | DO_DIRECT_IO)) == 0)) {
-        *status = STATUS_NOT_SUPPORTED; /* the driver would get user addresses */
+    bool neither = ((major == IRP_MJ_DEVICE_CONTROL || major == IRP_MJ_INTERNAL_DEVICE_CONTROL) &&
+                    method == METHOD_NEITHER) ||
+                   (rw && (flags & (DO_BUFFERED_IO | DO_DIRECT_IO)) == 0);
+    if (neither && f->process == m->system_process) {
+        *status = STATUS_NOT_SUPPORTED; /* no user addresses to give the driver */
         return NULL;
     }
     io_request *r = calloc(1, sizeof *r);
@@ -234,7 +274,23 @@ io_request *io_request_build(ke_call *call, io_file *f, uint8_t major, ULONG cod
     PVOID_VA assoc = Irp + KE_FIELD(IRP, AssociatedIrp)->offset[m->config.arch];
     const ke_field *sysbuf = ke_type_field(KE_TYPE_IRP_ASSOCIATED, "SystemBuffer");
     bool ok = true;
-    if (rw) {
+    if (neither) {
+        /* The application's addresses, as they are. */
+        ok = user_buffers(m, r, input, input_len, output_len, in_va, out_va);
+        if (rw) {
+            bool write = major == IRP_MJ_WRITE;
+            set(m, p, ke_type_field(KE_TYPE_IO_PARAMETERS_READ, "Length"),
+                write ? input_len : output_len);
+            set(m, Irp, KE_FIELD(IRP, UserBuffer), write ? r->user_in : r->user_out);
+        } else {
+            const ke_type_id T = KE_TYPE_IO_PARAMETERS_IOCTL;
+            set(m, p, ke_type_field(T, "OutputBufferLength"), output_len);
+            set(m, p, ke_type_field(T, "InputBufferLength"), input_len);
+            set(m, p, ke_type_field(T, "IoControlCode"), code);
+            set(m, p, ke_type_field(T, "Type3InputBuffer"), r->user_in);
+            set(m, Irp, KE_FIELD(IRP, UserBuffer), r->user_out);
+        }
+    } else if (rw) {
         bool write = major == IRP_MJ_WRITE;
         uint32_t length = write ? input_len : output_len;
         set(m, p, ke_type_field(KE_TYPE_IO_PARAMETERS_READ, "Length"), length);
@@ -310,6 +366,8 @@ void io_request_completed(ke_call *call, io_irp *irp, NTSTATUS status, uint64_t 
     PVOID_VA source = irp->system_buffer;
     if (r != NULL && r->direct_buffer != 0)
         source = r->direct_buffer;
+    if (r != NULL && r->neither)
+        source = r->user_out; /* the application's own buffer */
     bool reads = r != NULL && (r->major == IRP_MJ_READ || r->major == IRP_MJ_DEVICE_CONTROL ||
                                r->major == IRP_MJ_INTERNAL_DEVICE_CONTROL);
     if (r != NULL && reads && NT_SUCCESS(status) && source != 0) {
@@ -317,7 +375,8 @@ void io_request_completed(ke_call *call, io_irp *irp, NTSTATUS status, uint64_t 
         r->data = malloc(n ? n : 1);
         if (r->data == NULL)
             ke_panic(m, __FILE__, __LINE__, "out of host memory for a request's output");
-        mm_peek(m->mm, source, r->data, n);
+        memset(r->data, 0, n);
+        mm_peek(m->mm, source, r->data, n); /* a page the application freed reads as 0 */
         r->data_len = (uint32_t)n;
     }
     if (irp->mdl != 0) {

@@ -78,3 +78,9 @@ void KeBugCheckEx(ke_call *call, ULONG BugCheckCode, uint64_t BugCheckParameter1
                                 BugCheckParameter4};
     kd_raise_full(call, RULE_driver_called_bugcheck, BugCheckCode, params, NULL, NULL);
 }
+
+/* KeBugCheck: KeBugCheckEx with the four parameters 0. */
+void KeBugCheck(ke_call *call, ULONG BugCheckCode)
+{
+    KeBugCheckEx(call, BugCheckCode, 0, 0, 0, 0);
+}

@@ -205,6 +205,8 @@ uint64_t ke_callout_end(ke_call *call, uint64_t result)
     KE_CHECK(call->m, e->callout_count > 0);
     if (e->callouts[e->callout_count - 1].kind == KE_CALLOUT_QUERY_ROUTINE)
         return cm_query_callout_end(call, result); /* RtlQueryRegistryValues' routines */
+    if (e->callouts[e->callout_count - 1].kind == KE_CALLOUT_REGISTRY)
+        return cm_notify_callout_end(call, result); /* RegistryCallback routines */
     if (e->callouts[e->callout_count - 1].kind != KE_CALLOUT_SYNCHRONIZE)
         return io_callout_end(call, result); /* the I/O manager's routines */
     ke_callout *c = &e->callouts[--e->callout_count];

@@ -145,6 +145,9 @@ typedef enum ke_callout_kind {
                                    IoStartPacket's cancel routine (io/startio.c); no result */
     KE_CALLOUT_QUERY_ROUTINE,   /* RtlQueryRegistryValues: RTL_QUERY_REGISTRY_ROUTINE;
                                    NTSTATUS result (cm/rtl_registry.c) */
+    KE_CALLOUT_REGISTRY,        /* a registry operation's RegistryCallback
+                                   (EX_CALLBACK_FUNCTION); NTSTATUS result
+                                   (cm/callbacks.c) */
 } ke_callout_kind;
 
 /* How the host reads a callout routine's result when its kind does not say
@@ -193,7 +196,10 @@ typedef struct ke_callout {
     uint8_t step;
     PVOID_VA queue;   /* IoCsq*: the IO_CSQ */
     PVOID_VA scratch; /* IoCsq*: the KIRQL CsqAcquireLock stores */
-    void *context; /* KE_CALLOUT_QUERY_ROUTINE: the query's state (cm/rtl_registry.c) */
+    void *context; /* KE_CALLOUT_QUERY_ROUTINE, KE_CALLOUT_REGISTRY: the state
+                      (cm/rtl_registry.c, cm/callbacks.c) */
+    uint8_t outs;  /* the DDI's out parameters (integers), in ke_exec.callout_outs
+                      when its chain ends */
 } ke_callout;
 
 /*
@@ -264,6 +270,9 @@ typedef struct ke_exec {
     uint32_t run;                         /* a DPC or ISR: its run on the processor (1 = first) */
     ke_callout callouts[KE_MAX_CALLOUTS]; /* routines called back, innermost last */
     uint32_t callout_count;
+    /* A callout DDI's out parameters (ZwCreateKey's handle and disposition),
+     * set by the kernel when its chain ends, returned after its status. */
+    uint64_t callout_outs[2];
 } ke_exec;
 
 /* Dispatcher object types, as DISPATCHER_HEADER.Type numbers them. */
@@ -714,6 +723,7 @@ typedef struct ke_machine {
     struct vf_state *vf;
     struct io_named_event *named_events; /* IoCreateNotificationEvent's, newest first */
     struct cm_registry *registry;        /* the registry (cm/registry.c), made at first use */
+    struct io_fs *fs;                    /* the file namespace (io/file.c), made at first use */
     struct io_error_log *error_log;      /* entries drivers wrote (io/errorlog.c), lazily */
     struct io_driver **drivers;          /* registered images, in registration order */
     uint32_t driver_count;

@@ -306,6 +306,7 @@ void ke_machine_destroy(ke_machine *m)
     ps_notify_destroy(m);
     io_remove_locks_destroy(m);
     cm_free(m);
+    io_fs_free(m);
     io_error_log_free(m);
     for (uint32_t i = 0; i < m->process_count; i++)
         free(m->processes[i]);

@@ -360,6 +360,7 @@ typedef enum ke_field_kind {
     X(KDEVICE_QUEUE_ENTRY, SortKey, KE_FIELD_U32, 0x10, 0x8, NONE)                                 \
     X(KDEVICE_QUEUE_ENTRY, Inserted, KE_FIELD_U8, 0x14, 0xC, NONE)                                 \
     X(DEVICE_OBJECT, DeviceQueue, KE_FIELD_SUB, 0xA0, 0x60, KDEVICE_QUEUE)                         \
+    X(DEVICE_OBJECT, Dpc, KE_FIELD_SUB, 0xC8, 0x74, KDPC)                                          \
     X(IRP_TAIL_OVERLAY, DeviceQueueEntry, KE_FIELD_SUB, 0x0, 0x0, KDEVICE_QUEUE_ENTRY)             \
     X(FILE_OBJECT, ReadAccess, KE_FIELD_U8, 0x4A, 0x26, NONE)                                      \
     X(FILE_OBJECT, WriteAccess, KE_FIELD_U8, 0x4B, 0x27, NONE)                                     \
@@ -374,7 +375,99 @@ typedef enum ke_field_kind {
     X(SHARE_ACCESS, Deleters, KE_FIELD_U32, 0xC, 0xC, NONE)                                        \
     X(SHARE_ACCESS, SharedRead, KE_FIELD_U32, 0x10, 0x10, NONE)                                    \
     X(SHARE_ACCESS, SharedWrite, KE_FIELD_U32, 0x14, 0x14, NONE)                                   \
-    X(SHARE_ACCESS, SharedDelete, KE_FIELD_U32, 0x18, 0x18, NONE)
+    X(SHARE_ACCESS, SharedDelete, KE_FIELD_U32, 0x18, 0x18, NONE)                                  \
+    KE_FILE_FIELDS(X)
+
+/* The file routines' structures (wdm.h, ntifs.h): the FILE_OBJECT's name and
+ * file pointer, and the FILE_INFORMATION_CLASS answers drivers read. */
+#define KE_FILE_FIELDS(X)                                                                          \
+    X(FILE_OBJECT, DeletePending, KE_FIELD_U8, 0x49, 0x25, NONE)                                   \
+    X(FILE_OBJECT, FileName, KE_FIELD_SUB, 0x58, 0x30, UNICODE_STRING)                             \
+    X(FILE_OBJECT, CurrentByteOffset, KE_FIELD_U64, 0x68, 0x38, NONE)                              \
+    X(FILE_BASIC_INFORMATION, CreationTime, KE_FIELD_U64, 0x0, 0x0, NONE)                          \
+    X(FILE_BASIC_INFORMATION, LastAccessTime, KE_FIELD_U64, 0x8, 0x8, NONE)                        \
+    X(FILE_BASIC_INFORMATION, LastWriteTime, KE_FIELD_U64, 0x10, 0x10, NONE)                       \
+    X(FILE_BASIC_INFORMATION, ChangeTime, KE_FIELD_U64, 0x18, 0x18, NONE)                          \
+    X(FILE_BASIC_INFORMATION, FileAttributes, KE_FIELD_U32, 0x20, 0x20, NONE)                      \
+    X(FILE_STANDARD_INFORMATION, AllocationSize, KE_FIELD_U64, 0x0, 0x0, NONE)                     \
+    X(FILE_STANDARD_INFORMATION, EndOfFile, KE_FIELD_U64, 0x8, 0x8, NONE)                          \
+    X(FILE_STANDARD_INFORMATION, NumberOfLinks, KE_FIELD_U32, 0x10, 0x10, NONE)                    \
+    X(FILE_STANDARD_INFORMATION, DeletePending, KE_FIELD_U8, 0x14, 0x14, NONE)                     \
+    X(FILE_STANDARD_INFORMATION, Directory, KE_FIELD_U8, 0x15, 0x15, NONE)                         \
+    X(FILE_POSITION_INFORMATION, CurrentByteOffset, KE_FIELD_U64, 0x0, 0x0, NONE)                  \
+    X(FILE_END_OF_FILE_INFORMATION, EndOfFile, KE_FIELD_U64, 0x0, 0x0, NONE)                       \
+    X(FILE_DISPOSITION_INFORMATION, DeleteFile, KE_FIELD_U8, 0x0, 0x0, NONE)                       \
+    X(FILE_NETWORK_OPEN_INFORMATION, CreationTime, KE_FIELD_U64, 0x0, 0x0, NONE)                   \
+    X(FILE_NETWORK_OPEN_INFORMATION, LastAccessTime, KE_FIELD_U64, 0x8, 0x8, NONE)                 \
+    X(FILE_NETWORK_OPEN_INFORMATION, LastWriteTime, KE_FIELD_U64, 0x10, 0x10, NONE)                \
+    X(FILE_NETWORK_OPEN_INFORMATION, ChangeTime, KE_FIELD_U64, 0x18, 0x18, NONE)                   \
+    X(FILE_NETWORK_OPEN_INFORMATION, AllocationSize, KE_FIELD_U64, 0x20, 0x20, NONE)               \
+    X(FILE_NETWORK_OPEN_INFORMATION, EndOfFile, KE_FIELD_U64, 0x28, 0x28, NONE)                    \
+    X(FILE_NETWORK_OPEN_INFORMATION, FileAttributes, KE_FIELD_U32, 0x30, 0x30, NONE)                \
+    X(RTL_BITMAP, SizeOfBitMap, KE_FIELD_U32, 0x0, 0x0, NONE)                                      \
+    X(RTL_BITMAP, Buffer, KE_FIELD_PTR, 0x8, 0x4, NONE)                                            \
+    KE_CM_CALLBACK_FIELDS(X)
+
+/* The registry callbacks' structures (wdm.h): a RegistryCallback's
+ * Argument2 for the operations drivers filter, and the post-notification's. */
+#define KE_CM_CALLBACK_FIELDS(X)                                                                   \
+    X(REG_SET_VALUE_KEY_INFORMATION, Object, KE_FIELD_PTR, 0x0, 0x0, NONE)                          \
+    X(REG_SET_VALUE_KEY_INFORMATION, ValueName, KE_FIELD_PTR, 0x8, 0x4, UNICODE_STRING)             \
+    X(REG_SET_VALUE_KEY_INFORMATION, TitleIndex, KE_FIELD_U32, 0x10, 0x8, NONE)                     \
+    X(REG_SET_VALUE_KEY_INFORMATION, Type, KE_FIELD_U32, 0x14, 0xC, NONE)                           \
+    X(REG_SET_VALUE_KEY_INFORMATION, Data, KE_FIELD_PTR, 0x18, 0x10, NONE)                          \
+    X(REG_SET_VALUE_KEY_INFORMATION, DataSize, KE_FIELD_U32, 0x20, 0x14, NONE)                      \
+    X(REG_SET_VALUE_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x28, 0x18, NONE)                   \
+    X(REG_SET_VALUE_KEY_INFORMATION, ObjectContext, KE_FIELD_PTR, 0x30, 0x1C, NONE)                 \
+    X(REG_DELETE_VALUE_KEY_INFORMATION, Object, KE_FIELD_PTR, 0x0, 0x0, NONE)                       \
+    X(REG_DELETE_VALUE_KEY_INFORMATION, ValueName, KE_FIELD_PTR, 0x8, 0x4, UNICODE_STRING)          \
+    X(REG_DELETE_VALUE_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x10, 0x8, NONE)                 \
+    X(REG_DELETE_VALUE_KEY_INFORMATION, ObjectContext, KE_FIELD_PTR, 0x18, 0xC, NONE)               \
+    X(REG_DELETE_KEY_INFORMATION, Object, KE_FIELD_PTR, 0x0, 0x0, NONE)                             \
+    X(REG_DELETE_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x8, 0x4, NONE)                        \
+    X(REG_DELETE_KEY_INFORMATION, ObjectContext, KE_FIELD_PTR, 0x10, 0x8, NONE)                     \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, Object, KE_FIELD_PTR, 0x0, 0x0, NONE)                        \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, ValueName, KE_FIELD_PTR, 0x8, 0x4, UNICODE_STRING)           \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, KeyValueInformationClass, KE_FIELD_U32, 0x10, 0x8, NONE)     \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, KeyValueInformation, KE_FIELD_PTR, 0x18, 0xC, NONE)          \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, Length, KE_FIELD_U32, 0x20, 0x10, NONE)                      \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, ResultLength, KE_FIELD_PTR, 0x28, 0x14, LONG)                \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x30, 0x18, NONE)                 \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, ObjectContext, KE_FIELD_PTR, 0x38, 0x1C, NONE)               \
+    X(REG_CREATE_KEY_INFORMATION, CompleteName, KE_FIELD_PTR, 0x0, 0x0, UNICODE_STRING)             \
+    X(REG_CREATE_KEY_INFORMATION, RootObject, KE_FIELD_PTR, 0x8, 0x4, NONE)                         \
+    X(REG_CREATE_KEY_INFORMATION, ObjectType, KE_FIELD_PTR, 0x10, 0x8, NONE)                        \
+    X(REG_CREATE_KEY_INFORMATION, CreateOptions, KE_FIELD_U32, 0x18, 0xC, NONE)                     \
+    X(REG_CREATE_KEY_INFORMATION, Class, KE_FIELD_PTR, 0x20, 0x10, UNICODE_STRING)                  \
+    X(REG_CREATE_KEY_INFORMATION, SecurityDescriptor, KE_FIELD_PTR, 0x28, 0x14, NONE)               \
+    X(REG_CREATE_KEY_INFORMATION, SecurityQualityOfService, KE_FIELD_PTR, 0x30, 0x18, NONE)         \
+    X(REG_CREATE_KEY_INFORMATION, DesiredAccess, KE_FIELD_U32, 0x38, 0x1C, NONE)                    \
+    X(REG_CREATE_KEY_INFORMATION, GrantedAccess, KE_FIELD_U32, 0x3C, 0x20, NONE)                    \
+    X(REG_CREATE_KEY_INFORMATION, Disposition, KE_FIELD_PTR, 0x40, 0x24, LONG)                      \
+    X(REG_CREATE_KEY_INFORMATION, ResultObject, KE_FIELD_PTR, 0x48, 0x28, NONE)                     \
+    X(REG_CREATE_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x50, 0x2C, NONE)                      \
+    X(REG_CREATE_KEY_INFORMATION, RootObjectContext, KE_FIELD_PTR, 0x58, 0x30, NONE)                \
+    X(REG_CREATE_KEY_INFORMATION, Transaction, KE_FIELD_PTR, 0x60, 0x34, NONE)                      \
+    X(REG_OPEN_KEY_INFORMATION, CompleteName, KE_FIELD_PTR, 0x0, 0x0, UNICODE_STRING)               \
+    X(REG_OPEN_KEY_INFORMATION, RootObject, KE_FIELD_PTR, 0x8, 0x4, NONE)                           \
+    X(REG_OPEN_KEY_INFORMATION, ObjectType, KE_FIELD_PTR, 0x10, 0x8, NONE)                          \
+    X(REG_OPEN_KEY_INFORMATION, CreateOptions, KE_FIELD_U32, 0x18, 0xC, NONE)                       \
+    X(REG_OPEN_KEY_INFORMATION, Class, KE_FIELD_PTR, 0x20, 0x10, UNICODE_STRING)                    \
+    X(REG_OPEN_KEY_INFORMATION, SecurityDescriptor, KE_FIELD_PTR, 0x28, 0x14, NONE)                 \
+    X(REG_OPEN_KEY_INFORMATION, SecurityQualityOfService, KE_FIELD_PTR, 0x30, 0x18, NONE)           \
+    X(REG_OPEN_KEY_INFORMATION, DesiredAccess, KE_FIELD_U32, 0x38, 0x1C, NONE)                      \
+    X(REG_OPEN_KEY_INFORMATION, GrantedAccess, KE_FIELD_U32, 0x3C, 0x20, NONE)                      \
+    X(REG_OPEN_KEY_INFORMATION, Disposition, KE_FIELD_PTR, 0x40, 0x24, LONG)                        \
+    X(REG_OPEN_KEY_INFORMATION, ResultObject, KE_FIELD_PTR, 0x48, 0x28, NONE)                       \
+    X(REG_OPEN_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x50, 0x2C, NONE)                        \
+    X(REG_OPEN_KEY_INFORMATION, RootObjectContext, KE_FIELD_PTR, 0x58, 0x30, NONE)                  \
+    X(REG_OPEN_KEY_INFORMATION, Transaction, KE_FIELD_PTR, 0x60, 0x34, NONE)                        \
+    X(REG_POST_OPERATION_INFORMATION, Object, KE_FIELD_PTR, 0x0, 0x0, NONE)                         \
+    X(REG_POST_OPERATION_INFORMATION, Status, KE_FIELD_U32, 0x8, 0x4, NONE)                         \
+    X(REG_POST_OPERATION_INFORMATION, PreInformation, KE_FIELD_PTR, 0x10, 0x8, NONE)                \
+    X(REG_POST_OPERATION_INFORMATION, ReturnStatus, KE_FIELD_U32, 0x18, 0xC, NONE)                  \
+    X(REG_POST_OPERATION_INFORMATION, CallContext, KE_FIELD_PTR, 0x20, 0x10, NONE)                  \
+    X(REG_POST_OPERATION_INFORMATION, ObjectContext, KE_FIELD_PTR, 0x28, 0x14, NONE)               
 
 /* The GENERAL_LOOKASIDE fields of a lookaside list (its member L in C:
  * `List.L.TotalAllocates` reads as `List.TotalAllocates`). ListHead is kept
@@ -467,7 +560,21 @@ typedef enum ke_field_kind {
     X(KEY_BASIC_INFORMATION, 24, 24)                                                               \
     X(KEY_FULL_INFORMATION, 48, 48)                                                                \
     X(RTL_QUERY_REGISTRY_TABLE, 0x38, 0x1C)                                                        \
-    X(IO_ERROR_LOG_PACKET, 0x30, 0x30)
+    X(IO_ERROR_LOG_PACKET, 0x30, 0x30)                                                             \
+    X(FILE_BASIC_INFORMATION, 40, 40)                                                              \
+    X(FILE_STANDARD_INFORMATION, 24, 24)                                                           \
+    X(FILE_POSITION_INFORMATION, 8, 8)                                                             \
+    X(FILE_END_OF_FILE_INFORMATION, 8, 8)                                                          \
+    X(FILE_DISPOSITION_INFORMATION, 1, 1)                                                          \
+    X(FILE_NETWORK_OPEN_INFORMATION, 56, 56)                                                       \
+    X(REG_SET_VALUE_KEY_INFORMATION, 0x40, 0x24)                                                   \
+    X(REG_DELETE_VALUE_KEY_INFORMATION, 0x28, 0x14)                                                \
+    X(REG_DELETE_KEY_INFORMATION, 0x20, 0x10)                                                      \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, 0x48, 0x24)                                                 \
+    X(REG_CREATE_KEY_INFORMATION, 0x70, 0x3C)                                                      \
+    X(REG_OPEN_KEY_INFORMATION, 0x70, 0x3C)                                                        \
+    X(REG_POST_OPERATION_INFORMATION, 0x38, 0x1C)                                                  \
+    X(RTL_BITMAP, 0x10, 0x8)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */

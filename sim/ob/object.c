@@ -69,6 +69,8 @@ static void release(ke_call *call, ke_object *o)
         io_event_released(call, o); /* a named event, or nothing to do */
     } else if (o->references == 0 && o->type == KE_OBJECT_KEY) {
         cm_key_object_released(call, o); /* frees o */
+    } else if (o->references == 0 && o->type == KE_OBJECT_FILE) {
+        io_fs_file_released(call, o); /* frees o */
     }
 }
 
@@ -93,6 +95,8 @@ NTSTATUS ZwClose(ke_call *call, uint64_t Handle)
         kd_raise_full(call, RULE_kob_close_invalid_handle, 0x93, p, NULL, NULL);
         return STATUS_INVALID_HANDLE;
     }
+    if (o->type == KE_OBJECT_FILE)
+        io_fs_cleanup(call, o); /* the handle's close is the file's cleanup */
     release(call, o);
     return STATUS_SUCCESS;
 }

@@ -194,6 +194,8 @@ ob_type_id ob_object_type(const ke_machine *m, PVOID_VA object)
     if (ps_process_at(m, object) != NULL)
         return OB_TYPE_PROCESS;
     ke_object *o = ke_object_at(m, object);
+    if (o != NULL && o->type == KE_OBJECT_FILE)
+        return OB_TYPE_FILE; /* a file ZwCreateFile opened */
     if (o != NULL) {
         switch (o->type) {
         case KE_OBJECT_NOTIFICATION_EVENT:

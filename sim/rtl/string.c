@@ -5,7 +5,9 @@
  * RtlCopyUnicodeString, RtlEqualUnicodeString, RtlCompareUnicodeString,
  * RtlAppendUnicodeToString, RtlAppendUnicodeStringToString,
  * RtlUpcaseUnicodeString, RtlInitEmptyUnicodeString, RtlPrefixUnicodeString,
- * RtlStringFromGUID, RtlGUIDFromString.
+ * RtlStringFromGUID, RtlGUIDFromString; and the OEM ones (code page 437):
+ * RtlOemToUnicodeN, RtlUnicodeToOemN, RtlOemStringToCountedUnicodeString,
+ * RtlUnicodeStringToCountedOemString, RtlFreeOemString.
  *
  * UNICODE_STRING and ANSI_STRING live in simulated memory (ke/types.h) and
  * are read and written as the calling driver's own accesses, so a bad
@@ -26,6 +28,7 @@
 #define STATUS_BUFFER_OVERFLOW     ((NTSTATUS)0x80000005u)
 #define STATUS_BUFFER_TOO_SMALL    ((NTSTATUS)0xC0000023u)
 #define STATUS_INVALID_PARAMETER_2 ((NTSTATUS)0xC00000F0u)
+#define STATUS_UNMAPPABLE_CHARACTER ((NTSTATUS)0xC0000162u)
 
 /* Windows-1252's 0x80..0x9F, the range where it differs from Latin-1. */
 static const uint16_t cp1252_high[32] = {
@@ -467,4 +470,172 @@ NTSTATUS RtlGUIDFromString(ke_call *call, PVOID_VA GuidString, PVOID_VA Guid)
         g[8 + i] = (uint8_t)(nibbles[16 + 2 * i] << 4 | nibbles[17 + 2 * i]);
     mm_access(call, Guid, g, sizeof g, true);
     return STATUS_SUCCESS;
+}
+
+/* ------------------------------------------------------------------------ */
+/* OEM strings                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* The OEM code page: 437 (United States), the code page of an en-US
+ * installation. 0x00-0x7F are ASCII; the rest map through this table
+ * (Unicode's CP437 mapping). */
+static const uint16_t cp437_high[128] = {
+    0x00C7, 0x00FC, 0x00E9, 0x00E2, 0x00E4, 0x00E0, 0x00E5, 0x00E7,
+    0x00EA, 0x00EB, 0x00E8, 0x00EF, 0x00EE, 0x00EC, 0x00C4, 0x00C5,
+    0x00C9, 0x00E6, 0x00C6, 0x00F4, 0x00F6, 0x00F2, 0x00FB, 0x00F9,
+    0x00FF, 0x00D6, 0x00DC, 0x00A2, 0x00A3, 0x00A5, 0x20A7, 0x0192,
+    0x00E1, 0x00ED, 0x00F3, 0x00FA, 0x00F1, 0x00D1, 0x00AA, 0x00BA,
+    0x00BF, 0x2310, 0x00AC, 0x00BD, 0x00BC, 0x00A1, 0x00AB, 0x00BB,
+    0x2591, 0x2592, 0x2593, 0x2502, 0x2524, 0x2561, 0x2562, 0x2556,
+    0x2555, 0x2563, 0x2551, 0x2557, 0x255D, 0x255C, 0x255B, 0x2510,
+    0x2514, 0x2534, 0x252C, 0x251C, 0x2500, 0x253C, 0x255E, 0x255F,
+    0x255A, 0x2554, 0x2569, 0x2566, 0x2560, 0x2550, 0x256C, 0x2567,
+    0x2568, 0x2564, 0x2565, 0x2559, 0x2558, 0x2552, 0x2553, 0x256B,
+    0x256A, 0x2518, 0x250C, 0x2588, 0x2584, 0x258C, 0x2590, 0x2580,
+    0x03B1, 0x00DF, 0x0393, 0x03C0, 0x03A3, 0x03C3, 0x00B5, 0x03C4,
+    0x03A6, 0x0398, 0x03A9, 0x03B4, 0x221E, 0x03C6, 0x03B5, 0x2229,
+    0x2261, 0x00B1, 0x2265, 0x2264, 0x2320, 0x2321, 0x00F7, 0x2248,
+    0x00B0, 0x2219, 0x00B7, 0x221A, 0x207F, 0x00B2, 0x25A0, 0x00A0,
+};
+
+static uint16_t oem_to_unicode(uint8_t c)
+{
+    return c < 0x80 ? c : cp437_high[c - 0x80];
+}
+
+/* The OEM character of wc, or the code page's default character '?' (and
+ * *mapped false) when it has none. */
+static uint8_t unicode_to_oem(uint16_t wc, bool *mapped)
+{
+    *mapped = true;
+    if (wc < 0x80)
+        return (uint8_t)wc;
+    for (unsigned i = 0; i < 128; i++) {
+        if (cp437_high[i] == wc)
+            return (uint8_t)(0x80 + i);
+    }
+    *mapped = false;
+    return '?';
+}
+
+NTSTATUS RtlOemToUnicodeN(ke_call *call, PVOID_VA UnicodeString, ULONG MaxBytesInUnicodeString,
+                          PVOID_VA BytesInUnicodeString, PVOID_VA OemString,
+                          ULONG BytesInOemString)
+{
+    ULONG count = MaxBytesInUnicodeString / 2 < BytesInOemString ? MaxBytesInUnicodeString / 2
+                                                                  : BytesInOemString;
+    /* Backwards: the two strings may be the same buffer. */
+    for (ULONG i = count; i-- > 0;) {
+        uint8_t c;
+        if (!mm_access(call, OemString + i, &c, 1, false))
+            return STATUS_ACCESS_VIOLATION;
+        uint16_t wc = oem_to_unicode(c);
+        if (!mm_access(call, UnicodeString + 2ull * i, &wc, 2, true))
+            return STATUS_ACCESS_VIOLATION;
+    }
+    ULONG bytes = count * 2;
+    if (BytesInUnicodeString != 0 && !mm_access(call, BytesInUnicodeString, &bytes, 4, true))
+        return STATUS_ACCESS_VIOLATION;
+    return count < BytesInOemString ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS;
+}
+
+NTSTATUS RtlUnicodeToOemN(ke_call *call, PVOID_VA OemString, ULONG MaxBytesInOemString,
+                          PVOID_VA BytesInOemString, PVOID_VA UnicodeString,
+                          ULONG BytesInUnicodeString)
+{
+    ULONG chars = BytesInUnicodeString / 2;
+    ULONG count = MaxBytesInOemString < chars ? MaxBytesInOemString : chars;
+    for (ULONG i = 0; i < count; i++) {
+        uint16_t wc;
+        bool mapped;
+        if (!mm_access(call, UnicodeString + 2ull * i, &wc, 2, false))
+            return STATUS_ACCESS_VIOLATION;
+        uint8_t c = unicode_to_oem(wc, &mapped);
+        if (!mm_access(call, OemString + i, &c, 1, true))
+            return STATUS_ACCESS_VIOLATION;
+    }
+    if (BytesInOemString != 0 && !mm_access(call, BytesInOemString, &count, 4, true))
+        return STATUS_ACCESS_VIOLATION;
+    return count < chars ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS;
+}
+
+/* A counted string has no terminating NUL: an allocated buffer is exactly
+ * Length bytes (MaximumLength = Length), as the Counted routines give. */
+static NTSTATUS prepare_counted(ke_call *call, counted *dst, uint64_t bytes, bool allocate,
+                                ULONG tag)
+{
+    if (allocate) {
+        dst->maximum = bytes;
+        dst->buffer = bytes > 0 ? ExAllocatePoolWithTag(call, PagedPool, bytes, tag) : 0;
+        return bytes == 0 || dst->buffer != 0 ? STATUS_SUCCESS : STATUS_NO_MEMORY;
+    }
+    return bytes > dst->maximum ? STATUS_BUFFER_OVERFLOW : STATUS_SUCCESS;
+}
+
+NTSTATUS RtlOemStringToCountedUnicodeString(ke_call *call, PVOID_VA DestinationString,
+                                            PVOID_VA SourceString, bool AllocateDestinationString)
+{
+    counted src, dst;
+    if (!get_counted(call, SourceString, KE_TYPE_ANSI_STRING, &src) ||
+        !get_counted(call, DestinationString, KE_TYPE_UNICODE_STRING, &dst))
+        return STATUS_ACCESS_VIOLATION;
+    uint64_t bytes = src.length * 2;
+    if (bytes > MAXUSHORT)
+        return STATUS_INVALID_PARAMETER_2;
+    NTSTATUS status = prepare_counted(call, &dst, bytes, AllocateDestinationString,
+                                      RTL_STRING_POOL_TAG_UNICODE);
+    if (!NT_SUCCESS(status) || ke_stopped(call->m))
+        return status;
+    for (uint64_t i = 0; i < src.length; i++) {
+        uint8_t c;
+        if (!mm_access(call, src.buffer + i, &c, 1, false))
+            return STATUS_ACCESS_VIOLATION;
+        uint16_t wc = oem_to_unicode(c);
+        if (!mm_access(call, dst.buffer + 2 * i, &wc, 2, true))
+            return STATUS_ACCESS_VIOLATION;
+    }
+    dst.length = bytes;
+    set_counted(call, DestinationString, KE_TYPE_UNICODE_STRING, &dst);
+    return STATUS_SUCCESS;
+}
+
+/* A character the OEM code page does not have becomes '?', and the
+ * conversion is STATUS_UNMAPPABLE_CHARACTER (what it allocated freed), as
+ * the Windows Research Kernel's RtlUnicodeStringToCountedOemString does. */
+NTSTATUS RtlUnicodeStringToCountedOemString(ke_call *call, PVOID_VA DestinationString,
+                                            PVOID_VA SourceString, bool AllocateDestinationString)
+{
+    counted src, dst;
+    if (!get_counted(call, SourceString, KE_TYPE_UNICODE_STRING, &src) ||
+        !get_counted(call, DestinationString, KE_TYPE_ANSI_STRING, &dst))
+        return STATUS_ACCESS_VIOLATION;
+    uint64_t chars = src.length / 2;
+    NTSTATUS status = prepare_counted(call, &dst, chars, AllocateDestinationString,
+                                      RTL_STRING_POOL_TAG_ANSI);
+    if (!NT_SUCCESS(status) || ke_stopped(call->m))
+        return status;
+    bool all_mapped = true;
+    for (uint64_t i = 0; i < chars; i++) {
+        uint16_t wc;
+        bool mapped;
+        if (!mm_access(call, src.buffer + 2 * i, &wc, 2, false))
+            return STATUS_ACCESS_VIOLATION;
+        uint8_t c = unicode_to_oem(wc, &mapped);
+        all_mapped = all_mapped && mapped;
+        if (!mm_access(call, dst.buffer + i, &c, 1, true))
+            return STATUS_ACCESS_VIOLATION;
+    }
+    if (!all_mapped) {
+        if (AllocateDestinationString && dst.buffer != 0)
+            ExFreePool(call, dst.buffer);
+        return STATUS_UNMAPPABLE_CHARACTER;
+    }
+    dst.length = chars;
+    set_counted(call, DestinationString, KE_TYPE_ANSI_STRING, &dst);
+    return STATUS_SUCCESS;
+}
+
+void RtlFreeOemString(ke_call *call, PVOID_VA OemString)
+{
+    free_counted(call, OemString, KE_TYPE_ANSI_STRING);
 }

@@ -432,10 +432,12 @@ static void shadow_clear(struct vf_race *r, PVOID_VA va, uint64_t size)
         uint64_t page_va = n << PAGE_SHIFT;
         uint64_t from = va > page_va ? va - page_va : 0;
         uint64_t to = va + size < page_va + PAGE_SIZE ? va + size - page_va : PAGE_SIZE;
-        /* Whole granules only: a block's neighbours keep theirs (blocks
-         * are granule aligned). */
+        /* A pool block starts on a granule and owns the rest of its last
+         * one (the pool's own alignment, 8 or 16 bytes, is at least a
+         * granule): a 4-byte block freed clears its granule, or the next
+         * block there inherits its accesses (a false race). */
         for (uint64_t g = (from + RC_GRANULE_BYTES - 1) >> RC_GRANULE_SHIFT;
-             g < (to >> RC_GRANULE_SHIFT); g++) {
+             g < ((to + RC_GRANULE_BYTES - 1) >> RC_GRANULE_SHIFT); g++) {
             rc_cell *c = &p->cells[g];
             if (c->w_ctx == 0 && c->r_ctx == 0)
                 continue;

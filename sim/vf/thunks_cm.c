@@ -1,7 +1,7 @@
 /*
- * thunks_cm.c - the verifier's thunks for the registry routines (see
- * thunks.c): miscellaneous checks' bad handle detection
- * for the key handles a Zw routine is given (0x93, as for
+ * thunks_cm.c - the verifier's thunks for the registry and file routines
+ * (see thunks.c): miscellaneous checks' bad handle detection
+ * for the key, file and event handles a Zw routine is given (0x93, as for
  * ObReferenceObjectByHandle: the service references the handle in kernel
  * mode, through the same table).
  */
@@ -131,6 +131,57 @@ static NTSTATUS vf_ZwQueryKey(ke_call *call, uint64_t KeyHandle, ULONG KeyInform
     return ZwQueryKey(call, KeyHandle, KeyInformationClass, KeyInformation, Length, ResultLength);
 }
 
+/* The file routines (io/file.c): the file handle, and a read's or write's
+ * Event handle, are referenced in kernel mode as a key handle is. Their
+ * IRQL rules are the DDI compliance engine's (IrqlIoRtlZwPassive,
+ * IrqlNtifsApcPassive, IrqlZwPassive for ZwClose). */
+static NTSTATUS vf_ZwReadFile(ke_call *call, uint64_t FileHandle, uint64_t Event,
+                              PVOID_VA ApcRoutine, PVOID_VA ApcContext, PVOID_VA IoStatusBlock,
+                              PVOID_VA Buffer, ULONG Length, PVOID_VA ByteOffset, PVOID_VA Key)
+{
+    if (!zw_checks(call, true, FileHandle) || !zw_checks(call, Event != 0, Event))
+        return STATUS_UNSUCCESSFUL;
+    return ZwReadFile(call, FileHandle, Event, ApcRoutine, ApcContext, IoStatusBlock, Buffer,
+                      Length, ByteOffset, Key);
+}
+
+static NTSTATUS vf_ZwWriteFile(ke_call *call, uint64_t FileHandle, uint64_t Event,
+                               PVOID_VA ApcRoutine, PVOID_VA ApcContext, PVOID_VA IoStatusBlock,
+                               PVOID_VA Buffer, ULONG Length, PVOID_VA ByteOffset, PVOID_VA Key)
+{
+    if (!zw_checks(call, true, FileHandle) || !zw_checks(call, Event != 0, Event))
+        return STATUS_UNSUCCESSFUL;
+    return ZwWriteFile(call, FileHandle, Event, ApcRoutine, ApcContext, IoStatusBlock, Buffer,
+                       Length, ByteOffset, Key);
+}
+
+static NTSTATUS vf_ZwQueryInformationFile(ke_call *call, uint64_t FileHandle,
+                                          PVOID_VA IoStatusBlock, PVOID_VA FileInformation,
+                                          ULONG Length, ULONG FileInformationClass)
+{
+    if (!zw_checks(call, true, FileHandle))
+        return STATUS_UNSUCCESSFUL;
+    return ZwQueryInformationFile(call, FileHandle, IoStatusBlock, FileInformation, Length,
+                                  FileInformationClass);
+}
+
+static NTSTATUS vf_ZwSetInformationFile(ke_call *call, uint64_t FileHandle, PVOID_VA IoStatusBlock,
+                                        PVOID_VA FileInformation, ULONG Length,
+                                        ULONG FileInformationClass)
+{
+    if (!zw_checks(call, true, FileHandle))
+        return STATUS_UNSUCCESSFUL;
+    return ZwSetInformationFile(call, FileHandle, IoStatusBlock, FileInformation, Length,
+                                FileInformationClass);
+}
+
+static NTSTATUS vf_ZwFlushBuffersFile(ke_call *call, uint64_t FileHandle, PVOID_VA IoStatusBlock)
+{
+    if (!zw_checks(call, true, FileHandle))
+        return STATUS_UNSUCCESSFUL;
+    return ZwFlushBuffersFile(call, FileHandle, IoStatusBlock);
+}
+
 void vf_patch_imports_cm(ddi_imports *imports)
 {
     imports->ZwClose = vf_ZwClose;
@@ -144,4 +195,9 @@ void vf_patch_imports_cm(ddi_imports *imports)
     imports->ZwEnumerateValueKey = vf_ZwEnumerateValueKey;
     imports->ZwFlushKey = vf_ZwFlushKey;
     imports->ZwQueryKey = vf_ZwQueryKey;
+    imports->ZwReadFile = vf_ZwReadFile;
+    imports->ZwWriteFile = vf_ZwWriteFile;
+    imports->ZwQueryInformationFile = vf_ZwQueryInformationFile;
+    imports->ZwSetInformationFile = vf_ZwSetInformationFile;
+    imports->ZwFlushBuffersFile = vf_ZwFlushBuffersFile;
 }

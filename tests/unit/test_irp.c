@@ -552,7 +552,7 @@ Test(irp, application_read_is_buffered_and_completes_the_request, .init = boot_x
     cr_assert_eq(field(f->file_object, KE_TYPE_FILE_OBJECT, "Type"), 5);
     cr_assert_eq(field(f->file_object, KE_TYPE_FILE_OBJECT, "DeviceObject"), dev);
     NTSTATUS status = 0;
-    io_request *r = io_request_build(&call, f, IRP_MJ_READ, 0, NULL, 0, 8, &status);
+    io_request *r = io_request_build(&call, f, IRP_MJ_READ, 0, NULL, 0, 8, 0, 0, &status);
     cr_assert_not_null(r);
     PVOID_VA irp = r->irp;
     cr_assert_eq(field(irp, KE_TYPE_IRP, "RequestorMode"), 1); /* UserMode */
@@ -579,14 +579,16 @@ Test(irp, application_read_is_buffered_and_completes_the_request, .init = boot_x
     io_file_release(&call, f);
 }
 
-Test(irp, application_neither_io_is_refused, .init = boot_x86, .fini = shutdown)
+/* The System process has no user address space: neither I/O from it has
+ * no addresses to hand the driver. */
+Test(irp, neither_io_from_the_system_process_is_refused, .init = boot_x86, .fini = shutdown)
 {
     PVOID_VA dev = create_device(); /* neither DO_BUFFERED_IO nor DO_DIRECT_IO */
     io_file *f = io_file_open(&call, io_device_at(m, dev));
     NTSTATUS status = 0;
-    cr_assert_null(io_request_build(&call, f, IRP_MJ_READ, 0, NULL, 0, 8, &status));
+    cr_assert_null(io_request_build(&call, f, IRP_MJ_READ, 0, NULL, 0, 8, 0, 0, &status));
     cr_assert_eq(status, STATUS_NOT_SUPPORTED);
-    cr_assert_null(io_request_build(&call, f, IRP_MJ_DEVICE_CONTROL, 0x222003, NULL, 0, 8,
+    cr_assert_null(io_request_build(&call, f, IRP_MJ_DEVICE_CONTROL, 0x222003, NULL, 0, 8, 0, 0,
                                     &status)); /* METHOD_NEITHER */
     cr_assert_eq(status, STATUS_NOT_SUPPORTED);
     io_file_release(&call, f);

@@ -170,7 +170,11 @@ local function CsampPollingThread(Context)
   local DevExtension = DeviceObject.DeviceExtension
   while true do
     KeWaitForSingleObject(DevExtension + IRP_QUEUE_SEMAPHORE, Executive, KernelMode, false, nil)
-    if DevExtension:u8(THREAD_SHOULD_STOP) ~= 0 then
+    -- The sample reads the BOOLEAN plainly; the semaphore orders it only
+    -- when this wait took unload's release, not an earlier IRP's, so the
+    -- read and unload's write are a (benign) data race: the WDK's NoFence
+    -- accessors say the race is intended (drvsim --races then stays quiet).
+    if ReadBooleanNoFence(DevExtension + THREAD_SHOULD_STOP) then
       PsTerminateSystemThread(STATUS_SUCCESS)
     end
     local Irp = IoCsqRemoveNextIrp(DevExtension + CANCEL_SAFE_QUEUE, nil)
@@ -220,7 +224,7 @@ local function CsampUnload(DriverObject)
   PAGED_CODE()
   local deviceObject = DriverObject.DeviceObject
   local devExtension = deviceObject.DeviceExtension
-  devExtension:set_u8(THREAD_SHOULD_STOP, 1)
+  WriteBooleanNoFence(devExtension + THREAD_SHOULD_STOP, true)
   KeReleaseSemaphore(devExtension + IRP_QUEUE_SEMAPHORE, 0, 1, true)
   local threadObject = devExtension:ptr(THREAD_OBJECT)
   KeWaitForSingleObject(threadObject, Executive, KernelMode, false, nil)
