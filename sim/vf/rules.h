@@ -778,7 +778,28 @@
       "again after its device's removal)",                                                         \
       ("A remove lock initialized again after IoReleaseRemoveLockAndWait",                         \
        "The IO_REMOVE_LOCK (Windows: Driver Verifier's internal copy of it)",                      \
-       "The driver's IO_REMOVE_LOCK", "Reserved (0)"))
+       "The driver's IO_REMOVE_LOCK", "Reserved (0)"))                                           \
+    /* Code integrity checks (/flags 0x2000000, Windows 10 and later; 0xC4/0x2000-0x2005,         \
+     * bug-check-0xc4 "Code integrity"): a verified driver asks for memory it could execute.      \
+     * P2, the call site, is the calling routine's address (as 0xF6's P4). */                     \
+    X(ci_pool_executable, 0xC4, 1, 0x2000, VF_FLAG_CODE_INTEGRITY,                                 \
+      "pool allocated with an executable pool type (NonPagedPool or another type without "         \
+      "POOL_NX_ALLOCATION; POOL_FLAG_NON_PAGED_EXECUTE): NonPagedPoolNx is expected",              \
+      ("The caller asked for executable memory: an executable pool type",                          \
+       "Address of the calling routine (Windows: the call site)",                                  \
+       "Pool type (ExAllocatePool2/3: the one its flags name)", "Pool tag (0 if none)"))           \
+    X(ci_protection_executable, 0xC4, 1, 0x2001, VF_FLAG_CODE_INTEGRITY,                           \
+      "a mapping asked for with an executable page protection (MmMapIoSpaceEx with PAGE_EXECUTE, " \
+      "PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE or PAGE_EXECUTE_WRITECOPY)",                      \
+      ("The caller asked for executable memory: an executable page protection",                    \
+       "Address of the calling routine (Windows: the call site)", "Page protection",               \
+       "Not used (0)"))                                                                            \
+    X(ci_mdl_mapping_executable, 0xC4, 1, 0x2002, VF_FLAG_CODE_INTEGRITY,                          \
+      "an MDL mapped into system space without MdlMappingNoExecute "                               \
+      "(MmMapLockedPagesSpecifyCache, MmGetSystemAddressForMdlSafe when it maps)",                 \
+      ("The caller asked for an executable MDL mapping (MdlMappingNoExecute missing)",             \
+       "Address of the calling routine (Windows: the call site)",                                  \
+       "Page priority OR'ed with the MdlMapping* flags", "Not used (0)"))
 
 /*
  * The DDI compliance rules (/flags 0x20000, 0x80000, /ruleclasses 35, /sdv)

@@ -213,6 +213,7 @@ static PVOID_VA vf_ExAllocatePool(ke_call *call, ULONG PoolType, uint64_t Number
 {
     attempted(call, NumberOfBytes, true);
     if (!check_allocation(call, PoolType, NumberOfBytes, false) ||
+        !vf_ci_pool(call, PoolType, 0) ||
         vf_inject_pool(call, PoolType, EX_TAG_NONE,
                        (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0))
         return 0;
@@ -223,7 +224,7 @@ static PVOID_VA vf_ExAllocatePoolWithTag(ke_call *call, ULONG PoolType, uint64_t
                                          ULONG Tag)
 {
     attempted(call, NumberOfBytes, false);
-    if (!check_allocation(call, PoolType, NumberOfBytes, false) ||
+    if (!check_allocation(call, PoolType, NumberOfBytes, false) || !vf_ci_pool(call, PoolType, Tag) ||
         vf_inject_pool(call, PoolType, Tag, (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0))
         return 0;
     return allocated(call, NumberOfBytes,
@@ -237,6 +238,7 @@ static PVOID_VA vf_ExAllocatePoolWithQuotaTag(ke_call *call, ULONG PoolType, uin
     /* Quota allocations raise on failure unless told not to. */
     if (!check_allocation(call, PoolType & ~POOL_QUOTA_FAIL_INSTEAD_OF_RAISE, NumberOfBytes,
                           true) ||
+        !vf_ci_pool(call, PoolType & ~POOL_QUOTA_FAIL_INSTEAD_OF_RAISE, Tag) ||
         vf_inject_pool(call, PoolType, Tag, (PoolType & POOL_QUOTA_FAIL_INSTEAD_OF_RAISE) == 0))
         return 0;
     return allocated(call, NumberOfBytes,
@@ -247,7 +249,7 @@ static PVOID_VA vf_ExAllocatePoolWithTagPriority(ke_call *call, ULONG PoolType,
                                                  uint64_t NumberOfBytes, ULONG Tag, ULONG Priority)
 {
     attempted(call, NumberOfBytes, false);
-    if (!check_allocation(call, PoolType, NumberOfBytes, false) ||
+    if (!check_allocation(call, PoolType, NumberOfBytes, false) || !vf_ci_pool(call, PoolType, Tag) ||
         vf_inject_pool(call, PoolType, Tag, (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0))
         return 0;
     return allocated(call, NumberOfBytes,
@@ -261,7 +263,8 @@ static bool check_allocation2(ke_call *call, uint64_t Flags, uint64_t NumberOfBy
     ULONG pool_type;
     if (!ex_pool2_type(Flags, &pool_type) || Tag == 0)
         return true;
-    return check_allocation(call, pool_type, NumberOfBytes, (Flags & POOL_FLAG_USE_QUOTA) != 0);
+    return check_allocation(call, pool_type, NumberOfBytes, (Flags & POOL_FLAG_USE_QUOTA) != 0) &&
+           vf_ci_pool(call, pool_type, Tag);
 }
 
 /* Low resources simulation of an ExAllocatePool2/3 request the kernel would
@@ -525,7 +528,8 @@ static PVOID_VA vf_MmMapLockedPagesSpecifyCache(ke_call *call, PVOID_VA MemoryDe
                                                 PVOID_VA RequestedAddress, ULONG BugCheckOnFailure,
                                                 ULONG Priority)
 {
-    if (!check_map(call, MemoryDescriptorList, AccessMode, BugCheckOnFailure))
+    if (!check_map(call, MemoryDescriptorList, AccessMode, BugCheckOnFailure) ||
+        !vf_ci_mdl_mapping(call, AccessMode, Priority))
         return 0;
     /* A kernel-mode mapping fails with NULL. A user-mode one raises on
      * failure, which is not injected (drvsim has no user address space). */
@@ -542,7 +546,8 @@ static PVOID_VA vf_MmGetSystemAddressForMdlSafe(ke_call *call, PVOID_VA Mdl, ULO
     mdl_view v;
     bool maps = mdl_read(call->m, Mdl, &v) &&
                 !(v.flags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL));
-    if (maps && !check_map(call, Mdl, 0 /* KernelMode */, 0))
+    if (maps && (!check_map(call, Mdl, 0 /* KernelMode */, 0) ||
+                 !vf_ci_mdl_mapping(call, 0 /* KernelMode */, Priority)))
         return 0;
     /* Only a call that maps can fail: one that reads MappedSystemVa cannot. */
     if (maps && vf_inject_fault(call, 0, 0, false, false))
@@ -634,4 +639,5 @@ void vf_patch_imports(ddi_imports *imports)
     vf_patch_imports_ke(imports);
     vf_patch_imports_io(imports);
     vf_patch_imports_cm(imports);
+    vf_patch_imports_mm(imports);
 }

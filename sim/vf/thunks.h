@@ -30,5 +30,13 @@ bool vf_inject_pool(ke_call *call, ULONG PoolType, ULONG Tag, bool raise);
 void vf_patch_imports_ke(ddi_imports *imports);
 void vf_patch_imports_io(ddi_imports *imports);
 void vf_patch_imports_cm(ddi_imports *imports); /* thunks_cm.c: the registry */
+void vf_patch_imports_mm(ddi_imports *imports); /* thunks_mm.c: mappings, physical memory */
+
+/* Code integrity (/flags 0x2000000, thunks_mm.c): false when the request
+ * stopped the machine. vf_ci_pool: an executable pool type (0xC4/0x2000);
+ * vf_ci_mdl_mapping: a system-space MDL mapping without MdlMappingNoExecute
+ * (0x2002). */
+bool vf_ci_pool(ke_call *call, ULONG PoolType, ULONG Tag);
+bool vf_ci_mdl_mapping(ke_call *call, ULONG AccessMode, ULONG Priority);
 
 #endif /* DRVSIM_VF_THUNKS_H */
