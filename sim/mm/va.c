@@ -16,6 +16,7 @@ static const PVOID_VA x64_regions[][2] = {
     [MM_REGION_PAGED_POOL] = {0xFFFFC08000000000ull, 0xFFFFD08000000000ull},    /* 16 TB */
     [MM_REGION_SYSTEM_IMAGES] = {0xFFFFF80240000000ull, 0xFFFFF80280000000ull},
     [MM_REGION_SPECIAL_POOL] = {0xFFFFE50000000000ull, 0xFFFFE60000000000ull}, /* 1 TB */
+    [MM_REGION_SYSTEM_PTES] = {0xFFFFE70000000000ull, 0xFFFFE80000000000ull},  /* 1 TB */
 };
 static const PVOID_VA x86_regions[][2] = {
     [MM_REGION_SYSTEM_IMAGES] = {0x80400000ull, 0x84400000ull},
@@ -23,6 +24,8 @@ static const PVOID_VA x86_regions[][2] = {
     [MM_REGION_PAGED_POOL] = {0xA0000000ull, 0xC0000000ull},    /* 512 MB */
     /* System PTE space above the page tables: 256 MB, 32,768 slots. */
     [MM_REGION_SPECIAL_POOL] = {0xC8000000ull, 0xD8000000ull},
+    /* More system PTEs: 128 MB. */
+    [MM_REGION_SYSTEM_PTES] = {0xD8000000ull, 0xE0000000ull},
 };
 
 PVOID_VA mm_region_base(ke_arch arch, mm_region region)
@@ -81,6 +84,7 @@ void mm_destroy(mm_space *mm)
     if (mm == NULL)
         return;
     mm_user_destroy(mm);
+    mm_sysva_destroy(mm);
     for (size_t i = 0; i < mm->pages.capacity; i++) {
         mm_page *p = mm->pages.slots[i].value;
         if (p != NULL)

@@ -218,6 +218,53 @@
        "MDL flags", "Missing flags"))                                                              \
     X(mdl_free_mapped, 0xC4, 1, 0xB8, 0, "IoFreeMdl on an MDL still mapped to system space",       \
       ("IoFreeMdl on an MDL still mapped to system space", "MDL", "MDL flags", "Reserved"))        \
+    X(mdl_map_user_above_apc, 0xC4, 1, 0x77, 0,                                                    \
+      "MmMapLockedPagesSpecifyCache called with AccessMode UserMode above APC_LEVEL",              \
+      ("MmMapLockedPagesSpecifyCache (UserMode) at IRQL above APC_LEVEL", "Current IRQL", "MDL",    \
+       "Access mode"))                                                                             \
+    X(mdl_old_map_above_dispatch, 0xC4, 1, 0x74, 0,                                                \
+      "MmMapLockedPages called with AccessMode KernelMode above DISPATCH_LEVEL",                   \
+      ("MmMapLockedPages (KernelMode) at IRQL above DISPATCH_LEVEL", "Current IRQL", "MDL",        \
+       "Access mode"))                                                                             \
+    X(mdl_old_map_user_above_apc, 0xC4, 1, 0x75, 0,                                                \
+      "MmMapLockedPages called with AccessMode UserMode above APC_LEVEL",                          \
+      ("MmMapLockedPages (UserMode) at IRQL above APC_LEVEL", "Current IRQL", "MDL",               \
+       "Access mode"))                                                                             \
+    X(mdl_old_map, 0xC4, 1, 0x81, 0,                                                               \
+      "MmMapLockedPages called at all: it bug-checks when it cannot map; "                         \
+      "MmMapLockedPagesSpecifyCache with BugCheckOnFailure FALSE is expected",                     \
+      ("MmMapLockedPages called (use MmMapLockedPagesSpecifyCache, BugCheckOnFailure FALSE)",      \
+       "MDL", "MDL flags", "Not used (0)"))                                                        \
+    X(mdl_unlock_partial, 0xC4, 1, 0xB4, 0,                                                        \
+      "MmUnlockPages on a partial MDL (IoBuildPartialMdl): its pages are its source's to unlock",  \
+      ("MmUnlockPages on a partial MDL", "MDL", "MDL flags", "The partial flag (MDL_PARTIAL)"))    \
+    X(mdl_unmap_partial, 0xC4, 1, 0xB5, 0,                                                         \
+      "MmUnmapLockedPages on a partial MDL that was not mapped itself: the system address is its " \
+      "source's mapping (drvsim's reading; a partial MDL mapped on its own is unmapped so by "     \
+      "MmPrepareMdlForReuse)",                                                                     \
+      ("MmUnmapLockedPages on a partial MDL", "MDL", "MDL flags",                                  \
+       "The partial flag (MDL_PARTIAL)"))                                                          \
+    X(mdl_unmap_not_mapped, 0xC4, 1, 0xB6, 0,                                                      \
+      "MmUnmapLockedPages of a system address on an MDL that is not mapped to system space",       \
+      ("MmUnmapLockedPages on an MDL not mapped to a system address", "MDL", "MDL flags",          \
+       "The missing flag (MDL_MAPPED_TO_SYSTEM_VA)"))                                              \
+    X(iospace_map_above_dispatch, 0xC4, 1, 0x73, 0,                                                \
+      "MmMapIoSpace or MmMapIoSpaceEx called above DISPATCH_LEVEL",                                \
+      ("MmMapIoSpace at IRQL above DISPATCH_LEVEL", "Current IRQL",                                \
+       "Physical address (x86: its low 32 bits)", "Number of bytes"))                              \
+    X(iospace_unmap_above_apc, 0xC4, 1, 0x7B, 0, "MmUnmapIoSpace called above APC_LEVEL",          \
+      ("MmUnmapIoSpace at IRQL above APC_LEVEL", "Current IRQL",                                   \
+       "Virtual address being unmapped", "Number of bytes"))                                       \
+    X(mdl_pages_above_dispatch, 0xC4, 1, 0x7E, 0,                                                  \
+      "MmAllocatePagesForMdl, MmAllocatePagesForMdlEx or MmFreePagesFromMdl called above "         \
+      "DISPATCH_LEVEL",                                                                            \
+      ("MmAllocatePagesForMdl(Ex) or MmFreePagesFromMdl at IRQL above DISPATCH_LEVEL",             \
+       "Current IRQL", "The highest IRQL allowed (DISPATCH_LEVEL)", "Not used (0)"))               \
+    X(physical_memory_below_4gb, 0xC4, 1, 0x141, 0,                                                \
+      "physical memory asked for below 4 GB (MmAllocateContiguousMemory(SpecifyCache)'s "          \
+      "HighestAcceptableAddress, MmAllocatePagesForMdl(Ex)'s HighAddress under 4 GB; x64 only)",   \
+      ("The driver explicitly asked for physical memory below 4 GB",                               \
+       "Highest acceptable physical address", "Number of bytes", "Not used (0)"))                  \
     X(pool_free_active_timer, 0xC4, 1, 0x15, 0, "pool freed while a timer in it is still set",     \
       ("Pool freed that holds an active timer", "Timer", "Pool type",                              \
        "Address of the pool being freed"))                                                         \

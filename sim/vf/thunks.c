@@ -439,8 +439,12 @@ static PVOID_VA vf_IoAllocateMdl(ke_call *call, PVOID_VA VirtualAddress, ULONG L
 static void vf_IoFreeMdl(ke_call *call, PVOID_VA Mdl)
 {
     mdl_view v;
+    /* A partial MDL's inherited mapping is its source's: only one it
+     * mapped itself (MDL_PARTIAL_HAS_BEEN_MAPPED) is left behind. */
     if (mdl_read(call->m, Mdl, &v) && (v.flags & MDL_MAPPED_TO_SYSTEM_VA) &&
-        !(v.flags & MDL_SOURCE_IS_NONPAGED_POOL) && vf_rule_enabled(call, RULE_mdl_free_mapped)) {
+        !(v.flags & MDL_SOURCE_IS_NONPAGED_POOL) &&
+        (!(v.flags & MDL_PARTIAL) || (v.flags & MDL_PARTIAL_HAS_BEEN_MAPPED)) &&
+        vf_rule_enabled(call, RULE_mdl_free_mapped)) {
         kd_raise(call, RULE_mdl_free_mapped, Mdl, v.flags, 0);
         return;
     }
@@ -482,6 +486,12 @@ static void vf_MmUnlockPages(ke_call *call, PVOID_VA MemoryDescriptorList)
     }
     mdl_view v;
     if (mdl_read(call->m, MemoryDescriptorList, &v)) {
+        /* A partial MDL never locked anything: its source's pages are the
+         * source's to unlock (0xB4, before the flags checks below). */
+        if ((v.flags & MDL_PARTIAL) && vf_rule_enabled(call, RULE_mdl_unlock_partial)) {
+            kd_raise(call, RULE_mdl_unlock_partial, MemoryDescriptorList, v.flags, MDL_PARTIAL);
+            return;
+        }
         if ((v.flags & MDL_SOURCE_IS_NONPAGED_POOL) &&
             vf_rule_enabled(call, RULE_mdl_unlock_nonpaged)) {
             kd_raise(call, RULE_mdl_unlock_nonpaged, MemoryDescriptorList, v.flags, 0);
@@ -504,6 +514,11 @@ static bool check_map(ke_call *call, PVOID_VA Mdl, ULONG AccessMode, ULONG BugCh
         kd_raise(call, RULE_mdl_map_above_dispatch, irql, Mdl, AccessMode);
         return false;
     }
+    if (AccessMode == 1 /* UserMode */ && irql > APC_LEVEL &&
+        vf_rule_enabled(call, RULE_mdl_map_user_above_apc)) {
+        kd_raise(call, RULE_mdl_map_user_above_apc, irql, Mdl, AccessMode);
+        return false;
+    }
     mdl_view v;
     if (!mdl_read(call->m, Mdl, &v))
         return true;
@@ -515,7 +530,8 @@ static bool check_map(ke_call *call, PVOID_VA Mdl, ULONG AccessMode, ULONG BugCh
         kd_raise(call, RULE_mdl_map_already_mapped, Mdl, v.flags, MDL_MAPPED_TO_SYSTEM_VA);
         return false;
     }
-    if (!(v.flags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)) &&
+    /* A partial MDL's pages are its source's, locked there. */
+    if (!(v.flags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) &&
         vf_rule_enabled(call, RULE_mdl_map_not_locked)) {
         kd_raise(call, RULE_mdl_map_not_locked, Mdl, v.flags, MDL_PAGES_LOCKED);
         return false;
@@ -559,9 +575,30 @@ static void vf_MmUnmapLockedPages(ke_call *call, PVOID_VA BaseAddress,
                                   PVOID_VA MemoryDescriptorList)
 {
     KIRQL irql = ke_call_irql(call);
-    if (irql > DISPATCH_LEVEL && vf_rule_enabled(call, RULE_mdl_unmap_above_dispatch)) {
+    /* A user-space mapping (0x7A above APC_LEVEL) is not modelled: every
+     * mapping drvsim makes is a system address. */
+    bool user = BaseAddress < mm_user_probe_address(call->m->config.arch);
+    if (!user && irql > DISPATCH_LEVEL && vf_rule_enabled(call, RULE_mdl_unmap_above_dispatch)) {
         kd_raise(call, RULE_mdl_unmap_above_dispatch, irql, BaseAddress, MemoryDescriptorList);
         return;
+    }
+    mdl_view v;
+    if (!user && mdl_read(call->m, MemoryDescriptorList, &v)) {
+        /* A partial MDL that was not mapped itself carries its source's
+         * mapping: unmapping it takes the source's away (0xB5). One
+         * mapped on its own (MDL_PARTIAL_HAS_BEEN_MAPPED) is unmapped so
+         * by MmPrepareMdlForReuse. */
+        if ((v.flags & MDL_PARTIAL) && !(v.flags & MDL_PARTIAL_HAS_BEEN_MAPPED) &&
+            vf_rule_enabled(call, RULE_mdl_unmap_partial)) {
+            kd_raise(call, RULE_mdl_unmap_partial, MemoryDescriptorList, v.flags, MDL_PARTIAL);
+            return;
+        }
+        if (!(v.flags & MDL_MAPPED_TO_SYSTEM_VA) &&
+            vf_rule_enabled(call, RULE_mdl_unmap_not_mapped)) {
+            kd_raise(call, RULE_mdl_unmap_not_mapped, MemoryDescriptorList, v.flags,
+                     MDL_MAPPED_TO_SYSTEM_VA);
+            return;
+        }
     }
     MmUnmapLockedPages(call, BaseAddress, MemoryDescriptorList);
 }

@@ -1,0 +1,29 @@
+-- IrqlMmDispatch: a driver frees its contiguous ring at PASSIVE_LEVEL in
+-- DriverUnload. The 0xC4 page gives the rule as "MmFreeContiguousMemory at
+-- IRQL = DISPATCH_LEVEL" (its own page says <=); drvsim follows the 0xC4
+-- page (sim/vf/ddi_rules.spec), so this is 0xC4/0x2001A.
+scenario {
+  verifier = "/standard /driver ring.sys",
+  expect   = { bugcheck = 0xC4, p1 = 0x2001A, p3 = 0, p4 = 0, driver = "ring.sys" },
+}
+
+local RING_BYTES = 2 * 4096
+
+driver "ring.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    Ring = MmAllocateContiguousMemorySpecifyCache(RING_BYTES, 0, 0xFFFFFFFFFFFFFFFF, 0, MmCached)
+    if Ring == nil then
+      return STATUS_INSUFFICIENT_RESOURCES
+    end
+    DriverObject.DriverUnload = function(DriverObject)
+      -- BUG (by the 0xC4 page's reading): freed at PASSIVE_LEVEL.
+      MmFreeContiguousMemory(Ring)
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "ring.sys"
+  UnloadDriver "ring.sys"
+end)
