@@ -138,6 +138,22 @@
       "ERESOURCE at an address not aligned to a pointer's size passed to an acquire routine",      \
       ("Unaligned ERESOURCE passed to an acquire routine", "Not used (0)", "Not used (0)",         \
        "ERESOURCE"))                                                                               \
+    /* Automatic checks: push locks and memory copies (0xC4). */                                   \
+    X(pushlock_acquire_apcs_enabled, 0xC4, 1, 0xEA, 0,                                             \
+      "a push lock acquired with normal kernel APCs enabled (below APC_LEVEL, outside a critical " \
+      "or guarded region)",                                                                        \
+      ("Push lock acquired with APCs enabled", "Current IRQL",                                     \
+       "Thread's APC disable count (CombinedApcDisable)", "Push lock"))                            \
+    X(pushlock_release_apcs_enabled, 0xC4, 1, 0xEB, 0,                                             \
+      "a push lock released with normal kernel APCs enabled (below APC_LEVEL, outside a critical " \
+      "or guarded region)",                                                                        \
+      ("Push lock released with APCs enabled", "Current IRQL",                                     \
+       "Thread's APC disable count (CombinedApcDisable)", "Push lock"))                            \
+    X(memcpy_overlap, 0xC4, 1, 0xF0, 0,                                                            \
+      "RtlCopyMemory (memcpy) with a source and destination that overlap: RtlMoveMemory is "       \
+      "expected",                                                                                  \
+      ("memcpy with overlapping source and destination", "Destination", "Source",                  \
+       "Number of bytes"))                                                                         \
     /* Miscellaneous checks (/flags 0x800): executive resources (0xC4). */                         \
     X(resource_initialized_twice, 0xC4, 1, 0xD0, VF_FLAG_MISC_CHECKS,                              \
       "ExInitializeResourceLite on an ERESOURCE initialised before and not deleted",               \

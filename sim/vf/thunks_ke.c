@@ -480,6 +480,74 @@ bool vf_isr_irql_changed(ke_call *call, PVOID_VA isr, KIRQL before, KIRQL after)
     return true;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Push locks                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* A push lock is acquired and released with normal kernel APCs disabled
+ * (ExAcquirePushLockExclusive: KeEnterCriticalRegion first), as an
+ * ERESOURCE is: below APC_LEVEL outside a critical or guarded region is
+ * 0xEA at acquire, 0xEB at release (P2 the IRQL, P3 CombinedApcDisable, P4
+ * the lock). Unlike 0x37/0x38, system threads are not exempt: the page
+ * names no exemption. False if one fired. */
+static bool check_pushlock(ke_call *call, PVOID_VA PushLock, rule_id rule)
+{
+    KIRQL irql = ke_call_irql(call);
+    uint32_t combined = ke_combined_apc_disable(call->thread);
+    if (irql >= APC_LEVEL || combined != 0 || !vf_rule_enabled(call, rule))
+        return true;
+    kd_raise(call, rule, irql, combined, PushLock);
+    return false;
+}
+
+static void vf_ExAcquirePushLockExclusiveEx(ke_call *call, PVOID_VA PushLock, ULONG Flags)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_acquire_apcs_enabled))
+        ExAcquirePushLockExclusiveEx(call, PushLock, Flags);
+}
+
+static void vf_ExAcquirePushLockSharedEx(ke_call *call, PVOID_VA PushLock, ULONG Flags)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_acquire_apcs_enabled))
+        ExAcquirePushLockSharedEx(call, PushLock, Flags);
+}
+
+static void vf_ExReleasePushLockExclusiveEx(ke_call *call, PVOID_VA PushLock, ULONG Flags)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_release_apcs_enabled))
+        ExReleasePushLockExclusiveEx(call, PushLock, Flags);
+}
+
+static void vf_ExReleasePushLockSharedEx(ke_call *call, PVOID_VA PushLock, ULONG Flags)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_release_apcs_enabled))
+        ExReleasePushLockSharedEx(call, PushLock, Flags);
+}
+
+static void vf_ExAcquirePushLockExclusive(ke_call *call, PVOID_VA PushLock)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_acquire_apcs_enabled))
+        ExAcquirePushLockExclusive(call, PushLock);
+}
+
+static void vf_ExAcquirePushLockShared(ke_call *call, PVOID_VA PushLock)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_acquire_apcs_enabled))
+        ExAcquirePushLockShared(call, PushLock);
+}
+
+static void vf_ExReleasePushLockExclusive(ke_call *call, PVOID_VA PushLock)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_release_apcs_enabled))
+        ExReleasePushLockExclusive(call, PushLock);
+}
+
+static void vf_ExReleasePushLockShared(ke_call *call, PVOID_VA PushLock)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_release_apcs_enabled))
+        ExReleasePushLockShared(call, PushLock);
+}
+
 void vf_patch_imports_ke(ddi_imports *imports)
 {
     imports->KeWaitForSingleObject = vf_KeWaitForSingleObject;
@@ -512,4 +580,12 @@ void vf_patch_imports_ke(ddi_imports *imports)
     imports->ExTryToAcquireResourceExclusiveLite = vf_ExTryToAcquireResourceExclusiveLite;
     imports->ExReleaseResourceLite = vf_ExReleaseResourceLite;
     imports->ExReleaseResourceForThreadLite = vf_ExReleaseResourceForThreadLite;
+    imports->ExAcquirePushLockExclusiveEx = vf_ExAcquirePushLockExclusiveEx;
+    imports->ExAcquirePushLockSharedEx = vf_ExAcquirePushLockSharedEx;
+    imports->ExReleasePushLockExclusiveEx = vf_ExReleasePushLockExclusiveEx;
+    imports->ExReleasePushLockSharedEx = vf_ExReleasePushLockSharedEx;
+    imports->ExAcquirePushLockExclusive = vf_ExAcquirePushLockExclusive;
+    imports->ExAcquirePushLockShared = vf_ExAcquirePushLockShared;
+    imports->ExReleasePushLockExclusive = vf_ExReleasePushLockExclusive;
+    imports->ExReleasePushLockShared = vf_ExReleasePushLockShared;
 }

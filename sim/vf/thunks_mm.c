@@ -208,8 +208,35 @@ static PVOID_VA vf_MmMapLockedPages(ke_call *call, PVOID_VA MemoryDescriptorList
     return MmMapLockedPages(call, MemoryDescriptorList, AccessMode);
 }
 
+/* ------------------------------------------------------------------------ */
+/* Memory copies                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* RtlCopyMemory is memcpy: overlapping ranges are undefined (0xF0, P2 the
+ * destination, P3 the source, P4 the length); RtlMoveMemory is for them. */
+static void vf_RtlCopyMemory(ke_call *call, PVOID_VA Destination, PVOID_VA Source,
+                             uint64_t Length)
+{
+    if (Length != 0 && Destination < Source + Length && Source < Destination + Length &&
+        Destination != Source && vf_rule_enabled(call, RULE_memcpy_overlap)) {
+        kd_raise(call, RULE_memcpy_overlap, Destination, Source, Length);
+        return;
+    }
+    RtlCopyMemory(call, Destination, Source, Length);
+}
+
+/* Low resources simulation fails error log entries too (a NULL). */
+static PVOID_VA vf_IoAllocateErrorLogEntry(ke_call *call, PVOID_VA IoObject, uint8_t EntrySize)
+{
+    if (vf_inject_fault(call, 0, 0, false, false))
+        return 0;
+    return IoAllocateErrorLogEntry(call, IoObject, EntrySize);
+}
+
 void vf_patch_imports_mm(ddi_imports *imports)
 {
+    imports->RtlCopyMemory = vf_RtlCopyMemory;
+    imports->IoAllocateErrorLogEntry = vf_IoAllocateErrorLogEntry;
     imports->MmMapIoSpace = vf_MmMapIoSpace;
     imports->MmMapIoSpaceEx = vf_MmMapIoSpaceEx;
     imports->MmUnmapIoSpace = vf_MmUnmapIoSpace;
