@@ -123,6 +123,11 @@
     X(critical_region_leave_above_apc, 0xC4, 1, 0x11B, VF_FLAG_FORCE_IRQL_CHECKING,                \
       "KeLeaveCriticalRegion called above APC_LEVEL (force IRQL checking)",                        \
       ("KeLeaveCriticalRegion above APC_LEVEL", "Current IRQL", "Not used (0)", "Not used (0)"))   \
+    X(sync_object_pageable, 0xC4, 1, 0xE1, VF_FLAG_FORCE_IRQL_CHECKING,                           \
+      "a dispatcher object (KEVENT, KTIMER, KSEMAPHORE, KMUTEX) initialised or waited on at an "   \
+      "address that is pageable or not valid: the kernel touches it at DISPATCH_LEVEL",           \
+      ("Synchronization object at a pageable or invalid address", "The object",                    \
+       "Reserved (0)", "Reserved (0)"))                                                            \
     /* Automatic checks: executive resources (0xC4). System threads are exempt from 0x37 and       \
      * 0x38, as in Windows: nothing can suspend them from user mode. */                            \
     X(resource_acquire_apcs_enabled, 0xC4, 1, 0x37, 0,                                             \
@@ -862,7 +867,23 @@
       "(MmMapLockedPagesSpecifyCache, MmGetSystemAddressForMdlSafe when it maps)",                 \
       ("The caller asked for an executable MDL mapping (MdlMappingNoExecute missing)",             \
        "Address of the calling routine (Windows: the call site)",                                  \
-       "Page priority OR'ed with the MdlMapping* flags", "Not used (0)"))
+       "Page priority OR'ed with the MdlMapping* flags", "Not used (0)"))                                          \
+    /* Security checks (/flags 0x100, security-checks.md; 0xC4/0xE0-0xE4 on the 0xC4 page).     \
+     * P2, the call site, is the calling routine's address. */                                     \
+    X(sec_zw_user_address, 0xC4, 1, 0xE3, VF_FLAG_SECURITY_CHECKS,                                 \
+      "a Zw routine called from kernel mode with a user-mode address among its arguments (an "     \
+      "OBJECT_ATTRIBUTES, a UNICODE_STRING, a buffer, or what the OBJECT_ATTRIBUTES points to): "  \
+      "the routine trusts it without probing",                                                     \
+      ("A Zw routine called with a user-mode address as a parameter",                              \
+       "Address of the calling routine (Windows: the call site)", "The user-mode address",         \
+       "Reserved (0)"))                                                                            \
+    X(sec_zw_bad_unicode_string, 0xC4, 1, 0xE4, VF_FLAG_SECURITY_CHECKS,                           \
+      "a Zw routine called with a malformed UNICODE_STRING (directly or as an OBJECT_ATTRIBUTES' " \
+      "ObjectName): an odd Length or MaximumLength, MaximumLength below Length, or its Buffer in "  \
+      "user space",                                                                                \
+      ("A Zw routine called with a malformed UNICODE_STRING",                                      \
+       "Address of the calling routine (Windows: the call site)", "The UNICODE_STRING",            \
+       "Reserved (0)"))
 
 /*
  * The DDI compliance rules (/flags 0x20000, 0x80000, /ruleclasses 35, /sdv)

@@ -39,4 +39,10 @@ void vf_patch_imports_mm(ddi_imports *imports); /* thunks_mm.c: mappings, physic
 bool vf_ci_pool(ke_call *call, ULONG PoolType, ULONG Tag);
 bool vf_ci_mdl_mapping(ke_call *call, ULONG AccessMode, ULONG Priority);
 
+/* Security checks (/flags 0x100, security.c) of a Zw routine's arguments:
+ * an OBJECT_ATTRIBUTES, a UNICODE_STRING and a buffer (each 0 for none).
+ * False when one stopped the machine (0xC4/0xE3 a user-mode address, 0xE4
+ * a malformed string). */
+bool vf_sec_zw(ke_call *call, PVOID_VA attributes, PVOID_VA string, PVOID_VA buffer);
+
 #endif /* DRVSIM_VF_THUNKS_H */

@@ -352,6 +352,8 @@ static NTSTATUS vf_ExDeleteResourceLite(ke_call *call, PVOID_VA Resource)
  * relative), or 0 for a NULL timeout, which is what the address of none is.
  * P3 the object (0 for KeDelayExecutionThread). README "Parameters that
  * differ from Windows" and `drvsim rules` say the same. */
+static bool check_sync_object(ke_call *call, PVOID_VA object);
+
 static bool check_wait(ke_call *call, PVOID_VA object, ke_timeout timeout)
 {
     KIRQL irql = ke_call_irql(call);
@@ -374,7 +376,7 @@ static bool check_wait(ke_call *call, PVOID_VA object, ke_timeout timeout)
 static NTSTATUS vf_KeWaitForSingleObject(ke_call *call, PVOID_VA Object, ULONG WaitReason,
                                          ULONG WaitMode, bool Alertable, ke_timeout Timeout)
 {
-    if (!check_wait(call, Object, Timeout))
+    if (!check_wait(call, Object, Timeout) || !check_sync_object(call, Object))
         return STATUS_UNSUCCESSFUL;
     return KeWaitForSingleObject(call, Object, WaitReason, WaitMode, Alertable, Timeout);
 }
@@ -481,6 +483,57 @@ bool vf_isr_irql_changed(ke_call *call, PVOID_VA isr, KIRQL before, KIRQL after)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Dispatcher objects in pageable memory                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Force IRQL checking: the dispatcher lock and the timer DPC touch a
+ * dispatcher object at DISPATCH_LEVEL, so one in paged pool (or at an
+ * address that is not valid) is reported where it is initialised or waited
+ * on (0xC4/0xE1, P2 the object). Session space (0xDF) does not exist here.
+ * False if it fired. */
+static bool check_sync_object(ke_call *call, PVOID_VA object)
+{
+    if (!vf_rule_enabled(call, RULE_sync_object_pageable))
+        return true;
+    const mm_page *p = mm_lookup(call->m->mm, object);
+    if (p != NULL && !p->pageable)
+        return true;
+    kd_raise(call, RULE_sync_object_pageable, object, 0, 0);
+    return false;
+}
+
+static void vf_KeInitializeEvent(ke_call *call, PVOID_VA Event, ULONG Type, bool State)
+{
+    if (check_sync_object(call, Event))
+        KeInitializeEvent(call, Event, Type, State);
+}
+
+static void vf_KeInitializeTimer(ke_call *call, PVOID_VA Timer)
+{
+    if (check_sync_object(call, Timer))
+        KeInitializeTimer(call, Timer);
+}
+
+static void vf_KeInitializeTimerEx(ke_call *call, PVOID_VA Timer, ULONG Type)
+{
+    if (check_sync_object(call, Timer))
+        KeInitializeTimerEx(call, Timer, Type);
+}
+
+static void vf_KeInitializeSemaphore(ke_call *call, PVOID_VA Semaphore, int32_t Count,
+                                     int32_t Limit)
+{
+    if (check_sync_object(call, Semaphore))
+        KeInitializeSemaphore(call, Semaphore, Count, Limit);
+}
+
+static void vf_KeInitializeMutex(ke_call *call, PVOID_VA Mutex, ULONG Level)
+{
+    if (check_sync_object(call, Mutex))
+        KeInitializeMutex(call, Mutex, Level);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Push locks                                                               */
 /* ------------------------------------------------------------------------ */
 
@@ -580,6 +633,11 @@ void vf_patch_imports_ke(ddi_imports *imports)
     imports->ExTryToAcquireResourceExclusiveLite = vf_ExTryToAcquireResourceExclusiveLite;
     imports->ExReleaseResourceLite = vf_ExReleaseResourceLite;
     imports->ExReleaseResourceForThreadLite = vf_ExReleaseResourceForThreadLite;
+    imports->KeInitializeEvent = vf_KeInitializeEvent;
+    imports->KeInitializeTimer = vf_KeInitializeTimer;
+    imports->KeInitializeTimerEx = vf_KeInitializeTimerEx;
+    imports->KeInitializeSemaphore = vf_KeInitializeSemaphore;
+    imports->KeInitializeMutex = vf_KeInitializeMutex;
     imports->ExAcquirePushLockExclusiveEx = vf_ExAcquirePushLockExclusiveEx;
     imports->ExAcquirePushLockSharedEx = vf_ExAcquirePushLockSharedEx;
     imports->ExReleasePushLockExclusiveEx = vf_ExReleasePushLockExclusiveEx;
