@@ -883,7 +883,12 @@
       "user space",                                                                                \
       ("A Zw routine called with a malformed UNICODE_STRING",                                      \
        "Address of the calling routine (Windows: the call site)", "The UNICODE_STRING",            \
-       "Reserved (0)"))
+       "Reserved (0)"))                                                                            \
+    X(sec_irp_user_address, 0xC4, 1, 0xE2, VF_FLAG_SECURITY_CHECKS,                                \
+      "IoCallDriver with an IRP whose RequestorMode is KernelMode and whose UserBuffer or "        \
+      "AssociatedIrp.SystemBuffer is a user-mode address: the driver below trusts it unprobed",    \
+      ("An IRP with RequestorMode KernelMode carries a user-mode address", "The IRP",              \
+       "The user-mode address", "Reserved (0)"))
 
 /*
  * The DDI compliance rules (/flags 0x20000, 0x80000, /ruleclasses 35, /sdv)

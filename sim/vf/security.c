@@ -14,11 +14,18 @@
  * UNICODE_STRING) and its SecurityDescriptor and SecurityQualityOfService.
  * P2, Windows' call site, is the calling routine's address (as 0xF6's).
  *
+ * An IRP a driver sends with RequestorMode KernelMode tells the drivers
+ * below that its buffers need no probing: a user-mode UserBuffer or
+ * AssociatedIrp.SystemBuffer in it is 0xE2 at IoCallDriver (P2 the IRP, P3
+ * the address), as when a driver builds a request with an application's
+ * output buffer (IoBuildDeviceIoControlRequest, IoBuildSynchronousFsdRequest).
+ *
  * A user-mode address is a nonzero one below MmUserProbeAddress: applications'
  * memory (sim/mm/user.c) lies there, kernel memory never does.
  */
 #include "ddi_table.h"
 #include "kd/kd.h"
+#include "ke/types.h"
 #include "mm/mm.h"
 #include "vf/thunks.h"
 #include "vf/vf.h"
@@ -85,4 +92,28 @@ bool vf_sec_zw(ke_call *call, PVOID_VA attributes, PVOID_VA string, PVOID_VA buf
 {
     return check_attributes(call, attributes) && check_string(call, string) &&
            check_pointer(call, buffer);
+}
+
+bool vf_sec_irp(ke_call *call, PVOID_VA Irp)
+{
+    if (!vf_rule_enabled(call, RULE_sec_irp_user_address))
+        return true;
+    ke_arch arch = call->m->config.arch;
+    uint8_t mode = 1;
+    uint64_t user_buffer = 0, system_buffer = 0;
+    const ke_field *ub = KE_FIELD(IRP, UserBuffer), *ai = KE_FIELD(IRP, AssociatedIrp);
+    unsigned ptr = arch == KE_ARCH_X86 ? 4 : 8;
+    if (!mm_peek(call->m->mm, Irp + KE_FIELD(IRP, RequestorMode)->offset[arch], &mode, 1) ||
+        !mm_peek(call->m->mm, Irp + ub->offset[arch], &user_buffer, ptr) ||
+        !mm_peek(call->m->mm, Irp + ai->offset[arch], &system_buffer, ptr))
+        return true; /* no IRP there: I/O verification or the kernel says so */
+    if (mode != 0 /* KernelMode */)
+        return true;
+    PVOID_VA user = user_address(call, system_buffer) ? system_buffer
+                    : user_address(call, user_buffer) ? user_buffer
+                                                      : 0;
+    if (user == 0)
+        return true;
+    kd_raise(call, RULE_sec_irp_user_address, Irp, user, 0);
+    return false;
 }

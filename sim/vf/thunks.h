@@ -44,5 +44,8 @@ bool vf_ci_mdl_mapping(ke_call *call, ULONG AccessMode, ULONG Priority);
  * False when one stopped the machine (0xC4/0xE3 a user-mode address, 0xE4
  * a malformed string). */
 bool vf_sec_zw(ke_call *call, PVOID_VA attributes, PVOID_VA string, PVOID_VA buffer);
+/* An IRP sent with RequestorMode KernelMode and a user-mode buffer (0xE2);
+ * false when it stopped the machine. */
+bool vf_sec_irp(ke_call *call, PVOID_VA Irp);
 
 #endif /* DRVSIM_VF_THUNKS_H */
