@@ -322,6 +322,11 @@
       "of the calling routine, where Windows gives the call site)",                                \
       ("A user-mode handle referenced with KernelMode access", "Handle referenced",                \
        "Current process", "Address of the calling routine (Windows: the call site)"))              \
+    X(ob_kernel_handle_user_mode, 0xC4, 1, 0xF7, VF_FLAG_MISC_CHECKS,                              \
+      "ObReferenceObjectByHandle given a kernel handle with AccessMode UserMode in the System "     \
+      "process's context: the reference fails (STATUS_INVALID_HANDLE) where KernelMode was meant", \
+      ("A kernel handle referenced with UserMode access in the System process", "Handle",          \
+       "Object type", "Access mode"))                                                              \
     /* Automatic checks on unload (0xC7). */                                                       \
     X(unload_timer_set, 0xC7, 1, 0x0, 0, "driver unloaded with a timer of its still set",          \
       ("A timer in memory where timers are not allowed (an unloading driver's image)", "Timer",    \

@@ -443,6 +443,15 @@ static NTSTATUS vf_ObReferenceObjectByHandle(ke_call *call, uint64_t Handle, ULO
                  frame != NULL ? frame->code : 0);
         return STATUS_UNSUCCESSFUL;
     }
+    /* A kernel handle referenced with UserMode in the System process (a
+     * system thread, a work item): the reference fails; the driver meant
+     * KernelMode, or passed a RequestorMode that is not its caller's
+     * (miscellaneous checks, 0xC4/0xF7). */
+    if (kernel_handle && AccessMode == OB_USER_MODE && p == call->m->system_process &&
+        vf_rule_enabled(call, RULE_ob_kernel_handle_user_mode)) {
+        kd_raise(call, RULE_ob_kernel_handle_user_mode, Handle, ObjectType, AccessMode);
+        return STATUS_UNSUCCESSFUL;
+    }
     return ObReferenceObjectByHandle(call, Handle, DesiredAccess, ObjectType, AccessMode, Object,
                                      HandleInformation);
 }
