@@ -34,7 +34,15 @@ struct mm_sysva_list {
     mm_sysva *items; /* live mappings, in mapping order */
     uint32_t count, capacity;
     PVOID_VA next; /* the next free address of the region */
+    uint32_t *stack_used; /* kernel stack bytes handed out, per thread id */
+    uint32_t stack_threads;
 };
+
+/* KERNEL_STACK_SIZE (ntddk.h): 24 KB on x64, 12 KB on x86. */
+static uint32_t kernel_stack_size(ke_arch arch)
+{
+    return arch == KE_ARCH_X86 ? 0x3000u : 0x6000u;
+}
 
 static struct mm_sysva_list *list_of(mm_space *mm)
 {
@@ -48,8 +56,10 @@ static struct mm_sysva_list *list_of(mm_space *mm)
 
 void mm_sysva_destroy(mm_space *mm)
 {
-    if (mm->sysva != NULL)
+    if (mm->sysva != NULL) {
         free(mm->sysva->items);
+        free(mm->sysva->stack_used);
+    }
     free(mm->sysva);
     mm->sysva = NULL;
 }
@@ -113,6 +123,42 @@ static bool unmap_range(ke_call *call, PVOID_VA va, mm_sysva_kind kind)
         return true;
     }
     return false;
+}
+
+/* ---- kernel stacks ---- */
+
+PVOID_VA mm_stack_alloc(ke_machine *m, uint32_t thread_id, uint32_t bytes, uint32_t align)
+{
+    mm_space *mm = m->mm;
+    struct mm_sysva_list *l = list_of(mm);
+    PVOID_VA base = mm_region_base(mm->arch, MM_REGION_KERNEL_STACKS);
+    uint64_t slots = (mm_region_end(mm->arch, MM_REGION_KERNEL_STACKS) - base) / MM_KERNEL_STACK_SLOT;
+    if (l == NULL || thread_id >= slots || bytes == 0 || align == 0)
+        return 0;
+    if (thread_id >= l->stack_threads) {
+        uint32_t n = thread_id + 16;
+        uint32_t *used = realloc(l->stack_used, n * sizeof *used);
+        if (used == NULL)
+            return 0;
+        memset(used + l->stack_threads, 0, (n - l->stack_threads) * sizeof *used);
+        l->stack_used = used;
+        l->stack_threads = n;
+    }
+    uint32_t size = kernel_stack_size(mm->arch);
+    PVOID_VA top = base + (uint64_t)(thread_id + 1) * MM_KERNEL_STACK_SLOT;
+    if (l->stack_used[thread_id] == 0 && !mm_map(mm, top - size, size / PAGE_SIZE, 0, false))
+        return 0;
+    uint64_t used = ((uint64_t)l->stack_used[thread_id] + bytes + align - 1) / align * align;
+    if (used > size)
+        return 0;
+    l->stack_used[thread_id] = (uint32_t)used;
+    return top - used;
+}
+
+bool mm_on_kernel_stack(const ke_machine *m, PVOID_VA va)
+{
+    return va >= mm_region_base(m->config.arch, MM_REGION_KERNEL_STACKS) &&
+           va < mm_region_end(m->config.arch, MM_REGION_KERNEL_STACKS);
 }
 
 /* ---- I/O space ---- */

@@ -83,6 +83,7 @@ typedef enum mm_region {
     MM_REGION_SYSTEM_IMAGES, /* driver images and kernel objects */
     MM_REGION_SPECIAL_POOL,  /* special pool: a guard page, then a data page, per slot */
     MM_REGION_SYSTEM_PTES,   /* I/O space, contiguous and non-cached memory (iospace.c) */
+    MM_REGION_KERNEL_STACKS, /* threads' kernel stacks, a slot per thread id (iospace.c) */
 } mm_region;
 
 PVOID_VA mm_region_base(ke_arch arch, mm_region region);
@@ -226,6 +227,19 @@ typedef struct mm_sysva {
     uint8_t kind;             /* mm_sysva_kind */
     struct io_driver *driver; /* the caller; NULL = harness code */
 } mm_sysva;
+
+/*
+ * Kernel stacks: the memory of a driver's local variables (a structure a
+ * routine declares on its stack). Each thread id has a slot of
+ * MM_KERNEL_STACK_SLOT bytes; its KERNEL_STACK_SIZE top bytes are the
+ * stack, mapped on first use, handed out downwards and never popped (a
+ * scenario routine's locals live until its thread ends). 0 when the stack
+ * is full or the thread id has no slot.
+ */
+#define MM_KERNEL_STACK_SLOT 0x8000u
+PVOID_VA mm_stack_alloc(ke_machine *m, uint32_t thread_id, uint32_t bytes, uint32_t align);
+/* Whether va lies in a thread's kernel stack. */
+bool mm_on_kernel_stack(const ke_machine *m, PVOID_VA va);
 
 /* The live mapping whose range holds va, or NULL. */
 const mm_sysva *mm_sysva_find(const mm_space *mm, PVOID_VA va);

@@ -17,6 +17,7 @@ static const PVOID_VA x64_regions[][2] = {
     [MM_REGION_SYSTEM_IMAGES] = {0xFFFFF80240000000ull, 0xFFFFF80280000000ull},
     [MM_REGION_SPECIAL_POOL] = {0xFFFFE50000000000ull, 0xFFFFE60000000000ull}, /* 1 TB */
     [MM_REGION_SYSTEM_PTES] = {0xFFFFE70000000000ull, 0xFFFFE80000000000ull},  /* 1 TB */
+    [MM_REGION_KERNEL_STACKS] = {0xFFFFE80000000000ull, 0xFFFFE80080000000ull}, /* 2 GB */
 };
 static const PVOID_VA x86_regions[][2] = {
     [MM_REGION_SYSTEM_IMAGES] = {0x80400000ull, 0x84400000ull},
@@ -26,6 +27,8 @@ static const PVOID_VA x86_regions[][2] = {
     [MM_REGION_SPECIAL_POOL] = {0xC8000000ull, 0xD8000000ull},
     /* More system PTEs: 128 MB. */
     [MM_REGION_SYSTEM_PTES] = {0xD8000000ull, 0xE0000000ull},
+    /* Kernel stacks: 128 MB, 4,096 slots. */
+    [MM_REGION_KERNEL_STACKS] = {0xE0000000ull, 0xE8000000ull},
 };
 
 PVOID_VA mm_region_base(ke_arch arch, mm_region region)

@@ -327,6 +327,11 @@
       "process's context: the reference fails (STATUS_INVALID_HANDLE) where KernelMode was meant", \
       ("A kernel handle referenced with UserMode access in the System process", "Handle",          \
        "Object type", "Access mode"))                                                              \
+    X(wait_user_mode_stack_object, 0xC4, 1, 0x123, VF_FLAG_MISC_CHECKS,                            \
+      "KeWaitForSingleObject or KeWaitForMultipleObjects with WaitMode UserMode on an object on "  \
+      "the kernel stack: a user-mode wait lets the stack be paged out under the object",           \
+      ("A UserMode wait on an object that lives on the kernel stack", "The object",                \
+       "Reserved (0)", "Reserved (0)"))                                                            \
     /* Automatic checks on unload (0xC7). */                                                       \
     X(unload_timer_set, 0xC7, 1, 0x0, 0, "driver unloaded with a timer of its still set",          \
       ("A timer in memory where timers are not allowed (an unloading driver's image)", "Timer",    \

@@ -354,6 +354,19 @@ static NTSTATUS vf_ExDeleteResourceLite(ke_call *call, PVOID_VA Resource)
  * differ from Windows" and `drvsim rules` say the same. */
 static bool check_sync_object(ke_call *call, PVOID_VA object);
 
+/* Miscellaneous checks: a UserMode wait may let the kernel stack be paged
+ * out (the thread can be swapped while it waits for user mode), so an
+ * object on the stack must not be waited on in UserMode (0xC4/0x123, P2 the
+ * object). False if it fired. */
+static bool check_wait_mode(ke_call *call, PVOID_VA object, ULONG WaitMode)
+{
+    if (WaitMode != 1 /* UserMode */ || !mm_on_kernel_stack(call->m, object) ||
+        !vf_rule_enabled(call, RULE_wait_user_mode_stack_object))
+        return true;
+    kd_raise(call, RULE_wait_user_mode_stack_object, object, 0, 0);
+    return false;
+}
+
 static bool check_wait(ke_call *call, PVOID_VA object, ke_timeout timeout)
 {
     KIRQL irql = ke_call_irql(call);
@@ -376,7 +389,8 @@ static bool check_wait(ke_call *call, PVOID_VA object, ke_timeout timeout)
 static NTSTATUS vf_KeWaitForSingleObject(ke_call *call, PVOID_VA Object, ULONG WaitReason,
                                          ULONG WaitMode, bool Alertable, ke_timeout Timeout)
 {
-    if (!check_wait(call, Object, Timeout) || !check_sync_object(call, Object))
+    if (!check_wait(call, Object, Timeout) || !check_sync_object(call, Object) ||
+        !check_wait_mode(call, Object, WaitMode))
         return STATUS_UNSUCCESSFUL;
     return KeWaitForSingleObject(call, Object, WaitReason, WaitMode, Alertable, Timeout);
 }
@@ -388,6 +402,10 @@ static NTSTATUS vf_KeWaitForMultipleObjects(ke_call *call, ULONG Count, const ke
 {
     if (!check_wait(call, Object->count > 0 ? Object->items[0] : 0, Timeout))
         return STATUS_UNSUCCESSFUL;
+    for (size_t i = 0; i < Object->count; i++) {
+        if (!check_wait_mode(call, Object->items[i], WaitMode))
+            return STATUS_UNSUCCESSFUL;
+    }
     return KeWaitForMultipleObjects(call, Count, Object, WaitType, WaitReason, WaitMode, Alertable,
                                     Timeout, WaitBlockArray);
 }
