@@ -386,12 +386,24 @@ static bool check_wait(ke_call *call, PVOID_VA object, ke_timeout timeout)
     return false;
 }
 
+/* Low resources simulation (Windows Vista and later): an alertable wait of
+ * a thread of a non-privileged process (an application's, not the System
+ * process's) may end at once with STATUS_ALERTED, a simulated alert, as if
+ * the thread had been alerted. True if this wait is failed so. */
+static bool inject_alert(ke_call *call, bool Alertable)
+{
+    return Alertable && call->thread->process != call->m->system_process &&
+           vf_inject_fault(call, 0, 0, false, false);
+}
+
 static NTSTATUS vf_KeWaitForSingleObject(ke_call *call, PVOID_VA Object, ULONG WaitReason,
                                          ULONG WaitMode, bool Alertable, ke_timeout Timeout)
 {
     if (!check_wait(call, Object, Timeout) || !check_sync_object(call, Object) ||
         !check_wait_mode(call, Object, WaitMode))
         return STATUS_UNSUCCESSFUL;
+    if (inject_alert(call, Alertable))
+        return STATUS_ALERTED;
     return KeWaitForSingleObject(call, Object, WaitReason, WaitMode, Alertable, Timeout);
 }
 
@@ -406,6 +418,8 @@ static NTSTATUS vf_KeWaitForMultipleObjects(ke_call *call, ULONG Count, const ke
         if (!check_wait_mode(call, Object->items[i], WaitMode))
             return STATUS_UNSUCCESSFUL;
     }
+    if (inject_alert(call, Alertable))
+        return STATUS_ALERTED;
     return KeWaitForMultipleObjects(call, Count, Object, WaitType, WaitReason, WaitMode, Alertable,
                                     Timeout, WaitBlockArray);
 }

@@ -84,8 +84,7 @@ static PVOID_VA vf_MmMapIoSpaceEx(ke_call *call, uint64_t PhysicalAddress, uint6
         kd_raise(call, RULE_ci_protection_executable, ke_caller_code(call), Protect, 0);
         return 0;
     }
-    if (vf_inject_fault(call, 0, 0, false, false))
-        return 0;
+    /* Low resources simulation's list names MmMapIoSpace, not this one. */
     return MmMapIoSpaceEx(call, PhysicalAddress, NumberOfBytes, Protect);
 }
 
@@ -135,13 +134,6 @@ static PVOID_VA vf_MmAllocateContiguousMemory(ke_call *call, uint64_t NumberOfBy
         vf_inject_fault(call, 0, 0, false, false))
         return 0;
     return MmAllocateContiguousMemory(call, NumberOfBytes, HighestAcceptableAddress);
-}
-
-static PVOID_VA vf_MmAllocateNonCachedMemory(ke_call *call, uint64_t NumberOfBytes)
-{
-    if (vf_inject_fault(call, 0, 0, false, false))
-        return 0;
-    return MmAllocateNonCachedMemory(call, NumberOfBytes);
 }
 
 static bool check_pages_irql(ke_call *call)
@@ -242,7 +234,6 @@ void vf_patch_imports_mm(ddi_imports *imports)
     imports->MmUnmapIoSpace = vf_MmUnmapIoSpace;
     imports->MmAllocateContiguousMemory = vf_MmAllocateContiguousMemory;
     imports->MmAllocateContiguousMemorySpecifyCache = vf_MmAllocateContiguousMemorySpecifyCache;
-    imports->MmAllocateNonCachedMemory = vf_MmAllocateNonCachedMemory;
     imports->MmAllocatePagesForMdl = vf_MmAllocatePagesForMdl;
     imports->MmAllocatePagesForMdlEx = vf_MmAllocatePagesForMdlEx;
     imports->MmFreePagesFromMdl = vf_MmFreePagesFromMdl;
