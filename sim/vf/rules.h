@@ -260,9 +260,8 @@
       "MmUnlockPages on a partial MDL (IoBuildPartialMdl): its pages are its source's to unlock",  \
       ("MmUnlockPages on a partial MDL", "MDL", "MDL flags", "The partial flag (MDL_PARTIAL)"))    \
     X(mdl_unmap_partial, 0xC4, 1, 0xB5, 0,                                                         \
-      "MmUnmapLockedPages on a partial MDL that was not mapped itself: the system address is its " \
-      "source's mapping (drvsim's reading; a partial MDL mapped on its own is unmapped so by "     \
-      "MmPrepareMdlForReuse)",                                                                     \
+      "MmUnmapLockedPages on a partial MDL not mapped on its own: its system address is its "      \
+      "source's mapping (drvsim's reading; MmPrepareMdlForReuse unmaps one it mapped)",            \
       ("MmUnmapLockedPages on a partial MDL", "MDL", "MDL flags",                                  \
        "The partial flag (MDL_PARTIAL)"))                                                          \
     X(mdl_unmap_not_mapped, 0xC4, 1, 0xB6, 0,                                                      \
@@ -881,9 +880,8 @@
     /* Security checks (/flags 0x100, security-checks.md; 0xC4/0xE0-0xE4 on the 0xC4 page).     \
      * P2, the call site, is the calling routine's address. */                                     \
     X(sec_zw_user_address, 0xC4, 1, 0xE3, VF_FLAG_SECURITY_CHECKS,                                 \
-      "a Zw routine called from kernel mode with a user-mode address among its arguments (an "     \
-      "OBJECT_ATTRIBUTES, a UNICODE_STRING, a buffer, or what the OBJECT_ATTRIBUTES points to): "  \
-      "the routine trusts it without probing",                                                     \
+      "a Zw routine given a user-mode address (an OBJECT_ATTRIBUTES or what it points to, a "      \
+      "UNICODE_STRING, a buffer): called from kernel mode, it trusts it without probing",          \
       ("A Zw routine called with a user-mode address as a parameter",                              \
        "Address of the calling routine (Windows: the call site)", "The user-mode address",         \
        "Reserved (0)"))                                                                            \
