@@ -448,6 +448,22 @@ static int pointer_tostring(lua_State *L)
 /* Whether type T can be declared by a driver (T() gives storage): the
  * objects a C driver declares as globals or locals. The I/O manager's
  * objects (IRP, DEVICE_OBJECT, ...) are only ever viewed. */
+/* A declared object's alignment: a pointer's size, more for some. */
+static uint32_t object_align(ke_arch arch, int type)
+{
+    /* Lookaside lists are cache aligned on x64 (LOOKASIDE_ALIGN); the rest
+     * take a pointer-sized alignment. */
+    if (arch == KE_ARCH_X64 &&
+        (type == KE_TYPE_NPAGED_LOOKASIDE_LIST || type == KE_TYPE_PAGED_LOOKASIDE_LIST))
+        return 64;
+    /* SLIST_HEADER and SLIST_ENTRY are DECLSPEC_ALIGN(16) on x64, and so is
+     * a LOOKASIDE_LIST_EX, which holds one. */
+    if (arch == KE_ARCH_X64 && (type == KE_TYPE_SLIST_HEADER || type == KE_TYPE_SLIST_ENTRY ||
+                                type == KE_TYPE_LOOKASIDE_LIST_EX))
+        return 16;
+    return 8;
+}
+
 static bool declarable(int type)
 {
     switch (type) {
@@ -508,19 +524,8 @@ static int make_object(lua_State *L)
                           "receives them; %s(p) views a pointer as one",
                           t->name, t->name, t->name);
     ke_arch arch = lb_get(L)->sc.arch;
-    uint16_t size = t->size[arch];
-    /* Lookaside lists are cache aligned on x64 (LOOKASIDE_ALIGN); the rest
-     * take a pointer-sized alignment. */
-    uint32_t align = 8;
-    if (arch == KE_ARCH_X64 &&
-        (type == KE_TYPE_NPAGED_LOOKASIDE_LIST || type == KE_TYPE_PAGED_LOOKASIDE_LIST))
-        align = 64;
-    /* SLIST_HEADER and SLIST_ENTRY are DECLSPEC_ALIGN(16) on x64, and so is
-     * a LOOKASIDE_LIST_EX, which holds one. */
-    if (arch == KE_ARCH_X64 && (type == KE_TYPE_SLIST_HEADER || type == KE_TYPE_SLIST_ENTRY ||
-                                type == KE_TYPE_LOOKASIDE_LIST_EX))
-        align = 16;
-    lb_push_typed_ptr(L, lb_object_storage(L, size, align, t->name), type);
+    lb_push_typed_ptr(L, lb_object_storage(L, t->size[arch], object_align(arch, type), t->name),
+                      type);
     return 1;
 }
 
@@ -551,6 +556,32 @@ static ke_type_id check_type(lua_State *L, int idx, const char *fn)
     }
     lb_scenario_error(L, "%s: argument %d must name a structure (\"IRP\" or IRP), got %s", fn, idx,
                       luaL_typename(L, idx));
+}
+
+/* StackObject(T): a T declared as a local variable of the calling thread's
+ * routine, in its kernel stack (sim/mm/iospace.c), where KEVENT() declares
+ * one in the driver's image. It stays until the thread ends. */
+static int l_StackObject(lua_State *L)
+{
+    ke_type_id type = check_type(L, 1, "StackObject");
+    const ke_type *t = &ke_types[type];
+    if (!declarable(type))
+        lb_scenario_error(L, "StackObject(%s) declares nothing: the I/O manager makes %s objects",
+                          t->name, t->name);
+    lb_state *lb = lb_get(L);
+    if (lb->m == NULL || lb->current == NULL)
+        lb_scenario_error(L, "StackObject can only be used inside run() and driver routines");
+    if (lb->current->is_dpc || lb->current->is_isr || lb->current->thread == NULL)
+        lb_scenario_error(L, "StackObject(%s): a DPC or an ISR runs on the processor's stack, "
+                          "not a thread's", t->name);
+    ke_arch arch = lb->sc.arch;
+    PVOID_VA va = mm_stack_alloc(lb->m, lb->current->thread->id, t->size[arch],
+                                 object_align(arch, type));
+    if (va == 0)
+        lb_scenario_error(L, "StackObject(%s): the thread's kernel stack is full", t->name);
+    mm_fill(lb->m->mm, va, t->size[arch], 0);
+    lb_push_typed_ptr(L, va, type);
+    return 1;
 }
 
 /* The offset of a field path ("Tail.Overlay.ListEntry",
@@ -981,6 +1012,7 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "IO_WORKITEM", KE_TYPE_IO_WORKITEM);
     register_constructor(L, "IO_ERROR_LOG_PACKET", KE_TYPE_IO_ERROR_LOG_PACKET);
     lua_register(L, "FIELD_OFFSET", l_FIELD_OFFSET);
+    lua_register(L, "StackObject", l_StackObject);
     lua_register(L, "CONTAINING_RECORD", l_CONTAINING_RECORD);
     lua_register(L, "sizeof", l_sizeof);
     lua_register(L, "ULONG_PTR", l_ULONG_PTR);

@@ -936,6 +936,9 @@ PVOID_VA IoBuildDeviceIoControlRequest(ke_call *call, ULONG IoControlCode, PVOID
             irp->copy_back = OutputBufferLength != 0;
             irp->copy_back_bytes = OutputBufferLength;
             irp->user_buffer = OutputBuffer;
+            /* The I/O manager copies the answer there at completion: the
+             * IRP names it (IopBuildDeviceIoControlRequest). */
+            set(m, Irp, IRP_F(UserBuffer), OutputBuffer);
         } else if (OutputBufferLength != 0) {
             ke_call kernel = *call;
             kernel.driver = NULL;

@@ -42,6 +42,7 @@ typedef uint64_t PVOID_VA; /* a simulated virtual address (never host memory) */
 
 #define STATUS_SUCCESS                ((NTSTATUS)0x00000000)
 #define STATUS_TIMEOUT                ((NTSTATUS)0x00000102)
+#define STATUS_ALERTED                ((NTSTATUS)0x00000101)
 #define STATUS_PENDING                ((NTSTATUS)0x00000103)
 #define STATUS_UNSUCCESSFUL           ((NTSTATUS)0xC0000001u)
 #define STATUS_ACCESS_VIOLATION       ((NTSTATUS)0xC0000005u)

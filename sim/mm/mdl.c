@@ -1,8 +1,9 @@
 /*
  * mdl.c - memory descriptor lists: IoAllocateMdl, IoFreeMdl,
  * MmBuildMdlForNonPagedPool, MmProbeAndLockPages, MmUnlockPages,
- * MmMapLockedPagesSpecifyCache, MmUnmapLockedPages,
- * MmGetSystemAddressForMdlSafe and the MmGetMdl* accessors.
+ * MmMapLockedPagesSpecifyCache, MmMapLockedPages, MmUnmapLockedPages,
+ * MmGetSystemAddressForMdlSafe, IoBuildPartialMdl, MmPrepareMdlForReuse and
+ * the MmGetMdl* accessors.
  *
  * An MDL lives in nonpaged pool with wdm.h's layout, followed by its array
  * of physical page numbers, so a driver can read it as C code would. Locking
@@ -299,8 +300,73 @@ PVOID_VA MmMapLockedPagesSpecifyCache(ke_call *call, PVOID_VA MemoryDescriptorLi
         return 0;
     PVOID_VA va = v.start_va + v.byte_offset;
     write_field(m, MemoryDescriptorList, layout(m)->mapped_va, layout(m)->pointer_bytes, va);
-    mdl_set_flags(m, MemoryDescriptorList, v.flags | MDL_MAPPED_TO_SYSTEM_VA);
+    /* A partial MDL remembers it was mapped: MmPrepareMdlForReuse unmaps it. */
+    uint16_t partial = (v.flags & MDL_PARTIAL) ? MDL_PARTIAL_HAS_BEEN_MAPPED : 0;
+    mdl_set_flags(m, MemoryDescriptorList, v.flags | MDL_MAPPED_TO_SYSTEM_VA | partial);
     return va;
+}
+
+PVOID_VA MmMapLockedPages(ke_call *call, PVOID_VA MemoryDescriptorList, ULONG AccessMode)
+{
+    /* wdm.h's documented equivalent: cached, BugCheckOnFailure TRUE. */
+    return MmMapLockedPagesSpecifyCache(call, MemoryDescriptorList, AccessMode, 1 /* MmCached */,
+                                        0, 1, 32 /* HighPagePriority */);
+}
+
+PVOID_VA mdl_for_pages(ke_call *call, PVOID_VA va, uint64_t bytes)
+{
+    PVOID_VA mdl = mdl_allocate(call, va, (ULONG)bytes, false, false, 0, MDL_POOL_TAG);
+    mdl_view v;
+    PVOID_VA unmapped;
+    if (mdl == 0 || !mdl_read(call->m, mdl, &v) || !fill_pfns(call->m, mdl, &v, &unmapped))
+        return mdl;
+    mdl_set_flags(call->m, mdl, v.flags | MDL_PAGES_LOCKED);
+    return mdl;
+}
+
+void IoBuildPartialMdl(ke_call *call, PVOID_VA SourceMdl, PVOID_VA TargetMdl,
+                       PVOID_VA VirtualAddress, ULONG Length)
+{
+    ke_machine *m = call->m;
+    const mdl_layout *l = layout(m);
+    mdl_view src, dst;
+    if (!mdl_read(m, SourceMdl, &src) || !mdl_read(m, TargetMdl, &dst))
+        return;
+    PVOID_VA src_va = src.start_va + src.byte_offset;
+    uint64_t offset = VirtualAddress - src_va;
+    /* Length 0: the rest of the source's buffer. */
+    if (Length == 0)
+        Length = (ULONG)(src.byte_count - offset);
+    PVOID_VA start = VirtualAddress & ~(PVOID_VA)(PAGE_SIZE - 1);
+    uint32_t first = (uint32_t)((start - src.start_va) / PAGE_SIZE);
+    mdl_view part = {.start_va = start,
+                     .byte_offset = (uint32_t)(VirtualAddress & (PAGE_SIZE - 1)),
+                     .byte_count = Length};
+    uint32_t pages = mdl_page_count(&part);
+    for (uint32_t i = 0; i < pages; i++)
+        write_field(m, TargetMdl, l->header_bytes + i * l->pfn_bytes, l->pfn_bytes,
+                    read_field(m, SourceMdl, l->header_bytes + (first + i) * l->pfn_bytes,
+                               l->pfn_bytes));
+    write_field(m, TargetMdl, l->start_va, l->pointer_bytes, start);
+    write_field(m, TargetMdl, l->byte_offset, 4, part.byte_offset);
+    write_field(m, TargetMdl, l->byte_count, 4, Length);
+    /* The source's mapping covers the part: its system address is the
+     * source's plus the offset (WRK IoBuildPartialMdl). */
+    uint16_t inherited =
+        src.flags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_MAPPED_TO_SYSTEM_VA | MDL_WRITE_OPERATION);
+    if (inherited & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_MAPPED_TO_SYSTEM_VA))
+        write_field(m, TargetMdl, l->mapped_va, l->pointer_bytes, src.mapped_va + offset);
+    mdl_set_flags(m, TargetMdl,
+                  (dst.flags & MDL_ALLOCATED_FIXED_SIZE) | inherited | MDL_PARTIAL);
+}
+
+void MmPrepareMdlForReuse(ke_call *call, PVOID_VA Mdl)
+{
+    /* wdm.h's macro: a partial MDL that was mapped is unmapped. */
+    mdl_view v;
+    if (!mdl_read(call->m, Mdl, &v) || !(v.flags & MDL_PARTIAL_HAS_BEEN_MAPPED))
+        return;
+    mdl_set_flags(call->m, Mdl, v.flags & ~(MDL_PARTIAL_HAS_BEEN_MAPPED | MDL_MAPPED_TO_SYSTEM_VA));
 }
 
 void MmUnmapLockedPages(ke_call *call, PVOID_VA BaseAddress, PVOID_VA MemoryDescriptorList)
@@ -309,7 +375,8 @@ void MmUnmapLockedPages(ke_call *call, PVOID_VA BaseAddress, PVOID_VA MemoryDesc
     mdl_view v;
     (void)BaseAddress;
     if (mdl_read(m, MemoryDescriptorList, &v))
-        mdl_set_flags(m, MemoryDescriptorList, v.flags & ~MDL_MAPPED_TO_SYSTEM_VA);
+        mdl_set_flags(m, MemoryDescriptorList,
+                      v.flags & ~(MDL_MAPPED_TO_SYSTEM_VA | MDL_PARTIAL_HAS_BEEN_MAPPED));
 }
 
 PVOID_VA MmGetSystemAddressForMdlSafe(ke_call *call, PVOID_VA Mdl, ULONG Priority)

@@ -12,6 +12,7 @@
 #define MDL_SOURCE_IS_NONPAGED_POOL 0x0004u
 #define MDL_ALLOCATED_FIXED_SIZE    0x0008u
 #define MDL_PARTIAL                 0x0010u
+#define MDL_PARTIAL_HAS_BEEN_MAPPED 0x0020u
 #define MDL_WRITE_OPERATION         0x0080u
 
 /* LOCK_OPERATION. */
@@ -40,6 +41,15 @@ uint32_t mdl_page_count(const mdl_view *v);
  * of the drivers it tracks under its own tag. */
 PVOID_VA mdl_allocate(ke_call *call, PVOID_VA VirtualAddress, ULONG Length, bool SecondaryBuffer,
                       bool ChargeQuota, PVOID_VA Irp, ULONG tag);
+
+/* The most bytes MmAllocatePagesForMdl puts in one MDL: what the Size
+ * field (a CSHORT) allows on x64, with the header (x86 allows more). */
+#define MDL_PAGES_MAX_BYTES (4088ull * PAGE_SIZE)
+
+/* An MDL (pool the caller owns and frees with ExFreePool) describing `bytes`
+ * of locked pages at va, as MmAllocatePagesForMdl returns it: 0 on
+ * exhaustion. */
+PVOID_VA mdl_for_pages(ke_call *call, PVOID_VA va, uint64_t bytes);
 
 /*
  * Process p ended, in the context of its last thread t: pages still locked

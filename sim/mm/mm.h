@@ -71,6 +71,7 @@ typedef struct mm_space {
      * fault type tells the two apart. */
     PVOID_VA pool_top[2]; /* [0] nonpaged, [1] paged */
     struct mm_user *user;  /* applications' user ranges (user.c), created lazily */
+    struct mm_sysva_list *sysva; /* system PTE mappings (iospace.c), created lazily */
 } mm_space;
 
 #define MM_SPARE_PAGES 256u
@@ -81,6 +82,8 @@ typedef enum mm_region {
     MM_REGION_PAGED_POOL,
     MM_REGION_SYSTEM_IMAGES, /* driver images and kernel objects */
     MM_REGION_SPECIAL_POOL,  /* special pool: a guard page, then a data page, per slot */
+    MM_REGION_SYSTEM_PTES,   /* I/O space, contiguous and non-cached memory (iospace.c) */
+    MM_REGION_KERNEL_STACKS, /* threads' kernel stacks, a slot per thread id (iospace.c) */
 } mm_region;
 
 PVOID_VA mm_region_base(ke_arch arch, mm_region region);
@@ -203,5 +206,43 @@ bool mm_user_fault(ke_call *call, PVOID_VA va);
 PVOID_VA mm_user_alloc(ke_machine *m, const ps_process *p, uint64_t bytes);
 bool mm_user_free(ke_machine *m, const ps_process *p, PVOID_VA va, uint64_t bytes);
 void mm_user_destroy(mm_space *mm);
+
+/* ------------------------------------------------------------------------ */
+/* System PTE mappings: I/O space, contiguous and non-cached memory,       */
+/* pages for MDLs (iospace.c)                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef enum mm_sysva_kind {
+    MM_SYSVA_IO_SPACE,   /* MmMapIoSpace(Ex) */
+    MM_SYSVA_CONTIGUOUS, /* MmAllocateContiguousMemory(SpecifyCache) */
+    MM_SYSVA_NONCACHED,  /* MmAllocateNonCachedMemory */
+    MM_SYSVA_MDL_PAGES,  /* MmAllocatePagesForMdl(Ex): the pages an MDL describes */
+} mm_sysva_kind;
+
+/* One live mapping: its first page's address, its bytes as asked for. */
+typedef struct mm_sysva {
+    PVOID_VA va;
+    uint64_t bytes;
+    uint64_t pages;
+    uint8_t kind;             /* mm_sysva_kind */
+    struct io_driver *driver; /* the caller; NULL = harness code */
+} mm_sysva;
+
+/*
+ * Kernel stacks: the memory of a driver's local variables (a structure a
+ * routine declares on its stack). Each thread id has a slot of
+ * MM_KERNEL_STACK_SLOT bytes; its KERNEL_STACK_SIZE top bytes are the
+ * stack, mapped on first use, handed out downwards and never popped (a
+ * scenario routine's locals live until its thread ends). 0 when the stack
+ * is full or the thread id has no slot.
+ */
+#define MM_KERNEL_STACK_SLOT 0x8000u
+PVOID_VA mm_stack_alloc(ke_machine *m, uint32_t thread_id, uint32_t bytes, uint32_t align);
+/* Whether va lies in a thread's kernel stack. */
+bool mm_on_kernel_stack(const ke_machine *m, PVOID_VA va);
+
+/* The live mapping whose range holds va, or NULL. */
+const mm_sysva *mm_sysva_find(const mm_space *mm, PVOID_VA va);
+void mm_sysva_destroy(mm_space *mm);
 
 #endif /* DRVSIM_MM_H */

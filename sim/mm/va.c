@@ -17,6 +17,8 @@ static const PVOID_VA x64_regions[][2] = {
     [MM_REGION_PAGED_POOL] = {0xFFFFC08000000000ull, 0xFFFFD08000000000ull},    /* 16 TB */
     [MM_REGION_SYSTEM_IMAGES] = {0xFFFFF80240000000ull, 0xFFFFF80280000000ull},
     [MM_REGION_SPECIAL_POOL] = {0xFFFFE50000000000ull, 0xFFFFE60000000000ull}, /* 1 TB */
+    [MM_REGION_SYSTEM_PTES] = {0xFFFFE70000000000ull, 0xFFFFE80000000000ull},  /* 1 TB */
+    [MM_REGION_KERNEL_STACKS] = {0xFFFFE80000000000ull, 0xFFFFE80080000000ull}, /* 2 GB */
 };
 static const PVOID_VA x86_regions[][2] = {
     [MM_REGION_SYSTEM_IMAGES] = {0x80400000ull, 0x84400000ull},
@@ -24,6 +26,10 @@ static const PVOID_VA x86_regions[][2] = {
     [MM_REGION_PAGED_POOL] = {0xA0000000ull, 0xC0000000ull},    /* 512 MB */
     /* System PTE space above the page tables: 256 MB, 32,768 slots. */
     [MM_REGION_SPECIAL_POOL] = {0xC8000000ull, 0xD8000000ull},
+    /* More system PTEs: 128 MB. */
+    [MM_REGION_SYSTEM_PTES] = {0xD8000000ull, 0xE0000000ull},
+    /* Kernel stacks: 128 MB, 4,096 slots. */
+    [MM_REGION_KERNEL_STACKS] = {0xE0000000ull, 0xE8000000ull},
 };
 
 PVOID_VA mm_region_base(ke_arch arch, mm_region region)
@@ -82,6 +88,7 @@ void mm_destroy(mm_space *mm)
     if (mm == NULL)
         return;
     mm_user_destroy(mm);
+    mm_sysva_destroy(mm);
     for (size_t i = 0; i < mm->pages.capacity; i++) {
         mm_page *p = mm->pages.slots[i].value;
         if (p != NULL)

@@ -123,6 +123,11 @@
     X(critical_region_leave_above_apc, 0xC4, 1, 0x11B, VF_FLAG_FORCE_IRQL_CHECKING,                \
       "KeLeaveCriticalRegion called above APC_LEVEL (force IRQL checking)",                        \
       ("KeLeaveCriticalRegion above APC_LEVEL", "Current IRQL", "Not used (0)", "Not used (0)"))   \
+    X(sync_object_pageable, 0xC4, 1, 0xE1, VF_FLAG_FORCE_IRQL_CHECKING,                            \
+      "a dispatcher object (KEVENT, KTIMER, KSEMAPHORE, KMUTEX) initialised or waited on at an "   \
+      "address that is pageable or not valid: the kernel touches it at DISPATCH_LEVEL",            \
+      ("Synchronization object at a pageable or invalid address", "The object", "Reserved (0)",    \
+       "Reserved (0)"))                                                                            \
     /* Automatic checks: executive resources (0xC4). System threads are exempt from 0x37 and       \
      * 0x38, as in Windows: nothing can suspend them from user mode. */                            \
     X(resource_acquire_apcs_enabled, 0xC4, 1, 0x37, 0,                                             \
@@ -138,6 +143,22 @@
       "ERESOURCE at an address not aligned to a pointer's size passed to an acquire routine",      \
       ("Unaligned ERESOURCE passed to an acquire routine", "Not used (0)", "Not used (0)",         \
        "ERESOURCE"))                                                                               \
+    /* Automatic checks: push locks and memory copies (0xC4). */                                   \
+    X(pushlock_acquire_apcs_enabled, 0xC4, 1, 0xEA, 0,                                             \
+      "a push lock acquired with normal kernel APCs enabled (below APC_LEVEL, outside a critical " \
+      "or guarded region)",                                                                        \
+      ("Push lock acquired with APCs enabled", "Current IRQL",                                     \
+       "Thread's APC disable count (CombinedApcDisable)", "Push lock"))                            \
+    X(pushlock_release_apcs_enabled, 0xC4, 1, 0xEB, 0,                                             \
+      "a push lock released with normal kernel APCs enabled (below APC_LEVEL, outside a critical " \
+      "or guarded region)",                                                                        \
+      ("Push lock released with APCs enabled", "Current IRQL",                                     \
+       "Thread's APC disable count (CombinedApcDisable)", "Push lock"))                            \
+    X(memcpy_overlap, 0xC4, 1, 0xF0, 0,                                                            \
+      "RtlCopyMemory (memcpy) with a source and destination that overlap: RtlMoveMemory is "       \
+      "expected",                                                                                  \
+      ("memcpy with overlapping source and destination", "Destination", "Source",                  \
+       "Number of bytes"))                                                                         \
     /* Miscellaneous checks (/flags 0x800): executive resources (0xC4). */                         \
     X(resource_initialized_twice, 0xC4, 1, 0xD0, VF_FLAG_MISC_CHECKS,                              \
       "ExInitializeResourceLite on an ERESOURCE initialised before and not deleted",               \
@@ -218,6 +239,52 @@
        "MDL flags", "Missing flags"))                                                              \
     X(mdl_free_mapped, 0xC4, 1, 0xB8, 0, "IoFreeMdl on an MDL still mapped to system space",       \
       ("IoFreeMdl on an MDL still mapped to system space", "MDL", "MDL flags", "Reserved"))        \
+    X(mdl_map_user_above_apc, 0xC4, 1, 0x77, 0,                                                    \
+      "MmMapLockedPagesSpecifyCache called with AccessMode UserMode above APC_LEVEL",              \
+      ("MmMapLockedPagesSpecifyCache (UserMode) at IRQL above APC_LEVEL", "Current IRQL", "MDL",   \
+       "Access mode"))                                                                             \
+    X(mdl_old_map_above_dispatch, 0xC4, 1, 0x74, 0,                                                \
+      "MmMapLockedPages called with AccessMode KernelMode above DISPATCH_LEVEL",                   \
+      ("MmMapLockedPages (KernelMode) at IRQL above DISPATCH_LEVEL", "Current IRQL", "MDL",        \
+       "Access mode"))                                                                             \
+    X(mdl_old_map_user_above_apc, 0xC4, 1, 0x75, 0,                                                \
+      "MmMapLockedPages called with AccessMode UserMode above APC_LEVEL",                          \
+      ("MmMapLockedPages (UserMode) at IRQL above APC_LEVEL", "Current IRQL", "MDL",               \
+       "Access mode"))                                                                             \
+    X(mdl_old_map, 0xC4, 1, 0x81, 0,                                                               \
+      "MmMapLockedPages called at all: it bug-checks when it cannot map; "                         \
+      "MmMapLockedPagesSpecifyCache with BugCheckOnFailure FALSE is expected",                     \
+      ("MmMapLockedPages called (use MmMapLockedPagesSpecifyCache, BugCheckOnFailure FALSE)",      \
+       "MDL", "MDL flags", "Not used (0)"))                                                        \
+    X(mdl_unlock_partial, 0xC4, 1, 0xB4, 0,                                                        \
+      "MmUnlockPages on a partial MDL (IoBuildPartialMdl): its pages are its source's to unlock",  \
+      ("MmUnlockPages on a partial MDL", "MDL", "MDL flags", "The partial flag (MDL_PARTIAL)"))    \
+    X(mdl_unmap_partial, 0xC4, 1, 0xB5, 0,                                                         \
+      "MmUnmapLockedPages on a partial MDL not mapped on its own: its system address is its "      \
+      "source's mapping (drvsim's reading; MmPrepareMdlForReuse unmaps one it mapped)",            \
+      ("MmUnmapLockedPages on a partial MDL", "MDL", "MDL flags",                                  \
+       "The partial flag (MDL_PARTIAL)"))                                                          \
+    X(mdl_unmap_not_mapped, 0xC4, 1, 0xB6, 0,                                                      \
+      "MmUnmapLockedPages of a system address on an MDL that is not mapped to system space",       \
+      ("MmUnmapLockedPages on an MDL not mapped to a system address", "MDL", "MDL flags",          \
+       "The missing flag (MDL_MAPPED_TO_SYSTEM_VA)"))                                              \
+    X(iospace_map_above_dispatch, 0xC4, 1, 0x73, 0,                                                \
+      "MmMapIoSpace or MmMapIoSpaceEx called above DISPATCH_LEVEL",                                \
+      ("MmMapIoSpace at IRQL above DISPATCH_LEVEL", "Current IRQL",                                \
+       "Physical address (x86: its low 32 bits)", "Number of bytes"))                              \
+    X(iospace_unmap_above_apc, 0xC4, 1, 0x7B, 0, "MmUnmapIoSpace called above APC_LEVEL",          \
+      ("MmUnmapIoSpace at IRQL above APC_LEVEL", "Current IRQL", "Virtual address being unmapped", \
+       "Number of bytes"))                                                                         \
+    X(mdl_pages_above_dispatch, 0xC4, 1, 0x7E, 0,                                                  \
+      "MmAllocatePagesForMdl, MmAllocatePagesForMdlEx or MmFreePagesFromMdl called above "         \
+      "DISPATCH_LEVEL",                                                                            \
+      ("MmAllocatePagesForMdl(Ex) or MmFreePagesFromMdl at IRQL above DISPATCH_LEVEL",             \
+       "Current IRQL", "The highest IRQL allowed (DISPATCH_LEVEL)", "Not used (0)"))               \
+    X(physical_memory_below_4gb, 0xC4, 1, 0x141, 0,                                                \
+      "physical memory asked for below 4 GB (MmAllocateContiguousMemory(SpecifyCache)'s "          \
+      "HighestAcceptableAddress, MmAllocatePagesForMdl(Ex)'s HighAddress under 4 GB; x64 only)",   \
+      ("The driver explicitly asked for physical memory below 4 GB",                               \
+       "Highest acceptable physical address", "Number of bytes", "Not used (0)"))                  \
     X(pool_free_active_timer, 0xC4, 1, 0x15, 0, "pool freed while a timer in it is still set",     \
       ("Pool freed that holds an active timer", "Timer", "Pool type",                              \
        "Address of the pool being freed"))                                                         \
@@ -254,6 +321,16 @@
       "of the calling routine, where Windows gives the call site)",                                \
       ("A user-mode handle referenced with KernelMode access", "Handle referenced",                \
        "Current process", "Address of the calling routine (Windows: the call site)"))              \
+    X(ob_kernel_handle_user_mode, 0xC4, 1, 0xF7, VF_FLAG_MISC_CHECKS,                              \
+      "ObReferenceObjectByHandle given a kernel handle with AccessMode UserMode in the System "    \
+      "process's context: the reference fails (STATUS_INVALID_HANDLE) where KernelMode was meant", \
+      ("A kernel handle referenced with UserMode access in the System process", "Handle",          \
+       "Object type", "Access mode"))                                                              \
+    X(wait_user_mode_stack_object, 0xC4, 1, 0x123, VF_FLAG_MISC_CHECKS,                            \
+      "KeWaitForSingleObject or KeWaitForMultipleObjects with WaitMode UserMode on an object on "  \
+      "the kernel stack: a user-mode wait lets the stack be paged out under the object",           \
+      ("A UserMode wait on an object that lives on the kernel stack", "The object",                \
+       "Reserved (0)", "Reserved (0)"))                                                            \
     /* Automatic checks on unload (0xC7). */                                                       \
     X(unload_timer_set, 0xC7, 1, 0x0, 0, "driver unloaded with a timer of its still set",          \
       ("A timer in memory where timers are not allowed (an unloading driver's image)", "Timer",    \
@@ -778,13 +855,54 @@
       "again after its device's removal)",                                                         \
       ("A remove lock initialized again after IoReleaseRemoveLockAndWait",                         \
        "The IO_REMOVE_LOCK (Windows: Driver Verifier's internal copy of it)",                      \
-       "The driver's IO_REMOVE_LOCK", "Reserved (0)"))                                       \
-    /* drvsim's data race detector (/races or --races, vf/race.h): 0xD003xxxx. */                 \
+       "The driver's IO_REMOVE_LOCK", "Reserved (0)"))                                             \
+    /* drvsim's data race detector (/races or --races, vf/race.h): 0xD003xxxx. */                  \
     X(race_data, 0xC4, 1, 0xD0030001, VF_OPTION_RACES,                                             \
       "a data race: two contexts (threads, DPCs, ISRs) touched the same bytes, one wrote, and "    \
       "nothing orders the two accesses (drvsim's own check, /races)",                              \
-      ("drvsim: data race on memory a driver accesses", "Address of the first byte both touched", \
-       "The earlier access: 1 a write, 0 a read", "The later access: 1 a write, 0 a read"))
+      ("drvsim: data race on memory a driver accesses", "Address of the first byte both touched",  \
+       "The earlier access: 1 a write, 0 a read", "The later access: 1 a write, 0 a read"))        \
+    /* Code integrity checks (/flags 0x2000000, Windows 10 and later; 0xC4/0x2000-0x2005,          \
+     * bug-check-0xc4 "Code integrity"): a verified driver asks for memory it could execute.       \
+     * P2, the call site, is the calling routine's address (as 0xF6's P4). */                      \
+    X(ci_pool_executable, 0xC4, 1, 0x2000, VF_FLAG_CODE_INTEGRITY,                                 \
+      "pool allocated with an executable pool type (NonPagedPool or another type without "         \
+      "POOL_NX_ALLOCATION; POOL_FLAG_NON_PAGED_EXECUTE): NonPagedPoolNx is expected",              \
+      ("The caller asked for executable memory: an executable pool type",                          \
+       "Address of the calling routine (Windows: the call site)",                                  \
+       "Pool type (ExAllocatePool2/3: the one its flags name)", "Pool tag (0 if none)"))           \
+    X(ci_protection_executable, 0xC4, 1, 0x2001, VF_FLAG_CODE_INTEGRITY,                           \
+      "a mapping asked for with an executable page protection (MmMapIoSpaceEx with PAGE_EXECUTE, " \
+      "PAGE_EXECUTE_READ, PAGE_EXECUTE_READWRITE or PAGE_EXECUTE_WRITECOPY)",                      \
+      ("The caller asked for executable memory: an executable page protection",                    \
+       "Address of the calling routine (Windows: the call site)", "Page protection",               \
+       "Not used (0)"))                                                                            \
+    X(ci_mdl_mapping_executable, 0xC4, 1, 0x2002, VF_FLAG_CODE_INTEGRITY,                          \
+      "an MDL mapped into system space without MdlMappingNoExecute "                               \
+      "(MmMapLockedPagesSpecifyCache, MmGetSystemAddressForMdlSafe when it maps)",                 \
+      ("The caller asked for an executable MDL mapping (MdlMappingNoExecute missing)",             \
+       "Address of the calling routine (Windows: the call site)",                                  \
+       "Page priority OR'ed with the MdlMapping* flags", "Not used (0)"))                          \
+    /* Security checks (/flags 0x100, security-checks.md; 0xC4/0xE0-0xE4 on the 0xC4 page).        \
+     * P2, the call site, is the calling routine's address. */                                     \
+    X(sec_zw_user_address, 0xC4, 1, 0xE3, VF_FLAG_SECURITY_CHECKS,                                 \
+      "a Zw routine given a user-mode address (an OBJECT_ATTRIBUTES or what it points to, a "      \
+      "UNICODE_STRING, a buffer): called from kernel mode, it trusts it without probing",          \
+      ("A Zw routine called with a user-mode address as a parameter",                              \
+       "Address of the calling routine (Windows: the call site)", "The user-mode address",         \
+       "Reserved (0)"))                                                                            \
+    X(sec_zw_bad_unicode_string, 0xC4, 1, 0xE4, VF_FLAG_SECURITY_CHECKS,                           \
+      "a Zw routine called with a malformed UNICODE_STRING (directly or as an OBJECT_ATTRIBUTES' " \
+      "ObjectName): an odd Length or MaximumLength, MaximumLength below Length, or its Buffer in " \
+      "user space",                                                                                \
+      ("A Zw routine called with a malformed UNICODE_STRING",                                      \
+       "Address of the calling routine (Windows: the call site)", "The UNICODE_STRING",            \
+       "Reserved (0)"))                                                                            \
+    X(sec_irp_user_address, 0xC4, 1, 0xE2, VF_FLAG_SECURITY_CHECKS,                                \
+      "IoCallDriver with an IRP whose RequestorMode is KernelMode and whose UserBuffer or "        \
+      "AssociatedIrp.SystemBuffer is a user-mode address: the driver below trusts it unprobed",    \
+      ("An IRP with RequestorMode KernelMode carries a user-mode address", "The IRP",              \
+       "The user-mode address", "Reserved (0)"))
 
 /*
  * The DDI compliance rules (/flags 0x20000, 0x80000, /ruleclasses 35, /sdv)

@@ -213,6 +213,7 @@ static PVOID_VA vf_ExAllocatePool(ke_call *call, ULONG PoolType, uint64_t Number
 {
     attempted(call, NumberOfBytes, true);
     if (!check_allocation(call, PoolType, NumberOfBytes, false) ||
+        !vf_ci_pool(call, PoolType, 0) ||
         vf_inject_pool(call, PoolType, EX_TAG_NONE,
                        (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0))
         return 0;
@@ -223,7 +224,7 @@ static PVOID_VA vf_ExAllocatePoolWithTag(ke_call *call, ULONG PoolType, uint64_t
                                          ULONG Tag)
 {
     attempted(call, NumberOfBytes, false);
-    if (!check_allocation(call, PoolType, NumberOfBytes, false) ||
+    if (!check_allocation(call, PoolType, NumberOfBytes, false) || !vf_ci_pool(call, PoolType, Tag) ||
         vf_inject_pool(call, PoolType, Tag, (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0))
         return 0;
     return allocated(call, NumberOfBytes,
@@ -237,6 +238,7 @@ static PVOID_VA vf_ExAllocatePoolWithQuotaTag(ke_call *call, ULONG PoolType, uin
     /* Quota allocations raise on failure unless told not to. */
     if (!check_allocation(call, PoolType & ~POOL_QUOTA_FAIL_INSTEAD_OF_RAISE, NumberOfBytes,
                           true) ||
+        !vf_ci_pool(call, PoolType & ~POOL_QUOTA_FAIL_INSTEAD_OF_RAISE, Tag) ||
         vf_inject_pool(call, PoolType, Tag, (PoolType & POOL_QUOTA_FAIL_INSTEAD_OF_RAISE) == 0))
         return 0;
     return allocated(call, NumberOfBytes,
@@ -247,7 +249,7 @@ static PVOID_VA vf_ExAllocatePoolWithTagPriority(ke_call *call, ULONG PoolType,
                                                  uint64_t NumberOfBytes, ULONG Tag, ULONG Priority)
 {
     attempted(call, NumberOfBytes, false);
-    if (!check_allocation(call, PoolType, NumberOfBytes, false) ||
+    if (!check_allocation(call, PoolType, NumberOfBytes, false) || !vf_ci_pool(call, PoolType, Tag) ||
         vf_inject_pool(call, PoolType, Tag, (PoolType & POOL_RAISE_IF_ALLOCATION_FAILURE) != 0))
         return 0;
     return allocated(call, NumberOfBytes,
@@ -261,7 +263,8 @@ static bool check_allocation2(ke_call *call, uint64_t Flags, uint64_t NumberOfBy
     ULONG pool_type;
     if (!ex_pool2_type(Flags, &pool_type) || Tag == 0)
         return true;
-    return check_allocation(call, pool_type, NumberOfBytes, (Flags & POOL_FLAG_USE_QUOTA) != 0);
+    return check_allocation(call, pool_type, NumberOfBytes, (Flags & POOL_FLAG_USE_QUOTA) != 0) &&
+           vf_ci_pool(call, pool_type, Tag);
 }
 
 /* Low resources simulation of an ExAllocatePool2/3 request the kernel would
@@ -436,8 +439,12 @@ static PVOID_VA vf_IoAllocateMdl(ke_call *call, PVOID_VA VirtualAddress, ULONG L
 static void vf_IoFreeMdl(ke_call *call, PVOID_VA Mdl)
 {
     mdl_view v;
+    /* A partial MDL's inherited mapping is its source's: only one it
+     * mapped itself (MDL_PARTIAL_HAS_BEEN_MAPPED) is left behind. */
     if (mdl_read(call->m, Mdl, &v) && (v.flags & MDL_MAPPED_TO_SYSTEM_VA) &&
-        !(v.flags & MDL_SOURCE_IS_NONPAGED_POOL) && vf_rule_enabled(call, RULE_mdl_free_mapped)) {
+        !(v.flags & MDL_SOURCE_IS_NONPAGED_POOL) &&
+        (!(v.flags & MDL_PARTIAL) || (v.flags & MDL_PARTIAL_HAS_BEEN_MAPPED)) &&
+        vf_rule_enabled(call, RULE_mdl_free_mapped)) {
         kd_raise(call, RULE_mdl_free_mapped, Mdl, v.flags, 0);
         return;
     }
@@ -479,6 +486,12 @@ static void vf_MmUnlockPages(ke_call *call, PVOID_VA MemoryDescriptorList)
     }
     mdl_view v;
     if (mdl_read(call->m, MemoryDescriptorList, &v)) {
+        /* A partial MDL never locked anything: its source's pages are the
+         * source's to unlock (0xB4, before the flags checks below). */
+        if ((v.flags & MDL_PARTIAL) && vf_rule_enabled(call, RULE_mdl_unlock_partial)) {
+            kd_raise(call, RULE_mdl_unlock_partial, MemoryDescriptorList, v.flags, MDL_PARTIAL);
+            return;
+        }
         if ((v.flags & MDL_SOURCE_IS_NONPAGED_POOL) &&
             vf_rule_enabled(call, RULE_mdl_unlock_nonpaged)) {
             kd_raise(call, RULE_mdl_unlock_nonpaged, MemoryDescriptorList, v.flags, 0);
@@ -501,6 +514,11 @@ static bool check_map(ke_call *call, PVOID_VA Mdl, ULONG AccessMode, ULONG BugCh
         kd_raise(call, RULE_mdl_map_above_dispatch, irql, Mdl, AccessMode);
         return false;
     }
+    if (AccessMode == 1 /* UserMode */ && irql > APC_LEVEL &&
+        vf_rule_enabled(call, RULE_mdl_map_user_above_apc)) {
+        kd_raise(call, RULE_mdl_map_user_above_apc, irql, Mdl, AccessMode);
+        return false;
+    }
     mdl_view v;
     if (!mdl_read(call->m, Mdl, &v))
         return true;
@@ -512,7 +530,8 @@ static bool check_map(ke_call *call, PVOID_VA Mdl, ULONG AccessMode, ULONG BugCh
         kd_raise(call, RULE_mdl_map_already_mapped, Mdl, v.flags, MDL_MAPPED_TO_SYSTEM_VA);
         return false;
     }
-    if (!(v.flags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL)) &&
+    /* A partial MDL's pages are its source's, locked there. */
+    if (!(v.flags & (MDL_PAGES_LOCKED | MDL_SOURCE_IS_NONPAGED_POOL | MDL_PARTIAL)) &&
         vf_rule_enabled(call, RULE_mdl_map_not_locked)) {
         kd_raise(call, RULE_mdl_map_not_locked, Mdl, v.flags, MDL_PAGES_LOCKED);
         return false;
@@ -525,7 +544,8 @@ static PVOID_VA vf_MmMapLockedPagesSpecifyCache(ke_call *call, PVOID_VA MemoryDe
                                                 PVOID_VA RequestedAddress, ULONG BugCheckOnFailure,
                                                 ULONG Priority)
 {
-    if (!check_map(call, MemoryDescriptorList, AccessMode, BugCheckOnFailure))
+    if (!check_map(call, MemoryDescriptorList, AccessMode, BugCheckOnFailure) ||
+        !vf_ci_mdl_mapping(call, AccessMode, Priority))
         return 0;
     /* A kernel-mode mapping fails with NULL. A user-mode one raises on
      * failure, which is not injected (drvsim has no user address space). */
@@ -542,7 +562,8 @@ static PVOID_VA vf_MmGetSystemAddressForMdlSafe(ke_call *call, PVOID_VA Mdl, ULO
     mdl_view v;
     bool maps = mdl_read(call->m, Mdl, &v) &&
                 !(v.flags & (MDL_MAPPED_TO_SYSTEM_VA | MDL_SOURCE_IS_NONPAGED_POOL));
-    if (maps && !check_map(call, Mdl, 0 /* KernelMode */, 0))
+    if (maps && (!check_map(call, Mdl, 0 /* KernelMode */, 0) ||
+                 !vf_ci_mdl_mapping(call, 0 /* KernelMode */, Priority)))
         return 0;
     /* Only a call that maps can fail: one that reads MappedSystemVa cannot. */
     if (maps && vf_inject_fault(call, 0, 0, false, false))
@@ -554,9 +575,30 @@ static void vf_MmUnmapLockedPages(ke_call *call, PVOID_VA BaseAddress,
                                   PVOID_VA MemoryDescriptorList)
 {
     KIRQL irql = ke_call_irql(call);
-    if (irql > DISPATCH_LEVEL && vf_rule_enabled(call, RULE_mdl_unmap_above_dispatch)) {
+    /* A user-space mapping (0x7A above APC_LEVEL) is not modelled: every
+     * mapping drvsim makes is a system address. */
+    bool user = BaseAddress < mm_user_probe_address(call->m->config.arch);
+    if (!user && irql > DISPATCH_LEVEL && vf_rule_enabled(call, RULE_mdl_unmap_above_dispatch)) {
         kd_raise(call, RULE_mdl_unmap_above_dispatch, irql, BaseAddress, MemoryDescriptorList);
         return;
+    }
+    mdl_view v;
+    if (!user && mdl_read(call->m, MemoryDescriptorList, &v)) {
+        /* A partial MDL that was not mapped itself carries its source's
+         * mapping: unmapping it takes the source's away (0xB5). One
+         * mapped on its own (MDL_PARTIAL_HAS_BEEN_MAPPED) is unmapped so
+         * by MmPrepareMdlForReuse. */
+        if ((v.flags & MDL_PARTIAL) && !(v.flags & MDL_PARTIAL_HAS_BEEN_MAPPED) &&
+            vf_rule_enabled(call, RULE_mdl_unmap_partial)) {
+            kd_raise(call, RULE_mdl_unmap_partial, MemoryDescriptorList, v.flags, MDL_PARTIAL);
+            return;
+        }
+        if (!(v.flags & MDL_MAPPED_TO_SYSTEM_VA) &&
+            vf_rule_enabled(call, RULE_mdl_unmap_not_mapped)) {
+            kd_raise(call, RULE_mdl_unmap_not_mapped, MemoryDescriptorList, v.flags,
+                     MDL_MAPPED_TO_SYSTEM_VA);
+            return;
+        }
     }
     MmUnmapLockedPages(call, BaseAddress, MemoryDescriptorList);
 }
@@ -634,4 +676,5 @@ void vf_patch_imports(ddi_imports *imports)
     vf_patch_imports_ke(imports);
     vf_patch_imports_io(imports);
     vf_patch_imports_cm(imports);
+    vf_patch_imports_mm(imports);
 }

@@ -30,5 +30,22 @@ bool vf_inject_pool(ke_call *call, ULONG PoolType, ULONG Tag, bool raise);
 void vf_patch_imports_ke(ddi_imports *imports);
 void vf_patch_imports_io(ddi_imports *imports);
 void vf_patch_imports_cm(ddi_imports *imports); /* thunks_cm.c: the registry */
+void vf_patch_imports_mm(ddi_imports *imports); /* thunks_mm.c: mappings, physical memory */
+
+/* Code integrity (/flags 0x2000000, thunks_mm.c): false when the request
+ * stopped the machine. vf_ci_pool: an executable pool type (0xC4/0x2000);
+ * vf_ci_mdl_mapping: a system-space MDL mapping without MdlMappingNoExecute
+ * (0x2002). */
+bool vf_ci_pool(ke_call *call, ULONG PoolType, ULONG Tag);
+bool vf_ci_mdl_mapping(ke_call *call, ULONG AccessMode, ULONG Priority);
+
+/* Security checks (/flags 0x100, security.c) of a Zw routine's arguments:
+ * an OBJECT_ATTRIBUTES, a UNICODE_STRING and a buffer (each 0 for none).
+ * False when one stopped the machine (0xC4/0xE3 a user-mode address, 0xE4
+ * a malformed string). */
+bool vf_sec_zw(ke_call *call, PVOID_VA attributes, PVOID_VA string, PVOID_VA buffer);
+/* An IRP sent with RequestorMode KernelMode and a user-mode buffer (0xE2);
+ * false when it stopped the machine. */
+bool vf_sec_irp(ke_call *call, PVOID_VA Irp);
 
 #endif /* DRVSIM_VF_THUNKS_H */

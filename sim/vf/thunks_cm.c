@@ -15,8 +15,11 @@
 /* False when the call stopped the machine: a key handle that is no handle
  * (miscellaneous checks). IrqlZwPassive and IrqlRtlPassive, the IRQL rules
  * of these routines, are the DDI compliance engine's (ddi_rules.spec). */
-static bool zw_checks(ke_call *call, bool has_handle, uint64_t handle)
+static bool zw_checks(ke_call *call, bool has_handle, uint64_t handle, PVOID_VA attributes,
+                      PVOID_VA string, PVOID_VA buffer)
 {
+    if (!vf_sec_zw(call, attributes, string, buffer))
+        return false;
     if (has_handle && ob_handle_object(call->m, handle) == NULL &&
         vf_rule_enabled(call, RULE_ob_bad_kernel_handle_referenced)) {
         kd_raise(call, RULE_ob_bad_kernel_handle_referenced, handle, 0, 0);
@@ -27,7 +30,7 @@ static bool zw_checks(ke_call *call, bool has_handle, uint64_t handle)
 
 static NTSTATUS vf_ZwClose(ke_call *call, uint64_t Handle)
 {
-    if (!zw_checks(call, false, 0))
+    if (!zw_checks(call, false, 0, 0, 0, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwClose(call, Handle);
 }
@@ -36,7 +39,7 @@ static NTSTATUS vf_ZwCreateKey(ke_call *call, uint64_t *KeyHandle, ULONG Desired
                                PVOID_VA ObjectAttributes, ULONG TitleIndex, PVOID_VA Class,
                                ULONG CreateOptions, ULONG *Disposition)
 {
-    if (!zw_checks(call, false, 0)) {
+    if (!zw_checks(call, false, 0, ObjectAttributes, Class, 0)) {
         *KeyHandle = 0;
         *Disposition = 0;
         return STATUS_UNSUCCESSFUL;
@@ -48,7 +51,7 @@ static NTSTATUS vf_ZwCreateKey(ke_call *call, uint64_t *KeyHandle, ULONG Desired
 static NTSTATUS vf_ZwOpenKey(ke_call *call, uint64_t *KeyHandle, ULONG DesiredAccess,
                              PVOID_VA ObjectAttributes)
 {
-    if (!zw_checks(call, false, 0)) {
+    if (!zw_checks(call, false, 0, ObjectAttributes, 0, 0)) {
         *KeyHandle = 0;
         return STATUS_UNSUCCESSFUL;
     }
@@ -59,7 +62,7 @@ static NTSTATUS vf_ZwQueryValueKey(ke_call *call, uint64_t KeyHandle, PVOID_VA V
                                    ULONG KeyValueInformationClass, PVOID_VA KeyValueInformation,
                                    ULONG Length, ULONG *ResultLength)
 {
-    if (!zw_checks(call, true, KeyHandle)) {
+    if (!zw_checks(call, true, KeyHandle, 0, ValueName, KeyValueInformation)) {
         *ResultLength = 0;
         return STATUS_UNSUCCESSFUL;
     }
@@ -70,30 +73,30 @@ static NTSTATUS vf_ZwQueryValueKey(ke_call *call, uint64_t KeyHandle, PVOID_VA V
 static NTSTATUS vf_ZwSetValueKey(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName,
                                  ULONG TitleIndex, ULONG Type, PVOID_VA Data, ULONG DataSize)
 {
-    if (!zw_checks(call, true, KeyHandle))
+    if (!zw_checks(call, true, KeyHandle, 0, ValueName, Data))
         return STATUS_UNSUCCESSFUL;
     return ZwSetValueKey(call, KeyHandle, ValueName, TitleIndex, Type, Data, DataSize);
 }
 
 static NTSTATUS vf_ZwDeleteKey(ke_call *call, uint64_t KeyHandle)
 {
-    if (!zw_checks(call, true, KeyHandle))
+    if (!zw_checks(call, true, KeyHandle, 0, 0, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwDeleteKey(call, KeyHandle);
 }
 
 static NTSTATUS vf_ZwDeleteValueKey(ke_call *call, uint64_t KeyHandle, PVOID_VA ValueName)
 {
-    if (!zw_checks(call, true, KeyHandle))
+    if (!zw_checks(call, true, KeyHandle, 0, ValueName, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwDeleteValueKey(call, KeyHandle, ValueName);
 }
 
 static NTSTATUS vf_ZwEnumerateKey(ke_call *call, uint64_t KeyHandle, ULONG Index,
-                                  ULONG KeyInformationClass, PVOID_VA KeyInformation,
-                                  ULONG Length, ULONG *ResultLength)
+                                  ULONG KeyInformationClass, PVOID_VA KeyInformation, ULONG Length,
+                                  ULONG *ResultLength)
 {
-    if (!zw_checks(call, true, KeyHandle)) {
+    if (!zw_checks(call, true, KeyHandle, 0, 0, KeyInformation)) {
         *ResultLength = 0;
         return STATUS_UNSUCCESSFUL;
     }
@@ -102,11 +105,10 @@ static NTSTATUS vf_ZwEnumerateKey(ke_call *call, uint64_t KeyHandle, ULONG Index
 }
 
 static NTSTATUS vf_ZwEnumerateValueKey(ke_call *call, uint64_t KeyHandle, ULONG Index,
-                                       ULONG KeyValueInformationClass,
-                                       PVOID_VA KeyValueInformation, ULONG Length,
-                                       ULONG *ResultLength)
+                                       ULONG KeyValueInformationClass, PVOID_VA KeyValueInformation,
+                                       ULONG Length, ULONG *ResultLength)
 {
-    if (!zw_checks(call, true, KeyHandle)) {
+    if (!zw_checks(call, true, KeyHandle, 0, 0, KeyValueInformation)) {
         *ResultLength = 0;
         return STATUS_UNSUCCESSFUL;
     }
@@ -116,7 +118,7 @@ static NTSTATUS vf_ZwEnumerateValueKey(ke_call *call, uint64_t KeyHandle, ULONG 
 
 static NTSTATUS vf_ZwFlushKey(ke_call *call, uint64_t KeyHandle)
 {
-    if (!zw_checks(call, true, KeyHandle))
+    if (!zw_checks(call, true, KeyHandle, 0, 0, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwFlushKey(call, KeyHandle);
 }
@@ -124,7 +126,7 @@ static NTSTATUS vf_ZwFlushKey(ke_call *call, uint64_t KeyHandle)
 static NTSTATUS vf_ZwQueryKey(ke_call *call, uint64_t KeyHandle, ULONG KeyInformationClass,
                               PVOID_VA KeyInformation, ULONG Length, ULONG *ResultLength)
 {
-    if (!zw_checks(call, true, KeyHandle)) {
+    if (!zw_checks(call, true, KeyHandle, 0, 0, KeyInformation)) {
         *ResultLength = 0;
         return STATUS_UNSUCCESSFUL;
     }
@@ -139,7 +141,8 @@ static NTSTATUS vf_ZwReadFile(ke_call *call, uint64_t FileHandle, uint64_t Event
                               PVOID_VA ApcRoutine, PVOID_VA ApcContext, PVOID_VA IoStatusBlock,
                               PVOID_VA Buffer, ULONG Length, PVOID_VA ByteOffset, PVOID_VA Key)
 {
-    if (!zw_checks(call, true, FileHandle) || !zw_checks(call, Event != 0, Event))
+    if (!zw_checks(call, true, FileHandle, 0, 0, Buffer) ||
+        !zw_checks(call, Event != 0, Event, 0, 0, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwReadFile(call, FileHandle, Event, ApcRoutine, ApcContext, IoStatusBlock, Buffer,
                       Length, ByteOffset, Key);
@@ -149,7 +152,8 @@ static NTSTATUS vf_ZwWriteFile(ke_call *call, uint64_t FileHandle, uint64_t Even
                                PVOID_VA ApcRoutine, PVOID_VA ApcContext, PVOID_VA IoStatusBlock,
                                PVOID_VA Buffer, ULONG Length, PVOID_VA ByteOffset, PVOID_VA Key)
 {
-    if (!zw_checks(call, true, FileHandle) || !zw_checks(call, Event != 0, Event))
+    if (!zw_checks(call, true, FileHandle, 0, 0, Buffer) ||
+        !zw_checks(call, Event != 0, Event, 0, 0, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwWriteFile(call, FileHandle, Event, ApcRoutine, ApcContext, IoStatusBlock, Buffer,
                        Length, ByteOffset, Key);
@@ -159,7 +163,7 @@ static NTSTATUS vf_ZwQueryInformationFile(ke_call *call, uint64_t FileHandle,
                                           PVOID_VA IoStatusBlock, PVOID_VA FileInformation,
                                           ULONG Length, ULONG FileInformationClass)
 {
-    if (!zw_checks(call, true, FileHandle))
+    if (!zw_checks(call, true, FileHandle, 0, 0, FileInformation))
         return STATUS_UNSUCCESSFUL;
     return ZwQueryInformationFile(call, FileHandle, IoStatusBlock, FileInformation, Length,
                                   FileInformationClass);
@@ -169,7 +173,7 @@ static NTSTATUS vf_ZwSetInformationFile(ke_call *call, uint64_t FileHandle, PVOI
                                         PVOID_VA FileInformation, ULONG Length,
                                         ULONG FileInformationClass)
 {
-    if (!zw_checks(call, true, FileHandle))
+    if (!zw_checks(call, true, FileHandle, 0, 0, FileInformation))
         return STATUS_UNSUCCESSFUL;
     return ZwSetInformationFile(call, FileHandle, IoStatusBlock, FileInformation, Length,
                                 FileInformationClass);
@@ -177,7 +181,7 @@ static NTSTATUS vf_ZwSetInformationFile(ke_call *call, uint64_t FileHandle, PVOI
 
 static NTSTATUS vf_ZwFlushBuffersFile(ke_call *call, uint64_t FileHandle, PVOID_VA IoStatusBlock)
 {
-    if (!zw_checks(call, true, FileHandle))
+    if (!zw_checks(call, true, FileHandle, 0, 0, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwFlushBuffersFile(call, FileHandle, IoStatusBlock);
 }

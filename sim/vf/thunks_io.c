@@ -300,6 +300,9 @@ static NTSTATUS vf_IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA I
                 return STATUS_UNSUCCESSFUL;
         }
     }
+    /* Security checks, once the IRP is known to be one (with 0x10). */
+    if (!vf_sec_irp(call, Irp))
+        return STATUS_UNSUCCESSFUL;
     return IoCallDriver(call, DeviceObject, Irp);
 }
 

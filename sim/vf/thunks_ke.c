@@ -352,6 +352,21 @@ static NTSTATUS vf_ExDeleteResourceLite(ke_call *call, PVOID_VA Resource)
  * relative), or 0 for a NULL timeout, which is what the address of none is.
  * P3 the object (0 for KeDelayExecutionThread). README "Parameters that
  * differ from Windows" and `drvsim rules` say the same. */
+static bool check_sync_object(ke_call *call, PVOID_VA object);
+
+/* Miscellaneous checks: a UserMode wait may let the kernel stack be paged
+ * out (the thread can be swapped while it waits for user mode), so an
+ * object on the stack must not be waited on in UserMode (0xC4/0x123, P2 the
+ * object). False if it fired. */
+static bool check_wait_mode(ke_call *call, PVOID_VA object, ULONG WaitMode)
+{
+    if (WaitMode != 1 /* UserMode */ || !mm_on_kernel_stack(call->m, object) ||
+        !vf_rule_enabled(call, RULE_wait_user_mode_stack_object))
+        return true;
+    kd_raise(call, RULE_wait_user_mode_stack_object, object, 0, 0);
+    return false;
+}
+
 static bool check_wait(ke_call *call, PVOID_VA object, ke_timeout timeout)
 {
     KIRQL irql = ke_call_irql(call);
@@ -371,11 +386,24 @@ static bool check_wait(ke_call *call, PVOID_VA object, ke_timeout timeout)
     return false;
 }
 
+/* Low resources simulation (Windows Vista and later): an alertable wait of
+ * a thread of a non-privileged process (an application's, not the System
+ * process's) may end at once with STATUS_ALERTED, a simulated alert, as if
+ * the thread had been alerted. True if this wait is failed so. */
+static bool inject_alert(ke_call *call, bool Alertable)
+{
+    return Alertable && call->thread->process != call->m->system_process &&
+           vf_inject_fault(call, 0, 0, false, false);
+}
+
 static NTSTATUS vf_KeWaitForSingleObject(ke_call *call, PVOID_VA Object, ULONG WaitReason,
                                          ULONG WaitMode, bool Alertable, ke_timeout Timeout)
 {
-    if (!check_wait(call, Object, Timeout))
+    if (!check_wait(call, Object, Timeout) || !check_sync_object(call, Object) ||
+        !check_wait_mode(call, Object, WaitMode))
         return STATUS_UNSUCCESSFUL;
+    if (inject_alert(call, Alertable))
+        return STATUS_ALERTED;
     return KeWaitForSingleObject(call, Object, WaitReason, WaitMode, Alertable, Timeout);
 }
 
@@ -386,6 +414,12 @@ static NTSTATUS vf_KeWaitForMultipleObjects(ke_call *call, ULONG Count, const ke
 {
     if (!check_wait(call, Object->count > 0 ? Object->items[0] : 0, Timeout))
         return STATUS_UNSUCCESSFUL;
+    for (size_t i = 0; i < Object->count; i++) {
+        if (!check_wait_mode(call, Object->items[i], WaitMode))
+            return STATUS_UNSUCCESSFUL;
+    }
+    if (inject_alert(call, Alertable))
+        return STATUS_ALERTED;
     return KeWaitForMultipleObjects(call, Count, Object, WaitType, WaitReason, WaitMode, Alertable,
                                     Timeout, WaitBlockArray);
 }
@@ -441,6 +475,15 @@ static NTSTATUS vf_ObReferenceObjectByHandle(ke_call *call, uint64_t Handle, ULO
                  frame != NULL ? frame->code : 0);
         return STATUS_UNSUCCESSFUL;
     }
+    /* A kernel handle referenced with UserMode in the System process (a
+     * system thread, a work item): the reference fails; the driver meant
+     * KernelMode, or passed a RequestorMode that is not its caller's
+     * (miscellaneous checks, 0xC4/0xF7). */
+    if (kernel_handle && AccessMode == OB_USER_MODE && p == call->m->system_process &&
+        vf_rule_enabled(call, RULE_ob_kernel_handle_user_mode)) {
+        kd_raise(call, RULE_ob_kernel_handle_user_mode, Handle, ObjectType, AccessMode);
+        return STATUS_UNSUCCESSFUL;
+    }
     return ObReferenceObjectByHandle(call, Handle, DesiredAccess, ObjectType, AccessMode, Object,
                                      HandleInformation);
 }
@@ -480,6 +523,125 @@ bool vf_isr_irql_changed(ke_call *call, PVOID_VA isr, KIRQL before, KIRQL after)
     return true;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Dispatcher objects in pageable memory                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Force IRQL checking: the dispatcher lock and the timer DPC touch a
+ * dispatcher object at DISPATCH_LEVEL, so one in paged pool (or at an
+ * address that is not valid) is reported where it is initialised or waited
+ * on (0xC4/0xE1, P2 the object). Session space (0xDF) does not exist here.
+ * False if it fired. */
+static bool check_sync_object(ke_call *call, PVOID_VA object)
+{
+    if (!vf_rule_enabled(call, RULE_sync_object_pageable))
+        return true;
+    const mm_page *p = mm_lookup(call->m->mm, object);
+    if (p != NULL && !p->pageable)
+        return true;
+    kd_raise(call, RULE_sync_object_pageable, object, 0, 0);
+    return false;
+}
+
+static void vf_KeInitializeEvent(ke_call *call, PVOID_VA Event, ULONG Type, bool State)
+{
+    if (check_sync_object(call, Event))
+        KeInitializeEvent(call, Event, Type, State);
+}
+
+static void vf_KeInitializeTimer(ke_call *call, PVOID_VA Timer)
+{
+    if (check_sync_object(call, Timer))
+        KeInitializeTimer(call, Timer);
+}
+
+static void vf_KeInitializeTimerEx(ke_call *call, PVOID_VA Timer, ULONG Type)
+{
+    if (check_sync_object(call, Timer))
+        KeInitializeTimerEx(call, Timer, Type);
+}
+
+static void vf_KeInitializeSemaphore(ke_call *call, PVOID_VA Semaphore, int32_t Count,
+                                     int32_t Limit)
+{
+    if (check_sync_object(call, Semaphore))
+        KeInitializeSemaphore(call, Semaphore, Count, Limit);
+}
+
+static void vf_KeInitializeMutex(ke_call *call, PVOID_VA Mutex, ULONG Level)
+{
+    if (check_sync_object(call, Mutex))
+        KeInitializeMutex(call, Mutex, Level);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Push locks                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* A push lock is acquired and released with normal kernel APCs disabled
+ * (ExAcquirePushLockExclusive: KeEnterCriticalRegion first), as an
+ * ERESOURCE is: below APC_LEVEL outside a critical or guarded region is
+ * 0xEA at acquire, 0xEB at release (P2 the IRQL, P3 CombinedApcDisable, P4
+ * the lock). Unlike 0x37/0x38, system threads are not exempt: the page
+ * names no exemption. False if one fired. */
+static bool check_pushlock(ke_call *call, PVOID_VA PushLock, rule_id rule)
+{
+    KIRQL irql = ke_call_irql(call);
+    uint32_t combined = ke_combined_apc_disable(call->thread);
+    if (irql >= APC_LEVEL || combined != 0 || !vf_rule_enabled(call, rule))
+        return true;
+    kd_raise(call, rule, irql, combined, PushLock);
+    return false;
+}
+
+static void vf_ExAcquirePushLockExclusiveEx(ke_call *call, PVOID_VA PushLock, ULONG Flags)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_acquire_apcs_enabled))
+        ExAcquirePushLockExclusiveEx(call, PushLock, Flags);
+}
+
+static void vf_ExAcquirePushLockSharedEx(ke_call *call, PVOID_VA PushLock, ULONG Flags)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_acquire_apcs_enabled))
+        ExAcquirePushLockSharedEx(call, PushLock, Flags);
+}
+
+static void vf_ExReleasePushLockExclusiveEx(ke_call *call, PVOID_VA PushLock, ULONG Flags)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_release_apcs_enabled))
+        ExReleasePushLockExclusiveEx(call, PushLock, Flags);
+}
+
+static void vf_ExReleasePushLockSharedEx(ke_call *call, PVOID_VA PushLock, ULONG Flags)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_release_apcs_enabled))
+        ExReleasePushLockSharedEx(call, PushLock, Flags);
+}
+
+static void vf_ExAcquirePushLockExclusive(ke_call *call, PVOID_VA PushLock)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_acquire_apcs_enabled))
+        ExAcquirePushLockExclusive(call, PushLock);
+}
+
+static void vf_ExAcquirePushLockShared(ke_call *call, PVOID_VA PushLock)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_acquire_apcs_enabled))
+        ExAcquirePushLockShared(call, PushLock);
+}
+
+static void vf_ExReleasePushLockExclusive(ke_call *call, PVOID_VA PushLock)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_release_apcs_enabled))
+        ExReleasePushLockExclusive(call, PushLock);
+}
+
+static void vf_ExReleasePushLockShared(ke_call *call, PVOID_VA PushLock)
+{
+    if (check_pushlock(call, PushLock, RULE_pushlock_release_apcs_enabled))
+        ExReleasePushLockShared(call, PushLock);
+}
+
 void vf_patch_imports_ke(ddi_imports *imports)
 {
     imports->KeWaitForSingleObject = vf_KeWaitForSingleObject;
@@ -512,4 +674,17 @@ void vf_patch_imports_ke(ddi_imports *imports)
     imports->ExTryToAcquireResourceExclusiveLite = vf_ExTryToAcquireResourceExclusiveLite;
     imports->ExReleaseResourceLite = vf_ExReleaseResourceLite;
     imports->ExReleaseResourceForThreadLite = vf_ExReleaseResourceForThreadLite;
+    imports->KeInitializeEvent = vf_KeInitializeEvent;
+    imports->KeInitializeTimer = vf_KeInitializeTimer;
+    imports->KeInitializeTimerEx = vf_KeInitializeTimerEx;
+    imports->KeInitializeSemaphore = vf_KeInitializeSemaphore;
+    imports->KeInitializeMutex = vf_KeInitializeMutex;
+    imports->ExAcquirePushLockExclusiveEx = vf_ExAcquirePushLockExclusiveEx;
+    imports->ExAcquirePushLockSharedEx = vf_ExAcquirePushLockSharedEx;
+    imports->ExReleasePushLockExclusiveEx = vf_ExReleasePushLockExclusiveEx;
+    imports->ExReleasePushLockSharedEx = vf_ExReleasePushLockSharedEx;
+    imports->ExAcquirePushLockExclusive = vf_ExAcquirePushLockExclusive;
+    imports->ExAcquirePushLockShared = vf_ExAcquirePushLockShared;
+    imports->ExReleasePushLockExclusive = vf_ExReleasePushLockExclusive;
+    imports->ExReleasePushLockShared = vf_ExReleasePushLockShared;
 }
