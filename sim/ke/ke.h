@@ -194,6 +194,15 @@ typedef struct ke_callout {
     PVOID_VA queue;   /* IoCsq*: the IO_CSQ */
     PVOID_VA scratch; /* IoCsq*: the KIRQL CsqAcquireLock stores */
     void *context; /* KE_CALLOUT_QUERY_ROUTINE: the query's state (cm/rtl_registry.c) */
+    /* Dispatch and completion routines (io/irp.c): the IRP's IoStatus as
+     * the routine was given it, and whether its device was attached to a
+     * device below then (the I/O verifier compares what the routine did). */
+    uint32_t status_in;
+    uint64_t information_in;
+    bool attached_in;
+    uint8_t major_in, minor_in; /* the location's function codes (completion zeroes them) */
+    int64_t references_in;      /* the device object's references */
+    bool event_signaled_in;     /* the IRP's UserEvent was signalled (I/O verifier's) */
 } ke_callout;
 
 /*
