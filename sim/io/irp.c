@@ -526,9 +526,10 @@ NTSTATUS IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
     c->major_in = (uint8_t)major;
     c->minor_in = (uint8_t)get(m, sl, SL_F(MinorFunction));
     c->references_in = dev->references;
+    c->apc_disable_in = call->thread != NULL ? ke_combined_apc_disable(call->thread) : 0;
     if (c->verify)
         vf_io_dispatch_called(call, c, irp);
-    return STATUS_SUCCESS;        /* the routine's status is the result (io_callout_end) */
+    return STATUS_SUCCESS; /* the routine's status is the result (io_callout_end) */
 }
 
 /* ------------------------------------------------------------------------ */
@@ -678,6 +679,9 @@ static void complete_walk(ke_call *call, io_irp *irp, uint64_t result)
                 c->verify = vf_io_watched(m, d);
                 c->status_in = (uint32_t)status;
                 c->information_in = get(m, io_status(m, Irp), IOSB_INFO);
+                c->irql_before = ke_call_irql(call);
+                c->apc_disable_in =
+                    call->thread != NULL ? ke_combined_apc_disable(call->thread) : 0;
                 return;
             }
         } else if (pending && !top) {

@@ -203,6 +203,7 @@ typedef struct ke_callout {
     uint8_t major_in, minor_in; /* the location's function codes (completion zeroes them) */
     int64_t references_in;      /* the device object's references */
     bool event_signaled_in;     /* the IRP's UserEvent was signalled (I/O verifier's) */
+    uint32_t apc_disable_in;    /* the thread's CombinedApcDisable when called */
 } ke_callout;
 
 /*

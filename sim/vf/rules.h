@@ -779,6 +779,24 @@
       ("A remove lock initialized again after IoReleaseRemoveLockAndWait",                         \
        "The IO_REMOVE_LOCK (Windows: Driver Verifier's internal copy of it)",                      \
        "The driver's IO_REMOVE_LOCK", "Reserved (0)"))                                             \
+    X(io_dispatch_apc_disable_changed, 0xC4, 1, 0xC5, VF_FLAG_IO_VERIFICATION,                     \
+      "a dispatch routine returned with the thread's APC disable count changed (a critical or "    \
+      "guarded region entered and not left, or left and not entered)",                             \
+      ("The thread's APC disable count changed across a dispatch routine", "Dispatch routine",     \
+       "Current APC disable count (CombinedApcDisable)",                                           \
+       "APC disable count before the dispatch routine"))                                           \
+    X(io_completion_irql_changed, 0xC4, 1, 0xFA, VF_FLAG_IO_VERIFICATION,                          \
+      "an IRP completion routine returned at an IRQL other than the one it was called at",         \
+      ("An IRP completion routine returned at a different IRQL", "Completion routine",             \
+       "IRQL before the completion routine", "IRQL after the completion routine"))                 \
+    X(io_completion_apc_disable_changed, 0xC4, 1, 0xFB, VF_FLAG_IO_VERIFICATION,                   \
+      "an IRP completion routine returned with the thread's APC disable count changed",            \
+      ("The thread's APC disable count changed across an IRP completion routine",                  \
+       "Completion routine", "Current APC disable count (CombinedApcDisable)",                     \
+       "APC disable count before the completion routine"))                                         \
+    X(io_irp_freed_with_pool, 0xC4, 1, 0x105, VF_FLAG_IO_VERIFICATION,                             \
+      "ExFreePool or ExFreePoolWithTag on an IRP (IoFreeIrp frees IRPs)",                          \
+      ("An IRP was freed with ExFreePool", "IRP", "Reserved (0)", "Reserved (0)"))                 \
     /* I/O verification, level 2: PnP, power and WMI IRP handling, forwarding and completion       \
      * (iov_pnp.c; 0xC9, P1 = the code, P3 the IRP). */                                            \
     X(io2_null_device, 0xC9, 1, 0x204, VF_FLAG_IO_VERIFICATION,                                    \

@@ -381,6 +381,13 @@ void vf_io_dispatch_returned(ke_call *call, const ke_callout *c, io_irp *irp, NT
                     irql);
         return;
     }
+    /* A critical or guarded region entered and not left (0xC4/0xC5). */
+    uint32_t apc = call->thread != NULL ? ke_combined_apc_disable(call->thread) : 0;
+    if (apc != c->apc_disable_in) {
+        vf_io_raise(call, RULE_io_dispatch_apc_disable_changed, c->driver, dispatch, apc,
+                    c->apc_disable_in);
+        return;
+    }
     if (!io_level2(m) || irp == NULL)
         return; /* an IRP freed already: the I/O manager's free came after */
     if (vf_iov_dispatch_returned(call, c, irp, status))
@@ -432,6 +439,19 @@ void vf_io_dispatch_returned(ke_call *call, const ke_callout *c, io_irp *irp, NT
 void vf_io_completion_returned(ke_call *call, const ke_callout *c, io_irp *irp, NTSTATUS status)
 {
     ke_machine *m = call->m;
+    uint64_t routine = io_routine_token(c->driver, c->routine);
+    KIRQL irql = ke_call_irql(call);
+    if (irql != c->irql_before) {
+        vf_io_raise(call, RULE_io_completion_irql_changed, c->driver, routine, c->irql_before,
+                    irql);
+        return;
+    }
+    uint32_t apc = call->thread != NULL ? ke_combined_apc_disable(call->thread) : 0;
+    if (apc != c->apc_disable_in) {
+        vf_io_raise(call, RULE_io_completion_apc_disable_changed, c->driver, routine, apc,
+                    c->apc_disable_in);
+        return;
+    }
     if (!io_level2(m) || irp == NULL || status == STATUS_MORE_PROCESSING_REQUIRED)
         return;
     /* The routine's own location is the current one now; with the IRP
