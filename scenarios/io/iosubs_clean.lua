@@ -9,7 +9,9 @@
 -- STATUS_VERIFY_REQUIRED for the thread to verify (IoIsErrorUserInduced,
 -- IoSetHardErrorOrVerifyDevice, IoGetDeviceToVerify). Its power path
 -- passes a power IRP to its lower device with PoCallDriver, which
--- completes it after PoStartNextPowerIrp (a no-op from Windows Vista on).
+-- completes it after PoStartNextPowerIrp (a no-op from Windows Vista on):
+-- IRP_MN_POWER_SEQUENCE, the one power IRP a driver allocates itself
+-- (the others come from PoRequestPowerIrp).
 -- Clean under /standard.
 scenario {
   verifier = "/standard /driver cdfs-like.sys",
@@ -79,6 +81,7 @@ driver "cdfs-like.sys" {
     local Irp = IoAllocateIrp(1, false)
     local Stack = IoGetNextIrpStackLocation(Irp)
     Stack.MajorFunction = IRP_MJ_POWER
+    Stack.MinorFunction = IRP_MN_POWER_SEQUENCE
     Irp.IoStatus.Status = STATUS_NOT_SUPPORTED
     local Done = KEVENT()
     KeInitializeEvent(Done, NotificationEvent, false)

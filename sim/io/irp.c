@@ -495,6 +495,11 @@ NTSTATUS IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
     io_routine dispatch = major <= IRP_MJ_MAXIMUM_FUNCTION ? d->major[major] : 0;
     irp->sent++;
     irp->in_flight = true;
+    if (dispatch == 0 && vf_io_watched(m, d)) {
+        vf_io_no_dispatch(call, irp, dev, major);
+        if (ke_stopped(m))
+            return STATUS_INVALID_DEVICE_REQUEST;
+    }
     if (dispatch == 0) {
         /* IopInvalidDeviceRequest: completes the request at once. */
         set(m, io_status(m, Irp), IOSB_STATUS, (uint32_t)STATUS_INVALID_DEVICE_REQUEST);
@@ -521,7 +526,16 @@ NTSTATUS IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
     c->verify = vf_io_watched(m, d) || vf_io_watched(m, call->driver);
     c->result = irp->completions; /* completions before this dispatch (for its checks) */
     c->argument = irp->sent;      /* sent before its dispatch routine forwards it */
-    return STATUS_SUCCESS;        /* the routine's status is the result (io_callout_end) */
+    c->status_in = (uint32_t)get(m, io_status(m, Irp), IOSB_STATUS);
+    c->information_in = get(m, io_status(m, Irp), IOSB_INFO);
+    c->attached_in = dev->lower != NULL;
+    c->major_in = (uint8_t)major;
+    c->minor_in = (uint8_t)get(m, sl, SL_F(MinorFunction));
+    c->references_in = dev->references;
+    c->apc_disable_in = call->thread != NULL ? ke_combined_apc_disable(call->thread) : 0;
+    if (c->verify)
+        vf_io_dispatch_called(call, c, irp);
+    return STATUS_SUCCESS; /* the routine's status is the result (io_callout_end) */
 }
 
 /* ------------------------------------------------------------------------ */
@@ -669,6 +683,11 @@ static void complete_walk(ke_call *call, io_irp *irp, uint64_t result)
                 c->location = (int32_t)location + 1;
                 c->result = result;
                 c->verify = vf_io_watched(m, d);
+                c->status_in = (uint32_t)status;
+                c->information_in = get(m, io_status(m, Irp), IOSB_INFO);
+                c->irql_before = ke_call_irql(call);
+                c->apc_disable_in =
+                    call->thread != NULL ? ke_combined_apc_disable(call->thread) : 0;
                 return;
             }
         } else if (pending && !top) {
@@ -1049,6 +1068,10 @@ PVOID_VA IoAttachDeviceToDeviceStack(ke_call *call, PVOID_VA SourceDevice, PVOID
     io_device *top = io_attached_top(target);
     top->attached = source;
     source->lower = top;
+    /* The attachment keeps the device below alive until IoDetachDevice:
+     * in a PnP removal each driver deletes its own device, the lower one
+     * first, while the one above is still attached to it. */
+    io_device_reference(top);
     set(m, top->va, KE_FIELD(DEVICE_OBJECT, AttachedDevice), SourceDevice);
     uint64_t below = get(m, top->va, KE_FIELD(DEVICE_OBJECT, StackSize));
     set(m, SourceDevice, KE_FIELD(DEVICE_OBJECT, StackSize), below + 1);
@@ -1064,6 +1087,7 @@ void IoDetachDevice(ke_call *call, PVOID_VA TargetDevice)
     target->attached->lower = NULL;
     target->attached = NULL;
     set(m, TargetDevice, KE_FIELD(DEVICE_OBJECT, AttachedDevice), 0);
+    io_device_dereference(call, target); /* the attachment's reference */
 }
 
 PVOID_VA IoGetAttachedDeviceReference(ke_call *call, PVOID_VA DeviceObject)

@@ -201,6 +201,16 @@ typedef struct ke_callout {
                       (cm/rtl_registry.c, cm/callbacks.c) */
     uint8_t outs;  /* the DDI's out parameters (integers), in ke_exec.callout_outs
                       when its chain ends */
+    /* Dispatch and completion routines (io/irp.c): the IRP's IoStatus as
+     * the routine was given it, and whether its device was attached to a
+     * device below then (the I/O verifier compares what the routine did). */
+    uint32_t status_in;
+    uint64_t information_in;
+    bool attached_in;
+    uint8_t major_in, minor_in; /* the location's function codes (completion zeroes them) */
+    int64_t references_in;      /* the device object's references */
+    bool event_signaled_in;     /* the IRP's UserEvent was signalled (I/O verifier's) */
+    uint32_t apc_disable_in;    /* the thread's CombinedApcDisable when called */
 } ke_callout;
 
 /*

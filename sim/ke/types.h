@@ -188,6 +188,20 @@ typedef enum ke_field_kind {
     X(IO_PARAMETERS_IOCTL, InputBufferLength, KE_FIELD_U32, 0x8, 0x4, NONE)                        \
     X(IO_PARAMETERS_IOCTL, IoControlCode, KE_FIELD_U32, 0x10, 0x8, NONE)                           \
     X(IO_PARAMETERS_IOCTL, Type3InputBuffer, KE_FIELD_PTR, 0x18, 0xC, NONE)                        \
+    X(IO_STACK_PARAMETERS, QueryDeviceRelations, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_RELATIONS) \
+    X(IO_STACK_PARAMETERS, DeviceCapabilities, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_CAPABILITIES) \
+    X(IO_STACK_PARAMETERS, Power, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_POWER)                     \
+    X(IO_STACK_PARAMETERS, WMI, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_WMI)                         \
+    X(IO_PARAMETERS_RELATIONS, Type, KE_FIELD_U32, 0x0, 0x0, NONE)                                 \
+    X(IO_PARAMETERS_CAPABILITIES, Capabilities, KE_FIELD_PTR, 0x0, 0x0, NONE)                      \
+    X(IO_PARAMETERS_POWER, SystemContext, KE_FIELD_U32, 0x0, 0x0, NONE)                            \
+    X(IO_PARAMETERS_POWER, Type, KE_FIELD_U32, 0x8, 0x4, NONE)                                     \
+    X(IO_PARAMETERS_POWER, State, KE_FIELD_U32, 0x10, 0x8, NONE)                                   \
+    X(IO_PARAMETERS_POWER, ShutdownType, KE_FIELD_U32, 0x18, 0xC, NONE)                            \
+    X(IO_PARAMETERS_WMI, ProviderId, KE_FIELD_PTR, 0x0, 0x0, NONE)                                 \
+    X(IO_PARAMETERS_WMI, DataPath, KE_FIELD_PTR, 0x8, 0x4, NONE)                                   \
+    X(IO_PARAMETERS_WMI, BufferSize, KE_FIELD_U32, 0x10, 0x8, NONE)                                \
+    X(IO_PARAMETERS_WMI, Buffer, KE_FIELD_PTR, 0x18, 0xC, NONE)                                    \
     X(IO_PARAMETERS_OTHERS, Argument1, KE_FIELD_PTR, 0x0, 0x0, NONE)                               \
     X(IO_PARAMETERS_OTHERS, Argument2, KE_FIELD_PTR, 0x8, 0x4, NONE)                               \
     X(IO_PARAMETERS_OTHERS, Argument3, KE_FIELD_PTR, 0x10, 0x8, NONE)                              \
@@ -574,7 +588,11 @@ typedef enum ke_field_kind {
     X(REG_CREATE_KEY_INFORMATION, 0x70, 0x3C)                                                      \
     X(REG_OPEN_KEY_INFORMATION, 0x70, 0x3C)                                                        \
     X(REG_POST_OPERATION_INFORMATION, 0x38, 0x1C)                                                  \
-    X(RTL_BITMAP, 0x10, 0x8)
+    X(RTL_BITMAP, 0x10, 0x8) \
+    X(IO_PARAMETERS_RELATIONS, 4, 4)                                                               \
+    X(IO_PARAMETERS_CAPABILITIES, 8, 4)                                                            \
+    X(IO_PARAMETERS_POWER, 0x20, 0x10)                                                             \
+    X(IO_PARAMETERS_WMI, 0x20, 0x10)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */

@@ -902,7 +902,350 @@
       "IoCallDriver with an IRP whose RequestorMode is KernelMode and whose UserBuffer or "        \
       "AssociatedIrp.SystemBuffer is a user-mode address: the driver below trusts it unprobed",    \
       ("An IRP with RequestorMode KernelMode carries a user-mode address", "The IRP",              \
-       "The user-mode address", "Reserved (0)"))
+       "The user-mode address", "Reserved (0)")) \
+    X(io_dispatch_apc_disable_changed, 0xC4, 1, 0xC5, VF_FLAG_IO_VERIFICATION,                     \
+      "a dispatch routine returned with the thread's APC disable count changed (a critical or "    \
+      "guarded region entered and not left, or left and not entered)",                             \
+      ("The thread's APC disable count changed across a dispatch routine", "Dispatch routine",     \
+       "Current APC disable count (CombinedApcDisable)",                                           \
+       "APC disable count before the dispatch routine"))                                           \
+    X(io_completion_irql_changed, 0xC4, 1, 0xFA, VF_FLAG_IO_VERIFICATION,                          \
+      "an IRP completion routine returned at an IRQL other than the one it was called at",         \
+      ("An IRP completion routine returned at a different IRQL", "Completion routine",             \
+       "IRQL before the completion routine", "IRQL after the completion routine"))                 \
+    X(io_completion_apc_disable_changed, 0xC4, 1, 0xFB, VF_FLAG_IO_VERIFICATION,                   \
+      "an IRP completion routine returned with the thread's APC disable count changed",            \
+      ("The thread's APC disable count changed across an IRP completion routine",                  \
+       "Completion routine", "Current APC disable count (CombinedApcDisable)",                     \
+       "APC disable count before the completion routine"))                                         \
+    X(io_irp_freed_with_pool, 0xC4, 1, 0x105, VF_FLAG_IO_VERIFICATION,                             \
+      "ExFreePool or ExFreePoolWithTag on an IRP (IoFreeIrp frees IRPs)",                          \
+      ("An IRP was freed with ExFreePool", "IRP", "Reserved (0)", "Reserved (0)"))                 \
+    /* I/O verification, level 2: PnP, power and WMI IRP handling, forwarding and completion       \
+     * (iov_pnp.c; 0xC9, P1 = the code, P3 the IRP). */                                            \
+    X(io2_null_device, 0xC9, 1, 0x204, VF_FLAG_IO_VERIFICATION,                                    \
+      "WDM DRIVER ERROR: IoCallDriver given NULL as the device object",                            \
+      ("WDM DRIVER ERROR: IoCallDriver given NULL as the device object",                           \
+       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))        \
+    X(io2_forward_queued_irp, 0xC9, 1, 0x205, VF_FLAG_IO_VERIFICATION,                             \
+      "WDM DRIVER ERROR: an IRP sent again while a driver below holds it pending (its handling "   \
+      "of STATUS_PENDING is broken)",                                                              \
+      ("WDM DRIVER ERROR: an IRP sent again while a driver below holds it pending (its handling "  \
+       "of STATUS_PENDING is broken)",                                                             \
+       "Address in the driver's code where the error was detected", "IRP",                         \
+       "Device object holding the IRP"))                                                           \
+    X(io2_control_not_zeroed, 0xC9, 1, 0x206, VF_FLAG_IO_VERIFICATION,                             \
+      "WDM DRIVER ERROR: an IRP forwarded with the next location's Control not zeroed (a pending " \
+      "bit or completion flags without a routine: a manual copy; use "                             \
+      "IoCopyCurrentIrpStackLocationToNext or IoSkipCurrentIrpStackLocation)",                     \
+      ("WDM DRIVER ERROR: an IRP forwarded with the next location's Control not zeroed (a "        \
+       "pending bit or completion flags without a routine: a manual copy; use "                    \
+       "IoCopyCurrentIrpStackLocationToNext or IoSkipCurrentIrpStackLocation)",                    \
+       "Address in the driver's code where the error was detected", "IRP",                         \
+       "Control of the next location"))                                                            \
+    X(io2_complete_queued_irp, 0xC9, 1, 0x209, VF_FLAG_IO_VERIFICATION,                            \
+      "WDM DRIVER ERROR: IoCompleteRequest on an IRP a driver below holds pending",                \
+      ("WDM DRIVER ERROR: IoCompleteRequest on an IRP a driver below holds pending",               \
+       "Address in the driver's code where the error was detected", "IRP",                         \
+       "Device object holding the IRP"))                                                           \
+    X(io2_pnp_irp_bad_status, 0xC9, 1, 0x20E, VF_FLAG_IO_VERIFICATION,                             \
+      "WDM DRIVER ERROR: a PnP IRP sent with IoStatus.Status other than STATUS_NOT_SUPPORTED",     \
+      ("WDM DRIVER ERROR: a PnP IRP sent with IoStatus.Status other than STATUS_NOT_SUPPORTED",    \
+       "Address in the driver's code where the error was detected", "IRP", "IoStatus.Status"))     \
+    X(io2_power_irp_bad_status, 0xC9, 1, 0x20F, VF_FLAG_IO_VERIFICATION,                           \
+      "WDM DRIVER ERROR: a power IRP sent with IoStatus.Status other than STATUS_NOT_SUPPORTED",   \
+      ("WDM DRIVER ERROR: a power IRP sent with IoStatus.Status other than STATUS_NOT_SUPPORTED",  \
+       "Address in the driver's code where the error was detected", "IRP", "IoStatus.Status"))     \
+    X(io2_wmi_irp_bad_status, 0xC9, 1, 0x210, VF_FLAG_IO_VERIFICATION,                             \
+      "WDM DRIVER ERROR: a WMI IRP sent with IoStatus.Status other than STATUS_NOT_SUPPORTED",     \
+      ("WDM DRIVER ERROR: a WMI IRP sent with IoStatus.Status other than STATUS_NOT_SUPPORTED",    \
+       "Address in the driver's code where the error was detected", "IRP", "IoStatus.Status"))     \
+    X(io2_skipped_device, 0xC9, 1, 0x211, VF_FLAG_IO_VERIFICATION,                                 \
+      "WDM DRIVER ERROR: an IRP forwarded past the device below (to the PDO, not to the device "   \
+      "IoAttachDeviceToDeviceStack returned)",                                                     \
+      ("WDM DRIVER ERROR: an IRP forwarded past the device below (to the PDO, not to the device "  \
+       "IoAttachDeviceToDeviceStack returned)",                                                    \
+       "Address in the driver's code where the error was detected", "IRP",                         \
+       "Device object it was sent to"))                                                            \
+    X(io2_stack_trashed, 0xC9, 1, 0x212, VF_FLAG_IO_VERIFICATION,                                  \
+      "WDM DRIVER ERROR: a PnP, power or WMI IRP forwarded with a next stack location whose "      \
+      "major or minor code is not the request's (the stack not copied)",                           \
+      ("WDM DRIVER ERROR: a PnP, power or WMI IRP forwarded with a next stack location whose "     \
+       "major or minor code is not the request's (the stack not copied)",                          \
+       "Address in the driver's code where the error was detected", "IRP",                         \
+       "Major function code of the next location"))                                                \
+    X(io2_unknown_irp_status_changed, 0xC9, 1, 0x213, VF_FLAG_IO_VERIFICATION,                     \
+      "WDM DRIVER ERROR: a driver changed IoStatus.Status of a PnP, power or WMI IRP whose minor " \
+      "code it does not understand, and passed it down",                                           \
+      ("WDM DRIVER ERROR: a driver changed IoStatus.Status of a PnP, power or WMI IRP whose "      \
+       "minor code it does not understand, and passed it down",                                    \
+       "Address in the driver's code where the error was detected", "IRP", "IoStatus.Status"))     \
+    X(io2_unknown_irp_information_changed, 0xC9, 1, 0x214, VF_FLAG_IO_VERIFICATION,                \
+      "WDM DRIVER ERROR: a driver changed IoStatus.Information of a PnP, power or WMI IRP whose "  \
+      "minor code it does not understand, and passed it down",                                     \
+      ("WDM DRIVER ERROR: a driver changed IoStatus.Information of a PnP, power or WMI IRP whose " \
+       "minor code it does not understand, and passed it down",                                    \
+       "Address in the driver's code where the error was detected", "IRP",                         \
+       "IoStatus.Information"))                                                                    \
+    X(io2_pnp_failure_passed_down, 0xC9, 1, 0x215, VF_FLAG_IO_VERIFICATION,                        \
+      "WDM DRIVER ERROR: a PnP IRP passed down with a failure status other than "                  \
+      "STATUS_NOT_SUPPORTED (a failed PnP IRP is completed)",                                      \
+      ("WDM DRIVER ERROR: a PnP IRP passed down with a failure status other than "                 \
+       "STATUS_NOT_SUPPORTED (a failed PnP IRP is completed)",                                     \
+       "Address in the driver's code where the error was detected", "IRP", "IoStatus.Status"))     \
+    X(io2_pnp_status_not_supported, 0xC9, 1, 0x216, VF_FLAG_IO_VERIFICATION,                       \
+      "WDM DRIVER ERROR: a PnP IRP's status, set by a driver above, turned into "                  \
+      "STATUS_NOT_SUPPORTED (reserved to the system)",                                             \
+      ("WDM DRIVER ERROR: a PnP IRP's status, set by a driver above, turned into "                 \
+       "STATUS_NOT_SUPPORTED (reserved to the system)",                                            \
+       "Address in the driver's code where the error was detected", "IRP", "Status it had"))       \
+    X(io2_required_irp_not_handled, 0xC9, 1, 0x217, VF_FLAG_IO_VERIFICATION,                       \
+      "WDM DRIVER ERROR: a required PnP IRP (query, cancel, stop, remove, surprise removal) "      \
+      "passed down with IoStatus.Status still STATUS_NOT_SUPPORTED",                               \
+      ("WDM DRIVER ERROR: a required PnP IRP (query, cancel, stop, remove, surprise removal) "     \
+       "passed down with IoStatus.Status still STATUS_NOT_SUPPORTED",                              \
+       "Address in the driver's code where the error was detected", "IRP", "Minor function code")) \
+    X(io2_pdo_irp_answered, 0xC9, 1, 0x218, VF_FLAG_IO_VERIFICATION,                               \
+      "WDM DRIVER ERROR: a function or filter driver answered a PnP IRP its PDO answers "          \
+      "(resources, IDs, bus information, eject, lock, target relation) instead of passing it "     \
+      "down",                                                                                      \
+      ("WDM DRIVER ERROR: a function or filter driver answered a PnP IRP its PDO answers "         \
+       "(resources, IDs, bus information, eject, lock, target relation) instead of passing it "    \
+       "down",                                                                                     \
+       "Address in the driver's code where the error was detected", "IRP", "Minor function code")) \
+    X(io2_power_failure_passed_down, 0xC9, 1, 0x219, VF_FLAG_IO_VERIFICATION,                      \
+      "WDM DRIVER ERROR: a power IRP passed down with a failure status other than "                \
+      "STATUS_NOT_SUPPORTED (a failed power IRP is completed)",                                    \
+      ("WDM DRIVER ERROR: a power IRP passed down with a failure status other than "               \
+       "STATUS_NOT_SUPPORTED (a failed power IRP is completed)",                                   \
+       "Address in the driver's code where the error was detected", "IRP", "IoStatus.Status"))     \
+    X(io2_power_status_not_supported, 0xC9, 1, 0x21A, VF_FLAG_IO_VERIFICATION,                     \
+      "WDM DRIVER ERROR: a power IRP's status, set by a driver above, turned into "                \
+      "STATUS_NOT_SUPPORTED",                                                                      \
+      ("WDM DRIVER ERROR: a power IRP's status, set by a driver above, turned into "               \
+       "STATUS_NOT_SUPPORTED",                                                                     \
+       "Address in the driver's code where the error was detected", "IRP", "Status it had"))       \
+    X(io2_suspicious_status, 0xC9, 1, 0x21B, VF_FLAG_IO_VERIFICATION,                              \
+      "WDM DRIVER ERROR: IoCompleteRequest with a suspicious status (NTSTATUS bit 28 set, which "  \
+      "no status has: an uninitialised variable)",                                                 \
+      ("WDM DRIVER ERROR: IoCompleteRequest with a suspicious status (NTSTATUS bit 28 set, which " \
+       "no status has: an uninitialised variable)",                                                \
+       "Address in the driver's code where the error was detected", "IRP", "IoStatus.Status"))     \
+    X(io2_remove_not_detached, 0xC9, 1, 0x21D, VF_FLAG_IO_VERIFICATION,                            \
+      "WDM DRIVER ERROR: a dispatch routine returned from IRP_MN_REMOVE_DEVICE with its device "   \
+      "still attached to the device below (IoDetachDevice missing)",                               \
+      ("WDM DRIVER ERROR: a dispatch routine returned from IRP_MN_REMOVE_DEVICE with its device "  \
+       "still attached to the device below (IoDetachDevice missing)",                              \
+       "Address of the dispatch routine", "IRP", "Device object"))                                 \
+    X(io2_remove_not_deleted, 0xC9, 1, 0x21E, VF_FLAG_IO_VERIFICATION,                             \
+      "WDM DRIVER ERROR: a dispatch routine returned from IRP_MN_REMOVE_DEVICE without deleting "  \
+      "its device object (IoDeleteDevice missing)",                                                \
+      ("WDM DRIVER ERROR: a dispatch routine returned from IRP_MN_REMOVE_DEVICE without deleting " \
+       "its device object (IoDeleteDevice missing)",                                               \
+       "Address of the dispatch routine", "IRP", "Device object"))                                 \
+    X(io2_missing_dispatch, 0xC9, 1, 0x21F, VF_FLAG_IO_VERIFICATION,                               \
+      "WDM DRIVER ERROR: a PnP, power or WMI IRP sent to a device in a stack whose driver has no " \
+      "dispatch routine for its major function",                                                   \
+      ("WDM DRIVER ERROR: a PnP, power or WMI IRP sent to a device in a stack whose driver has "   \
+       "no dispatch routine for its major function",                                               \
+       "Address in the sender's code where the error was detected", "IRP", "Device object"))       \
+    X(io2_wmi_not_provider, 0xC9, 1, 0x220, VF_FLAG_IO_VERIFICATION,                               \
+      "WDM DRIVER ERROR: a driver completed an IRP_MJ_SYSTEM_CONTROL request meant for another "   \
+      "device (ProviderId) instead of passing it down",                                            \
+      ("WDM DRIVER ERROR: a driver completed an IRP_MJ_SYSTEM_CONTROL request meant for another "  \
+       "device (ProviderId) instead of passing it down",                                           \
+       "Address in the driver's code where the error was detected", "IRP",                         \
+       "ProviderId (the device object the request targets)"))                                      \
+    X(io2_pdo_ignored_required_irp, 0xC9, 1, 0x22A, VF_FLAG_IO_VERIFICATION,                       \
+      "WDM DRIVER ERROR: the PDO completed a required PnP IRP with STATUS_NOT_SUPPORTED (it did "  \
+      "not respond to it)",                                                                        \
+      ("WDM DRIVER ERROR: the PDO completed a required PnP IRP with STATUS_NOT_SUPPORTED (it did " \
+       "not respond to it)",                                                                       \
+       "Address in the driver's code where the error was detected", "IRP", "Minor function code")) \
+    X(io2_target_relation_not_filled, 0xC9, 1, 0x22B, VF_FLAG_IO_VERIFICATION,                     \
+      "WDM DRIVER ERROR: the PDO completed TargetDeviceRelation successfully without a relation "  \
+      "list holding one entry, itself",                                                            \
+      ("WDM DRIVER ERROR: the PDO completed TargetDeviceRelation successfully without a relation " \
+       "list holding one entry, itself",                                                           \
+       "Address in the driver's code where the error was detected", "IRP", "PDO"))                 \
+    X(io2_target_relation_not_referenced, 0xC9, 1, 0x22C, VF_FLAG_IO_VERIFICATION,                 \
+      "WDM DRIVER ERROR: the PDO answered TargetDeviceRelation without ObReferenceObject on "      \
+      "itself",                                                                                    \
+      ("WDM DRIVER ERROR: the PDO answered TargetDeviceRelation without ObReferenceObject on "     \
+       "itself",                                                                                   \
+       "Address in the driver's code where the error was detected", "IRP", "PDO"))                 \
+    X(io2_pnp_unknown_completed, 0xC9, 1, 0x22D, VF_FLAG_IO_VERIFICATION,                          \
+      "WDM DRIVER ERROR: a function or filter driver completed a PnP IRP whose minor code it "     \
+      "does not understand instead of passing it down",                                            \
+      ("WDM DRIVER ERROR: a function or filter driver completed a PnP IRP whose minor code it "    \
+       "does not understand instead of passing it down",                                           \
+       "Address in the driver's code where the error was detected", "IRP", "Minor function code")) \
+    X(io2_pnp_success_completed, 0xC9, 1, 0x22E, VF_FLAG_IO_VERIFICATION,                          \
+      "WDM DRIVER ERROR: a function or filter driver completed a PnP IRP successfully instead of " \
+      "passing it down",                                                                           \
+      ("WDM DRIVER ERROR: a function or filter driver completed a PnP IRP successfully instead "   \
+       "of passing it down",                                                                       \
+       "Address in the driver's code where the error was detected", "IRP", "Minor function code")) \
+    X(io2_pnp_untouched_completed, 0xC9, 1, 0x22F, VF_FLAG_IO_VERIFICATION,                        \
+      "WDM DRIVER ERROR: a function or filter driver completed a PnP IRP untouched, or failed it " \
+      "with STATUS_NOT_SUPPORTED, instead of passing it down",                                     \
+      ("WDM DRIVER ERROR: a function or filter driver completed a PnP IRP untouched, or failed "   \
+       "it with STATUS_NOT_SUPPORTED, instead of passing it down",                                 \
+       "Address in the driver's code where the error was detected", "IRP", "IoStatus.Status"))     \
+    X(io2_power_unknown_completed, 0xC9, 1, 0x230, VF_FLAG_IO_VERIFICATION,                        \
+      "WDM DRIVER ERROR: a function or filter driver completed a power IRP whose minor code it "   \
+      "does not understand instead of passing it down",                                            \
+      ("WDM DRIVER ERROR: a function or filter driver completed a power IRP whose minor code it "  \
+       "does not understand instead of passing it down",                                           \
+       "Address in the driver's code where the error was detected", "IRP", "Minor function code")) \
+    X(io2_power_success_completed, 0xC9, 1, 0x231, VF_FLAG_IO_VERIFICATION,                        \
+      "WDM DRIVER ERROR: a function or filter driver completed a power IRP successfully instead "  \
+      "of passing it down",                                                                        \
+      ("WDM DRIVER ERROR: a function or filter driver completed a power IRP successfully instead " \
+       "of passing it down",                                                                       \
+       "Address in the driver's code where the error was detected", "IRP", "Minor function code")) \
+    X(io2_power_untouched_completed, 0xC9, 1, 0x232, VF_FLAG_IO_VERIFICATION,                      \
+      "WDM DRIVER ERROR: a function or filter driver completed a power IRP untouched, or failed "  \
+      "it with STATUS_NOT_SUPPORTED, instead of passing it down",                                  \
+      ("WDM DRIVER ERROR: a function or filter driver completed a power IRP untouched, or failed " \
+       "it with STATUS_NOT_SUPPORTED, instead of passing it down",                                 \
+       "Address in the driver's code where the error was detected", "IRP", "IoStatus.Status"))     \
+    X(io2_capabilities_version, 0xC9, 1, 0x233, VF_FLAG_IO_VERIFICATION,                           \
+      "WDM DRIVER ERROR: IRP_MN_QUERY_CAPABILITIES sent with DEVICE_CAPABILITIES.Version not 1",   \
+      ("WDM DRIVER ERROR: IRP_MN_QUERY_CAPABILITIES sent with DEVICE_CAPABILITIES.Version not 1",  \
+       "Address in the driver's code where the error was detected", "IRP", "Version"))             \
+    X(io2_capabilities_size, 0xC9, 1, 0x234, VF_FLAG_IO_VERIFICATION,                              \
+      "WDM DRIVER ERROR: IRP_MN_QUERY_CAPABILITIES sent with DEVICE_CAPABILITIES.Size not "        \
+      "sizeof(DEVICE_CAPABILITIES)",                                                               \
+      ("WDM DRIVER ERROR: IRP_MN_QUERY_CAPABILITIES sent with DEVICE_CAPABILITIES.Size not "       \
+       "sizeof(DEVICE_CAPABILITIES)",                                                              \
+       "Address in the driver's code where the error was detected", "IRP", "Size"))                \
+    X(io2_capabilities_address, 0xC9, 1, 0x235, VF_FLAG_IO_VERIFICATION,                           \
+      "WDM DRIVER ERROR: IRP_MN_QUERY_CAPABILITIES sent with DEVICE_CAPABILITIES.Address not -1",  \
+      ("WDM DRIVER ERROR: IRP_MN_QUERY_CAPABILITIES sent with DEVICE_CAPABILITIES.Address not -1", \
+       "Address in the driver's code where the error was detected", "IRP", "Address"))             \
+    X(io2_capabilities_ui_number, 0xC9, 1, 0x236, VF_FLAG_IO_VERIFICATION,                         \
+      "WDM DRIVER ERROR: IRP_MN_QUERY_CAPABILITIES sent with DEVICE_CAPABILITIES.UINumber not -1", \
+      ("WDM DRIVER ERROR: IRP_MN_QUERY_CAPABILITIES sent with DEVICE_CAPABILITIES.UINumber not "   \
+       "-1",                                                                                       \
+       "Address in the driver's code where the error was detected", "IRP", "UINumber"))            \
+    X(io2_system_irp_sent, 0xC9, 1, 0x237, VF_FLAG_IO_VERIFICATION,                                \
+      "WDM DRIVER ERROR: a driver sent an IRP only the system sends (a PnP start, stop, remove "   \
+      "or surprise removal; a power IRP that PoRequestPowerIrp makes)",                            \
+      ("WDM DRIVER ERROR: a driver sent an IRP only the system sends (a PnP start, stop, remove "  \
+       "or surprise removal; a power IRP that PoRequestPowerIrp makes)",                           \
+       "Address in the driver's code where the error was detected", "IRP",                         \
+       "Device object it was sent to"))                                                            \
+    X(io2_completed_never_sent, 0xC9, 1, 0x239, VF_FLAG_IO_VERIFICATION,                           \
+      "WDM DRIVER ERROR: IoCompleteRequest on an IRP never sent with IoCallDriver or "             \
+      "PoCallDriver",                                                                              \
+      ("WDM DRIVER ERROR: IoCompleteRequest on an IRP never sent with IoCallDriver or "            \
+       "PoCallDriver",                                                                             \
+       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))        \
+    X(io2_sent_at_bad_irql, 0xC9, 1, 0x23A, VF_FLAG_IO_VERIFICATION,                               \
+      "WDM DRIVER ERROR: an IRP sent at an IRQL its major code does not allow (PnP and WMI above " \
+      "PASSIVE_LEVEL, power to a DO_POWER_PAGABLE device above PASSIVE_LEVEL)",                    \
+      ("WDM DRIVER ERROR: an IRP sent at an IRQL its major code does not allow (PnP and WMI "      \
+       "above PASSIVE_LEVEL, power to a DO_POWER_PAGABLE device above PASSIVE_LEVEL)",             \
+       "Address in the driver's code where the error was detected", "IRP", "IRQL"))                \
+    X(io2_unknown_irp_status_changed_up, 0xC9, 1, 0x23B, VF_FLAG_IO_VERIFICATION,                  \
+      "WDM DRIVER ERROR: a completion routine changed IoStatus.Status of a PnP, power or WMI IRP " \
+      "whose minor code it does not understand",                                                   \
+      ("WDM DRIVER ERROR: a completion routine changed IoStatus.Status of a PnP, power or WMI "    \
+       "IRP whose minor code it does not understand",                                              \
+       "Address of the completion routine", "IRP", "IoStatus.Status"))                             \
+    X(io2_power_pagable_not_inherited, 0xC9, 1, 0x23F, VF_FLAG_IO_VERIFICATION,                    \
+      "WDM DRIVER ERROR: a device started without the DO_POWER_PAGABLE bit of the device it "      \
+      "attached to",                                                                               \
+      ("WDM DRIVER ERROR: a device started without the DO_POWER_PAGABLE bit of the device it "     \
+       "attached to",                                                                              \
+       "Address of the dispatch routine (IRP_MN_START_DEVICE)", "IRP", "Device object"))           \
+    X(io2_surprise_remove_detached, 0xC9, 1, 0x241, VF_FLAG_IO_VERIFICATION,                       \
+      "WDM DRIVER ERROR: a driver detached its device during IRP_MN_SURPRISE_REMOVAL (it waits "   \
+      "for IRP_MN_REMOVE_DEVICE)",                                                                 \
+      ("WDM DRIVER ERROR: a driver detached its device during IRP_MN_SURPRISE_REMOVAL (it waits "  \
+       "for IRP_MN_REMOVE_DEVICE)",                                                                \
+       "Address of the dispatch routine", "IRP", "Device object"))                                 \
+    X(io2_surprise_remove_deleted, 0xC9, 1, 0x242, VF_FLAG_IO_VERIFICATION,                        \
+      "WDM DRIVER ERROR: a driver deleted its device during IRP_MN_SURPRISE_REMOVAL (it waits "    \
+      "for IRP_MN_REMOVE_DEVICE)",                                                                 \
+      ("WDM DRIVER ERROR: a driver deleted its device during IRP_MN_SURPRISE_REMOVAL (it waits "   \
+       "for IRP_MN_REMOVE_DEVICE)",                                                                \
+       "Address of the dispatch routine", "IRP", "Device object"))                                 \
+    X(io2_device_initializing, 0xC9, 1, 0x243, VF_FLAG_IO_VERIFICATION,                            \
+      "WDM DRIVER ERROR: a device started with DO_DEVICE_INITIALIZING still set (AddDevice did "   \
+      "not clear it)",                                                                             \
+      ("WDM DRIVER ERROR: a device started with DO_DEVICE_INITIALIZING still set (AddDevice did "  \
+       "not clear it)",                                                                            \
+       "Address of the dispatch routine (IRP_MN_START_DEVICE)", "IRP", "Device object"))           \
+    X(io2_io_flags_not_inherited, 0xC9, 1, 0x244, VF_FLAG_IO_VERIFICATION,                         \
+      "WDM DRIVER ERROR: a device started without the DO_BUFFERED_IO or DO_DIRECT_IO flag of the " \
+      "device it attached to",                                                                     \
+      ("WDM DRIVER ERROR: a device started without the DO_BUFFERED_IO or DO_DIRECT_IO flag of "    \
+       "the device it attached to",                                                                \
+       "Address of the dispatch routine (IRP_MN_START_DEVICE)", "IRP", "Device object"))           \
+    X(io2_buffered_and_direct, 0xC9, 1, 0x245, VF_FLAG_IO_VERIFICATION,                            \
+      "WDM DRIVER ERROR: a device started with both DO_BUFFERED_IO and DO_DIRECT_IO set",          \
+      ("WDM DRIVER ERROR: a device started with both DO_BUFFERED_IO and DO_DIRECT_IO set",         \
+       "Address of the dispatch routine (IRP_MN_START_DEVICE)", "IRP", "Device object"))           \
+    X(io2_must_succeed_failed, 0xC9, 1, 0x247, VF_FLAG_IO_VERIFICATION,                            \
+      "WDM DRIVER ERROR: a driver failed an IRP that must not fail (IRP_MN_CANCEL_REMOVE_DEVICE, " \
+      "IRP_MN_CANCEL_STOP_DEVICE, IRP_MN_SURPRISE_REMOVAL, a system IRP_MN_SET_POWER)",            \
+      ("WDM DRIVER ERROR: a driver failed an IRP that must not fail "                              \
+       "(IRP_MN_CANCEL_REMOVE_DEVICE, IRP_MN_CANCEL_STOP_DEVICE, IRP_MN_SURPRISE_REMOVAL, a "      \
+       "system IRP_MN_SET_POWER)",                                                                 \
+       "Address in the driver's code where the error was detected", "IRP", "IoStatus.Status"))     \
+    X(io2_relation_not_pdo, 0xC9, 1, 0x248, VF_FLAG_IO_VERIFICATION,                               \
+      "WDM DRIVER ERROR: a device-relations answer names a device object that is not a PDO",       \
+      ("WDM DRIVER ERROR: a device-relations answer names a device object that is not a PDO",      \
+       "Address in the driver's code where the error was detected", "IRP", "Device object named")) \
+    X(io2_target_relation_not_forwarded, 0xC9, 1, 0x24B, VF_FLAG_IO_VERIFICATION,                  \
+      "WDM DRIVER ERROR: a function or filter driver completed TargetDeviceRelation successfully " \
+      "instead of passing it down to the PDO",                                                     \
+      ("WDM DRIVER ERROR: a function or filter driver completed TargetDeviceRelation "             \
+       "successfully instead of passing it down to the PDO",                                       \
+       "Address in the driver's code where the error was detected", "IRP", "Device object"))       \
+    X(io2_suspicious_status_returned, 0xC9, 1, 0x300, VF_FLAG_IO_VERIFICATION,                     \
+      "WDM DRIVER ERROR: a dispatch routine returned a suspicious status (NTSTATUS bit 28 set, "   \
+      "which no status has: an uninitialised variable)",                                           \
+      ("WDM DRIVER ERROR: a dispatch routine returned a suspicious status (NTSTATUS bit 28 set, "  \
+       "which no status has: an uninitialised variable)",                                          \
+       "Address of the dispatch routine", "IRP", "Status returned"))                               \
+    X(io2_sent_at_apc_level, 0xC9, 1, 0x302, VF_FLAG_IO_VERIFICATION,                              \
+      "WDM DRIVER ERROR: a threaded IRP (IoBuildSynchronousFsdRequest, "                           \
+      "IoBuildDeviceIoControlRequest) sent at APC_LEVEL or above, where its completion APC "       \
+      "cannot run",                                                                                \
+      ("WDM DRIVER ERROR: a threaded IRP (IoBuildSynchronousFsdRequest, "                          \
+       "IoBuildDeviceIoControlRequest) sent at APC_LEVEL or above, where its completion APC "      \
+       "cannot run",                                                                               \
+       "Address in the driver's code where the error was detected", "IRP", "IRQL"))                \
+    X(io2_remove_failed, 0xC9, 1, 0x306, VF_FLAG_IO_VERIFICATION,                                  \
+      "WDM DRIVER ERROR: IRP_MN_REMOVE_DEVICE completed with a failure status",                    \
+      ("WDM DRIVER ERROR: IRP_MN_REMOVE_DEVICE completed with a failure status",                   \
+       "Address in the driver's code where the error was detected", "IRP", "IoStatus.Status"))     \
+    X(io2_cancel_routine_below, 0xC9, 1, 0x229, VF_FLAG_IO_VERIFICATION,                           \
+      "WDM DRIVER ERROR: a cancel routine set on an IRP a driver below holds (it may replace "     \
+      "theirs)",                                                                                   \
+      ("WDM DRIVER ERROR: a cancel routine set on an IRP a driver below holds (it may replace "    \
+       "theirs)",                                                                                  \
+       "Address in the driver's code where the error was detected", "IRP", "Cancel routine"))      \
+    X(io2_pending_event_signaled, 0xC9, 1, 0x307, VF_FLAG_IO_VERIFICATION,                         \
+      "WDM DRIVER ERROR: a request sent with an event that was already signalled came back "       \
+      "STATUS_PENDING (its sender stops waiting before it completes)",                             \
+      ("WDM DRIVER ERROR: a request sent with an event already signalled came back "               \
+       "STATUS_PENDING",                                                                           \
+       "Address of the dispatch routine", "IRP", "Event (UserEvent)"))                             \
+    X(io2_reinitialize_in_use, 0xC9, 1, 0x310, VF_FLAG_IO_VERIFICATION,                            \
+      "WDM DRIVER ERROR: IoInitializeIrp or IoReuseIrp on an IRP still in use",                    \
+      ("WDM DRIVER ERROR: IoInitializeIrp or IoReuseIrp on an IRP still in use",                   \
+       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))        \
+    X(io2_reinitialize_built, 0xC9, 1, 0x311, VF_FLAG_IO_VERIFICATION,                             \
+      "WDM DRIVER ERROR: IoInitializeIrp or IoReuseIrp on an IRP that "                            \
+      "IoBuildSynchronousFsdRequest, IoBuildAsynchronousFsdRequest or "                            \
+      "IoBuildDeviceIoControlRequest built",                                                       \
+      ("WDM DRIVER ERROR: IoInitializeIrp or IoReuseIrp on an IRP an IoBuild*Request routine "     \
+       "built",                                                                                    \
+       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))
 
 /*
  * The DDI compliance rules (/flags 0x20000, 0x80000, /ruleclasses 35, /sdv)

@@ -384,15 +384,26 @@ static bool check_free(ke_call *call, PVOID_VA P)
     return true;
 }
 
+/* I/O verification: an IRP goes back with IoFreeIrp, which the I/O
+ * manager's lookaside lists and its IRP tracking need (0xC4/0x105). */
+static bool check_free_irp(ke_call *call, PVOID_VA P)
+{
+    io_irp *irp = io_irp_at(call->m, P);
+    if (irp == NULL || irp->in_place || !vf_rule_enabled(call, RULE_io_irp_freed_with_pool))
+        return true;
+    kd_raise(call, RULE_io_irp_freed_with_pool, P, 0, 0);
+    return false;
+}
+
 static void vf_ExFreePool(ke_call *call, PVOID_VA P)
 {
-    if (check_free(call, P))
+    if (check_free_irp(call, P) && check_free(call, P))
         ExFreePool(call, P);
 }
 
 static void vf_ExFreePoolWithTag(ke_call *call, PVOID_VA P, ULONG Tag)
 {
-    if (check_free(call, P))
+    if (check_free_irp(call, P) && check_free(call, P))
         ExFreePoolWithTag(call, P, Tag);
 }
 

@@ -29,6 +29,21 @@ bool vf_inject_pool(ke_call *call, ULONG PoolType, ULONG Tag, bool raise);
 /* The thunks of thunks_ke.c and thunks_io.c into a verified image's imports. */
 void vf_patch_imports_ke(ddi_imports *imports);
 void vf_patch_imports_io(ddi_imports *imports);
+
+/* A 0xC9 whose P1 is the rule's code (thunks_io.c): a WDM DRIVER ERROR with
+ * a kernel debugger attached is printed and ignored (false). */
+bool vf_io_raise(ke_call *call, rule_id rule, struct io_driver *blame, uint64_t p2, uint64_t p3,
+                 uint64_t p4);
+/* PnP, power and WMI IRP handling, forwarding and completion (iov_pnp.c):
+ * true when a check stopped the call. */
+bool vf_iov_call(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp);
+bool vf_iov_complete(ke_call *call, PVOID_VA Irp);
+bool vf_iov_forward_queued(ke_call *call, PVOID_VA Irp);
+bool vf_iov_reinitialize(ke_call *call, PVOID_VA Irp);
+bool vf_iov_dispatch_returned(ke_call *call, const ke_callout *c, struct io_irp *irp,
+                              NTSTATUS status);
+void vf_iov_completion_returned(ke_call *call, const ke_callout *c, struct io_irp *irp);
+bool vf_iov_set_cancel_routine(ke_call *call, PVOID_VA Irp, uint32_t CancelRoutine);
 void vf_patch_imports_cm(ddi_imports *imports); /* thunks_cm.c: the registry */
 void vf_patch_imports_mm(ddi_imports *imports); /* thunks_mm.c: mappings, physical memory */
 

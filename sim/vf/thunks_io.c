@@ -148,8 +148,8 @@ static bool io_level2(const ke_machine *m)
  * (seed 003, 2.1.1.6): returns false then, and the call goes on as if the
  * check had passed. Returns true when the machine stopped.
  */
-static bool io_raise(ke_call *call, rule_id rule, io_driver *blame, uint64_t p2, uint64_t p3,
-                     uint64_t p4)
+bool vf_io_raise(ke_call *call, rule_id rule, io_driver *blame, uint64_t p2, uint64_t p3,
+                 uint64_t p4)
 {
     const rule_row *row = &rule_table[rule];
     if (row->sub_value >= 0x200 && call->m->config.kd_attached) {
@@ -231,11 +231,11 @@ static void vf_IoFreeIrp(ke_call *call, PVOID_VA Irp)
         if (!mm_access(call, Irp, &type, sizeof type, false))
             return;
         if (type != IO_TYPE_IRP || irp == NULL) {
-            io_raise(call, RULE_io_free_not_irp, NULL, Irp, 0, 0);
+            vf_io_raise(call, RULE_io_free_not_irp, NULL, Irp, 0, 0);
             return;
         }
         if (irp->thread != NULL) {
-            io_raise(call, RULE_io_free_irp_on_thread, NULL, Irp, 0, 0);
+            vf_io_raise(call, RULE_io_free_irp_on_thread, NULL, Irp, 0, 0);
             return;
         }
         /* C9 lists two codes for this fault: 0x20A, "original IRP and IRP
@@ -243,8 +243,12 @@ static void vf_IoFreeIrp(ke_call *call, PVOID_VA Irp)
          * specified", P2 the code address and P3 the IRP. What is checked
          * here is one IRP its caller frees while it is still in use: 0x20B's
          * case and layout. */
-        if (io_level2(m) && (irp->dispatching > 0 || irp->in_flight) &&
-            io_raise(call, RULE_io2_free_irp_in_use, NULL, ke_caller_code(call), Irp, 0))
+        /* Completion that reached the top location is the owner's again:
+         * its completion routine may have set the event the freeing thread
+         * waited on, on another processor, before it returns. */
+        bool returned = irp->completing && irp_field(m, Irp, "CurrentLocation") > irp->stack_count;
+        if (io_level2(m) && (irp->dispatching > 0 || (irp->in_flight && !returned)) &&
+            vf_io_raise(call, RULE_io2_free_irp_in_use, NULL, ke_caller_code(call), Irp, 0))
             return;
     }
     IoFreeIrp(call, Irp);
@@ -256,26 +260,31 @@ static NTSTATUS vf_IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA I
     if (vf_option_enabled(call, VF_FLAG_IO_VERIFICATION)) {
         KIRQL irql = ke_call_irql(call);
         if (irql > DISPATCH_LEVEL) {
-            io_raise(call, RULE_io_call_above_dispatch, NULL, irql, 0, 0);
+            vf_io_raise(call, RULE_io_call_above_dispatch, NULL, irql, 0, 0);
             return STATUS_UNSUCCESSFUL;
         }
+        if (DeviceObject == 0 && io_level2(m) &&
+            vf_io_raise(call, RULE_io2_null_device, NULL, ke_caller_code(call), Irp, 0))
+            return STATUS_UNSUCCESSFUL;
         uint16_t type = 0;
         if (!mm_access(call, Irp, &type, sizeof type, false))
             return STATUS_ACCESS_VIOLATION;
         io_irp *irp = io_irp_at(m, Irp);
         if (type != IO_TYPE_IRP || irp == NULL) {
-            io_raise(call, RULE_io_call_not_irp, NULL, Irp, 0, 0);
+            vf_io_raise(call, RULE_io_call_not_irp, NULL, Irp, 0, 0);
             return STATUS_UNSUCCESSFUL;
         }
         io_device *dev = io_device_at(m, DeviceObject);
         if (dev == NULL || dev->deleted) {
-            io_raise(call, RULE_io_call_bad_device, NULL, DeviceObject, 0, 0);
+            vf_io_raise(call, RULE_io_call_bad_device, NULL, DeviceObject, 0, 0);
             return STATUS_UNSUCCESSFUL;
         }
         if (io_level2(m)) {
+            if (vf_iov_forward_queued(call, Irp))
+                return STATUS_UNSUCCESSFUL;
             uint64_t cancel = irp_field(m, Irp, "CancelRoutine");
-            if (cancel != 0 && io_raise(call, RULE_io2_call_cancel_routine_set, NULL,
-                                        ke_caller_code(call), Irp, cancel))
+            if (cancel != 0 && vf_io_raise(call, RULE_io2_call_cancel_routine_set, NULL,
+                                           ke_caller_code(call), Irp, cancel))
                 return STATUS_UNSUCCESSFUL;
             /* The device needs StackSize locations from here down. */
             uint64_t stack_size = 0;
@@ -283,7 +292,8 @@ static NTSTATUS vf_IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA I
                     DeviceObject + KE_FIELD(DEVICE_OBJECT, StackSize)->offset[m->config.arch],
                     &stack_size, 1);
             if (irp_field(m, Irp, "CurrentLocation") <= stack_size &&
-                io_raise(call, RULE_io2_out_of_stack_locations, NULL, ke_caller_code(call), Irp, 0))
+                vf_io_raise(call, RULE_io2_out_of_stack_locations, NULL, ke_caller_code(call), Irp,
+                            0))
                 return STATUS_UNSUCCESSFUL;
             /* A manual copy of the whole location takes the upper driver's
              * completion routine with it: the lower location's routine is
@@ -295,8 +305,10 @@ static NTSTATUS vf_IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA I
                                  ? sl_field(m, sl, "CompletionRoutine")
                                  : 0;
             if (upper != 0 && sl_field(m, next, "CompletionRoutine") == upper &&
-                io_raise(call, RULE_io2_copied_completion_routine, NULL, ke_caller_code(call), Irp,
-                         upper))
+                vf_io_raise(call, RULE_io2_copied_completion_routine, NULL, ke_caller_code(call),
+                            Irp, upper))
+                return STATUS_UNSUCCESSFUL;
+            if (vf_iov_call(call, DeviceObject, Irp))
                 return STATUS_UNSUCCESSFUL;
         }
     }
@@ -312,7 +324,7 @@ static void vf_IoCompleteRequest(ke_call *call, PVOID_VA Irp, uint8_t PriorityBo
     if (vf_option_enabled(call, VF_FLAG_IO_VERIFICATION)) {
         KIRQL irql = ke_call_irql(call);
         if (irql > DISPATCH_LEVEL) {
-            io_raise(call, RULE_io_complete_above_dispatch, NULL, irql, Irp, 0);
+            vf_io_raise(call, RULE_io_complete_above_dispatch, NULL, irql, Irp, 0);
             return;
         }
         uint16_t type = 0;
@@ -324,12 +336,12 @@ static void vf_IoCompleteRequest(ke_call *call, PVOID_VA Irp, uint8_t PriorityBo
             PVOID_VA iosb = Irp + ke_type_field(KE_TYPE_IRP, "IoStatus")->offset[m->config.arch];
             mm_peek(m->mm, iosb + f->offset[m->config.arch], &status, 4);
             if (status == (uint32_t)STATUS_PENDING || status == 0xFFFFFFFFu) {
-                io_raise(call, RULE_io_complete_status_pending, NULL, status, Irp, 0);
+                vf_io_raise(call, RULE_io_complete_status_pending, NULL, status, Irp, 0);
                 return;
             }
             uint64_t cancel = irp_field(m, Irp, "CancelRoutine");
             if (cancel != 0) {
-                io_raise(call, RULE_io_complete_cancel_routine_set, NULL, cancel, Irp, 0);
+                vf_io_raise(call, RULE_io_complete_cancel_routine_set, NULL, cancel, Irp, 0);
                 return;
             }
             /* A buffered IOCTL's Information is what the I/O manager copies
@@ -352,8 +364,10 @@ static void vf_IoCompleteRequest(ke_call *call, PVOID_VA Irp, uint8_t PriorityBo
             if (io_level2(m) && location_valid &&
                 (major == IRP_MJ_DEVICE_CONTROL || major == IRP_MJ_INTERNAL_DEVICE_CONTROL) &&
                 (code & 3u) == METHOD_BUFFERED && NT_SUCCESS((NTSTATUS)status) && info > out &&
-                io_raise(call, RULE_io2_information_too_large, NULL, ke_caller_code(call), Irp,
-                         info))
+                vf_io_raise(call, RULE_io2_information_too_large, NULL, ke_caller_code(call), Irp,
+                            info))
+                return;
+            if (vf_iov_complete(call, Irp))
                 return;
         }
     }
@@ -366,11 +380,21 @@ void vf_io_dispatch_returned(ke_call *call, const ke_callout *c, io_irp *irp, NT
     KIRQL irql = ke_call_irql(call);
     uint64_t dispatch = io_routine_token(c->driver, c->routine);
     if (irql != c->irql_before) {
-        io_raise(call, RULE_io_dispatch_irql_changed, c->driver, c->device, c->irql_before, irql);
+        vf_io_raise(call, RULE_io_dispatch_irql_changed, c->driver, c->device, c->irql_before,
+                    irql);
+        return;
+    }
+    /* A critical or guarded region entered and not left (0xC4/0xC5). */
+    uint32_t apc = call->thread != NULL ? ke_combined_apc_disable(call->thread) : 0;
+    if (apc != c->apc_disable_in) {
+        vf_io_raise(call, RULE_io_dispatch_apc_disable_changed, c->driver, dispatch, apc,
+                    c->apc_disable_in);
         return;
     }
     if (!io_level2(m) || irp == NULL)
         return; /* an IRP freed already: the I/O manager's free came after */
+    if (vf_iov_dispatch_returned(call, c, irp, status))
+        return;
     /* The location this dispatch routine had: its Control still says
      * whether it marked the IRP pending, unless completion passed it
      * (which zeroed it, and left PendingReturned behind). */
@@ -384,23 +408,25 @@ void vf_io_dispatch_returned(ke_call *call, const ke_callout *c, io_irp *irp, NT
      * when it runs (0x228 if it does not). */
     bool forwarded = irp->sent > c->argument;
     if (status == STATUS_PENDING && !marked && !forwarded) {
-        io_raise(call, RULE_io2_pending_not_marked, c->driver, dispatch, irp->va, (uint32_t)status);
+        vf_io_raise(call, RULE_io2_pending_not_marked, c->driver, dispatch, irp->va,
+                    (uint32_t)status);
         return;
     }
     if (status != STATUS_PENDING && marked && !done) {
-        io_raise(call, RULE_io2_marked_not_pending, c->driver, dispatch, irp->va, (uint32_t)status);
+        vf_io_raise(call, RULE_io2_marked_not_pending, c->driver, dispatch, irp->va,
+                    (uint32_t)status);
         return;
     }
     if (status == STATUS_PENDING)
         return;
     if ((uint32_t)status == 0xFFFFFFFFu) {
-        io_raise(call, RULE_io2_illegal_status_returned, c->driver, dispatch, irp->va,
-                 (uint32_t)status);
+        vf_io_raise(call, RULE_io2_illegal_status_returned, c->driver, dispatch, irp->va,
+                    (uint32_t)status);
         return;
     }
     if (!done && !forwarded) {
-        io_raise(call, RULE_io2_not_completed_not_pending, c->driver, dispatch, irp->va,
-                 (uint32_t)status);
+        vf_io_raise(call, RULE_io2_not_completed_not_pending, c->driver, dispatch, irp->va,
+                    (uint32_t)status);
         return;
     }
     if (done && irp->origin != IO_IRP_ALLOCATED) {
@@ -409,25 +435,38 @@ void vf_io_dispatch_returned(ke_call *call, const ke_callout *c, io_irp *irp, NT
         PVOID_VA iosb = irp->va + ke_type_field(KE_TYPE_IRP, "IoStatus")->offset[m->config.arch];
         mm_peek(m->mm, iosb + f->offset[m->config.arch], &expected, 4);
         if (expected != (uint32_t)status)
-            io_raise(call, RULE_io2_status_mismatch, c->driver, dispatch, irp->va, expected);
+            vf_io_raise(call, RULE_io2_status_mismatch, c->driver, dispatch, irp->va, expected);
     }
 }
 
 void vf_io_completion_returned(ke_call *call, const ke_callout *c, io_irp *irp, NTSTATUS status)
 {
     ke_machine *m = call->m;
+    uint64_t routine = io_routine_token(c->driver, c->routine);
+    KIRQL irql = ke_call_irql(call);
+    if (irql != c->irql_before) {
+        vf_io_raise(call, RULE_io_completion_irql_changed, c->driver, routine, c->irql_before,
+                    irql);
+        return;
+    }
+    uint32_t apc = call->thread != NULL ? ke_combined_apc_disable(call->thread) : 0;
+    if (apc != c->apc_disable_in) {
+        vf_io_raise(call, RULE_io_completion_apc_disable_changed, c->driver, routine, apc,
+                    c->apc_disable_in);
+        return;
+    }
     if (!io_level2(m) || irp == NULL || status == STATUS_MORE_PROCESSING_REQUIRED)
         return;
     /* The routine's own location is the current one now; with the IRP
      * pending below, it must mark it pending (IoMarkIrpPending) so the
      * pending state reaches the top. */
     uint64_t location = irp_field(m, irp->va, "CurrentLocation");
-    if (location > irp->stack_count || irp_field(m, irp->va, "PendingReturned") == 0)
+    if (location <= irp->stack_count && irp_field(m, irp->va, "PendingReturned") != 0 &&
+        (sl_field(m, irp_location(m, irp->va), "Control") & SL_PENDING_RETURNED) == 0 &&
+        vf_io_raise(call, RULE_io2_completion_not_marked_pending, c->driver,
+                    io_routine_token(c->driver, c->routine), irp->va, 0))
         return;
-    PVOID_VA sl = irp_location(m, irp->va);
-    if ((sl_field(m, sl, "Control") & SL_PENDING_RETURNED) == 0)
-        io_raise(call, RULE_io2_completion_not_marked_pending, c->driver,
-                 io_routine_token(c->driver, c->routine), irp->va, 0);
+    vf_iov_completion_returned(call, c, irp);
 }
 
 static PVOID_VA vf_IoBuildDeviceIoControlRequest(ke_call *call, ULONG IoControlCode,
@@ -440,8 +479,8 @@ static PVOID_VA vf_IoBuildDeviceIoControlRequest(ke_call *call, ULONG IoControlC
     if (vf_rule_enabled(call, RULE_io_build_ioctl_bad_buffer) &&
         (IoControlCode & 3u) != METHOD_NEITHER &&
         !readable(call->m, InputBuffer, InputBufferLength)) {
-        io_raise(call, RULE_io_build_ioctl_bad_buffer, NULL, DeviceObject, IoControlCode,
-                 (uint32_t)STATUS_ACCESS_VIOLATION);
+        vf_io_raise(call, RULE_io_build_ioctl_bad_buffer, NULL, DeviceObject, IoControlCode,
+                    (uint32_t)STATUS_ACCESS_VIOLATION);
         return 0;
     }
     if (inject_irp(call))
@@ -459,8 +498,8 @@ static bool fsd_buffer_bad(ke_call *call, PVOID_VA DeviceObject, ULONG MajorFunc
         return false;
     if (readable(call->m, Buffer, Length))
         return false;
-    io_raise(call, RULE_io_build_fsd_bad_buffer, NULL, DeviceObject, MajorFunction,
-             (uint32_t)STATUS_ACCESS_VIOLATION);
+    vf_io_raise(call, RULE_io_build_fsd_bad_buffer, NULL, DeviceObject, MajorFunction,
+                (uint32_t)STATUS_ACCESS_VIOLATION);
     return true;
 }
 
@@ -515,7 +554,7 @@ static NTSTATUS vf_IoInitializeTimer(ke_call *call, PVOID_VA DeviceObject, uint3
     io_device *dev = io_device_at(call->m, DeviceObject);
     if (dev != NULL && dev->timer_initialized &&
         vf_rule_enabled(call, RULE_io_timer_initialized_twice)) {
-        io_raise(call, RULE_io_timer_initialized_twice, NULL, DeviceObject, 0, 0);
+        vf_io_raise(call, RULE_io_timer_initialized_twice, NULL, DeviceObject, 0, 0);
         return STATUS_UNSUCCESSFUL;
     }
     return IoInitializeTimer(call, DeviceObject, TimerRoutine, Context);
@@ -531,14 +570,14 @@ static void vf_IoDeleteDevice(ke_call *call, PVOID_VA DeviceObject)
         bool twice =
             (dev != NULL && dev->deleted) ||
             (b != NULL && b->freed && b->va == DeviceObject && b->tag == IO_DEVICE_POOL_TAG);
-        if (twice && io_raise(call, RULE_io2_delete_device_twice, NULL, ke_caller_code(call),
-                              DeviceObject, 0))
+        if (twice && vf_io_raise(call, RULE_io2_delete_device_twice, NULL, ke_caller_code(call),
+                                 DeviceObject, 0))
             return;
     }
     if (dev != NULL && !dev->deleted && dev->lower != NULL &&
         vf_option_enabled(call, VF_FLAG_IO_VERIFICATION) && io_level2(call->m) &&
-        io_raise(call, RULE_io2_delete_device_attached, NULL, ke_caller_code(call), DeviceObject,
-                 dev->lower->va))
+        vf_io_raise(call, RULE_io2_delete_device_attached, NULL, ke_caller_code(call), DeviceObject,
+                    dev->lower->va))
         return;
     IoDeleteDevice(call, DeviceObject);
 }
@@ -548,10 +587,25 @@ static void vf_IoDetachDevice(ke_call *call, PVOID_VA TargetDevice)
     io_device *dev = io_device_at(call->m, TargetDevice);
     if (dev != NULL && dev->attached == NULL && vf_option_enabled(call, VF_FLAG_IO_VERIFICATION) &&
         io_level2(call->m)) {
-        io_raise(call, RULE_io2_detach_not_attached, NULL, ke_caller_code(call), TargetDevice, 0);
+        vf_io_raise(call, RULE_io2_detach_not_attached, NULL, ke_caller_code(call), TargetDevice,
+                    0);
         return;
     }
     IoDetachDevice(call, TargetDevice);
+}
+
+static void vf_IoReuseIrp(ke_call *call, PVOID_VA Irp, NTSTATUS Iostatus)
+{
+    if (vf_iov_reinitialize(call, Irp))
+        return;
+    IoReuseIrp(call, Irp, Iostatus);
+}
+
+static uint32_t vf_IoSetCancelRoutine(ke_call *call, PVOID_VA Irp, uint32_t CancelRoutine)
+{
+    if (vf_iov_set_cancel_routine(call, Irp, CancelRoutine))
+        return 0;
+    return IoSetCancelRoutine(call, Irp, CancelRoutine);
 }
 
 /* Windows Vista and later: PoCallDriver is IoCallDriver, checks included. */
@@ -564,10 +618,12 @@ static void vf_IoInitializeIrp(ke_call *call, PVOID_VA Irp, ULONG PacketSize, ui
 {
     /* An IRP from IoAllocateIrp is reused with IoReuseIrp: initialising it
      * again loses what IoAllocateIrp recorded (its quota charge leaks). */
+    if (vf_iov_reinitialize(call, Irp))
+        return;
     io_irp *irp = io_irp_at(call->m, Irp);
     if (irp != NULL && irp->origin == IO_IRP_ALLOCATED && !irp->in_place &&
         vf_option_enabled(call, VF_FLAG_IO_VERIFICATION) && io_level2(call->m) &&
-        io_raise(call, RULE_io2_initialize_allocated_irp, NULL, ke_caller_code(call), Irp, 0))
+        vf_io_raise(call, RULE_io2_initialize_allocated_irp, NULL, ke_caller_code(call), Irp, 0))
         return;
     IoInitializeIrp(call, Irp, PacketSize, StackSize);
 }
@@ -591,8 +647,7 @@ static void vf_IoInitializeRemoveLockEx(ke_call *call, PVOID_VA Lock, ULONG Allo
         kd_raise(call, RULE_io_remove_lock_reinitialized, Lock, Lock, 0);
         return;
     }
-    IoInitializeRemoveLockEx(call, Lock, AllocateTag, MaxLockedMinutes, HighWatermark,
-                             RemlockSize);
+    IoInitializeRemoveLockEx(call, Lock, AllocateTag, MaxLockedMinutes, HighWatermark, RemlockSize);
 }
 
 static void vf_IoReleaseRemoveLockEx(ke_call *call, PVOID_VA RemoveLock, PVOID_VA Tag,
@@ -644,4 +699,6 @@ void vf_patch_imports_io(ddi_imports *imports)
     imports->IoReleaseRemoveLockAndWaitEx = vf_IoReleaseRemoveLockAndWaitEx;
     imports->PoCallDriver = vf_PoCallDriver;
     imports->IoInitializeIrp = vf_IoInitializeIrp;
+    imports->IoSetCancelRoutine = vf_IoSetCancelRoutine;
+    imports->IoReuseIrp = vf_IoReuseIrp;
 }

@@ -96,6 +96,12 @@ void vf_io_dispatch_returned(ke_call *call, const ke_callout *c, struct io_irp *
                              NTSTATUS status);
 void vf_io_completion_returned(ke_call *call, const ke_callout *c, struct io_irp *irp,
                                NTSTATUS status);
+/* A dispatch routine is about to run (its callout pushed): the checks of
+ * the device it runs for (iov_pnp.c). */
+void vf_io_dispatch_called(ke_call *call, ke_callout *c, struct io_irp *irp);
+/* The IRP reached a device whose driver has no dispatch routine for its
+ * major function (the driver is verified). */
+void vf_io_no_dispatch(ke_call *call, struct io_irp *irp, struct io_device *dev, uint64_t major);
 
 /* An ISR of a verified driver returned at `after`, not at the `before` it
  * was called at (the interrupt dispatcher's check, thunks_ke.c): 0xC4/0x111,

@@ -1,0 +1,75 @@
+-- io2_io_flags_not_inherited: noioflag.sys copies DO_POWER_PAGABLE from the device it attached to
+-- but not DO_BUFFERED_IO: the I/O manager would hand it user buffers the PDO's driver expects
+-- buffered. I/O verification checks the device when IRP_MN_START_DEVICE reaches it (0xC9, P1 =
+-- 0x244, a WDM DRIVER ERROR; P2 the dispatch routine, P3 the IRP, P4 the device object).
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
+scenario {
+  verifier = "/standard /driver noioflag.sys",
+  expect = { bugcheck = 0xC9, p1 = 0x244, driver = "noioflag.sys" },
+}
+
+driver "pnpbus.sys" "drivers/pnpbus.lua"
+
+Handled = {
+  [IRP_MN_START_DEVICE] = false,   -- the PDO starts the hardware; nothing to do above it
+  [IRP_MN_QUERY_REMOVE_DEVICE] = true, [IRP_MN_CANCEL_REMOVE_DEVICE] = true,
+  [IRP_MN_QUERY_STOP_DEVICE] = true, [IRP_MN_CANCEL_STOP_DEVICE] = true,
+  [IRP_MN_STOP_DEVICE] = true, [IRP_MN_SURPRISE_REMOVAL] = true,
+}
+
+driver "noioflag.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    -- AddDevice's work: a device attached over the PDO.
+    local status, fdo = IoCreateDevice(DriverObject, 0, nil, FILE_DEVICE_UNKNOWN, 0, false)
+    if status ~= STATUS_SUCCESS then
+      return status
+    end
+    Lower = IoAttachDeviceToDeviceStack(fdo, BusPdo)
+    if Lower == nil then
+      IoDeleteDevice(fdo)
+      return STATUS_NO_SUCH_DEVICE
+    end
+    Fdo = fdo
+    fdo.Flags = (fdo.Flags | (Lower.Flags & DO_POWER_PAGABLE))   -- BUG: DO_BUFFERED_IO not copied
+                & ~DO_DEVICE_INITIALIZING
+    -- PnP: each state change set to STATUS_SUCCESS and passed down; the
+    -- device leaves its stack on IRP_MN_REMOVE_DEVICE.
+    DriverObject.MajorFunction[IRP_MJ_PNP] = function(DeviceObject, Irp)
+      local Minor = IoGetCurrentIrpStackLocation(Irp).MinorFunction
+      if Minor == IRP_MN_REMOVE_DEVICE then
+        Irp.IoStatus.Status = STATUS_SUCCESS
+        IoSkipCurrentIrpStackLocation(Irp)
+        local status = IoCallDriver(Lower, Irp)
+        IoDetachDevice(Lower)
+        IoDeleteDevice(DeviceObject)
+        return status
+      end
+      if Handled[Minor] then
+        Irp.IoStatus.Status = STATUS_SUCCESS
+      end
+      IoSkipCurrentIrpStackLocation(Irp)
+      return IoCallDriver(Lower, Irp)
+    end
+    DriverObject.MajorFunction[IRP_MJ_POWER] = function(DeviceObject, Irp)
+      PoStartNextPowerIrp(Irp)
+      IoSkipCurrentIrpStackLocation(Irp)
+      return PoCallDriver(Lower, Irp)
+    end
+    DriverObject.MajorFunction[IRP_MJ_SYSTEM_CONTROL] = function(DeviceObject, Irp)
+      IoSkipCurrentIrpStackLocation(Irp)
+      return IoCallDriver(Lower, Irp)
+    end
+    DriverObject.DriverUnload = function(DriverObject)
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "pnpbus.sys"
+  LoadDriver "noioflag.sys"
+  SendPnp(Fdo, IRP_MN_START_DEVICE)
+  SendPnp(Fdo, IRP_MN_REMOVE_DEVICE)
+  UnloadDriver "noioflag.sys"
+  UnloadDriver "pnpbus.sys"
+end)

@@ -1,0 +1,78 @@
+-- io2_unknown_irp_information_changed: pnpinfo.sys clears IoStatus.Information on every PnP IRP it
+-- passes down ("no data from us"), which throws away what another driver may have put there, on
+-- minor codes it does not know too. I/O verification compares Information with what the driver was
+-- given when it forwards the IRP (0xC9, P1 = 0x214, a WDM DRIVER ERROR; P3 the IRP, P4 the
+-- Information).
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
+scenario {
+  verifier = "/standard /driver pnpinfo.sys",
+  expect = { bugcheck = 0xC9, p1 = 0x214, driver = "pnpinfo.sys" },
+}
+
+driver "pnpbus.sys" "drivers/pnpbus.lua"
+
+Handled = {
+  [IRP_MN_START_DEVICE] = false,   -- the PDO starts the hardware; nothing to do above it
+  [IRP_MN_QUERY_REMOVE_DEVICE] = true, [IRP_MN_CANCEL_REMOVE_DEVICE] = true,
+  [IRP_MN_QUERY_STOP_DEVICE] = true, [IRP_MN_CANCEL_STOP_DEVICE] = true,
+  [IRP_MN_STOP_DEVICE] = true, [IRP_MN_SURPRISE_REMOVAL] = true,
+}
+
+driver "pnpinfo.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    -- AddDevice's work: a device attached over the PDO.
+    local status, fdo = IoCreateDevice(DriverObject, 0, nil, FILE_DEVICE_UNKNOWN, 0, false)
+    if status ~= STATUS_SUCCESS then
+      return status
+    end
+    Lower = IoAttachDeviceToDeviceStack(fdo, BusPdo)
+    if Lower == nil then
+      IoDeleteDevice(fdo)
+      return STATUS_NO_SUCH_DEVICE
+    end
+    Fdo = fdo
+    fdo.Flags = (fdo.Flags | (Lower.Flags & (DO_BUFFERED_IO | DO_DIRECT_IO | DO_POWER_PAGABLE)))
+                & ~DO_DEVICE_INITIALIZING
+    -- PnP: each state change set to STATUS_SUCCESS and passed down; the
+    -- device leaves its stack on IRP_MN_REMOVE_DEVICE.
+    DriverObject.MajorFunction[IRP_MJ_PNP] = function(DeviceObject, Irp)
+      local Minor = IoGetCurrentIrpStackLocation(Irp).MinorFunction
+      Irp.IoStatus.Information = 0x10   -- BUG: "the reply is 16 bytes", whatever the IRP
+      if Minor == IRP_MN_REMOVE_DEVICE then
+        Irp.IoStatus.Status = STATUS_SUCCESS
+        IoSkipCurrentIrpStackLocation(Irp)
+        local status = IoCallDriver(Lower, Irp)
+        IoDetachDevice(Lower)
+        IoDeleteDevice(DeviceObject)
+        return status
+      end
+      if Handled[Minor] then
+        Irp.IoStatus.Status = STATUS_SUCCESS
+      end
+      IoSkipCurrentIrpStackLocation(Irp)
+      return IoCallDriver(Lower, Irp)
+    end
+    DriverObject.MajorFunction[IRP_MJ_POWER] = function(DeviceObject, Irp)
+      PoStartNextPowerIrp(Irp)
+      IoSkipCurrentIrpStackLocation(Irp)
+      return PoCallDriver(Lower, Irp)
+    end
+    DriverObject.MajorFunction[IRP_MJ_SYSTEM_CONTROL] = function(DeviceObject, Irp)
+      IoSkipCurrentIrpStackLocation(Irp)
+      return IoCallDriver(Lower, Irp)
+    end
+    DriverObject.DriverUnload = function(DriverObject)
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "pnpbus.sys"
+  LoadDriver "pnpinfo.sys"
+  SendPnp(Fdo, IRP_MN_START_DEVICE)
+  SendPnp(Fdo, 0xFF)   -- a minor code wdm.h does not define
+  SendPnp(Fdo, IRP_MN_REMOVE_DEVICE)
+  UnloadDriver "pnpinfo.sys"
+  UnloadDriver "pnpbus.sys"
+end)

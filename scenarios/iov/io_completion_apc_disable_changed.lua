@@ -1,0 +1,88 @@
+-- io_completion_apc_disable_changed: crapc.sys's completion routine for
+-- IRP_MN_QUERY_PNP_DEVICE_STATE enters a critical region (KeEnterCriticalRegion) to update its
+-- state and returns without leaving it: normal kernel APCs stay disabled on whatever thread
+-- completes the IRP. I/O verification compares the thread's APC disable count when the routine
+-- returns (0xC4, P1 = 0xFB; P2 the routine, P3 the count now, P4 the count before).
+-- Source: windows-driver-docs-pr/debugger/bug-check-0xc9--driver-verifier-iomanager-violation.md
+scenario {
+  verifier = "/standard /driver crapc.sys",
+  expect = { bugcheck = 0xC4, p1 = 0xFB, driver = "crapc.sys" },
+}
+
+driver "pnpbus.sys" "drivers/pnpbus.lua"
+
+Handled = {
+  [IRP_MN_START_DEVICE] = false,   -- the PDO starts the hardware; nothing to do above it
+  [IRP_MN_QUERY_REMOVE_DEVICE] = true, [IRP_MN_CANCEL_REMOVE_DEVICE] = true,
+  [IRP_MN_QUERY_STOP_DEVICE] = true, [IRP_MN_CANCEL_STOP_DEVICE] = true,
+  [IRP_MN_STOP_DEVICE] = true, [IRP_MN_SURPRISE_REMOVAL] = true,
+}
+
+driver "crapc.sys" {
+  DriverEntry = function(DriverObject, RegistryPath)
+    -- AddDevice's work: a device attached over the PDO.
+    local status, fdo = IoCreateDevice(DriverObject, 0, nil, FILE_DEVICE_UNKNOWN, 0, false)
+    if status ~= STATUS_SUCCESS then
+      return status
+    end
+    Lower = IoAttachDeviceToDeviceStack(fdo, BusPdo)
+    if Lower == nil then
+      IoDeleteDevice(fdo)
+      return STATUS_NO_SUCH_DEVICE
+    end
+    Fdo = fdo
+    fdo.Flags = (fdo.Flags | (Lower.Flags & (DO_BUFFERED_IO | DO_DIRECT_IO | DO_POWER_PAGABLE)))
+                & ~DO_DEVICE_INITIALIZING
+    StateQueries = 0
+    -- PnP: each state change set to STATUS_SUCCESS and passed down; the
+    -- device leaves its stack on IRP_MN_REMOVE_DEVICE.
+    DriverObject.MajorFunction[IRP_MJ_PNP] = function(DeviceObject, Irp)
+      local Minor = IoGetCurrentIrpStackLocation(Irp).MinorFunction
+      if Minor == IRP_MN_QUERY_PNP_DEVICE_STATE then
+        IoCopyCurrentIrpStackLocationToNext(Irp)
+        IoSetCompletionRoutine(Irp, function(DeviceObject, Irp, Context)
+          KeEnterCriticalRegion()
+          StateQueries = StateQueries + 1
+          -- BUG: KeLeaveCriticalRegion() missing
+          return STATUS_SUCCESS
+        end, nil, true, true, true)
+        return IoCallDriver(Lower, Irp)
+      end
+      if Minor == IRP_MN_REMOVE_DEVICE then
+        Irp.IoStatus.Status = STATUS_SUCCESS
+        IoSkipCurrentIrpStackLocation(Irp)
+        local status = IoCallDriver(Lower, Irp)
+        IoDetachDevice(Lower)
+        IoDeleteDevice(DeviceObject)
+        return status
+      end
+      if Handled[Minor] then
+        Irp.IoStatus.Status = STATUS_SUCCESS
+      end
+      IoSkipCurrentIrpStackLocation(Irp)
+      return IoCallDriver(Lower, Irp)
+    end
+    DriverObject.MajorFunction[IRP_MJ_POWER] = function(DeviceObject, Irp)
+      PoStartNextPowerIrp(Irp)
+      IoSkipCurrentIrpStackLocation(Irp)
+      return PoCallDriver(Lower, Irp)
+    end
+    DriverObject.MajorFunction[IRP_MJ_SYSTEM_CONTROL] = function(DeviceObject, Irp)
+      IoSkipCurrentIrpStackLocation(Irp)
+      return IoCallDriver(Lower, Irp)
+    end
+    DriverObject.DriverUnload = function(DriverObject)
+    end
+    return STATUS_SUCCESS
+  end,
+}
+
+run(function()
+  LoadDriver "pnpbus.sys"
+  LoadDriver "crapc.sys"
+  SendPnp(Fdo, IRP_MN_START_DEVICE)
+  SendPnp(Fdo, IRP_MN_QUERY_PNP_DEVICE_STATE)
+  SendPnp(Fdo, IRP_MN_REMOVE_DEVICE)
+  UnloadDriver "crapc.sys"
+  UnloadDriver "pnpbus.sys"
+end)
