@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "binding.h"
+#include "io/pnp.h"
 #include "ke/types.h"
 #include "io/io.h"
 #include "mm/mm.h"
@@ -714,6 +715,9 @@ static int driver_object_index(lua_State *L)
         lb_push_ptr(L, d->image_base);
     } else if (strcmp(field, "DriverSize") == 0) {
         lua_pushinteger(L, d->image_size);
+    } else if (strcmp(field, "DriverExtension") == 0) {
+        /* Made at first use (io/pnp.c): where AddDevice is set. */
+        lb_push_typed_ptr(L, io_driver_extension(lb_get(L)->m, d), KE_TYPE_DRIVER_EXTENSION);
     } else {
         /* The rest as the object's memory holds them: DeviceObject (the
          * head of the driver's device list), Type, Size, Flags, ... */

@@ -284,7 +284,7 @@ static int l_scenario(lua_State *L)
 
     static const char *const fields[] = {"name",   "verifier", "gflags", "cpus",  "arch",
                                          "memory", "build",    "seed",   "limit", "sched",
-                                         "kd",     "expect",   "faults", "registry", NULL};
+                                         "kd",     "expect",   "faults", "registry", "devices", NULL};
     char unknown[128];
     if (first_unknown_key(L, 1, fields, unknown, sizeof unknown)) {
         if (unknown[0] == '[')
@@ -292,7 +292,7 @@ static int l_scenario(lua_State *L)
         lb_scenario_error(L,
                           "scenario{}: unknown field \"%s\" (known: name, verifier, "
                           "gflags, cpus, arch, memory, build, seed, limit, sched, kd, "
-                          "expect, faults, registry)",
+                          "expect, faults, registry, devices)",
                           unknown);
     }
     /* The fields in a fixed order, so that the first mistake is the one
@@ -396,6 +396,8 @@ static int l_scenario(lua_State *L)
             sc->faults_ref = luaL_ref(L, LUA_REGISTRYINDEX);
         } else if (strcmp(key, "registry") == 0) {
             lb_registry_parse(L, v, sc);
+        } else if (strcmp(key, "devices") == 0) {
+            lb_devices_parse(L, v, sc);
         }
         lua_settop(L, v - 1);
     }

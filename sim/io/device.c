@@ -116,7 +116,17 @@ NTSTATUS IoCreateDevice(ke_call *call, PVOID_VA DriverObject, ULONG DeviceExtens
         if (name_taken(m, name))
             return STATUS_OBJECT_NAME_COLLISION;
     }
+    return io_create_device(call, d, DeviceExtensionSize, name, DeviceType, DeviceCharacteristics,
+                            Exclusive, DeviceObject);
+}
 
+NTSTATUS io_create_device(ke_call *call, io_driver *d, ULONG DeviceExtensionSize,
+                          const char *name, ULONG DeviceType, ULONG DeviceCharacteristics,
+                          bool Exclusive, PVOID_VA *DeviceObject)
+{
+    ke_machine *m = call->m;
+    PVOID_VA DriverObject = d->driver_object;
+    *DeviceObject = 0;
     bool x86 = m->config.arch == KE_ARCH_X86;
     uint32_t align = x86 ? 8u : 16u;
     uint32_t object_bytes = ke_types[KE_TYPE_DEVICE_OBJECT].size[m->config.arch];
@@ -243,6 +253,14 @@ void IoDeleteDevice(ke_call *call, PVOID_VA DeviceObject)
     dev->next = NULL;
     dev->deleted = true;
     dev->name[0] = '\0';
+    if (dev->attached != NULL) {
+        /* A device still attached above keeps it (the object manager frees
+         * a deleted device once nothing is attached to it): the removal
+         * order of a PnP stack, where a lower filter deletes its device
+         * before the driver above detaches from it. */
+        dev->held_by_attached = true;
+        io_device_reference(dev);
+    }
     io_device_dereference(call, dev);
 }
 

@@ -55,6 +55,13 @@ typedef struct io_driver {
     /* DRIVER_OBJECT.MajorFunction: its dispatch routines (0 = the I/O
      * manager's IopInvalidDeviceRequest). */
     io_routine major[0x1C];
+    /* Plug and Play (pnp.c): the DRIVER_EXTENSION (AddDevice), made at first
+     * use; loaded by the PnP manager for a device (unloaded with its last
+     * device). WMI (wmi.c): IoWMIRegistrationControl registrations and
+     * EtwRegister handles not yet undone. */
+    PVOID_VA driver_extension;
+    bool pnp_loaded;
+    uint32_t wmi_registrations, etw_registrations;
 } io_driver;
 
 /*
@@ -69,6 +76,7 @@ typedef struct io_device {
     char name[128];         /* "\Device\X" as created (ASCII), "" for an unnamed device */
     int64_t references;     /* object references: 1 from creation, one per work item holding it */
     bool deleted;           /* IoDeleteDevice called: off the driver's list, nameless */
+    bool held_by_attached;  /* deleted with a device attached above: referenced until detached */
     struct io_device *next; /* the driver's list */
     /* The device stack: the device attached on top of this one
      * (AttachedDevice) and the one this one is attached to. */
@@ -98,6 +106,11 @@ io_device *io_device_at(const ke_machine *m, PVOID_VA va);
  * dereference of a deleted device frees it, which releases its driver. */
 void io_device_reference(io_device *dev);
 void io_device_dereference(ke_call *call, io_device *dev);
+/* IoCreateDevice's work for a driver record (the bus driver's PDOs too):
+ * `name` is "" or a checked NT name. */
+NTSTATUS io_create_device(ke_call *call, io_driver *d, ULONG DeviceExtensionSize,
+                          const char *name, ULONG DeviceType, ULONG DeviceCharacteristics,
+                          bool Exclusive, PVOID_VA *DeviceObject);
 /* Frees every device record (machine teardown). */
 void io_devices_destroy(ke_machine *m);
 
@@ -301,6 +314,11 @@ typedef struct io_requests {
     uint64_t next_handle;
     uint32_t next_id;
 } io_requests;
+
+/* Symbolic links the kernel itself makes and removes (device
+ * interfaces): false when the name exists or the host is out of memory. */
+bool io_symbolic_link_add(ke_machine *m, const char *name, const char *target);
+void io_symbolic_link_remove(ke_machine *m, const char *name);
 
 /* The device a path names: "\\.\X" through a \DosDevices (\??) link,
  * or an NT device name. NULL if none. */

@@ -27,6 +27,7 @@
 #include "kd/kd.h"
 #include "ke/hooks.h"
 #include "ke/types.h"
+#include "io/pnp.h"
 #include "mm/mm.h"
 #include "vf/vf.h"
 
@@ -490,6 +491,8 @@ NTSTATUS IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
     irp->sent++;
     irp->in_flight = true;
     if (dispatch == 0) {
+        if (io_pnp_is_bus(m, d)) /* a PDO: the root bus driver's dispatch */
+            return io_pnp_pdo_dispatch(call, dev, Irp, (uint8_t)major);
         /* IopInvalidDeviceRequest: completes the request at once. */
         set(m, io_status(m, Irp), IOSB_STATUS, (uint32_t)STATUS_INVALID_DEVICE_REQUEST);
         set(m, io_status(m, Irp), IOSB_INFO, 0);
@@ -1054,6 +1057,12 @@ void IoDetachDevice(ke_call *call, PVOID_VA TargetDevice)
     target->attached->lower = NULL;
     target->attached = NULL;
     set(m, TargetDevice, KE_FIELD(DEVICE_OBJECT, AttachedDevice), 0);
+    if (target->held_by_attached) {
+        target->held_by_attached = false;
+        ke_call kernel = *call;
+        kernel.driver = NULL;
+        io_device_dereference(&kernel, target); /* deleted before: it goes now */
+    }
 }
 
 PVOID_VA IoGetAttachedDeviceReference(ke_call *call, PVOID_VA DeviceObject)
@@ -1108,6 +1117,13 @@ io_device *io_device_by_name(const ke_machine *m, const char *name)
                 return dev;
         }
     }
+    /* The PDOs of the PnP manager's root bus (a device interface's link
+     * names one). */
+    for (io_device *dev = m->pnp != NULL ? m->pnp->bus.devices : NULL; dev != NULL;
+         dev = dev->next) {
+        if (!dev->deleted && strcasecmp(dev->name, name) == 0)
+            return dev;
+    }
     return NULL;
 }
 
@@ -1133,6 +1149,37 @@ NTSTATUS IoCreateSymbolicLink(ke_call *call, PVOID_VA SymbolicLinkName, PVOID_VA
         p = &(*p)->next;
     *p = l;
     return STATUS_SUCCESS;
+}
+
+bool io_symbolic_link_add(ke_machine *m, const char *name, const char *target)
+{
+    if (io_symbolic_link_target(m, name) != NULL)
+        return false;
+    io_manager *io = io_of(m);
+    io_symlink *l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return false;
+    snprintf(l->name, sizeof l->name, "%s", name);
+    snprintf(l->target, sizeof l->target, "%s", target);
+    io_symlink **p = &io->links;
+    while (*p != NULL)
+        p = &(*p)->next;
+    *p = l;
+    return true;
+}
+
+void io_symbolic_link_remove(ke_machine *m, const char *name)
+{
+    if (m->io == NULL)
+        return;
+    for (io_symlink **p = &m->io->links; *p != NULL; p = &(*p)->next) {
+        if (strcasecmp((*p)->name, name) == 0) {
+            io_symlink *l = *p;
+            *p = l->next;
+            free(l);
+            return;
+        }
+    }
 }
 
 NTSTATUS IoDeleteSymbolicLink(ke_call *call, PVOID_VA SymbolicLinkName)
