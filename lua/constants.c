@@ -589,6 +589,7 @@ static const lb_constant constants[] = {
     {"WMIREG_ACTION_UPDATE_GUIDS", 4},
     {"WMIREG_ACTION_BLOCK_IRPS", 5},
     {"WMIREG_FLAG_INSTANCE_PDO", 0x20},
+    {"WMIREG_FLAG_CALLBACK", 0x80000000},
 };
 
 /* The NTSTATUS severity macros of ntdef.h, as functions: NT_SUCCESS(s) and

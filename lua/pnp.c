@@ -229,7 +229,7 @@ bool lb_devices_seed(ke_machine *m, const lb_scenario *sc, char *err, size_t err
 /* ------------------------------------------------------------------------ */
 
 /* What the harness function returns when the operation ends. */
-enum { HOP_STATUS = 0, HOP_QUERY, HOP_EVENTS };
+enum { HOP_STATUS = 0, HOP_QUERY, HOP_EVENTS, HOP_WMI };
 
 /* The continuation's context: the node's index, the action just run, the
  * harness function's kind, and whether the IRP's wait is over. */
@@ -267,6 +267,11 @@ static int finish(lua_State *L, io_devnode *n, int hop)
     lb_push_status(L, n->op_status);
     if (hop == HOP_STATUS)
         return 1;
+    if (hop == HOP_WMI) {
+        lua_pushinteger(L, (lua_Integer)n->result_info);
+        lua_pushlstring(L, n->result_text, n->result_len);
+        return 3;
+    }
     /* A query: its answer after the status. */
     switch (n->query_minor) {
     case IRP_MN_QUERY_ID:
@@ -414,6 +419,11 @@ static int start(lua_State *L, const char *fn, pnp_op op, uint8_t minor, uint32_
             lua_pushnil(L);
             return 2;
         }
+        if (hop == HOP_WMI) {
+            lua_pushinteger(L, 0);
+            lua_pushliteral(L, "");
+            return 3;
+        }
         return 1;
     }
     return drive(L, n, hop, STATUS_SUCCESS);
@@ -492,6 +502,22 @@ static int l_QueryDevice(lua_State *L)
                              "\"relations\", \"pnp_state\" or \"interface\"");
     }
     return start(L, "QueryDevice", PNP_OP_QUERY, minor, arg, HOP_QUERY);
+}
+
+/* WmiRequest(name, minor [, size]) -> status, information, data: WMI's
+ * IRP_MJ_SYSTEM_CONTROL request (IRP_MN_REGINFO_EX, IRP_MN_QUERY_ALL_DATA,
+ * ...) to the top of the device's stack, Parameters.WMI.ProviderId the
+ * stack's registered device, a buffer of `size` bytes (the bytes the
+ * provider wrote, up to Information, come back as a string);
+ * STATUS_WMI_GUID_NOT_FOUND when no device of the stack is registered. */
+static int l_WmiRequest(lua_State *L)
+{
+    lb_check_harness(L, "WmiRequest");
+    lua_Integer minor = luaL_checkinteger(L, 2), size = luaL_optinteger(L, 3, 0);
+    if (minor < 0 || minor > 0x0B || size < 0 || size > 512)
+        lb_scenario_error(L, "WmiRequest: the minor code is IRP_MN_QUERY_ALL_DATA .. "
+                             "IRP_MN_REGINFO_EX, the buffer 0..512 bytes");
+    return start(L, "WmiRequest", PNP_OP_WMI, (uint8_t)minor, (uint32_t)size, HOP_WMI);
 }
 
 static int events_next(lua_State *L)
@@ -599,6 +625,7 @@ void lb_register_pnp(lua_State *L)
         {"ProcessDeviceEvents", l_ProcessDeviceEvents},
         {"DeviceInterfaces", l_DeviceInterfaces},
         {"GUID", l_GUID},
+        {"WmiRequest", l_WmiRequest},
         {NULL, NULL},
     };
     lua_pushglobaltable(L);

@@ -20,6 +20,7 @@
 #include "ddi_table.h"
 #include "ex/pool.h"
 #include "io/io.h"
+#include "io/wmi.h"
 #include "kd/kd.h"
 #include "ke/types.h"
 #include "mm/mm.h"
@@ -237,6 +238,7 @@ void IoDeleteDevice(ke_call *call, PVOID_VA DeviceObject)
     }
     io_driver *d = dev->driver;
     io_device_timer_delete(call, dev);
+    io_wmi_device_deleted(m, DeviceObject); /* a registration left goes with it */
     /* Off the driver's list and out of the namespace at once; the memory
      * stays while references remain. */
     io_device *prev = NULL;

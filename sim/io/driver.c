@@ -9,6 +9,7 @@
 
 #include "ex/pool.h"
 #include "io/io.h"
+#include "io/wmi.h"
 #include "mm/mm.h"
 #include "vf/vf.h"
 
@@ -169,6 +170,7 @@ static void unload_image(ke_call *call, io_driver *d)
         ExFreePool(&kernel, d->driver_extension);
         d->driver_extension = 0;
     }
+    io_wmi_driver_unloaded(call, d);
     d->pnp_loaded = false;
     d->loaded = false;
     d->unload = 0;

@@ -47,6 +47,7 @@
 #include "ddi_table.h"
 #include "ex/pool.h"
 #include "io/pnp.h"
+#include "io/wmi.h"
 #include "kd/kd.h"
 #include "ke/types.h"
 #include "mm/mm.h"
@@ -492,6 +493,16 @@ NTSTATUS io_pnp_begin(ke_call *call, io_devnode *n, pnp_op op, uint8_t minor, ui
     case PNP_OP_QUERY:
         ok = n->state == PNP_STATE_STARTED || n->state == PNP_STATE_STOPPED;
         break;
+    case PNP_OP_WMI:
+        ok = n->state == PNP_STATE_STARTED || n->state == PNP_STATE_STOPPED;
+        n->wmi_provider = 0;
+        for (io_device *d = ok ? n->pdo : NULL; d != NULL; d = d->attached) {
+            if (n->wmi_provider == 0 && io_wmi_device(call->m, d->va) != NULL)
+                n->wmi_provider = d->va; /* the lowest registered device */
+        }
+        if (ok && n->wmi_provider == 0)
+            return STATUS_WMI_GUID_NOT_FOUND; /* no provider: WMI sends nothing */
+        break;
     case PNP_OP_NONE:
         break;
     }
@@ -585,6 +596,12 @@ static bool send(ke_call *call, io_devnode *n, bool pdo_only, uint8_t major, uin
         n->buffer = capabilities_buffer(m);
         if (n->buffer == 0)
             return false;
+    } else if (major == IRP_MJ_SYSTEM_CONTROL) {
+        /* The WMI request's GUID (all zero), then its buffer of arg bytes. */
+        n->buffer = ex_alloc_internal(m, NonPagedPoolNx, 16u + arg + 1u, PNP_POOL_TAG);
+        if (n->buffer == 0)
+            return false;
+        mm_fill(m->mm, n->buffer, 16u + arg + 1u, 0);
     } else if (major == IRP_MJ_PNP && minor == IRP_MN_START_DEVICE && n->resources == 0) {
         n->resources = build_resources(m, n);
         if (n->resources == 0)
@@ -628,6 +645,14 @@ static bool send(ke_call *call, io_devnode *n, bool pdo_only, uint8_t major, uin
         default:
             break;
         }
+    }
+    if (major == IRP_MJ_SYSTEM_CONTROL) {
+        bool reginfo = minor == IRP_MN_REGINFO || minor == IRP_MN_REGINFO_EX;
+        set(m, p, KE_FIELD(IO_PARAMETERS_WMI, ProviderId), n->wmi_provider);
+        /* REGINFO's DataPath is the action (WMIREGISTER, 0); the others' a GUID. */
+        set(m, p, KE_FIELD(IO_PARAMETERS_WMI, DataPath), reginfo ? 0 : n->buffer);
+        set(m, p, KE_FIELD(IO_PARAMETERS_WMI, BufferSize), arg);
+        set(m, p, KE_FIELD(IO_PARAMETERS_WMI, Buffer), n->buffer + 16);
     }
     a->kind = PNP_ACT_SEND;
     a->device = target->va;
@@ -699,6 +724,15 @@ static NTSTATUS sent_result(ke_call *call, io_devnode *n, NTSTATUS last)
         default:
             break;
         }
+    }
+    if (n->sent_major == IRP_MJ_SYSTEM_CONTROL && n->buffer != 0) {
+        uint64_t bytes = info < n->query_arg ? info : n->query_arg;
+        if (bytes > sizeof n->result_text)
+            bytes = sizeof n->result_text;
+        n->result_len = NT_SUCCESS(status) ? (uint32_t)bytes : 0;
+        mm_peek(m->mm, n->buffer + 16, n->result_text, n->result_len);
+        ExFreePool(&kernel, n->buffer);
+        n->buffer = 0;
     }
     n->sent_minor = 0xFF;
     return status;
@@ -994,8 +1028,10 @@ void io_pnp_next(ke_call *call, io_devnode *n, NTSTATUS last, pnp_action *a)
                 continue;
             }
         case PNP_OP_QUERY:
+        case PNP_OP_WMI:
             if (n->step++ == 0) {
-                if (send(call, n, false, IRP_MJ_PNP, n->query_minor, n->query_arg, a))
+                if (send(call, n, false, n->op == PNP_OP_WMI ? IRP_MJ_SYSTEM_CONTROL : IRP_MJ_PNP,
+                         n->query_minor, n->query_arg, a))
                     return;
                 n->op_status = STATUS_INSUFFICIENT_RESOURCES;
             } else {

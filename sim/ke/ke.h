@@ -696,7 +696,8 @@ typedef struct ke_machine {
     struct io_manager *io;            /* cancel lock, symbolic links (io/irp.c), created lazily */
     struct io_requests *requests;     /* applications' open files and requests (io/request.c) */
     struct io_remove_lock *remove_locks; /* IO_REMOVE_LOCKs initialised (io/removelock.c) */
-    struct io_pnp *pnp;               /* the PnP manager's devices (io/pnp.c), created lazily */
+    struct io_pnp *pnp;
+    struct io_wmi *wmi;               /* WMI and ETW registrations (io/wmi.c), created lazily */               /* the PnP manager's devices (io/pnp.c), created lazily */
     des_map work_items;               /* IO_WORKITEM address -> ex_work_item (ex/work.c) */
     struct ex_work *work;             /* the system work queues, created with their first item */
     struct ex_lookasides *lookasides; /* lookaside lists (ex/lookaside.c), created lazily */

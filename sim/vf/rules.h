@@ -254,6 +254,25 @@
       "of the calling routine, where Windows gives the call site)",                                \
       ("A user-mode handle referenced with KernelMode access", "Handle referenced",                \
        "Current process", "Address of the calling routine (Windows: the call site)"))              \
+    X(wmi_unload_callback_registered, 0xC4, 1, 0xDA, VF_FLAG_MISC_CHECKS,                          \
+      "driver unloaded with a WMI callback (IoWMIRegistrationControl, WMIREG_FLAG_CALLBACK) "      \
+      "still registered",                                                                          \
+      ("Driver unloading without deregistering its WMI callback", "Driver start address",         \
+       "WMI callback address", "Reserved (0)"))                                                    \
+    X(wmi_delete_device_registered, 0xC4, 1, 0xDB, VF_FLAG_MISC_CHECKS,                            \
+      "IoDeleteDevice of a device object still registered with WMI (IoWMIRegistrationControl "     \
+      "WMIREG_ACTION_DEREGISTER missing)",                                                         \
+      ("Device object deleted without deregistering from WMI", "Device object",                   \
+       "Reserved (0)", "Reserved (0)"))                                                            \
+    X(etw_unregister_invalid, 0xC4, 1, 0xDC, VF_FLAG_MISC_CHECKS,                                  \
+      "EtwUnregister given a RegHandle that is not a live registration (unregistered already, or " \
+      "never registered)",                                                                         \
+      ("EtwUnregister with an invalid RegHandle", "Reserved (drvsim: the RegHandle)",              \
+       "Reserved (0)", "Reserved (0)"))                                                            \
+    X(etw_unload_registered, 0xC4, 1, 0xDD, VF_FLAG_MISC_CHECKS,                                   \
+      "driver unloaded with an ETW provider (EtwRegister) still registered",                       \
+      ("Driver unloading without EtwUnregister", "Address of the EtwRegister call",                \
+       "Driver start address", "RegHandle"))                                                       \
     /* Automatic checks on unload (0xC7). */                                                       \
     X(unload_timer_set, 0xC7, 1, 0x0, 0, "driver unloaded with a timer of its still set",          \
       ("A timer in memory where timers are not allowed (an unloading driver's image)", "Timer",    \

@@ -634,4 +634,5 @@ void vf_patch_imports(ddi_imports *imports)
     vf_patch_imports_ke(imports);
     vf_patch_imports_io(imports);
     vf_patch_imports_cm(imports);
+    vf_patch_imports_wmi(imports);
 }

@@ -30,5 +30,11 @@ bool vf_inject_pool(ke_call *call, ULONG PoolType, ULONG Tag, bool raise);
 void vf_patch_imports_ke(ddi_imports *imports);
 void vf_patch_imports_io(ddi_imports *imports);
 void vf_patch_imports_cm(ddi_imports *imports); /* thunks_cm.c: the registry */
+void vf_patch_imports_wmi(ddi_imports *imports); /* thunks_wmi.c: WMI and ETW */
+/* Miscellaneous checks of WMI and ETW (thunks_wmi.c): a device deleted
+ * while registered (true: raised), and a driver unloading with a callback
+ * or a provider registered. */
+bool vf_wmi_device_deleting(ke_call *call, PVOID_VA DeviceObject);
+void vf_wmi_unload_check(ke_call *call, io_driver *d);
 
 #endif /* DRVSIM_VF_THUNKS_H */
