@@ -18,6 +18,7 @@
 #include "io/pnp.h"
 #include "ke/hooks.h"
 #include "mm/mm.h"
+#include "po/po.h"
 
 /* ------------------------------------------------------------------------ */
 /* scenario{ devices = { { name = ..., hardware_id = ..., ... }, ... } }    */
@@ -229,7 +230,7 @@ bool lb_devices_seed(ke_machine *m, const lb_scenario *sc, char *err, size_t err
 /* ------------------------------------------------------------------------ */
 
 /* What the harness function returns when the operation ends. */
-enum { HOP_STATUS = 0, HOP_QUERY, HOP_EVENTS, HOP_WMI };
+enum { HOP_STATUS = 0, HOP_QUERY, HOP_EVENTS, HOP_WMI, HOP_POWER };
 
 /* The continuation's context: the node's index, the action just run, the
  * harness function's kind, and whether the IRP's wait is over. */
@@ -259,11 +260,14 @@ static uint32_t node_index(ke_machine *m, const io_devnode *n)
 
 static int drive(lua_State *L, io_devnode *n, int hop, NTSTATUS last);
 static int events_next(lua_State *L);
+static int power_next(lua_State *L, NTSTATUS last);
 
 static int finish(lua_State *L, io_devnode *n, int hop)
 {
     if (hop == HOP_EVENTS)
         return events_next(L);
+    if (hop == HOP_POWER)
+        return power_next(L, n->op_status);
     lb_push_status(L, n->op_status);
     if (hop == HOP_STATUS)
         return 1;
@@ -538,6 +542,42 @@ static int events_next(lua_State *L)
     return 0;
 }
 
+static int power_next(lua_State *L, NTSTATUS last)
+{
+    lb_state *lb = lb_get(L);
+    pnp_op op;
+    uint32_t arg;
+    NTSTATUS status = STATUS_SUCCESS;
+    io_devnode *n;
+    while ((n = po_system_next(lb->m, &op, &arg, last, &status)) != NULL) {
+        ke_call call;
+        lb_harness_call(L, &call);
+        lua_settop(L, 0);
+        if (NT_SUCCESS(io_pnp_begin(&call, n, op, 0, arg)))
+            return drive(L, n, HOP_POWER, STATUS_SUCCESS);
+        last = STATUS_SUCCESS;
+    }
+    lua_settop(L, 0);
+    lb_push_status(L, status);
+    return 1;
+}
+
+/* SetSystemPowerState(state) -> status: the system goes to a PowerSystemXxx
+ * state (PowerSystemSleeping3, PowerSystemHibernate, PowerSystemShutdown, or
+ * back to PowerSystemWorking): the power manager's S-IRPs to every started
+ * device (IRP_MN_QUERY_POWER, then IRP_MN_SET_POWER); a veto's status, after
+ * the S0 IRP that cancels the query. */
+static int l_SetSystemPowerState(lua_State *L)
+{
+    lb_check_harness(L, "SetSystemPowerState");
+    lua_Integer state = luaL_checkinteger(L, 1);
+    lb_check_yieldable(L, "SetSystemPowerState");
+    if (state < 1 || state > 6 || !NT_SUCCESS(po_system_begin(lb_get(L)->m, (uint32_t)state)))
+        lb_scenario_error(L, "SetSystemPowerState: the state is PowerSystemWorking .. "
+                             "PowerSystemShutdown");
+    return power_next(L, STATUS_SUCCESS);
+}
+
 /* ProcessDeviceEvents(): the PnP manager's worker runs what drivers asked
  * for (IoInvalidateDeviceState: QUERY_PNP_DEVICE_STATE and what its answer
  * calls for; IoInvalidateDeviceRelations: QUERY_DEVICE_RELATIONS). */
@@ -626,6 +666,7 @@ void lb_register_pnp(lua_State *L)
         {"DeviceInterfaces", l_DeviceInterfaces},
         {"GUID", l_GUID},
         {"WmiRequest", l_WmiRequest},
+        {"SetSystemPowerState", l_SetSystemPowerState},
         {NULL, NULL},
     };
     lua_pushglobaltable(L);

@@ -76,6 +76,7 @@ typedef struct io_device {
     char name[128];         /* "\Device\X" as created (ASCII), "" for an unnamed device */
     int64_t references;     /* object references: 1 from creation, one per work item holding it */
     bool deleted;           /* IoDeleteDevice called: off the driver's list, nameless */
+    uint8_t power_state;    /* PoSetPowerState's device state (0: never set, D0) */
     bool held_by_attached;  /* deleted with a device attached above: referenced until detached */
     struct io_device *next; /* the driver's list */
     /* The device stack: the device attached on top of this one
@@ -215,6 +216,8 @@ typedef enum io_irp_origin {
     IO_IRP_ASYNCHRONOUS, /* IoBuildAsynchronousFsdRequest: freed by the caller's
                             completion routine */
     IO_IRP_USER,         /* a request of the harness (an application's ReadFile...) */
+    IO_IRP_POWER,        /* PoRequestPowerIrp: the power manager calls its requester's
+                            callback, then frees it (po/power.c) */
 } io_irp_origin;
 
 typedef struct io_irp {
@@ -392,6 +395,9 @@ void io_remove_locks_destroy(ke_machine *m);
 /* The next callout of the calling execution, zeroed, or NULL when the
  * kernel stack has no room for it (the machine stopped with 0x7F). */
 ke_callout *io_push_callout(ke_call *call, ke_callout_kind kind);
+/* ke_callout.step of a dispatch callout PoRequestPowerIrp began: the DDI
+ * returns STATUS_PENDING whatever the dispatch routine returns. */
+#define IO_STEP_PO_REQUEST 1
 
 /* IopCsqCancelRoutine: the cancel routine IoCsqInsertIrp sets, an address
  * in the kernel's image. */

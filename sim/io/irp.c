@@ -28,6 +28,7 @@
 #include "ke/hooks.h"
 #include "ke/types.h"
 #include "io/pnp.h"
+#include "po/po.h"
 #include "mm/mm.h"
 #include "vf/vf.h"
 
@@ -526,7 +527,7 @@ NTSTATUS IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
 /* ------------------------------------------------------------------------ */
 
 /* The I/O manager's part when completion reaches the top of the stack. */
-static void complete_finish(ke_call *call, io_irp *irp)
+static void complete_finish(ke_call *call, io_irp *irp, uint64_t result)
 {
     ke_machine *m = call->m;
     PVOID_VA Irp = irp->va;
@@ -536,6 +537,10 @@ static void complete_finish(ke_call *call, io_irp *irp)
     irp->in_flight = false;
     if (irp->origin == IO_IRP_ALLOCATED)
         return; /* its owner's completion routine had the last word */
+    if (irp->origin == IO_IRP_POWER) {
+        po_request_completed(call, irp, result); /* the requester's callback, then freed */
+        return;
+    }
     NTSTATUS status = (NTSTATUS)get(m, io_status(m, Irp), IOSB_STATUS);
     uint64_t information = get(m, io_status(m, Irp), IOSB_INFO);
     if (irp->origin == IO_IRP_USER) {
@@ -605,7 +610,7 @@ static void complete_walk(ke_call *call, io_irp *irp, uint64_t result)
              * more before it stops: a completed IRP's CurrentLocation is
              * StackCount + 2, which is what a second completion trips on. */
             set(m, Irp, IRP_F(CurrentLocation), location + 1);
-            complete_finish(call, irp);
+            complete_finish(call, irp, result);
             return;
         }
         PVOID_VA sl = current_location(m, Irp);
@@ -728,9 +733,12 @@ uint64_t io_callout_end(ke_call *call, uint64_t result)
         if (c.verify)
             vf_io_dispatch_returned(call, &c, irp, (NTSTATUS)result);
         if (irp != NULL && irp->dispatching == 0 &&
-            (irp->origin == IO_IRP_SYNCHRONOUS || irp->origin == IO_IRP_USER) && irp->completed &&
-            !irp->completing)
+            (irp->origin == IO_IRP_SYNCHRONOUS || irp->origin == IO_IRP_USER ||
+             irp->origin == IO_IRP_POWER) &&
+            irp->completed && !irp->completing)
             io_irp_free(call, irp); /* its completion came during the dispatch */
+        if (c.step == IO_STEP_PO_REQUEST)
+            return (uint32_t)STATUS_PENDING; /* PoRequestPowerIrp's own result */
         return (uint32_t)result;
     case KE_CALLOUT_COMPLETION:
         if (c.verify)
@@ -750,6 +758,8 @@ uint64_t io_callout_end(ke_call *call, uint64_t result)
         return io_csq_callout_end(call, &c, result);
     case KE_CALLOUT_STARTIO:
         return io_startio_callout_end(call, &c);
+    case KE_CALLOUT_POWER_COMPLETE:
+        return po_callout_end(call, &c);
     case KE_CALLOUT_SYNCHRONIZE:
     case KE_CALLOUT_QUERY_ROUTINE:
         break;

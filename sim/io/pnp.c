@@ -493,6 +493,10 @@ NTSTATUS io_pnp_begin(ke_call *call, io_devnode *n, pnp_op op, uint8_t minor, ui
     case PNP_OP_QUERY:
         ok = n->state == PNP_STATE_STARTED || n->state == PNP_STATE_STOPPED;
         break;
+    case PNP_OP_POWER_QUERY:
+    case PNP_OP_POWER_SET:
+        ok = n->state == PNP_STATE_STARTED;
+        break;
     case PNP_OP_WMI:
         ok = n->state == PNP_STATE_STARTED || n->state == PNP_STATE_STOPPED;
         n->wmi_provider = 0;
@@ -645,6 +649,18 @@ static bool send(ke_call *call, io_devnode *n, bool pdo_only, uint8_t major, uin
         default:
             break;
         }
+    }
+    if (major == IRP_MJ_POWER) {
+        /* An S-IRP: the system state, and the action that leads there. */
+        set(m, p, KE_FIELD(IO_PARAMETERS_POWER, SystemContext), 0);
+        set(m, p, KE_FIELD(IO_PARAMETERS_POWER, Type), 0 /* SystemPowerState */);
+        set(m, p + KE_FIELD(IO_PARAMETERS_POWER, State)->offset[m->config.arch],
+            KE_FIELD(POWER_STATE, SystemState), arg);
+        uint32_t action = arg == 1   ? 0u /* PowerActionNone */
+                          : arg == 5 ? 3u /* PowerActionHibernate */
+                          : arg == 6 ? 6u /* PowerActionShutdownOff */
+                                     : 2u /* PowerActionSleep */;
+        set(m, p, KE_FIELD(IO_PARAMETERS_POWER, ShutdownType), action);
     }
     if (major == IRP_MJ_SYSTEM_CONTROL) {
         bool reginfo = minor == IRP_MN_REGINFO || minor == IRP_MN_REGINFO_EX;
@@ -1029,9 +1045,16 @@ void io_pnp_next(ke_call *call, io_devnode *n, NTSTATUS last, pnp_action *a)
             }
         case PNP_OP_QUERY:
         case PNP_OP_WMI:
+        case PNP_OP_POWER_QUERY:
+        case PNP_OP_POWER_SET:
             if (n->step++ == 0) {
-                if (send(call, n, false, n->op == PNP_OP_WMI ? IRP_MJ_SYSTEM_CONTROL : IRP_MJ_PNP,
-                         n->query_minor, n->query_arg, a))
+                uint8_t major = n->op == PNP_OP_WMI     ? IRP_MJ_SYSTEM_CONTROL
+                                : n->op == PNP_OP_QUERY ? IRP_MJ_PNP
+                                                        : IRP_MJ_POWER;
+                uint8_t minor = n->op == PNP_OP_POWER_QUERY ? IRP_MN_QUERY_POWER
+                                : n->op == PNP_OP_POWER_SET ? IRP_MN_SET_POWER
+                                                            : n->query_minor;
+                if (send(call, n, false, major, minor, n->query_arg, a))
                     return;
                 n->op_status = STATUS_INSUFFICIENT_RESOURCES;
             } else {

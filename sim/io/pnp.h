@@ -47,9 +47,9 @@
 #define IRP_MN_QUERY_POWER 0x03
 
 /* IRP_MJ_SYSTEM_CONTROL (WMI) minor codes. */
-#define IRP_MN_QUERY_ALL_DATA 0x00
-#define IRP_MN_REGINFO        0x08
-#define IRP_MN_REGINFO_EX     0x0B
+#define IRP_MN_QUERY_ALL_DATA     0x00
+#define IRP_MN_REGINFO            0x08
+#define IRP_MN_REGINFO_EX         0x0B
 #define STATUS_WMI_GUID_NOT_FOUND ((NTSTATUS)0xC0000295u)
 
 /* DEVICE_OBJECT.Flags. */
@@ -130,6 +130,8 @@ typedef enum pnp_op {
     PNP_OP_QUERY,       /* one query IRP to the top of the stack */
     PNP_OP_STATE,       /* IoInvalidateDeviceState's QUERY_PNP_DEVICE_STATE */
     PNP_OP_WMI,         /* one IRP_MJ_SYSTEM_CONTROL request to the stack's WMI provider */
+    PNP_OP_POWER_QUERY, /* the power manager's S-IRPs (po/power.c): IRP_MN_QUERY_POWER */
+    PNP_OP_POWER_SET,   /* IRP_MN_SET_POWER */
 } pnp_op;
 
 typedef enum pnp_action_kind {
@@ -184,7 +186,7 @@ typedef struct io_devnode {
     uint32_t result_relations;
     uint32_t capabilities[0x10]; /* DEVICE_CAPABILITIES as ULONGs */
     uint32_t pnp_device_state;
-    uint32_t result_len; /* PNP_OP_WMI: the bytes of result_text the provider wrote */
+    uint32_t result_len;   /* PNP_OP_WMI: the bytes of result_text the provider wrote */
     PVOID_VA wmi_provider; /* PNP_OP_WMI: the registered device of the stack */
     struct io_devnode *next;
 } io_devnode;
