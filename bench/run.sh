@@ -213,6 +213,16 @@ end=$(now)
 printf 'timer 10 ms:    1 h in %.3f s, peak RSS %s KiB; 24 h in %.3f s, peak RSS %s KiB (issue 18 item 2: target <= 64 MB)\n' \
     "$(elapsed "$start" "$mid")" "$peak1" "$(elapsed "$mid" "$end")" "$peak24"
 
+# 3c. Plug and Play: 1,000 arrivals and removals of a two-driver stack
+#     (bench/pnp_cycle.lua: 11 IRPs, two AddDevice calls, two loads and two
+#     unloads a cycle).
+start=$(now)
+"$DRVSIM" run "$HERE/pnp_cycle.lua" --quiet
+end=$(now)
+secs=$(elapsed "$start" "$end")
+printf 'pnp cycle:      1000 arrivals+removals in %.3f s = %.0f us each\n' \
+    "$secs" "$(calc "$secs * 1000000 / 1000")"
+
 # 4. The pool driven from C: alloc+free pairs, and memory per live
 #    allocation with 1,000,000 live.
 echo "pool from C:"

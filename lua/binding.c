@@ -721,6 +721,30 @@ static io_driver *driver_of(lua_State *L, lua_KContext ctx)
     return ctx < 0 ? NULL : lb_get(L)->m->drivers[(size_t)ctx];
 }
 
+int lb_call_routine(lua_State *L, io_driver *d, const char *routine, uint64_t code, uint8_t role,
+                    int nargs, int nresults, lua_KContext ctx, lua_KFunction k)
+{
+    lb_state *lb = lb_get(L);
+    int function = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, routine_error_handler);
+    lua_insert(L, function);
+    lb->error_site = (ke_site){.chunk = 0xFFFF, .line = 0};
+    lb->error_site_pinned = false;
+    ke_push_frame(lb->current, d, routine, code, role);
+    int status = lua_pcallk(L, nargs, nresults, function, ctx, k);
+    return k(L, status, ctx);
+}
+
+bool lb_routine_returned(lua_State *L, int status, int nresults)
+{
+    return routine_returned(L, status, nresults);
+}
+
+int lb_routine_failed(lua_State *L, io_driver *d)
+{
+    return routine_failed(L, d);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Callouts                                                                 */
 /* ------------------------------------------------------------------------ */
@@ -1497,6 +1521,7 @@ void lb_register_harness(lua_State *L)
     lb_register_registry(L);
     lb_register_errorlog(L);
     lb_register_files(L);
+    lb_register_pnp(L);
     lb_register_io(L);
     lb_register_objects(L);
 }

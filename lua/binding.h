@@ -70,6 +70,8 @@ typedef struct lb_scenario {
     size_t registry_count;
     lb_file_item *files; /* scenario{ files = ... }, in path order */
     size_t file_count;
+    struct pnp_device_decl *devices; /* scenario{ devices = ... }, in declaration order */
+    size_t device_count;
     char where[320]; /* "file:line" of the scenario{} call, for later messages */
 } lb_scenario;
 
@@ -197,6 +199,12 @@ void lb_register_errorlog(lua_State *L);                /* errorlog.c */
  * booted machine (false with a message naming scenario{} on a refusal). */
 void lb_registry_parse(lua_State *L, int idx, lb_scenario *sc);
 void lb_registry_free(lb_scenario *sc);
+/* scenario{ devices = t } (pnp.c): the devices on the root bus; declared to
+ * a booted machine (false with a message naming the device on a refusal). */
+void lb_devices_parse(lua_State *L, int idx, lb_scenario *sc);
+void lb_devices_free(lb_scenario *sc);
+bool lb_devices_seed(ke_machine *m, const lb_scenario *sc, char *err, size_t err_len);
+void lb_register_pnp(lua_State *L); /* pnp.c */
 bool lb_registry_seed(ke_machine *m, const lb_scenario *sc, char *err, size_t err_len);
 /* scenario{ files = t } (files.c), as the registry's; and FileSet/FileGet. */
 void lb_register_files(lua_State *L);
@@ -421,6 +429,15 @@ PVOID_VA lb_to_ptr(lua_State *L, int idx, bool *ok);
 /* A pointer whose fields read by name (us.Length), for a ke_types type. */
 void lb_push_typed_ptr(lua_State *L, PVOID_VA va, int type);
 void lb_push_driver_object(lua_State *L, io_driver *d);
+/* Calls a driver routine (the function and its nargs arguments on the
+ * stack) as the kernel calls one: its frame, the message handler; k
+ * continues with ctx. In k,
+ * lb_routine_returned removes the handler (true: the routine failed, and
+ * lb_routine_failed reports it). */
+int lb_call_routine(lua_State *L, io_driver *d, const char *routine, uint64_t code, uint8_t role,
+                    int nargs, int nresults, lua_KContext ctx, lua_KFunction k);
+bool lb_routine_returned(lua_State *L, int status, int nresults);
+int lb_routine_failed(lua_State *L, io_driver *d);
 
 /* Routines: driver functions the kernel refers to by number. */
 io_routine lb_routine_ref(lua_State *L, int idx);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "binding.h"
+#include "io/pnp.h"
 #include "ke/types.h"
 #include "io/io.h"
 #include "mm/mm.h"
@@ -73,6 +74,36 @@ PVOID_VA lb_to_ptr(lua_State *L, int idx, bool *ok)
     if (o != NULL) {
         *ok = true;
         return lb_get(L)->m->drivers[o->driver]->driver_object;
+    }
+    if (lua_isfunction(L, idx)) {
+        /* A routine cast to a pointer in the running driver's code, as C's
+         * (PVOID)Routine (IoWMIRegistrationControl's WMIREG_FLAG_CALLBACK). */
+        lb_state *lb = lb_get(L);
+        const ke_frame *frame = lb->current != NULL ? ke_top_frame(lb->current) : NULL;
+        if (frame != NULL && frame->driver != NULL) {
+            /* The same function is the same address each time (looked up
+             * by identity, never iterated). */
+            idx = lua_absindex(L, idx);
+            if (lua_getfield(L, LUA_REGISTRYINDEX, "drvsim.routine_ptrs") != LUA_TTABLE) {
+                lua_pop(L, 1);
+                lua_newtable(L);
+                lua_pushvalue(L, -1);
+                lua_setfield(L, LUA_REGISTRYINDEX, "drvsim.routine_ptrs");
+            }
+            lua_pushvalue(L, idx);
+            lua_rawget(L, -2);
+            io_routine r = (io_routine)lua_tointeger(L, -1); /* 0: not seen yet */
+            lua_pop(L, 1);
+            if (r == 0) {
+                r = lb_routine_ref(L, idx);
+                lua_pushvalue(L, idx);
+                lua_pushinteger(L, r);
+                lua_rawset(L, -3);
+            }
+            lua_pop(L, 1);
+            *ok = true;
+            return io_routine_token(frame->driver, r);
+        }
     }
     *ok = false;
     return 0;
@@ -767,6 +798,9 @@ static int driver_object_index(lua_State *L)
         lb_push_ptr(L, d->image_base);
     } else if (strcmp(field, "DriverSize") == 0) {
         lua_pushinteger(L, d->image_size);
+    } else if (strcmp(field, "DriverExtension") == 0) {
+        /* Made at first use (io/pnp.c): where AddDevice is set. */
+        lb_push_typed_ptr(L, io_driver_extension(lb_get(L)->m, d), KE_TYPE_DRIVER_EXTENSION);
     } else {
         /* The rest as the object's memory holds them: DeviceObject (the
          * head of the driver's device list), Type, Size, Flags, ... */
@@ -1002,6 +1036,12 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "OB_POST_OPERATION_INFORMATION",
                          KE_TYPE_OB_POST_OPERATION_INFORMATION);
     register_constructor(L, "PS_CREATE_NOTIFY_INFO", KE_TYPE_PS_CREATE_NOTIFY_INFO);
+    register_constructor(L, "DEVICE_CAPABILITIES", KE_TYPE_DEVICE_CAPABILITIES);
+    register_constructor(L, "DEVICE_RELATIONS", KE_TYPE_DEVICE_RELATIONS);
+    register_constructor(L, "CM_RESOURCE_LIST", KE_TYPE_CM_RESOURCE_LIST);
+    register_constructor(L, "CM_PARTIAL_RESOURCE_DESCRIPTOR",
+                         KE_TYPE_CM_PARTIAL_RESOURCE_DESCRIPTOR);
+    register_constructor(L, "POWER_STATE", KE_TYPE_POWER_STATE);
     register_constructor(L, "IMAGE_INFO", KE_TYPE_IMAGE_INFO);
     register_constructor(L, "SE_EXPORTS", KE_TYPE_SE_EXPORTS);
     register_constructor(L, "DRIVER_OBJECT", KE_TYPE_DRIVER_OBJECT);

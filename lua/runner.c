@@ -694,6 +694,13 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
             goto done;
         }
     }
+    if (lb->sc.device_count > 0) {
+        char msg[700];
+        if (!lb_devices_seed(m, &lb->sc, msg, sizeof msg)) {
+            fail(r, DRVSIM_EXIT_SCENARIO, msg);
+            goto done;
+        }
+    }
     if (ke_create_harness_thread(m) == NULL) {
         fail(r, DRVSIM_EXIT_SCENARIO, "out of host memory creating the harness thread");
         goto done;
@@ -870,6 +877,7 @@ done:
     free(lb->sc.gflags);
     lb_registry_free(&lb->sc);
     lb_files_free(&lb->sc);
+    lb_devices_free(&lb->sc);
     free(lb);
     vf_settings_free(&vs);
     finish_result(r);

@@ -284,7 +284,8 @@ static int l_scenario(lua_State *L)
 
     static const char *const fields[] = {"name",   "verifier", "gflags", "cpus",  "arch",
                                          "memory", "build",    "seed",   "limit", "sched",
-                                         "kd",     "expect",   "faults", "registry", "files", NULL};
+                                         "kd",     "expect",   "faults", "registry", "files",
+                                         "devices", NULL};
     char unknown[128];
     if (first_unknown_key(L, 1, fields, unknown, sizeof unknown)) {
         if (unknown[0] == '[')
@@ -292,7 +293,7 @@ static int l_scenario(lua_State *L)
         lb_scenario_error(L,
                           "scenario{}: unknown field \"%s\" (known: name, verifier, "
                           "gflags, cpus, arch, memory, build, seed, limit, sched, kd, "
-                          "expect, faults, registry, files)",
+                          "expect, faults, registry, files, devices)",
                           unknown);
     }
     /* The fields in a fixed order, so that the first mistake is the one
@@ -399,6 +400,8 @@ static int l_scenario(lua_State *L)
             lb_registry_parse(L, v, sc);
         } else if (strcmp(key, "files") == 0) {
             lb_files_parse(L, v, sc);
+        } else if (strcmp(key, "devices") == 0) {
+            lb_devices_parse(L, v, sc);
         }
         lua_settop(L, v - 1);
     }

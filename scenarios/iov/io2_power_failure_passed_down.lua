@@ -78,7 +78,7 @@ run(function()
   SendPnp(Fdo, IRP_MN_START_DEVICE)
   SendPower(Fdo, IRP_MN_QUERY_POWER, function(Stack)
     Stack.Parameters.Power.Type = DevicePowerState
-    Stack.Parameters.Power.State = 4   -- PowerDeviceD3
+    Stack.Parameters.Power.State.DeviceState = 4   -- PowerDeviceD3
   end)
   SendPnp(Fdo, IRP_MN_REMOVE_DEVICE)
   UnloadDriver "pwrveto.sys"

@@ -72,7 +72,7 @@ run(function()
   SendPnp(Fdo, IRP_MN_START_DEVICE)
   SendPower(Fdo, IRP_MN_SET_POWER, function(Stack)
     Stack.Parameters.Power.Type = DevicePowerState
-    Stack.Parameters.Power.State = 1   -- PowerDeviceD0
+    Stack.Parameters.Power.State.DeviceState = 1   -- PowerDeviceD0
   end)
   SendPnp(Fdo, IRP_MN_REMOVE_DEVICE)
   UnloadDriver "pwrself.sys"

@@ -22,6 +22,7 @@
 #include "cm/cm.h"
 #include "ddi_table.h"
 #include "io/io.h"
+#include "io/pnp.h"
 #include "kd/kd.h"
 #include "ke/types.h"
 #include "mm/mm.h"
@@ -549,12 +550,47 @@ NTSTATUS ZwQueryKey(ke_call *call, uint64_t KeyHandle, ULONG KeyInformationClass
 NTSTATUS IoOpenDeviceRegistryKey(ke_call *call, PVOID_VA DeviceObject, ULONG DevInstKeyType,
                                  ULONG DesiredAccess, uint64_t *DeviceRegKey)
 {
-    (void)DevInstKeyType;
     (void)DesiredAccess;
     *DeviceRegKey = 0;
-    const uint64_t p[4] = {PNP_ERR_INVALID_PDO, DeviceObject, 0, 0};
-    kd_raise_full(call, RULE_kpnp_invalid_pdo, 0xCA, p, NULL, NULL);
-    return STATUS_INVALID_DEVICE_REQUEST;
+    ke_machine *m = call->m;
+    io_devnode *n = io_pnp_node_of(m, io_device_at(m, DeviceObject));
+    if (n == NULL) {
+        const uint64_t p[4] = {PNP_ERR_INVALID_PDO, DeviceObject, 0, 0};
+        kd_raise_full(call, RULE_kpnp_invalid_pdo, 0xCA, p, NULL, NULL);
+        return STATUS_INVALID_DEVICE_REQUEST;
+    }
+    /* A PDO's device node: its hardware key's "Device Parameters"
+     * (PLUGPLAY_REGKEY_DEVICE) or its software key under the System class
+     * (PLUGPLAY_REGKEY_DRIVER), made on first use as the PnP manager does.
+     * PLUGPLAY_REGKEY_CURRENT_HWPROFILE selects the same keys: drvsim has
+     * one hardware profile. */
+    uint32_t which = DevInstKeyType & 3u;
+    if (which == 0 || which == 3)
+        return STATUS_INVALID_PARAMETER;
+    char path[320];
+    if (which == 1) {
+        snprintf(path, sizeof path,
+                 "\\Registry\\Machine\\System\\CurrentControlSet\\Enum\\%s\\Device Parameters",
+                 n->instance_path);
+    } else {
+        uint32_t index = 0;
+        for (io_devnode *o = m->pnp->nodes; o != n; o = o->next)
+            index++;
+        snprintf(path, sizeof path,
+                 "\\Registry\\Machine\\System\\CurrentControlSet\\Control\\Class\\"
+                 "{4d36e97d-e325-11ce-bfc1-08002be10318}\\%04u",
+                 index);
+    }
+    if (!NT_SUCCESS(cm_harness_set(m, path, NULL, 0, NULL, 0)))
+        return STATUS_INSUFFICIENT_RESOURCES;
+    uint16_t wide[320];
+    uint32_t len = cm_utf8_to_utf16(path, strlen(path), wide);
+    cm_key *key = NULL;
+    NTSTATUS status = cm_lookup(m, NULL, wide, len, false, false, &key, NULL);
+    if (!NT_SUCCESS(status))
+        return status;
+    *DeviceRegKey = cm_open_handle(call, key);
+    return *DeviceRegKey != 0 ? STATUS_SUCCESS : STATUS_INSUFFICIENT_RESOURCES;
 }
 
 /* ------------------------------------------------------------------------ */

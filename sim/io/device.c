@@ -20,6 +20,7 @@
 #include "ddi_table.h"
 #include "ex/pool.h"
 #include "io/io.h"
+#include "io/wmi.h"
 #include "kd/kd.h"
 #include "ke/types.h"
 #include "mm/mm.h"
@@ -116,7 +117,17 @@ NTSTATUS IoCreateDevice(ke_call *call, PVOID_VA DriverObject, ULONG DeviceExtens
         if (name_taken(m, name))
             return STATUS_OBJECT_NAME_COLLISION;
     }
+    return io_create_device(call, d, DeviceExtensionSize, name, DeviceType, DeviceCharacteristics,
+                            Exclusive, DeviceObject);
+}
 
+NTSTATUS io_create_device(ke_call *call, io_driver *d, ULONG DeviceExtensionSize,
+                          const char *name, ULONG DeviceType, ULONG DeviceCharacteristics,
+                          bool Exclusive, PVOID_VA *DeviceObject)
+{
+    ke_machine *m = call->m;
+    PVOID_VA DriverObject = d->driver_object;
+    *DeviceObject = 0;
     bool x86 = m->config.arch == KE_ARCH_X86;
     uint32_t align = x86 ? 8u : 16u;
     uint32_t object_bytes = ke_types[KE_TYPE_DEVICE_OBJECT].size[m->config.arch];
@@ -227,6 +238,7 @@ void IoDeleteDevice(ke_call *call, PVOID_VA DeviceObject)
     }
     io_driver *d = dev->driver;
     io_device_timer_delete(call, dev);
+    io_wmi_device_deleted(m, DeviceObject); /* a registration left goes with it */
     /* Off the driver's list and out of the namespace at once; the memory
      * stays while references remain. */
     io_device *prev = NULL;

@@ -9,6 +9,7 @@
 
 #include "ex/pool.h"
 #include "io/io.h"
+#include "io/wmi.h"
 #include "mm/mm.h"
 #include "vf/vf.h"
 
@@ -163,6 +164,14 @@ static void unload_image(ke_call *call, io_driver *d)
             io_remove_locks_freed(call->m, data, d->data_next);
         d->data_next = 0;
     }
+    if (d->driver_extension != 0) {
+        ke_call kernel = *call;
+        kernel.driver = NULL;
+        ExFreePool(&kernel, d->driver_extension);
+        d->driver_extension = 0;
+    }
+    io_wmi_driver_unloaded(call, d);
+    d->pnp_loaded = false;
     d->loaded = false;
     d->unload = 0;
     trace_driver(call->m, KE_TR_UNLOAD, d);

@@ -55,6 +55,13 @@ typedef struct io_driver {
     /* DRIVER_OBJECT.MajorFunction: its dispatch routines (0 = the I/O
      * manager's IopInvalidDeviceRequest). */
     io_routine major[0x1C];
+    /* Plug and Play (pnp.c): the DRIVER_EXTENSION (AddDevice), made at first
+     * use; loaded by the PnP manager for a device (unloaded with its last
+     * device). WMI (wmi.c): IoWMIRegistrationControl registrations and
+     * EtwRegister handles not yet undone. */
+    PVOID_VA driver_extension;
+    bool pnp_loaded;
+    uint32_t wmi_registrations, etw_registrations;
 } io_driver;
 
 /*
@@ -69,6 +76,7 @@ typedef struct io_device {
     char name[128];         /* "\Device\X" as created (ASCII), "" for an unnamed device */
     int64_t references;     /* object references: 1 from creation, one per work item holding it */
     bool deleted;           /* IoDeleteDevice called: off the driver's list, nameless */
+    uint8_t power_state;    /* PoSetPowerState's device state (0: never set, D0) */
     struct io_device *next; /* the driver's list */
     /* The device stack: the device attached on top of this one
      * (AttachedDevice) and the one this one is attached to. */
@@ -98,6 +106,11 @@ io_device *io_device_at(const ke_machine *m, PVOID_VA va);
  * dereference of a deleted device frees it, which releases its driver. */
 void io_device_reference(io_device *dev);
 void io_device_dereference(ke_call *call, io_device *dev);
+/* IoCreateDevice's work for a driver record (the bus driver's PDOs too):
+ * `name` is "" or a checked NT name. */
+NTSTATUS io_create_device(ke_call *call, io_driver *d, ULONG DeviceExtensionSize,
+                          const char *name, ULONG DeviceType, ULONG DeviceCharacteristics,
+                          bool Exclusive, PVOID_VA *DeviceObject);
 /* Frees every device record (machine teardown). */
 void io_devices_destroy(ke_machine *m);
 
@@ -202,6 +215,8 @@ typedef enum io_irp_origin {
     IO_IRP_ASYNCHRONOUS, /* IoBuildAsynchronousFsdRequest: freed by the caller's
                             completion routine */
     IO_IRP_USER,         /* a request of the harness (an application's ReadFile...) */
+    IO_IRP_POWER,        /* PoRequestPowerIrp: the power manager calls its requester's
+                            callback, then frees it (po/power.c) */
 } io_irp_origin;
 
 typedef struct io_irp {
@@ -310,6 +325,11 @@ typedef struct io_requests {
     uint32_t next_id;
 } io_requests;
 
+/* Symbolic links the kernel itself makes and removes (device
+ * interfaces): false when the name exists or the host is out of memory. */
+bool io_symbolic_link_add(ke_machine *m, const char *name, const char *target);
+void io_symbolic_link_remove(ke_machine *m, const char *name);
+
 /* The device a path names: "\\.\X" through a \DosDevices (\??) link,
  * or an NT device name. NULL if none. */
 io_device *io_resolve_path(const ke_machine *m, const char *path);
@@ -388,6 +408,9 @@ void io_remove_locks_destroy(ke_machine *m);
 /* The next callout of the calling execution, zeroed, or NULL when the
  * kernel stack has no room for it (the machine stopped with 0x7F). */
 ke_callout *io_push_callout(ke_call *call, ke_callout_kind kind);
+/* ke_callout.step of a dispatch callout PoRequestPowerIrp began: the DDI
+ * returns STATUS_PENDING whatever the dispatch routine returns. */
+#define IO_STEP_PO_REQUEST 1
 
 /* IopCsqCancelRoutine: the cancel routine IoCsqInsertIrp sets, an address
  * in the kernel's image. */

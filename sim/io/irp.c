@@ -27,6 +27,8 @@
 #include "kd/kd.h"
 #include "ke/hooks.h"
 #include "ke/types.h"
+#include "io/pnp.h"
+#include "po/po.h"
 #include "mm/mm.h"
 #include "vf/vf.h"
 
@@ -501,6 +503,8 @@ NTSTATUS IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
             return STATUS_INVALID_DEVICE_REQUEST;
     }
     if (dispatch == 0) {
+        if (io_pnp_is_bus(m, d)) /* a PDO: the root bus driver's dispatch */
+            return io_pnp_pdo_dispatch(call, dev, Irp, (uint8_t)major);
         /* IopInvalidDeviceRequest: completes the request at once. */
         set(m, io_status(m, Irp), IOSB_STATUS, (uint32_t)STATUS_INVALID_DEVICE_REQUEST);
         set(m, io_status(m, Irp), IOSB_INFO, 0);
@@ -543,7 +547,7 @@ NTSTATUS IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
 /* ------------------------------------------------------------------------ */
 
 /* The I/O manager's part when completion reaches the top of the stack. */
-static void complete_finish(ke_call *call, io_irp *irp)
+static void complete_finish(ke_call *call, io_irp *irp, uint64_t result)
 {
     ke_machine *m = call->m;
     PVOID_VA Irp = irp->va;
@@ -553,6 +557,10 @@ static void complete_finish(ke_call *call, io_irp *irp)
     irp->in_flight = false;
     if (irp->origin == IO_IRP_ALLOCATED)
         return; /* its owner's completion routine had the last word */
+    if (irp->origin == IO_IRP_POWER) {
+        po_request_completed(call, irp, result); /* the requester's callback, then freed */
+        return;
+    }
     NTSTATUS status = (NTSTATUS)get(m, io_status(m, Irp), IOSB_STATUS);
     uint64_t information = get(m, io_status(m, Irp), IOSB_INFO);
     if (irp->origin == IO_IRP_USER) {
@@ -622,7 +630,7 @@ static void complete_walk(ke_call *call, io_irp *irp, uint64_t result)
              * more before it stops: a completed IRP's CurrentLocation is
              * StackCount + 2, which is what a second completion trips on. */
             set(m, Irp, IRP_F(CurrentLocation), location + 1);
-            complete_finish(call, irp);
+            complete_finish(call, irp, result);
             return;
         }
         PVOID_VA sl = current_location(m, Irp);
@@ -750,9 +758,12 @@ uint64_t io_callout_end(ke_call *call, uint64_t result)
         if (c.verify)
             vf_io_dispatch_returned(call, &c, irp, (NTSTATUS)result);
         if (irp != NULL && irp->dispatching == 0 &&
-            (irp->origin == IO_IRP_SYNCHRONOUS || irp->origin == IO_IRP_USER) && irp->completed &&
-            !irp->completing)
+            (irp->origin == IO_IRP_SYNCHRONOUS || irp->origin == IO_IRP_USER ||
+             irp->origin == IO_IRP_POWER) &&
+            irp->completed && !irp->completing)
             io_irp_free(call, irp); /* its completion came during the dispatch */
+        if (c.step == IO_STEP_PO_REQUEST)
+            return (uint32_t)STATUS_PENDING; /* PoRequestPowerIrp's own result */
         return (uint32_t)result;
     case KE_CALLOUT_COMPLETION:
         if (c.verify)
@@ -772,6 +783,8 @@ uint64_t io_callout_end(ke_call *call, uint64_t result)
         return io_csq_callout_end(call, &c, result);
     case KE_CALLOUT_STARTIO:
         return io_startio_callout_end(call, &c);
+    case KE_CALLOUT_POWER_COMPLETE:
+        return po_callout_end(call, &c);
     case KE_CALLOUT_SYNCHRONIZE:
     case KE_CALLOUT_QUERY_ROUTINE:
     case KE_CALLOUT_REGISTRY:
@@ -1142,6 +1155,13 @@ io_device *io_device_by_name(const ke_machine *m, const char *name)
                 return dev;
         }
     }
+    /* The PDOs of the PnP manager's root bus (a device interface's link
+     * names one). */
+    for (io_device *dev = m->pnp != NULL ? m->pnp->bus.devices : NULL; dev != NULL;
+         dev = dev->next) {
+        if (!dev->deleted && strcasecmp(dev->name, name) == 0)
+            return dev;
+    }
     return NULL;
 }
 
@@ -1167,6 +1187,37 @@ NTSTATUS IoCreateSymbolicLink(ke_call *call, PVOID_VA SymbolicLinkName, PVOID_VA
         p = &(*p)->next;
     *p = l;
     return STATUS_SUCCESS;
+}
+
+bool io_symbolic_link_add(ke_machine *m, const char *name, const char *target)
+{
+    if (io_symbolic_link_target(m, name) != NULL)
+        return false;
+    io_manager *io = io_of(m);
+    io_symlink *l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return false;
+    snprintf(l->name, sizeof l->name, "%s", name);
+    snprintf(l->target, sizeof l->target, "%s", target);
+    io_symlink **p = &io->links;
+    while (*p != NULL)
+        p = &(*p)->next;
+    *p = l;
+    return true;
+}
+
+void io_symbolic_link_remove(ke_machine *m, const char *name)
+{
+    if (m->io == NULL)
+        return;
+    for (io_symlink **p = &m->io->links; *p != NULL; p = &(*p)->next) {
+        if (strcasecmp((*p)->name, name) == 0) {
+            io_symlink *l = *p;
+            *p = l->next;
+            free(l);
+            return;
+        }
+    }
 }
 
 NTSTATUS IoDeleteSymbolicLink(ke_call *call, PVOID_VA SymbolicLinkName)

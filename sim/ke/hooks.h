@@ -86,6 +86,7 @@ typedef enum ke_role {
     KE_ROLE_OTHER,        /* any other callback (notify routines, cancel-safe queue
                              callbacks, ...) */
     KE_ROLE_STARTIO,      /* DRIVER_STARTIO, from IoStartPacket / IoStartNextPacket */
+    KE_ROLE_ADD_DEVICE,   /* DRIVER_ADD_DEVICE, from the PnP manager */
 } ke_role;
 
 /* The kinds of lock the kernel reports, by the API family that takes it. */

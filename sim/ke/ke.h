@@ -149,6 +149,8 @@ typedef enum ke_callout_kind {
     KE_CALLOUT_REGISTRY,        /* a registry operation's RegistryCallback
                                    (EX_CALLBACK_FUNCTION); NTSTATUS result
                                    (cm/callbacks.c) */
+    KE_CALLOUT_POWER_COMPLETE,  /* PoRequestPowerIrp's PREQUEST_POWER_COMPLETE; no result
+                                   (po/power.c) */
 } ke_callout_kind;
 
 /* How the host reads a callout routine's result when its kind does not say
@@ -743,6 +745,9 @@ typedef struct ke_machine {
     struct io_manager *io;            /* cancel lock, symbolic links (io/irp.c), created lazily */
     struct io_requests *requests;     /* applications' open files and requests (io/request.c) */
     struct io_remove_lock *remove_locks; /* IO_REMOVE_LOCKs initialised (io/removelock.c) */
+    struct io_pnp *pnp;
+    struct io_wmi *wmi;
+    struct po_manager *po;            /* the power manager (po/power.c), created lazily */               /* WMI and ETW registrations (io/wmi.c), created lazily */               /* the PnP manager's devices (io/pnp.c), created lazily */
     des_map work_items;               /* IO_WORKITEM address -> ex_work_item (ex/work.c) */
     struct ex_work *work;             /* the system work queues, created with their first item */
     struct ex_lookasides *lookasides; /* lookaside lists (ex/lookaside.c), created lazily */

@@ -17,6 +17,9 @@
 #include "ex/pushlock.h"
 #include "ex/work.h"
 #include "ex/resource.h"
+#include "io/pnp.h"
+#include "io/wmi.h"
+#include "po/po.h"
 #include "io/io.h"
 #include "ke/ke.h"
 #include "mm/mm.h"
@@ -295,6 +298,9 @@ void ke_machine_destroy(ke_machine *m)
     }
     des_map_fini(&m->interrupts);
     des_map_fini(&m->handles);
+    io_pnp_destroy(m);
+    io_wmi_destroy(m);
+    po_destroy(m);
     io_devices_destroy(m);
     io_irps_destroy(m);
     io_requests_destroy(m);

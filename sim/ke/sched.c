@@ -97,6 +97,7 @@ uint8_t ke_callout_role(const ke_callout *c)
     case KE_CALLOUT_CSQ:
     case KE_CALLOUT_QUERY_ROUTINE:
     case KE_CALLOUT_REGISTRY:
+    case KE_CALLOUT_POWER_COMPLETE:
         return KE_ROLE_OTHER;
     }
     return KE_ROLE_OTHER;

@@ -1,6 +1,7 @@
 /*
  * types.c - structure layouts shared by the kernel and the binding.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "ke/types.h"
@@ -23,11 +24,32 @@ static const ke_field fields[] = {
 #undef KE_TYPED_FIELD_ROW
 };
 
+/* A direct-mapped cache of lookups by (type, name pointer): the kernel's
+ * KE_FIELD(...) names are string literals, the binding's interned Lua
+ * strings, so a name is usually the same pointer each time. A hit is
+ * checked by content (a pointer may be reused for another string), so the
+ * cache changes nothing but the time: the table scan was most of a PnP
+ * operation's instructions. drvsim is single-threaded. */
+#define FIELD_CACHE_SLOTS 512u
+static struct {
+    const char *name;
+    ke_type_id type;
+    const ke_field *field;
+} field_cache[FIELD_CACHE_SLOTS];
+
 const ke_field *ke_type_field(ke_type_id type, const char *name)
 {
+    size_t slot = (((uintptr_t)name >> 3) ^ ((size_t)type * 0x9E37u)) & (FIELD_CACHE_SLOTS - 1u);
+    if (field_cache[slot].name == name && field_cache[slot].type == type &&
+        strcmp(field_cache[slot].field->name, name) == 0)
+        return field_cache[slot].field;
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        if (fields[i].type == type && strcmp(fields[i].name, name) == 0)
+        if (fields[i].type == type && strcmp(fields[i].name, name) == 0) {
+            field_cache[slot].name = name;
+            field_cache[slot].type = type;
+            field_cache[slot].field = &fields[i];
             return &fields[i];
+        }
     }
     return NULL;
 }

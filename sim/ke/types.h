@@ -188,20 +188,6 @@ typedef enum ke_field_kind {
     X(IO_PARAMETERS_IOCTL, InputBufferLength, KE_FIELD_U32, 0x8, 0x4, NONE)                        \
     X(IO_PARAMETERS_IOCTL, IoControlCode, KE_FIELD_U32, 0x10, 0x8, NONE)                           \
     X(IO_PARAMETERS_IOCTL, Type3InputBuffer, KE_FIELD_PTR, 0x18, 0xC, NONE)                        \
-    X(IO_STACK_PARAMETERS, QueryDeviceRelations, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_RELATIONS) \
-    X(IO_STACK_PARAMETERS, DeviceCapabilities, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_CAPABILITIES) \
-    X(IO_STACK_PARAMETERS, Power, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_POWER)                     \
-    X(IO_STACK_PARAMETERS, WMI, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_WMI)                         \
-    X(IO_PARAMETERS_RELATIONS, Type, KE_FIELD_U32, 0x0, 0x0, NONE)                                 \
-    X(IO_PARAMETERS_CAPABILITIES, Capabilities, KE_FIELD_PTR, 0x0, 0x0, NONE)                      \
-    X(IO_PARAMETERS_POWER, SystemContext, KE_FIELD_U32, 0x0, 0x0, NONE)                            \
-    X(IO_PARAMETERS_POWER, Type, KE_FIELD_U32, 0x8, 0x4, NONE)                                     \
-    X(IO_PARAMETERS_POWER, State, KE_FIELD_U32, 0x10, 0x8, NONE)                                   \
-    X(IO_PARAMETERS_POWER, ShutdownType, KE_FIELD_U32, 0x18, 0xC, NONE)                            \
-    X(IO_PARAMETERS_WMI, ProviderId, KE_FIELD_PTR, 0x0, 0x0, NONE)                                 \
-    X(IO_PARAMETERS_WMI, DataPath, KE_FIELD_PTR, 0x8, 0x4, NONE)                                   \
-    X(IO_PARAMETERS_WMI, BufferSize, KE_FIELD_U32, 0x10, 0x8, NONE)                                \
-    X(IO_PARAMETERS_WMI, Buffer, KE_FIELD_PTR, 0x18, 0xC, NONE)                                    \
     X(IO_PARAMETERS_OTHERS, Argument1, KE_FIELD_PTR, 0x0, 0x0, NONE)                               \
     X(IO_PARAMETERS_OTHERS, Argument2, KE_FIELD_PTR, 0x8, 0x4, NONE)                               \
     X(IO_PARAMETERS_OTHERS, Argument3, KE_FIELD_PTR, 0x10, 0x8, NONE)                              \
@@ -222,7 +208,6 @@ typedef enum ke_field_kind {
     X(DRIVER_OBJECT, DriverStart, KE_FIELD_PTR, 0x18, 0xC, NONE)                                   \
     X(DRIVER_OBJECT, DriverSize, KE_FIELD_U32, 0x20, 0x10, NONE)                                   \
     X(DRIVER_OBJECT, DriverSection, KE_FIELD_PTR, 0x28, 0x14, NONE)                                \
-    X(DRIVER_OBJECT, DriverExtension, KE_FIELD_PTR, 0x30, 0x18, NONE)                              \
     X(DRIVER_OBJECT, DriverName, KE_FIELD_SUB, 0x38, 0x1C, UNICODE_STRING)                         \
     X(DRIVER_OBJECT, HardwareDatabase, KE_FIELD_PTR, 0x48, 0x24, UNICODE_STRING)                   \
     X(DRIVER_OBJECT, FastIoDispatch, KE_FIELD_PTR, 0x50, 0x28, NONE)                               \
@@ -417,7 +402,7 @@ typedef enum ke_field_kind {
     X(FILE_NETWORK_OPEN_INFORMATION, ChangeTime, KE_FIELD_U64, 0x18, 0x18, NONE)                   \
     X(FILE_NETWORK_OPEN_INFORMATION, AllocationSize, KE_FIELD_U64, 0x20, 0x20, NONE)               \
     X(FILE_NETWORK_OPEN_INFORMATION, EndOfFile, KE_FIELD_U64, 0x28, 0x28, NONE)                    \
-    X(FILE_NETWORK_OPEN_INFORMATION, FileAttributes, KE_FIELD_U32, 0x30, 0x30, NONE)                \
+    X(FILE_NETWORK_OPEN_INFORMATION, FileAttributes, KE_FIELD_U32, 0x30, 0x30, NONE)               \
     X(RTL_BITMAP, SizeOfBitMap, KE_FIELD_U32, 0x0, 0x0, NONE)                                      \
     X(RTL_BITMAP, Buffer, KE_FIELD_PTR, 0x8, 0x4, NONE)                                            \
     KE_CM_CALLBACK_FIELDS(X)
@@ -425,63 +410,155 @@ typedef enum ke_field_kind {
 /* The registry callbacks' structures (wdm.h): a RegistryCallback's
  * Argument2 for the operations drivers filter, and the post-notification's. */
 #define KE_CM_CALLBACK_FIELDS(X)                                                                   \
-    X(REG_SET_VALUE_KEY_INFORMATION, Object, KE_FIELD_PTR, 0x0, 0x0, NONE)                          \
-    X(REG_SET_VALUE_KEY_INFORMATION, ValueName, KE_FIELD_PTR, 0x8, 0x4, UNICODE_STRING)             \
-    X(REG_SET_VALUE_KEY_INFORMATION, TitleIndex, KE_FIELD_U32, 0x10, 0x8, NONE)                     \
-    X(REG_SET_VALUE_KEY_INFORMATION, Type, KE_FIELD_U32, 0x14, 0xC, NONE)                           \
-    X(REG_SET_VALUE_KEY_INFORMATION, Data, KE_FIELD_PTR, 0x18, 0x10, NONE)                          \
-    X(REG_SET_VALUE_KEY_INFORMATION, DataSize, KE_FIELD_U32, 0x20, 0x14, NONE)                      \
-    X(REG_SET_VALUE_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x28, 0x18, NONE)                   \
-    X(REG_SET_VALUE_KEY_INFORMATION, ObjectContext, KE_FIELD_PTR, 0x30, 0x1C, NONE)                 \
-    X(REG_DELETE_VALUE_KEY_INFORMATION, Object, KE_FIELD_PTR, 0x0, 0x0, NONE)                       \
-    X(REG_DELETE_VALUE_KEY_INFORMATION, ValueName, KE_FIELD_PTR, 0x8, 0x4, UNICODE_STRING)          \
-    X(REG_DELETE_VALUE_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x10, 0x8, NONE)                 \
-    X(REG_DELETE_VALUE_KEY_INFORMATION, ObjectContext, KE_FIELD_PTR, 0x18, 0xC, NONE)               \
-    X(REG_DELETE_KEY_INFORMATION, Object, KE_FIELD_PTR, 0x0, 0x0, NONE)                             \
-    X(REG_DELETE_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x8, 0x4, NONE)                        \
-    X(REG_DELETE_KEY_INFORMATION, ObjectContext, KE_FIELD_PTR, 0x10, 0x8, NONE)                     \
-    X(REG_QUERY_VALUE_KEY_INFORMATION, Object, KE_FIELD_PTR, 0x0, 0x0, NONE)                        \
-    X(REG_QUERY_VALUE_KEY_INFORMATION, ValueName, KE_FIELD_PTR, 0x8, 0x4, UNICODE_STRING)           \
-    X(REG_QUERY_VALUE_KEY_INFORMATION, KeyValueInformationClass, KE_FIELD_U32, 0x10, 0x8, NONE)     \
-    X(REG_QUERY_VALUE_KEY_INFORMATION, KeyValueInformation, KE_FIELD_PTR, 0x18, 0xC, NONE)          \
-    X(REG_QUERY_VALUE_KEY_INFORMATION, Length, KE_FIELD_U32, 0x20, 0x10, NONE)                      \
-    X(REG_QUERY_VALUE_KEY_INFORMATION, ResultLength, KE_FIELD_PTR, 0x28, 0x14, LONG)                \
-    X(REG_QUERY_VALUE_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x30, 0x18, NONE)                 \
-    X(REG_QUERY_VALUE_KEY_INFORMATION, ObjectContext, KE_FIELD_PTR, 0x38, 0x1C, NONE)               \
-    X(REG_CREATE_KEY_INFORMATION, CompleteName, KE_FIELD_PTR, 0x0, 0x0, UNICODE_STRING)             \
-    X(REG_CREATE_KEY_INFORMATION, RootObject, KE_FIELD_PTR, 0x8, 0x4, NONE)                         \
-    X(REG_CREATE_KEY_INFORMATION, ObjectType, KE_FIELD_PTR, 0x10, 0x8, NONE)                        \
-    X(REG_CREATE_KEY_INFORMATION, CreateOptions, KE_FIELD_U32, 0x18, 0xC, NONE)                     \
-    X(REG_CREATE_KEY_INFORMATION, Class, KE_FIELD_PTR, 0x20, 0x10, UNICODE_STRING)                  \
-    X(REG_CREATE_KEY_INFORMATION, SecurityDescriptor, KE_FIELD_PTR, 0x28, 0x14, NONE)               \
-    X(REG_CREATE_KEY_INFORMATION, SecurityQualityOfService, KE_FIELD_PTR, 0x30, 0x18, NONE)         \
-    X(REG_CREATE_KEY_INFORMATION, DesiredAccess, KE_FIELD_U32, 0x38, 0x1C, NONE)                    \
-    X(REG_CREATE_KEY_INFORMATION, GrantedAccess, KE_FIELD_U32, 0x3C, 0x20, NONE)                    \
-    X(REG_CREATE_KEY_INFORMATION, Disposition, KE_FIELD_PTR, 0x40, 0x24, LONG)                      \
-    X(REG_CREATE_KEY_INFORMATION, ResultObject, KE_FIELD_PTR, 0x48, 0x28, NONE)                     \
-    X(REG_CREATE_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x50, 0x2C, NONE)                      \
-    X(REG_CREATE_KEY_INFORMATION, RootObjectContext, KE_FIELD_PTR, 0x58, 0x30, NONE)                \
-    X(REG_CREATE_KEY_INFORMATION, Transaction, KE_FIELD_PTR, 0x60, 0x34, NONE)                      \
-    X(REG_OPEN_KEY_INFORMATION, CompleteName, KE_FIELD_PTR, 0x0, 0x0, UNICODE_STRING)               \
-    X(REG_OPEN_KEY_INFORMATION, RootObject, KE_FIELD_PTR, 0x8, 0x4, NONE)                           \
-    X(REG_OPEN_KEY_INFORMATION, ObjectType, KE_FIELD_PTR, 0x10, 0x8, NONE)                          \
-    X(REG_OPEN_KEY_INFORMATION, CreateOptions, KE_FIELD_U32, 0x18, 0xC, NONE)                       \
-    X(REG_OPEN_KEY_INFORMATION, Class, KE_FIELD_PTR, 0x20, 0x10, UNICODE_STRING)                    \
-    X(REG_OPEN_KEY_INFORMATION, SecurityDescriptor, KE_FIELD_PTR, 0x28, 0x14, NONE)                 \
-    X(REG_OPEN_KEY_INFORMATION, SecurityQualityOfService, KE_FIELD_PTR, 0x30, 0x18, NONE)           \
-    X(REG_OPEN_KEY_INFORMATION, DesiredAccess, KE_FIELD_U32, 0x38, 0x1C, NONE)                      \
-    X(REG_OPEN_KEY_INFORMATION, GrantedAccess, KE_FIELD_U32, 0x3C, 0x20, NONE)                      \
-    X(REG_OPEN_KEY_INFORMATION, Disposition, KE_FIELD_PTR, 0x40, 0x24, LONG)                        \
-    X(REG_OPEN_KEY_INFORMATION, ResultObject, KE_FIELD_PTR, 0x48, 0x28, NONE)                       \
-    X(REG_OPEN_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x50, 0x2C, NONE)                        \
-    X(REG_OPEN_KEY_INFORMATION, RootObjectContext, KE_FIELD_PTR, 0x58, 0x30, NONE)                  \
-    X(REG_OPEN_KEY_INFORMATION, Transaction, KE_FIELD_PTR, 0x60, 0x34, NONE)                        \
-    X(REG_POST_OPERATION_INFORMATION, Object, KE_FIELD_PTR, 0x0, 0x0, NONE)                         \
-    X(REG_POST_OPERATION_INFORMATION, Status, KE_FIELD_U32, 0x8, 0x4, NONE)                         \
-    X(REG_POST_OPERATION_INFORMATION, PreInformation, KE_FIELD_PTR, 0x10, 0x8, NONE)                \
-    X(REG_POST_OPERATION_INFORMATION, ReturnStatus, KE_FIELD_U32, 0x18, 0xC, NONE)                  \
-    X(REG_POST_OPERATION_INFORMATION, CallContext, KE_FIELD_PTR, 0x20, 0x10, NONE)                  \
-    X(REG_POST_OPERATION_INFORMATION, ObjectContext, KE_FIELD_PTR, 0x28, 0x14, NONE)               
+    X(REG_SET_VALUE_KEY_INFORMATION, Object, KE_FIELD_PTR, 0x0, 0x0, NONE)                         \
+    X(REG_SET_VALUE_KEY_INFORMATION, ValueName, KE_FIELD_PTR, 0x8, 0x4, UNICODE_STRING)            \
+    X(REG_SET_VALUE_KEY_INFORMATION, TitleIndex, KE_FIELD_U32, 0x10, 0x8, NONE)                    \
+    X(REG_SET_VALUE_KEY_INFORMATION, Type, KE_FIELD_U32, 0x14, 0xC, NONE)                          \
+    X(REG_SET_VALUE_KEY_INFORMATION, Data, KE_FIELD_PTR, 0x18, 0x10, NONE)                         \
+    X(REG_SET_VALUE_KEY_INFORMATION, DataSize, KE_FIELD_U32, 0x20, 0x14, NONE)                     \
+    X(REG_SET_VALUE_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x28, 0x18, NONE)                  \
+    X(REG_SET_VALUE_KEY_INFORMATION, ObjectContext, KE_FIELD_PTR, 0x30, 0x1C, NONE)                \
+    X(REG_DELETE_VALUE_KEY_INFORMATION, Object, KE_FIELD_PTR, 0x0, 0x0, NONE)                      \
+    X(REG_DELETE_VALUE_KEY_INFORMATION, ValueName, KE_FIELD_PTR, 0x8, 0x4, UNICODE_STRING)         \
+    X(REG_DELETE_VALUE_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x10, 0x8, NONE)                \
+    X(REG_DELETE_VALUE_KEY_INFORMATION, ObjectContext, KE_FIELD_PTR, 0x18, 0xC, NONE)              \
+    X(REG_DELETE_KEY_INFORMATION, Object, KE_FIELD_PTR, 0x0, 0x0, NONE)                            \
+    X(REG_DELETE_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x8, 0x4, NONE)                       \
+    X(REG_DELETE_KEY_INFORMATION, ObjectContext, KE_FIELD_PTR, 0x10, 0x8, NONE)                    \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, Object, KE_FIELD_PTR, 0x0, 0x0, NONE)                       \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, ValueName, KE_FIELD_PTR, 0x8, 0x4, UNICODE_STRING)          \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, KeyValueInformationClass, KE_FIELD_U32, 0x10, 0x8, NONE)    \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, KeyValueInformation, KE_FIELD_PTR, 0x18, 0xC, NONE)         \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, Length, KE_FIELD_U32, 0x20, 0x10, NONE)                     \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, ResultLength, KE_FIELD_PTR, 0x28, 0x14, LONG)               \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x30, 0x18, NONE)                \
+    X(REG_QUERY_VALUE_KEY_INFORMATION, ObjectContext, KE_FIELD_PTR, 0x38, 0x1C, NONE)              \
+    X(REG_CREATE_KEY_INFORMATION, CompleteName, KE_FIELD_PTR, 0x0, 0x0, UNICODE_STRING)            \
+    X(REG_CREATE_KEY_INFORMATION, RootObject, KE_FIELD_PTR, 0x8, 0x4, NONE)                        \
+    X(REG_CREATE_KEY_INFORMATION, ObjectType, KE_FIELD_PTR, 0x10, 0x8, NONE)                       \
+    X(REG_CREATE_KEY_INFORMATION, CreateOptions, KE_FIELD_U32, 0x18, 0xC, NONE)                    \
+    X(REG_CREATE_KEY_INFORMATION, Class, KE_FIELD_PTR, 0x20, 0x10, UNICODE_STRING)                 \
+    X(REG_CREATE_KEY_INFORMATION, SecurityDescriptor, KE_FIELD_PTR, 0x28, 0x14, NONE)              \
+    X(REG_CREATE_KEY_INFORMATION, SecurityQualityOfService, KE_FIELD_PTR, 0x30, 0x18, NONE)        \
+    X(REG_CREATE_KEY_INFORMATION, DesiredAccess, KE_FIELD_U32, 0x38, 0x1C, NONE)                   \
+    X(REG_CREATE_KEY_INFORMATION, GrantedAccess, KE_FIELD_U32, 0x3C, 0x20, NONE)                   \
+    X(REG_CREATE_KEY_INFORMATION, Disposition, KE_FIELD_PTR, 0x40, 0x24, LONG)                     \
+    X(REG_CREATE_KEY_INFORMATION, ResultObject, KE_FIELD_PTR, 0x48, 0x28, NONE)                    \
+    X(REG_CREATE_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x50, 0x2C, NONE)                     \
+    X(REG_CREATE_KEY_INFORMATION, RootObjectContext, KE_FIELD_PTR, 0x58, 0x30, NONE)               \
+    X(REG_CREATE_KEY_INFORMATION, Transaction, KE_FIELD_PTR, 0x60, 0x34, NONE)                     \
+    X(REG_OPEN_KEY_INFORMATION, CompleteName, KE_FIELD_PTR, 0x0, 0x0, UNICODE_STRING)              \
+    X(REG_OPEN_KEY_INFORMATION, RootObject, KE_FIELD_PTR, 0x8, 0x4, NONE)                          \
+    X(REG_OPEN_KEY_INFORMATION, ObjectType, KE_FIELD_PTR, 0x10, 0x8, NONE)                         \
+    X(REG_OPEN_KEY_INFORMATION, CreateOptions, KE_FIELD_U32, 0x18, 0xC, NONE)                      \
+    X(REG_OPEN_KEY_INFORMATION, Class, KE_FIELD_PTR, 0x20, 0x10, UNICODE_STRING)                   \
+    X(REG_OPEN_KEY_INFORMATION, SecurityDescriptor, KE_FIELD_PTR, 0x28, 0x14, NONE)                \
+    X(REG_OPEN_KEY_INFORMATION, SecurityQualityOfService, KE_FIELD_PTR, 0x30, 0x18, NONE)          \
+    X(REG_OPEN_KEY_INFORMATION, DesiredAccess, KE_FIELD_U32, 0x38, 0x1C, NONE)                     \
+    X(REG_OPEN_KEY_INFORMATION, GrantedAccess, KE_FIELD_U32, 0x3C, 0x20, NONE)                     \
+    X(REG_OPEN_KEY_INFORMATION, Disposition, KE_FIELD_PTR, 0x40, 0x24, LONG)                       \
+    X(REG_OPEN_KEY_INFORMATION, ResultObject, KE_FIELD_PTR, 0x48, 0x28, NONE)                      \
+    X(REG_OPEN_KEY_INFORMATION, CallContext, KE_FIELD_PTR, 0x50, 0x2C, NONE)                       \
+    X(REG_OPEN_KEY_INFORMATION, RootObjectContext, KE_FIELD_PTR, 0x58, 0x30, NONE)                 \
+    X(REG_OPEN_KEY_INFORMATION, Transaction, KE_FIELD_PTR, 0x60, 0x34, NONE)                       \
+    X(REG_POST_OPERATION_INFORMATION, Object, KE_FIELD_PTR, 0x0, 0x0, NONE)                        \
+    X(REG_POST_OPERATION_INFORMATION, Status, KE_FIELD_U32, 0x8, 0x4, NONE)                        \
+    X(REG_POST_OPERATION_INFORMATION, PreInformation, KE_FIELD_PTR, 0x10, 0x8, NONE)               \
+    X(REG_POST_OPERATION_INFORMATION, ReturnStatus, KE_FIELD_U32, 0x18, 0xC, NONE)                 \
+    X(REG_POST_OPERATION_INFORMATION, CallContext, KE_FIELD_PTR, 0x20, 0x10, NONE)                 \
+    X(REG_POST_OPERATION_INFORMATION, ObjectContext, KE_FIELD_PTR, 0x28, 0x14, NONE)               \
+    KE_PNP_FIELDS(X)
+
+/* Plug and Play, power and WMI (io/pnp.c, po/, io/wmi.c): the IRP
+ * parameters of IRP_MJ_PNP, IRP_MJ_POWER and IRP_MJ_SYSTEM_CONTROL (wdm.h's
+ * POINTER_ALIGNMENT members), DRIVER_EXTENSION (AddDevice), the answers a
+ * driver or the bus fills (DEVICE_CAPABILITIES, DEVICE_RELATIONS,
+ * PNP_BUS_INFORMATION) and CM_RESOURCE_LIST (#pragma pack(4)). */
+#define KE_PNP_FIELDS(X)                                                                           \
+    X(DRIVER_OBJECT, DriverExtension, KE_FIELD_PTR, 0x30, 0x18, DRIVER_EXTENSION)                  \
+    X(DRIVER_EXTENSION, DriverObject, KE_FIELD_PTR, 0x0, 0x0, DRIVER_OBJECT)                       \
+    X(DRIVER_EXTENSION, AddDevice, KE_FIELD_ROUTINE, 0x8, 0x4, NONE)                               \
+    X(DRIVER_EXTENSION, Count, KE_FIELD_U32, 0x10, 0x8, NONE)                                      \
+    X(DRIVER_EXTENSION, ServiceKeyName, KE_FIELD_SUB, 0x18, 0xC, UNICODE_STRING)                   \
+    X(IO_STACK_PARAMETERS, StartDevice, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_START_DEVICE)        \
+    X(IO_STACK_PARAMETERS, QueryDeviceRelations, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_RELATIONS)  \
+    X(IO_STACK_PARAMETERS, QueryId, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_QUERY_ID)                \
+    X(IO_STACK_PARAMETERS, QueryDeviceText, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_DEVICE_TEXT)     \
+    X(IO_STACK_PARAMETERS, DeviceCapabilities, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_CAPABILITIES) \
+    X(IO_STACK_PARAMETERS, QueryInterface, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_QUERY_INTERFACE)  \
+    X(IO_STACK_PARAMETERS, UsageNotification, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_USAGE)         \
+    X(IO_STACK_PARAMETERS, Power, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_POWER)                     \
+    X(IO_STACK_PARAMETERS, WaitWake, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_QUERY_ID)               \
+    X(IO_STACK_PARAMETERS, WMI, KE_FIELD_SUB, 0x0, 0x0, IO_PARAMETERS_WMI)                         \
+    X(IO_PARAMETERS_START_DEVICE, AllocatedResources, KE_FIELD_PTR, 0x0, 0x0, CM_RESOURCE_LIST)    \
+    X(IO_PARAMETERS_START_DEVICE, AllocatedResourcesTranslated, KE_FIELD_PTR, 0x8, 0x4,            \
+      CM_RESOURCE_LIST)                                                                            \
+    X(IO_PARAMETERS_RELATIONS, Type, KE_FIELD_U32, 0x0, 0x0, NONE)                                 \
+    X(IO_PARAMETERS_QUERY_ID, IdType, KE_FIELD_U32, 0x0, 0x0, NONE)                                \
+    X(IO_PARAMETERS_QUERY_ID, PowerState, KE_FIELD_U32, 0x0, 0x0, NONE)                            \
+    X(IO_PARAMETERS_DEVICE_TEXT, DeviceTextType, KE_FIELD_U32, 0x0, 0x0, NONE)                     \
+    X(IO_PARAMETERS_DEVICE_TEXT, LocaleId, KE_FIELD_U32, 0x8, 0x4, NONE)                           \
+    X(IO_PARAMETERS_CAPABILITIES, Capabilities, KE_FIELD_PTR, 0x0, 0x0, DEVICE_CAPABILITIES)       \
+    X(IO_PARAMETERS_QUERY_INTERFACE, InterfaceType, KE_FIELD_PTR, 0x0, 0x0, NONE)                  \
+    X(IO_PARAMETERS_QUERY_INTERFACE, Size, KE_FIELD_U16, 0x8, 0x4, NONE)                           \
+    X(IO_PARAMETERS_QUERY_INTERFACE, Version, KE_FIELD_U16, 0xA, 0x6, NONE)                        \
+    X(IO_PARAMETERS_QUERY_INTERFACE, Interface, KE_FIELD_PTR, 0x10, 0x8, NONE)                     \
+    X(IO_PARAMETERS_QUERY_INTERFACE, InterfaceSpecificData, KE_FIELD_PTR, 0x18, 0xC, NONE)         \
+    X(IO_PARAMETERS_USAGE, InPath, KE_FIELD_U8, 0x0, 0x0, NONE)                                    \
+    X(IO_PARAMETERS_USAGE, Type, KE_FIELD_U32, 0x8, 0x4, NONE)                                     \
+    X(IO_PARAMETERS_POWER, SystemContext, KE_FIELD_U32, 0x0, 0x0, NONE)                            \
+    X(IO_PARAMETERS_POWER, Type, KE_FIELD_U32, 0x8, 0x4, NONE)                                     \
+    X(IO_PARAMETERS_POWER, State, KE_FIELD_SUB, 0x10, 0x8, POWER_STATE)                            \
+    X(IO_PARAMETERS_POWER, ShutdownType, KE_FIELD_U32, 0x18, 0xC, NONE)                            \
+    X(POWER_STATE, SystemState, KE_FIELD_U32, 0x0, 0x0, NONE)                                      \
+    X(POWER_STATE, DeviceState, KE_FIELD_U32, 0x0, 0x0, NONE)                                      \
+    X(IO_PARAMETERS_WMI, ProviderId, KE_FIELD_UPTR, 0x0, 0x0, NONE)                                \
+    X(IO_PARAMETERS_WMI, DataPath, KE_FIELD_PTR, 0x8, 0x4, NONE)                                   \
+    X(IO_PARAMETERS_WMI, BufferSize, KE_FIELD_U32, 0x10, 0x8, NONE)                                \
+    X(IO_PARAMETERS_WMI, Buffer, KE_FIELD_PTR, 0x18, 0xC, NONE)                                    \
+    X(DEVICE_CAPABILITIES, Size, KE_FIELD_U16, 0x0, 0x0, NONE)                                     \
+    X(DEVICE_CAPABILITIES, Version, KE_FIELD_U16, 0x2, 0x2, NONE)                                  \
+    X(DEVICE_CAPABILITIES, Address, KE_FIELD_U32, 0x8, 0x8, NONE)                                  \
+    X(DEVICE_CAPABILITIES, UINumber, KE_FIELD_U32, 0xC, 0xC, NONE)                                 \
+    X(DEVICE_CAPABILITIES, DeviceState, KE_FIELD_SUB, 0x10, 0x10, DEVICE_POWER_STATES)             \
+    X(DEVICE_CAPABILITIES, SystemWake, KE_FIELD_U32, 0x2C, 0x2C, NONE)                             \
+    X(DEVICE_CAPABILITIES, DeviceWake, KE_FIELD_U32, 0x30, 0x30, NONE)                             \
+    X(DEVICE_CAPABILITIES, D1Latency, KE_FIELD_U32, 0x34, 0x34, NONE)                              \
+    X(DEVICE_CAPABILITIES, D2Latency, KE_FIELD_U32, 0x38, 0x38, NONE)                              \
+    X(DEVICE_CAPABILITIES, D3Latency, KE_FIELD_U32, 0x3C, 0x3C, NONE)                              \
+    X(DEVICE_POWER_STATES, [0], KE_FIELD_U32, 0x0, 0x0, NONE)                                      \
+    X(DEVICE_POWER_STATES, [1], KE_FIELD_U32, 0x4, 0x4, NONE)                                      \
+    X(DEVICE_POWER_STATES, [2], KE_FIELD_U32, 0x8, 0x8, NONE)                                      \
+    X(DEVICE_POWER_STATES, [3], KE_FIELD_U32, 0xC, 0xC, NONE)                                      \
+    X(DEVICE_POWER_STATES, [4], KE_FIELD_U32, 0x10, 0x10, NONE)                                    \
+    X(DEVICE_POWER_STATES, [5], KE_FIELD_U32, 0x14, 0x14, NONE)                                    \
+    X(DEVICE_POWER_STATES, [6], KE_FIELD_U32, 0x18, 0x18, NONE)                                    \
+    X(DEVICE_RELATIONS, Count, KE_FIELD_U32, 0x0, 0x0, NONE)                                       \
+    X(DEVICE_RELATIONS, Objects, KE_FIELD_SUB, 0x8, 0x4, NONE)                                     \
+    X(CM_RESOURCE_LIST, Count, KE_FIELD_U32, 0x0, 0x0, NONE)                                       \
+    X(CM_RESOURCE_LIST, List, KE_FIELD_SUB, 0x4, 0x4, CM_FULL_RESOURCE_DESCRIPTOR)                 \
+    X(CM_FULL_RESOURCE_DESCRIPTOR, InterfaceType, KE_FIELD_U32, 0x0, 0x0, NONE)                    \
+    X(CM_FULL_RESOURCE_DESCRIPTOR, BusNumber, KE_FIELD_U32, 0x4, 0x4, NONE)                        \
+    X(CM_FULL_RESOURCE_DESCRIPTOR, PartialResourceList, KE_FIELD_SUB, 0x8, 0x8,                    \
+      CM_PARTIAL_RESOURCE_LIST)                                                                    \
+    X(CM_PARTIAL_RESOURCE_LIST, Version, KE_FIELD_U16, 0x0, 0x0, NONE)                             \
+    X(CM_PARTIAL_RESOURCE_LIST, Revision, KE_FIELD_U16, 0x2, 0x2, NONE)                            \
+    X(CM_PARTIAL_RESOURCE_LIST, Count, KE_FIELD_U32, 0x4, 0x4, NONE)                               \
+    X(CM_PARTIAL_RESOURCE_LIST, PartialDescriptors, KE_FIELD_SUB, 0x8, 0x8,                        \
+      CM_PARTIAL_RESOURCE_DESCRIPTOR)                                                              \
+    X(CM_PARTIAL_RESOURCE_DESCRIPTOR, Type, KE_FIELD_U8, 0x0, 0x0, NONE)                           \
+    X(CM_PARTIAL_RESOURCE_DESCRIPTOR, ShareDisposition, KE_FIELD_U8, 0x1, 0x1, NONE)               \
+    X(CM_PARTIAL_RESOURCE_DESCRIPTOR, Flags, KE_FIELD_U16, 0x2, 0x2, NONE)                         \
+    X(CM_PARTIAL_RESOURCE_DESCRIPTOR, u, KE_FIELD_SUB, 0x4, 0x4, CM_PARTIAL_RESOURCE_U)            \
+    X(CM_PARTIAL_RESOURCE_U, Port, KE_FIELD_SUB, 0x0, 0x0, CM_RESOURCE_RANGE)                      \
+    X(CM_PARTIAL_RESOURCE_U, Memory, KE_FIELD_SUB, 0x0, 0x0, CM_RESOURCE_RANGE)                    \
+    X(CM_PARTIAL_RESOURCE_U, Interrupt, KE_FIELD_SUB, 0x0, 0x0, CM_RESOURCE_INTERRUPT)             \
+    X(CM_RESOURCE_RANGE, Start, KE_FIELD_U64, 0x0, 0x0, NONE)                                      \
+    X(CM_RESOURCE_RANGE, Length, KE_FIELD_U32, 0x8, 0x8, NONE)                                     \
+    X(CM_RESOURCE_INTERRUPT, Level, KE_FIELD_U16, 0x0, 0x0, NONE)                                  \
+    X(CM_RESOURCE_INTERRUPT, Group, KE_FIELD_U16, 0x2, 0x2, NONE)                                  \
+    X(CM_RESOURCE_INTERRUPT, Vector, KE_FIELD_U32, 0x4, 0x4, NONE)                                 \
+    X(CM_RESOURCE_INTERRUPT, Affinity, KE_FIELD_UPTR, 0x8, 0x8, NONE)
 
 /* The GENERAL_LOOKASIDE fields of a lookaside list (its member L in C:
  * `List.L.TotalAllocates` reads as `List.TotalAllocates`). ListHead is kept
@@ -588,11 +665,28 @@ typedef enum ke_field_kind {
     X(REG_CREATE_KEY_INFORMATION, 0x70, 0x3C)                                                      \
     X(REG_OPEN_KEY_INFORMATION, 0x70, 0x3C)                                                        \
     X(REG_POST_OPERATION_INFORMATION, 0x38, 0x1C)                                                  \
-    X(RTL_BITMAP, 0x10, 0x8) \
-    X(IO_PARAMETERS_RELATIONS, 4, 4)                                                               \
-    X(IO_PARAMETERS_CAPABILITIES, 8, 4)                                                            \
+    X(RTL_BITMAP, 0x10, 0x8)                                                                       \
+    X(DRIVER_EXTENSION, 0x28, 0x14)                                                                \
+    X(IO_PARAMETERS_START_DEVICE, 0x10, 0x8)                                                       \
+    X(IO_PARAMETERS_RELATIONS, 0x4, 0x4)                                                           \
+    X(IO_PARAMETERS_QUERY_ID, 0x4, 0x4)                                                            \
+    X(IO_PARAMETERS_DEVICE_TEXT, 0x10, 0x8)                                                        \
+    X(IO_PARAMETERS_CAPABILITIES, 0x8, 0x4)                                                        \
+    X(IO_PARAMETERS_QUERY_INTERFACE, 0x20, 0x10)                                                   \
+    X(IO_PARAMETERS_USAGE, 0x10, 0x8)                                                              \
     X(IO_PARAMETERS_POWER, 0x20, 0x10)                                                             \
-    X(IO_PARAMETERS_WMI, 0x20, 0x10)
+    X(POWER_STATE, 4, 4)                                                                           \
+    X(IO_PARAMETERS_WMI, 0x20, 0x10)                                                               \
+    X(DEVICE_CAPABILITIES, 0x40, 0x40)                                                             \
+    X(DEVICE_POWER_STATES, 0x1C, 0x1C)                                                             \
+    X(DEVICE_RELATIONS, 0x10, 0x8)                                                                 \
+    X(CM_RESOURCE_LIST, 0x28, 0x24)                                                                \
+    X(CM_FULL_RESOURCE_DESCRIPTOR, 0x24, 0x20)                                                     \
+    X(CM_PARTIAL_RESOURCE_LIST, 0x1C, 0x18)                                                        \
+    X(CM_PARTIAL_RESOURCE_DESCRIPTOR, 0x14, 0x10)                                                  \
+    X(CM_PARTIAL_RESOURCE_U, 0x10, 0xC)                                                            \
+    X(CM_RESOURCE_RANGE, 0xC, 0xC)                                                                 \
+    X(CM_RESOURCE_INTERRUPT, 0x10, 0xC)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */

@@ -547,12 +547,16 @@ bool vf_iov_complete(ke_call *call, PVOID_VA Irp)
         irp->dispatching == 0 && call->driver != NULL)
         return vf_io_raise(call, RULE_io2_complete_queued_irp, NULL, code, Irp, dev->va);
     uint64_t major = sl(m, loc, "MajorFunction"), minor = sl(m, loc, "MinorFunction");
-    if (!pnp_power_wmi(major) || dev == NULL)
+    if (!pnp_power_wmi(major))
         return false;
-    bool pdo = dev->lower == NULL;
     bool failed = !NT_SUCCESS((NTSTATUS)status);
+    /* Before the device test: a driver failing REMOVE_DEVICE has often
+     * deleted its device object already (detach, delete, complete). */
     if (major == IRP_MJ_PNP && minor == IRP_MN_REMOVE_DEVICE && failed)
         return vf_io_raise(call, RULE_io2_remove_failed, NULL, code, Irp, status);
+    if (dev == NULL)
+        return false;
+    bool pdo = dev->lower == NULL;
     if (failed && ((major == IRP_MJ_PNP &&
                     (minor == IRP_MN_CANCEL_REMOVE_DEVICE || minor == IRP_MN_CANCEL_STOP_DEVICE ||
                      minor == IRP_MN_SURPRISE_REMOVAL)) ||

@@ -331,6 +331,25 @@
       "the kernel stack: a user-mode wait lets the stack be paged out under the object",           \
       ("A UserMode wait on an object that lives on the kernel stack", "The object",                \
        "Reserved (0)", "Reserved (0)"))                                                            \
+    X(wmi_unload_callback_registered, 0xC4, 1, 0xDA, VF_FLAG_MISC_CHECKS,                          \
+      "driver unloaded with a WMI callback (IoWMIRegistrationControl, WMIREG_FLAG_CALLBACK) "      \
+      "still registered",                                                                          \
+      ("Driver unloading without deregistering its WMI callback", "Driver start address",          \
+       "WMI callback address", "Reserved (0)"))                                                    \
+    X(wmi_delete_device_registered, 0xC4, 1, 0xDB, VF_FLAG_MISC_CHECKS,                            \
+      "IoDeleteDevice of a device object still registered with WMI (IoWMIRegistrationControl "     \
+      "WMIREG_ACTION_DEREGISTER missing)",                                                         \
+      ("Device object deleted without deregistering from WMI", "Device object", "Reserved (0)",    \
+       "Reserved (0)"))                                                                            \
+    X(etw_unregister_invalid, 0xC4, 1, 0xDC, VF_FLAG_MISC_CHECKS,                                  \
+      "EtwUnregister given a RegHandle that is not a live registration (unregistered already, or " \
+      "never registered)",                                                                         \
+      ("EtwUnregister with an invalid RegHandle", "Reserved (drvsim: the RegHandle)",              \
+       "Reserved (0)", "Reserved (0)"))                                                            \
+    X(etw_unload_registered, 0xC4, 1, 0xDD, VF_FLAG_MISC_CHECKS,                                   \
+      "driver unloaded with an ETW provider (EtwRegister) still registered",                       \
+      ("Driver unloading without EtwUnregister", "Address of the EtwRegister call",                \
+       "Driver start address", "RegHandle"))                                                       \
     /* Automatic checks on unload (0xC7). */                                                       \
     X(unload_timer_set, 0xC7, 1, 0x0, 0, "driver unloaded with a timer of its still set",          \
       ("A timer in memory where timers are not allowed (an unloading driver's image)", "Timer",    \
@@ -902,7 +921,7 @@
       "IoCallDriver with an IRP whose RequestorMode is KernelMode and whose UserBuffer or "        \
       "AssociatedIrp.SystemBuffer is a user-mode address: the driver below trusts it unprobed",    \
       ("An IRP with RequestorMode KernelMode carries a user-mode address", "The IRP",              \
-       "The user-mode address", "Reserved (0)")) \
+       "The user-mode address", "Reserved (0)"))                                                   \
     X(io_dispatch_apc_disable_changed, 0xC4, 1, 0xC5, VF_FLAG_IO_VERIFICATION,                     \
       "a dispatch routine returned with the thread's APC disable count changed (a critical or "    \
       "guarded region entered and not left, or left and not entered)",                             \

@@ -62,5 +62,11 @@ bool vf_sec_zw(ke_call *call, PVOID_VA attributes, PVOID_VA string, PVOID_VA buf
 /* An IRP sent with RequestorMode KernelMode and a user-mode buffer (0xE2);
  * false when it stopped the machine. */
 bool vf_sec_irp(ke_call *call, PVOID_VA Irp);
+void vf_patch_imports_wmi(ddi_imports *imports); /* thunks_wmi.c: WMI and ETW */
+/* Miscellaneous checks of WMI and ETW (thunks_wmi.c): a device deleted
+ * while registered (true: raised), and a driver unloading with a callback
+ * or a provider registered. */
+bool vf_wmi_device_deleting(ke_call *call, PVOID_VA DeviceObject);
+void vf_wmi_unload_check(ke_call *call, io_driver *d);
 
 #endif /* DRVSIM_VF_THUNKS_H */

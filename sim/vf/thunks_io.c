@@ -563,6 +563,8 @@ static NTSTATUS vf_IoInitializeTimer(ke_call *call, PVOID_VA DeviceObject, uint3
 static void vf_IoDeleteDevice(ke_call *call, PVOID_VA DeviceObject)
 {
     io_device *dev = io_device_at(call->m, DeviceObject);
+    if (vf_wmi_device_deleting(call, DeviceObject))
+        return;
     if (vf_option_enabled(call, VF_FLAG_IO_VERIFICATION) && io_level2(call->m)) {
         /* Deleted before: still referenced, or its object gone from the
          * pool (the verifier tracks device objects it has seen). */

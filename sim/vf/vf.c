@@ -12,6 +12,7 @@
 #include "vf/ddirules.h"
 #include "vf/deadlock.h"
 #include "vf/race.h"
+#include "vf/thunks.h"
 #include "vf/vf.h"
 
 vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags, uint64_t seed)
@@ -157,6 +158,9 @@ void vf_driver_unloaded(ke_call *call, io_driver *d)
         kd_raise(&as_driver, RULE_unload_dpc_queued, dpc->va, start, end);
         return;
     }
+    vf_wmi_unload_check(&as_driver, d);
+    if (ke_stopped(call->m))
+        return;
     if (d->tracked_count > 0 && vf_rule_enabled(&as_driver, RULE_pool_leak_on_unload)) {
         /* P2 the driver's name, P3 DV's per-driver data (not modelled: 0),
          * P4 the allocations left. */

@@ -231,7 +231,7 @@ err_has "run: ... naming Sleep" 'Sleep'
 check "run: a driver calling unresolved names fails its load with exit 3" 3 \
     "$DRVSIM" run $F/unresolved_import.lua
 err_has "run: ... at the LoadDriver line, naming the unsimulated DDI and its caller" \
-    'unresolved_import\.lua:20: LoadDriver\("imports\.sys"\).*IoWMIRegistrationControl is not a DDI drvsim simulates \(called at [^ ]*unresolved_import\.lua:11\)'
+    'unresolved_import\.lua:20: LoadDriver\("imports\.sys"\).*HalGetBusDataByOffset is not a DDI drvsim simulates \(called at [^ ]*unresolved_import\.lua:11\)'
 err_has "run: ... and suggesting the DDI a misspelt name meant" \
     'KeInitializeSpinlock is not a DDI drvsim simulates; did you mean KeInitializeSpinLock\? \(called at [^ ]*unresolved_import\.lua:14\)'
 out_lacks "run: ... with no bug check" 'STOP'
