@@ -22,7 +22,7 @@ import os
 import subprocess
 import sys
 
-FLOOR = 0.90  # the weighted figure may not fall below this (90.1% with h-w14: files, Cm callbacks, bitmaps, OEM strings)
+FLOOR = 0.91  # the weighted figure may not fall below this (91.6% with issues 14, 15 and 17 merged)
 EXCLUDED = ("Flt", "FsRtl", "Cc")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CENSUS = os.path.join(ROOT, "..", "shared", "reference", "wdm_census", "wdm_ddis.tsv")
