@@ -402,7 +402,7 @@ static void boot_verified(void)
     cr_assert(drv->verified);
     ps_process *app = ps_create_process(m, "app.exe");
     cr_assert_not_null(app);
-    tu = ps_create_harness_thread(m, app, 0, &m->harness->exec);
+    tu = ps_create_harness_thread(m, app, 0, a.exec); /* created by thread ta */
     cr_assert_not_null(tu);
     tm_dispatch(m, tu, 3);
     v = a;
