@@ -212,6 +212,23 @@ void lb_files_parse(lua_State *L, int idx, lb_scenario *sc);
 void lb_files_free(lb_scenario *sc);
 bool lb_files_seed(ke_machine *m, const lb_scenario *sc, char *err, size_t err_len);
 void lb_register_constants(lua_State *L, ke_arch arch); /* constants.c */
+/* The same without constants.c's table of WDK constants, which globals.c
+ * resolves on first use (the macros and the architecture's IRQLs). */
+void lb_register_constant_macros(lua_State *L, ke_arch arch);
+typedef struct lb_constant {
+    const char *name;
+    lua_Integer value;
+} lb_constant;
+const lb_constant *lb_constant_table(size_t *count);
+/* globals.c: the constants' table and the DDIs resolved on first use. With
+ * the global table on top, after every other registration: */
+void lb_globals_lazy(lua_State *L);
+/* Resolves `name` in the table at idx if it is a lazily registered global
+ * not resolved yet (before a raw lookup). */
+void lb_globals_resolve(lua_State *L, int idx, const char *name);
+/* Resolves every lazily registered global of the table at idx, and removes
+ * the metatable that did it (before a walk, or a metatable change). */
+void lb_globals_settle(lua_State *L, int idx);
 
 /* Loads a Lua file of the scenario as chunk number *chunk (text only),
  * keeping its text for the import scan. */

@@ -8,11 +8,6 @@
 #include "ex/work.h"
 #include "mm/mdl.h"
 
-typedef struct lb_constant {
-    const char *name;
-    lua_Integer value;
-} lb_constant;
-
 #define C(name)                                                                                    \
     {                                                                                              \
 #name, (lua_Integer)(name)                                                                 \
@@ -790,7 +785,24 @@ static int l_TAG_FROM_C(lua_State *L)
     return 1;
 }
 
+const lb_constant *lb_constant_table(size_t *count)
+{
+    *count = sizeof constants / sizeof constants[0];
+    return constants;
+}
+
 void lb_register_constants(lua_State *L, ke_arch arch)
+{
+    lua_pushglobaltable(L);
+    for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++) {
+        lua_pushinteger(L, constants[i].value);
+        lua_setfield(L, -2, constants[i].name);
+    }
+    lua_pop(L, 1);
+    lb_register_constant_macros(L, arch);
+}
+
+void lb_register_constant_macros(lua_State *L, ke_arch arch)
 {
     lua_pushglobaltable(L);
     static const char *const severity_macros[] = {"NT_SUCCESS", "NT_INFORMATION", "NT_WARNING",
@@ -811,10 +823,6 @@ void lb_register_constants(lua_State *L, ke_arch arch)
     }
     lua_pushcfunction(L, l_TAG_FROM_C);
     lua_setfield(L, -2, "TAG_FROM_C");
-    for (size_t i = 0; i < sizeof constants / sizeof constants[0]; i++) {
-        lua_pushinteger(L, constants[i].value);
-        lua_setfield(L, -2, constants[i].name);
-    }
     /* The IRQLs above DISPATCH_LEVEL differ between x86 and x64
      * (ddi_facts.md 1); scenario{ arch = } registers them again. */
     const bool x86 = arch == KE_ARCH_X86;

@@ -432,6 +432,7 @@ static void scan_function(lua_State *L, lb_state *lb, scan *s)
             continue;
         lua_pushglobaltable(L);
         lua_pushlstring(L, src + t->start, t->len);
+        lb_globals_resolve(L, -2, lua_tostring(L, -1));
         int type = lua_rawget(L, -2);
         if (type == LUA_TFUNCTION) {
             enqueue(L, s, -1); /* a global helper: its code is the driver's too */
@@ -493,6 +494,7 @@ static bool nearest_global(lua_State *L, const char *name, char *out, size_t out
     size_t best = limit + 1;
     out[0] = '\0';
     lua_pushglobaltable(L);
+    lb_globals_settle(L, -1); /* every name a scenario sees */
     lua_pushnil(L);
     while (lua_next(L, -2) != 0) {
         lua_pop(L, 1);

@@ -185,7 +185,9 @@ int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
 
 void lb_register_globals(lua_State *L)
 {
-    lb_register_constants(L, KE_ARCH_X64);
+    /* constants.c's table and the DDIs are resolved on first use
+     * (globals.c), in the order of registration: the constants' first. */
+    lb_register_constant_macros(L, KE_ARCH_X64);
     lb_register_pointer(L);
     lb_register_scenario(L);
     lb_register_harness(L);
@@ -194,7 +196,7 @@ void lb_register_globals(lua_State *L)
     lb_register_strsafe(L);
     lb_register_pageable(L);
     lua_pushglobaltable(L);
-    lb_register_ddis(L);
+    lb_globals_lazy(L);
     lb_register_macros(L);
     lua_pop(L, 1);
     /* wdm.h's macro names for DDIs: `#define KeWaitForMutexObject

@@ -317,6 +317,7 @@ static int ordered_next(lua_State *L)
 static int sandbox_pairs(lua_State *L)
 {
     luaL_checkany(L, 1);
+    lb_globals_settle(L, 1); /* the global table: every name, as registered */
     if (luaL_getmetafield(L, 1, "__pairs") != LUA_TNIL) {
         lua_pushvalue(L, 1);
         lua_call(L, 1, 3);
@@ -408,6 +409,7 @@ static int sandbox_next(lua_State *L)
 {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_settop(L, 2);
+    lb_globals_settle(L, 1);
     bool have_best = false;
     const char *unordered = NULL; /* as in pairs: the same message every run */
     lua_pushnil(L);               /* 3: the best key so far */
@@ -816,10 +818,23 @@ static void seal(lua_State *L, int idx)
     lua_settop(L, mt - 1);
 }
 
+/* rawget(t, k): a global resolved on first use (globals.c) is there. */
+static int sandbox_rawget(lua_State *L)
+{
+    if (lua_type(L, 1) == LUA_TTABLE && lua_type(L, 2) == LUA_TSTRING)
+        lb_globals_resolve(L, 1, lua_tostring(L, 2));
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
 static int sandbox_rawset(lua_State *L)
 {
     if (forbidden_field(L, 2))
         return refuse_field(L, lua_tostring(L, 2));
+    if (lua_type(L, 1) == LUA_TTABLE && lua_type(L, 2) == LUA_TSTRING)
+        lb_globals_resolve(L, 1, lua_tostring(L, 2)); /* then replaced */
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, lua_gettop(L) - 1, 1);
@@ -832,6 +847,10 @@ static int sandbox_setmetatable(lua_State *L)
     int type = lua_type(L, 2);
     luaL_argexpected(L, type == LUA_TNIL || type == LUA_TTABLE, 2, "nil or table");
     lua_settop(L, 2);
+    /* The global table loses the metatable that resolves its names. */
+    lb_globals_settle(L, 1);
+    if (type == LUA_TTABLE)
+        lb_globals_settle(L, 2);
     if (type == LUA_TTABLE) {
         /* In a fixed order, so that the message is the same every run. */
         for (size_t i = 0; i < sizeof forbidden_fields / sizeof *forbidden_fields; i++) {
@@ -864,6 +883,8 @@ static int sandbox_getmetatable(lua_State *L)
 {
     luaL_checkany(L, 1);
     lua_settop(L, 1);
+    if (lua_type(L, 1) == LUA_TTABLE)
+        lb_globals_settle(L, 1);
     if (!sealed_with(L, 1) && !lua_getmetatable(L, 1))
         lua_pushnil(L);
     if (lua_isnil(L, 2))
@@ -1111,6 +1132,7 @@ lua_State *lb_sandbox_new(lb_state *lb)
     wrap_field(L, g, "load", sandbox_load);
     wrap_field(L, g, "pcall", sandbox_pcall);
     wrap_field(L, g, "rawset", sandbox_rawset);
+    wrap_field(L, g, "rawget", sandbox_rawget);
     lua_pushcfunction(L, sandbox_next);
     lua_setfield(L, g, "next");
     wrap_field(L, g, "xpcall", sandbox_xpcall);
