@@ -285,13 +285,17 @@ static ex_block *new_record(ke_machine *m)
         if (slabs == NULL)
             ke_panic(m, __FILE__, __LINE__, "out of host memory recording a pool block");
         pool->slabs = slabs;
-        slabs[pool->slab_count] = calloc(EX_SLAB_BLOCKS, sizeof(ex_block));
+        /* Not zeroed here: a record is as it is handed out, so that a run
+         * with few blocks does not zero a whole slab (issue 18). */
+        slabs[pool->slab_count] = malloc(EX_SLAB_BLOCKS * sizeof(ex_block));
         if (slabs[pool->slab_count] == NULL)
             ke_panic(m, __FILE__, __LINE__, "out of host memory recording a pool block");
         pool->slab_count++;
         pool->slab_used = 0;
     }
-    return &pool->slabs[pool->slab_count - 1][pool->slab_used++];
+    ex_block *b = &pool->slabs[pool->slab_count - 1][pool->slab_used++];
+    memset(b, 0, sizeof *b);
+    return b;
 }
 
 static ex_block *new_block(ke_machine *m, PVOID_VA va)

@@ -657,7 +657,7 @@ typedef struct ke_machine {
     des_rng rng_lua;
     des_rng rng_paging; /* the paging model's trims (mm_paging_raise) */
 
-    ke_processor cpus[KE_MAX_CPUS];
+    ke_processor *cpus; /* cpu_count of them */
     uint32_t cpu_count;
 
     ps_process *system_process;

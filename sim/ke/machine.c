@@ -181,7 +181,13 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
         return NULL;
     m->config = *config;
     m->host = *host;
-    if (config->cpus == 0 || config->cpus > KE_MAX_CPUS || !des_init(&m->des, &config->limits)) {
+    /* The processors the machine has, not KE_MAX_CPUS of them: 16 KB each,
+     * which a sweep's every seed zeroed (issue 18). */
+    m->cpus = config->cpus >= 1 && config->cpus <= KE_MAX_CPUS
+                  ? calloc(config->cpus, sizeof *m->cpus)
+                  : NULL;
+    if (m->cpus == NULL || !des_init(&m->des, &config->limits)) {
+        free(m->cpus);
         free(m);
         return NULL;
     }
@@ -323,6 +329,7 @@ void ke_machine_destroy(ke_machine *m)
     ex_pool_destroy(m->pool);
     vf_destroy(m->vf);
     mm_destroy(m->mm);
+    free(m->cpus);
     free(m);
 }
 
