@@ -4,7 +4,7 @@
  *
  * Workers: each one holds one end of a socket pair. The parent writes a job
  * index (8 bytes) to an idle worker; the worker runs the job and answers with
- * one JSON line (the result codec below). The parent waits on all workers at
+ * one message (the result codec below). The parent waits on all workers at
  * once with poll(), so no worker can block it; end of file on a worker's
  * socket means the worker is gone, and waitpid() says why. Results go into a
  * reorder ring and leave it in job order; the parent never hands out a job
@@ -40,327 +40,246 @@
 
 /* Results that may wait for an earlier one, per worker. */
 #define JOBS_RING_PER_WORKER 4u
-/* A result line is a few kilobytes; anything near this is a broken worker. */
+/* A result is a few kilobytes; anything near this is a broken worker. */
 #define JOBS_MAX_LINE_BYTES (16u * 1024u * 1024u)
 
 /* ------------------------------------------------------------------------ */
 /* The result codec                                                         */
 /* ------------------------------------------------------------------------ */
 
-/* 64-bit values travel as decimal strings: jansson's integers are signed. */
-static json_t *jobs_u64(uint64_t v)
+/*
+ * A result crosses from a worker to the parent as bytes, not text: the
+ * worker is a fork of this program, so drvsim_result's layout is the
+ * parent's, and a copy costs a few thousand instructions where a JSON line
+ * cost about 300,000 to write and read back (issue 18: a tenth of a fault
+ * sweep's seed, and the parent's whole share of `sweep -j 2`).
+ *
+ * What crosses (jobs.h) is copied field by field into a zeroed result, so a
+ * field added to drvsim_result stays behind until it is named here. Text is
+ * cleaned as JSON output cleans it (out_json_text: an invalid UTF-8 byte
+ * becomes '?'), so what the parent prints does not depend on the codec.
+ *
+ * A message: jobs_head, the result (its pointers NULL, its counts those of
+ * what follows), the deadlock report if has_deadlock, fault_count faults,
+ * then the notes' and the debug output's strings, each a uint64_t length
+ * and its bytes. A message cut short or of another length is refused whole.
+ */
+#define JOBS_MAGIC 0x3174757365526a44ull /* "DjResut1" */
+
+typedef struct jobs_head {
+    uint64_t magic;
+    uint64_t bytes; /* the whole message, this head included */
+    bool has_deadlock;
+} jobs_head;
+
+/* dst = src as a JSON string of it would come back, cut to dst's size. */
+static void jobs_text(char *dst, size_t size, const char *src)
 {
-    return json_sprintf("%" PRIu64, v);
+    const unsigned char *s = (const unsigned char *)src;
+    bool plain = true;
+    for (; *s != '\0'; s++) {
+        if (*s >= 0x80 || *s == 0x01) { /* output.c's OUT_U64_MARK_BYTE */
+            plain = false;
+            break;
+        }
+    }
+    if (!plain) {
+        json_t *j = out_json_text(src);
+        snprintf(dst, size, "%s", j != NULL ? json_string_value(j) : "");
+        json_decref(j);
+        return;
+    }
+    if (dst != src) {
+        snprintf(dst, size, "%s", src);
+    }
 }
 
-static void jobs_set(json_t *o, const char *key, json_t *value, bool *ok)
+/* A string the message carries, cleaned: malloc'd, NULL on OOM. */
+static char *jobs_text_dup(const char *src)
 {
-    if (json_object_set_new(o, key, value) != 0) {
-        *ok = false;
+    char *s = strdup(src);
+    if (s != NULL) {
+        jobs_text(s, strlen(s) + 1, s);
     }
+    return s;
 }
 
-static json_t *jobs_encode_expect(const drvsim_expect *e)
+#define JOBS_TEXT(dst, src) jobs_text((dst), sizeof(dst), (src))
+
+static void jobs_copy_step(drvsim_lock_step *d, const drvsim_lock_step *s)
 {
-    bool ok = true;
-    json_t *o = json_object();
-    json_t *has_p = json_array();
-    json_t *p = json_array();
-    for (int i = 0; i < 4; i++) {
-        ok = ok && json_array_append_new(has_p, json_boolean(e->has_p[i])) == 0;
-        ok = ok && json_array_append_new(p, jobs_u64(e->p[i])) == 0;
-    }
-    jobs_set(o, "clean", json_boolean(e->clean), &ok);
-    jobs_set(o, "timeout", json_boolean(e->timeout), &ok);
-    jobs_set(o, "deadlock", json_boolean(e->deadlock), &ok);
-    jobs_set(o, "code", json_integer(e->code), &ok);
-    jobs_set(o, "has_p", has_p, &ok);
-    jobs_set(o, "p", p, &ok);
-    jobs_set(o, "driver", out_json_text(e->driver), &ok);
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    d->lock = s->lock;
+    d->name = s->name;
+    JOBS_TEXT(d->type, s->type);
+    JOBS_TEXT(d->lock_class, s->lock_class);
+    JOBS_TEXT(d->routine, s->routine);
+    JOBS_TEXT(d->context, s->context);
+    JOBS_TEXT(d->irql, s->irql);
+    JOBS_TEXT(d->site, s->site);
 }
 
-static json_t *jobs_encode_bugcheck(const drvsim_bugcheck *b)
+static void jobs_copy_deadlock(drvsim_deadlock *d, const drvsim_deadlock *s)
 {
-    bool ok = true;
-    json_t *o = json_object();
-    json_t *params = json_array();
-    for (int i = 0; i < 4; i++) {
-        ok = ok && json_array_append_new(params, jobs_u64(b->params[i])) == 0;
-    }
-    jobs_set(o, "code", json_integer(b->code), &ok);
-    jobs_set(o, "params", params, &ok);
-    jobs_set(o, "driver", out_json_text(b->driver), &ok);
-    jobs_set(o, "rule", out_json_text(b->rule), &ok);
-    jobs_set(o, "description", out_json_text(b->description), &ok);
-    jobs_set(o, "site", out_json_text(b->site), &ok);
-    jobs_set(o, "routine", out_json_text(b->routine), &ok);
-    jobs_set(o, "detail", out_json_text(b->detail), &ok);
-    jobs_set(o, "time", jobs_u64(b->time_100ns), &ok);
-    jobs_set(o, "cpu", json_integer(b->cpu), &ok);
-    jobs_set(o, "irql", json_integer(b->irql), &ok);
-    jobs_set(o, "irql_name", out_json_text(b->irql_name), &ok);
-    jobs_set(o, "process", out_json_text(b->process), &ok);
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-/* Deadlock detection's chains (drvsim_deadlock), field by field. */
-static json_t *jobs_encode_step(const drvsim_lock_step *s)
-{
-    bool ok = true;
-    json_t *o = json_object();
-    jobs_set(o, "lock", jobs_u64(s->lock), &ok);
-    jobs_set(o, "name", json_integer(s->name), &ok);
-    jobs_set(o, "type", out_json_text(s->type), &ok);
-    jobs_set(o, "class", out_json_text(s->lock_class), &ok);
-    jobs_set(o, "routine", out_json_text(s->routine), &ok);
-    jobs_set(o, "context", out_json_text(s->context), &ok);
-    jobs_set(o, "irql", out_json_text(s->irql), &ok);
-    jobs_set(o, "site", out_json_text(s->site), &ok);
-    if (!ok) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
-static json_t *jobs_encode_deadlock(const drvsim_deadlock *d)
-{
-    bool ok = true;
-    json_t *o = json_object();
-    json_t *chains = json_array();
+    memset(d, 0, sizeof *d);
+    d->chain_count = s->chain_count < DRVSIM_DEADLOCK_MAX_CHAINS ? s->chain_count
+                                                                 : DRVSIM_DEADLOCK_MAX_CHAINS;
     for (size_t i = 0; i < d->chain_count; i++) {
-        const drvsim_lock_chain *c = &d->chains[i];
-        json_t *j = json_object();
-        jobs_set(j, "who", out_json_text(c->who), &ok);
-        jobs_set(j, "has_held", json_boolean(c->has_held), &ok);
-        jobs_set(j, "held", jobs_encode_step(&c->held), &ok);
-        jobs_set(j, "acquired", jobs_encode_step(&c->acquired), &ok);
-        ok = ok && json_array_append_new(chains, j) == 0;
+        JOBS_TEXT(d->chains[i].who, s->chains[i].who);
+        d->chains[i].has_held = s->chains[i].has_held;
+        jobs_copy_step(&d->chains[i].held, &s->chains[i].held);
+        jobs_copy_step(&d->chains[i].acquired, &s->chains[i].acquired);
     }
-    jobs_set(o, "by_class", json_boolean(d->by_class), &ok);
-    jobs_set(o, "irql_rule", json_boolean(d->irql_rule), &ok);
-    jobs_set(o, "lock_count", jobs_u64(d->lock_count), &ok);
-    jobs_set(o, "chains", chains, &ok);
-    jobs_set(o, "verifier", out_json_text(d->verifier), &ok);
-    jobs_set(o, "sched", out_json_text(d->sched), &ok);
-    if (!ok) {
-        json_decref(o);
-        return NULL;
+    d->by_class = s->by_class;
+    d->irql_rule = s->irql_rule;
+    d->lock_count = s->lock_count;
+    JOBS_TEXT(d->verifier, s->verifier);
+    JOBS_TEXT(d->sched, s->sched);
+}
+
+static void jobs_copy_fault(drvsim_fault *d, const drvsim_fault *s)
+{
+    memset(d, 0, sizeof *d);
+    JOBS_TEXT(d->key.ddi, s->key.ddi);
+    d->key.tag = s->key.tag;
+    d->key.ordinal = s->key.ordinal;
+    JOBS_TEXT(d->tag_text, s->tag_text);
+    JOBS_TEXT(d->site, s->site);
+    JOBS_TEXT(d->driver, s->driver);
+    d->nth = s->nth;
+    d->time_100ns = s->time_100ns;
+}
+
+/* The fixed part of what crosses: r's fields the codec carries, in a zeroed
+ * result whose pointers are NULL and whose counts are 0. */
+static void jobs_copy_fixed(drvsim_result *d, const drvsim_result *r)
+{
+    memset(d, 0, sizeof *d);
+    d->outcome = r->outcome;
+    d->expected = r->expected;
+    d->exit_code = r->exit_code;
+    JOBS_TEXT(d->scenario, r->scenario);
+    JOBS_TEXT(d->name, r->name);
+    d->seed = r->seed;
+    d->sim_time_100ns = r->sim_time_100ns;
+    d->digest = r->digest;
+    d->events = r->events;
+    d->instructions = r->instructions;
+    const drvsim_expect *e = &r->expect;
+    d->expect.clean = e->clean;
+    d->expect.timeout = e->timeout;
+    d->expect.deadlock = e->deadlock;
+    d->expect.code = e->code;
+    for (int i = 0; i < 4; i++) {
+        d->expect.has_p[i] = e->has_p[i];
+        d->expect.p[i] = e->p[i];
     }
-    return o;
+    JOBS_TEXT(d->expect.driver, e->driver);
+    if (r->outcome == DRVSIM_OUTCOME_BUGCHECK) {
+        const drvsim_bugcheck *b = &r->bugcheck;
+        d->bugcheck.code = b->code;
+        for (int i = 0; i < 4; i++) {
+            d->bugcheck.params[i] = b->params[i];
+        }
+        JOBS_TEXT(d->bugcheck.driver, b->driver);
+        JOBS_TEXT(d->bugcheck.rule, b->rule);
+        JOBS_TEXT(d->bugcheck.description, b->description);
+        JOBS_TEXT(d->bugcheck.site, b->site);
+        JOBS_TEXT(d->bugcheck.routine, b->routine);
+        JOBS_TEXT(d->bugcheck.detail, b->detail);
+        d->bugcheck.time_100ns = b->time_100ns;
+        d->bugcheck.cpu = b->cpu;
+        d->bugcheck.irql = b->irql;
+        JOBS_TEXT(d->bugcheck.irql_name, b->irql_name);
+        JOBS_TEXT(d->bugcheck.process, b->process);
+    }
+    JOBS_TEXT(d->message, r->message);
+    d->fault_total = r->fault_total;
+    d->host_time_ns = r->host_time_ns;
 }
 
 /* The last failures injected: what the report lists (kd/report.c). */
 #define JOBS_LAST_FAULTS 4u
 
-static json_t *jobs_encode_fault(const drvsim_fault *f)
+typedef struct jobs_buf {
+    char *data;
+    size_t len, cap;
+    bool ok;
+} jobs_buf;
+
+static void jobs_put(jobs_buf *b, const void *p, size_t n)
 {
-    bool ok = true;
-    json_t *o = json_object();
-    jobs_set(o, "ddi", out_json_text(f->key.ddi), &ok);
-    jobs_set(o, "tag", json_integer(f->key.tag), &ok);
-    jobs_set(o, "ordinal", jobs_u64(f->key.ordinal), &ok);
-    jobs_set(o, "tag_text", out_json_text(f->tag_text), &ok);
-    jobs_set(o, "site", out_json_text(f->site), &ok);
-    jobs_set(o, "driver", out_json_text(f->driver), &ok);
-    jobs_set(o, "nth", jobs_u64(f->nth), &ok);
-    jobs_set(o, "time", jobs_u64(f->time_100ns), &ok);
-    if (!ok) {
-        json_decref(o);
-        return NULL;
+    if (!b->ok) {
+        return;
     }
-    return o;
+    if (b->cap - b->len < n) {
+        size_t cap = b->cap == 0 ? 8192 : b->cap;
+        while (cap - b->len < n) {
+            cap *= 2;
+        }
+        char *grown = realloc(b->data, cap);
+        if (grown == NULL) {
+            b->ok = false;
+            return;
+        }
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
 }
 
-/* One line of compact JSON, without the newline; malloc'd, NULL on OOM. */
-static char *jobs_encode(const drvsim_result *r)
+static void jobs_put_text(jobs_buf *b, const char *s)
 {
-    bool ok = true;
-    json_t *o = json_object();
-    json_t *notes = json_array();
-    for (size_t i = 0; i < r->note_count; i++) {
-        ok = ok && json_array_append_new(notes, out_json_text(r->notes[i])) == 0;
+    char *clean = jobs_text_dup(s);
+    if (clean == NULL) {
+        b->ok = false;
+        return;
     }
-    jobs_set(o, "outcome", json_integer(r->outcome), &ok);
-    jobs_set(o, "expected", json_boolean(r->expected), &ok);
-    jobs_set(o, "exit_code", json_integer(r->exit_code), &ok);
-    jobs_set(o, "scenario", out_json_text(r->scenario), &ok);
-    jobs_set(o, "name", out_json_text(r->name), &ok);
-    jobs_set(o, "seed", jobs_u64(r->seed), &ok);
-    jobs_set(o, "sim_time", jobs_u64(r->sim_time_100ns), &ok);
-    jobs_set(o, "digest", jobs_u64(r->digest), &ok);
-    jobs_set(o, "events", jobs_u64(r->events), &ok);
-    jobs_set(o, "instructions", jobs_u64(r->instructions), &ok);
-    jobs_set(o, "expect", jobs_encode_expect(&r->expect), &ok);
-    if (r->outcome == DRVSIM_OUTCOME_BUGCHECK) {
-        jobs_set(o, "bugcheck", jobs_encode_bugcheck(&r->bugcheck), &ok);
-    }
-    if (r->deadlock != NULL) {
-        jobs_set(o, "deadlock", jobs_encode_deadlock(r->deadlock), &ok);
-    }
-    jobs_set(o, "message", out_json_text(r->message), &ok);
-    jobs_set(o, "notes", notes, &ok);
-    json_t *faults = json_array();
+    uint64_t n = strlen(clean);
+    jobs_put(b, &n, sizeof n);
+    jobs_put(b, clean, n);
+    free(clean);
+}
+
+/* One message; *len its bytes. malloc'd, NULL on OOM. */
+static char *jobs_encode(const drvsim_result *r, size_t *len)
+{
+    jobs_buf b = {.ok = true};
+    jobs_head head;
+    memset(&head, 0, sizeof head); /* padding too: the bytes are sent */
+    head.magic = JOBS_MAGIC;
+    head.has_deadlock = r->deadlock != NULL;
+    drvsim_result fixed;
+    jobs_copy_fixed(&fixed, r);
     size_t shown = r->fault_count < JOBS_LAST_FAULTS ? r->fault_count : JOBS_LAST_FAULTS;
+    fixed.fault_count = shown;
+    fixed.note_count = r->note_count;
+    fixed.debug_output_count = r->debug_output_count;
+    jobs_put(&b, &head, sizeof head);
+    jobs_put(&b, &fixed, sizeof fixed);
+    if (r->deadlock != NULL) {
+        drvsim_deadlock d;
+        jobs_copy_deadlock(&d, r->deadlock);
+        jobs_put(&b, &d, sizeof d);
+    }
     for (size_t i = r->fault_count - shown; i < r->fault_count; i++) {
-        ok = ok && json_array_append_new(faults, jobs_encode_fault(&r->faults[i])) == 0;
+        drvsim_fault f;
+        jobs_copy_fault(&f, &r->faults[i]);
+        jobs_put(&b, &f, sizeof f);
     }
-    jobs_set(o, "fault_total", jobs_u64(r->fault_total), &ok);
-    jobs_set(o, "faults", faults, &ok);
-    /* What the drivers printed (JUnit's system-out), and the run's host
-     * time (JUnit's times with --junit-host-time; nothing else reads it). */
-    json_t *debug = json_array();
+    for (size_t i = 0; i < r->note_count; i++) {
+        jobs_put_text(&b, r->notes[i]);
+    }
     for (size_t i = 0; i < r->debug_output_count; i++) {
-        ok = ok && json_array_append_new(debug, out_json_text(r->debug_output[i])) == 0;
+        jobs_put_text(&b, r->debug_output[i]);
     }
-    jobs_set(o, "debug_output", debug, &ok);
-    jobs_set(o, "host_ns", jobs_u64(r->host_time_ns), &ok);
-    char *line = ok ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    return line;
-}
-
-/* Readers for the decoder: each clears *ok when the field is missing or has
- * the wrong type, so that a truncated or garbled line is refused whole. */
-static uint64_t jobs_get_u64(const json_t *v, bool *ok)
-{
-    const char *s = json_string_value(v);
-    char *end;
-    if (s == NULL || s[0] < '0' || s[0] > '9') {
-        *ok = false;
-        return 0;
-    }
-    errno = 0;
-    unsigned long long n = strtoull(s, &end, 10);
-    if (*end != '\0' || errno != 0) {
-        *ok = false;
-    }
-    return n;
-}
-
-static json_int_t jobs_get_int(const json_t *v, bool *ok)
-{
-    if (!json_is_integer(v)) {
-        *ok = false;
-        return 0;
-    }
-    return json_integer_value(v);
-}
-
-static bool jobs_get_bool(const json_t *v, bool *ok)
-{
-    if (!json_is_boolean(v)) {
-        *ok = false;
-        return false;
-    }
-    return json_is_true(v);
-}
-
-static void jobs_get_str(const json_t *v, char *buf, size_t size, bool *ok)
-{
-    const char *s = json_string_value(v);
-    if (s == NULL) {
-        *ok = false;
-        s = "";
-    }
-    snprintf(buf, size, "%s", s);
-}
-
-static void jobs_decode_expect(const json_t *o, drvsim_expect *e, bool *ok)
-{
-    const json_t *has_p = json_object_get(o, "has_p");
-    const json_t *p = json_object_get(o, "p");
-    e->clean = jobs_get_bool(json_object_get(o, "clean"), ok);
-    e->timeout = jobs_get_bool(json_object_get(o, "timeout"), ok);
-    e->deadlock = jobs_get_bool(json_object_get(o, "deadlock"), ok);
-    e->code = (uint32_t)jobs_get_int(json_object_get(o, "code"), ok);
-    for (size_t i = 0; i < 4; i++) {
-        e->has_p[i] = jobs_get_bool(json_array_get(has_p, i), ok);
-        e->p[i] = jobs_get_u64(json_array_get(p, i), ok);
-    }
-    jobs_get_str(json_object_get(o, "driver"), e->driver, sizeof e->driver, ok);
-}
-
-static void jobs_decode_bugcheck(const json_t *o, drvsim_bugcheck *b, bool *ok)
-{
-    const json_t *params = json_object_get(o, "params");
-    b->code = (uint32_t)jobs_get_int(json_object_get(o, "code"), ok);
-    for (size_t i = 0; i < 4; i++) {
-        b->params[i] = jobs_get_u64(json_array_get(params, i), ok);
-    }
-    jobs_get_str(json_object_get(o, "driver"), b->driver, sizeof b->driver, ok);
-    jobs_get_str(json_object_get(o, "rule"), b->rule, sizeof b->rule, ok);
-    jobs_get_str(json_object_get(o, "description"), b->description, sizeof b->description, ok);
-    jobs_get_str(json_object_get(o, "site"), b->site, sizeof b->site, ok);
-    jobs_get_str(json_object_get(o, "routine"), b->routine, sizeof b->routine, ok);
-    jobs_get_str(json_object_get(o, "detail"), b->detail, sizeof b->detail, ok);
-    b->time_100ns = jobs_get_u64(json_object_get(o, "time"), ok);
-    b->cpu = (uint32_t)jobs_get_int(json_object_get(o, "cpu"), ok);
-    b->irql = (uint8_t)jobs_get_int(json_object_get(o, "irql"), ok);
-    jobs_get_str(json_object_get(o, "irql_name"), b->irql_name, sizeof b->irql_name, ok);
-    jobs_get_str(json_object_get(o, "process"), b->process, sizeof b->process, ok);
-}
-
-static void jobs_decode_step(const json_t *o, drvsim_lock_step *s, bool *ok)
-{
-    s->lock = jobs_get_u64(json_object_get(o, "lock"), ok);
-    s->name = (char)jobs_get_int(json_object_get(o, "name"), ok);
-    jobs_get_str(json_object_get(o, "type"), s->type, sizeof s->type, ok);
-    jobs_get_str(json_object_get(o, "class"), s->lock_class, sizeof s->lock_class, ok);
-    jobs_get_str(json_object_get(o, "routine"), s->routine, sizeof s->routine, ok);
-    jobs_get_str(json_object_get(o, "context"), s->context, sizeof s->context, ok);
-    jobs_get_str(json_object_get(o, "irql"), s->irql, sizeof s->irql, ok);
-    jobs_get_str(json_object_get(o, "site"), s->site, sizeof s->site, ok);
-}
-
-/* A deadlock report, or NULL (and *ok cleared when out of memory or
- * garbled). */
-static drvsim_deadlock *jobs_decode_deadlock(const json_t *o, bool *ok)
-{
-    drvsim_deadlock *d = calloc(1, sizeof *d);
-    if (d == NULL) {
-        *ok = false;
+    if (!b.ok) {
+        free(b.data);
         return NULL;
     }
-    const json_t *chains = json_object_get(o, "chains");
-    size_t count = json_array_size(chains);
-    *ok = *ok && json_is_array(chains) && count <= DRVSIM_DEADLOCK_MAX_CHAINS;
-    for (size_t i = 0; *ok && i < count; i++) {
-        const json_t *j = json_array_get(chains, i);
-        drvsim_lock_chain *c = &d->chains[i];
-        jobs_get_str(json_object_get(j, "who"), c->who, sizeof c->who, ok);
-        c->has_held = jobs_get_bool(json_object_get(j, "has_held"), ok);
-        jobs_decode_step(json_object_get(j, "held"), &c->held, ok);
-        jobs_decode_step(json_object_get(j, "acquired"), &c->acquired, ok);
-        d->chain_count += *ok;
-    }
-    d->by_class = jobs_get_bool(json_object_get(o, "by_class"), ok);
-    d->irql_rule = jobs_get_bool(json_object_get(o, "irql_rule"), ok);
-    d->lock_count = (size_t)jobs_get_u64(json_object_get(o, "lock_count"), ok);
-    jobs_get_str(json_object_get(o, "verifier"), d->verifier, sizeof d->verifier, ok);
-    jobs_get_str(json_object_get(o, "sched"), d->sched, sizeof d->sched, ok);
-    return d;
-}
-
-static void jobs_decode_fault(const json_t *o, drvsim_fault *f, bool *ok)
-{
-    jobs_get_str(json_object_get(o, "ddi"), f->key.ddi, sizeof f->key.ddi, ok);
-    f->key.tag = (uint32_t)jobs_get_int(json_object_get(o, "tag"), ok);
-    f->key.ordinal = jobs_get_u64(json_object_get(o, "ordinal"), ok);
-    jobs_get_str(json_object_get(o, "tag_text"), f->tag_text, sizeof f->tag_text, ok);
-    jobs_get_str(json_object_get(o, "site"), f->site, sizeof f->site, ok);
-    jobs_get_str(json_object_get(o, "driver"), f->driver, sizeof f->driver, ok);
-    f->nth = jobs_get_u64(json_object_get(o, "nth"), ok);
-    f->time_100ns = jobs_get_u64(json_object_get(o, "time"), ok);
+    ((jobs_head *)(void *)b.data)->bytes = b.len;
+    *len = b.len;
+    return b.data;
 }
 
 /* Frees what jobs_decode allocated (the notes, the faults). */
@@ -385,83 +304,83 @@ static void jobs_release(drvsim_result *r)
     r->debug_output_count = 0;
 }
 
-/* Fills *r from a line of jobs_encode; false (and *r empty) if the line is
- * not one, or when out of memory. */
-static bool jobs_decode(const char *line, drvsim_result *r)
+/* Reading a message: `at` moves on; false once anything is missing. */
+typedef struct jobs_reader {
+    const char *data;
+    size_t len, at;
+} jobs_reader;
+
+static bool jobs_take(jobs_reader *rd, void *out, size_t n)
 {
-    bool ok = true;
-    memset(r, 0, sizeof *r);
-    json_t *o = json_loads(line, 0, NULL);
-    if (o == NULL) {
+    if (rd->len - rd->at < n) {
         return false;
     }
-    json_int_t outcome = jobs_get_int(json_object_get(o, "outcome"), &ok);
-    ok = ok && outcome >= DRVSIM_OUTCOME_CLEAN && outcome <= DRVSIM_OUTCOME_DEADLOCK;
-    r->outcome = (drvsim_outcome)outcome;
-    r->expected = jobs_get_bool(json_object_get(o, "expected"), &ok);
-    r->exit_code = (int)jobs_get_int(json_object_get(o, "exit_code"), &ok);
-    jobs_get_str(json_object_get(o, "scenario"), r->scenario, sizeof r->scenario, &ok);
-    jobs_get_str(json_object_get(o, "name"), r->name, sizeof r->name, &ok);
-    r->seed = jobs_get_u64(json_object_get(o, "seed"), &ok);
-    r->sim_time_100ns = jobs_get_u64(json_object_get(o, "sim_time"), &ok);
-    r->digest = jobs_get_u64(json_object_get(o, "digest"), &ok);
-    r->events = jobs_get_u64(json_object_get(o, "events"), &ok);
-    r->instructions = jobs_get_u64(json_object_get(o, "instructions"), &ok);
-    jobs_decode_expect(json_object_get(o, "expect"), &r->expect, &ok);
-    if (ok && r->outcome == DRVSIM_OUTCOME_BUGCHECK) {
-        jobs_decode_bugcheck(json_object_get(o, "bugcheck"), &r->bugcheck, &ok);
-    }
-    const json_t *deadlock = json_object_get(o, "deadlock");
-    if (ok && deadlock != NULL) {
-        r->deadlock = jobs_decode_deadlock(deadlock, &ok);
-    }
-    jobs_get_str(json_object_get(o, "message"), r->message, sizeof r->message, &ok);
+    memcpy(out, rd->data + rd->at, n);
+    rd->at += n;
+    return true;
+}
 
-    const json_t *notes = json_object_get(o, "notes");
-    size_t count = json_array_size(notes);
-    ok = ok && json_is_array(notes);
-    if (ok && count > 0) {
-        r->notes = calloc(count, sizeof *r->notes);
-        ok = r->notes != NULL;
-        for (size_t i = 0; ok && i < count; i++) {
-            const char *s = json_string_value(json_array_get(notes, i));
-            r->notes[i] = strdup(s != NULL ? s : "");
-            ok = r->notes[i] != NULL;
-            r->note_count += ok;
-        }
+/* count strings into a new array; false on a short message or OOM (what
+ * was read is in *array, *done of them). */
+static bool jobs_take_texts(jobs_reader *rd, size_t count, char ***array, size_t *done)
+{
+    *done = 0;
+    if (count == 0) {
+        return true;
     }
-    r->fault_total = jobs_get_u64(json_object_get(o, "fault_total"), &ok);
-    const json_t *faults = json_object_get(o, "faults");
-    count = json_array_size(faults);
-    ok = ok && json_is_array(faults);
-    if (ok && count > 0) {
-        r->faults = calloc(count, sizeof *r->faults);
-        ok = r->faults != NULL;
-        for (size_t i = 0; ok && i < count; i++) {
-            jobs_decode_fault(json_array_get(faults, i), &r->faults[i], &ok);
-            r->fault_count += ok;
-        }
+    if (count > rd->len / sizeof(uint64_t) || (*array = calloc(count, sizeof **array)) == NULL) {
+        return false;
     }
-    const json_t *debug = json_object_get(o, "debug_output");
-    count = json_array_size(debug);
-    ok = ok && json_is_array(debug);
-    if (ok && count > 0) {
-        r->debug_output = calloc(count, sizeof *r->debug_output);
-        ok = r->debug_output != NULL;
-        for (size_t i = 0; ok && i < count; i++) {
-            const char *s = json_string_value(json_array_get(debug, i));
-            r->debug_output[i] = strdup(s != NULL ? s : "");
-            ok = r->debug_output[i] != NULL;
-            r->debug_output_count += ok;
+    for (size_t i = 0; i < count; i++) {
+        uint64_t n;
+        if (!jobs_take(rd, &n, sizeof n) || n > rd->len - rd->at ||
+            ((*array)[i] = malloc((size_t)n + 1)) == NULL) {
+            return false;
         }
+        memcpy((*array)[i], rd->data + rd->at, (size_t)n);
+        (*array)[i][n] = '\0';
+        rd->at += (size_t)n;
+        (*done)++;
     }
-    r->host_time_ns = jobs_get_u64(json_object_get(o, "host_ns"), &ok);
-    json_decref(o);
+    return true;
+}
+
+/* Fills *r from a message of jobs_encode (len bytes); false (and *r empty)
+ * if it is not one, or when out of memory. */
+static bool jobs_decode(const char *data, size_t len, drvsim_result *r)
+{
+    jobs_reader rd = {data, len, 0};
+    jobs_head head;
+    memset(r, 0, sizeof *r);
+    drvsim_result fixed;
+    bool ok = jobs_take(&rd, &head, sizeof head) && head.magic == JOBS_MAGIC &&
+              head.bytes == len && jobs_take(&rd, &fixed, sizeof fixed) &&
+              (int)fixed.outcome >= (int)DRVSIM_OUTCOME_CLEAN &&
+              (int)fixed.outcome <= (int)DRVSIM_OUTCOME_DEADLOCK &&
+              fixed.fault_count <= JOBS_LAST_FAULTS;
     if (!ok) {
+        return false;
+    }
+    size_t notes = fixed.note_count, debug = fixed.debug_output_count, faults = fixed.fault_count;
+    *r = fixed;
+    r->note_count = r->debug_output_count = r->fault_count = 0;
+    if (head.has_deadlock) {
+        r->deadlock = malloc(sizeof *r->deadlock);
+        ok = r->deadlock != NULL && jobs_take(&rd, r->deadlock, sizeof *r->deadlock);
+    }
+    if (ok && faults > 0) {
+        r->faults = calloc(faults, sizeof *r->faults);
+        ok = r->faults != NULL && jobs_take(&rd, r->faults, faults * sizeof *r->faults);
+        r->fault_count = ok ? faults : 0;
+    }
+    ok = ok && jobs_take_texts(&rd, notes, &r->notes, &r->note_count);
+    ok = ok && jobs_take_texts(&rd, debug, &r->debug_output, &r->debug_output_count);
+    if (!ok || rd.at != len) {
         jobs_release(r);
         memset(r, 0, sizeof *r);
+        return false;
     }
-    return ok;
+    return true;
 }
 
 /* The result of a job whose worker failed it: outcome "error", the job's
@@ -483,10 +402,10 @@ static void jobs_failed_result(const drvsim_options *options, const char *why, d
 /* ------------------------------------------------------------------------ */
 
 /* Runs one job and passes the result through the codec (see jobs.h), under
- * the host time limit (0: none). Returns the encoded line; NULL when out of
+ * the host time limit (0: none). Returns the encoded message (*len bytes); NULL when out of
  * memory. */
 static char *jobs_run_one(size_t index, jobs_options_fn options_of, void *ctx,
-                          uint64_t host_timeout_ms)
+                          uint64_t host_timeout_ms, size_t *len)
 {
     drvsim_options options;
     drvsim_result result;
@@ -506,9 +425,9 @@ static char *jobs_run_one(size_t index, jobs_options_fn options_of, void *ctx,
     if (host_timeout_ms != 0) {
         watchdog_disarm();
     }
-    char *line = jobs_encode(&result);
+    char *message = jobs_encode(&result, len);
     drvsim_result_free(&result);
-    return line;
+    return message;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -521,7 +440,7 @@ typedef struct jobs_worker {
     bool busy; /* running `job` */
     size_t job;
     uint64_t deadline_ms; /* busy: when the parent kills it (monotonic clock) */
-    char *buf;            /* bytes of the result line received so far */
+    char *buf;            /* bytes of the result message received so far */
     size_t len;
     size_t cap;
 } jobs_worker;
@@ -586,7 +505,7 @@ static bool jobs_recv_all(int fd, void *data, size_t len)
     return true;
 }
 
-/* A worker's life: job index in, result line out, until the parent closes
+/* A worker's life: job index in, result message out, until the parent closes
  * its end. _exit, not exit: the parent's stdio buffers and atexit handlers
  * are not the worker's to flush or run. */
 static _Noreturn void jobs_worker_main(int fd, jobs_options_fn options_of, void *ctx,
@@ -594,10 +513,10 @@ static _Noreturn void jobs_worker_main(int fd, jobs_options_fn options_of, void 
 {
     uint64_t index;
     while (jobs_recv_all(fd, &index, sizeof index)) {
-        char *line = jobs_run_one((size_t)index, options_of, ctx, host_timeout_ms);
-        bool sent =
-            line != NULL && jobs_send_all(fd, line, strlen(line)) && jobs_send_all(fd, "\n", 1);
-        free(line);
+        size_t len = 0;
+        char *message = jobs_run_one((size_t)index, options_of, ctx, host_timeout_ms, &len);
+        bool sent = message != NULL && jobs_send_all(fd, message, len);
+        free(message);
         if (!sent) {
             _exit(1);
         }
@@ -640,19 +559,20 @@ static bool jobs_spawn(jobs_pool *p, unsigned slot)
     return true;
 }
 
-static void jobs_store(jobs_pool *p, size_t job, const char *line, const char *why, int signo)
+static void jobs_store(jobs_pool *p, size_t job, const char *message, size_t len, const char *why,
+                       int signo)
 {
     drvsim_result *r = &p->ring[job % p->ring_size];
     /* Dispatch stays within one ring of next_result, so the slot is free. */
     assert(job < p->count && job >= p->next_result && job < p->next_result + p->ring_size);
     assert(!p->ready[job % p->ring_size]);
-    if (line == NULL || !jobs_decode(line, r)) {
+    if (message == NULL || !jobs_decode(message, len, r)) {
         drvsim_options options;
         memset(&options, 0, sizeof options);
         p->options_of(p->ctx, job, &options);
-        jobs_failed_result(&options, line != NULL ? "worker sent a malformed result" : why, r);
+        jobs_failed_result(&options, message != NULL ? "worker sent a malformed result" : why, r);
     }
-    p->signo[job % p->ring_size] = line == NULL ? signo : 0;
+    p->signo[job % p->ring_size] = message == NULL ? signo : 0;
     p->ready[job % p->ring_size] = true;
 }
 
@@ -678,7 +598,7 @@ static void jobs_reap(jobs_pool *p, unsigned slot, const char *why)
                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
             why = text;
         }
-        jobs_store(p, w->job, NULL, why, sig);
+        jobs_store(p, w->job, NULL, 0, why, sig);
     }
     w->pid = 0;
     w->fd = -1;
@@ -686,7 +606,7 @@ static void jobs_reap(jobs_pool *p, unsigned slot, const char *why)
     w->len = 0;
 }
 
-/* Reads what a worker has sent; stores each complete result line. */
+/* Reads what a worker has sent; stores each complete result message. */
 static void jobs_receive(jobs_pool *p, unsigned slot)
 {
     jobs_worker *w = &p->workers[slot];
@@ -701,7 +621,7 @@ static void jobs_receive(jobs_pool *p, unsigned slot)
         w->buf = grown;
         w->cap = cap;
     }
-    ssize_t n = read(w->fd, w->buf + w->len, w->cap - w->len - 1);
+    ssize_t n = read(w->fd, w->buf + w->len, w->cap - w->len);
     if (n < 0 && errno == EINTR) {
         return;
     }
@@ -710,19 +630,26 @@ static void jobs_receive(jobs_pool *p, unsigned slot)
         return;
     }
     w->len += (size_t)n;
-    w->buf[w->len] = '\0';
 
-    char *nl;
-    while ((nl = memchr(w->buf, '\n', w->len)) != NULL) {
-        *nl = '\0';
-        if (w->busy) { /* a line from an idle worker would be a protocol error: drop it */
-            jobs_store(p, w->job, w->buf, NULL, 0);
+    /* Each whole message: its head says how long it is. */
+    jobs_head head;
+    while (w->len >= sizeof head) {
+        memcpy(&head, w->buf, sizeof head);
+        if (head.magic != JOBS_MAGIC || head.bytes < sizeof head ||
+            head.bytes > JOBS_MAX_LINE_BYTES) {
+            kill(w->pid, SIGKILL);
+            jobs_reap(p, slot, "worker sent a malformed result");
+            return;
+        }
+        if (w->len < head.bytes) {
+            break;
+        }
+        if (w->busy) { /* a message from an idle worker would be a protocol error: drop it */
+            jobs_store(p, w->job, w->buf, (size_t)head.bytes, NULL, 0);
             w->busy = false;
         }
-        size_t used = (size_t)(nl + 1 - w->buf);
-        memmove(w->buf, nl + 1, w->len - used);
-        w->len -= used;
-        w->buf[w->len] = '\0';
+        memmove(w->buf, w->buf + head.bytes, w->len - (size_t)head.bytes);
+        w->len -= (size_t)head.bytes;
     }
 }
 
