@@ -120,6 +120,85 @@ static size_t overflow_line(lua_State *L, const char *text, size_t len, const ch
     return lo <= lines ? lo : 0;
 }
 
+/*
+ * Compiled chunks, per process (issue 18: parsing the scenario again in
+ * every seed of a sweep). The first load of a file parses its text and
+ * keeps the compiled chunk (lua_dump, debug information kept: the source
+ * name, lines and local names of every message); a later load of the same
+ * path whose text is byte for byte the same loads that instead. The text is
+ * read every time, so an edited file is parsed again; a text that does not
+ * parse is never kept, so its error is the parser's every time.
+ */
+#define LB_COMPILED_MAX 16
+
+typedef struct lb_compiled {
+    char *path;
+    char *text; /* as loaded (a #! line blanked) */
+    size_t len;
+    char *code; /* lua_dump's bytes */
+    size_t code_len;
+    uint64_t charged; /* instructions the parse charged (its long strings: sandbox.c) */
+} lb_compiled;
+
+static lb_compiled compiled[LB_COMPILED_MAX];
+static size_t compiled_count, compiled_next;
+
+static int dump_writer(lua_State *L, const void *p, size_t n, void *ud)
+{
+    (void)L;
+    lb_compiled *c = ud;
+    char *grown = realloc(c->code, c->code_len + n);
+    if (grown == NULL)
+        return 1;
+    memcpy(grown + c->code_len, p, n);
+    c->code = grown;
+    c->code_len += n;
+    return 0;
+}
+
+static lb_compiled *compiled_find(const char *path, const char *text, size_t len)
+{
+    for (size_t i = 0; i < compiled_count; i++) {
+        lb_compiled *c = &compiled[i];
+        if (strcmp(c->path, path) == 0)
+            return c->len == len && memcmp(c->text, text, len) == 0 ? c : NULL;
+    }
+    return NULL;
+}
+
+/* Keeps the compiled chunk on top of L's stack for path's text (replacing
+ * what path held). Nothing is kept when the host's memory is short. */
+static void compiled_keep(lua_State *L, const char *path, const char *text, size_t len,
+                          uint64_t charged)
+{
+    lb_compiled *c = NULL;
+    for (size_t i = 0; i < compiled_count && c == NULL; i++) {
+        if (strcmp(compiled[i].path, path) == 0)
+            c = &compiled[i];
+    }
+    if (c == NULL && compiled_count == LB_COMPILED_MAX)
+        c = &compiled[compiled_next++ % LB_COMPILED_MAX]; /* the oldest made way */
+    if (c == NULL)
+        c = &compiled[compiled_count++];
+    free(c->path);
+    free(c->text);
+    free(c->code);
+    memset(c, 0, sizeof *c);
+    c->path = strdup(path);
+    c->text = malloc(len + 1);
+    if (c->path != NULL && c->text != NULL && lua_dump(L, dump_writer, c, 0) == 0) {
+        memcpy(c->text, text, len);
+        c->len = len;
+        c->charged = charged;
+        return;
+    }
+    free(c->path);
+    free(c->text);
+    free(c->code);
+    *c = compiled[--compiled_count]; /* the last entry moves into the hole */
+    memset(&compiled[compiled_count], 0, sizeof compiled[compiled_count]);
+}
+
 int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
 {
     lb_state *lb = lb_get(L);
@@ -162,7 +241,16 @@ int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
     }
     lua_pushfstring(L, "@%s", path);
     const char *name = lua_tostring(L, -1);
-    int status = luaL_loadbufferx(L, text + skip, len - skip, name, "t");
+    const lb_compiled *c = compiled_find(path, text, len);
+    uint64_t before = lb->instructions;
+    int status = c != NULL ? luaL_loadbufferx(L, c->code, c->code_len, name, "b")
+                           : luaL_loadbufferx(L, text + skip, len - skip, name, "t");
+    /* The compiled chunk costs what parsing the text cost: the parser makes
+     * a long string per literal, the loader one per function using it. */
+    if (status == LUA_OK && c != NULL)
+        lb->instructions = before + c->charged;
+    else if (status == LUA_OK)
+        compiled_keep(L, path, text, len, lb->instructions - before);
     if (status != LUA_OK && lua_isstring(L, -1) &&
         strcmp(lua_tostring(L, -1), "C stack overflow") == 0) {
         lua_pop(L, 1);
