@@ -21,7 +21,7 @@ static volatile sig_atomic_t watchdog_stage; /* 0 armed, 1 asked the run to stop
 static bool watchdog_exit_after_grace;
 static char watchdog_message[1200]; /* written as is by the second stage */
 static size_t watchdog_message_len;
-static struct sigaction watchdog_old_action;
+static bool watchdog_installed; /* the SIGALRM handler: installed once, kept */
 
 static void watchdog_fire(int sig)
 {
@@ -70,12 +70,18 @@ void watchdog_arm(uint64_t ms, const char *scenario, const uint64_t *seed, bool 
                                                                  : sizeof watchdog_message - 1;
     watchdog_exit_after_grace = exit_after_grace;
     watchdog_stage = 0;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = watchdog_fire;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGALRM, &sa, &watchdog_old_action);
+    /* Once per process: a sweep's worker arms the limit for every seed, and
+     * each system call counts at thousands of seeds a second (issue 18).
+     * Nothing else in drvsim uses SIGALRM, and no timer runs between runs. */
+    if (!watchdog_installed) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = watchdog_fire;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESTART;
+        sigaction(SIGALRM, &sa, NULL);
+        watchdog_installed = true;
+    }
     struct itimerval t;
     memset(&t, 0, sizeof t);
     t.it_value.tv_sec = (time_t)(ms / 1000u);
@@ -88,7 +94,8 @@ void watchdog_disarm(void)
     struct itimerval t;
     memset(&t, 0, sizeof t);
     setitimer(ITIMER_REAL, &t, NULL);
-    alarm(0);
-    sigaction(SIGALRM, &watchdog_old_action, NULL);
+    if (watchdog_stage != 0) {
+        alarm(0); /* the grace period's, armed by the first stage */
+    }
     watchdog_stage = 0;
 }

@@ -40,7 +40,8 @@ bool watchdog_parse(const char *arg, uint64_t *ms, const char *usage);
  * stop ends the process. */
 void watchdog_arm(uint64_t ms, const char *scenario, const uint64_t *seed, bool exit_after_grace);
 
-/* Disarms it, after the run returned. */
+/* Disarms it, after the run returned (the SIGALRM handler stays, for the
+ * next run). */
 void watchdog_disarm(void);
 
 #endif /* DRVSIM_CLI_WATCHDOG_H */

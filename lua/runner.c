@@ -138,6 +138,7 @@ typedef struct lb_compiled {
     char *code; /* lua_dump's bytes */
     size_t code_len;
     uint64_t charged; /* instructions the parse charged (its long strings: sandbox.c) */
+    struct stat file;  /* the file as stat'ed before it was read */
 } lb_compiled;
 
 static lb_compiled compiled[LB_COMPILED_MAX];
@@ -169,7 +170,7 @@ static lb_compiled *compiled_find(const char *path, const char *text, size_t len
 /* Keeps the compiled chunk on top of L's stack for path's text (replacing
  * what path held). Nothing is kept when the host's memory is short. */
 static void compiled_keep(lua_State *L, const char *path, const char *text, size_t len,
-                          uint64_t charged)
+                          uint64_t charged, const struct stat *file)
 {
     lb_compiled *c = NULL;
     for (size_t i = 0; i < compiled_count && c == NULL; i++) {
@@ -190,6 +191,7 @@ static void compiled_keep(lua_State *L, const char *path, const char *text, size
         memcpy(c->text, text, len);
         c->len = len;
         c->charged = charged;
+        c->file = *file;
         return;
     }
     free(c->path);
@@ -209,7 +211,28 @@ int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
     char why[600];
     char *text = NULL;
     size_t len = 0;
-    if (!read_source(path, &text, &len, why, sizeof why)) {
+    /* A file unchanged since it was compiled (the same file, size, and
+     * modification and change times): its text is the one kept, without
+     * opening and reading it again (four system calls a seed). */
+    struct stat file;
+    memset(&file, 0, sizeof file);
+    const lb_compiled *same = NULL;
+    if (stat(path, &file) == 0 && S_ISREG(file.st_mode)) {
+        for (size_t i = 0; i < compiled_count && same == NULL; i++) {
+            const struct stat *k = &compiled[i].file;
+            if (strcmp(compiled[i].path, path) == 0 && k->st_dev == file.st_dev &&
+                k->st_ino == file.st_ino && k->st_size == file.st_size &&
+                k->st_mtim.tv_sec == file.st_mtim.tv_sec &&
+                k->st_mtim.tv_nsec == file.st_mtim.tv_nsec &&
+                k->st_ctim.tv_sec == file.st_ctim.tv_sec &&
+                k->st_ctim.tv_nsec == file.st_ctim.tv_nsec)
+                same = &compiled[i];
+        }
+    }
+    if (same != NULL && (text = malloc(same->len + 1)) != NULL) {
+        memcpy(text, same->text, same->len);
+        len = same->len;
+    } else if (!read_source(path, &text, &len, why, sizeof why)) {
         lua_pushstring(L, why);
         return LUA_ERRFILE;
     }
@@ -250,7 +273,7 @@ int lb_load_file(lua_State *L, const char *path, uint16_t *chunk)
     if (status == LUA_OK && c != NULL)
         lb->instructions = before + c->charged;
     else if (status == LUA_OK)
-        compiled_keep(L, path, text, len, lb->instructions - before);
+        compiled_keep(L, path, text, len, lb->instructions - before, &file);
     if (status != LUA_OK && lua_isstring(L, -1) &&
         strcmp(lua_tostring(L, -1), "C stack overflow") == 0) {
         lua_pop(L, 1);
