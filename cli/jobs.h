@@ -3,8 +3,9 @@
  * worker processes (one at least: a run that aborts or hangs costs its job,
  * not the command), with results delivered in job order.
  *
- * Every result goes through the codec between worker and parent, so a
- * callback sees the same fields whatever the number of workers. What survives the trip: everything
+ * Every result goes through the codec between worker and parent (the bytes of
+ * the struct, jobs.c), so a callback sees the same fields whatever the number
+ * of workers. What survives the trip: everything
  * in drvsim_result except the counters (global and per driver), which `test` and `sweep` do not
  * report, and of the injected failures their count and the last four (what the report lists); fault
  * sites are not carried.
