@@ -294,32 +294,54 @@ int lb_call_return(lua_State *L, ke_call *call, int nresults)
     return lua_yieldk(L, 0, nresults, return_continue);
 }
 
+/* The two records of every DDI call are encoded straight into the digest's
+ * pending block when no sink listens (des_commit_direct), into a des_rec for
+ * des_commit otherwise: the same bytes, the layout ke.h gives KE_TR_CALL and
+ * KE_TR_RETURN (as ke_trace_begin and the des_rec_* writers would build it). */
 void lb_trace_call(ke_call *call, unsigned argc, const uint64_t *args)
 {
     ke_machine *m = call->m;
+    DES_CHECK(argc <= (DES_REC_MAX_BYTES - 20u) / 8u);
+    const uint16_t len = (uint16_t)(20u + 8u * argc);
     des_rec rec;
-    ke_trace_begin(m, &rec, KE_TR_CALL);
-    des_rec_u16(&rec, call->ddi);
-    des_rec_u32(&rec, call->thread->id);
-    des_rec_u8(&rec, (uint8_t)call->exec->cpu);
-    des_rec_u8(&rec, ke_call_irql(call));
-    des_rec_u8(&rec, ke_trace_driver(call->driver));
-    des_rec_u8(&rec, (uint8_t)argc);
+    uint8_t *direct = des_commit_direct(&m->des, len);
+    uint8_t *p = direct != NULL ? direct : rec.bytes;
+    p = des_put_le(p, KE_TR_CALL, 2);
+    p = des_put_le(p, m->des.now_100ns, 8);
+    p = des_put_le(p, call->ddi, 2);
+    p = des_put_le(p, call->thread->id, 4);
+    p = des_put_le(p, (uint8_t)call->exec->cpu, 1);
+    p = des_put_le(p, ke_call_irql(call), 1);
+    p = des_put_le(p, ke_trace_driver(call->driver), 1);
+    p = des_put_le(p, (uint8_t)argc, 1);
     for (unsigned i = 0; i < argc; i++)
-        des_rec_u64(&rec, args[i]);
-    ke_trace_commit(m, &rec);
+        p = des_put_le(p, args[i], 8);
+    if (direct == NULL) {
+        rec.type = KE_TR_CALL;
+        rec.len_bytes = len;
+        ke_trace_commit(m, &rec);
+    }
 }
 
 void lb_trace_return(ke_call *call, uint64_t value)
 {
-    if (ke_stopped(call->m))
+    ke_machine *m = call->m;
+    if (ke_stopped(m))
         return;
+    const uint16_t len = 24;
     des_rec rec;
-    ke_trace_begin(call->m, &rec, KE_TR_RETURN);
-    des_rec_u16(&rec, call->ddi);
-    des_rec_u32(&rec, call->thread->id);
-    des_rec_u64(&rec, value);
-    ke_trace_commit(call->m, &rec);
+    uint8_t *direct = des_commit_direct(&m->des, len);
+    uint8_t *p = direct != NULL ? direct : rec.bytes;
+    p = des_put_le(p, KE_TR_RETURN, 2);
+    p = des_put_le(p, m->des.now_100ns, 8);
+    p = des_put_le(p, call->ddi, 2);
+    p = des_put_le(p, call->thread->id, 4);
+    des_put_le(p, value, 8);
+    if (direct == NULL) {
+        rec.type = KE_TR_RETURN;
+        rec.len_bytes = len;
+        ke_trace_commit(m, &rec);
+    }
 }
 
 /* ------------------------------------------------------------------------ */

@@ -437,7 +437,7 @@ void des_rec_read_str(des_rec_reader *rd, char *buf, size_t len)
 /* ------------------------------------------------------------------------ */
 
 /* Feeds the pending block to XXH3. */
-static void des_digest_flush(des_sim *sim)
+void des_digest_flush(des_sim *sim)
 {
     DES_CHECK(sim->digest_state != NULL);
     DES_CHECK(XXH3_64bits_update(sim->digest_state, sim->digest_pending,
