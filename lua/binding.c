@@ -21,12 +21,6 @@
 const char lb_stop_key = 0;
 const char lb_scenario_key = 0;
 
-lb_state *lb_get(lua_State *L)
-{
-    void *ud = NULL;
-    lua_getallocf(L, &ud);
-    return ud;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Sites                                                                    */

@@ -25,6 +25,7 @@
 #include <lua.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ddi_table.h"
 #include "io/io.h"
@@ -148,8 +149,21 @@ typedef struct lb_state {
     drvsim_outcome early_outcome;
 } lb_state;
 
-/* The binding state of any coroutine of the run. */
-lb_state *lb_get(lua_State *L);
+/* The binding state of any coroutine of the run: kept in the extra space before every lua_State,
+ * which lua_newthread copies from the main thread (lb_set, right after
+ * lua_newstate), so that every DDI call finds it in one load. */
+static inline lb_state *lb_get(lua_State *L)
+{
+    lb_state *lb;
+    memcpy(&lb, lua_getextraspace(L), sizeof lb);
+    return lb;
+}
+
+static inline void lb_set(lua_State *L, lb_state *lb)
+{
+    _Static_assert(LUA_EXTRASPACE >= sizeof(lb_state *), "a pointer fits the extra space");
+    memcpy(lua_getextraspace(L), &lb, sizeof lb);
+}
 
 /* Creates the sandboxed Lua state (sandbox.c). NULL on host OOM. */
 lua_State *lb_sandbox_new(lb_state *lb);
