@@ -446,12 +446,18 @@ static int new_coroutine(lua_State *L)
     return 1;
 }
 
+static int start_on(lb_state *lb, ke_exec *exec, lua_State *co);
+
 /* Gives an execution its coroutine: the harness body, or exec_main for a
  * driver routine (a system thread's start routine). Returns the number of
  * arguments for its first resume, or -1 if the memory cap stopped the run. */
 static int start_exec(lb_state *lb, ke_exec *exec)
 {
     lua_State *L = lb->L;
+    if (lb->idle_coroutine_count > 0) {
+        lua_State *co = lb->idle_coroutines[--lb->idle_coroutine_count];
+        return start_on(lb, exec, co);
+    }
     lua_pushcfunction(L, new_coroutine);
     lua_rawgeti(L, LUA_REGISTRYINDEX, lb->coroutines_ref);
     if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
@@ -467,6 +473,13 @@ static int start_exec(lb_state *lb, ke_exec *exec)
     }
     lua_State *co = lua_tothread(L, -1);
     lua_pop(L, 1);
+    return start_on(lb, exec, co);
+}
+
+/* Gives exec the coroutine co (new, or returned with an empty stack). */
+static int start_on(lb_state *lb, ke_exec *exec, lua_State *co)
+{
+    lua_State *L = lb->L;
     lb_hook_thread(co); /* its own count step, from 1 (lb_charge_tail) */
     exec->host = co;
     if (exec->start_routine == 0) {
@@ -531,7 +544,10 @@ void lb_host_resume(void *ctx, ke_exec *exec)
         ke_exec_ended(m, exec); /* the code returned */
         if (exec->host == co)
             exec->host = NULL; /* a thread that ended: nothing resumes it */
-        release_coroutine(lb, co);
+        if (lua_gettop(co) == 0 && lb->idle_coroutine_count < LB_IDLE_COROUTINES)
+            lb->idle_coroutines[lb->idle_coroutine_count++] = co;
+        else
+            release_coroutine(lb, co);
         return;
     }
     if (lua_touserdata(co, -1) == &lb_stop_key || lua_touserdata(co, -1) == &lb_scenario_key) {
