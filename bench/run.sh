@@ -301,12 +301,19 @@ if command -v valgrind >/dev/null 2>&1; then
         "$(calc "($one - $z) / 200000")" "$(calc "($many - $z64) / 200000")" \
         "$(calc "(($many - $z64) / 200000) / (($one - $z) / 200000)")"
     # Item 5: the cost of one Lua DDI call (bench/irql_loop.lua's pair).
-    printf '  5 per DDI call: %.0f instructions (bench/scale/cpus.lua, 1 CPU; target <= 700, was 1,245)\n' \
+    printf '  5 per DDI call: %.0f instructions (bench/scale/cpus.lua, 1 CPU; target <= 700, was 1,245 in the issue, 1,156 before h-ddi)\n' \
         "$(calc "($one - $z) / 200000")"
     # Item 6: the first injected failure, 7 simulated minutes of a 1 s
     # periodic DPC, one whole process.
+    # The target in instructions uses the lead's conversion for this
+    # machine (issue 18's helper brief): 1 ms of this whole process (start,
+    # 428 DPC runs, report, exit) is 3-4 M instructions; 3.5 M here. The
+    # DPCs' own share is the difference between the run and one stopped
+    # at the first tick (--limit 1s: one DPC run).
     dpc=$(ir dpc run "$HERE/../scenarios/faults/sample_dpc_null.lua" --quiet)
-    printf '  6 periodic DPCs: scenarios/faults/sample_dpc_null.lua %s instructions a run (the wall time is the "first fault" line above; target < 1 ms, was 2.16 ms)\n' "$dpc"
+    dpc1=$(ir dpc1 run "$HERE/../scenarios/faults/sample_dpc_null.lua" --quiet --limit 1s)
+    printf '  6 periodic DPCs: scenarios/faults/sample_dpc_null.lua %s instructions a run, %.0f per DPC run (427 more than --limit 1s: %s); target < 1 ms, about 3,500,000 instructions; was 2.16 ms, 14,654,632 before h-ddi (the wall time is the "first fault" line above)\n' \
+        "$dpc" "$(calc "($dpc - $dpc1) / 427")" "$dpc1"
     # Items 4 and 7: a seed of bench/faults_sweep.lua, in its worker and in
     # the parent (which decodes each result), between 20 and 120 seeds.
     ir s20 sweep "$HERE/faults_sweep.lua" --seeds 1..20 -j 1 --jsonl "$OUT/s.jsonl" >/dev/null
@@ -364,6 +371,28 @@ if command -v valgrind >/dev/null 2>&1; then
         "$(calc "($s20 / $s0 - 1) * 100")"
     printf '  8 DDI compliance (/flags 0x20000): %+.1f%% instructions on bench/ddi_loop.lua (budget +15%%)\n' \
         "$(calc "($d20 / $d0 - 1) * 100")"
+    # The race detector (issue 16 item 5: within 2x) on the same DDI loop
+    # and on the memory-heavy ring (bench/ring_loop.lua, 4 passes of 40).
+    sed 's/^local PASSES = .*/local PASSES = 4/' "$HERE/ring_loop.lua" >"$OUT/ring.lua"
+    dr=$(ir dr run "$OUT/ddi.lua" --quiet --races)
+    r0=$(ir r0 run "$OUT/ring.lua" --quiet)
+    rr=$(ir rr run "$OUT/ring.lua" --quiet --races)
+    printf '  8 race detector (--races): x%.2f instructions on bench/ddi_loop.lua, x%.2f on bench/ring_loop.lua (budget 2x)\n' \
+        "$(calc "$dr / $d0")" "$(calc "$rr / $r0")"
+    # Interleaving at shared accesses (issue 16 item 1: measured, no number
+    # stated; its note: +2.9% on bench/memory_loop.lua) on the DDI loop and
+    # the memory loop (20,000 iterations).
+    sed 's/^local ITERATIONS = .*/local ITERATIONS = 20000/' "$HERE/memory_loop.lua" >"$OUT/mem.lua"
+    da=$(ir da run "$OUT/ddi.lua" --quiet --sched random+accesses)
+    m0=$(ir m0 run "$OUT/mem.lua" --quiet --sched random)
+    ma=$(ir ma run "$OUT/mem.lua" --quiet --sched random+accesses)
+    printf '  8 interleaving (--sched random+accesses): %+.1f%% instructions on bench/ddi_loop.lua, %+.1f%% on bench/memory_loop.lua (issue 16 states no budget; its note: +2.9%%)\n' \
+        "$(calc "($da / $d0 - 1) * 100")" "$(calc "($ma / $m0 - 1) * 100")"
+    # All four on together, on the DDI loop, against the loop with none.
+    dall=$(ir dall run "$OUT/ddi.lua" --quiet --verifier "/flags 0x20020 /driver bench.sys" \
+        --races --sched random+accesses)
+    printf '  8 all four (/flags 0x20020, --races, +accesses): %+.1f%% instructions on bench/ddi_loop.lua\n' \
+        "$(calc "($dall / $d0 - 1) * 100")"
 fi
 
 # 6. Scaling (issue 18): threads, timers, live allocations, simulated span

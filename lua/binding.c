@@ -21,12 +21,6 @@
 const char lb_stop_key = 0;
 const char lb_scenario_key = 0;
 
-lb_state *lb_get(lua_State *L)
-{
-    void *ud = NULL;
-    lua_getallocf(L, &ud);
-    return ud;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Sites                                                                    */
@@ -294,32 +288,54 @@ int lb_call_return(lua_State *L, ke_call *call, int nresults)
     return lua_yieldk(L, 0, nresults, return_continue);
 }
 
+/* The two records of every DDI call are encoded straight into the digest's
+ * pending block when no sink listens (des_commit_direct), into a des_rec for
+ * des_commit otherwise: the same bytes, the layout ke.h gives KE_TR_CALL and
+ * KE_TR_RETURN (as ke_trace_begin and the des_rec_* writers would build it). */
 void lb_trace_call(ke_call *call, unsigned argc, const uint64_t *args)
 {
     ke_machine *m = call->m;
+    DES_CHECK(argc <= (DES_REC_MAX_BYTES - 20u) / 8u);
+    const uint16_t len = (uint16_t)(20u + 8u * argc);
     des_rec rec;
-    ke_trace_begin(m, &rec, KE_TR_CALL);
-    des_rec_u16(&rec, call->ddi);
-    des_rec_u32(&rec, call->thread->id);
-    des_rec_u8(&rec, (uint8_t)call->exec->cpu);
-    des_rec_u8(&rec, ke_call_irql(call));
-    des_rec_u8(&rec, ke_trace_driver(call->driver));
-    des_rec_u8(&rec, (uint8_t)argc);
+    uint8_t *direct = des_commit_direct(&m->des, len);
+    uint8_t *p = direct != NULL ? direct : rec.bytes;
+    p = des_put_le(p, KE_TR_CALL, 2);
+    p = des_put_le(p, m->des.now_100ns, 8);
+    p = des_put_le(p, call->ddi, 2);
+    p = des_put_le(p, call->thread->id, 4);
+    p = des_put_le(p, (uint8_t)call->exec->cpu, 1);
+    p = des_put_le(p, ke_call_irql(call), 1);
+    p = des_put_le(p, ke_trace_driver(call->driver), 1);
+    p = des_put_le(p, (uint8_t)argc, 1);
     for (unsigned i = 0; i < argc; i++)
-        des_rec_u64(&rec, args[i]);
-    ke_trace_commit(m, &rec);
+        p = des_put_le(p, args[i], 8);
+    if (direct == NULL) {
+        rec.type = KE_TR_CALL;
+        rec.len_bytes = len;
+        ke_trace_commit(m, &rec);
+    }
 }
 
 void lb_trace_return(ke_call *call, uint64_t value)
 {
-    if (ke_stopped(call->m))
+    ke_machine *m = call->m;
+    if (ke_stopped(m))
         return;
+    const uint16_t len = 24;
     des_rec rec;
-    ke_trace_begin(call->m, &rec, KE_TR_RETURN);
-    des_rec_u16(&rec, call->ddi);
-    des_rec_u32(&rec, call->thread->id);
-    des_rec_u64(&rec, value);
-    ke_trace_commit(call->m, &rec);
+    uint8_t *direct = des_commit_direct(&m->des, len);
+    uint8_t *p = direct != NULL ? direct : rec.bytes;
+    p = des_put_le(p, KE_TR_RETURN, 2);
+    p = des_put_le(p, m->des.now_100ns, 8);
+    p = des_put_le(p, call->ddi, 2);
+    p = des_put_le(p, call->thread->id, 4);
+    des_put_le(p, value, 8);
+    if (direct == NULL) {
+        rec.type = KE_TR_RETURN;
+        rec.len_bytes = len;
+        ke_trace_commit(m, &rec);
+    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -430,12 +446,18 @@ static int new_coroutine(lua_State *L)
     return 1;
 }
 
+static int start_on(lb_state *lb, ke_exec *exec, lua_State *co);
+
 /* Gives an execution its coroutine: the harness body, or exec_main for a
  * driver routine (a system thread's start routine). Returns the number of
  * arguments for its first resume, or -1 if the memory cap stopped the run. */
 static int start_exec(lb_state *lb, ke_exec *exec)
 {
     lua_State *L = lb->L;
+    if (lb->idle_coroutine_count > 0) {
+        lua_State *co = lb->idle_coroutines[--lb->idle_coroutine_count];
+        return start_on(lb, exec, co);
+    }
     lua_pushcfunction(L, new_coroutine);
     lua_rawgeti(L, LUA_REGISTRYINDEX, lb->coroutines_ref);
     if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
@@ -451,6 +473,13 @@ static int start_exec(lb_state *lb, ke_exec *exec)
     }
     lua_State *co = lua_tothread(L, -1);
     lua_pop(L, 1);
+    return start_on(lb, exec, co);
+}
+
+/* Gives exec the coroutine co (new, or returned with an empty stack). */
+static int start_on(lb_state *lb, ke_exec *exec, lua_State *co)
+{
+    lua_State *L = lb->L;
     lb_hook_thread(co); /* its own count step, from 1 (lb_charge_tail) */
     exec->host = co;
     if (exec->start_routine == 0) {
@@ -515,7 +544,10 @@ void lb_host_resume(void *ctx, ke_exec *exec)
         ke_exec_ended(m, exec); /* the code returned */
         if (exec->host == co)
             exec->host = NULL; /* a thread that ended: nothing resumes it */
-        release_coroutine(lb, co);
+        if (lua_gettop(co) == 0 && lb->idle_coroutine_count < LB_IDLE_COROUTINES)
+            lb->idle_coroutines[lb->idle_coroutine_count++] = co;
+        else
+            release_coroutine(lb, co);
         return;
     }
     if (lua_touserdata(co, -1) == &lb_stop_key || lua_touserdata(co, -1) == &lb_scenario_key) {

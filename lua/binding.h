@@ -25,6 +25,7 @@
 #include <lua.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "ddi_table.h"
 #include "io/io.h"
@@ -94,6 +95,9 @@ typedef struct lb_pageable_range {
     int first_line, last_line;
 } lb_pageable_range;
 
+/* Returned coroutines kept for reuse (lb_state.idle_coroutines). */
+#define LB_IDLE_COROUTINES 8
+
 typedef struct lb_state {
     lua_State *L;
     ke_machine *m;        /* NULL while the scenario's top level runs */
@@ -114,6 +118,12 @@ typedef struct lb_state {
     int routines_ref;   /* table: io_routine number -> function */
     int literals_ref;   /* table: image (driver index + 1, 0 harness) -> {text -> address} */
     int coroutines_ref; /* table: the coroutines of executions, kept alive */
+    /* Coroutines whose code returned, still in that table, for the next
+     * executions to start on (a periodic DPC would otherwise create one per
+     * run): a returned coroutine with an empty stack starts a new function
+     * as a fresh one does. Most recently returned last. */
+    lua_State *idle_coroutines[LB_IDLE_COROUTINES];
+    uint32_t idle_coroutine_count;
     lb_pageable_range pageable[LB_MAX_PAGEABLE]; /* what PAGE() marked */
     uint32_t pageable_count; /* nonzero: DDI calls from drivers check their caller */
     uint32_t routine_count;
@@ -148,8 +158,21 @@ typedef struct lb_state {
     drvsim_outcome early_outcome;
 } lb_state;
 
-/* The binding state of any coroutine of the run. */
-lb_state *lb_get(lua_State *L);
+/* The binding state of any coroutine of the run: kept in the extra space before every lua_State,
+ * which lua_newthread copies from the main thread (lb_set, right after
+ * lua_newstate), so that every DDI call finds it in one load. */
+static inline lb_state *lb_get(lua_State *L)
+{
+    lb_state *lb;
+    memcpy(&lb, lua_getextraspace(L), sizeof lb);
+    return lb;
+}
+
+static inline void lb_set(lua_State *L, lb_state *lb)
+{
+    _Static_assert(LUA_EXTRASPACE >= sizeof(lb_state *), "a pointer fits the extra space");
+    memcpy(lua_getextraspace(L), &lb, sizeof lb);
+}
 
 /* Creates the sandboxed Lua state (sandbox.c). NULL on host OOM. */
 lua_State *lb_sandbox_new(lb_state *lb);

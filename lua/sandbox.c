@@ -1101,6 +1101,7 @@ lua_State *lb_sandbox_new(lb_state *lb)
     lua_State *L = lua_newstate(sandbox_alloc, lb);
     if (L == NULL)
         return NULL;
+    lb_set(L, lb); /* before any coroutine: each copies the main thread's */
     /* The globals table, made at its final size (the libraries', the
      * constants', the DDIs', about 1,100 names: LB_GLOBALS_SIZE) before
      * anything is in it, so that registering them does not rehash it ten

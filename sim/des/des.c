@@ -25,9 +25,6 @@
 /* PRNG                                                                     */
 /* ------------------------------------------------------------------------ */
 
-/* gcc and clang both have it; __extension__ keeps -Wpedantic quiet. */
-__extension__ typedef unsigned __int128 des_u128;
-
 uint64_t des_splitmix64(uint64_t *state)
 {
     DES_CHECK(state != NULL);
@@ -60,64 +57,6 @@ void des_rng_stream(des_rng *rng, uint64_t seed, const char *name)
     des_rng_seed(rng, seed ^ XXH3_64bits(name, strlen(name)));
 }
 
-static inline uint64_t des_rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-/* Vigna's xoshiro256starstar.c, step for step. */
-uint64_t des_rng_next(des_rng *rng)
-{
-    DES_CHECK(rng != NULL);
-    uint64_t *s = rng->s;
-    const uint64_t result = des_rotl(s[1] * 5, 7) * 9;
-    const uint64_t t = s[1] << 17;
-
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-
-    s[2] ^= t;
-
-    s[3] = des_rotl(s[3], 45);
-
-    return result;
-}
-
-/*
- * Lemire, "Fast Random Integer Generation in an Interval" (2019): the high
- * half of x * bound is uniform in [0, bound) once the low half is rejected
- * when it falls below 2^64 mod bound. The division is only needed on the rare
- * path where the low half is small.
- */
-uint64_t des_rng_below(des_rng *rng, uint64_t bound)
-{
-    DES_CHECK(rng != NULL);
-    DES_CHECK(bound > 0);
-    des_u128 m = (des_u128)des_rng_next(rng) * bound;
-    uint64_t low = (uint64_t)m;
-    if (low < bound) {
-        const uint64_t threshold = (0 - bound) % bound; /* 2^64 mod bound */
-        while (low < threshold) {
-            m = (des_u128)des_rng_next(rng) * bound;
-            low = (uint64_t)m;
-        }
-    }
-    return (uint64_t)(m >> 64);
-}
-
-bool des_rng_chance(des_rng *rng, uint64_t numerator, uint64_t denominator)
-{
-    DES_CHECK(rng != NULL);
-    DES_CHECK(denominator > 0);
-    /*
-     * Always draw, even for 0 and certainty: the stream then advances the same
-     * way whatever the probability, so tuning one fault rate does not reshuffle
-     * every later decision taken from the stream.
-     */
-    return des_rng_below(rng, denominator) < numerator;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Event queue                                                              */
@@ -328,11 +267,6 @@ bool des_cancel(des_sim *sim, des_event *ev)
     return true;
 }
 
-des_event *des_peek(const des_sim *sim)
-{
-    DES_CHECK(sim != NULL);
-    return sim->heap_count > 0 ? sim->heap[0] : NULL;
-}
 
 des_stop des_step(des_sim *sim)
 {
@@ -437,7 +371,7 @@ void des_rec_read_str(des_rec_reader *rd, char *buf, size_t len)
 /* ------------------------------------------------------------------------ */
 
 /* Feeds the pending block to XXH3. */
-static void des_digest_flush(des_sim *sim)
+void des_digest_flush(des_sim *sim)
 {
     DES_CHECK(sim->digest_state != NULL);
     DES_CHECK(XXH3_64bits_update(sim->digest_state, sim->digest_pending,
@@ -541,10 +475,4 @@ bool des_count_event(des_sim *sim)
     return true;
 }
 
-void des_advance(des_sim *sim, uint64_t delta_100ns)
-{
-    DES_CHECK(sim != NULL);
-    DES_CHECK(sim->now_100ns + delta_100ns >= sim->now_100ns); /* no wrap */
-    sim->now_100ns += delta_100ns;
-}
 

@@ -74,11 +74,60 @@ void des_rng_seed(des_rng *rng, uint64_t seed);
  */
 void des_rng_stream(des_rng *rng, uint64_t seed, const char *name);
 
-/* The next 64-bit output of xoshiro256**. */
-uint64_t des_rng_next(des_rng *rng);
+/* The draws below are inline: a draw is taken on every raise to
+ * DISPATCH_LEVEL (the pager's trim), on the path of every DDI call. */
 
-/* Uniform integer in [0, bound), bound > 0, without modulo bias (Lemire). */
-uint64_t des_rng_below(des_rng *rng, uint64_t bound);
+static inline uint64_t des_rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+/* The next 64-bit output of xoshiro256** (Vigna's xoshiro256starstar.c,
+ * step for step). */
+static inline uint64_t des_rng_next(des_rng *rng)
+{
+    DES_CHECK(rng != NULL);
+    uint64_t *s = rng->s;
+    const uint64_t result = des_rotl(s[1] * 5, 7) * 9;
+    const uint64_t t = s[1] << 17;
+
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+
+    s[2] ^= t;
+
+    s[3] = des_rotl(s[3], 45);
+
+    return result;
+}
+
+/* gcc and clang both have it; __extension__ keeps -Wpedantic quiet. */
+__extension__ typedef unsigned __int128 des_u128;
+
+/*
+ * Uniform integer in [0, bound), bound > 0, without modulo bias: Lemire,
+ * "Fast Random Integer Generation in an Interval" (2019): the high half of
+ * x * bound is uniform in [0, bound) once the low half is rejected when it
+ * falls below 2^64 mod bound. The division is only needed on the rare
+ * path where the low half is small.
+ */
+static inline uint64_t des_rng_below(des_rng *rng, uint64_t bound)
+{
+    DES_CHECK(rng != NULL);
+    DES_CHECK(bound > 0);
+    des_u128 m = (des_u128)des_rng_next(rng) * bound;
+    uint64_t low = (uint64_t)m;
+    if (low < bound) {
+        const uint64_t threshold = (0 - bound) % bound; /* 2^64 mod bound */
+        while (low < threshold) {
+            m = (des_u128)des_rng_next(rng) * bound;
+            low = (uint64_t)m;
+        }
+    }
+    return (uint64_t)(m >> 64);
+}
 
 /*
  * True with probability numerator/denominator (integers; no floats in
@@ -86,7 +135,17 @@ uint64_t des_rng_below(des_rng *rng, uint64_t bound);
  * always false; both still make the same des_rng_below(denominator) draw, so
  * that the stream's position does not depend on the numerator.
  */
-bool des_rng_chance(des_rng *rng, uint64_t numerator, uint64_t denominator);
+static inline bool des_rng_chance(des_rng *rng, uint64_t numerator, uint64_t denominator)
+{
+    DES_CHECK(rng != NULL);
+    DES_CHECK(denominator > 0);
+    /*
+     * Always draw, even for 0 and certainty: the stream then advances the same
+     * way whatever the probability, so tuning one fault rate does not reshuffle
+     * every later decision taken from the stream.
+     */
+    return des_rng_below(rng, denominator) < numerator;
+}
 
 /* ------------------------------------------------------------------------ */
 /* Events                                                                   */
@@ -271,8 +330,13 @@ bool des_schedule(des_sim *sim, des_event *ev, uint64_t due_100ns);
 /* Removes ev from the queue; returns whether it was queued. */
 bool des_cancel(des_sim *sim, des_event *ev);
 
-/* The earliest queued event, or NULL. */
-des_event *des_peek(const des_sim *sim);
+/* The earliest queued event, or NULL. Inline: every DDI call's preemption
+ * point asks it. */
+static inline des_event *des_peek(const des_sim *sim)
+{
+    DES_CHECK(sim != NULL);
+    return sim->heap_count > 0 ? sim->heap[0] : NULL;
+}
 
 /*
  * Fires the earliest event: advances the clock to its due time, dequeues it
@@ -285,7 +349,12 @@ des_stop des_step(des_sim *sim);
  * Events that come due meanwhile fire at the next des_step, late by less
  * than the work that passed them, and the clock does not go back for them.
  */
-void des_advance(des_sim *sim, uint64_t delta_100ns);
+static inline void des_advance(des_sim *sim, uint64_t delta_100ns)
+{
+    DES_CHECK(sim != NULL);
+    DES_CHECK(sim->now_100ns + delta_100ns >= sim->now_100ns); /* no wrap */
+    sim->now_100ns += delta_100ns;
+}
 
 /*
  * Counts work that is not a queued event but is bounded like one (a DPC
@@ -295,6 +364,47 @@ bool des_count_event(des_sim *sim);
 
 /* Hashes a record into the digest and passes it to the sink. */
 void des_commit(des_sim *sim, const des_rec *rec);
+
+/* Feeds the pending block to the digest (des_commit_direct's slow path). */
+void des_digest_flush(des_sim *sim);
+
+/*
+ * The hot path's commit (two records on every DDI call): where no sink
+ * listens, a record of len_bytes (its type included) is encoded straight
+ * into the digest's pending block, after its length, instead of into a
+ * des_rec that des_commit then copies there. Returns where the record's
+ * bytes go, the record counted; NULL when a sink listens (the caller builds
+ * a des_rec and calls des_commit). Either way the digest hashes the same
+ * bytes.
+ */
+static inline uint8_t *des_commit_direct(des_sim *sim, uint16_t len_bytes)
+{
+    DES_CHECK(len_bytes >= 2 && len_bytes <= DES_REC_MAX_BYTES);
+    if (sim->sink != NULL)
+        return NULL;
+    uint32_t need = 2u + len_bytes;
+    if (need > DES_DIGEST_BLOCK_BYTES - sim->digest_pending_bytes)
+        des_digest_flush(sim);
+    uint8_t *p = &sim->digest_pending[sim->digest_pending_bytes];
+    p[0] = (uint8_t)len_bytes;
+    p[1] = (uint8_t)(len_bytes >> 8);
+    sim->digest_pending_bytes += need;
+    sim->records++;
+    return p + 2;
+}
+
+/* Stores the n least significant bytes of v at p, least significant first
+ * (a record field, as des_rec_le writes it); returns the byte after. */
+static inline uint8_t *des_put_le(uint8_t *p, uint64_t v, unsigned n_bytes)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, n_bytes);
+#else
+    for (unsigned i = 0; i < n_bytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+#endif
+    return p + n_bytes;
+}
 
 /* Mixes raw 64-bit values into the digest (no sink), e.g. final PRNG states. */
 void des_digest_u64(des_sim *sim, uint64_t v);

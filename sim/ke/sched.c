@@ -827,6 +827,24 @@ static bool event_due(const ke_machine *m)
     return next != NULL && next->due_100ns <= m->des.now_100ns;
 }
 
+/* The decision among several candidates, out of line: its candidate array
+ * would otherwise give every DDI call's preemption point a large frame. */
+static __attribute__((noinline)) bool decide_among(ke_call *call)
+{
+    ke_machine *m = call->m;
+    uint32_t cpus[KE_MAX_CPUS];
+    uint32_t n = candidates(m, cpus);
+    if (n <= 1)
+        return false;
+    /* Any processor with work may run next, the caller's included. */
+    uint32_t next = settle(m, decision_of(call->exec), cpus, n, choose(m, cpus, n, call->exec),
+                           call->exec->cpu);
+    if (next == call->exec->cpu)
+        return false;
+    m->next_cpu = (int32_t)next;
+    return true;
+}
+
 /* A preemption point's decision, its step counted (see ke_sched_decide).
  * Inlined into ke_preempt_point, every DDI call's path, as it was before
  * access points shared it. */
@@ -856,17 +874,7 @@ static inline __attribute__((always_inline)) bool decide(ke_call *call, bool ddi
      * DDI call; issue 18). */
     if (m->ready_count == 0 && (m->busy_cpus & (m->busy_cpus - 1)) == 0)
         return false;
-    uint32_t cpus[KE_MAX_CPUS];
-    uint32_t n = candidates(m, cpus);
-    if (n <= 1)
-        return false;
-    /* Any processor with work may run next, the caller's included. */
-    uint32_t next = settle(m, decision_of(call->exec), cpus, n, choose(m, cpus, n, call->exec),
-                           call->exec->cpu);
-    if (next == call->exec->cpu)
-        return false;
-    m->next_cpu = (int32_t)next;
-    return true;
+    return decide_among(call);
 }
 
 bool ke_preempt_point(ke_call *call)
