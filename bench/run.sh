@@ -355,7 +355,7 @@ if command -v valgrind >/dev/null 2>&1; then
     printf '  4 empty seed: %.0f instructions (worker and parent), a bare Lua state %.0f: x%.2f (target <= 3x; processor time: the "empty seed" line above)\n' \
         "$(calc "($ie2 - $ie) / 100")" "$(calc "($ib2 - $ib) / 500")" \
         "$(calc "(($ie2 - $ie) / 100) / (($ib2 - $ib) / 500)")"
-    printf '  7 sweep -j 2: the parent decodes a result in %.0f instructions (%.1f%% of a seed; was 252,000, 5.9%%); wall x%.2f of -j 1 (the two "faults sweep" lines above; target >= 1.8 on a quiet 2-core machine; load average %s)\n' \
+    printf '  7 sweep -j 2: the parent spends %.0f instructions a seed (%.1f%% of a seed, decoding the result and writing its line; was 252,000, 5.9%%); wall x%.2f of -j 1 (the two "faults sweep" lines above; target >= 1.8 on a quiet 2-core machine; load average %s)\n' \
         "$(calc "($p120 - $p20) / 100")" "$(calc "($p120 - $p20) / ($w120 - $w20) * 100")" \
         "$(calc "$faults_wall_1 / $faults_wall_2")" "$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')"
     # Item 8: deadlock detection on the spin lock loop (issue 12's budget:
