@@ -11,7 +11,8 @@
 -- SendPnp, SendPower and SendWmi send an IRP from the top of a stack as the
 -- PnP, power and WMI managers do: allocated for the stack, IoStatus.Status
 -- STATUS_NOT_SUPPORTED, and back with its status and information (the
--- caller frees what Information points to, as those managers do).
+-- caller frees what Information points to, as those managers do);
+-- QueryRelations asks for a relation list.
 local function Send(Top, Major, Minor, Setup)
   local Irp = IoAllocateIrp(Top.StackSize, false)
   local Stack = IoGetNextIrpStackLocation(Irp)
@@ -32,6 +33,22 @@ end
 function SendPnp(Top, Minor, Setup) return Send(Top, IRP_MJ_PNP, Minor, Setup) end
 function SendPower(Top, Minor, Setup) return Send(Top, IRP_MJ_POWER, Minor, Setup) end
 function SendWmi(Top, Minor, Setup) return Send(Top, IRP_MJ_SYSTEM_CONTROL, Minor, Setup) end
+
+-- QueryRelations(Top, Type): IRP_MN_QUERY_DEVICE_RELATIONS for relations of
+-- Type from the top of a stack, then the PnP manager's part: the references
+-- the list holds dropped, the list freed. Returns the IRP's status.
+function QueryRelations(Top, Type)
+  local status, Relations = SendPnp(Top, IRP_MN_QUERY_DEVICE_RELATIONS, function(Stack)
+    Stack.Parameters.QueryDeviceRelations.Type = Type
+  end)
+  if status == STATUS_SUCCESS and Relations ~= nil then
+    for i = 1, Relations:u32(0) do
+      ObDereferenceObject(Relations:ptr(8 * i))
+    end
+    ExFreePool(Relations)
+  end
+  return status
+end
 
 return {
   DriverEntry = function(DriverObject, RegistryPath)
