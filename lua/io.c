@@ -60,7 +60,11 @@ static int after_call(lua_State *L, int status, lua_KContext ctx)
     lua_pop(L, 3);
     io_request *r = io_request_of_id(lb->m, id);
     KE_CHECK(lb->m, r != NULL);
-    if (s == STATUS_PENDING && !r->done) {
+    /* An overlapped caller gets the status IoCallDriver returned, as
+     * NtReadFile returns it for a handle opened for asynchronous I/O:
+     * STATUS_PENDING even when the IRP completed on another processor
+     * before the dispatch routine returned (its event is set then). */
+    if (s == STATUS_PENDING && (overlapped || !r->done)) {
         if (overlapped) {
             lb_push_status(L, STATUS_PENDING);
             lua_pushinteger(L, r->id);

@@ -237,6 +237,8 @@ err_has "run: ... and suggesting the DDI a misspelt name meant" \
 out_lacks "run: ... with no bug check" 'STOP'
 check "run: Microsoft's cancel sample, IoCsq*, remove locks and IoCreateDeviceSecure as in C, runs clean" 0 \
     "$DRVSIM" run $F/cancel_csq.lua
+check "run: an overlapped read the driver completed before returning STATUS_PENDING gets STATUS_PENDING, then its result" 0 \
+    "$DRVSIM" run $F/overlapped_done.lua
 check "run: a helper written as a field of the driver's table fails the load" 3 \
     "$DRVSIM" run $F/unresolved_field.lua
 err_has "run: ... saying it is a field, not a global" \
