@@ -729,6 +729,7 @@ typedef struct ke_machine {
     uint64_t timers_set_count, timers_set_seq;
     ke_object *flush;      /* what KeFlushQueuedDpcs waits on */
     des_map handles;       /* kernel handle -> ke_object */
+    des_map protected_handles; /* kernel handle -> its object: ProtectFromClose set */
     uint64_t next_handle;
 
     struct mm_space *mm;

@@ -212,6 +212,7 @@ ke_machine *ke_machine_create(const ke_config *config, const vf_settings *verifi
     des_map_init(&m->interrupts);
     des_map_init(&m->resources);
     des_map_init(&m->handles);
+    des_map_init(&m->protected_handles);
     des_map_init(&m->devices);
     des_map_init(&m->irps);
     des_map_init(&m->work_items);
@@ -304,6 +305,7 @@ void ke_machine_destroy(ke_machine *m)
     }
     des_map_fini(&m->interrupts);
     des_map_fini(&m->handles);
+    des_map_fini(&m->protected_handles);
     io_pnp_destroy(m);
     io_wmi_destroy(m);
     po_destroy(m);

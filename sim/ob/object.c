@@ -16,9 +16,12 @@
 #include "io/io.h"
 #include "kd/kd.h"
 #include "ke/ke.h"
+#include "mm/mm.h"
 #include "ob/ob.h"
 #include "ps/ps.h"
 
+
+#define STATUS_HANDLE_NOT_CLOSABLE ((NTSTATUS)0xC0000235u)
 
 /* The kernel-handle bit of a HANDLE: the top bit, on either architecture. */
 static uint64_t kernel_handle_bit(const ke_machine *m)
@@ -87,8 +90,19 @@ void ob_thread_ended(ke_machine *m, ke_thread *t)
  * stops the machine, verified or not: INVALID_KERNEL_HANDLE, P1 the handle,
  * P2 = 1 (an invalid handle; 0 would be a protected one, which drvsim does
  * not have), P3 = P4 = 0 (bug-check-0x93--invalid-kernel-handle.md). */
+/*
+ * ZwClose from kernel mode: an invalid handle is 0x93 (P2 1), and so is a
+ * handle protected from close (P2 0): ObSetHandleAttributes set
+ * ProtectFromClose on it, and only a caller that clears the flag first may
+ * close it (bug-check-0x93--invalid-kernel-handle.md).
+ */
 NTSTATUS ZwClose(ke_call *call, uint64_t Handle)
 {
+    if (des_map_get(&call->m->protected_handles, Handle) != NULL) {
+        const uint64_t p[4] = {Handle, 0, 0, 0};
+        kd_raise_full(call, RULE_kob_close_protected_handle, 0x93, p, NULL, NULL);
+        return STATUS_HANDLE_NOT_CLOSABLE;
+    }
     ke_object *o = des_map_remove(&call->m->handles, Handle);
     if (o == NULL) {
         const uint64_t p[4] = {Handle, 1, 0, 0};
@@ -98,6 +112,33 @@ NTSTATUS ZwClose(ke_call *call, uint64_t Handle)
     if (o->type == KE_OBJECT_FILE)
         io_fs_cleanup(call, o); /* the handle's close is the file's cleanup */
     release(call, o);
+    return STATUS_SUCCESS;
+}
+
+/*
+ * ObSetHandleAttributes (ntifs.h): sets a kernel handle's
+ * OBJECT_HANDLE_FLAG_INFORMATION, { BOOLEAN Inherit; BOOLEAN
+ * ProtectFromClose; }. Kernel handles are never inherited, so Inherit only
+ * has to be valid; ProtectFromClose makes ZwClose refuse the handle (0x93,
+ * P2 0, from kernel mode) until it is cleared again. A handle that is not
+ * one of the kernel's is STATUS_INVALID_HANDLE.
+ */
+NTSTATUS ObSetHandleAttributes(ke_call *call, uint64_t Handle, PVOID_VA HandleFlags,
+                               ULONG PreviousMode)
+{
+    (void)PreviousMode; /* the caller's mode: a kernel handle is checked as one */
+    ke_object *o = ob_handle_object(call->m, Handle);
+    if (o == NULL)
+        return STATUS_INVALID_HANDLE;
+    uint8_t flags[2];
+    if (!mm_access(call, HandleFlags, flags, sizeof flags, false))
+        return STATUS_ACCESS_VIOLATION;
+    if (flags[1] != 0) {
+        if (!des_map_put(&call->m->protected_handles, Handle, o))
+            ke_panic(call->m, __FILE__, __LINE__, "out of host memory protecting a handle");
+    } else {
+        des_map_remove(&call->m->protected_handles, Handle);
+    }
     return STATUS_SUCCESS;
 }
 

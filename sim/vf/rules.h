@@ -568,6 +568,11 @@
       "object without a device node: drvsim has no PnP manager, so every device is a legacy one",  \
       ("2: Invalid PDO (an API that needs a PDO called with an FDO or random memory)",             \
        "Purported PDO", "Reserved (0)", "Reserved (0)"))                                           \
+    X(kob_close_protected_handle, 0x93, 0, 0, RULE_KERNEL,                                         \
+      "ZwClose from kernel mode on a handle protected from close (ObSetHandleAttributes with "     \
+      "ProtectFromClose)",                                                                         \
+      ("Handle passed to NtClose", "0: a protected handle was closed (1: an invalid one)",         \
+       "Not used (0)", "Not used (0)"))                                                            \
     /* Crashes: what the kernel does with a driver that faults. */                                 \
     X(driver_exception, 0x7E, 0, 0, RULE_KERNEL,                                                   \
       "a driver routine on a system thread raised an exception nobody handled",                    \
@@ -922,6 +927,11 @@
       "AssociatedIrp.SystemBuffer is a user-mode address: the driver below trusts it unprobed",    \
       ("An IRP with RequestorMode KernelMode carries a user-mode address", "The IRP",              \
        "The user-mode address", "Reserved (0)"))                                                   \
+    X(sec_kernel_user_address, 0xC4, 1, 0xE0, VF_FLAG_SECURITY_CHECKS,                             \
+      "KeInitializeEvent, KeInitializeTimer(Ex), KeInitializeSemaphore, KeInitializeMutex or "     \
+      "ExInitializeResourceLite given a user-mode address for the object it initialises",          \
+      ("A kernel routine called with a user-mode address as a parameter", "The user-mode address", \
+       "Size of the range (the object's size)", "Reserved (0)"))                                   \
     X(io_dispatch_apc_disable_changed, 0xC4, 1, 0xC5, VF_FLAG_IO_VERIFICATION,                     \
       "a dispatch routine returned with the thread's APC disable count changed (a critical or "    \
       "guarded region entered and not left, or left and not entered)",                             \

@@ -20,6 +20,14 @@
  * the address), as when a driver builds a request with an application's
  * output buffer (IoBuildDeviceIoControlRequest, IoBuildSynchronousFsdRequest).
  *
+ * A kernel routine that initialises an object the kernel goes on using
+ * (a dispatcher object, an ERESOURCE) given a user-mode address for it is
+ * 0xE0 (P2 the address, P3 the object's size): the application could
+ * rewrite the kernel's wait lists and lock state under it. The 0xC4 page
+ * names no routine; 0xE0 sits between the other two checks of a
+ * synchronisation object's address, 0xDF (session space) and 0xE1
+ * (pageable or invalid), and is made where they are, before 0xE1.
+ *
  * A user-mode address is a nonzero one below MmUserProbeAddress: applications'
  * memory (sim/mm/user.c) lies there, kernel memory never does.
  */
@@ -115,5 +123,14 @@ bool vf_sec_irp(ke_call *call, PVOID_VA Irp)
     if (user == 0)
         return true;
     kd_raise(call, RULE_sec_irp_user_address, Irp, user, 0);
+    return false;
+}
+
+bool vf_sec_kernel_object(ke_call *call, PVOID_VA object, ke_type_id type)
+{
+    if (!user_address(call, object) || !vf_rule_enabled(call, RULE_sec_kernel_user_address))
+        return true;
+    kd_raise(call, RULE_sec_kernel_user_address, object, ke_types[type].size[call->m->config.arch],
+             0);
     return false;
 }

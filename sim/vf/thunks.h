@@ -9,6 +9,7 @@
 #define DRVSIM_VF_THUNKS_H
 
 #include "ddi_table.h"
+#include "ke/types.h"
 #include "vf/vf.h"
 
 static inline uint64_t *counter(ke_call *call, enum drvsim_global_counter which)
@@ -59,6 +60,9 @@ bool vf_ci_mdl_mapping(ke_call *call, ULONG AccessMode, ULONG Priority);
  * False when one stopped the machine (0xC4/0xE3 a user-mode address, 0xE4
  * a malformed string). */
 bool vf_sec_zw(ke_call *call, PVOID_VA attributes, PVOID_VA string, PVOID_VA buffer);
+/* A kernel object of the given type initialised at a user-mode address
+ * (0xC4/0xE0); false when it stopped the machine. */
+bool vf_sec_kernel_object(ke_call *call, PVOID_VA object, ke_type_id type);
 /* An IRP sent with RequestorMode KernelMode and a user-mode buffer (0xE2);
  * false when it stopped the machine. */
 bool vf_sec_irp(ke_call *call, PVOID_VA Irp);

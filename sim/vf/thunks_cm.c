@@ -28,6 +28,13 @@ static bool zw_checks(ke_call *call, bool has_handle, uint64_t handle, PVOID_VA 
     return true;
 }
 
+/* Security checks of further pointer arguments (0 for none): false when one
+ * is a user-mode address (0xC4/0xE3). */
+static bool zw_pointers(ke_call *call, PVOID_VA a, PVOID_VA b, PVOID_VA c)
+{
+    return vf_sec_zw(call, 0, 0, a) && vf_sec_zw(call, 0, 0, b) && vf_sec_zw(call, 0, 0, c);
+}
+
 static NTSTATUS vf_ZwClose(ke_call *call, uint64_t Handle)
 {
     if (!zw_checks(call, false, 0, 0, 0, 0))
@@ -137,11 +144,40 @@ static NTSTATUS vf_ZwQueryKey(ke_call *call, uint64_t KeyHandle, ULONG KeyInform
  * Event handle, are referenced in kernel mode as a key handle is. Their
  * IRQL rules are the DDI compliance engine's (IrqlIoRtlZwPassive,
  * IrqlNtifsApcPassive, IrqlZwPassive for ZwClose). */
+static NTSTATUS vf_ZwCreateFile(ke_call *call, uint64_t *FileHandle, ULONG DesiredAccess,
+                                PVOID_VA ObjectAttributes, PVOID_VA IoStatusBlock,
+                                PVOID_VA AllocationSize, ULONG FileAttributes, ULONG ShareAccess,
+                                ULONG CreateDisposition, ULONG CreateOptions, PVOID_VA EaBuffer,
+                                ULONG EaLength)
+{
+    if (!zw_checks(call, false, 0, ObjectAttributes, 0, IoStatusBlock) ||
+        !zw_pointers(call, AllocationSize, EaBuffer, 0)) {
+        *FileHandle = 0;
+        return STATUS_UNSUCCESSFUL;
+    }
+    return ZwCreateFile(call, FileHandle, DesiredAccess, ObjectAttributes, IoStatusBlock,
+                        AllocationSize, FileAttributes, ShareAccess, CreateDisposition,
+                        CreateOptions, EaBuffer, EaLength);
+}
+
+static NTSTATUS vf_ZwOpenFile(ke_call *call, uint64_t *FileHandle, ULONG DesiredAccess,
+                              PVOID_VA ObjectAttributes, PVOID_VA IoStatusBlock, ULONG ShareAccess,
+                              ULONG OpenOptions)
+{
+    if (!zw_checks(call, false, 0, ObjectAttributes, 0, IoStatusBlock)) {
+        *FileHandle = 0;
+        return STATUS_UNSUCCESSFUL;
+    }
+    return ZwOpenFile(call, FileHandle, DesiredAccess, ObjectAttributes, IoStatusBlock, ShareAccess,
+                      OpenOptions);
+}
+
 static NTSTATUS vf_ZwReadFile(ke_call *call, uint64_t FileHandle, uint64_t Event,
                               PVOID_VA ApcRoutine, PVOID_VA ApcContext, PVOID_VA IoStatusBlock,
                               PVOID_VA Buffer, ULONG Length, PVOID_VA ByteOffset, PVOID_VA Key)
 {
     if (!zw_checks(call, true, FileHandle, 0, 0, Buffer) ||
+        !zw_pointers(call, IoStatusBlock, ByteOffset, Key) ||
         !zw_checks(call, Event != 0, Event, 0, 0, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwReadFile(call, FileHandle, Event, ApcRoutine, ApcContext, IoStatusBlock, Buffer,
@@ -153,6 +189,7 @@ static NTSTATUS vf_ZwWriteFile(ke_call *call, uint64_t FileHandle, uint64_t Even
                                PVOID_VA Buffer, ULONG Length, PVOID_VA ByteOffset, PVOID_VA Key)
 {
     if (!zw_checks(call, true, FileHandle, 0, 0, Buffer) ||
+        !zw_pointers(call, IoStatusBlock, ByteOffset, Key) ||
         !zw_checks(call, Event != 0, Event, 0, 0, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwWriteFile(call, FileHandle, Event, ApcRoutine, ApcContext, IoStatusBlock, Buffer,
@@ -163,7 +200,8 @@ static NTSTATUS vf_ZwQueryInformationFile(ke_call *call, uint64_t FileHandle,
                                           PVOID_VA IoStatusBlock, PVOID_VA FileInformation,
                                           ULONG Length, ULONG FileInformationClass)
 {
-    if (!zw_checks(call, true, FileHandle, 0, 0, FileInformation))
+    if (!zw_checks(call, true, FileHandle, 0, 0, FileInformation) ||
+        !zw_pointers(call, IoStatusBlock, 0, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwQueryInformationFile(call, FileHandle, IoStatusBlock, FileInformation, Length,
                                   FileInformationClass);
@@ -173,7 +211,8 @@ static NTSTATUS vf_ZwSetInformationFile(ke_call *call, uint64_t FileHandle, PVOI
                                         PVOID_VA FileInformation, ULONG Length,
                                         ULONG FileInformationClass)
 {
-    if (!zw_checks(call, true, FileHandle, 0, 0, FileInformation))
+    if (!zw_checks(call, true, FileHandle, 0, 0, FileInformation) ||
+        !zw_pointers(call, IoStatusBlock, 0, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwSetInformationFile(call, FileHandle, IoStatusBlock, FileInformation, Length,
                                 FileInformationClass);
@@ -181,7 +220,7 @@ static NTSTATUS vf_ZwSetInformationFile(ke_call *call, uint64_t FileHandle, PVOI
 
 static NTSTATUS vf_ZwFlushBuffersFile(ke_call *call, uint64_t FileHandle, PVOID_VA IoStatusBlock)
 {
-    if (!zw_checks(call, true, FileHandle, 0, 0, 0))
+    if (!zw_checks(call, true, FileHandle, 0, 0, IoStatusBlock))
         return STATUS_UNSUCCESSFUL;
     return ZwFlushBuffersFile(call, FileHandle, IoStatusBlock);
 }
@@ -199,6 +238,8 @@ void vf_patch_imports_cm(ddi_imports *imports)
     imports->ZwEnumerateValueKey = vf_ZwEnumerateValueKey;
     imports->ZwFlushKey = vf_ZwFlushKey;
     imports->ZwQueryKey = vf_ZwQueryKey;
+    imports->ZwCreateFile = vf_ZwCreateFile;
+    imports->ZwOpenFile = vf_ZwOpenFile;
     imports->ZwReadFile = vf_ZwReadFile;
     imports->ZwWriteFile = vf_ZwWriteFile;
     imports->ZwQueryInformationFile = vf_ZwQueryInformationFile;

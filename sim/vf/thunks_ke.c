@@ -312,6 +312,8 @@ static void vf_ExReleaseResourceForThreadLite(ke_call *call, PVOID_VA Resource,
  * 0xD0, P2 the resource; the free check (0xD2) looks for tracked ones. */
 static NTSTATUS vf_ExInitializeResourceLite(ke_call *call, PVOID_VA Resource)
 {
+    if (!vf_sec_kernel_object(call, Resource, KE_TYPE_ERESOURCE))
+        return STATUS_UNSUCCESSFUL;
     ex_resource *before = ex_resource_at(call->m, Resource);
     bool tracked = before != NULL && before->listed && before->vf_tracked;
     NTSTATUS status = ExInitializeResourceLite(call, Resource);
@@ -543,34 +545,41 @@ static bool check_sync_object(ke_call *call, PVOID_VA object)
     return false;
 }
 
+/* Where a dispatcher object is initialised: security checks' user-mode
+ * address (0xE0) first, then force IRQL checking's 0xE1. */
+static bool check_new_sync_object(ke_call *call, PVOID_VA object, ke_type_id type)
+{
+    return vf_sec_kernel_object(call, object, type) && check_sync_object(call, object);
+}
+
 static void vf_KeInitializeEvent(ke_call *call, PVOID_VA Event, ULONG Type, bool State)
 {
-    if (check_sync_object(call, Event))
+    if (check_new_sync_object(call, Event, KE_TYPE_KEVENT))
         KeInitializeEvent(call, Event, Type, State);
 }
 
 static void vf_KeInitializeTimer(ke_call *call, PVOID_VA Timer)
 {
-    if (check_sync_object(call, Timer))
+    if (check_new_sync_object(call, Timer, KE_TYPE_KTIMER))
         KeInitializeTimer(call, Timer);
 }
 
 static void vf_KeInitializeTimerEx(ke_call *call, PVOID_VA Timer, ULONG Type)
 {
-    if (check_sync_object(call, Timer))
+    if (check_new_sync_object(call, Timer, KE_TYPE_KTIMER))
         KeInitializeTimerEx(call, Timer, Type);
 }
 
 static void vf_KeInitializeSemaphore(ke_call *call, PVOID_VA Semaphore, int32_t Count,
                                      int32_t Limit)
 {
-    if (check_sync_object(call, Semaphore))
+    if (check_new_sync_object(call, Semaphore, KE_TYPE_KSEMAPHORE))
         KeInitializeSemaphore(call, Semaphore, Count, Limit);
 }
 
 static void vf_KeInitializeMutex(ke_call *call, PVOID_VA Mutex, ULONG Level)
 {
-    if (check_sync_object(call, Mutex))
+    if (check_new_sync_object(call, Mutex, KE_TYPE_KMUTEX))
         KeInitializeMutex(call, Mutex, Level);
 }
 
