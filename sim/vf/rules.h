@@ -1264,7 +1264,45 @@
       "IoBuildDeviceIoControlRequest built",                                                       \
       ("WDM DRIVER ERROR: IoInitializeIrp or IoReuseIrp on an IRP an IoBuild*Request routine "     \
        "built",                                                                                    \
-       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))
+       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))      \
+    /* A bus's children, filters, routines that require a PDO, file I/O (iov_pnp2.c). */           \
+    X(io2_pdo_deleted_present, 0xC9, 1, 0x221, VF_FLAG_IO_VERIFICATION,                            \
+      "WDM DRIVER ERROR: a bus driver deleted a PDO in its IRP_MN_REMOVE_DEVICE while its last "   \
+      "BusRelations answer still listed it (not reported missing)",                                \
+      ("WDM DRIVER ERROR: a PDO's dispatch routine deleted the device object, but the hardware "   \
+       "has not been reported missing in a bus relations query",                                   \
+       "Address of the dispatch routine", "IRP", "Device object (the PDO)"))                       \
+    X(io2_filter_device_type, 0xC9, 1, 0x246, VF_FLAG_IO_VERIFICATION,                             \
+      "WDM DRIVER ERROR: a filter driver's device (a lower or upper filter of a device node) "     \
+      "started without the DeviceType of the device it attached to",                               \
+      ("WDM DRIVER ERROR: a filter did not copy the DeviceType of the device it attached to",      \
+       "Address of the dispatch routine (IRP_MN_START_DEVICE)", "IRP", "Device object"))           \
+    X(io2_duplicate_device_id, 0xC9, 1, 0x249, VF_FLAG_IO_VERIFICATION,                            \
+      "WDM DRIVER ERROR: a bus driver enumerated two present children with the same device ID "    \
+      "(and the same instance ID: one device instance ID for two devices)",                        \
+      ("WDM DRIVER ERROR: two child PDOs returned identical device IDs",                           \
+       "Address in the driver's code where the error was detected",                                \
+       "Device object (the child that gave the ID first)",                                         \
+       "Device object (the child that gave it second)"))                                           \
+    X(io2_file_io_irql, 0xC9, 1, 0x24A, VF_FLAG_IO_VERIFICATION,                                   \
+      "WDM DRIVER ERROR: a file I/O routine (ZwCreateFile, ZwOpenFile, ZwReadFile, ZwWriteFile, "  \
+      "ZwQueryInformationFile, ZwSetInformationFile, ZwFlushBuffersFile) called above "            \
+      "PASSIVE_LEVEL",                                                                             \
+      ("WDM DRIVER ERROR: a file I/O function called at IRQL other than PASSIVE_LEVEL",            \
+       "Address in the driver's code where the error was detected", "Not used (0)",                \
+       "Current IRQL"))                                                                            \
+    X(io2_not_a_pdo, 0xC9, 1, 0x24D, VF_FLAG_IO_VERIFICATION,                                      \
+      "WDM DRIVER ERROR: a device object that is not a PDO (a device node's) passed to a routine " \
+      "that requires one (IoGetDeviceProperty, IoOpenDeviceRegistryKey, "                          \
+      "IoRegisterDeviceInterface, IoInvalidateDeviceState, IoInvalidateDeviceRelations)",          \
+      ("WDM DRIVER ERROR: an invalid device object passed to a function that requires a PDO",      \
+       "Address in the driver's code where the error was detected", "Not used (0)",                \
+       "Device object passed"))                                                                    \
+    X(io2_completed_cancel_routine_set, 0xC9, 1, 0x23C, VF_FLAG_IO_VERIFICATION,                   \
+      "WDM DRIVER ERROR: a completion routine let completion go on with a cancel routine set on "  \
+      "the IRP (it completes with one; 0x07 is IoCompleteRequest's own check)",                    \
+      ("WDM DRIVER ERROR: an IRP completed without its cancel routine set to NULL",                \
+       "Address of the completion routine", "IRP", "Cancel routine"))
 
 /*
  * The DDI compliance rules (/flags 0x20000, 0x80000, /ruleclasses 35, /sdv)

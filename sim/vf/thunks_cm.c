@@ -141,7 +141,7 @@ static NTSTATUS vf_ZwReadFile(ke_call *call, uint64_t FileHandle, uint64_t Event
                               PVOID_VA ApcRoutine, PVOID_VA ApcContext, PVOID_VA IoStatusBlock,
                               PVOID_VA Buffer, ULONG Length, PVOID_VA ByteOffset, PVOID_VA Key)
 {
-    if (!zw_checks(call, true, FileHandle, 0, 0, Buffer) ||
+    if (!vf_iov_file_irql(call) || !zw_checks(call, true, FileHandle, 0, 0, Buffer) ||
         !zw_checks(call, Event != 0, Event, 0, 0, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwReadFile(call, FileHandle, Event, ApcRoutine, ApcContext, IoStatusBlock, Buffer,
@@ -152,7 +152,7 @@ static NTSTATUS vf_ZwWriteFile(ke_call *call, uint64_t FileHandle, uint64_t Even
                                PVOID_VA ApcRoutine, PVOID_VA ApcContext, PVOID_VA IoStatusBlock,
                                PVOID_VA Buffer, ULONG Length, PVOID_VA ByteOffset, PVOID_VA Key)
 {
-    if (!zw_checks(call, true, FileHandle, 0, 0, Buffer) ||
+    if (!vf_iov_file_irql(call) || !zw_checks(call, true, FileHandle, 0, 0, Buffer) ||
         !zw_checks(call, Event != 0, Event, 0, 0, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwWriteFile(call, FileHandle, Event, ApcRoutine, ApcContext, IoStatusBlock, Buffer,
@@ -163,7 +163,7 @@ static NTSTATUS vf_ZwQueryInformationFile(ke_call *call, uint64_t FileHandle,
                                           PVOID_VA IoStatusBlock, PVOID_VA FileInformation,
                                           ULONG Length, ULONG FileInformationClass)
 {
-    if (!zw_checks(call, true, FileHandle, 0, 0, FileInformation))
+    if (!vf_iov_file_irql(call) || !zw_checks(call, true, FileHandle, 0, 0, FileInformation))
         return STATUS_UNSUCCESSFUL;
     return ZwQueryInformationFile(call, FileHandle, IoStatusBlock, FileInformation, Length,
                                   FileInformationClass);
@@ -173,7 +173,7 @@ static NTSTATUS vf_ZwSetInformationFile(ke_call *call, uint64_t FileHandle, PVOI
                                         PVOID_VA FileInformation, ULONG Length,
                                         ULONG FileInformationClass)
 {
-    if (!zw_checks(call, true, FileHandle, 0, 0, FileInformation))
+    if (!vf_iov_file_irql(call) || !zw_checks(call, true, FileHandle, 0, 0, FileInformation))
         return STATUS_UNSUCCESSFUL;
     return ZwSetInformationFile(call, FileHandle, IoStatusBlock, FileInformation, Length,
                                 FileInformationClass);
@@ -181,7 +181,7 @@ static NTSTATUS vf_ZwSetInformationFile(ke_call *call, uint64_t FileHandle, PVOI
 
 static NTSTATUS vf_ZwFlushBuffersFile(ke_call *call, uint64_t FileHandle, PVOID_VA IoStatusBlock)
 {
-    if (!zw_checks(call, true, FileHandle, 0, 0, 0))
+    if (!vf_iov_file_irql(call) || !zw_checks(call, true, FileHandle, 0, 0, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwFlushBuffersFile(call, FileHandle, IoStatusBlock);
 }

@@ -466,6 +466,8 @@ void vf_io_completion_returned(ke_call *call, const ke_callout *c, io_irp *irp, 
         vf_io_raise(call, RULE_io2_completion_not_marked_pending, c->driver,
                     io_routine_token(c->driver, c->routine), irp->va, 0))
         return;
+    if (vf_iov_completed_with_cancel(call, c, irp))
+        return;
     vf_iov_completion_returned(call, c, irp);
 }
 
@@ -581,6 +583,7 @@ static void vf_IoDeleteDevice(ke_call *call, PVOID_VA DeviceObject)
         vf_io_raise(call, RULE_io2_delete_device_attached, NULL, ke_caller_code(call), DeviceObject,
                     dev->lower->va))
         return;
+    vf_iov_device_deleted(call->m, DeviceObject);
     IoDeleteDevice(call, DeviceObject);
 }
 
