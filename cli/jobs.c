@@ -223,6 +223,22 @@ static char *jobs_encode(const drvsim_result *r)
         ok = ok && json_array_append_new(debug, out_json_text(r->debug_output[i])) == 0;
     }
     jobs_set(o, "debug_output", debug, &ok);
+    /* The verifier's warnings (test and sweep count them). */
+    json_t *warnings = json_array();
+    for (size_t i = 0; i < r->warning_count; i++) {
+        const drvsim_warning *w = &r->warnings[i];
+        json_t *j = json_array();
+        ok = ok && json_array_append_new(j, json_string(w->rule)) == 0;
+        ok = ok && json_array_append_new(j, jobs_u64(w->code)) == 0;
+        for (int p = 0; p < 4; p++) {
+            ok = ok && json_array_append_new(j, jobs_u64(w->params[p])) == 0;
+        }
+        ok = ok && json_array_append_new(j, json_string(w->driver)) == 0;
+        ok = ok && json_array_append_new(j, jobs_u64(w->time_100ns)) == 0;
+        ok = ok && json_array_append_new(warnings, j) == 0;
+    }
+    jobs_set(o, "warnings", warnings, &ok);
+    jobs_set(o, "warning_total", jobs_u64(r->warning_total), &ok);
     jobs_set(o, "host_ns", jobs_u64(r->host_time_ns), &ok);
     char *line = ok ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
@@ -383,6 +399,9 @@ static void jobs_release(drvsim_result *r)
     free(r->debug_output);
     r->debug_output = NULL;
     r->debug_output_count = 0;
+    free(r->warnings);
+    r->warnings = NULL;
+    r->warning_count = 0;
 }
 
 /* Fills *r from a line of jobs_encode; false (and *r empty) if the line is
@@ -455,6 +474,31 @@ static bool jobs_decode(const char *line, drvsim_result *r)
             r->debug_output_count += ok;
         }
     }
+    const json_t *warnings = json_object_get(o, "warnings");
+    count = json_array_size(warnings);
+    ok = ok && json_is_array(warnings);
+    if (ok && count > 0) {
+        r->warnings = calloc(count, sizeof *r->warnings);
+        ok = r->warnings != NULL;
+        for (size_t i = 0; ok && i < count; i++) {
+            const json_t *j = json_array_get(warnings, i);
+            drvsim_warning *w = &r->warnings[i];
+            const char *rule = json_string_value(json_array_get(j, 0));
+            const char *driver = json_string_value(json_array_get(j, 6));
+            ok = json_array_size(j) == 8 && rule != NULL && driver != NULL;
+            if (ok) {
+                snprintf(w->rule, sizeof w->rule, "%s", rule);
+                snprintf(w->driver, sizeof w->driver, "%s", driver);
+                w->code = (uint32_t)jobs_get_u64(json_array_get(j, 1), &ok);
+                for (int p = 0; p < 4; p++) {
+                    w->params[p] = jobs_get_u64(json_array_get(j, 2 + p), &ok);
+                }
+                w->time_100ns = jobs_get_u64(json_array_get(j, 7), &ok);
+            }
+            r->warning_count += ok;
+        }
+    }
+    r->warning_total = jobs_get_u64(json_object_get(o, "warning_total"), &ok);
     r->host_time_ns = jobs_get_u64(json_object_get(o, "host_ns"), &ok);
     json_decref(o);
     if (!ok) {

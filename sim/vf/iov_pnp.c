@@ -329,6 +329,9 @@ static bool check_forward(ke_call *call, const ke_callout *c, io_irp *irp, io_de
             vf_io_raise(call, RULE_io2_stack_trashed, NULL, code, Irp,
                         sl(m, next, "MajorFunction")))
             return true;
+        /* Copied for nothing: a warning, the call goes on. */
+        if (routine == 0)
+            vf_io_raise(call, RULE_io2_copied_no_completion, NULL, code, Irp, 0);
     }
     if (!pnp_power_wmi(major))
         return false;

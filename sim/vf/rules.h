@@ -848,8 +848,8 @@
        "Address of the lock acquired (taken below the ISR's IRQL)",                                \
        "Address of the lock held (taken in the ISR)", "Device IRQL the ISR took it at"))           \
     X(io2_initialize_allocated_irp, 0xC9, 1, 0x20D, VF_FLAG_IO_VERIFICATION,                       \
-      "WDM DRIVER ERROR: IoInitializeIrp on an IRP that IoAllocateIrp allocated (IoReuseIrp "      \
-      "reuses one; a quota charge leaks)",                                                         \
+      "WDM DRIVER ERROR: IoInitializeIrp on an IRP that IoAllocateIrp allocated with a quota "     \
+      "charge (IoReuseIrp reuses one; the charge leaks; without one it is warning 0x238)",         \
       ("WDM DRIVER ERROR: IoInitializeIrp on an IRP allocated by IoAllocateIrp",                   \
        "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))        \
     /* I/O verification (/flags 0x10), remove locks (0xC4, Windows Vista and later; Windows 7  \   \
@@ -1302,7 +1302,20 @@
       "WDM DRIVER ERROR: a completion routine let completion go on with a cancel routine set on "  \
       "the IRP (it completes with one; 0x07 is IoCompleteRequest's own check)",                    \
       ("WDM DRIVER ERROR: an IRP completed without its cancel routine set to NULL",                \
-       "Address of the completion routine", "IRP", "Cancel routine"))
+       "Address of the completion routine", "IRP", "Cancel routine"))                              \
+    /* Warnings (C9's severity W): reported, and the run goes on (rule_is_warning). */             \
+    X(io2_copied_no_completion, 0xC9, 1, 0x21C, VF_FLAG_IO_VERIFICATION,                           \
+      "WDM DRIVER WARNING: an IRP forwarded with the current stack location copied to the next "   \
+      "one and no completion routine set (IoSkipCurrentIrpStackLocation does it without the "      \
+      "copy)",                                                                                     \
+      ("WDM DRIVER WARNING: the caller copied the IRP stack but set no completion routine",        \
+       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))        \
+    X(io2_initialize_allocated_irp_no_quota, 0xC9, 1, 0x238, VF_FLAG_IO_VERIFICATION,              \
+      "WDM DRIVER WARNING: IoInitializeIrp on an IRP that IoAllocateIrp allocated without a "      \
+      "quota charge (IoReuseIrp reuses one; what IoAllocateIrp recorded is lost)",                 \
+      ("WDM DRIVER WARNING: IoInitializeIrp on an IRP allocated by IoAllocateIrp (no quota "       \
+       "charged)",                                                                                 \
+       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))
 
 /*
  * The DDI compliance rules (/flags 0x20000, 0x80000, /ruleclasses 35, /sdv)
@@ -1332,5 +1345,11 @@ typedef struct rule_row {
 } rule_row;
 
 extern const rule_row rule_table[RULE_COUNT];
+
+/* A warning (bug-check-0xc9's severity W) is a row whose description starts
+ * with RULE_WARNING_PREFIX: reported, counted and traced (kd_warn), and the
+ * run goes on, as Windows goes on. */
+#define RULE_WARNING_PREFIX "WDM DRIVER WARNING: "
+bool rule_is_warning(rule_id rule);
 
 #endif /* DRVSIM_VF_RULES_H */
