@@ -194,6 +194,7 @@ static void jobs_copy_fixed(drvsim_result *d, const drvsim_result *r)
     }
     JOBS_TEXT(d->message, r->message);
     d->fault_total = r->fault_total;
+    d->warning_total = r->warning_total;
     d->host_time_ns = r->host_time_ns;
 }
 
@@ -255,6 +256,7 @@ static char *jobs_encode(const drvsim_result *r, size_t *len)
     fixed.fault_count = shown;
     fixed.note_count = r->note_count;
     fixed.debug_output_count = r->debug_output_count;
+    fixed.warning_count = r->warning_count;
     jobs_put(&b, &head, sizeof head);
     jobs_put(&b, &fixed, sizeof fixed);
     if (r->deadlock != NULL) {
@@ -272,6 +274,19 @@ static char *jobs_encode(const drvsim_result *r, size_t *len)
     }
     for (size_t i = 0; i < r->debug_output_count; i++) {
         jobs_put_text(&b, r->debug_output[i]);
+    }
+    for (size_t i = 0; i < r->warning_count; i++) {
+        /* Fixed-size and NUL-terminated: sent as they are, padding zeroed. */
+        drvsim_warning w;
+        memset(&w, 0, sizeof w);
+        JOBS_TEXT(w.rule, r->warnings[i].rule);
+        JOBS_TEXT(w.driver, r->warnings[i].driver);
+        w.code = r->warnings[i].code;
+        for (int p = 0; p < 4; p++) {
+            w.params[p] = r->warnings[i].params[p];
+        }
+        w.time_100ns = r->warnings[i].time_100ns;
+        jobs_put(&b, &w, sizeof w);
     }
     if (!b.ok) {
         free(b.data);
@@ -302,6 +317,9 @@ static void jobs_release(drvsim_result *r)
     free(r->debug_output);
     r->debug_output = NULL;
     r->debug_output_count = 0;
+    free(r->warnings);
+    r->warnings = NULL;
+    r->warning_count = 0;
 }
 
 /* Reading a message: `at` moves on; false once anything is missing. */
@@ -357,13 +375,15 @@ static bool jobs_decode(const char *data, size_t len, drvsim_result *r)
               head.bytes == len && jobs_take(&rd, &fixed, sizeof fixed) &&
               (int)fixed.outcome >= (int)DRVSIM_OUTCOME_CLEAN &&
               (int)fixed.outcome <= (int)DRVSIM_OUTCOME_DEADLOCK &&
-              fixed.fault_count <= JOBS_LAST_FAULTS;
+              fixed.fault_count <= JOBS_LAST_FAULTS &&
+              fixed.warning_count <= DRVSIM_MAX_RECORDED_WARNINGS;
     if (!ok) {
         return false;
     }
     size_t notes = fixed.note_count, debug = fixed.debug_output_count, faults = fixed.fault_count;
+    size_t warnings = fixed.warning_count;
     *r = fixed;
-    r->note_count = r->debug_output_count = r->fault_count = 0;
+    r->note_count = r->debug_output_count = r->fault_count = r->warning_count = 0;
     if (head.has_deadlock) {
         r->deadlock = malloc(sizeof *r->deadlock);
         ok = r->deadlock != NULL && jobs_take(&rd, r->deadlock, sizeof *r->deadlock);
@@ -375,6 +395,17 @@ static bool jobs_decode(const char *data, size_t len, drvsim_result *r)
     }
     ok = ok && jobs_take_texts(&rd, notes, &r->notes, &r->note_count);
     ok = ok && jobs_take_texts(&rd, debug, &r->debug_output, &r->debug_output_count);
+    if (ok && warnings > 0) {
+        r->warnings = calloc(warnings, sizeof *r->warnings);
+        ok = r->warnings != NULL && jobs_take(&rd, r->warnings, warnings * sizeof *r->warnings);
+        for (size_t i = 0; ok && i < warnings; i++) {
+            /* A message from a fork of this program, but never trusted to
+             * end its strings. */
+            r->warnings[i].rule[sizeof r->warnings[i].rule - 1] = '\0';
+            r->warnings[i].driver[sizeof r->warnings[i].driver - 1] = '\0';
+        }
+        r->warning_count = ok ? warnings : 0;
+    }
     if (!ok || rd.at != len) {
         jobs_release(r);
         memset(r, 0, sizeof *r);

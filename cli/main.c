@@ -444,6 +444,7 @@ static int cli_run_report(const cli_sim_args *a, const char *json_path, bool qui
     for (size_t i = 0; !quiet && i < r.debug_output_count; i++) {
         fputs(r.debug_output[i], stderr);
     }
+    out_warnings_write(stderr, &r, quiet);
     if (r.outcome == DRVSIM_OUTCOME_ERROR) {
         fprintf(stderr, "drvsim: %s\n", r.message[0] != '\0' ? r.message : "scenario error");
     } else if (!quiet) {
@@ -1275,6 +1276,10 @@ static json_t *cli_rules_json(const drvsim_rule_info *const *rules, size_t count
             ok = ok && json_object_set_new(o, "option_switch", json_string(option_switch)) == 0;
         }
         ok = ok && json_object_set_new(o, "description", json_string(ri->description)) == 0;
+        /* A warning: reported in the run's "warnings", never a stop. */
+        ok = ok && json_object_set_new(o, "warning",
+                                       json_boolean(strncmp(ri->description,
+                                                            "WDM DRIVER WARNING: ", 20) == 0)) == 0;
         if (watches != NULL) {
             /* A DDI compliance rule: what it watches, its conditions' texts. */
             ok = ok && json_object_set_new(o, "watches", json_string(watches)) == 0;

@@ -518,6 +518,23 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
         }
     }
     out_set(o, "debug_output", debug_output, &ok);
+    json_t *warnings = json_array();
+    for (size_t i = 0; i < r->warning_count; i++) {
+        const drvsim_warning *w = &r->warnings[i];
+        json_t *j = json_object();
+        json_t *params = json_array();
+        for (int p = 0; p < 4; p++) {
+            ok = ok && json_array_append_new(params, out_json_u64(w->params[p])) == 0;
+        }
+        out_set(j, "rule", out_json_text(w->rule), &ok);
+        out_set(j, "code", json_integer(w->code), &ok);
+        out_set(j, "params", params, &ok);
+        out_set(j, "driver", out_json_text(w->driver), &ok);
+        out_set(j, "sim_time_ns", out_json_u64(w->time_100ns * 100), &ok);
+        ok = ok && json_array_append_new(warnings, j) == 0;
+    }
+    out_set(o, "warnings", warnings, &ok);
+    out_set(o, "warning_total", out_json_u64(r->warning_total), &ok);
     if (r->leak_count > 0) {
         json_t *leaks = json_array();
         for (size_t i = 0; i < r->leak_count; i++) {
@@ -641,6 +658,25 @@ char *out_replay_command(const char *scenario, uint64_t seed, const out_cli_args
         return NULL;
     }
     return text;
+}
+
+void out_warnings_write(FILE *out, const drvsim_result *r, bool quiet)
+{
+    for (size_t i = 0; !quiet && i < r->warning_count; i++) {
+        const drvsim_warning *w = &r->warnings[i];
+        uint64_t t = w->time_100ns;
+        fprintf(out,
+                "drvsim: warning: 0x%" PRIX32 "/0x%" PRIX64 " %s (%s): P2 0x%" PRIX64
+                ", P3 0x%" PRIX64 ", P4 0x%" PRIX64 ", at %" PRIu64 ":%02" PRIu64 ":%02" PRIu64
+                ".%03" PRIu64 " simulated\n",
+                w->code, w->params[0], w->rule, w->driver[0] != '\0' ? w->driver : "?",
+                w->params[1], w->params[2], w->params[3], t / 36000000000u,
+                t / 600000000u % 60, t / 10000000u % 60, t / 10000u % 1000);
+    }
+    if (!quiet && r->warning_total > r->warning_count) {
+        fprintf(out, "drvsim: warning: %" PRIu64 " more not recorded\n",
+                r->warning_total - r->warning_count);
+    }
 }
 
 void out_make_it_real(drvsim_result *r, const char *scenario, const out_cli_args *args)

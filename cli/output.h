@@ -102,6 +102,11 @@ char *out_replay_command(const char *scenario, uint64_t seed, const out_cli_args
  * schedule of its chains, into r->deadlock->make_it_real. */
 void out_make_it_real(drvsim_result *r, const char *scenario, const out_cli_args *args);
 
+/* The run's warnings (the verifier's WDM DRIVER WARNINGs, which do not stop
+ * it), one line each: "drvsim: warning: 0xC9/0x21C io2_... (x.sys): P2 ...,
+ * at 0:00:01.000 simulated". Nothing when quiet. */
+void out_warnings_write(FILE *out, const drvsim_result *r, bool quiet);
+
 /* "bug check 0xC4 P1=0x62 driver leaky.sys" or "clean": what expect asks. */
 void out_write_expect(FILE *out, const drvsim_expect *e);
 

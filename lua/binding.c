@@ -1321,6 +1321,36 @@ static int l_LockSubclass(lua_State *L)
     return 0;
 }
 
+/* Warnings(): the verifier's warnings so far (WDM DRIVER WARNINGs, which
+ * do not stop the run), in order: { rule = "io2_...", code = 0xC9, p1 = 0x21C,
+ * p2, p3, p4, driver = "x.sys" } each; `total` counts them all (more than
+ * the list when they overflowed it). */
+static int l_Warnings(lua_State *L)
+{
+    lb_check_harness(L, "Warnings");
+    ke_machine *m = lb_get(L)->m;
+    lua_createtable(L, (int)m->warning_count, 1);
+    for (uint32_t i = 0; i < m->warning_count; i++) {
+        const drvsim_warning *w = &m->warnings[i];
+        lua_createtable(L, 0, 7);
+        lua_pushstring(L, w->rule);
+        lua_setfield(L, -2, "rule");
+        lua_pushinteger(L, (lua_Integer)w->code);
+        lua_setfield(L, -2, "code");
+        static const char *const names[4] = {"p1", "p2", "p3", "p4"};
+        for (int p = 0; p < 4; p++) {
+            lb_push_integer(L, w->params[p]);
+            lua_setfield(L, -2, names[p]);
+        }
+        lua_pushstring(L, w->driver);
+        lua_setfield(L, -2, "driver");
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    lua_pushinteger(L, (lua_Integer)m->warning_total);
+    lua_setfield(L, -2, "total");
+    return 1;
+}
+
 /* Query(): Driver Verifier's counters, as verifier /query shows them. */
 static int l_Query(lua_State *L)
 {
@@ -1533,6 +1563,7 @@ void lb_register_harness(lua_State *L)
         {"Verifier", l_Verifier},
         {"LockSubclass", l_LockSubclass},
         {"Query", l_Query},
+        {"Warnings", l_Warnings},
         {"Uptime", l_Uptime},
         {"__try", l_try},
         {"GetExceptionCode", l_GetExceptionCode},

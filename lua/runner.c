@@ -514,6 +514,11 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
     r->debug_output_count = m->debug_output_count;
     m->debug_output = NULL;
     m->debug_output_count = 0;
+    r->warnings = m->warnings;
+    r->warning_count = m->warning_count;
+    r->warning_total = m->warning_total;
+    m->warnings = NULL;
+    m->warning_count = 0;
     if (r->outcome == DRVSIM_OUTCOME_BUGCHECK &&
         strcmp(r->bugcheck.rule, "pool_leak_on_unload") == 0)
         collect_leaks(r, m, lb);
@@ -1025,6 +1030,9 @@ void drvsim_result_free(drvsim_result *r)
     free(r->debug_output);
     r->debug_output = NULL;
     r->debug_output_count = 0;
+    free(r->warnings);
+    r->warnings = NULL;
+    r->warning_count = 0;
     r->drivers = NULL;
     r->notes = NULL;
     r->driver_count = r->note_count = 0;

@@ -21,7 +21,7 @@
  * differ (tests/golden/digests.txt carries the same number, and the golden
  * test checks both), so that a digest pinned with one number is trusted
  * under it and knowingly re-pinned under the next. */
-#define DRVSIM_TRACE_FORMAT 2
+#define DRVSIM_TRACE_FORMAT 3
 
 /* Driver Verifier's global counters (CONTRACT section 5). */
 #define DRVSIM_GLOBAL_COUNTERS(X)                                                                  \
@@ -381,7 +381,26 @@ typedef struct drvsim_result {
      * runner (test --junit-host-time reports it), 0 from drvsim_run, which
      * never reads the host's clock. */
     uint64_t host_time_ns;
+    /* Warnings the verifier reported without stopping the machine (I/O
+     * verification's WDM DRIVER WARNINGs, bug-check-0xc9's severity W), in
+     * order: the first DRVSIM_MAX_RECORDED_WARNINGS; warning_total counts
+     * them all. */
+    struct drvsim_warning *warnings;
+    size_t warning_count;
+    uint64_t warning_total;
 } drvsim_result;
+
+/* One warning: its rule, the bug check code and parameters it would carry
+ * (P1 the WDM error code), the driver blamed, when. */
+typedef struct drvsim_warning {
+    char rule[64];
+    uint32_t code;
+    uint64_t params[4];
+    char driver[64];
+    uint64_t time_100ns;
+} drvsim_warning;
+
+#define DRVSIM_MAX_RECORDED_WARNINGS 1024u
 
 #define DRVSIM_MAX_RECORDED_FAULTS 65536u
 

@@ -1,8 +1,9 @@
 -- io2_initialize_allocated_irp: poller.sys reuses the IRP IoAllocateIrp
--- gave it by initialising it again with IoInitializeIrp, where IoReuseIrp is
--- the routine: the I/O manager's record of the allocation (its quota charge,
--- its zone) is lost. I/O verification, level 2: WDM DRIVER ERROR 0x20D (0xC9,
--- P3 the IRP).
+-- gave it, charged to the caller's quota, by initialising it again with
+-- IoInitializeIrp, where IoReuseIrp is the routine: the I/O manager's record
+-- of the allocation (its quota charge, its zone) is lost. I/O verification,
+-- level 2: WDM DRIVER ERROR 0x20D (0xC9, P3 the IRP); without the quota
+-- charge it is the warning 0x238 (io2_initialize_allocated_irp_no_quota.lua).
 scenario {
   verifier = "/standard /driver poller.sys",
   expect = { bugcheck = 0xC9, p1 = 0x20D, driver = "poller.sys" },
@@ -32,7 +33,7 @@ driver "poller.sys" {
       assert(Irp.IoStatus.Status == STATUS_SUCCESS and Irp.IoStatus.Information == 4)
       return Output:u32(0)
     end
-    local Irp = IoAllocateIrp(Target.StackSize, false)
+    local Irp = IoAllocateIrp(Target.StackSize, true)
     if Irp == nil then
       ExFreePoolWithTag(Output, "Poll")
       return STATUS_INSUFFICIENT_RESOURCES

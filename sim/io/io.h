@@ -243,6 +243,7 @@ typedef struct io_irp {
      * on the I/O manager's list of those, dropped when the memory goes. */
     bool in_place;
     struct io_irp *next_in_place;
+    bool charge_quota; /* IoAllocateIrp's ChargeQuota (I/O verification's 0x20D or 0x238) */
 } io_irp;
 
 /* The IRP record at va, or NULL. */

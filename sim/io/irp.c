@@ -313,8 +313,12 @@ void io_irps_destroy(ke_machine *m)
 
 PVOID_VA IoAllocateIrp(ke_call *call, uint8_t StackSize, bool ChargeQuota)
 {
-    (void)ChargeQuota; /* quota is not modelled for IRPs */
-    return io_irp_create(call, StackSize, IO_IRP_ALLOCATED, call->driver);
+    /* Quota is not charged: only recorded, for the verifier. */
+    PVOID_VA va = io_irp_create(call, StackSize, IO_IRP_ALLOCATED, call->driver);
+    io_irp *irp = va != 0 ? io_irp_at(call->m, va) : NULL;
+    if (irp != NULL)
+        irp->charge_quota = ChargeQuota;
+    return va;
 }
 
 void IoFreeIrp(ke_call *call, PVOID_VA Irp)

@@ -2,6 +2,7 @@
  * bugcheck.c - raising a bug check: the record that halts the machine.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ddi_table.h"
@@ -50,6 +51,41 @@ void kd_raise_full(ke_call *call, rule_id rule, uint32_t code, const uint64_t pa
     ke_trace_commit(m, &rec);
 
     m->stop = KE_STOP_BUGCHECK;
+}
+
+void kd_warn(ke_call *call, rule_id rule, const uint64_t params[4], io_driver *blame)
+{
+    ke_machine *m = call->m;
+    if (ke_stopped(m))
+        return;
+    KE_CHECK(m, rule < RULE_COUNT);
+    const rule_row *row = &rule_table[rule];
+    if (blame == NULL)
+        blame = call->driver;
+    m->warning_total++;
+    if (m->warning_count < DRVSIM_MAX_RECORDED_WARNINGS) {
+        if (m->warning_count % 16 == 0) {
+            drvsim_warning *grown =
+                realloc(m->warnings, (m->warning_count + 16) * sizeof *m->warnings);
+            KE_CHECK(m, grown != NULL);
+            m->warnings = grown;
+        }
+        drvsim_warning *w = &m->warnings[m->warning_count++];
+        memset(w, 0, sizeof *w);
+        snprintf(w->rule, sizeof w->rule, "%s", row->id);
+        w->code = row->code;
+        memcpy(w->params, params, sizeof w->params);
+        if (blame != NULL)
+            snprintf(w->driver, sizeof w->driver, "%s", blame->name);
+        w->time_100ns = m->des.now_100ns;
+    }
+    des_rec rec;
+    ke_trace_begin(m, &rec, KE_TR_WARNING);
+    des_rec_u32(&rec, row->code);
+    for (int i = 0; i < 4; i++)
+        des_rec_u64(&rec, params[i]);
+    des_rec_u8(&rec, ke_trace_driver(blame));
+    ke_trace_commit(m, &rec);
 }
 
 void kd_raise(ke_call *call, rule_id rule, uint64_t a, uint64_t b, uint64_t c)

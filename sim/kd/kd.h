@@ -25,6 +25,14 @@ void kd_raise(ke_call *call, rule_id rule, uint64_t a, uint64_t b, uint64_t c);
 void kd_raise_full(ke_call *call, rule_id rule, uint32_t code, const uint64_t params[4],
                    io_driver *blame, const char *detail);
 
+/*
+ * A warning: the rule's case found, reported and counted, and the run goes
+ * on (a WDM DRIVER WARNING, which Windows reports without stopping: with a
+ * kernel debugger attached it prints it). A trace record (in the digest)
+ * and an entry of the run's warnings; `params` as kd_raise_full's.
+ */
+void kd_warn(ke_call *call, rule_id rule, const uint64_t params[4], io_driver *blame);
+
 /* ------------------------------------------------------------------------ */
 /* Debug output (dbgprint.c): DbgPrint, DbgPrintEx, KdPrint                 */
 /* ------------------------------------------------------------------------ */

@@ -137,6 +137,16 @@ void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
         trace_site(out, m);
         break;
     }
+    case KE_TR_WARNING: {
+        unsigned code = des_rec_read_u32(&rd);
+        unsigned long long p[4];
+        for (int i = 0; i < 4; i++)
+            p[i] = des_rec_read_u64(&rd);
+        fprintf(out, "warning 0x%08X (0x%llX, 0x%llX, 0x%llX, 0x%llX) %s", code, p[0], p[1], p[2],
+                p[3], driver_name(m, des_rec_read_u8(&rd)));
+        trace_site(out, m);
+        break;
+    }
     case KE_TR_STOP:
         fprintf(out, "stop reason=%u\n", des_rec_read_u8(&rd));
         break;

@@ -757,6 +757,11 @@ typedef struct ke_machine {
      * most KD_DEBUG_OUTPUT_MAX_CALLS; owned by the machine. */
     char **debug_output;
     uint32_t debug_output_count;
+    /* The verifier's warnings (kd_warn): the first
+     * DRVSIM_MAX_RECORDED_WARNINGS, and how many there were. */
+    drvsim_warning *warnings;
+    uint32_t warning_count;
+    uint64_t warning_total;
 
     /* Which ke_event kinds the verifier listens to (ke/hooks.h), one bit
      * per kind, set by vf_hooks_update. */
@@ -1136,6 +1141,7 @@ enum ke_trace_type {
     KE_TR_PROCESS_EXIT, /* process u32: a user process's last thread ended */
     KE_TR_FAULT,        /* ddi u16, thread u32, driver u8, tag u32: an injected failure */
     KE_TR_HOLD,         /* cpu u8, thread u32, held(1)/released(0) u8: --sched directed */
+    KE_TR_WARNING,      /* code u32, p1..p4 u64, driver u8: a verifier warning, the run goes on */
 };
 
 /* The driver index used in trace records: 0xFF for none. */

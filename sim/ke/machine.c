@@ -327,6 +327,7 @@ void ke_machine_destroy(ke_machine *m)
     free(m->processes);
     for (uint32_t i = 0; i < m->debug_output_count; i++)
         free(m->debug_output[i]);
+    free(m->warnings);
     free(m->debug_output);
     ex_pool_destroy(m->pool);
     vf_destroy(m->vf);

@@ -329,6 +329,9 @@ static bool check_forward(ke_call *call, const ke_callout *c, io_irp *irp, io_de
             vf_io_raise(call, RULE_io2_stack_trashed, NULL, code, Irp,
                         sl(m, next, "MajorFunction")))
             return true;
+        /* Copied for nothing: a warning, the call goes on. */
+        if (routine == 0)
+            vf_io_raise(call, RULE_io2_copied_no_completion, NULL, code, Irp, 0);
     }
     if (!pnp_power_wmi(major))
         return false;
@@ -452,9 +455,12 @@ void vf_io_dispatch_called(ke_call *call, ke_callout *c, io_irp *irp)
         vf_io_raise(call, RULE_io2_io_flags_not_inherited, c->driver, dispatch, irp->va, dev->va);
         return;
     }
-    if ((below & DO_POWER_PAGABLE) != 0 && (flags & DO_POWER_PAGABLE) == 0)
+    if ((below & DO_POWER_PAGABLE) != 0 && (flags & DO_POWER_PAGABLE) == 0) {
         vf_io_raise(call, RULE_io2_power_pagable_not_inherited, c->driver, dispatch, irp->va,
                     dev->va);
+        return;
+    }
+    vf_iov_filter_started(call, c, irp, dev);
 }
 
 /* The PnP checks when a dispatch routine returns; true if one fired. */
@@ -477,8 +483,8 @@ bool vf_iov_dispatch_returned(ke_call *call, const ke_callout *c, io_irp *irp, N
     io_device *dev = io_device_at(m, c->device);
     bool deleted = dev == NULL || dev->deleted;
     bool attached = dev != NULL && dev->lower != NULL;
-    if (!c->attached_in)
-        return false; /* a PDO: the bus driver deletes it when reported missing */
+    if (!c->attached_in) /* a PDO: the bus driver deletes it when reported missing */
+        return minor == IRP_MN_REMOVE_DEVICE && vf_iov_pdo_remove_returned(call, c, irp);
     if (minor == IRP_MN_REMOVE_DEVICE) {
         if (attached)
             return vf_io_raise(call, RULE_io2_remove_not_detached, c->driver, dispatch, irp->va,
@@ -556,6 +562,10 @@ bool vf_iov_complete(ke_call *call, PVOID_VA Irp)
         return vf_io_raise(call, RULE_io2_remove_failed, NULL, code, Irp, status);
     if (dev == NULL)
         return false;
+    /* A bus's children and their IDs (iov_pnp2.c). */
+    if (major == IRP_MJ_PNP && vf_iov_pnp_completing(call, dev, minor, argument(m, loc, 0), status,
+                                                     irp_information(m, Irp)))
+        return true;
     bool pdo = dev->lower == NULL;
     if (failed && ((major == IRP_MJ_PNP &&
                     (minor == IRP_MN_CANCEL_REMOVE_DEVICE || minor == IRP_MN_CANCEL_STOP_DEVICE ||

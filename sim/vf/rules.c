@@ -92,3 +92,9 @@ const drvsim_rule_info *drvsim_rule_find(const char *id)
     }
     return NULL;
 }
+
+bool rule_is_warning(rule_id rule)
+{
+    return strncmp(rule_table[rule].description, RULE_WARNING_PREFIX,
+                   sizeof RULE_WARNING_PREFIX - 1) == 0;
+}

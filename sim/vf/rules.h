@@ -853,8 +853,8 @@
        "Address of the lock acquired (taken below the ISR's IRQL)",                                \
        "Address of the lock held (taken in the ISR)", "Device IRQL the ISR took it at"))           \
     X(io2_initialize_allocated_irp, 0xC9, 1, 0x20D, VF_FLAG_IO_VERIFICATION,                       \
-      "WDM DRIVER ERROR: IoInitializeIrp on an IRP that IoAllocateIrp allocated (IoReuseIrp "      \
-      "reuses one; a quota charge leaks)",                                                         \
+      "WDM DRIVER ERROR: IoInitializeIrp on an IRP that IoAllocateIrp allocated with a quota "     \
+      "charge (IoReuseIrp reuses one; the charge leaks; without one it is warning 0x238)",         \
       ("WDM DRIVER ERROR: IoInitializeIrp on an IRP allocated by IoAllocateIrp",                   \
        "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))        \
     /* I/O verification (/flags 0x10), remove locks (0xC4, Windows Vista and later; Windows 7  \   \
@@ -1274,6 +1274,57 @@
       "IoBuildDeviceIoControlRequest built",                                                       \
       ("WDM DRIVER ERROR: IoInitializeIrp or IoReuseIrp on an IRP an IoBuild*Request routine "     \
        "built",                                                                                    \
+       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))      \
+    /* A bus's children, filters, routines that require a PDO, file I/O (iov_pnp2.c). */           \
+    X(io2_pdo_deleted_present, 0xC9, 1, 0x221, VF_FLAG_IO_VERIFICATION,                            \
+      "WDM DRIVER ERROR: a bus driver deleted a PDO in its IRP_MN_REMOVE_DEVICE while its last "   \
+      "BusRelations answer still listed it (not reported missing)",                                \
+      ("WDM DRIVER ERROR: a PDO's dispatch routine deleted the device object, but the hardware "   \
+       "has not been reported missing in a bus relations query",                                   \
+       "Address of the dispatch routine", "IRP", "Device object (the PDO)"))                       \
+    X(io2_filter_device_type, 0xC9, 1, 0x246, VF_FLAG_IO_VERIFICATION,                             \
+      "WDM DRIVER ERROR: a filter driver's device (a lower or upper filter of a device node) "     \
+      "started without the DeviceType of the device it attached to",                               \
+      ("WDM DRIVER ERROR: a filter did not copy the DeviceType of the device it attached to",      \
+       "Address of the dispatch routine (IRP_MN_START_DEVICE)", "IRP", "Device object"))           \
+    X(io2_duplicate_device_id, 0xC9, 1, 0x249, VF_FLAG_IO_VERIFICATION,                            \
+      "WDM DRIVER ERROR: a bus driver enumerated two present children with the same device ID "    \
+      "(and the same instance ID: one device instance ID for two devices)",                        \
+      ("WDM DRIVER ERROR: two child PDOs returned identical device IDs",                           \
+       "Address in the driver's code where the error was detected",                                \
+       "Device object (the child that gave the ID first)",                                         \
+       "Device object (the child that gave it second)"))                                           \
+    X(io2_file_io_irql, 0xC9, 1, 0x24A, VF_FLAG_IO_VERIFICATION,                                   \
+      "WDM DRIVER ERROR: a file I/O routine (ZwCreateFile, ZwOpenFile, ZwReadFile, ZwWriteFile, "  \
+      "ZwQueryInformationFile, ZwSetInformationFile, ZwFlushBuffersFile) called above "            \
+      "PASSIVE_LEVEL",                                                                             \
+      ("WDM DRIVER ERROR: a file I/O function called at IRQL other than PASSIVE_LEVEL",            \
+       "Address in the driver's code where the error was detected", "Not used (0)",                \
+       "Current IRQL"))                                                                            \
+    X(io2_not_a_pdo, 0xC9, 1, 0x24D, VF_FLAG_IO_VERIFICATION,                                      \
+      "WDM DRIVER ERROR: a device object that is not a PDO (a device node's) passed to a routine " \
+      "that requires one (IoGetDeviceProperty, IoOpenDeviceRegistryKey, "                          \
+      "IoRegisterDeviceInterface, IoInvalidateDeviceState, IoInvalidateDeviceRelations)",          \
+      ("WDM DRIVER ERROR: an invalid device object passed to a function that requires a PDO",      \
+       "Address in the driver's code where the error was detected", "Not used (0)",                \
+       "Device object passed"))                                                                    \
+    X(io2_completed_cancel_routine_set, 0xC9, 1, 0x23C, VF_FLAG_IO_VERIFICATION,                   \
+      "WDM DRIVER ERROR: a completion routine let completion go on with a cancel routine set on "  \
+      "the IRP (it completes with one; 0x07 is IoCompleteRequest's own check)",                    \
+      ("WDM DRIVER ERROR: an IRP completed without its cancel routine set to NULL",                \
+       "Address of the completion routine", "IRP", "Cancel routine"))                              \
+    /* Warnings (C9's severity W): reported, and the run goes on (rule_is_warning). */             \
+    X(io2_copied_no_completion, 0xC9, 1, 0x21C, VF_FLAG_IO_VERIFICATION,                           \
+      "WDM DRIVER WARNING: an IRP forwarded with the current stack location copied to the next "   \
+      "one and no completion routine set (IoSkipCurrentIrpStackLocation does it without the "      \
+      "copy)",                                                                                     \
+      ("WDM DRIVER WARNING: the caller copied the IRP stack but set no completion routine",        \
+       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))        \
+    X(io2_initialize_allocated_irp_no_quota, 0xC9, 1, 0x238, VF_FLAG_IO_VERIFICATION,              \
+      "WDM DRIVER WARNING: IoInitializeIrp on an IRP that IoAllocateIrp allocated without a "      \
+      "quota charge (IoReuseIrp reuses one; what IoAllocateIrp recorded is lost)",                 \
+      ("WDM DRIVER WARNING: IoInitializeIrp on an IRP allocated by IoAllocateIrp (no quota "       \
+       "charged)",                                                                                 \
        "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))
 
 /*
@@ -1304,5 +1355,11 @@ typedef struct rule_row {
 } rule_row;
 
 extern const rule_row rule_table[RULE_COUNT];
+
+/* A warning (bug-check-0xc9's severity W) is a row whose description starts
+ * with RULE_WARNING_PREFIX: reported, counted and traced (kd_warn), and the
+ * run goes on, as Windows goes on. */
+#define RULE_WARNING_PREFIX "WDM DRIVER WARNING: "
+bool rule_is_warning(rule_id rule);
 
 #endif /* DRVSIM_VF_RULES_H */

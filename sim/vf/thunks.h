@@ -45,6 +45,18 @@ bool vf_iov_dispatch_returned(ke_call *call, const ke_callout *c, struct io_irp 
                               NTSTATUS status);
 void vf_iov_completion_returned(ke_call *call, const ke_callout *c, struct io_irp *irp);
 bool vf_iov_set_cancel_routine(ke_call *call, PVOID_VA Irp, uint32_t CancelRoutine);
+/* iov_pnp2.c: a bus's children (0x221, 0x249), filters' device type
+ * (0x246), a cancel routine left on a completed IRP (0x23C), routines that
+ * require a PDO (0x24D), file I/O's IRQL (0x24A). */
+bool vf_iov_pnp_completing(ke_call *call, struct io_device *dev, uint64_t minor,
+                           uint64_t argument0, uint32_t status, uint64_t information);
+void vf_iov_device_deleted(ke_machine *m, PVOID_VA DeviceObject);
+bool vf_iov_pdo_remove_returned(ke_call *call, const ke_callout *c, struct io_irp *irp);
+void vf_iov_filter_started(ke_call *call, const ke_callout *c, struct io_irp *irp,
+                           struct io_device *dev);
+bool vf_iov_completed_with_cancel(ke_call *call, const ke_callout *c, struct io_irp *irp);
+bool vf_iov_file_irql(ke_call *call);
+void vf_patch_imports_iov2(ddi_imports *imports);
 void vf_patch_imports_cm(ddi_imports *imports); /* thunks_cm.c: the registry */
 void vf_patch_imports_mm(ddi_imports *imports); /* thunks_mm.c: mappings, physical memory */
 

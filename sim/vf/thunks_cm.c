@@ -143,14 +143,15 @@ static NTSTATUS vf_ZwQueryKey(ke_call *call, uint64_t KeyHandle, ULONG KeyInform
 /* The file routines (io/file.c): the file handle, and a read's or write's
  * Event handle, are referenced in kernel mode as a key handle is. Their
  * IRQL rules are the DDI compliance engine's (IrqlIoRtlZwPassive,
- * IrqlNtifsApcPassive, IrqlZwPassive for ZwClose). */
+ * IrqlNtifsApcPassive, IrqlZwPassive for ZwClose) and I/O verification's
+ * 0x24A (vf_iov_file_irql, iov_pnp2.c). */
 static NTSTATUS vf_ZwCreateFile(ke_call *call, uint64_t *FileHandle, ULONG DesiredAccess,
                                 PVOID_VA ObjectAttributes, PVOID_VA IoStatusBlock,
                                 PVOID_VA AllocationSize, ULONG FileAttributes, ULONG ShareAccess,
                                 ULONG CreateDisposition, ULONG CreateOptions, PVOID_VA EaBuffer,
                                 ULONG EaLength)
 {
-    if (!zw_checks(call, false, 0, ObjectAttributes, 0, IoStatusBlock) ||
+    if (!vf_iov_file_irql(call) || !zw_checks(call, false, 0, ObjectAttributes, 0, IoStatusBlock) ||
         !zw_pointers(call, AllocationSize, EaBuffer, 0)) {
         *FileHandle = 0;
         return STATUS_UNSUCCESSFUL;
@@ -164,7 +165,7 @@ static NTSTATUS vf_ZwOpenFile(ke_call *call, uint64_t *FileHandle, ULONG Desired
                               PVOID_VA ObjectAttributes, PVOID_VA IoStatusBlock, ULONG ShareAccess,
                               ULONG OpenOptions)
 {
-    if (!zw_checks(call, false, 0, ObjectAttributes, 0, IoStatusBlock)) {
+    if (!vf_iov_file_irql(call) || !zw_checks(call, false, 0, ObjectAttributes, 0, IoStatusBlock)) {
         *FileHandle = 0;
         return STATUS_UNSUCCESSFUL;
     }
@@ -176,7 +177,7 @@ static NTSTATUS vf_ZwReadFile(ke_call *call, uint64_t FileHandle, uint64_t Event
                               PVOID_VA ApcRoutine, PVOID_VA ApcContext, PVOID_VA IoStatusBlock,
                               PVOID_VA Buffer, ULONG Length, PVOID_VA ByteOffset, PVOID_VA Key)
 {
-    if (!zw_checks(call, true, FileHandle, 0, 0, Buffer) ||
+    if (!vf_iov_file_irql(call) || !zw_checks(call, true, FileHandle, 0, 0, Buffer) ||
         !zw_pointers(call, IoStatusBlock, ByteOffset, Key) ||
         !zw_checks(call, Event != 0, Event, 0, 0, 0))
         return STATUS_UNSUCCESSFUL;
@@ -188,7 +189,7 @@ static NTSTATUS vf_ZwWriteFile(ke_call *call, uint64_t FileHandle, uint64_t Even
                                PVOID_VA ApcRoutine, PVOID_VA ApcContext, PVOID_VA IoStatusBlock,
                                PVOID_VA Buffer, ULONG Length, PVOID_VA ByteOffset, PVOID_VA Key)
 {
-    if (!zw_checks(call, true, FileHandle, 0, 0, Buffer) ||
+    if (!vf_iov_file_irql(call) || !zw_checks(call, true, FileHandle, 0, 0, Buffer) ||
         !zw_pointers(call, IoStatusBlock, ByteOffset, Key) ||
         !zw_checks(call, Event != 0, Event, 0, 0, 0))
         return STATUS_UNSUCCESSFUL;
@@ -200,7 +201,7 @@ static NTSTATUS vf_ZwQueryInformationFile(ke_call *call, uint64_t FileHandle,
                                           PVOID_VA IoStatusBlock, PVOID_VA FileInformation,
                                           ULONG Length, ULONG FileInformationClass)
 {
-    if (!zw_checks(call, true, FileHandle, 0, 0, FileInformation) ||
+    if (!vf_iov_file_irql(call) || !zw_checks(call, true, FileHandle, 0, 0, FileInformation) ||
         !zw_pointers(call, IoStatusBlock, 0, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwQueryInformationFile(call, FileHandle, IoStatusBlock, FileInformation, Length,
@@ -211,7 +212,7 @@ static NTSTATUS vf_ZwSetInformationFile(ke_call *call, uint64_t FileHandle, PVOI
                                         PVOID_VA FileInformation, ULONG Length,
                                         ULONG FileInformationClass)
 {
-    if (!zw_checks(call, true, FileHandle, 0, 0, FileInformation) ||
+    if (!vf_iov_file_irql(call) || !zw_checks(call, true, FileHandle, 0, 0, FileInformation) ||
         !zw_pointers(call, IoStatusBlock, 0, 0))
         return STATUS_UNSUCCESSFUL;
     return ZwSetInformationFile(call, FileHandle, IoStatusBlock, FileInformation, Length,
@@ -220,7 +221,7 @@ static NTSTATUS vf_ZwSetInformationFile(ke_call *call, uint64_t FileHandle, PVOI
 
 static NTSTATUS vf_ZwFlushBuffersFile(ke_call *call, uint64_t FileHandle, PVOID_VA IoStatusBlock)
 {
-    if (!zw_checks(call, true, FileHandle, 0, 0, IoStatusBlock))
+    if (!vf_iov_file_irql(call) || !zw_checks(call, true, FileHandle, 0, 0, IoStatusBlock))
         return STATUS_UNSUCCESSFUL;
     return ZwFlushBuffersFile(call, FileHandle, IoStatusBlock);
 }

@@ -152,6 +152,23 @@ bool vf_io_raise(ke_call *call, rule_id rule, io_driver *blame, uint64_t p2, uin
                  uint64_t p4)
 {
     const rule_row *row = &rule_table[rule];
+    const uint64_t params[4] = {row->sub_value, p2, p3, p4};
+    if (rule_is_warning(rule)) {
+        /* A WDM DRIVER WARNING: Windows beeps and goes on (with a kernel
+         * debugger attached it prints it, without breaking in). */
+        if (call->m->config.kd_attached) {
+            const io_driver *d = blame != NULL ? blame : call->driver;
+            char text[400];
+            snprintf(text, sizeof text,
+                     "WDM DRIVER WARNING 0x%X (%s): %s; P2 0x%llX, P3 0x%llX, P4 0x%llX\n",
+                     (unsigned)row->sub_value, d != NULL ? d->name : "?",
+                     row->description + strlen(RULE_WARNING_PREFIX), (unsigned long long)p2,
+                     (unsigned long long)p3, (unsigned long long)p4);
+            kd_debug_output(call, 0 /* DPFLTR_SYSTEM_ID */, 0 /* DPFLTR_ERROR_LEVEL */, text);
+        }
+        kd_warn(call, rule, params, blame);
+        return false;
+    }
     if (row->sub_value >= 0x200 && call->m->config.kd_attached) {
         const io_driver *d = blame != NULL ? blame : call->driver;
         char text[400];
@@ -163,7 +180,6 @@ bool vf_io_raise(ke_call *call, rule_id rule, io_driver *blame, uint64_t p2, uin
         kd_debug_output(call, 0 /* DPFLTR_SYSTEM_ID */, 0 /* DPFLTR_ERROR_LEVEL */, text);
         return false;
     }
-    const uint64_t params[4] = {row->sub_value, p2, p3, p4};
     kd_raise_full(call, rule, row->code, params, blame, NULL);
     return true;
 }
@@ -466,6 +482,8 @@ void vf_io_completion_returned(ke_call *call, const ke_callout *c, io_irp *irp, 
         vf_io_raise(call, RULE_io2_completion_not_marked_pending, c->driver,
                     io_routine_token(c->driver, c->routine), irp->va, 0))
         return;
+    if (vf_iov_completed_with_cancel(call, c, irp))
+        return;
     vf_iov_completion_returned(call, c, irp);
 }
 
@@ -581,6 +599,7 @@ static void vf_IoDeleteDevice(ke_call *call, PVOID_VA DeviceObject)
         vf_io_raise(call, RULE_io2_delete_device_attached, NULL, ke_caller_code(call), DeviceObject,
                     dev->lower->va))
         return;
+    vf_iov_device_deleted(call->m, DeviceObject);
     IoDeleteDevice(call, DeviceObject);
 }
 
@@ -625,7 +644,10 @@ static void vf_IoInitializeIrp(ke_call *call, PVOID_VA Irp, ULONG PacketSize, ui
     io_irp *irp = io_irp_at(call->m, Irp);
     if (irp != NULL && irp->origin == IO_IRP_ALLOCATED && !irp->in_place &&
         vf_option_enabled(call, VF_FLAG_IO_VERIFICATION) && io_level2(call->m) &&
-        vf_io_raise(call, RULE_io2_initialize_allocated_irp, NULL, ke_caller_code(call), Irp, 0))
+        vf_io_raise(call,
+                    irp->charge_quota ? RULE_io2_initialize_allocated_irp
+                                      : RULE_io2_initialize_allocated_irp_no_quota,
+                    NULL, ke_caller_code(call), Irp, 0))
         return;
     IoInitializeIrp(call, Irp, PacketSize, StackSize);
 }

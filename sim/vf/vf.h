@@ -34,11 +34,13 @@ typedef struct vf_state {
     uint32_t deadlock_mask;       /* the hook kinds it listens to now (vf_hooks_update) */
     struct vf_race *race;         /* the data race detector (race.c), lazily */
     uint32_t race_mask;           /* the hook kinds it listens to now (vf_hooks_update) */
+    struct vf_iov_children *children; /* I/O verification's record of bus children (iov_pnp2.c) */
 } vf_state;
 
 /* `seed` seeds the "faults" stream (without drawing from it). */
 vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags, uint64_t seed);
 void vf_destroy(vf_state *vf);
+void vf_iov_children_destroy(struct vf_iov_children *c);
 
 /* Called while an image loads: decides whether it is verified and sets its
  * import table. Graphics drivers get special pool only (seed 003, 2.1.2). */
