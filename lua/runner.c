@@ -421,6 +421,8 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
      * the digests they had before low resources simulation existed. */
     for (int i = 0; m->vf->inject.rng_drawn && i < 4; i++)
         des_digest_u64(&m->des, m->vf->inject.rng.s[i]);
+    for (int i = 0; m->vf->pend.rng_drawn && i < 4; i++)
+        des_digest_u64(&m->des, m->vf->pend.rng.s[i]); /* "iopend", likewise */
     r->digest = des_digest(&m->des);
     if (lb->host_timed_out)
         r->digest = 0; /* wall time decided where the run stopped */

@@ -1150,6 +1150,26 @@ out_has "explore-faults: ... the DPC site bug-checks" \
 out_has "explore-faults: ... with its replay command" \
     'replay: drvsim run scenarios/faults/sample_dpc_null\.lua --seed 1 --fail-nth 2'
 
+# Force pending I/O (/flags 0x200) is a fault point explore-faults enumerates:
+# one run per IoCallDriver site of the verified driver, that call made to
+# return STATUS_PENDING.
+FP=scenarios/force_pending
+check "explore-faults /flags 0x200: a START forwarded without a wait is found: exit 1" 1 \
+    "$DRVSIM" explore-faults $FP/start_not_waited.lua --seed 2
+out_has "explore-faults /flags 0x200: ... the START site bug-checks (0x209)" \
+    'start_not_waited\.lua:[0-9]+ +IoCallDriver +0xC9 io2_complete_queued_irp'
+out_has "explore-faults /flags 0x200: ... the other sites run clean" '^3 sites, 1 bug-checked'
+check "explore-faults /flags 0x200: its twin, which waits, survives every site: exit 0" 0 \
+    "$DRVSIM" explore-faults $FP/start_not_waited_clean.lua --seed 2
+out_has "explore-faults /flags 0x200: ... 3 IoCallDriver sites, none bug-checked" '^3 sites, 0 bug-checked'
+check "force pending: without 0x200 the unwaited START runs clean (not as expected: exit 1)" 1 \
+    "$DRVSIM" run $FP/start_not_waited.lua --verifier "/standard /driver syncfwd.sys"
+out_lacks "force pending: ... no bug check" 'STOP'
+check "force pending: --fail-nth forces exactly that IoCallDriver (seed 2 alone does not)" 0 \
+    "$DRVSIM" run $FP/start_not_waited.lua --seed 2 --fail-nth 1
+out_has "force pending: ... the report names the forced call" \
+    'IoCallDriver #1 forced STATUS_PENDING +syncfwd\.sys'
+
 check "shrink: the thread loop's crash after many handled failures" 0 \
     "$DRVSIM" shrink $S/thread_loop_null.lua --seed 1 --out "$T/shrunk.json"
 out_has "shrink: ... one failure is needed" '^1 of [0-9]+ failures and [0-9]+ of [0-9]+ preemptions? needed'
