@@ -1546,6 +1546,7 @@ void lb_register_harness(lua_State *L)
     lb_register_errorlog(L);
     lb_register_files(L);
     lb_register_pnp(L);
+    lb_register_irplog(L);
     lb_register_io(L);
     lb_register_objects(L);
 }

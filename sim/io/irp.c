@@ -537,8 +537,10 @@ NTSTATUS IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
     c->minor_in = (uint8_t)get(m, sl, SL_F(MinorFunction));
     c->references_in = dev->references;
     c->apc_disable_in = call->thread != NULL ? ke_combined_apc_disable(call->thread) : 0;
-    if (c->verify)
+    if (c->verify) {
         vf_io_dispatch_called(call, c, irp);
+        vf_irplog_dispatch(call, dev, Irp, sl); /* IRP logging (0x400) */
+    }
     return STATUS_SUCCESS; /* the routine's status is the result (io_callout_end) */
 }
 

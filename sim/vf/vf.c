@@ -44,6 +44,7 @@ void vf_destroy(vf_state *vf)
     vf_settings_free(&vf->settings);
     vf_inject_free(&vf->inject);
     vf_pend_free(&vf->pend);
+    vf_irplog_free(&vf->irplog);
     ddc_destroy(vf->ddc);
     vf_deadlock_destroy(vf->deadlock);
     vf_race_destroy(vf->race);
