@@ -301,6 +301,55 @@ static json_t *out_faults_json(const drvsim_result *r)
     return o;
 }
 
+/* IRP logging (/flags 0x400): each device's record, its entries in the
+ * record's slot order; an IOCTL's code also split as CTL_CODE packs it
+ * (what DC2WMIParser prints: device type, function, method, access, and the
+ * buffer lengths). */
+static json_t *out_irp_log_json(const drvsim_result *r)
+{
+    bool ok = true;
+    json_t *list = json_array();
+    for (size_t i = 0; ok && i < r->irp_log_count; i++) {
+        const drvsim_irp_log *d = &r->irp_logs[i];
+        json_t *o = json_object();
+        json_t *entries = json_array();
+        for (size_t k = 0; k < d->entry_count; k++) {
+            const drvsim_irp_log_entry *e = &d->entries[k];
+            json_t *eo = json_object();
+            out_set(eo, "seq", out_json_u64(e->seq), &ok);
+            out_set(eo, "time_ns", out_json_u64(out_ns(e->time_100ns)), &ok);
+            out_set(eo, "thread", json_integer(e->thread), &ok);
+            out_set(eo, "major", json_integer(e->major), &ok);
+            out_set(eo, "minor", json_integer(e->minor), &ok);
+            if (e->major == 0x0E || e->major == 0x0F) {
+                json_t *io = json_object();
+                out_set(io, "code", out_hex64(e->ioctl), &ok);
+                out_set(io, "device_type", json_integer(e->ioctl >> 16), &ok);
+                out_set(io, "function", json_integer((e->ioctl >> 2) & 0xFFFu), &ok);
+                out_set(io, "method", json_integer(e->ioctl & 3u), &ok);
+                out_set(io, "access", json_integer((e->ioctl >> 14) & 3u), &ok);
+                out_set(io, "input_length", json_integer(e->input_bytes), &ok);
+                out_set(io, "output_length", json_integer(e->output_bytes), &ok);
+                out_set(eo, "ioctl", io, &ok);
+            }
+            if (json_array_append_new(entries, eo) != 0)
+                ok = false;
+        }
+        out_set(o, "driver", out_json_text(d->driver), &ok);
+        out_set(o, "device", out_json_text(d->device), &ok);
+        out_set(o, "address", out_hex64(d->address), &ok);
+        out_set(o, "total", out_json_u64(d->total), &ok);
+        out_set(o, "entries", entries, &ok);
+        if (json_array_append_new(list, o) != 0)
+            ok = false;
+    }
+    if (!ok) {
+        json_decref(list);
+        return NULL;
+    }
+    return list;
+}
+
 static json_t *out_lock_step_json(const drvsim_lock_step *s)
 {
     bool ok = true;
@@ -552,6 +601,9 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
     }
     if (r->fault_total > 0) {
         out_set(o, "injected_failures", out_faults_json(r), &ok);
+    }
+    if (r->irp_log_count > 0) {
+        out_set(o, "irp_log", out_irp_log_json(r), &ok); /* /flags 0x400 */
     }
     /* "deadlock": deadlock detection's lock-order report (a bug check of
      * /flags 0x20), or the wait-for graph of a real deadlock (the outcome, or

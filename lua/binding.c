@@ -468,7 +468,9 @@ static int start_exec(lb_state *lb, ke_exec *exec)
                         lb->memory_limit_bytes >> 20,
                         exec->start_driver != NULL ? exec->start_driver->name : "",
                         exec->start_driver != NULL ? " " : "",
-                        exec->start_routine != 0 ? exec->start_name : "the run() body");
+                        exec->start_routine != 0 || exec->kernel_routine != NULL
+                            ? exec->start_name
+                            : "the run() body");
         return -1;
     }
     lua_State *co = lua_tothread(L, -1);
@@ -482,7 +484,7 @@ static int start_on(lb_state *lb, ke_exec *exec, lua_State *co)
     lua_State *L = lb->L;
     lb_hook_thread(co); /* its own count step, from 1 (lb_charge_tail) */
     exec->host = co;
-    if (exec->start_routine == 0) {
+    if (exec->start_routine == 0 && exec->kernel_routine == NULL) {
         lua_rawgeti(L, LUA_REGISTRYINDEX, lb->run_ref);
         lua_xmove(L, co, 1);
         return 0;
@@ -859,7 +861,8 @@ static int callout_continue(lua_State *L, int status, lua_KContext ctx)
         next->outs = outs;
         return run_callout(L, next);
     }
-    lb_trace_return(&call, result);
+    if (ddi != 0xFFFF)
+        lb_trace_return(&call, result); /* a kernel DPC's chain (kernel_start) is no DDI's */
     if (lb_call_end(L, &call))
         return lb_stopped(L);
     int count = 0;
@@ -1077,8 +1080,29 @@ static int exec_main(lua_State *L)
     return exec_start(L, exec);
 }
 
+/* A kernel DPC's start: its C routine, then the callout it pushed (a
+ * completion routine, and those further up), as a DDI's chain runs. */
+static int kernel_start(lua_State *L, ke_exec *exec)
+{
+    lb_state *lb = lb_get(L);
+    ke_call call;
+    memset(&call, 0, sizeof call);
+    call.m = lb->m;
+    call.exec = exec;
+    call.thread = exec->thread;
+    call.ddi = 0xFFFF; /* no DDI: the kernel's own code */
+    exec->kernel_routine(&call, exec->kernel_context);
+    if (machine_stopped(lb))
+        return lb_stopped(L);
+    if (call.callout)
+        return lb_call_callout(L, &call, LB_RET_VOID);
+    return 0;
+}
+
 static int exec_start(lua_State *L, ke_exec *exec)
 {
+    if (exec->kernel_routine != NULL)
+        return kernel_start(L, exec);
     lb_push_routine(L, exec->start_routine);
     for (uint8_t i = 0; i < exec->start_argc; i++)
         lb_push_typed_ptr(L, exec->start_args[i], exec->start_arg_types[i]);
@@ -1585,6 +1609,7 @@ void lb_register_harness(lua_State *L)
     lb_register_errorlog(L);
     lb_register_files(L);
     lb_register_pnp(L);
+    lb_register_irplog(L);
     lb_register_io(L);
     lb_register_objects(L);
 }

@@ -228,6 +228,7 @@ void lb_devices_parse(lua_State *L, int idx, lb_scenario *sc);
 void lb_devices_free(lb_scenario *sc);
 bool lb_devices_seed(ke_machine *m, const lb_scenario *sc, char *err, size_t err_len);
 void lb_register_pnp(lua_State *L); /* pnp.c */
+void lb_register_irplog(lua_State *L); /* irplog.c */
 bool lb_registry_seed(ke_machine *m, const lb_scenario *sc, char *err, size_t err_len);
 /* scenario{ files = t } (files.c), as the registry's; and FileSet/FileGet. */
 void lb_register_files(lua_State *L);

@@ -461,6 +461,32 @@ static void collect_faults(drvsim_result *r, ke_machine *m, lb_state *lb)
     m->switch_log_count = m->switch_log_capacity = 0;
 }
 
+/* IRP logging's records (/flags 0x400), for the JSON. */
+static void collect_irp_logs(drvsim_result *r, ke_machine *m)
+{
+    const vf_irplog *log = &m->vf->irplog;
+    _Static_assert(DRVSIM_IRP_LOG_ENTRIES == VF_IRPLOG_ENTRIES, "one record size");
+    if (log->count == 0 || (r->irp_logs = calloc(log->count, sizeof *r->irp_logs)) == NULL)
+        return;
+    r->irp_log_count = log->count;
+    for (size_t i = 0; i < log->count; i++) {
+        const vf_irplog_device *d = &log->devices[i];
+        drvsim_irp_log *o = &r->irp_logs[i];
+        snprintf(o->driver, sizeof o->driver, "%s",
+                 d->driver < m->driver_count ? m->drivers[d->driver]->name : "?");
+        snprintf(o->device, sizeof o->device, "%s", d->name);
+        o->address = d->device;
+        o->total = d->total;
+        o->entry_count = d->count;
+        for (uint32_t k = 0; k < d->count; k++) {
+            const vf_irplog_entry *e = &d->ring[k];
+            o->entries[k] = (drvsim_irp_log_entry){e->seq,   e->time_100ns,  e->thread,
+                                                    e->major, e->minor,       e->ioctl,
+                                                    e->input_bytes, e->output_bytes};
+        }
+    }
+}
+
 static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
 {
     switch (m->stop) {
@@ -527,6 +553,7 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
         r->race = vf_race_take_report(m);
     }
     collect_faults(r, m, lb);
+    collect_irp_logs(r, m);
     /* After the last record, the final state of every stream goes into the
      * digest (FoundationDB's run fingerprint): two runs that drew differently
      * differ even if their traces happen to agree. */
@@ -539,6 +566,8 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
      * the digests they had before low resources simulation existed. */
     for (int i = 0; m->vf->inject.rng_drawn && i < 4; i++)
         des_digest_u64(&m->des, m->vf->inject.rng.s[i]);
+    for (int i = 0; m->vf->pend.rng_drawn && i < 4; i++)
+        des_digest_u64(&m->des, m->vf->pend.rng.s[i]); /* "iopend", likewise */
     r->digest = des_digest(&m->des);
     if (lb->host_timed_out)
         r->digest = 0; /* wall time decided where the run stopped */
@@ -1004,6 +1033,9 @@ done:
 
 void drvsim_result_free(drvsim_result *r)
 {
+    free(r->irp_logs);
+    r->irp_logs = NULL;
+    r->irp_log_count = 0;
     free(r->faults);
     free(r->fault_sites);
     free(r->switches);

@@ -321,6 +321,34 @@ typedef struct drvsim_driver_result {
     uint64_t counters[DRVSIM_DRIVER_COUNTER_COUNT];
 } drvsim_driver_result;
 
+/*
+ * IRP logging (/flags 0x400): a verified device's record of the IRPs it was
+ * sent, at most DRVSIM_IRP_LOG_ENTRIES, in Windows' slot order (the 21st
+ * replaced the first). major/minor are the stack location's function codes;
+ * ioctl, input_bytes and output_bytes an IRP_MJ_(INTERNAL_)DEVICE_CONTROL's
+ * (0 otherwise); seq (1 = the run's first logged IRP), time_100ns and
+ * thread are drvsim's, to order and place them.
+ */
+#define DRVSIM_IRP_LOG_ENTRIES 20u
+
+typedef struct drvsim_irp_log_entry {
+    uint64_t seq;
+    uint64_t time_100ns;
+    uint32_t thread;
+    uint8_t major, minor;
+    uint32_t ioctl;
+    uint32_t input_bytes, output_bytes;
+} drvsim_irp_log_entry;
+
+typedef struct drvsim_irp_log {
+    char driver[64];     /* the device's driver */
+    char device[128];    /* its name ("\Device\X"), "" if unnamed */
+    uint64_t address;    /* the device object (simulated address) */
+    uint64_t total;      /* IRPs logged, also those no longer held */
+    size_t entry_count;  /* entries held, up to DRVSIM_IRP_LOG_ENTRIES */
+    drvsim_irp_log_entry entries[DRVSIM_IRP_LOG_ENTRIES];
+} drvsim_irp_log;
+
 typedef struct drvsim_result {
     drvsim_outcome outcome;
     bool expected;      /* the outcome matched the scenario's expect */
@@ -388,6 +416,10 @@ typedef struct drvsim_result {
     struct drvsim_warning *warnings;
     size_t warning_count;
     uint64_t warning_total;
+    /* IRP logging (/flags 0x400): every logged device's record, in the
+     * order of its first logged IRP. */
+    drvsim_irp_log *irp_logs;
+    size_t irp_log_count;
 } drvsim_result;
 
 /* One warning: its rule, the bug check code and parameters it would carry

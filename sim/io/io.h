@@ -244,6 +244,13 @@ typedef struct io_irp {
     bool in_place;
     struct io_irp *next_in_place;
     bool charge_quota; /* IoAllocateIrp's ChargeQuota (I/O verification's 0x20D or 0x238) */
+    /* Force pending I/O (vf/iov_pend.c): a verified driver's IoCallDriver
+     * chosen to return STATUS_PENDING; its completion stops at the
+     * location below the sender (pend_location, its completion routine)
+     * while that IoCallDriver runs (pend_armed), and is held there
+     * (pend_held) until the verifier resumes it (io_complete_resume). */
+    uint8_t pend_location;
+    bool pend_armed, pend_held;
 } io_irp;
 
 /* The IRP record at va, or NULL. */
@@ -271,6 +278,9 @@ uint64_t io_callout_end(ke_call *call, uint64_t result);
  * dispatch, the harness): like IoCompleteRequest, may push completion
  * routines as callouts; `result` is what the calling DDI returns. */
 void io_complete(ke_call *call, PVOID_VA Irp, uint64_t result);
+/* Resumes a completion force pending I/O held (irp->pend_held): the walk
+ * goes on up from the held location, as io_complete's would have. */
+void io_complete_resume(ke_call *call, io_irp *irp);
 /* A routine's address as stored in simulated memory (CompletionRoutine,
  * CancelRoutine, MajorFunction[]): inside its driver's image. */
 uint64_t io_routine_token(const io_driver *d, io_routine r);

@@ -541,8 +541,10 @@ NTSTATUS IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
     c->minor_in = (uint8_t)get(m, sl, SL_F(MinorFunction));
     c->references_in = dev->references;
     c->apc_disable_in = call->thread != NULL ? ke_combined_apc_disable(call->thread) : 0;
-    if (c->verify)
+    if (c->verify) {
         vf_io_dispatch_called(call, c, irp);
+        vf_irplog_dispatch(call, dev, Irp, sl); /* IRP logging (0x400) */
+    }
     return STATUS_SUCCESS; /* the routine's status is the result (io_callout_end) */
 }
 
@@ -629,6 +631,14 @@ static void complete_walk(ke_call *call, io_irp *irp, uint64_t result)
     for (;;) {
         uint64_t location = get(m, Irp, IRP_F(CurrentLocation));
         uint64_t count = get(m, Irp, IRP_F(StackCount));
+        if (irp->pend_armed && !irp->pend_held && location == irp->pend_location) {
+            /* Force pending I/O: the completion reached the sender's
+             * completion routine while its IoCallDriver runs; it waits
+             * there (vf/iov_pend.c), the IRP pending below the sender. */
+            irp->pend_held = true;
+            irp->completing = false;
+            return;
+        }
         if (location > count) {
             /* IopfCompleteRequest's loop steps past the last location once
              * more before it stops: a completed IRP's CurrentLocation is
@@ -719,7 +729,20 @@ void io_complete(ke_call *call, PVOID_VA Irp, uint64_t result)
     irp->completed = true;
     irp->completions++;
     irp->completing = true;
+    /* Completed again while force pending I/O holds it (its sender took
+     * STATUS_PENDING for done; I/O verification reports it, 0x209): this
+     * walk takes the held one over, the verifier's resume finds nothing. */
+    if (irp->pend_held && !irp->pend_armed)
+        irp->pend_held = false;
     complete_walk(call, irp, result);
+}
+
+void io_complete_resume(ke_call *call, io_irp *irp)
+{
+    KE_CHECK(call->m, irp->pend_held && !irp->pend_armed);
+    irp->pend_held = false;
+    irp->completing = true;
+    complete_walk(call, irp, 0);
 }
 
 void IoCompleteRequest(ke_call *call, PVOID_VA Irp, uint8_t PriorityBoost)
@@ -761,11 +784,18 @@ uint64_t io_callout_end(ke_call *call, uint64_t result)
         }
         if (c.verify)
             vf_io_dispatch_returned(call, &c, irp, (NTSTATUS)result);
+        if (irp != NULL && irp->pend_armed && c.location == (int32_t)irp->pend_location)
+            result = (uint32_t)vf_pend_returned(call, irp, (NTSTATUS)result); /* 0x200 */
+        /* Its completion came during the dispatch and reached the top
+         * (walked past the last location; not one a completion routine
+         * stopped with STATUS_MORE_PROCESSING_REQUIRED, nor one force
+         * pending I/O holds): the I/O manager's free was left to now. */
         if (irp != NULL && irp->dispatching == 0 &&
             (irp->origin == IO_IRP_SYNCHRONOUS || irp->origin == IO_IRP_USER ||
              irp->origin == IO_IRP_POWER) &&
-            irp->completed && !irp->completing)
-            io_irp_free(call, irp); /* its completion came during the dispatch */
+            irp->completed && !irp->completing &&
+            (int8_t)get(m, irp->va, IRP_F(CurrentLocation)) > (int8_t)(irp->stack_count + 1))
+            io_irp_free(call, irp);
         if (c.step == IO_STEP_PO_REQUEST)
             return (uint32_t)STATUS_PENDING; /* PoRequestPowerIrp's own result */
         return (uint32_t)result;

@@ -207,13 +207,30 @@ static void kd_write_leaks(FILE *out, const drvsim_result *r)
  * stacks of the last few (the scenario line stands for the stack). */
 #define KD_REPORT_FAULTS 4u
 
+/* A fault of force pending I/O (/flags 0x200): a send made to return
+ * STATUS_PENDING, not a call failed. */
+static bool kd_fault_is_pend(const drvsim_fault *f)
+{
+    return strcmp(f->key.ddi, "IoCallDriver") == 0 || strcmp(f->key.ddi, "PoCallDriver") == 0;
+}
+
 static void kd_write_faults(FILE *out, const drvsim_result *r)
 {
     if (r->fault_total == 0)
         return;
     size_t shown = r->fault_count < KD_REPORT_FAULTS ? r->fault_count : KD_REPORT_FAULTS;
-    fprintf(out, "  low resources simulation failed %" PRIu64 " call%s deliberately; last %zu:\n",
-            r->fault_total, r->fault_total == 1 ? "" : "s", shown);
+    bool pend = false;
+    for (size_t i = 0; i < r->fault_count; i++)
+        pend = pend || kd_fault_is_pend(&r->faults[i]);
+    if (pend)
+        fprintf(out,
+                "  low resources simulation and force pending I/O injected %" PRIu64
+                " fault%s; last %zu:\n",
+                r->fault_total, r->fault_total == 1 ? "" : "s", shown);
+    else
+        fprintf(out,
+                "  low resources simulation failed %" PRIu64 " call%s deliberately; last %zu:\n",
+                r->fault_total, r->fault_total == 1 ? "" : "s", shown);
     for (size_t i = r->fault_count - shown; i < r->fault_count; i++) {
         const drvsim_fault *f = &r->faults[i];
         char time_text[32];
@@ -221,7 +238,8 @@ static void kd_write_faults(FILE *out, const drvsim_result *r)
         fprintf(out, "    %s  %s", time_text, f->key.ddi);
         if (f->tag_text[0] != '\0')
             fprintf(out, " tag \"%s\"", f->tag_text); /* as Windows shows it */
-        fprintf(out, " #%" PRIu64 "  %s  %s\n", f->key.ordinal, f->driver, f->site);
+        fprintf(out, " #%" PRIu64 "%s  %s  %s\n", f->key.ordinal,
+                kd_fault_is_pend(f) ? " forced STATUS_PENDING" : "", f->driver, f->site);
     }
 }
 

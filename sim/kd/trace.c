@@ -212,6 +212,18 @@ void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
                 ex_tag_text(tag, text));
         break;
     }
+    case KE_TR_PEND: {
+        unsigned long long irp = des_rec_read_u64(&rd);
+        unsigned location = des_rec_read_u8(&rd);
+        bool forced = des_rec_read_u8(&rd) != 0;
+        uint32_t status = des_rec_read_u32(&rd);
+        if (forced)
+            fprintf(out, "pend forced irp=0x%llX location=%u (below returned 0x%08X)\n", irp,
+                    location, status);
+        else
+            fprintf(out, "pend resumed irp=0x%llX location=%u\n", irp, location);
+        break;
+    }
     case KE_TR_HOLD: {
         unsigned cpu = des_rec_read_u8(&rd), thread = des_rec_read_u32(&rd);
         fprintf(out, "%s cpu=%u thread=%u\n", des_rec_read_u8(&rd) ? "hold" : "release", cpu,

@@ -118,6 +118,12 @@ bool KeInsertQueueDpc(ke_call *call, PVOID_VA Dpc, PVOID_VA SystemArgument1,
     return queue_dpc(call->m, d, cpu);
 }
 
+bool ke_queue_kernel_dpc(ke_machine *m, ke_dpc *d, uint32_t cpu)
+{
+    KE_CHECK(m, d->kernel_routine != NULL && d->routine == 0 && cpu < m->cpu_count);
+    return queue_dpc(m, d, cpu);
+}
+
 bool KeRemoveQueueDpc(ke_call *call, PVOID_VA Dpc)
 {
     ke_dpc *d = dpc_at(call, Dpc);
@@ -246,6 +252,12 @@ bool ke_cpu_start_dpc(ke_machine *m, ke_processor *cpu)
         e->start_args[1] = d->context;
         e->start_args[3] = d->va; /* not passed: the trace's DPC */
         e->start_argc = 2;
+    } else if (d->kernel_routine != NULL) {
+        /* The kernel's own: its C routine, no driver frame. */
+        ke_exec_prepare(e, cpu->current, cpu->number, 0, NULL, "KernelDeferredRoutine");
+        e->kernel_routine = d->kernel_routine;
+        e->kernel_context = d->kernel_context;
+        e->start_args[0] = d->va; /* not passed: the trace's DPC */
     } else {
         ke_exec_prepare(e, cpu->current, cpu->number, d->routine, d->driver, "DeferredRoutine");
         e->start_args[0] = d->va;

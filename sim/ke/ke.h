@@ -109,6 +109,10 @@ typedef enum ke_thread_state {
     KE_THREAD_TERMINATED,
 } ke_thread_state;
 
+struct ke_call;
+/* A C routine of the kernel that a kernel DPC runs (ke_dpc.kernel_routine). */
+typedef void (*ke_kernel_routine)(struct ke_call *call, void *context);
+
 /* A driver routine being executed (routines nest: DriverEntry may call into
  * the kernel, which may call another routine). */
 typedef struct ke_frame {
@@ -267,6 +271,8 @@ typedef struct ke_exec {
     uint32_t start_routine; /* io_routine; 0 = the harness body */
     struct io_driver *start_driver;
     const char *start_name; /* the frame name: "SystemThread", "DeferredRoutine" */
+    ke_kernel_routine kernel_routine; /* a kernel DPC's C routine (then no start_routine) */
+    void *kernel_context;
     uint64_t start_args[4];
     uint8_t start_arg_types[4]; /* ke_type_id of each argument (0: a plain pointer) */
     uint8_t start_argc;
@@ -319,6 +325,11 @@ typedef struct ke_dpc {
     /* An EX_TIMER's DPC (ExAllocateTimer): the routine is the driver's
      * EXT_CALLBACK, called with (Timer, Context). */
     PVOID_VA ex_timer;
+    /* A DPC of the kernel's own (the verifier's deferred completion of a
+     * forced-pending IRP): a C routine instead of a driver's; it may push a
+     * callout (a completion routine), which the host then runs. */
+    ke_kernel_routine kernel_routine;
+    void *kernel_context;
 } ke_dpc;
 
 /* A timer: the kernel's state of a KTIMER; its dispatcher object is the
@@ -919,6 +930,9 @@ static inline void ke_set_irql(ke_call *call, KIRQL irql)
  * starting the next DPC of a processor. */
 bool ke_dpcs_pending(const ke_machine *m);
 bool ke_cpu_start_dpc(ke_machine *m, ke_processor *cpu);
+/* Queues a kernel DPC (d->kernel_routine set, d->va a KDPC of the kernel's)
+ * on a processor, as KeInsertQueueDpc does; false if it is queued already. */
+bool ke_queue_kernel_dpc(ke_machine *m, ke_dpc *d, uint32_t cpu);
 /* The set timer or queued DPC within [start, end), for free and unload
  * checks; NULL if none. */
 ke_timer *ke_timer_in_range(const ke_machine *m, PVOID_VA start, PVOID_VA end);
@@ -1142,6 +1156,7 @@ enum ke_trace_type {
     KE_TR_FAULT,        /* ddi u16, thread u32, driver u8, tag u32: an injected failure */
     KE_TR_HOLD,         /* cpu u8, thread u32, held(1)/released(0) u8: --sched directed */
     KE_TR_WARNING,      /* code u32, p1..p4 u64, driver u8: a verifier warning, the run goes on */
+    KE_TR_PEND, /* irp u64, location u8, forced(1)/resumed(0) u8, status u32: /flags 0x200 */
 };
 
 /* The driver index used in trace records: 0xFF for none. */

@@ -251,3 +251,40 @@ bool vf_inject_fault(ke_call *call, uint32_t tag, uint32_t pool_type, bool has_p
     }
     return fail;
 }
+
+bool vf_inject_point(ke_call *call, des_rng *rng, bool *drawn, uint32_t numerator)
+{
+    ke_machine *m = call->m;
+    vf_inject *in = &m->vf->inject;
+    const vf_inject_mode *mode = &in->mode;
+    KE_CHECK(m, call->driver != NULL && call->driver->verified);
+    KE_CHECK(m, numerator <= VF_FAULTS_PROBABILITY_DENOMINATOR);
+    if (ke_stopped(m))
+        return false;
+    vf_fault_record r = {
+        .key = {call->ddi, 0, next_ordinal(in, call->ddi, 0)},
+        .nth = ++in->eligible,
+        .time_100ns = m->des.now_100ns,
+        .driver = (int32_t)call->driver->index,
+    };
+    bool chosen;
+    if (mode->replay) {
+        chosen = in_keys(mode, &r.key);
+    } else if (mode->fail_nth != 0 || mode->list_sites) {
+        if (mode->list_sites) {
+            r.site = m->host.site(m->host.ctx, NULL);
+            note_site(in, &r);
+        }
+        chosen = r.nth == mode->fail_nth;
+    } else {
+        *drawn = true;
+        chosen = des_rng_chance(rng, numerator, VF_FAULTS_PROBABILITY_DENOMINATOR);
+    }
+    if (chosen) {
+        r.site = m->host.site(m->host.ctx, NULL);
+        in->injected_total++;
+        if (in->injected_count < VF_INJECT_MAX_RECORDS)
+            (void)push(&in->injected, &in->injected_count, &in->injected_capacity, &r);
+    }
+    return chosen;
+}

@@ -103,6 +103,19 @@ void vf_inject_free(vf_inject *in);
 bool vf_inject_fault(ke_call *call, uint32_t tag, uint32_t pool_type, bool has_pool_type,
                      bool must_succeed);
 
+/*
+ * The decision at another fault point: force pending I/O (/flags 0x200,
+ * iov_pend.c), whose eligible calls are a verified driver's IoCallDriver
+ * calls, keyed (DDI, tag 0, ordinal) in the same space as the allocations,
+ * so that --fail-nth, --replay, explore-faults and shrink take them as they
+ * take allocations. The systematic modes decide as for an allocation (no
+ * predicate: the scenario's `faults` speaks of allocations); otherwise the
+ * point's own stream decides, `numerator` in VF_FAULTS_PROBABILITY_DENOMINATOR
+ * (*drawn set when drawn). True: the call is chosen; it is recorded among
+ * the injected faults (not counted as an allocation failed deliberately).
+ */
+bool vf_inject_point(ke_call *call, des_rng *rng, bool *drawn, uint32_t numerator);
+
 /* A pool tag pattern of /faults PoolTags: 1 to 4 characters where ? stands
  * for one character and * for any run; a shorter pattern is padded with
  * spaces, as tags are. Case-sensitive, as pool tags are. */

@@ -331,7 +331,16 @@ static NTSTATUS vf_IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA I
     /* Security checks, once the IRP is known to be one (with 0x10). */
     if (!vf_sec_irp(call, Irp))
         return STATUS_UNSUCCESSFUL;
-    return IoCallDriver(call, DeviceObject, Irp);
+    /* Force pending I/O (0x200): a chosen IRP's completion is held where
+     * it comes back to this driver. Its dispatch routine's return gives
+     * the answer (io_callout_end); without one (the I/O manager answered
+     * at once) it is given here. */
+    vf_pend_call(call, Irp);
+    NTSTATUS status = IoCallDriver(call, DeviceObject, Irp);
+    io_irp *sent = call->callout ? NULL : io_irp_at(m, Irp);
+    if (sent != NULL && sent->pend_armed)
+        status = vf_pend_returned(call, sent, status);
+    return status;
 }
 
 static void vf_IoCompleteRequest(ke_call *call, PVOID_VA Irp, uint8_t PriorityBoost)
@@ -383,7 +392,7 @@ static void vf_IoCompleteRequest(ke_call *call, PVOID_VA Irp, uint8_t PriorityBo
                 vf_io_raise(call, RULE_io2_information_too_large, NULL, ke_caller_code(call), Irp,
                             info))
                 return;
-            if (vf_iov_complete(call, Irp))
+            if (vf_pend_complete(call, Irp) || vf_iov_complete(call, Irp))
                 return;
         }
     }

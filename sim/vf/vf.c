@@ -26,6 +26,7 @@ vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags, uint64
     }
     vf->gflags = *gflags;
     vf_inject_init(&vf->inject, seed);
+    vf_pend_init(&vf->pend, seed);
     if (ddc_wanted(settings)) {
         vf->ddc = ddc_create();
         if (vf->ddc == NULL) {
@@ -42,6 +43,8 @@ void vf_destroy(vf_state *vf)
         return;
     vf_settings_free(&vf->settings);
     vf_inject_free(&vf->inject);
+    vf_pend_free(&vf->pend);
+    vf_irplog_free(&vf->irplog);
     ddc_destroy(vf->ddc);
     vf_deadlock_destroy(vf->deadlock);
     vf_race_destroy(vf->race);

@@ -14,19 +14,24 @@
 #include "io/io.h"
 #include "ke/ke.h"
 #include "vf/inject.h"
+#include "vf/iov_pend.h"
+#include "vf/irplog.h"
 #include "vf/rules.h"
 #include "vf/vf_settings.h"
 
 /* The /flags bits drvsim simulates so far; the others are reported. */
 #define VF_FLAGS_SIMULATED                                                                         \
     (VF_FLAG_SPECIAL_POOL | VF_FLAG_POOL_TRACKING | VF_FLAG_FORCE_IRQL_CHECKING |                  \
-     VF_FLAG_LOW_RESOURCES | VF_FLAG_DEADLOCK_DETECTION)
+     VF_FLAG_LOW_RESOURCES | VF_FLAG_DEADLOCK_DETECTION | VF_FLAG_FORCE_PENDING_IO |   \
+     VF_FLAG_IRP_LOGGING)
 
 typedef struct vf_state {
     vf_settings settings;
     vf_gflags gflags;
     uint64_t counters[DRVSIM_GLOBAL_COUNTER_COUNT];
     vf_inject inject; /* low resources simulation */
+    vf_pend pend;     /* force pending I/O (iov_pend.c) */
+    vf_irplog irplog; /* IRP logging (irplog.c) */
     /* The DDI compliance rule engine (vf/ddirules.h), when the settings
      * turn a DDI rule on; NULL otherwise. */
     struct ddc_engine *ddc;

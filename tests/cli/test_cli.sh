@@ -1162,6 +1162,50 @@ out_has "explore-faults: ... the DPC site bug-checks" \
 out_has "explore-faults: ... with its replay command" \
     'replay: drvsim run scenarios/faults/sample_dpc_null\.lua --seed 1 --fail-nth 2'
 
+# Force pending I/O (/flags 0x200) is a fault point explore-faults enumerates:
+# one run per IoCallDriver site of the verified driver, that call made to
+# return STATUS_PENDING.
+FP=scenarios/force_pending
+check "explore-faults /flags 0x200: a START forwarded without a wait is found: exit 1" 1 \
+    "$DRVSIM" explore-faults $FP/start_not_waited.lua --seed 2
+out_has "explore-faults /flags 0x200: ... the START site bug-checks (0x209)" \
+    'start_not_waited\.lua:[0-9]+ +IoCallDriver +0xC9 io2_complete_queued_irp'
+out_has "explore-faults /flags 0x200: ... the other sites run clean" '^3 sites, 1 bug-checked'
+check "explore-faults /flags 0x200: its twin, which waits, survives every site: exit 0" 0 \
+    "$DRVSIM" explore-faults $FP/start_not_waited_clean.lua --seed 2
+out_has "explore-faults /flags 0x200: ... 3 IoCallDriver sites, none bug-checked" '^3 sites, 0 bug-checked'
+check "force pending: without 0x200 the unwaited START runs clean (not as expected: exit 1)" 1 \
+    "$DRVSIM" run $FP/start_not_waited.lua --verifier "/standard /driver syncfwd.sys"
+out_lacks "force pending: ... no bug check" 'STOP'
+check "force pending: --fail-nth forces exactly that IoCallDriver (seed 2 alone does not)" 0 \
+    "$DRVSIM" run $FP/start_not_waited.lua --seed 2 --fail-nth 1
+out_has "force pending: ... the report names the forced call" \
+    'IoCallDriver #1 forced STATUS_PENDING +syncfwd\.sys'
+
+# IRP logging (/flags 0x400): each verified device's last twenty IRPs, in the
+# JSON report too.
+check "IRP logging: the record of \\Device\\Logged: exit 0" 0 \
+    "$DRVSIM" run scenarios/irp_logging/irp_log_clean.lua --json "$T/irplog.json"
+py "IRP logging: ... --json has irp_log, twenty entries in slot order" "$T/irplog.json" '
+import json, sys
+logs = json.load(sys.stdin)["irp_log"]
+assert len(logs) == 1, logs
+d = logs[0]
+assert d["driver"] == "logged.sys" and d["device"] == "\\Device\\Logged" and d["total"] == 27, d
+e = d["entries"]
+assert len(e) == 20 and [x["seq"] for x in e[:7]] == [21, 22, 23, 24, 25, 26, 27], e[:7]
+io = e[4]["ioctl"]
+assert io["device_type"] == 0x22 and io["function"] == 0x800 and io["method"] == 0, io
+assert io["input_length"] == 0 and io["output_length"] == 4, io
+assert e[6]["major"] == 2 and "ioctl" not in e[6], e[6]
+'
+check "IRP logging: without 0x400 no record" 0 \
+    "$DRVSIM" run scenarios/force_pending/start_not_waited_clean.lua --json "$T/irplog_off.json"
+py "IRP logging: ... and no irp_log in the JSON" "$T/irplog_off.json" '
+import json, sys
+assert "irp_log" not in json.load(sys.stdin)
+'
+
 check "shrink: the thread loop's crash after many handled failures" 0 \
     "$DRVSIM" shrink $S/thread_loop_null.lua --seed 1 --out "$T/shrunk.json"
 out_has "shrink: ... one failure is needed" '^1 of [0-9]+ failures and [0-9]+ of [0-9]+ preemptions? needed'
