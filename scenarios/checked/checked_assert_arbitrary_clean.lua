@@ -11,7 +11,7 @@ driver "poll.sys" {
     KeInitializeTimer(Timer)
     KeInitializeDpc(Dpc, function(Dpc, DeferredContext, Arg1, Arg2)
       ASSERT(DeferredContext ~= nil)
-      DeferredContext[0] = DeferredContext[0] + 1
+      DeferredContext[0] = (DeferredContext[0] + 1) & 0xFF   -- a UCHAR: it wraps, as in C
     end, DeviceBlock)
     KeSetTimerEx(Timer, -10000 * 10, 10, Dpc)
     DriverObject.DriverUnload = function(DriverObject)
