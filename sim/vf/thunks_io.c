@@ -261,9 +261,13 @@ static void vf_IoFreeIrp(ke_call *call, PVOID_VA Irp)
          * case and layout. */
         /* Completion that reached the top location is the owner's again:
          * its completion routine may have set the event the freeing thread
-         * waited on, on another processor, before it returns. */
+         * waited on, on another processor, before it returns, or may free
+         * the IRP itself and return STATUS_MORE_PROCESSING_REQUIRED (the
+         * documented pattern for a driver-allocated IRP) while the lower
+         * driver's dispatch routine that completed it is still on the stack:
+         * that routine may not touch the IRP after IoCompleteRequest. */
         bool returned = irp->completing && irp_field(m, Irp, "CurrentLocation") > irp->stack_count;
-        if (io_level2(m) && (irp->dispatching > 0 || (irp->in_flight && !returned)) &&
+        if (io_level2(m) && !returned && (irp->dispatching > 0 || irp->in_flight) &&
             vf_io_raise(call, RULE_io2_free_irp_in_use, NULL, ke_caller_code(call), Irp, 0))
             return;
     }
