@@ -688,5 +688,6 @@ void vf_patch_imports(ddi_imports *imports)
     vf_patch_imports_io(imports);
     vf_patch_imports_cm(imports);
     vf_patch_imports_mm(imports);
+    vf_patch_imports_dma(imports);
     vf_patch_imports_wmi(imports);
 }

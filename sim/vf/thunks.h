@@ -46,6 +46,7 @@ void vf_iov_completion_returned(ke_call *call, const ke_callout *c, struct io_ir
 bool vf_iov_set_cancel_routine(ke_call *call, PVOID_VA Irp, uint32_t CancelRoutine);
 void vf_patch_imports_cm(ddi_imports *imports); /* thunks_cm.c: the registry */
 void vf_patch_imports_mm(ddi_imports *imports); /* thunks_mm.c: mappings, physical memory */
+void vf_patch_imports_dma(ddi_imports *imports); /* dma_verify.c: DMA verification */
 
 /* Code integrity (/flags 0x2000000, thunks_mm.c): false when the request
  * stopped the machine. vf_ci_pool: an executable pool type (0xC4/0x2000);

@@ -45,6 +45,7 @@ void vf_destroy(vf_state *vf)
     ddc_destroy(vf->ddc);
     vf_deadlock_destroy(vf->deadlock);
     vf_race_destroy(vf->race);
+    vf_dma_destroy(vf->dma);
     free(vf);
 }
 
