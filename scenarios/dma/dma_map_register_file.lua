@@ -1,26 +1,34 @@
--- dma_map_register_file: an adapter with 3 map registers keeps 2 of them after its first transfer
--- (DeallocateObjectKeepRegisters) and asks for 2 again without FreeMapRegisters:
--- the channel is free but no 2 free map registers are contiguous (0xE6/0x00, P2 2,
--- P3 2 needed, P4 1 the longest free run).
+-- dma_map_register_file: an adapter with 5 map registers; the driver keeps
+-- register 0 after one transfer and registers 1-2 after another
+-- (DeallocateObjectKeepRegisters), frees register 0, and asks for 3: three
+-- are free (0, 3, 4) but no three in a row, and the registers it keeps are
+-- never going to move (0xE6/0x00, P2 2, P3 3 needed, P4 2 the longest run).
 scenario {
   verifier = "/standard /driver dmadev.sys",
   devices = { { name = "dev", hardware_id = "ROOT\\DMADEV", driver = "dmadev.sys" } },
-  expect = { bugcheck = 0xE6, p1 = 0x00, p2 = 2, p3 = 2, p4 = 1, driver = "dmadev.sys" },
+  expect = { bugcheck = 0xE6, p1 = 0x00, p2 = 2, p3 = 3, p4 = 2, driver = "dmadev.sys" },
 }
 
 driver "dmadev.sys" "drivers/dmadev.lua"
 
+local function Keep(Ops, Adapter, Fdo, Count)
+  local Kept
+  assert(Ops.AllocateAdapterChannel(Adapter, Fdo, Count, function(DeviceObject, Irp, Base, Context)
+    Kept = Base
+    return DeallocateObjectKeepRegisters
+  end, nil) == STATUS_SUCCESS)
+  return Kept
+end
+
 function DmaTest(Pdo, Fdo)
-  local Adapter, Ops = GetAdapter(Pdo)
+  local Adapter, Ops, MapRegisters = GetAdapter(Pdo, 0x4000)
+  assert(MapRegisters == 5)
   AtDispatch(function()
-    assert(Ops.AllocateAdapterChannel(Adapter, Fdo, 2, function(DeviceObject, Irp, Base, Context)
-      Kept = Base
-      return DeallocateObjectKeepRegisters
-    end, nil) == STATUS_SUCCESS)
-  end)
-  AtDispatch(function()
-    -- BUG: FreeMapRegisters(Adapter, Kept, 2) first.
-    Ops.AllocateAdapterChannel(Adapter, Fdo, 2, function() return DeallocateObject end, nil)
+    local First = Keep(Ops, Adapter, Fdo, 1)
+    Keep(Ops, Adapter, Fdo, 2)
+    Ops.FreeMapRegisters(Adapter, First, 1)
+    -- BUG: the driver still keeps registers 1-2: free them (or ask for 2).
+    Ops.AllocateAdapterChannel(Adapter, Fdo, 3, function() return DeallocateObject end, nil)
   end)
 end
 

@@ -26,8 +26,8 @@
  * mapping was already flushed, 0x20 of one never mapped since its
  * allocation; 0x1B a CurrentVa outside the MDL, 0x24 a transfer running
  * past its end; 0x00 P2 1 a flush running past the map registers, P2 2 an
- * AllocateAdapterChannel that finds the channel free but no run of free
- * map registers long enough.
+ * AllocateAdapterChannel that finds the channel free and enough free map
+ * registers, but no run of them long enough (fewer free ones: it waits).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -470,8 +470,12 @@ static NTSTATUS vf_AllocateAdapterChannel(ke_call *call, PVOID_VA DmaAdapter, PV
         kd_raise(call, RULE_dma_two_adapter_channels, 1, 0, 0);
         return STATUS_SUCCESS;
     }
+    /* Enough free map registers, but no run of them long enough: the
+     * request could wait forever behind registers the driver keeps (with
+     * too few free, it waits for them, as on Windows). */
     uint32_t run = longest_free_run(a);
-    if (!a->channel && NumberOfMapRegisters <= a->map_registers && run < NumberOfMapRegisters &&
+    uint32_t free_count = a->map_registers - hal_dma_registers_allocated(a);
+    if (!a->channel && NumberOfMapRegisters <= free_count && run < NumberOfMapRegisters &&
         on(call, RULE_dma_map_register_file)) {
         kd_raise(call, RULE_dma_map_register_file, 2, NumberOfMapRegisters, run);
         return STATUS_SUCCESS;

@@ -1271,7 +1271,7 @@
      * 0. */                                                                                   \
     X(dma_map_register_file, 0xE6, 1, 0x00, VF_FLAG_DMA_CHECKING,                                  \
       "a flush running past the end of the map registers (P2 1), or an AllocateAdapterChannel "    \
-      "finding no run of free map registers long enough (P2 2)",                                   \
+      "finding enough free map registers but no run of them long enough (P2 2)",                   \
       ("Miscellaneous map register file error",                                                    \
        "1: flush of too many bytes at the end of the map register file; 2: out of contiguous "     \
        "map registers",                                                                            \
