@@ -450,6 +450,7 @@ PVOID_VA lb_check_ustr(lua_State *L, int arg, const char *fn, const char *param)
 /* A DEVICE_OBJECT pointer whose fields read by name. */
 void lb_push_device(lua_State *L, PVOID_VA va);
 void lb_push_irp(lua_State *L, PVOID_VA va);
+void lb_push_dma_adapter(lua_State *L, PVOID_VA va);
 void lb_push_stack_location(lua_State *L, PVOID_VA va);
 /* A routine returned by a DDI (IoSetCancelRoutine's previous one), or nil. */
 void lb_push_routine_or_nil(lua_State *L, uint32_t r);

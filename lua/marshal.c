@@ -211,6 +211,11 @@ void lb_push_irp(lua_State *L, PVOID_VA va)
     lb_push_typed_ptr(L, va, KE_TYPE_IRP);
 }
 
+void lb_push_dma_adapter(lua_State *L, PVOID_VA va)
+{
+    lb_push_typed_ptr(L, va, KE_TYPE_DMA_ADAPTER);
+}
+
 void lb_push_stack_location(lua_State *L, PVOID_VA va)
 {
     lb_push_typed_ptr(L, va, KE_TYPE_IO_STACK_LOCATION);

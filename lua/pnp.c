@@ -15,6 +15,7 @@
 
 #include "binding.h"
 #include "ddi_table.h"
+#include "hal/hal.h"
 #include "io/pnp.h"
 #include "ke/hooks.h"
 #include "mm/mm.h"
@@ -654,6 +655,56 @@ static int l_GUID(lua_State *L)
     return 1;
 }
 
+/*
+ * The bus-master device's side of DMA (sim/hal/dma.c): DeviceDmaWrite(
+ * LogicalAddress, bytes) is the device writing a Lua string into memory at a
+ * logical address the HAL gave the driver (a common buffer, a map
+ * register), DeviceDmaRead(LogicalAddress, Length) the device reading;
+ * callable from harness code and from the scenario's device model (a
+ * timer's DPC standing for the device's completion). An address no live
+ * adapter maps is a scenario error: drvsim has no other memory a device
+ * could reach.
+ */
+static uint64_t check_logical(lua_State *L, const char *fn)
+{
+    lb_state *lb = lb_get(L);
+    if (lb->m == NULL)
+        lb_scenario_error(L, "%s can only be used inside run() and driver routines", fn);
+    lua_Integer logical = luaL_checkinteger(L, 1);
+    if (logical <= 0)
+        lb_scenario_error(L, "%s: LogicalAddress (argument 1) must be a positive integer", fn);
+    return (uint64_t)logical;
+}
+
+static int l_DeviceDmaWrite(lua_State *L)
+{
+    uint64_t logical = check_logical(L, "DeviceDmaWrite");
+    size_t len = 0;
+    const char *data = luaL_checklstring(L, 2, &len);
+    if (len == 0 || len > PAGE_SIZE * 64u ||
+        !hal_dma_device_access(lb_get(L)->m, logical, (void *)data, (uint32_t)len, true))
+        lb_scenario_error(L, "DeviceDmaWrite: no DMA adapter maps %zu bytes at logical address "
+                             "0x%llx",
+                          len, (unsigned long long)logical);
+    return 0;
+}
+
+static int l_DeviceDmaRead(lua_State *L)
+{
+    uint64_t logical = check_logical(L, "DeviceDmaRead");
+    lua_Integer len = luaL_checkinteger(L, 2);
+    if (len <= 0 || len > (lua_Integer)PAGE_SIZE * 64)
+        lb_scenario_error(L, "DeviceDmaRead: Length (argument 2) must be 1..%u", PAGE_SIZE * 64u);
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, (size_t)len);
+    if (!hal_dma_device_access(lb_get(L)->m, logical, p, (uint32_t)len, false))
+        lb_scenario_error(L, "DeviceDmaRead: no DMA adapter maps %lld bytes at logical address "
+                             "0x%llx",
+                          (long long)len, (unsigned long long)logical);
+    luaL_pushresultsize(&b, (size_t)len);
+    return 1;
+}
+
 void lb_register_pnp(lua_State *L)
 {
     static const luaL_Reg functions[] = {
@@ -667,6 +718,8 @@ void lb_register_pnp(lua_State *L)
         {"GUID", l_GUID},
         {"WmiRequest", l_WmiRequest},
         {"SetSystemPowerState", l_SetSystemPowerState},
+        {"DeviceDmaWrite", l_DeviceDmaWrite},
+        {"DeviceDmaRead", l_DeviceDmaRead},
         {NULL, NULL},
     };
     lua_pushglobaltable(L);

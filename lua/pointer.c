@@ -199,8 +199,11 @@ static void push_routine_at(lua_State *L, uint64_t v)
 {
     io_driver *d = NULL;
     io_routine r = v != 0 ? io_routine_of_token(lb_get(L)->m, v, &d) : 0;
+    uint16_t ddi;
     if (d != NULL && r != 0)
         lb_push_routine(L, r);
+    else if (v != 0 && mm_kernel_routine_ddi(lb_get(L)->sc.arch, v, &ddi))
+        lua_pushcfunction(L, lb_ddi_functions[ddi].func); /* a DMA_OPERATIONS member */
     else
         lb_push_ptr(L, v);
 }
@@ -515,6 +518,8 @@ static bool declarable(int type)
     case KE_TYPE_IMAGE_INFO:
     case KE_TYPE_SE_EXPORTS:
     case KE_TYPE_IO_ERROR_LOG_PACKET:
+    case KE_TYPE_DMA_ADAPTER:
+    case KE_TYPE_DMA_OPERATIONS:
         return false;
     default:
         return true;
@@ -1042,6 +1047,11 @@ void lb_register_pointer(lua_State *L)
     register_constructor(L, "CM_PARTIAL_RESOURCE_DESCRIPTOR",
                          KE_TYPE_CM_PARTIAL_RESOURCE_DESCRIPTOR);
     register_constructor(L, "POWER_STATE", KE_TYPE_POWER_STATE);
+    register_constructor(L, "DEVICE_DESCRIPTION", KE_TYPE_DEVICE_DESCRIPTION);
+    register_constructor(L, "DMA_ADAPTER", KE_TYPE_DMA_ADAPTER);
+    register_constructor(L, "DMA_OPERATIONS", KE_TYPE_DMA_OPERATIONS);
+    register_constructor(L, "SCATTER_GATHER_LIST", KE_TYPE_SCATTER_GATHER_LIST);
+    register_constructor(L, "SCATTER_GATHER_ELEMENT", KE_TYPE_SCATTER_GATHER_ELEMENT);
     register_constructor(L, "IMAGE_INFO", KE_TYPE_IMAGE_INFO);
     register_constructor(L, "SE_EXPORTS", KE_TYPE_SE_EXPORTS);
     register_constructor(L, "DRIVER_OBJECT", KE_TYPE_DRIVER_OBJECT);

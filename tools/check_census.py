@@ -42,7 +42,11 @@ def main():
                           "--json", "-", "--quiet"], capture_output=True, text=True)
     result = json.loads(run.stdout)
     names = {line.strip() for line in result["debug_output"]}
-    missing_ddis = [d["name"] for d in ddis if d["name"] not in names]
+    # A `member` DDI (a DMA_OPERATIONS member) is no global: a driver reaches it
+    # through its table (adapter.DmaOperations.MapTransfer), as in C.
+    members = {d["name"] for d in ddis if "member" in d.get("flags", [])}
+    missing_ddis = [d["name"] for d in ddis if d["name"] not in names | members]
+    names |= members
     if missing_ddis:
         print(f"not ok 1 - DDIs of drvsim ddis that are not globals: {missing_ddis}")
     else:

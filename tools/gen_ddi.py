@@ -44,9 +44,10 @@ TYPES = {
     "device": ("PVOID_VA", "lb_check_ptr", "lb_push_device", "(uint64_t){}"),
     "irp": ("PVOID_VA", "lb_check_ptr", "lb_push_irp", "(uint64_t){}"),
     "stack": ("PVOID_VA", "lb_check_ptr", "lb_push_stack_location", "(uint64_t){}"),
+    "adapter": ("PVOID_VA", "lb_check_ptr", "lb_push_dma_adapter", "(uint64_t){}"),
     "export": ("PVOID_VA", None, "lb_push_export", "(uint64_t){}"),
 }
-FLAGS = {"blocking", "spins", "resumes", "callout", "inline"}
+FLAGS = {"blocking", "spins", "resumes", "callout", "inline", "member"}
 
 
 class Param:
@@ -132,7 +133,8 @@ def write_exports_c(ddis, out):
     lines += ["};", "", "const char *const ddi_names[DDI_COUNT] = {"]
     lines += [f'    [DDI_{d.name}] = "{d.name}",' for d in ddis]
     lines += ["};", "", "const bool ddi_exported[DDI_COUNT] = {"]
-    lines += [f"    [DDI_{d.name}] = {'false' if 'inline' in d.flags else 'true'}," for d in ddis]
+    lines += [f"    [DDI_{d.name}] = {'false' if d.flags & {'inline', 'member'} else 'true'},"
+              for d in ddis]
     lines += ["};"]
     out.write("\n".join(lines) + "\n")
 
@@ -229,9 +231,19 @@ def write_lua_c(ddis, out):
     lines.append("const luaL_Reg lb_ddi_functions[DDI_COUNT + 1] = {")
     lines += [f'    {{"{d.name}", l_{d.name}}},' for d in ddis]
     lines += ["    {NULL, NULL},", "};", "",
+              "/* A `member` routine (a DMA_OPERATIONS member) is reached through its",
+              " * table only, as in C: it is not a global. */",
+              "static const bool member[DDI_COUNT] = {"]
+    lines += [f"    [DDI_{d.name}] = true," for d in ddis if "member" in d.flags]
+    lines += ["    [0] = false,", "};", "",
               "void lb_register_ddis(lua_State *L)",
               "{",
-              "    luaL_setfuncs(L, lb_ddi_functions, 0);",
+              "    for (size_t i = 0; i < DDI_COUNT; i++) {",
+              "        if (member[i])",
+              "            continue;",
+              "        lua_pushcfunction(L, lb_ddi_functions[i].func);",
+              "        lua_setglobal(L, lb_ddi_functions[i].name);",
+              "    }",
               "}"]
     out.write("\n".join(lines) + "\n")
 

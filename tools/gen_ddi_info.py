@@ -32,7 +32,7 @@ WDK_TYPES = {
     "cstr": "PCSZ", "wstr": "PCWSTR", "handle": "HANDLE", "routine": "PVOID",
     "timeout": "PLARGE_INTEGER", "objects": "PVOID[]", "client_id": "CLIENT_ID",
     "ustr": "PUNICODE_STRING", "device": "PDEVICE_OBJECT", "irp": "PIRP",
-    "stack": "PIO_STACK_LOCATION", "export": "PVOID", "plarge": "PLARGE_INTEGER",
+    "stack": "PIO_STACK_LOCATION", "adapter": "PDMA_ADAPTER", "export": "PVOID", "plarge": "PLARGE_INTEGER",
 }
 
 

@@ -822,6 +822,7 @@ uint64_t io_callout_end(ke_call *call, uint64_t result)
     case KE_CALLOUT_SYNCHRONIZE:
     case KE_CALLOUT_QUERY_ROUTINE:
     case KE_CALLOUT_REGISTRY:
+    case KE_CALLOUT_DMA:
         break;
     }
     KE_CHECK(m, false);

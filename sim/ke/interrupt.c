@@ -23,6 +23,7 @@
 #include "cm/cm.h"
 #include "ddi_table.h"
 #include "ex/pool.h"
+#include "hal/hal.h"
 #include "io/io.h"
 #include "kd/kd.h"
 #include "ke/hooks.h"
@@ -207,6 +208,8 @@ uint64_t ke_callout_end(ke_call *call, uint64_t result)
         return cm_query_callout_end(call, result); /* RtlQueryRegistryValues' routines */
     if (e->callouts[e->callout_count - 1].kind == KE_CALLOUT_REGISTRY)
         return cm_notify_callout_end(call, result); /* RegistryCallback routines */
+    if (e->callouts[e->callout_count - 1].kind == KE_CALLOUT_DMA)
+        return hal_dma_callout_end(call, result); /* a DMA ExecutionRoutine */
     if (e->callouts[e->callout_count - 1].kind != KE_CALLOUT_SYNCHRONIZE)
         return io_callout_end(call, result); /* the I/O manager's routines */
     ke_callout *c = &e->callouts[--e->callout_count];

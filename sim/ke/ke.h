@@ -155,6 +155,10 @@ typedef enum ke_callout_kind {
                                    (cm/callbacks.c) */
     KE_CALLOUT_POWER_COMPLETE,  /* PoRequestPowerIrp's PREQUEST_POWER_COMPLETE; no result
                                    (po/power.c) */
+    KE_CALLOUT_DMA,             /* a DMA adapter's ExecutionRoutine: AllocateAdapterChannel's
+                                   DRIVER_CONTROL (IO_ALLOCATION_ACTION result), Get/Build-
+                                   ScatterGatherList's DRIVER_LIST_CONTROL (none)
+                                   (hal/dma.c) */
 } ke_callout_kind;
 
 /* How the host reads a callout routine's result when its kind does not say
@@ -759,7 +763,8 @@ typedef struct ke_machine {
     struct io_remove_lock *remove_locks; /* IO_REMOVE_LOCKs initialised (io/removelock.c) */
     struct io_pnp *pnp;
     struct io_wmi *wmi;
-    struct po_manager *po;            /* the power manager (po/power.c), created lazily */               /* WMI and ETW registrations (io/wmi.c), created lazily */               /* the PnP manager's devices (io/pnp.c), created lazily */
+    struct po_manager *po;            /* the power manager (po/power.c), created lazily */
+    struct hal_dma *dma;              /* DMA adapters (hal/dma.c), created lazily */               /* WMI and ETW registrations (io/wmi.c), created lazily */               /* the PnP manager's devices (io/pnp.c), created lazily */
     des_map work_items;               /* IO_WORKITEM address -> ex_work_item (ex/work.c) */
     struct ex_work *work;             /* the system work queues, created with their first item */
     struct ex_lookasides *lookasides; /* lookaside lists (ex/lookaside.c), created lazily */

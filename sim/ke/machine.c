@@ -17,6 +17,7 @@
 #include "ex/pushlock.h"
 #include "ex/work.h"
 #include "ex/resource.h"
+#include "hal/hal.h"
 #include "io/pnp.h"
 #include "io/wmi.h"
 #include "po/po.h"
@@ -309,6 +310,7 @@ void ke_machine_destroy(ke_machine *m)
     io_pnp_destroy(m);
     io_wmi_destroy(m);
     po_destroy(m);
+    hal_dma_destroy(m);
     io_devices_destroy(m);
     io_irps_destroy(m);
     io_requests_destroy(m);

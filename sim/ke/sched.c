@@ -98,6 +98,7 @@ uint8_t ke_callout_role(const ke_callout *c)
     case KE_CALLOUT_QUERY_ROUTINE:
     case KE_CALLOUT_REGISTRY:
     case KE_CALLOUT_POWER_COMPLETE:
+    case KE_CALLOUT_DMA:
         return KE_ROLE_OTHER;
     }
     return KE_ROLE_OTHER;

@@ -558,7 +558,55 @@ typedef enum ke_field_kind {
     X(CM_RESOURCE_INTERRUPT, Level, KE_FIELD_U16, 0x0, 0x0, NONE)                                  \
     X(CM_RESOURCE_INTERRUPT, Group, KE_FIELD_U16, 0x2, 0x2, NONE)                                  \
     X(CM_RESOURCE_INTERRUPT, Vector, KE_FIELD_U32, 0x4, 0x4, NONE)                                 \
-    X(CM_RESOURCE_INTERRUPT, Affinity, KE_FIELD_UPTR, 0x8, 0x8, NONE)
+    X(CM_RESOURCE_INTERRUPT, Affinity, KE_FIELD_UPTR, 0x8, 0x8, NONE)                              \
+    /* The HAL's DMA (wdm.h): DEVICE_DESCRIPTION through version 3, the DMA_ADAPTER and the        \
+     * version 2 DMA_OPERATIONS its members point to (kernel routines: they read back as the       \
+     * callable routine), a SCATTER_GATHER_LIST (Elements is its first element; element i is       \
+     * SCATTER_GATHER_ELEMENT(l.Elements + i * sizeof(SCATTER_GATHER_ELEMENT))). */                \
+    X(DEVICE_DESCRIPTION, Version, KE_FIELD_U32, 0x0, 0x0, NONE)                                   \
+    X(DEVICE_DESCRIPTION, Master, KE_FIELD_U8, 0x4, 0x4, NONE)                                     \
+    X(DEVICE_DESCRIPTION, ScatterGather, KE_FIELD_U8, 0x5, 0x5, NONE)                              \
+    X(DEVICE_DESCRIPTION, DemandMode, KE_FIELD_U8, 0x6, 0x6, NONE)                                 \
+    X(DEVICE_DESCRIPTION, AutoInitialize, KE_FIELD_U8, 0x7, 0x7, NONE)                             \
+    X(DEVICE_DESCRIPTION, Dma32BitAddresses, KE_FIELD_U8, 0x8, 0x8, NONE)                          \
+    X(DEVICE_DESCRIPTION, IgnoreCount, KE_FIELD_U8, 0x9, 0x9, NONE)                                \
+    X(DEVICE_DESCRIPTION, Reserved1, KE_FIELD_U8, 0xa, 0xa, NONE)                                  \
+    X(DEVICE_DESCRIPTION, Dma64BitAddresses, KE_FIELD_U8, 0xb, 0xb, NONE)                          \
+    X(DEVICE_DESCRIPTION, BusNumber, KE_FIELD_U32, 0xc, 0xc, NONE)                                 \
+    X(DEVICE_DESCRIPTION, DmaChannel, KE_FIELD_U32, 0x10, 0x10, NONE)                              \
+    X(DEVICE_DESCRIPTION, InterfaceType, KE_FIELD_U32, 0x14, 0x14, NONE)                           \
+    X(DEVICE_DESCRIPTION, DmaWidth, KE_FIELD_U32, 0x18, 0x18, NONE)                                \
+    X(DEVICE_DESCRIPTION, DmaSpeed, KE_FIELD_U32, 0x1c, 0x1c, NONE)                                \
+    X(DEVICE_DESCRIPTION, MaximumLength, KE_FIELD_U32, 0x20, 0x20, NONE)                           \
+    X(DEVICE_DESCRIPTION, DmaPort, KE_FIELD_U32, 0x24, 0x24, NONE)                                 \
+    X(DEVICE_DESCRIPTION, DmaAddressWidth, KE_FIELD_U32, 0x28, 0x28, NONE)                         \
+    X(DEVICE_DESCRIPTION, DmaControllerInstance, KE_FIELD_U32, 0x2c, 0x2c, NONE)                   \
+    X(DEVICE_DESCRIPTION, DmaRequestLine, KE_FIELD_U32, 0x30, 0x30, NONE)                          \
+    X(DEVICE_DESCRIPTION, DeviceAddress, KE_FIELD_U64, 0x38, 0x38, NONE)                           \
+    X(DMA_ADAPTER, Version, KE_FIELD_U16, 0x0, 0x0, NONE)                                          \
+    X(DMA_ADAPTER, Size, KE_FIELD_U16, 0x2, 0x2, NONE)                                             \
+    X(DMA_ADAPTER, DmaOperations, KE_FIELD_PTR, 0x8, 0x4, DMA_OPERATIONS)                          \
+    X(DMA_OPERATIONS, Size, KE_FIELD_U32, 0x0, 0x0, NONE)                                          \
+    X(DMA_OPERATIONS, PutDmaAdapter, KE_FIELD_ROUTINE, 0x8, 0x4, NONE)                             \
+    X(DMA_OPERATIONS, AllocateCommonBuffer, KE_FIELD_ROUTINE, 0x10, 0x8, NONE)                     \
+    X(DMA_OPERATIONS, FreeCommonBuffer, KE_FIELD_ROUTINE, 0x18, 0xc, NONE)                         \
+    X(DMA_OPERATIONS, AllocateAdapterChannel, KE_FIELD_ROUTINE, 0x20, 0x10, NONE)                  \
+    X(DMA_OPERATIONS, FlushAdapterBuffers, KE_FIELD_ROUTINE, 0x28, 0x14, NONE)                     \
+    X(DMA_OPERATIONS, FreeAdapterChannel, KE_FIELD_ROUTINE, 0x30, 0x18, NONE)                      \
+    X(DMA_OPERATIONS, FreeMapRegisters, KE_FIELD_ROUTINE, 0x38, 0x1c, NONE)                        \
+    X(DMA_OPERATIONS, MapTransfer, KE_FIELD_ROUTINE, 0x40, 0x20, NONE)                             \
+    X(DMA_OPERATIONS, GetDmaAlignment, KE_FIELD_ROUTINE, 0x48, 0x24, NONE)                         \
+    X(DMA_OPERATIONS, ReadDmaCounter, KE_FIELD_ROUTINE, 0x50, 0x28, NONE)                          \
+    X(DMA_OPERATIONS, GetScatterGatherList, KE_FIELD_ROUTINE, 0x58, 0x2c, NONE)                    \
+    X(DMA_OPERATIONS, PutScatterGatherList, KE_FIELD_ROUTINE, 0x60, 0x30, NONE)                    \
+    X(DMA_OPERATIONS, CalculateScatterGatherList, KE_FIELD_ROUTINE, 0x68, 0x34, NONE)              \
+    X(DMA_OPERATIONS, BuildScatterGatherList, KE_FIELD_ROUTINE, 0x70, 0x38, NONE)                  \
+    X(SCATTER_GATHER_LIST, NumberOfElements, KE_FIELD_U32, 0x0, 0x0, NONE)                         \
+    X(SCATTER_GATHER_LIST, Reserved, KE_FIELD_UPTR, 0x8, 0x4, NONE)                                \
+    X(SCATTER_GATHER_LIST, Elements, KE_FIELD_SUB, 0x10, 0x8, SCATTER_GATHER_ELEMENT)              \
+    X(SCATTER_GATHER_ELEMENT, Address, KE_FIELD_U64, 0x0, 0x0, NONE)                               \
+    X(SCATTER_GATHER_ELEMENT, Length, KE_FIELD_U32, 0x8, 0x8, NONE)                                \
+    X(SCATTER_GATHER_ELEMENT, Reserved, KE_FIELD_UPTR, 0x10, 0xc, NONE)
 
 /* The GENERAL_LOOKASIDE fields of a lookaside list (its member L in C:
  * `List.L.TotalAllocates` reads as `List.TotalAllocates`). ListHead is kept
@@ -686,7 +734,12 @@ typedef enum ke_field_kind {
     X(CM_PARTIAL_RESOURCE_DESCRIPTOR, 0x14, 0x10)                                                  \
     X(CM_PARTIAL_RESOURCE_U, 0x10, 0xC)                                                            \
     X(CM_RESOURCE_RANGE, 0xC, 0xC)                                                                 \
-    X(CM_RESOURCE_INTERRUPT, 0x10, 0xC)
+    X(CM_RESOURCE_INTERRUPT, 0x10, 0xC)                                                            \
+    X(DEVICE_DESCRIPTION, 0x40, 0x40)                                                              \
+    X(DMA_ADAPTER, 0x10, 0x8)                                                                      \
+    X(DMA_OPERATIONS, 0x78, 0x3C)                                                                  \
+    X(SCATTER_GATHER_LIST, 0x10, 0x8)                                                              \
+    X(SCATTER_GATHER_ELEMENT, 0x18, 0x10)
 
 typedef enum ke_type_id {
     KE_TYPE_NONE = 0, /* a plain pointer */

@@ -36,13 +36,18 @@ PVOID_VA mm_export_address(ke_arch arch, uint16_t ddi)
     return exports_base(arch) + (PVOID_VA)ddi * EXPORT_STRIDE;
 }
 
-bool mm_export_ddi(ke_arch arch, PVOID_VA va, uint16_t *ddi)
+bool mm_kernel_routine_ddi(ke_arch arch, PVOID_VA va, uint16_t *ddi)
 {
     PVOID_VA base = exports_base(arch);
     if (va < base || (va - base) % EXPORT_STRIDE != 0 || (va - base) / EXPORT_STRIDE >= DDI_COUNT)
         return false;
     *ddi = (uint16_t)((va - base) / EXPORT_STRIDE);
-    return ddi_exported[*ddi];
+    return true;
+}
+
+bool mm_export_ddi(ke_arch arch, PVOID_VA va, uint16_t *ddi)
+{
+    return mm_kernel_routine_ddi(arch, va, ddi) && ddi_exported[*ddi];
 }
 
 /* MmGetSystemRoutineAddress(SystemRoutineName): the export's address, or

@@ -94,6 +94,9 @@ PVOID_VA mm_region_end(ke_arch arch, mm_region region);
  * the DDI an address is the export of (false if none, or a WDK inline). */
 PVOID_VA mm_export_address(ke_arch arch, uint16_t ddi);
 bool mm_export_ddi(ke_arch arch, PVOID_VA va, uint16_t *ddi);
+/* The routine at a kernel address, exported or not (a DMA_OPERATIONS member
+ * is reached through its table only): false when va is no routine's. */
+bool mm_kernel_routine_ddi(ke_arch arch, PVOID_VA va, uint16_t *ddi);
 
 /* The most `memory` a machine may have: what the pool regions can hold on
  * x64; 4 GB (PAE's reach in kernel space terms) on x86. */

@@ -251,6 +251,7 @@ void dl_acq_fill(ke_machine *m, dl_acq *a, const ke_event *ev, bool with_site)
         case KE_CALLOUT_QUERY_ROUTINE:
         case KE_CALLOUT_REGISTRY:
         case KE_CALLOUT_POWER_COMPLETE:
+        case KE_CALLOUT_DMA:
             a->context = DL_CTX_CALLBACK;
             break;
         }

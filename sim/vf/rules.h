@@ -1325,7 +1325,138 @@
       "quota charge (IoReuseIrp reuses one; what IoAllocateIrp recorded is lost)",                 \
       ("WDM DRIVER WARNING: IoInitializeIrp on an IRP allocated by IoAllocateIrp (no quota "       \
        "charged)",                                                                                 \
-       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))
+       "Address in the driver's code where the error was detected", "IRP", "Not used (0)"))        \
+    /* DMA verification (/flags 0x80, in /standard; bug-check-0xe6, dma-verification.md): the  \
+     * HAL's DMA routines (vf/dma_verify.c). P1 is the violation. Where the page gives no     \
+     * parameter drvsim gives 0; its "DV data" parameters (Windows' internal structures) are   \
+     * 0. */                                                                                   \
+    X(dma_map_register_file, 0xE6, 1, 0x00, VF_FLAG_DMA_CHECKING,                                  \
+      "a flush running past the end of the map registers (P2 1), or an AllocateAdapterChannel "    \
+      "finding enough free map registers but no run of them long enough (P2 2)",                   \
+      ("Miscellaneous map register file error",                                                    \
+       "1: flush of too many bytes at the end of the map register file; 2: out of contiguous "     \
+       "map registers",                                                                            \
+       "P2 1: bytes left in the MDL; P2 2: map registers needed",                                  \
+       "P2 1: bytes asked to flush; P2 2: longest run of free map registers"))                     \
+    X(dma_common_buffer_freed_twice, 0xE6, 1, 0x03, VF_FLAG_DMA_CHECKING,                          \
+      "FreeCommonBuffer of a buffer the adapter did not allocate, or freed already",               \
+      ("The driver freed too many common buffers", "Number of extra common buffers freed",         \
+       "Not used (0)", "Not used (0)"))                                                            \
+    X(dma_adapter_channel_freed_twice, 0xE6, 1, 0x04, VF_FLAG_DMA_CHECKING,                        \
+      "FreeAdapterChannel with no adapter channel allocated",                                      \
+      ("The driver freed too many adapter channels", "Number of extra adapter channels freed",     \
+       "Not used (0)", "Not used (0)"))                                                            \
+    X(dma_map_registers_freed_twice, 0xE6, 1, 0x05, VF_FLAG_DMA_CHECKING,                          \
+      "FreeMapRegisters of map registers the driver does not hold (never allocated, freed "        \
+      "already, or still its adapter channel's)",                                                  \
+      ("The driver freed too many map registers", "Number of extra map registers freed",           \
+       "Not used (0)", "Not used (0)"))                                                            \
+    X(dma_sg_list_freed_twice, 0xE6, 1, 0x06, VF_FLAG_DMA_CHECKING,                                \
+      "PutScatterGatherList of a list the adapter did not build, or freed already",                \
+      ("The driver freed too many scatter/gather lists", "Scatter/gather lists allocated",         \
+       "Scatter/gather lists freed", "Not used (0)"))                                              \
+    X(dma_put_adapter_common_buffers, 0xE6, 1, 0x07, VF_FLAG_DMA_CHECKING,                         \
+      "PutDmaAdapter with common buffers not freed",                                               \
+      ("The driver released the adapter with common buffers outstanding", "Adapter",               \
+       "Number of common buffers outstanding", "Not used (0) (Windows: DV data)"))                 \
+    X(dma_put_adapter_channels, 0xE6, 1, 0x08, VF_FLAG_DMA_CHECKING,                               \
+      "PutDmaAdapter with its adapter channel still allocated",                                    \
+      ("The driver released the adapter with adapter channels outstanding", "Adapter",             \
+       "Number of adapter channels outstanding", "Not used (0) (Windows: DV data)"))               \
+    X(dma_put_adapter_map_registers, 0xE6, 1, 0x09, VF_FLAG_DMA_CHECKING,                          \
+      "PutDmaAdapter with map registers not freed (leaked: DeallocateObjectKeepRegisters "         \
+      "without FreeMapRegisters)",                                                                 \
+      ("The driver released the adapter with map registers outstanding", "Adapter",                \
+       "Number of map registers outstanding", "Not used (0) (Windows: DV data)"))                  \
+    X(dma_put_adapter_sg_lists, 0xE6, 1, 0x0A, VF_FLAG_DMA_CHECKING,                               \
+      "PutDmaAdapter with scatter/gather lists not put",                                           \
+      ("The driver released the adapter with scatter/gather lists outstanding", "Adapter",         \
+       "Number of scatter/gather lists outstanding", "Not used (0) (Windows: DV data)"))           \
+    X(dma_two_adapter_channels, 0xE6, 1, 0x0B, VF_FLAG_DMA_CHECKING,                               \
+      "AllocateAdapterChannel while the adapter's channel is still allocated",                     \
+      ("The driver allocated more than one adapter channel at a time",                             \
+       "Number of adapter channels outstanding", "Not used (0)", "Not used (0)"))                  \
+    X(dma_too_many_map_registers, 0xE6, 1, 0x0C, VF_FLAG_DMA_CHECKING,                             \
+      "AllocateAdapterChannel asking for more map registers than IoGetDmaAdapter gave, or a "      \
+      "MapTransfer needing more map registers than the driver holds from MapRegisterBase",         \
+      ("The driver tried to use too many map registers at once", "Number of map registers "        \
+       "required", "Maximum number of map registers (held)", "Not used (0)"))                      \
+    X(dma_buffers_not_flushed, 0xE6, 1, 0x0D, VF_FLAG_DMA_CHECKING,                                \
+      "FreeAdapterChannel while map registers are still mapped: FlushAdapterBuffers not called",   \
+      ("The driver did not flush its adapter buffers", "Number of bytes mapped",                   \
+       "Maximum number of bytes the map registers map", "Not used (0)"))                           \
+    X(dma_unlocked_buffer, 0xE6, 1, 0x0E, VF_FLAG_DMA_CHECKING,                                    \
+      "a DMA transfer over an MDL whose pages are not locked (neither MmProbeAndLockPages nor "    \
+      "MmBuildMdlForNonPagedPool)",                                                                \
+      ("The driver tried DMA on a buffer that is not locked", "MDL", "Not used (0)",               \
+       "Not used (0)"))                                                                            \
+    X(dma_buffer_overrun, 0xE6, 1, 0x0F, VF_FLAG_DMA_CHECKING,                                     \
+      "the driver or its device wrote outside a DMA buffer: a common buffer's tag before (P2 1) "  \
+      "or after (P2 2) it (\"DmaVrfy0\"), a free map register (P2 3, padding 0x0F), or the "       \
+      "padding before (P2 4) or after (P2 5) a buffer",                                            \
+      ("The driver or its device wrote outside a DMA buffer",                                      \
+       "1: tag before the buffer changed; 2: tag after the buffer changed; 3: free map register "  \
+       "overwritten; 4: padding before the buffer changed; 5: padding after the buffer changed",   \
+       "P2 1, 2: the buffer's length; 3: the address written; 4, 5: the buffer's start",           \
+       "P2 1, 2: the buffer's start; 3: not used (0); 4, 5: the address written"))                 \
+    X(dma_freed_while_mapped, 0xE6, 1, 0x10, VF_FLAG_DMA_CHECKING,                                 \
+      "FreeMapRegisters while some of the registers are still mapped (no FlushAdapterBuffers)",    \
+      ("The driver freed map registers while some were still mapped",                              \
+       "Number of map registers still mapped", "Not used (0)", "Not used (0)"))                    \
+    X(dma_wrong_irql, 0xE6, 1, 0x13, VF_FLAG_DMA_CHECKING,                                         \
+      "a DMA routine called at the wrong IRQL: not the one it requires (P2 1: PASSIVE_LEVEL for "  \
+      "IoGetDmaAdapter, PutDmaAdapter, Allocate/FreeCommonBuffer; DISPATCH_LEVEL for "             \
+      "Allocate/FreeAdapterChannel, FreeMapRegisters, PutScatterGatherList), or above its "        \
+      "maximum (P2 2: DISPATCH_LEVEL for MapTransfer, FlushAdapterBuffers, Get/Build/"             \
+      "CalculateScatterGatherList)",                                                               \
+      ("A DMA routine was called at the wrong IRQL",                                               \
+       "1: the IRQL is not the one expected; 2: the IRQL is above the maximum",                    \
+       "Expected (P2 1) or maximum (P2 2) IRQL", "Current IRQL"))                                  \
+    X(dma_too_many_map_registers_allocated, 0xE6, 1, 0x15, VF_FLAG_DMA_CHECKING,                   \
+      "a scatter/gather transfer needing more map registers than the adapter has",                 \
+      ("The driver allocated too many map registers", "Number of map registers needed",            \
+       "Maximum number of map registers", "Not used (0)"))                                         \
+    X(dma_flush_unmapped, 0xE6, 1, 0x16, VF_FLAG_DMA_CHECKING,                                     \
+      "FlushAdapterBuffers of a map register whose mapping was flushed already",                   \
+      ("The driver flushed a buffer that is not mapped", "Map register's address",                 \
+       "Not used (0) (Windows: DV data)", "Not used (0)"))                                         \
+    X(dma_adapter_released, 0xE6, 1, 0x18, VF_FLAG_DMA_CHECKING,                                   \
+      "a DMA routine called with an adapter PutDmaAdapter released",                               \
+      ("The driver used an adapter it had released", "Adapter",                                    \
+       "Not used (0) (Windows: DV data)", "Not used (0)"))                                         \
+    X(dma_null_adapter, 0xE6, 1, 0x19, VF_FLAG_DMA_CHECKING,                                       \
+      "a DMA routine called with a NULL DMA_ADAPTER",                                              \
+      ("The driver passed a NULL DMA_ADAPTER to a HAL routine", "Not used (0)", "Not used (0)",    \
+       "Not used (0)"))                                                                            \
+    X(dma_address_outside_mdl, 0xE6, 1, 0x1B, VF_FLAG_DMA_CHECKING,                                \
+      "MapTransfer, FlushAdapterBuffers or a scatter/gather routine given a CurrentVa outside "    \
+      "the MDL it passed",                                                                         \
+      ("The driver passed an address that is not within the MDL", "Address", "MDL",                \
+       "Not used (0)"))                                                                            \
+    X(dma_range_mapped_twice, 0xE6, 1, 0x1D, VF_FLAG_DMA_CHECKING,                                 \
+      "MapTransfer of a range whose map registers are still mapped (not flushed)",                 \
+      ("The driver mapped a range that is already mapped", "Start of the range",                   \
+       "End of the range", "Address already mapped there"))                                        \
+    X(dma_hal_get_adapter, 0xE6, 1, 0x1E, VF_FLAG_DMA_CHECKING,                                    \
+      "the obsolete HalGetAdapter called (IoGetDmaAdapter replaces it)",                           \
+      ("The driver called HalGetAdapter", "Not used (0)", "Not used (0)", "Not used (0)"))         \
+    X(dma_flush_never_mapped, 0xE6, 1, 0x20, VF_FLAG_DMA_CHECKING,                                 \
+      "FlushAdapterBuffers of map registers never mapped since their allocation (or not the "      \
+      "driver's)",                                                                                 \
+      ("The driver flushed a map register that was never mapped", "MapRegisterBase",               \
+       "Buffer's virtual address (CurrentVa)", "MDL"))                                             \
+    X(dma_zero_length_map, 0xE6, 1, 0x21, VF_FLAG_DMA_CHECKING,                                    \
+      "MapTransfer or a scatter/gather routine with a length of 0",                                \
+      ("The driver tried to map a zero-length buffer", "Not used (0) (Windows: DV data)",          \
+       "Not used (0)", "Not used (0)"))                                                            \
+    X(dma_buffer_too_small, 0xE6, 1, 0x24, VF_FLAG_DMA_CHECKING,                                   \
+      "a transfer running past the end of its MDL",                                                \
+      ("The MDL's buffer is shorter than the length asked for", "Length not accounted for",        \
+       "Not used (0)", "Not used (0)"))                                                            \
+    X(dma_unknown_description_version, 0xE6, 1, 0x25, VF_FLAG_DMA_CHECKING,                        \
+      "IoGetDmaAdapter with a DEVICE_DESCRIPTION version above DEVICE_DESCRIPTION_VERSION3",       \
+      ("The DEVICE_DESCRIPTION's version is unknown",                                              \
+       "The version given (Windows: not used)", "Not used (0)", "Not used (0)"))
 
 /*
  * The DDI compliance rules (/flags 0x20000, 0x80000, /ruleclasses 35, /sdv)

@@ -688,6 +688,7 @@ void vf_patch_imports(ddi_imports *imports)
     vf_patch_imports_io(imports);
     vf_patch_imports_cm(imports);
     vf_patch_imports_mm(imports);
+    vf_patch_imports_dma(imports);
     vf_patch_imports_wmi(imports);
     vf_patch_imports_iov2(imports);
 }

@@ -59,6 +59,7 @@ bool vf_iov_file_irql(ke_call *call);
 void vf_patch_imports_iov2(ddi_imports *imports);
 void vf_patch_imports_cm(ddi_imports *imports); /* thunks_cm.c: the registry */
 void vf_patch_imports_mm(ddi_imports *imports); /* thunks_mm.c: mappings, physical memory */
+void vf_patch_imports_dma(ddi_imports *imports); /* dma_verify.c: DMA verification */
 
 /* Code integrity (/flags 0x2000000, thunks_mm.c): false when the request
  * stopped the machine. vf_ci_pool: an executable pool type (0xC4/0x2000);

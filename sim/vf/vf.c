@@ -49,6 +49,7 @@ void vf_destroy(vf_state *vf)
     vf_deadlock_destroy(vf->deadlock);
     vf_race_destroy(vf->race);
     vf_iov_children_destroy(vf->children);
+    vf_dma_destroy(vf->dma);
     free(vf);
 }
 

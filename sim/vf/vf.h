@@ -38,6 +38,7 @@ typedef struct vf_state {
     struct vf_deadlock *deadlock; /* deadlock detection's lock graph (deadlock.c), lazily */
     uint32_t deadlock_mask;       /* the hook kinds it listens to now (vf_hooks_update) */
     struct vf_race *race;         /* the data race detector (race.c), lazily */
+    struct vf_dma *dma;           /* DMA verification's guarded buffers (dma_verify.c), lazily */
     uint32_t race_mask;           /* the hook kinds it listens to now (vf_hooks_update) */
     struct vf_iov_children *children; /* I/O verification's record of bus children (iov_pnp2.c) */
 } vf_state;
@@ -83,6 +84,10 @@ static inline bool vf_rule_enabled(const ke_call *call, rule_id rule)
  * it asked for less than a page, in normal or special pool alike, else
  * counted in UnTrackedPool; one freed by anyone (the kernel's free calls it
  * for tracked blocks, as ExFreePool calls the verifier). */
+/* DMA verification's state (dma_verify.c). */
+struct vf_dma;
+void vf_dma_destroy(struct vf_dma *d);
+
 struct ex_block;
 void vf_pool_track(ke_call *call, struct ex_block *b);
 void vf_pool_untrack(ke_machine *m, struct ex_block *b);

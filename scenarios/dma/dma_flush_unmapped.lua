@@ -1,0 +1,28 @@
+-- dma_flush_unmapped: FlushAdapterBuffers twice for one mapping (0xE6/0x16, P2 the map register).
+scenario {
+  verifier = "/standard /driver dmadev.sys",
+  devices = { { name = "dev", hardware_id = "ROOT\\DMADEV", driver = "dmadev.sys" } },
+  expect = { bugcheck = 0xE6, p1 = 0x16, driver = "dmadev.sys" },
+}
+
+driver "dmadev.sys" "drivers/dmadev.lua"
+
+function DmaTest(Pdo, Fdo)
+  local Adapter, Ops = GetAdapter(Pdo)
+  local Buffer, Mdl = NonPagedBuffer(64, "hello, device")
+  local Va = MmGetMdlVirtualAddress(Mdl)
+  local Length = LONG()
+  AtDispatch(function()
+    assert(Ops.AllocateAdapterChannel(Adapter, Fdo, 1, function(DeviceObject, Irp, Base, Context)
+      Length:set_u32(0, 13)
+      Ops.MapTransfer(Adapter, Mdl, Base, Va, Length, true)
+      Ops.FlushAdapterBuffers(Adapter, Mdl, Base, Va, 13, true)
+      -- BUG: flushed again.
+      Ops.FlushAdapterBuffers(Adapter, Mdl, Base, Va, 13, true)
+      return DeallocateObject
+    end, nil) == STATUS_SUCCESS)
+  end)end
+
+run(function()
+  assert(PlugDevice "dev" == STATUS_SUCCESS)
+end)
