@@ -1292,7 +1292,7 @@ for v in "/flags 0x8 /driver leaky.sys" "/standard /all" "/flags 0x8 /all /drive
 done
 check "Enhanced I/O: /flags 0x50 /all runs" 1 "$DRVSIM" run $L --verifier "/flags 0x50 /all"
 err_has "Enhanced I/O: ... 0x40 simulated in part, with the codes the catalogue has" \
-    '^drvsim: note: verifier option Enhanced I/O verification \(0x40\) is simulated in part: 19 of its checks \(0xC9: 0x23D, 0x23E, 0x240, 0x312, 0x23F, 0x241, 0x242, 0x243, 0x244, 0x245, 0x247, 0x248, 0x24B, 0x300, 0x302, 0x306, 0x307, 0x310, 0x311\), on with I/O verification \(0x10\)'
+    '^drvsim: note: verifier option Enhanced I/O verification \(0x40\) is simulated in part: 24 of its checks \(0xC9: 0x23D, 0x23E, 0x240, 0x312, 0x23F, 0x241, 0x242, 0x243, 0x244, 0x245, 0x247, 0x248, 0x24B, 0x300, 0x302, 0x306, 0x307, 0x310, 0x311, 0x246, 0x249, 0x24A, 0x24D, 0x23C\), on with I/O verification \(0x10\)'
 err_lacks "Enhanced I/O: ... and not listed as not simulated" 'not simulated yet:.*0x40'
 check "Enhanced I/O: /flags 0x40 alone runs" 1 "$DRVSIM" run $L --verifier "/flags 0x40 /all"
 err_has "Enhanced I/O: ... the note says none is on without 0x10" '0x10 is not set: none is on'
@@ -1328,12 +1328,33 @@ import json, sys
 rules = json.load(sys.stdin)
 eio = sorted(r["p1"] for r in rules if r["code"] == 0xC9 and "p1" in r and
              (0x23C <= r["p1"] <= 0x24D or 0x300 <= r["p1"] <= 0x312))
-assert eio == [0x23D, 0x23E, 0x23F, 0x240, 0x241, 0x242, 0x243, 0x244, 0x245, 0x247, 0x248,
-               0x24B, 0x300, 0x302, 0x306, 0x307, 0x310, 0x311, 0x312], [hex(v) for v in eio]'
+assert eio == [0x23C, 0x23D, 0x23E, 0x23F, 0x240, 0x241, 0x242, 0x243, 0x244, 0x245, 0x246,
+               0x247, 0x248, 0x249, 0x24A, 0x24B, 0x24D, 0x300, 0x302, 0x306, 0x307, 0x310,
+               0x311, 0x312], [hex(v) for v in eio]'
 py "rules --json: pool_must_succeed says what it checks (more than one page)" "$OUT" '
 import json, sys
 r = [r for r in json.load(sys.stdin) if r["id"] == "pool_must_succeed"][0]
 assert "more than one page" in r["description"], r'
+py "rules --json: the warnings are marked (0x21C, 0x238), the errors not" "$OUT" '
+import json, sys
+rules = {r["id"]: r for r in json.load(sys.stdin)}
+assert rules["io2_copied_no_completion"]["warning"] is True, rules["io2_copied_no_completion"]
+assert rules["io2_initialize_allocated_irp_no_quota"]["warning"] is True
+assert rules["io2_initialize_allocated_irp"]["warning"] is False'
+check "warnings: a run that reports three goes on, clean" 0 "$DRVSIM" run \
+    scenarios/iov/io2_copied_no_completion.lua --json -
+py "warnings: ... --json lists them with their rule, parameters and driver" "$OUT" '
+import json, sys
+d = json.load(sys.stdin)
+assert d["outcome"] == "clean" and d["warning_total"] == 3, d
+w = d["warnings"][0]
+assert w["rule"] == "io2_copied_no_completion" and w["code"] == 0xC9, w
+assert w["params"][0] == 0x21C and w["driver"] == "copyflt.sys", w'
+err_has "warnings: ... a drvsim: warning: line each" \
+    '^drvsim: warning: 0xC9/0x21C io2_copied_no_completion \(copyflt.sys\): P2 0x'
+check "warnings: --kd prints WDM DRIVER WARNING and goes on" 0 "$DRVSIM" run \
+    scenarios/iov/io2_copied_no_completion.lua --kd
+err_has "warnings: ... the debugger's line" '^WDM DRIVER WARNING 0x21C \(copyflt.sys\): '
 
 # ---------------------------------------------------------------------------
 # A sweep keeps every result: a killed sweep, a torn line, a full disk and a
