@@ -583,8 +583,9 @@ static PVOID_VA vf_MmGetSystemAddressForMdlSafe(ke_call *call, PVOID_VA Mdl, ULO
 }
 
 /* MmProbeAndLockProcessPages: MmProbeAndLockPages' checks with their own
- * codes (0x71 for the IRQL, P4 the process; 0xB1 for the flags) and the
- * same low resources failure. */
+ * codes (0x71 for the IRQL, P4 the process; 0xB1 for the flags). Low
+ * resources simulation does not fail it: its page lists MmProbeAndLockPages
+ * only. */
 static void vf_MmProbeAndLockProcessPages(ke_call *call, PVOID_VA MemoryDescriptorList,
                                           PVOID_VA Process, ULONG AccessMode, ULONG Operation)
 {
@@ -601,10 +602,6 @@ static void vf_MmProbeAndLockProcessPages(ke_call *call, PVOID_VA MemoryDescript
     if (offending != 0 && vf_rule_enabled(call, RULE_mdl_probe_process_wrong_flags)) {
         kd_raise(call, RULE_mdl_probe_process_wrong_flags, MemoryDescriptorList, v.flags,
                  offending);
-        return;
-    }
-    if (vf_inject_fault(call, 0, 0, false, false)) {
-        call->raised = STATUS_WORKING_SET_QUOTA;
         return;
     }
     MmProbeAndLockProcessPages(call, MemoryDescriptorList, Process, AccessMode, Operation);
