@@ -495,6 +495,20 @@ NTSTATUS IoCallDriver(ke_call *call, PVOID_VA DeviceObject, PVOID_VA Irp)
          * (0x208). drvsim dispatches on, as the memory is. */
     }
     ke_field_set(call, sl, SL_F(DeviceObject), DeviceObject);
+    if (ke_hook_wanted(m, KE_EVENT_IRP_CALL)) {
+        ke_event ev = {.kind = KE_EVENT_IRP_CALL,
+                       .irql = m->cpus[call->exec->cpu].irql,
+                       .ddi = call->ddi,
+                       .call = call,
+                       .exec = call->exec,
+                       .thread = call->thread,
+                       .driver = call->driver,
+                       .address = Irp,
+                       .device = DeviceObject};
+        ke_hook(m, &ev);
+        if (ke_stopped(m))
+            return STATUS_INVALID_DEVICE_REQUEST;
+    }
     uint64_t major = 0;
     ke_field_get(call, sl, SL_F(MajorFunction), &major);
     io_driver *d = dev->driver;
@@ -765,6 +779,25 @@ void IoCompleteRequest(ke_call *call, PVOID_VA Irp, uint8_t PriorityBoost)
         const uint64_t p[4] = {Irp, 0, 0, 0};
         kd_raise_full(call, RULE_kirp_completed_twice, 0x44, p, NULL, detail);
         return;
+    }
+    ke_machine *m = call->m;
+    if (ke_hook_wanted(m, KE_EVENT_IRP_COMPLETE)) {
+        uint64_t device = 0;
+        PVOID_VA sl = current_location(m, Irp);
+        if ((int8_t)location <= (int8_t)count)
+            ke_field_get(call, sl, SL_F(DeviceObject), &device);
+        ke_event ev = {.kind = KE_EVENT_IRP_COMPLETE,
+                       .irql = m->cpus[call->exec->cpu].irql,
+                       .ddi = call->ddi,
+                       .call = call,
+                       .exec = call->exec,
+                       .thread = call->thread,
+                       .driver = call->driver,
+                       .address = Irp,
+                       .device = device};
+        ke_hook(m, &ev);
+        if (ke_stopped(m))
+            return;
     }
     io_complete(call, Irp, 0);
 }

@@ -64,6 +64,14 @@ typedef enum ke_event_kind {
      * acquire and a release of that location), or with `address` 0 a full
      * memory barrier (KeMemoryBarrier). */
     KE_EVENT_ATOMIC,
+    /* I/O requests, for invariant MDL checking (vf/invariant_mdl.c).
+     * IRP_CALL: IoCallDriver sends the IRP at `address` to the device
+     * object `device`, its location already set (before the dispatch
+     * routine runs). IRP_COMPLETE: IoCompleteRequest begins on the IRP at
+     * `address` (before any completion routine), `device` the device of
+     * its current location. */
+    KE_EVENT_IRP_CALL,
+    KE_EVENT_IRP_COMPLETE,
     KE_EVENT_KIND_COUNT
 } ke_event_kind;
 
@@ -120,6 +128,7 @@ typedef struct ke_event {
     const char *name;         /* ROUTINE_*: the frame name ("DispatchRead") */
     uint64_t result;          /* ROUTINE_EXIT: what the routine returned */
     bool write;               /* MEMORY_ACCESS: a store */
+    PVOID_VA device;          /* IRP_CALL, IRP_COMPLETE: the device object */
 } ke_event;
 
 /* ke_call.ddi of a driver's own access through a pointer (lua/pointer.c):

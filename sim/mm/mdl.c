@@ -24,6 +24,7 @@
 #include "ex/pool.h"
 #include "kd/kd.h"
 #include "mm/mdl.h"
+#include "ps/ps.h"
 #include "mm/mm.h"
 #include "vf/vf.h"
 
@@ -257,6 +258,29 @@ void MmProbeAndLockPages(ke_call *call, PVOID_VA MemoryDescriptorList, ULONG Acc
     if (Operation != IoReadAccess)
         flags |= MDL_WRITE_OPERATION;
     mdl_set_flags(m, MemoryDescriptorList, flags);
+}
+
+/*
+ * MmProbeAndLockProcessPages: MmProbeAndLockPages in the context of another
+ * process (the routine attaches to it around the probe): a UserMode buffer
+ * must be that process's, and the lock is charged to it (what it must
+ * undo before it ends). Process is a PEPROCESS; one that is no process is
+ * an access violation, as its fields cannot be read.
+ */
+void MmProbeAndLockProcessPages(ke_call *call, PVOID_VA MemoryDescriptorList, PVOID_VA Process,
+                                ULONG AccessMode, ULONG Operation)
+{
+    ps_process *target = ps_process_at(call->m, Process);
+    if (target == NULL) {
+        call->raised = STATUS_ACCESS_VIOLATION;
+        return;
+    }
+    /* KeStackAttachProcess for the probe: the thread's process is the
+     * address space it runs in here; nothing runs in between. */
+    ps_process *own = call->thread->process;
+    call->thread->process = target;
+    MmProbeAndLockPages(call, MemoryDescriptorList, AccessMode, Operation);
+    call->thread->process = own;
 }
 
 void MmUnlockPages(ke_call *call, PVOID_VA MemoryDescriptorList)

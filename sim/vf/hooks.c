@@ -4,7 +4,7 @@
  * subsystem each goes.
  *
  * Each subsystem that listens (deadlock detection's lock graph, the DDI
- * compliance rule engine, the race detector) adds the kinds it needs to the
+ * compliance rule engine, the race detector, invariant MDL checking) adds the kinds it needs to the
  * mask in vf_hooks_update, under the option that turns it on, and its entry
  * point to the switch in vf_kernel_event. Nothing else in the verifier
  * reads ke_event.
@@ -12,6 +12,7 @@
 #include "ke/hooks.h"
 #include "vf/ddirules.h"
 #include "vf/deadlock.h"
+#include "vf/invariant_mdl.h"
 #include "vf/race.h"
 #include "vf/vf.h"
 
@@ -26,6 +27,9 @@ void vf_hooks_update(ke_machine *m)
     /* The race detector (race.c): memory accesses and every ordering. */
     m->vf->race_mask = vf_race_hook_mask(&m->vf->settings);
     mask |= m->vf->race_mask;
+    /* Invariant MDL checking (invariant_mdl.c): read and write requests. */
+    m->vf->imdl_mask = vf_imdl_hook_mask(&m->vf->settings);
+    mask |= m->vf->imdl_mask;
     m->hook_mask = mask;
 }
 
@@ -53,6 +57,11 @@ void vf_kernel_event(ke_machine *m, const ke_event *ev)
     case KE_EVENT_ATOMIC:
         if (!ke_stopped(m))
             vf_race_event(m, ev);
+        break;
+    case KE_EVENT_IRP_CALL:
+    case KE_EVENT_IRP_COMPLETE:
+        if (!ke_stopped(m))
+            vf_imdl_event(m, ev);
         break;
     case KE_EVENT_KIND_COUNT:
         break;

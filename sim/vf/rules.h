@@ -285,6 +285,20 @@
       "HighestAcceptableAddress, MmAllocatePagesForMdl(Ex)'s HighAddress under 4 GB; x64 only)",   \
       ("The driver explicitly asked for physical memory below 4 GB",                               \
        "Highest acceptable physical address", "Number of bytes", "Not used (0)"))                  \
+    X(mdl_probe_process_above_dispatch, 0xC4, 1, 0x71, 0,                                          \
+      "MmProbeAndLockProcessPages called above DISPATCH_LEVEL",                                    \
+      ("MmProbeAndLockProcessPages at IRQL above DISPATCH_LEVEL", "Current IRQL", "MDL",           \
+       "Process"))                                                                                 \
+    X(mdl_probe_process_wrong_flags, 0xC4, 1, 0xB1, 0,                                             \
+      "MmProbeAndLockProcessPages on an MDL whose flags forbid it (built for nonpaged pool, "       \
+      "locked, partial)",                                                                          \
+      ("MmProbeAndLockProcessPages on an MDL with flags it must not have", "MDL", "MDL flags",     \
+       "Offending flags"))                                                                         \
+    X(sync_object_session, 0xC4, 1, 0xDF, 0,                                                       \
+      "a synchronisation object (KEVENT, KTIMER, KSEMAPHORE, KMUTEX, ERESOURCE) initialised in "    \
+      "session space: a session pool allocation (PagedPoolSession, NonPagedPoolSession(Nx))",      \
+      ("A synchronization object is in session space", "The object", "Not used (0)",              \
+       "Not used (0)"))                                                                            \
     X(pool_free_active_timer, 0xC4, 1, 0x15, 0, "pool freed while a timer in it is still set",     \
       ("Pool freed that holds an active timer", "Timer", "Pool type",                              \
        "Address of the pool being freed"))                                                         \
@@ -357,6 +371,11 @@
     X(unload_dpc_queued, 0xC7, 1, 0x1, 0, "driver unloaded with a DPC of its still queued",        \
       ("A DPC in memory where DPCs are not allowed (an unloading driver's image)", "DPC object",   \
        "Start of the memory range", "End of the memory range"))                                    \
+    X(unload_dpc_routine, 0xC7, 1, 0x2, 0,                                                         \
+      "driver unloaded with a timer set or a DPC queued, outside its image (in pool), whose DPC "  \
+      "routine is its code",                                                                       \
+      ("A DPC routine in memory where DPCs are not allowed (an unloading driver's image)",         \
+       "Address of the DPC routine", "Start of the memory range", "End of the memory range"))      \
     /* Pool tracking (/flags 0x8). */                                                              \
     X(pool_overrun_tracked, 0xC4, 1, 0x51, VF_FLAG_POOL_TRACKING,                                  \
       "a block being freed was written past its end (found by pool tracking)",                     \
@@ -852,6 +871,36 @@
       ("drvsim: ISR lock held while acquiring a lock taken below the ISR's IRQL",                  \
        "Address of the lock acquired (taken below the ISR's IRQL)",                                \
        "Address of the lock held (taken in the ISR)", "Device IRQL the ISR took it at"))           \
+    /* Invariant MDL checking for stack (/flags 0x2000) and for driver (0x4000), Windows 8 and    \
+     * later, with I/O verification (invariant_mdl.c): a read or write request's MDL buffer        \
+     * changed where it must not. Both options are global: any driver may be the one reported.     \
+     * The two options give the same codes; the driver option checks at every IoCallDriver. */    \
+    X(invariant_mdl_write_stack, 0xC4, 1, 0x1010, VF_FLAG_INVARIANT_MDL_STACK,                     \
+      "the MDL buffer of a write request changed between its first IoCallDriver and its "          \
+      "IoCompleteRequest (invariant MDL checking for stack: the driver is not known)",             \
+      ("Invariant MDL buffer contents for a write IRP were modified", "Target device object",      \
+       "IRP", "System virtual address of the buffer (drvsim: the address the MDL describes if "    \
+       "it is not mapped)"))                                                                       \
+    X(invariant_mdl_read_stack, 0xC4, 1, 0x1011, VF_FLAG_INVARIANT_MDL_STACK,                      \
+      "the MDL buffer of a read request changed on its dispatch path, between its first "          \
+      "IoCallDriver and a later one (invariant MDL checking for stack)",                            \
+      ("Invariant MDL buffer contents for a read IRP were modified during dispatch",               \
+       "Target device object", "IRP",                                                              \
+       "System virtual address of the buffer (drvsim: the address the MDL describes if it is "     \
+       "not mapped)"))                                                                             \
+    X(invariant_mdl_write_driver, 0xC4, 1, 0x1010, VF_FLAG_INVARIANT_MDL_DRIVER,                   \
+      "the MDL buffer of a write request changed since the last IoCallDriver (invariant MDL "      \
+      "checking for driver: the driver that had the IRP changed it)",                              \
+      ("Invariant MDL buffer contents for a write IRP were modified", "Target device object",      \
+       "IRP", "System virtual address of the buffer (drvsim: the address the MDL describes if "    \
+       "it is not mapped)"))                                                                       \
+    X(invariant_mdl_read_driver, 0xC4, 1, 0x1011, VF_FLAG_INVARIANT_MDL_DRIVER,                    \
+      "the MDL buffer of a read request changed on its dispatch path since the last IoCallDriver " \
+      "(invariant MDL checking for driver: the driver that had the IRP changed it)",               \
+      ("Invariant MDL buffer contents for a read IRP were modified during dispatch",               \
+       "Target device object", "IRP",                                                              \
+       "System virtual address of the buffer (drvsim: the address the MDL describes if it is "     \
+       "not mapped)"))                                                                             \
     X(io2_initialize_allocated_irp, 0xC9, 1, 0x20D, VF_FLAG_IO_VERIFICATION,                       \
       "WDM DRIVER ERROR: IoInitializeIrp on an IRP that IoAllocateIrp allocated with a quota "     \
       "charge (IoReuseIrp reuses one; the charge leaks; without one it is warning 0x238)",         \

@@ -582,6 +582,31 @@ static PVOID_VA vf_MmGetSystemAddressForMdlSafe(ke_call *call, PVOID_VA Mdl, ULO
     return MmGetSystemAddressForMdlSafe(call, Mdl, Priority);
 }
 
+/* MmProbeAndLockProcessPages: MmProbeAndLockPages' checks with their own
+ * codes (0x71 for the IRQL, P4 the process; 0xB1 for the flags). Low
+ * resources simulation does not fail it: its page lists MmProbeAndLockPages
+ * only. */
+static void vf_MmProbeAndLockProcessPages(ke_call *call, PVOID_VA MemoryDescriptorList,
+                                          PVOID_VA Process, ULONG AccessMode, ULONG Operation)
+{
+    KIRQL irql = ke_call_irql(call);
+    if (irql > DISPATCH_LEVEL && vf_rule_enabled(call, RULE_mdl_probe_process_above_dispatch)) {
+        kd_raise(call, RULE_mdl_probe_process_above_dispatch, irql, MemoryDescriptorList,
+                 Process);
+        return;
+    }
+    mdl_view v;
+    uint16_t offending = 0;
+    if (mdl_read(call->m, MemoryDescriptorList, &v))
+        offending = v.flags & (MDL_SOURCE_IS_NONPAGED_POOL | MDL_PAGES_LOCKED | MDL_PARTIAL);
+    if (offending != 0 && vf_rule_enabled(call, RULE_mdl_probe_process_wrong_flags)) {
+        kd_raise(call, RULE_mdl_probe_process_wrong_flags, MemoryDescriptorList, v.flags,
+                 offending);
+        return;
+    }
+    MmProbeAndLockProcessPages(call, MemoryDescriptorList, Process, AccessMode, Operation);
+}
+
 static void vf_MmUnmapLockedPages(ke_call *call, PVOID_VA BaseAddress,
                                   PVOID_VA MemoryDescriptorList)
 {
@@ -680,6 +705,7 @@ void vf_patch_imports(ddi_imports *imports)
     imports->MmMapLockedPagesSpecifyCache = vf_MmMapLockedPagesSpecifyCache;
     imports->MmGetSystemAddressForMdlSafe = vf_MmGetSystemAddressForMdlSafe;
     imports->MmUnmapLockedPages = vf_MmUnmapLockedPages;
+    imports->MmProbeAndLockProcessPages = vf_MmProbeAndLockProcessPages;
     imports->RtlAnsiStringToUnicodeString = vf_RtlAnsiStringToUnicodeString;
     imports->RtlUnicodeStringToAnsiString = vf_RtlUnicodeStringToAnsiString;
     imports->EngAllocMem = vf_EngAllocMem;

@@ -310,9 +310,12 @@ static void vf_ExReleaseResourceForThreadLite(ke_call *call, PVOID_VA Resource,
 /* Miscellaneous checks track the resources a verified driver initialises
  * (VfTrackResource): one initialised again before ExDeleteResourceLite is
  * 0xD0, P2 the resource; the free check (0xD2) looks for tracked ones. */
+static bool check_session_object(ke_call *call, PVOID_VA object);
+
 static NTSTATUS vf_ExInitializeResourceLite(ke_call *call, PVOID_VA Resource)
 {
-    if (!vf_sec_kernel_object(call, Resource, KE_TYPE_ERESOURCE))
+    if (!check_session_object(call, Resource) ||
+        !vf_sec_kernel_object(call, Resource, KE_TYPE_ERESOURCE))
         return STATUS_UNSUCCESSFUL;
     ex_resource *before = ex_resource_at(call->m, Resource);
     bool tracked = before != NULL && before->listed && before->vf_tracked;
@@ -545,11 +548,53 @@ static bool check_sync_object(ke_call *call, PVOID_VA object)
     return false;
 }
 
-/* Where a dispatcher object is initialised: security checks' user-mode
- * address (0xE0) first, then force IRQL checking's 0xE1. */
+/* How far below an object the pool block holding it is looked for: a
+ * synchronisation object inside a session pool allocation of more than a
+ * page, past its first page, is not found. */
+#define SESSION_BLOCK_SEARCH_BYTES PAGE_SIZE
+#define SESSION_POOL_MASK          32u /* the session bit of a POOL_TYPE (wdm.h) */
+
+/* The automatic checks (Windows 7 and later): a synchronisation object
+ * initialised in session space (0xC4/0xDF, P2 the object). Session space
+ * is where session pool lies (a PagedPoolSession, NonPagedPoolSession or
+ * NonPagedPoolSessionNx allocation): it is mapped only in the processes of
+ * one session, so a thread of another session, or the System process,
+ * that signals or waits on the object touches another session's memory.
+ * drvsim has no session-space images (a display driver's globals); its
+ * session space is session pool. False if it fired. */
+static bool check_session_object(ke_call *call, PVOID_VA object)
+{
+    ke_machine *m = call->m;
+    ke_arch arch = m->config.arch;
+    bool pool = (object >= mm_region_base(arch, MM_REGION_NONPAGED_POOL) &&
+                 object < mm_region_end(arch, MM_REGION_NONPAGED_POOL)) ||
+                (object >= mm_region_base(arch, MM_REGION_PAGED_POOL) &&
+                 object < mm_region_end(arch, MM_REGION_PAGED_POOL)) ||
+                (object >= mm_region_base(arch, MM_REGION_SPECIAL_POOL) &&
+                 object < mm_region_end(arch, MM_REGION_SPECIAL_POOL));
+    if (!pool || !vf_rule_enabled(call, RULE_sync_object_session))
+        return true;
+    uint32_t gran = ex_pool_granularity(arch);
+    PVOID_VA start = object - object % gran;
+    for (uint64_t back = 0; back <= SESSION_BLOCK_SEARCH_BYTES && back <= start; back += gran) {
+        const ex_block *b = ex_pool_find(m->pool, start - back);
+        if (b == NULL || b->freed)
+            continue;
+        if (object >= b->va + b->size_bytes || (b->pool_type & SESSION_POOL_MASK) == 0)
+            return true; /* the nearest block below is not a session block holding it */
+        kd_raise(call, RULE_sync_object_session, object, 0, 0);
+        return false;
+    }
+    return true;
+}
+
+/* Where a dispatcher object is initialised: the automatic checks' session
+ * space (0xDF), security checks' user-mode address (0xE0), then force IRQL
+ * checking's 0xE1, in the order of their codes. */
 static bool check_new_sync_object(ke_call *call, PVOID_VA object, ke_type_id type)
 {
-    return vf_sec_kernel_object(call, object, type) && check_sync_object(call, object);
+    return check_session_object(call, object) && vf_sec_kernel_object(call, object, type) &&
+           check_sync_object(call, object);
 }
 
 static void vf_KeInitializeEvent(ke_call *call, PVOID_VA Event, ULONG Type, bool State)

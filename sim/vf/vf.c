@@ -11,6 +11,7 @@
 #include "kd/kd.h"
 #include "vf/ddirules.h"
 #include "vf/deadlock.h"
+#include "vf/invariant_mdl.h"
 #include "vf/race.h"
 #include "vf/thunks.h"
 #include "vf/vf.h"
@@ -50,6 +51,7 @@ void vf_destroy(vf_state *vf)
     vf_race_destroy(vf->race);
     vf_iov_children_destroy(vf->children);
     vf_dma_destroy(vf->dma);
+    vf_imdl_destroy(vf->imdl);
     free(vf);
 }
 
@@ -152,13 +154,36 @@ void vf_driver_unloaded(ke_call *call, io_driver *d)
     as_driver.driver = d; /* the checks are of the driver, called by the harness */
     /* Timers still set and DPCs still queued would run into the unloaded
      * image: 0xC7 right after unload, P3..P4 the image's range. */
+    /* A timer or DPC object outside the image (in pool the driver leaked)
+     * whose DPC routine is the driver's code is P1 2, P2 the routine, as
+     * KeCheckForTimer reports a routine in the range. An EX_TIMER's or I/O
+     * timer's KDPC runs the kernel's routine, which calls the driver's:
+     * those stay P1 0 (the timer). */
     PVOID_VA start = d->image_base, end = d->image_base + IO_IMAGE_STRIDE;
     ke_timer *timer = ke_timer_of_driver(call->m, d);
-    if (timer != NULL && vf_rule_enabled(&as_driver, RULE_unload_timer_set)) {
-        kd_raise(&as_driver, RULE_unload_timer_set, timer->va, start, end);
-        return;
+    if (timer != NULL) {
+        const ke_dpc *td = timer->dpc != 0 ? des_map_get(&call->m->dpcs, timer->dpc) : NULL;
+        bool inside = timer->va >= start && timer->va < end;
+        if (!inside && td != NULL && td->driver == d && td->routine != 0 && td->ex_timer == 0 &&
+            td->io_timer_device == 0 &&
+            vf_rule_enabled(&as_driver, RULE_unload_dpc_routine)) {
+            kd_raise(&as_driver, RULE_unload_dpc_routine, io_routine_token(d, td->routine),
+                     start, end);
+            return;
+        }
+        if (vf_rule_enabled(&as_driver, RULE_unload_timer_set)) {
+            kd_raise(&as_driver, RULE_unload_timer_set, timer->va, start, end);
+            return;
+        }
     }
     ke_dpc *dpc = ke_dpc_of_driver(call->m, d);
+    if (dpc != NULL && !(dpc->va >= start && dpc->va < end) && dpc->routine != 0 &&
+        dpc->ex_timer == 0 && dpc->io_timer_device == 0 &&
+        vf_rule_enabled(&as_driver, RULE_unload_dpc_routine)) {
+        kd_raise(&as_driver, RULE_unload_dpc_routine, io_routine_token(d, dpc->routine), start,
+                 end);
+        return;
+    }
     if (dpc != NULL && vf_rule_enabled(&as_driver, RULE_unload_dpc_queued)) {
         kd_raise(&as_driver, RULE_unload_dpc_queued, dpc->va, start, end);
         return;

@@ -22,8 +22,9 @@
 /* The /flags bits drvsim simulates so far; the others are reported. */
 #define VF_FLAGS_SIMULATED                                                                         \
     (VF_FLAG_SPECIAL_POOL | VF_FLAG_POOL_TRACKING | VF_FLAG_FORCE_IRQL_CHECKING |                  \
-     VF_FLAG_LOW_RESOURCES | VF_FLAG_DEADLOCK_DETECTION | VF_FLAG_FORCE_PENDING_IO |   \
-     VF_FLAG_IRP_LOGGING)
+     VF_FLAG_LOW_RESOURCES | VF_FLAG_DEADLOCK_DETECTION | VF_FLAG_FORCE_PENDING_IO |                \
+     VF_FLAG_IRP_LOGGING | VF_FLAG_INVARIANT_MDL_STACK | VF_FLAG_INVARIANT_MDL_DRIVER |           \
+     VF_FLAG_SECURITY_CHECKS | VF_FLAG_MISC_CHECKS)
 
 typedef struct vf_state {
     vf_settings settings;
@@ -41,6 +42,8 @@ typedef struct vf_state {
     struct vf_dma *dma;           /* DMA verification's guarded buffers (dma_verify.c), lazily */
     uint32_t race_mask;           /* the hook kinds it listens to now (vf_hooks_update) */
     struct vf_iov_children *children; /* I/O verification's record of bus children (iov_pnp2.c) */
+    struct vf_imdl *imdl;         /* invariant MDL checking's signatures (invariant_mdl.c) */
+    uint32_t imdl_mask;           /* the hook kinds it listens to now (vf_hooks_update) */
 } vf_state;
 
 /* `seed` seeds the "faults" stream (without drawing from it). */
