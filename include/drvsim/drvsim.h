@@ -21,7 +21,7 @@
  * differ (tests/golden/digests.txt carries the same number, and the golden
  * test checks both), so that a digest pinned with one number is trusted
  * under it and knowingly re-pinned under the next. */
-#define DRVSIM_TRACE_FORMAT 3
+#define DRVSIM_TRACE_FORMAT 4
 
 /* Driver Verifier's global counters (CONTRACT section 5). */
 #define DRVSIM_GLOBAL_COUNTERS(X)                                                                  \
