@@ -416,8 +416,13 @@ NTSTATUS IoSetCompletionRoutineEx(ke_call *call, PVOID_VA DeviceObject, PVOID_VA
 {
     /* A context block holds the driver's routine and context; the kernel's
      * IopUnloadSafeCompletion runs it and frees the block. The block is the
-     * caller's allocation, so pool tracking sees it (thunks.c). */
+     * caller's allocation, so pool tracking sees it (thunks.c). The device
+     * object is referenced until the routine returns, so its driver stays
+     * loaded while the routine runs, even if it was unloaded meanwhile
+     * (what the Ex form is for; IoSetCompletionRoutine gives no such
+     * guarantee: 0xCE). */
     ke_machine *m = call->m;
+    io_device *dev = io_device_at(m, DeviceObject);
     bool x86 = m->config.arch == KE_ARCH_X86;
     uint32_t ptr = x86 ? 4u : 8u;
     PVOID_VA block = ex_alloc_internal(m, NonPagedPoolNx, 3u * ptr, IO_COMPLETION_CONTEXT_TAG);
@@ -440,6 +445,8 @@ NTSTATUS IoSetCompletionRoutineEx(ke_call *call, PVOID_VA DeviceObject, PVOID_VA
     if (ke_field_set(call, next, SL_F(CompletionRoutine), unload_safe_token(m)) &&
         ke_field_set(call, next, SL_F(Context), block))
         ke_field_set(call, next, SL_F(Control), control);
+    if (dev != NULL)
+        io_device_reference(dev);
     return STATUS_SUCCESS;
 }
 
@@ -686,15 +693,20 @@ static void complete_walk(ke_call *call, io_irp *irp, uint64_t result)
         bool top = location + 1 > count;
         if (invoke && routine != 0) {
             PVOID_VA device = top ? 0 : get(m, sl + sl_bytes, SL_F(DeviceObject));
+            PVOID_VA unload_safe_device = 0;
             if (routine == unload_safe_token(m)) {
                 /* IopUnloadSafeCompletion: the real routine and context are
-                 * in the block, which goes back to the pool now. */
+                 * in the block, which goes back to the pool now; the device
+                 * object's reference is dropped when the routine returns. */
                 uint32_t ptr = m->config.arch == KE_ARCH_X86 ? 4u : 8u;
                 PVOID_VA block = context;
                 routine = 0;
                 context = 0;
                 mm_peek(m->mm, block, &routine, ptr);
                 mm_peek(m->mm, block + ptr, &context, ptr);
+                mm_peek(m->mm, block + 2u * ptr, &unload_safe_device, ptr);
+                if (io_device_at(m, unload_safe_device) == NULL)
+                    unload_safe_device = 0; /* none was referenced */
                 ke_call kernel = *call;
                 kernel.driver = NULL;
                 ExFreePool(&kernel, block);
@@ -716,6 +728,7 @@ static void complete_walk(ke_call *call, io_irp *irp, uint64_t result)
                 c->argc = 3;
                 c->irp = Irp;
                 c->device = device;
+                c->unload_safe_device = unload_safe_device;
                 c->location = (int32_t)location + 1;
                 c->result = result;
                 c->verify = vf_io_watched(m, d);
@@ -835,6 +848,13 @@ uint64_t io_callout_end(ke_call *call, uint64_t result)
     case KE_CALLOUT_COMPLETION:
         if (c.verify)
             vf_io_completion_returned(call, &c, irp, (NTSTATUS)result);
+        if (c.unload_safe_device != 0 && !ke_stopped(m)) {
+            /* IopUnloadSafeCompletion's ObDereferenceObject: the routine
+             * has returned, its driver may go now. */
+            io_device *dev = io_device_at(m, c.unload_safe_device);
+            if (dev != NULL)
+                io_device_dereference(call, dev);
+        }
         if (ke_stopped(m) || irp == NULL)
             return c.result;
         if ((NTSTATUS)result == STATUS_MORE_PROCESSING_REQUIRED) {

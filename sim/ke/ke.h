@@ -193,6 +193,9 @@ typedef struct ke_callout {
      * dispatch routine, the DDI's own result once the chain ends, and
      * whether the I/O verifier watches this step. */
     PVOID_VA irp, device;
+    /* A completion routine IoSetCompletionRoutineEx set: the device object
+     * it referenced, dereferenced when the routine returns (0: none). */
+    PVOID_VA unload_safe_device;
     int32_t location;
     KIRQL irql_before;
     uint64_t result;

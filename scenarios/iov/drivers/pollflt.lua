@@ -41,10 +41,19 @@ return {
       local Next = IoGetNextIrpStackLocation(PollIrp)
       Next.MajorFunction = IRP_MJ_DEVICE_CONTROL
       Next.Parameters.DeviceIoControl.IoControlCode = IOCTL_SLOW_POLL
-      IoSetCompletionRoutine(PollIrp, function(DeviceObject, Irp, Context)
+      -- IoSetCompletionRoutineEx: the routine may still be running, after it
+      -- sets PollDone, on another processor when the driver is unloaded; the
+      -- Ex form keeps the driver loaded until it returns (0xCE otherwise).
+      local status = IoSetCompletionRoutineEx(filter, PollIrp, function(DeviceObject, Irp, Context)
         KeSetEvent(PollDone, IO_NO_INCREMENT, false)
         return STATUS_MORE_PROCESSING_REQUIRED
       end, nil, true, true, true)
+      if status ~= STATUS_SUCCESS then
+        IoFreeIrp(PollIrp)
+        IoDetachDevice(Lower)
+        IoDeleteDevice(filter)
+        return status
+      end
       IoCallDriver(Lower, PollIrp)
       if Sent ~= nil then
         Sent(PollIrp)
