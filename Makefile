@@ -15,7 +15,7 @@ PACKAGES := gcc pkgconf meson ninja-build python3 git \
             liblua5.4-dev libxxhash-dev libjansson-dev libcriterion-dev \
             python3-jsonschema python3-yaml libxml2-utils lua-check man-db
 
-.PHONY: all deps build run test golden bench fuzz clean
+.PHONY: all deps build run test twins golden bench fuzz clean
 
 all: build
 
@@ -62,6 +62,12 @@ test: build
 	@meson test -C $(BUILD) --print-errorlogs --no-rebuild; status=$$?; \
 	python3 tools/test_summary.py $(BUILD)/meson-logs/testlog.json || status=1; \
 	exit $$status
+
+# Every clean twin swept over seeds 1..$(SEEDS) (make test does 1..8): the
+# false positives a user's sweep would meet.
+SEEDS ?= 200
+twins: build
+	@python3 tools/check_twins.py $(DRVSIM) --seeds $(SEEDS) --jobs $$(nproc)
 
 # Rewrites tests/golden/digests.txt from the current build: only when a
 # change to the trace is intended, and say why in the commit.
