@@ -198,6 +198,8 @@ static void start_item(ke_machine *m, ex_worker *wk, ex_work_item *item)
     ke_exec *e = &wk->thread->exec;
     KE_CHECK(m, e->frame_count == 0);
     e->host = NULL;
+    e->kernel_routine = item->kernel_routine; /* NULL but for the kernel's own */
+    e->kernel_context = item->kernel_context;
     e->start_routine = item->routine;
     e->start_driver = item->routine_driver;
     e->start_name = "WorkerRoutine";
@@ -441,6 +443,26 @@ void ExQueueWorkItem(ke_call *call, PVOID_VA WorkItem, ULONG QueueType)
     queue_item(call, WorkItem, item->routine, QueueType, item->context, false);
 }
 
+bool ex_queue_kernel_work(ke_call *call, ke_kernel_routine routine, void *context, ULONG QueueType,
+                          ULONG tag)
+{
+    ke_machine *m = call->m;
+    ke_call kernel = *call;
+    kernel.driver = NULL;
+    /* WORK_QUEUE_ITEM: LIST_ENTRY List, WorkerRoutine, Parameter. */
+    uint32_t ptr = m->config.arch == KE_ARCH_X86 ? 4u : 8u;
+    PVOID_VA va = ex_alloc_internal(m, NonPagedPoolNx, 4u * ptr, tag);
+    if (va == 0)
+        return false;
+    mm_fill(m->mm, va, 4u * ptr, 0);
+    ex_work_item *item = new_item(&kernel, va, 0, false);
+    item->executive = true; /* references nothing: the kernel does not unload */
+    item->kernel_routine = routine;
+    item->kernel_context = context;
+    queue_item(&kernel, va, 0, QueueType, 0, false);
+    return true;
+}
+
 /* The checks of freeing or uninitialising an item; false if one fired. */
 static bool check_release(ke_call *call, ex_work_item *item)
 {
@@ -489,8 +511,17 @@ void ex_worker_returned(ke_machine *m, ke_thread *t)
     ke_call call = {.m = m, .exec = e, .thread = t, .driver = NULL, .ddi = 0xFFFF};
     io_device *dev = wk->device;
     io_driver *drv = wk->driver;
+    ex_work_item *done = wk->item;
     wk->busy = false;
     wk->item = NULL;
+    e->kernel_routine = NULL;
+    e->kernel_context = NULL;
+    if (done != NULL && done->kernel_routine != NULL) {
+        /* The kernel's item has served: it and its block go. */
+        PVOID_VA va = done->va;
+        forget_item(&call, done);
+        ExFreePool(&call, va);
+    }
     wk->device = NULL;
     wk->driver = NULL;
     e->host = NULL;

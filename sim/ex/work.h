@@ -48,6 +48,10 @@ typedef struct ex_work_item {
      * its routine gets Parameter alone, and it references nothing, so the
      * driver may unload under it (why the routines are deprecated). */
     bool executive;
+    /* The kernel's own item (ex_queue_kernel_work): a C routine, no driver;
+     * its WORK_QUEUE_ITEM is the kernel's pool block, freed when it ran. */
+    ke_kernel_routine kernel_routine;
+    void *kernel_context;
     PVOID_VA context;
     /* What it references while queued: its device, or a driver object
      * (neither when the object was gone before it was queued). */
@@ -99,6 +103,14 @@ void ex_worker_returned(ke_machine *m, ke_thread *t);
  * item at the head of its queue now (the item stays queued until then).
  * False when the queue is empty after all: the thread waits again. */
 bool ex_worker_start(ke_machine *m, ke_thread *t);
+
+/* Queues a C routine of the kernel to run at PASSIVE_LEVEL on a system
+ * worker thread of QueueType (the power manager's sends that must not reach
+ * a pageable stack at DISPATCH_LEVEL). Its WORK_QUEUE_ITEM is a block of the
+ * kernel's nonpaged pool with this tag, freed when the routine has returned.
+ * False when the pool is out (nothing is queued). */
+bool ex_queue_kernel_work(ke_call *call, ke_kernel_routine routine, void *context, ULONG QueueType,
+                          ULONG tag);
 
 void ex_work_destroy(ke_machine *m);
 

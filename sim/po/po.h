@@ -28,6 +28,10 @@ typedef struct po_request {
     io_routine routine; /* PREQUEST_POWER_COMPLETE, 0 = none */
     io_driver *driver;
     PVOID_VA context;
+    /* Sent later from a worker thread (the stack is pageable and the
+     * request came above PASSIVE_LEVEL): the top of the stack, which the
+     * request references until it completes. */
+    PVOID_VA top;
     struct po_request *next;
 } po_request;
 

@@ -22,6 +22,14 @@
  * DISPATCH_LEVEL on Windows, which drvsim does not do). Windows Vista and
  * later need no PoStartNextPowerIrp: it exists and does nothing.
  *
+ * A device power IRP requested above PASSIVE_LEVEL (a power policy owner's
+ * S-IRP completion routine runs at DISPATCH_LEVEL when the S-IRP completed
+ * there) for a stack whose top has DO_POWER_PAGABLE is not sent from the
+ * requester's context: the power manager queues it to a system worker
+ * thread, which sends it at PASSIVE_LEVEL, as Windows' power IRP worker
+ * does, so the stack's DispatchPower routines run at the IRQL their flag
+ * asks for. The request holds the top device until the IRP completes.
+ *
  * Idle detection keeps the counter PoSetDeviceBusy clears; the idle
  * timeouts do not send IRPs (no idle timer runs in drvsim).
  */
@@ -29,6 +37,7 @@
 
 #include "ddi_table.h"
 #include "ex/pool.h"
+#include "ex/work.h"
 #include "ke/types.h"
 #include "mm/mm.h"
 #include "po/po.h"
@@ -56,6 +65,13 @@ static void set(ke_machine *m, PVOID_VA va, const ke_field *f, uint64_t v)
 {
     ke_arch arch = m->config.arch;
     mm_poke(m->mm, va + f->offset[arch], &v, ke_field_size(arch, f));
+}
+
+/* The worker thread's half of a request made above PASSIVE_LEVEL. */
+static void send_passive(ke_call *call, void *context)
+{
+    po_request *r = context;
+    IoCallDriver(call, r->top, r->irp);
 }
 
 NTSTATUS PoRequestPowerIrp(ke_call *call, PVOID_VA DeviceObject, uint8_t MinorFunction,
@@ -110,6 +126,22 @@ NTSTATUS PoRequestPowerIrp(ke_call *call, PVOID_VA DeviceObject, uint8_t MinorFu
         if (!mm_access(call, Irp, &va, bytes, true))
             return STATUS_ACCESS_VIOLATION;
     }
+    uint64_t flags = 0;
+    mm_peek(m->mm, top->va + KE_FIELD(DEVICE_OBJECT, Flags)->offset[arch], &flags, 4);
+    if (ke_call_irql(call) > PASSIVE_LEVEL && (flags & DO_POWER_PAGABLE) != 0) {
+        r->top = top->va;
+        if (!ex_queue_kernel_work(&kernel, send_passive, r, CriticalWorkQueue, PO_POOL_TAG)) {
+            /* No pool for the work item: the request fails whole. */
+            po->requests = r->next;
+            free(r);
+            io_irp *irp = io_irp_at(m, va);
+            if (irp != NULL)
+                io_irp_free(&kernel, irp);
+            return STATUS_INSUFFICIENT_RESOURCES;
+        }
+        io_device_reference(top);
+        return STATUS_PENDING;
+    }
     IoCallDriver(call, top->va, va);
     if (call->callout) {
         /* The request's own result is STATUS_PENDING, whatever the stack
@@ -142,7 +174,13 @@ static po_request *request_of(ke_machine *m, PVOID_VA irp, bool unlink)
 static void release(ke_call *call, io_irp *irp)
 {
     po_request *r = request_of(call->m, irp->va, true);
+    io_device *top = r != NULL && r->top != 0 ? io_device_at(call->m, r->top) : NULL;
     free(r);
+    if (top != NULL) {
+        ke_call kernel = *call;
+        kernel.driver = NULL;
+        io_device_dereference(&kernel, top); /* the reference a deferred send held */
+    }
     irp->completing = false;
     if (irp->dispatching == 0)
         io_irp_free(call, irp); /* else when its dispatch routine returns */

@@ -40,6 +40,11 @@ static void run_routine(void *ctx, ke_exec *e)
     (void)ctx;
     cr_assert(run_count < 16);
     run_record *r = &runs[run_count++];
+    if (e->kernel_routine != NULL) {
+        /* The kernel's own C routine: the host runs it, as lua/ does. */
+        ke_call c = {.m = m, .exec = e, .thread = e->thread, .ddi = 0xFFFF};
+        e->kernel_routine(&c, e->kernel_context);
+    }
     r->routine = e->start_routine;
     r->thread = e->thread->id;
     memcpy(r->args, e->start_args, sizeof r->args);
@@ -266,6 +271,56 @@ Test(workitem, requeued_from_its_routine_and_initialized_storage, .init = boot_x
     cr_assert_eq(runs[1].args[1], 8);
     IoUninitializeWorkItem(&call, storage);
     cr_assert_null(ex_work_item_at(m, storage));
+}
+
+/* A kernel routine's record: its IRQL and thread when it ran. */
+typedef struct kernel_job {
+    uint32_t runs;
+    KIRQL irql;
+    uint32_t thread;
+} kernel_job;
+
+static void kernel_job_routine(ke_call *c, void *context)
+{
+    kernel_job *job = context;
+    job->runs++;
+    job->irql = ke_call_irql(c);
+    job->thread = c->thread->id;
+}
+
+Test(workitem, kernel_routine_runs_at_passive_and_its_item_goes, .init = boot_x64, .fini = shutdown)
+{
+    kernel_job job = {0};
+    /* Queued from DISPATCH_LEVEL, as the power manager queues a send. */
+    KIRQL old = PASSIVE_LEVEL;
+    KeRaiseIrql(&call, DISPATCH_LEVEL, &old);
+    cr_assert(
+        ex_queue_kernel_work(&call, kernel_job_routine, &job, CriticalWorkQueue, 0x6F507750u));
+    KeLowerIrql(&call, old);
+    ex_work_item *item = m->work->items_head;
+    cr_assert_not_null(item);
+    PVOID_VA va = item->va;
+    ex_block *b = ex_pool_find(m->pool, va);
+    cr_assert_not_null(b, "its WORK_QUEUE_ITEM is a pool block");
+    cr_assert_eq(b->tag, 0x6F507750u);
+    cr_assert_null(b->owner, "the kernel's, not the driver's");
+    run_machine();
+    cr_assert_eq(job.runs, 1);
+    cr_assert_eq(job.irql, PASSIVE_LEVEL);
+    cr_assert_eq(m->threads[job.thread - 1]->process, m->system_process);
+    cr_assert_neq(job.thread, call.thread->id, "a worker thread, not the queuer");
+    cr_assert_null(m->work->items_head, "the item went when its routine returned");
+    cr_assert_null(ex_work_item_at(m, va));
+    b = ex_pool_find(m->pool, va);
+    cr_assert(b == NULL || b->freed, "and its block");
+    /* The worker's next item is a driver's: no kernel routine left over. */
+    PVOID_VA dev = create("\\Device\\After", 0);
+    PVOID_VA io = IoAllocateWorkItem(&call, dev);
+    IoQueueWorkItem(&call, io, 41, CriticalWorkQueue, 0);
+    m->stop = KE_RUNNING;
+    ke_run(m);
+    cr_assert_eq(job.runs, 1);
+    cr_assert_eq(runs[run_count - 1].routine, 41);
 }
 
 /* ------------------------------------------------------------------------ */
