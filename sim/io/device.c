@@ -145,6 +145,7 @@ NTSTATUS io_create_device(ke_call *call, io_driver *d, ULONG DeviceExtensionSize
     if (!des_map_put(&m->devices, va, dev))
         ke_panic(m, __FILE__, __LINE__, "out of host memory creating a device object");
     dev->va = va;
+    dev->serial = ++m->devices_created;
     dev->driver = d;
     dev->references = 1;
     snprintf(dev->name, sizeof dev->name, "%s", name);

@@ -72,6 +72,9 @@ typedef struct io_driver {
  */
 typedef struct io_device {
     PVOID_VA va;
+    /* 1 for the run's first device object, 2 for the next...: tells apart
+     * two device objects a run made at one address, one after the other. */
+    uint64_t serial;
     io_driver *driver;
     char name[128];         /* "\Device\X" as created (ASCII), "" for an unnamed device */
     int64_t references;     /* object references: 1 from creation, one per work item holding it */

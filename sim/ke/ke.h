@@ -760,6 +760,7 @@ typedef struct ke_machine {
     struct io_driver **drivers;          /* registered images, in registration order */
     uint32_t driver_count;
     des_map devices;                  /* DEVICE_OBJECT address -> io_device (io/device.c) */
+    uint64_t devices_created;         /* device objects made in the run (io_device.serial) */
     des_map irps;                     /* IRP address -> io_irp (io/irp.c) */
     struct io_manager *io;            /* cancel lock, symbolic links (io/irp.c), created lazily */
     struct io_requests *requests;     /* applications' open files and requests (io/request.c) */

@@ -33,7 +33,7 @@ static vf_irplog_device *record_of(vf_irplog *log, const io_device *dev)
 {
     /* The newest first: a device's IRPs come in runs. */
     for (size_t i = log->count; i-- > 0;) {
-        if (log->devices[i].device == dev->va && log->devices[i].driver == dev->driver->index)
+        if (log->devices[i].serial == dev->serial)
             return &log->devices[i];
     }
     if (log->count == VF_IRPLOG_DEVICES)
@@ -49,6 +49,7 @@ static vf_irplog_device *record_of(vf_irplog *log, const io_device *dev)
     vf_irplog_device *r = &log->devices[log->count++];
     memset(r, 0, sizeof *r);
     r->device = dev->va;
+    r->serial = dev->serial;
     r->driver = dev->driver->index;
     memcpy(r->name, dev->name, sizeof r->name);
     r->name[sizeof r->name - 1] = '\0';
@@ -91,9 +92,13 @@ void vf_irplog_dispatch(ke_call *call, io_device *dev, PVOID_VA Irp, PVOID_VA sl
 const vf_irplog_device *vf_irplog_find(const ke_machine *m, PVOID_VA device)
 {
     const vf_irplog *log = &m->vf->irplog;
+    /* The device object there now, if any: its own record or none, never
+     * that of an earlier object at the address. */
+    const io_device *dev = io_device_at(m, device);
     for (size_t i = log->count; i-- > 0;) {
-        if (log->devices[i].device == device)
-            return &log->devices[i];
+        const vf_irplog_device *r = &log->devices[i];
+        if (r->device == device && (dev == NULL || r->serial == dev->serial))
+            return r;
     }
     return NULL;
 }

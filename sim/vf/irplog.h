@@ -18,7 +18,9 @@
  * code and the buffer lengths, and, as drvsim's own additions that let a
  * test order them, the calling thread's id, the simulated time and the
  * entry's sequence number over the run. Nothing is a host address. The
- * record of a deleted device stays (until the run ends, as until reboot).
+ * record of a deleted device stays (until the run ends, as until reboot);
+ * a device object created later at the same address gets a record of its
+ * own, as on Windows, where the record belongs to the device object.
  *
  * With 0x400 off nothing here runs.
  */
@@ -45,6 +47,7 @@ typedef struct vf_irplog_entry {
 
 typedef struct vf_irplog_device {
     PVOID_VA device; /* the device object */
+    uint64_t serial; /* which one: a later device object may reuse the address */
     uint32_t driver; /* its driver's index */
     char name[128];  /* its name when it was first logged ("" if unnamed) */
     uint64_t total;  /* IRPs logged, also those the ring no longer holds */
@@ -66,7 +69,8 @@ void vf_irplog_free(vf_irplog *log);
  * with 0x400 on. */
 void vf_irplog_dispatch(ke_call *call, struct io_device *device, PVOID_VA Irp, PVOID_VA sl);
 
-/* The record of a device object, or NULL if none of its IRPs was logged. */
+/* The record of the device object at `device` (the newest one made there),
+ * or NULL if none of its IRPs was logged. */
 const vf_irplog_device *vf_irplog_find(const ke_machine *m, PVOID_VA device);
 
 #endif /* DRVSIM_VF_IRPLOG_H */
