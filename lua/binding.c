@@ -67,6 +67,49 @@ ke_site lb_host_site(void *ctx, const ke_exec *exec)
     return site_of(lb, lb->current != NULL ? lb->current->host : lb->L);
 }
 
+/* The chunk index of a Lua frame's source, 0xFFFF when it is no file of
+ * the scenario. */
+static uint16_t chunk_of(const lb_state *lb, const lua_Debug *ar)
+{
+    if (ar->source[0] == '@') {
+        for (uint16_t i = 0; i < lb->chunk_count; i++) {
+            if (strcmp(ar->source + 1, lb->chunks[i]) == 0)
+                return i;
+        }
+    }
+    return 0xFFFF;
+}
+
+uint64_t lb_host_stack_id(void *ctx, const ke_exec *exec)
+{
+    lb_state *lb = ctx;
+    lua_State *co = exec != NULL && exec->host != NULL ? exec->host
+                    : lb->current != NULL              ? lb->current->host
+                                                       : lb->L;
+    /* FNV-1a over (chunk, line) of the routine's Lua frames: the C frames
+     * at the top are the DDI being called; the first C frame below the Lua
+     * ones is what called the routine (a harness function, a DDI calling
+     * out, the execution's start), where the driver's part ends. */
+    uint64_t h = 0xcbf29ce484222325ull;
+    lua_Debug ar;
+    bool in_lua = false;
+    for (int level = 0; co != NULL && lua_getstack(co, level, &ar); level++) {
+        lua_getinfo(co, "Sl", &ar);
+        if (ar.what[0] == 'C') {
+            if (in_lua)
+                break;
+            continue;
+        }
+        in_lua = true;
+        uint64_t v = (uint64_t)chunk_of(lb, &ar) << 32 | (uint32_t)ar.currentline;
+        for (int i = 0; i < 8; i++) {
+            h ^= (v >> (8 * i)) & 0xFF;
+            h *= 0x100000001b3ull;
+        }
+    }
+    return h;
+}
+
 const char *lb_host_site_name(void *ctx, ke_site site, char *buf, size_t len)
 {
     lb_state *lb = ctx;

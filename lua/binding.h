@@ -295,6 +295,7 @@ lb_batch *lb_push_batch(lua_State *L, lb_batch_finish finish);
 int lb_run_batch(lua_State *L);
 ke_site lb_host_site(void *ctx, const ke_exec *exec);
 const char *lb_host_site_name(void *ctx, ke_site site, char *buf, size_t len);
+uint64_t lb_host_stack_id(void *ctx, const ke_exec *exec);
 
 /* ------------------------------------------------------------------------ */
 /* Errors and stops                                                         */

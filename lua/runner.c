@@ -764,6 +764,7 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
         .resume = lb_host_resume,
         .site = lb_host_site,
         .site_name = lb_host_site_name,
+        .stack_id = lb_host_stack_id,
         .same_routine = lb_host_same_routine,
     };
     /* The trace file is open before boot, so that it holds the boot record. */

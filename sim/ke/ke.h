@@ -564,6 +564,12 @@ typedef struct ke_host {
     ke_site (*site)(void *ctx, const ke_exec *exec);
     /* "scenarios/x.lua:12" for a site; returns buf. */
     const char *(*site_name)(void *ctx, ke_site site, char *buf, size_t len);
+    /* The identity of the calling driver routine's stack at a DDI call:
+     * a hash of the scenario lines of its frames, innermost first, from the
+     * routine's entry to the call (the same lines give the same value, also
+     * after the driver was loaded again). NULL: only the innermost line
+     * (site) tells stacks apart. */
+    uint64_t (*stack_id)(void *ctx, const ke_exec *exec);
     /* Whether two routine references name the same routine (one function
      * passed twice). NULL: only equal references do. */
     bool (*same_routine)(void *ctx, uint32_t a, uint32_t b);

@@ -17,6 +17,7 @@ void vf_inject_init(vf_inject *in, uint64_t seed)
     memset(in, 0, sizeof *in);
     /* Seeding draws nothing: a run that never injects keeps its digest. */
     des_rng_stream(&in->rng, seed, "faults");
+    des_map_init(&in->stacks_seen);
 }
 
 void vf_inject_free(vf_inject *in)
@@ -24,6 +25,7 @@ void vf_inject_free(vf_inject *in)
     free(in->counts);
     free(in->injected);
     free(in->sites);
+    des_map_fini(&in->stacks_seen);
     in->counts = NULL;
     in->injected = in->sites = NULL;
 }
@@ -210,7 +212,8 @@ bool vf_inject_fault(ke_call *call, uint32_t tag, uint32_t pool_type, bool has_p
      * choice recorded after a Verifier("/volatile /faults") replays with
      * the option given from the start. Counting changes nothing else. */
     uint64_t ordinal = next_ordinal(in, call->ddi, tag);
-    if (!systematic && !vf_option_enabled(call, VF_FLAG_LOW_RESOURCES))
+    bool by_stack = !systematic && vf_option_enabled(call, VF_FLAG_SYSTEMATIC_LOW_RESOURCES);
+    if (!systematic && !by_stack && !vf_option_enabled(call, VF_FLAG_LOW_RESOURCES))
         return false;
 
     KE_CHECK(m, !mode->replay || mode->key_count == 0 || mode->keys != NULL);
@@ -234,6 +237,24 @@ bool vf_inject_fault(ke_call *call, uint32_t tag, uint32_t pool_type, bool has_p
             note_site(in, &r);
         }
         fail = r.nth == mode->fail_nth;
+    } else if (by_stack) {
+        /* The first call of this DDI from this stack fails, later ones
+         * pass: from boot, no draw. */
+        if (!ask_predicate(in, call, tag, pool_type, has_pool_type))
+            return false;
+        r.nth = ++in->eligible;
+        uint64_t stack = 0;
+        if (m->host.stack_id != NULL) {
+            stack = m->host.stack_id(m->host.ctx, call->exec);
+        } else {
+            ke_site site = m->host.site(m->host.ctx, call->exec);
+            stack = (uint64_t)site.chunk << 32 | site.line;
+        }
+        /* The DDI is part of the key: two calls on one line are two. */
+        uint64_t key = stack ^ ((uint64_t)call->ddi + 1) * 0x9E3779B97F4A7C15ull;
+        fail = des_map_get(&in->stacks_seen, key) == NULL;
+        if (fail && !des_map_put(&in->stacks_seen, key, (void *)&in->stacks_seen))
+            ke_panic(m, __FILE__, __LINE__, "out of host memory recording a stack");
     } else {
         r.nth = ++in->eligible;
         /* Nothing fails while the system boots: DelayMins of simulated time. */

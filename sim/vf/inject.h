@@ -17,6 +17,15 @@
  * or exactly the calls of a choice list keyed by meaning (DDI, tag, ordinal
  * of the call among the eligible calls of that DDI and tag).
  *
+ * Systematic low resources simulation (/flags 0x40000, Windows 8.1 and
+ * later; systematic-low-resource-simulation.md): the first call of a DDI
+ * from a given stack of the driver fails, every later call from the same
+ * stack passes, from boot, with no draw. drvsim's stack is the scenario
+ * lines of the calling routine's frames (ke_host.stack_id), so a stack is
+ * the same after the driver is loaded again, as Windows recognises it at
+ * another base. It replaces the random mode when both are on (Windows says
+ * not to combine them); --fail-nth, --replay and explore-faults replace it.
+ *
  * With neither mode on nothing here runs: no stream is drawn from, no trace
  * record is written, so runs without the option keep their digests.
  */
@@ -28,6 +37,7 @@
 #include <stdint.h>
 
 #include "des/des.h"
+#include "des/map.h"
 #include "ke/ke.h"
 
 /* A call of a choice list: what it is, not where it was in the file. */
@@ -88,6 +98,7 @@ typedef struct vf_inject {
     uint64_t injected_total;
     vf_fault_record *sites; /* mode.list_sites: first call of each (site, DDI) */
     size_t site_count, site_capacity;
+    des_map stacks_seen; /* /flags 0x40000: (stack, DDI) keys failed once */
 } vf_inject;
 
 void vf_inject_init(vf_inject *in, uint64_t seed);
