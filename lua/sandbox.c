@@ -37,6 +37,90 @@
 
 volatile sig_atomic_t lb_host_time_up;
 
+/*
+ * Small blocks (issue 18: glibc's malloc, realloc and free were a sixth of a
+ * fault sweep's seed, most of it the state's own set-up and lua_close). A
+ * block of at most LB_SMALL_MAX bytes is malloc'd at the size of its class
+ * (16-byte steps), and when Lua frees it, it waits on its class's list for
+ * the next block of that class, in this state or the next one of the
+ * process (a sweep's worker). Lua initialises every byte of an object it
+ * reads, as it must with malloc, so nothing of an earlier state is seen.
+ * The lists hold LB_SMALL_CACHE_BYTES at most (the rest goes back to free),
+ * so what they keep from a large state is bounded. A block is at least as
+ * large as the class of the list it waits on and as Lua's size for it
+ * (osize), which is all the lists rely on: any block may go back to
+ * free(). Sanitized builds use malloc for every block, so that the
+ * sanitizer sees each object.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define LB_SMALL_MAX 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define LB_SMALL_MAX 0
+#endif
+#endif
+#ifndef LB_SMALL_MAX
+#define LB_SMALL_MAX 512
+#endif
+#define LB_SMALL_CLASSES (LB_SMALL_MAX / 16 + 1)
+#define LB_SMALL_CACHE_BYTES (1u << 20)
+
+static void *small_free[LB_SMALL_CLASSES];
+static size_t small_cached_bytes;
+
+static inline bool small(size_t n)
+{
+    return n <= LB_SMALL_MAX;
+}
+
+/* n in 1..LB_SMALL_MAX: the class's size. */
+static inline size_t small_size(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
+static void *block_acquire(size_t n)
+{
+    if (!small(n))
+        return malloc(n);
+    size_t size = small_size(n);
+    void **head = &small_free[size / 16];
+    void *p = *head;
+    if (p == NULL)
+        return malloc(size);
+    memcpy(head, p, sizeof *head);
+    small_cached_bytes -= size;
+    return p;
+}
+
+/* p holds at least n bytes (n > 0). */
+static void block_release(void *p, size_t n)
+{
+    size_t size = small_size(n);
+    if (n == 0 || !small(n) || small_cached_bytes + size > LB_SMALL_CACHE_BYTES) {
+        free(p);
+        return;
+    }
+    void **head = &small_free[size / 16];
+    memcpy(p, head, sizeof *head);
+    *head = p;
+    small_cached_bytes += size;
+}
+
+static void *block_resize(void *p, size_t osize, size_t nsize)
+{
+    if (!small(osize) && !small(nsize))
+        return realloc(p, nsize);
+    if (small(osize) && small(nsize) && small_size(osize) == small_size(nsize))
+        return p;
+    void *q = block_acquire(nsize);
+    if (q == NULL)
+        return nsize <= osize ? p : NULL; /* a shrink: p is large enough */
+    memcpy(q, p, osize < nsize ? osize : nsize);
+    block_release(p, osize);
+    return q;
+}
+
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     lb_state *lb = ud;
@@ -44,13 +128,14 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (ptr == NULL)
         osize = 0; /* osize then encodes the object type, not a size */
     if (nsize == 0) {
-        free(ptr);
+        if (ptr != NULL)
+            block_release(ptr, osize);
         lb->memory_bytes -= osize;
         return NULL;
     }
     if (nsize > osize && lb->memory_bytes - osize + nsize > lb->memory_limit_bytes)
         return NULL; /* Lua raises "not enough memory" */
-    void *grown = realloc(ptr, nsize);
+    void *grown = ptr == NULL ? block_acquire(nsize) : block_resize(ptr, osize, nsize);
     if (grown != NULL)
         lb->memory_bytes = lb->memory_bytes - osize + nsize;
     /* A new long string is charged one instruction a byte (charged.c): the
