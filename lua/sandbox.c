@@ -1157,9 +1157,14 @@ static int sandbox_randomseed(lua_State *L)
 /* The state                                                                */
 /* ------------------------------------------------------------------------ */
 
-/* The globals a run's state starts with, rounded up: lb_sandbox_new sizes
- * the table for them. A guess too small costs one rehash, never a fault. */
-#define LB_GLOBALS_SIZE 1200
+/* The globals a run's state starts with, rounded up to the table's node
+ * count (a power of two): 73 are set in a fresh state (globals.c
+ * resolves the libraries table, math and utf8, the constants, constructors,
+ * harness functions and DDIs at their first use), with room for the
+ * scenario's own and the names it uses. lb_sandbox_new sizes the table for
+ * them. A guess too small costs a rehash, never a fault; one too large
+ * makes and frees its nodes in every seed (1,200 did: 2,048 nodes). */
+#define LB_GLOBALS_SIZE 256
 
 static void open_lib(lua_State *L, const char *name, lua_CFunction open)
 {
@@ -1181,24 +1186,68 @@ static void wrap_field(lua_State *L, int table, const char *name, lua_CFunction 
     lua_setfield(L, table, name);
 }
 
+/* The libraries that open at their first use (globals.c: issue 18, most
+ * seeds use none of them), each as lb_sandbox_new opened it before: the
+ * library, then the sandbox's replacements. Each returns its table. */
+static int open_table(lua_State *L)
+{
+    luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 0);
+    int tab = lua_gettop(L);
+    lua_pushcfunction(L, sandbox_sort);
+    lua_setfield(L, tab, "sort");
+    lb_register_charged_table(L, tab);
+    return 1;
+}
+
+static int open_math(lua_State *L)
+{
+    luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 0);
+    int math = lua_gettop(L);
+    lua_pushcfunction(L, sandbox_random);
+    lua_setfield(L, math, "random");
+    lua_pushcfunction(L, sandbox_randomseed);
+    lua_setfield(L, math, "randomseed");
+    return 1;
+}
+
+static int open_utf8(lua_State *L)
+{
+    luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 0);
+    lb_register_charged_utf8(L, lua_gettop(L));
+    return 1;
+}
+
+const luaL_Reg *lb_sandbox_libraries(void)
+{
+    static const luaL_Reg libraries[] = {
+        {LUA_TABLIBNAME, open_table},
+        {LUA_MATHLIBNAME, open_math},
+        {LUA_UTF8LIBNAME, open_utf8},
+        {NULL, NULL},
+    };
+    return libraries;
+}
+
 lua_State *lb_sandbox_new(lb_state *lb)
 {
     lua_State *L = lua_newstate(sandbox_alloc, lb);
     if (L == NULL)
         return NULL;
     lb_set(L, lb); /* before any coroutine: each copies the main thread's */
-    /* The globals table, made at its final size (the libraries', the
-     * constants', the DDIs', about 1,100 names: LB_GLOBALS_SIZE) before
-     * anything is in it, so that registering them does not rehash it ten
-     * times in every seed (issue 18). Nothing refers to the fresh state's
-     * own yet. */
+    /* The globals table, made at its size (LB_GLOBALS_SIZE) before anything
+     * is in it, so that registering them does not rehash it in every seed
+     * (issue 18). Nothing refers to the fresh state's own yet. */
     lua_createtable(L, 0, LB_GLOBALS_SIZE);
     lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
     open_lib(L, LUA_GNAME, luaopen_base);
     open_lib(L, LUA_STRLIBNAME, luaopen_string);
-    open_lib(L, LUA_TABLIBNAME, luaopen_table);
-    open_lib(L, LUA_MATHLIBNAME, luaopen_math);
-    open_lib(L, LUA_UTF8LIBNAME, luaopen_utf8);
+    /* table, math and utf8: at their first use in a run's state (globals.c),
+     * now in a state without lb_register_globals. */
+    const luaL_Reg *lib = lb_sandbox_libraries();
+    for (; !lb->lazy_libraries && lib->name != NULL; lib++) {
+        lib->func(L);
+        lua_setglobal(L, lib->name);
+    }
 
     lua_pushglobaltable(L);
     int g = lua_gettop(L);
@@ -1230,18 +1279,7 @@ lua_State *lb_sandbox_new(lb_state *lb)
     wrap_field(L, str, "gsub", sandbox_gsub);
     lua_pop(L, 1);
 
-    lua_getfield(L, g, "table");
-    lua_pushcfunction(L, sandbox_sort);
-    lua_setfield(L, -2, "sort");
     lua_pop(L, 1);
-
-    lua_getfield(L, g, "math");
-    int math = lua_gettop(L);
-    lua_pushcfunction(L, sandbox_random);
-    lua_setfield(L, math, "random");
-    lua_pushcfunction(L, sandbox_randomseed);
-    lua_setfield(L, math, "randomseed");
-    lua_pop(L, 2);
 
     /* The guard of sealed tables that have no metatable of their own. */
     lua_createtable(L, 0, 2);
