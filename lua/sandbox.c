@@ -301,6 +301,28 @@ void lb_charge_tail(lua_State *co)
     lb->instructions += remaining >= 1 && remaining <= step ? step - remaining : step;
 }
 
+static char *probe_code_buf; /* the probe compiled (lua_dump), once per process */
+static size_t probe_code_len;
+
+/* lua_dump's writer for the probe: appends to probe_code_buf (*ud its
+ * length); a failure leaves nothing kept. */
+static int probe_writer(lua_State *L, const void *p, size_t n, void *ud)
+{
+    (void)L;
+    size_t *len = ud;
+    char *grown = realloc(probe_code_buf, *len + n);
+    if (grown == NULL) {
+        free(probe_code_buf);
+        probe_code_buf = NULL;
+        *len = 0;
+        return 1;
+    }
+    memcpy(grown + *len, p, n);
+    probe_code_buf = grown;
+    *len += n;
+    return 0;
+}
+
 /* Sets up the probe; checks its arithmetic once per process (it is the Lua
  * library's): the step stays 1 if it does not hold. */
 static void probe_init(lb_state *lb, lua_State *L)
@@ -310,7 +332,14 @@ static void probe_init(lb_state *lb, lua_State *L)
     lb->hook_step_max = 1;
     if (holds < 0)
         return;
-    if (luaL_loadstring(L, probe_source) != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) {
+    /* Compiled once per process: each state loads the compiled chunk (its
+     * lines kept: probe_fired reads them), not the text. */
+    int loaded = probe_code_buf != NULL
+                     ? luaL_loadbufferx(L, probe_code_buf, probe_code_len, probe_source, "b")
+                     : luaL_loadstring(L, probe_source);
+    if (loaded == LUA_OK && probe_code_buf == NULL)
+        lua_dump(L, probe_writer, &probe_code_len, 0);
+    if (loaded != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) {
         lua_pop(L, 1);
         return;
     }
