@@ -323,7 +323,7 @@ if command -v valgrind >/dev/null 2>&1; then
     p120=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$OUT/ir.s120.log" | tail -n 1)
     w20=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$OUT/ir.s20.log" | sed '$d' | awk '{ t += $1 } END { print t }')
     w120=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$OUT/ir.s120.log" | sed '$d' | awk '{ t += $1 } END { print t }')
-    printf '  4 per seed: %.0f instructions in the worker, %.0f in the parent (bench/faults_sweep.lua; was 4.92 M and 252,000)\n' \
+    printf '  4 per seed: %.0f instructions in the worker, %.0f in the parent (bench/faults_sweep.lua; was 1.76 M and 44,000 before h-seed2, 4.92 M and 252,000 before h-seed)\n' \
         "$(calc "($w120 - $w20) / 100")" "$(calc "($p120 - $p20) / 100")"
     printf '  4 seeds/s per core: %.0f (1000 seeds of bench/faults_sweep.lua -j 1 in %.2f s of processor time, worker and parent; target >= 7,000)\n' \
         "$(calc "1000 / ($faults_cpu_1 > 0 ? $faults_cpu_1 : 1)")" "$faults_cpu_1"
@@ -339,8 +339,12 @@ if command -v valgrind >/dev/null 2>&1; then
             done | awk -v n=$n '{ t += $1 } END { print n, t + 0 }'
         done | awk '{ v[NR] = $2 } END { print (v[2] - v[1]) / 100 }'
     }
-    printf '  4 globals: %.0f instructions a seed registering them (lb_register_globals; was 1.57 M registering 1,432; target: constants and DDIs resolved on first use)\n' \
+    printf '  4 globals: %.0f instructions a seed registering them (lb_register_globals; was 347,000 before h-seed2, 1.57 M registering 1,432; target: constants and DDIs resolved on first use)\n' \
         "$(fn lb_register_globals)"
+    # The fresh state (its libraries, the sandbox) and its closing, and the
+    # import scan of LoadDriver.
+    printf '  4 state: %.0f instructions a seed making it (lb_sandbox_new; was 218,000), %.0f closing it (lua_close; was 140,000), %.0f scanning a driver'"'"'s imports (lb_check_imports; was 155,000)\n' \
+        "$(fn lb_sandbox_new)" "$(fn lua_close)" "$(fn lb_check_imports)"
     printf '  4 results: %.0f instructions a seed in the worker outside its run, %.0f storing it in the parent (was 210,000 and 211,000 with a JSON line; target: structs)\n' \
         "$(calc "($w120 - $w20) / 100 - $(fn drvsim_run)")" "$(fn jobs_store)"
     printf '  4 scenario: %.0f instructions a seed loading it (lb_load_file; was 178,000 parsing it; target: compiled once per sweep)\n' \
@@ -352,7 +356,7 @@ if command -v valgrind >/dev/null 2>&1; then
     ib=$(ir b100 "$BARE_STATE" 100 2>/dev/null)
     ib2=$(valgrind --tool=callgrind --callgrind-out-file="$OUT/ir.b600" "$BARE_STATE" 600 2>&1 |
         sed -n 's/.*Collected : \([0-9]*\).*/\1/p')
-    printf '  4 empty seed: %.0f instructions (worker and parent), a bare Lua state %.0f: x%.2f (target <= 3x; processor time: the "empty seed" line above)\n' \
+    printf '  4 empty seed: %.0f instructions (worker and parent; was 939,000 before h-seed2), a bare Lua state %.0f: x%.2f (target <= 3x; processor time: the "empty seed" line above)\n' \
         "$(calc "($ie2 - $ie) / 100")" "$(calc "($ib2 - $ib) / 500")" \
         "$(calc "(($ie2 - $ie) / 100) / (($ib2 - $ib) / 500)")"
     printf '  7 sweep -j 2: the parent spends %.0f instructions a seed (%.1f%% of a seed, decoding the result and writing its line; was 252,000, 5.9%%); wall x%.2f of -j 1 (the two "faults sweep" lines above; target >= 1.8 on a quiet 2-core machine; load average %s)\n' \

@@ -1645,7 +1645,7 @@ void lb_register_harness(lua_State *L)
     lua_setmetatable(L, -2);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &EXCEPTION_CODES_KEY);
     lua_pushglobaltable(L);
-    luaL_setfuncs(L, harness, 0);
+    lb_globals_defer(L, harness);
     lua_pop(L, 1);
     lb_register_process(L);
     lb_register_registry(L);

@@ -142,6 +142,8 @@ typedef struct lb_state {
     bool host_timed_out;    /* --host-timeout stopped the run: no digest */
     size_t memory_bytes;    /* host memory the Lua state holds */
     size_t memory_limit_bytes;
+    unsigned char *global_bits; /* globals.c: the names resolved; NULL: none lazy */
+    bool lazy_libraries; /* lb_sandbox_new leaves table, math, utf8 to globals.c */
 
     /* Where the last driver routine error was raised, captured by the error
      * handler while the stack was intact; reports use it while valid. */
@@ -197,6 +199,13 @@ extern volatile sig_atomic_t lb_host_time_up;
  * unpack, table.concat, insert, remove, move, unpack (charged.c), and the
  * pattern functions find, match, gmatch, gsub (pattern.c). */
 void lb_register_charged(lua_State *L);
+/* The same for utf8 and table, on the library's table at idx, as they open
+ * (lb_sandbox_libraries). */
+void lb_register_charged_utf8(lua_State *L, int utf8);
+void lb_register_charged_table(lua_State *L, int tab);
+/* table, math and utf8: name and a function returning the library's table
+ * as the sandbox has it, for globals.c to open at the first use. */
+const luaL_Reg *lb_sandbox_libraries(void);
 void lb_register_patterns(lua_State *L, int string_table);
 
 /* Registers scenario{}, driver, run, the DDIs, the harness functions, the
@@ -244,9 +253,20 @@ typedef struct lb_constant {
     lua_Integer value;
 } lb_constant;
 const lb_constant *lb_constant_table(size_t *count);
-/* globals.c: the constants' table and the DDIs resolved on first use. With
- * the global table on top, after every other registration: */
+/* pointer.c: the structure constructors (a closure of `make` over the type
+ * number each), which globals.c resolves on first use too. */
+typedef struct lb_constructor {
+    const char *name;
+    ke_type_id type;
+} lb_constructor;
+const lb_constructor *lb_constructor_table(size_t *count, lua_CFunction *make);
+/* globals.c: the constants' table, the constructors and the DDIs resolved
+ * on first use. With the global table on top, after every other
+ * registration: */
 void lb_globals_lazy(lua_State *L);
+/* In place of luaL_setfuncs(L, fns, 0) on the global table (on top), before
+ * lb_globals_lazy: fns (static, no upvalues) resolved on first use too. */
+void lb_globals_defer(lua_State *L, const luaL_Reg *fns);
 /* Resolves `name` in the table at idx if it is a lazily registered global
  * not resolved yet (before a raw lookup). */
 void lb_globals_resolve(lua_State *L, int idx, const char *name);

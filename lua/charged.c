@@ -282,8 +282,11 @@ void lb_register_charged(lua_State *L)
     wrap(L, str, "byte", charged_byte, 0);
     wrap(L, str, "char", charged_per_argument, 0);
     lb_register_patterns(L, str);
-    lua_getglobal(L, "utf8");
-    int utf8 = lua_gettop(L);
+    lua_pop(L, 1);
+}
+
+void lb_register_charged_utf8(lua_State *L, int utf8)
+{
     wrap(L, utf8, "char", charged_per_argument, 0);
     wrap(L, utf8, "len", charged_span, 1);
     lua_getfield(L, utf8, "codepoint");
@@ -291,12 +294,13 @@ void lb_register_charged(lua_State *L)
     lua_pushcclosure(L, charged_span, 2);
     lua_setfield(L, utf8, "codepoint");
     wrap(L, utf8, "offset", charged_offset, 0);
-    lua_getglobal(L, "table");
-    int tab = lua_gettop(L);
+}
+
+void lb_register_charged_table(lua_State *L, int tab)
+{
     replace(L, tab, "insert", table_insert);
     replace(L, tab, "remove", table_remove);
     replace(L, tab, "move", table_move);
     replace(L, tab, "unpack", table_unpack);
     replace(L, tab, "concat", table_concat);
-    lua_pop(L, 3);
 }

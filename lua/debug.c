@@ -462,7 +462,7 @@ void lb_register_debug(lua_State *L)
         {NULL, NULL},
     };
     lua_pushglobaltable(L);
-    luaL_setfuncs(L, fns, 0);
+    lb_globals_defer(L, fns);
     lua_pop(L, 1);
     lb_set_build(L, KE_BUILD_FREE);
 }

@@ -306,21 +306,61 @@ static void local_names(lua_State *L, int set, const char *src, const token *tk,
     }
 }
 
+/*
+ * Token lists kept per process (issue 18: a sweep tokenised the same driver
+ * file in every seed). The tokens depend on the text alone, so a chunk
+ * whose text is byte for byte one tokenised before shares that list. Kept:
+ * the first TOKENS_KEPT texts of at most TOKENS_KEPT_BYTES, never freed
+ * while the process runs (a state may hold them); others are the state's.
+ */
+#define TOKENS_KEPT 16
+#define TOKENS_KEPT_BYTES (1u << 20)
+
+typedef struct kept_tokens {
+    char *text;
+    size_t len;
+    token_list *tl;
+} kept_tokens;
+
+static kept_tokens kept[TOKENS_KEPT];
+static size_t kept_count;
+
+static bool tokens_kept(const token_list *tl)
+{
+    for (size_t i = 0; i < kept_count; i++) {
+        if (kept[i].tl == tl)
+            return true;
+    }
+    return false;
+}
+
 /* The tokens of a chunk, cached in the binding state. */
 static const token_list *chunk_tokens(lb_state *lb, uint16_t chunk)
 {
     if (lb->chunk_tokens[chunk] != NULL)
         return lb->chunk_tokens[chunk];
+    const char *text = lb->sources[chunk];
+    size_t len = lb->source_lengths[chunk];
+    if (text == NULL)
+        return NULL;
+    for (size_t i = 0; i < kept_count; i++) {
+        if (kept[i].len == len && memcmp(kept[i].text, text, len) == 0)
+            return lb->chunk_tokens[chunk] = kept[i].tl;
+    }
     token_list *tl = calloc(1, sizeof *tl);
     if (tl == NULL)
         return NULL;
-    if (lb->sources[chunk] == NULL ||
-        !tokenize(lb->sources[chunk], lb->source_lengths[chunk], tl)) {
+    if (!tokenize(text, len, tl)) {
         free(tl->tokens);
         free(tl);
         return NULL;
     }
     lb->chunk_tokens[chunk] = tl;
+    char *copy = kept_count < TOKENS_KEPT && len <= TOKENS_KEPT_BYTES ? malloc(len + 1) : NULL;
+    if (copy != NULL) {
+        memcpy(copy, text, len);
+        kept[kept_count++] = (kept_tokens){copy, len, tl};
+    }
     return tl;
 }
 
@@ -328,9 +368,10 @@ void lb_imports_free(lb_state *lb)
 {
     for (uint16_t i = 0; i < LB_MAX_CHUNKS; i++) {
         token_list *tl = lb->chunk_tokens[i];
-        if (tl != NULL)
+        if (tl != NULL && !tokens_kept(tl)) {
             free(tl->tokens);
-        free(tl);
+            free(tl);
+        }
         lb->chunk_tokens[i] = NULL;
     }
 }

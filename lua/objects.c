@@ -281,7 +281,7 @@ void lb_register_objects(lua_State *L)
         {NULL, NULL},
     };
     lua_pushglobaltable(L);
-    luaL_setfuncs(L, functions, 0);
+    lb_globals_defer(L, functions);
     lua_pop(L, 1);
     lb_register_object_globals(L, KE_ARCH_X64);
 }

@@ -928,6 +928,113 @@ static int driver_object_tostring(lua_State *L)
     return 1;
 }
 
+/* The structure constructors (and views: T(p)), in the order they were
+ * registered. globals.c resolves them on first use, as it does the
+ * constants and DDIs (issue 18: 81 closures made and set in every seed). */
+static const lb_constructor constructors[] = {
+    {"UNICODE_STRING", KE_TYPE_UNICODE_STRING},
+    {"ANSI_STRING", KE_TYPE_ANSI_STRING},
+    {"STRING", KE_TYPE_ANSI_STRING},
+    {"KSPIN_LOCK", KE_TYPE_KSPIN_LOCK},
+    {"KLOCK_QUEUE_HANDLE", KE_TYPE_KLOCK_QUEUE_HANDLE},
+    {"KEVENT", KE_TYPE_KEVENT},
+    {"IO_STATUS_BLOCK", KE_TYPE_IO_STATUS_BLOCK},
+    {"KSEMAPHORE", KE_TYPE_KSEMAPHORE},
+    {"KMUTEX", KE_TYPE_KMUTEX},
+    {"FAST_MUTEX", KE_TYPE_FAST_MUTEX},
+    {"ERESOURCE", KE_TYPE_ERESOURCE},
+    {"KTIMER", KE_TYPE_KTIMER},
+    {"KDPC", KE_TYPE_KDPC},
+    {"LIST_ENTRY", KE_TYPE_LIST_ENTRY},
+    {"SINGLE_LIST_ENTRY", KE_TYPE_SINGLE_LIST_ENTRY},
+    {"NPAGED_LOOKASIDE_LIST", KE_TYPE_NPAGED_LOOKASIDE_LIST},
+    {"PAGED_LOOKASIDE_LIST", KE_TYPE_PAGED_LOOKASIDE_LIST},
+    {"OB_CALLBACK_REGISTRATION", KE_TYPE_OB_CALLBACK_REGISTRATION},
+    {"OB_OPERATION_REGISTRATION", KE_TYPE_OB_OPERATION_REGISTRATION},
+    {"CLIENT_ID", KE_TYPE_CLIENT_ID},
+    {"LONG", KE_TYPE_LONG},
+    {"LONG64", KE_TYPE_LONG64},
+    {"LARGE_INTEGER", KE_TYPE_LARGE_INTEGER},
+    {"SLIST_HEADER", KE_TYPE_SLIST_HEADER},
+    {"SLIST_ENTRY", KE_TYPE_SLIST_ENTRY},
+    {"TIME_FIELDS", KE_TYPE_TIME_FIELDS},
+    {"PROCESSOR_NUMBER", KE_TYPE_PROCESSOR_NUMBER},
+    {"KGUARDED_MUTEX", KE_TYPE_KGUARDED_MUTEX},
+    {"EX_RUNDOWN_REF", KE_TYPE_EX_RUNDOWN_REF},
+    {"EX_PUSH_LOCK", KE_TYPE_EX_PUSH_LOCK},
+    {"WORK_QUEUE_ITEM", KE_TYPE_WORK_QUEUE_ITEM},
+    {"LOOKASIDE_LIST_EX", KE_TYPE_LOOKASIDE_LIST_EX},
+    {"IO_REMOVE_LOCK", KE_TYPE_IO_REMOVE_LOCK},
+    {"IO_CSQ", KE_TYPE_IO_CSQ},
+    {"IO_CSQ_IRP_CONTEXT", KE_TYPE_IO_CSQ_IRP_CONTEXT},
+    {"KDEVICE_QUEUE", KE_TYPE_KDEVICE_QUEUE},
+    {"KDEVICE_QUEUE_ENTRY", KE_TYPE_KDEVICE_QUEUE_ENTRY},
+    {"SHARE_ACCESS", KE_TYPE_SHARE_ACCESS},
+    {"OBJECT_ATTRIBUTES", KE_TYPE_OBJECT_ATTRIBUTES},
+    {"KEY_VALUE_BASIC_INFORMATION", KE_TYPE_KEY_VALUE_BASIC_INFORMATION},
+    {"KEY_VALUE_FULL_INFORMATION", KE_TYPE_KEY_VALUE_FULL_INFORMATION},
+    {"KEY_VALUE_PARTIAL_INFORMATION", KE_TYPE_KEY_VALUE_PARTIAL_INFORMATION},
+    {"KEY_BASIC_INFORMATION", KE_TYPE_KEY_BASIC_INFORMATION},
+    {"KEY_FULL_INFORMATION", KE_TYPE_KEY_FULL_INFORMATION},
+    {"RTL_QUERY_REGISTRY_TABLE", KE_TYPE_RTL_QUERY_REGISTRY_TABLE},
+    {"FILE_BASIC_INFORMATION", KE_TYPE_FILE_BASIC_INFORMATION},
+    {"FILE_STANDARD_INFORMATION", KE_TYPE_FILE_STANDARD_INFORMATION},
+    {"FILE_POSITION_INFORMATION", KE_TYPE_FILE_POSITION_INFORMATION},
+    {"FILE_END_OF_FILE_INFORMATION", KE_TYPE_FILE_END_OF_FILE_INFORMATION},
+    {"FILE_DISPOSITION_INFORMATION", KE_TYPE_FILE_DISPOSITION_INFORMATION},
+    {"FILE_NETWORK_OPEN_INFORMATION", KE_TYPE_FILE_NETWORK_OPEN_INFORMATION},
+    {"REG_SET_VALUE_KEY_INFORMATION", KE_TYPE_REG_SET_VALUE_KEY_INFORMATION},
+    {"REG_DELETE_VALUE_KEY_INFORMATION", KE_TYPE_REG_DELETE_VALUE_KEY_INFORMATION},
+    {"REG_DELETE_KEY_INFORMATION", KE_TYPE_REG_DELETE_KEY_INFORMATION},
+    {"REG_QUERY_VALUE_KEY_INFORMATION", KE_TYPE_REG_QUERY_VALUE_KEY_INFORMATION},
+    {"REG_CREATE_KEY_INFORMATION", KE_TYPE_REG_CREATE_KEY_INFORMATION},
+    {"REG_OPEN_KEY_INFORMATION", KE_TYPE_REG_OPEN_KEY_INFORMATION},
+    {"REG_POST_OPERATION_INFORMATION", KE_TYPE_REG_POST_OPERATION_INFORMATION},
+    {"RTL_BITMAP", KE_TYPE_RTL_BITMAP},
+    /* Views only: T(p). */
+    {"OB_PRE_OPERATION_INFORMATION", KE_TYPE_OB_PRE_OPERATION_INFORMATION},
+    {"OB_POST_OPERATION_INFORMATION", KE_TYPE_OB_POST_OPERATION_INFORMATION},
+    {"PS_CREATE_NOTIFY_INFO", KE_TYPE_PS_CREATE_NOTIFY_INFO},
+    {"DEVICE_CAPABILITIES", KE_TYPE_DEVICE_CAPABILITIES},
+    {"DEVICE_RELATIONS", KE_TYPE_DEVICE_RELATIONS},
+    {"CM_RESOURCE_LIST", KE_TYPE_CM_RESOURCE_LIST},
+    {"CM_PARTIAL_RESOURCE_DESCRIPTOR", KE_TYPE_CM_PARTIAL_RESOURCE_DESCRIPTOR},
+    {"POWER_STATE", KE_TYPE_POWER_STATE},
+    {"DEVICE_DESCRIPTION", KE_TYPE_DEVICE_DESCRIPTION},
+    {"DMA_ADAPTER", KE_TYPE_DMA_ADAPTER},
+    {"DMA_OPERATIONS", KE_TYPE_DMA_OPERATIONS},
+    {"SCATTER_GATHER_LIST", KE_TYPE_SCATTER_GATHER_LIST},
+    {"SCATTER_GATHER_ELEMENT", KE_TYPE_SCATTER_GATHER_ELEMENT},
+    {"IMAGE_INFO", KE_TYPE_IMAGE_INFO},
+    {"SE_EXPORTS", KE_TYPE_SE_EXPORTS},
+    {"DRIVER_OBJECT", KE_TYPE_DRIVER_OBJECT},
+    {"DEVICE_OBJECT", KE_TYPE_DEVICE_OBJECT},
+    {"FILE_OBJECT", KE_TYPE_FILE_OBJECT},
+    {"IRP", KE_TYPE_IRP},
+    {"IO_STACK_LOCATION", KE_TYPE_IO_STACK_LOCATION},
+    {"IO_WORKITEM", KE_TYPE_IO_WORKITEM},
+    {"IO_ERROR_LOG_PACKET", KE_TYPE_IO_ERROR_LOG_PACKET},
+};
+
+const lb_constructor *lb_constructor_table(size_t *count, lua_CFunction *make)
+{
+    *count = sizeof constructors / sizeof constructors[0];
+    *make = make_object;
+    return constructors;
+}
+
+/* luaL_newmetatable (in a fresh state) sized for `fields` keys and its own
+ * two (__name, and __metatable when lb_sandbox_seal seals it), so that
+ * filling it does not grow it step by step in every seed. */
+static void new_metatable(lua_State *L, const char *name, int fields)
+{
+    lua_createtable(L, 0, fields + 2);
+    lua_pushstring(L, name);
+    lua_setfield(L, -2, "__name");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, name);
+}
+
 void lb_register_pointer(lua_State *L)
 {
     static const luaL_Reg pointer_meta[] = {
@@ -953,7 +1060,7 @@ void lb_register_pointer(lua_State *L)
         {"set_ptr", pointer_set_ptr},
         {NULL, NULL},
     };
-    luaL_newmetatable(L, POINTER_MT);
+    new_metatable(L, POINTER_MT, (int)(sizeof pointer_meta / sizeof pointer_meta[0]) - 1);
     luaL_setfuncs(L, pointer_meta, 0);
     lua_pop(L, 1);
 
@@ -972,103 +1079,38 @@ void lb_register_pointer(lua_State *L)
     lua_pushcfunction(L, major_newindex);
     lua_setfield(L, -2, "__newindex");
     lua_pop(L, 1);
-    register_constructor(L, "UNICODE_STRING", KE_TYPE_UNICODE_STRING);
-    register_constructor(L, "ANSI_STRING", KE_TYPE_ANSI_STRING);
-    register_constructor(L, "STRING", KE_TYPE_ANSI_STRING);
-    register_constructor(L, "KSPIN_LOCK", KE_TYPE_KSPIN_LOCK);
-    register_constructor(L, "KLOCK_QUEUE_HANDLE", KE_TYPE_KLOCK_QUEUE_HANDLE);
-    register_constructor(L, "KEVENT", KE_TYPE_KEVENT);
-    register_constructor(L, "IO_STATUS_BLOCK", KE_TYPE_IO_STATUS_BLOCK);
-    register_constructor(L, "KSEMAPHORE", KE_TYPE_KSEMAPHORE);
-    register_constructor(L, "KMUTEX", KE_TYPE_KMUTEX);
-    register_constructor(L, "FAST_MUTEX", KE_TYPE_FAST_MUTEX);
-    register_constructor(L, "ERESOURCE", KE_TYPE_ERESOURCE);
-    register_constructor(L, "KTIMER", KE_TYPE_KTIMER);
-    register_constructor(L, "KDPC", KE_TYPE_KDPC);
-    register_constructor(L, "LIST_ENTRY", KE_TYPE_LIST_ENTRY);
-    register_constructor(L, "SINGLE_LIST_ENTRY", KE_TYPE_SINGLE_LIST_ENTRY);
-    register_constructor(L, "NPAGED_LOOKASIDE_LIST", KE_TYPE_NPAGED_LOOKASIDE_LIST);
-    register_constructor(L, "PAGED_LOOKASIDE_LIST", KE_TYPE_PAGED_LOOKASIDE_LIST);
-    register_constructor(L, "OB_CALLBACK_REGISTRATION", KE_TYPE_OB_CALLBACK_REGISTRATION);
-    register_constructor(L, "OB_OPERATION_REGISTRATION", KE_TYPE_OB_OPERATION_REGISTRATION);
-    register_constructor(L, "CLIENT_ID", KE_TYPE_CLIENT_ID);
-    register_constructor(L, "LONG", KE_TYPE_LONG);
-    register_constructor(L, "LONG64", KE_TYPE_LONG64);
-    register_constructor(L, "LARGE_INTEGER", KE_TYPE_LARGE_INTEGER);
-    register_constructor(L, "SLIST_HEADER", KE_TYPE_SLIST_HEADER);
-    register_constructor(L, "SLIST_ENTRY", KE_TYPE_SLIST_ENTRY);
-    register_constructor(L, "TIME_FIELDS", KE_TYPE_TIME_FIELDS);
-    register_constructor(L, "PROCESSOR_NUMBER", KE_TYPE_PROCESSOR_NUMBER);
-    register_constructor(L, "KGUARDED_MUTEX", KE_TYPE_KGUARDED_MUTEX);
-    register_constructor(L, "EX_RUNDOWN_REF", KE_TYPE_EX_RUNDOWN_REF);
-    register_constructor(L, "EX_PUSH_LOCK", KE_TYPE_EX_PUSH_LOCK);
-    register_constructor(L, "WORK_QUEUE_ITEM", KE_TYPE_WORK_QUEUE_ITEM);
-    register_constructor(L, "LOOKASIDE_LIST_EX", KE_TYPE_LOOKASIDE_LIST_EX);
-    register_constructor(L, "IO_REMOVE_LOCK", KE_TYPE_IO_REMOVE_LOCK);
-    register_constructor(L, "IO_CSQ", KE_TYPE_IO_CSQ);
-    register_constructor(L, "IO_CSQ_IRP_CONTEXT", KE_TYPE_IO_CSQ_IRP_CONTEXT);
-    register_constructor(L, "KDEVICE_QUEUE", KE_TYPE_KDEVICE_QUEUE);
-    register_constructor(L, "KDEVICE_QUEUE_ENTRY", KE_TYPE_KDEVICE_QUEUE_ENTRY);
-    register_constructor(L, "SHARE_ACCESS", KE_TYPE_SHARE_ACCESS);
-    register_constructor(L, "OBJECT_ATTRIBUTES", KE_TYPE_OBJECT_ATTRIBUTES);
-    register_constructor(L, "KEY_VALUE_BASIC_INFORMATION", KE_TYPE_KEY_VALUE_BASIC_INFORMATION);
-    register_constructor(L, "KEY_VALUE_FULL_INFORMATION", KE_TYPE_KEY_VALUE_FULL_INFORMATION);
-    register_constructor(L, "KEY_VALUE_PARTIAL_INFORMATION",
-                         KE_TYPE_KEY_VALUE_PARTIAL_INFORMATION);
-    register_constructor(L, "KEY_BASIC_INFORMATION", KE_TYPE_KEY_BASIC_INFORMATION);
-    register_constructor(L, "KEY_FULL_INFORMATION", KE_TYPE_KEY_FULL_INFORMATION);
-    register_constructor(L, "RTL_QUERY_REGISTRY_TABLE", KE_TYPE_RTL_QUERY_REGISTRY_TABLE);
-    register_constructor(L, "FILE_BASIC_INFORMATION", KE_TYPE_FILE_BASIC_INFORMATION);
-    register_constructor(L, "FILE_STANDARD_INFORMATION", KE_TYPE_FILE_STANDARD_INFORMATION);
-    register_constructor(L, "FILE_POSITION_INFORMATION", KE_TYPE_FILE_POSITION_INFORMATION);
-    register_constructor(L, "FILE_END_OF_FILE_INFORMATION", KE_TYPE_FILE_END_OF_FILE_INFORMATION);
-    register_constructor(L, "FILE_DISPOSITION_INFORMATION", KE_TYPE_FILE_DISPOSITION_INFORMATION);
-    register_constructor(L, "FILE_NETWORK_OPEN_INFORMATION",
-                         KE_TYPE_FILE_NETWORK_OPEN_INFORMATION);
-    register_constructor(L, "REG_SET_VALUE_KEY_INFORMATION", KE_TYPE_REG_SET_VALUE_KEY_INFORMATION);
-    register_constructor(L, "REG_DELETE_VALUE_KEY_INFORMATION",
-                         KE_TYPE_REG_DELETE_VALUE_KEY_INFORMATION);
-    register_constructor(L, "REG_DELETE_KEY_INFORMATION", KE_TYPE_REG_DELETE_KEY_INFORMATION);
-    register_constructor(L, "REG_QUERY_VALUE_KEY_INFORMATION",
-                         KE_TYPE_REG_QUERY_VALUE_KEY_INFORMATION);
-    register_constructor(L, "REG_CREATE_KEY_INFORMATION", KE_TYPE_REG_CREATE_KEY_INFORMATION);
-    register_constructor(L, "REG_OPEN_KEY_INFORMATION", KE_TYPE_REG_OPEN_KEY_INFORMATION);
-    register_constructor(L, "REG_POST_OPERATION_INFORMATION",
-                         KE_TYPE_REG_POST_OPERATION_INFORMATION);
-    register_constructor(L, "RTL_BITMAP", KE_TYPE_RTL_BITMAP);
-    /* Views only: T(p). */
-    register_constructor(L, "OB_PRE_OPERATION_INFORMATION", KE_TYPE_OB_PRE_OPERATION_INFORMATION);
-    register_constructor(L, "OB_POST_OPERATION_INFORMATION",
-                         KE_TYPE_OB_POST_OPERATION_INFORMATION);
-    register_constructor(L, "PS_CREATE_NOTIFY_INFO", KE_TYPE_PS_CREATE_NOTIFY_INFO);
-    register_constructor(L, "DEVICE_CAPABILITIES", KE_TYPE_DEVICE_CAPABILITIES);
-    register_constructor(L, "DEVICE_RELATIONS", KE_TYPE_DEVICE_RELATIONS);
-    register_constructor(L, "CM_RESOURCE_LIST", KE_TYPE_CM_RESOURCE_LIST);
-    register_constructor(L, "CM_PARTIAL_RESOURCE_DESCRIPTOR",
-                         KE_TYPE_CM_PARTIAL_RESOURCE_DESCRIPTOR);
-    register_constructor(L, "POWER_STATE", KE_TYPE_POWER_STATE);
-    register_constructor(L, "DEVICE_DESCRIPTION", KE_TYPE_DEVICE_DESCRIPTION);
-    register_constructor(L, "DMA_ADAPTER", KE_TYPE_DMA_ADAPTER);
-    register_constructor(L, "DMA_OPERATIONS", KE_TYPE_DMA_OPERATIONS);
-    register_constructor(L, "SCATTER_GATHER_LIST", KE_TYPE_SCATTER_GATHER_LIST);
-    register_constructor(L, "SCATTER_GATHER_ELEMENT", KE_TYPE_SCATTER_GATHER_ELEMENT);
-    register_constructor(L, "IMAGE_INFO", KE_TYPE_IMAGE_INFO);
-    register_constructor(L, "SE_EXPORTS", KE_TYPE_SE_EXPORTS);
-    register_constructor(L, "DRIVER_OBJECT", KE_TYPE_DRIVER_OBJECT);
-    register_constructor(L, "DEVICE_OBJECT", KE_TYPE_DEVICE_OBJECT);
-    register_constructor(L, "FILE_OBJECT", KE_TYPE_FILE_OBJECT);
-    register_constructor(L, "IRP", KE_TYPE_IRP);
-    register_constructor(L, "IO_STACK_LOCATION", KE_TYPE_IO_STACK_LOCATION);
-    register_constructor(L, "IO_WORKITEM", KE_TYPE_IO_WORKITEM);
-    register_constructor(L, "IO_ERROR_LOG_PACKET", KE_TYPE_IO_ERROR_LOG_PACKET);
-    lua_register(L, "FIELD_OFFSET", l_FIELD_OFFSET);
-    lua_register(L, "StackObject", l_StackObject);
-    lua_register(L, "CONTAINING_RECORD", l_CONTAINING_RECORD);
-    lua_register(L, "sizeof", l_sizeof);
-    lua_register(L, "ULONG_PTR", l_ULONG_PTR);
-    lua_register(L, "ARRAY", l_ARRAY);
+    /* The constructors are registered here only under a name an earlier
+     * registration set (none today), which they replaced: globals.c
+     * resolves the others on first use, and lets a later registration of
+     * the same name win, as eager registration did. Whether a name is set
+     * yet is the same in every state: found once per process. */
+    static signed char replaces[sizeof constructors / sizeof constructors[0]];
+    static bool replaces_known;
+    lua_pushglobaltable(L);
+    for (size_t i = 0; i < sizeof constructors / sizeof constructors[0]; i++) {
+        if (!replaces_known)
+            replaces[i] = lua_getfield(L, -1, constructors[i].name) != LUA_TNIL;
+        if (!replaces_known)
+            lua_pop(L, 1);
+        if (replaces[i])
+            register_constructor(L, constructors[i].name, constructors[i].type);
+    }
+    replaces_known = true;
+    lua_pop(L, 1);
+    static const luaL_Reg functions[] = {
+        {"FIELD_OFFSET", l_FIELD_OFFSET},
+        {"StackObject", l_StackObject},
+        {"CONTAINING_RECORD", l_CONTAINING_RECORD},
+        {"sizeof", l_sizeof},
+        {"ULONG_PTR", l_ULONG_PTR},
+        {"ARRAY", l_ARRAY},
+        {NULL, NULL},
+    };
+    lua_pushglobaltable(L);
+    lb_globals_defer(L, functions);
+    lua_pop(L, 1);
 
-    luaL_newmetatable(L, DRIVER_OBJECT_MT);
+    new_metatable(L, DRIVER_OBJECT_MT, (int)(sizeof object_meta / sizeof object_meta[0]) - 1);
     luaL_setfuncs(L, object_meta, 0);
     lua_pop(L, 1);
 }

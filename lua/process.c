@@ -176,6 +176,6 @@ void lb_register_process(lua_State *L)
         {NULL, NULL},
     };
     lua_pushglobaltable(L);
-    luaL_setfuncs(L, functions, 0);
+    lb_globals_defer(L, functions);
     lua_pop(L, 1);
 }

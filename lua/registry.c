@@ -283,7 +283,7 @@ void lb_register_registry(lua_State *L)
         {NULL, NULL},
     };
     lua_pushglobaltable(L);
-    luaL_setfuncs(L, functions, 0);
+    lb_globals_defer(L, functions);
     lua_pop(L, 1);
 }
 

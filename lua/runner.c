@@ -958,6 +958,7 @@ int drvsim_run(const drvsim_options *opt, drvsim_result *r)
     lb->instruction_limit =
         opt->limit_instructions != 0 ? opt->limit_instructions : DRVSIM_DEFAULT_LIMIT_INSTRUCTIONS;
     lb->memory_limit_bytes = LB_MEMORY_LIMIT_BYTES;
+    lb->lazy_libraries = true; /* lb_register_globals resolves them */
     lb->seed_from_options = opt->seed_given;
     lb->seed = r->seed;
     des_rng_stream(&lb->rng_early, lb->seed, "lua");

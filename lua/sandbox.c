@@ -37,6 +37,90 @@
 
 volatile sig_atomic_t lb_host_time_up;
 
+/*
+ * Small blocks (issue 18: glibc's malloc, realloc and free were a sixth of a
+ * fault sweep's seed, most of it the state's own set-up and lua_close). A
+ * block of at most LB_SMALL_MAX bytes is malloc'd at the size of its class
+ * (16-byte steps), and when Lua frees it, it waits on its class's list for
+ * the next block of that class, in this state or the next one of the
+ * process (a sweep's worker). Lua initialises every byte of an object it
+ * reads, as it must with malloc, so nothing of an earlier state is seen.
+ * The lists hold LB_SMALL_CACHE_BYTES at most (the rest goes back to free),
+ * so what they keep from a large state is bounded. A block is at least as
+ * large as the class of the list it waits on and as Lua's size for it
+ * (osize), which is all the lists rely on: any block may go back to
+ * free(). Sanitized builds use malloc for every block, so that the
+ * sanitizer sees each object.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define LB_SMALL_MAX 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+#define LB_SMALL_MAX 0
+#endif
+#endif
+#ifndef LB_SMALL_MAX
+#define LB_SMALL_MAX 512
+#endif
+#define LB_SMALL_CLASSES (LB_SMALL_MAX / 16 + 1)
+#define LB_SMALL_CACHE_BYTES (1u << 20)
+
+static void *small_free[LB_SMALL_CLASSES];
+static size_t small_cached_bytes;
+
+static inline bool small(size_t n)
+{
+    return n <= LB_SMALL_MAX;
+}
+
+/* n in 1..LB_SMALL_MAX: the class's size. */
+static inline size_t small_size(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
+static void *block_acquire(size_t n)
+{
+    if (!small(n))
+        return malloc(n);
+    size_t size = small_size(n);
+    void **head = &small_free[size / 16];
+    void *p = *head;
+    if (p == NULL)
+        return malloc(size);
+    memcpy(head, p, sizeof *head);
+    small_cached_bytes -= size;
+    return p;
+}
+
+/* p holds at least n bytes (n > 0). */
+static void block_release(void *p, size_t n)
+{
+    size_t size = small_size(n);
+    if (n == 0 || !small(n) || small_cached_bytes + size > LB_SMALL_CACHE_BYTES) {
+        free(p);
+        return;
+    }
+    void **head = &small_free[size / 16];
+    memcpy(p, head, sizeof *head);
+    *head = p;
+    small_cached_bytes += size;
+}
+
+static void *block_resize(void *p, size_t osize, size_t nsize)
+{
+    if (!small(osize) && !small(nsize))
+        return realloc(p, nsize);
+    if (small(osize) && small(nsize) && small_size(osize) == small_size(nsize))
+        return p;
+    void *q = block_acquire(nsize);
+    if (q == NULL)
+        return nsize <= osize ? p : NULL; /* a shrink: p is large enough */
+    memcpy(q, p, osize < nsize ? osize : nsize);
+    block_release(p, osize);
+    return q;
+}
+
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     lb_state *lb = ud;
@@ -44,13 +128,14 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     if (ptr == NULL)
         osize = 0; /* osize then encodes the object type, not a size */
     if (nsize == 0) {
-        free(ptr);
+        if (ptr != NULL)
+            block_release(ptr, osize);
         lb->memory_bytes -= osize;
         return NULL;
     }
     if (nsize > osize && lb->memory_bytes - osize + nsize > lb->memory_limit_bytes)
         return NULL; /* Lua raises "not enough memory" */
-    void *grown = realloc(ptr, nsize);
+    void *grown = ptr == NULL ? block_acquire(nsize) : block_resize(ptr, osize, nsize);
     if (grown != NULL)
         lb->memory_bytes = lb->memory_bytes - osize + nsize;
     /* A new long string is charged one instruction a byte (charged.c): the
@@ -216,6 +301,28 @@ void lb_charge_tail(lua_State *co)
     lb->instructions += remaining >= 1 && remaining <= step ? step - remaining : step;
 }
 
+static char *probe_code_buf; /* the probe compiled (lua_dump), once per process */
+static size_t probe_code_len;
+
+/* lua_dump's writer for the probe: appends to probe_code_buf (*ud its
+ * length); a failure leaves nothing kept. */
+static int probe_writer(lua_State *L, const void *p, size_t n, void *ud)
+{
+    (void)L;
+    size_t *len = ud;
+    char *grown = realloc(probe_code_buf, *len + n);
+    if (grown == NULL) {
+        free(probe_code_buf);
+        probe_code_buf = NULL;
+        *len = 0;
+        return 1;
+    }
+    memcpy(grown + *len, p, n);
+    probe_code_buf = grown;
+    *len += n;
+    return 0;
+}
+
 /* Sets up the probe; checks its arithmetic once per process (it is the Lua
  * library's): the step stays 1 if it does not hold. */
 static void probe_init(lb_state *lb, lua_State *L)
@@ -225,7 +332,14 @@ static void probe_init(lb_state *lb, lua_State *L)
     lb->hook_step_max = 1;
     if (holds < 0)
         return;
-    if (luaL_loadstring(L, probe_source) != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) {
+    /* Compiled once per process: each state loads the compiled chunk (its
+     * lines kept: probe_fired reads them), not the text. */
+    int loaded = probe_code_buf != NULL
+                     ? luaL_loadbufferx(L, probe_code_buf, probe_code_len, probe_source, "b")
+                     : luaL_loadstring(L, probe_source);
+    if (loaded == LUA_OK && probe_code_buf == NULL)
+        lua_dump(L, probe_writer, &probe_code_len, 0);
+    if (loaded != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK) {
         lua_pop(L, 1);
         return;
     }
@@ -1072,9 +1186,14 @@ static int sandbox_randomseed(lua_State *L)
 /* The state                                                                */
 /* ------------------------------------------------------------------------ */
 
-/* The globals a run's state starts with, rounded up: lb_sandbox_new sizes
- * the table for them. A guess too small costs one rehash, never a fault. */
-#define LB_GLOBALS_SIZE 1200
+/* The globals a run's state starts with, rounded up to the table's node
+ * count (a power of two): 73 are set in a fresh state (globals.c
+ * resolves the libraries table, math and utf8, the constants, constructors,
+ * harness functions and DDIs at their first use), with room for the
+ * scenario's own and the names it uses. lb_sandbox_new sizes the table for
+ * them. A guess too small costs a rehash, never a fault; one too large
+ * makes and frees its nodes in every seed (1,200 did: 2,048 nodes). */
+#define LB_GLOBALS_SIZE 256
 
 static void open_lib(lua_State *L, const char *name, lua_CFunction open)
 {
@@ -1096,24 +1215,68 @@ static void wrap_field(lua_State *L, int table, const char *name, lua_CFunction 
     lua_setfield(L, table, name);
 }
 
+/* The libraries that open at their first use (globals.c: issue 18, most
+ * seeds use none of them), each as lb_sandbox_new opened it before: the
+ * library, then the sandbox's replacements. Each returns its table. */
+static int open_table(lua_State *L)
+{
+    luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 0);
+    int tab = lua_gettop(L);
+    lua_pushcfunction(L, sandbox_sort);
+    lua_setfield(L, tab, "sort");
+    lb_register_charged_table(L, tab);
+    return 1;
+}
+
+static int open_math(lua_State *L)
+{
+    luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 0);
+    int math = lua_gettop(L);
+    lua_pushcfunction(L, sandbox_random);
+    lua_setfield(L, math, "random");
+    lua_pushcfunction(L, sandbox_randomseed);
+    lua_setfield(L, math, "randomseed");
+    return 1;
+}
+
+static int open_utf8(lua_State *L)
+{
+    luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 0);
+    lb_register_charged_utf8(L, lua_gettop(L));
+    return 1;
+}
+
+const luaL_Reg *lb_sandbox_libraries(void)
+{
+    static const luaL_Reg libraries[] = {
+        {LUA_TABLIBNAME, open_table},
+        {LUA_MATHLIBNAME, open_math},
+        {LUA_UTF8LIBNAME, open_utf8},
+        {NULL, NULL},
+    };
+    return libraries;
+}
+
 lua_State *lb_sandbox_new(lb_state *lb)
 {
     lua_State *L = lua_newstate(sandbox_alloc, lb);
     if (L == NULL)
         return NULL;
     lb_set(L, lb); /* before any coroutine: each copies the main thread's */
-    /* The globals table, made at its final size (the libraries', the
-     * constants', the DDIs', about 1,100 names: LB_GLOBALS_SIZE) before
-     * anything is in it, so that registering them does not rehash it ten
-     * times in every seed (issue 18). Nothing refers to the fresh state's
-     * own yet. */
+    /* The globals table, made at its size (LB_GLOBALS_SIZE) before anything
+     * is in it, so that registering them does not rehash it in every seed
+     * (issue 18). Nothing refers to the fresh state's own yet. */
     lua_createtable(L, 0, LB_GLOBALS_SIZE);
     lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
     open_lib(L, LUA_GNAME, luaopen_base);
     open_lib(L, LUA_STRLIBNAME, luaopen_string);
-    open_lib(L, LUA_TABLIBNAME, luaopen_table);
-    open_lib(L, LUA_MATHLIBNAME, luaopen_math);
-    open_lib(L, LUA_UTF8LIBNAME, luaopen_utf8);
+    /* table, math and utf8: at their first use in a run's state (globals.c),
+     * now in a state without lb_register_globals. */
+    const luaL_Reg *lib = lb_sandbox_libraries();
+    for (; !lb->lazy_libraries && lib->name != NULL; lib++) {
+        lib->func(L);
+        lua_setglobal(L, lib->name);
+    }
 
     lua_pushglobaltable(L);
     int g = lua_gettop(L);
@@ -1145,18 +1308,7 @@ lua_State *lb_sandbox_new(lb_state *lb)
     wrap_field(L, str, "gsub", sandbox_gsub);
     lua_pop(L, 1);
 
-    lua_getfield(L, g, "table");
-    lua_pushcfunction(L, sandbox_sort);
-    lua_setfield(L, -2, "sort");
     lua_pop(L, 1);
-
-    lua_getfield(L, g, "math");
-    int math = lua_gettop(L);
-    lua_pushcfunction(L, sandbox_random);
-    lua_setfield(L, math, "random");
-    lua_pushcfunction(L, sandbox_randomseed);
-    lua_setfield(L, math, "randomseed");
-    lua_pop(L, 2);
 
     /* The guard of sealed tables that have no metatable of their own. */
     lua_createtable(L, 0, 2);

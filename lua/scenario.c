@@ -574,6 +574,6 @@ void lb_register_scenario(lua_State *L)
         {NULL, NULL},
     };
     lua_pushglobaltable(L);
-    luaL_setfuncs(L, fns, 0);
+    lb_globals_defer(L, fns);
     lua_pop(L, 1);
 }

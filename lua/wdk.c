@@ -301,7 +301,7 @@ void lb_register_wdk(lua_State *L)
         {NULL, NULL},
     };
     lua_pushglobaltable(L);
-    luaL_setfuncs(L, fns, 0);
+    lb_globals_defer(L, fns);
     /* wdmsec.h's SDDL strings for IoCreateDeviceSecure. */
     static const char *const sddl[][2] = {
         {"SDDL_DEVOBJ_KERNEL_ONLY", "D:P"},
