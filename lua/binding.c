@@ -37,22 +37,26 @@ static bool current_line(lua_State *co, lua_Debug *ar)
     return false;
 }
 
-static ke_site site_of(lb_state *lb, lua_State *co)
+ke_site lb_site_of_frame(const lb_state *lb, const lua_Debug *ar)
 {
-    ke_site site = {.chunk = 0xFFFF, .line = 0};
-    lua_Debug ar;
-    if (co == NULL || !current_line(co, &ar))
-        return site;
-    site.line = (uint32_t)ar.currentline;
-    if (ar.source[0] == '@') {
+    ke_site site = {.chunk = 0xFFFF, .line = (uint32_t)ar->currentline};
+    if (ar->source[0] == '@') {
         for (uint16_t i = 0; i < lb->chunk_count; i++) {
-            if (strcmp(ar.source + 1, lb->chunks[i]) == 0) {
+            if (strcmp(ar->source + 1, lb->chunks[i]) == 0) {
                 site.chunk = i;
                 break;
             }
         }
     }
     return site;
+}
+
+static ke_site site_of(lb_state *lb, lua_State *co)
+{
+    lua_Debug ar;
+    if (co == NULL || !current_line(co, &ar))
+        return (ke_site){.chunk = 0xFFFF, .line = 0};
+    return lb_site_of_frame(lb, &ar);
 }
 
 ke_site lb_host_site(void *ctx, const ke_exec *exec)

@@ -151,6 +151,8 @@ typedef struct lb_state {
 
     int routine_status; /* how the last driver routine ended (LUA_OK, LUA_ERRMEM...) */
 
+    struct lb_callsites *callsites; /* callsite.c's cache, NULL until used */
+
     bool in_fault_predicate; /* scenario{ faults } runs: no DDI may be called */
 
     bool stopped_early;       /* a limit or error stopped the top level */
@@ -295,6 +297,12 @@ lb_batch *lb_push_batch(lua_State *L, lb_batch_finish finish);
 int lb_run_batch(lua_State *L);
 ke_site lb_host_site(void *ctx, const ke_exec *exec);
 const char *lb_host_site_name(void *ctx, ke_site site, char *buf, size_t len);
+/* The site of a frame lua_getinfo filled with "Sl" (its line positive). */
+ke_site lb_site_of_frame(const lb_state *lb, const lua_Debug *ar);
+/* ke_host.call_site: lb_host_site's answer, from a cache of the call sites
+ * seen (callsite.c). lb_callsites_free frees the cache at the run's end. */
+ke_site lb_host_call_site(void *ctx, const ke_exec *exec);
+void lb_callsites_free(lb_state *lb);
 
 /* ------------------------------------------------------------------------ */
 /* Errors and stops                                                         */
