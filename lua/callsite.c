@@ -288,31 +288,31 @@ ke_site lb_host_call_site(void *ctx, const ke_exec *exec)
         return lb_host_site(ctx, exec);
 #if LUA_VERSION_NUM == 504
     lua_State *co = exec->host;
-    lua_Debug ar0, ar1;
+    lua_Debug ar;
     /* site_of takes the first frame with a line: below a C frame, a Lua
      * frame's (a C frame has none). The frame below level 0 is level 1's
      * (lua_getstack would walk the same link), or the base frame, a C one. */
-    if (!lua_getstack(co, 0, &ar0) || !frame_is_c(&ar0))
+    if (!lua_getstack(co, 0, &ar) || !frame_is_c(&ar))
         return lb_host_site(ctx, exec);
-    ar1.i_ci = (struct CallInfo *)frame_previous(&ar0);
-    if (frame_is_c(&ar1))
+    ar.i_ci = (struct CallInfo *)frame_previous(&ar);
+    if (frame_is_c(&ar))
         return lb_host_site(ctx, exec);
-    uintptr_t pc = frame_pc(&ar1);
+    uintptr_t pc = frame_pc(&ar);
     if (lb->callsites != NULL && lb->callsites->slots != NULL) {
         const lb_callsite *s = lookup(lb->callsites, pc);
         if (s != NULL)
             return s->site;
     }
-    if (!lua_getstack(co, 1, &ar1))
+    if (!lua_getstack(co, 1, &ar))
         return lb_host_site(ctx, exec);
-    lua_getinfo(co, "Sl", &ar1);
-    if (ar1.currentline <= 0 || pc == 0)
+    lua_getinfo(co, "Sl", &ar);
+    if (ar.currentline <= 0 || pc == 0)
         return lb_host_site(ctx, exec); /* no line information: further up */
-    ke_site site = lb_site_of_frame(lb, &ar1);
+    ke_site site = lb_site_of_frame(lb, &ar);
     /* Kept only from the running execution, whose coroutine can run the
      * anchoring (a suspended one cannot). */
     if (exec == lb->current && lua_status(co) == LUA_OK && reserve(lb) &&
-        keep_closure(co, &ar1)) {
+        keep_closure(co, &ar)) {
         struct lb_callsites *cs = lb->callsites;
         uint32_t i = slot_of(cs, pc);
         while (cs->slots[i].pc != 0)

@@ -457,20 +457,30 @@ static dl_exec *dl_holder(struct vf_deadlock *dl, uint32_t li, const dl_exec *be
     return NULL;
 }
 
-/* Removes a held entry; the chain hashes above it are recomputed. */
-static void dl_held_remove(struct vf_deadlock *dl, dl_exec *x, uint32_t at)
+/* Removes a held entry below the top; the chain hashes above it are
+ * recomputed. */
+static void dl_held_remove_below(struct vf_deadlock *dl, dl_exec *x, uint32_t at)
 {
     dl->locks[x->held[at].lock].holders--;
-    if (at + 1 == x->count) { /* the last taken, as most are released */
-        x->count--;
-        return;
-    }
     memmove(&x->held[at], &x->held[at + 1], (size_t)(x->count - at - 1) * sizeof *x->held);
     x->count--;
     for (uint32_t i = at; i < x->count; i++) {
         uint64_t below = i > 0 ? x->held[i - 1].chain : DL_CHAIN_SEED;
         x->held[i].chain = x->held[i].graphed ? dl_mix(below, x->held[i].acq.cls) : below;
     }
+}
+
+/* Removes a held entry. */
+static inline __attribute__((always_inline)) void dl_held_remove(struct vf_deadlock *dl,
+                                                                 dl_exec *x, uint32_t at)
+{
+    if (at + 1 < x->count) {
+        dl_held_remove_below(dl, x, at);
+        return;
+    }
+    /* The last taken, as most are released: nothing above it. */
+    dl->locks[x->held[at].lock].holders--;
+    x->count--;
 }
 
 /* ------------------------------------------------------------------------ */
