@@ -37,20 +37,6 @@ static bool current_line(lua_State *co, lua_Debug *ar)
     return false;
 }
 
-ke_site lb_site_of_frame(const lb_state *lb, const lua_Debug *ar)
-{
-    ke_site site = {.chunk = 0xFFFF, .line = (uint32_t)ar->currentline};
-    if (ar->source[0] == '@') {
-        for (uint16_t i = 0; i < lb->chunk_count; i++) {
-            if (strcmp(ar->source + 1, lb->chunks[i]) == 0) {
-                site.chunk = i;
-                break;
-            }
-        }
-    }
-    return site;
-}
-
 static ke_site site_of(lb_state *lb, lua_State *co)
 {
     lua_Debug ar;
