@@ -39,20 +39,10 @@ static bool current_line(lua_State *co, lua_Debug *ar)
 
 static ke_site site_of(lb_state *lb, lua_State *co)
 {
-    ke_site site = {.chunk = 0xFFFF, .line = 0};
     lua_Debug ar;
     if (co == NULL || !current_line(co, &ar))
-        return site;
-    site.line = (uint32_t)ar.currentline;
-    if (ar.source[0] == '@') {
-        for (uint16_t i = 0; i < lb->chunk_count; i++) {
-            if (strcmp(ar.source + 1, lb->chunks[i]) == 0) {
-                site.chunk = i;
-                break;
-            }
-        }
-    }
-    return site;
+        return (ke_site){.chunk = 0xFFFF, .line = 0};
+    return lb_site_of_frame(lb, &ar);
 }
 
 ke_site lb_host_site(void *ctx, const ke_exec *exec)
@@ -65,19 +55,6 @@ ke_site lb_host_site(void *ctx, const ke_exec *exec)
     if (lb->current == NULL && lb->top_level != NULL)
         return site_of(lb, lb->top_level);
     return site_of(lb, lb->current != NULL ? lb->current->host : lb->L);
-}
-
-/* The chunk index of a Lua frame's source, 0xFFFF when it is no file of
- * the scenario. */
-static uint16_t chunk_of(const lb_state *lb, const lua_Debug *ar)
-{
-    if (ar->source[0] == '@') {
-        for (uint16_t i = 0; i < lb->chunk_count; i++) {
-            if (strcmp(ar->source + 1, lb->chunks[i]) == 0)
-                return i;
-        }
-    }
-    return 0xFFFF;
 }
 
 uint64_t lb_host_stack_id(void *ctx, const ke_exec *exec)
@@ -101,7 +78,8 @@ uint64_t lb_host_stack_id(void *ctx, const ke_exec *exec)
             continue;
         }
         in_lua = true;
-        uint64_t v = (uint64_t)chunk_of(lb, &ar) << 32 | (uint32_t)ar.currentline;
+        ke_site site = lb_site_of_frame(lb, &ar);
+        uint64_t v = (uint64_t)site.chunk << 32 | site.line;
         for (int i = 0; i < 8; i++) {
             h ^= (v >> (8 * i)) & 0xFF;
             h *= 0x100000001b3ull;

@@ -153,6 +153,8 @@ typedef struct lb_state {
 
     int routine_status; /* how the last driver routine ended (LUA_OK, LUA_ERRMEM...) */
 
+    struct lb_callsites *callsites; /* callsite.c's cache, NULL until used */
+
     bool in_fault_predicate; /* scenario{ faults } runs: no DDI may be called */
 
     bool stopped_early;       /* a limit or error stopped the top level */
@@ -316,6 +318,25 @@ int lb_run_batch(lua_State *L);
 ke_site lb_host_site(void *ctx, const ke_exec *exec);
 const char *lb_host_site_name(void *ctx, ke_site site, char *buf, size_t len);
 uint64_t lb_host_stack_id(void *ctx, const ke_exec *exec);
+/* The site of a frame lua_getinfo filled with "Sl" (its line positive).
+ * Inline: site_of's, on the race detector's path for every access. */
+static inline ke_site lb_site_of_frame(const lb_state *lb, const lua_Debug *ar)
+{
+    ke_site site = {.chunk = 0xFFFF, .line = (uint32_t)ar->currentline};
+    if (ar->source[0] == '@') {
+        for (uint16_t i = 0; i < lb->chunk_count; i++) {
+            if (strcmp(ar->source + 1, lb->chunks[i]) == 0) {
+                site.chunk = i;
+                break;
+            }
+        }
+    }
+    return site;
+}
+/* ke_host.call_site: lb_host_site's answer, from a cache of the call sites
+ * seen (callsite.c). lb_callsites_free frees the cache at the run's end. */
+ke_site lb_host_call_site(void *ctx, const ke_exec *exec);
+void lb_callsites_free(lb_state *lb);
 
 /* ------------------------------------------------------------------------ */
 /* Errors and stops                                                         */

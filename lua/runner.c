@@ -765,6 +765,7 @@ static void run_machine(const drvsim_options *opt, lb_state *lb, drvsim_result *
         .site = lb_host_site,
         .site_name = lb_host_site_name,
         .stack_id = lb_host_stack_id,
+        .call_site = lb_host_call_site,
         .same_routine = lb_host_same_routine,
     };
     /* The trace file is open before boot, so that it holds the boot record. */
@@ -1018,6 +1019,7 @@ done:
     lb->L = NULL;
     des_check_set_context(NULL, NULL);
     lb_imports_free(lb);
+    lb_callsites_free(lb);
     for (uint16_t i = 0; i < lb->chunk_count; i++) {
         free(lb->chunks[i]);
         free(lb->sources[i]);

@@ -570,6 +570,11 @@ typedef struct ke_host {
      * after the driver was loaded again). NULL: only the innermost line
      * (site) tells stacks apart. */
     uint64_t (*stack_id)(void *ctx, const ke_exec *exec);
+    /* What site says for an execution (not NULL), answered from a cache of
+     * the call sites seen where the host keeps one: for checks that note
+     * the line of every call they see (the lock graph's acquisitions).
+     * NULL: site. */
+    ke_site (*call_site)(void *ctx, const ke_exec *exec);
     /* Whether two routine references name the same routine (one function
      * passed twice). NULL: only equal references do. */
     bool (*same_routine)(void *ctx, uint32_t a, uint32_t b);

@@ -76,9 +76,18 @@ typedef struct dl_exec {
     uint32_t count, cap;
 } dl_exec;
 
+/* The hints in front of the maps, direct-mapped (DL_HINTS slots each): an
+ * acquisition and its release look up the same lock, execution and chain
+ * as the last ones did, nearly always. A hint is checked against the state
+ * it names, so a stale one is only a miss. */
+#define DL_HINTS 64u
+
 struct vf_deadlock {
     dl_lock *locks;
     uint32_t lock_count, lock_cap;
+    uint32_t lock_hint[DL_HINTS]; /* index + 1 of a live lock whose address hashes here */
+    uint64_t chain_hint[DL_HINTS]; /* chain keys in `chains` (0: none) */
+    uint32_t exec_hint;            /* the last execution's index in execs */
     uint32_t *live; /* the locks not freed or deleted, in no order that matters */
     uint32_t live_count, live_cap;
     des_map by_va; /* lock address -> index + 1 */
@@ -172,9 +181,9 @@ void vf_deadlock_destroy(struct vf_deadlock *dl)
     free(dl);
 }
 
-static struct vf_deadlock *dl_state(ke_machine *m)
+static struct vf_deadlock *dl_state_new(ke_machine *m)
 {
-    if (m->vf->deadlock == NULL) {
+    {
         struct vf_deadlock *dl = calloc(1, sizeof *dl);
         if (dl == NULL)
             dl_oom(m);
@@ -187,9 +196,14 @@ static struct vf_deadlock *dl_state(ke_machine *m)
     return m->vf->deadlock;
 }
 
+static inline struct vf_deadlock *dl_state(ke_machine *m)
+{
+    return m->vf->deadlock != NULL ? m->vf->deadlock : dl_state_new(m);
+}
+
 /* Whether a driver's acquisitions feed the graph: a verified image with
  * deadlock detection on. */
-static bool dl_watched(ke_machine *m, io_driver *d)
+static inline __attribute__((always_inline)) bool dl_watched(ke_machine *m, io_driver *d)
 {
     const ke_call c = {.m = m, .driver = d};
     return vf_option_enabled(&c, VF_FLAG_DEADLOCK_DETECTION);
@@ -219,17 +233,22 @@ static bool dl_init_seen(uint8_t kind)
 /* Acquisitions, locks, classes                                             */
 /* ------------------------------------------------------------------------ */
 
-void dl_acq_fill(ke_machine *m, dl_acq *a, const ke_event *ev, bool with_site)
+/* dl_acq_fill's body, inline on the acquisition path. */
+static inline __attribute__((always_inline)) void dl_acq_set(ke_machine *m, dl_acq *a,
+                                                             const ke_event *ev, bool with_site)
 {
     const ke_exec *e = ev->exec;
-    memset(a, 0, sizeof *a);
+    const ke_frame *f = ke_top_frame(e);
     a->lock = ev->address;
+    a->cls = 0;
     a->kind = ev->lock;
     a->irql = ev->irql;
     a->cpu = e->cpu;
     a->thread_id = ev->thread != NULL ? ev->thread->id : 0;
-    const ke_frame *f = ke_top_frame(e);
     a->routine = f != NULL ? f->routine : e->start_name;
+    a->site = (ke_site){0};
+    a->site_known = false;
+    a->context = DL_CTX_THREAD;
     if (e->callout_count > 0) {
         switch ((ke_callout_kind)e->callouts[e->callout_count - 1].kind) {
         case KE_CALLOUT_SYNCHRONIZE:
@@ -270,9 +289,15 @@ void dl_acq_fill(ke_machine *m, dl_acq *a, const ke_event *ev, bool with_site)
      * before it runs) is at no scenario line. The line costs a walk of the
      * Lua stack: only acquisitions the graph keeps need it. */
     if (with_site && e->host != NULL) {
-        a->site = m->host.site(m->host.ctx, e);
+        a->site = m->host.call_site != NULL ? m->host.call_site(m->host.ctx, e)
+                                            : m->host.site(m->host.ctx, e);
         a->site_known = a->site.line != 0;
     }
+}
+
+void dl_acq_fill(ke_machine *m, dl_acq *a, const ke_event *ev, bool with_site)
+{
+    dl_acq_set(m, a, ev, with_site);
 }
 
 static uint32_t dl_new_class(ke_machine *m, struct vf_deadlock *dl)
@@ -308,9 +333,26 @@ static uint32_t dl_class_of_site(ke_machine *m, struct vf_deadlock *dl, ke_site 
     return i;
 }
 
-static uint32_t dl_lock_find(const struct vf_deadlock *dl, PVOID_VA va)
+static uint32_t dl_hint_slot(uint64_t key)
 {
-    return dl_get(&dl->by_va, va);
+    return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 58) & (DL_HINTS - 1);
+}
+
+static uint32_t dl_lock_lookup(struct vf_deadlock *dl, PVOID_VA va)
+{
+    uint32_t li = dl_get(&dl->by_va, va);
+    if (li != DL_NONE)
+        dl->lock_hint[dl_hint_slot(va)] = li + 1;
+    return li;
+}
+
+static inline __attribute__((always_inline)) uint32_t dl_lock_find(struct vf_deadlock *dl,
+                                                                   PVOID_VA va)
+{
+    uint32_t li = dl->lock_hint[dl_hint_slot(va)] - 1; /* DL_NONE for no hint */
+    if (li < dl->lock_count && dl->locks[li].va == va && dl->locks[li].live)
+        return li;
+    return dl_lock_lookup(dl, va);
 }
 
 static uint32_t dl_lock_create(ke_machine *m, struct vf_deadlock *dl, PVOID_VA va)
@@ -356,12 +398,15 @@ static void dl_lock_forget(struct vf_deadlock *dl, uint32_t li)
     dl->locks[last].live_pos = l->live_pos;
 }
 
-static dl_exec *dl_exec_of(ke_machine *m, struct vf_deadlock *dl, const ke_exec *e, bool create)
+static dl_exec *dl_exec_scan(ke_machine *m, struct vf_deadlock *dl, const ke_exec *e,
+                             bool create)
 {
     dl_exec *spare = NULL;
     for (uint32_t i = 0; i < dl->exec_count; i++) {
-        if (dl->execs[i].exec == e)
+        if (dl->execs[i].exec == e) {
+            dl->exec_hint = i;
             return &dl->execs[i];
+        }
         if (spare == NULL && dl->execs[i].count == 0)
             spare = &dl->execs[i];
     }
@@ -374,6 +419,16 @@ static dl_exec *dl_exec_of(ke_machine *m, struct vf_deadlock *dl, const ke_exec 
     }
     spare->exec = e;
     return spare;
+}
+
+static inline __attribute__((always_inline)) dl_exec *
+dl_exec_of(ke_machine *m, struct vf_deadlock *dl, const ke_exec *e, bool create)
+{
+    /* An execution has one entry at most: the hint finds the one the scan
+     * would. */
+    if (dl->exec_hint < dl->exec_count && dl->execs[dl->exec_hint].exec == e)
+        return &dl->execs[dl->exec_hint];
+    return dl_exec_scan(m, dl, e, create);
 }
 
 static int64_t dl_held_find(const dl_exec *x, uint32_t li)
@@ -402,8 +457,9 @@ static dl_exec *dl_holder(struct vf_deadlock *dl, uint32_t li, const dl_exec *be
     return NULL;
 }
 
-/* Removes a held entry; the chain hashes above it are recomputed. */
-static void dl_held_remove(struct vf_deadlock *dl, dl_exec *x, uint32_t at)
+/* Removes a held entry below the top; the chain hashes above it are
+ * recomputed. */
+static void dl_held_remove_below(struct vf_deadlock *dl, dl_exec *x, uint32_t at)
 {
     dl->locks[x->held[at].lock].holders--;
     memmove(&x->held[at], &x->held[at + 1], (size_t)(x->count - at - 1) * sizeof *x->held);
@@ -412,6 +468,19 @@ static void dl_held_remove(struct vf_deadlock *dl, dl_exec *x, uint32_t at)
         uint64_t below = i > 0 ? x->held[i - 1].chain : DL_CHAIN_SEED;
         x->held[i].chain = x->held[i].graphed ? dl_mix(below, x->held[i].acq.cls) : below;
     }
+}
+
+/* Removes a held entry. */
+static inline __attribute__((always_inline)) void dl_held_remove(struct vf_deadlock *dl,
+                                                                 dl_exec *x, uint32_t at)
+{
+    if (at + 1 < x->count) {
+        dl_held_remove_below(dl, x, at);
+        return;
+    }
+    /* The last taken, as most are released: nothing above it. */
+    dl->locks[x->held[at].lock].holders--;
+    x->count--;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -652,12 +721,11 @@ static void dl_acquired(ke_machine *m, struct vf_deadlock *dl, const ke_event *e
 
     DL_GROW(m, x->held, x->cap, x->count);
     dl_held *h = &x->held[x->count++];
-    memset(h, 0, sizeof *h);
     h->lock = li;
     h->driver = ev->driver;
     h->graphed = watched;
     h->depth = 1;
-    dl_acq_fill(m, &h->acq, ev, watched);
+    dl_acq_set(m, &h->acq, ev, watched);
     h->acq.cls = cls;
     dl->locks[li].holders++;
     uint64_t below = x->count > 1 ? x->held[x->count - 2].chain : DL_CHAIN_SEED;
@@ -668,10 +736,16 @@ static void dl_acquired(ke_machine *m, struct vf_deadlock *dl, const ke_event *e
     /* The chain cache: this chain of classes, taken in this context at this
      * IRQL, was checked before. */
     uint64_t key = dl_mix(h->chain, (uint64_t)h->acq.irql << 8 | (h->acq.context == DL_CTX_ISR));
-    if (des_map_get(&dl->chains, key) != NULL)
+    uint64_t *hint = &dl->chain_hint[dl_hint_slot(key)];
+    if (*hint == key && key != 0)
         return;
+    if (des_map_get(&dl->chains, key) != NULL) {
+        *hint = key;
+        return;
+    }
     if (!des_map_put(&dl->chains, key, (void *)1))
         dl_oom(m);
+    *hint = key;
     dl_held acquired = *h; /* x->held may move */
     if (dl_usage(m, dl, ev, &acquired.acq))
         return;
