@@ -118,6 +118,11 @@ typedef struct lb_state {
     int routines_ref;   /* table: io_routine number -> function */
     int literals_ref;   /* table: image (driver index + 1, 0 harness) -> {text -> address} */
     int coroutines_ref; /* table: the coroutines of executions, kept alive */
+    /* pointer.c's metatables, pushed by reference and recognised by their
+     * address (compared for identity only), not looked up by name at every
+     * pointer made or passed. */
+    int pointer_mt_ref, driver_object_mt_ref;
+    const void *pointer_mt, *driver_object_mt;
     /* Coroutines whose code returned, still in that table, for the next
      * executions to start on (a periodic DPC would otherwise create one per
      * run): a returned coroutine with an empty stack starts a new function

@@ -55,7 +55,8 @@ void lb_push_typed_ptr(lua_State *L, PVOID_VA va, int type)
     lb_pointer *p = lua_newuserdatauv(L, sizeof *p, 0);
     p->va = va;
     p->type = type;
-    luaL_setmetatable(L, POINTER_MT);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lb_get(L)->pointer_mt_ref);
+    lua_setmetatable(L, -2);
 }
 
 void lb_push_ptr(lua_State *L, PVOID_VA va)
@@ -63,22 +64,36 @@ void lb_push_ptr(lua_State *L, PVOID_VA va)
     lb_push_typed_ptr(L, va, KE_TYPE_NONE);
 }
 
+/* The userdata at idx if its metatable is mt (luaL_testudata without the
+ * registry lookup by name), else NULL. */
+static void *udata_of(lua_State *L, int idx, const void *mt)
+{
+    if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
+        return NULL;
+    bool ours = lua_topointer(L, -1) == mt;
+    lua_pop(L, 1);
+    return ours ? lua_touserdata(L, idx) : NULL;
+}
+
 PVOID_VA lb_to_ptr(lua_State *L, int idx, bool *ok)
 {
-    lb_pointer *p = luaL_testudata(L, idx, POINTER_MT);
-    if (p != NULL) {
-        *ok = true;
-        return p->va;
-    }
-    lb_driver_object *o = luaL_testudata(L, idx, DRIVER_OBJECT_MT);
-    if (o != NULL) {
-        *ok = true;
-        return lb_get(L)->m->drivers[o->driver]->driver_object;
+    lb_state *lb = lb_get(L);
+    if (lua_type(L, idx) == LUA_TUSERDATA && lua_getmetatable(L, idx)) {
+        const void *mt = lua_topointer(L, -1);
+        lua_pop(L, 1);
+        if (mt == lb->pointer_mt) {
+            *ok = true;
+            return ((const lb_pointer *)lua_touserdata(L, idx))->va;
+        }
+        if (mt == lb->driver_object_mt) {
+            const lb_driver_object *o = lua_touserdata(L, idx);
+            *ok = true;
+            return lb->m->drivers[o->driver]->driver_object;
+        }
     }
     if (lua_isfunction(L, idx)) {
         /* A routine cast to a pointer in the running driver's code, as C's
          * (PVOID)Routine (IoWMIRegistrationControl's WMIREG_FLAG_CALLBACK). */
-        lb_state *lb = lb_get(L);
         const ke_frame *frame = lb->current != NULL ? ke_top_frame(lb->current) : NULL;
         if (frame != NULL && frame->driver != NULL) {
             /* The same function is the same address each time (looked up
@@ -177,7 +192,7 @@ static bool access(lua_State *L, PVOID_VA va, void *buf, size_t len, bool write)
 /* The named field of a typed pointer at 1, key at 2; NULL if none. */
 static const ke_field *typed_field(lua_State *L)
 {
-    lb_pointer *p = luaL_testudata(L, 1, POINTER_MT);
+    lb_pointer *p = udata_of(L, 1, lb_get(L)->pointer_mt);
     if (p == NULL || p->type == KE_TYPE_NONE)
         return NULL;
     if (p->type == KE_TYPE_DRIVER_CONTEXT && lua_type(L, 2) == LUA_TNUMBER) {
@@ -422,9 +437,10 @@ static int pointer_add(lua_State *L)
 {
     /* p + n or n + p */
     bool first = false;
-    lb_to_ptr(L, 1, &first);
+    PVOID_VA va = lb_to_ptr(L, 1, &first);
     int pidx = first ? 1 : 2;
-    PVOID_VA va = check_pointer(L, pidx, "pointer +");
+    if (!first)
+        va = check_pointer(L, pidx, "pointer +");
     lua_Integer n = check_offset(L, pidx == 1 ? 2 : 1, "pointer +");
     lb_push_ptr(L, va + (uint64_t)n);
     return 1;
@@ -775,7 +791,8 @@ void lb_push_driver_object(lua_State *L, io_driver *d)
 {
     lb_driver_object *o = lua_newuserdatauv(L, sizeof *o, 0);
     o->driver = d->index;
-    luaL_setmetatable(L, DRIVER_OBJECT_MT);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lb_get(L)->driver_object_mt_ref);
+    lua_setmetatable(L, -2);
 }
 
 static io_driver *check_driver_object(lua_State *L)
@@ -1060,9 +1077,11 @@ void lb_register_pointer(lua_State *L)
         {"set_ptr", pointer_set_ptr},
         {NULL, NULL},
     };
+    lb_state *lb = lb_get(L);
     new_metatable(L, POINTER_MT, (int)(sizeof pointer_meta / sizeof pointer_meta[0]) - 1);
     luaL_setfuncs(L, pointer_meta, 0);
-    lua_pop(L, 1);
+    lb->pointer_mt = lua_topointer(L, -1);
+    lb->pointer_mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 
     static const luaL_Reg object_meta[] = {
         {"__index", driver_object_index},
@@ -1112,5 +1131,6 @@ void lb_register_pointer(lua_State *L)
 
     new_metatable(L, DRIVER_OBJECT_MT, (int)(sizeof object_meta / sizeof object_meta[0]) - 1);
     luaL_setfuncs(L, object_meta, 0);
-    lua_pop(L, 1);
+    lb->driver_object_mt = lua_topointer(L, -1);
+    lb->driver_object_mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }

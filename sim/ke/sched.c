@@ -13,6 +13,7 @@
  * preemption point yields when one is due.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,18 @@
 void ke_exec_prepare(ke_exec *e, ke_thread *context, uint32_t cpu, uint32_t routine,
                      io_driver *driver, const char *name)
 {
-    memset(e, 0, sizeof *e);
+    /* Everything but the frame and callout arrays (about 8 KB, nearly all
+     * of the struct; a DPC's execution is prepared again at every run):
+     * only their first frame_count and callout_count entries are read, and
+     * each push writes its entry whole (ke_push_frame, the callouts'
+     * memset). */
+    _Static_assert(offsetof(ke_exec, frames) < offsetof(ke_exec, frame_count) &&
+                       offsetof(ke_exec, frame_count) < offsetof(ke_exec, callouts) &&
+                       offsetof(ke_exec, callouts) < offsetof(ke_exec, callout_count),
+                   "the arrays lie between the cleared parts");
+    memset(e, 0, offsetof(ke_exec, frames));
+    memset(&e->frame_count, 0, offsetof(ke_exec, callouts) - offsetof(ke_exec, frame_count));
+    memset(&e->callout_count, 0, sizeof *e - offsetof(ke_exec, callout_count));
     e->thread = context;
     e->cpu = cpu;
     e->start_routine = routine;
