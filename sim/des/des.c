@@ -10,6 +10,10 @@
 #include <string.h>
 
 #include <xxhash.h>
+#ifdef DES_XXH3_DISPATCH
+/* XXH3_64bits_update becomes XXH3_64bits_update_dispatch (meson.build). */
+#include <xxh_x86dispatch.h>
+#endif
 
 /*
  * A broken invariant is a simulator bug: stop at once, saying where. Always
