@@ -232,7 +232,7 @@ void des_set_sink(des_sim *sim, des_trace_sink sink, void *ctx)
     sim->sink_ctx = ctx;
 }
 
-bool des_schedule(des_sim *sim, des_event *ev, uint64_t due_100ns)
+bool des_schedule_slow(des_sim *sim, des_event *ev, uint64_t due_100ns)
 {
     DES_CHECK(sim != NULL && ev != NULL);
     DES_CHECK(ev->fire != NULL);
@@ -260,7 +260,7 @@ bool des_schedule(des_sim *sim, des_event *ev, uint64_t due_100ns)
     return true;
 }
 
-bool des_cancel(des_sim *sim, des_event *ev)
+bool des_cancel_slow(des_sim *sim, des_event *ev)
 {
     DES_CHECK(sim != NULL && ev != NULL);
     if (!des_event_queued(ev)) {
