@@ -416,6 +416,19 @@ void des_commit(des_sim *sim, const des_rec *rec);
 /* Feeds the pending block to the digest (des_commit_direct's slow path). */
 void des_digest_flush(des_sim *sim);
 
+/* Stores the n least significant bytes of v at p, least significant first
+ * (a record field, as des_rec_le writes it); returns the byte after. */
+static inline uint8_t *des_put_le(uint8_t *p, uint64_t v, unsigned n_bytes)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, n_bytes);
+#else
+    for (unsigned i = 0; i < n_bytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+#endif
+    return p + n_bytes;
+}
+
 /*
  * The hot path's commit (two records on every DDI call): where no sink
  * listens, a record of len_bytes (its type included) is encoded straight
@@ -434,24 +447,9 @@ static inline uint8_t *des_commit_direct(des_sim *sim, uint16_t len_bytes)
     if (need > DES_DIGEST_BLOCK_BYTES - sim->digest_pending_bytes)
         des_digest_flush(sim);
     uint8_t *p = &sim->digest_pending[sim->digest_pending_bytes];
-    p[0] = (uint8_t)len_bytes;
-    p[1] = (uint8_t)(len_bytes >> 8);
     sim->digest_pending_bytes += need;
     sim->records++;
-    return p + 2;
-}
-
-/* Stores the n least significant bytes of v at p, least significant first
- * (a record field, as des_rec_le writes it); returns the byte after. */
-static inline uint8_t *des_put_le(uint8_t *p, uint64_t v, unsigned n_bytes)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(p, &v, n_bytes);
-#else
-    for (unsigned i = 0; i < n_bytes; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-#endif
-    return p + n_bytes;
+    return des_put_le(p, len_bytes, 2);
 }
 
 /* Mixes raw 64-bit values into the digest (no sink), e.g. final PRNG states. */
