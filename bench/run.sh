@@ -310,7 +310,7 @@ if command -v valgrind >/dev/null 2>&1; then
         "$(calc "($one - $z) / 200000")" "$(calc "($many - $z64) / 200000")" \
         "$(calc "(($many - $z64) / 200000) / (($one - $z) / 200000)")"
     # Item 5: the cost of one Lua DDI call (bench/irql_loop.lua's pair).
-    printf '  5 per DDI call: %.0f instructions (bench/scale/cpus.lua, 1 CPU; target <= 700, was 1,245 in the issue, 1,156 before h-ddi)\n' \
+    printf '  5 per DDI call: %.0f instructions (bench/scale/cpus.lua, 1 CPU; target <= 700, was 1,245 in the issue, 1,156 before h-ddi, 921 before h-call)\n' \
         "$(calc "($one - $z) / 200000")"
     # Item 6: the first injected failure, 7 simulated minutes of a 1 s
     # periodic DPC, one whole process.

@@ -172,7 +172,7 @@ void lb_check_running(lua_State *L)
 /* DDI calls                                                                */
 /* ------------------------------------------------------------------------ */
 
-const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t ddi)
+_Noreturn void lb_call_refused(lua_State *L, uint16_t ddi)
 {
     lb_state *lb = lb_get(L);
     if (machine_stopped(lb))
@@ -182,16 +182,8 @@ const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t ddi)
     if (lb->in_fault_predicate)
         lb_scenario_error(L, "%s called from scenario{ faults }: the predicate may not call DDIs",
                           ddi_names[ddi]);
-    memset(call, 0, sizeof *call);
-    call->m = lb->m;
-    call->exec = lb->current;
-    call->thread = lb->current->thread;
-    const ke_frame *frame = ke_top_frame(lb->current);
-    call->driver = frame != NULL ? frame->driver : NULL;
-    call->ddi = ddi;
-    if (lb->pageable_count > 0 && call->driver != NULL && !lb_pageable_fetch(L, call))
-        lb_refuse(L);
-    return call->driver != NULL ? &call->driver->imports : &ddi_kernel_exports;
+    DES_CHECK(!"lb_call_refused: called without a refusal");
+    abort();
 }
 
 /* A structured exception a DDI raised: a table {code = NTSTATUS} with the
@@ -217,20 +209,6 @@ int lb_raise_exception_from(lua_State *L, NTSTATUS code, const char *text, const
     }
     luaL_setmetatable(L, "drvsim.exception");
     return lua_error(L);
-}
-
-static int raise_exception(lua_State *L, NTSTATUS code)
-{
-    return lb_raise_exception(L, code, NULL);
-}
-
-bool lb_call_end(lua_State *L, ke_call *call)
-{
-    if (ke_stopped(call->m))
-        return true;
-    if (call->raised != 0)
-        raise_exception(L, call->raised);
-    return false;
 }
 
 static int block_continue(lua_State *L, int status, lua_KContext returns)
@@ -300,63 +278,29 @@ static int return_continue(lua_State *L, int status, lua_KContext nresults)
     return (int)nresults; /* the results stayed on the stack across the yield */
 }
 
-int lb_call_return(lua_State *L, ke_call *call, int nresults)
+int lb_call_yield(lua_State *L, int nresults)
 {
-    /* Only where Lua can suspend the caller; elsewhere (a sort comparator,
-     * a metamethod) the call simply is not a preemption point. */
-    if (!lua_isyieldable(L) || !ke_preempt_point(call))
-        return nresults;
     return lua_yieldk(L, 0, nresults, return_continue);
 }
 
-/* The two records of every DDI call are encoded straight into the digest's
- * pending block when no sink listens (des_commit_direct), into a des_rec for
- * des_commit otherwise: the same bytes, the layout ke.h gives KE_TR_CALL and
- * KE_TR_RETURN (as ke_trace_begin and the des_rec_* writers would build it). */
-void lb_trace_call(ke_call *call, unsigned argc, const uint64_t *args)
+/* The two records of a DDI call where a sink listens: built in a des_rec,
+ * the bytes lb_encode_call and lb_encode_return give (binding.h). */
+void lb_trace_call_rec(ke_call *call, unsigned argc, const uint64_t *args)
 {
-    ke_machine *m = call->m;
-    DES_CHECK(argc <= (DES_REC_MAX_BYTES - 20u) / 8u);
-    const uint16_t len = (uint16_t)(20u + 8u * argc);
     des_rec rec;
-    uint8_t *direct = des_commit_direct(&m->des, len);
-    uint8_t *p = direct != NULL ? direct : rec.bytes;
-    p = des_put_le(p, KE_TR_CALL, 2);
-    p = des_put_le(p, m->des.now_100ns, 8);
-    p = des_put_le(p, call->ddi, 2);
-    p = des_put_le(p, call->thread->id, 4);
-    p = des_put_le(p, (uint8_t)call->exec->cpu, 1);
-    p = des_put_le(p, ke_call_irql(call), 1);
-    p = des_put_le(p, ke_trace_driver(call->driver), 1);
-    p = des_put_le(p, (uint8_t)argc, 1);
-    for (unsigned i = 0; i < argc; i++)
-        p = des_put_le(p, args[i], 8);
-    if (direct == NULL) {
-        rec.type = KE_TR_CALL;
-        rec.len_bytes = len;
-        ke_trace_commit(m, &rec);
-    }
+    rec.type = KE_TR_CALL;
+    rec.len_bytes = LB_TRACE_CALL_BYTES(argc);
+    lb_encode_call(rec.bytes, call, argc, args);
+    ke_trace_commit(call->m, &rec);
 }
 
-void lb_trace_return(ke_call *call, uint64_t value)
+void lb_trace_return_rec(ke_call *call, uint64_t value)
 {
-    ke_machine *m = call->m;
-    if (ke_stopped(m))
-        return;
-    const uint16_t len = 24;
     des_rec rec;
-    uint8_t *direct = des_commit_direct(&m->des, len);
-    uint8_t *p = direct != NULL ? direct : rec.bytes;
-    p = des_put_le(p, KE_TR_RETURN, 2);
-    p = des_put_le(p, m->des.now_100ns, 8);
-    p = des_put_le(p, call->ddi, 2);
-    p = des_put_le(p, call->thread->id, 4);
-    des_put_le(p, value, 8);
-    if (direct == NULL) {
-        rec.type = KE_TR_RETURN;
-        rec.len_bytes = len;
-        ke_trace_commit(m, &rec);
-    }
+    rec.type = KE_TR_RETURN;
+    rec.len_bytes = LB_TRACE_RETURN_BYTES;
+    lb_encode_return(rec.bytes, call, value);
+    ke_trace_commit(call->m, &rec);
 }
 
 /* ------------------------------------------------------------------------ */

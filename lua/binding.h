@@ -408,14 +408,53 @@ extern const char lb_scenario_key; /* a scenario error was recorded */
 /* DDI calls (used by the generated wrappers)                               */
 /* ------------------------------------------------------------------------ */
 
+/*
+ * The steps every wrapper takes (lb_call_begin, lb_trace_call, the DDI,
+ * lb_trace_return, lb_call_end, lb_call_return) are inline below, their
+ * rare paths out of line in binding.c: they run on every Lua DDI call, whose
+ * cost is mostly the calls between small functions (issue 18 item 5).
+ */
+
+/* Forced inline: gcc would keep one out-of-line copy of these for the 559
+ * wrappers of ddi_lua.c, and the calls are what costs. */
+#define LB_HOT static inline __attribute__((always_inline))
+
+/* lb_call_begin's refusals, in their order: the machine stopped, no thread
+ * runs, the fault predicate runs. Called when one of them holds. */
+_Noreturn void lb_call_refused(lua_State *L, uint16_t ddi);
+
 /* Fills call for the running thread and returns the import table the call
  * goes through: the calling image's, or the kernel's for harness code.
  * Refuses (raises) when the machine has stopped or no thread runs. */
-const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t ddi);
+LB_HOT const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t ddi)
+{
+    lb_state *lb = lb_get(L);
+    ke_machine *m = lb->m;
+    ke_exec *exec = lb->current;
+    /* Any refusal at all: lb_call_refused sorts out which one. */
+    if (lb->stopped_early || m == NULL || ke_stopped(m) || exec == NULL || lb->in_fault_predicate)
+        lb_call_refused(L, ddi);
+    const ke_frame *frame = ke_top_frame(exec);
+    *call = (ke_call){.m = m,
+                      .exec = exec,
+                      .thread = exec->thread,
+                      .driver = frame != NULL ? frame->driver : NULL,
+                      .ddi = ddi};
+    if (lb->pageable_count > 0 && call->driver != NULL && !lb_pageable_fetch(L, call))
+        lb_refuse(L);
+    return call->driver != NULL ? &call->driver->imports : &ddi_kernel_exports;
+}
 
 /* After the kernel returned: true if the caller must not continue (the
  * machine stopped). A raised structured exception is raised into Lua here. */
-bool lb_call_end(lua_State *L, ke_call *call);
+static inline bool lb_call_end(lua_State *L, ke_call *call)
+{
+    if (ke_stopped(call->m))
+        return true;
+    if (call->raised != 0)
+        lb_raise_exception(L, call->raised, NULL);
+    return false;
+}
 
 /* What a blocked DDI returns once the kernel readies its thread again:
  * nothing, the wait's status, or the result the wrapper pushed before
@@ -453,16 +492,92 @@ int lb_call_callout(lua_State *L, ke_call *call, int ret);
  * after its result once the chain ends (ke_exec.callout_outs). */
 int lb_call_callout_outs(lua_State *L, ke_call *call, int ret, int outs);
 
+/* Yields at the preemption point the scheduler took; resumed, the wrapper
+ * returns its `nresults` results, still on the stack. */
+int lb_call_yield(lua_State *L, int nresults);
+
 /* The end of every DDI wrapper, its `nresults` results pushed: the
  * preemption point, where the execution may yield to another processor's. */
-int lb_call_return(lua_State *L, ke_call *call, int nresults);
+LB_HOT int lb_call_return(lua_State *L, ke_call *call, int nresults)
+{
+    /* Only where Lua can suspend the caller; elsewhere (a sort comparator,
+     * a metamethod) the call simply is not a preemption point. */
+    if (!lua_isyieldable(L) || !ke_preempt_point(call))
+        return nresults;
+    return lb_call_yield(L, nresults);
+}
 
-void lb_trace_call(ke_call *call, unsigned argc, const uint64_t *args);
-void lb_trace_return(ke_call *call, uint64_t value);
+/*
+ * The two records of every DDI call, KE_TR_CALL and KE_TR_RETURN, laid out
+ * as ke.h gives them (as ke_trace_begin and the des_rec_* writers would
+ * build them): encoded straight into the digest's pending block when no
+ * sink listens (des_commit_direct), into a des_rec for des_commit otherwise
+ * (lb_trace_call_rec, lb_trace_return_rec): the same bytes either way.
+ */
+#define LB_TRACE_CALL_BYTES(argc) ((uint16_t)(20u + 8u * (argc)))
+#define LB_TRACE_RETURN_BYTES     24u
+
+LB_HOT void lb_encode_call(uint8_t *p, const ke_call *call, unsigned argc, const uint64_t *args)
+{
+    p = des_put_le(p, KE_TR_CALL, 2);
+    p = des_put_le(p, call->m->des.now_100ns, 8);
+    p = des_put_le(p, call->ddi, 2);
+    p = des_put_le(p, call->thread->id, 4);
+    p = des_put_le(p, (uint8_t)call->exec->cpu, 1);
+    p = des_put_le(p, ke_call_irql(call), 1);
+    /* ke_trace_driver's number: the image's index, 0xFF for harness code. */
+    p = des_put_le(p, call->driver != NULL ? (uint8_t)call->driver->index : 0xFF, 1);
+    p = des_put_le(p, (uint8_t)argc, 1);
+    for (unsigned i = 0; i < argc; i++)
+        p = des_put_le(p, args[i], 8);
+}
+
+LB_HOT void lb_encode_return(uint8_t *p, const ke_call *call, uint64_t value)
+{
+    p = des_put_le(p, KE_TR_RETURN, 2);
+    p = des_put_le(p, call->m->des.now_100ns, 8);
+    p = des_put_le(p, call->ddi, 2);
+    p = des_put_le(p, call->thread->id, 4);
+    des_put_le(p, value, 8);
+}
+
+void lb_trace_call_rec(ke_call *call, unsigned argc, const uint64_t *args);
+void lb_trace_return_rec(ke_call *call, uint64_t value);
+
+LB_HOT void lb_trace_call(ke_call *call, unsigned argc, const uint64_t *args)
+{
+    DES_CHECK(argc <= (DES_REC_MAX_BYTES - 20u) / 8u);
+    uint8_t *p = des_commit_direct(&call->m->des, LB_TRACE_CALL_BYTES(argc));
+    if (p != NULL)
+        lb_encode_call(p, call, argc, args);
+    else
+        lb_trace_call_rec(call, argc, args);
+}
+
+LB_HOT void lb_trace_return(ke_call *call, uint64_t value)
+{
+    if (ke_stopped(call->m))
+        return;
+    uint8_t *p = des_commit_direct(&call->m->des, LB_TRACE_RETURN_BYTES);
+    if (p != NULL)
+        lb_encode_return(p, call, value);
+    else
+        lb_trace_return_rec(call, value);
+}
 
 /* Argument checks (marshal.c): a wrong type or range is a scenario error
  * naming the DDI and the parameter. */
-KIRQL lb_check_irql(lua_State *L, int arg, const char *fn, const char *param);
+/* lb_check_irql's errors, for a value that is no KIRQL. */
+_Noreturn void lb_bad_irql(lua_State *L, int arg, const char *fn, const char *param);
+/* Inline: KeRaiseIrql and KeLowerIrql take one, the cheapest DDI calls. */
+static inline KIRQL lb_check_irql(lua_State *L, int arg, const char *fn, const char *param)
+{
+    int isnum; /* lua_tointegerx always sets it */
+    lua_Integer v = lua_tointegerx(L, arg, &isnum);
+    if (!isnum || v < 0 || v > 255)
+        lb_bad_irql(L, arg, fn, param);
+    return (KIRQL)v;
+}
 ULONG lb_check_ulong(lua_State *L, int arg, const char *fn, const char *param);
 /* A POOL_TYPE: a ULONG, with NonPagedPool read as NonPagedPoolNx in the code
  * of an image that opted in (ExInitializeDriverRuntime: POOL_NX_OPTIN). */
@@ -508,7 +623,10 @@ void lb_forget_literals(lua_State *L, io_driver *d);
  * image (a C global), or kernel pool for harness code. */
 PVOID_VA lb_object_storage(lua_State *L, uint32_t bytes, uint32_t align, const char *what);
 
-void lb_push_integer(lua_State *L, uint64_t v);
+static inline void lb_push_integer(lua_State *L, uint64_t v)
+{
+    lua_pushinteger(L, (lua_Integer)v);
+}
 void lb_push_status(lua_State *L, NTSTATUS s);
 /* A pointer userdata, or nil for NULL. */
 void lb_push_ptr(lua_State *L, PVOID_VA va);

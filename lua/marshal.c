@@ -30,13 +30,10 @@ static lua_Integer check_integer(lua_State *L, int arg, const char *fn, const ch
     return v;
 }
 
-KIRQL lb_check_irql(lua_State *L, int arg, const char *fn, const char *param)
+_Noreturn void lb_bad_irql(lua_State *L, int arg, const char *fn, const char *param)
 {
     lua_Integer v = check_integer(L, arg, fn, param);
-    if (v < 0 || v > 255)
-        lb_scenario_error(L, "%s: %s (argument %d) is not a KIRQL: %lld", fn, param, arg,
-                          (long long)v);
-    return (KIRQL)v;
+    lb_scenario_error(L, "%s: %s (argument %d) is not a KIRQL: %lld", fn, param, arg, (long long)v);
 }
 
 /* SIZE_T and ULONG_PTR are 32 bits on x86: a larger value cannot be passed
@@ -454,11 +451,6 @@ NTSTATUS lb_check_status(lua_State *L, int arg, const char *fn, const char *para
         lb_scenario_error(L, "%s: %s (argument %d) is not an NTSTATUS: %lld", fn, param, arg,
                           (long long)v);
     return (NTSTATUS)(uint32_t)v;
-}
-
-void lb_push_integer(lua_State *L, uint64_t v)
-{
-    lua_pushinteger(L, (lua_Integer)v);
 }
 
 void lb_push_status(lua_State *L, NTSTATUS s)

@@ -10,6 +10,10 @@
 #include <string.h>
 
 #include <xxhash.h>
+#ifdef DES_XXH3_DISPATCH
+/* XXH3_64bits_update becomes XXH3_64bits_update_dispatch (meson.build). */
+#include <xxh_x86dispatch.h>
+#endif
 
 /*
  * A broken invariant is a simulator bug: stop at once, saying where. Always
@@ -228,7 +232,7 @@ void des_set_sink(des_sim *sim, des_trace_sink sink, void *ctx)
     sim->sink_ctx = ctx;
 }
 
-bool des_schedule(des_sim *sim, des_event *ev, uint64_t due_100ns)
+bool des_schedule_slow(des_sim *sim, des_event *ev, uint64_t due_100ns)
 {
     DES_CHECK(sim != NULL && ev != NULL);
     DES_CHECK(ev->fire != NULL);
@@ -256,7 +260,7 @@ bool des_schedule(des_sim *sim, des_event *ev, uint64_t due_100ns)
     return true;
 }
 
-bool des_cancel(des_sim *sim, des_event *ev)
+bool des_cancel_slow(des_sim *sim, des_event *ev)
 {
     DES_CHECK(sim != NULL && ev != NULL);
     if (!des_event_queued(ev)) {

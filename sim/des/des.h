@@ -320,15 +320,63 @@ void des_fini(des_sim *sim);
 /* Every committed record goes to sink as well (NULL: none). */
 void des_set_sink(des_sim *sim, des_trace_sink sink, void *ctx);
 
+/* The queue's general paths (des.c); des_schedule and des_cancel below take
+ * them for anything but their common case. */
+bool des_schedule_slow(des_sim *sim, des_event *ev, uint64_t due_100ns);
+bool des_cancel_slow(des_sim *sim, des_event *ev);
+
 /*
  * Queues ev to fire at due_100ns (>= now; an earlier time is a simulator
  * bug). An event already queued is moved, and takes a new sequence number.
  * Returns false only when the host is out of memory.
+ *
+ * Inline for the DPC watchdog, armed at every raise to DISPATCH_LEVEL on the
+ * path of a DDI call (issue 18). The common case, an event not queued that
+ * stays at the heap's end, is done here exactly as des_schedule_slow does
+ * it: the next sequence number, the same slot. The new event's sequence
+ * number is above every queued one, so it stays behind its parent unless
+ * strictly earlier; then (or when the heap must grow, or ev is queued) the
+ * general path sifts it.
  */
-bool des_schedule(des_sim *sim, des_event *ev, uint64_t due_100ns);
+static inline bool des_schedule(des_sim *sim, des_event *ev, uint64_t due_100ns)
+{
+    DES_CHECK(sim != NULL && ev != NULL);
+    const uint32_t index = sim->heap_count;
+    if (des_event_queued(ev) || index == sim->heap_capacity ||
+        (index > 0 && due_100ns < sim->heap[(index - 1) / 2]->due_100ns))
+        return des_schedule_slow(sim, ev, due_100ns);
+    DES_CHECK(ev->fire != NULL);
+    DES_CHECK(due_100ns >= sim->now_100ns); /* the past cannot be changed */
+    DES_CHECK(sim->next_seq != UINT64_MAX);
+    ev->due_100ns = due_100ns;
+    ev->seq = sim->next_seq++;
+    sim->heap[index] = ev;
+    ev->heap_index = index;
+    sim->heap_count = index + 1;
+    return true;
+}
 
-/* Removes ev from the queue; returns whether it was queued. */
-bool des_cancel(des_sim *sim, des_event *ev);
+/*
+ * Removes ev from the queue; returns whether it was queued.
+ *
+ * Inline for the DPC watchdog, cancelled at every lower below
+ * DISPATCH_LEVEL: an event in the heap's last slot (nothing was queued
+ * after it) leaves without moving any other, as in des_cancel_slow.
+ */
+static inline bool des_cancel(des_sim *sim, des_event *ev)
+{
+    DES_CHECK(sim != NULL && ev != NULL);
+    if (!des_event_queued(ev))
+        return false;
+    const uint32_t last = sim->heap_count - 1;
+    if (ev->heap_index != last)
+        return des_cancel_slow(sim, ev);
+    DES_CHECK(sim->heap[last] == ev); /* not an event of another sim */
+    sim->heap[last] = NULL;
+    sim->heap_count = last;
+    ev->heap_index = DES_NOT_QUEUED;
+    return true;
+}
 
 /* The earliest queued event, or NULL. Inline: every DDI call's preemption
  * point asks it. */
@@ -368,6 +416,19 @@ void des_commit(des_sim *sim, const des_rec *rec);
 /* Feeds the pending block to the digest (des_commit_direct's slow path). */
 void des_digest_flush(des_sim *sim);
 
+/* Stores the n least significant bytes of v at p, least significant first
+ * (a record field, as des_rec_le writes it); returns the byte after. */
+static inline uint8_t *des_put_le(uint8_t *p, uint64_t v, unsigned n_bytes)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(p, &v, n_bytes);
+#else
+    for (unsigned i = 0; i < n_bytes; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+#endif
+    return p + n_bytes;
+}
+
 /*
  * The hot path's commit (two records on every DDI call): where no sink
  * listens, a record of len_bytes (its type included) is encoded straight
@@ -386,24 +447,9 @@ static inline uint8_t *des_commit_direct(des_sim *sim, uint16_t len_bytes)
     if (need > DES_DIGEST_BLOCK_BYTES - sim->digest_pending_bytes)
         des_digest_flush(sim);
     uint8_t *p = &sim->digest_pending[sim->digest_pending_bytes];
-    p[0] = (uint8_t)len_bytes;
-    p[1] = (uint8_t)(len_bytes >> 8);
     sim->digest_pending_bytes += need;
     sim->records++;
-    return p + 2;
-}
-
-/* Stores the n least significant bytes of v at p, least significant first
- * (a record field, as des_rec_le writes it); returns the byte after. */
-static inline uint8_t *des_put_le(uint8_t *p, uint64_t v, unsigned n_bytes)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(p, &v, n_bytes);
-#else
-    for (unsigned i = 0; i < n_bytes; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-#endif
-    return p + n_bytes;
+    return des_put_le(p, len_bytes, 2);
 }
 
 /* Mixes raw 64-bit values into the digest (no sink), e.g. final PRNG states. */

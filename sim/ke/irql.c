@@ -41,8 +41,12 @@ KIRQL KeGetCurrentIrql(ke_call *call)
 
 void KeRaiseIrql(ke_call *call, KIRQL NewIrql, KIRQL *OldIrql)
 {
-    *OldIrql = ke_call_irql(call);
-    ke_set_irql(call, NewIrql);
+    /* The processor found once: a store through OldIrql (a byte) could
+     * alias the call, and would make the compiler find it again. */
+    ke_processor *cpu = ke_call_cpu(call);
+    KIRQL old = cpu->irql;
+    ke_cpu_set_irql(call->m, cpu, NewIrql);
+    *OldIrql = old;
 }
 
 void KeLowerIrql(ke_call *call, KIRQL NewIrql)

@@ -894,7 +894,36 @@ void ke_sched_fini(ke_machine *m);
  * the scheduler runs something else (another processor's code, chosen from
  * the run's "sched" stream, or an event that came due).
  */
-bool ke_preempt_point(ke_call *call);
+bool ke_preempt_point_slow(ke_call *call);
+
+/*
+ * Inline for its common outcome, every DDI call's (issue 18 item 5): the
+ * call's time passes and, when nothing could be decided, the caller goes on.
+ * "Nothing": not --sched directed (whose hold is a decision of its own), no
+ * event due, the time limit not reached, no DPC of this processor that could
+ * run, no interrupt connected, no ready thread and no other busy processor;
+ * decide() in sched.c then answers false on the same tests, in the same
+ * order, drawing nothing. Anything else takes the whole decision
+ * (ke_preempt_point_slow, the time already passed).
+ */
+static inline __attribute__((always_inline)) bool ke_preempt_point(ke_call *call)
+{
+    ke_machine *m = call->m;
+    if (ke_stopped(m))
+        return false;
+    call->exec->steps++; /* every point counts, so that decisions keep their names */
+    des_advance(&m->des, KE_CALL_COST_100NS);
+    const des_event *next = des_peek(&m->des);
+    const ke_processor *cpu = ke_call_cpu(call);
+    if (m->config.sched.kind != KE_SCHED_DIRECTED &&
+        (next == NULL || next->due_100ns > m->des.now_100ns) &&
+        m->des.now_100ns < m->des.limits.max_time_100ns &&
+        (cpu->dpc_head == NULL || cpu->in_dpc || cpu->irql >= DISPATCH_LEVEL) &&
+        m->interrupts_head == NULL && m->ready_count == 0 &&
+        (m->busy_cpus & (m->busy_cpus - 1)) == 0)
+        return false;
+    return ke_preempt_point_slow(call);
+}
 
 /*
  * A driver's load or store of len bytes at va, through a pointer, under
@@ -938,9 +967,22 @@ void ke_exec_ended(ke_machine *m, ke_exec *exec);
  * object is signalled and waiters wake. */
 void ke_terminate_thread(ke_machine *m, ke_thread *t, NTSTATUS status);
 
+/* A processor went from below DISPATCH_LEVEL to DISPATCH_LEVEL or above:
+ * the paging model draws, and the DPC watchdog is armed. */
+void ke_cpu_dispatch_entered(ke_machine *m, ke_processor *cpu);
+
 /* Sets a processor's IRQL, keeping the DPC watchdog's account of time
- * spent at DISPATCH_LEVEL and above. */
-void ke_cpu_set_irql(ke_machine *m, ke_processor *cpu, KIRQL irql);
+ * spent at DISPATCH_LEVEL and above. Inline: KeRaiseIrql and KeLowerIrql
+ * are the cheapest DDI calls (issue 18 item 5). */
+static inline void ke_cpu_set_irql(ke_machine *m, ke_processor *cpu, KIRQL irql)
+{
+    bool was_high = cpu->irql >= DISPATCH_LEVEL, high = irql >= DISPATCH_LEVEL;
+    cpu->irql = irql;
+    if (high && !was_high)
+        ke_cpu_dispatch_entered(m, cpu);
+    else if (!high && was_high)
+        des_cancel(&m->des, &cpu->watchdog);
+}
 static inline void ke_set_irql(ke_call *call, KIRQL irql)
 {
     ke_cpu_set_irql(call->m, ke_call_cpu(call), irql);
@@ -1054,7 +1096,12 @@ void ke_pop_frame(ke_exec *e, uint64_t result);
  * callout's routine. */
 uint8_t ke_exec_role(const ke_exec *e);
 uint8_t ke_callout_role(const ke_callout *c);
-const ke_frame *ke_top_frame(const ke_exec *e);
+/* The innermost routine running on an execution, NULL if none. Inline: every
+ * DDI call asks it (lb_call_begin). */
+static inline const ke_frame *ke_top_frame(const ke_exec *e)
+{
+    return e->frame_count > 0 ? &e->frames[e->frame_count - 1] : NULL;
+}
 /* The simulated address of the innermost routine of call's driver on its
  * execution (the code that made the call, as a bug check's "address in the
  * driver's code" gives it), or 0 when none of its routines is running. */

@@ -175,11 +175,6 @@ void ke_pop_frame(ke_exec *e, uint64_t result)
     ke_trace_commit(m, &rec);
 }
 
-const ke_frame *ke_top_frame(const ke_exec *e)
-{
-    return e->frame_count > 0 ? &e->frames[e->frame_count - 1] : NULL;
-}
-
 uint64_t ke_caller_code(const ke_call *call)
 {
     if (call->driver == NULL)
@@ -321,18 +316,12 @@ void ke_exec_ended(ke_machine *m, ke_exec *exec)
 /* IRQL and the DPC watchdog                                                */
 /* ------------------------------------------------------------------------ */
 
-void ke_cpu_set_irql(ke_machine *m, ke_processor *cpu, KIRQL irql)
+void ke_cpu_dispatch_entered(ke_machine *m, ke_processor *cpu)
 {
-    bool was_high = cpu->irql >= DISPATCH_LEVEL, high = irql >= DISPATCH_LEVEL;
-    cpu->irql = irql;
-    if (high && !was_high) {
-        mm_paging_raise(m);
-        cpu->dispatch_since_100ns = m->des.now_100ns;
-        if (!des_schedule(&m->des, &cpu->watchdog, m->des.now_100ns + KE_DPC_WATCHDOG_PERIOD_100NS))
-            ke_panic(m, __FILE__, __LINE__, "out of host memory arming the DPC watchdog");
-    } else if (!high && was_high) {
-        des_cancel(&m->des, &cpu->watchdog);
-    }
+    mm_paging_raise(m);
+    cpu->dispatch_since_100ns = m->des.now_100ns;
+    if (!des_schedule(&m->des, &cpu->watchdog, m->des.now_100ns + KE_DPC_WATCHDOG_PERIOD_100NS))
+        ke_panic(m, __FILE__, __LINE__, "out of host memory arming the DPC watchdog");
 }
 
 /* A processor stayed at DISPATCH_LEVEL or above for the whole watchdog
@@ -859,8 +848,9 @@ static __attribute__((noinline)) bool decide_among(ke_call *call)
 }
 
 /* A preemption point's decision, its step counted (see ke_sched_decide).
- * Inlined into ke_preempt_point, every DDI call's path, as it was before
- * access points shared it. */
+ * Inlined into ke_preempt_point_slow, as it was into ke_preempt_point before
+ * access points shared it; ke_preempt_point (ke.h) answers its common
+ * outcome inline. */
 static inline __attribute__((always_inline)) bool decide(ke_call *call, bool ddi)
 {
     ke_machine *m = call->m;
@@ -890,13 +880,10 @@ static inline __attribute__((always_inline)) bool decide(ke_call *call, bool ddi
     return decide_among(call);
 }
 
-bool ke_preempt_point(ke_call *call)
+/* ke_preempt_point's decision when it is not the common one (ke.h): the
+ * call's time has passed and its step is counted. */
+bool ke_preempt_point_slow(ke_call *call)
 {
-    ke_machine *m = call->m;
-    if (ke_stopped(m))
-        return false;
-    call->exec->steps++; /* every point counts, so that decisions keep their names */
-    des_advance(&m->des, KE_CALL_COST_100NS);
     return decide(call, true);
 }
 

@@ -172,7 +172,15 @@ void mm_trim(mm_space *mm);
  */
 #define MM_TRIM_CHANCE_NUM 1u
 #define MM_TRIM_CHANCE_DEN 50u
-void mm_paging_raise(ke_machine *m);
+/* The trim mm_paging_raise drew. */
+void mm_paging_trim(ke_machine *m);
+/* Inline: every raise to DISPATCH_LEVEL draws (KeRaiseIrql from Lua is the
+ * cheapest DDI call; issue 18 item 5). */
+static inline void mm_paging_raise(ke_machine *m)
+{
+    if (des_rng_chance(&m->rng_paging, MM_TRIM_CHANCE_NUM, MM_TRIM_CHANCE_DEN))
+        mm_paging_trim(m);
+}
 
 /*
  * An instruction fetch at va (a page of pageable code) by call's driver: a

@@ -197,12 +197,10 @@ void mm_trim(mm_space *mm)
     mm->trim_epoch++;
 }
 
-void mm_paging_raise(ke_machine *m)
+void mm_paging_trim(ke_machine *m)
 {
-    if (des_rng_chance(&m->rng_paging, MM_TRIM_CHANCE_NUM, MM_TRIM_CHANCE_DEN)) {
-        mm_trim(m->mm);
-        m->mm->model_trims++;
-    }
+    mm_trim(m->mm);
+    m->mm->model_trims++;
 }
 
 bool mm_execute(ke_call *call, PVOID_VA va)
