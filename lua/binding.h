@@ -415,9 +415,16 @@ extern const char lb_scenario_key; /* a scenario error was recorded */
  * cost is mostly the calls between small functions (issue 18 item 5).
  */
 
-/* Forced inline: gcc would keep one out-of-line copy of these for the 559
- * wrappers of ddi_lua.c, and the calls are what costs. */
+/* Forced inline when optimising: gcc would keep one out-of-line copy of
+ * these for the 559 wrappers of ddi_lua.c, and the calls are what costs.
+ * Not at -O0 (CI's sanitized build), where forcing them into every wrapper
+ * makes ddi_lua.c take minutes to compile and buys nothing: the same code
+ * runs either way. */
+#ifdef __OPTIMIZE__
 #define LB_HOT static inline __attribute__((always_inline))
+#else
+#define LB_HOT static inline
+#endif
 
 /* lb_call_begin's refusals, in their order: the machine stopped, no thread
  * runs, the fault predicate runs. Called when one of them holds. */
