@@ -287,7 +287,16 @@ static void instruction_hook(lua_State *L, lua_Debug *ar)
 
 void lb_hook_thread(lua_State *co)
 {
-    lua_sethook(co, instruction_hook, LUA_MASKCOUNT, 1);
+    lb_state *lb = lb_get(co);
+    int step = 1;
+    /* Where the tail is read directly (lb_charge_pending), the step needs
+     * no ramp: the largest from the first instruction, never past what is
+     * left of the budget (the ramp keeps the probe short; see above). */
+    if (lb_tail_read_directly() && lb->instructions < lb->instruction_limit && !lb_host_time_up) {
+        uint64_t left = lb->instruction_limit - lb->instructions;
+        step = left + 1 < lb->hook_step_max ? (int)(left + 1) : (int)lb->hook_step_max;
+    }
+    lua_sethook(co, instruction_hook, LUA_MASKCOUNT, step);
 }
 
 /*
@@ -407,14 +416,29 @@ void lb_tail_by_probe(bool by_probe)
     tail_by_probe = by_probe;
 }
 
+void lb_charge_pending(lua_State *co)
+{
+    if (!lb_tail_read_directly() || lua_gethook(co) != instruction_hook)
+        return;
+    lb_state *lb = lb_get(co);
+    int step = lua_gethookcount(co);
+    int left = read_int(co, hookcount_at);
+    if (left >= 1 && left <= step && lb->instructions <= lb->instruction_limit)
+        lb->instructions += (uint64_t)(step - left); /* a run the budget stopped stays at it */
+    lua_sethook(co, instruction_hook, LUA_MASKCOUNT, step); /* counted to here */
+}
+
 void lb_charge_tail(lua_State *co)
 {
+    if (lb_tail_read_directly()) {
+        lb_charge_pending(co);
+        return;
+    }
     lb_state *lb = lb_get(co);
     uint64_t step = (uint64_t)lua_gethookcount(co);
     if (step <= 1)
         return; /* counted to its last instruction */
-    uint64_t remaining = lb_tail_read_directly() ? (uint64_t)read_int(co, hookcount_at)
-                                                 : probe_remaining(lb, co);
+    uint64_t remaining = probe_remaining(lb, co);
     /* 1..step; should the probe fail, the whole step (never less). */
     lb->instructions += remaining >= 1 && remaining <= step ? step - remaining : step;
 }
