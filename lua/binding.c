@@ -467,10 +467,28 @@ static int start_on(lb_state *lb, ke_exec *exec, lua_State *co)
 static void release_coroutine(lb_state *lb, lua_State *co)
 {
     lua_State *L = lb->L;
+    lb_charge_pending(co); /* what it ran since the hook last fired */
     lua_rawgeti(L, LUA_REGISTRYINDEX, lb->coroutines_ref);
     lua_pushlightuserdata(L, co);
     lua_pushnil(L);
     lua_rawset(L, -3); /* assigning nil to a present key never allocates */
+    lua_pop(L, 1);
+}
+
+void lb_charge_live(lb_state *lb)
+{
+    if (!lb_tail_read_directly() || lb->instructions > lb->instruction_limit || lb->L == NULL)
+        return;
+    lua_State *L = lb->L;
+    if (lua_rawgeti(L, LUA_REGISTRYINDEX, lb->coroutines_ref) == LUA_TTABLE) {
+        /* In the table's order (host addresses): a sum does not depend on it. */
+        lua_pushnil(L);
+        while (lua_next(L, -2) != 0) {
+            if (lua_type(L, -1) == LUA_TTHREAD)
+                lb_charge_pending(lua_tothread(L, -1));
+            lua_pop(L, 1);
+        }
+    }
     lua_pop(L, 1);
 }
 

@@ -199,6 +199,18 @@ void lb_hook_thread(lua_State *co);
 /* An execution's coroutine returned: charges its instructions since the
  * count hook last fired. */
 void lb_charge_tail(lua_State *co);
+/* Whether the tail is read where Lua keeps the count (found and checked
+ * once per process), not measured by the probe; `by_probe` true makes every
+ * later tail the probe's (the unit tests check both ways). */
+bool lb_tail_read_directly(void);
+void lb_tail_by_probe(bool by_probe);
+/* Where the tail is read directly: charges the instructions co ran since
+ * the hook last fired (a coroutine given up before it returned, or one the
+ * run's end found suspended), and counts from there. */
+void lb_charge_pending(lua_State *co);
+/* At the run's end: the pending instructions of every coroutine still
+ * held (binding.c), unless the budget already stopped the run. */
+void lb_charge_live(lb_state *lb);
 /* Set (from a signal handler) by drvsim_host_timeout; cleared per run. */
 extern volatile sig_atomic_t lb_host_time_up;
 /* Replaces the library functions that do unbounded work in C with charged

@@ -284,7 +284,11 @@ void lb_callsites_free(lb_state *lb)
 ke_site lb_host_call_site(void *ctx, const ke_exec *exec)
 {
     lb_state *lb = ctx;
-    if (lb->error_site_valid || exec == NULL || exec->host == NULL || !layout_holds())
+    if (exec == NULL && lb->current == NULL)
+        return lb_host_site(ctx, NULL); /* the top level's, or no line */
+    if (exec == NULL)
+        exec = lb->current; /* lb_host_site(NULL) names the same */
+    if (lb->error_site_valid || exec->host == NULL || !layout_holds())
         return lb_host_site(ctx, exec);
 #if LUA_VERSION_NUM == 504
     lua_State *co = exec->host;

@@ -25,8 +25,23 @@
 
 typedef struct lb_pointer {
     PVOID_VA va;
-    int type; /* a ke_type_id: its fields read by name; KE_TYPE_NONE for none */
+    int type;       /* a ke_type_id: its fields read by name; KE_TYPE_NONE for none */
+    uint32_t magic; /* LB_POINTER_MAGIC (as_pointer) */
 } lb_pointer;
+
+/* A pointer is told from the other userdata by its size and this word
+ * rather than by fetching its metatable (a third of a DDI's argument check,
+ * issue 18): scenarios cannot make or write a userdata, so only
+ * lb_push_typed_ptr makes one of this size with this word in it. */
+#define LB_POINTER_MAGIC 0x52545056u /* "VPTR" */
+
+static const lb_pointer *as_pointer(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) != LUA_TUSERDATA || lua_rawlen(L, idx) != sizeof(lb_pointer))
+        return NULL;
+    const lb_pointer *p = lua_touserdata(L, idx);
+    return p->magic == LB_POINTER_MAGIC ? p : NULL;
+}
 
 typedef struct lb_driver_object {
     uint32_t driver; /* index into the machine's drivers */
@@ -55,6 +70,7 @@ void lb_push_typed_ptr(lua_State *L, PVOID_VA va, int type)
     lb_pointer *p = lua_newuserdatauv(L, sizeof *p, 0);
     p->va = va;
     p->type = type;
+    p->magic = LB_POINTER_MAGIC;
     lua_rawgeti(L, LUA_REGISTRYINDEX, lb_get(L)->pointer_mt_ref);
     lua_setmetatable(L, -2);
 }
@@ -64,27 +80,17 @@ void lb_push_ptr(lua_State *L, PVOID_VA va)
     lb_push_typed_ptr(L, va, KE_TYPE_NONE);
 }
 
-/* The userdata at idx if its metatable is mt (luaL_testudata without the
- * registry lookup by name), else NULL. */
-static void *udata_of(lua_State *L, int idx, const void *mt)
-{
-    if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx))
-        return NULL;
-    bool ours = lua_topointer(L, -1) == mt;
-    lua_pop(L, 1);
-    return ours ? lua_touserdata(L, idx) : NULL;
-}
-
 PVOID_VA lb_to_ptr(lua_State *L, int idx, bool *ok)
 {
     lb_state *lb = lb_get(L);
+    const lb_pointer *ptr = as_pointer(L, idx);
+    if (ptr != NULL) {
+        *ok = true;
+        return ptr->va;
+    }
     if (lua_type(L, idx) == LUA_TUSERDATA && lua_getmetatable(L, idx)) {
         const void *mt = lua_topointer(L, -1);
         lua_pop(L, 1);
-        if (mt == lb->pointer_mt) {
-            *ok = true;
-            return ((const lb_pointer *)lua_touserdata(L, idx))->va;
-        }
         if (mt == lb->driver_object_mt) {
             const lb_driver_object *o = lua_touserdata(L, idx);
             *ok = true;
@@ -192,7 +198,7 @@ static bool access(lua_State *L, PVOID_VA va, void *buf, size_t len, bool write)
 /* The named field of a typed pointer at 1, key at 2; NULL if none. */
 static const ke_field *typed_field(lua_State *L)
 {
-    lb_pointer *p = udata_of(L, 1, lb_get(L)->pointer_mt);
+    const lb_pointer *p = as_pointer(L, 1);
     if (p == NULL || p->type == KE_TYPE_NONE)
         return NULL;
     if (p->type == KE_TYPE_DRIVER_CONTEXT && lua_type(L, 2) == LUA_TNUMBER) {

@@ -513,6 +513,7 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
     }
     r->sim_time_100ns = m->des.now_100ns;
     r->events = m->des.events_fired;
+    lb_charge_live(lb);
     r->instructions = lb->instructions;
     memcpy(r->counters, m->vf->counters, sizeof r->counters);
     r->drivers = calloc(m->driver_count ? m->driver_count : 1, sizeof *r->drivers);
@@ -613,6 +614,8 @@ static bool run_top_level(lb_state *lb, drvsim_result *r)
     lb->top_level = NULL;
     if (status == LUA_OK)
         lb_charge_tail(co);
+    else
+        lb_charge_pending(co); /* an error, or a stop: where it stood */
     if (lb->stopped_early) {
         r->outcome = lb->early_outcome;
         snprintf(r->message, sizeof r->message, "%s", lb->early_message);
@@ -1013,6 +1016,7 @@ int drvsim_run(const drvsim_options *opt, drvsim_result *r)
     run_machine(opt, lb, r, &vs, &gf);
 
 done:
+    lb_charge_live(lb);
     r->instructions = lb->instructions; /* the top level's too, if it stopped the run */
     if (lb->L != NULL)
         lua_close(lb->L);

@@ -287,11 +287,153 @@ static void instruction_hook(lua_State *L, lua_Debug *ar)
 
 void lb_hook_thread(lua_State *co)
 {
-    lua_sethook(co, instruction_hook, LUA_MASKCOUNT, 1);
+    lb_state *lb = lb_get(co);
+    int step = 1;
+    /* Where the tail is read directly (lb_charge_pending), the step needs
+     * no ramp: the largest from the first instruction, never past what is
+     * left of the budget (the ramp keeps the probe short; see above). */
+    if (lb_tail_read_directly() && lb->instructions < lb->instruction_limit && !lb_host_time_up) {
+        uint64_t left = lb->instruction_limit - lb->instructions;
+        step = left + 1 < lb->hook_step_max ? (int)(left + 1) : (int)lb->hook_step_max;
+    }
+    lua_sethook(co, instruction_hook, LUA_MASKCOUNT, step);
+}
+
+/*
+ * The count still to go, read where Lua keeps it.
+ *
+ * Running the probe costs about 1,300 host instructions each time an
+ * execution returns (a periodic DPC's run is about 16,000). Lua keeps the
+ * count still to go in its lua_State (hookcount, beside basehookcount: both
+ * set to the step by lua_sethook, hookcount decremented at each instruction
+ * and reset when the hook fires), but not where the API reads it, and
+ * struct lua_State's layout differs between 5.4 releases. So its place is
+ * found once per process, on a thread of the first state: the ints of the
+ * thread's object (its size from the allocator, Lua passing the object's
+ * type when it makes one) that are two equal neighbours holding the step
+ * after lua_sethook, for two different steps; then, for a few steps and a
+ * few functions run on the thread, the value read there must be what the
+ * probe measures. A single place passing every check is read from then on;
+ * otherwise the probe measures every tail, as before.
+ */
+static ptrdiff_t hookcount_at = -1; /* from a lua_State; -1 not found */
+
+static lua_Alloc recorded_alloc;
+static void *thread_block;
+static size_t thread_bytes;
+
+/* The allocator while the check makes its thread: notes the thread's. */
+static void *recording_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    void *p = recorded_alloc(ud, ptr, osize, nsize);
+    if (ptr == NULL && osize == LUA_TTHREAD && p != NULL) {
+        thread_block = p;
+        thread_bytes = nsize;
+    }
+    return p;
+}
+
+static int read_int(const lua_State *t, ptrdiff_t at)
+{
+    int v;
+    memcpy(&v, (const char *)t + at, sizeof v);
+    return v;
+}
+
+/* Whether the int at `at` of t reads as the probe measures, for a few steps
+ * and functions (checked on t, a thread of L's state; L's top holds them). */
+static bool hookcount_reads_true(lb_state *lb, lua_State *L, lua_State *t, ptrdiff_t at)
+{
+    static const char *const bodies[] = {
+        "return 1",
+        "local a, b = 1, 2 return a + b",
+        "local s = 0 for i = 1, 5 do s = s + i end return s",
+    };
+    static const int steps[] = {40, 97, 1000};
+    for (size_t b = 0; b < sizeof bodies / sizeof *bodies; b++) {
+        for (size_t k = 0; k < sizeof steps / sizeof *steps; k++) {
+            if (luaL_loadstring(L, bodies[b]) != LUA_OK) {
+                lua_pop(L, 1);
+                return false;
+            }
+            lua_xmove(L, t, 1);
+            lua_sethook(t, instruction_hook, LUA_MASKCOUNT, steps[k]);
+            bool ran = lua_pcall(t, 0, 0, 0) == LUA_OK; /* never reaches the step */
+            int read = read_int(t, at);
+            uint64_t probed = probe_remaining(lb, t);
+            lua_settop(t, 0);
+            if (!ran || read < 1 || read >= steps[k] || (uint64_t)read != probed)
+                return false;
+        }
+    }
+    return true;
+}
+
+static void hookcount_find(lb_state *lb, lua_State *L)
+{
+    void *ud;
+    recorded_alloc = lua_getallocf(L, &ud);
+    thread_block = NULL;
+    lua_setallocf(L, recording_alloc, ud);
+    lua_State *t = lua_newthread(L);
+    lua_setallocf(L, recorded_alloc, ud);
+    if (t == NULL || thread_block == NULL || (char *)t < (char *)thread_block ||
+        (char *)t >= (char *)thread_block + thread_bytes) {
+        lua_pop(L, 1);
+        return;
+    }
+    size_t span = (size_t)((char *)thread_block + thread_bytes - (char *)t);
+    ptrdiff_t found = -1;
+    int candidates = 0;
+    for (size_t at = 0; at + 2 * sizeof(int) <= span; at += sizeof(int)) {
+        static const int firsts[] = {238017, 127715};
+        bool both = true;
+        for (size_t k = 0; k < 2 && both; k++) {
+            lua_sethook(t, instruction_hook, LUA_MASKCOUNT, firsts[k]);
+            both = read_int(t, (ptrdiff_t)at) == firsts[k] &&
+                   read_int(t, (ptrdiff_t)(at + sizeof(int))) == firsts[k];
+        }
+        if (both) {
+            found = (ptrdiff_t)(at + sizeof(int)); /* basehookcount, then hookcount */
+            candidates++;
+        }
+    }
+    if (candidates == 1 && hookcount_reads_true(lb, L, t, found))
+        hookcount_at = found;
+    lua_sethook(t, NULL, 0, 0);
+    lua_pop(L, 1);
+}
+
+static bool tail_by_probe;
+
+bool lb_tail_read_directly(void)
+{
+    return hookcount_at >= 0 && !tail_by_probe;
+}
+
+void lb_tail_by_probe(bool by_probe)
+{
+    tail_by_probe = by_probe;
+}
+
+void lb_charge_pending(lua_State *co)
+{
+    if (!lb_tail_read_directly() || lua_gethook(co) != instruction_hook)
+        return;
+    lb_state *lb = lb_get(co);
+    int step = lua_gethookcount(co);
+    int left = read_int(co, hookcount_at);
+    if (left >= 1 && left <= step && lb->instructions <= lb->instruction_limit)
+        lb->instructions += (uint64_t)(step - left); /* a run the budget stopped stays at it */
+    lua_sethook(co, instruction_hook, LUA_MASKCOUNT, step); /* counted to here */
 }
 
 void lb_charge_tail(lua_State *co)
 {
+    if (lb_tail_read_directly()) {
+        lb_charge_pending(co);
+        return;
+    }
     lb_state *lb = lb_get(co);
     uint64_t step = (uint64_t)lua_gethookcount(co);
     if (step <= 1)
@@ -352,6 +494,8 @@ static void probe_init(lb_state *lb, lua_State *L)
             holds = probe_remaining(lb, t) == (uint64_t)count ? 1 : -1;
         }
         lua_pop(L, 1);
+        if (holds > 0)
+            hookcount_find(lb, L);
     }
     if (holds > 0)
         lb->hook_step_max = HOOK_STEP_MAX;

@@ -575,7 +575,7 @@ static PVOID_VA allocate(ke_call *call, const ex_request *rq)
         return 0;
     }
     b->owner = call->driver;
-    b->site = m->host.site(m->host.ctx, NULL);
+    b->site = ke_call_site(m);
     b->quota_process = 0;
     if (rq->charge_quota) {
         ps_process *p = call->thread->process;

@@ -151,7 +151,7 @@ PVOID_VA ex_work_item_allocate(ke_call *call, PVOID_VA DeviceObject, ULONG tag)
         return 0;
     ex_block *b = ex_pool_find(m->pool, va);
     b->owner = call->driver; /* the driver's allocation: pool tracking counts it */
-    b->site = m->host.site(m->host.ctx, NULL);
+    b->site = ke_call_site(m);
     new_item(call, va, DeviceObject, true);
     return va;
 }

@@ -60,16 +60,25 @@ ke_thread *ke_thread_at(const ke_machine *m, PVOID_VA va)
     return o != NULL && o->type == KE_OBJECT_THREAD ? o->thread : NULL;
 }
 
-static void mirror(ke_machine *m, const ke_object *o)
+/* SignalState (and a mutex's owner) into simulated memory, as Windows'
+ * KeSetEvent and the waits change them; the Type byte is the
+ * initialisation's (mirror). */
+static void mirror_state(ke_machine *m, const ke_object *o)
 {
-    uint8_t type = (uint8_t)o->type;
-    mm_poke(m->mm, o->va, &type, 1);
     mm_poke(m->mm, o->va + 4, &o->signal_state, 4);
     if (o->type == KE_OBJECT_MUTANT) {
         bool x86 = m->config.arch == KE_ARCH_X86;
         uint64_t owner = o->owner != NULL ? o->owner->object->va : 0;
         mm_poke(m->mm, o->va + (x86 ? KMUTEX_OWNER_X86 : KMUTEX_OWNER_X64), &owner, x86 ? 4 : 8);
     }
+}
+
+/* The whole header an initialisation writes: Type, then mirror_state's. */
+static void mirror(ke_machine *m, const ke_object *o)
+{
+    uint8_t type = (uint8_t)o->type;
+    mm_poke(m->mm, o->va, &type, 1);
+    mirror_state(m, o);
 }
 
 /* The owner's list of mutexes: appended at acquisition, as KiWaitSatisfy-
@@ -199,7 +208,7 @@ static void consume(ke_machine *m, ke_object *o, ke_thread *t)
     default:
         return;
     }
-    mirror(m, o);
+    mirror_state(m, o);
 }
 
 /* Whether the objects of t's wait satisfy it now: the index of the first
@@ -260,7 +269,7 @@ void ke_object_signal(ke_machine *m, ke_object *o)
         ke_ready_thread(m, t, STATUS_WAIT_0 + (NTSTATUS)index);
         wb = o->waiters_head;
     }
-    mirror(m, o);
+    mirror_state(m, o);
 }
 
 static void wake_fire(des_sim *sim, des_event *ev)
@@ -472,7 +481,7 @@ void ke_object_set_state(ke_machine *m, ke_object *o, int32_t state)
     if (state > 0)
         ke_object_signal(m, o);
     else
-        mirror(m, o);
+        mirror_state(m, o);
 }
 
 int32_t KeSetEvent(ke_call *call, PVOID_VA Event, int32_t Increment, bool Wait)
@@ -496,7 +505,7 @@ int32_t KeResetEvent(ke_call *call, PVOID_VA Event)
         return 0;
     int32_t previous = o->signal_state;
     o->signal_state = 0;
-    mirror(call->m, o);
+    mirror_state(call->m, o);
     return previous;
 }
 
@@ -626,7 +635,7 @@ int32_t KeReleaseMutex(ke_call *call, PVOID_VA Mutex, bool Wait)
         t->kernel_apc_disable = (int16_t)(t->kernel_apc_disable + o->apc_disable);
         ke_object_signal(call->m, o);
     } else {
-        mirror(call->m, o);
+        mirror_state(call->m, o);
     }
     return previous;
 }

@@ -570,10 +570,10 @@ typedef struct ke_host {
      * after the driver was loaded again). NULL: only the innermost line
      * (site) tells stacks apart. */
     uint64_t (*stack_id)(void *ctx, const ke_exec *exec);
-    /* What site says for an execution (not NULL), answered from a cache of
-     * the call sites seen where the host keeps one: for checks that note
-     * the line of every call they see (the lock graph's acquisitions).
-     * NULL: site. */
+    /* What site says for an execution (NULL: the one running now),
+     * answered from a cache of the call sites seen where the host keeps
+     * one: for what notes the line of every call it sees (the lock graph's
+     * acquisitions, the pool's allocations). NULL: site (ke_call_site). */
     ke_site (*call_site)(void *ctx, const ke_exec *exec);
     /* Whether two routine references name the same routine (one function
      * passed twice). NULL: only equal references do. */
@@ -869,6 +869,14 @@ void ke_stop_machine(ke_machine *m, ke_stop why, const char *fmt, ...)
 static inline bool ke_stopped(const ke_machine *m)
 {
     return m->stop != KE_RUNNING;
+}
+
+/* The scenario line of the code running now, from the host's cache of call
+ * sites where it keeps one (ke_host.call_site). */
+static inline ke_site ke_call_site(const ke_machine *m)
+{
+    return m->host.call_site != NULL ? m->host.call_site(m->host.ctx, NULL)
+                                     : m->host.site(m->host.ctx, NULL);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -107,7 +107,7 @@ PVOID_VA mdl_allocate(ke_call *call, PVOID_VA VirtualAddress, ULONG Length, bool
         return 0;
     ex_block *b = ex_pool_find(m->pool, mdl);
     b->owner = call->driver;
-    b->site = m->host.site(m->host.ctx, NULL);
+    b->site = ke_call_site(m);
     write_field(m, mdl, l->size_field, 2, size);
     write_field(m, mdl, l->flags, 2, MDL_ALLOCATED_FIXED_SIZE);
     write_field(m, mdl, l->start_va, l->pointer_bytes, v.start_va);

@@ -48,6 +48,9 @@ typedef struct mm_lock {
     struct io_driver *driver; /* the caller; NULL = harness code */
 } mm_lock;
 
+/* How many of mm_lookup's answers are kept (a power of two). */
+#define MM_RECENT_PAGES 8u
+
 typedef struct mm_space {
     ke_arch arch;
     des_map pages; /* virtual page number -> mm_page */
@@ -72,6 +75,12 @@ typedef struct mm_space {
     PVOID_VA pool_top[2]; /* [0] nonpaged, [1] paged */
     struct mm_user *user;  /* applications' user ranges (user.c), created lazily */
     struct mm_sysva_list *sysva; /* system PTE mappings (iospace.c), created lazily */
+    /* mm_lookup's recent answers, by the page number's low bits: a page
+     * leaves when it is unmapped. Never part of what the run observes. */
+    struct {
+        uint64_t vpn;
+        mm_page *page; /* NULL: empty */
+    } recent[MM_RECENT_PAGES];
 } mm_space;
 
 #define MM_SPARE_PAGES 256u

@@ -179,8 +179,11 @@ bool mm_map_windowed(mm_space *mm, PVOID_VA va, uint8_t fill_byte, uint16_t win_
 void mm_unmap(mm_space *mm, PVOID_VA va, uint64_t page_count)
 {
     for (uint64_t i = 0; i < page_count; i++) {
-        mm_page *p = des_map_remove(&mm->pages, (va >> PAGE_SHIFT) + i);
+        uint64_t vpn = (va >> PAGE_SHIFT) + i;
+        mm_page *p = des_map_remove(&mm->pages, vpn);
         if (p != NULL) {
+            if (mm->recent[vpn & (MM_RECENT_PAGES - 1)].page == p)
+                mm->recent[vpn & (MM_RECENT_PAGES - 1)].page = NULL;
             free_page(mm, p);
             mm->mapped_pages--;
         }
@@ -189,7 +192,19 @@ void mm_unmap(mm_space *mm, PVOID_VA va, uint64_t page_count)
 
 mm_page *mm_lookup(const mm_space *mm, PVOID_VA va)
 {
-    return des_map_get(&mm->pages, va >> PAGE_SHIFT);
+    uint64_t vpn = va >> PAGE_SHIFT;
+    /* The recent answers are a cache, kept through a const space too (the
+     * space itself is never const). */
+    mm_space *cache = (mm_space *)(uintptr_t)mm;
+    unsigned slot = (unsigned)(vpn & (MM_RECENT_PAGES - 1));
+    if (cache->recent[slot].page != NULL && cache->recent[slot].vpn == vpn)
+        return cache->recent[slot].page;
+    mm_page *p = des_map_get(&mm->pages, vpn);
+    if (p != NULL) {
+        cache->recent[slot].vpn = vpn;
+        cache->recent[slot].page = p;
+    }
+    return p;
 }
 
 void mm_trim(mm_space *mm)

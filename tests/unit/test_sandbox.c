@@ -44,8 +44,9 @@ static uint64_t reference(int iterations)
     return reference_count;
 }
 
-Test(sandbox, every_execution_counted_exactly)
+static void count_every_execution(bool by_probe)
 {
+    lb_tail_by_probe(by_probe);
     lb_state *lb = calloc(1, sizeof *lb);
     cr_assert_not_null(lb);
     lb->instruction_limit = UINT64_MAX;
@@ -53,6 +54,8 @@ Test(sandbox, every_execution_counted_exactly)
     lb->L = lb_sandbox_new(lb);
     cr_assert_not_null(lb->L);
     cr_assert_eq(lb->hook_step_max, 1024, "the probe's arithmetic holds for this Lua");
+    cr_assert_eq(lb_tail_read_directly(), !by_probe,
+                 "the count's place in lua_State is found for this Lua");
     lua_State *L = lb->L;
     cr_assert_eq(luaL_dostring(L, body), LUA_OK);
     for (int iterations = 0; iterations < 1500; iterations += iterations < 40 ? 1 : 37) {
@@ -71,6 +74,19 @@ Test(sandbox, every_execution_counted_exactly)
     }
     lua_close(L);
     free(lb);
+    lb_tail_by_probe(false);
+}
+
+/* The tail read where Lua keeps the count (what runs), and measured by the
+ * probe (where that place is not found). */
+Test(sandbox, every_execution_counted_exactly)
+{
+    count_every_execution(false);
+}
+
+Test(sandbox, every_execution_counted_exactly_by_the_probe)
+{
+    count_every_execution(true);
 }
 
 Test(sandbox, budget_stops_at_its_instruction)
