@@ -2,11 +2,23 @@
  * jobs.c - many drvsim_run jobs in forked workers, each under the host time
  * limit. See jobs.h.
  *
- * Workers: each one holds one end of a socket pair. The parent writes a job
- * index (8 bytes) to an idle worker; the worker runs the job and answers with
- * one message (the result codec below). The parent waits on all workers at
- * once with poll(), so no worker can block it; end of file on a worker's
- * socket means the worker is gone, and waitpid() says why. Results go into a
+ * Workers: each one holds one end of a socket pair. The parent writes job
+ * indexes (8 bytes each) to a worker, up to JOBS_QUEUE_DEPTH ahead; the
+ * worker runs them in order and answers each with one message (the result
+ * codec below), sent JOBS_BATCH at a time, or sooner when no job is waiting
+ * or the oldest has waited JOBS_BATCH_MS. So neither process wakes the
+ * other for every job: two wake-ups a job cost a fault sweep's seed about a
+ * fifth of its processor time, most of it in the kernel (issue 18). The
+ * parent waits on all workers at once with poll(), so no worker can block
+ * it; end of file on a worker's socket means the worker is gone, and
+ * waitpid() says why.
+ *
+ * Which job a dead worker was running is in a page the two share
+ * (jobs_shared): that job fails with it, as it would alone; the jobs it had
+ * finished but not sent yet, and those it had not started, go to other
+ * workers (or its replacement) and run again, with the same results, since
+ * a run is a function of its options. The same page says when the running
+ * job started, for the parent's last-resort host time limit. Results go into a
  * reorder ring and leave it in job order; the parent never hands out a job
  * more than one ring's length ahead of the first result it still waits for,
  * which bounds the memory held by early results.
@@ -16,6 +28,9 @@
  * process's signal dispositions (which would also change how `drvsim sweep
  * | head` ends).
  */
+/* MAP_ANONYMOUS (the page a worker shares with the parent): glibc shows it
+ * to _DEFAULT_SOURCE, not to the build's _POSIX_C_SOURCE alone. */
+#define _DEFAULT_SOURCE
 #include "jobs.h"
 
 #include <assert.h>
@@ -23,10 +38,12 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -38,8 +55,13 @@
 #include "output.h"
 #include "watchdog.h"
 
+/* Jobs handed to one worker ahead of its results. */
+#define JOBS_QUEUE_DEPTH 8u
+/* Results a worker sends together, and how long the first may wait. */
+#define JOBS_BATCH    4u
+#define JOBS_BATCH_MS 100u
 /* Results that may wait for an earlier one, per worker. */
-#define JOBS_RING_PER_WORKER 4u
+#define JOBS_RING_PER_WORKER (2u * JOBS_QUEUE_DEPTH)
 /* A result is a few kilobytes; anything near this is a broken worker. */
 #define JOBS_MAX_LINE_BYTES (16u * 1024u * 1024u)
 
@@ -465,12 +487,21 @@ static char *jobs_run_one(size_t index, jobs_options_fn options_of, void *ctx,
 /* Workers                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* What a worker says of itself without a message: a page shared with the
+ * parent, written by the worker only (but `stop`). */
+typedef struct jobs_shared {
+    _Atomic uint64_t running;    /* the job it runs, plus 1; 0: none */
+    _Atomic uint64_t started_ms; /* when it started it (jobs_now_ms) */
+    _Atomic uint64_t unsent;     /* results it holds, not sent yet */
+    _Atomic bool stop;           /* set by the parent: run nothing more */
+} jobs_shared;
+
 typedef struct jobs_worker {
     pid_t pid; /* 0: no process in this slot */
     int fd;    /* the parent's end of the socket pair */
-    bool busy; /* running `job` */
-    size_t job;
-    uint64_t deadline_ms; /* busy: when the parent kills it (monotonic clock) */
+    jobs_shared *shared;
+    size_t jobs[JOBS_QUEUE_DEPTH]; /* handed to it, without a result yet, in order */
+    unsigned queued;               /* 0: idle */
     char *buf;            /* bytes of the result message received so far */
     size_t len;
     size_t cap;
@@ -481,6 +512,8 @@ typedef struct jobs_pool {
     unsigned worker_count;
     size_t count;       /* jobs in all */
     size_t next_job;    /* the next job to hand out */
+    size_t *again;      /* jobs of a dead worker to hand out again, in order */
+    size_t again_count; /* (at most ring_size: all are within one ring) */
     size_t next_result; /* the next result to deliver */
     size_t ring_size;
     drvsim_result *ring; /* job i waits in ring[i % ring_size] */
@@ -536,21 +569,63 @@ static bool jobs_recv_all(int fd, void *data, size_t len)
     return true;
 }
 
-/* A worker's life: job index in, result message out, until the parent closes
- * its end. _exit, not exit: the parent's stdio buffers and atexit handlers
- * are not the worker's to flush or run. */
-static _Noreturn void jobs_worker_main(int fd, jobs_options_fn options_of, void *ctx,
-                                       uint64_t host_timeout_ms)
+/* Whether a job index waits in the worker's socket (or the parent has gone:
+ * end of file is readable too). */
+static bool jobs_waiting(int fd)
 {
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    return poll(&pfd, 1, 0) > 0;
+}
+
+/* A worker's life: job indexes in, result messages out, until the parent
+ * closes its end or asks it to stop. _exit, not exit: the parent's stdio
+ * buffers and atexit handlers are not the worker's to flush or run. */
+static _Noreturn void jobs_worker_main(int fd, jobs_shared *shared, jobs_options_fn options_of,
+                                       void *ctx, uint64_t host_timeout_ms)
+{
+    jobs_buf out = {.ok = true};
+    uint64_t first_ms = 0; /* when the oldest result held was made */
     uint64_t index;
-    while (jobs_recv_all(fd, &index, sizeof index)) {
+    for (;;) {
+        /* Before waiting for a job, what is held goes: the parent may be
+         * waiting for it to hand out more. */
+        if (out.len > 0 && !jobs_waiting(fd)) {
+            if (!jobs_send_all(fd, out.data, out.len)) {
+                _exit(1);
+            }
+            out.len = 0;
+            atomic_store(&shared->unsent, 0);
+        }
+        if (!jobs_recv_all(fd, &index, sizeof index) || atomic_load(&shared->stop)) {
+            break;
+        }
+        atomic_store(&shared->started_ms, jobs_now_ms());
+        atomic_store(&shared->running, index + 1);
         size_t len = 0;
         char *message = jobs_run_one((size_t)index, options_of, ctx, host_timeout_ms, &len);
-        bool sent = message != NULL && jobs_send_all(fd, message, len);
+        if (message == NULL) {
+            _exit(1); /* out of memory: the parent blames the running job */
+        }
+        if (out.len == 0) {
+            first_ms = jobs_now_ms();
+        }
+        jobs_put(&out, message, len);
         free(message);
-        if (!sent) {
+        if (!out.ok) {
             _exit(1);
         }
+        atomic_store(&shared->unsent, atomic_load(&shared->unsent) + 1);
+        atomic_store(&shared->running, 0);
+        if (atomic_load(&shared->unsent) >= JOBS_BATCH || jobs_now_ms() - first_ms >= JOBS_BATCH_MS) {
+            if (!jobs_send_all(fd, out.data, out.len)) {
+                _exit(1);
+            }
+            out.len = 0;
+            atomic_store(&shared->unsent, 0);
+        }
+    }
+    if (out.len > 0 && !atomic_load(&shared->stop)) {
+        jobs_send_all(fd, out.data, out.len);
     }
     _exit(0);
 }
@@ -559,7 +634,17 @@ static bool jobs_spawn(jobs_pool *p, unsigned slot)
 {
     jobs_worker *w = &p->workers[slot];
     int sv[2];
+    jobs_shared *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
+                               MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (shared == MAP_FAILED) {
+        return false;
+    }
+    atomic_init(&shared->running, 0);
+    atomic_init(&shared->started_ms, 0);
+    atomic_init(&shared->unsent, 0);
+    atomic_init(&shared->stop, false);
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+        munmap(shared, sizeof *shared);
         return false;
     }
     /* Nothing buffered may be written twice, by the parent and the child. */
@@ -569,6 +654,7 @@ static bool jobs_spawn(jobs_pool *p, unsigned slot)
     if (pid < 0) {
         close(sv[0]);
         close(sv[1]);
+        munmap(shared, sizeof *shared);
         return false;
     }
     if (pid == 0) {
@@ -580,12 +666,13 @@ static bool jobs_spawn(jobs_pool *p, unsigned slot)
                 close(p->workers[i].fd);
             }
         }
-        jobs_worker_main(sv[1], p->options_of, p->ctx, p->host_timeout_ms);
+        jobs_worker_main(sv[1], shared, p->options_of, p->ctx, p->host_timeout_ms);
     }
     close(sv[1]);
     w->pid = pid;
     w->fd = sv[0];
-    w->busy = false;
+    w->shared = shared;
+    w->queued = 0;
     w->len = 0;
     return true;
 }
@@ -607,8 +694,10 @@ static void jobs_store(jobs_pool *p, size_t job, const char *message, size_t len
     p->ready[job % p->ring_size] = true;
 }
 
-/* Closes a worker's socket and waits for it; if it died during a job, that
- * job gets an error result saying how (or `why`, when given). */
+/* Closes a worker's socket and waits for it. If it died with jobs handed to
+ * it, the one it was running (or, between two, the next it would have
+ * run) gets an error result saying how (or `why`, when given); the others
+ * are handed out again. */
 static void jobs_reap(jobs_pool *p, unsigned slot, const char *why)
 {
     jobs_worker *w = &p->workers[slot];
@@ -619,7 +708,7 @@ static void jobs_reap(jobs_pool *p, unsigned slot, const char *why)
     close(w->fd);
     while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR) {
     }
-    if (w->busy) {
+    if (w->queued > 0) {
         if (why == NULL && WIFSIGNALED(status)) {
             sig = WTERMSIG(status);
             snprintf(text, sizeof text, "simulator crashed: signal %d (%s)", sig, strsignal(sig));
@@ -629,11 +718,32 @@ static void jobs_reap(jobs_pool *p, unsigned slot, const char *why)
                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
             why = text;
         }
-        jobs_store(p, w->job, NULL, 0, why, sig);
+        /* The worker is gone: the page says where it stood. */
+        uint64_t running = atomic_load(&w->shared->running);
+        uint64_t unsent = atomic_load(&w->shared->unsent);
+        unsigned blamed = 0;
+        for (unsigned k = 0; k < w->queued; k++) {
+            if (running != 0 ? w->jobs[k] == running - 1 : k == unsent) {
+                blamed = k;
+                break;
+            }
+        }
+        if (running == 0 && unsent >= w->queued) {
+            blamed = 0; /* cannot happen: it holds no more than it was given */
+        }
+        jobs_store(p, w->jobs[blamed], NULL, 0, why, sig);
+        for (unsigned k = 0; k < w->queued; k++) {
+            if (k != blamed) {
+                assert(p->again_count < p->ring_size);
+                p->again[p->again_count++] = w->jobs[k];
+            }
+        }
     }
+    munmap(w->shared, sizeof *w->shared);
+    w->shared = NULL;
     w->pid = 0;
     w->fd = -1;
-    w->busy = false;
+    w->queued = 0;
     w->len = 0;
 }
 
@@ -675,36 +785,37 @@ static void jobs_receive(jobs_pool *p, unsigned slot)
         if (w->len < head.bytes) {
             break;
         }
-        if (w->busy) { /* a message from an idle worker would be a protocol error: drop it */
-            jobs_store(p, w->job, w->buf, (size_t)head.bytes, NULL, 0);
-            w->busy = false;
+        if (w->queued > 0) { /* a message from an idle worker would be a protocol error: drop it */
+            jobs_store(p, w->jobs[0], w->buf, (size_t)head.bytes, NULL, 0);
+            memmove(w->jobs, w->jobs + 1, --w->queued * sizeof *w->jobs);
         }
         memmove(w->buf, w->buf + head.bytes, w->len - (size_t)head.bytes);
         w->len -= (size_t)head.bytes;
     }
 }
 
-/* Hands jobs to idle workers, no further than one ring ahead. */
+/* Fills the workers' queues, with the jobs of dead workers first, no further
+ * than one ring ahead of the first result still awaited. */
 static void jobs_dispatch(jobs_pool *p)
 {
     for (unsigned i = 0; i < p->worker_count; i++) {
         jobs_worker *w = &p->workers[i];
-        if (w->pid == 0 || w->busy || p->next_job >= p->count ||
-            p->next_job >= p->next_result + p->ring_size) {
-            continue;
-        }
-        uint64_t index = p->next_job;
-        w->busy = true;
-        w->job = p->next_job++;
-        /* The worker's own watchdog asks the run to stop at the limit; after
-         * the grace and a second more, the parent ends it. */
-        w->deadline_ms = p->host_timeout_ms == 0 ? UINT64_MAX
-                                                 : jobs_now_ms() + p->host_timeout_ms +
-                                                       WATCHDOG_GRACE_S * 1000u + 1000u;
-        /* A worker that cannot take its job has died: the job fails with it,
-         * which also guarantees progress if workers keep dying. */
-        if (!jobs_send_all(w->fd, &index, sizeof index)) {
-            jobs_reap(p, i, NULL);
+        while (w->pid != 0 && w->queued < JOBS_QUEUE_DEPTH) {
+            size_t job;
+            if (p->again_count > 0) {
+                job = p->again[0];
+                memmove(p->again, p->again + 1, --p->again_count * sizeof *p->again);
+            } else if (p->next_job < p->count && p->next_job < p->next_result + p->ring_size) {
+                job = p->next_job++;
+            } else {
+                break;
+            }
+            w->jobs[w->queued++] = job;
+            /* A worker that cannot take its job has died (jobs_reap). */
+            uint64_t index = job;
+            if (!jobs_send_all(w->fd, &index, sizeof index)) {
+                jobs_reap(p, i, NULL);
+            }
         }
     }
 }
@@ -720,20 +831,40 @@ static void jobs_deliver(jobs_pool *p)
     }
 }
 
-/* How long poll may wait: until the first busy worker's deadline. */
+/* When the parent ends a worker's job that has not stopped (monotonic
+ * clock): the worker's own watchdog asks the run to stop at the limit;
+ * after the grace and a second more, the parent ends it. UINT64_MAX: no
+ * limit, or no job started yet (one starting later ends later). */
+static uint64_t jobs_deadline(const jobs_pool *p, const jobs_worker *w)
+{
+    if (p->host_timeout_ms == 0 || w->pid == 0 || w->queued == 0 ||
+        atomic_load(&w->shared->running) == 0) {
+        return UINT64_MAX;
+    }
+    return atomic_load(&w->shared->started_ms) + p->host_timeout_ms + WATCHDOG_GRACE_S * 1000u +
+           1000u;
+}
+
+/* How long poll may wait: until the first running job's deadline, and no
+ * longer than a whole limit while a worker with jobs runs none (it is about
+ * to start one). */
 static int jobs_poll_timeout(const jobs_pool *p)
 {
+    uint64_t now = jobs_now_ms();
     uint64_t first = UINT64_MAX;
     for (unsigned i = 0; i < p->worker_count; i++) {
         const jobs_worker *w = &p->workers[i];
-        if (w->pid != 0 && w->busy && w->deadline_ms < first) {
-            first = w->deadline_ms;
+        uint64_t d = jobs_deadline(p, w);
+        if (d == UINT64_MAX && p->host_timeout_ms != 0 && w->pid != 0 && w->queued > 0) {
+            d = now + p->host_timeout_ms + WATCHDOG_GRACE_S * 1000u + 1000u;
+        }
+        if (d < first) {
+            first = d;
         }
     }
     if (first == UINT64_MAX) {
         return -1;
     }
-    uint64_t now = jobs_now_ms();
     return first <= now ? 0 : first - now > INT32_MAX ? INT32_MAX : (int)(first - now);
 }
 
@@ -744,7 +875,7 @@ static void jobs_expire(jobs_pool *p)
     uint64_t now = jobs_now_ms();
     for (unsigned i = 0; i < p->worker_count; i++) {
         jobs_worker *w = &p->workers[i];
-        if (w->pid != 0 && w->busy && w->deadline_ms <= now) {
+        if (jobs_deadline(p, w) <= now) {
             char why[200];
             snprintf(why, sizeof why,
                      "host time limit reached (--host-timeout %" PRIu64
@@ -767,7 +898,8 @@ static bool jobs_round(jobs_pool *p)
 
     for (unsigned i = 0; i < p->worker_count; i++) {
         /* A failure is fatal below only if no worker is left at all. */
-        if (p->workers[i].pid == 0 && p->next_job < p->count && !jobs_spawn(p, i)) {
+        if (p->workers[i].pid == 0 && (p->next_job < p->count || p->again_count > 0) &&
+            !jobs_spawn(p, i)) {
             spawn_error = errno;
         }
     }
@@ -819,12 +951,13 @@ static int jobs_run_workers(size_t count, unsigned workers, jobs_options_fn opti
     p->ring = calloc(p->ring_size, sizeof *p->ring);
     p->ready = calloc(p->ring_size, sizeof *p->ready);
     p->signo = calloc(p->ring_size, sizeof *p->signo);
+    p->again = calloc(p->ring_size, sizeof *p->again);
     p->options_of = options_of;
     p->on_result = on_result;
     p->ctx = ctx;
     p->host_timeout_ms = host_timeout_ms;
 
-    bool ok = p->ring != NULL && p->ready != NULL && p->signo != NULL;
+    bool ok = p->ring != NULL && p->ready != NULL && p->signo != NULL && p->again != NULL;
     if (!ok) {
         fprintf(stderr, "drvsim: out of memory\n");
     }
@@ -835,8 +968,10 @@ static int jobs_run_workers(size_t count, unsigned workers, jobs_options_fn opti
     /* Closing a worker's socket is its signal to exit. */
     for (unsigned i = 0; i < p->worker_count; i++) {
         if (p->workers[i].pid != 0) {
-            /* Only after a failure or a stop: no result is owed then. */
-            p->workers[i].busy = false;
+            /* Only after a failure or a stop: no result is owed then, and
+             * the worker runs none of the jobs it still holds. */
+            atomic_store(&p->workers[i].shared->stop, true);
+            p->workers[i].queued = 0;
             jobs_reap(p, i, NULL);
         }
         free(p->workers[i].buf);
@@ -850,6 +985,7 @@ static int jobs_run_workers(size_t count, unsigned workers, jobs_options_fn opti
     free(p->ring);
     free(p->ready);
     free(p->signo);
+    free(p->again);
     free(p);
     return !ok ? -1 : stopped ? JOBS_STOPPED : 0;
 }
