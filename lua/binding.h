@@ -160,9 +160,15 @@ typedef struct lb_state {
 
     struct lb_callsites *callsites; /* callsite.c's cache, NULL until used */
 
-    bool in_fault_predicate; /* scenario{ faults } runs: no DDI may be called */
-
-    bool stopped_early;       /* a limit or error stopped the top level */
+    /* Two of a DDI call's refusals (lb_call_begin), read together as
+     * `refusing`: nonzero when either holds. */
+    union {
+        struct {
+            bool in_fault_predicate; /* scenario{ faults } runs: no DDI may be called */
+            bool stopped_early;      /* a limit or error stopped the top level */
+        };
+        uint16_t refusing;
+    };
     char early_message[1024]; /* what stopped it */
     drvsim_outcome early_outcome;
 } lb_state;
@@ -438,8 +444,10 @@ LB_HOT const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t dd
     lb_state *lb = lb_get(L);
     ke_machine *m = lb->m;
     ke_exec *exec = lb->current;
-    /* Any refusal at all: lb_call_refused sorts out which one. */
-    if (lb->stopped_early || m == NULL || ke_stopped(m) || exec == NULL || lb->in_fault_predicate)
+    /* Any refusal at all: lb_call_refused sorts out which one. An execution
+     * runs only inside ke_run (lb_host_resume), while lb->m is the machine:
+     * with exec set, m is. */
+    if (exec == NULL || lb->refusing != 0 || ke_stopped(m))
         lb_call_refused(L, ddi);
     const ke_frame *frame = ke_top_frame(exec);
     *call = (ke_call){.m = m,
@@ -457,6 +465,18 @@ LB_HOT const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t dd
 static inline bool lb_call_end(lua_State *L, ke_call *call)
 {
     if (ke_stopped(call->m))
+        return true;
+    if (call->raised != 0)
+        lb_raise_exception(L, call->raised, NULL);
+    return false;
+}
+
+/* The same in a generated wrapper, where `stopped` is what lb_trace_return
+ * answered just before (nothing ran since that could stop the machine): the
+ * machine's state is not read again. */
+LB_HOT bool lb_call_ended(lua_State *L, const ke_call *call, bool stopped)
+{
+    if (stopped)
         return true;
     if (call->raised != 0)
         lb_raise_exception(L, call->raised, NULL);
@@ -514,6 +534,17 @@ LB_HOT int lb_call_return(lua_State *L, ke_call *call, int nresults)
     return lb_call_yield(L, nresults);
 }
 
+/* lb_call_return where the machine is known to be running: after
+ * lb_call_ended answered false, with only integers and booleans pushed
+ * since (which allocate nothing, so no collection runs a finalizer's code,
+ * which could stop the machine). The generated wrappers of most DDIs. */
+LB_HOT int lb_call_return_running(lua_State *L, ke_call *call, int nresults)
+{
+    if (!lua_isyieldable(L) || !ke_preempt_point_running(call))
+        return nresults;
+    return lb_call_yield(L, nresults);
+}
+
 /*
  * The two records of every DDI call, KE_TR_CALL and KE_TR_RETURN, laid out
  * as ke.h gives them (as ke_trace_begin and the des_rec_* writers would
@@ -561,15 +592,17 @@ LB_HOT void lb_trace_call(ke_call *call, unsigned argc, const uint64_t *args)
         lb_trace_call_rec(call, argc, args);
 }
 
-LB_HOT void lb_trace_return(ke_call *call, uint64_t value)
+/* Returns whether the machine stopped (then nothing is traced). */
+LB_HOT bool lb_trace_return(ke_call *call, uint64_t value)
 {
     if (ke_stopped(call->m))
-        return;
+        return true;
     uint8_t *p = des_commit_direct(&call->m->des, LB_TRACE_RETURN_BYTES);
     if (p != NULL)
         lb_encode_return(p, call, value);
     else
         lb_trace_return_rec(call, value);
+    return false;
 }
 
 /* Argument checks (marshal.c): a wrong type or range is a scenario error

@@ -906,11 +906,9 @@ bool ke_preempt_point_slow(ke_call *call);
  * order, drawing nothing. Anything else takes the whole decision
  * (ke_preempt_point_slow, the time already passed).
  */
-static inline __attribute__((always_inline)) bool ke_preempt_point(ke_call *call)
+static inline __attribute__((always_inline)) bool ke_preempt_point_running(ke_call *call)
 {
     ke_machine *m = call->m;
-    if (ke_stopped(m))
-        return false;
     call->exec->steps++; /* every point counts, so that decisions keep their names */
     des_advance(&m->des, KE_CALL_COST_100NS);
     const des_event *next = des_peek(&m->des);
@@ -923,6 +921,16 @@ static inline __attribute__((always_inline)) bool ke_preempt_point(ke_call *call
         (m->busy_cpus & (m->busy_cpus - 1)) == 0)
         return false;
     return ke_preempt_point_slow(call);
+}
+
+/* A stopped machine takes no decisions: its executions are suspended for
+ * good. ke_preempt_point_running is for a caller that has just seen the
+ * machine running, with nothing run since that could stop it. */
+static inline __attribute__((always_inline)) bool ke_preempt_point(ke_call *call)
+{
+    if (ke_stopped(call->m))
+        return false;
+    return ke_preempt_point_running(call);
 }
 
 /*
