@@ -13,11 +13,6 @@
 #include "ke/ke.h"
 #include "mm/mm.h"
 
-KIRQL ke_high_level(ke_arch arch)
-{
-    return arch == KE_ARCH_X86 ? 31 : 15;
-}
-
 const char *ke_irql_name(ke_arch arch, KIRQL irql, char *buf, size_t len)
 {
     static const char *const low[] = {"PASSIVE_LEVEL", "APC_LEVEL", "DISPATCH_LEVEL"};

@@ -65,8 +65,12 @@ typedef uint64_t PVOID_VA; /* a simulated virtual address (never host memory) */
 typedef enum ke_arch { KE_ARCH_X64 = 0, KE_ARCH_X86 = 1 } ke_arch;
 typedef enum ke_build { KE_BUILD_FREE = 0, KE_BUILD_CHECKED = 1 } ke_build;
 
-/* HIGH_LEVEL and friends differ between x86 and x64 (ddi_facts.md 1). */
-KIRQL ke_high_level(ke_arch arch);
+/* HIGH_LEVEL and friends differ between x86 and x64 (ddi_facts.md 1).
+ * Inline: the verifier's KeRaiseIrql and KeLowerIrql ask at every call. */
+static inline KIRQL ke_high_level(ke_arch arch)
+{
+    return arch == KE_ARCH_X86 ? 31 : 15;
+}
 /* "PASSIVE_LEVEL", "APC_LEVEL", "DISPATCH_LEVEL", "HIGH_LEVEL", ... or "0x5". */
 const char *ke_irql_name(ke_arch arch, KIRQL irql, char *buf, size_t len);
 
