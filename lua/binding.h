@@ -555,27 +555,51 @@ LB_HOT int lb_call_return_running(lua_State *L, ke_call *call, int nresults)
 #define LB_TRACE_CALL_BYTES(argc) ((uint16_t)(20u + 8u * (argc)))
 #define LB_TRACE_RETURN_BYTES     24u
 
-LB_HOT void lb_encode_call(uint8_t *p, const ke_call *call, unsigned argc, const uint64_t *args)
+/* What the two records say of the call, read from it before their first
+ * byte is stored: a byte store may alias anything, and would make the
+ * compiler read the call again for every field. */
+typedef struct lb_call_fields {
+    uint64_t now;
+    uint32_t thread;
+    uint16_t ddi;
+    uint8_t cpu;
+    KIRQL irql;
+    uint8_t driver; /* ke_trace_driver's number: the image's index, 0xFF for harness code */
+} lb_call_fields;
+
+LB_HOT lb_call_fields lb_call_fields_of(const ke_call *call)
+{
+    return (lb_call_fields){
+        .now = call->m->des.now_100ns,
+        .thread = call->thread->id,
+        .ddi = call->ddi,
+        .cpu = (uint8_t)call->exec->cpu,
+        .irql = ke_call_irql(call),
+        .driver = call->driver != NULL ? (uint8_t)call->driver->index : 0xFF,
+    };
+}
+
+LB_HOT void lb_encode_call(uint8_t *p, const lb_call_fields *f, unsigned argc,
+                           const uint64_t *args)
 {
     p = des_put_le(p, KE_TR_CALL, 2);
-    p = des_put_le(p, call->m->des.now_100ns, 8);
-    p = des_put_le(p, call->ddi, 2);
-    p = des_put_le(p, call->thread->id, 4);
-    p = des_put_le(p, (uint8_t)call->exec->cpu, 1);
-    p = des_put_le(p, ke_call_irql(call), 1);
-    /* ke_trace_driver's number: the image's index, 0xFF for harness code. */
-    p = des_put_le(p, call->driver != NULL ? (uint8_t)call->driver->index : 0xFF, 1);
+    p = des_put_le(p, f->now, 8);
+    p = des_put_le(p, f->ddi, 2);
+    p = des_put_le(p, f->thread, 4);
+    p = des_put_le(p, f->cpu, 1);
+    p = des_put_le(p, f->irql, 1);
+    p = des_put_le(p, f->driver, 1);
     p = des_put_le(p, (uint8_t)argc, 1);
     for (unsigned i = 0; i < argc; i++)
         p = des_put_le(p, args[i], 8);
 }
 
-LB_HOT void lb_encode_return(uint8_t *p, const ke_call *call, uint64_t value)
+LB_HOT void lb_encode_return(uint8_t *p, const lb_call_fields *f, uint64_t value)
 {
     p = des_put_le(p, KE_TR_RETURN, 2);
-    p = des_put_le(p, call->m->des.now_100ns, 8);
-    p = des_put_le(p, call->ddi, 2);
-    p = des_put_le(p, call->thread->id, 4);
+    p = des_put_le(p, f->now, 8);
+    p = des_put_le(p, f->ddi, 2);
+    p = des_put_le(p, f->thread, 4);
     des_put_le(p, value, 8);
 }
 
@@ -585,9 +609,10 @@ void lb_trace_return_rec(ke_call *call, uint64_t value);
 LB_HOT void lb_trace_call(ke_call *call, unsigned argc, const uint64_t *args)
 {
     DES_CHECK(argc <= (DES_REC_MAX_BYTES - 20u) / 8u);
+    const lb_call_fields f = lb_call_fields_of(call);
     uint8_t *p = des_commit_direct(&call->m->des, LB_TRACE_CALL_BYTES(argc));
     if (p != NULL)
-        lb_encode_call(p, call, argc, args);
+        lb_encode_call(p, &f, argc, args);
     else
         lb_trace_call_rec(call, argc, args);
 }
@@ -597,9 +622,10 @@ LB_HOT bool lb_trace_return(ke_call *call, uint64_t value)
 {
     if (ke_stopped(call->m))
         return true;
+    const lb_call_fields f = lb_call_fields_of(call);
     uint8_t *p = des_commit_direct(&call->m->des, LB_TRACE_RETURN_BYTES);
     if (p != NULL)
-        lb_encode_return(p, call, value);
+        lb_encode_return(p, &f, value);
     else
         lb_trace_return_rec(call, value);
     return false;
