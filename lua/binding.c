@@ -290,7 +290,8 @@ void lb_trace_call_rec(ke_call *call, unsigned argc, const uint64_t *args)
     des_rec rec;
     rec.type = KE_TR_CALL;
     rec.len_bytes = LB_TRACE_CALL_BYTES(argc);
-    lb_encode_call(rec.bytes, call, argc, args);
+    const lb_call_fields f = lb_call_fields_of(call);
+    lb_encode_call(rec.bytes, &f, argc, args);
     ke_trace_commit(call->m, &rec);
 }
 
@@ -299,7 +300,8 @@ void lb_trace_return_rec(ke_call *call, uint64_t value)
     des_rec rec;
     rec.type = KE_TR_RETURN;
     rec.len_bytes = LB_TRACE_RETURN_BYTES;
-    lb_encode_return(rec.bytes, call, value);
+    const lb_call_fields f = lb_call_fields_of(call);
+    lb_encode_return(rec.bytes, &f, value);
     ke_trace_commit(call->m, &rec);
 }
 

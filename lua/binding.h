@@ -160,9 +160,15 @@ typedef struct lb_state {
 
     struct lb_callsites *callsites; /* callsite.c's cache, NULL until used */
 
-    bool in_fault_predicate; /* scenario{ faults } runs: no DDI may be called */
-
-    bool stopped_early;       /* a limit or error stopped the top level */
+    /* Two of a DDI call's refusals (lb_call_begin), read together as
+     * `refusing`: nonzero when either holds. */
+    union {
+        struct {
+            bool in_fault_predicate; /* scenario{ faults } runs: no DDI may be called */
+            bool stopped_early;      /* a limit or error stopped the top level */
+        };
+        uint16_t refusing;
+    };
     char early_message[1024]; /* what stopped it */
     drvsim_outcome early_outcome;
 } lb_state;
@@ -450,8 +456,10 @@ LB_HOT const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t dd
     lb_state *lb = lb_get(L);
     ke_machine *m = lb->m;
     ke_exec *exec = lb->current;
-    /* Any refusal at all: lb_call_refused sorts out which one. */
-    if (lb->stopped_early || m == NULL || ke_stopped(m) || exec == NULL || lb->in_fault_predicate)
+    /* Any refusal at all: lb_call_refused sorts out which one. An execution
+     * runs only inside ke_run (lb_host_resume), while lb->m is the machine:
+     * with exec set, m is. */
+    if (exec == NULL || lb->refusing != 0 || ke_stopped(m))
         lb_call_refused(L, ddi);
     const ke_frame *frame = ke_top_frame(exec);
     *call = (ke_call){.m = m,
@@ -469,6 +477,18 @@ LB_HOT const ddi_imports *lb_call_begin(lua_State *L, ke_call *call, uint16_t dd
 static inline bool lb_call_end(lua_State *L, ke_call *call)
 {
     if (ke_stopped(call->m))
+        return true;
+    if (call->raised != 0)
+        lb_raise_exception(L, call->raised, NULL);
+    return false;
+}
+
+/* The same in a generated wrapper, where `stopped` is what lb_trace_return
+ * answered just before (nothing ran since that could stop the machine): the
+ * machine's state is not read again. */
+LB_HOT bool lb_call_ended(lua_State *L, const ke_call *call, bool stopped)
+{
+    if (stopped)
         return true;
     if (call->raised != 0)
         lb_raise_exception(L, call->raised, NULL);
@@ -526,6 +546,17 @@ LB_HOT int lb_call_return(lua_State *L, ke_call *call, int nresults)
     return lb_call_yield(L, nresults);
 }
 
+/* lb_call_return where the machine is known to be running: after
+ * lb_call_ended answered false, with only integers and booleans pushed
+ * since (which allocate nothing, so no collection runs a finalizer's code,
+ * which could stop the machine). The generated wrappers of most DDIs. */
+LB_HOT int lb_call_return_running(lua_State *L, ke_call *call, int nresults)
+{
+    if (!lua_isyieldable(L) || !ke_preempt_point_running(call))
+        return nresults;
+    return lb_call_yield(L, nresults);
+}
+
 /*
  * The two records of every DDI call, KE_TR_CALL and KE_TR_RETURN, laid out
  * as ke.h gives them (as ke_trace_begin and the des_rec_* writers would
@@ -536,27 +567,51 @@ LB_HOT int lb_call_return(lua_State *L, ke_call *call, int nresults)
 #define LB_TRACE_CALL_BYTES(argc) ((uint16_t)(20u + 8u * (argc)))
 #define LB_TRACE_RETURN_BYTES     24u
 
-LB_HOT void lb_encode_call(uint8_t *p, const ke_call *call, unsigned argc, const uint64_t *args)
+/* What the two records say of the call, read from it before their first
+ * byte is stored: a byte store may alias anything, and would make the
+ * compiler read the call again for every field. */
+typedef struct lb_call_fields {
+    uint64_t now;
+    uint32_t thread;
+    uint16_t ddi;
+    uint8_t cpu;
+    KIRQL irql;
+    uint8_t driver; /* ke_trace_driver's number: the image's index, 0xFF for harness code */
+} lb_call_fields;
+
+LB_HOT lb_call_fields lb_call_fields_of(const ke_call *call)
+{
+    return (lb_call_fields){
+        .now = call->m->des.now_100ns,
+        .thread = call->thread->id,
+        .ddi = call->ddi,
+        .cpu = (uint8_t)call->exec->cpu,
+        .irql = ke_call_irql(call),
+        .driver = call->driver != NULL ? (uint8_t)call->driver->index : 0xFF,
+    };
+}
+
+LB_HOT void lb_encode_call(uint8_t *p, const lb_call_fields *f, unsigned argc,
+                           const uint64_t *args)
 {
     p = des_put_le(p, KE_TR_CALL, 2);
-    p = des_put_le(p, call->m->des.now_100ns, 8);
-    p = des_put_le(p, call->ddi, 2);
-    p = des_put_le(p, call->thread->id, 4);
-    p = des_put_le(p, (uint8_t)call->exec->cpu, 1);
-    p = des_put_le(p, ke_call_irql(call), 1);
-    /* ke_trace_driver's number: the image's index, 0xFF for harness code. */
-    p = des_put_le(p, call->driver != NULL ? (uint8_t)call->driver->index : 0xFF, 1);
+    p = des_put_le(p, f->now, 8);
+    p = des_put_le(p, f->ddi, 2);
+    p = des_put_le(p, f->thread, 4);
+    p = des_put_le(p, f->cpu, 1);
+    p = des_put_le(p, f->irql, 1);
+    p = des_put_le(p, f->driver, 1);
     p = des_put_le(p, (uint8_t)argc, 1);
     for (unsigned i = 0; i < argc; i++)
         p = des_put_le(p, args[i], 8);
 }
 
-LB_HOT void lb_encode_return(uint8_t *p, const ke_call *call, uint64_t value)
+LB_HOT void lb_encode_return(uint8_t *p, const lb_call_fields *f, uint64_t value)
 {
     p = des_put_le(p, KE_TR_RETURN, 2);
-    p = des_put_le(p, call->m->des.now_100ns, 8);
-    p = des_put_le(p, call->ddi, 2);
-    p = des_put_le(p, call->thread->id, 4);
+    p = des_put_le(p, f->now, 8);
+    p = des_put_le(p, f->ddi, 2);
+    p = des_put_le(p, f->thread, 4);
     des_put_le(p, value, 8);
 }
 
@@ -566,22 +621,26 @@ void lb_trace_return_rec(ke_call *call, uint64_t value);
 LB_HOT void lb_trace_call(ke_call *call, unsigned argc, const uint64_t *args)
 {
     DES_CHECK(argc <= (DES_REC_MAX_BYTES - 20u) / 8u);
+    const lb_call_fields f = lb_call_fields_of(call);
     uint8_t *p = des_commit_direct(&call->m->des, LB_TRACE_CALL_BYTES(argc));
     if (p != NULL)
-        lb_encode_call(p, call, argc, args);
+        lb_encode_call(p, &f, argc, args);
     else
         lb_trace_call_rec(call, argc, args);
 }
 
-LB_HOT void lb_trace_return(ke_call *call, uint64_t value)
+/* Returns whether the machine stopped (then nothing is traced). */
+LB_HOT bool lb_trace_return(ke_call *call, uint64_t value)
 {
     if (ke_stopped(call->m))
-        return;
+        return true;
+    const lb_call_fields f = lb_call_fields_of(call);
     uint8_t *p = des_commit_direct(&call->m->des, LB_TRACE_RETURN_BYTES);
     if (p != NULL)
-        lb_encode_return(p, call, value);
+        lb_encode_return(p, &f, value);
     else
         lb_trace_return_rec(call, value);
+    return false;
 }
 
 /* Argument checks (marshal.c): a wrong type or range is a scenario error

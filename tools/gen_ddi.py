@@ -139,6 +139,11 @@ def write_exports_c(ddis, out):
     out.write("\n".join(lines) + "\n")
 
 
+# The result pushes that allocate nothing (integers, booleans): after them
+# the wrapper's preemption point need not ask whether the machine stopped.
+PUSHES_NO_ALLOCATION = {"lb_push_integer", "lb_push_long", "lb_push_status", "lua_pushboolean"}
+
+
 def write_lua_c(ddis, out):
     lines = [HEADER, '#include "binding.h"', '#include "ddi_table.h"', ""]
     for d in ddis:
@@ -175,7 +180,7 @@ def write_lua_c(ddis, out):
             if "callout" in d.flags:
                 lines.append("    if (call.callout)")
                 lines.append("        return lb_call_callout(L, &call, LB_RET_VOID);")
-            lines.append("    lb_trace_return(&call, 0);")
+            lines.append("    const bool call_stopped = lb_trace_return(&call, 0);")
         else:
             ctype, _, _, conv = TYPES[d.ret]
             lines.append(f"    {ctype} result = imports->{d.name}({call_args});")
@@ -193,7 +198,8 @@ def write_lua_c(ddis, out):
                                  f"{len(outs)});")
                 else:
                     lines.append(f"        return lb_call_callout(L, &call, {kinds[d.ret]});")
-            lines.append(f"    lb_trace_return(&call, {conv.replace('{}', 'result')});")
+            lines.append(f"    const bool call_stopped = lb_trace_return(&call, "
+                         f"{conv.replace('{}', 'result')});")
         if "blocking" in d.flags:
             # After the wait: nothing, the wait's status, or (any other
             # result) what the routine returned, which the wait only delays
@@ -215,17 +221,26 @@ def write_lua_c(ddis, out):
         if "resumes" in d.flags:
             lines.append("    if (call.again)")
             lines.append(f"        return lb_call_again(L, &call, l_{d.name});")
-        lines.append("    if (lb_call_end(L, &call))")
+        # The paths above return; the machine is as lb_trace_return saw it.
+        lines.append("    if (lb_call_ended(L, &call, call_stopped))")
         lines.append("        return lb_stopped(L);")
         count = 0
+        pushes = []
         if d.ret != "void":
+            pushes.append(TYPES[d.ret][2])
             lines.append(f"    {TYPES[d.ret][2]}(L, result);")
             count += 1
         for p in outs:
+            pushes.append(TYPES[p.type][2])
             lines.append(f"    {TYPES[p.type][2]}(L, {p.name});")
             count += 1
-        # The preemption point, with the results already on the stack.
-        lines.append(f"    return lb_call_return(L, &call, {count});")
+        # The preemption point, with the results already on the stack; the
+        # machine is still running unless a push could run Lua code (an
+        # allocation's collection, a finalizer).
+        if all(push in PUSHES_NO_ALLOCATION for push in pushes):
+            lines.append(f"    return lb_call_return_running(L, &call, {count});")
+        else:
+            lines.append(f"    return lb_call_return(L, &call, {count});")
         lines.append("}")
         lines.append("")
     lines.append("const luaL_Reg lb_ddi_functions[DDI_COUNT + 1] = {")

@@ -443,13 +443,17 @@ static inline uint8_t *des_commit_direct(des_sim *sim, uint16_t len_bytes)
     DES_CHECK(len_bytes >= 2 && len_bytes <= DES_REC_MAX_BYTES);
     if (sim->sink != NULL)
         return NULL;
-    uint32_t need = 2u + len_bytes;
-    if (need > DES_DIGEST_BLOCK_BYTES - sim->digest_pending_bytes)
+    /* Where it goes and where it ends (no wrap: at most a block plus a
+     * record), the block fed to the digest first if it would not fit. */
+    uint32_t at = sim->digest_pending_bytes, end = at + 2u + len_bytes;
+    if (end > DES_DIGEST_BLOCK_BYTES) {
         des_digest_flush(sim);
-    uint8_t *p = &sim->digest_pending[sim->digest_pending_bytes];
-    sim->digest_pending_bytes += need;
+        at = sim->digest_pending_bytes;
+        end = at + 2u + len_bytes;
+    }
+    sim->digest_pending_bytes = end;
     sim->records++;
-    return des_put_le(p, len_bytes, 2);
+    return des_put_le(&sim->digest_pending[at], len_bytes, 2);
 }
 
 /* Mixes raw 64-bit values into the digest (no sink), e.g. final PRNG states. */

@@ -65,8 +65,12 @@ typedef uint64_t PVOID_VA; /* a simulated virtual address (never host memory) */
 typedef enum ke_arch { KE_ARCH_X64 = 0, KE_ARCH_X86 = 1 } ke_arch;
 typedef enum ke_build { KE_BUILD_FREE = 0, KE_BUILD_CHECKED = 1 } ke_build;
 
-/* HIGH_LEVEL and friends differ between x86 and x64 (ddi_facts.md 1). */
-KIRQL ke_high_level(ke_arch arch);
+/* HIGH_LEVEL and friends differ between x86 and x64 (ddi_facts.md 1).
+ * Inline: the verifier's KeRaiseIrql and KeLowerIrql ask at every call. */
+static inline KIRQL ke_high_level(ke_arch arch)
+{
+    return arch == KE_ARCH_X86 ? 31 : 15;
+}
 /* "PASSIVE_LEVEL", "APC_LEVEL", "DISPATCH_LEVEL", "HIGH_LEVEL", ... or "0x5". */
 const char *ke_irql_name(ke_arch arch, KIRQL irql, char *buf, size_t len);
 
@@ -914,11 +918,9 @@ bool ke_preempt_point_slow(ke_call *call);
  * order, drawing nothing. Anything else takes the whole decision
  * (ke_preempt_point_slow, the time already passed).
  */
-static inline __attribute__((always_inline)) bool ke_preempt_point(ke_call *call)
+static inline __attribute__((always_inline)) bool ke_preempt_point_running(ke_call *call)
 {
     ke_machine *m = call->m;
-    if (ke_stopped(m))
-        return false;
     call->exec->steps++; /* every point counts, so that decisions keep their names */
     des_advance(&m->des, KE_CALL_COST_100NS);
     const des_event *next = des_peek(&m->des);
@@ -931,6 +933,16 @@ static inline __attribute__((always_inline)) bool ke_preempt_point(ke_call *call
         (m->busy_cpus & (m->busy_cpus - 1)) == 0)
         return false;
     return ke_preempt_point_slow(call);
+}
+
+/* A stopped machine takes no decisions: its executions are suspended for
+ * good. ke_preempt_point_running is for a caller that has just seen the
+ * machine running, with nothing run since that could stop it. */
+static inline __attribute__((always_inline)) bool ke_preempt_point(ke_call *call)
+{
+    if (ke_stopped(call->m))
+        return false;
+    return ke_preempt_point_running(call);
 }
 
 /*

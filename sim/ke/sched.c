@@ -316,13 +316,8 @@ void ke_exec_ended(ke_machine *m, ke_exec *exec)
 /* IRQL and the DPC watchdog                                                */
 /* ------------------------------------------------------------------------ */
 
-void ke_cpu_dispatch_entered(ke_machine *m, ke_processor *cpu)
-{
-    mm_paging_raise(m);
-    cpu->dispatch_since_100ns = m->des.now_100ns;
-    if (!des_schedule(&m->des, &cpu->watchdog, m->des.now_100ns + KE_DPC_WATCHDOG_PERIOD_100NS))
-        ke_panic(m, __FILE__, __LINE__, "out of host memory arming the DPC watchdog");
-}
+/* ke_cpu_dispatch_entered, which arms the watchdog, is in irql.c, inline in
+ * KeRaiseIrql. */
 
 /* A processor stayed at DISPATCH_LEVEL or above for the whole watchdog
  * period: DPC_WATCHDOG_VIOLATION, P1 = 1 (cumulative), P2 the period in

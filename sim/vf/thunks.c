@@ -33,10 +33,8 @@
  * DISPATCH_LEVEL or above, all pageable memory leaves the working set, so a
  * touch of paged memory at that IRQL faults now instead of on the one day
  * the page happened to be out. */
-void vf_force_irql_trim(ke_call *call)
+void vf_irql_trim(ke_call *call)
 {
-    if (!vf_option_enabled(call, VF_FLAG_FORCE_IRQL_CHECKING))
-        return;
     mm_trim(call->m->mm);
     (*counter(call, DRVSIM_GC_Trims))++;
 }

@@ -19,8 +19,14 @@ static inline uint64_t *counter(ke_call *call, enum drvsim_global_counter which)
 
 /* Force IRQL checking (0x2): a verified driver went to DISPATCH_LEVEL or
  * above (a raise, a spin lock, a synchronized call): pageable memory leaves
- * the working set, and Trims counts it. */
-void vf_force_irql_trim(ke_call *call);
+ * the working set, and Trims counts it (vf_irql_trim). Inline: without the
+ * option, the verifier's every KeRaiseIrql only asks. */
+void vf_irql_trim(ke_call *call);
+static inline void vf_force_irql_trim(ke_call *call)
+{
+    if (vf_option_enabled(call, VF_FLAG_FORCE_IRQL_CHECKING))
+        vf_irql_trim(call);
+}
 
 /* Low resources simulation for one allocating call: true when it is failed
  * deliberately, with a raise of STATUS_INSUFFICIENT_RESOURCES set when the
