@@ -396,9 +396,12 @@ void lb_globals_resolve(lua_State *L, int idx, const char *name)
     if (i == SIZE_MAX || taken(bits, i))
         return;
     idx = lua_absindex(L, idx);
+    /* Raw: the key is absent, so lua_setfield would go through __newindex
+     * (lazy_newindex), a call for what rawset does. */
+    lua_pushstring(L, lazy[i].name);
     push_value(L, i);
     take(bits, i);
-    lua_setfield(L, idx, lazy[i].name); /* raw: the key is absent, __newindex is ours */
+    lua_rawset(L, idx);
 }
 
 void lb_globals_settle(lua_State *L, int idx)
