@@ -298,7 +298,7 @@ void lb_register_globals(lua_State *L)
 {
     /* constants.c's table and the DDIs are resolved on first use
      * (globals.c), in the order of registration: the constants' first. */
-    lb_register_constant_macros(L, KE_ARCH_X64);
+    lb_defer_constant_macros(L);
     lb_register_pointer(L);
     lb_register_scenario(L);
     lb_register_harness(L);
