@@ -412,16 +412,28 @@ static bool lazy_table(lua_State *L, int idx)
     return true;
 }
 
+/* Whether scanning the function at idx can find anything: a Lua function,
+ * or a C closure holding a function (PAGE()'s). A C function has no source:
+ * a DDI, a harness function, a constructor (a closure over its type). */
+static bool holds_code(lua_State *L, int idx)
+{
+    if (!lua_iscfunction(L, idx))
+        return true;
+    for (int i = 1;; i++) {
+        if (lua_getupvalue(L, idx, i) == NULL)
+            return false;
+        bool function = lua_type(L, -1) == LUA_TFUNCTION;
+        lua_pop(L, 1);
+        if (function)
+            return true;
+    }
+}
+
 static void enqueue(lua_State *L, scan *s, int idx)
 {
     idx = lua_absindex(L, idx);
-    /* A C function without upvalues (a DDI, a harness function) has no
-     * source and holds no function: scanning it finds nothing. */
-    if (lua_iscfunction(L, idx)) {
-        if (lua_getupvalue(L, idx, 1) == NULL)
-            return;
-        lua_pop(L, 1);
-    }
+    if (!holds_code(L, idx))
+        return; /* scanning it would find nothing */
     lua_pushvalue(L, idx);
     if (lua_rawget(L, s->seen) != LUA_TNIL) {
         lua_pop(L, 1);
@@ -510,20 +522,16 @@ static void scan_function(lua_State *L, lb_state *lb, scan *s)
                 tok_is(src, prev, TK_KEYWORD, "local") || tok_is(src, prev, TK_KEYWORD, "goto"))
                 continue;
         }
-        /* The global first: a value that is not a function with code or
-         * upvalues (a DDI, a constant) needs nothing more, whether or not
-         * the name is local (resolving a lazy global is not seen). */
+        /* The global first: a value other than a function with code to
+         * scan (a DDI, a constructor, a constant) needs nothing more,
+         * whether or not the name is local (resolving a lazy global is not
+         * seen). */
         lua_pushlstring(L, src + t->start, t->len);
         int name = lua_gettop(L);
         lb_globals_resolve(L, s->globals, lua_tostring(L, name));
         lua_pushvalue(L, name);
         int type = lua_rawget(L, s->globals);
-        bool scannable = type == LUA_TFUNCTION && !lua_iscfunction(L, -1);
-        if (type == LUA_TFUNCTION && !scannable) {
-            scannable = lua_getupvalue(L, -1, 1) != NULL;
-            if (scannable)
-                lua_pop(L, 1);
-        }
+        bool scannable = type == LUA_TFUNCTION && holds_code(L, -1);
         if (!scannable && type != LUA_TNIL) {
             lua_settop(L, name - 1);
             continue;
