@@ -273,6 +273,9 @@ void lb_register_constants(lua_State *L, ke_arch arch); /* constants.c */
 /* The same without constants.c's table of WDK constants, which globals.c
  * resolves on first use (the macros and the architecture's IRQLs). */
 void lb_register_constant_macros(lua_State *L, ke_arch arch);
+/* The same for the first registration (x64's values), resolved on first use
+ * (globals.c). */
+void lb_defer_constant_macros(lua_State *L);
 typedef struct lb_constant {
     const char *name;
     lua_Integer value;
@@ -292,6 +295,11 @@ void lb_globals_lazy(lua_State *L);
 /* In place of luaL_setfuncs(L, fns, 0) on the global table (on top), before
  * lb_globals_lazy: fns (static, no upvalues) resolved on first use too. */
 void lb_globals_defer(lua_State *L, const luaL_Reg *fns);
+/* The same for values other than light C functions (integers, strings,
+ * pointers, closures): makers[i].func(name) returns the value of name,
+ * the one registration set (the same in every state: what it makes may not
+ * depend on the run). */
+void lb_globals_defer_made(lua_State *L, const luaL_Reg *makers);
 /* Resolves `name` in the table at idx if it is a lazily registered global
  * not resolved yet (before a raw lookup). */
 void lb_globals_resolve(lua_State *L, int idx, const char *name);

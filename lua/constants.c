@@ -829,27 +829,15 @@ void lb_register_constants(lua_State *L, ke_arch arch)
     lb_register_constant_macros(L, arch);
 }
 
-void lb_register_constant_macros(lua_State *L, ke_arch arch)
+static const char *const severity_macros[] = {"NT_SUCCESS", "NT_INFORMATION", "NT_WARNING",
+                                              "NT_ERROR"};
+static const char *const ctl_code_macros[] = {"DEVICE_TYPE_FROM_CTL_CODE", "METHOD_FROM_CTL_CODE",
+                                              "IoGetFunctionCodeFromCtlCode"};
+
+/* The integer macros whose value depends on the architecture; whether
+ * `name` is one on arch, and its value. */
+static bool arch_value(ke_arch arch, const char *name, lua_Integer *value)
 {
-    lua_pushglobaltable(L);
-    static const char *const severity_macros[] = {"NT_SUCCESS", "NT_INFORMATION", "NT_WARNING",
-                                                  "NT_ERROR"};
-    for (lua_Integer i = 0; i < 4; i++) {
-        lua_pushinteger(L, i);
-        lua_pushcclosure(L, status_severity, 1);
-        lua_setfield(L, -2, severity_macros[i]);
-    }
-    lua_pushcfunction(L, l_CTL_CODE);
-    lua_setfield(L, -2, "CTL_CODE");
-    static const char *const ctl_code_macros[] = {
-        "DEVICE_TYPE_FROM_CTL_CODE", "METHOD_FROM_CTL_CODE", "IoGetFunctionCodeFromCtlCode"};
-    for (size_t i = 0; i < 3; i++) {
-        lua_pushstring(L, ctl_code_macros[i]);
-        lua_pushcclosure(L, l_ctl_code_field, 1);
-        lua_setfield(L, -2, ctl_code_macros[i]);
-    }
-    lua_pushcfunction(L, l_TAG_FROM_C);
-    lua_setfield(L, -2, "TAG_FROM_C");
     /* The IRQLs above DISPATCH_LEVEL differ between x86 and x64
      * (ddi_facts.md 1); scenario{ arch = } registers them again. */
     const bool x86 = arch == KE_ARCH_X86;
@@ -857,7 +845,7 @@ void lb_register_constant_macros(lua_State *L, ke_arch arch)
         const char *name;
         lua_Integer value;
         bool x86_only;
-    } irqls[] = {
+    } values[] = {
         {"CMCI_LEVEL", 5, false},
         {"PROFILE_LEVEL", x86 ? 27 : 15, false},
         {"CLOCK_LEVEL", x86 ? 28 : 13, false},
@@ -867,16 +855,104 @@ void lb_register_constant_macros(lua_State *L, ke_arch arch)
         {"POWER_LEVEL", x86 ? 30 : 14, false},
         {"SYNCH_LEVEL", x86 ? 27 : 12, false},
         {"HIGH_LEVEL", ke_high_level(arch), false},
+        /* ERROR_LOG_MAXIMUM_SIZE: 240 bytes on x64, 152 on x86 (ntiologc.h's
+         * LPC message limit; sim/io/errorlog.c). */
+        {"ERROR_LOG_MAXIMUM_SIZE", x86 ? 152 : 240, false},
     };
-    for (size_t i = 0; i < sizeof irqls / sizeof irqls[0]; i++) {
-        if (irqls[i].x86_only && !x86)
-            continue;
-        lua_pushinteger(L, irqls[i].value);
-        lua_setfield(L, -2, irqls[i].name);
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        if (strcmp(values[i].name, name) == 0 && (x86 || !values[i].x86_only)) {
+            *value = values[i].value;
+            return true;
+        }
     }
-    /* ERROR_LOG_MAXIMUM_SIZE: 240 bytes on x64, 152 on x86 (ntiologc.h's
-     * LPC message limit; sim/io/errorlog.c). */
-    lua_pushinteger(L, x86 ? 152 : 240);
-    lua_setfield(L, -2, "ERROR_LOG_MAXIMUM_SIZE");
+    return false;
+}
+
+/* lb_globals_defer_made's makers (the name is argument 1). */
+static int make_status_macro(lua_State *L)
+{
+    const char *name = lua_tostring(L, 1);
+    lua_Integer i = 0;
+    while (i < 3 && strcmp(severity_macros[i], name) != 0)
+        i++;
+    lua_pushinteger(L, i);
+    lua_pushcclosure(L, status_severity, 1);
+    return 1;
+}
+
+static int make_ctl_code_macro(lua_State *L)
+{
+    lua_pushvalue(L, 1); /* the macro's name */
+    lua_pushcclosure(L, l_ctl_code_field, 1);
+    return 1;
+}
+
+static int make_x64_value(lua_State *L)
+{
+    lua_Integer value = 0;
+    arch_value(KE_ARCH_X64, lua_tostring(L, 1), &value);
+    lua_pushinteger(L, value);
+    return 1;
+}
+
+void lb_defer_constant_macros(lua_State *L)
+{
+    static const luaL_Reg fns[] = {
+        {"CTL_CODE", l_CTL_CODE},
+        {"TAG_FROM_C", l_TAG_FROM_C},
+        {NULL, NULL},
+    };
+    static const luaL_Reg makers[] = {
+        {"NT_SUCCESS", make_status_macro},
+        {"NT_INFORMATION", make_status_macro},
+        {"NT_WARNING", make_status_macro},
+        {"NT_ERROR", make_status_macro},
+        {"DEVICE_TYPE_FROM_CTL_CODE", make_ctl_code_macro},
+        {"METHOD_FROM_CTL_CODE", make_ctl_code_macro},
+        {"IoGetFunctionCodeFromCtlCode", make_ctl_code_macro},
+        {"CMCI_LEVEL", make_x64_value},
+        {"PROFILE_LEVEL", make_x64_value},
+        {"CLOCK_LEVEL", make_x64_value},
+        {"IPI_LEVEL", make_x64_value},
+        {"POWER_LEVEL", make_x64_value},
+        {"SYNCH_LEVEL", make_x64_value},
+        {"HIGH_LEVEL", make_x64_value},
+        {"ERROR_LOG_MAXIMUM_SIZE", make_x64_value},
+        {NULL, NULL},
+    };
+    lua_pushglobaltable(L);
+    lb_globals_defer(L, fns);
+    lb_globals_defer_made(L, makers);
+    lua_pop(L, 1);
+}
+
+void lb_register_constant_macros(lua_State *L, ke_arch arch)
+{
+    lua_pushglobaltable(L);
+    for (lua_Integer i = 0; i < 4; i++) {
+        lua_pushinteger(L, i);
+        lua_pushcclosure(L, status_severity, 1);
+        lua_setfield(L, -2, severity_macros[i]);
+    }
+    lua_pushcfunction(L, l_CTL_CODE);
+    lua_setfield(L, -2, "CTL_CODE");
+    for (size_t i = 0; i < 3; i++) {
+        lua_pushstring(L, ctl_code_macros[i]);
+        lua_pushcclosure(L, l_ctl_code_field, 1);
+        lua_setfield(L, -2, ctl_code_macros[i]);
+    }
+    lua_pushcfunction(L, l_TAG_FROM_C);
+    lua_setfield(L, -2, "TAG_FROM_C");
+    static const char *const names[] = {"CMCI_LEVEL",   "PROFILE_LEVEL", "CLOCK_LEVEL",
+                                        "CLOCK1_LEVEL", "CLOCK2_LEVEL",  "IPI_LEVEL",
+                                        "POWER_LEVEL",  "SYNCH_LEVEL",   "HIGH_LEVEL",
+                                        "ERROR_LOG_MAXIMUM_SIZE"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        lua_Integer value = 0;
+        if (arch_value(arch, names[i], &value)) {
+            lua_pushinteger(L, value);
+            lua_setfield(L, -2, names[i]);
+        }
+    }
     lua_pop(L, 1);
 }

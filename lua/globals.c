@@ -48,6 +48,7 @@ enum { LAZY_LIBRARY, LAZY_CONSTANT, LAZY_CONSTRUCTOR, LAZY_DEFERRED, LAZY_DDI = 
 #define DEFERRED_MAX 32
 static const luaL_Reg *deferred[DEFERRED_MAX];
 static bool *replaces[DEFERRED_MAX];
+static bool made[DEFERRED_MAX]; /* lb_globals_defer_made's: func(name) makes the value */
 static size_t deferred_count;
 
 typedef struct lazy_global {
@@ -173,9 +174,21 @@ static size_t find(const char *name)
     return SIZE_MAX;
 }
 
+/* The value table k's function fn gives `name`. */
+static void push_deferred(lua_State *L, size_t k, const char *name, lua_CFunction fn)
+{
+    lua_pushcfunction(L, fn);
+    if (made[k]) {
+        lua_pushstring(L, name);
+        lua_call(L, 1, 1);
+    }
+}
+
 static void push_value(lua_State *L, size_t i)
 {
-    if (lazy[i].kind >= LAZY_DEFERRED) {
+    if (lazy[i].kind >= LAZY_DEFERRED && lazy[i].kind < LAZY_DDI) {
+        push_deferred(L, (size_t)(lazy[i].kind - LAZY_DEFERRED), lazy[i].name, lazy[i].fn);
+    } else if (lazy[i].kind == LAZY_DDI) {
         lua_pushcfunction(L, lazy[i].fn);
     } else if (lazy[i].kind == LAZY_CONSTRUCTOR) {
         lua_pushinteger(L, lazy[i].value);
@@ -256,7 +269,21 @@ static unsigned char *lazy_bits(lua_State *L, int idx)
     return global ? bits : NULL;
 }
 
-void lb_globals_defer(lua_State *L, const luaL_Reg *fns)
+/* Sets every name of table k (or of fns, not deferred) in the table on
+ * top, as registration did. */
+static void set_all(lua_State *L, const luaL_Reg *fns, bool make)
+{
+    for (size_t i = 0; fns[i].name != NULL; i++) {
+        lua_pushcfunction(L, fns[i].func);
+        if (make) {
+            lua_pushstring(L, fns[i].name);
+            lua_call(L, 1, 1);
+        }
+        lua_setfield(L, -2, fns[i].name);
+    }
+}
+
+static void defer(lua_State *L, const luaL_Reg *fns, bool make)
 {
     size_t k = 0;
     while (k < deferred_count && deferred[k] != fns)
@@ -265,7 +292,7 @@ void lb_globals_defer(lua_State *L, const luaL_Reg *fns)
         /* Not seen in the first state (or no room, or out of memory): set
          * now, as registration always did. */
         if (index_state != 0 || deferred_count == DEFERRED_MAX) {
-            luaL_setfuncs(L, fns, 0);
+            set_all(L, fns, make);
             return;
         }
         size_t count = 0;
@@ -279,18 +306,29 @@ void lb_globals_defer(lua_State *L, const luaL_Reg *fns)
             lua_pop(L, 1);
         }
         deferred[deferred_count] = fns;
+        made[deferred_count] = make;
         replaces[deferred_count++] = set;
     }
     if (index_state < 0) {
-        luaL_setfuncs(L, fns, 0);
+        set_all(L, fns, make);
         return;
     }
     for (size_t i = 0; fns[i].name != NULL; i++) {
         if (replaces[k][i]) {
-            lua_pushcfunction(L, fns[i].func);
+            push_deferred(L, k, fns[i].name, fns[i].func);
             lua_setfield(L, -2, fns[i].name);
         }
     }
+}
+
+void lb_globals_defer(lua_State *L, const luaL_Reg *fns)
+{
+    defer(L, fns, false);
+}
+
+void lb_globals_defer_made(lua_State *L, const luaL_Reg *makers)
+{
+    defer(L, makers, true);
 }
 
 void lb_globals_lazy(lua_State *L)
@@ -396,9 +434,12 @@ void lb_globals_resolve(lua_State *L, int idx, const char *name)
     if (i == SIZE_MAX || taken(bits, i))
         return;
     idx = lua_absindex(L, idx);
+    /* Raw: the key is absent, so lua_setfield would go through __newindex
+     * (lazy_newindex), a call for what rawset does. */
+    lua_pushstring(L, lazy[i].name);
     push_value(L, i);
     take(bits, i);
-    lua_setfield(L, idx, lazy[i].name); /* raw: the key is absent, __newindex is ours */
+    lua_rawset(L, idx);
 }
 
 void lb_globals_settle(lua_State *L, int idx)

@@ -387,7 +387,9 @@ static uint16_t chunk_of_source(const lb_state *lb, const char *source)
     return 0xFFFF;
 }
 
-/* Stack slots of the scan (absolute indexes). */
+/* Stack slots of the scan (absolute indexes). assigned, unresolved and
+ * reported hold nil until a called name is not a global (most loads: never;
+ * made then, see lazy_table). */
 typedef struct scan {
     int seen;       /* function -> true: queued already */
     int queue;      /* array of functions to scan */
@@ -395,12 +397,43 @@ typedef struct scan {
     int unresolved; /* array: name, "file:line" of its first call, ... in order found */
     int reported;   /* name -> true */
     int routines;   /* the driver's table */
+    int globals;    /* the global table */
     lua_Integer queued, done, found;
 } scan;
+
+/* The table in stack slot idx, made there if it holds nil yet; whether it
+ * was made now. */
+static bool lazy_table(lua_State *L, int idx)
+{
+    if (lua_type(L, idx) == LUA_TTABLE)
+        return false;
+    lua_newtable(L);
+    lua_replace(L, idx);
+    return true;
+}
+
+/* Whether scanning the function at idx can find anything: a Lua function,
+ * or a C closure holding a function (PAGE()'s). A C function has no source:
+ * a DDI, a harness function, a constructor (a closure over its type). */
+static bool holds_code(lua_State *L, int idx)
+{
+    if (!lua_iscfunction(L, idx))
+        return true;
+    for (int i = 1;; i++) {
+        if (lua_getupvalue(L, idx, i) == NULL)
+            return false;
+        bool function = lua_type(L, -1) == LUA_TFUNCTION;
+        lua_pop(L, 1);
+        if (function)
+            return true;
+    }
+}
 
 static void enqueue(lua_State *L, scan *s, int idx)
 {
     idx = lua_absindex(L, idx);
+    if (!holds_code(L, idx))
+        return; /* scanning it would find nothing */
     lua_pushvalue(L, idx);
     if (lua_rawget(L, s->seen) != LUA_TNIL) {
         lua_pop(L, 1);
@@ -414,13 +447,33 @@ static void enqueue(lua_State *L, scan *s, int idx)
     lua_rawseti(L, s->queue, ++s->queued);
 }
 
+/* The names a function's code declares local or holds as upvalues, into
+ * the table at slot `locals` (made there on first need: most called names
+ * are globals whose value decides alone, below). */
+static void function_locals(lua_State *L, int fn, int locals, const char *src,
+                            const token_list *tl, size_t first, size_t last)
+{
+    if (!lazy_table(L, locals))
+        return;
+    for (int i = 1;; i++) {
+        const char *name = lua_getupvalue(L, fn, i);
+        if (name == NULL)
+            break;
+        lua_pop(L, 1);
+        if (name[0] != '\0') {
+            lua_pushstring(L, name);
+            lua_pushboolean(L, 1);
+            lua_rawset(L, locals);
+        }
+    }
+    local_names(L, locals, src, tl->tokens, first, last);
+}
+
 /* Scans the function on top of the stack (popped). */
 static void scan_function(lua_State *L, lb_state *lb, scan *s)
 {
     int fn = lua_gettop(L);
     /* Functions it holds: helpers written as locals around it, PAGE()'s. */
-    lua_newtable(L);
-    int locals = lua_gettop(L);
     for (int i = 1;; i++) {
         const char *name = lua_getupvalue(L, fn, i);
         if (name == NULL)
@@ -428,11 +481,10 @@ static void scan_function(lua_State *L, lb_state *lb, scan *s)
         if (lua_type(L, -1) == LUA_TFUNCTION)
             enqueue(L, s, -1);
         lua_pop(L, 1);
-        if (name[0] != '\0') {
-            lua_pushstring(L, name);
-            lua_pushboolean(L, 1);
-            lua_rawset(L, locals);
-        }
+    }
+    if (lua_iscfunction(L, fn)) {
+        lua_settop(L, fn - 1);
+        return;
     }
     lua_Debug ar;
     lua_pushvalue(L, fn);
@@ -452,7 +504,8 @@ static void scan_function(lua_State *L, lb_state *lb, scan *s)
     last = first;
     while (last < tl->count && tl->tokens[last].line <= ar.lastlinedefined)
         last++;
-    local_names(L, locals, src, tl->tokens, first, last);
+    lua_pushnil(L); /* the names local to it, made on first need */
+    int locals = lua_gettop(L);
     for (size_t i = first; i < last; i++) {
         const token *t = &tl->tokens[i];
         if (t->kind != TK_NAME || i + 1 >= tl->count)
@@ -469,23 +522,51 @@ static void scan_function(lua_State *L, lb_state *lb, scan *s)
                 tok_is(src, prev, TK_KEYWORD, "local") || tok_is(src, prev, TK_KEYWORD, "goto"))
                 continue;
         }
-        if (set_has(L, locals, src, t) || set_has(L, s->reported, src, t))
-            continue;
-        lua_pushglobaltable(L);
+        /* The global first: a value other than a function with code to
+         * scan (a DDI, a constructor, a constant) needs nothing more,
+         * whether or not the name is local (resolving a lazy global is not
+         * seen). */
         lua_pushlstring(L, src + t->start, t->len);
-        lb_globals_resolve(L, -2, lua_tostring(L, -1));
-        int type = lua_rawget(L, -2);
-        if (type == LUA_TFUNCTION) {
+        int name = lua_gettop(L);
+        lb_globals_resolve(L, s->globals, lua_tostring(L, name));
+        lua_pushvalue(L, name);
+        int type = lua_rawget(L, s->globals);
+        bool scannable = type == LUA_TFUNCTION && holds_code(L, -1);
+        if (!scannable && type != LUA_TNIL) {
+            lua_settop(L, name - 1);
+            continue;
+        }
+        function_locals(L, fn, locals, src, tl, first, last);
+        lua_pushvalue(L, name);
+        bool local = lua_rawget(L, locals) != LUA_TNIL;
+        lua_pop(L, 1);
+        if (local) {
+            lua_settop(L, name - 1);
+            continue;
+        }
+        if (scannable) {
             enqueue(L, s, -1); /* a global helper: its code is the driver's too */
-        } else if (type == LUA_TNIL && !set_has(L, s->assigned, src, t)) {
+            lua_settop(L, name - 1);
+            continue;
+        }
+        if (lazy_table(L, s->reported)) {
+            lazy_table(L, s->unresolved);
+            lazy_table(L, s->assigned);
+            for (uint16_t c = 0; c < lb->chunk_count; c++) {
+                const token_list *ctl = chunk_tokens(lb, c);
+                if (ctl != NULL)
+                    assigned_names(L, s->assigned, lb->sources[c], ctl);
+            }
+        }
+        if (!set_has(L, s->reported, src, t) && !set_has(L, s->assigned, src, t)) {
             set_add(L, s->reported, src, t);
             s->found++;
-            lua_pushlstring(L, src + t->start, t->len);
+            lua_pushvalue(L, name);
             lua_rawseti(L, s->unresolved, 2 * s->found - 1);
             lua_pushfstring(L, "%s:%d", lb->chunks[chunk], t->line);
             lua_rawseti(L, s->unresolved, 2 * s->found);
         }
-        lua_pop(L, 2);
+        lua_settop(L, name - 1);
     }
     lua_settop(L, fn - 1);
 }
@@ -573,21 +654,18 @@ void lb_check_imports(lua_State *L, uint32_t driver)
         return;
     int base = lua_gettop(L);
     scan s = {0};
-    lua_newtable(L);
+    lua_createtable(L, 0, 8);
     s.seen = lua_gettop(L);
-    lua_newtable(L);
+    lua_createtable(L, 8, 0);
     s.queue = lua_gettop(L);
-    lua_newtable(L);
+    lua_pushnil(L); /* assigned, unresolved, reported: made on first need */
     s.assigned = lua_gettop(L);
-    lua_newtable(L);
+    lua_pushnil(L);
     s.unresolved = lua_gettop(L);
-    lua_newtable(L);
+    lua_pushnil(L);
     s.reported = lua_gettop(L);
-    for (uint16_t c = 0; c < lb->chunk_count; c++) {
-        const token_list *tl = chunk_tokens(lb, c);
-        if (tl != NULL)
-            assigned_names(L, s.assigned, lb->sources[c], tl);
-    }
+    lua_pushglobaltable(L);
+    s.globals = lua_gettop(L);
     /* The routines of the driver's table, by name in byte order: the scan
      * and its message do not depend on the table's hash order (nor on the
      * scenario's own pairs). */

@@ -18,13 +18,20 @@ static int macro_returned(lua_State *L, int status, lua_KContext base)
     return lua_gettop(L) - (int)base;
 }
 
-static int l_remove_lock_macro(lua_State *L)
+/* The macro of `kind`: its Ex DDI, the function the DDI's global is
+ * registered as. */
+static int remove_lock_macro(lua_State *L, enum remove_lock_macro kind)
 {
-    enum remove_lock_macro kind = (enum remove_lock_macro)lua_tointeger(L, lua_upvalueindex(2));
+    static const uint16_t ddis[] = {
+        [INITIALIZE] = DDI_IoInitializeRemoveLockEx,
+        [ACQUIRE] = DDI_IoAcquireRemoveLockEx,
+        [RELEASE] = DDI_IoReleaseRemoveLockEx,
+        [RELEASE_AND_WAIT] = DDI_IoReleaseRemoveLockAndWaitEx,
+    };
     int fixed = kind == INITIALIZE ? 4 : 2;
     lua_settop(L, fixed);
     int base = lua_gettop(L);
-    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushcfunction(L, lb_ddi_functions[ddis[kind]].func);
     for (int i = 1; i <= fixed; i++)
         lua_pushvalue(L, i);
     int nargs = fixed;
@@ -48,20 +55,44 @@ static int l_remove_lock_macro(lua_State *L)
     return macro_returned(L, LUA_OK, base);
 }
 
+static int l_IoInitializeRemoveLock(lua_State *L)
+{
+    return remove_lock_macro(L, INITIALIZE);
+}
+
+static int l_IoAcquireRemoveLock(lua_State *L)
+{
+    return remove_lock_macro(L, ACQUIRE);
+}
+
+static int l_IoReleaseRemoveLock(lua_State *L)
+{
+    return remove_lock_macro(L, RELEASE);
+}
+
+static int l_IoReleaseRemoveLockAndWait(lua_State *L)
+{
+    return remove_lock_macro(L, RELEASE_AND_WAIT);
+}
+
 void lb_register_macros(lua_State *L)
 {
-    static const struct {
-        const char *name, *ddi;
-    } macros[] = {
-        [INITIALIZE] = {"IoInitializeRemoveLock", "IoInitializeRemoveLockEx"},
-        [ACQUIRE] = {"IoAcquireRemoveLock", "IoAcquireRemoveLockEx"},
-        [RELEASE] = {"IoReleaseRemoveLock", "IoReleaseRemoveLockEx"},
-        [RELEASE_AND_WAIT] = {"IoReleaseRemoveLockAndWait", "IoReleaseRemoveLockAndWaitEx"},
+    /* Resolved on first use (globals.c), like the DDIs they call. */
+    static const luaL_Reg macros[] = {
+        {"IoInitializeRemoveLock", l_IoInitializeRemoveLock},
+        {"IoAcquireRemoveLock", l_IoAcquireRemoveLock},
+        {"IoReleaseRemoveLock", l_IoReleaseRemoveLock},
+        {"IoReleaseRemoveLockAndWait", l_IoReleaseRemoveLockAndWait},
+        {NULL, NULL},
     };
-    for (size_t i = 0; i < sizeof macros / sizeof macros[0]; i++) {
-        lua_getfield(L, -1, macros[i].ddi);
-        lua_pushinteger(L, (lua_Integer)i);
-        lua_pushcclosure(L, l_remove_lock_macro, 2);
-        lua_setfield(L, -2, macros[i].name);
-    }
+    lb_globals_defer(L, macros);
+    /* wdm.h's macro names for DDIs: `#define KeWaitForMutexObject
+     * KeWaitForSingleObject`. The value is the DDI's function, so the call
+     * is the DDI's (and so is its trace). */
+    static luaL_Reg aliases[] = {
+        {"KeWaitForMutexObject", NULL},
+        {NULL, NULL},
+    };
+    aliases[0].func = lb_ddi_functions[DDI_KeWaitForSingleObject].func;
+    lb_globals_defer(L, aliases);
 }

@@ -18,15 +18,12 @@
 #include "ob/ob.h"
 #include "ps/ps.h"
 
+static void push_object_global(lua_State *L, ke_arch arch, ob_export e);
+
 void lb_register_object_globals(lua_State *L, ke_arch arch)
 {
     for (uint32_t e = 0; e < OB_EXPORT_COUNT; e++) {
-        /* C's PsProcessType is a POBJECT_TYPE * (the variable's address);
-         * SeExports is the PSE_EXPORTS variable itself. */
-        if (e == OB_EXPORT_SeExports)
-            lb_push_typed_ptr(L, ob_se_exports_va(arch), KE_TYPE_SE_EXPORTS);
-        else
-            lb_push_ptr(L, ob_export_va(arch, (ob_export)e));
+        push_object_global(L, arch, (ob_export)e);
         lua_setglobal(L, ob_export_name((ob_export)e));
     }
 }
@@ -259,15 +256,50 @@ static int current_handle(lua_State *L)
     return 1;
 }
 
+/* lb_globals_defer_made's makers (the name is argument 1): the pseudo
+ * handles' functions, and x64's exported variables (scenario{ arch = }
+ * registers them again). */
+static int make_current_handle(lua_State *L)
+{
+    lua_pushinteger(L, strstr(lua_tostring(L, 1), "Process") != NULL ? -1 : -2);
+    lua_pushcclosure(L, current_handle, 1);
+    return 1;
+}
+
+static void push_object_global(lua_State *L, ke_arch arch, ob_export e)
+{
+    /* C's PsProcessType is a POBJECT_TYPE * (the variable's address);
+     * SeExports is the PSE_EXPORTS variable itself. */
+    if (e == OB_EXPORT_SeExports)
+        lb_push_typed_ptr(L, ob_se_exports_va(arch), KE_TYPE_SE_EXPORTS);
+    else
+        lb_push_ptr(L, ob_export_va(arch, e));
+}
+
+static int make_x64_object_global(lua_State *L)
+{
+    const char *name = lua_tostring(L, 1);
+    for (uint32_t e = 0; e < OB_EXPORT_COUNT; e++) {
+        if (strcmp(ob_export_name((ob_export)e), name) == 0) {
+            push_object_global(L, KE_ARCH_X64, (ob_export)e);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void lb_register_objects(lua_State *L)
 {
-    static const char *const pseudo[4] = {"NtCurrentProcess", "ZwCurrentProcess",
-                                          "NtCurrentThread", "ZwCurrentThread"};
-    for (int i = 0; i < 4; i++) {
-        lua_pushinteger(L, i < 2 ? -1 : -2);
-        lua_pushcclosure(L, current_handle, 1);
-        lua_setglobal(L, pseudo[i]);
-    }
+    static const luaL_Reg pseudo[] = {
+        {"NtCurrentProcess", make_current_handle},
+        {"ZwCurrentProcess", make_current_handle},
+        {"NtCurrentThread", make_current_handle},
+        {"ZwCurrentThread", make_current_handle},
+        {NULL, NULL},
+    };
+    lua_pushglobaltable(L);
+    lb_globals_defer_made(L, pseudo);
+    lua_pop(L, 1);
     static const luaL_Reg functions[] = {
         {"CreateEvent", l_CreateEvent},
         {"SetEvent", l_SetEvent},
@@ -280,8 +312,11 @@ void lb_register_objects(lua_State *L)
         {"VirtualFree", l_VirtualFree},
         {NULL, NULL},
     };
+    static luaL_Reg exports[OB_EXPORT_COUNT + 1];
+    for (uint32_t e = 0; e < OB_EXPORT_COUNT; e++)
+        exports[e] = (luaL_Reg){ob_export_name((ob_export)e), make_x64_object_global};
     lua_pushglobaltable(L);
     lb_globals_defer(L, functions);
+    lb_globals_defer_made(L, exports);
     lua_pop(L, 1);
-    lb_register_object_globals(L, KE_ARCH_X64);
 }

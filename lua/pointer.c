@@ -242,6 +242,35 @@ static uint64_t routine_address(lua_State *L, int idx, const ke_field *f)
     return io_routine_token(frame->driver, lb_routine_ref(L, idx));
 }
 
+/* p:read(...) and friends. */
+static int pointer_read(lua_State *L);
+static int pointer_write(lua_State *L);
+static int pointer_u8(lua_State *L);
+static int pointer_u16(lua_State *L);
+static int pointer_u32(lua_State *L);
+static int pointer_u64(lua_State *L);
+static int pointer_ptr(lua_State *L);
+static int pointer_set_u8(lua_State *L);
+static int pointer_set_u16(lua_State *L);
+static int pointer_set_u32(lua_State *L);
+static int pointer_set_u64(lua_State *L);
+static int pointer_set_ptr(lua_State *L);
+static const luaL_Reg pointer_methods[] = {
+    {"read", pointer_read},
+    {"write", pointer_write},
+    {"u8", pointer_u8},
+    {"u16", pointer_u16},
+    {"u32", pointer_u32},
+    {"u64", pointer_u64},
+    {"ptr", pointer_ptr},
+    {"set_u8", pointer_set_u8},
+    {"set_u16", pointer_set_u16},
+    {"set_u32", pointer_set_u32},
+    {"set_u64", pointer_set_u64},
+    {"set_ptr", pointer_set_ptr},
+    {NULL, NULL},
+};
+
 static int pointer_index(lua_State *L)
 {
     PVOID_VA va = check_pointer(L, 1, "pointer index");
@@ -264,10 +293,23 @@ static int pointer_index(lua_State *L)
         return 1;
     }
     if (lua_type(L, 2) == LUA_TSTRING) {
-        /* p:read(...) and friends: methods live in the metatable. */
+        /* p:read(...) and friends: methods live in the metatable, set there
+         * at their first use (lb_register_pointer). */
         luaL_getmetatable(L, POINTER_MT);
         lua_pushvalue(L, 2);
-        lua_rawget(L, -2);
+        if (lua_rawget(L, -2) == LUA_TNIL) {
+            const char *name = lua_tostring(L, 2);
+            for (size_t i = 0; pointer_methods[i].name != NULL; i++) {
+                if (strcmp(pointer_methods[i].name, name) == 0) {
+                    lua_pop(L, 1);
+                    lua_pushcfunction(L, pointer_methods[i].func);
+                    lua_pushvalue(L, 2);
+                    lua_pushvalue(L, -2);
+                    lua_rawset(L, -4);
+                    break;
+                }
+            }
+        }
         if (lua_isnil(L, -1) || lua_tostring(L, 2)[0] == '_') {
             lb_pointer *p = lua_touserdata(L, 1);
             if (p->type != KE_TYPE_NONE)
@@ -1069,22 +1111,15 @@ void lb_register_pointer(lua_State *L)
         {"__lt", pointer_lt},
         {"__le", pointer_le},
         {"__tostring", pointer_tostring},
-        {"read", pointer_read},
-        {"write", pointer_write},
-        {"u8", pointer_u8},
-        {"u16", pointer_u16},
-        {"u32", pointer_u32},
-        {"u64", pointer_u64},
-        {"ptr", pointer_ptr},
-        {"set_u8", pointer_set_u8},
-        {"set_u16", pointer_set_u16},
-        {"set_u32", pointer_set_u32},
-        {"set_u64", pointer_set_u64},
-        {"set_ptr", pointer_set_ptr},
         {NULL, NULL},
     };
     lb_state *lb = lb_get(L);
-    new_metatable(L, POINTER_MT, (int)(sizeof pointer_meta / sizeof pointer_meta[0]) - 1);
+    /* The methods (pointer_methods) are set at their first use, by
+     * pointer_index: nothing else reads the sealed metatable. */
+    new_metatable(L, POINTER_MT,
+                  (int)(sizeof pointer_meta / sizeof pointer_meta[0] +
+                        sizeof pointer_methods / sizeof pointer_methods[0]) -
+                      2);
     luaL_setfuncs(L, pointer_meta, 0);
     lb->pointer_mt = lua_topointer(L, -1);
     lb->pointer_mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);

@@ -298,7 +298,7 @@ void lb_register_globals(lua_State *L)
 {
     /* constants.c's table and the DDIs are resolved on first use
      * (globals.c), in the order of registration: the constants' first. */
-    lb_register_constant_macros(L, KE_ARCH_X64);
+    lb_defer_constant_macros(L);
     lb_register_pointer(L);
     lb_register_scenario(L);
     lb_register_harness(L);
@@ -307,13 +307,12 @@ void lb_register_globals(lua_State *L)
     lb_register_strsafe(L);
     lb_register_pageable(L);
     lua_pushglobaltable(L);
-    lb_globals_lazy(L);
+    /* The remove-lock macros and KeWaitForMutexObject were registered
+     * last, after the DDIs: none of their names is another's, so they are
+     * resolved on first use like the rest. */
     lb_register_macros(L);
+    lb_globals_lazy(L);
     lua_pop(L, 1);
-    /* wdm.h's macro names for DDIs: `#define KeWaitForMutexObject
-     * KeWaitForSingleObject`. The call is the DDI's (and so is its trace). */
-    lua_getglobal(L, "KeWaitForSingleObject");
-    lua_setglobal(L, "KeWaitForMutexObject");
     lb_sandbox_seal(L);
 }
 

@@ -266,6 +266,30 @@ static int l_RtlSizeTMult(lua_State *L)
     return intsafe(L, "RtlSizeTMult", lb_get(L)->sc.arch == KE_ARCH_X86 ? 32 : 64, OP_MULT);
 }
 
+/* wdmsec.h's SDDL strings for IoCreateDeviceSecure, by name (argument 1). */
+static int make_sddl(lua_State *L)
+{
+    static const char *const sddl[][2] = {
+        {"SDDL_DEVOBJ_KERNEL_ONLY", "D:P"},
+        {"SDDL_DEVOBJ_SYS_ALL", "D:P(A;;GA;;;SY)"},
+        {"SDDL_DEVOBJ_SYS_ALL_ADM_ALL", "D:P(A;;GA;;;SY)(A;;GA;;;BA)"},
+        {"SDDL_DEVOBJ_SYS_ALL_ADM_RX", "D:P(A;;GA;;;SY)(A;;GRGX;;;BA)"},
+        {"SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_R", "D:P(A;;GA;;;SY)(A;;GRGWGX;;;BA)(A;;GR;;;WD)"},
+        {"SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_RW_RES_R",
+         "D:P(A;;GA;;;SY)(A;;GRGWGX;;;BA)(A;;GRGW;;;WD)(A;;GR;;;RC)"},
+        {"SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_RWX_RES_RWX",
+         "D:P(A;;GA;;;SY)(A;;GRGWGX;;;BA)(A;;GRGWGX;;;WD)(A;;GRGWGX;;;RC)"},
+    };
+    const char *name = lua_tostring(L, 1);
+    for (size_t i = 0; i < sizeof sddl / sizeof sddl[0]; i++) {
+        if (strcmp(sddl[i][0], name) == 0) {
+            lua_pushstring(L, sddl[i][1]);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 void lb_register_wdk(lua_State *L)
 {
     static const luaL_Reg fns[] = {
@@ -302,21 +326,18 @@ void lb_register_wdk(lua_State *L)
     };
     lua_pushglobaltable(L);
     lb_globals_defer(L, fns);
-    /* wdmsec.h's SDDL strings for IoCreateDeviceSecure. */
-    static const char *const sddl[][2] = {
-        {"SDDL_DEVOBJ_KERNEL_ONLY", "D:P"},
-        {"SDDL_DEVOBJ_SYS_ALL", "D:P(A;;GA;;;SY)"},
-        {"SDDL_DEVOBJ_SYS_ALL_ADM_ALL", "D:P(A;;GA;;;SY)(A;;GA;;;BA)"},
-        {"SDDL_DEVOBJ_SYS_ALL_ADM_RX", "D:P(A;;GA;;;SY)(A;;GRGX;;;BA)"},
-        {"SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_R", "D:P(A;;GA;;;SY)(A;;GRGWGX;;;BA)(A;;GR;;;WD)"},
-        {"SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_RW_RES_R",
-         "D:P(A;;GA;;;SY)(A;;GRGWGX;;;BA)(A;;GRGW;;;WD)(A;;GR;;;RC)"},
-        {"SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_RWX_RES_RWX",
-         "D:P(A;;GA;;;SY)(A;;GRGWGX;;;BA)(A;;GRGWGX;;;WD)(A;;GRGWGX;;;RC)"},
+    /* wdmsec.h's SDDL strings for IoCreateDeviceSecure: resolved on first
+     * use too. */
+    static const luaL_Reg sddl[] = {
+        {"SDDL_DEVOBJ_KERNEL_ONLY", make_sddl},
+        {"SDDL_DEVOBJ_SYS_ALL", make_sddl},
+        {"SDDL_DEVOBJ_SYS_ALL_ADM_ALL", make_sddl},
+        {"SDDL_DEVOBJ_SYS_ALL_ADM_RX", make_sddl},
+        {"SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_R", make_sddl},
+        {"SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_RW_RES_R", make_sddl},
+        {"SDDL_DEVOBJ_SYS_ALL_ADM_RWX_WORLD_RWX_RES_RWX", make_sddl},
+        {NULL, NULL},
     };
-    for (size_t i = 0; i < sizeof sddl / sizeof sddl[0]; i++) {
-        lua_pushstring(L, sddl[i][1]);
-        lua_setfield(L, -2, sddl[i][0]);
-    }
+    lb_globals_defer_made(L, sddl);
     lua_pop(L, 1);
 }

@@ -298,7 +298,10 @@ typedef struct ke_exec {
     uint32_t pct_priority;                /* PCT scheduling: 0 until first considered */
     uint64_t steps;                       /* preemption points passed: names its decisions */
     uint32_t run;                         /* a DPC or ISR: its run on the processor (1 = first) */
-    ke_callout callouts[KE_MAX_CALLOUTS]; /* routines called back, innermost last */
+    /* Routines called back, innermost last: KE_MAX_CALLOUTS of them,
+     * allocated at the first (ke_callout_stack_room; most executions never
+     * call back, and the array is 7 KB), freed with the thread or processor. */
+    ke_callout *callouts;
     uint32_t callout_count;
     /* A callout DDI's out parameters (ZwCreateKey's handle and disposition),
      * set by the kernel when its chain ends, returned after its status. */

@@ -285,8 +285,10 @@ void ke_machine_destroy(ke_machine *m)
     for (uint32_t i = 0; i < m->driver_count; i++)
         free(m->drivers[i]);
     free(m->drivers);
-    for (uint32_t i = 0; i < m->thread_count; i++)
+    for (uint32_t i = 0; i < m->thread_count; i++) {
+        free(m->threads[i]->exec.callouts);
         free(m->threads[i]);
+    }
     free(m->threads);
     for (size_t i = 0; i < m->objects.capacity; i++)
         free(m->objects.slots[i].value);
@@ -334,6 +336,10 @@ void ke_machine_destroy(ke_machine *m)
     ex_pool_destroy(m->pool);
     vf_destroy(m->vf);
     mm_destroy(m->mm);
+    for (uint32_t i = 0; m->cpus != NULL && i < m->config.cpus; i++) {
+        free(m->cpus[i].dpc_exec.callouts);
+        free(m->cpus[i].isr_exec.callouts);
+    }
     free(m->cpus);
     free(m);
 }

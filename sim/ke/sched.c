@@ -34,11 +34,11 @@
 void ke_exec_prepare(ke_exec *e, ke_thread *context, uint32_t cpu, uint32_t routine,
                      io_driver *driver, const char *name)
 {
-    /* Everything but the frame and callout arrays (about 8 KB, nearly all
-     * of the struct; a DPC's execution is prepared again at every run):
-     * only their first frame_count and callout_count entries are read, and
-     * each push writes its entry whole (ke_push_frame, the callouts'
-     * memset). */
+    /* Everything but the frame array and the callouts' (1.3 KB, most of
+     * the struct; a DPC's execution is prepared again at every run): only
+     * their first frame_count and callout_count entries are read, and each
+     * push writes its entry whole (ke_push_frame, the callouts' memset).
+     * The callouts' array, once allocated, stays the execution's. */
     _Static_assert(offsetof(ke_exec, frames) < offsetof(ke_exec, frame_count) &&
                        offsetof(ke_exec, frame_count) < offsetof(ke_exec, callouts) &&
                        offsetof(ke_exec, callouts) < offsetof(ke_exec, callout_count),
@@ -65,6 +65,11 @@ bool ke_callout_stack_room(ke_call *call)
     uint64_t used_bytes = ((uint64_t)e->callout_count + 2) * level_bytes;
     if (used_bytes <= stack_bytes) {
         KE_CHECK(m, e->callout_count < KE_MAX_CALLOUTS);
+        if (e->callouts == NULL) {
+            e->callouts = malloc(KE_MAX_CALLOUTS * sizeof *e->callouts);
+            if (e->callouts == NULL)
+                ke_panic(m, __FILE__, __LINE__, "out of host memory calling a routine back");
+        }
         return true;
     }
     /* The next frame lands in the guard page below the stack; the page

@@ -227,40 +227,58 @@ ob_type_id ob_object_type(const ke_machine *m, PVOID_VA object)
 /* The kernel's data page                                                   */
 /* ------------------------------------------------------------------------ */
 
-static void poke_ptr(ke_machine *m, PVOID_VA va, uint64_t v)
+/* The data page's bytes up to the last SID: the same in every machine of
+ * an architecture, so made once per process for each and written with one
+ * mm_poke (issue 18: 199 writes through mm_poke every seed of a sweep). */
+#define OB_DATA_BYTES (OB_SIDS_OFFSET + OB_SE_SIDS * OB_SID_STRIDE)
+_Static_assert(OB_DATA_BYTES <= 0x1000u, "the kernel's data is one page");
+_Static_assert(OB_EXPORT_COUNT * 8 <= OB_TYPES_OFFSET &&
+                   OB_TYPES_OFFSET + OB_TYPE_COUNT * OB_TYPE_STRIDE <= OB_SE_EXPORTS_OFFSET &&
+                   OB_SE_EXPORTS_OFFSET + (OB_SE_FIRST_LUIDS + 3) * 8 + OB_SE_SIDS * 8 <=
+                       OB_SIDS_OFFSET,
+               "the data page's parts do not overlap");
+
+typedef struct data_image {
+    uint8_t bytes[OB_DATA_BYTES];
+    PVOID_VA page;
+} data_image;
+
+static void put(data_image *img, PVOID_VA va, const void *v, size_t n)
 {
-    mm_poke(m->mm, va, &v, ptr_size(m->config.arch));
+    memcpy(img->bytes + (va - img->page), v, n);
 }
 
-bool ob_init(ke_machine *m)
+static void put_ptr(data_image *img, ke_arch arch, PVOID_VA va, uint64_t v)
 {
-    ke_arch arch = m->config.arch;
+    put(img, va, &v, ptr_size(arch)); /* the host is little-endian, as x64 and x86 are */
+}
+
+static void build_image(data_image *img, ke_arch arch)
+{
     PVOID_VA page = data_page(arch);
-    m->ob = calloc(1, sizeof *m->ob);
-    if (m->ob == NULL || !mm_map_kernel_page(m->mm, page, OB_KERNEL_DATA_PFN))
-        return false;
+    img->page = page;
     uint32_t ps = ptr_size(arch);
     for (uint32_t e = 0; e < OB_EXPORT_COUNT; e++) {
         PVOID_VA value = e == OB_EXPORT_SeExports ? page + OB_SE_EXPORTS_OFFSET
                                                   : ob_type_va(arch, export_types[e]);
-        poke_ptr(m, ob_export_va(arch, (ob_export)e), value);
+        put_ptr(img, arch, ob_export_va(arch, (ob_export)e), value);
     }
     /* OBJECT_TYPE: TypeList (a list of one) and Name, at Windows 10's
      * offsets; the name's UTF-16 text after them. */
     for (uint32_t t = OB_TYPE_NONE + 1; t < OB_TYPE_COUNT; t++) {
         PVOID_VA ot = ob_type_va(arch, (ob_type_id)t);
-        poke_ptr(m, ot, ot);
-        poke_ptr(m, ot + ps, ot);
+        put_ptr(img, arch, ot, ot);
+        put_ptr(img, arch, ot + ps, ot);
         PVOID_VA name = ot + 2u * ps;
         PVOID_VA text = ot + 0x40u;
         uint16_t len = (uint16_t)(2u * strlen(types[t].name));
         uint16_t max = (uint16_t)(len + 2u);
-        mm_poke(m->mm, name, &len, 2);
-        mm_poke(m->mm, name + 2, &max, 2);
-        poke_ptr(m, name + ps, text);
+        put(img, name, &len, 2);
+        put(img, name + 2, &max, 2);
+        put_ptr(img, arch, name + ps, text);
         for (size_t i = 0; types[t].name[i] != '\0'; i++) {
             uint16_t wc = (uint8_t)types[t].name[i];
-            mm_poke(m->mm, text + 2 * i, &wc, 2);
+            put(img, text + 2 * i, &wc, 2);
         }
     }
     /* SE_EXPORTS: LUIDs { LowPart = the privilege, HighPart = 0 }. */
@@ -272,17 +290,34 @@ bool ob_init(ke_machine *m)
                                                      18, 19, 20, 21, 22, 23, 24};
     for (uint32_t i = 0; i < OB_SE_FIRST_LUIDS; i++, at += 8) {
         uint64_t luid = luids[i];
-        mm_poke(m->mm, at, &luid, 8);
+        put(img, at, &luid, 8);
     }
     for (uint32_t i = 0; i < OB_SE_SIDS; i++, at += ps) {
         PVOID_VA sid = page + OB_SIDS_OFFSET + i * OB_SID_STRIDE;
         uint8_t head[8] = {1, sids[i].count, 0, 0, 0, 0, 0, sids[i].authority};
-        mm_poke(m->mm, sid, head, sizeof head);
-        mm_poke(m->mm, sid + 8, sids[i].sub, 4u * sids[i].count);
-        poke_ptr(m, at, sid);
+        put(img, sid, head, sizeof head);
+        put(img, sid + 8, sids[i].sub, 4u * sids[i].count);
+        put_ptr(img, arch, at, sid);
     }
     for (uint64_t luid = 25; luid <= 27; luid++, at += 8) /* Undock, SyncAgent, EnableDelegation */
-        mm_poke(m->mm, at, &luid, 8);
+        put(img, at, &luid, 8);
+}
+
+bool ob_init(ke_machine *m)
+{
+    static data_image images[2];
+    static bool built[2];
+    ke_arch arch = m->config.arch;
+    PVOID_VA page = data_page(arch);
+    m->ob = calloc(1, sizeof *m->ob);
+    if (m->ob == NULL || !mm_map_kernel_page(m->mm, page, OB_KERNEL_DATA_PFN))
+        return false;
+    if (!built[arch]) {
+        build_image(&images[arch], arch);
+        built[arch] = true;
+    }
+    if (!mm_poke(m->mm, page, images[arch].bytes, sizeof images[arch].bytes))
+        return false;
     uint64_t all = 0;
     for (uint32_t p = OB_SE_MIN_PRIVILEGE; p <= OB_SE_MAX_PRIVILEGE; p++)
         all |= 1ull << p;
