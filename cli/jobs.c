@@ -84,7 +84,8 @@
  * A message: jobs_head, the result (its pointers NULL, its counts those of
  * what follows), the deadlock report if has_deadlock, fault_count faults,
  * then the notes' and the debug output's strings, each a uint64_t length
- * and its bytes. A message cut short or of another length is refused whole.
+ * and its bytes, the warnings, and the line if has_line (a length and its
+ * bytes). A message cut short or of another length is refused whole.
  */
 #define JOBS_MAGIC 0x3174757365526a44ull /* "DjResut1" */
 
@@ -92,6 +93,7 @@ typedef struct jobs_head {
     uint64_t magic;
     uint64_t bytes; /* the whole message, this head included */
     bool has_deadlock;
+    bool has_line; /* jobs_line_fn's text follows, last */
 } jobs_head;
 
 /* dst = src as a JSON string of it would come back, cut to dst's size. */
@@ -270,14 +272,16 @@ static void jobs_put_text(jobs_buf *b, const char *s)
     free(clean);
 }
 
-/* One message; *len its bytes. malloc'd, NULL on OOM. */
-static char *jobs_encode(const drvsim_result *r, size_t *len)
+/* One message, with `line` (NULL: none); *len its bytes. malloc'd, NULL on
+ * OOM. */
+static char *jobs_encode(const drvsim_result *r, const char *line, size_t *len)
 {
     jobs_buf b = {.ok = true};
     jobs_head head;
     memset(&head, 0, sizeof head); /* padding too: the bytes are sent */
     head.magic = JOBS_MAGIC;
     head.has_deadlock = r->deadlock != NULL;
+    head.has_line = line != NULL;
     drvsim_result fixed;
     jobs_copy_fixed(&fixed, r);
     size_t shown = r->fault_count < JOBS_LAST_FAULTS ? r->fault_count : JOBS_LAST_FAULTS;
@@ -315,6 +319,11 @@ static char *jobs_encode(const drvsim_result *r, size_t *len)
         }
         w.time_100ns = r->warnings[i].time_100ns;
         jobs_put(&b, &w, sizeof w);
+    }
+    if (line != NULL) {
+        uint64_t n = strlen(line);
+        jobs_put(&b, &n, sizeof n);
+        jobs_put(&b, line, n);
     }
     if (!b.ok) {
         free(b.data);
@@ -391,11 +400,13 @@ static bool jobs_take_texts(jobs_reader *rd, size_t count, char ***array, size_t
     return true;
 }
 
-/* Fills *r from a message of jobs_encode (len bytes); false (and *r empty)
- * if it is not one, or when out of memory. */
-static bool jobs_decode(const char *data, size_t len, drvsim_result *r)
+/* Fills *r (and *line, malloc'd, when the message has one) from a message of
+ * jobs_encode (len bytes); false (and *r empty, *line NULL) if it is not
+ * one, or when out of memory. */
+static bool jobs_decode(const char *data, size_t len, drvsim_result *r, char **line)
 {
     jobs_reader rd = {data, len, 0};
+    *line = NULL;
     jobs_head head;
     memset(r, 0, sizeof *r);
     drvsim_result fixed;
@@ -434,9 +445,18 @@ static bool jobs_decode(const char *data, size_t len, drvsim_result *r)
         }
         r->warning_count = ok ? warnings : 0;
     }
+    if (ok && head.has_line) {
+        char **lines = NULL;
+        size_t got = 0;
+        ok = jobs_take_texts(&rd, 1, &lines, &got);
+        *line = got == 1 ? lines[0] : NULL;
+        free(lines);
+    }
     if (!ok || rd.at != len) {
         jobs_release(r);
         memset(r, 0, sizeof *r);
+        free(*line);
+        *line = NULL;
         return false;
     }
     return true;
@@ -463,8 +483,8 @@ static void jobs_failed_result(const drvsim_options *options, const char *why, d
 /* Runs one job and passes the result through the codec (see jobs.h), under
  * the host time limit (0: none). Returns the encoded message (*len bytes); NULL when out of
  * memory. */
-static char *jobs_run_one(size_t index, jobs_options_fn options_of, void *ctx,
-                          uint64_t host_timeout_ms, size_t *len)
+static char *jobs_run_one(size_t index, jobs_options_fn options_of, jobs_line_fn line_of,
+                          void *ctx, uint64_t host_timeout_ms, size_t *len)
 {
     drvsim_options options;
     drvsim_result result;
@@ -484,7 +504,9 @@ static char *jobs_run_one(size_t index, jobs_options_fn options_of, void *ctx,
     if (host_timeout_ms != 0) {
         watchdog_disarm();
     }
-    char *message = jobs_encode(&result, len);
+    char *line = line_of != NULL ? line_of(ctx, &result) : NULL;
+    char *message = line_of != NULL && line == NULL ? NULL : jobs_encode(&result, line, len);
+    free(line);
     drvsim_result_free(&result);
     return message;
 }
@@ -524,9 +546,11 @@ typedef struct jobs_pool {
     size_t ring_size;
     drvsim_result *ring; /* job i waits in ring[i % ring_size] */
     bool *ready;
+    char **lines; /* job i's line (jobs_line_fn), malloc'd, or NULL */
     int *signo;   /* the signal that killed job i's worker, else 0 */
     bool stopped; /* on_result asked to stop */
     jobs_options_fn options_of;
+    jobs_line_fn line_of;
     jobs_result_fn on_result;
     void *ctx;
     uint64_t host_timeout_ms; /* per job; 0: none */
@@ -587,7 +611,7 @@ static bool jobs_waiting(int fd)
  * closes its end or asks it to stop. _exit, not exit: the parent's stdio
  * buffers and atexit handlers are not the worker's to flush or run. */
 static _Noreturn void jobs_worker_main(int fd, jobs_shared *shared, jobs_options_fn options_of,
-                                       void *ctx, uint64_t host_timeout_ms)
+                                       jobs_line_fn line_of, void *ctx, uint64_t host_timeout_ms)
 {
     jobs_buf out = {.ok = true};
     uint64_t first_ms = 0; /* when the oldest result held was made */
@@ -608,7 +632,8 @@ static _Noreturn void jobs_worker_main(int fd, jobs_shared *shared, jobs_options
         atomic_store(&shared->started_ms, jobs_now_ms());
         atomic_store(&shared->running, index + 1);
         size_t len = 0;
-        char *message = jobs_run_one((size_t)index, options_of, ctx, host_timeout_ms, &len);
+        char *message =
+            jobs_run_one((size_t)index, options_of, line_of, ctx, host_timeout_ms, &len);
         if (message == NULL) {
             _exit(1); /* out of memory: the parent blames the running job */
         }
@@ -672,7 +697,7 @@ static bool jobs_spawn(jobs_pool *p, unsigned slot)
                 close(p->workers[i].fd);
             }
         }
-        jobs_worker_main(sv[1], shared, p->options_of, p->ctx, p->host_timeout_ms);
+        jobs_worker_main(sv[1], shared, p->options_of, p->line_of, p->ctx, p->host_timeout_ms);
     }
     close(sv[1]);
     w->pid = pid;
@@ -690,7 +715,7 @@ static void jobs_store(jobs_pool *p, size_t job, const char *message, size_t len
     /* Dispatch stays within one ring of next_result, so the slot is free. */
     assert(job < p->count && job >= p->next_result && job < p->next_result + p->ring_size);
     assert(!p->ready[job % p->ring_size]);
-    if (message == NULL || !jobs_decode(message, len, r)) {
+    if (message == NULL || !jobs_decode(message, len, r, &p->lines[job % p->ring_size])) {
         drvsim_options options;
         memset(&options, 0, sizeof options);
         p->options_of(p->ctx, job, &options);
@@ -806,6 +831,8 @@ static void jobs_dispatch(jobs_pool *p)
 {
     for (unsigned i = 0; i < p->worker_count; i++) {
         jobs_worker *w = &p->workers[i];
+        uint64_t indexes[JOBS_QUEUE_DEPTH];
+        unsigned n = 0;
         while (w->pid != 0 && w->queued < JOBS_QUEUE_DEPTH) {
             size_t job;
             if (p->again_count > 0) {
@@ -817,11 +844,12 @@ static void jobs_dispatch(jobs_pool *p)
                 break;
             }
             w->jobs[w->queued++] = job;
-            /* A worker that cannot take its job has died (jobs_reap). */
-            uint64_t index = job;
-            if (!jobs_send_all(w->fd, &index, sizeof index)) {
-                jobs_reap(p, i, NULL);
-            }
+            indexes[n++] = job;
+        }
+        /* One write for all: a worker that cannot take them has died
+         * (jobs_reap). */
+        if (n > 0 && !jobs_send_all(w->fd, indexes, n * sizeof *indexes)) {
+            jobs_reap(p, i, NULL);
         }
     }
 }
@@ -830,8 +858,11 @@ static void jobs_deliver(jobs_pool *p)
 {
     while (!p->stopped && p->next_result < p->count && p->ready[p->next_result % p->ring_size]) {
         size_t k = p->next_result % p->ring_size;
-        p->stopped = !p->on_result(p->ctx, p->next_result, &p->ring[k], p->signo[k]);
+        p->stopped =
+            !p->on_result(p->ctx, p->next_result, &p->ring[k], p->signo[k], p->lines[k]);
         jobs_release(&p->ring[k]);
+        free(p->lines[k]);
+        p->lines[k] = NULL;
         p->ready[k] = false;
         p->next_result++;
     }
@@ -944,7 +975,8 @@ static bool jobs_round(jobs_pool *p)
 }
 
 static int jobs_run_workers(size_t count, unsigned workers, jobs_options_fn options_of,
-                            jobs_result_fn on_result, void *ctx, uint64_t host_timeout_ms)
+                            jobs_line_fn line_of, jobs_result_fn on_result, void *ctx,
+                            uint64_t host_timeout_ms)
 {
     jobs_pool *p = calloc(1, sizeof *p);
     if (p == NULL) {
@@ -958,12 +990,15 @@ static int jobs_run_workers(size_t count, unsigned workers, jobs_options_fn opti
     p->ready = calloc(p->ring_size, sizeof *p->ready);
     p->signo = calloc(p->ring_size, sizeof *p->signo);
     p->again = calloc(p->ring_size, sizeof *p->again);
+    p->lines = calloc(p->ring_size, sizeof *p->lines);
     p->options_of = options_of;
+    p->line_of = line_of;
     p->on_result = on_result;
     p->ctx = ctx;
     p->host_timeout_ms = host_timeout_ms;
 
-    bool ok = p->ring != NULL && p->ready != NULL && p->signo != NULL && p->again != NULL;
+    bool ok = p->ring != NULL && p->ready != NULL && p->signo != NULL && p->again != NULL &&
+              p->lines != NULL;
     if (!ok) {
         fprintf(stderr, "drvsim: out of memory\n");
     }
@@ -986,18 +1021,22 @@ static int jobs_run_workers(size_t count, unsigned workers, jobs_options_fn opti
         if (p->ready[k]) {
             jobs_release(&p->ring[k]);
         }
+        if (p->lines != NULL) {
+            free(p->lines[k]);
+        }
     }
     bool stopped = p->stopped;
     free(p->ring);
     free(p->ready);
     free(p->signo);
     free(p->again);
+    free(p->lines);
     free(p);
     return !ok ? -1 : stopped ? JOBS_STOPPED : 0;
 }
 
-int jobs_run(size_t count, unsigned workers, jobs_options_fn options_of, jobs_result_fn on_result,
-             void *ctx, uint64_t host_timeout_ms)
+int jobs_run(size_t count, unsigned workers, jobs_options_fn options_of, jobs_line_fn line_of,
+             jobs_result_fn on_result, void *ctx, uint64_t host_timeout_ms)
 {
     if (workers > JOBS_MAX_WORKERS) {
         workers = JOBS_MAX_WORKERS;
@@ -1010,6 +1049,6 @@ int jobs_run(size_t count, unsigned workers, jobs_options_fn options_of, jobs_re
     }
     /* One worker too, never this process: a run that aborts (an invariant
      * of the simulator, a crash) or hangs costs one job, not the command. */
-    return jobs_run_workers(count, workers < 1 ? 1 : workers, options_of, on_result, ctx,
+    return jobs_run_workers(count, workers < 1 ? 1 : workers, options_of, line_of, on_result, ctx,
                             host_timeout_ms);
 }

@@ -34,7 +34,16 @@ typedef void (*jobs_options_fn)(void *ctx, size_t index, drvsim_options *options
  * worker process running the job (the result is then an "error" saying so:
  * the job did not end, something outside it ended it), else 0. Returns false
  * to stop: no further result is delivered and jobs_run returns JOBS_STOPPED. */
-typedef bool (*jobs_result_fn)(void *ctx, size_t index, const drvsim_result *result, int signo);
+typedef bool (*jobs_result_fn)(void *ctx, size_t index, const drvsim_result *result, int signo,
+                               const char *line);
+
+/* Turns a result into the text the parent will write for it (malloc'd;
+ * NULL: none), in the worker that ran the job, so that this work is done by
+ * the workers side by side rather than by the parent one result after
+ * another (issue 18 item 7). Called with the job's own result only: the
+ * parent makes the text itself for a job whose worker died. on_result gets
+ * it as `line` (NULL when there is none). */
+typedef char *(*jobs_line_fn)(void *ctx, const drvsim_result *result);
 
 /*
  * Runs jobs 0..count-1 with `workers` forked processes (at most
@@ -49,7 +58,7 @@ typedef bool (*jobs_result_fn)(void *ctx, size_t index, const drvsim_result *res
  * stderr when the host fails us (no processes, no memory); results delivered
  * until then stay delivered.
  */
-int jobs_run(size_t count, unsigned workers, jobs_options_fn options_of, jobs_result_fn on_result,
-             void *ctx, uint64_t host_timeout_ms);
+int jobs_run(size_t count, unsigned workers, jobs_options_fn options_of, jobs_line_fn line_of,
+             jobs_result_fn on_result, void *ctx, uint64_t host_timeout_ms);
 
 #endif /* DRVSIM_CLI_JOBS_H */

@@ -887,8 +887,10 @@ static void cli_digest_text(const drvsim_result *r, bool with_outcome, char *buf
              with_outcome ? drvsim_outcome_name(r->outcome) : "", with_outcome ? ")" : "");
 }
 
-static bool cli_test_result(void *ctx, size_t index, const drvsim_result *r, int signo)
+static bool cli_test_result(void *ctx, size_t index, const drvsim_result *r, int signo,
+                            const char *line)
 {
+    (void)line;
     (void)signo; /* the message says it: "simulator crashed: signal ..." */
     cli_test *t = ctx;
     size_t k = t->check_determinism ? index / 2 : index;
@@ -966,8 +968,10 @@ static void cli_timeline_options(void *ctx, size_t index, drvsim_options *option
     options->perfetto_path = t->timeline;
 }
 
-static bool cli_timeline_result(void *ctx, size_t index, const drvsim_result *r, int signo)
+static bool cli_timeline_result(void *ctx, size_t index, const drvsim_result *r, int signo,
+                                const char *line)
 {
+    (void)line;
     (void)index;
     ((cli_test *)ctx)->timeline_ok = signo == 0 && r->outcome != DRVSIM_OUTCOME_ERROR;
     return true;
@@ -997,7 +1001,7 @@ static bool cli_test_timelines(cli_test *t, uint64_t host_timeout_ms)
         snprintf(t->timeline + at, n - (size_t)at, ".json");
         t->failing = all + i; /* the job's scenario */
         t->timeline_ok = false;
-        if (jobs_run(1, 1, cli_timeline_options, cli_timeline_result, t, host_timeout_ms) != 0 ||
+        if (jobs_run(1, 1, cli_timeline_options, NULL, cli_timeline_result, t, host_timeout_ms) != 0 ||
             !t->timeline_ok) {
             /* A scenario error has no timeline worth the name. */
             fprintf(stderr, "drvsim: --perfetto-dir: no timeline for %s\n", path);
@@ -1050,7 +1054,7 @@ static int cli_test_all(cli_test *t, unsigned workers, const char *junit_path,
     size_t jobs = t->check_determinism ? 2 * count : count;
     if (t->tap)
         printf("1..%zu\n", count);
-    int status = jobs_run(jobs, workers, cli_test_options, cli_test_result, t, host_timeout_ms) == 0
+    int status = jobs_run(jobs, workers, cli_test_options, NULL, cli_test_result, t, host_timeout_ms) == 0
                      ? DRVSIM_EXIT_OK
                      : CLI_EXIT_HOST;
     if (status == DRVSIM_EXIT_OK) {

@@ -130,23 +130,37 @@ json_t *out_json_u64(uint64_t v)
     return json_string(mark);
 }
 
-bool out_json_dump(const json_t *j, size_t flags, FILE *out)
+char *out_json_dumps(const json_t *j, size_t flags)
 {
     char *text = json_dumps(j, flags);
     if (text == NULL) {
-        return false;
+        return NULL;
     }
-    /* Put the digits of every marker string where the string was. */
+    /* Put the digits of every marker string where the string was: the text
+     * only shrinks, so in place. */
+    char *to = text;
     const char *p = text;
     const char *mark;
     while ((mark = strstr(p, OUT_U64_MARK_DUMPED)) != NULL) {
-        fwrite(p, 1, (size_t)(mark - p), out);
+        memmove(to, p, (size_t)(mark - p));
+        to += mark - p;
         const char *digits = mark + strlen(OUT_U64_MARK_DUMPED);
         size_t n = strspn(digits, "0123456789");
-        fwrite(digits, 1, n, out);
+        memmove(to, digits, n);
+        to += n;
         p = digits + n + 1; /* past the closing quote */
     }
-    fputs(p, out);
+    memmove(to, p, strlen(p) + 1);
+    return text;
+}
+
+bool out_json_dump(const json_t *j, size_t flags, FILE *out)
+{
+    char *text = out_json_dumps(j, flags);
+    if (text == NULL) {
+        return false;
+    }
+    fputs(text, out);
     fputc('\n', out);
     free(text);
     return !ferror(out);

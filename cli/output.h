@@ -46,6 +46,9 @@ json_t *out_json_u64(uint64_t v);
  * error or when the host is out of memory.
  */
 bool out_json_dump(const json_t *j, size_t flags, FILE *out);
+/* What out_json_dump writes, without the newline, as a malloc'd string
+ * (NULL when out of memory). */
+char *out_json_dumps(const json_t *j, size_t flags);
 
 /*
  * The JSON object of a run (CONTRACT section 2): scenario, seed, outcome,

@@ -449,21 +449,39 @@ static int cli_sweep_read_done(cli_sweep *s, const char *path, uint64_t b, uint6
     return status;
 }
 
-static bool cli_sweep_result(void *ctx, size_t index, const drvsim_result *r, int signo)
+/* A seed's JSON line, made in the worker that ran it (jobs_line_fn). */
+static char *cli_sweep_line(void *ctx, const drvsim_result *r)
+{
+    (void)ctx;
+    json_t *line = out_result_json(r, NULL, false);
+    char *text = line != NULL ? out_json_dumps(line, JSON_COMPACT) : NULL;
+    json_decref(line);
+    return text;
+}
+
+static bool cli_sweep_result(void *ctx, size_t index, const drvsim_result *r, int signo,
+                             const char *made)
 {
     cli_sweep *s = ctx;
     (void)index;
-    json_t *line = out_result_json(r, NULL, false);
-    if (line != NULL && signo != 0 &&
-        json_object_set_new(line, "signal", json_integer(signo)) != 0) {
-        json_decref(line);
-        line = NULL;
-    }
     /* A result not saved is not counted: stop at the first one. */
     errno = ENOMEM;
-    bool saved =
-        line != NULL && out_json_dump(line, JSON_COMPACT, s->jsonl) && fflush(s->jsonl) == 0;
-    json_decref(line);
+    bool saved;
+    if (made != NULL && signo == 0) {
+        saved = fputs(made, s->jsonl) >= 0 && fputc('\n', s->jsonl) != EOF &&
+                fflush(s->jsonl) == 0;
+    } else {
+        /* A run its worker did not finish: the parent says so. */
+        json_t *line = out_result_json(r, NULL, false);
+        if (line != NULL && signo != 0 &&
+            json_object_set_new(line, "signal", json_integer(signo)) != 0) {
+            json_decref(line);
+            line = NULL;
+        }
+        saved = line != NULL && out_json_dump(line, JSON_COMPACT, s->jsonl) &&
+                fflush(s->jsonl) == 0;
+        json_decref(line);
+    }
     if (!saved) {
         s->write_errno = errno;
         s->write_failed = true;
@@ -540,8 +558,10 @@ static void cli_sweep_perfetto_options(void *ctx, size_t index, drvsim_options *
     options->perfetto_path = s->perfetto;
 }
 
-static bool cli_sweep_perfetto_result(void *ctx, size_t index, const drvsim_result *r, int signo)
+static bool cli_sweep_perfetto_result(void *ctx, size_t index, const drvsim_result *r, int signo,
+                                      const char *line)
 {
+    (void)line;
     (void)index;
     ((cli_sweep_timeline *)ctx)->ok = signo == 0 && r->outcome != DRVSIM_OUTCOME_ERROR;
     return true;
@@ -556,7 +576,7 @@ static bool cli_sweep_perfetto(const cli_sweep *s)
         return true;
     }
     cli_sweep_timeline t = {s, false};
-    if (jobs_run(1, 1, cli_sweep_perfetto_options, cli_sweep_perfetto_result, &t,
+    if (jobs_run(1, 1, cli_sweep_perfetto_options, NULL, cli_sweep_perfetto_result, &t,
                  s->host_timeout_ms) != 0 ||
         !t.ok) {
         fprintf(stderr,
@@ -651,7 +671,8 @@ static int cli_sweep_all(cli_sweep *s, uint64_t a, uint64_t b, uint64_t k, unsig
 
     s->started_ms = s->last_beat_ms = cli_now_ms();
     s->deadline_ms = s->started_ms + s->for_ms;
-    int ran = jobs_run(count, workers, cli_sweep_options, cli_sweep_result, s, s->host_timeout_ms);
+    int ran = jobs_run(count, workers, cli_sweep_options, cli_sweep_line, cli_sweep_result, s,
+                       s->host_timeout_ms);
     int status = ran < 0 ? CLI_EXIT_HOST : DRVSIM_EXIT_OK;
     const char *where = to_stdout ? "standard output" : jsonl_path;
     if (s->stopped_early || ((s->until_fail || s->for_ms != 0) && !s->write_failed)) {
