@@ -18,7 +18,9 @@ now() { date +%s.%N; }
 rss() {
     if [ -x /usr/bin/time ]; then
         /usr/bin/time -f %M -o "$OUT/rss" "$@"
-        cat "$OUT/rss"
+        # The last line: time puts "Command exited with non-zero status N"
+        # before it when the run's exit status says it did not match.
+        tail -n 1 "$OUT/rss"
     else
         "$@"
         echo "?"
