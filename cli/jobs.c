@@ -56,14 +56,16 @@
 #include "watchdog.h"
 
 /* Jobs handed to one worker ahead of its results. */
-#define JOBS_QUEUE_DEPTH 8u
+#define JOBS_QUEUE_DEPTH 16u
 /* Results a worker sends together, and how long the first may wait. */
-#define JOBS_BATCH    4u
+#define JOBS_BATCH    8u
 #define JOBS_BATCH_MS 100u
 /* Results that may wait for an earlier one, per worker. */
 #define JOBS_RING_PER_WORKER (2u * JOBS_QUEUE_DEPTH)
 /* A result is a few kilobytes; anything near this is a broken worker. */
 #define JOBS_MAX_LINE_BYTES (16u * 1024u * 1024u)
+/* The parent reads a worker's socket with at least this much room. */
+#define JOBS_READ_ROOM (64u * 1024u)
 
 /* ------------------------------------------------------------------------ */
 /* The result codec                                                         */
@@ -408,21 +410,25 @@ static bool jobs_decode(const char *data, size_t len, drvsim_result *r, char **l
     jobs_reader rd = {data, len, 0};
     *line = NULL;
     jobs_head head;
-    memset(r, 0, sizeof *r);
-    drvsim_result fixed;
+    /* The fixed part straight into *r (4.7 KB: one copy, not three); its
+     * pointers are the worker's (jobs_copy_fixed left them NULL), set below. */
     bool ok = jobs_take(&rd, &head, sizeof head) && head.magic == JOBS_MAGIC &&
-              head.bytes == len && jobs_take(&rd, &fixed, sizeof fixed) &&
-              (int)fixed.outcome >= (int)DRVSIM_OUTCOME_CLEAN &&
-              (int)fixed.outcome <= (int)DRVSIM_OUTCOME_DEADLOCK &&
-              fixed.fault_count <= JOBS_LAST_FAULTS &&
-              fixed.warning_count <= DRVSIM_MAX_RECORDED_WARNINGS;
+              head.bytes == len && jobs_take(&rd, r, sizeof *r) &&
+              (int)r->outcome >= (int)DRVSIM_OUTCOME_CLEAN &&
+              (int)r->outcome <= (int)DRVSIM_OUTCOME_DEADLOCK &&
+              r->fault_count <= JOBS_LAST_FAULTS &&
+              r->warning_count <= DRVSIM_MAX_RECORDED_WARNINGS;
+    size_t notes = r->note_count, debug = r->debug_output_count, faults = r->fault_count;
+    size_t warnings = r->warning_count;
+    r->faults = NULL;
+    r->notes = r->debug_output = NULL;
+    r->warnings = NULL;
+    r->deadlock = NULL;
+    r->note_count = r->debug_output_count = r->fault_count = r->warning_count = 0;
     if (!ok) {
+        memset(r, 0, sizeof *r);
         return false;
     }
-    size_t notes = fixed.note_count, debug = fixed.debug_output_count, faults = fixed.fault_count;
-    size_t warnings = fixed.warning_count;
-    *r = fixed;
-    r->note_count = r->debug_output_count = r->fault_count = r->warning_count = 0;
     if (head.has_deadlock) {
         r->deadlock = malloc(sizeof *r->deadlock);
         ok = r->deadlock != NULL && jobs_take(&rd, r->deadlock, sizeof *r->deadlock);
@@ -782,9 +788,14 @@ static void jobs_reap(jobs_pool *p, unsigned slot, const char *why)
 static void jobs_receive(jobs_pool *p, unsigned slot)
 {
     jobs_worker *w = &p->workers[slot];
-    if (w->cap - w->len < 4096) {
-        size_t cap = w->cap == 0 ? 16384 : 2 * w->cap;
-        char *grown = cap <= JOBS_MAX_LINE_BYTES ? realloc(w->buf, cap) : NULL;
+    /* Room for a whole batch of results (JOBS_BATCH messages of about 7 KB
+     * for a fault sweep's seed) in one read, whatever is still held. */
+    if (w->cap - w->len < JOBS_READ_ROOM) {
+        size_t cap = w->cap == 0 ? 2 * JOBS_READ_ROOM : 2 * w->cap;
+        while (cap - w->len < JOBS_READ_ROOM) {
+            cap *= 2;
+        }
+        char *grown = cap <= 2 * JOBS_MAX_LINE_BYTES ? realloc(w->buf, cap) : NULL;
         if (grown == NULL) {
             kill(w->pid, SIGKILL);
             jobs_reap(p, slot, "worker sent a result too large to hold");
@@ -803,25 +814,30 @@ static void jobs_receive(jobs_pool *p, unsigned slot)
     }
     w->len += (size_t)n;
 
-    /* Each whole message: its head says how long it is. */
+    /* Each whole message: its head says how long it is. What is left of a
+     * message not whole yet moves to the front once, at the end. */
     jobs_head head;
-    while (w->len >= sizeof head) {
-        memcpy(&head, w->buf, sizeof head);
+    size_t at = 0;
+    while (w->len - at >= sizeof head) {
+        memcpy(&head, w->buf + at, sizeof head);
         if (head.magic != JOBS_MAGIC || head.bytes < sizeof head ||
             head.bytes > JOBS_MAX_LINE_BYTES) {
             kill(w->pid, SIGKILL);
             jobs_reap(p, slot, "worker sent a malformed result");
             return;
         }
-        if (w->len < head.bytes) {
+        if (w->len - at < head.bytes) {
             break;
         }
         if (w->queued > 0) { /* a message from an idle worker would be a protocol error: drop it */
-            jobs_store(p, w->jobs[0], w->buf, (size_t)head.bytes, NULL, 0);
+            jobs_store(p, w->jobs[0], w->buf + at, (size_t)head.bytes, NULL, 0);
             memmove(w->jobs, w->jobs + 1, --w->queued * sizeof *w->jobs);
         }
-        memmove(w->buf, w->buf + head.bytes, w->len - (size_t)head.bytes);
-        w->len -= (size_t)head.bytes;
+        at += (size_t)head.bytes;
+    }
+    if (at > 0) {
+        memmove(w->buf, w->buf + at, w->len - at);
+        w->len -= at;
     }
 }
 
@@ -854,17 +870,31 @@ static void jobs_dispatch(jobs_pool *p)
     }
 }
 
+/* Delivers the results ready in job order, a batch at a time: those that
+ * follow one another without a gap. A batch's results are released after
+ * its last is delivered (jobs.h: `more`), or after a callback said stop. */
 static void jobs_deliver(jobs_pool *p)
 {
     while (!p->stopped && p->next_result < p->count && p->ready[p->next_result % p->ring_size]) {
-        size_t k = p->next_result % p->ring_size;
-        p->stopped =
-            !p->on_result(p->ctx, p->next_result, &p->ring[k], p->signo[k], p->lines[k]);
-        jobs_release(&p->ring[k]);
-        free(p->lines[k]);
-        p->lines[k] = NULL;
-        p->ready[k] = false;
-        p->next_result++;
+        size_t end = p->next_result + 1;
+        while (end < p->count && end < p->next_result + p->ring_size &&
+               p->ready[end % p->ring_size]) {
+            end++;
+        }
+        size_t done = p->next_result;
+        while (done < end && !p->stopped) {
+            size_t k = done % p->ring_size;
+            p->stopped = !p->on_result(p->ctx, done, &p->ring[k], p->signo[k], p->lines[k],
+                                       done + 1 < end);
+            done++;
+        }
+        for (; p->next_result < done; p->next_result++) {
+            size_t k = p->next_result % p->ring_size;
+            jobs_release(&p->ring[k]);
+            free(p->lines[k]);
+            p->lines[k] = NULL;
+            p->ready[k] = false;
+        }
     }
 }
 

@@ -30,12 +30,18 @@
 typedef void (*jobs_options_fn)(void *ctx, size_t index, drvsim_options *options);
 
 /* Receives the result of job `index`, in increasing index order. The result
- * is freed when the callback returns. `signo` is the signal that killed the
+ * is freed after the callback returns (see `more`). `signo` is the signal that killed the
  * worker process running the job (the result is then an "error" saying so:
  * the job did not end, something outside it ended it), else 0. Returns false
- * to stop: no further result is delivered and jobs_run returns JOBS_STOPPED. */
+ * to stop: no further result is delivered and jobs_run returns JOBS_STOPPED.
+ * `more`: the next result is delivered right after this one, before jobs_run
+ * waits for anything (results arrive in batches). The results of a batch,
+ * and their lines, stay valid until the callback given the last (more ==
+ * false), or one that returned false, has returned: a callback that writes
+ * them out may flush once after the last, and count as saved only those the
+ * flush saved. */
 typedef bool (*jobs_result_fn)(void *ctx, size_t index, const drvsim_result *result, int signo,
-                               const char *line);
+                               const char *line, bool more);
 
 /* Turns a result into the text the parent will write for it (malloc'd;
  * NULL: none), in the worker that ran the job, so that this work is done by

@@ -888,9 +888,10 @@ static void cli_digest_text(const drvsim_result *r, bool with_outcome, char *buf
 }
 
 static bool cli_test_result(void *ctx, size_t index, const drvsim_result *r, int signo,
-                            const char *line)
+                            const char *line, bool more)
 {
     (void)line;
+    (void)more;
     (void)signo; /* the message says it: "simulator crashed: signal ..." */
     cli_test *t = ctx;
     size_t k = t->check_determinism ? index / 2 : index;
@@ -969,9 +970,10 @@ static void cli_timeline_options(void *ctx, size_t index, drvsim_options *option
 }
 
 static bool cli_timeline_result(void *ctx, size_t index, const drvsim_result *r, int signo,
-                                const char *line)
+                                const char *line, bool more)
 {
     (void)line;
+    (void)more;
     (void)index;
     ((cli_test *)ctx)->timeline_ok = signo == 0 && r->outcome != DRVSIM_OUTCOME_ERROR;
     return true;

@@ -97,7 +97,19 @@ typedef struct cli_sweep {
     bool failing_not_clean;   /* it did not end clean */
     uint64_t failing_seed;    /* the first of them (a clean one only if all are) */
     const char *perfetto;     /* --perfetto PATH */
+    /* The results whose lines wait for the write at the end of their batch
+     * (cli_sweep_result; jobs_run keeps them until then), and the lines. */
+    struct cli_sweep_pending {
+        const drvsim_result *r;
+        int signo;
+        size_t end; /* the end of its line in text */
+    } *pending;
+    size_t pending_count, pending_cap;
+    char *text;
+    size_t text_len, text_cap;
 } cli_sweep;
+
+typedef struct cli_sweep_pending cli_sweep_pending;
 
 /* The host's monotonic clock in milliseconds: for --for and the heartbeat
  * only, never for anything a run computes. */
@@ -459,34 +471,10 @@ static char *cli_sweep_line(void *ctx, const drvsim_result *r)
     return text;
 }
 
-static bool cli_sweep_result(void *ctx, size_t index, const drvsim_result *r, int signo,
-                             const char *made)
+/* A result whose line is written: counted in the summary, the progress
+ * line and the heartbeat. */
+static void cli_sweep_count(cli_sweep *s, const drvsim_result *r, int signo)
 {
-    cli_sweep *s = ctx;
-    (void)index;
-    /* A result not saved is not counted: stop at the first one. */
-    errno = ENOMEM;
-    bool saved;
-    if (made != NULL && signo == 0) {
-        saved = fputs(made, s->jsonl) >= 0 && fputc('\n', s->jsonl) != EOF &&
-                fflush(s->jsonl) == 0;
-    } else {
-        /* A run its worker did not finish: the parent says so. */
-        json_t *line = out_result_json(r, NULL, false);
-        if (line != NULL && signo != 0 &&
-            json_object_set_new(line, "signal", json_integer(signo)) != 0) {
-            json_decref(line);
-            line = NULL;
-        }
-        saved = line != NULL && out_json_dump(line, JSON_COMPACT, s->jsonl) &&
-                fflush(s->jsonl) == 0;
-        json_decref(line);
-    }
-    if (!saved) {
-        s->write_errno = errno;
-        s->write_failed = true;
-        return false;
-    }
     if (r->exit_code == DRVSIM_EXIT_SCENARIO) {
         s->scenario_errors++;
     }
@@ -521,14 +509,111 @@ static bool cli_sweep_result(void *ctx, size_t index, const drvsim_result *r, in
             fflush(stderr);
         }
     }
-    if (s->until_fail && !r->expected) {
-        s->stopped_early = true;
+}
+
+/* Appends n bytes to the batch's text; false when out of memory. */
+static bool cli_sweep_put(cli_sweep *s, const char *text, size_t n)
+{
+    if (s->text_cap - s->text_len < n) {
+        size_t cap = s->text_cap == 0 ? 16384 : s->text_cap;
+        while (cap - s->text_len < n) {
+            cap *= 2;
+        }
+        char *grown = realloc(s->text, cap);
+        if (grown == NULL) {
+            return false;
+        }
+        s->text = grown;
+        s->text_cap = cap;
+    }
+    memcpy(s->text + s->text_len, text, n);
+    s->text_len += n;
+    return true;
+}
+
+/* Writes the batch's lines in one go (more if the file takes them in
+ * parts); the bytes written. errno says why when short. */
+static size_t cli_sweep_write(cli_sweep *s)
+{
+    int fd = fileno(s->jsonl);
+    size_t done = 0;
+    while (done < s->text_len) {
+        ssize_t n = write(fd, s->text + done, s->text_len - done);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            if (n == 0) {
+                errno = ENOSPC;
+            }
+            break;
+        }
+        done += (size_t)n;
+    }
+    return done;
+}
+
+/* Writes a seed's line. The lines of results that arrive together (jobs.h:
+ * `more`) go out in one write, after the last: none waits while the sweep
+ * waits for more. A result counts once its whole line is written; the sweep
+ * stops at the first line it cannot write (what was written of it is a
+ * torn last line, which --resume drops). */
+static bool cli_sweep_result(void *ctx, size_t index, const drvsim_result *r, int signo,
+                             const char *made, bool more)
+{
+    cli_sweep *s = ctx;
+    (void)index;
+    char *own = NULL;
+    if (made == NULL || signo != 0) {
+        /* A run its worker did not finish: the parent says so. */
+        json_t *line = out_result_json(r, NULL, false);
+        if (line != NULL && signo != 0 &&
+            json_object_set_new(line, "signal", json_integer(signo)) != 0) {
+            json_decref(line);
+            line = NULL;
+        }
+        own = line != NULL ? out_json_dumps(line, JSON_COMPACT) : NULL;
+        json_decref(line);
+        made = own;
+    }
+    bool held = made != NULL && cli_sweep_put(s, made, strlen(made)) && cli_sweep_put(s, "\n", 1);
+    free(own);
+    if (held && s->pending_count == s->pending_cap) {
+        size_t cap = s->pending_cap == 0 ? 64 : 2 * s->pending_cap;
+        cli_sweep_pending *grown = realloc(s->pending, cap * sizeof *grown);
+        held = grown != NULL;
+        if (held) {
+            s->pending = grown;
+            s->pending_cap = cap;
+        }
+    }
+    if (held) {
+        s->pending[s->pending_count++] =
+            (cli_sweep_pending){.r = r, .signo = signo, .end = s->text_len};
+    }
+    /* --until-fail stops at the first run that did not match, --for when
+     * time is up: after this one's line. */
+    bool stop = held && ((s->until_fail && !r->expected) ||
+                         (s->for_ms != 0 && cli_now_ms() >= s->deadline_ms));
+    if (held && more && !stop) {
+        return true;
+    }
+    errno = ENOMEM;
+    size_t written = cli_sweep_write(s);
+    bool saved = held && written == s->text_len;
+    if (!saved) {
+        s->write_errno = errno;
+        s->write_failed = true;
+    }
+    for (size_t i = 0; i < s->pending_count && s->pending[i].end <= written; i++) {
+        cli_sweep_count(s, s->pending[i].r, s->pending[i].signo);
+    }
+    s->pending_count = 0;
+    s->text_len = 0;
+    if (!saved) {
         return false;
     }
-    if (s->for_ms != 0 && cli_now_ms() >= s->deadline_ms) {
-        s->stopped_early = true;
-        return false;
-    }
+    s->stopped_early = stop;
     if (s->progress) {
         /* One line, rewritten in place: runs done of this invocation, and
          * how many did not go as expected so far (all lines of the file). */
@@ -539,7 +624,7 @@ static bool cli_sweep_result(void *ctx, size_t index, const drvsim_result *r, in
         }
         fflush(stderr);
     }
-    return true;
+    return !stop;
 }
 
 /* --perfetto: the failing seed's run again, with its timeline. */
@@ -559,9 +644,10 @@ static void cli_sweep_perfetto_options(void *ctx, size_t index, drvsim_options *
 }
 
 static bool cli_sweep_perfetto_result(void *ctx, size_t index, const drvsim_result *r, int signo,
-                                      const char *line)
+                                      const char *line, bool more)
 {
     (void)line;
+    (void)more;
     (void)index;
     ((cli_sweep_timeline *)ctx)->ok = signo == 0 && r->outcome != DRVSIM_OUTCOME_ERROR;
     return true;
@@ -671,6 +757,9 @@ static int cli_sweep_all(cli_sweep *s, uint64_t a, uint64_t b, uint64_t k, unsig
 
     s->started_ms = s->last_beat_ms = cli_now_ms();
     s->deadline_ms = s->started_ms + s->for_ms;
+    /* The lines go to the file's descriptor (cli_sweep_write): nothing of
+     * its stream may be left behind them. */
+    fflush(s->jsonl);
     int ran = jobs_run(count, workers, cli_sweep_options, cli_sweep_line, cli_sweep_result, s,
                        s->host_timeout_ms);
     int status = ran < 0 ? CLI_EXIT_HOST : DRVSIM_EXIT_OK;
@@ -928,6 +1017,8 @@ int cli_cmd_sweep(int argc, char **argv)
     out_summary_free(&s.summary);
     faults_choices_free(&s.a.replay);
     free(s.done);
+    free(s.pending);
+    free(s.text);
     free(pos.items);
     return status;
 }
