@@ -185,21 +185,34 @@ done
 cpu_of() {
     if [ -x /usr/bin/time ]; then
         /usr/bin/time -f '%U %S' -o "$OUT/cpu" "$@" >/dev/null 2>&1 || true
-        awk '{ print $1 + $2 }' "$OUT/cpu"
+        tail -n 1 "$OUT/cpu" | awk '{ print $1 + $2 }'
     else
         "$@" >/dev/null 2>&1 || true
         echo 0
     fi
 }
+#     10,000 seeds with -j 1 and with -j 2, three times each, alternated,
+#     the fastest of each kept (issue 18 item 7: a tenth of a second of
+#     start-up would hide the ratio in 1,000 seeds; the fastest run is the
+#     one the machine's other work disturbed least).
+faults_wall_1=0 faults_wall_2=0
+for round in 1 2 3; do
+    for jobs in 1 2; do
+        start=$(now)
+        cpu=$(cpu_of "$DRVSIM" sweep "$HERE/faults_sweep.lua" --seeds 1..10000 -j "$jobs" \
+            --jsonl "$OUT/faults.jsonl")
+        end=$(now)
+        secs=$(elapsed "$start" "$end")
+        eval "best=\$faults_wall_$jobs"
+        if [ "$(calc "($best == 0 || $secs < $best) ? 1 : 0")" = 1 ]; then
+            eval "faults_wall_$jobs=$secs faults_cpu_$jobs=$cpu"
+        fi
+    done
+done
 for jobs in 1 2; do
-    start=$(now)
-    cpu=$(cpu_of "$DRVSIM" sweep "$HERE/faults_sweep.lua" --seeds 1..1000 -j "$jobs" \
-        --jsonl "$OUT/faults.jsonl")
-    end=$(now)
-    secs=$(elapsed "$start" "$end")
-    eval "faults_wall_$jobs=$secs faults_cpu_$jobs=$cpu"
-    printf 'faults sweep -j %d: 1000 seeds in %.3f s = %.0f seeds/s, %.2f ms per seed (%.2f s of processor time)\n' \
-        "$jobs" "$secs" "$(calc "1000 / $secs")" "$(calc "$secs * 1000 / 1000")" "$cpu"
+    eval "secs=\$faults_wall_$jobs cpu=\$faults_cpu_$jobs"
+    printf 'faults sweep -j %d: 10000 seeds in %.3f s (fastest of 3) = %.0f seeds/s, %.3f ms per seed (%.2f s of processor time)\n' \
+        "$jobs" "$secs" "$(calc "10000 / $secs")" "$(calc "$secs * 1000 / 10000")" "$cpu"
 done
 # An empty seed (a scenario whose run() returns at once) against a bare Lua
 # state (luaL_newstate, luaL_openlibs, a chunk making 200 C calls,
@@ -336,8 +349,8 @@ if command -v valgrind >/dev/null 2>&1; then
     w120=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$OUT/ir.s120.log" | sed '$d' | awk '{ t += $1 } END { print t }')
     printf '  4 per seed: %.0f instructions in the worker, %.0f in the parent (bench/faults_sweep.lua; was 1.76 M and 44,000 before h-seed2, 4.92 M and 252,000 before h-seed)\n' \
         "$(calc "($w120 - $w20) / 100")" "$(calc "($p120 - $p20) / 100")"
-    printf '  4 seeds/s per core: %.0f (1000 seeds of bench/faults_sweep.lua -j 1 in %.2f s of processor time, worker and parent; target >= 7,000)\n' \
-        "$(calc "1000 / ($faults_cpu_1 > 0 ? $faults_cpu_1 : 1)")" "$faults_cpu_1"
+    printf '  4 seeds/s per core: %.0f (10,000 seeds of bench/faults_sweep.lua -j 1 in %.2f s of processor time, worker and parent; target >= 7,000)\n' \
+        "$(calc "10000 / ($faults_cpu_1 > 0 ? $faults_cpu_1 : 1)")" "$faults_cpu_1"
     # The fixed costs a seed had, each by the functions that bear it now
     # (callgrind's inclusive counts, between the 20- and the 120-seed sweep).
     # fn NAME: the inclusive instructions of function NAME per seed, worker
