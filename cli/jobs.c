@@ -588,29 +588,58 @@ static bool jobs_send_all(int fd, const void *data, size_t len)
     return true;
 }
 
-static bool jobs_recv_all(int fd, void *data, size_t len)
+/* The job indexes a worker has read and not run yet: all that wait in its
+ * socket are read at once (the parent sends several together), so a job
+ * costs no read of its own, nor a poll. */
+typedef struct jobs_inbox {
+    unsigned char bytes[JOBS_QUEUE_DEPTH * sizeof(uint64_t)];
+    size_t at, len; /* the unread bytes are bytes[at..len) */
+} jobs_inbox;
+
+/* Moves what is unread to the front and reads more behind it, waiting for
+ * it or not (MSG_DONTWAIT): 1 if it read some, 0 at end of file or on an
+ * error, -1 when nothing was there to read without waiting. */
+static int jobs_inbox_fill(int fd, jobs_inbox *in, bool wait)
 {
-    char *p = data;
-    while (len > 0) {
-        ssize_t n = read(fd, p, len);
+    memmove(in->bytes, in->bytes + in->at, in->len - in->at);
+    in->len -= in->at;
+    in->at = 0;
+    for (;;) {
+        ssize_t n = recv(fd, in->bytes + in->len, sizeof in->bytes - in->len,
+                         wait ? 0 : MSG_DONTWAIT);
         if (n < 0 && errno == EINTR) {
             continue;
         }
-        if (n <= 0) {
-            return false;
+        if (n < 0 && !wait && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return -1;
         }
-        p += n;
-        len -= (size_t)n;
+        if (n <= 0) {
+            return 0;
+        }
+        in->len += (size_t)n;
+        return 1;
     }
-    return true;
 }
 
-/* Whether a job index waits in the worker's socket (or the parent has gone:
- * end of file is readable too). */
-static bool jobs_waiting(int fd)
+/* Whether a job index waits, read or in the socket, or the parent has gone
+ * (end of file or an error: the next jobs_inbox_take says so). */
+static bool jobs_inbox_waiting(int fd, jobs_inbox *in)
 {
-    struct pollfd pfd = {.fd = fd, .events = POLLIN};
-    return poll(&pfd, 1, 0) > 0;
+    return in->len - in->at >= sizeof(uint64_t) || jobs_inbox_fill(fd, in, false) >= 0;
+}
+
+/* The next job index, waiting for it; false when the parent has closed its
+ * end (or the socket failed). */
+static bool jobs_inbox_take(int fd, jobs_inbox *in, uint64_t *index)
+{
+    while (in->len - in->at < sizeof *index) {
+        if (jobs_inbox_fill(fd, in, true) <= 0) {
+            return false;
+        }
+    }
+    memcpy(index, in->bytes + in->at, sizeof *index);
+    in->at += sizeof *index;
+    return true;
 }
 
 /* A worker's life: job indexes in, result messages out, until the parent
@@ -620,19 +649,20 @@ static _Noreturn void jobs_worker_main(int fd, jobs_shared *shared, jobs_options
                                        jobs_line_fn line_of, void *ctx, uint64_t host_timeout_ms)
 {
     jobs_buf out = {.ok = true};
+    jobs_inbox in = {.at = 0, .len = 0};
     uint64_t first_ms = 0; /* when the oldest result held was made */
     uint64_t index;
     for (;;) {
         /* Before waiting for a job, what is held goes: the parent may be
          * waiting for it to hand out more. */
-        if (out.len > 0 && !jobs_waiting(fd)) {
+        if (out.len > 0 && !jobs_inbox_waiting(fd, &in)) {
             if (!jobs_send_all(fd, out.data, out.len)) {
                 _exit(1);
             }
             out.len = 0;
             atomic_store(&shared->unsent, 0);
         }
-        if (!jobs_recv_all(fd, &index, sizeof index) || atomic_load(&shared->stop)) {
+        if (!jobs_inbox_take(fd, &in, &index) || atomic_load(&shared->stop)) {
             break;
         }
         atomic_store(&shared->started_ms, jobs_now_ms());
