@@ -12,7 +12,10 @@
  * Cost when nobody listens: ke_hook is inline and tests one bit of
  * m->hook_mask, which the verifier sets from its settings (vf_hooks_update)
  * when the machine is created and on a /volatile change. A kind nobody
- * listens to costs a load and a branch, and nothing reaches the trace.
+ * listens to costs a load and a branch, and nothing reaches the trace. A
+ * kind someone listens to is passed to the entry point the verifier set
+ * for it with the mask (m->hook_fn): vf_kernel_event, or the one subsystem
+ * entry that its routing would reach.
  *
  * Adding a kind: append it to its group below (never renumber: masks are
  * bits), emit it where the kernel does the thing, and route it in
@@ -75,7 +78,7 @@ typedef enum ke_event_kind {
     KE_EVENT_KIND_COUNT
 } ke_event_kind;
 
-_Static_assert(KE_EVENT_KIND_COUNT <= 32, "hook_mask is 32 bits");
+_Static_assert(KE_EVENT_KIND_COUNT <= 32, "hook_mask is 32 bits, hook_fn 32 entries");
 
 /* What kind of routine an execution or callout runs, as the DDI compliance
  * rules name them (SLIC's entry points by role). */
@@ -143,11 +146,17 @@ static inline bool ke_hook_wanted(const ke_machine *m, ke_event_kind kind)
     return (m->hook_mask >> kind) & 1u;
 }
 
+/* Passes ev, of a kind someone listens to, to the listener. */
+static inline void ke_hook_send(ke_machine *m, const ke_event *ev)
+{
+    m->hook_fn[ev->kind](m, ev);
+}
+
 /* Reports ev if someone listens to its kind. */
 static inline void ke_hook(ke_machine *m, const ke_event *ev)
 {
     if (ke_hook_wanted(m, (ke_event_kind)ev->kind))
-        vf_kernel_event(m, ev);
+        ke_hook_send(m, ev);
 }
 
 /* A lock event of the calling execution: `kind` LOCK_*, after the thing
@@ -166,7 +175,7 @@ static inline void ke_hook_lock(ke_call *call, ke_event_kind kind, ke_lock_kind 
                          .thread = call->thread,
                          .driver = call->driver,
                          .address = address};
-    vf_kernel_event(call->m, &ev);
+    ke_hook_send(call->m, &ev);
 }
 
 /* The same for an execution other than a DDI's caller: the waiter a lock is
@@ -185,7 +194,7 @@ static inline void ke_hook_lock_exec(ke_machine *m, ke_event_kind kind, ke_lock_
                          .thread = exec->thread,
                          .driver = driver,
                          .address = address};
-    vf_kernel_event(m, &ev);
+    ke_hook_send(m, &ev);
 }
 
 /* A driver's own access of size bytes at va (MEMORY_ACCESS), by the
@@ -204,7 +213,7 @@ static inline void ke_hook_access(ke_call *call, PVOID_VA va, uint64_t size, boo
                          .address = va,
                          .size = size,
                          .write = write};
-    vf_kernel_event(call->m, &ev);
+    ke_hook_send(call->m, &ev);
 }
 
 /* A SYNC_RELEASE, SYNC_ACQUIRE or ATOMIC of the calling execution on the
@@ -221,7 +230,7 @@ static inline void ke_hook_sync(ke_call *call, ke_event_kind kind, PVOID_VA addr
                          .thread = call->thread,
                          .driver = call->driver,
                          .address = address};
-    vf_kernel_event(call->m, &ev);
+    ke_hook_send(call->m, &ev);
 }
 
 /* The same for an execution the kernel acts for (a waiter whose wait a
@@ -238,7 +247,7 @@ static inline void ke_hook_sync_exec(ke_machine *m, ke_event_kind kind, PVOID_VA
                          .exec = exec,
                          .thread = exec->thread,
                          .address = address};
-    vf_kernel_event(m, &ev);
+    ke_hook_send(m, &ev);
 }
 
 #endif /* DRVSIM_KE_HOOKS_H */

@@ -848,20 +848,38 @@ static void dl_freed(ke_machine *m, struct vf_deadlock *dl, const ke_event *ev)
     }
 }
 
+/* The entries for acquisitions and releases, the events of every lock
+ * call (vf_deadlock_entry). */
+static void dl_on_acquired(ke_machine *m, const ke_event *ev)
+{
+    if (!ke_stopped(m))
+        dl_acquired(m, dl_state(m), ev);
+}
+
+static void dl_on_released(ke_machine *m, const ke_event *ev)
+{
+    if (!ke_stopped(m))
+        dl_released(m, dl_state(m), ev);
+}
+
 void vf_deadlock_event(ke_machine *m, const ke_event *ev)
 {
+    switch ((ke_event_kind)ev->kind) {
+    case KE_EVENT_LOCK_ACQUIRED:
+        dl_on_acquired(m, ev);
+        return;
+    case KE_EVENT_LOCK_RELEASED:
+        dl_on_released(m, ev);
+        return;
+    default:
+        break;
+    }
     if (ke_stopped(m))
         return;
     struct vf_deadlock *dl = dl_state(m);
     switch ((ke_event_kind)ev->kind) {
     case KE_EVENT_LOCK_INITIALIZED:
         dl_initialized(m, dl, ev);
-        return;
-    case KE_EVENT_LOCK_ACQUIRED:
-        dl_acquired(m, dl, ev);
-        return;
-    case KE_EVENT_LOCK_RELEASED:
-        dl_released(m, dl, ev);
         return;
     case KE_EVENT_THREAD_TERMINATED:
         dl_thread_terminated(m, dl, ev);
@@ -877,6 +895,18 @@ void vf_deadlock_event(ke_machine *m, const ke_event *ev)
     }
     default:
         return;
+    }
+}
+
+void (*vf_deadlock_entry(ke_event_kind kind))(ke_machine *m, const ke_event *ev)
+{
+    switch (kind) {
+    case KE_EVENT_LOCK_ACQUIRED:
+        return dl_on_acquired;
+    case KE_EVENT_LOCK_RELEASED:
+        return dl_on_released;
+    default:
+        return vf_deadlock_event;
     }
 }
 
