@@ -15,10 +15,11 @@
  * savedpc, which lua_getinfo's "l" reads too), and the instruction's address
  * names both while the prototype lives. So the site found the first time a
  * given instruction calls into C is kept, keyed by that address, and read
- * back at every later call from there: a few loads and a hash probe. The calling closure is kept alive (a registry table holds it) from
- * the first time, so that its prototype, and the address, cannot be reused
- * for other code while the entry exists; LB_CALLSITES_MAX entries at most,
- * the rest take site_of's path.
+ * back at every later call from there: a few loads and a hash probe. The
+ * calling closure is kept alive (a registry table holds it) from the first
+ * time, so that its prototype, and the address, cannot be reused for other
+ * code while the entry exists; LB_CALLSITES_MAX entries at most, the rest
+ * take site_of's path.
  *
  * Lua's API does not give the saved instruction, nor whether a frame is C,
  * without the line's cost: both are read from lua_Debug.i_ci, Lua 5.4's
@@ -144,10 +145,10 @@ static uint32_t words_holding(const lua_State *L, const void *ci)
 typedef struct probe_log {
     int calls;
     bool c0[PROBE_CALLS], c1[PROBE_CALLS]; /* level 0 and 1 read as C frames */
-    bool linked[PROBE_CALLS];    /* level 0's previous read as level 1 */
-    uintptr_t pc[PROBE_CALLS];   /* level 1's saved instruction */
-    int line[PROBE_CALLS];       /* level 1's line, from lua_getinfo */
-    uint32_t ci_words[PROBE_CALLS]; /* words_holding level 0's frame */
+    bool linked[PROBE_CALLS];              /* level 0's previous read as level 1 */
+    uintptr_t pc[PROBE_CALLS];             /* level 1's saved instruction */
+    int line[PROBE_CALLS];                 /* level 1's line, from lua_getinfo */
+    uint32_t ci_words[PROBE_CALLS];        /* words_holding level 0's frame */
 } probe_log;
 
 static int probe_call(lua_State *L)
@@ -187,8 +188,7 @@ static bool layout_check(void)
     luaL_requiref(L, LUA_COLIBNAME, luaopen_coroutine, 1);
     lua_pop(L, 2);
     probe_log log = {0};
-    bool ran = luaL_loadbufferx(L, probe_source, sizeof probe_source - 1, "=probe", "t") ==
-               LUA_OK;
+    bool ran = luaL_loadbufferx(L, probe_source, sizeof probe_source - 1, "=probe", "t") == LUA_OK;
     if (ran) {
         lua_pushlightuserdata(L, &log);
         lua_pushcclosure(L, probe_call, 1);
@@ -206,11 +206,10 @@ static bool layout_check(void)
     /* One instruction, the same address twice; the next call a few
      * instructions on; pcall a C frame with no line; the coroutine's call
      * at its line. */
-    bool holds = log.line[0] == 3 && log.line[1] == 3 && log.line[2] == 5 &&
-                 log.line[3] == -1 && log.line[4] == 8 && log.pc[0] != 0 &&
-                 log.pc[0] % sizeof(uint32_t) == 0 && log.pc[1] == log.pc[0] &&
-                 log.pc[2] > log.pc[0] && log.pc[2] - log.pc[0] <= 16 * sizeof(uint32_t) &&
-                 log.pc[4] != 0;
+    bool holds = log.line[0] == 3 && log.line[1] == 3 && log.line[2] == 5 && log.line[3] == -1 &&
+                 log.line[4] == 8 && log.pc[0] != 0 && log.pc[0] % sizeof(uint32_t) == 0 &&
+                 log.pc[1] == log.pc[0] && log.pc[2] > log.pc[0] &&
+                 log.pc[2] - log.pc[0] <= 16 * sizeof(uint32_t) && log.pc[4] != 0;
     /* The running frame's place: one word holding it at every call, on
      * both states. */
     if (holds && ci_words != 0 && (ci_words & (ci_words - 1)) == 0)
@@ -357,8 +356,7 @@ static __attribute__((noinline)) ke_site call_site_slow(lb_state *lb, const ke_e
     ke_site site = lb_site_of_frame(lb, &ar);
     /* Kept only from the running execution, whose coroutine can run the
      * anchoring (a suspended one cannot). */
-    if (exec == lb->current && lua_status(co) == LUA_OK && reserve(lb) &&
-        keep_closure(co, &ar)) {
+    if (exec == lb->current && lua_status(co) == LUA_OK && reserve(lb) && keep_closure(co, &ar)) {
         struct lb_callsites *cs = lb->callsites;
         uint32_t i = slot_of(cs, pc);
         while (cs->slots[i].pc != 0)

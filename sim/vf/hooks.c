@@ -38,10 +38,9 @@ void vf_hooks_update(ke_machine *m)
     mask |= m->vf->imdl_mask;
     m->hook_mask = mask;
     for (uint32_t kind = 0; kind < KE_EVENT_KIND_COUNT; kind++) {
-        bool deadlock_only = ((m->vf->deadlock_mask >> kind) & 1u) != 0 &&
-                             ((m->vf->race_mask >> kind) & 1u) == 0;
-        m->hook_fn[kind] =
-            deadlock_only ? vf_deadlock_entry((ke_event_kind)kind) : vf_kernel_event;
+        bool deadlock_only =
+            ((m->vf->deadlock_mask >> kind) & 1u) != 0 && ((m->vf->race_mask >> kind) & 1u) == 0;
+        m->hook_fn[kind] = deadlock_only ? vf_deadlock_entry((ke_event_kind)kind) : vf_kernel_event;
     }
 }
 
