@@ -368,6 +368,10 @@ static inline ke_site lb_site_of_frame(const lb_state *lb, const lua_Debug *ar)
  * seen (callsite.c). lb_callsites_free frees the cache at the run's end. */
 ke_site lb_host_call_site(void *ctx, const ke_exec *exec);
 void lb_callsites_free(lb_state *lb);
+/* Whether a cached call site is found from the running frame read where
+ * lua_State keeps it (found and checked once per process), not through
+ * lua_getstack (the unit tests check it holds for this Lua). */
+bool lb_call_site_read_directly(void);
 
 /* ------------------------------------------------------------------------ */
 /* Errors and stops                                                         */

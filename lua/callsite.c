@@ -15,11 +15,11 @@
  * savedpc, which lua_getinfo's "l" reads too), and the instruction's address
  * names both while the prototype lives. So the site found the first time a
  * given instruction calls into C is kept, keyed by that address, and read
- * back at every later call from there: two lua_getstack calls and a hash
- * probe. The calling closure is kept alive (a registry table holds it) from
- * the first time, so that its prototype, and the address, cannot be reused
- * for other code while the entry exists; LB_CALLSITES_MAX entries at most,
- * the rest take site_of's path.
+ * back at every later call from there: a few loads and a hash probe. The
+ * calling closure is kept alive (a registry table holds it) from the first
+ * time, so that its prototype, and the address, cannot be reused for other
+ * code while the entry exists; LB_CALLSITES_MAX entries at most, the rest
+ * take site_of's path.
  *
  * Lua's API does not give the saved instruction, nor whether a frame is C,
  * without the line's cost: both are read from lua_Debug.i_ci, Lua 5.4's
@@ -30,6 +30,13 @@
  * probe falls back to a step of 1. The answer is always site_of's: the cache
  * is only used where the execution's top frame is C (a DDI's, or one that
  * yielded), the frame below it Lua, which is where site_of stops too.
+ *
+ * lua_getstack's level 0 is the lua_State's own `ci` (the running frame),
+ * and calling it cost about a third of a cached answer; the probe also
+ * finds where a lua_State keeps that pointer (the one word among its first
+ * that holds level 0's frame at every probe call, on the main state and on
+ * a coroutine), and a cached answer reads it there. Where the probe found
+ * no single such word, lua_getstack finds the frame, as before.
  */
 #include <stddef.h>
 #include <stdlib.h>
@@ -88,64 +95,88 @@ typedef struct lua54_callinfo {
 
 #define LUA54_CIST_C (1u << 1) /* the frame runs a C function */
 
-static bool frame_is_c(const lua_Debug *ar)
+static bool frame_is_c(const void *ci)
 {
     unsigned short status;
-    memcpy(&status, (const char *)ar->i_ci + offsetof(lua54_callinfo, callstatus),
-           sizeof status);
+    memcpy(&status, (const char *)ci + offsetof(lua54_callinfo, callstatus), sizeof status);
     return (status & LUA54_CIST_C) != 0;
 }
 
 /* The frame below (the caller's): what lua_getstack's next level gives, the
- * base frame (a C one) at the bottom. */
-static const void *frame_previous(const lua_Debug *ar)
+ * base frame (a C one) at the bottom, whose own previous is NULL. */
+static const void *frame_previous(const void *ci)
 {
-    const void *ci;
-    memcpy(&ci, (const char *)ar->i_ci + offsetof(lua54_callinfo, previous), sizeof ci);
-    return ci;
+    const void *prev;
+    memcpy(&prev, (const char *)ci + offsetof(lua54_callinfo, previous), sizeof prev);
+    return prev;
 }
 
 /* A Lua frame's saved instruction: the one after its call, while it calls. */
-static uintptr_t frame_pc(const lua_Debug *ar)
+static uintptr_t frame_pc(const void *ci)
 {
     const uint32_t *pc;
-    memcpy(&pc, (const char *)ar->i_ci + offsetof(lua54_callinfo, u.l.savedpc), sizeof pc);
+    memcpy(&pc, (const char *)ci + offsetof(lua54_callinfo, u.l.savedpc), sizeof pc);
     return (uintptr_t)pc;
 }
 
+/* Where a lua_State keeps its running frame (lstate.h's `CallInfo *ci`,
+ * what lua_getstack's level 0 gives): found by the probe among the first
+ * CI_SCAN_WORDS pointers of the state, -1 if not. A lua_State of 5.4 is
+ * far larger (its base CallInfo alone is 64 bytes, after those), so the
+ * scan stays inside the object. */
+#define CI_SCAN_WORDS 8
+static ptrdiff_t ci_at = -1;
+
+/* The pointers among the first CI_SCAN_WORDS of L equal to ci, a bit each. */
+static uint32_t words_holding(const lua_State *L, const void *ci)
+{
+    uint32_t bits = 0;
+    for (unsigned w = 0; w < CI_SCAN_WORDS; w++) {
+        const void *v;
+        memcpy(&v, (const char *)L + w * sizeof v, sizeof v);
+        if (v == ci)
+            bits |= 1u << w;
+    }
+    return bits;
+}
+
 /* What the probe saw at each call of probe_call. */
+#define PROBE_CALLS 5
 typedef struct probe_log {
     int calls;
-    bool c0[4], c1[4]; /* level 0 and 1 read as C frames */
-    bool linked[4];    /* level 0's previous read as level 1 */
-    uintptr_t pc[4];   /* level 1's saved instruction */
-    int line[4];       /* level 1's line, from lua_getinfo */
+    bool c0[PROBE_CALLS], c1[PROBE_CALLS]; /* level 0 and 1 read as C frames */
+    bool linked[PROBE_CALLS];              /* level 0's previous read as level 1 */
+    uintptr_t pc[PROBE_CALLS];             /* level 1's saved instruction */
+    int line[PROBE_CALLS];                 /* level 1's line, from lua_getinfo */
+    uint32_t ci_words[PROBE_CALLS];        /* words_holding level 0's frame */
 } probe_log;
 
 static int probe_call(lua_State *L)
 {
     probe_log *log = lua_touserdata(L, lua_upvalueindex(1));
     lua_Debug ar0, ar1;
-    if (log->calls < 4 && lua_getstack(L, 0, &ar0) && lua_getstack(L, 1, &ar1)) {
+    if (log->calls < PROBE_CALLS && lua_getstack(L, 0, &ar0) && lua_getstack(L, 1, &ar1)) {
         int i = log->calls++;
-        log->c0[i] = frame_is_c(&ar0);
-        log->c1[i] = frame_is_c(&ar1);
-        log->linked[i] = frame_previous(&ar0) == (const void *)ar1.i_ci;
-        log->pc[i] = log->c1[i] ? 0 : frame_pc(&ar1);
+        log->c0[i] = frame_is_c(ar0.i_ci);
+        log->c1[i] = frame_is_c(ar1.i_ci);
+        log->linked[i] = frame_previous(ar0.i_ci) == (const void *)ar1.i_ci;
+        log->pc[i] = log->c1[i] ? 0 : frame_pc(ar1.i_ci);
+        log->ci_words[i] = words_holding(L, ar0.i_ci);
         lua_getinfo(L, "l", &ar1);
         log->line[i] = ar1.currentline;
     }
     return 0;
 }
 
-/* Calls f twice from line 3, once from line 5, and through pcall (a C
- * frame below f's). */
+/* Calls f twice from line 3, once from line 5, through pcall (a C frame
+ * below f's), and from line 7 on a coroutine (another lua_State). */
 static const char probe_source[] = "local f = ...\n"
                                    "for _ = 1, 2 do\n"
                                    "  f()\n"
                                    "end\n"
                                    "f()\n"
-                                   "pcall(f)\n";
+                                   "pcall(f)\n"
+                                   "coroutine.wrap(function()\n  f()\nend)()\n";
 
 /* Whether the CallInfo fields read above are what lua_getinfo says. */
 static bool layout_check(void)
@@ -154,27 +185,36 @@ static bool layout_check(void)
     if (L == NULL)
         return false;
     luaL_requiref(L, "_G", luaopen_base, 1);
-    lua_pop(L, 1);
+    luaL_requiref(L, LUA_COLIBNAME, luaopen_coroutine, 1);
+    lua_pop(L, 2);
     probe_log log = {0};
-    bool ran = luaL_loadbufferx(L, probe_source, sizeof probe_source - 1, "=probe", "t") ==
-               LUA_OK;
+    bool ran = luaL_loadbufferx(L, probe_source, sizeof probe_source - 1, "=probe", "t") == LUA_OK;
     if (ran) {
         lua_pushlightuserdata(L, &log);
         lua_pushcclosure(L, probe_call, 1);
         ran = lua_pcall(L, 1, 0, 0) == LUA_OK;
     }
     lua_close(L);
-    if (!ran || log.calls != 4)
+    if (!ran || log.calls != PROBE_CALLS)
         return false;
-    for (int i = 0; i < 4; i++) {
+    uint32_t ci_words = (1u << CI_SCAN_WORDS) - 1;
+    for (int i = 0; i < PROBE_CALLS; i++) {
         if (!log.c0[i] || log.c1[i] != (i == 3) || !log.linked[i])
             return false;
+        ci_words &= log.ci_words[i];
     }
     /* One instruction, the same address twice; the next call a few
-     * instructions on; pcall a C frame with no line. */
-    return log.line[0] == 3 && log.line[1] == 3 && log.line[2] == 5 && log.line[3] == -1 &&
-           log.pc[0] != 0 && log.pc[0] % sizeof(uint32_t) == 0 && log.pc[1] == log.pc[0] &&
-           log.pc[2] > log.pc[0] && log.pc[2] - log.pc[0] <= 16 * sizeof(uint32_t);
+     * instructions on; pcall a C frame with no line; the coroutine's call
+     * at its line. */
+    bool holds = log.line[0] == 3 && log.line[1] == 3 && log.line[2] == 5 && log.line[3] == -1 &&
+                 log.line[4] == 8 && log.pc[0] != 0 && log.pc[0] % sizeof(uint32_t) == 0 &&
+                 log.pc[1] == log.pc[0] && log.pc[2] > log.pc[0] &&
+                 log.pc[2] - log.pc[0] <= 16 * sizeof(uint32_t) && log.pc[4] != 0;
+    /* The running frame's place: one word holding it at every call, on
+     * both states. */
+    if (holds && ci_words != 0 && (ci_words & (ci_words - 1)) == 0)
+        ci_at = (ptrdiff_t)((unsigned)__builtin_ctz(ci_words) * sizeof(void *));
+    return holds;
 }
 #endif
 
@@ -281,42 +321,42 @@ void lb_callsites_free(lb_state *lb)
     lb->callsites = NULL;
 }
 
-ke_site lb_host_call_site(void *ctx, const ke_exec *exec)
+/* lb_host_call_site's path when the cache was not read: finds the site
+ * (and keeps it) as site_of would. */
+static __attribute__((noinline)) ke_site call_site_slow(lb_state *lb, const ke_exec *exec)
 {
-    lb_state *lb = ctx;
     if (exec == NULL && lb->current == NULL)
-        return lb_host_site(ctx, NULL); /* the top level's, or no line */
+        return lb_host_site(lb, NULL); /* the top level's, or no line */
     if (exec == NULL)
         exec = lb->current; /* lb_host_site(NULL) names the same */
     if (lb->error_site_valid || exec->host == NULL || !layout_holds())
-        return lb_host_site(ctx, exec);
+        return lb_host_site(lb, exec);
 #if LUA_VERSION_NUM == 504
     lua_State *co = exec->host;
     lua_Debug ar;
     /* site_of takes the first frame with a line: below a C frame, a Lua
      * frame's (a C frame has none). The frame below level 0 is level 1's
      * (lua_getstack would walk the same link), or the base frame, a C one. */
-    if (!lua_getstack(co, 0, &ar) || !frame_is_c(&ar))
-        return lb_host_site(ctx, exec);
-    ar.i_ci = (struct CallInfo *)frame_previous(&ar);
-    if (frame_is_c(&ar))
-        return lb_host_site(ctx, exec);
-    uintptr_t pc = frame_pc(&ar);
+    if (!lua_getstack(co, 0, &ar) || !frame_is_c(ar.i_ci))
+        return lb_host_site(lb, exec);
+    const void *below = frame_previous(ar.i_ci);
+    if (frame_is_c(below))
+        return lb_host_site(lb, exec);
+    uintptr_t pc = frame_pc(below);
     if (lb->callsites != NULL && lb->callsites->slots != NULL) {
         const lb_callsite *s = lookup(lb->callsites, pc);
         if (s != NULL)
             return s->site;
     }
     if (!lua_getstack(co, 1, &ar))
-        return lb_host_site(ctx, exec);
+        return lb_host_site(lb, exec);
     lua_getinfo(co, "Sl", &ar);
     if (ar.currentline <= 0 || pc == 0)
-        return lb_host_site(ctx, exec); /* no line information: further up */
+        return lb_host_site(lb, exec); /* no line information: further up */
     ke_site site = lb_site_of_frame(lb, &ar);
     /* Kept only from the running execution, whose coroutine can run the
      * anchoring (a suspended one cannot). */
-    if (exec == lb->current && lua_status(co) == LUA_OK && reserve(lb) &&
-        keep_closure(co, &ar)) {
+    if (exec == lb->current && lua_status(co) == LUA_OK && reserve(lb) && keep_closure(co, &ar)) {
         struct lb_callsites *cs = lb->callsites;
         uint32_t i = slot_of(cs, pc);
         while (cs->slots[i].pc != 0)
@@ -326,6 +366,42 @@ ke_site lb_host_call_site(void *ctx, const ke_exec *exec)
     }
     return site;
 #else
-    return lb_host_site(ctx, exec);
+    return lb_host_site(lb, exec);
+#endif
+}
+
+ke_site lb_host_call_site(void *ctx, const ke_exec *exec)
+{
+    lb_state *lb = ctx;
+#if LUA_VERSION_NUM == 504
+    /* The cache read without lua_getstack: the running frame where the
+     * coroutine's lua_State keeps it (a cache with entries means the probe
+     * held), the frames read as call_site_slow reads them. */
+    const struct lb_callsites *cs = lb->callsites;
+    const ke_exec *e = exec != NULL ? exec : lb->current;
+    if (cs != NULL && cs->count > 0 && ci_at >= 0 && e != NULL && e->host != NULL &&
+        !lb->error_site_valid) {
+        const void *ci;
+        memcpy(&ci, (const char *)e->host + ci_at, sizeof ci);
+        if (frame_is_c(ci)) {
+            const void *below = frame_previous(ci);
+            if (below != NULL && !frame_is_c(below)) {
+                uintptr_t pc = frame_pc(below);
+                const lb_callsite *s = pc != 0 ? lookup(cs, pc) : NULL;
+                if (s != NULL)
+                    return s->site;
+            }
+        }
+    }
+#endif
+    return call_site_slow(lb, exec);
+}
+
+bool lb_call_site_read_directly(void)
+{
+#if LUA_VERSION_NUM == 504
+    return layout_holds() && ci_at >= 0;
+#else
+    return false;
 #endif
 }

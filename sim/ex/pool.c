@@ -836,7 +836,7 @@ static void free_block(ke_call *call, PVOID_VA P, bool check_tag, ULONG Tag)
                              .driver = call->driver,
                              .address = P,
                              .size = b->size_bytes};
-        vf_kernel_event(m, &ev);
+        ke_hook_send(m, &ev);
         if (ke_stopped(m))
             return;
     }

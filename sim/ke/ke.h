@@ -82,6 +82,7 @@ const char *ke_irql_name(ke_arch arch, KIRQL irql, char *buf, size_t len);
     } while (0)
 
 struct ke_machine;
+struct ke_event;
 _Noreturn void ke_panic(const struct ke_machine *m, const char *file, int line, const char *what);
 
 /* ------------------------------------------------------------------------ */
@@ -802,8 +803,10 @@ typedef struct ke_machine {
     uint64_t warning_total;
 
     /* Which ke_event kinds the verifier listens to (ke/hooks.h), one bit
-     * per kind, set by vf_hooks_update. */
+     * per kind, and the listener's entry point for each kind in the mask,
+     * both set by vf_hooks_update. */
     uint32_t hook_mask;
+    void (*hook_fn[32])(struct ke_machine *m, const struct ke_event *ev);
 
     /* A deadlock's wait-for graph (waitgraph.c), built when one is found. */
     ke_waitgraph waitgraph;

@@ -269,7 +269,7 @@ void ke_terminate_thread(ke_machine *m, ke_thread *t, NTSTATUS status)
                              .thread = t,
                              .driver = t->creator,
                              .address = t->object->va};
-        vf_kernel_event(m, &ev);
+        ke_hook_send(m, &ev);
         if (ke_stopped(m))
             return;
     }

@@ -758,7 +758,9 @@ static void dl_acquired(ke_machine *m, struct vf_deadlock *dl, const ke_event *e
     }
 }
 
-static void dl_released(ke_machine *m, struct vf_deadlock *dl, const ke_event *ev)
+/* Out of line: dl_on_released's quick path keeps a small frame. */
+static __attribute__((noinline)) void dl_released(ke_machine *m, struct vf_deadlock *dl,
+                                                 const ke_event *ev)
 {
     uint32_t li = dl_lock_find(dl, ev->address);
     dl_exec *x = li != DL_NONE ? dl_exec_of(m, dl, ev->exec, false) : NULL;
@@ -848,20 +850,58 @@ static void dl_freed(ke_machine *m, struct vf_deadlock *dl, const ke_event *ev)
     }
 }
 
+/* The entries for acquisitions and releases, the events of every lock
+ * call (vf_deadlock_entry). */
+static void dl_on_acquired(ke_machine *m, const ke_event *ev)
+{
+    if (!ke_stopped(m))
+        dl_acquired(m, dl_state(m), ev);
+}
+
+static void dl_on_released(ke_machine *m, const ke_event *ev)
+{
+    if (ke_stopped(m))
+        return;
+    struct vf_deadlock *dl = dl_state(m);
+    /* The release of the lock its execution took last, as most are: the
+     * top entry of the execution the hint names, a live lock at the
+     * address (what dl_released's lookups would find, from the top), of
+     * the family acquired (nothing to raise: no type mismatch, no queued
+     * spin lock above it). What dl_released does then. */
+    if (dl->exec_hint < dl->exec_count) {
+        dl_exec *x = &dl->execs[dl->exec_hint];
+        if (x->exec == ev->exec && x->count > 0) {
+            dl_held *h = &x->held[x->count - 1];
+            dl_lock *l = &dl->locks[h->lock];
+            if (l->va == ev->address && l->live &&
+                dl_family(h->acq.kind) == dl_family(ev->lock)) {
+                if (--h->depth == 0)
+                    dl_held_remove(dl, x, x->count - 1);
+                return;
+            }
+        }
+    }
+    dl_released(m, dl, ev);
+}
+
 void vf_deadlock_event(ke_machine *m, const ke_event *ev)
 {
+    switch ((ke_event_kind)ev->kind) {
+    case KE_EVENT_LOCK_ACQUIRED:
+        dl_on_acquired(m, ev);
+        return;
+    case KE_EVENT_LOCK_RELEASED:
+        dl_on_released(m, ev);
+        return;
+    default:
+        break;
+    }
     if (ke_stopped(m))
         return;
     struct vf_deadlock *dl = dl_state(m);
     switch ((ke_event_kind)ev->kind) {
     case KE_EVENT_LOCK_INITIALIZED:
         dl_initialized(m, dl, ev);
-        return;
-    case KE_EVENT_LOCK_ACQUIRED:
-        dl_acquired(m, dl, ev);
-        return;
-    case KE_EVENT_LOCK_RELEASED:
-        dl_released(m, dl, ev);
         return;
     case KE_EVENT_THREAD_TERMINATED:
         dl_thread_terminated(m, dl, ev);
@@ -877,6 +917,18 @@ void vf_deadlock_event(ke_machine *m, const ke_event *ev)
     }
     default:
         return;
+    }
+}
+
+void (*vf_deadlock_entry(ke_event_kind kind))(ke_machine *m, const ke_event *ev)
+{
+    switch (kind) {
+    case KE_EVENT_LOCK_ACQUIRED:
+        return dl_on_acquired;
+    case KE_EVENT_LOCK_RELEASED:
+        return dl_on_released;
+    default:
+        return vf_deadlock_event;
     }
 }
 

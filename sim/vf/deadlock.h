@@ -35,6 +35,10 @@ uint32_t vf_deadlock_hook_mask(const vf_settings *s);
 
 /* The listener (from vf_kernel_event). */
 void vf_deadlock_event(ke_machine *m, const ke_event *ev);
+/* What vf_deadlock_event does with events of that kind, as a function of
+ * the kind alone (ke_machine.hook_fn, where deadlock detection is the only
+ * listener of the kind). */
+void (*vf_deadlock_entry(ke_event_kind kind))(ke_machine *m, const ke_event *ev);
 
 void vf_deadlock_destroy(struct vf_deadlock *dl);
 

@@ -8,6 +8,12 @@
  * mask in vf_hooks_update, under the option that turns it on, and its entry
  * point to the switch in vf_kernel_event. Nothing else in the verifier
  * reads ke_event.
+ *
+ * The kernel calls the entry point set for each kind (m->hook_fn):
+ * vf_kernel_event, or, for a lock kind only deadlock detection hears (the
+ * race detector off), deadlock detection's own entry for it, which is
+ * where the switch would send it (a lock event on every acquisition and
+ * release: the switch and its mask tests were 25 host instructions of it).
  */
 #include "ke/hooks.h"
 #include "vf/ddirules.h"
@@ -31,6 +37,11 @@ void vf_hooks_update(ke_machine *m)
     m->vf->imdl_mask = vf_imdl_hook_mask(&m->vf->settings);
     mask |= m->vf->imdl_mask;
     m->hook_mask = mask;
+    for (uint32_t kind = 0; kind < KE_EVENT_KIND_COUNT; kind++) {
+        bool deadlock_only =
+            ((m->vf->deadlock_mask >> kind) & 1u) != 0 && ((m->vf->race_mask >> kind) & 1u) == 0;
+        m->hook_fn[kind] = deadlock_only ? vf_deadlock_entry((ke_event_kind)kind) : vf_kernel_event;
+    }
 }
 
 void vf_kernel_event(ke_machine *m, const ke_event *ev)
