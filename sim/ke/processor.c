@@ -28,7 +28,9 @@
  * other processors go on; the stall's time counts at the caller's IRQL (at
  * DISPATCH_LEVEL it counts towards the DPC watchdog). An interrupt may
  * still be delivered to the processor, as on Windows, and runs when the
- * stall ends.
+ * stall ends. ke_delay_call (the verifier's kernel synchronization delay
+ * fuzzing) holds a call back with the same stall at DISPATCH_LEVEL or
+ * above, and as a wait of the thread below it.
  *
  * Affinity. A thread has no constraint until KeSetSystemAffinityThreadEx
  * gives it a set of processors (masked with the active ones); from then on

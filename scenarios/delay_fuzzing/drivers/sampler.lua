@@ -9,7 +9,7 @@
 --   true:  the DPC reads the pointer under the lock (the fix).
 -- The window is the span of one KeAcquireSpinLockAtDpcLevel call: without
 -- delay fuzzing a swap falls in it only when the DPC finds the lock held
--- at the very moment the thread holds it, a few seeds in hundreds; with
+-- at the very moment the thread holds it, about one seed in a hundred; with
 -- /flags 0x800000 the acquire is often held back for microseconds, and
 -- swaps land in the widened window on most seeds.
 local Fixed = SAMPLER_FIXED
