@@ -545,6 +545,12 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
             out_set(faults, "count", out_json_u64(r->fault_total), &ok);
             out_set(o, "injected_failures", faults, &ok);
         }
+        if (r->delay_total > 0) {
+            json_t *delays = json_object(); /* /flags 0x800000, as the full object's */
+            out_set(delays, "count", out_json_u64(r->delay_total), &ok);
+            out_set(delays, "total_ns", out_json_u64(out_ns(r->delay_total_100ns)), &ok);
+            out_set(o, "injected_delays", delays, &ok);
+        }
         if (r->deadlock != NULL) {
             /* The chains, so that a sweep shows every seed's cycle. */
             out_set(o, "deadlock", out_deadlock_json(r->deadlock), &ok);

@@ -1948,7 +1948,7 @@ run "$DRVSIM" sweep $Z/stale_buffer.lua --seeds 1..200 --verifier "/standard /dr
 FUZZ_WITH=$(grep -c '"code":213' "$T/fuzz_with.jsonl")
 FUZZ_WITHOUT=$(grep -c '"code":213' "$T/fuzz_without.jsonl")
 echo "# delay fuzzing: stale_buffer fails (0xD5) on $FUZZ_WITH of seeds 1..200 with /flags 0x800000, $FUZZ_WITHOUT without" >>"$RESULTS"
-py "delay fuzzing: the stale pointer race fails on more seeds with 0x800000 ($FUZZ_WITH) than without ($FUZZ_WITHOUT)" \
+py "delay fuzzing: the stale pointer race fails on more seeds with 0x800000 ($FUZZ_WITH) than without ($FUZZ_WITHOUT); sweep lines count the delays" \
     "$T/fuzz_with.jsonl" '
 import json, sys
 w = [json.loads(l) for l in sys.stdin]
@@ -1956,7 +1956,9 @@ wo = [json.loads(l) for l in open(sys.argv[1])]
 bad = lambda rows: sum((r["bugcheck"] or {}).get("code") == 0xD5 for r in rows)
 assert len(w) == 200 and len(wo) == 200, (len(w), len(wo))
 assert all(r["outcome"] in ("clean", "bugcheck") for r in w + wo)
-assert bad(w) > bad(wo), (bad(w), bad(wo))' "$T/fuzz_without.jsonl"
+assert bad(w) > bad(wo), (bad(w), bad(wo))
+assert all(r["injected_delays"]["count"] > 0 for r in w) and not any("injected_delays" in r for r in wo)' \
+    "$T/fuzz_without.jsonl"
 check "delay fuzzing: the clean twin is clean on every seed of 1..200 (0x800000 on)" 0 \
     "$DRVSIM" sweep $Z/stale_buffer_clean.lua --seeds 1..200 --jsonl /dev/null
 check "delay fuzzing: ... and with /flags 0x800000 alone (no special pool)" 0 \
