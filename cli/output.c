@@ -545,6 +545,12 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
             out_set(faults, "count", out_json_u64(r->fault_total), &ok);
             out_set(o, "injected_failures", faults, &ok);
         }
+        if (r->delay_total > 0) {
+            json_t *delays = json_object(); /* /flags 0x800000, as the full object's */
+            out_set(delays, "count", out_json_u64(r->delay_total), &ok);
+            out_set(delays, "total_ns", out_json_u64(out_ns(r->delay_total_100ns)), &ok);
+            out_set(o, "injected_delays", delays, &ok);
+        }
         if (r->deadlock != NULL) {
             /* The chains, so that a sweep shows every seed's cycle. */
             out_set(o, "deadlock", out_deadlock_json(r->deadlock), &ok);
@@ -618,6 +624,13 @@ json_t *out_result_json(const drvsim_result *r, const char *replay, bool full)
     }
     if (r->irp_log_count > 0) {
         out_set(o, "irp_log", out_irp_log_json(r), &ok); /* /flags 0x400 */
+    }
+    if (r->delay_total > 0) {
+        /* /flags 0x800000: the calls held back, and their delays summed. */
+        json_t *delays = json_object();
+        out_set(delays, "count", out_json_u64(r->delay_total), &ok);
+        out_set(delays, "total_ns", out_json_u64(out_ns(r->delay_total_100ns)), &ok);
+        out_set(o, "injected_delays", delays, &ok);
     }
     /* "deadlock": deadlock detection's lock-order report (a bug check of
      * /flags 0x20), or the wait-for graph of a real deadlock (the outcome, or

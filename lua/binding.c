@@ -261,6 +261,16 @@ int lb_call_spin(lua_State *L, ke_call *call, lua_CFunction wrapper)
     return lb_yield_again(L, wrapper);
 }
 
+int lb_call_delayed(lua_State *L, ke_call *call, lua_CFunction wrapper)
+{
+    (void)call;
+    if (!lua_isyieldable(L))
+        lb_scenario_error(L, "kernel synchronization delay fuzzing (/flags 0x800000) held a call "
+                             "back inside a callback Lua cannot suspend (a table.sort "
+                             "comparator, a string.gsub function, a metamethod)");
+    return lb_yield_again(L, wrapper);
+}
+
 int lb_call_again(lua_State *L, ke_call *call, lua_CFunction wrapper)
 {
     /* Where Lua cannot suspend the caller, or the scheduler keeps it

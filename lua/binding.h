@@ -528,6 +528,12 @@ int lb_yield_again(lua_State *L, lua_CFunction wrapper);
  * is free, the wrapper runs again with the same arguments. */
 int lb_call_spin(lua_State *L, ke_call *call, lua_CFunction wrapper);
 
+/* The wrapper of a kernel synchronization DDI that delay fuzzing held back
+ * before it took effect (call->delayed, ke_delay_call): yields; once the
+ * delay has passed, the wrapper runs again with the same arguments and the
+ * call goes through. */
+int lb_call_delayed(lua_State *L, ke_call *call, lua_CFunction wrapper);
+
 /* The wrapper of a DDI that did its loads (call->again): a preemption point
  * between them and its stores, then the wrapper runs again with the same
  * arguments and the DDI finishes. */

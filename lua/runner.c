@@ -24,6 +24,7 @@
 #include "mm/mm.h"
 #include "mm/special.h"
 #include "vf/deadlock.h"
+#include "vf/delay_fuzz.h"
 #include "vf/race.h"
 #include "vf/vf.h"
 
@@ -554,6 +555,10 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
     }
     collect_faults(r, m, lb);
     collect_irp_logs(r, m);
+    if (m->vf->delay != NULL) {
+        r->delay_total = m->vf->delay->count;
+        r->delay_total_100ns = m->vf->delay->total_100ns;
+    }
     /* After the last record, the final state of every stream goes into the
      * digest (FoundationDB's run fingerprint): two runs that drew differently
      * differ even if their traces happen to agree. */
@@ -568,6 +573,8 @@ static void collect(drvsim_result *r, ke_machine *m, lb_state *lb)
         des_digest_u64(&m->des, m->vf->inject.rng.s[i]);
     for (int i = 0; m->vf->pend.rng_drawn && i < 4; i++)
         des_digest_u64(&m->des, m->vf->pend.rng.s[i]); /* "iopend", likewise */
+    for (int i = 0; m->vf->delay != NULL && i < 4; i++)
+        des_digest_u64(&m->des, m->vf->delay->rng.s[i]); /* "delayfuzz", under 0x800000 only */
     r->digest = des_digest(&m->des);
     if (lb->host_timed_out)
         r->digest = 0; /* wall time decided where the run stopped */

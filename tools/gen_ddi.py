@@ -47,7 +47,7 @@ TYPES = {
     "adapter": ("PVOID_VA", "lb_check_ptr", "lb_push_dma_adapter", "(uint64_t){}"),
     "export": ("PVOID_VA", None, "lb_push_export", "(uint64_t){}"),
 }
-FLAGS = {"blocking", "spins", "resumes", "callout", "inline", "member"}
+FLAGS = {"blocking", "spins", "resumes", "callout", "inline", "member", "sync"}
 
 
 class Param:
@@ -122,6 +122,20 @@ def write_table_h(ddis, out):
               "extern const bool ddi_exported[DDI_COUNT];", "",
               "/* The kernel's implementations. */"]
     lines += [f"{d.c_ret()} {d.name}({d.c_params()});" for d in ddis]
+    # The kernel synchronization routines, for the verifier's delay fuzzing
+    # (sim/vf/delay_fuzz.c): one X per routine, its parameters as declared
+    # and the names that pass them on.
+    sync = [d for d in ddis if "sync" in d.flags]
+    for macro, keep in (("DDI_SYNC_VOID", lambda d: d.ret == "void"),
+                        ("DDI_SYNC_VALUE", lambda d: d.ret != "void")):
+        lines += ["", f"#define {macro}(X) \\"]
+        for d in sync:
+            if not keep(d):
+                continue
+            args = ", ".join(["call"] + [p.name for p in d.params])
+            ret = "" if d.ret == "void" else f"{d.c_ret()}, "
+            lines.append(f"    X({d.name}, {ret}({d.c_params()}), ({args})) \\")
+        lines.append("    /* end */")
     lines += ["", "#endif"]
     out.write("\n".join(lines) + "\n")
 
@@ -218,6 +232,9 @@ def write_lua_c(ddis, out):
         if "spins" in d.flags:
             lines.append("    if (call.spin)")
             lines.append(f"        return lb_call_spin(L, &call, l_{d.name});")
+        if "sync" in d.flags:
+            lines.append("    if (call.delayed)")
+            lines.append(f"        return lb_call_delayed(L, &call, l_{d.name});")
         if "resumes" in d.flags:
             lines.append("    if (call.again)")
             lines.append(f"        return lb_call_again(L, &call, l_{d.name});")

@@ -420,6 +420,10 @@ typedef struct drvsim_result {
      * order of its first logged IRP. */
     drvsim_irp_log *irp_logs;
     size_t irp_log_count;
+    /* Kernel synchronization delay fuzzing (/flags 0x800000): the calls
+     * held back, and their delays summed (simulated time). */
+    uint64_t delay_total;
+    uint64_t delay_total_100ns;
 } drvsim_result;
 
 /* One warning: its rule, the bug check code and parameters it would carry

@@ -724,6 +724,26 @@ void kd_perfetto_record(void *ctx, uint64_t ts, const des_rec *rec)
         (void)pf_thread_track(p, thread);
         break;
     }
+    case KE_TR_DELAY: {
+        /* Delay fuzzing held a call back: an instant on the track of the
+         * code that made it (its wait, if the thread waits, follows). */
+        uint16_t ddi = des_rec_read_u16(&rd);
+        uint32_t thread = des_rec_read_u32(&rd);
+        uint32_t cpu = des_rec_read_u8(&rd);
+        (void)des_rec_read_u8(&rd); /* the driver: the call's slice names it */
+        uint64_t delay = des_rec_read_u64(&rd);
+        bool stalled = des_rec_read_u8(&rd) != 0;
+        pf_track *t = pf_code_track(p, thread);
+        if (t == NULL)
+            break;
+        pf_event(p, "i", pf_tid(p, t), ts);
+        fprintf(p->out,
+                ",\"s\":\"t\",\"name\":\"delay fuzzing\",\"args\":{\"ddi\":\"%s\","
+                "\"cpu\":%" PRIu32 ",\"delay_us\":\"%" PRIu64 ".%u\",\"held\":\"%s\"}}",
+                ddi < DDI_COUNT ? ddi_names[ddi] : "?", cpu, delay / 10u, (unsigned)(delay % 10u),
+                stalled ? "the processor stalls" : "the thread waits");
+        break;
+    }
     default:
         break;
     }

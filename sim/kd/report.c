@@ -416,6 +416,13 @@ static void kd_write_bugcheck(FILE *out, const drvsim_result *r, const char *rep
     kd_write_waits(out, r);
     kd_write_leaks(out, r);
     kd_write_faults(out, r);
+    if (r->delay_total > 0) {
+        fprintf(out,
+                "  kernel synchronization delay fuzzing held back %" PRIu64
+                " call%s, %" PRIu64 ".%u us in all\n",
+                r->delay_total, r->delay_total == 1 ? "" : "s", r->delay_total_100ns / 10u,
+                (unsigned)(r->delay_total_100ns % 10u));
+    }
 
     des_format_time(b->time_100ns, time_text, sizeof time_text);
     fprintf(out, "  at %s simulated, CPU %" PRIu32 ", IRQL ", time_text, b->cpu);

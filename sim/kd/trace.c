@@ -224,6 +224,17 @@ void kd_trace_text(void *ctx, uint64_t now_100ns, const des_rec *rec)
             fprintf(out, "pend resumed irp=0x%llX location=%u\n", irp, location);
         break;
     }
+    case KE_TR_DELAY: {
+        unsigned ddi = des_rec_read_u16(&rd), thread = des_rec_read_u32(&rd);
+        unsigned cpu = des_rec_read_u8(&rd);
+        const char *driver = driver_name(m, des_rec_read_u8(&rd));
+        unsigned long long delay = des_rec_read_u64(&rd);
+        bool stalled = des_rec_read_u8(&rd) != 0;
+        fprintf(out, "delay injected %s thread %u %s cpu=%u %llu.%u us (%s)\n", ddi_name(ddi),
+                thread, driver, cpu, delay / 10u, (unsigned)(delay % 10u),
+                stalled ? "the processor stalls" : "the thread waits");
+        break;
+    }
     case KE_TR_HOLD: {
         unsigned cpu = des_rec_read_u8(&rd), thread = des_rec_read_u32(&rd);
         fprintf(out, "%s cpu=%u thread=%u\n", des_rec_read_u8(&rd) ? "hold" : "release", cpu,

@@ -298,6 +298,9 @@ typedef struct ke_exec {
     bool access_passed;
     uint32_t pct_priority;                /* PCT scheduling: 0 until first considered */
     uint64_t steps;                       /* preemption points passed: names its decisions */
+    /* The call being made again is one ke_delay_call held back: it goes
+     * through without another hold (the verifier's delay fuzzing). */
+    bool delay_done;
     uint32_t run;                         /* a DPC or ISR: its run on the processor (1 = first) */
     /* Routines called back, innermost last: KE_MAX_CALLOUTS of them,
      * allocated at the first (ke_callout_stack_room; most executions never
@@ -829,6 +832,8 @@ typedef struct ke_call {
                                  for its stores, after a preemption point: inline code
                                  such as InsertTailList is not atomic */
     bool callout;             /* set by a DDI that pushed a callout: the host runs it */
+    bool delayed;             /* set by ke_delay_call: the caller is held back before the
+                                 DDI takes effect; the call is made again afterwards */
     NTSTATUS raised;          /* nonzero: the DDI raised this structured exception
                                  (ExRaiseStatus semantics) instead of returning */
 } ke_call;
@@ -1050,6 +1055,18 @@ uint64_t ke_callout_end(ke_call *call, uint64_t result);
 void ke_cpu_init_watchdog(ke_machine *m, ke_processor *cpu);
 /* Prepares a processor's stall (at boot; processor.c). */
 void ke_cpu_init_stall(ke_processor *cpu);
+/*
+ * Holds the calling execution back for delay_100ns (> 0) of simulated time
+ * before its DDI takes effect, then the host makes the call again
+ * (call->delayed; the execution's delay_done lets that call through). A
+ * thread below DISPATCH_LEVEL waits, as KeDelayExecutionThread would: its
+ * processor runs other threads meanwhile. At DISPATCH_LEVEL or above (a
+ * DPC, an ISR, a spin lock held) nothing can be descheduled: the processor
+ * stalls, as KeStallExecutionProcessor, while the others run. Returns
+ * whether the processor stalled. The verifier's kernel synchronization delay
+ * fuzzing (sim/vf/delay_fuzz.c) is the caller; processor.c.
+ */
+bool ke_delay_call(ke_call *call, uint64_t delay_100ns);
 #define KE_LOCK_WAIT_PUSH_EXCLUSIVE 1u
 #define KE_LOCK_WAIT_PUSH_SHARED    2u
 #define KE_LOCK_WAIT_RUNDOWN        3u
@@ -1250,6 +1267,8 @@ enum ke_trace_type {
     KE_TR_HOLD,         /* cpu u8, thread u32, held(1)/released(0) u8: --sched directed */
     KE_TR_WARNING,      /* code u32, p1..p4 u64, driver u8: a verifier warning, the run goes on */
     KE_TR_PEND, /* irp u64, location u8, forced(1)/resumed(0) u8, status u32: /flags 0x200 */
+    KE_TR_DELAY, /* ddi u16, thread u32, cpu u8, driver u8, delay u64, stalled(1)/waits(0) u8:
+                    a call held back by delay fuzzing (/flags 0x800000) */
 };
 
 /* The driver index used in trace records: 0xFF for none. */

@@ -28,7 +28,9 @@
  * other processors go on; the stall's time counts at the caller's IRQL (at
  * DISPATCH_LEVEL it counts towards the DPC watchdog). An interrupt may
  * still be delivered to the processor, as on Windows, and runs when the
- * stall ends.
+ * stall ends. ke_delay_call (the verifier's kernel synchronization delay
+ * fuzzing) holds a call back with the same stall at DISPATCH_LEVEL or
+ * above, and as a wait of the thread below it.
  *
  * Affinity. A thread has no constraint until KeSetSystemAffinityThreadEx
  * gives it a set of processors (masked with the active ones); from then on
@@ -135,6 +137,36 @@ void KeStallExecutionProcessor(ke_call *call, ULONG MicroSeconds)
     /* The caller gives up the host until the stall ends; its thread stays
      * running on the processor, which is no candidate meanwhile. */
     call->blocked = true;
+}
+
+bool ke_delay_call(ke_call *call, uint64_t delay_100ns)
+{
+    ke_machine *m = call->m;
+    ke_exec *e = call->exec;
+    ke_processor *cpu = ke_call_cpu(call);
+    KE_CHECK(m, delay_100ns > 0 && !e->delay_done);
+    /* Recorded before the hold, whose own record (a wait) follows. */
+    bool stall = e->is_dpc || e->is_isr || cpu->irql >= DISPATCH_LEVEL;
+    des_rec rec;
+    ke_trace_begin(m, &rec, KE_TR_DELAY);
+    des_rec_u16(&rec, call->ddi);
+    des_rec_u32(&rec, call->thread->id);
+    des_rec_u8(&rec, (uint8_t)cpu->number);
+    des_rec_u8(&rec, ke_trace_driver(call->driver));
+    des_rec_u64(&rec, delay_100ns);
+    des_rec_u8(&rec, stall ? 1 : 0);
+    ke_trace_commit(m, &rec);
+    if (stall) {
+        if (!des_schedule(&m->des, &cpu->stall_end, m->des.now_100ns + delay_100ns))
+            ke_panic(m, __FILE__, __LINE__, "out of host memory delaying a call");
+        cpu->stalled = true;
+    } else {
+        ke_wait_interval(call, delay_100ns);
+        call->blocked = false; /* no wait's status: the call is made again */
+    }
+    e->delay_done = true;
+    call->delayed = true;
+    return stall;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -11,6 +11,7 @@
 #include "kd/kd.h"
 #include "vf/ddirules.h"
 #include "vf/deadlock.h"
+#include "vf/delay_fuzz.h"
 #include "vf/invariant_mdl.h"
 #include "vf/race.h"
 #include "vf/thunks.h"
@@ -35,6 +36,18 @@ vf_state *vf_create(const vf_settings *settings, const vf_gflags *gflags, uint64
             return NULL;
         }
     }
+    if (settings->flags & VF_FLAG_KERNEL_SYNC_DELAY_FUZZING) {
+        /* Its thunks go over every other (0x800000 is never /volatile). */
+        ddi_imports next = ddi_kernel_exports;
+        vf_patch_imports(&next);
+        if (vf->ddc != NULL)
+            ddc_patch_imports(&next);
+        vf->delay = vf_delay_fuzz_create(seed, &next);
+        if (vf->delay == NULL) {
+            vf_destroy(vf);
+            return NULL;
+        }
+    }
     return vf;
 }
 
@@ -52,6 +65,7 @@ void vf_destroy(vf_state *vf)
     vf_iov_children_destroy(vf->children);
     vf_dma_destroy(vf->dma);
     vf_imdl_destroy(vf->imdl);
+    vf_delay_fuzz_destroy(vf->delay);
     free(vf);
 }
 
@@ -63,6 +77,8 @@ static void vf_patch_imports_all(ke_machine *m, ddi_imports *imports)
     vf_patch_imports(imports);
     if (m->vf->ddc != NULL)
         ddc_patch_imports(imports);
+    if (m->vf->delay != NULL)
+        vf_delay_fuzz_patch(imports);
 }
 
 void vf_driver_loading(ke_machine *m, io_driver *d)
@@ -365,6 +381,17 @@ bool vf_unsimulated_notes(const vf_settings *s, const vf_gflags *g, char ***note
     /* An option not wholly simulated is partly so when the catalogue holds
      * rules it enables: the note says which, so it cannot disagree with
      * `drvsim rules`. */
+    /* Windows refuses the pair (verifier-command-line.md, the options'
+     * pages: "incompatible with deadlock detection"); drvsim runs both and
+     * says so (README, Kernel synchronization delay fuzzing). */
+    const uint32_t pair = VF_FLAG_DEADLOCK_DETECTION | VF_FLAG_KERNEL_SYNC_DELAY_FUZZING;
+    if ((s->flags & pair) == pair &&
+        !add_note(notes, count,
+                  "verifier options Deadlock detection (0x20) and Kernel synchronization delay "
+                  "fuzzing (0x800000) both run here, although Windows refuses the pair: the "
+                  "delays are simulated time drawn from the run's seed, so a run replays "
+                  "exactly, and deadlock detection's lock order checks do not depend on timing"))
+        return false;
     uint32_t pending = s->flags & ~VF_FLAGS_SIMULATED, partly = 0;
     if (pending & VF_FLAG_ENHANCED_IO) {
         bool written;

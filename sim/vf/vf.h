@@ -25,7 +25,7 @@
      VF_FLAG_LOW_RESOURCES | VF_FLAG_DEADLOCK_DETECTION | VF_FLAG_FORCE_PENDING_IO |                \
      VF_FLAG_IRP_LOGGING | VF_FLAG_INVARIANT_MDL_STACK | VF_FLAG_INVARIANT_MDL_DRIVER |           \
      VF_FLAG_SECURITY_CHECKS | VF_FLAG_MISC_CHECKS |                                              \
-     VF_FLAG_SYSTEMATIC_LOW_RESOURCES)
+     VF_FLAG_SYSTEMATIC_LOW_RESOURCES | VF_FLAG_KERNEL_SYNC_DELAY_FUZZING)
 
 typedef struct vf_state {
     vf_settings settings;
@@ -45,6 +45,7 @@ typedef struct vf_state {
     struct vf_iov_children *children; /* I/O verification's record of bus children (iov_pnp2.c) */
     struct vf_imdl *imdl;         /* invariant MDL checking's signatures (invariant_mdl.c) */
     uint32_t imdl_mask;           /* the hook kinds it listens to now (vf_hooks_update) */
+    struct vf_delay_fuzz *delay;  /* kernel synchronization delay fuzzing (delay_fuzz.c), or NULL */
 } vf_state;
 
 /* `seed` seeds the "faults" stream (without drawing from it). */

@@ -749,7 +749,7 @@ assert lines == [
     "KeAcquireSpinLock",
     "  VOID KeAcquireSpinLock(PVOID SpinLock, _Out_ PKIRQL OldIrql)",
     "  Lua: local OldIrql = KeAcquireSpinLock(SpinLock)",
-    "  flags: spins",
+    "  flags: spins sync",
     "  in: sim/ke/spinlock.c",
     "  checks: kspin_lock_already_owned, spinlock_acquire_above_dispatch"], lines'
 check "ddis with a name that is not a DDI: exit 2" 2 "$DRVSIM" ddis KeFrobnicate
@@ -1936,6 +1936,75 @@ if [ -r /proc/self/exe ]; then
         "^FAIL $H/a_hang\.lua: host time limit reached \(--host-timeout 3000ms\) and the run did not stop: killed$"
     out_has "test --host-timeout 3s: ... and the next scenario still runs" "^PASS $H/b_clean\.lua"
 fi
+
+# ---------------------------------------------------------------------------
+# Kernel synchronization delay fuzzing (/flags 0x800000, scenarios/delay_fuzzing/)
+# ---------------------------------------------------------------------------
+
+Z=scenarios/delay_fuzzing
+run "$DRVSIM" sweep $Z/stale_buffer.lua --seeds 1..200 --jsonl "$T/fuzz_with.jsonl"
+run "$DRVSIM" sweep $Z/stale_buffer.lua --seeds 1..200 --verifier "/standard /driver sampler.sys" \
+    --jsonl "$T/fuzz_without.jsonl"
+FUZZ_WITH=$(grep -c '"code":213' "$T/fuzz_with.jsonl")
+FUZZ_WITHOUT=$(grep -c '"code":213' "$T/fuzz_without.jsonl")
+echo "# delay fuzzing: stale_buffer fails (0xD5) on $FUZZ_WITH of seeds 1..200 with /flags 0x800000, $FUZZ_WITHOUT without" >>"$RESULTS"
+py "delay fuzzing: the stale pointer race fails on more seeds with 0x800000 ($FUZZ_WITH) than without ($FUZZ_WITHOUT); sweep lines count the delays" \
+    "$T/fuzz_with.jsonl" '
+import json, sys
+w = [json.loads(l) for l in sys.stdin]
+wo = [json.loads(l) for l in open(sys.argv[1])]
+bad = lambda rows: sum((r["bugcheck"] or {}).get("code") == 0xD5 for r in rows)
+assert len(w) == 200 and len(wo) == 200, (len(w), len(wo))
+assert all(r["outcome"] in ("clean", "bugcheck") for r in w + wo)
+assert bad(w) > bad(wo), (bad(w), bad(wo))
+assert all(r["injected_delays"]["count"] > 0 for r in w) and not any("injected_delays" in r for r in wo)' \
+    "$T/fuzz_without.jsonl"
+check "delay fuzzing: the clean twin is clean on every seed of 1..200 (0x800000 on)" 0 \
+    "$DRVSIM" sweep $Z/stale_buffer_clean.lua --seeds 1..200 --jsonl /dev/null
+check "delay fuzzing: ... and with /flags 0x800000 alone (no special pool)" 0 \
+    "$DRVSIM" sweep $Z/stale_buffer_clean.lua --seeds 1..100 --verifier "/flags 0x800000 /driver sampler.sys" \
+    --jsonl /dev/null
+check "delay fuzzing: test --check-determinism runs both twice, digests equal" 0 \
+    "$DRVSIM" test --check-determinism $Z
+out_has "delay fuzzing: ... 2 passed" '^2 passed, 0 failed'
+check "delay fuzzing: /standard with 0x800000: the pinned seed stops (0xD5) as expected" 0 \
+    "$DRVSIM" run $Z/stale_buffer.lua --json "$T/fuzz1.json" --trace "$T/fuzz1.trace" \
+    --perfetto "$T/fuzz1.perfetto.json"
+err_has "delay fuzzing: ... a note says Windows refuses 0x20 with 0x800000 and drvsim runs both" \
+    'Deadlock detection \(0x20\) and Kernel synchronization delay fuzzing \(0x800000\) both run here, although Windows refuses the pair'
+err_lacks "delay fuzzing: ... and 0x800000 is not listed as not simulated" 'not simulated yet:.*0x800000'
+out_has "delay fuzzing: ... the report counts the calls held back" \
+    '^  kernel synchronization delay fuzzing held back [0-9]+ calls?, '
+check "delay fuzzing: the same seed again" 0 \
+    "$DRVSIM" run $Z/stale_buffer.lua --json "$T/fuzz2.json" --trace "$T/fuzz2.trace"
+same "delay fuzzing: ... byte-identical trace" "$T/fuzz1.trace" "$T/fuzz2.trace"
+same "delay fuzzing: ... byte-identical JSON" "$T/fuzz1.json" "$T/fuzz2.json"
+py "delay fuzzing: JSON injected_delays counts the delays the trace shows" "$T/fuzz1.json" '
+import json, re, sys
+o = json.load(sys.stdin)
+d = o["injected_delays"]
+lines = [l for l in open(sys.argv[1]) if " delay injected " in l]
+assert d["count"] == len(lines) > 0 and d["total_ns"] > 0, (d, len(lines))
+us = sum(float(re.search(r" ([0-9.]+) us \(", l).group(1)) for l in lines)
+assert abs(us * 1000 - d["total_ns"]) < 1, (us, d)
+assert all(re.search(r" delay injected (Ke|Ex|Io)[A-Za-z]+ thread [0-9]+ sampler\.sys cpu=[01] [0-9]+\.[0-9] us "
+                     r"\((the processor stalls|the thread waits)\)$", l) for l in lines), lines[0]
+assert any("the processor stalls" in l for l in lines) and any("the thread waits" in l for l in lines)' \
+    "$T/fuzz1.trace"
+py "delay fuzzing: the Perfetto timeline shows each delay as an instant" "$T/fuzz1.perfetto.json" '
+import json, sys
+ev = json.load(sys.stdin)["traceEvents"]
+d = [e for e in ev if e["ph"] == "i" and e["name"] == "delay fuzzing"]
+n = json.load(open(sys.argv[1]))["injected_delays"]["count"]
+assert len(d) == n and all(float(e["args"]["delay_us"]) >= 1 for e in d), (len(d), n)' "$T/fuzz1.json"
+check "delay fuzzing off: the same scenario under /standard alone" 1 \
+    "$DRVSIM" run $Z/stale_buffer.lua --verifier "/standard /driver sampler.sys" --json "$T/fuzz0.json" \
+    --trace "$T/fuzz0.trace"
+ok_if "delay fuzzing off: ... no delay in the trace, none in the JSON" "$(show "$T/fuzz0.json")" \
+    sh -c '! grep -q " delay injected " "$1" && ! grep -q injected_delays "$2"' - "$T/fuzz0.trace" "$T/fuzz0.json"
+check "delay fuzzing: /flags 0x8000 (power framework delay fuzzing) stays not simulated" 0 \
+    "$DRVSIM" run $F/clean.lua --verifier "/flags 0x8000 /all"
+err_has "delay fuzzing: ... and says so" 'not simulated yet: Power framework delay fuzzing \(0x8000\)'
 
 # ---------------------------------------------------------------------------
 

@@ -60,12 +60,48 @@ static void run_harness(ke_exec *e)
     ke_exec_ended(m, e);
 }
 
+/* ke_delay_call (the verifier's delay fuzzing): the first worker's first
+ * step is held back `delay_100ns`, at PASSIVE_LEVEL or (`dispatch`) at
+ * DISPATCH_LEVEL; when it was held and when it went on. Kept across
+ * simulate(). */
+typedef struct delay_spec {
+    bool on, dispatch, stalled;
+    uint64_t delay_100ns, held_at, resumed_at;
+    uint32_t thread; /* the worker held back */
+} delay_spec;
+static delay_spec delay;
+
+/* Whether the first worker's first step is held back now. */
+static bool delay_step(ke_exec *e, ke_call *call)
+{
+    if (!delay.on || e->thread != host.worker[0] || host.done[e->thread->id] != 0)
+        return false;
+    ke_processor *cpu = &host.m->cpus[e->cpu];
+    if (e->delay_done) {
+        /* The call made again goes through (delay_fuzz.c clears it so). */
+        e->delay_done = false;
+        delay.resumed_at = host.m->des.now_100ns;
+        if (delay.dispatch)
+            ke_cpu_set_irql(host.m, cpu, PASSIVE_LEVEL);
+        return false;
+    }
+    if (delay.dispatch)
+        ke_cpu_set_irql(host.m, cpu, DISPATCH_LEVEL);
+    delay.held_at = host.m->des.now_100ns;
+    delay.thread = e->thread->id;
+    delay.stalled = ke_delay_call(call, delay.delay_100ns);
+    cr_assert(call->delayed && !call->blocked && e->delay_done);
+    return true;
+}
+
 /* A worker: log, then a preemption point, `steps` times. */
 static void run_worker(ke_exec *e)
 {
     uint32_t *done = &host.done[e->thread->id];
     while (*done < host.steps) {
         ke_call call = call_of(e);
+        if (delay_step(e, &call))
+            return;
         /* An access that yields is made again when the worker resumes:
          * that one passes (the same point). */
         PVOID_VA va = access.shared ? 0xFFFFE00000001000ull
@@ -588,4 +624,65 @@ Test(lists_mp, interlocked_forms_are_atomic_and_spin_on_a_held_lock, .init = boo
     cr_assert_eq(ExInterlockedRemoveHeadList(&x, head, lock), b);
     x = at(DDI_ExInterlockedRemoveHeadList);
     cr_assert_eq(ExInterlockedRemoveHeadList(&x, head, lock), 0, "NULL when empty");
+}
+
+/* ------------------------------------------------------------------------ */
+/* ke_delay_call: delay fuzzing's hold                                      */
+/* ------------------------------------------------------------------------ */
+
+Test(delay, a_thread_below_dispatch_waits_and_the_processor_runs_another)
+{
+    /* One processor, two workers: without a delay the first runs to its
+     * end before the second starts (uniprocessor_runs_each_thread_...). */
+    uint32_t plain[MAX_LOG];
+    uint32_t len = simulate(5, 1, "random", 2, 20);
+    memcpy(plain, host.log, sizeof plain);
+    uint32_t first = plain[0];
+    /* Held back at PASSIVE_LEVEL: its thread waits, the second worker runs
+     * all its steps meanwhile, then the first goes on. */
+    delay = (delay_spec){.on = true, .delay_100ns = 1000};
+    cr_assert_eq(simulate(5, 1, "random", 2, 20), len);
+    cr_assert_not(delay.stalled);
+    cr_assert_eq(delay.thread, first, "the worker held back is the one that ran first");
+    cr_assert_neq(host.log[0], first, "the other worker ran first");
+    cr_assert_eq(host.log[len - 1], first);
+    cr_assert_eq(switches(host.log, len), 1);
+    cr_assert_geq(delay.resumed_at - delay.held_at, 1000);
+    delay = (delay_spec){0};
+}
+
+Test(delay, at_dispatch_level_the_processor_stalls)
+{
+    uint32_t plain[MAX_LOG];
+    uint32_t len = simulate(5, 1, "random", 2, 20);
+    memcpy(plain, host.log, sizeof plain);
+    /* Held back at DISPATCH_LEVEL: nothing can be descheduled, the only
+     * processor stalls, and the run's order is the plain one. */
+    delay = (delay_spec){.on = true, .dispatch = true, .delay_100ns = 1000};
+    cr_assert_eq(simulate(5, 1, "random", 2, 20), len);
+    cr_assert(delay.stalled);
+    cr_assert_arr_eq(plain, host.log, len * sizeof plain[0]);
+    cr_assert_geq(delay.resumed_at - delay.held_at, 1000);
+    delay = (delay_spec){0};
+}
+
+Test(delay, a_stall_lets_the_other_processor_run)
+{
+    /* Two processors: while the first worker's processor stalls, the
+     * second worker runs alone on the other, so all its steps may come
+     * before the first's; same seed, same run. */
+    delay = (delay_spec){.on = true, .dispatch = true, .delay_100ns = 100000};
+    uint32_t len = simulate(3, 2, "random", 2, 20);
+    cr_assert(delay.stalled);
+    uint32_t first[MAX_LOG];
+    memcpy(first, host.log, sizeof first);
+    cr_assert_eq(host.log[len - 1], delay.thread);
+    cr_assert_neq(host.log[0], delay.thread);
+    uint32_t i = 0;
+    while (i < len && host.log[i] == host.log[0])
+        i++;
+    cr_assert_eq(i, 20, "the second worker ran its 20 steps during the stall");
+    cr_assert_eq(simulate(3, 2, "random", 2, 20), len);
+    cr_assert_arr_eq(first, host.log, len * sizeof first[0]);
+    delay = (delay_spec){0};
 }
