@@ -226,6 +226,8 @@ static void jobs_copy_fixed(drvsim_result *d, const drvsim_result *r)
     }
     JOBS_TEXT(d->message, r->message);
     d->fault_total = r->fault_total;
+    d->delay_total = r->delay_total;
+    d->delay_total_100ns = r->delay_total_100ns;
     d->warning_total = r->warning_total;
     d->host_time_ns = r->host_time_ns;
 }
