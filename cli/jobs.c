@@ -488,30 +488,22 @@ static void jobs_failed_result(const drvsim_options *options, const char *why, d
 /* In this process                                                          */
 /* ------------------------------------------------------------------------ */
 
-/* Runs one job and passes the result through the codec (see jobs.h), under
- * the host time limit (0: none). Returns the encoded message (*len bytes); NULL when out of
- * memory. */
+/* Runs one job and passes the result through the codec (see jobs.h); the
+ * host time limit is the worker's (watchdog_watch_jobs). Returns the encoded
+ * message (*len bytes); NULL when out of memory. */
 static char *jobs_run_one(size_t index, jobs_options_fn options_of, jobs_line_fn line_of,
-                          void *ctx, uint64_t host_timeout_ms, size_t *len)
+                          void *ctx, size_t *len)
 {
     drvsim_options options;
     drvsim_result result;
     memset(&options, 0, sizeof options);
     options_of(ctx, index, &options);
-    if (host_timeout_ms != 0) {
-        /* The parent kills this worker if the run does not stop. */
-        watchdog_arm(host_timeout_ms, options.scenario_path,
-                     options.seed_given ? &options.seed : NULL, false);
-    }
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     drvsim_run(&options, &result);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     result.host_time_ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u +
                           (uint64_t)t1.tv_nsec - (uint64_t)t0.tv_nsec;
-    if (host_timeout_ms != 0) {
-        watchdog_disarm();
-    }
     char *line = line_of != NULL ? line_of(ctx, &result) : NULL;
     char *message = line_of != NULL && line == NULL ? NULL : jobs_encode(&result, line, len);
     free(line);
@@ -652,6 +644,13 @@ static _Noreturn void jobs_worker_main(int fd, jobs_shared *shared, jobs_options
 {
     jobs_buf out = {.ok = true};
     jobs_inbox in = {.at = 0, .len = 0};
+    /* Per worker, not per job: each system call counts at thousands of
+     * seeds a second (issue 18). The files a worker's jobs load are not
+     * edited while the command runs. */
+    drvsim_trust_sources();
+    if (host_timeout_ms != 0) {
+        watchdog_watch_jobs(host_timeout_ms, &shared->running, &shared->started_ms);
+    }
     uint64_t first_ms = 0; /* when the oldest result held was made */
     uint64_t index;
     for (;;) {
@@ -671,7 +670,7 @@ static _Noreturn void jobs_worker_main(int fd, jobs_shared *shared, jobs_options
         atomic_store(&shared->running, index + 1);
         size_t len = 0;
         char *message =
-            jobs_run_one((size_t)index, options_of, line_of, ctx, host_timeout_ms, &len);
+            jobs_run_one((size_t)index, options_of, line_of, ctx, &len);
         if (message == NULL) {
             _exit(1); /* out of memory: the parent blames the running job */
         }

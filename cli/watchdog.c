@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -86,6 +87,50 @@ void watchdog_arm(uint64_t ms, const char *scenario, const uint64_t *seed, bool 
     memset(&t, 0, sizeof t);
     t.it_value.tv_sec = (time_t)(ms / 1000u);
     t.it_value.tv_usec = (suseconds_t)(ms % 1000u) * 1000;
+    setitimer(ITIMER_REAL, &t, NULL);
+}
+
+/* watchdog_watch_jobs's: what the tick reads. */
+static const _Atomic uint64_t *watch_running, *watch_started_ms;
+static uint64_t watch_limit_ms;
+
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "the tick reads 64-bit atomics in a signal handler");
+
+static void watchdog_tick(int sig)
+{
+    (void)sig;
+    if (atomic_load(watch_running) == 0) {
+        return;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts); /* async-signal-safe */
+    uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    uint64_t started = atomic_load(watch_started_ms);
+    if (now >= started && now - started >= watch_limit_ms) {
+        drvsim_host_timeout(); /* again at each tick until the run stops: a flag */
+    }
+}
+
+void watchdog_watch_jobs(uint64_t ms, const _Atomic uint64_t *running,
+                         const _Atomic uint64_t *started_ms)
+{
+    watch_running = running;
+    watch_started_ms = started_ms;
+    watch_limit_ms = ms;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = watchdog_tick;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    watchdog_installed = true; /* this handler: watchdog_arm is not for workers */
+    uint64_t every = ms / 8u;
+    every = every < 1u ? 1u : every > 1000u ? 1000u : every;
+    struct itimerval t;
+    memset(&t, 0, sizeof t);
+    t.it_value.tv_sec = (time_t)(every / 1000u);
+    t.it_value.tv_usec = (suseconds_t)(every % 1000u) * 1000;
+    t.it_interval = t.it_value;
     setitimer(ITIMER_REAL, &t, NULL);
 }
 

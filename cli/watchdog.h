@@ -19,6 +19,7 @@
 #ifndef DRVSIM_CLI_WATCHDOG_H
 #define DRVSIM_CLI_WATCHDOG_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,5 +44,14 @@ void watchdog_arm(uint64_t ms, const char *scenario, const uint64_t *seed, bool 
 /* Disarms it, after the run returned (the SIGALRM handler stays, for the
  * next run). */
 void watchdog_disarm(void);
+
+/* A job worker's limit, set once for its life rather than armed and
+ * disarmed around every run (two system calls a seed): a timer ticks every
+ * eighth of the limit (at most every second) and asks the run to stop once
+ * the job *running names (job + 1; 0: none) has run `ms` since *started_ms
+ * (CLOCK_MONOTONIC milliseconds). The parent kills a worker whose run does
+ * not stop (jobs.c). */
+void watchdog_watch_jobs(uint64_t ms, const _Atomic uint64_t *running,
+                         const _Atomic uint64_t *started_ms);
 
 #endif /* DRVSIM_CLI_WATCHDOG_H */

@@ -190,6 +190,14 @@ enum {
  * Async-signal-safe. drvsim_run clears the request when it starts. */
 void drvsim_host_timeout(void);
 
+/* From now on in this process, a scenario or driver file compiled by an
+ * earlier run is taken to be unchanged: later runs load it without asking
+ * the file system (a stat a file a run). For a process that runs many seeds
+ * of the same files one after another (the command line's sweep and test
+ * workers, each living one command); not for one that reruns a file after
+ * it was edited, which must not call it. */
+void drvsim_trust_sources(void);
+
 /* "clean", "bugcheck", "timeout", "error", "deadlock" */
 const char *drvsim_outcome_name(drvsim_outcome o);
 
