@@ -40,6 +40,19 @@ static void watchdog_fire(int sig)
     _exit(DRVSIM_EXIT_SCENARIO);
 }
 
+/* SIGALRM's handler for the process's life (system calls it interrupts
+ * are restarted). */
+static void watchdog_install(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGALRM, &sa, NULL);
+    watchdog_installed = true;
+}
+
 bool watchdog_parse(const char *arg, uint64_t *ms, const char *usage)
 {
     uint64_t v = 0;
@@ -75,13 +88,7 @@ void watchdog_arm(uint64_t ms, const char *scenario, const uint64_t *seed, bool 
      * each system call counts at thousands of seeds a second (issue 18).
      * Nothing else in drvsim uses SIGALRM, and no timer runs between runs. */
     if (!watchdog_installed) {
-        struct sigaction sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sa_handler = watchdog_fire;
-        sigemptyset(&sa.sa_mask);
-        sa.sa_flags = SA_RESTART;
-        sigaction(SIGALRM, &sa, NULL);
-        watchdog_installed = true;
+        watchdog_install(watchdog_fire);
     }
     struct itimerval t;
     memset(&t, 0, sizeof t);
@@ -117,13 +124,7 @@ void watchdog_watch_jobs(uint64_t ms, const _Atomic uint64_t *running,
     watch_running = running;
     watch_started_ms = started_ms;
     watch_limit_ms = ms;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = watchdog_tick;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGALRM, &sa, NULL);
-    watchdog_installed = true; /* this handler: watchdog_arm is not for workers */
+    watchdog_install(watchdog_tick); /* watchdog_arm is not for workers */
     uint64_t every = ms / 8u;
     every = every < 1u ? 1u : every > 1000u ? 1000u : every;
     struct itimerval t;
